@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Builds everything into dist/: the CLI and the main-process bundles with
+// esbuild, the renderer with Vite. `node build/build.mjs cli` builds only the CLI.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv[2];
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  // ssh2 has optional native addons; electron is provided at run time.
+  external: ['electron', 'ssh2', 'cpu-features'],
+};
+
+const entries = [
+  { name: 'cli', entryPoints: ['src-main/cli/main.ts'], outfile: 'dist/cli.cjs' },
+  { name: 'main', entryPoints: ['src-main/app/main.ts'], outfile: 'dist/main/main.cjs' },
+  { name: 'preload', entryPoints: ['src-main/preload/preload.ts'], outfile: 'dist/main/preload.cjs', platform: 'node' },
+  { name: 'browser', entryPoints: ['src-main/app/browser-server.ts'], outfile: 'dist/main/browser.cjs' },
+  { name: 'config', entryPoints: ['electron.config.ts'], outfile: 'dist/electron.config.cjs' },
+];
+
+for (const e of entries) {
+  if (only && only !== e.name) continue;
+  if (!existsSync(join(root, e.entryPoints[0]))) continue;
+  const { name, ...opts } = e;
+  await build({ ...common, ...opts });
+}
+if (!only || only === 'renderer') {
+  if (existsSync(join(root, 'src-renderer/index.html'))) {
+    const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+}

@@ -1,0 +1,1 @@
+// Registers every command. Add one import per command file.

@@ -1,0 +1,21 @@
+// Every `portcullis` command, one file each. A command returns its exit code.
+import type { CliIO } from '../io.js';
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CliIO): Promise<number> | number;
+}
+
+const commands: Command[] = [];
+
+export function registerCommand(c: Command): void {
+  commands.push(c);
+}
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name);
+}
+export function allCommands(): readonly Command[] {
+  return commands;
+}
