@@ -1,0 +1,97 @@
+// The canonical writer: exactly what iptables-legacy-save prints after loading
+// the ruleset (without its `#` lines). Diffs, checks and `portcullis canon`
+// compare rulesets in this form.
+import type { AddressSpec, Chain, Counters, InterfaceSpec, Match, Rule, Ruleset, Table, Target } from './model.js';
+import { findMatch, findTarget } from './extensions/registry.js';
+import { formatIPv4, formatNet, protocolName, saveString } from './values.js';
+
+export interface CanonicalOptions {
+  /** print packet and byte counters (iptables-save -c) instead of [0:0] */
+  counters?: boolean;
+}
+
+function addr(flag: string, a: AddressSpec | null): string {
+  if (!a) return '';
+  const inv = a.invert ? ' !' : '';
+  if (a.kind === 'host-name') {
+    return `${inv} ${flag} ${a.name}${a.mask === null ? '' : '/' + formatNetMask(a.mask)}`;
+  }
+  if (a.mask === 0 && a.addr === 0 && !a.invert) return '';
+  return `${inv} ${flag} ${formatNet(a.addr, a.mask)}`;
+}
+
+function formatNetMask(mask: number): string {
+  const s = formatNet(0, mask);
+  return s.slice(s.indexOf('/') + 1);
+}
+
+function iface(flag: string, i: InterfaceSpec | null): string {
+  if (!i || i.name === '' || i.name === '+') return '';
+  return `${i.invert ? ' !' : ''} ${flag} ${i.name}`;
+}
+
+function quoteToken(t: string): string {
+  return /^[^\s"'\\]+$/.test(t) ? ' ' + t : saveString(t);
+}
+
+export function saveMatch(m: Match): string {
+  if (m.unknown) return ` -m ${m.name}` + m.unknown.tokens.map(quoteToken).join('');
+  const ext = findMatch(m.name);
+  return ` -m ${ext?.saveName ?? m.name}` + (ext ? ext.save(m) : '');
+}
+
+export function saveTarget(t: Target): string {
+  if (t.kind === 'goto') return ` -g ${t.name}`;
+  if (t.chain) return ` -j ${t.name}`;
+  if (t.unknown) return ` -j ${t.name}` + t.unknown.tokens.map(quoteToken).join('');
+  const ext = findTarget(t.name);
+  return ` -j ${ext?.saveName ?? t.name}` + (ext ? ext.save(t) : '');
+}
+
+/** Everything after `-A CHAIN`, with a leading space (empty for a rule that matches all and has no target). */
+export function canonicalRuleBody(r: Rule): string {
+  let s = addr('-s', r.src) + addr('-d', r.dst) + iface('-i', r.inIface) + iface('-o', r.outIface);
+  if (r.proto && r.proto.num !== 0) s += `${r.proto.invert ? ' !' : ''} -p ${protocolName(r.proto.num)}`;
+  if (r.fragment) s += r.fragment.invert ? ' ! -f' : ' -f';
+  for (const m of r.matches) s += saveMatch(m);
+  if (r.target) s += saveTarget(r.target);
+  return s;
+}
+
+function counters(c: Counters | null): string {
+  return c ? `[${c.packets}:${c.bytes}]` : '[0:0]';
+}
+
+export function canonicalRule(chain: string, r: Rule, opts: CanonicalOptions = {}): string {
+  return (opts.counters ? counters(r.counters) + ' ' : '') + `-A ${chain}` + canonicalRuleBody(r);
+}
+
+/** Builtin chains in hook order, then user chains sorted by name (as libiptc keeps them). */
+export function savedChainOrder(t: Table): Chain[] {
+  const builtin = t.chains.filter((c) => c.builtin);
+  const user = t.chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...builtin, ...user];
+}
+
+export function canonicalTable(t: Table, opts: CanonicalOptions = {}): string {
+  const chains = savedChainOrder(t);
+  const parts: string[] = [`*${t.name}`];
+  for (const c of chains) {
+    parts.push(`:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} ${opts.counters ? counters(c.counters) : '[0:0]'}`);
+  }
+  for (const c of chains) {
+    const head = `-A ${c.name}`;
+    for (const r of c.rules) parts.push((opts.counters ? counters(r.counters) + ' ' : '') + head + canonicalRuleBody(r));
+  }
+  parts.push('COMMIT');
+  return parts.join('\n') + '\n';
+}
+
+/** Tables come out newest-loaded first, as the kernel lists them after a restore into a fresh namespace. */
+export function canonicalRuleset(rs: Ruleset, opts: CanonicalOptions = {}): string {
+  let out = '';
+  for (let k = rs.tables.length - 1; k >= 0; k--) out += canonicalTable(rs.tables[k], opts);
+  return out;
+}
+
+export { formatIPv4 };

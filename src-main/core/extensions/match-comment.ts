@@ -1,0 +1,26 @@
+// -m comment (libxt_comment): a note stored in the kernel with the rule.
+import { ValueError, byteLength } from '../values.js';
+import type { MatchExtension } from './types.js';
+import { asString, collectOptions, requireOption, saveInOrder } from './util.js';
+
+export const comment: MatchExtension = {
+  kind: 'match',
+  name: 'comment',
+  options: [
+    {
+      name: 'comment',
+      arg: 'required',
+      parse: ([v]) => {
+        // XT_MAX_COMMENT_LEN is 256 including the terminating NUL
+        if (byteLength(v) > 255) throw new ValueError('comment: "--comment" is longer than 255 bytes', 'invalid-argument');
+        return v;
+      },
+    },
+  ],
+  finalize(options) {
+    const s = collectOptions(options, comment.options);
+    requireOption('comment', s, 'comment');
+    return s;
+  },
+  save: (m) => saveInOrder(m.state, [['comment', asString]]),
+};

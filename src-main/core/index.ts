@@ -1,0 +1,7 @@
+// The pure core's public face: import from here, not from the files inside.
+import './extensions/index.js';
+
+export * from './model.js';
+export * from './findings.js';
+export { parseRuleset, type ParseResult, type ParseOptions } from './parse.js';
+export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';

@@ -1,0 +1,715 @@
+// One command line of a ruleset file (`-A INPUT -p tcp --dport 22 -j ACCEPT`),
+// parsed with iptables' own rules: getopt_long over the generic options plus the
+// options of every extension loaded so far (newest first), unique-prefix
+// abbreviations, `!` before the option it negates, the protocol match loaded
+// implicitly when an option nothing else knows appears after `-p`.
+import type { AddressSpec, Counters, Match, OptionValue, Rule, TableName, Target } from './model.js';
+import { emptyRule } from './model.js';
+import type { Word } from './tokenize.js';
+import { findMatch, findTarget, KNOWN_MATCHES, KNOWN_TARGETS } from './extensions/registry.js';
+import type { Extension, OptionSpec, ParseContext } from './extensions/types.js';
+import { collectOptions } from './extensions/util.js';
+import { ValueError, parseAddressItem, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
+
+export type Command =
+  | { kind: 'append'; chain: string; rules: Rule[] }
+  | { kind: 'insert'; chain: string; num: number; rules: Rule[] }
+  | { kind: 'delete'; chain: string; num: number | null; rules: Rule[] }
+  | { kind: 'replace'; chain: string; num: number; rules: Rule[] }
+  | { kind: 'check'; chain: string; rules: Rule[] }
+  | { kind: 'new-chain'; chain: string }
+  | { kind: 'delete-chain'; chain: string | null }
+  | { kind: 'flush'; chain: string | null }
+  | { kind: 'zero'; chain: string | null }
+  | { kind: 'policy'; chain: string; policy: string }
+  | { kind: 'rename-chain'; chain: string; to: string };
+
+/** A problem found while parsing a line; `word` is the index of the word to point at. */
+export class RuleError extends Error {
+  override name = 'RuleError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly word: number,
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LineNote {
+  code: string;
+  severity: 'warning' | 'info';
+  message: string;
+  word: number;
+  fix?: string;
+}
+
+export interface ParsedCommand {
+  command: Command;
+  notes: LineNote[];
+}
+
+export interface CommandEnv {
+  table: TableName;
+  /** does the chain exist in the table right now (jump targets must) */
+  isChain(name: string): boolean;
+}
+
+// --- generic options (iptables' original_opts) ---------------------------------
+
+type Generic =
+  | 'A' | 'C' | 'D' | 'I' | 'R' | 'L' | 'S' | 'F' | 'Z' | 'N' | 'X' | 'E' | 'P'
+  | 's' | 'd' | 'p' | 'i' | 'o' | 'j' | 'g' | 'm' | 't' | 'f' | 'c'
+  | 'n' | 'v' | 'x' | 'w' | 'W' | 'V' | 'h' | '0' | 'M' | '4' | '6';
+
+interface GenericOpt {
+  name: string;
+  val: Generic;
+  /** 0 none, 1 required, 2 optional */
+  hasArg: 0 | 1 | 2;
+}
+
+const GENERIC_LONG: GenericOpt[] = [
+  { name: 'append', val: 'A', hasArg: 1 },
+  { name: 'delete', val: 'D', hasArg: 1 },
+  { name: 'check', val: 'C', hasArg: 1 },
+  { name: 'insert', val: 'I', hasArg: 1 },
+  { name: 'replace', val: 'R', hasArg: 1 },
+  { name: 'list', val: 'L', hasArg: 2 },
+  { name: 'list-rules', val: 'S', hasArg: 2 },
+  { name: 'flush', val: 'F', hasArg: 2 },
+  { name: 'zero', val: 'Z', hasArg: 2 },
+  { name: 'new-chain', val: 'N', hasArg: 1 },
+  { name: 'delete-chain', val: 'X', hasArg: 2 },
+  { name: 'rename-chain', val: 'E', hasArg: 1 },
+  { name: 'policy', val: 'P', hasArg: 1 },
+  { name: 'source', val: 's', hasArg: 1 },
+  { name: 'destination', val: 'd', hasArg: 1 },
+  { name: 'src', val: 's', hasArg: 1 },
+  { name: 'dst', val: 'd', hasArg: 1 },
+  { name: 'protocol', val: 'p', hasArg: 1 },
+  { name: 'in-interface', val: 'i', hasArg: 1 },
+  { name: 'jump', val: 'j', hasArg: 1 },
+  { name: 'table', val: 't', hasArg: 1 },
+  { name: 'match', val: 'm', hasArg: 1 },
+  { name: 'numeric', val: 'n', hasArg: 0 },
+  { name: 'out-interface', val: 'o', hasArg: 1 },
+  { name: 'verbose', val: 'v', hasArg: 0 },
+  { name: 'wait', val: 'w', hasArg: 2 },
+  { name: 'wait-interval', val: 'W', hasArg: 2 },
+  { name: 'exact', val: 'x', hasArg: 0 },
+  { name: 'fragments', val: 'f', hasArg: 0 },
+  { name: 'version', val: 'V', hasArg: 0 },
+  { name: 'help', val: 'h', hasArg: 2 },
+  { name: 'line-numbers', val: '0', hasArg: 0 },
+  { name: 'modprobe', val: 'M', hasArg: 1 },
+  { name: 'set-counters', val: 'c', hasArg: 1 },
+  { name: 'goto', val: 'g', hasArg: 1 },
+  { name: 'ipv4', val: '4', hasArg: 0 },
+  { name: 'ipv6', val: '6', hasArg: 0 },
+];
+const GENERIC_BY_NAME = new Map(GENERIC_LONG.map((o) => [o.name, o]));
+
+// getopt optstring "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:i:fbvw::W::nt:m:xc:g:46"
+const SHORT_ARG: Record<string, 0 | 1 | 2> = {
+  A: 1, C: 1, D: 1, R: 1, I: 1, L: 2, S: 2, M: 1, F: 2, Z: 2, N: 1, X: 2, E: 1, P: 1, V: 0, h: 2,
+  o: 1, p: 1, s: 1, d: 1, j: 1, i: 1, f: 0, b: 0, v: 0, w: 2, W: 2, n: 0, t: 1, m: 1, x: 0, c: 1, g: 1, '4': 0, '6': 0,
+};
+
+const COMMAND_NAMES: Partial<Record<Generic, string>> = {
+  A: 'append', C: 'check', D: 'delete', I: 'insert', R: 'replace', L: 'list', S: 'list-rules', F: 'flush', Z: 'zero',
+  N: 'new-chain', X: 'delete-chain', E: 'rename-chain', P: 'policy',
+};
+
+const INVERTIBLE: ReadonlySet<Generic> = new Set(['s', 'd', 'p', 'i', 'o', 'f']);
+
+// --- extension instances ---------------------------------------------------------
+
+interface Instance {
+  ext: Extension | null;
+  /** -m / -j name as given */
+  name: string;
+  options: OptionValue[];
+  /** word index of -m / -j, for errors found at the end */
+  word: number;
+  implicit: boolean;
+  /** tokens of an extension we keep but do not model */
+  unknownTokens: string[] | null;
+  byName: Map<string, OptionSpec>;
+  names: string[];
+}
+
+const specIndex = new WeakMap<Extension, { byName: Map<string, OptionSpec>; names: string[] }>();
+function indexOf(ext: Extension) {
+  let ix = specIndex.get(ext);
+  if (!ix) {
+    const byName = new Map<string, OptionSpec>();
+    for (const o of ext.options) for (const n of [o.name, ...(o.aliases ?? [])]) byName.set(n, o);
+    ix = { byName, names: [...byName.keys()] };
+    specIndex.set(ext, ix);
+  }
+  return ix;
+}
+
+function newInstance(ext: Extension | null, name: string, word: number, implicit: boolean): Instance {
+  const ix = ext ? indexOf(ext) : { byName: new Map<string, OptionSpec>(), names: [] };
+  return { ext, name, options: [], word, implicit, unknownTokens: ext ? null : [], ...ix };
+}
+
+type Resolved =
+  | { kind: 'generic'; opt: GenericOpt }
+  | { kind: 'ext'; inst: Instance; spec: OptionSpec }
+  | { kind: 'ambiguous'; names: string[] }
+  | { kind: 'unknown' };
+
+function resolveLong(name: string, insts: Instance[]): Resolved {
+  const g = GENERIC_BY_NAME.get(name);
+  if (g) return { kind: 'generic', opt: g };
+  for (let k = insts.length - 1; k >= 0; k--) {
+    const spec = insts[k].byName.get(name);
+    if (spec) return { kind: 'ext', inst: insts[k], spec };
+  }
+  // unique prefix, as getopt_long: several candidates are fine when they are one option
+  let found: Resolved | null = null;
+  const names: string[] = [];
+  let key = '';
+  for (const o of GENERIC_LONG) {
+    if (!o.name.startsWith(name)) continue;
+    names.push(o.name);
+    const k = `g:${o.val}:${o.hasArg}`;
+    if (!found) { found = { kind: 'generic', opt: o }; key = k; } else if (k !== key) key = '!';
+  }
+  for (let k = insts.length - 1; k >= 0; k--) {
+    const inst = insts[k];
+    for (const n of inst.names) {
+      if (!n.startsWith(name)) continue;
+      names.push(n);
+      const spec = inst.byName.get(n)!;
+      const kk = `e:${k}:${spec.name}`;
+      if (!found) { found = { kind: 'ext', inst, spec }; key = kk; } else if (kk !== key) key = '!';
+    }
+  }
+  if (!found) return { kind: 'unknown' };
+  if (key === '!') return { kind: 'ambiguous', names };
+  return found;
+}
+
+function ctxOf(env: CommandEnv, chain: string, rule: Rule, protoName: string | null): ParseContext {
+  return { table: env.table, chain, rule, protoName };
+}
+
+// --- the parser ------------------------------------------------------------------
+
+/**
+ * Parse one line's words. Throws RuleError for what iptables rejects while parsing
+ * the line; problems only the kernel finds (wrong table, protocol needed) are
+ * checked later over the whole table.
+ */
+export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand {
+  const notes: LineNote[] = [];
+  const rule = emptyRule();
+  const insts: Instance[] = [];
+  let target: Instance | null = null;
+  let targetKind: 'jump' | 'goto' | null = null;
+  let targetName = '';
+  let targetWord = -1;
+  let cmd: Generic | null = null;
+  let cmdWord = -1;
+  let chain = '';
+  let cmdArg2: string | null = null; // -E new name, -P policy
+  let ruleNum: number | null = null;
+  let invert = false;
+  let invertWord = -1;
+  const seen = new Set<Generic>();
+  let protoName: string | null = null;
+  let protoUsed = false;
+  let srcText: string | null = null;
+  let dstText: string | null = null;
+  let srcWord = -1;
+  let dstWord = -1;
+  let passThrough = null as Instance | null;
+
+  const n = words.length;
+  let i = 0;
+
+  const setCommand = (c: Generic, at: number) => {
+    if (cmd !== null) throw new RuleError(`Cannot use -${c} with -${cmd}`, 'invalid-argument', at);
+    if (invert) throw new RuleError(`unexpected ! flag before --${COMMAND_NAMES[c]}`, 'invalid-argument', invertWord);
+    cmd = c;
+    cmdWord = at;
+  };
+  const nextIsValue = () => i < n && !words[i].text.startsWith('-') && words[i].text !== '!';
+
+  const handleGeneric = (val: Generic, arg: string | undefined, at: number) => {
+    if (COMMAND_NAMES[val]) {
+      setCommand(val, at);
+      switch (val) {
+        case 'A': case 'C': case 'N':
+          chain = arg!;
+          break;
+        case 'D':
+          chain = arg!;
+          if (nextIsValue()) ruleNum = parseRuleNum(words[i].text, i++);
+          break;
+        case 'I':
+          chain = arg!;
+          ruleNum = nextIsValue() ? parseRuleNum(words[i].text, i++) : 1;
+          break;
+        case 'R':
+          chain = arg!;
+          if (!nextIsValue()) throw new RuleError('-R requires a rule number', 'missing-argument', at);
+          ruleNum = parseRuleNum(words[i].text, i++);
+          break;
+        case 'E':
+          chain = arg!;
+          if (!nextIsValue()) throw new RuleError('-E requires old-chain-name and new-chain-name', 'missing-argument', at);
+          cmdArg2 = words[i++].text;
+          break;
+        case 'P':
+          chain = arg!;
+          if (i >= n) throw new RuleError('-P requires a chain and a policy', 'missing-argument', at);
+          cmdArg2 = words[i++].text;
+          break;
+        case 'L': case 'S':
+          throw new RuleError(`--${COMMAND_NAMES[val]} lists rules; it has no place in a ruleset file`, 'invalid-argument', at, 'remove the line');
+        default: // F Z X: optional chain
+          chain = arg ?? (nextIsValue() ? words[i++].text : '');
+      }
+      return;
+    }
+    if (invert && !INVERTIBLE.has(val)) {
+      throw new RuleError(`cannot have ! before -${val}`, 'invalid-argument', invertWord);
+    }
+    if (val !== 'm' && val !== 'c' && seen.has(val)) {
+      throw new RuleError(`multiple -${val} flags not allowed`, 'invalid-argument', at);
+    }
+    seen.add(val);
+    switch (val) {
+      case 's':
+        srcText = arg!;
+        srcWord = at;
+        rule.src = { kind: 'net', addr: 0, mask: 0, invert }; // refined after the loop
+        break;
+      case 'd':
+        dstText = arg!;
+        dstWord = at;
+        rule.dst = { kind: 'net', addr: 0, mask: 0, invert };
+        break;
+      case 'p': {
+        // iptables 1.8.9 reads the protocol from the word after -p, so the
+        // attached forms (-ptcp, --protocol=tcp) fail there; 1.4.21 takes them.
+        if (words[at].text !== '-p' && words[at].text !== '--protocol' && !/^--p[a-z]*$/.test(words[at].text))
+          throw new RuleError(`unknown protocol "${words[at].text}" specified`, 'invalid-argument', at,
+            `write the protocol as a separate word: -p ${arg}`);
+        let num: number;
+        try {
+          num = parseProtocol(arg!);
+        } catch (e) {
+          throw asRuleError(e, at);
+        }
+        if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
+        rule.proto = { num, invert };
+        protoName = num === 0 ? null : arg!.toLowerCase();
+        break;
+      }
+      case 'i':
+      case 'o': {
+        const name = arg!;
+        if (name.length >= 16) throw new RuleError(`interface name \`${name}' must be shorter than IFNAMSIZ (15)`, 'invalid-argument', at);
+        if (/[\/ ]/.test(name))
+          notes.push({ code: 'invalid-argument', severity: 'warning', message: `weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel)`, word: at });
+        const spec = { name, invert };
+        if (val === 'i') rule.inIface = spec;
+        else rule.outIface = spec;
+        break;
+      }
+      case 'f':
+        rule.fragment = { invert };
+        break;
+      case 'j':
+      case 'g': {
+        const name = arg!;
+        if (name.length > 28) throw new RuleError(`Invalid target name \`${name}' (28 chars max)`, 'invalid-argument', at);
+        targetKind = val === 'g' ? 'goto' : 'jump';
+        targetName = name;
+        targetWord = at;
+        if (val === 'j') {
+          const ext = findTarget(name) ?? null;
+          if (ext) {
+            target = newInstance(ext, name, at, false);
+          } else if (!env.isChain(name) && KNOWN_TARGETS.has(name)) {
+            target = newInstance(null, name, at, false);
+            passThrough = target;
+            notes.push({
+              code: 'unknown-extension',
+              severity: 'info',
+              message: `target ${name} is kept as written; Portcullis does not check its options`,
+              word: at,
+            });
+          }
+        }
+        break;
+      }
+      case 'm': {
+        const name = arg!;
+        if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', invertWord);
+        const ext = findMatch(name) ?? null;
+        if (ext) {
+          insts.push(newInstance(ext, name, at, false));
+          if (protoName && (name === protoName)) protoUsed = true;
+        } else if (KNOWN_MATCHES.has(name)) {
+          const inst = newInstance(null, name, at, false);
+          insts.push(inst);
+          passThrough = inst;
+          notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
+        } else if (name === 'nth') {
+          throw new RuleError("Couldn't load match `nth': it was removed from iptables", 'obsolete-match', at,
+            'use -m statistic --mode nth --every N --packet P, one rule per share with --every N, N-1, … (see the load-balance recipe)');
+        } else {
+          throw new RuleError(`Couldn't load match \`${name}':No such file or directory`, 'unknown-extension', at, suggestExtension(name, KNOWN_MATCHES));
+        }
+        break;
+      }
+      case 't':
+        throw new RuleError('The -t option cannot be used in a ruleset file; the table comes from the *table line', 'invalid-argument', at);
+      case 'c': {
+        const pk = arg!;
+        if (i >= n) throw new RuleError('-c requires packet and byte counter', 'missing-argument', at);
+        const by = words[i++].text;
+        if (!/^\d+$/.test(pk)) throw new RuleError('-c packet counter not numeric', 'invalid-argument', at);
+        if (!/^\d+$/.test(by)) throw new RuleError('-c byte counter not numeric', 'invalid-argument', i - 1);
+        rule.counters = { packets: BigInt(pk), bytes: BigInt(by) } satisfies Counters;
+        break;
+      }
+      case 'w': case 'W': case 'n': case 'v': case 'x': case '0': case 'M': case '4': case '6':
+        // accepted and meaningless inside a ruleset file
+        break;
+      default:
+        throw new RuleError(`option -${val} has no place in a ruleset file`, 'invalid-argument', at);
+    }
+    invert = false;
+  };
+
+  const handleExtOption = (inst: Instance, spec: OptionSpec, inline: string | undefined, at: number) => {
+    const extName = inst.ext!.name;
+    if (invert && !spec.invert) throw new RuleError(`${extName}: option "--${spec.name}" cannot be inverted.`, 'invalid-argument', invertWord);
+    if (!spec.multi && inst.options.some((o) => o.name === spec.name))
+      throw new RuleError(`${extName}: option "--${spec.name}" can only be used once.`, 'invalid-argument', at);
+    const args: string[] = [];
+    if (spec.arg === 'required') {
+      if (inline !== undefined) args.push(inline);
+      else if (i < n) args.push(words[i++].text);
+      else throw new RuleError(`option "--${spec.name}" requires an argument`, 'missing-argument', at);
+    } else if (spec.arg === 'optional') {
+      if (inline !== undefined) args.push(inline);
+      else if (nextIsValue()) args.push(words[i++].text);
+    } else if (inline !== undefined) {
+      throw new RuleError(`option "--${spec.name}" takes no argument`, 'invalid-argument', at);
+    }
+    for (let k = 0; k < (spec.extraArgs ?? 0); k++) {
+      if (!nextIsValue()) throw new RuleError(`${extName}: option "--${spec.name}" requires ${1 + (spec.extraArgs ?? 0)} arguments`, 'missing-argument', at);
+      args.push(words[i++].text);
+    }
+    let value: unknown = args.length === 1 ? args[0] : args.length === 0 ? true : args;
+    if (spec.parse) {
+      try {
+        value = spec.parse(args, ctxOf(env, chain, rule, protoName));
+      } catch (e) {
+        throw asRuleError(e, at);
+      }
+    }
+    inst.options.push({ name: spec.name, invert, value });
+    invert = false;
+  };
+
+  const tryImplicitProto = (): boolean => {
+    if (!protoName || protoUsed) return false;
+    const mname = protocolMatchName(rule.proto!.num) ?? protoName;
+    const ext = findMatch(mname);
+    if (!ext) return false;
+    protoUsed = true;
+    insts.push(newInstance(ext, mname, i, true));
+    return true;
+  };
+
+  while (i < n) {
+    const at = i;
+    const w = words[i++].text;
+
+    // Words of an extension we do not model go to it until the next generic option.
+    if (passThrough) {
+      if (isGenericWord(w, words[i]?.text)) {
+        passThrough = null;
+      } else {
+        passThrough.unknownTokens!.push(w);
+        continue;
+      }
+    }
+
+    if (w.length >= 2 && w[0] === '-' && w[1] === '-') {
+      if (w.length === 2) throw new RuleError("Bad argument `--'", 'invalid-argument', at);
+      const eq = w.indexOf('=');
+      const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
+      const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
+      const r = resolveLong(name, target ? [...insts, target] : insts);
+      if (r.kind === 'generic') {
+        let arg: string | undefined;
+        if (r.opt.hasArg === 1) {
+          if (inline !== undefined) arg = inline;
+          else if (i < n) arg = words[i++].text;
+          else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
+        } else if (r.opt.hasArg === 2) arg = inline;
+        else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
+        handleGeneric(r.opt.val, arg, at);
+      } else if (r.kind === 'ext') {
+        handleExtOption(r.inst, r.spec, inline, at);
+      } else {
+        if (tryImplicitProto()) {
+          i = at;
+          continue;
+        }
+        if (r.kind === 'ambiguous')
+          throw new RuleError(`option "${w}" is ambiguous; possibilities: ${r.names.map((x) => '--' + x).join(' ')}`, 'unknown-option', at);
+        throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, insts, target, protoName));
+      }
+      continue;
+    }
+    if (w.length >= 2 && w[0] === '-') {
+      // short options, possibly bundled (-fv) or with the value attached (-ptcp)
+      let k = 1;
+      while (k < w.length) {
+        const c = w[k++];
+        const has = SHORT_ARG[c];
+        if (has === undefined) {
+          if (tryImplicitProto()) {
+            i = at;
+            break;
+          }
+          throw new RuleError(`unknown option "-${c}"`, 'unknown-option', at);
+        }
+        let arg: string | undefined;
+        if (has === 1) {
+          if (k < w.length) arg = w.slice(k);
+          else if (i < n) arg = words[i++].text;
+          else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
+          k = w.length;
+        } else if (has === 2 && k < w.length) {
+          arg = w.slice(k);
+          k = w.length;
+        }
+        handleGeneric(c as Generic, arg, at);
+      }
+      continue;
+    }
+    if (w === '!') {
+      if (invert) throw new RuleError('multiple consecutive ! not allowed', 'invalid-argument', at);
+      invert = true;
+      invertWord = at;
+      continue;
+    }
+    throw new RuleError(`Bad argument \`${w}'`, 'invalid-argument', at, hintForBadArgument(w, words, at));
+  }
+
+  if (invert) throw new RuleError('nothing appropriate following !', 'invalid-argument', invertWord);
+  if (cmd === null) throw new RuleError('no command specified', 'missing-argument', 0, 'a rule line starts with -A CHAIN');
+  const command = cmd as Generic;
+
+  const ruleCommand = command === 'A' || command === 'I' || command === 'D' || command === 'R' || command === 'C';
+  if (!ruleCommand) {
+    if (seen.size > 0 || insts.length > 0) {
+      throw new RuleError(`Illegal option with -${command}: rule options cannot go with --${COMMAND_NAMES[command]}`, 'invalid-argument', cmdWord);
+    }
+    return { command: simpleCommand(command, chain, cmdArg2, cmdWord), notes };
+  }
+  if (command === 'D' && ruleNum !== null) {
+    if (seen.size > 0 || insts.length > 0)
+      throw new RuleError('-D with a rule number takes no rule specification', 'invalid-argument', cmdWord);
+    return { command: { kind: 'delete', chain, num: ruleNum, rules: [] }, notes };
+  }
+
+  // -i / -o on chains that never see that interface (iptables' own check)
+  if ((chain === 'PREROUTING' || chain === 'INPUT') && rule.outIface)
+    throw new RuleError(`Can't use -o with ${chain}`, 'invalid-argument', cmdWord, 'incoming packets have no output interface yet; use -i');
+  if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && rule.inIface)
+    throw new RuleError(`Can't use -i with ${chain}`, 'invalid-argument', cmdWord, 'outgoing packets have no input interface; use -o');
+
+  // Final checks of each extension, in the order iptables runs them.
+  const ctx = ctxOf(env, chain, rule, protoName);
+  for (const inst of insts) rule.matches.push(finishMatch(inst, ctx));
+  if (targetKind) {
+    if (target) {
+      rule.target = finishTarget(target, targetKind, ctx);
+    } else {
+      if (!env.isChain(targetName)) {
+        if (targetKind === 'goto') throw new RuleError(`goto '${targetName}' is not a chain`, 'undefined-chain', targetWord, `declare it first with :${targetName} - [0:0]`);
+        throw new RuleError(`Couldn't load target \`${targetName}':No such file or directory`, 'undefined-chain', targetWord,
+          suggestTarget(targetName) ?? `declare the chain first with :${targetName} - [0:0], or fix the target name`);
+      }
+      rule.target = { kind: targetKind, name: targetName, options: [], state: {}, chain: true };
+    }
+  }
+
+  // -s / -d: comma lists and host names make one rule per address pair.
+  const srcs = srcText !== null ? addresses(srcText, (rule.src as AddressSpec).invert, srcWord, notes) : [null];
+  const dsts = dstText !== null ? addresses(dstText, (rule.dst as AddressSpec).invert, dstWord, notes) : [null];
+  const rules: Rule[] = [];
+  for (const s of srcs) for (const d of dsts) rules.push(srcs.length * dsts.length === 1 ? { ...rule, src: s, dst: d } : { ...rule, src: s, dst: d });
+
+  switch (command) {
+    case 'A': return { command: { kind: 'append', chain, rules }, notes };
+    case 'C': return { command: { kind: 'check', chain, rules }, notes };
+    case 'D': return { command: { kind: 'delete', chain, num: null, rules }, notes };
+    case 'I': return { command: { kind: 'insert', chain, num: ruleNum ?? 1, rules }, notes };
+    default: return { command: { kind: 'replace', chain, num: ruleNum!, rules }, notes };
+  }
+
+  function parseRuleNum(s: string, at: number): number {
+    const v = parseUInt(s, 1, 0x7fffffff);
+    if (v === null) throw new RuleError(`Invalid rule number \`${s}'`, 'invalid-argument', at);
+    return v;
+  }
+}
+
+function hintForBadArgument(w: string, words: Word[], at: number): string | undefined {
+  if (w === 'COMMIT') return 'end the file with a newline after the last COMMIT';
+  if (w.startsWith('*')) return 'close the previous table with COMMIT before starting another';
+  if (w.startsWith('\u2013') || w.startsWith('\u2014')) return `this dash is a typographic one (copied from a web page); write --${w.slice(1)}`;
+  if (at > 0 && words[at - 1].text === '!') return 'put ! before the option it negates: ! --option value';
+  if (at > 0 && words[at - 1].text.startsWith('-')) return `${words[at - 1].text} takes fewer values; quote a value that contains spaces with double quotes`;
+  return undefined;
+}
+
+function simpleCommand(c: Generic, chain: string, arg2: string | null, at: number): Command {
+  switch (c) {
+    case 'N':
+      checkChainName(chain, at);
+      return { kind: 'new-chain', chain };
+    case 'X': return { kind: 'delete-chain', chain: chain || null };
+    case 'F': return { kind: 'flush', chain: chain || null };
+    case 'Z': return { kind: 'zero', chain: chain || null };
+    case 'P': return { kind: 'policy', chain, policy: arg2! };
+    default:
+      checkChainName(arg2!, at);
+      return { kind: 'rename-chain', chain, to: arg2! };
+  }
+}
+
+export function checkChainName(name: string, at: number): void {
+  if (name.length > 28) throw new RuleError(`chain name \`${name}' too long (must be under 29 chars)`, 'invalid-argument', at);
+  if (name.startsWith('-') || name === '!') throw new RuleError("chain name not allowed to start with `-'", 'invalid-argument', at);
+  if (findTarget(name) || KNOWN_TARGETS.has(name)) throw new RuleError('chain name may not clash with target name', 'invalid-argument', at);
+}
+
+function finishMatch(inst: Instance, ctx: ParseContext): Match {
+  if (!inst.ext) return { name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
+  let state: Record<string, unknown>;
+  try {
+    state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
+  } catch (e) {
+    throw asRuleError(e, inst.word);
+  }
+  const m: Match = { name: inst.ext.name, options: inst.options, state };
+  if (inst.implicit) m.implicit = true;
+  return m;
+}
+
+function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext): Target {
+  if (!inst.ext) return { kind, name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
+  let state: Record<string, unknown>;
+  try {
+    state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
+  } catch (e) {
+    throw asRuleError(e, inst.word);
+  }
+  return { kind, name: inst.ext.name, options: inst.options, state };
+}
+
+function addresses(text: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec[] {
+  const out: AddressSpec[] = [];
+  for (const item of text.split(',')) {
+    let a;
+    try {
+      a = parseAddressItem(item);
+    } catch (e) {
+      throw asRuleError(e, at);
+    }
+    if (a.kind === 'host-name') {
+      notes.push({
+        code: 'host-dependent',
+        severity: 'warning',
+        message: `host name \`${a.name}' is resolved by the host when the rules load; if it does not resolve there, the whole ruleset fails to load`,
+        word: at,
+        fix: 'use the address instead of the name',
+      });
+    }
+    out.push({ ...a, invert });
+  }
+  return out;
+}
+
+function asRuleError(e: unknown, word: number): RuleError {
+  if (e instanceof RuleError) return e;
+  if (e instanceof ValueError) return new RuleError(e.message, e.code, word, e.fix);
+  throw e;
+}
+
+/** Does this word end a pass-through extension's arguments? */
+function isGenericWord(w: string, next: string | undefined): boolean {
+  if (w === '!') return next !== undefined && isGenericWord(next, undefined);
+  if (w.startsWith('--')) {
+    const name = w.slice(2).split('=')[0];
+    return GENERIC_BY_NAME.has(name);
+  }
+  return w.length >= 2 && w[0] === '-' && w[1] !== '-' && SHORT_ARG[w[1]] !== undefined && !/^-\d/.test(w);
+}
+
+// --- suggestions ---------------------------------------------------------------
+
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+export function closest(word: string, candidates: Iterable<string>, maxDistance = 2): string | undefined {
+  let best: string | undefined;
+  let bestD = maxDistance + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function suggestExtension(name: string, known: Set<string>): string | undefined {
+  const c = closest(name, known);
+  return c ? `did you mean -m ${c}?` : undefined;
+}
+
+function suggestTarget(name: string): string | undefined {
+  const c = closest(name, KNOWN_TARGETS, 1);
+  return c && c !== name ? `did you mean -j ${c}?` : undefined;
+}
+
+function suggestOption(name: string, insts: Instance[], target: Instance | null, protoName: string | null): string | undefined {
+  const pool = new Set<string>(GENERIC_LONG.map((o) => o.name));
+  for (const inst of [...insts, ...(target ? [target] : [])]) for (const x of inst.names) pool.add(x);
+  const c = closest(name, pool);
+  if (c) return `did you mean --${c}?`;
+  if (!protoName && ['dport', 'sport', 'destination-port', 'source-port'].includes(name)) return 'ports need a protocol first: -p tcp or -p udp';
+  return undefined;
+}
+
+export { protocolName };

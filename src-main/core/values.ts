@@ -1,0 +1,203 @@
+// Value parsers and printers shared by the extensions. They follow libxtables
+// (xtables_strtoui, xtables_parse_port, xtables_ipparse_*, xtables_save_string)
+// so that what we accept and print is what iptables accepts and prints.
+import { SERVICES_TEXT, PROTOCOLS_TEXT } from './netdb-data.js';
+
+/** An error in one option's value; the parser turns it into a finding on the right line. */
+export class ValueError extends Error {
+  override name = 'ValueError';
+  constructor(
+    message: string,
+    readonly code: string = 'invalid-argument',
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
+
+// ---- numbers ---------------------------------------------------------------
+
+/** strtoul with base 0 as xtables_strtoui uses it: decimal, 0x hex, 0 octal. */
+export function parseUInt(s: string, min = 0, max = 0xffffffff): number | null {
+  let n: number;
+  if (/^[1-9][0-9]*$/.test(s) || s === '0') n = Number(s);
+  else if (/^0[xX][0-9a-fA-F]+$/.test(s)) n = parseInt(s.slice(2), 16);
+  else if (/^0[0-7]+$/.test(s)) n = parseInt(s.slice(1), 8);
+  else return null;
+  if (!Number.isFinite(n) || n < min || n > max) return null;
+  return n;
+}
+
+export function requireUInt(s: string, what: string, min = 0, max = 0xffffffff): number {
+  const n = parseUInt(s, min, max);
+  if (n === null) throw new ValueError(`${what}: "${s}" is not a number from ${min} to ${max}`);
+  return n;
+}
+
+// ---- services and protocols ------------------------------------------------
+
+const services = new Map<string, number>(); // `${proto}/${name}` → port
+const protoByName = new Map<string, number>();
+const protoByNum = new Map<number, string>();
+(function load() {
+  for (const line of SERVICES_TEXT.split('\n')) {
+    const [proto, port, ...names] = line.split(' ');
+    for (const n of names) if (!services.has(`${proto}/${n}`)) services.set(`${proto}/${n}`, Number(port));
+  }
+  for (const line of PROTOCOLS_TEXT.split('\n')) {
+    const [num, name, ...aliases] = line.split(' ');
+    const n = Number(num);
+    if (!protoByNum.has(n)) protoByNum.set(n, name);
+    for (const a of [name, ...aliases]) if (!protoByName.has(a)) protoByName.set(a, n);
+  }
+})();
+
+/** getservbyname(name, proto); with no proto, tcp then udp as glibc does for NULL. */
+export function serviceToPort(name: string, proto?: string): number | null {
+  if (proto) return services.get(`${proto}/${name}`) ?? null;
+  return services.get(`tcp/${name}`) ?? services.get(`udp/${name}`) ?? null;
+}
+
+/** xtables_parse_port: a number 0–65535 or a service name for the protocol. */
+export function parsePort(s: string, proto?: string): number {
+  const n = parseUInt(s, 0, 65535);
+  if (n !== null) return n;
+  const p = serviceToPort(s, proto);
+  if (p !== null) return p;
+  throw new ValueError(`invalid port/service \`${s}' specified`, 'invalid-argument', 'use a port number from 0 to 65535 or a service name from /etc/services');
+}
+
+/** `lo:hi`, `lo:`, `:hi` or `port` as libxt_tcp/udp parse it. */
+export function parsePortRange(s: string, proto?: string, ordered = true): { lo: number; hi: number } {
+  const i = s.indexOf(':');
+  if (i < 0) {
+    const p = parsePort(s, proto);
+    return { lo: p, hi: p };
+  }
+  const a = s.slice(0, i);
+  const b = s.slice(i + 1);
+  const lo = a ? parsePort(a, proto) : 0;
+  const hi = b ? parsePort(b, proto) : 0xffff;
+  if (ordered && lo > hi) throw new ValueError('invalid portrange (min > max)', 'invalid-argument', `write the range as ${hi}:${lo}`);
+  return { lo, hi };
+}
+
+// libxtables' xtables_chain_protos: names iptables knows without /etc/protocols.
+const CHAIN_PROTOS: Record<string, number> = { tcp: 6, sctp: 132, udp: 17, udplite: 136, icmp: 1, icmpv6: 58, esp: 50, ah: 51, 'ipv6-mh': 135, mh: 135, all: 0 };
+
+/** `-p`: protocol name or number, lower-cased as iptables does. */
+export function parseProtocol(s: string): number {
+  const lower = s.toLowerCase();
+  const n = parseUInt(lower, 0, 255);
+  if (n !== null) return n;
+  const byName = protoByName.get(lower);
+  if (byName !== undefined) return byName;
+  if (lower in CHAIN_PROTOS) return CHAIN_PROTOS[lower];
+  throw new ValueError(`unknown protocol "${s}" specified`, 'invalid-argument', 'use tcp, udp, icmp, all, a name from /etc/protocols or a number');
+}
+
+/** The name iptables-save prints for a protocol number (getprotobynumber, then its own list). */
+export function protocolName(num: number): string {
+  const n = protoByNum.get(num);
+  if (n) return n;
+  for (const [k, v] of Object.entries(CHAIN_PROTOS)) if (v === num) return k;
+  return String(num);
+}
+
+/** The name the protocol match extension is loaded by (`-p 6 --dport 22` loads tcp). */
+export function protocolMatchName(num: number): string | null {
+  switch (num) {
+    case 6: return 'tcp';
+    case 17: return 'udp';
+    case 1: return 'icmp';
+    case 132: return 'sctp';
+    case 33: return 'dccp';
+    case 136: return 'udplite';
+    case 50: return 'esp';
+    case 51: return 'ah';
+    default: return null;
+  }
+}
+
+// ---- IPv4 addresses ----------------------------------------------------------
+
+/** xtables' numeric_to_ipaddr: 1 to 4 dotted parts (a network address may be shortened). */
+export function parseIPv4(s: string, isMask = false): number | null {
+  const parts = s.split('.');
+  if (parts.length > 4 || (isMask && parts.length !== 4)) return null;
+  let v = 0;
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    let b = 0;
+    if (p !== undefined) {
+      const n = parseUInt(p, 0, 255);
+      if (n === null) return null;
+      b = n;
+    }
+    v = v * 256 + b;
+  }
+  return v >>> 0;
+}
+
+export function formatIPv4(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+export function prefixToMask(bits: number): number {
+  return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+/** Number of leading one bits when the mask is contiguous, else -1. */
+export function maskToPrefix(mask: number): number {
+  if (mask === 0) return 0;
+  const inv = ~mask >>> 0;
+  if ((inv & (inv + 1)) !== 0) return -1;
+  return Math.clz32(inv);
+}
+
+/** `a.b.c.d/len` or `/dotted-mask` as iptables-save prints it. */
+export function formatNet(addr: number, mask: number): string {
+  const bits = maskToPrefix(mask);
+  return `${formatIPv4(addr & mask)}/${bits >= 0 ? bits : formatIPv4(mask)}`;
+}
+
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$/;
+
+export type ParsedAddress = { kind: 'net'; addr: number; mask: number } | { kind: 'host-name'; name: string; mask: number | null };
+
+/** One `addr[/mask]` item of `-s`/`-d`; a host name is kept (iptables resolves it on the host). */
+export function parseAddressItem(s: string): ParsedAddress {
+  const slash = s.indexOf('/');
+  const host = slash < 0 ? s : s.slice(0, slash);
+  let mask: number | null = null;
+  if (slash >= 0) {
+    const m = s.slice(slash + 1);
+    if (m.includes('.')) {
+      mask = parseIPv4(m, true);
+      if (mask === null) throw new ValueError(`host/network \`${s}' not found`, 'invalid-argument');
+    } else {
+      const bits = parseUInt(m, 0, 32);
+      if (bits === null) throw new ValueError(`invalid mask \`${m}' specified`, 'invalid-argument', 'a prefix length is 0 to 32');
+      mask = prefixToMask(bits);
+    }
+  }
+  const addr = parseIPv4(host);
+  if (addr !== null) return { kind: 'net', addr: (addr & (mask ?? 0xffffffff)) >>> 0, mask: mask ?? 0xffffffff };
+  if (HOSTNAME_RE.test(host) && !/^[0-9.]+$/.test(host)) return { kind: 'host-name', name: host, mask };
+  throw new ValueError(`host/network \`${host}' not found`, 'invalid-argument', 'write an IPv4 address, optionally with /prefix');
+}
+
+// ---- strings -------------------------------------------------------------------
+
+const NO_QUOTE = /^[A-Za-z0-9_-]+$/;
+/** xtables_save_string: bare when safe, else double-quoted with \" \\ \' escaped. Includes the leading space. */
+export function saveString(v: string): string {
+  if (NO_QUOTE.test(v)) return ' ' + v;
+  return ' "' + v.replace(/["\\']/g, (c) => '\\' + c) + '"';
+}
+
+const encoder = new TextEncoder();
+/** length in bytes of the UTF-8 text, as the kernel counts it */
+export function byteLength(s: string): number {
+  return encoder.encode(s).length;
+}
