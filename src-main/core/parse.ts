@@ -184,7 +184,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
     const colOf = (w: number) => (words[w] ? words[w].start + 1 : from + 1);
     let parsed;
     try {
-      parsed = parseCommandWords(words, { table: st.table.name, isChain: (n) => st.chains.has(n) });
+      parsed = parseCommandWords(words, { table: st.table.name, isChain: (n) => st.chains.has(n), family: ruleset.family });
     } catch (e) {
       if (e instanceof RuleError) return err(line, e.message, e.code, e.fix, colOf(e.word));
       throw e;
@@ -210,6 +210,9 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
         return r;
       });
     switch (c.kind) {
+      case 'skip':
+        findings.push({ code: 'ignored-line', severity: 'info', line, message: c.reason, table: st.table.name });
+        return;
       case 'append': {
         const ch = chainOf(c.chain);
         if (ch) ch.rules.push(...stamp(c.rules));

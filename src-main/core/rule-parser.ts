@@ -22,7 +22,9 @@ export type Command =
   | { kind: 'flush'; chain: string | null }
   | { kind: 'zero'; chain: string | null }
   | { kind: 'policy'; chain: string; policy: string }
-  | { kind: 'rename-chain'; chain: string; to: string };
+  | { kind: 'rename-chain'; chain: string; to: string }
+  /** a line marked -6 in an IPv4 file (or -4 in IPv6): iptables-restore ignores it */
+  | { kind: 'skip'; reason: string };
 
 /** A problem found while parsing a line; `word` is the index of the word to point at. */
 export class RuleError extends Error {
@@ -54,6 +56,12 @@ export interface CommandEnv {
   table: TableName;
   /** does the chain exist in the table right now (jump targets must) */
   isChain(name: string): boolean;
+  family?: 'ipv4' | 'ipv6';
+}
+
+/** Thrown inside the option loop to stop at a -4/-6 that rules the line out. */
+class SkipLine {
+  constructor(readonly reason: string) {}
 }
 
 // --- generic options (iptables' original_opts) ---------------------------------
@@ -207,6 +215,15 @@ function ctxOf(env: CommandEnv, chain: string, rule: Rule, protoName: string | n
  * checked later over the whole table.
  */
 export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand {
+  try {
+    return parseWords(words, env);
+  } catch (e) {
+    if (e instanceof SkipLine) return { command: { kind: 'skip', reason: e.reason }, notes: [] };
+    throw e;
+  }
+}
+
+function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
   const notes: LineNote[] = [];
   const rule = emptyRule();
   const insts: Instance[] = [];
@@ -382,7 +399,12 @@ export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand
         rule.counters = { packets: BigInt(pk), bytes: BigInt(by) } satisfies Counters;
         break;
       }
-      case 'w': case 'W': case 'n': case 'v': case 'x': case '0': case 'M': case '4': case '6':
+      case '4':
+      case '6':
+        if ((val === '6') !== (env.family === 'ipv6'))
+          throw new SkipLine(`the line is marked -${val}: ${val === '6' ? 'ip6tables' : 'iptables'}-restore reads it, this one ignores it`);
+        break;
+      case 'w': case 'W': case 'n': case 'v': case 'x': case '0': case 'M':
         // accepted and meaningless inside a ruleset file
         break;
       default:

@@ -1,1 +1,3 @@
 // Registers every command. Add one import per command file.
+import './check.js';
+import './canon.js';
