@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { run } from './run.js';
+import { skipLab, useLab } from './testing.js';
+
+function tcpConnect(host: string, port: number, ms: number): Promise<'open' | string> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: ms });
+    s.once('connect', () => {
+      s.destroy();
+      resolve('open');
+    });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve('timeout');
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+  });
+}
+
+describe.skipIf(skipLab)('lab: hosts in network namespaces', () => {
+  const L = useLab();
+  beforeAll(() => L.start());
+  afterAll(() => L.stop());
+
+  it('brings up every host with sshd reachable over its route through OpenSSH', async () => {
+    const lab = L.get();
+    const names = Object.keys(lab.hosts);
+    expect(names).toEqual(['plain', 'bastion', 'inner', 'deep', 'users', 'fwd']);
+    const results = await Promise.all(
+      names.map((h) =>
+        run(['ssh', '-F', lab.sshConfigPath, '-o', 'BatchMode=yes', h, 'hostname; id -un; echo $SSH_CONNECTION'], { allowFail: true }),
+      ),
+    );
+    results.forEach((r, i) => {
+      const h = lab.hosts[names[i]];
+      expect(r.stderr).toBe('');
+      const [hostname, user, conn] = r.stdout.toString().trim().split('\n');
+      expect(hostname).toBe(`c7-${h.name}`);
+      expect(user).toBe(h.name === 'users' ? 'alice' : 'root');
+      expect(conn.split(' ')[0]).toBe(h.peerAddress);
+    });
+  });
+
+  it('hides hosts behind the bastion from the root namespace', async () => {
+    const lab = L.get();
+    expect(await tcpConnect(lab.hosts.plain.address, 22, 2000)).toBe('open');
+    // no lab link leads there (this machine's default route may still accept any TCP connection)
+    const route = (await run(['ip', 'route', 'get', lab.hosts.inner.address])).stdout.toString();
+    expect(route).not.toMatch(/dev pcl/);
+    const direct = await run(
+      ['ssh', '-F', lab.sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ProxyJump=none', '-o', 'ConnectTimeout=2', 'inner', 'true'],
+      { allowFail: true },
+    );
+    expect(direct.code).not.toBe(0);
+    expect(lab.hosts.deep.via).toEqual(['bastion', 'inner']);
+  });
+
+  it('gives each host its own CentOS-like files, seeded from the corpus stock ruleset', async () => {
+    const lab = L.get();
+    const seed = readFileSync(lab.stockRuleset);
+    expect(seed.toString()).toContain('sample configuration for iptables service');
+    expect(await lab.readHostFile('plain', '/etc/sysconfig/iptables')).toEqual(seed);
+    expect(await lab.readHostFile('fwd', '/etc/sysconfig/iptables')).toBeNull();
+    expect((await lab.readHostFile('plain', '/etc/redhat-release'))?.toString()).toMatch(/^CentOS Linux release 7/);
+    expect(existsSync('/etc/redhat-release')).toBe(false); // the machine itself is untouched
+    const v = await lab.hostExec('plain', ['iptables', '--version']);
+    expect(v.stdout.toString()).toMatch(/legacy/);
+    const live = await lab.hostExec('plain', ['iptables-save']);
+    expect(live.stdout.toString()).toContain('-A INPUT -j REJECT --reject-with icmp-host-prohibited');
+    const fw = await lab.hostExec('fwd', ['iptables-save']);
+    expect(fw.stdout.toString()).toContain(':IN_public - [0:0]');
+    const sudo = await run(['ssh', '-F', lab.sshConfigPath, '-o', 'BatchMode=yes', 'alice@users', 'sudo -n id -u'], { allowFail: true });
+    expect(sudo.stdout.toString().trim()).toBe('0');
+  });
+});
+
+describe.skipIf(skipLab)('lab: teardown', () => {
+  it('leaves no namespace, link, process or directory behind', async () => {
+    const L = useLab({ hosts: ['plain'] });
+    const lab = await L.start();
+    const pid = lab.hosts.plain.sshdPid;
+    await L.stop();
+    const ns = (await run(['ip', 'netns', 'list'])).stdout.toString();
+    expect(ns).not.toContain(`pcl-s${lab.slot}-`);
+    const links = (await run(['ip', '-o', 'link', 'show'])).stdout.toString();
+    expect(links).not.toMatch(new RegExp(`pcls${lab.slot}[hi]`));
+    expect(existsSync(lab.dir)).toBe(false);
+    expect(existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sshd')).toBe(false);
+  });
+});

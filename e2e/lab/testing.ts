@@ -1,0 +1,28 @@
+// Shared by every *.lab.test.ts: whether the lab can run here, and one lab per test file.
+import { labUnavailableReason, startLab, type Lab, type StartLabOptions } from './lab.js';
+
+const reason = labUnavailableReason();
+/**
+ * Lab tests skip (with the reason on stderr) where the lab cannot run, except
+ * under CI=true: there a missing lab must fail, not pass quietly.
+ */
+export const skipLab = !!reason && process.env.CI !== 'true';
+if (reason) process.stderr.write(`lab tests ${skipLab ? 'skipped' : 'will fail (CI=true)'}: ${reason}\n`);
+
+/** Starts a lab for the calling test file; call from beforeAll, stop it in afterAll. */
+export function useLab(opts: StartLabOptions = {}): { get(): Lab; start(): Promise<Lab>; stop(): Promise<void> } {
+  let lab: Lab | undefined;
+  return {
+    get() {
+      if (!lab) throw new Error('lab not started');
+      return lab;
+    },
+    async start() {
+      lab = await startLab(opts);
+      return lab;
+    },
+    async stop() {
+      await lab?.stop();
+    },
+  };
+}
