@@ -201,3 +201,69 @@ const encoder = new TextEncoder();
 export function byteLength(s: string): number {
   return encoder.encode(s).length;
 }
+
+// ---- C library parsing (strtoul, inet_aton) ----------------------------------------
+
+const ULONG_MAX = 2 ** 64 - 1;
+
+function digitValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 122) return c - 87;
+  if (c >= 65 && c <= 90) return c - 55;
+  return 99;
+}
+
+/**
+ * glibc strtoul(s + start, &end, base): leading blanks, an optional sign, `0x`/`0`
+ * prefixes when base is 0. A minus sign wraps the value (so `-1` comes out huge, as
+ * in C). `end === start` when no digit was read. Values beyond 2^53 lose precision,
+ * which only matters to callers that wrap them (they are out of any range anyway).
+ */
+export function strtoul(s: string, start = 0, base = 0): { value: number; end: number } {
+  let i = start;
+  while (i < s.length && (s[i] === ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') neg = s[i++] === '-';
+  if ((base === 0 || base === 16) && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && digitValue(s.charCodeAt(i + 2)) < 16) {
+    i += 2;
+    base = 16;
+  } else if (base === 0) base = s[i] === '0' ? 8 : 10;
+  const first = i;
+  let v = 0;
+  while (i < s.length) {
+    const d = digitValue(s.charCodeAt(i));
+    if (d >= base) break;
+    v = v * base + d;
+    i++;
+  }
+  if (i === first) return { value: 0, end: start };
+  if (v > ULONG_MAX) v = ULONG_MAX;
+  else if (neg && v !== 0) v = ULONG_MAX + 1 - v;
+  return { value: v, end: i };
+}
+
+/** glibc inet_aton (what getaddrinfo does with a numeric IPv4 host): `a`, `a.b`, `a.b.c` or `a.b.c.d`, each part decimal, 0x hex or 0 octal. */
+export function inetAton(s: string): number | null {
+  const parts: number[] = [];
+  let i = 0;
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (!(c >= 48 && c <= 57)) return null;
+    const r = strtoul(s, i, 0);
+    if (r.end === i || r.value > 0xffffffff) return null;
+    parts.push(r.value);
+    i = r.end;
+    if (i === s.length) break;
+    if (s[i] !== '.' || parts.length === 4) return null;
+    i++;
+  }
+  const last = parts[parts.length - 1];
+  const lastMax = [0xffffffff, 0xffffff, 0xffff, 0xff][parts.length - 1];
+  if (last > lastMax) return null;
+  let v = 0;
+  for (let k = 0; k < parts.length - 1; k++) {
+    if (parts[k] > 255) return null;
+    v = v * 256 + parts[k];
+  }
+  return (v * (lastMax + 1) + last) >>> 0;
+}

@@ -1,4 +1,8 @@
 // Match extensions, group A (one file each; add the import and the list entry here).
 import type { Extension } from './types.js';
+import { icmp } from './match-icmp.js';
+import { multiport } from './match-multiport.js';
+import { state } from './match-state.js';
+import { conntrack } from './match-conntrack.js';
 
-export const MATCHES_A: Extension[] = [];
+export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack];

@@ -1,0 +1,233 @@
+// -m conntrack (libxt_conntrack, revision 3): connection tracking state, status,
+// tuple addresses and ports, expiry and direction.
+import type { Match, OptionValue } from '../model.js';
+import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, parseUInt, prefixToMask, serviceToPort, strtoul } from '../values.js';
+import type { MatchExtension, OptionSpec } from './types.js';
+import type { PortRange } from './match-tcp.js';
+
+// State names in the order iptables prints them; parsing tries them in PARSE_ORDER
+// with prefix matching (`est` is ESTABLISHED), as strncasecmp(arg, name, len) does.
+export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'] as const;
+export type CtState = (typeof CT_STATES)[number];
+const STATE_PARSE_ORDER: readonly CtState[] = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT'];
+
+export const CT_STATUSES = ['EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'] as const;
+export type CtStatus = (typeof CT_STATUSES)[number];
+const STATUS_PARSE_ORDER = ['NONE', ...CT_STATUSES] as const;
+
+function prefixOf(item: string, name: string): boolean {
+  return item.length > 0 && item.length <= name.length && name.startsWith(item.toUpperCase());
+}
+
+/**
+ * A comma list of names where each item may be a prefix of a name, kept in the
+ * print order with duplicates dropped. `what` names the option in errors.
+ */
+function parseNameList<T extends string>(arg: string, order: readonly T[], printOrder: readonly string[], what: string, stateOnly: boolean): T[] {
+  const found = new Set<T>();
+  let rest = arg;
+  for (;;) {
+    const comma = rest.indexOf(',');
+    const item = comma < 0 ? rest : rest.slice(0, comma);
+    if (comma < 0 && item === '' && stateOnly)
+      throw new ValueError('"--state" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED', 'invalid-argument', 'write the states separated by commas only');
+    const name = order.find((n) => prefixOf(item, n));
+    if (!name) throw new ValueError(`Bad ${what} "${rest}"`, 'invalid-argument', `${what} is a comma list of ${printOrder.join(', ')}`);
+    found.add(name);
+    if (comma < 0) break;
+    rest = rest.slice(comma + 1);
+  }
+  return printOrder.filter((n) => found.has(n as T)) as T[];
+}
+
+/** `--state` of -m state (no SNAT/DNAT there). */
+export function parseStateList(arg: string): CtState[] {
+  return parseNameList(arg, STATE_PARSE_ORDER.slice(0, 5), CT_STATES.slice(0, 5), 'state', true);
+}
+
+export function parseCtStateList(arg: string): CtState[] {
+  return parseNameList(arg, STATE_PARSE_ORDER, CT_STATES, 'ctstate', false);
+}
+
+/** `--ctstatus`; NONE is no bit, and prints only when nothing else is set. */
+export function parseCtStatusList(arg: string): CtStatus[] {
+  return parseNameList(arg, STATUS_PARSE_ORDER, CT_STATUSES, 'ctstatus', false) as CtStatus[];
+}
+
+/** An address with its mask; a host name that only the host can resolve is kept. */
+export type CtAddress = { kind: 'net'; addr: number; mask: number } | { kind: 'host-name'; name: string; mask: number };
+
+const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
+
+// XTTYPE_HOSTMASK: the host through getaddrinfo (inet_aton numbers), the mask a
+// prefix length or a dotted mask; a mask that is not a prefix comes out as /32.
+function parseHostMask(arg: string, opt: string): CtAddress {
+  const slash = arg.indexOf('/');
+  let mask = 0xffffffff;
+  if (slash >= 0) {
+    const m = arg.slice(slash + 1);
+    const bits = parseUInt(m, 0, 32);
+    if (bits !== null) mask = prefixToMask(bits);
+    else {
+      const dotted = inetAton(m);
+      if (dotted === null)
+        throw new ValueError(`conntrack: bad value for option "--${opt}", neither a valid network mask nor valid CIDR (0-32).`, 'invalid-argument', 'write ADDRESS/PREFIX, e.g. 10.0.0.0/8');
+      if (maskToPrefix(dotted) >= 0) mask = dotted;
+    }
+  }
+  const host = slash >= 0 ? arg.slice(0, slash) : arg;
+  const a = inetAton(host);
+  if (a !== null) return { kind: 'net', addr: a, mask };
+  if (host === 'localhost') return { kind: 'net', addr: 0x7f000001, mask };
+  if (!HOST_NAME.test(host)) throw new ValueError('getaddrinfo: Name or service not known', 'invalid-argument', 'write one IPv4 address, optionally with /prefix');
+  return { kind: 'host-name', name: host, mask };
+}
+
+function formatHostMask(a: CtAddress): string {
+  // iptables prints the address as given (not masked) and the prefix unless /32
+  const host = a.kind === 'net' ? formatIPv4(a.addr) : a.name;
+  return a.mask === 0xffffffff ? host : `${host}/${maskToPrefix(a.mask)}`;
+}
+
+// XTTYPE_PORTRC: `port`, `lo:hi`, `lo:`, `:hi`; numbers above 65535 wrap as getaddrinfo
+// does with them, names come from /etc/services.
+function parseCtPort(s: string): number {
+  const n = parseUInt(s, 0, 65535);
+  if (n !== null) return n;
+  if (/^[0-9]+$/.test(s)) return Number(BigInt(s) % 65536n);
+  const p = serviceToPort(s);
+  if (p === null) throw new ValueError(`Port "${s}" does not resolve to anything.`, 'invalid-argument', 'use a port number or a service name from /etc/services');
+  return p;
+}
+
+function parseCtPortRange(arg: string, opt: string): PortRange {
+  const parts = arg.split(':');
+  if (parts.length > 2) throw new ValueError(`conntrack: Too many components for option "--${opt}" (max: 2)`, 'invalid-argument', 'write PORT or LOW:HIGH');
+  const lo = parts[0] === '' ? 0 : parseCtPort(parts[0]);
+  if (parts.length === 1) return { lo, hi: lo };
+  return { lo, hi: parts[1] === '' ? 0xffff : parseCtPort(parts[1]) };
+}
+
+export interface U32Range {
+  lo: number;
+  hi: number;
+}
+
+// XTTYPE_UINT32RC for --ctexpire: reversed ranges are kept as given.
+function parseExpire(arg: string): U32Range {
+  const parts = arg.split(':');
+  if (parts.length > 2) throw new ValueError('conntrack: Too many components for option "--ctexpire" (max: 2)', 'invalid-argument', 'write SECONDS or MIN:MAX');
+  const vals: number[] = [];
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    if (p === '') {
+      vals.push(k === 0 ? 0 : 0xffffffff);
+      continue;
+    }
+    const r = strtoul(p);
+    if (r.end !== p.length || r.value > 0xffffffff)
+      throw new ValueError(`conntrack: bad value for option "--ctexpire" near "${parts.slice(k).join(':')}", or out of range (0-4294967295).`, 'invalid-argument');
+    vals.push(r.value);
+  }
+  return { lo: vals[0], hi: vals.length > 1 ? vals[1] : vals[0] };
+}
+
+const addrOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v]) => parseHostMask(v, name) });
+const portOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v]) => parseCtPortRange(v, name) });
+
+// The order conntrack_dump prints them in.
+const SAVE_ORDER = [
+  'ctstate', 'ctproto', 'ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst',
+  'ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport', 'ctstatus', 'ctexpire', 'ctdir',
+] as const;
+export type ConntrackOption = (typeof SAVE_ORDER)[number];
+
+/** What one conntrack match tests; every field is absent when not given. */
+export interface Conntrack {
+  ctstate?: { invert: boolean; states: CtState[] };
+  ctproto?: { invert: boolean; proto: number };
+  ctorigsrc?: { invert: boolean; addr: CtAddress };
+  ctorigdst?: { invert: boolean; addr: CtAddress };
+  ctreplsrc?: { invert: boolean; addr: CtAddress };
+  ctrepldst?: { invert: boolean; addr: CtAddress };
+  ctorigsrcport?: { invert: boolean; ports: PortRange };
+  ctorigdstport?: { invert: boolean; ports: PortRange };
+  ctreplsrcport?: { invert: boolean; ports: PortRange };
+  ctrepldstport?: { invert: boolean; ports: PortRange };
+  ctstatus?: { invert: boolean; statuses: CtStatus[] };
+  ctexpire?: { invert: boolean; range: U32Range };
+  ctdir?: 'ORIGINAL' | 'REPLY';
+}
+
+export function conntrackOf(m: Match): Conntrack | null {
+  return (m.state['conntrack'] as Conntrack | undefined) ?? null;
+}
+
+export const conntrack: MatchExtension = {
+  kind: 'match',
+  name: 'conntrack',
+  options: [
+    { name: 'ctstate', arg: 'required', invert: true, parse: ([v]) => parseCtStateList(v) },
+    { name: 'ctproto', arg: 'required', invert: true, parse: ([v]) => parseProtocol(v) },
+    addrOpt('ctorigsrc'),
+    addrOpt('ctorigdst'),
+    addrOpt('ctreplsrc'),
+    addrOpt('ctrepldst'),
+    { name: 'ctstatus', arg: 'required', invert: true, parse: ([v]) => parseCtStatusList(v) },
+    { name: 'ctexpire', arg: 'required', invert: true, parse: ([v]) => parseExpire(v) },
+    portOpt('ctorigsrcport'),
+    portOpt('ctorigdstport'),
+    portOpt('ctreplsrcport'),
+    portOpt('ctrepldstport'),
+    {
+      name: 'ctdir',
+      arg: 'required',
+      parse: ([v]) => {
+        const u = v.toUpperCase();
+        if (u !== 'ORIGINAL' && u !== 'REPLY') throw new ValueError(`conntrack: Bad value for "--ctdir" option: "${v}"`, 'invalid-argument', 'use ORIGINAL or REPLY');
+        return u;
+      },
+    },
+  ],
+  finalize(options: OptionValue[]) {
+    if (options.length === 0) throw new ValueError('conntrack: At least one option is required', 'missing-argument', 'add --ctstate STATES (e.g. ESTABLISHED,RELATED)');
+    const ct: Conntrack = {};
+    for (const o of options) {
+      const inv = o.invert;
+      switch (o.name) {
+        case 'ctstate': ct.ctstate = { invert: inv, states: o.value as CtState[] }; break;
+        case 'ctproto': ct.ctproto = { invert: inv, proto: o.value as number }; break;
+        case 'ctstatus': ct.ctstatus = { invert: inv, statuses: o.value as CtStatus[] }; break;
+        case 'ctexpire': ct.ctexpire = { invert: inv, range: o.value as U32Range }; break;
+        case 'ctdir': ct.ctdir = o.value as 'ORIGINAL' | 'REPLY'; break;
+        case 'ctorigsrc': case 'ctorigdst': case 'ctreplsrc': case 'ctrepldst':
+          ct[o.name] = { invert: inv, addr: o.value as CtAddress };
+          break;
+        default:
+          ct[o.name as 'ctorigsrcport'] = { invert: inv, ports: o.value as PortRange };
+      }
+    }
+    return { conntrack: ct };
+  },
+  save(m) {
+    const ct = conntrackOf(m);
+    if (!ct) return '';
+    let out = '';
+    for (const name of SAVE_ORDER) {
+      const v = ct[name];
+      if (v === undefined) continue;
+      if (typeof v === 'string') {
+        out += ` --ctdir ${v}`;
+        continue;
+      }
+      out += `${v.invert ? ' !' : ''} --${name} `;
+      if ('states' in v) out += v.states.join(',');
+      else if ('statuses' in v) out += v.statuses.length ? v.statuses.join(',') : 'NONE';
+      else if ('proto' in v) out += v.proto;
+      else if ('addr' in v) out += formatHostMask(v.addr);
+      else if ('ports' in v) out += v.ports.hi === 0 || v.ports.lo === v.ports.hi ? v.ports.lo : `${v.ports.lo}:${v.ports.hi}`;
+      else out += v.range.lo === v.range.hi ? v.range.lo : `${v.range.lo}:${v.range.hi}`;
+    }
+    return out;
+  },
+};

@@ -1,0 +1,126 @@
+// -m icmp (libipt_icmp): ICMP type and code; names are saved as numbers.
+import type { Match, OptionValue } from '../model.js';
+import { ValueError, strtoul } from '../values.js';
+import type { MatchExtension } from './types.js';
+import { collectOptions, opt, requireOption } from './util.js';
+
+/** An ICMP type with an inclusive code range; type 255 is `any`. */
+export interface IcmpType {
+  type: number;
+  codeMin: number;
+  codeMax: number;
+}
+
+// libxt_icmp.h's table, in its order: the first entry that a prefix matches wins
+// only if no later one matches too (else "Ambiguous ICMP type").
+const ICMP_NAMES: ReadonlyArray<readonly [string, number, number, number]> = [
+  ['any', 255, 0, 255],
+  ['echo-reply', 0, 0, 255],
+  ['pong', 0, 0, 255],
+  ['destination-unreachable', 3, 0, 255],
+  ['network-unreachable', 3, 0, 0],
+  ['host-unreachable', 3, 1, 1],
+  ['protocol-unreachable', 3, 2, 2],
+  ['port-unreachable', 3, 3, 3],
+  ['fragmentation-needed', 3, 4, 4],
+  ['source-route-failed', 3, 5, 5],
+  ['network-unknown', 3, 6, 6],
+  ['host-unknown', 3, 7, 7],
+  ['network-prohibited', 3, 9, 9],
+  ['host-prohibited', 3, 10, 10],
+  ['TOS-network-unreachable', 3, 11, 11],
+  ['TOS-host-unreachable', 3, 12, 12],
+  ['communication-prohibited', 3, 13, 13],
+  ['host-precedence-violation', 3, 14, 14],
+  ['precedence-cutoff', 3, 15, 15],
+  ['source-quench', 4, 0, 255],
+  ['redirect', 5, 0, 255],
+  ['network-redirect', 5, 0, 0],
+  ['host-redirect', 5, 1, 1],
+  ['TOS-network-redirect', 5, 2, 2],
+  ['TOS-host-redirect', 5, 3, 3],
+  ['echo-request', 8, 0, 255],
+  ['ping', 8, 0, 255],
+  ['router-advertisement', 9, 0, 255],
+  ['router-solicitation', 10, 0, 255],
+  ['time-exceeded', 11, 0, 255],
+  ['ttl-exceeded', 11, 0, 255],
+  ['ttl-zero-during-transit', 11, 0, 0],
+  ['ttl-zero-during-reassembly', 11, 1, 1],
+  ['parameter-problem', 12, 0, 255],
+  ['ip-header-bad', 12, 0, 0],
+  ['required-option-missing', 12, 1, 1],
+  ['timestamp-request', 13, 0, 255],
+  ['timestamp-reply', 14, 0, 255],
+  ['address-mask-request', 17, 0, 255],
+  ['address-mask-reply', 18, 0, 255],
+];
+const LOWER_NAMES = ICMP_NAMES.map(([n]) => n.toLowerCase());
+
+/** The ICMP type names iptables knows (for completion and wizards). */
+export const ICMP_TYPE_NAMES: readonly string[] = ICMP_NAMES.map(([n]) => n);
+
+const FIX = 'use a type name (echo-request, destination-unreachable, …), a number 0-255, or TYPE/CODE';
+
+/** `--icmp-type` as iptables 1.8.9 reads it: a (prefix of a) name, or TYPE[/CODE[:CODE]] numbers. */
+export function parseIcmpType(s: string): IcmpType {
+  const lower = s.toLowerCase();
+  let hit = -1;
+  for (let i = 0; i < LOWER_NAMES.length; i++) {
+    if (!LOWER_NAMES[i].startsWith(lower)) continue;
+    if (hit >= 0) throw new ValueError(`Ambiguous ICMP type \`${s}': \`${ICMP_NAMES[hit][0]}' or \`${ICMP_NAMES[i][0]}'?`, 'invalid-argument', FIX);
+    hit = i;
+  }
+  if (hit >= 0) {
+    const [, type, codeMin, codeMax] = ICMP_NAMES[hit];
+    return { type, codeMin, codeMax };
+  }
+  const t = strtoul(s);
+  if (t.end === 0 || t.value > 255) throw new ValueError(`Unknown ICMP type \`${s}'`, 'invalid-argument', FIX);
+  let i = t.end;
+  let codeMin = 0;
+  let codeMax = 255;
+  if (s[i] === '/') {
+    const a = strtoul(s, i + 1);
+    if (a.end === i + 1 || a.value > 255) throw new ValueError(`Unknown ICMP code \`${s}'`, 'invalid-argument', FIX);
+    codeMin = codeMax = a.value;
+    i = a.end;
+    if (s[i] === ':') {
+      const b = strtoul(s, i + 1);
+      if (b.end === i + 1 || b.value > 255) throw new ValueError(`Unknown ICMP code \`${s}'`, 'invalid-argument', FIX);
+      codeMax = b.value;
+      i = b.end;
+    }
+  } else if (s[i] === ':') {
+    throw new ValueError('ICMP type range not supported', 'invalid-argument', 'one rule per ICMP type, or TYPE/CODE:CODE for a range of codes');
+  }
+  if (i < s.length) throw new ValueError(`unknown character ${s[i]}`, 'invalid-argument', FIX);
+  return { type: t.value, codeMin, codeMax };
+}
+
+/** The ICMP type a rule's icmp match tests, with its `!`. */
+export function icmpTypeOf(m: Match): (IcmpType & { invert: boolean }) | null {
+  const o = opt(m.state, 'icmp-type');
+  return o ? { ...(o.value as IcmpType), invert: o.invert } : null;
+}
+
+export const icmp: MatchExtension = {
+  kind: 'match',
+  name: 'icmp',
+  requiresProto: [1],
+  options: [{ name: 'icmp-type', arg: 'required', invert: true, parse: ([v]) => parseIcmpType(v) }],
+  finalize(options: OptionValue[]) {
+    const s = collectOptions(options, icmp.options);
+    requireOption('icmp', s, 'icmp-type');
+    return s;
+  },
+  save(m) {
+    const o = opt(m.state, 'icmp-type');
+    if (!o) return '';
+    const v = o.value as IcmpType;
+    const inv = o.invert ? ' !' : '';
+    // 1.8.9 prints `any` for type 255 whatever the codes
+    if (v.type === 255) return `${inv} --icmp-type any`;
+    return `${inv} --icmp-type ${v.type}${v.codeMin !== 0 || v.codeMax !== 255 ? '/' + v.codeMin : ''}`;
+  },
+};
