@@ -298,10 +298,12 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
     if (invert && !INVERTIBLE.has(val)) {
       throw new RuleError(`cannot have ! before -${val}`, 'invalid-argument', invertWord);
     }
-    if (val !== 'm' && val !== 'c' && seen.has(val)) {
-      throw new RuleError(`multiple -${val} flags not allowed`, 'invalid-argument', at);
+    // -g and -j are one option to iptables (OPT_JUMP)
+    const flagKey = val === 'g' ? 'j' : val;
+    if (val !== 'm' && val !== 'c' && seen.has(flagKey)) {
+      throw new RuleError(`multiple -${flagKey} flags not allowed`, 'invalid-argument', at);
     }
-    seen.add(val);
+    seen.add(flagKey);
     switch (val) {
       case 's':
         srcText = arg!;
