@@ -1,4 +1,31 @@
 // Target extensions (one file each; add the import and the list entry here).
 import type { Extension } from './types.js';
+import { reject } from './target-reject.js';
+import { log } from './target-log.js';
+import { dnat } from './target-dnat.js';
+import { snat } from './target-snat.js';
+import { masquerade } from './target-masquerade.js';
+import { redirect } from './target-redirect.js';
+import { netmap } from './target-netmap.js';
+import { mark } from './target-mark.js';
+import { connmark } from './target-connmark.js';
+import { tcpmss } from './target-tcpmss.js';
+import { notrack } from './target-notrack.js';
+import { ct } from './target-ct.js';
+import { trace } from './target-trace.js';
 
-export const TARGETS: Extension[] = [];
+export const TARGETS: Extension[] = [
+  reject,
+  log,
+  dnat,
+  snat,
+  masquerade,
+  redirect,
+  netmap,
+  mark,
+  connmark,
+  tcpmss,
+  notrack,
+  ct,
+  trace,
+];

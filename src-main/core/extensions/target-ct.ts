@@ -1,0 +1,98 @@
+// -j CT (libxt_CT, revision 2): conntrack settings for the connection: notrack, helper, zone, events, timeout.
+import { ValueError } from '../values.js';
+import type { TargetExtension } from './types.js';
+import type { Target } from '../model.js';
+import { strtoulWhole, xtString } from './xt-options.js';
+
+export interface CtZone {
+  /** zone id, or 'mark' to take it from the packet mark */
+  id: number | 'mark';
+  /** which direction(s) the zone applies to */
+  dir: 'both' | 'orig' | 'reply';
+}
+
+export interface CtState {
+  notrack: boolean;
+  helper: string;
+  timeout: string;
+  ctevents: string[];
+  expevents: string[];
+  zone: CtZone | null;
+}
+
+export function ctState(t: Target): CtState {
+  return t.state as unknown as CtState;
+}
+
+// in the order iptables prints them
+const CT_EVENTS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark'];
+const EXP_EVENTS = ['new'];
+
+function parseEvents(arg: string, table: readonly string[]): string[] {
+  const set = new Set<string>();
+  for (const e of arg.split(',')) {
+    if (!table.includes(e)) throw new ValueError(`Unknown event type "${e}"`, 'invalid-argument', `events are ${table.join(',')}`);
+    set.add(e);
+  }
+  return table.filter((e) => set.has(e));
+}
+
+function parseZone(arg: string): number | 'mark' {
+  if (arg.toLowerCase() === 'mark') return 'mark';
+  const n = strtoulWhole(arg, 0, 0xffff);
+  if (n === null) throw new ValueError(`Cannot parse ${arg} as a zone ID`, 'invalid-argument', 'a zone is 0-65535 or mark');
+  return n;
+}
+
+export const ct: TargetExtension = {
+  kind: 'target',
+  name: 'CT',
+  tables: ['raw'],
+  // sets up the connection and lets the packet continue
+  terminal: false,
+  options: [
+    { name: 'notrack', arg: 'none' },
+    // char helper[16], timeout[32]
+    { name: 'helper', arg: 'required', parse: ([v]) => xtString(v, 16) },
+    { name: 'timeout', arg: 'required', parse: ([v]) => xtString(v, 32) },
+    { name: 'ctevents', arg: 'required', parse: ([v]) => parseEvents(v, CT_EVENTS) },
+    { name: 'expevents', arg: 'required', parse: ([v]) => parseEvents(v, EXP_EVENTS) },
+    { name: 'zone-orig', arg: 'required', parse: ([v]) => parseZone(v) },
+    { name: 'zone-reply', arg: 'required', parse: ([v]) => parseZone(v) },
+    { name: 'zone', arg: 'required', parse: ([v]) => parseZone(v) },
+  ],
+  finalize(options) {
+    const s: CtState = { notrack: false, helper: '', timeout: '', ctevents: [], expevents: [], zone: null };
+    // the three zone options write one id and OR their direction flags together
+    let orig = false;
+    let reply = false;
+    let zoneMark = false;
+    let zoneId = 0;
+    for (const o of options) {
+      switch (o.name) {
+        case 'notrack': s.notrack = true; break;
+        case 'helper': s.helper = o.value as string; break;
+        case 'timeout': s.timeout = o.value as string; break;
+        case 'ctevents': s.ctevents = o.value as string[]; break;
+        case 'expevents': s.expevents = o.value as string[]; break;
+        default:
+          if (o.name === 'zone-orig') orig = true;
+          if (o.name === 'zone-reply') reply = true;
+          if (o.value === 'mark') zoneMark = true;
+          zoneId = o.value === 'mark' ? 0 : (o.value as number);
+      }
+    }
+    if (zoneMark || zoneId) s.zone = { id: zoneMark ? 'mark' : zoneId, dir: orig === reply ? 'both' : orig ? 'orig' : 'reply' };
+    return { ...s };
+  },
+  save(t) {
+    const s = ctState(t);
+    let out = s.notrack ? ' --notrack' : '';
+    if (s.helper) out += ` --helper ${s.helper}`;
+    if (s.timeout) out += ` --timeout ${s.timeout}`;
+    if (s.ctevents.length) out += ` --ctevents ${s.ctevents.join(',')}`;
+    if (s.expevents.length) out += ` --expevents ${s.expevents.join(',')}`;
+    if (s.zone) out += ` --zone${s.zone.dir === 'both' ? '' : '-' + s.zone.dir} ${s.zone.id}`;
+    return out;
+  },
+};

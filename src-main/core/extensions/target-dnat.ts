@@ -1,0 +1,24 @@
+// -j DNAT (libxt_DNAT, revision 2): rewrite the destination address and/or port.
+import type { TargetExtension } from './types.js';
+import { natFinalize, natSave, natState, parseNatTo } from './nat-range.js';
+import { xtFcheck } from './xt-options.js';
+
+export const dnat: TargetExtension = {
+  kind: 'target',
+  name: 'DNAT',
+  tables: ['nat'],
+  hooks: ['PREROUTING', 'OUTPUT'],
+  // a NAT verdict: the nat chain is left once the mapping is set up
+  terminal: true,
+  options: [
+    { name: 'to-destination', arg: 'required', parse: ([v], ctx) => parseNatTo(v, ctx) },
+    { name: 'random', arg: 'none' },
+    { name: 'persistent', arg: 'none' },
+  ],
+  finalize(options) {
+    xtFcheck('DNAT', options, [{ name: 'to-destination', mand: true }]);
+    // revision 2 keeps the base port of a shifted port map
+    return { ...natFinalize(options, 'to-destination', true) };
+  },
+  save: (t) => natSave(natState(t), 'to-destination', false),
+};

@@ -1,0 +1,19 @@
+// -j MASQUERADE (libxt_MASQUERADE): SNAT to the outgoing interface's address.
+import type { TargetExtension } from './types.js';
+import { natFinalize, natSave, natState, parseNatPorts } from './nat-range.js';
+
+export const masquerade: TargetExtension = {
+  kind: 'target',
+  name: 'MASQUERADE',
+  tables: ['nat'],
+  hooks: ['POSTROUTING'],
+  // a NAT verdict: the nat chain is left once the mapping is set up
+  terminal: true,
+  options: [
+    { name: 'to-ports', arg: 'required', parse: ([v], ctx) => ({ addr: null, ...parseNatPorts(v, ctx) }) },
+    { name: 'random', arg: 'none' },
+    { name: 'random-fully', arg: 'none' },
+  ],
+  finalize: (options) => ({ ...natFinalize(options, 'to-ports', false) }),
+  save: (t) => natSave(natState(t), 'to-ports', true),
+};

@@ -1,0 +1,24 @@
+// -j SNAT (libxt_SNAT): rewrite the source address and/or port.
+import type { TargetExtension } from './types.js';
+import { natFinalize, natSave, natState, parseNatTo } from './nat-range.js';
+import { xtFcheck } from './xt-options.js';
+
+export const snat: TargetExtension = {
+  kind: 'target',
+  name: 'SNAT',
+  tables: ['nat'],
+  hooks: ['POSTROUTING', 'INPUT'],
+  // a NAT verdict: the nat chain is left once the mapping is set up
+  terminal: true,
+  options: [
+    { name: 'to-source', arg: 'required', parse: ([v], ctx) => parseNatTo(v, ctx) },
+    { name: 'random', arg: 'none' },
+    { name: 'random-fully', arg: 'none' },
+    { name: 'persistent', arg: 'none' },
+  ],
+  finalize(options) {
+    xtFcheck('SNAT', options, [{ name: 'to-source', mand: true }]);
+    return { ...natFinalize(options, 'to-source', false) };
+  },
+  save: (t) => natSave(natState(t), 'to-source', false),
+};
