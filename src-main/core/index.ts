@@ -5,3 +5,4 @@ export * from './model.js';
 export * from './findings.js';
 export { parseRuleset, type ParseResult, type ParseOptions } from './parse.js';
 export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';
+export { diffRulesets, diffRulesetsDetailed, applyChangeSet, ChangeSetError, formatUnified, formatSideBySide, type Change, type ChangeOp, type ChangeSet, type ChainDiff, type DiffRow, type RulesetDiff } from './diff.js';
