@@ -1,4 +1,14 @@
 // Match extensions, group B (one file each; add the import and the list entry here).
 import type { Extension } from './types.js';
+import { mark } from './match-mark.js';
+import { connmark } from './match-connmark.js';
+import { owner } from './match-owner.js';
+import { statistic } from './match-statistic.js';
+import { addrtype } from './match-addrtype.js';
+import { length } from './match-length.js';
+import { ttl } from './match-ttl.js';
+import { tos } from './match-tos.js';
+import { physdev } from './match-physdev.js';
+import { pkttype } from './match-pkttype.js';
 
-export const MATCHES_B: Extension[] = [];
+export const MATCHES_B: Extension[] = [mark, connmark, owner, statistic, addrtype, length, ttl, tos, physdev, pkttype];

@@ -1,0 +1,97 @@
+// -m addrtype (libxt_addrtype, revision 1): the routing type of the source or destination address.
+import type { Hook, Match } from '../model.js';
+import { ValueError } from '../values.js';
+import type { MatchExtension } from './types.js';
+import { xtFcheck } from './xt-options.js';
+
+/** linux/rtnetlink.h route types, in bit order (bit i = 1 << i). */
+export const ADDRESS_TYPES = [
+  'UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST',
+  'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE',
+] as const;
+export type AddressType = (typeof ADDRESS_TYPES)[number];
+
+export interface AddrTypeCondition {
+  types: AddressType[];
+  invert: boolean;
+}
+
+export interface AddrTypeMatch {
+  src: AddrTypeCondition | null;
+  dst: AddrTypeCondition | null;
+  limitIfaceIn: boolean;
+  limitIfaceOut: boolean;
+}
+
+export function addrTypeMatchOf(m: Match): AddrTypeMatch | null {
+  return m.name === 'addrtype' ? (m.state as unknown as AddrTypeMatch) : null;
+}
+
+/** parse_types: comma list; each item is a case-insensitive prefix of a type name, the first in bit order wins. */
+function parseTypes(arg: string): number {
+  let mask = 0;
+  const items = arg.split(',');
+  items.forEach((item, k) => {
+    const upper = item.toUpperCase();
+    const i = item === '' ? -1 : ADDRESS_TYPES.findIndex((t) => t.startsWith(upper));
+    if (i < 0) {
+      const rest = items.slice(k).join(',');
+      throw new ValueError(k < items.length - 1 ? `addrtype: bad type \`${rest}'` : `addrtype: bad type "${rest}"`, 'invalid-argument',
+        `types are ${ADDRESS_TYPES.join(', ')}`);
+    }
+    mask |= 1 << i;
+  });
+  return mask;
+}
+
+function typesOf(mask: number): AddressType[] {
+  return ADDRESS_TYPES.filter((_, i) => mask & (1 << i));
+}
+
+const IN_ONLY: ReadonlySet<Hook> = new Set<Hook>(['PREROUTING', 'INPUT']);
+const OUT_ONLY: ReadonlySet<Hook> = new Set<Hook>(['POSTROUTING', 'OUTPUT']);
+
+export const addrtype: MatchExtension = {
+  kind: 'match',
+  name: 'addrtype',
+  options: [
+    { name: 'src-type', arg: 'required', invert: true, parse: ([v]) => parseTypes(v) },
+    { name: 'dst-type', arg: 'required', invert: true, parse: ([v]) => parseTypes(v) },
+    { name: 'limit-iface-in', arg: 'none' },
+    { name: 'limit-iface-out', arg: 'none' },
+  ],
+  finalize(options) {
+    const s: AddrTypeMatch = { src: null, dst: null, limitIfaceIn: false, limitIfaceOut: false };
+    for (const o of options) {
+      if (o.name === 'src-type') s.src = { types: typesOf(o.value as number), invert: o.invert };
+      else if (o.name === 'dst-type') s.dst = { types: typesOf(o.value as number), invert: o.invert };
+      else if (o.name === 'limit-iface-in') s.limitIfaceIn = true;
+      else s.limitIfaceOut = true;
+    }
+    if (!s.src && !s.dst) throw new ValueError('addrtype: you must specify --src-type or --dst-type', 'missing-argument', 'add --src-type TYPE or --dst-type TYPE');
+    xtFcheck('addrtype', options, [
+      { name: 'src-type' },
+      { name: 'dst-type' },
+      { name: 'limit-iface-in', excl: ['limit-iface-out'] },
+      { name: 'limit-iface-out', excl: ['limit-iface-in'] },
+    ]);
+    return s as unknown as Record<string, unknown>;
+  },
+  kernelCheck(state, _rule, { hooks }) {
+    const s = state as unknown as AddrTypeMatch;
+    for (const h of hooks) {
+      if (s.limitIfaceOut && IN_ONLY.has(h)) return `addrtype: --limit-iface-out is not valid in ${h} (no output interface yet)`;
+      if (s.limitIfaceIn && OUT_ONLY.has(h)) return `addrtype: --limit-iface-in is not valid in ${h} (no input interface)`;
+    }
+    return null;
+  },
+  save(m) {
+    const s = m.state as unknown as AddrTypeMatch;
+    let out = '';
+    if (s.src) out += (s.src.invert ? ' ! --src-type ' : ' --src-type ') + s.src.types.join(',');
+    if (s.dst) out += (s.dst.invert ? ' ! --dst-type ' : ' --dst-type ') + s.dst.types.join(',');
+    if (s.limitIfaceIn) out += ' --limit-iface-in';
+    if (s.limitIfaceOut) out += ' --limit-iface-out';
+    return out;
+  },
+};

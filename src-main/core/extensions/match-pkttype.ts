@@ -1,0 +1,52 @@
+// -m pkttype (libxt_pkttype): the link-layer packet type (to us, broadcast, multicast, other host).
+import type { Match } from '../model.js';
+import { ValueError } from '../values.js';
+import type { MatchExtension } from './types.js';
+import { xtFcheck } from './xt-options.js';
+
+export type PacketType = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
+
+export interface PktTypeMatch {
+  type: PacketType;
+  invert: boolean;
+}
+
+export function pktTypeMatchOf(m: Match): PktTypeMatch | null {
+  return m.name === 'pkttype' ? (m.state as unknown as PktTypeMatch) : null;
+}
+
+// names iptables accepts (case-insensitively), with the one it prints
+const TYPES = new Map<string, PacketType>([
+  ['unicast', 'unicast'], ['host', 'unicast'],
+  ['broadcast', 'broadcast'], ['bcast', 'broadcast'],
+  ['multicast', 'multicast'], ['mcast', 'multicast'],
+  ['otherhost', 'otherhost'],
+]);
+
+export const pkttype: MatchExtension = {
+  kind: 'match',
+  name: 'pkttype',
+  options: [
+    {
+      name: 'pkt-type',
+      arg: 'required',
+      invert: true,
+      parse: ([v]) => {
+        const t = TYPES.get(v.toLowerCase());
+        if (!t)
+          throw new ValueError(`Bad packet type '${v}'`, 'invalid-argument', 'the types are unicast, broadcast, multicast and otherhost');
+        return t;
+      },
+    },
+  ],
+  finalize(options) {
+    xtFcheck('pkttype', options, [{ name: 'pkt-type', mand: true }]);
+    const o = options[options.length - 1];
+    const s: PktTypeMatch = { type: o.value as PacketType, invert: o.invert };
+    return s as unknown as Record<string, unknown>;
+  },
+  save(m) {
+    const s = m.state as unknown as PktTypeMatch;
+    return `${s.invert ? ' !' : ''} --pkt-type ${s.type}`;
+  },
+};
