@@ -4,5 +4,7 @@ import { icmp } from './match-icmp.js';
 import { multiport } from './match-multiport.js';
 import { state } from './match-state.js';
 import { conntrack } from './match-conntrack.js';
+import { limit } from './match-limit.js';
+import { hashlimit } from './match-hashlimit.js';
 
-export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack];
+export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit];
