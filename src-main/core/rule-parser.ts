@@ -578,7 +578,11 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
   const srcs = srcText !== null ? addresses(srcText, (rule.src as AddressSpec).invert, srcWord, notes) : [null];
   const dsts = dstText !== null ? addresses(dstText, (rule.dst as AddressSpec).invert, dstWord, notes) : [null];
   const rules: Rule[] = [];
-  for (const s of srcs) for (const d of dsts) rules.push(srcs.length * dsts.length === 1 ? { ...rule, src: s, dst: d } : { ...rule, src: s, dst: d });
+  if (srcs.length === 1 && dsts.length === 1) {
+    rule.src = srcs[0];
+    rule.dst = dsts[0];
+    rules.push(rule);
+  } else for (const s of srcs) for (const d of dsts) rules.push({ ...rule, src: s, dst: d });
 
   switch (command) {
     case 'A': return { command: { kind: 'append', chain, rules }, notes };

@@ -7,7 +7,7 @@ export interface Word {
   text: string;
   /** 0-based offset of the word's first character in the line */
   start: number;
-  /** it was (partly) quoted: a quoted `!` is still negation in 1.8.9, but printing needs it */
+  /** it was (partly) quoted */
   quoted: boolean;
 }
 
@@ -17,50 +17,52 @@ export interface TokenizeResult {
   unterminatedQuote: boolean;
 }
 
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10;
+}
+
 export function tokenizeLine(line: string, from = 0): TokenizeResult {
   const words: Word[] = [];
-  let buf = '';
-  let start = -1;
-  let inQuote = false;
-  let escaped = false;
-  let quoted = false;
   const n = line.length;
-  for (let i = from; i < n; i++) {
-    const c = line.charCodeAt(i);
-    if (inQuote) {
-      if (escaped) {
-        buf += line[i];
-        escaped = false;
-        continue;
-      }
-      if (c === 92 /* \ */) {
-        escaped = true;
-        continue;
-      }
-      if (c !== 34 /* " */) {
-        buf += line[i];
-        continue;
-      }
-      inQuote = false; // the closing quote ends the word, below
-    } else if (c === 34) {
-      inQuote = true;
-      quoted = true;
-      if (start < 0) start = i;
-      continue;
-    } else if (c !== 32 && c !== 9 && c !== 10) {
-      if (start < 0) start = i;
-      buf += line[i];
-      continue;
-    } else if (buf.length === 0 && !quoted) {
+  let i = from;
+  let unterminatedQuote = false;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    if (isSpace(c)) {
+      i++;
       continue;
     }
-    // end of a word: whitespace, or a closing quote
-    if (buf.length > 0 || quoted) words.push({ text: buf, start, quoted });
-    buf = '';
-    start = -1;
-    quoted = false;
+    const start = i;
+    // Fast path: a bare word is a slice of the line (most words are).
+    while (i < n && c !== 34 && !isSpace(c)) c = line.charCodeAt(++i);
+    if (i >= n || c !== 34) {
+      words.push({ text: line.slice(start, i), start, quoted: false });
+      continue;
+    }
+    // The word has a quote: build it character by character.
+    let buf = line.slice(start, i);
+    i++; // the opening quote
+    let closed = false;
+    while (i < n) {
+      c = line.charCodeAt(i);
+      if (c === 92 /* \ */ && i + 1 < n) {
+        buf += line[i + 1];
+        i += 2;
+        continue;
+      }
+      if (c === 92) {
+        i++;
+        continue;
+      }
+      if (c === 34) {
+        closed = true;
+        i++;
+        break; // the closing quote ends the word
+      }
+      buf += line[i++];
+    }
+    if (!closed) unterminatedQuote = true;
+    words.push({ text: buf, start, quoted: true });
   }
-  if (buf.length > 0 || (quoted && !inQuote)) words.push({ text: buf, start, quoted });
-  else if (inQuote) words.push({ text: buf, start, quoted: true });
-  return { words, unterminatedQuote: inQuote };
+  return { words, unterminatedQuote };
 }

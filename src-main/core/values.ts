@@ -18,9 +18,25 @@ export class ValueError extends Error {
 // ---- numbers ---------------------------------------------------------------
 
 /** strtoul with base 0 as xtables_strtoui uses it: decimal, 0x hex, 0 octal. */
+/** Plain decimal digits without a leading zero, or null: the common case, without a regex. */
+function decimal(s: string): number | null {
+  const len = s.length;
+  if (len === 0 || len > 15) return null;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || (d === 0 && i === 0 && len > 1)) return null;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 export function parseUInt(s: string, min = 0, max = 0xffffffff): number | null {
-  let n: number;
-  if (/^[1-9][0-9]*$/.test(s) || s === '0') n = Number(s);
+  let n: number | null = decimal(s);
+  if (n !== null) {
+    return n < min || n > max ? null : n;
+  }
+  if (/^[1-9][0-9]*$/.test(s)) n = Number(s);
   else if (/^0[xX][0-9a-fA-F]+$/.test(s)) n = parseInt(s.slice(2), 16);
   else if (/^0[0-7]+$/.test(s)) n = parseInt(s.slice(1), 8);
   else return null;
@@ -123,6 +139,29 @@ export function protocolMatchName(num: number): string | null {
 
 /** xtables' numeric_to_ipaddr: 1 to 4 dotted parts (a network address may be shortened). */
 export function parseIPv4(s: string, isMask = false): number | null {
+  // fast path: four plain decimal octets
+  let v = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || octet > 255) { v = -1; break; }
+      v = v * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && !(digits === 1 && octet === 0)) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else { v = -1; break; }
+  }
+  if (v >= 0 && dots === 4) return v >>> 0;
+  return parseIPv4Slow(s, isMask);
+}
+
+function parseIPv4Slow(s: string, isMask: boolean): number | null {
   const parts = s.split('.');
   if (parts.length > 4 || (isMask && parts.length !== 4)) return null;
   let v = 0;
