@@ -1,0 +1,179 @@
+// Client authentication for one hop: which methods to try, in what order, and
+// a record of what was tried so a failure can say exactly why.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
+import { ConfigError, type AuthAttempt } from './errors.js';
+import type { ResolvedHop } from './target.js';
+
+export type AuthMethodSpec =
+  | { kind: 'publickey'; file: string; key: ParsedKey }
+  | { kind: 'agent'; socket: string }
+  | { kind: 'keyboard-interactive' }
+  | { kind: 'password' };
+
+export interface Credentials {
+  password?: string;
+  /** a passphrase for every encrypted key, or a function asked once per key file */
+  passphrase?: string | ((file: string) => Promise<string | undefined>);
+  /** agent socket; false disables; default SSH_AUTH_SOCK (Windows: the OpenSSH agent pipe) */
+  agent?: string | false;
+  /** answers keyboard-interactive prompts; default: the password for a single hidden prompt */
+  keyboardInteractive?: (prompts: Prompt[], info: { name: string; instructions: string; hop: string }) => Promise<string[] | undefined>;
+}
+
+/** Where the agent is: SSH_AUTH_SOCK, else (Windows) the Win32-OpenSSH agent pipe. */
+export function defaultAgent(): string | undefined {
+  if (process.env.SSH_AUTH_SOCK) return process.env.SSH_AUTH_SOCK;
+  if (process.platform === 'win32') return '\\\\.\\pipe\\openssh-ssh-agent';
+  return undefined;
+}
+
+export interface LoadedKeys {
+  keys: { file: string; key: ParsedKey }[];
+  notTried: string[];
+}
+
+/**
+ * Reads and decrypts the identity files for a hop. Files named explicitly
+ * (`required`) must exist; files from defaults or the config may be missing,
+ * as OpenSSH allows.
+ */
+export async function loadIdentities(hop: ResolvedHop, creds: Credentials, required: Set<string>, pause: <T>(p: Promise<T>) => Promise<T>): Promise<LoadedKeys> {
+  const files = hop.identityFiles.length
+    ? hop.identityFiles
+    : ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f)).filter((f) => existsSync(f));
+  const out: LoadedKeys = { keys: [], notTried: [] };
+  for (const file of files) {
+    if (!existsSync(file)) {
+      if (required.has(file)) throw new ConfigError(`identity file ${file} not found`);
+      continue;
+    }
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (e) {
+      if (required.has(file)) throw new ConfigError(`cannot read identity file ${file}: ${(e as Error).message}`);
+      out.notTried.push(`${file}: unreadable`);
+      continue;
+    }
+    let parsed = ssh2.utils.parseKey(data);
+    if (parsed instanceof Error && /passphrase|encrypted/i.test(parsed.message)) {
+      const pp = typeof creds.passphrase === 'function' ? await pause(creds.passphrase(file)) : creds.passphrase;
+      if (pp === undefined) {
+        out.notTried.push(`${file} is passphrase-protected and no passphrase was given`);
+        continue;
+      }
+      parsed = ssh2.utils.parseKey(data, pp);
+      if (parsed instanceof Error) {
+        out.notTried.push(`${file}: wrong passphrase`);
+        continue;
+      }
+    }
+    if (parsed instanceof Error) {
+      const why = /Unsupported key format/i.test(parsed.message)
+        ? 'unsupported key format (PuTTY v3 and PKCS#8 keys are not readable: convert with ssh-keygen -p or puttygen)'
+        : parsed.message;
+      if (required.has(file)) throw new ConfigError(`identity file ${file}: ${why}`);
+      out.notTried.push(`${file}: ${why}`);
+      continue;
+    }
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (key.isPrivateKey && !key.isPrivateKey()) {
+      // a .pub given by mistake
+      out.notTried.push(`${file} is a public key`);
+      if (required.has(file)) throw new ConfigError(`identity file ${file} is a public key; give the private key file`);
+      continue;
+    }
+    out.keys.push({ file, key });
+  }
+  return out;
+}
+
+export interface AuthPlan {
+  handler: (methodsLeft: AuthenticationType[] | null, partial: boolean | null, next: (m: AnyAuthMethod | false) => void) => void;
+  attempts: AuthAttempt[];
+  notTried: string[];
+  /** the methods the server said it accepts (from its last failure reply) */
+  allowed: () => string[];
+}
+
+/**
+ * The sequence OpenSSH would try, with one deliberate difference: identity
+ * files named for this host go before the agent, so an agent full of keys
+ * cannot exhaust the server's MaxAuthTries before the right key is offered.
+ */
+export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials, pause: <T>(p: Promise<T>) => Promise<T>): AuthPlan {
+  const attempts: AuthAttempt[] = [];
+  const notTried = [...keys.notTried];
+  const queue: AuthMethodSpec[] = [];
+  if (hop.allowPublickey) {
+    for (const k of keys.keys) queue.push({ kind: 'publickey', file: k.file, key: k.key });
+    const agent = creds.agent === false ? undefined : (creds.agent ?? hop.identityAgent ?? defaultAgent());
+    if (agent && !(hop.identitiesOnly && keys.keys.length)) queue.push({ kind: 'agent', socket: agent });
+  }
+  const hasKbd = !!creds.keyboardInteractive || creds.password !== undefined;
+  if (hop.allowKeyboardInteractive && hasKbd) queue.push({ kind: 'keyboard-interactive' });
+  if (hop.allowPassword && creds.password !== undefined) queue.push({ kind: 'password' });
+  if (creds.password === undefined && !creds.keyboardInteractive) notTried.push('password and keyboard-interactive: no password given');
+
+  let allowed: string[] = [];
+  let started = false;
+  const username = hop.user;
+
+  const handler: AuthPlan['handler'] = (methodsLeft, _partial, next) => {
+    if (methodsLeft) allowed = methodsLeft.filter((m) => m !== 'none');
+    if (!started) {
+      // "none" first: it costs nothing and tells us which methods the server takes
+      started = true;
+      next({ type: 'none', username });
+      return;
+    }
+    const ok = (m: string) => !methodsLeft || methodsLeft.includes(m as AuthenticationType);
+    while (queue.length) {
+      const m = queue.shift()!;
+      switch (m.kind) {
+        case 'publickey':
+          if (!ok('publickey')) continue;
+          attempts.push({ method: 'publickey', detail: m.file });
+          next({ type: 'publickey', username, key: m.key });
+          return;
+        case 'agent':
+          if (!ok('publickey')) continue;
+          attempts.push({ method: 'agent', detail: m.socket });
+          next({ type: 'agent', username, agent: m.socket });
+          return;
+        case 'keyboard-interactive':
+          if (!ok('keyboard-interactive')) continue;
+          attempts.push({ method: 'keyboard-interactive' });
+          next({
+            type: 'keyboard-interactive',
+            username,
+            prompt: (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
+              if (!prompts.length) return finish([]);
+              if (creds.keyboardInteractive) {
+                pause(creds.keyboardInteractive(prompts, { name, instructions, hop: hop.name })).then(
+                  (a) => finish(a ?? []),
+                  () => finish([]),
+                );
+                return;
+              }
+              // without a prompt handler only the common case is answerable: one hidden "Password:" prompt
+              if (prompts.length === 1 && !prompts[0].echo && creds.password !== undefined) return finish([creds.password]);
+              finish([]);
+            },
+          });
+          return;
+        case 'password':
+          if (!ok('password')) continue;
+          attempts.push({ method: 'password' });
+          next({ type: 'password', username, password: creds.password! });
+          return;
+      }
+    }
+    next(false);
+  };
+  return { handler, attempts, notTried, allowed: () => allowed };
+}

@@ -1,0 +1,345 @@
+// Host facts: what a CentOS 7 server runs and how it is set up, as far as it
+// matters for changing its firewall safely. Gathered by one fixed script in one
+// round trip; `interpretFacts` turns the framed output into HostFacts and is
+// pure, so it can be tested on recorded outputs without a host.
+import { newNonce, parseSections, scriptPrelude, type Section } from './remote-script.js';
+import { CommandError } from './errors.js';
+import { privilegeName, type PrivilegeName } from './privilege.js';
+import type { HostSession, ProbeResult } from './session.js';
+
+export interface UnitFacts {
+  /** `systemctl is-active` word (active, inactive, failed, unknown) or null without systemctl */
+  active: string | null;
+  /** `systemctl is-enabled` word (enabled, disabled, masked, static) or null when the unit does not exist */
+  enabled: string | null;
+}
+
+export interface FileFacts {
+  /** null: could not tell (no privilege) */
+  present: boolean | null;
+  mode?: string;
+  owner?: string;
+  size?: number;
+}
+
+export type FirewalldState = 'active' | 'inactive' | 'masked' | 'absent';
+export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';
+
+export interface HostFacts {
+  host: string;
+  hostname?: string;
+  user: string;
+  os: { id?: string; versionId?: string; prettyName?: string; release?: string; kernel?: string; centos7: boolean };
+  iptables: {
+    present: boolean;
+    version?: string;
+    backend: 'legacy' | 'nft' | 'unknown';
+    /** iptables-restore has --test */
+    restoreTest: boolean;
+    /** iptables-restore has --wait (CentOS >= 7.4) */
+    restoreWait: boolean;
+    path?: string;
+    package?: string;
+  };
+  ip6tables: { present: boolean; version?: string; saveTool: boolean };
+  iptablesServices: { installed: boolean | null; package?: string; iptables: UnitFacts; ip6tables: UnitFacts };
+  firewalld: FirewalldState;
+  firewalldUnit: UnitFacts & { state?: string };
+  iptablesConfig: {
+    present: boolean | null;
+    readable: boolean;
+    saveOnStop?: boolean;
+    saveOnRestart?: boolean;
+    saveCounter?: boolean;
+    modules?: string;
+    restoreWait?: number;
+    values: Record<string, string>;
+  };
+  files: { iptables: FileFacts; ip6tables: FileFacts };
+  selinux: { mode: SelinuxMode; fileContext?: string };
+  ipForward: { ipv4: boolean | null; ipv6: boolean | null };
+  ipset: { present: boolean; version?: string };
+  loadedTables: { ipv4: string[] | null; ipv6: string[] | null };
+  tools: { systemdRun: boolean; setsid: boolean; nohup: boolean; restorecon: boolean; flock: boolean };
+  privilege: PrivilegeName;
+  privilegeDetail?: string;
+  sudo: ProbeResult['sudo'];
+  clientAddress?: string;
+  serverAddress?: string;
+  hostKey?: { keyType: string; fingerprint: string };
+  warnings: string[];
+}
+
+/** The facts script. Fixed text: every path and command here is ours. */
+export const FACTS_SCRIPT_BODY = `
+pcl_sec id id -u
+pcl_sec hostname uname -n
+pcl_sec kernel uname -r
+if [ -r /etc/os-release ]; then pcl_sec os-release cat /etc/os-release; else pcl_absent os-release; fi
+if [ -e /etc/redhat-release ]; then pcl_sec redhat-release cat /etc/redhat-release; else pcl_absent redhat-release; fi
+if command -v iptables >/dev/null 2>&1; then
+  pcl_sec iptables-version iptables --version
+  pcl_sec iptables-path sh -c 'p=$(command -v iptables); echo "$p"; readlink -f "$p"'
+  pcl_sec restore-help iptables-restore --help
+else pcl_absent iptables-version; fi
+if command -v ip6tables >/dev/null 2>&1; then pcl_sec ip6tables-version ip6tables --version; else pcl_absent ip6tables-version; fi
+if command -v ip6tables-save >/dev/null 2>&1; then pcl_sec ip6tables-save-tool true; else pcl_absent ip6tables-save-tool; fi
+if command -v rpm >/dev/null 2>&1; then pcl_sec rpm rpm -q iptables iptables-services firewalld ipset; else pcl_absent rpm; fi
+if command -v systemctl >/dev/null 2>&1; then
+  for u in iptables ip6tables firewalld; do
+    pcl_sec "active-$u" systemctl is-active "$u.service"
+    pcl_sec "enabled-$u" systemctl is-enabled "$u.service"
+  done
+else pcl_absent systemctl; fi
+if command -v firewall-cmd >/dev/null 2>&1; then pcl_sec firewall-cmd firewall-cmd --state; else pcl_absent firewall-cmd; fi
+for f in iptables ip6tables; do
+  if [ -e "/etc/sysconfig/$f" ]; then pcl_sec "stat-$f" stat -c '%a %U:%G %s' "/etc/sysconfig/$f"; else pcl_absent "stat-$f"; fi
+  if [ -e "/etc/sysconfig/$f-config" ]; then pcl_sec "$f-config" cat "/etc/sysconfig/$f-config"; else pcl_absent "$f-config"; fi
+done
+if command -v getenforce >/dev/null 2>&1; then pcl_sec getenforce getenforce; else pcl_absent getenforce; fi
+if [ -r /sys/fs/selinux/enforce ]; then pcl_sec selinux-enforce cat /sys/fs/selinux/enforce; else pcl_absent selinux-enforce; fi
+if [ -e /etc/sysconfig/iptables ]; then pcl_sec context ls -Z /etc/sysconfig/iptables; else pcl_absent context; fi
+pcl_sec ip-forward cat /proc/sys/net/ipv4/ip_forward
+if [ -r /proc/sys/net/ipv6/conf/all/forwarding ]; then pcl_sec ip6-forward cat /proc/sys/net/ipv6/conf/all/forwarding; else pcl_absent ip6-forward; fi
+if command -v ipset >/dev/null 2>&1; then pcl_sec ipset ipset --version; else pcl_absent ipset; fi
+if [ -r /proc/net/ip_tables_names ]; then pcl_sec tables cat /proc/net/ip_tables_names; else pcl_absent tables; fi
+if [ -r /proc/net/ip6_tables_names ]; then pcl_sec tables6 cat /proc/net/ip6_tables_names; else pcl_absent tables6; fi
+pcl_sec tools sh -c 'for t in systemd-run setsid nohup restorecon flock; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true'
+`;
+
+export function factsScript(nonce: string): string {
+  return scriptPrelude(nonce) + FACTS_SCRIPT_BODY;
+}
+
+export interface FactsContext {
+  host: string;
+  probe: ProbeResult;
+  privilege: PrivilegeName;
+  privilegeDetail?: string;
+  hostKey?: { keyType: string; fingerprint: string };
+}
+
+function text(s: Section | undefined): string | undefined {
+  if (!s || s.absent || s.rc === null) return undefined;
+  return s.out.toString('utf8');
+}
+function ok(s: Section | undefined): string | undefined {
+  return s && s.rc === 0 ? text(s) : undefined;
+}
+
+/** KEY=value / KEY="value" lines of a shell-style config file (os-release, iptables-config). */
+export function parseShellVars(t: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of t.split('\n')) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2].trim();
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) v = v.slice(1, -1);
+    else v = v.replace(/\s+#.*$/, '');
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+function unit(sections: Map<string, Section>, u: string): UnitFacts {
+  if (sections.get('systemctl')?.absent) return { active: null, enabled: null };
+  const a = text(sections.get(`active-${u}`))?.trim().split('\n')[0] || null;
+  const enabledSec = sections.get(`enabled-${u}`);
+  let enabled = text(enabledSec)?.trim().split('\n')[0] || null;
+  // systemd 219 prints "Failed to get unit file state…" on stderr for a unit that does not exist
+  if (enabled && /^Failed|No such file/.test(enabled)) enabled = null;
+  return { active: a, enabled };
+}
+
+const yes = (v: string | undefined) => (v === undefined ? undefined : v.toLowerCase() === 'yes');
+
+export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext): HostFacts {
+  const warnings: string[] = [];
+  const get = (k: string) => sections.get(k);
+
+  // OS
+  const osr = parseShellVars(ok(get('os-release')) ?? '');
+  const release = ok(get('redhat-release'))?.trim();
+  const os = {
+    id: osr.ID,
+    versionId: osr.VERSION_ID,
+    prettyName: osr.PRETTY_NAME,
+    release,
+    kernel: ok(get('kernel'))?.trim(),
+    centos7: /^(centos|rhel)$/.test(osr.ID ?? '') ? (osr.VERSION_ID ?? '').split('.')[0] === '7' : /release 7\./.test(release ?? ''),
+  };
+  if (!os.centos7) warnings.push(`not CentOS/RHEL 7 (${os.prettyName ?? release ?? 'unknown OS'}): Portcullis is built and tested for CentOS 7`);
+
+  // iptables
+  const verText = ok(get('iptables-version'))?.trim();
+  const verMatch = verText ? /v(\d+\.\d+(?:\.\d+)?)/.exec(verText) : null;
+  const pathLines = (ok(get('iptables-path')) ?? '').trim().split('\n');
+  const real = pathLines[1] ?? '';
+  let backend: HostFacts['iptables']['backend'] = 'unknown';
+  if (verText && /nf_tables/.test(verText)) backend = 'nft';
+  else if (verText && /legacy/.test(verText)) backend = 'legacy';
+  else if (/nft/.test(real)) backend = 'nft';
+  else if (verMatch && /^1\.[0-6]\./.test(verMatch[1] + '.')) backend = 'legacy'; // before 1.8 there was only the legacy backend
+  else if (/legacy|xtables-multi/.test(real)) backend = 'legacy';
+  // usage goes to stdout or stderr depending on the version
+  const helpSec = get('restore-help');
+  const help = (text(helpSec) ?? '') + (helpSec?.stderr ?? '');
+  const rpm = ok(get('rpm')) ?? text(get('rpm')) ?? '';
+  const pkg = (name: string) => rpm.split('\n').find((l) => l.startsWith(name + '-') && /\d/.test(l.slice(name.length + 1, name.length + 2)))?.trim();
+  const iptables = {
+    present: !get('iptables-version')?.absent && !!verText,
+    version: verMatch?.[1],
+    backend,
+    restoreTest: /--test\b/.test(help),
+    restoreWait: /--wait\b/.test(help),
+    path: pathLines[0] || undefined,
+    package: pkg('iptables'),
+  };
+  if (!iptables.present) warnings.push('iptables is not installed');
+  if (backend === 'nft') warnings.push('iptables uses the nf_tables backend here; Portcullis targets the legacy backend of CentOS 7');
+
+  const v6 = ok(get('ip6tables-version'))?.trim();
+  const ip6tables = {
+    present: !!v6,
+    version: v6 ? /v(\d+\.\d+(?:\.\d+)?)/.exec(v6)?.[1] : undefined,
+    saveTool: get('ip6tables-save-tool')?.rc === 0,
+  };
+
+  // services
+  const rpmAbsent = !!get('rpm')?.absent;
+  const servicesPkg = pkg('iptables-services');
+  const ipt = unit(sections, 'iptables');
+  const ip6t = unit(sections, 'ip6tables');
+  const installed = !rpmAbsent ? !!servicesPkg : ipt.enabled !== null ? true : null;
+  const iptablesServices = { installed, package: servicesPkg, iptables: ipt, ip6tables: ip6t };
+  if (installed === false) warnings.push('iptables-services is not installed: rules written to /etc/sysconfig/iptables will not be loaded at boot');
+  else if (ipt.enabled && ipt.enabled !== 'enabled') warnings.push(`iptables.service is ${ipt.enabled}: the saved rules will not be loaded at boot`);
+
+  // firewalld
+  const fwUnit = unit(sections, 'firewalld');
+  const fwCmd = get('firewall-cmd');
+  const fwState = fwCmd && !fwCmd.absent ? text(fwCmd)?.trim() || fwCmd.stderr.trim() : undefined;
+  let firewalld: FirewalldState;
+  if (fwUnit.enabled === 'masked') firewalld = 'masked';
+  else if (fwUnit.active === 'active' || (fwCmd?.rc === 0 && /running/.test(fwState ?? ''))) firewalld = 'active';
+  else if (fwUnit.enabled === null && (!fwCmd || fwCmd.absent) && !pkg('firewalld')) firewalld = 'absent';
+  else firewalld = 'inactive';
+  if (firewalld === 'active')
+    warnings.push('firewalld is active: it flushes rules loaded with iptables-restore on every reload, and conflicts with iptables.service');
+  else if (firewalld === 'inactive' && fwUnit.enabled === 'enabled') warnings.push('firewalld is enabled and will start at boot, replacing these rules');
+
+  // iptables-config
+  const cfgSec = get('iptables-config');
+  const cfgText = ok(cfgSec);
+  const values = cfgText ? parseShellVars(cfgText) : {};
+  const rw = values.IPTABLES_RESTORE_WAIT;
+  const iptablesConfig = {
+    present: cfgSec?.absent ? false : cfgSec ? true : null,
+    readable: cfgText !== undefined,
+    saveOnStop: yes(values.IPTABLES_SAVE_ON_STOP),
+    saveOnRestart: yes(values.IPTABLES_SAVE_ON_RESTART),
+    saveCounter: yes(values.IPTABLES_SAVE_COUNTER),
+    modules: values.IPTABLES_MODULES,
+    restoreWait: rw !== undefined && /^\d+$/.test(rw) ? Number(rw) : undefined,
+    values,
+  };
+  if (iptablesConfig.present && !iptablesConfig.readable) warnings.push('cannot read /etc/sysconfig/iptables-config (needs root)');
+  if (iptablesConfig.saveOnStop)
+    warnings.push('IPTABLES_SAVE_ON_STOP="yes": stopping iptables.service overwrites /etc/sysconfig/iptables with the running rules');
+  if (iptablesConfig.saveOnRestart) warnings.push('IPTABLES_SAVE_ON_RESTART="yes": a restart saves the running rules over the file');
+
+  // files
+  const fileFacts = (k: string): FileFacts => {
+    const s = get(`stat-${k}`);
+    if (!s) return { present: null };
+    if (s.absent) return { present: false };
+    const t = ok(s)?.trim();
+    if (!t) return { present: true };
+    const [mode, owner, size] = t.split(' ');
+    return { present: true, mode: mode.padStart(4, '0'), owner, size: Number(size) };
+  };
+  const files = { iptables: fileFacts('iptables'), ip6tables: fileFacts('ip6tables') };
+  if (files.iptables.present === false) warnings.push('there is no /etc/sysconfig/iptables');
+
+  // SELinux
+  let mode: SelinuxMode = 'absent';
+  const ge = ok(get('getenforce'))?.trim().toLowerCase();
+  if (ge === 'enforcing' || ge === 'permissive' || ge === 'disabled') mode = ge;
+  else {
+    const en = ok(get('selinux-enforce'))?.trim();
+    if (en === '1') mode = 'enforcing';
+    else if (en === '0') mode = 'permissive';
+  }
+  const ctxLine = ok(get('context')) ?? '';
+  const fileContext = ctxLine.split(/\s+/).find((t) => /^[^:\s]+:[^:\s]+:[^:\s]+_t(:\S+)?$/.test(t));
+  const tools = new Set((ok(get('tools')) ?? '').split('\n').map((l) => l.trim()));
+  if (mode === 'enforcing' && fileContext && !/system_conf_t/.test(fileContext))
+    warnings.push(`/etc/sysconfig/iptables has SELinux context ${fileContext}, not system_conf_t: iptables.service may fail to read it at boot (restorecon fixes it)`);
+
+  const bool01 = (s: Section | undefined) => {
+    const t = ok(s)?.trim();
+    return t === undefined ? null : t !== '0';
+  };
+  const lines = (s: Section | undefined) => {
+    if (!s || s.absent) return s?.absent ? [] : null;
+    const t = ok(s);
+    return t === undefined ? null : t.split('\n').map((l) => l.trim()).filter(Boolean);
+  };
+  const ipsetText = ok(get('ipset'))?.trim();
+
+  if (ctx.privilege === 'none')
+    warnings.push(`no root on this host (${ctx.privilegeDetail ?? 'not root, no usable sudo'}): facts that need root are unknown, and pull/apply will fail`);
+
+  return {
+    host: ctx.host,
+    hostname: ok(get('hostname'))?.trim(),
+    user: ctx.probe.user,
+    os,
+    iptables,
+    ip6tables,
+    iptablesServices,
+    firewalld,
+    firewalldUnit: { ...fwUnit, state: fwState },
+    iptablesConfig,
+    files,
+    selinux: { mode, fileContext },
+    ipForward: { ipv4: bool01(get('ip-forward')), ipv6: bool01(get('ip6-forward')) },
+    ipset: { present: !get('ipset')?.absent && !!ipsetText, version: ipsetText ? /v?(\d+(?:\.\d+)+)/.exec(ipsetText)?.[1] : undefined },
+    loadedTables: { ipv4: lines(get('tables')), ipv6: lines(get('tables6')) },
+    tools: {
+      systemdRun: tools.has('systemd-run'),
+      setsid: tools.has('setsid'),
+      nohup: tools.has('nohup'),
+      restorecon: tools.has('restorecon'),
+      flock: tools.has('flock'),
+    },
+    privilege: ctx.privilege,
+    privilegeDetail: ctx.privilegeDetail,
+    sudo: ctx.probe.sudo,
+    clientAddress: ctx.probe.clientAddress,
+    serverAddress: ctx.probe.serverAddress,
+    hostKey: ctx.hostKey,
+    warnings,
+  };
+}
+
+export function parseFactsOutput(raw: Buffer | string, nonce: string, ctx: FactsContext): HostFacts {
+  return interpretFacts(parseSections(raw, nonce), ctx);
+}
+
+/** Gathers the facts over an open session: one fixed script, one round trip. */
+export async function gatherFacts(session: HostSession): Promise<HostFacts> {
+  const nonce = newNonce();
+  const privileged = session.privilege.kind !== 'none';
+  const r = await session.exec('sh -s', { stdin: factsScript(nonce), sudo: privileged, timeoutMs: 60_000 });
+  const sections = parseSections(r.stdoutBytes, nonce);
+  if (!sections.has('id')) throw new CommandError('sh -s (facts script)', r.code, r.signal, r.stderr, r.stdout, 'the facts script did not run');
+  const last = session.hostKeys[session.hostKeys.length - 1];
+  return interpretFacts(sections, {
+    host: session.target.name,
+    probe: session.probe,
+    privilege: privilegeName(session.privilege),
+    privilegeDetail: session.privilege.kind === 'none' ? session.privilege.reason : undefined,
+    hostKey: { keyType: last.keyType, fingerprint: last.fingerprint },
+  });
+}

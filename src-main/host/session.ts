@@ -1,0 +1,577 @@
+// An SSH session to a host over its route (jump hosts included), with verified
+// host keys, the privilege the session can use, and remote commands whose
+// payloads travel on stdin. This is what `facts`, `pull` and later `apply` use.
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { Client as SshClient, ClientChannel } from 'ssh2';
+import { loadIdentities, planAuth, type Credentials } from './auth.js';
+import {
+  AuthError,
+  CommandError,
+  ConnectError,
+  ConnectionLostError,
+  HostError,
+  HostKeyChangedError,
+  HostKeyRevokedError,
+  HostKeyUnknownError,
+  PrivilegeError,
+  TimeoutError,
+  type HopRef,
+} from './errors.js';
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprintSha256,
+  keyTypeOfBlob,
+  loadKnownHosts,
+  preferredHostKeyAlgorithms,
+} from './known-hosts.js';
+import { resolveRoute, type ResolvedHop, type Route, type RouteOptions } from './target.js';
+import type { Privilege } from './privilege.js';
+import { gatherFacts, type HostFacts } from './facts.js';
+import { pullRulesets, type PullOptions, type PullResult } from './pull.js';
+
+export type { Privilege, PrivilegeName } from './privilege.js';
+export { privilegeName } from './privilege.js';
+
+export type UnknownHostKeyAnswer = 'reject' | 'accept-once' | 'accept-and-save';
+
+export interface HostKeyQuestion {
+  hop: HopRef;
+  keyType: string;
+  fingerprint: string;
+  otherKnownTypes: string[];
+}
+
+export interface SessionOptions extends RouteOptions, Credentials {
+  /**
+   * Fingerprints (SHA256:…) the user vouched for: an unknown key with one of
+   * them is accepted (and saved to known_hosts unless saveTrusted is false).
+   * A CHANGED key is never accepted this way.
+   */
+  trust?: string[];
+  saveTrusted?: boolean;
+  /** the app's prompt for an unknown key; without it unknown keys are refused */
+  onUnknownHostKey?: (q: HostKeyQuestion) => Promise<UnknownHostKeyAnswer>;
+  /** sudo password; defaults to `password` */
+  sudoPassword?: string;
+  /**
+   * 'auto' (default): use root, or sudo without a password, or sudo with the
+   * given password, whichever works; true: the same, but fail when none does;
+   * false: never escalate.
+   */
+  sudo?: boolean | 'auto';
+  /** per hop, for TCP connect + handshake + authentication (time spent in prompts excluded) */
+  timeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  log?: (line: string) => void;
+}
+
+export interface ExecOptions {
+  /** written to the command's stdin, then closed */
+  stdin?: string | Buffer;
+  /** run with the session's privilege (root or sudo); fails if there is none */
+  sudo?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  command: string;
+  code: number | null;
+  signal: string | null;
+  stdoutBytes: Buffer;
+  stdout: string;
+  stderr: string;
+}
+
+export interface VerifiedHostKey {
+  hop: HopRef;
+  keyType: string;
+  fingerprint: string;
+  trustedBy: 'known-hosts' | 'fingerprint' | 'prompt';
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_KEEPALIVE_MS = 15_000;
+
+/** POSIX single-quoting, for our own fixed command strings only (never for user or host text). */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const SUDO_MARK = 'pcl-sudo-ok';
+// After sudo has read the password line, the next line must be our marker; if
+// sudo did not read a password (a NOPASSWD rule matched after all) the password
+// line arrives here instead and is dropped, never run.
+const SUDO_PW_WRAPPER = `IFS= read -r pcl_m; [ "$pcl_m" = ${SUDO_MARK} ] || { echo "portcullis: sudo did not read the password line" >&2; exit 97; }; exec sh -c "$0"`;
+
+function hopRef(h: ResolvedHop): HopRef {
+  return { name: h.name, host: h.host, port: h.port, user: h.user };
+}
+
+/** A timer that stops while a person is being asked something. */
+class PausableDeadline {
+  private remaining: number;
+  private started = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private paused = 0;
+  constructor(
+    ms: number,
+    private readonly onExpire: () => void,
+  ) {
+    this.remaining = ms;
+    this.resume();
+  }
+  private resume() {
+    if (this.remaining <= 0) return;
+    this.started = Date.now();
+    this.timer = setTimeout(this.onExpire, this.remaining);
+  }
+  async during<T>(p: Promise<T>): Promise<T> {
+    if (this.paused++ === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.remaining -= Date.now() - this.started;
+    }
+    try {
+      return await p;
+    } finally {
+      if (--this.paused === 0) this.resume();
+    }
+  }
+  clear() {
+    if (this.timer) clearTimeout(this.timer);
+    this.remaining = 0;
+  }
+}
+
+function socketReason(code: string | undefined, msg: string): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is sshd listening on that port?)';
+    case 'EHOSTUNREACH':
+      return 'host unreachable';
+    case 'ENETUNREACH':
+      return 'network unreachable';
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unknown host name';
+    case 'ECONNRESET':
+      return 'connection reset by the server (or a firewall)';
+    default:
+      return msg;
+  }
+}
+
+interface HopConnection {
+  client: SshClient;
+  hop: ResolvedHop;
+  key: VerifiedHostKey;
+}
+
+async function connectHop(hop: ResolvedHop, sock: Duplex | undefined, opts: SessionOptions, explicitIdentities: Set<string>): Promise<HopConnection> {
+  const ref = hopRef(hop);
+  const kh = loadKnownHosts(hop.knownHostsFiles);
+  for (const s of kh.skipped) opts.log?.(`known_hosts ${s.file}:${s.line}: ${s.reason}`);
+  const lookupHost = hop.hostKeyAlias ?? hop.host;
+  const timeoutMs = opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  return new Promise<HopConnection>((resolve, reject) => {
+    const client = new ssh2.Client();
+    let failure: HostError | undefined;
+    let verified: VerifiedHostKey | undefined;
+    let settled = false;
+    const fail = (e: HostError) => {
+      if (settled) return;
+      settled = true;
+      deadline.clear();
+      client.removeAllListeners('ready');
+      client.on('error', () => {});
+      client.end();
+      reject(e);
+    };
+    const deadline = new PausableDeadline(timeoutMs, () => {
+      fail(new TimeoutError('connect', timeoutMs, ref));
+      client.destroy();
+    });
+
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
+      const keyType = keyTypeOfBlob(key);
+      const fingerprint = fingerprintSha256(key);
+      const verdict = checkHostKey(kh.entries, lookupHost, hop.port, key);
+      switch (verdict.kind) {
+        case 'trusted':
+          verified = { hop: ref, keyType, fingerprint, trustedBy: 'known-hosts' };
+          return verify(true);
+        case 'revoked':
+          failure = new HostKeyRevokedError(ref, keyType, fingerprint, { file: verdict.entry.file, line: verdict.entry.line });
+          return verify(false);
+        case 'changed':
+          failure = new HostKeyChangedError(
+            ref,
+            keyType,
+            fingerprint,
+            verdict.expected.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintSha256(e.key), file: e.file, line: e.line })),
+          );
+          return verify(false);
+        case 'unknown': {
+          const save = () => {
+            const file = hop.knownHostsFiles[0];
+            if (!file) return;
+            try {
+              appendKnownHost(file, lookupHost, hop.port, key);
+              opts.log?.(`added ${lookupHost} (${keyType} ${fingerprint}) to ${file}`);
+            } catch (e) {
+              opts.log?.(`could not add the host key to ${file}: ${(e as Error).message}`);
+            }
+          };
+          if (opts.trust?.includes(fingerprint)) {
+            verified = { hop: ref, keyType, fingerprint, trustedBy: 'fingerprint' };
+            if (opts.saveTrusted !== false) save();
+            return verify(true);
+          }
+          if (opts.onUnknownHostKey) {
+            deadline
+              .during(opts.onUnknownHostKey({ hop: ref, keyType, fingerprint, otherKnownTypes: verdict.otherTypes }))
+              .then(
+                (answer) => {
+                  if (answer === 'reject') {
+                    failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
+                    return verify(false);
+                  }
+                  verified = { hop: ref, keyType, fingerprint, trustedBy: 'prompt' };
+                  if (answer === 'accept-and-save') save();
+                  verify(true);
+                },
+                () => {
+                  failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
+                  verify(false);
+                },
+              );
+            return;
+          }
+          failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
+          return verify(false);
+        }
+      }
+    };
+
+    loadIdentities(hop, opts, explicitIdentities, (p) => deadline.during(p)).then(
+      (keys) => {
+        if (settled) return;
+        const auth = planAuth(hop, keys, opts, (p) => deadline.during(p));
+        client.on('ready', () => {
+          if (settled) return;
+          settled = true;
+          deadline.clear();
+          resolve({ client, hop, key: verified! });
+        });
+        client.on('error', (err: Error & { level?: string; code?: string }) => {
+          if (failure) return fail(failure);
+          if (err.level === 'client-authentication')
+            return fail(new AuthError(ref, auth.allowed(), auth.attempts, auth.notTried));
+          if (err.level === 'client-timeout') return fail(new TimeoutError(/keepalive/i.test(err.message) ? 'keepalive' : 'connect', timeoutMs, ref));
+          if (err.level === 'client-socket' || err.level === 'client-dns')
+            return fail(new ConnectError(ref, err.code ?? err.level, socketReason(err.code, err.message)));
+          fail(new ConnectError(ref, err.level ?? 'protocol', err.message));
+        });
+        client.on('close', () => {
+          if (failure) return fail(failure);
+          fail(new ConnectError(ref, 'closed', 'the connection closed before the SSH session was ready (not an SSH server, or it dropped us)'));
+        });
+        try {
+          client.connect({
+            host: hop.host,
+            port: hop.port,
+            sock,
+            username: hop.user,
+            readyTimeout: 0, // ours pauses during prompts; ssh2's would not
+            keepaliveInterval: opts.keepaliveIntervalMs ?? hop.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+            keepaliveCountMax: opts.keepaliveCountMax ?? hop.keepaliveCountMax ?? 3,
+            algorithms: { serverHostKey: preferredHostKeyAlgorithms(kh.entries, lookupHost, hop.port) as never },
+            hostVerifier,
+            authHandler: auth.handler as never,
+            tryKeyboard: true,
+          });
+        } catch (e) {
+          fail(new ConnectError(ref, 'config', (e as Error).message));
+        }
+      },
+      (e: unknown) => fail(e instanceof HostError ? e : new ConnectError(ref, 'config', String(e))),
+    );
+  });
+}
+
+function forwardTo(via: SshClient, hop: ResolvedHop, viaHop: ResolvedHop): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut('127.0.0.1', 0, hop.host, hop.port, (err, stream) => {
+      if (err)
+        return reject(
+          new ConnectError(hopRef(hop), 'jump', `${viaHop.name} could not open a connection to ${hop.host}:${hop.port}: ${err.message}`),
+        );
+      resolve(stream as unknown as Duplex);
+    });
+  });
+}
+
+export interface ProbeResult {
+  uid: number;
+  user: string;
+  clientAddress?: string;
+  clientPort?: number;
+  serverAddress?: string;
+  sudo: 'absent' | 'nopasswd' | 'needs-password' | 'not-tried';
+}
+
+// One fixed command at session start: who we are, where the server sees us
+// from, and whether sudo works without a password (only asked when not root).
+const PROBE = `id -u; id -un; printf '%s\\n' "$SSH_CONNECTION"; if [ "$(id -u)" = 0 ]; then echo not-tried; elif command -v sudo >/dev/null 2>&1; then if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo needs-password; fi; else echo absent; fi`;
+
+export function parseProbe(text: string): ProbeResult {
+  const [uid, user, conn, sudo] = text.split('\n');
+  const [ca, cp, sa] = (conn ?? '').trim().split(/\s+/);
+  return {
+    uid: Number(uid),
+    user: (user ?? '').trim(),
+    clientAddress: ca || undefined,
+    clientPort: cp ? Number(cp) : undefined,
+    serverAddress: sa || undefined,
+    sudo: (['absent', 'nopasswd', 'needs-password', 'not-tried'].includes((sudo ?? '').trim()) ? (sudo ?? '').trim() : 'absent') as ProbeResult['sudo'],
+  };
+}
+
+export class HostSession {
+  private lost: HostError | undefined;
+  private readonly pending = new Set<(e: HostError) => void>();
+  private closedFlag = false;
+  /** set by openSession after the probe */
+  privilege: Privilege = { kind: 'none', reason: 'not probed' };
+  probe!: ProbeResult;
+
+  constructor(
+    readonly route: Route,
+    private readonly conns: HopConnection[],
+    private readonly options: SessionOptions,
+  ) {
+    const last = conns[conns.length - 1];
+    const onGone = (reason: string) => {
+      if (this.closedFlag) return;
+      this.lost ??= new ConnectionLostError(hopRef(last.hop), reason);
+      for (const r of this.pending) r(this.lost);
+      this.pending.clear();
+    };
+    for (const c of conns) {
+      c.client.on('error', (e: Error & { level?: string }) =>
+        onGone(e.level === 'client-timeout' ? `${c.hop.name} stopped answering keepalives` : `${c.hop.name}: ${e.message}`),
+      );
+      c.client.on('close', () => onGone(`${c.hop.name} closed the connection`));
+    }
+  }
+
+  get target(): ResolvedHop {
+    return this.conns[this.conns.length - 1].hop;
+  }
+  /** host keys of every hop, jump hosts first */
+  get hostKeys(): VerifiedHostKey[] {
+    return this.conns.map((c) => c.key);
+  }
+  get hostKeyFingerprint(): string {
+    return this.conns[this.conns.length - 1].key.fingerprint;
+  }
+  /** the address the target sees this session coming from (through jump hosts: the last jump host's) */
+  get clientAddress(): string | undefined {
+    return this.probe?.clientAddress;
+  }
+  get closed(): boolean {
+    return this.closedFlag || !!this.lost;
+  }
+
+  /**
+   * Runs a FIXED command string. Anything variable (rulesets, file contents,
+   * passwords) goes in `stdin`, never into `cmd`.
+   */
+  exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    if (!opts.sudo) return this.rawExec(cmd, opts.stdin, opts.timeoutMs);
+    const p = this.privilege;
+    switch (p.kind) {
+      case 'root':
+        return this.rawExec(cmd, opts.stdin, opts.timeoutMs);
+      case 'none':
+        return Promise.reject(
+          new PrivilegeError('needs-root', `this needs root on ${this.target.name}, and the session has no privilege: ${p.reason}`),
+        );
+      case 'sudo':
+        if (!p.password) return this.rawExec(`sudo -n -- sh -c ${shQuote(cmd)}`, opts.stdin, opts.timeoutMs).then(checkSudo);
+        return this.rawExec(
+          `sudo -S -k -p '' -- sh -c ${shQuote(SUDO_PW_WRAPPER)} ${shQuote(cmd)}`,
+          Buffer.concat([Buffer.from(`${this.sudoPassword()}\n${SUDO_MARK}\n`), Buffer.from(opts.stdin ?? '')]),
+          opts.timeoutMs,
+        ).then(checkSudo);
+    }
+  }
+
+  /** exec, throwing CommandError unless the exit status is 0 */
+  async run(cmd: string, opts: ExecOptions & { what?: string } = {}): Promise<ExecResult> {
+    const r = await this.exec(cmd, opts);
+    if (r.code !== 0) throw new CommandError(cmd, r.code, r.signal, r.stderr, r.stdout, opts.what);
+    return r;
+  }
+
+  private sudoPassword(): string {
+    return this.options.sudoPassword ?? this.options.password ?? '';
+  }
+
+  rawExec(cmd: string, stdin?: string | Buffer, timeoutMs?: number): Promise<ExecResult> {
+    if (this.lost) return Promise.reject(this.lost);
+    if (this.closedFlag) return Promise.reject(new ConnectionLostError(hopRef(this.target), 'session closed'));
+    const client = this.conns[this.conns.length - 1].client;
+    return new Promise<ExecResult>((resolve, reject) => {
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      let channel: ClientChannel | undefined;
+      const finish = (e: HostError | undefined, r?: ExecResult) => {
+        if (done) return;
+        done = true;
+        this.pending.delete(onLost);
+        if (timer) clearTimeout(timer);
+        if (e) reject(e);
+        else resolve(r!);
+      };
+      const onLost = (e: HostError) => finish(e);
+      this.pending.add(onLost);
+      if (timeoutMs)
+        timer = setTimeout(() => {
+          channel?.close();
+          finish(new TimeoutError('command', timeoutMs, hopRef(this.target), cmd));
+        }, timeoutMs);
+      client.exec(cmd, (err, ch) => {
+        if (err) return finish(new ConnectionLostError(hopRef(this.target), `cannot start a command: ${err.message}`));
+        channel = ch;
+        const out: Buffer[] = [];
+        const errb: Buffer[] = [];
+        let code: number | null = null;
+        let signal: string | null = null;
+        ch.on('data', (b: Buffer) => out.push(b));
+        ch.stderr.on('data', (b: Buffer) => errb.push(b));
+        ch.on('exit', (c: number | null, sig?: string) => {
+          code = c;
+          signal = sig ?? null;
+        });
+        ch.on('close', () => {
+          const stdoutBytes = Buffer.concat(out);
+          finish(undefined, {
+            command: cmd,
+            code,
+            signal,
+            stdoutBytes,
+            stdout: stdoutBytes.toString('utf8'),
+            stderr: Buffer.concat(errb).toString('utf8'),
+          });
+        });
+        ch.on('error', () => {});
+        ch.end(stdin ?? '');
+      });
+    });
+  }
+
+  /** Host facts in one round trip (see facts.ts). */
+  facts(): Promise<HostFacts> {
+    return gatherFacts(this);
+  }
+
+  /** The saved files and running rules (IPv4 and IPv6) with their hashes, in one round trip (see pull.ts). */
+  pull(opts: PullOptions = {}): Promise<PullResult> {
+    return pullRulesets(this, opts);
+  }
+
+  /** A NEW connection over the same route (every hop reconnected), same credentials and trust. */
+  async reopen(): Promise<HostSession> {
+    const trust = [...new Set([...(this.options.trust ?? []), ...this.hostKeys.filter((k) => k.trustedBy !== 'known-hosts').map((k) => k.fingerprint)])];
+    return openRoute(this.route, { ...this.options, trust, saveTrusted: false });
+  }
+
+  async close(): Promise<void> {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const c of [...this.conns].reverse()) c.client.end();
+  }
+}
+
+function checkSudo(r: ExecResult): ExecResult {
+  if (r.code === 97 && r.stderr.includes('sudo did not read the password line'))
+    throw new PrivilegeError('sudo-refused', 'sudo did not ask for the password it was given; refusing to go on', r.stderr);
+  if (r.code === 1 && /incorrect password|a password is required|not in the sudoers|may not run sudo|you must have a tty/.test(r.stderr)) {
+    const tty = /must have a tty/.test(r.stderr);
+    throw new PrivilegeError(
+      tty ? 'sudo-refused' : /incorrect password/.test(r.stderr) ? 'sudo-wrong-password' : 'sudo-refused',
+      tty ? 'sudo requires a tty on this host (Defaults requiretty); remove it or log in as root' : `sudo refused: ${r.stderr.trim()}`,
+      r.stderr,
+    );
+  }
+  return r;
+}
+
+async function resolvePrivilege(s: HostSession, opts: SessionOptions): Promise<Privilege> {
+  const p = s.probe;
+  const want = opts.sudo ?? 'auto';
+  if (p.uid === 0) return { kind: 'root' };
+  if (want === false) return { kind: 'none', reason: `logged in as ${p.user} and sudo is off` };
+  let result: Privilege;
+  if (p.sudo === 'nopasswd') result = { kind: 'sudo', password: false };
+  else if (p.sudo === 'absent') result = { kind: 'none', reason: `logged in as ${p.user}; sudo is not installed` };
+  else {
+    const pw = opts.sudoPassword ?? opts.password;
+    if (pw === undefined) result = { kind: 'none', reason: `logged in as ${p.user}; sudo needs a password and none was given` };
+    else {
+      // checked once here, with stdin closed after the password, so a wrong one fails fast
+      const r = await s.rawExec(`sudo -S -k -p '' true`, `${pw}\n`, 30_000);
+      if (r.code === 0) result = { kind: 'sudo', password: true };
+      else if (/incorrect password|Sorry, try again/.test(r.stderr)) {
+        if (want === true) throw new PrivilegeError('sudo-wrong-password', `sudo on ${s.target.name} did not accept the password`, r.stderr);
+        result = { kind: 'none', reason: 'sudo did not accept the password' };
+      } else result = { kind: 'none', reason: `sudo refused ${p.user}: ${r.stderr.trim().split('\n').pop()}` };
+    }
+  }
+  if (want === true && result.kind === 'none') {
+    throw new PrivilegeError(
+      result.reason.includes('password') ? 'sudo-needs-password' : 'no-sudo',
+      `cannot get root on ${s.target.name}: ${result.reason}`,
+    );
+  }
+  return result;
+}
+
+async function openRoute(route: Route, opts: SessionOptions): Promise<HostSession> {
+  const conns: HopConnection[] = [];
+  const explicit = new Set(opts.identityFiles ?? []);
+  try {
+    for (const hop of route.hops) {
+      const prev = conns[conns.length - 1];
+      const sock = prev ? await forwardTo(prev.client, hop, prev.hop) : undefined;
+      conns.push(await connectHop(hop, sock, opts, explicit));
+    }
+  } catch (e) {
+    for (const c of conns.reverse()) c.client.end();
+    throw e;
+  }
+  const s = new HostSession(route, conns, opts);
+  try {
+    const r = await s.rawExec(PROBE, undefined, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    s.probe = parseProbe(r.stdout);
+    s.privilege = await resolvePrivilege(s, opts);
+  } catch (e) {
+    await s.close();
+    throw e;
+  }
+  return s;
+}
+
+/** Connects to `target` (`[user@]host[:port]` or an ssh config alias) and probes it. */
+export async function openSession(target: string | Route, options: SessionOptions = {}): Promise<HostSession> {
+  const route = typeof target === 'string' ? resolveRoute(target, options) : target;
+  for (const w of route.warnings) options.log?.(w);
+  return openRoute(route, options);
+}
