@@ -44,6 +44,12 @@ function parseZone(arg: string): number | 'mark' {
   return n;
 }
 
+// The kernel's own conntrack helpers and the protocols they attach to
+const HELPERS: Record<string, readonly number[]> = {
+  ftp: [6], irc: [6], pptp: [6], sane: [6], 'Q.931': [6], sip: [6, 17], 'H.245': [17],
+  tftp: [17], amanda: [17], snmp: [17], 'netbios-ns': [17], RAS: [17],
+};
+
 export const ct: TargetExtension = {
   kind: 'target',
   name: 'CT',
@@ -84,6 +90,19 @@ export const ct: TargetExtension = {
     }
     if (zoneMark || zoneId) s.zone = { id: zoneMark ? 'mark' : zoneId, dir: orig === reply ? 'both' : orig ? 'orig' : 'reply' };
     return { ...s };
+  },
+  kernelCheck(state, rule) {
+    const { helper, notrack } = state as unknown as CtState;
+    // with --notrack the kernel sets up no conntrack entry, so it never looks the helper up
+    if (!helper || notrack) return null;
+    // the helper is looked up for the rule's protocol, so -p must name one
+    if (!rule.proto || rule.proto.num === 0 || rule.proto.invert)
+      return `CT --helper ${helper} needs a protocol: add -p tcp or -p udp (not negated)`;
+    const protos = HELPERS[helper];
+    if (!protos) return `CT --helper ${helper}: the kernel has no conntrack helper of that name (known: ${Object.keys(HELPERS).join(', ')})`;
+    if (!protos.includes(rule.proto.num))
+      return `CT --helper ${helper} works with -p ${protos.map((p) => (p === 6 ? 'tcp' : 'udp')).join(' or -p ')}, not this rule's protocol`;
+    return null;
   },
   save(t) {
     const s = ctState(t);

@@ -13,6 +13,13 @@ import { tcpmss } from './target-tcpmss.js';
 import { notrack } from './target-notrack.js';
 import { ct } from './target-ct.js';
 import { trace } from './target-trace.js';
+import { nflog } from './target-nflog.js';
+import { nfqueue } from './target-nfqueue.js';
+import { tos } from './target-tos.js';
+import { ttl } from './target-ttl.js';
+import { dscp } from './target-dscp.js';
+import { classify } from './target-classify.js';
+import { checksum } from './target-checksum.js';
 
 export const TARGETS: Extension[] = [
   reject,
@@ -28,4 +35,11 @@ export const TARGETS: Extension[] = [
   notrack,
   ct,
   trace,
+  nflog,
+  nfqueue,
+  tos,
+  ttl,
+  dscp,
+  classify,
+  checksum,
 ];
