@@ -1,3 +1,6 @@
 // Registers every command. Add one import per command file.
 import './check.js';
 import './canon.js';
+import './facts.js';
+import './pull.js';
+import './diff.js';

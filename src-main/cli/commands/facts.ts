@@ -1,0 +1,148 @@
+// `portcullis facts HOST`: what the host runs and how its firewall is set up.
+// Also home of what every host command shares (options, session set-up, exit codes),
+// exported for pull and apply.
+import { registerCommand } from './index.js';
+import { flag, int, list, parseArgs, str, UsageError, type OptionDefs, type ParsedArgs } from '../args.js';
+import { escapeControls, type CliIO } from '../io.js';
+import { isHostError, openSession, type HostFacts, type HostSession, type SessionOptions } from '../../host/index.js';
+
+export const HOST_OPTIONS: OptionDefs = {
+  identity: { type: 'string', multiple: true, short: 'i' },
+  'known-hosts': { type: 'string', multiple: true },
+  'ssh-config': { type: 'string' },
+  jump: { type: 'string', short: 'J' },
+  sudo: { type: 'boolean' },
+  trust: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'passphrase-stdin': { type: 'boolean' },
+  json: { type: 'boolean' },
+};
+
+export const HOST_OPTIONS_USAGE = `Host options:
+  HOST                    [user@]host[:port], or an alias from the ssh config
+  -i, --identity F        identity file (repeatable); tried before the config's and the agent ($SSH_AUTH_SOCK)
+  --known-hosts F         known_hosts file to check (repeatable; default ~/.ssh/known_hosts and the config's)
+  --ssh-config F          ssh config file (default ~/.ssh/config; "none" to ignore it)
+  -J, --jump HOST[,HOST]  jump host(s), like ssh -J (overrides the config's ProxyJump)
+  --sudo                  require root through sudo when not logged in as root
+  --trust SHA256:…        accept an unknown host key with this fingerprint (and add it to known_hosts);
+                          a changed key is never accepted
+  --timeout S             seconds to connect and log in, per hop (default 20)
+  --password-stdin        read the password (login and sudo) from the first line of stdin
+  --passphrase-stdin      read the identity file passphrase from the next line of stdin
+Exit: 0 done, 2 error (connection, authentication, usage), 5 host key unknown or changed.`;
+
+/** Session options from the shared host options. Secrets come from stdin only, never from argv. */
+export function sessionOptionsFrom(args: ParsedArgs, io: CliIO): SessionOptions {
+  const timeout = int(args, 'timeout', 1, 3600);
+  for (const t of list(args, 'trust'))
+    if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(t)) throw new UsageError(`--trust wants a fingerprint like SHA256:… (43 base64 characters), not "${escapeControls(t)}"`);
+  const sshConfig = str(args, 'ssh-config');
+  const opts: SessionOptions = {
+    identityFiles: list(args, 'identity'),
+    knownHostsFiles: list(args, 'known-hosts'),
+    sshConfigPath: sshConfig === 'none' ? null : sshConfig,
+    jump: str(args, 'jump'),
+    sudo: flag(args, 'sudo') ? true : 'auto',
+    trust: list(args, 'trust'),
+    timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
+    log: (l) => io.err(`portcullis: ${escapeControls(l)}\n`),
+  };
+  if (flag(args, 'password-stdin') || flag(args, 'passphrase-stdin')) {
+    const lines = io.readFile('-').split('\n');
+    if (flag(args, 'password-stdin')) opts.password = lines.shift() ?? '';
+    if (flag(args, 'passphrase-stdin')) opts.passphrase = lines.shift() ?? '';
+  }
+  return opts;
+}
+
+/** Maps a failure to its exit code, printing it; rethrows what is not a host error. */
+export function reportHostError(e: unknown, cmd: string, io: CliIO, json: boolean): number {
+  if (!isHostError(e)) throw e;
+  const code = e.kind === 'host-key-unknown' || e.kind === 'host-key-changed' || e.kind === 'host-key-revoked' ? 5 : 2;
+  io.err(`portcullis ${cmd}: ${escapeControls(e.message)}\n`);
+  if (json) io.out(JSON.stringify({ error: e.toPlain() }, null, 2) + '\n');
+  return code;
+}
+
+export async function withSession<T>(host: string, opts: SessionOptions, fn: (s: HostSession) => Promise<T>): Promise<T> {
+  const s = await openSession(host, opts);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+const yesNo = (b: boolean | null | undefined) => (b === null || b === undefined ? 'unknown' : b ? 'yes' : 'no');
+
+export function formatFacts(f: HostFacts, target: { host: string; port: number; user: string }): string {
+  const unitText = (name: string, u: { active: string | null; enabled: string | null }) =>
+    `${name}.service ${u.active ?? '?'}/${u.enabled ?? 'not installed'}`;
+  const file = (p: string, x: HostFacts['files']['iptables']) =>
+    x.present === null ? `${p} unknown` : x.present ? `${p} ${x.mode ?? ''} ${x.owner ?? ''} ${x.size ?? '?'} bytes`.replace(/\s+/g, ' ') : `${p} absent`;
+  const cfg = f.iptablesConfig;
+  const rows: [string, string][] = [
+    ['host', `${f.host} (${target.user}@${target.host}:${target.port}${f.clientAddress ? `, seen from ${f.clientAddress}` : ''})`],
+    ['hostname', f.hostname ?? '?'],
+    ['os', `${f.os.prettyName ?? f.os.id ?? '?'}${f.os.release ? ` — ${f.os.release}` : ''}${f.os.kernel ? `, kernel ${f.os.kernel}` : ''}`],
+    [
+      'iptables',
+      f.iptables.present
+        ? `${f.iptables.version ?? '?'} ${f.iptables.backend}${f.iptables.package ? ` (${f.iptables.package})` : ''}; restore --test ${yesNo(f.iptables.restoreTest)}, --wait ${yesNo(f.iptables.restoreWait)}`
+        : 'absent',
+    ],
+    ['ip6tables', f.ip6tables.present ? (f.ip6tables.version ?? 'present') : 'absent'],
+    [
+      'services',
+      `iptables-services ${f.iptablesServices.installed === null ? 'unknown' : f.iptablesServices.installed ? 'installed' : 'not installed'}; ${unitText('iptables', f.iptablesServices.iptables)}; ${unitText('ip6tables', f.iptablesServices.ip6tables)}`,
+    ],
+    ['firewalld', `${f.firewalld}${f.firewalldUnit.enabled && f.firewalldUnit.enabled !== f.firewalld ? ` (${f.firewalldUnit.enabled})` : ''}`],
+    [
+      'config',
+      cfg.readable
+        ? `SAVE_ON_STOP=${yesNo(cfg.saveOnStop)} SAVE_ON_RESTART=${yesNo(cfg.saveOnRestart)} SAVE_COUNTER=${yesNo(cfg.saveCounter)}${cfg.restoreWait !== undefined ? ` RESTORE_WAIT=${cfg.restoreWait}` : ''}${cfg.modules ? ` MODULES="${cfg.modules}"` : ''}`
+        : cfg.present === false
+          ? 'no /etc/sysconfig/iptables-config'
+          : 'unreadable (needs root)',
+    ],
+    ['files', `${file('/etc/sysconfig/iptables', f.files.iptables)}; ${file('/etc/sysconfig/ip6tables', f.files.ip6tables)}`],
+    ['selinux', `${f.selinux.mode}${f.selinux.fileContext ? `, file context ${f.selinux.fileContext}` : ''}`],
+    ['ip_forward', `ipv4 ${yesNo(f.ipForward.ipv4)}, ipv6 ${yesNo(f.ipForward.ipv6)}`],
+    ['ipset', f.ipset.present ? (f.ipset.version ?? 'present') : 'absent'],
+    ['tables', `ipv4 ${f.loadedTables.ipv4?.join(',') || (f.loadedTables.ipv4 ? 'none loaded' : '?')}; ipv6 ${f.loadedTables.ipv6?.join(',') || (f.loadedTables.ipv6 ? 'none loaded' : '?')}`],
+    ['privilege', `${f.privilege}${f.privilegeDetail ? ` (${f.privilegeDetail})` : ''}`],
+    ['host key', f.hostKey ? `${f.hostKey.keyType} ${f.hostKey.fingerprint}` : '?'],
+  ];
+  let out = rows.map(([k, v]) => `${k.padEnd(11)} ${escapeControls(v)}`).join('\n') + '\n';
+  if (f.warnings.length) out += 'warnings:\n' + f.warnings.map((w) => `  - ${escapeControls(w)}`).join('\n') + '\n';
+  return out;
+}
+
+registerCommand({
+  name: 'facts',
+  summary: 'what a host runs: OS, iptables, services, firewalld, SELinux, privilege',
+  usage: `Usage: portcullis facts HOST [--json] [host options]
+
+Gathers, in one round trip: OS release, iptables version and backend, what
+iptables-restore supports (--test, --wait), iptables-services and firewalld
+state, the iptables-config flags that bite, SELinux mode and the file's
+context, ip_forward, ipset, the privilege available, and the client address
+the server sees. --json prints them as JSON.
+
+${HOST_OPTIONS_USAGE}`,
+  async run(argv, io) {
+    const args = parseArgs(argv, HOST_OPTIONS);
+    if (args.positionals.length !== 1) throw new UsageError('facts needs exactly one HOST');
+    const json = flag(args, 'json');
+    const opts = sessionOptionsFrom(args, io);
+    try {
+      const { facts, target } = await withSession(args.positionals[0], opts, async (s) => ({ facts: await s.facts(), target: s.target }));
+      io.out(json ? JSON.stringify(facts, null, 2) + '\n' : formatFacts(facts, target));
+      return 0;
+    } catch (e) {
+      return reportHostError(e, 'facts', io, json);
+    }
+  },
+});
