@@ -3,3 +3,4 @@ import './check.js';
 import './canon.js';
 import './facts.js';
 import './pull.js';
+import './diff.js';
