@@ -233,31 +233,61 @@ function myers(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number
   for (let p = pairs.length - 2; p >= 0; p -= 2) out.push(pairs[p], pairs[p + 1]);
 }
 
-/** Rows of one chain: matched rules are `same`; the rest become moves, replaces, deletes and adds. */
-export function diffRuleTexts(left: readonly string[], right: readonly string[], interner = new Interner()): DiffRow[] {
-  const a = new Int32Array(left.length);
-  const b = new Int32Array(right.length);
-  for (let i = 0; i < left.length; i++) a[i] = interner.id(left[i]);
-  for (let j = 0; j < right.length; j++) b[j] = interner.id(right[j]);
-  const pairs = alignSequences(a, b);
+interface Alignment {
+  /** matched (old, new) index pairs, increasing */
+  pairs: Int32Array;
+  /** old index → new index of the same rule moved elsewhere, or -1 */
+  moveTo: Int32Array;
+  /** new index → old index it was moved from, or -1 */
+  moveFrom: Int32Array;
+}
+
+/**
+ * Align one chain's rule texts. The equal prefix and suffix are found by
+ * comparing strings (the common case: a few edits in a long chain), and only
+ * the middle is interned as integers for the alignment proper.
+ */
+function alignChain(left: readonly string[], right: readonly string[], interner: Interner): Alignment {
+  const n = left.length;
+  const m = right.length;
+  let pre = 0;
+  while (pre < n && pre < m && left[pre] === right[pre]) pre++;
+  let suf = 0;
+  while (suf < n - pre && suf < m - pre && left[n - 1 - suf] === right[m - 1 - suf]) suf++;
+  const a = new Int32Array(n - pre - suf);
+  const b = new Int32Array(m - pre - suf);
+  for (let i = 0; i < a.length; i++) a[i] = interner.id(left[pre + i]);
+  for (let j = 0; j < b.length; j++) b[j] = interner.id(right[pre + j]);
+  const mid = alignSequences(a, b);
+  const pairs = new Int32Array(2 * (pre + suf) + mid.length);
+  let w = 0;
+  for (let k = 0; k < pre; k++) {
+    pairs[w++] = k;
+    pairs[w++] = k;
+  }
+  for (let k = 0; k < mid.length; k++) pairs[w++] = mid[k] + pre;
+  for (let k = 0; k < suf; k++) {
+    pairs[w++] = n - suf + k;
+    pairs[w++] = m - suf + k;
+  }
 
   // Unmatched rules that appear on both sides are moves: pair them up in order.
-  const matchedA = new Uint8Array(a.length);
-  const matchedB = new Uint8Array(b.length);
-  for (let p = 0; p < pairs.length; p += 2) {
-    matchedA[pairs[p]] = 1;
-    matchedB[pairs[p + 1]] = 1;
-  }
-  const delsById = new Map<number, number[]>();
-  for (let i = 0; i < a.length; i++) {
-    if (matchedA[i]) continue;
-    const l = delsById.get(a[i]);
-    if (l) l.push(i);
-    else delsById.set(a[i], [i]);
-  }
-  const moveTo = new Int32Array(a.length).fill(-1); // ai → bj
-  const moveFrom = new Int32Array(b.length).fill(-1); // bj → ai
-  if (delsById.size > 0) {
+  const moveTo = new Int32Array(n).fill(-1);
+  const moveFrom = new Int32Array(m).fill(-1);
+  if (mid.length / 2 < Math.min(a.length, b.length)) {
+    const matchedA = new Uint8Array(a.length);
+    const matchedB = new Uint8Array(b.length);
+    for (let p = 0; p < mid.length; p += 2) {
+      matchedA[mid[p]] = 1;
+      matchedB[mid[p + 1]] = 1;
+    }
+    const delsById = new Map<number, number[]>();
+    for (let i = 0; i < a.length; i++) {
+      if (matchedA[i]) continue;
+      const l = delsById.get(a[i]);
+      if (l) l.push(i);
+      else delsById.set(a[i], [i]);
+    }
     const cursor = new Map<number, number>();
     for (let j = 0; j < b.length; j++) {
       if (matchedB[j]) continue;
@@ -266,50 +296,58 @@ export function diffRuleTexts(left: readonly string[], right: readonly string[],
       const c = cursor.get(b[j]) ?? 0;
       if (c >= l.length) continue;
       cursor.set(b[j], c + 1);
-      moveTo[l[c]] = j;
-      moveFrom[j] = l[c];
+      moveTo[pre + l[c]] = pre + j;
+      moveFrom[pre + j] = pre + l[c];
     }
   }
+  return { pairs, moveTo, moveFrom };
+}
 
-  const rows: DiffRow[] = [];
-  const side = (texts: readonly string[], i: number): RowSide => ({ index: i + 1, text: texts[i] });
+/**
+ * Walk an alignment in display order, calling `visit(kind, i, j)` with 0-based
+ * old and new indexes (-1 for the side a row does not have). Within each gap
+ * between matched rules, plain deletes and adds are paired in order as replaces.
+ */
+function walkAlignment(n: number, m: number, al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false): void {
+  const { pairs, moveTo, moveFrom } = al;
   let i = 0;
   let j = 0;
   const gap = (ai: number, bj: number) => {
-    // pair the plain deletes and adds of this gap, in order, as replaces
+    if (i === ai && j === bj) return;
     let plainDels = 0;
     let plainAdds = 0;
     for (let x = i; x < ai; x++) if (moveTo[x] < 0) plainDels++;
     for (let y = j; y < bj; y++) if (moveFrom[y] < 0) plainAdds++;
     let pairsLeft = Math.min(plainDels, plainAdds);
     while (i < ai || j < bj) {
-      if (i < ai && moveTo[i] >= 0) {
-        rows.push({ kind: 'move-from', left: side(left, i), right: null, other: moveTo[i] + 1 });
-        i++;
-      } else if (j < bj && moveFrom[j] >= 0) {
-        rows.push({ kind: 'move-to', left: null, right: side(right, j), other: moveFrom[j] + 1 });
-        j++;
-      } else if (pairsLeft > 0 && i < ai && j < bj) {
-        rows.push({ kind: 'replace', left: side(left, i), right: side(right, j) });
+      if (i < ai && moveTo[i] >= 0) visit('move-from', i++, -1);
+      else if (j < bj && moveFrom[j] >= 0) visit('move-to', -1, j++);
+      else if (pairsLeft > 0 && i < ai && j < bj) {
         pairsLeft--;
-        i++;
-        j++;
-      } else if (i < ai) {
-        rows.push({ kind: 'delete', left: side(left, i), right: null });
-        i++;
-      } else {
-        rows.push({ kind: 'add', left: null, right: side(right, j) });
-        j++;
-      }
+        visit('replace', i++, j++);
+      } else if (i < ai) visit('delete', i++, -1);
+      else visit('add', -1, j++);
     }
   };
   for (let p = 0; p < pairs.length; p += 2) {
     gap(pairs[p], pairs[p + 1]);
-    rows.push({ kind: 'same', left: side(left, i), right: side(right, j) });
+    if (!skipSame) visit('same', i, j);
     i++;
     j++;
   }
-  gap(a.length, b.length);
+  gap(n, m);
+}
+
+/** Rows of one chain: matched rules are `same`; the rest become moves, replaces, deletes and adds. */
+export function diffRuleTexts(left: readonly string[], right: readonly string[], interner = new Interner()): DiffRow[] {
+  const al = alignChain(left, right, interner);
+  const rows: DiffRow[] = [];
+  walkAlignment(left.length, right.length, al, (kind, i, j) => {
+    const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
+    if (kind === 'move-from') row.other = al.moveTo[i] + 1;
+    if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
+    rows.push(row);
+  });
   return rows;
 }
 
@@ -342,6 +380,14 @@ function sortedChains(a: Table, b: Table): { name: string; builtin: boolean; lef
 
 /** Everything the UI needs for a side-by-side view, plus the change set. */
 export function diffRulesetsDetailed(a: Ruleset, b: Ruleset): RulesetDiff {
+  return compare(a, b, true);
+}
+
+export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
+  return { changes: compare(a, b, false).changes };
+}
+
+function compare(a: Ruleset, b: Ruleset, withRows: boolean): RulesetDiff {
   const chains: ChainDiff[] = [];
   const changes: Change[] = [];
   const interner = new Interner();
@@ -352,42 +398,48 @@ export function diffRulesetsDetailed(a: Ruleset, b: Ruleset): RulesetDiff {
     const A = ta ?? newTable(tname);
     const B = tb ?? newTable(tname);
     for (const { name, builtin, left, right } of sortedChains(A, B)) {
-      const rows = diffRuleTexts(chainTexts(left), chainTexts(right), interner);
+      const lt = chainTexts(left);
+      const rt = chainTexts(right);
+      const al = alignChain(lt, rt, interner);
       const status: ChainStatus = !left ? 'added' : !right ? 'deleted' : 'same';
       const polFrom = builtin ? (left?.policy ?? 'ACCEPT') : null;
       const polTo = builtin ? (right?.policy ?? 'ACCEPT') : null;
       const policy = polFrom !== null && polTo !== null ? { from: polFrom, to: polTo } : null;
-      const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows };
+      const before = changes.length;
       if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
       if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });
-      for (const r of rows) {
-        switch (r.kind) {
+      const rows: DiffRow[] = [];
+      walkAlignment(lt.length, rt.length, al, (kind, i, j) => {
+        if (withRows) {
+          const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: lt[i] } : null, right: j >= 0 ? { index: j + 1, text: rt[j] } : null };
+          if (kind === 'move-from') row.other = al.moveTo[i] + 1;
+          if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
+          rows.push(row);
+        }
+        switch (kind) {
           case 'add':
-            changes.push({ op: 'add', table: tname, chain: name, index: r.right!.index, rule: r.right!.text });
+            changes.push({ op: 'add', table: tname, chain: name, index: j + 1, rule: rt[j] });
             break;
           case 'delete':
-            changes.push({ op: 'delete', table: tname, chain: name, index: r.left!.index, rule: r.left!.text });
+            changes.push({ op: 'delete', table: tname, chain: name, index: i + 1, rule: lt[i] });
             break;
           case 'replace':
-            changes.push({ op: 'replace', table: tname, chain: name, index: r.right!.index, fromIndex: r.left!.index, from: r.left!.text, to: r.right!.text });
+            changes.push({ op: 'replace', table: tname, chain: name, index: j + 1, fromIndex: i + 1, from: lt[i], to: rt[j] });
             break;
           case 'move-to':
-            changes.push({ op: 'move', table: tname, chain: name, index: r.right!.index, fromIndex: r.other!, rule: r.right!.text });
+            changes.push({ op: 'move', table: tname, chain: name, index: j + 1, fromIndex: al.moveFrom[j] + 1, rule: rt[j] });
             break;
           default:
             break;
         }
-      }
+      }, !withRows);
       if (status === 'deleted') changes.push({ op: 'chain-delete', table: tname, chain: name });
-      if (status === 'same' && (rows.some((r) => r.kind !== 'same') || (policy && policy.from !== policy.to))) cd.status = 'changed';
-      chains.push(cd);
+      const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows };
+      if (status === 'same' && changes.length > before) cd.status = 'changed';
+      if (withRows) chains.push(cd);
     }
   }
   return { chains, changes };
-}
-
-export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
-  return { changes: diffRulesetsDetailed(a, b).changes };
 }
 
 // ---- applying a change set --------------------------------------------------------
