@@ -20,6 +20,9 @@ import { ttl } from './target-ttl.js';
 import { dscp } from './target-dscp.js';
 import { classify } from './target-classify.js';
 import { checksum } from './target-checksum.js';
+import { audit } from './target-audit.js';
+import { tee } from './target-tee.js';
+import { tcpoptstrip } from './target-tcpoptstrip.js';
 
 export const TARGETS: Extension[] = [
   reject,
@@ -42,4 +45,7 @@ export const TARGETS: Extension[] = [
   dscp,
   classify,
   checksum,
+  audit,
+  tee,
+  tcpoptstrip,
 ];

@@ -1,0 +1,50 @@
+// -j TEE (libxt_TEE): send a copy of the packet to another gateway.
+import { ValueError, formatIPv4 } from '../values.js';
+import type { TargetExtension } from './types.js';
+import type { Target } from '../model.js';
+import { inetAton, xtFcheck, xtString } from './xt-options.js';
+
+export interface TeeState {
+  gateway: number;
+  /** '' when not given */
+  oif: string;
+}
+
+export function teeState(t: Target): TeeState {
+  return t.state as unknown as TeeState;
+}
+
+export const tee: TargetExtension = {
+  kind: 'target',
+  name: 'TEE',
+  // the original packet goes on through the chain
+  terminal: false,
+  options: [
+    {
+      name: 'gateway',
+      arg: 'required',
+      parse: ([v]) => {
+        const a = inetAton(v);
+        if (a === null)
+          throw new ValueError(`host/network \`${v}' not found`, 'invalid-argument',
+            'write a numeric address; a host name is resolved by the host when the rules load');
+        return a;
+      },
+    },
+    // char oif[16]
+    { name: 'oif', arg: 'required', parse: ([v]) => xtString(v, 16) },
+  ],
+  finalize(options) {
+    xtFcheck('TEE', options, [{ name: 'gateway', mand: true }]);
+    const s: TeeState = { gateway: 0, oif: '' };
+    for (const o of options) {
+      if (o.name === 'gateway') s.gateway = o.value as number;
+      else s.oif = o.value as string;
+    }
+    return { ...s };
+  },
+  save(t) {
+    const s = teeState(t);
+    return ` --gateway ${formatIPv4(s.gateway)}` + (s.oif ? ` --oif ${s.oif}` : '');
+  },
+};
