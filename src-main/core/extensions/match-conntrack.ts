@@ -61,26 +61,33 @@ const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
 
 // XTTYPE_HOSTMASK: the host through getaddrinfo (inet_aton numbers), the mask a
 // prefix length or a dotted mask; a mask that is not a prefix comes out as /32.
+/**
+ * XTTYPE_PLENMASK (IPv4): a prefix length 0-32 or a dotted mask; a dotted mask
+ * that is not a prefix (or a number that inet_aton reads as one, like 33) is /32.
+ */
+export function parsePlenMask(m: string, ext: string, opt: string): number {
+  const bits = parseUInt(m, 0, 32);
+  if (bits !== null) return prefixToMask(bits);
+  const dotted = inetAton(m);
+  if (dotted === null)
+    throw new ValueError(`${ext}: bad value for option "--${opt}", neither a valid network mask nor valid CIDR (0-32).`, 'invalid-argument', 'write a prefix length, e.g. 24');
+  return maskToPrefix(dotted) >= 0 ? dotted : 0xffffffff;
+}
+
+/** XTTYPE_HOST: one IPv4 host through getaddrinfo (inet_aton numbers, `localhost`); other names are kept for the host to resolve. */
+export function parseHost(host: string): { kind: 'net'; addr: number } | { kind: 'host-name'; name: string } {
+  const a = inetAton(host);
+  if (a !== null) return { kind: 'net', addr: a };
+  if (host === 'localhost') return { kind: 'net', addr: 0x7f000001 };
+  if (!HOST_NAME.test(host)) throw new ValueError('getaddrinfo: Name or service not known', 'invalid-argument', 'write one IPv4 address');
+  return { kind: 'host-name', name: host };
+}
+
+// XTTYPE_HOSTMASK: HOST[/PLENMASK]
 function parseHostMask(arg: string, opt: string): CtAddress {
   const slash = arg.indexOf('/');
-  let mask = 0xffffffff;
-  if (slash >= 0) {
-    const m = arg.slice(slash + 1);
-    const bits = parseUInt(m, 0, 32);
-    if (bits !== null) mask = prefixToMask(bits);
-    else {
-      const dotted = inetAton(m);
-      if (dotted === null)
-        throw new ValueError(`conntrack: bad value for option "--${opt}", neither a valid network mask nor valid CIDR (0-32).`, 'invalid-argument', 'write ADDRESS/PREFIX, e.g. 10.0.0.0/8');
-      if (maskToPrefix(dotted) >= 0) mask = dotted;
-    }
-  }
-  const host = slash >= 0 ? arg.slice(0, slash) : arg;
-  const a = inetAton(host);
-  if (a !== null) return { kind: 'net', addr: a, mask };
-  if (host === 'localhost') return { kind: 'net', addr: 0x7f000001, mask };
-  if (!HOST_NAME.test(host)) throw new ValueError('getaddrinfo: Name or service not known', 'invalid-argument', 'write one IPv4 address, optionally with /prefix');
-  return { kind: 'host-name', name: host, mask };
+  const mask = slash >= 0 ? parsePlenMask(arg.slice(slash + 1), 'conntrack', opt) : 0xffffffff;
+  return { ...parseHost(slash >= 0 ? arg.slice(0, slash) : arg), mask };
 }
 
 function formatHostMask(a: CtAddress): string {

@@ -6,5 +6,9 @@ import { state } from './match-state.js';
 import { conntrack } from './match-conntrack.js';
 import { limit } from './match-limit.js';
 import { hashlimit } from './match-hashlimit.js';
+import { connlimit } from './match-connlimit.js';
+import { recent } from './match-recent.js';
+import { iprange } from './match-iprange.js';
+import { mac } from './match-mac.js';
 
-export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit];
+export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit, connlimit, recent, iprange, mac];
