@@ -10,5 +10,11 @@ import { ttl } from './match-ttl.js';
 import { tos } from './match-tos.js';
 import { physdev } from './match-physdev.js';
 import { pkttype } from './match-pkttype.js';
+import { set } from './match-set.js';
+import { string } from './match-string.js';
+import { time } from './match-time.js';
+import { policy } from './match-policy.js';
+import { u32 } from './match-u32.js';
 
-export const MATCHES_B: Extension[] = [mark, connmark, owner, statistic, addrtype, length, ttl, tos, physdev, pkttype];
+export const MATCHES_B: Extension[] = [mark, connmark, owner, statistic, addrtype, length, ttl, tos, physdev, pkttype,
+  set, string, time, policy, u32];
