@@ -10,5 +10,7 @@ import { connlimit } from './match-connlimit.js';
 import { recent } from './match-recent.js';
 import { iprange } from './match-iprange.js';
 import { mac } from './match-mac.js';
+import { esp } from './match-esp.js';
+import { ah } from './match-ah.js';
 
-export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit, connlimit, recent, iprange, mac];
+export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit, connlimit, recent, iprange, mac, esp, ah];

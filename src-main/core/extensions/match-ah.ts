@@ -1,0 +1,20 @@
+// -m ah (libipt_ah): the SPI of IPsec AH packets, a number or a range.
+import type { Match } from '../model.js';
+import type { MatchExtension } from './types.js';
+import { collectOptions, opt } from './util.js';
+import { parseU32Range, saveSpi, type SpiRange } from './match-esp.js';
+
+/** The SPI range an ah match tests, with its `!` (null: any SPI). */
+export function ahSpiOf(m: Match): { invert: boolean; range: SpiRange } | null {
+  const o = opt(m.state, 'ahspi');
+  return o ? { invert: o.invert, range: o.value as SpiRange } : null;
+}
+
+export const ah: MatchExtension = {
+  kind: 'match',
+  name: 'ah',
+  requiresProto: [51],
+  options: [{ name: 'ahspi', arg: 'required', invert: true, parse: ([v]) => parseU32Range(v, 'ah', 'ahspi') }],
+  finalize: (options) => collectOptions(options, ah.options),
+  save: (m) => saveSpi('ahspi', opt(m.state, 'ahspi')),
+};
