@@ -438,7 +438,9 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
     let value: unknown = args.length === 1 ? args[0] : args.length === 0 ? true : args;
     if (spec.parse) {
       try {
-        value = spec.parse(args, ctxOf(env, chain, rule, protoName));
+        const pctx = ctxOf(env, chain, rule, protoName);
+        pctx.warn = (code, message, fix) => notes.push({ code, severity: 'warning', message, word: at, fix });
+        value = spec.parse(args, pctx);
       } catch (e) {
         throw asRuleError(e, at);
       }

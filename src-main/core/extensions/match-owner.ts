@@ -1,7 +1,7 @@
 // -m owner (libxt_owner, revision 1): the local socket's user, group, or its existence.
 import type { Hook, Match } from '../model.js';
 import { ValueError } from '../values.js';
-import type { MatchExtension } from './types.js';
+import type { MatchExtension, ParseContext } from './types.js';
 import { strtoulPrefix } from './xt-options.js';
 
 /**
@@ -33,7 +33,7 @@ const ID_MAX = 0xfffffffe;
 // What getpwnam/getgrnam could find: the shadow-utils name rules, loosely.
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9._-]*\$?$/;
 
-function parseOwnerId(opt: string, s: string): OwnerId {
+function parseOwnerId(opt: string, s: string, ctx: ParseContext): OwnerId {
   if (s === 'root') return { kind: 'range', min: 0, max: 0 };
   const bad = () => new ValueError(`owner: Bad value for "--${opt}" option: "${s}"`, 'invalid-argument',
     `give a ${opt === 'uid-owner' ? 'user' : 'group'} name, a number or a range like 1000-1999`);
@@ -50,7 +50,12 @@ function parseOwnerId(opt: string, s: string): OwnerId {
     if (end !== s.length) throw bad();
     return { kind: 'range', min: a.value, max };
   }
-  if (NAME_RE.test(s) && s.length <= 32) return { kind: 'name', name: s };
+  if (NAME_RE.test(s) && s.length <= 32) {
+    const what = opt === 'uid-owner' ? 'user' : 'group';
+    ctx.warn?.('host-dependent', `${what} \`${s}' is looked up on the host when the rules load; if it does not exist there, the whole ruleset fails to load`,
+      `use the numeric ${what === 'user' ? 'uid' : 'gid'}`);
+    return { kind: 'name', name: s };
+  }
   throw bad();
 }
 
@@ -65,8 +70,8 @@ export const owner: MatchExtension = {
   kind: 'match',
   name: 'owner',
   options: [
-    { name: 'uid-owner', arg: 'required', invert: true, parse: ([v]) => parseOwnerId('uid-owner', v) },
-    { name: 'gid-owner', arg: 'required', invert: true, parse: ([v]) => parseOwnerId('gid-owner', v) },
+    { name: 'uid-owner', arg: 'required', invert: true, parse: ([v], ctx) => parseOwnerId('uid-owner', v, ctx) },
+    { name: 'gid-owner', arg: 'required', invert: true, parse: ([v], ctx) => parseOwnerId('gid-owner', v, ctx) },
     { name: 'socket-exists', arg: 'none', invert: true },
     // iptables checks at parse time that --gid-owner came first; finalize walks the options in order
     { name: 'suppl-groups', arg: 'none' },

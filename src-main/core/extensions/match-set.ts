@@ -68,10 +68,13 @@ export const set: MatchExtension = {
       extraArgs: 1,
       invert: true,
       multi: true,
-      parse: ([name, dirs]) => {
+      parse: ([name, dirs], ctx) => {
         if (byteLength(name) > IPSET_MAXNAMELEN - 1)
           throw new ValueError(`setname \`${name}' too long, max ${IPSET_MAXNAMELEN - 1} characters.`, 'invalid-argument');
-        return { name, dirs: parseDirs(dirs) };
+        const parsed = { name, dirs: parseDirs(dirs) };
+        ctx.warn?.('host-dependent', `ipset \`${name}' must exist on the host when the rules load; if it does not, the whole ruleset fails to load`,
+          'create the set before the rules load (ipset restore, e.g. from the ipset service)');
+        return parsed;
       },
     },
     { name: 'return-nomatch', arg: 'none', invert: true, multi: true },

@@ -27,6 +27,8 @@ export interface ParseContext {
   rule: Rule;
   /** lower-cased protocol name given with -p, if any */
   protoName: string | null;
+  /** note something only the host can decide (an ipset, a user name): a warning on the option's word */
+  warn?(code: string, message: string, fix?: string): void;
 }
 
 export interface FinalizeContext extends ParseContext {}
