@@ -1,0 +1,4 @@
+// Pure types and tiny helpers shared by main, preload and renderer.
+export * from './result.js';
+export * from './channels.js';
+export * from './wire.js';

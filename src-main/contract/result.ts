@@ -1,0 +1,40 @@
+// Results across the bridge are plain data: Electron's IPC (and JSON over the
+// WebSocket) keeps only an exception's message, so failures travel as values.
+
+/** Error codes a renderer can act on. Add codes; never change what one means. */
+export type ErrorCode =
+  | 'unknown-channel' // no such function in the contract
+  | 'invalid-argument' // arguments failed validation in main
+  | 'unsupported' // not available in this mode (e.g. a native dialog in browser mode)
+  | 'not-found' // a file or record that is not (or no longer) there
+  | 'too-large' // a file over the size we accept
+  | 'not-text' // a file that is not text (NUL bytes, invalid UTF-8)
+  | 'io' // any other file-system error
+  | 'forbidden' // the caller may not do this (untrusted sender, wrong token)
+  | 'disconnected' // the transport went away
+  | 'internal'; // a bug: the message says what
+
+export interface FwError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: FwError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}
+
+/** Thrown by main-side services and handlers; the dispatcher turns it into a failed Result. */
+export class FwFailure extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FwFailure';
+  }
+}

@@ -1,0 +1,31 @@
+// Thin Electron wiring: one ipcMain.handle per contract channel, each checking
+// that the message comes from our own page (VS Code's validateSender) before
+// handing it to the shared dispatcher.
+import { ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { CHANNELS, fail, type Result } from '../contract/index.js';
+import type { Dispatch } from './handlers.js';
+
+/** The renderer is served from this origin (see app/protocol.ts). */
+export const APP_ORIGIN = 'app://portcullis';
+
+export function isTrustedSenderUrl(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'app:' && u.host === 'portcullis';
+  } catch {
+    return false;
+  }
+}
+
+export function registerIpcHandlers(dispatch: Dispatch): void {
+  for (const channel of CHANNELS) {
+    ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<Result<unknown>> | Result<unknown> => {
+      // senderFrame is null once the frame navigated away or was destroyed
+      if (!event.senderFrame || event.senderFrame.parent !== null || !isTrustedSenderUrl(event.senderFrame.url)) {
+        return fail('forbidden', 'this page may not call Portcullis');
+      }
+      return dispatch(channel, args);
+    });
+  }
+}

@@ -1,0 +1,174 @@
+// Browser mode: the renderer served over loopback HTTP, window.fw carried over a
+// WebSocket to the same dispatcher Electron uses. Any page in the admin's
+// browser can reach 127.0.0.1, so the socket demands both a random per-run
+// token (handed over in the URL fragment, which is never sent to a server or
+// in a Referer) and our own Origin; the Host header is checked against DNS
+// rebinding. Everything else gets 403.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { TOKEN_PARAM, WS_PATH, type WireReply } from '../contract/index.js';
+import type { Dispatch } from './handlers.js';
+
+export interface BrowserServerOptions {
+  /** directory with the built renderer (index.html) */
+  staticDir: string;
+  dispatch: Dispatch;
+  /** 0 or absent: a free port */
+  port?: number;
+  /** for tests; by default 32 random bytes */
+  token?: string;
+  log?: (msg: string) => void;
+}
+
+export interface BrowserServer {
+  port: number;
+  origin: string;
+  token: string;
+  /** the address to open, with the token in the fragment */
+  url: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ws://${HOST}:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserServer> {
+  const token = opts.token ?? randomBytes(32).toString('base64url');
+  const tokenBuf = Buffer.from(token);
+  const log = opts.log ?? (() => {});
+  let port = 0;
+  let origin = '';
+  const hosts = () => [`${HOST}:${port}`, `localhost:${port}`];
+
+  const server = createServer((req, res) => {
+    void serveStatic(req, res).catch((e) => {
+      log(`http: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hosts().includes(req.headers.host ?? '')) return void res.writeHead(403).end('forbidden');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', origin).pathname);
+    } catch {
+      return void res.writeHead(400).end();
+    }
+    if (pathname === '/') pathname = '/index.html';
+    const file = normalize(join(opts.staticDir, pathname));
+    if (!file.startsWith(normalize(opts.staticDir) + sep) || pathname.includes('\0')) return void res.writeHead(404).end();
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+      'Content-Security-Policy': contentSecurityPolicy(port),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  function refuse(socket: Duplex, why: string): void {
+    log(`websocket refused: ${why}`);
+    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '', origin);
+    } catch {
+      return refuse(socket, 'bad url');
+    }
+    if (url.pathname !== WS_PATH) return refuse(socket, 'wrong path');
+    if (!hosts().includes(req.headers.host ?? '')) return refuse(socket, 'wrong host');
+    if (req.headers.origin !== origin) return refuse(socket, `wrong origin ${String(req.headers.origin).slice(0, 100)}`);
+    const given = Buffer.from(url.searchParams.get(TOKEN_PARAM) ?? '');
+    if (given.length !== tokenBuf.length || !timingSafeEqual(given, tokenBuf)) return refuse(socket, 'wrong token');
+    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
+  });
+
+  function serveSocket(ws: WebSocket): void {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'text only');
+      let msg: { id?: unknown; channel?: unknown; args?: unknown };
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        return ws.close(1007, 'not JSON');
+      }
+      if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return ws.close(1008, 'malformed request');
+      const id = msg.id;
+      void opts.dispatch(msg.channel, msg.args).then((result) => {
+        if (ws.readyState !== ws.OPEN) return;
+        const reply: WireReply = { id, result };
+        ws.send(JSON.stringify(reply));
+      });
+    });
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, HOST, () => {
+      const addr = server.address();
+      port = typeof addr === 'object' && addr ? addr.port : 0;
+      origin = `http://${HOST}:${port}`;
+      resolve({
+        port,
+        origin,
+        token,
+        url: `${origin}/#${TOKEN_PARAM}=${token}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close();
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

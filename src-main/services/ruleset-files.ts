@@ -1,0 +1,49 @@
+// Reading a ruleset file from disk for the UI: the size is bounded and the
+// content must be text, so a wrong pick (an ISO image, a core dump) gives a
+// clear message instead of freezing the window.
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { FwFailure, type OpenedFile } from '../contract/index.js';
+
+/** 100,000-rule files are ~7 MB; 64 MB leaves room without inviting a hang. */
+export const MAX_RULESET_BYTES = 64 * 1024 * 1024;
+
+export async function readRulesetFile(path: string, id: string, maxBytes = MAX_RULESET_BYTES): Promise<OpenedFile> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw fileError(e, path);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new FwFailure('io', `${path} is a directory`);
+    if (st.size > maxBytes) throw new FwFailure('too-large', `${path} is ${formatBytes(st.size)}; the limit is ${formatBytes(maxBytes)}`);
+    const buf = await fh.readFile();
+    if (buf.length > maxBytes) throw new FwFailure('too-large', `${path} is over ${formatBytes(maxBytes)}`);
+    if (buf.includes(0)) throw new FwFailure('not-text', `${path} is not a text file (it contains NUL bytes)`);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      throw new FwFailure('not-text', `${path} is not UTF-8 text`);
+    }
+    return { id, name: basename(path), path, size: buf.length, text };
+  } catch (e) {
+    throw e instanceof FwFailure ? e : fileError(e, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+function fileError(e: unknown, path: string): FwFailure {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new FwFailure('not-found', `${path}: no such file`);
+  if (code === 'EACCES' || code === 'EPERM') return new FwFailure('io', `${path}: permission denied`);
+  if (code === 'EISDIR') return new FwFailure('io', `${path} is a directory`);
+  return new FwFailure('io', `${path}: ${(e as Error).message}`);
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
