@@ -15,6 +15,13 @@ import { string } from './match-string.js';
 import { time } from './match-time.js';
 import { policy } from './match-policy.js';
 import { u32 } from './match-u32.js';
+import { helper } from './match-helper.js';
+import { quota } from './match-quota.js';
+import { tcpmss } from './match-tcpmss.js';
+import { connbytes } from './match-connbytes.js';
+import { rpfilter } from './match-rpfilter.js';
+import { dscp } from './match-dscp.js';
+import { ecn } from './match-ecn.js';
 
 export const MATCHES_B: Extension[] = [mark, connmark, owner, statistic, addrtype, length, ttl, tos, physdev, pkttype,
-  set, string, time, policy, u32];
+  set, string, time, policy, u32, helper, quota, tcpmss, connbytes, rpfilter, dscp, ecn];

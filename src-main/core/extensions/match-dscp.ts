@@ -1,0 +1,40 @@
+// -m dscp (libxt_dscp): the DiffServ code point of the IP header, by value or by class name.
+import type { Match } from '../model.js';
+import { ValueError } from '../values.js';
+import type { MatchExtension } from './types.js';
+import { xtFcheck, xtUInt } from './xt-options.js';
+import { dscpClass } from './target-dscp.js';
+import { hex2 } from './match-tos.js';
+
+export interface DscpMatch {
+  /** 0–63 */
+  dscp: number;
+  invert: boolean;
+}
+
+export function dscpMatchOf(m: Match): DscpMatch | null {
+  return m.name === 'dscp' ? (m.state as unknown as DscpMatch) : null;
+}
+
+export const dscp: MatchExtension = {
+  kind: 'match',
+  name: 'dscp',
+  options: [
+    { name: 'dscp', arg: 'required', invert: true, parse: ([v]) => xtUInt('dscp', 'dscp', v, 0, 63) },
+    { name: 'dscp-class', arg: 'required', invert: true, parse: ([v]) => dscpClass(v) },
+  ],
+  finalize(options) {
+    if (options.length === 0) throw new ValueError('DSCP match: Parameter --dscp is required', 'missing-argument', 'add --dscp N or --dscp-class CLASS');
+    xtFcheck('dscp', options, [
+      { name: 'dscp', excl: ['dscp-class'] },
+      { name: 'dscp-class', excl: ['dscp'] },
+    ]);
+    const o = options[options.length - 1];
+    const s: DscpMatch = { dscp: o.value as number, invert: o.invert };
+    return s as unknown as Record<string, unknown>;
+  },
+  save(m) {
+    const s = m.state as unknown as DscpMatch;
+    return `${s.invert ? ' !' : ''} --dscp ${hex2(s.dscp)}`;
+  },
+};

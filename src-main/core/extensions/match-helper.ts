@@ -1,0 +1,32 @@
+// -m helper (libxt_helper): the conntrack helper (ftp, sip, …) that created the connection's expectation.
+import type { Match } from '../model.js';
+import { saveString } from '../values.js';
+import type { MatchExtension } from './types.js';
+import { xtFcheck, xtString } from './xt-options.js';
+
+export interface HelperMatch {
+  /** helper name, optionally with the port (`ftp-2121`) */
+  name: string;
+  invert: boolean;
+}
+
+export function helperMatchOf(m: Match): HelperMatch | null {
+  return m.name === 'helper' ? (m.state as unknown as HelperMatch) : null;
+}
+
+export const helper: MatchExtension = {
+  kind: 'match',
+  name: 'helper',
+  // the name lands in a char[30]
+  options: [{ name: 'helper', arg: 'required', invert: true, parse: ([v]) => xtString(v, 30) }],
+  finalize(options) {
+    xtFcheck('helper', options, [{ name: 'helper', mand: true }]);
+    const o = options[options.length - 1];
+    const s: HelperMatch = { name: o.value as string, invert: o.invert };
+    return s as unknown as Record<string, unknown>;
+  },
+  save(m) {
+    const s = m.state as unknown as HelperMatch;
+    return `${s.invert ? ' !' : ''} --helper${saveString(s.name)}`;
+  },
+};
