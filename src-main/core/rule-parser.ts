@@ -118,12 +118,15 @@ const GENERIC_LONG: GenericOpt[] = [
   { name: 'ipv6', val: '6', hasArg: 0 },
 ];
 const GENERIC_BY_NAME = new Map(GENERIC_LONG.map((o) => [o.name, o]));
+/** The generic options' names and arities, for tools that scan command words themselves (the importer). */
+export const GENERIC_LONG_OPTIONS: readonly { name: string; hasArg: 0 | 1 | 2 }[] = GENERIC_LONG;
 
 // getopt optstring "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:i:fbvw::W::nt:m:xc:g:46"
 const SHORT_ARG: Record<string, 0 | 1 | 2> = {
   A: 1, C: 1, D: 1, R: 1, I: 1, L: 2, S: 2, M: 1, F: 2, Z: 2, N: 1, X: 2, E: 1, P: 1, V: 0, h: 2,
   o: 1, p: 1, s: 1, d: 1, j: 1, i: 1, f: 0, b: 0, v: 0, w: 2, W: 2, n: 0, t: 1, m: 1, x: 0, c: 1, g: 1, '4': 0, '6': 0,
 };
+export const GENERIC_SHORT_OPTIONS: Readonly<Record<string, 0 | 1 | 2>> = SHORT_ARG;
 
 const COMMAND_NAMES: Partial<Record<Generic, string>> = {
   A: 'append', C: 'check', D: 'delete', I: 'insert', R: 'replace', L: 'list', S: 'list-rules', F: 'flush', Z: 'zero',
@@ -246,6 +249,17 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
   let srcWord = -1;
   let dstWord = -1;
   let passThrough = null as Instance | null;
+  /** matches and the target in the order they were loaded: getopt looks options up newest first */
+  const loaded: Instance[] = [];
+  let currentWord = 0;
+  // one context per line, updated before each option is parsed
+  const pctx: ParseContext = {
+    table: env.table,
+    chain: '',
+    rule,
+    protoName: null,
+    warn: (code, message, fix) => notes.push({ code, severity: 'warning', message, word: currentWord, fix }),
+  };
 
   const n = words.length;
   let i = 0;
@@ -357,8 +371,10 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
           const ext = findTarget(name) ?? null;
           if (ext) {
             target = newInstance(ext, name, at, false);
+            loaded.push(target);
           } else if (!env.isChain(name) && KNOWN_TARGETS.has(name)) {
             target = newInstance(null, name, at, false);
+            loaded.push(target);
             passThrough = target;
             notes.push({
               code: 'unknown-extension',
@@ -375,11 +391,14 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', invertWord);
         const ext = findMatch(name) ?? null;
         if (ext) {
-          insts.push(newInstance(ext, name, at, false));
+          const inst = newInstance(ext, name, at, false);
+          insts.push(inst);
+          loaded.push(inst);
           if (protoName && (name === protoName)) protoUsed = true;
         } else if (KNOWN_MATCHES.has(name)) {
           const inst = newInstance(null, name, at, false);
           insts.push(inst);
+          loaded.push(inst);
           passThrough = inst;
           notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
         } else if (name === 'nth') {
@@ -438,8 +457,9 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
     let value: unknown = args.length === 1 ? args[0] : args.length === 0 ? true : args;
     if (spec.parse) {
       try {
-        const pctx = ctxOf(env, chain, rule, protoName);
-        pctx.warn = (code, message, fix) => notes.push({ code, severity: 'warning', message, word: at, fix });
+        pctx.chain = chain;
+        pctx.protoName = protoName;
+        currentWord = at;
         value = spec.parse(args, pctx);
       } catch (e) {
         throw asRuleError(e, at);
@@ -455,7 +475,9 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
     const ext = findMatch(mname);
     if (!ext) return false;
     protoUsed = true;
-    insts.push(newInstance(ext, mname, i, true));
+    const inst = newInstance(ext, mname, i, true);
+    insts.push(inst);
+    loaded.push(inst);
     return true;
   };
 
@@ -478,7 +500,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
       const eq = w.indexOf('=');
       const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
       const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
-      const r = resolveLong(name, target ? [...insts, target] : insts);
+      const r = resolveLong(name, loaded);
       if (r.kind === 'generic') {
         let arg: string | undefined;
         if (r.opt.hasArg === 1) {
@@ -572,7 +594,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         throw new RuleError(`Couldn't load target \`${targetName}':No such file or directory`, 'undefined-chain', targetWord,
           suggestTarget(targetName) ?? `declare the chain first with :${targetName} - [0:0], or fix the target name`);
       }
-      rule.target = { kind: targetKind, name: targetName, options: [], state: {}, chain: true };
+      rule.target = { kind: targetKind, name: targetName, options: NO_OPTIONS, state: NO_STATE, chain: true };
     }
   }
 
@@ -609,6 +631,10 @@ function hintForBadArgument(w: string, words: Word[], at: number): string | unde
   if (at > 0 && words[at - 1].text.startsWith('-')) return `${words[at - 1].text} takes fewer values; quote a value that contains spaces with double quotes`;
   return undefined;
 }
+
+// Jumps to user chains have no options: one frozen pair serves them all.
+const NO_OPTIONS: OptionValue[] = Object.freeze([]) as unknown as OptionValue[];
+const NO_STATE: Record<string, unknown> = Object.freeze({});
 
 function simpleCommand(c: Generic, chain: string, arg2: string | null, at: number): Command {
   switch (c) {
