@@ -21,6 +21,8 @@ export interface Packet {
   icmpCode?: number;
   inIface?: string;
   outIface?: string;
+  /** when inIface is open: names it is known not to be (a remote client never arrives on lo) */
+  notInIfaces?: string[];
   state: ConnState;
   /** TCP flags bits (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32) */
   tcpFlags?: number;
@@ -90,6 +92,7 @@ function ifaceCond(flag: '-i' | '-o', i: InterfaceSpec): Cond | null {
   const verb = flag === '-i' ? 'arriving on' : 'leaving by';
   return unknownField(text, text, `${i.invert ? 'not ' : ''}${verb} ${i.name}`, `${i.invert ? '' : 'not '}${verb} ${i.name}`, (p) => {
     const v = p[field];
+    if (v === undefined && field === 'inIface' && !i.name.endsWith('+') && p.notInIfaces?.includes(i.name)) return i.invert;
     return inv(i.invert, v === undefined ? undefined : ifaceMatches(i.name, v));
   });
 }

@@ -1,0 +1,180 @@
+// Packet spaces for the lint: the set of packets a rule matches as a union of
+// boxes, a box being one set of integers per dimension (addresses, protocol,
+// ports, ICMP type/code, TCP flags, interfaces, conntrack state …), each set a
+// sorted list of disjoint intervals. Box algebra is exact, so "these rules
+// cover that one" is a proof, not a heuristic.
+
+/** Sorted disjoint closed intervals, flattened: [lo0, hi0, lo1, hi1, …]. */
+export type IntervalSet = number[];
+
+export function iv(lo: number, hi: number): IntervalSet {
+  return lo <= hi ? [lo, hi] : [];
+}
+
+export function fromValues(values: number[]): IntervalSet {
+  const v = [...new Set(values)].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const x of v) {
+    if (out.length && out[out.length - 1] === x - 1) out[out.length - 1] = x;
+    else out.push(x, x);
+  }
+  return out;
+}
+
+export function fromRanges(ranges: Array<[number, number]>): IntervalSet {
+  const r = ranges.map(([a, b]) => (a <= b ? [a, b] : [b, a])).sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [a, b] of r) {
+    if (out.length && a <= out[out.length - 1] + 1) out[out.length - 1] = Math.max(out[out.length - 1], b);
+    else out.push(a, b);
+  }
+  return out;
+}
+
+export function intersect(a: IntervalSet, b: IntervalSet): IntervalSet {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const lo = Math.max(a[i], b[j]);
+    const hi = Math.min(a[i + 1], b[j + 1]);
+    if (lo <= hi) out.push(lo, hi);
+    if (a[i + 1] < b[j + 1]) i += 2;
+    else j += 2;
+  }
+  return out;
+}
+
+export function complement(a: IntervalSet, max: number): IntervalSet {
+  const out: number[] = [];
+  let next = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    if (a[i] > next) out.push(next, a[i] - 1);
+    next = a[i + 1] + 1;
+  }
+  if (next <= max) out.push(next, max);
+  return out;
+}
+
+export function subtract(a: IntervalSet, b: IntervalSet, max: number): IntervalSet {
+  return intersect(a, complement(b, max));
+}
+
+export function isFull(a: IntervalSet, max: number): boolean {
+  return a.length === 2 && a[0] === 0 && a[1] === max;
+}
+
+export function size(a: IntervalSet): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i += 2) n += a[i + 1] - a[i] + 1;
+  return n;
+}
+
+// ---- dimensions ------------------------------------------------------------------
+
+export const DIM = {
+  src: 0, dst: 1, proto: 2, sport: 3, dport: 4, icmp: 5, tcpFlags: 6, inIface: 7, outIface: 8, state: 9, fragment: 10,
+} as const;
+export const FIXED_DIMS = 11;
+const FIXED_MAX = [0xffffffff, 0xffffffff, 255, 65535, 65535, 0xffff, 63, -1, -1, 4, 1];
+
+/** The dimensions of one analysis: interface classes and opaque matches depend on the ruleset. */
+export class Dims {
+  private opaque = new Map<string, number>();
+  constructor(readonly inIfaceMax: number, readonly outIfaceMax: number) {}
+  max(d: number): number {
+    if (d === DIM.inIface) return this.inIfaceMax;
+    if (d === DIM.outIface) return this.outIfaceMax;
+    return d < FIXED_DIMS ? FIXED_MAX[d] : 1;
+  }
+  /** a yes/no dimension for a match we do not model, one per distinct printed text */
+  opaqueDim(text: string): number {
+    let d = this.opaque.get(text);
+    if (d === undefined) this.opaque.set(text, (d = FIXED_DIMS + this.opaque.size));
+    return d;
+  }
+}
+
+/** Absent dimensions are unconstrained. */
+export type Box = Map<number, IntervalSet>;
+
+export function isEmptyBox(b: Box): boolean {
+  for (const s of b.values()) if (s.length === 0) return true;
+  return false;
+}
+
+/** Restricts a box in one dimension (in place). */
+export function constrain(b: Box, d: number, s: IntervalSet, dims: Dims): void {
+  const cur = b.get(d);
+  const next = cur ? intersect(cur, s) : s;
+  if (!cur && isFull(next, dims.max(d))) return;
+  b.set(d, next);
+}
+
+/** The parts of `r` outside `e`, as disjoint boxes ([r] when they do not meet). */
+export function boxDiff(r: Box, e: Box, dims: Dims): Box[] {
+  const out: Box[] = [];
+  let cur: Box = r;
+  for (const [d, es] of e) {
+    const max = dims.max(d);
+    const rs = cur.get(d) ?? [0, max];
+    const inter = intersect(rs, es);
+    if (inter.length === 0) return [r];
+    const rest = subtract(rs, es, max);
+    if (rest.length) {
+      const piece = new Map(cur);
+      piece.set(d, rest);
+      out.push(piece);
+    }
+    if (inter.length !== rs.length || inter.some((x, k) => x !== rs[k])) {
+      cur = new Map(cur);
+      cur.set(d, inter);
+    }
+  }
+  return out;
+}
+
+export function boxesMeet(a: Box, b: Box): boolean {
+  for (const [d, s] of b) {
+    const t = a.get(d);
+    if (t && intersect(t, s).length === 0) return false;
+  }
+  return true;
+}
+
+/** Interface names grouped into classes that every pattern in the ruleset treats alike. */
+export class IfaceClasses {
+  private exact: string[];
+  private prefixes: string[];
+  private cache = new Map<string, IntervalSet>();
+  constructor(patterns: Iterable<string>) {
+    const ex = new Set<string>();
+    const pre = new Set<string>();
+    for (const p of patterns) {
+      if (p.endsWith('+')) pre.add(p.slice(0, -1));
+      else ex.add(p);
+    }
+    pre.add(''); // the class of names no prefix names
+    this.exact = [...ex].sort();
+    this.prefixes = [...pre].sort();
+  }
+  get max(): number {
+    return this.exact.length + this.prefixes.length - 1;
+  }
+  classesOf(pattern: string): IntervalSet {
+    let s = this.cache.get(pattern);
+    if (s) return s;
+    const ids: number[] = [];
+    if (pattern.endsWith('+')) {
+      const q = pattern.slice(0, -1);
+      this.exact.forEach((n, k) => { if (n.startsWith(q)) ids.push(k); });
+      this.prefixes.forEach((r, k) => { if (r.startsWith(q)) ids.push(this.exact.length + k); });
+    } else {
+      const k = this.exact.indexOf(pattern);
+      if (k >= 0) ids.push(k);
+    }
+    s = fromValues(ids);
+    this.cache.set(pattern, s);
+    return s;
+  }
+}

@@ -1,0 +1,81 @@
+// The lint: everything an experienced admin would point out in a ruleset,
+// as findings with a code, a severity, a place and a fix. Each check lives in
+// lint/ and works on the parsed ruleset only, so the UI, the importer and the
+// CLI share it.
+import type { Ruleset } from './model.js';
+import type { Finding } from './findings.js';
+import type { ParseResult } from './parse.js';
+import { LintContext, type LintOptions } from './lint/context.js';
+import { checkShadows, checkTrailingPolicy } from './lint/shadow.js';
+import { checkChains, checkWrongTable } from './lint/chains.js';
+import { checkMatches, nthCascade } from './lint/matches.js';
+import { checkBalance } from './lint/balance.js';
+import { checkDnatPorts, checkEstablished, checkLimit, checkSourcePorts, checkSshLockout } from './lint/flow.js';
+
+export type { LintOptions } from './lint/context.js';
+
+export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[] {
+  const ctx = new LintContext(ruleset, opts);
+  for (const t of ruleset.tables) {
+    checkChains(ctx, t);
+    checkWrongTable(ctx, t);
+    checkMatches(ctx, t);
+    for (const c of t.chains) {
+      checkShadows(ctx, t, c);
+      checkTrailingPolicy(ctx, t, c);
+      checkBalance(ctx, t, c);
+      checkLimit(ctx, t, c);
+      checkSourcePorts(ctx, t, c);
+    }
+  }
+  checkDnatPorts(ctx);
+  checkEstablished(ctx);
+  checkSshLockout(ctx);
+  return sortFindings(dedupe(ctx.findings));
+}
+
+/**
+ * Parse findings and lint findings of one file together, each problem once:
+ * what the parser already reported (wrong-table at COMMIT, -m nth) is not
+ * repeated, and a parse error on `-m nth` gets the statistic cascade as its fix.
+ */
+export function lintParsed(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions = {}): Finding[] {
+  const parseFindings = parsed.findings.map((f) => (f.code === 'obsolete-match' ? withCascade(f, parsed.lines) : f));
+  return sortFindings(dedupe([...parseFindings, ...lintRuleset(parsed.ruleset, opts)]));
+}
+
+function withCascade(f: Finding, lines: string[]): Finding {
+  const text = lines[f.line - 1] ?? '';
+  if (!/-m\s+nth\b/.test(text)) return f;
+  // the group: neighbouring lines with -m nth and the same --every
+  const every = /--every\s+(\d+)/.exec(text)?.[1];
+  let count = every ? Number(every) : 0;
+  if (!(count >= 2 && count <= 64)) count = 0;
+  if (!count) {
+    let n = 1;
+    for (let k = f.line; k < lines.length && /-m\s+nth\b/.test(lines[k]); k++) n++;
+    count = n;
+  }
+  const cascade = nthCascade(count);
+  return {
+    ...f,
+    fix: `-m nth is gone; with -m statistic each rule has its own counter, so split ${count} ways as: ${cascade.map((s, k) => `rule ${k + 1}: ${s}`).join('; ')}`,
+  };
+}
+
+function dedupe(fs: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return fs.filter((f) => {
+    const k = `${f.code}\0${f.line}\0${f.table ?? ''}\0${f.chain ?? ''}\0${f.index ?? ''}`;
+    const k2 = `${f.code}\0${f.line}`;
+    if (seen.has(k) || (f.code === 'wrong-table' && seen.has(k2))) return false;
+    seen.add(k);
+    seen.add(k2);
+    return true;
+  });
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+function sortFindings(fs: Finding[]): Finding[] {
+  return fs.sort((a, b) => a.line - b.line || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.code.localeCompare(b.code));
+}

@@ -1,0 +1,193 @@
+// Checks about where packets end up: limit-without-drop, dnat-port-mismatch,
+// no-established-accept, source-port-trust and ssh-lockout.
+import type { Chain, Table } from '../model.js';
+import { findChain, findTable } from '../model.js';
+import { canonicalRuleBody } from '../canonical.js';
+import { reachingHooks } from '../validate.js';
+import { boxDiff, boxesMeet, DIM, isFull, type Box, type IntervalSet } from '../analysis/space.js';
+import { STATE_NAMES } from '../analysis/match-options.js';
+import { targetAction } from '../analysis/targets.js';
+import { packetFromSpec, tracePacket, TraceInputError, type TraceDecision, type TraceOutcome } from '../trace.js';
+import { decisionLabel, isDropLike, verdictOf, type LintContext } from './context.js';
+
+const isLimited = (c: Chain['rules'][number]) =>
+  c.matches.some((m) => m.name === 'limit' || (m.name === 'hashlimit' && !m.options.some((o) => o.name === 'hashlimit-above')) || (m.unknown && m.name === 'hashlimit' && !m.unknown.tokens.includes('--hashlimit-above')));
+
+const dimOf = (b: Box, d: number): IntervalSet | undefined => b.get(d);
+const has = (s: IntervalSet | undefined, v: number) => !s || s.some((_, k) => k % 2 === 0 && v >= s[k] && v <= s[k + 1]);
+
+export function checkLimit(ctx: LintContext, t: Table, c: Chain): void {
+  if (t.name !== 'filter') return;
+  c.rules.forEach((r, pos) => {
+    if (!isLimited(r) || verdictOf(decisionLabel(ctx, t, r) ?? '') !== 'ACCEPT') return;
+    let rest: Box[] = ctx.space(r).boxes;
+    for (let k = pos + 1; k < c.rules.length && rest.length; k++) {
+      const l = c.rules[k];
+      const label = decisionLabel(ctx, t, l);
+      if (!label) continue;
+      const sp = ctx.space(l);
+      if (!rest.some((b) => sp.boxes.some((e) => boxesMeet(b, e)))) continue;
+      if (sp.chance || !sp.exact) return; // cannot tell what happens to the excess
+      const v = verdictOf(label);
+      if (v === 'ACCEPT') {
+        ctx.report('warning', 'limit-without-drop', t, c, pos,
+          `rule #${pos + 1} accepts at most the limited rate, but packets over the limit are accepted anyway by rule #${k + 1} (${canonicalRuleBody(l).trim()}): the limit does nothing`,
+          `add a rule right after #${pos + 1} that drops the rest: the same match without -m limit, with -j DROP`);
+        return;
+      }
+      if (v === 'DROP' || v === 'REJECT') {
+        const next: Box[] = [];
+        for (const b of rest) {
+          let pieces = [b];
+          for (const e of sp.boxes) pieces = pieces.flatMap((p) => boxDiff(p, e, ctx.env.dims));
+          next.push(...pieces);
+        }
+        rest = next;
+        continue;
+      }
+      return;
+    }
+    if (rest.length === 0 || !c.builtin) return;
+    if (c.policy === 'ACCEPT') {
+      ctx.report('warning', 'limit-without-drop', t, c, pos,
+        `rule #${pos + 1} accepts at most the limited rate, but nothing after it drops the packets over the limit: the chain's ACCEPT policy lets them in anyway, so the limit does nothing`,
+        `add a rule right after #${pos + 1} with the same match without -m limit and -j DROP`);
+    }
+  });
+}
+
+export function checkDnatPorts(ctx: LintContext): void {
+  const nat = findTable(ctx.ruleset, 'nat');
+  const filter = findTable(ctx.ruleset, 'filter');
+  if (!nat || !filter) return;
+  const natHooks = reachingHooks(nat);
+  const rewrites: Array<{ chain: Chain; pos: number; proto: IntervalSet | undefined; from: number; to: number; name: string }> = [];
+  for (const c of nat.chains) {
+    if (!natHooks.get(c.name)?.has('PREROUTING')) continue;
+    c.rules.forEach((r, pos) => {
+      const a = targetAction(r);
+      if (a.kind !== 'dnat' || a.port === null) return;
+      const b = ctx.space(r).boxes;
+      if (b.length !== 1) return;
+      const dp = dimOf(b[0], DIM.dport);
+      if (!dp || dp.length !== 2 || dp[0] !== dp[1] || dp[0] === a.port) return;
+      rewrites.push({ chain: c, pos, proto: dimOf(b[0], DIM.proto), from: dp[0], to: a.port, name: a.name });
+    });
+  }
+  if (!rewrites.length) return;
+  const filterHooks = reachingHooks(filter);
+  for (const c of filter.chains) {
+    const h = filterHooks.get(c.name);
+    if (!h || !(h.has('INPUT') || h.has('FORWARD'))) continue;
+    c.rules.forEach((r, pos) => {
+      const boxes = ctx.space(r).boxes;
+      for (const w of rewrites) {
+        const hit = boxes.some((b) => {
+          const dp = dimOf(b, DIM.dport);
+          const pr = dimOf(b, DIM.proto);
+          if (!dp || !has(dp, w.from) || has(dp, w.to)) return false;
+          return !pr || !w.proto || pr.some((_, k) => k % 2 === 0 && w.proto!.some((__, j) => j % 2 === 0 && pr[k] <= w.proto![j + 1] && w.proto![j] <= pr[k + 1]));
+        });
+        if (!hit) continue;
+        const line = w.chain.rules[w.pos].source?.line;
+        ctx.report('warning', 'dnat-port-mismatch', filter, c, pos,
+          `rule #${pos + 1} matches destination port ${w.from}, but nat ${w.chain.name} #${w.pos + 1}${line ? ` (line ${line})` : ''} already changed port ${w.from} to ${w.to} (${w.name}) before the filter table sees the packet: for those connections this rule never matches`,
+          `match --dport ${w.to} (the port after ${w.name}) in this rule`);
+        break;
+      }
+    });
+  }
+}
+
+const ESTABLISHED = STATE_NAMES.indexOf('ESTABLISHED');
+const NEW = STATE_NAMES.indexOf('NEW');
+
+function isCatchAll(ctx: LintContext, r: Chain['rules'][number]): boolean {
+  const sp = ctx.space(r);
+  return sp.exact && !sp.chance && sp.boxes.length === 1 && [...sp.boxes[0].entries()].every(([d, s]) => isFull(s, ctx.env.dims.max(d)));
+}
+
+export function checkEstablished(ctx: LintContext): void {
+  const t = findTable(ctx.ruleset, 'filter');
+  const c = t && findChain(t, 'INPUT');
+  if (!t || !c) return;
+  let stop = c.rules.length;
+  for (let k = 0; k < c.rules.length; k++) {
+    const label = decisionLabel(ctx, t, c.rules[k]);
+    if (isCatchAll(ctx, c.rules[k]) && label) {
+      if (!isDropLike(label)) return; // everything is accepted before any drop
+      stop = k;
+      break;
+    }
+  }
+  if (stop === c.rules.length && c.policy !== 'DROP') return;
+  for (let k = 0; k < stop; k++) {
+    const r = c.rules[k];
+    if (verdictOf(decisionLabel(ctx, t, r) ?? '') !== 'ACCEPT') continue;
+    // a general one: narrowed by state (and interface) only, not by port, address or protocol
+    const general = (b: Box) => [...b.keys()].every((d) => d === DIM.state || d === DIM.inIface || d === DIM.outIface || d > DIM.fragment);
+    if (ctx.space(r).boxes.some((b) => b.has(DIM.state) && has(b.get(DIM.state), ESTABLISHED) && general(b))) return;
+  }
+  const where = stop < c.rules.length ? `rule #${stop + 1} (${canonicalRuleBody(c.rules[stop]).trim()})` : 'the DROP policy';
+  ctx.report('warning', 'no-established-accept', t, c, stop < c.rules.length ? stop : null,
+    `the INPUT chain drops everything not accepted before ${where}, and no rule before it accepts packets of established connections: replies to connections this host opens (DNS, package updates) are dropped`,
+    `insert -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT near the top of INPUT`);
+}
+
+export function checkSourcePorts(ctx: LintContext, t: Table, c: Chain): void {
+  if (t.name !== 'filter') return;
+  c.rules.forEach((r, pos) => {
+    if (verdictOf(decisionLabel(ctx, t, r) ?? '') !== 'ACCEPT') return;
+    const sp = ctx.space(r);
+    const trusting = sp.boxes.some((b) => {
+      const s = b.get(DIM.sport);
+      return s && !isFull(s, 65535) && !b.has(DIM.dport) && !b.has(DIM.src) && has(b.get(DIM.state), NEW);
+    });
+    if (!trusting) return;
+    ctx.report('warning', 'source-port-trust', t, c, pos,
+      `rule #${pos + 1} accepts packets by their source port alone, which the sender chooses freely: anyone can reach any port here by sending from that port`,
+      `accept replies by connection state instead (-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT), or add --ctstate ESTABLISHED to this rule`);
+  });
+}
+
+export function checkSshLockout(ctx: LintContext): void {
+  const { client, local } = ctx.opts;
+  if (!client) return;
+  const port = ctx.opts.sshPort ?? 22;
+  const filter = findTable(ctx.ruleset, 'filter');
+  let pkt;
+  try {
+    pkt = packetFromSpec({ src: client, dst: local?.[0], proto: 'tcp', dport: port, state: 'NEW', tcpFlags: 'SYN' });
+  } catch (e) {
+    if (e instanceof TraceInputError) {
+      ctx.findings.push({ code: 'invalid-argument', severity: 'error', line: 0, message: `cannot check for an SSH lockout: ${e.message}` });
+      return;
+    }
+    throw e;
+  }
+  // a remote client does not arrive on the loopback interface
+  if (pkt.src !== undefined && pkt.src >>> 24 !== 127) pkt.notInIfaces = ['lo'];
+  const res = tracePacket(ctx.ruleset, pkt, { local, hook: 'INPUT' });
+  const outcomes: Array<Pick<TraceOutcome, 'verdict' | 'decidedBy' | 'condition'>> = res.outcomes ?? [{ verdict: res.verdict as TraceOutcome['verdict'], decidedBy: res.decidedBy, condition: '' }];
+  const bad = outcomes.filter((o) => o.verdict !== 'ACCEPT');
+  if (!bad.length) return;
+  const by = (d: TraceDecision | null) => (d ? `${d.table === 'filter' ? '' : d.table + ' '}${d.chain} #${d.index}` : 'the policy');
+  const first = bad[0].decidedBy;
+  const t = (first && findTable(ctx.ruleset, first.table)) || filter || ctx.ruleset.tables[0];
+  if (!t) return;
+  const c = first ? findChain(t, first.chain) ?? null : findChain(t, 'INPUT') ?? null;
+  const idx = first ? first.index - 1 : null;
+  const all = bad.length === outcomes.length;
+  // outcomes that differ only in conditions that do not change the result are one reason
+  const groups = new Map<string, string[]>();
+  for (const o of bad) {
+    const k = `${o.verdict} by ${by(o.decidedBy)}`;
+    const g = groups.get(k) ?? [];
+    g.push(o.condition);
+    groups.set(k, g);
+  }
+  const reasons = [...groups].map(([k, conds]) => (conds.length === 1 && conds[0] ? `${k} if ${conds[0]}` : k)).join('; ');
+  ctx.report(all ? 'error' : 'warning', 'ssh-lockout', t, c, idx,
+    `${all ? 'a new SSH connection' : 'a new SSH connection may be refused'} from ${client} to port ${port}${all ? ' would be refused' : ''}: ${reasons} — applying this ruleset ${all ? 'locks you out' : 'can lock you out'}`,
+    `accept it before that point, e.g. -A INPUT -s ${client}/32 -p tcp --dport ${port} -j ACCEPT near the top of INPUT`);
+}
