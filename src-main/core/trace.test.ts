@@ -93,9 +93,9 @@ describe('tracePacket', () => {
     expect(r.verdict).toBe('CONDITIONAL');
     expect(r.outcomes?.map((o) => [o.verdict, o.condition, o.decidedBy?.index])).toEqual([
       ['DROP', 'over 25/min', 2],
-      ['ACCEPT', 'while under 25/min', 1],
+      ['ACCEPT', 'under 25/min', 1],
     ]);
-    expect(describeTrace(r)).toBe('DROP by INPUT #2 if over 25/min; otherwise ACCEPT by INPUT #1 if while under 25/min');
+    expect(describeTrace(r)).toBe('DROP by INPUT #2 if over 25/min; otherwise ACCEPT by INPUT #1 if under 25/min');
   });
 
   it('forks on fields the description leaves open, and keeps later rules consistent with the assumption', () => {

@@ -4,3 +4,5 @@ import './canon.js';
 import './facts.js';
 import './pull.js';
 import './diff.js';
+import './lint.js';
+import './trace.js';

@@ -130,8 +130,8 @@ function chanceCond(m: MatchOptions, key: string): Cond {
     const rate = arg(m, 'limit') ?? arg(m, 'hashlimit-upto') ?? arg(m, 'hashlimit') ?? arg(m, 'hashlimit-above');
     const above = m.options.has('hashlimit-above');
     if (rate) {
-      holds = above ? `over ${rate}` : `while under ${rate}`;
-      fails = above ? `while under ${rate}` : `over ${rate}`;
+      holds = above ? `over ${rate}` : `under ${rate}`;
+      fails = above ? `under ${rate}` : `over ${rate}`;
     }
   } else if (m.name === 'statistic') {
     const mode = arg(m, 'mode');

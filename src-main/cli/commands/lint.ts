@@ -1,0 +1,75 @@
+// portcullis lint FILE — what an experienced admin would point out in a ruleset.
+import { hasErrors, lintParsed, type Finding } from '../../core/index.js';
+import { flag, int, list, parseArgs, str, UsageError } from '../args.js';
+import { escapeControls } from '../io.js';
+import { registerCommand } from './index.js';
+import { loadRuleset } from './read-ruleset.js';
+
+const usage = `usage: portcullis lint FILE [--client IP] [--ssh-port N] [--local IP,…] [--json] [--verbose]
+
+Checks a ruleset (iptables-save format) for rules that can never match,
+rules in the wrong table, unused or missing chains, obsolete matches, uneven
+load balancing, rate limits that drop nothing, DNAT port mix-ups, missing
+ESTABLISHED accepts, trust in source ports, and — with --client — whether a new
+SSH connection from your address would still be accepted.
+
+  --client IP     your address as the server sees it: check for an SSH lockout
+  --ssh-port N    the server's SSH port (default 22)
+  --local IP,…    the server's own addresses (DNAT and addrtype decisions)
+  --json          {"findings":[{"code","severity","line","table","chain","index","message","fix"}]}
+  --verbose       also show parser notes (rules kept as written, lines ignored)
+
+Exit status: 0 no error-severity finding, 1 some error (parse errors count),
+2 the file could not be read or the options are wrong.`;
+
+// parser notes that say nothing about the ruleset's meaning
+const NOTES = new Set(['unknown-extension', 'ignored-line']);
+
+registerCommand({
+  name: 'lint',
+  summary: 'find mistakes in a ruleset (shadowed rules, lockouts, …)',
+  usage,
+  run(argv, io) {
+    const args = parseArgs(argv, {
+      client: { type: 'string' }, 'ssh-port': { type: 'string' }, local: { type: 'string', multiple: true },
+      json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
+    });
+    if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
+    const client = str(args, 'client');
+    if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client)) throw new UsageError(`--client must be an IPv4 address, not "${client}"`);
+    const sshPort = int(args, 'ssh-port', 1, 65535);
+    if (sshPort !== undefined && client === undefined) throw new UsageError('--ssh-port needs --client');
+    const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
+    for (const a of local) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new UsageError(`--local must list IPv4 addresses, not "${a}"`);
+    const file = args.positionals[0];
+    const loaded = loadRuleset(io, file);
+    if (!loaded.ok) return loaded.exit;
+    const verbose = flag(args, 'verbose');
+    const findings = lintParsed(loaded.result, { client, sshPort, local: local.length ? local : undefined })
+      .filter((f) => verbose || !(f.severity === 'info' && NOTES.has(f.code)));
+    if (flag(args, 'json')) {
+      io.out(JSON.stringify({ findings: findings.map(toJson) }, null, 2) + '\n');
+    } else {
+      const name = escapeControls(file === '-' ? '<stdin>' : file);
+      for (const f of findings) io.out(formatLint(name, f));
+      const count = (s: string) => findings.filter((f) => f.severity === s).length;
+      io.out(findings.length === 0 ? `${name}: no findings\n` : `${name}: ${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} note(s)\n`);
+    }
+    return hasErrors(findings) ? 1 : 0;
+  },
+});
+
+function toJson(f: Finding) {
+  return {
+    code: f.code, severity: f.severity, line: f.line, table: f.table ?? null, chain: f.chain ?? null, index: f.index ?? null,
+    message: f.message, ...(f.fix ? { fix: f.fix } : {}),
+  };
+}
+
+function formatLint(file: string, f: Finding): string {
+  const where = f.col ? `${file}:${f.line}:${f.col}` : `${file}:${f.line}`;
+  const place = f.chain ? ` ${f.table ?? ''}/${f.chain}${f.index ? ` #${f.index}` : ''}` : '';
+  let out = `${where}: ${f.severity}: [${f.code}]${place}: ${escapeControls(f.message)}\n`;
+  if (f.fix) out += `    fix: ${escapeControls(f.fix)}\n`;
+  return out;
+}

@@ -1,0 +1,104 @@
+// portcullis trace FILE --src IP --dst IP --proto P … — where would this packet go?
+import {
+  describeTrace, formatFinding, hasErrors, tracePacket, TraceInputError, type TraceHook, type TraceResult, type TraceStep,
+} from '../../core/index.js';
+import { flag, int, list, parseArgs, str, UsageError } from '../args.js';
+import { escapeControls, type CliIO } from '../io.js';
+import { registerCommand } from './index.js';
+import { loadRuleset } from './read-ruleset.js';
+
+const usage = `usage: portcullis trace FILE --src IP --dst IP --proto P [--sport N] [--dport N]
+                       [--in IF] [--out IF] [--state S] [--icmp-type T] [--tcp-flags F,…]
+                       [--local IP,…] [--hook H] [--json]
+
+Walks one packet through the ruleset the way the kernel would: raw, mangle,
+nat (first packet of a connection only), filter and security, hook by hook,
+following jumps, gotos and RETURN, until a verdict. Where the answer depends
+on history or chance (limit, statistic, recent …) or on something you did not
+say (no --in), every possible outcome is shown with its condition.
+
+  --proto P       tcp, udp, icmp, or a protocol number
+  --state S       NEW (default), ESTABLISHED, RELATED, INVALID, UNTRACKED
+  --icmp-type T   a number, T/CODE, or a name (echo-request); default echo-request
+  --tcp-flags F   e.g. SYN or ACK,PSH (default SYN for NEW, ACK otherwise)
+  --local IP,…    the host's own addresses (a DNAT elsewhere means FORWARD)
+  --hook H        INPUT, FORWARD or OUTPUT (default: INPUT with only --in,
+                  FORWARD with --in and --out, OUTPUT with only --out)
+  --json          {"verdict","decidedBy":{"table","chain","index","line"}|null,"path":[…],"outcomes":[…]}
+
+Exit status: 0 traced, 1 the ruleset is invalid, 2 bad options or unreadable file.`;
+
+const HOOKS: readonly TraceHook[] = ['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING', 'POSTROUTING'];
+
+registerCommand({
+  name: 'trace',
+  summary: 'follow a packet through a ruleset to its verdict',
+  usage,
+  run(argv, io) {
+    const args = parseArgs(argv, {
+      src: { type: 'string' }, dst: { type: 'string' }, proto: { type: 'string', short: 'p' },
+      sport: { type: 'string' }, dport: { type: 'string' }, in: { type: 'string', short: 'i' }, out: { type: 'string', short: 'o' },
+      state: { type: 'string' }, 'icmp-type': { type: 'string' }, 'tcp-flags': { type: 'string' },
+      local: { type: 'string', multiple: true }, hook: { type: 'string' }, json: { type: 'boolean' },
+    });
+    if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
+    for (const req of ['src', 'dst', 'proto']) if (str(args, req) === undefined) throw new UsageError(`--${req} is required`);
+    const hookArg = str(args, 'hook')?.toUpperCase();
+    if (hookArg !== undefined && !HOOKS.includes(hookArg as TraceHook)) throw new UsageError(`--hook must be one of INPUT, FORWARD, OUTPUT, not "${hookArg}"`);
+    const hook = hookArg === 'PREROUTING' ? 'INPUT' : (hookArg as TraceHook | undefined);
+    const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
+    const spec = {
+      src: str(args, 'src'), dst: str(args, 'dst'), proto: str(args, 'proto')!,
+      sport: int(args, 'sport', 0, 65535), dport: int(args, 'dport', 0, 65535),
+      inIface: str(args, 'in'), outIface: str(args, 'out'), state: str(args, 'state'),
+      icmpType: str(args, 'icmp-type'), tcpFlags: str(args, 'tcp-flags'),
+    };
+    const file = args.positionals[0];
+    const loaded = loadRuleset(io, file);
+    if (!loaded.ok) return loaded.exit;
+    const errors = loaded.result.findings.filter((f) => f.severity === 'error');
+    if (hasErrors(errors)) {
+      for (const f of errors) io.err(escapeControls(formatFinding(file === '-' ? '<stdin>' : file, f)) + '\n');
+      io.err('the ruleset is invalid: iptables-restore would not load it, so there is nothing to trace\n');
+      return 1;
+    }
+    let res: TraceResult;
+    try {
+      res = tracePacket(loaded.result.ruleset, spec, { local: local.length ? local : undefined, hook });
+    } catch (e) {
+      if (e instanceof TraceInputError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (flag(args, 'json')) io.out(JSON.stringify(res, null, 2) + '\n');
+    else printHuman(io, res, spec);
+    return 0;
+  },
+});
+
+function stepLine(s: TraceStep): string {
+  const at = s.index === null ? `${s.table} ${s.chain}` : `${s.table} ${s.chain} #${s.index}`;
+  const line = s.line ? ` (line ${s.line})` : '';
+  const rule = s.rule ? `: ${s.rule}` : '';
+  return `  ${at}${line}${rule} → ${s.action}\n`;
+}
+
+function printHuman(io: CliIO, res: TraceResult, spec: { src?: string; dst?: string; proto: string; sport?: number; dport?: number; inIface?: string; outIface?: string; state?: string }): void {
+  const port = (p?: number) => (p !== undefined ? `:${p}` : '');
+  let head = `packet: ${spec.proto} ${spec.src}${port(spec.sport)} → ${spec.dst}${port(spec.dport)}`;
+  if (spec.inIface) head += `, in ${spec.inIface}`;
+  if (spec.outIface) head += `, out ${spec.outIface}`;
+  head += `, state ${(spec.state ?? 'NEW').toUpperCase()}`;
+  let out = escapeControls(head) + '\n';
+  out += `hooks: ${res.hooks.join(' → ')}\n`;
+  if (res.path.length) out += (res.outcomes ? 'every outcome:\n' : 'path:\n') + res.path.map(stepLine).join('');
+  if (res.outcomes) {
+    res.outcomes.forEach((o, k) => {
+      out += `outcome ${k + 1}${o.condition ? ` — if ${o.condition}` : ''}:\n`;
+      out += o.path.slice(res.path.length).map(stepLine).join('');
+      out += `  verdict: ${o.verdict}${o.hooks.join() !== res.hooks.join() ? ` (hooks ${o.hooks.join(' → ')})` : ''}\n`;
+    });
+    if (res.truncated) out += '(the walk forked too often; not every outcome is shown)\n';
+  }
+  out += `verdict: ${describeTrace(res)}\n`;
+  io.out(escapeControls(out));
+}
