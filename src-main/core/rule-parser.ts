@@ -272,7 +272,8 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
   };
   const nextIsValue = () => i < n && !words[i].text.startsWith('-') && words[i].text !== '!';
 
-  const handleGeneric = (val: Generic, arg: string | undefined, at: number) => {
+  // argAt: the word holding the option's value (the option's own word when attached)
+  const handleGeneric = (val: Generic, arg: string | undefined, at: number, argAt = at) => {
     if (COMMAND_NAMES[val]) {
       setCommand(val, at);
       switch (val) {
@@ -321,12 +322,12 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
     switch (val) {
       case 's':
         srcText = arg!;
-        srcWord = at;
+        srcWord = argAt;
         rule.src = { kind: 'net', addr: 0, mask: 0, invert }; // refined after the loop
         break;
       case 'd':
         dstText = arg!;
-        dstWord = at;
+        dstWord = argAt;
         rule.dst = { kind: 'net', addr: 0, mask: 0, invert };
         break;
       case 'p': {
@@ -339,7 +340,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         try {
           num = parseProtocol(arg!);
         } catch (e) {
-          throw asRuleError(e, at);
+          throw asRuleError(e, argAt);
         }
         if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
         rule.proto = { num, invert };
@@ -462,7 +463,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         currentWord = at;
         value = spec.parse(args, pctx);
       } catch (e) {
-        throw asRuleError(e, at);
+        throw asRuleError(e, inline !== undefined || args.length === 0 ? at : at + 1);
       }
     }
     inst.options.push({ name: spec.name, invert, value });
@@ -509,7 +510,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
           else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
         } else if (r.opt.hasArg === 2) arg = inline;
         else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
-        handleGeneric(r.opt.val, arg, at);
+        handleGeneric(r.opt.val, arg, at, r.opt.hasArg === 1 && inline === undefined ? at + 1 : at);
       } else if (r.kind === 'ext') {
         handleExtOption(r.inst, r.spec, inline, at);
       } else {
@@ -537,16 +538,17 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
           throw new RuleError(`unknown option "-${c}"`, 'unknown-option', at);
         }
         let arg: string | undefined;
+        let argAt = at;
         if (has === 1) {
           if (k < w.length) arg = w.slice(k);
-          else if (i < n) arg = words[i++].text;
+          else if (i < n) arg = words[(argAt = i++)].text;
           else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
           k = w.length;
         } else if (has === 2 && k < w.length) {
           arg = w.slice(k);
           k = w.length;
         }
-        handleGeneric(c as Generic, arg, at);
+        handleGeneric(c as Generic, arg, at, argAt);
       }
       continue;
     }

@@ -1,0 +1,84 @@
+// `portcullis check` and `portcullis canon`: the contract scripts depend on
+// (exit codes, FILE:LINE:COL: error: MESSAGE on stderr, canonical stdout).
+import { describe, it, expect } from 'vitest';
+import { run } from './testing/capture.js';
+
+const GOOD = '*filter\n:INPUT DROP [5:300]\n-A INPUT --protocol tcp --dport ssh -j ACCEPT\n[7:420] -A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT\nCOMMIT\n';
+const BAD = '*filter\n-A INPUT -p tcp --dport 99999 -j ACCEPT\n-A INPUT -m multiports --dports 1,2 -j ACCEPT\nCOMMIT';
+
+describe('portcullis check', () => {
+  it('exits 0 and prints nothing for a valid file', async () => {
+    const r = await run(['check', 'good.rules'], { 'good.rules': GOOD });
+    expect(r).toEqual({ code: 0, out: '', err: '' });
+  });
+
+  it('exits 1 with every error as FILE:LINE:COL: error: MESSAGE', async () => {
+    const r = await run(['check', 'bad.rules'], { 'bad.rules': BAD });
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines[0]).toMatch(/^bad\.rules:2:25: error: invalid port\/service `99999' specified/);
+    expect(lines[1]).toMatch(/^bad\.rules:3:\d+: error: Couldn't load match `multiports'.*did you mean -m multiport/);
+    expect(lines[2]).toMatch(/^bad\.rules:4:1: error: Bad argument `COMMIT'.*newline/);
+  });
+
+  it('checks several files and exits with the worst status', async () => {
+    const r = await run(['check', 'good.rules', 'bad.rules'], { 'good.rules': GOOD, 'bad.rules': BAD });
+    expect(r.code).toBe(1);
+    expect(r.err).not.toContain('good.rules');
+  });
+
+  it('exits 2 for a file that cannot be read, naming it', async () => {
+    const r = await run(['check', '/nonexistent/x.rules']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('/nonexistent/x.rules: error: cannot read the file: no such file');
+  });
+
+  it('is a usage error without files', async () => {
+    const r = await run(['check']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('usage: portcullis check');
+  });
+
+  it('reports a CRLF file with the fix', async () => {
+    const r = await run(['check', 'crlf.rules'], { 'crlf.rules': GOOD.replace(/\n/g, '\r\n') });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/crlf\.rules:1:\d+: error: .*(CRLF|\\r)/);
+    expect(r.err).toContain('dos2unix');
+  });
+});
+
+describe('portcullis canon', () => {
+  it('prints what iptables-save would print', async () => {
+    const r = await run(['canon', 'good.rules'], { 'good.rules': GOOD });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      '*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n' +
+        '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n',
+    );
+  });
+
+  it('keeps counters with --counters', async () => {
+    const r = await run(['canon', '--counters', 'good.rules'], { 'good.rules': GOOD });
+    expect(r.out).toContain(':INPUT DROP [5:300]');
+    expect(r.out).toContain('[7:420] -A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT');
+    expect(r.out).toContain('[0:0] -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
+  });
+
+  it('exits 1 with the errors on stderr and nothing on stdout for invalid input', async () => {
+    const r = await run(['canon', 'bad.rules'], { 'bad.rules': BAD });
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('bad.rules:2:25: error:');
+  });
+});
+
+describe('portcullis', () => {
+  it('lists the commands with --help and rejects an unknown one', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/check .*\n.*canon/s);
+    const bad = await run(['chek']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('unknown command "chek"');
+  });
+});
