@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { parseRuleset, type Finding } from './index.js';
+import { lintParsed, lintRuleset, type LintOptions } from './lint.js';
+
+const HEAD = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+function lint(text: string, opts?: LintOptions): Finding[] {
+  const p = parseRuleset(text);
+  const errors = p.findings.filter((f) => f.severity === 'error');
+  if (errors.length) throw new Error(errors.map((e) => `${e.line}: ${e.message}`).join('\n'));
+  return lintRuleset(p.ruleset, opts);
+}
+const filter = (rules: string, extra = '', policy = 'ACCEPT') => `${HEAD.replace(':INPUT ACCEPT', `:INPUT ${policy}`)}${extra}${rules}\nCOMMIT\n`;
+const codes = (fs: Finding[], code: string) => fs.filter((f) => f.code === code).map((f) => `${f.chain}#${f.index}`);
+
+describe('shadowed-rule / redundant-rule', () => {
+  it('a catch-all verdict shadows everything after it', () => {
+    const fs = lint(filter('-A INPUT -j DROP\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 10.0.0.0/8 -j LOG'));
+    expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#2', 'INPUT#3']);
+    const f = fs.find((x) => x.code === 'shadowed-rule')!;
+    expect(f).toMatchObject({ severity: 'warning', line: 6, table: 'filter' });
+    expect(f.message).toContain('rule #1');
+  });
+
+  it('is exact over address ranges: a union of two halves covers the whole', () => {
+    const fs = lint(filter('-A INPUT -s 10.0.0.0/25 -j DROP\n-A INPUT -s 10.0.0.128/25 -j REJECT\n-A INPUT -s 10.0.0.0/24 -j ACCEPT\n-A INPUT -s 10.0.0.0/23 -j ACCEPT'));
+    expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#3']);
+  });
+
+  it('is exact over port ranges, protocols and negations', () => {
+    const fs = lint(filter([
+      '-A INPUT -p tcp --dport 1:1000 -j DROP',
+      '-A INPUT -p tcp ! --dport 1:1000 -j DROP',
+      '-A INPUT -p tcp --dport 22 -j ACCEPT', // covered by the two above
+      '-A INPUT -p udp --dport 22 -j ACCEPT', // not covered
+    ].join('\n')));
+    expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#3']);
+  });
+
+  it('understands interface wildcards, multiport, iprange, states and ICMP types', () => {
+    const fs = lint(filter([
+      '-A INPUT -i eth+ -j DROP',
+      '-A INPUT -i eth1 -p tcp -j ACCEPT', // eth1 is in eth+
+      '-A INPUT -i wlan0 -j ACCEPT',
+      '-A INPUT -p tcp -m multiport --dports 80,443 -m conntrack --ctstate NEW,ESTABLISHED -j REJECT',
+      '-A INPUT -p tcp --dport 443 -m state --state NEW -j ACCEPT', // covered by #4
+      '-A INPUT -p tcp --dport 443 -m state --state RELATED -j ACCEPT', // not covered
+      '-A INPUT -m iprange --src-range 192.168.0.10-192.168.0.20 -j DROP',
+      '-A INPUT -s 192.168.0.16/30 -j ACCEPT', // 16–19 in 10–20
+      '-A INPUT -p icmp --icmp-type echo-request -j DROP',
+      '-A INPUT -p icmp --icmp-type 8/0 -j ACCEPT', // covered
+      '-A INPUT -p icmp --icmp-type 0 -j ACCEPT',
+    ].join('\n')));
+    expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#2', 'INPUT#5', 'INPUT#8', 'INPUT#10']);
+  });
+
+  it('never claims a shadow through a match it does not model or a history match', () => {
+    const fs = lint(filter('-A INPUT -m ttl --ttl-lt 5 -j DROP\n-A INPUT -m limit --limit 1/s -j DROP\n-A INPUT -m recent --rcheck -j DROP\n-A INPUT -p tcp --dport 22 -j ACCEPT'));
+    expect(codes(fs, 'shadowed-rule')).toEqual([]);
+    // but the same unmodelled match on both sides is the same condition
+    const same = lint(filter('-A INPUT -m ttl --ttl-lt 5 -j DROP\n-A INPUT -p tcp -m ttl --ttl-lt 5 -j ACCEPT'));
+    expect(codes(same, 'shadowed-rule')).toEqual(['INPUT#2']);
+  });
+
+  it('a jump into a chain that always ends in a verdict shadows what follows (the seed LOGGING chain)', () => {
+    const fs = lint(filter('-A INPUT -j LOGGING\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A LOGGING -m limit --limit 2/min -j LOG --log-prefix "dropped: "\n-A LOGGING -j DROP', ':LOGGING - [0:0]\n'));
+    expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#2']);
+    expect(fs.find((f) => f.code === 'shadowed-rule')!.message).toContain('always ends in DROP');
+  });
+
+  it('a jump into a chain that can RETURN shadows nothing', () => {
+    const fs = lint(filter('-A INPUT -j CHK\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A CHK -s 10.0.0.0/8 -j RETURN\n-A CHK -j DROP', ':CHK - [0:0]\n'));
+    expect(codes(fs, 'shadowed-rule')).toEqual([]);
+  });
+
+  it('a rule covered by rules with the same verdict is redundant, not shadowed', () => {
+    const fs = lint(filter('-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 22 -s 10.1.2.3 -j ACCEPT\n-A INPUT -j DROP'));
+    expect(codes(fs, 'redundant-rule')).toEqual(['INPUT#2']);
+    expect(codes(fs, 'shadowed-rule')).toEqual([]);
+    expect(fs.find((f) => f.code === 'redundant-rule')!.severity).toBe('info');
+  });
+
+  it('a trailing rule that does what the policy does is redundant', () => {
+    const fs = lint(filter('-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP', '', 'DROP'));
+    expect(codes(fs, 'redundant-rule')).toEqual(['INPUT#2']);
+  });
+
+  it('stays fast on a 20,000-rule chain', () => {
+    const rules: string[] = [];
+    for (let k = 0; k < 20000; k++) rules.push(`-A INPUT -s 10.${(k >> 8) & 255}.${k & 255}.0/24 -p tcp --dport ${1 + (k % 5000)} -j ACCEPT`);
+    rules.push('-A INPUT -s 10.0.5.7 -p tcp --dport 6 -j DROP'); // covered by rule #6
+    rules.push('-A INPUT -j DROP', '-A INPUT -p tcp -j ACCEPT');
+    const t0 = performance.now();
+    const fs = lint(filter(rules.join('\n')));
+    expect(performance.now() - t0).toBeLessThan(20000);
+    expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#20001', 'INPUT#20003']);
+  });
+});
+
+describe('chains', () => {
+  it('unused-chain and undefined-chain', () => {
+    const p = parseRuleset(filter('-A INPUT -j USED', ':USED - [0:0]\n:SPARE - [0:0]\n'));
+    const fs = lintRuleset(p.ruleset);
+    expect(fs.filter((f) => f.code === 'unused-chain').map((f) => f.chain)).toEqual(['SPARE']);
+    // a ruleset built in the app can point at a chain that is gone
+    p.ruleset.tables[0].chains = p.ruleset.tables[0].chains.filter((c) => c.name !== 'USED');
+    const gone = lintRuleset(p.ruleset);
+    expect(gone.find((f) => f.code === 'undefined-chain')).toMatchObject({ severity: 'error', chain: 'INPUT', index: 1 });
+  });
+
+  it('wrong-table: once, whether the parser or the lint finds it', () => {
+    const text = filter('-A INPUT -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1');
+    const p = parseRuleset(text);
+    expect(p.findings.some((f) => f.code === 'wrong-table')).toBe(true);
+    expect(lintRuleset(p.ruleset).filter((f) => f.code === 'wrong-table')).toHaveLength(1);
+    expect(lintParsed(p).filter((f) => f.code === 'wrong-table')).toHaveLength(1);
+  });
+});
+
+describe('matches', () => {
+  it('deprecated-match: -m state → -m conntrack --ctstate', () => {
+    const fs = lint(filter('-A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT'));
+    expect(fs.find((f) => f.code === 'deprecated-match')).toMatchObject({ severity: 'info', fix: 'write -m conntrack --ctstate RELATED,ESTABLISHED' });
+  });
+
+  it('obsolete-match: -m nth gets the statistic cascade as its fix', () => {
+    const text = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp --dport 443 -m nth --counter 0 --every 3 --packet 0 -j DNAT --to-destination 10.0.0.1
+-A PREROUTING -p tcp --dport 443 -m nth --counter 0 --every 3 --packet 1 -j DNAT --to-destination 10.0.0.2
+COMMIT
+`;
+    const fs = lintParsed(parseRuleset(text));
+    const f = fs.filter((x) => x.code === 'obsolete-match');
+    expect(f).toHaveLength(2);
+    expect(f[0].fix).toContain('--every 3 --packet 0');
+    expect(f[0].fix).toContain('--every 2 --packet 0');
+  });
+});
+
+describe('nth-balance', () => {
+  const nat = (rules: string) => `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${rules}\nCOMMIT\n`;
+  const r = (stat: string, k: number) => `-A PREROUTING -i eth0 -p tcp --dport 443 ${stat} -j DNAT --to-destination 10.0.0.${k}`;
+  it('the seed cascade --every 3 --packet 0/1/2 is uneven, and says what falls through', () => {
+    const fs = lint(nat([0, 1, 2].map((p) => r(`-m statistic --mode nth --every 3 --packet ${p}`, p + 1)).join('\n')));
+    const f = fs.find((x) => x.code === 'nth-balance')!;
+    expect(f).toMatchObject({ severity: 'warning', index: 1 });
+    expect(f.message).toContain('#1 33.3%, #2 22.2%, #3 14.8%');
+    expect(f.message).toContain('29.6%');
+  });
+  it('the correct cascade --every 3, --every 2, unconditional is clean', () => {
+    const fs = lint(nat([r('-m statistic --mode nth --every 3 --packet 0', 1), r('-m statistic --mode nth --every 2 --packet 0', 2), r('', 3)].join('\n')));
+    expect(codes(fs, 'nth-balance')).toEqual([]);
+  });
+  it('random mode counts too', () => {
+    const fs = lint(nat([r('-m statistic --mode random --probability 0.5', 1), r('-m statistic --mode random --probability 0.5', 2)].join('\n')));
+    expect(fs.find((x) => x.code === 'nth-balance')!.message).toContain('#1 50.0%, #2 25.0%');
+    const even = lint(nat([r('-m statistic --mode random --probability 0.5', 1), r('', 2)].join('\n')));
+    expect(codes(even, 'nth-balance')).toEqual([]);
+  });
+});
+
+describe('flow checks', () => {
+  it('limit-without-drop: the excess is accepted by the policy', () => {
+    const fs = lint(filter('-A INPUT -p tcp --dport 80 -m limit --limit 25/minute --limit-burst 100 -j ACCEPT'));
+    expect(fs.find((f) => f.code === 'limit-without-drop')).toMatchObject({ severity: 'warning', index: 1 });
+  });
+  it('limit-without-drop: quiet when a later rule drops the excess', () => {
+    const fs = lint(filter('-A INPUT -p tcp --dport 80 -m limit --limit 25/minute -j ACCEPT\n-A INPUT -p tcp --dport 80 -j DROP'));
+    expect(codes(fs, 'limit-without-drop')).toEqual([]);
+    const byPolicy = lint(filter('-A INPUT -p tcp --dport 80 -m limit --limit 25/minute -j ACCEPT', '', 'DROP'));
+    expect(codes(byPolicy, 'limit-without-drop')).toEqual([]);
+  });
+  it('limit-without-drop: a later ACCEPT lets the excess in', () => {
+    const fs = lint(filter('-A INPUT -p tcp --dport 80 -m limit --limit 25/minute -j ACCEPT\n-A INPUT -p tcp -j ACCEPT\n-A INPUT -j DROP'));
+    expect(fs.find((f) => f.code === 'limit-without-drop')!.message).toContain('rule #2');
+  });
+
+  it('dnat-port-mismatch: the seed 422 → 22 forward', () => {
+    const text = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -p tcp -d 203.0.113.10 --dport 422 -j DNAT --to-destination 203.0.113.10:22
+COMMIT
+${filter('-A INPUT -i eth0 -p tcp --dport 422 -m state --state NEW,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT')}`;
+    const fs = lint(text);
+    expect(codes(fs, 'dnat-port-mismatch')).toEqual(['INPUT#1']);
+    expect(fs.find((f) => f.code === 'dnat-port-mismatch')!.fix).toContain('--dport 22');
+  });
+
+  it('no-established-accept: DROP policy or a catch-all drop without an ESTABLISHED accept before it', () => {
+    expect(codes(lint(filter('-A INPUT -p tcp --dport 22 -j ACCEPT', '', 'DROP')), 'no-established-accept')).toEqual(['INPUT#undefined']);
+    expect(codes(lint(filter('-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT')), 'no-established-accept')).toEqual(['INPUT#2']);
+    expect(codes(lint(filter('-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -j REJECT')), 'no-established-accept')).toEqual([]);
+    // an ESTABLISHED accept for one port only does not count
+    expect(codes(lint(filter('-A INPUT -p tcp --dport 422 -m state --state NEW,ESTABLISHED -j ACCEPT\n-A INPUT -j DROP')), 'no-established-accept')).toEqual(['INPUT#2']);
+    // policy ACCEPT and no catch-all: nothing to say
+    expect(codes(lint(filter('-A INPUT -p tcp --dport 22 -j DROP')), 'no-established-accept')).toEqual([]);
+  });
+
+  it('source-port-trust: the seed --sport 53 rule, but not a state-restricted one', () => {
+    expect(codes(lint(filter('-A INPUT -p udp -i eth0 --sport 53 -j ACCEPT')), 'source-port-trust')).toEqual(['INPUT#1']);
+    expect(codes(lint(filter('-A INPUT -p udp --sport 53 -m conntrack --ctstate ESTABLISHED -j ACCEPT')), 'source-port-trust')).toEqual([]);
+    expect(codes(lint(filter('-A INPUT -p udp --sport 53 --dport 5353 -j ACCEPT')), 'source-port-trust')).toEqual([]);
+    expect(codes(lint(filter('-A INPUT -s 10.0.0.53 -p udp --sport 53 -j ACCEPT')), 'source-port-trust')).toEqual([]);
+  });
+
+  it('ssh-lockout: error when the client cannot open a new SSH connection', () => {
+    const text = filter('-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n-A INPUT -p tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
+    const f = lint(text, { client: '198.51.100.7' }).find((x) => x.code === 'ssh-lockout');
+    expect(f).toMatchObject({ severity: 'error', chain: 'INPUT', index: 3 });
+    expect(f!.message).toContain('REJECT by INPUT #3');
+    expect(lint(text, { client: '198.51.100.7', sshPort: 80 }).some((x) => x.code === 'ssh-lockout')).toBe(false);
+    expect(lint(text).some((x) => x.code === 'ssh-lockout')).toBe(false);
+  });
+
+  it('ssh-lockout: a warning with conditions when only some outcomes refuse', () => {
+    const text = filter('-A INPUT -i eth0 -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP');
+    const f = lint(text, { client: '198.51.100.7' }).find((x) => x.code === 'ssh-lockout')!;
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('not arriving on eth0');
+    // loopback is never the way in for a remote client
+    const lo = lint(filter('-A INPUT -i lo -j ACCEPT\n-A INPUT -j DROP'), { client: '198.51.100.7' }).find((x) => x.code === 'ssh-lockout')!;
+    expect(lo.severity).toBe('error');
+  });
+});
