@@ -119,6 +119,34 @@ REDHAT_SUPPORT_PRODUCT="centos"
 REDHAT_SUPPORT_PRODUCT_VERSION="7"
 
 `;
+/** root's dot files as CentOS 7 installs them (/etc/skel plus root's aliases). */
+export const CENTOS_BASHRC = `# .bashrc
+
+# User specific aliases and functions
+
+alias rm='rm -i'
+alias cp='cp -i'
+alias mv='mv -i'
+
+# Source global definitions
+if [ -f /etc/bashrc ]; then
+        . /etc/bashrc
+fi
+`;
+export const CENTOS_BASH_PROFILE = `# .bash_profile
+
+# Get the aliases and functions
+if [ -f ~/.bashrc ]; then
+        . ~/.bashrc
+fi
+
+# User specific environment and startup programs
+
+PATH=$PATH:$HOME/bin
+
+export PATH
+`;
+
 export const REDHAT_RELEASE = 'CentOS Linux release 7.9.2009 (Core)\n';
 
 /** Stock /etc/sysconfig/iptables-config of iptables-1.4.21-35.el7, with the given values overriding. */

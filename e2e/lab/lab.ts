@@ -46,6 +46,8 @@ import {
   iptablesConfig,
   stockRulesetPath,
   sudoers,
+  CENTOS_BASHRC,
+  CENTOS_BASH_PROFILE,
 } from './fixtures.js';
 
 export const LAB_PASSPHRASE = 'lab key passphrase';
@@ -467,7 +469,13 @@ async function writeHostFiles(
   const etc = join(H, 'etc');
   const sysPasswd = readFileSync('/etc/passwd', 'utf8').trim().split('\n');
   const sysGroup = readFileSync('/etc/group', 'utf8').trim().split('\n');
-  const passwd = sysPasswd.map((l) => (l.startsWith('root:') ? 'root:x:0:0:root:/root:/bin/bash' : l));
+  // root gets a home of its own: the machine's /root (its .bashrc, which every
+  // ssh command would source) is not part of a CentOS host
+  const rootHome = join(H, 'home', 'root');
+  mkdirSync(rootHome, { recursive: true, mode: 0o700 });
+  write(join(rootHome, '.bashrc'), CENTOS_BASHRC);
+  write(join(rootHome, '.bash_profile'), CENTOS_BASH_PROFILE);
+  const passwd = sysPasswd.map((l) => (l.startsWith('root:') ? `root:x:0:0:root:${rootHome}:/bin/bash` : l));
   const group = [...sysGroup];
   const shadow = passwd.map((l) => `${l.split(':')[0]}:*:19000:0:99999:7:::`);
   const pub = (k: string) => readFileSync(k + '.pub', 'utf8');
