@@ -1,0 +1,70 @@
+// window.fw for browser mode: the same contract as the Electron preload, carried
+// over a WebSocket to the loopback server. The token comes from the URL fragment
+// the server printed; it is moved to sessionStorage and removed from the address
+// bar so it does not end up in screenshots or bookmarks.
+import { buildFwApi, fail, TOKEN_PARAM, WS_PATH, type FwApi, type Result, type WireReply, type Channel } from '../../../src-main/contract/index.js';
+
+const STORAGE_KEY = 'portcullis.token';
+const CALL_TIMEOUT_MS = 120_000;
+
+export function takeToken(loc: Location = location, storage: Storage = sessionStorage): string | null {
+  const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
+  const fromHash = params.get(TOKEN_PARAM);
+  if (fromHash) {
+    storage.setItem(STORAGE_KEY, fromHash);
+    history.replaceState(null, '', loc.pathname + loc.search);
+    return fromHash;
+  }
+  return storage.getItem(STORAGE_KEY);
+}
+
+export class ConnectError extends Error {}
+
+/** Opens the socket; resolves once it is open, rejects when the server refuses it. */
+export function connectWebSocketFw(token: string, loc: Location = location): Promise<{ api: FwApi; socket: WebSocket }> {
+  const url = `ws://${loc.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
+  const socket = new WebSocket(url);
+  const pending = new Map<number, { resolve: (r: Result<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
+  let nextId = 1;
+  let closed = false;
+
+  socket.addEventListener('message', (ev) => {
+    let reply: WireReply;
+    try {
+      reply = JSON.parse(String(ev.data)) as WireReply;
+    } catch {
+      return;
+    }
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    clearTimeout(p.timer);
+    p.resolve(reply.result);
+  });
+  socket.addEventListener('close', () => {
+    closed = true;
+    for (const [, p] of pending) {
+      clearTimeout(p.timer);
+      p.resolve(fail('disconnected', 'the connection to Portcullis was lost; restart it and open the address it prints'));
+    }
+    pending.clear();
+  });
+
+  const invoke = (channel: Channel, args: unknown[]): Promise<Result<unknown>> => {
+    if (closed || socket.readyState !== WebSocket.OPEN) return Promise.resolve(fail('disconnected', 'not connected to Portcullis'));
+    const id = nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(fail('disconnected', `${channel} got no answer`));
+      }, CALL_TIMEOUT_MS);
+      pending.set(id, { resolve, timer });
+      socket.send(JSON.stringify({ id, channel, args }));
+    });
+  };
+
+  return new Promise((resolve, reject) => {
+    socket.addEventListener('open', () => resolve({ api: buildFwApi(invoke), socket }), { once: true });
+    socket.addEventListener('close', () => reject(new ConnectError('the server refused the connection (wrong or expired token?)')), { once: true });
+  });
+}

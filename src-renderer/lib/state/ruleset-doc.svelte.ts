@@ -1,0 +1,105 @@
+// One open ruleset: its text, the parsed model and everything derived from it.
+// Big immutable data sits in $state.raw (never proxied: 100,000 rules stay plain
+// objects); what follows from it is $derived, so it is computed when a view
+// first reads it and never twice.
+import {
+  canonicalRule,
+  canonicalRuleset,
+  hasErrors,
+  parseRuleset,
+  type Finding,
+  type Ruleset,
+} from '../../../src-main/core/index.js';
+import { buildRuleRows, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
+
+export interface RulesetSource {
+  name: string;
+  /** where it came from, for the title; absent for pasted or dropped text */
+  path?: string;
+  text: string;
+}
+
+export type DocView = 'rules' | 'source' | 'canonical';
+
+let nextDocId = 1;
+
+export class RulesetDoc {
+  readonly id = nextDocId++;
+  readonly name: string;
+  readonly path: string | undefined;
+  readonly text: string;
+  readonly lines: string[];
+  readonly parseMs: number;
+
+  ruleset = $state.raw<Ruleset>({ family: 'ipv4', tables: [] });
+  parseFindings = $state.raw<Finding[]>([]);
+  /**
+   * Findings shown for the file. Lint call site: when the core exports
+   * `lintParsed` (src-main/core/lint.ts), use `lintParsed({ ruleset, findings, lines })` here.
+   */
+  findings = $derived(sortFindings(this.parseFindings));
+  severities = $derived(severityByLine(this.findings));
+  errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
+  warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
+  valid = $derived(!hasErrors(this.findings));
+  table = $derived(buildRuleRows(this.ruleset));
+  /** only computed when the canonical view is opened */
+  canonicalLines = $derived(trimLast(canonicalRuleset(this.ruleset).split('\n')));
+
+  /** UI state that belongs to the document: which view, which row is selected */
+  view = $state<DocView>('rules');
+  selectedRow = $state(-1);
+
+  constructor(src: RulesetSource) {
+    this.name = src.name;
+    this.path = src.path;
+    this.text = src.text;
+    const t0 = performance.now();
+    const parsed = parseRuleset(src.text);
+    this.parseMs = performance.now() - t0;
+    this.lines = parsed.lines;
+    this.ruleset = parsed.ruleset;
+    this.parseFindings = parsed.findings;
+  }
+
+  get rows(): RuleRow[] {
+    return this.table.rows;
+  }
+
+  /** Text for a rule row: what the admin wrote, or the canonical body when one line made several rules. */
+  rowText(row: RuleRow): string {
+    switch (row.kind) {
+      case 'rule':
+        if (row.rule.source?.part || !row.line) return canonicalRule(row.chain.name, row.rule).replace(/^-A \S+ /, '');
+        return ruleBodyText(this.lines[row.line - 1] ?? '');
+      case 'disabled':
+        return ruleBodyText(row.disabled.text);
+      default:
+        return '';
+    }
+  }
+
+  canonicalOf(row: RuleRow): string {
+    if (row.kind === 'rule') return canonicalRule(row.chain.name, row.rule);
+    if (row.kind === 'disabled') return canonicalRule(row.chain.name, row.disabled.rule);
+    return '';
+  }
+
+  findingsOnLine(line: number): Finding[] {
+    return line ? this.findings.filter((f) => f.line === line) : [];
+  }
+
+  /** Where a finding's line is shown: its rule (or chain/table header) if it has one, else the source line. */
+  locate(line: number): { view: DocView; index: number } | null {
+    if (line <= 0) return null;
+    const row = this.table.rowOfLine.get(line);
+    if (row !== undefined) return { view: 'rules', index: row };
+    if (line <= this.lines.length) return { view: 'source', index: line - 1 };
+    return null;
+  }
+}
+
+function trimLast(lines: string[]): string[] {
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
