@@ -248,10 +248,16 @@ export function downAll(): string[] {
     teardownSlot(Number(d.slice(1)));
     removed.push(join(root, d));
   }
-  // anything with our prefix that a crashed run left without a directory
-  const strayNs = listNetns().filter((n) => n.startsWith('pcl-'));
-  removed.push(...strayNs);
-  removeByPrefix('pcl-', /^pcls\d+[hi]/);
+  // namespaces of ours that a crashed run left without a directory; only the lab's
+  // own pattern (pcl-s<N>-…): other tools of the project use pcl- names too
+  for (const ns of listNetns()) {
+    const m = /^pcl-s(\d+)-/.exec(ns);
+    if (m) {
+      removed.push(ns);
+      teardownSlot(Number(m[1]));
+    }
+  }
+  for (const l of listLinks()) if (/^pcls\d+[hi]/.test(l)) runSync(['ip', 'link', 'del', l], { allowFail: true });
   return removed;
 }
 
