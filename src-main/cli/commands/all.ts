@@ -6,3 +6,4 @@ import './pull.js';
 import './diff.js';
 import './lint.js';
 import './trace.js';
+import './import.js';
