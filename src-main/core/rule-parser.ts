@@ -586,7 +586,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
 
   // Final checks of each extension, in the order iptables runs them.
   const ctx = ctxOf(env, chain, rule, protoName);
-  for (const inst of insts) rule.matches.push(finishMatch(inst, ctx));
+  if (insts.length > 0) rule.matches = insts.map((inst) => finishMatch(inst, ctx));
   if (targetKind) {
     if (target) {
       rule.target = finishTarget(target, targetKind, ctx);
@@ -659,6 +659,12 @@ export function checkChainName(name: string, at: number): void {
   if (findTarget(name) || KNOWN_TARGETS.has(name)) throw new RuleError('chain name may not clash with target name', 'invalid-argument', at);
 }
 
+// The model outlives parsing, so what it keeps is built exactly sized: an array
+// grown by push keeps room for 16 elements, which 100,000 rules pay for.
+function exactOptions(options: OptionValue[]): OptionValue[] {
+  return options.length === 0 ? [] : options.slice();
+}
+
 function finishMatch(inst: Instance, ctx: ParseContext): Match {
   if (!inst.ext) return { name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
   let state: Record<string, unknown>;
@@ -667,20 +673,22 @@ function finishMatch(inst: Instance, ctx: ParseContext): Match {
   } catch (e) {
     throw asRuleError(e, inst.word);
   }
-  const m: Match = { name: inst.ext.name, options: inst.options, state };
-  if (inst.implicit) m.implicit = true;
-  return m;
+  const options = exactOptions(inst.options);
+  // one literal per shape: adding `implicit` afterwards would give every match a property store
+  return inst.implicit ? { name: inst.ext.name, options, state, implicit: true } : { name: inst.ext.name, options, state };
 }
 
 function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext): Target {
   if (!inst.ext) return { kind, name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
+  // ACCEPT, DROP, RETURN …: nothing to check, and one frozen pair serves every rule
+  if (inst.options.length === 0 && !inst.ext.finalize) return { kind, name: inst.ext.name, options: NO_OPTIONS, state: NO_STATE };
   let state: Record<string, unknown>;
   try {
     state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
   } catch (e) {
     throw asRuleError(e, inst.word);
   }
-  return { kind, name: inst.ext.name, options: inst.options, state };
+  return { kind, name: inst.ext.name, options: exactOptions(inst.options), state };
 }
 
 function addresses(text: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec[] {
@@ -701,7 +709,8 @@ function addresses(text: string, invert: boolean, at: number, notes: LineNote[])
         fix: 'use the address instead of the name',
       });
     }
-    out.push({ ...a, invert });
+    // literals, not `{ ...a, invert }`: a spread copy gets a hidden class of its own
+    out.push(a.kind === 'net' ? { kind: 'net', addr: a.addr, mask: a.mask, invert } : { kind: 'host-name', name: a.name, mask: a.mask, invert });
   }
   return out;
 }
