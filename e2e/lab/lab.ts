@@ -262,7 +262,7 @@ export function downAll(): string[] {
 }
 
 /** Labs whose owner process is gone (a killed test run) are removed before a new one starts. */
-function reapStaleLabs(): void {
+export function reapStaleLabs(): void {
   const root = labRoot();
   if (!existsSync(root)) return;
   for (const d of readdirSync(root)) {
@@ -451,7 +451,6 @@ async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
 
 async function writeHostFiles(
   p: Plan,
-  labDir: string,
   keys: LabKeys,
   hashes: Map<string, string>,
   stock: string,
@@ -558,7 +557,6 @@ async function writeHostFiles(
     ...matchBlocks,
   ];
   write(join(H, 'sshd_config'), conf.join('\n') + '\n');
-  void labDir;
   return hostKeys;
 }
 
@@ -688,7 +686,7 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
   ]);
 
   const hostKeys = new Map<string, LabHostKey[]>();
-  await Promise.all(plans.map(async (p) => hostKeys.set(p.spec.name, await writeHostFiles(p, dir, keys, hashes, stock, seeds))));
+  await Promise.all(plans.map(async (p) => hostKeys.set(p.spec.name, await writeHostFiles(p, keys, hashes, stock, seeds))));
   const pids = new Map<string, number>();
   await Promise.all(plans.map(async (p) => pids.set(p.spec.name, await startHost(p, stock, seeds, !!opts.persistent))));
 
