@@ -255,8 +255,8 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
     if (k < scriptFindings) seen.add(loose);
     return true;
   });
-  // on each line: the problems in column order, then what became of the command
-  const rank = (f: Finding) => (f.code === 'left-out' ? Number.MAX_SAFE_INTEGER : (f.col ?? 0));
+  // on each line: the problems with a column in column order, then those about the whole rule, then what became of the command
+  const rank = (f: Finding) => (f.code === 'left-out' ? Number.MAX_SAFE_INTEGER : (f.col ?? Number.MAX_SAFE_INTEGER - 1));
   unique.sort((a, b) => a.line - b.line || rank(a) - rank(b));
   return { ruleset: parsed.ruleset, findings: unique, commands, restoreText };
 
