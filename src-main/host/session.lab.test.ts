@@ -180,6 +180,12 @@ describe.skipIf(skipLab)('lab: host keys, routes, commands', () => {
     const e3 = await failure(openSession(`root@${lab.hosts.inner.address}:2222`, base({ jump: 'bastion', timeoutMs: 5000 })));
     expect(e3.kind).toBe('connect');
     expect(e3.message).toMatch(/bastion could not open a connection/);
+    // nobody at this address on the bastion's inner link: the bastion's own connect would hang
+    const silent = lab.hosts.inner.address.replace(/\d+$/, (n) => String(Number(n) + 1));
+    const t1 = Date.now();
+    const e4 = await failure(openSession(`root@${silent}`, base({ jump: 'bastion', timeoutMs: 1000 })));
+    expect(['timeout', 'connect']).toContain(e4.kind);
+    expect(Date.now() - t1).toBeLessThan(5000);
   });
 
   it('runs commands with stdin payloads, keeps exit status and stderr, enforces timeouts', async () => {

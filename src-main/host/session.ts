@@ -308,9 +308,12 @@ async function connectHop(hop: ResolvedHop, sock: Duplex | undefined, opts: Sess
   });
 }
 
-function forwardTo(via: SshClient, hop: ResolvedHop, viaHop: ResolvedHop): Promise<Duplex> {
+function forwardTo(via: SshClient, hop: ResolvedHop, viaHop: ResolvedHop, timeoutMs: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    // the jump host's own TCP connect can hang for minutes on a filtered address
+    const timer = setTimeout(() => reject(new TimeoutError('connect', timeoutMs, hopRef(hop))), timeoutMs);
     via.forwardOut('127.0.0.1', 0, hop.host, hop.port, (err, stream) => {
+      clearTimeout(timer);
       if (err)
         return reject(
           new ConnectError(hopRef(hop), 'jump', `${viaHop.name} could not open a connection to ${hop.host}:${hop.port}: ${err.message}`),
@@ -553,7 +556,7 @@ async function openRoute(route: Route, opts: SessionOptions): Promise<HostSessio
   try {
     for (const hop of route.hops) {
       const prev = conns[conns.length - 1];
-      const sock = prev ? await forwardTo(prev.client, hop, prev.hop) : undefined;
+      const sock = prev ? await forwardTo(prev.client, hop, prev.hop, opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS) : undefined;
       conns.push(await connectHop(hop, sock, opts, explicit));
     }
   } catch (e) {
