@@ -9,3 +9,4 @@ export { diffRulesets, diffRulesetsDetailed, applyChangeSet, ChangeSetError, for
 export { tracePacket, packetFromSpec, describeTrace, TraceInputError, type PacketSpec, type Packet, type TraceOptions, type TraceResult, type TraceOutcome, type TraceStep, type TraceDecision, type TraceVerdict, type TraceHook } from './trace.js';
 export { lintRuleset, lintParsed, type LintOptions } from './lint.js';
 export { importScript, type ImportOptions, type ImportResult, type ImportedCommand, type CommandStatus } from './import.js';
+export * from './recipes/index.js';

@@ -1,0 +1,154 @@
+// Checking what the admin typed against a recipe's parameter schema. Every
+// problem names the parameter and says how to fix it; the CLI prints them and
+// the wizard shows them beside the field.
+import { byteLength, serviceToPort, parseUInt } from '../values.js';
+import type { AnyValues, IpPort, ParamProblem, ParamSpec, Rate, RateUnit, RawParams, Recipe } from './types.js';
+
+export type ParamsResult = { ok: true; values: AnyValues } | { ok: false; problems: ParamProblem[] };
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIPv4(s: string): boolean {
+  return IPV4_RE.test(s);
+}
+
+function ipToNumber(s: string): number {
+  return s.split('.').reduce((a, p) => ((a << 8) | Number(p)) >>> 0, 0);
+}
+function numberToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+}
+
+const UNITS: ReadonlyArray<[RateUnit, string, number]> = [
+  ['second', 'sec', 1],
+  ['minute', 'min', 60],
+  ['hour', 'hour', 3600],
+  ['day', 'day', 86400],
+];
+
+/** `25/minute`, `25/min`, `25/m` (any prefix of the unit, as iptables reads it) or a bare number (per second). */
+export function parseRate(s: string): Rate | string {
+  const m = /^(\d+)(?:\/([a-zA-Z]+))?$/.exec(s.trim());
+  if (!m) return `"${s}" is not a rate`;
+  const count = Number(m[1]);
+  const word = (m[2] ?? 'second').toLowerCase();
+  const unit = UNITS.find(([u]) => u.startsWith(word));
+  if (!unit) return `"${m[2]}" is not a unit of time`;
+  if (count < 1) return 'the rate must be at least 1';
+  // xt_limit keeps the rate as an interval in 1/10000 s: faster than that is "Rate too fast"
+  if (count / unit[2] > 10000) return `${count}/${unit[0]} is faster than iptables can limit (at most 10000/second)`;
+  return { count, unit: unit[0], text: `${count}/${unit[1]}` };
+}
+
+function checkOne(spec: ParamSpec, raw: string | boolean): { value: unknown } | { problem: ParamProblem } {
+  const bad = (message: string, fix?: string) => ({ problem: { param: spec.name, message, ...(fix ? { fix } : {}) } });
+  const ex = spec.example ? ` (e.g. ${spec.example})` : '';
+  if (spec.type === 'bool') {
+    if (typeof raw === 'boolean') return { value: raw };
+    const v = raw.toLowerCase();
+    if (['true', 'yes', '1', 'on'].includes(v)) return { value: true };
+    if (['false', 'no', '0', 'off'].includes(v)) return { value: false };
+    return bad(`"${raw}" is not yes or no`, `give --${spec.name} to turn it on, --no-${spec.name} to turn it off`);
+  }
+  if (typeof raw === 'boolean') return bad('needs a value', `write --${spec.name} VALUE${ex}`);
+  const s = raw.trim();
+  if (s === '') return bad('is empty', `give a value${ex}, or leave it out`);
+  switch (spec.type) {
+    case 'port': {
+      const n = parseUInt(s, 1, 65535) ?? (/^[a-z][a-z0-9-]*$/i.test(s) ? serviceToPort(s, 'tcp') : null);
+      if (n === null || n === 0) return bad(`"${s}" is not a port`, 'give a port number from 1 to 65535 (or a service name such as https)');
+      return { value: n };
+    }
+    case 'int': {
+      const min = spec.min ?? 0;
+      const max = spec.max ?? 0x7fffffff;
+      if (!/^\d+$/.test(s) || Number(s) < min || Number(s) > max) return bad(`"${s}" is not a whole number from ${min} to ${max}`, `give a whole number from ${min} to ${max}`);
+      return { value: Number(s) };
+    }
+    case 'ip':
+      if (!isIPv4(s)) return bad(`"${s}" is not an IPv4 address`, `write it as four numbers from 0 to 255${ex}`);
+      return { value: s };
+    case 'cidr': {
+      const [a, bits, ...more] = s.split('/');
+      if (more.length || !isIPv4(a) || (bits !== undefined && !/^(3[0-2]|[12]?\d)$/.test(bits)))
+        return bad(`"${s}" is not an IPv4 network`, `write ADDRESS/PREFIX${ex}, e.g. 192.168.1.0/24`);
+      const prefix = bits === undefined ? 32 : Number(bits);
+      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+      const net = (ipToNumber(a) & mask) >>> 0;
+      if (net !== ipToNumber(a)) return bad(`${s} has host bits set`, `write the network as ${numberToIp(net)}/${prefix}`);
+      return { value: `${a}/${prefix}` };
+    }
+    case 'interface':
+      if (!/^[A-Za-z0-9_.@-]{1,15}\+?$/.test(s) || s === '.' || s === '..')
+        return bad(`"${s}" is not an interface name`, 'give a name like eth0 or ens192 (at most 15 letters, digits, . _ - @; a trailing + matches every name with that start)');
+      return { value: s };
+    case 'rate': {
+      const r = parseRate(s);
+      if (typeof r === 'string') return bad(r, 'write COUNT/UNIT, e.g. 25/minute (units: second, minute, hour, day)');
+      return { value: r };
+    }
+    case 'enum':
+      if (!spec.choices?.includes(s)) return bad(`"${s}" is not one of ${spec.choices?.join(', ')}`, `choose one of ${spec.choices?.join(', ')}`);
+      return { value: s };
+    case 'text': {
+      // eslint-disable-next-line no-control-regex
+      if (/[\x00-\x1f\x7f]/.test(s)) return bad('contains control characters', 'use printable characters only');
+      const max = spec.maxLength ?? 255;
+      if (byteLength(raw) > max) return bad(`is longer than ${max} bytes`, `shorten it to ${max} bytes`);
+      return { value: raw };
+    }
+    case 'ip-port-list': {
+      const items = s.split(',').map((x) => x.trim());
+      const out: IpPort[] = [];
+      for (const it of items) {
+        const m = /^([^:]+)(?::(.*))?$/.exec(it);
+        if (!m || !isIPv4(m[1])) return bad(`"${it}" is not IP or IP:PORT`, `write a comma-separated list${ex}, e.g. 10.0.0.11,10.0.0.12:8443`);
+        let port: number | null = null;
+        if (m[2] !== undefined) {
+          const p = parseUInt(m[2], 1, 65535);
+          if (p === null || p === 0) return bad(`"${m[2]}" in "${it}" is not a port`, 'give a port number from 1 to 65535 after the colon');
+          port = p;
+        }
+        if (out.some((o) => o.ip === m[1] && o.port === port)) return bad(`${it} is listed twice`, 'list each backend once');
+        out.push({ ip: m[1], port });
+      }
+      const min = spec.min ?? 1;
+      const max = spec.max ?? 64;
+      if (out.length < min) return bad(`lists ${out.length} entr${out.length === 1 ? 'y' : 'ies'}; at least ${min} are needed`, `give ${min} or more, separated by commas`);
+      if (out.length > max) return bad(`lists ${out.length} entries; at most ${max} are supported`, `give at most ${max}`);
+      return { value: out };
+    }
+  }
+}
+
+/** Checks every parameter (unknown ones too), fills defaults, then the recipe's own cross checks. */
+export function checkRecipeParams(recipe: Recipe, raw: RawParams): ParamsResult {
+  const problems: ParamProblem[] = [];
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (raw[key] !== undefined && !recipe.params.some((p) => p.name === key)) {
+      const names = recipe.params.map((p) => `--${p.name}`).join(', ');
+      problems.push({ param: key, message: `${recipe.name} has no parameter --${key}`, fix: names ? `its parameters are ${names}` : `${recipe.name} takes no parameters` });
+    }
+  }
+  for (const spec of recipe.params) {
+    const given = raw[spec.name];
+    const v = given !== undefined ? given : spec.default;
+    if (v === undefined) {
+      if (spec.required) problems.push({ param: spec.name, message: 'is required', fix: `give --${spec.name} ${spec.example ?? spec.type.toUpperCase()} (${spec.help})` });
+      values[spec.name] = undefined;
+      continue;
+    }
+    const r = checkOne(spec, v);
+    if ('problem' in r) problems.push(r.problem);
+    else values[spec.name] = r.value;
+  }
+  if (problems.length) return { ok: false, problems };
+  const cross = recipe.check(values);
+  if (cross.length) return { ok: false, problems: cross };
+  return { ok: true, values };
+}
+
+export function formatParamProblem(p: ParamProblem): string {
+  return `${p.param ? `--${p.param} ` : ''}${p.message}${p.fix ? `: ${p.fix}` : ''}`;
+}
