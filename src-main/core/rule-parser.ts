@@ -4,7 +4,6 @@
 // abbreviations, `!` before the option it negates, the protocol match loaded
 // implicitly when an option nothing else knows appears after `-p`.
 import type { AddressSpec, Counters, Match, OptionValue, Rule, TableName, Target } from './model.js';
-import { emptyRule } from './model.js';
 import type { Word } from './tokenize.js';
 import { findMatch, findTarget, KNOWN_MATCHES, KNOWN_TARGETS } from './extensions/registry.js';
 import type { Extension, OptionSpec, ParseContext } from './extensions/types.js';
@@ -228,7 +227,9 @@ export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand
 
 function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
   const notes: LineNote[] = [];
-  const rule = emptyRule();
+  // emptyRule() plus the `source` the file reader stamps on it: present from the
+  // start so that setting it later does not give every rule a property store
+  const rule: Rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
   const insts: Instance[] = [];
   let target: Instance | null = null;
   let targetKind: 'jump' | 'goto' | null = null;
