@@ -1,0 +1,8 @@
+// Safe apply, the pure part: the protocol as a state machine, the plan it
+// makes before touching anything, the backup, the lockout prediction and the
+// merge that keeps other tools' chains. Run by src-main/apply/.
+export * from './machine.js';
+export { planApply, checkCandidate, summarize, describeSummary, type ApplyPlan, type BaseRef, type HostSnapshot, type HostView, type ChangeSummary, type RefuseReason, type CandidateCheck } from './plan.js';
+export { buildBackup, emptyTableSection, sameRules, differingTables, saveSections, tablesIn, type Backup } from './backup.js';
+export { predictLockout, type LockoutQuery, type LockoutVerdict } from './lockout.js';
+export { foreignOwner, findForeignChains, mergeForeign, stripForeign, type ForeignChains, type ForeignReport, type KeptChain, type KeptJump } from './foreign.js';

@@ -1,0 +1,659 @@
+// The safe-apply protocol as an explicit state machine. `transition(state,
+// event)` is pure: it returns the next state and the commands for the runner
+// (src-main/apply/) to carry out. Each transition asks for at most one ACTION
+// (connect, lock, restore, probe …) whose result comes back as the next event;
+// the other commands (progress, unlock, finish) are side effects with no reply.
+//
+// The promise it keeps: after the rules go live, the only way to exit 0 is a
+// NEW SSH connection that reads the rules, then the cancelled host timer, then
+// the persisted and re-read file. Every failure after the rules went live
+// reverts — right away through the old session when it still works, else by
+// the timer on the host, which never needed us.
+import type { Finding } from '../findings.js';
+import { parseRuleset, type ParseResult } from '../parse.js';
+import { diffRulesets } from '../diff.js';
+import type { Change } from '../diff.js';
+import { checkCandidate, describeSummary, planApply, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
+import { differingTables } from './backup.js';
+import type { ForeignReport } from './foreign.js';
+
+export type ConfirmMode = 'auto' | 'prompt';
+
+export interface ApplyInput {
+  /** hex, unique per apply: names the host's work directory and timer */
+  id: string;
+  host: string;
+  candidateName: string;
+  candidateText: string;
+  candidateSha256: string;
+  confirmTimeoutS: number;
+  confirm: ConfirmMode;
+  force: boolean;
+  base: BaseRef | null;
+}
+
+export interface SessionInfo {
+  user: string;
+  privilege: string;
+  hostKeyType: string;
+  hostKeyFingerprint: string;
+  /** every hop, jump hosts first (`user@host:port`) */
+  route: string[];
+}
+
+export type TimerRef = { method: 'systemd-run'; unit: string } | { method: 'setsid'; pid: number };
+
+export type Step =
+  | 'validate'
+  | 'connect'
+  | 'lock'
+  | 'read'
+  | 'upload'
+  | 'test'
+  | 'arm'
+  | 'restore'
+  | 'probe'
+  | 'ask'
+  | 'cancel'
+  | 'persist'
+  | 'verify'
+  | 'revert'
+  | 'await-timer'
+  | 'disarm';
+
+export type ApplyEvent =
+  | { kind: 'start'; at: number }
+  | { kind: 'connected'; at: number; host: HostView; session: SessionInfo }
+  | { kind: 'locked'; at: number; tookOver?: string }
+  | { kind: 'lock-busy'; at: number; holder: string }
+  | { kind: 'state-read'; at: number; snapshot: HostSnapshot }
+  | { kind: 'uploaded'; at: number }
+  | { kind: 'tested'; at: number; ok: boolean; message: string }
+  | { kind: 'armed'; at: number; timer: TimerRef }
+  | { kind: 'restored'; at: number; liveText: string; liveRulesSha256: string }
+  /** the running rules changed between the read and the restore: nothing was applied */
+  | { kind: 'restore-refused'; at: number; message: string }
+  /** iptables-restore failed: tables before the failing one may be live */
+  | { kind: 'restore-failed'; at: number; message: string }
+  | { kind: 'probed'; at: number; liveRulesSha256: string; clientAddress?: string; ms: number }
+  | { kind: 'probe-failed'; at: number; message: string }
+  | { kind: 'answered'; at: number; keep: boolean; how: 'user' | 'timeout' }
+  | { kind: 'cancelled'; at: number }
+  | { kind: 'cancel-too-late'; at: number; outcome: string }
+  | { kind: 'persisted'; at: number; sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean }
+  | { kind: 'verified'; at: number; savedSha256: string; liveRulesSha256: string }
+  | { kind: 'reverted'; at: number; outcome: 'reverted' | 'revert-failed'; liveText: string; by: 'client' | 'timer' }
+  | { kind: 'timer-checked'; at: number; reverted: boolean | null; message: string }
+  | { kind: 'disarmed'; at: number }
+  | { kind: 'failed'; at: number; message: string; hostKey?: boolean };
+
+export type ApplyCommand =
+  // actions: the runner answers each with one event
+  | { kind: 'connect' }
+  | { kind: 'lock'; ttlS: number }
+  | { kind: 'read-state' }
+  | { kind: 'upload'; files: { name: 'candidate' | 'backup' | 'expected'; text: string }[] }
+  | { kind: 'test' }
+  | { kind: 'arm'; seconds: number }
+  | { kind: 'restore' }
+  | { kind: 'probe'; deadlineAt: number }
+  | { kind: 'ask'; deadlineAt: number; summary: string }
+  | { kind: 'cancel' }
+  | { kind: 'persist'; text: string }
+  | { kind: 'verify' }
+  | { kind: 'revert-now' }
+  | { kind: 'await-timer'; until: number }
+  | { kind: 'disarm' }
+  // side effects
+  | { kind: 'progress'; step: Step; message: string; level: 'info' | 'warn' }
+  | { kind: 'unlock'; cleanup: boolean }
+  | { kind: 'finish'; result: ApplyResult };
+
+export const ACTIONS = [
+  'connect',
+  'lock',
+  'read-state',
+  'upload',
+  'test',
+  'arm',
+  'restore',
+  'probe',
+  'ask',
+  'cancel',
+  'persist',
+  'verify',
+  'revert-now',
+  'await-timer',
+  'disarm',
+] as const;
+export type ActionKind = (typeof ACTIONS)[number];
+export const isAction = (c: ApplyCommand): c is Extract<ApplyCommand, { kind: ActionKind }> => (ACTIONS as readonly string[]).includes(c.kind);
+
+export type Outcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error';
+export type ExitCode = 0 | 2 | 3 | 4 | 5;
+
+export interface AuditRecord {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  host: { name: string; user?: string; privilege?: string; hostKey?: string; hostKeyType?: string; route?: string[]; clientAddress?: string };
+  candidate: { name: string; sha256: string };
+  before?: { savedSha256: string; liveRulesSha256: string };
+  after?: { savedSha256?: string; liveRulesSha256?: string };
+  changes?: ChangeSummary & { list: Change[]; truncated: boolean };
+  kept?: ForeignReport;
+  lockout?: string;
+  timer?: TimerRef & { seconds: number };
+  probe?: { ok: boolean; ms?: number; message?: string; clientAddress?: string };
+  confirm: ConfirmMode;
+  force: boolean;
+  outcome: Outcome;
+  exitCode: ExitCode;
+  refuseReason?: RefuseReason;
+  message: string;
+  warnings: string[];
+  persisted?: { previousBackup: string | null; restorecon: boolean };
+  revertedBy?: 'client' | 'timer';
+  /** ms per step */
+  timings: Partial<Record<Step, number>>;
+  totalMs: number;
+  /** from the start to the cancelled timer */
+  confirmedAfterMs?: number;
+}
+
+export interface ApplyResult {
+  outcome: Outcome;
+  exitCode: ExitCode;
+  message: string;
+  refuseReason?: RefuseReason;
+  findings: Finding[];
+  warnings: string[];
+  record: AuditRecord;
+}
+
+export interface Context {
+  input: ApplyInput;
+  startedAt: number;
+  candidate?: ParseResult;
+  findings: Finding[];
+  host?: HostView;
+  session?: SessionInfo;
+  snapshot?: HostSnapshot;
+  plan?: Extract<ApplyPlan, { kind: 'go' | 'noop' }>;
+  locked: boolean;
+  /** the restore may have changed the running rules */
+  live: boolean;
+  timer?: TimerRef;
+  /** when the arm command went out: the host deadline is no earlier than this plus the timeout */
+  armIssuedAt?: number;
+  armedAt?: number;
+  liveAfter?: { text: string; sha256: string };
+  probe?: AuditRecord['probe'];
+  confirmedAt?: number;
+  persisted?: { sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean };
+  persistFailed?: string;
+  verified?: { savedSha256: string; liveRulesSha256: string };
+  revertedBy?: 'client' | 'timer';
+  warnings: string[];
+  step?: Step;
+  stepAt?: number;
+  timings: Partial<Record<Step, number>>;
+  /** the result to finish with once a clean-up action (disarm) is done */
+  pending?: { outcome: Outcome; exitCode: ExitCode; message: string; refuseReason?: RefuseReason };
+}
+
+export type StateKind =
+  | 'idle'
+  | 'connecting'
+  | 'locking'
+  | 'reading'
+  | 'uploading'
+  | 'testing'
+  | 'arming'
+  | 'restoring'
+  | 'probing'
+  | 'asking'
+  | 'cancelling'
+  | 'persisting'
+  | 'verifying'
+  | 'reverting'
+  | 'awaiting-timer'
+  | 'disarming'
+  | 'done';
+
+export interface ApplyState {
+  kind: StateKind;
+  ctx: Context;
+  result?: ApplyResult;
+}
+
+export interface Transition {
+  state: ApplyState;
+  commands: ApplyCommand[];
+}
+
+export function initialState(input: ApplyInput, now: number): ApplyState {
+  return { kind: 'idle', ctx: { input, startedAt: now, findings: [], locked: false, live: false, warnings: [], timings: {} } };
+}
+
+/** Margin kept before the host's deadline: confirmation must be done by then. */
+export function confirmMargin(timeoutS: number): number {
+  return Math.min(Math.max(1000, timeoutS * 250), 15_000);
+}
+
+const GRACE_MS = 1500;
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19) + 'Z';
+}
+
+// ---- building blocks -----------------------------------------------------------------
+
+function closeStep(ctx: Context, at: number): Context {
+  if (!ctx.step || ctx.stepAt === undefined) return ctx;
+  return { ...ctx, timings: { ...ctx.timings, [ctx.step]: (ctx.timings[ctx.step] ?? 0) + Math.max(0, at - ctx.stepAt) }, step: undefined, stepAt: undefined };
+}
+
+function to(kind: StateKind, ctx: Context, at: number, step: Step, action: ApplyCommand, ...effects: ApplyCommand[]): Transition {
+  return { state: { kind, ctx: { ...ctx, step, stepAt: at } }, commands: [...effects, action] };
+}
+
+function progress(step: Step, message: string, level: 'info' | 'warn' = 'info'): ApplyCommand {
+  return { kind: 'progress', step, message, level };
+}
+
+function finish(
+  ctx0: Context,
+  at: number,
+  outcome: Outcome,
+  exitCode: ExitCode,
+  message: string,
+  extra: { refuseReason?: RefuseReason; findings?: Finding[]; unlock?: boolean; cleanup?: boolean } = {},
+): Transition {
+  const ctx = closeStep(ctx0, at);
+  const { input, plan, snapshot, session, host } = ctx;
+  const record: AuditRecord = {
+    id: input.id,
+    startedAt: new Date(ctx.startedAt).toISOString(),
+    finishedAt: new Date(at).toISOString(),
+    host: {
+      name: host?.name ?? input.host,
+      user: session?.user,
+      privilege: session?.privilege,
+      hostKey: session?.hostKeyFingerprint,
+      hostKeyType: session?.hostKeyType,
+      route: session?.route,
+      clientAddress: host?.clientAddress,
+    },
+    candidate: { name: input.candidateName, sha256: input.candidateSha256 },
+    ...(snapshot ? { before: { savedSha256: snapshot.savedSha256, liveRulesSha256: snapshot.liveRulesSha256 } } : {}),
+    ...(ctx.verified || ctx.liveAfter
+      ? { after: { savedSha256: ctx.verified?.savedSha256, liveRulesSha256: ctx.verified?.liveRulesSha256 ?? ctx.liveAfter?.sha256 } }
+      : {}),
+    ...(plan
+      ? {
+          changes: { ...plan.summary, list: plan.changes.changes.slice(0, 200), truncated: plan.changes.changes.length > 200 },
+          kept: plan.kept,
+          lockout: plan.lockout.kind === 'locked' ? plan.lockout.finding.message : plan.lockout.kind === 'unknown' ? `unknown: ${plan.lockout.reason}` : 'a new SSH connection gets in',
+        }
+      : {}),
+    ...(ctx.timer ? { timer: { ...ctx.timer, seconds: input.confirmTimeoutS } } : {}),
+    ...(ctx.probe ? { probe: ctx.probe } : {}),
+    confirm: input.confirm,
+    force: input.force,
+    outcome,
+    exitCode,
+    ...(extra.refuseReason ? { refuseReason: extra.refuseReason } : {}),
+    message,
+    warnings: ctx.warnings,
+    ...(ctx.persisted ? { persisted: { previousBackup: ctx.persisted.previousBackup, restorecon: ctx.persisted.restorecon } } : {}),
+    ...(ctx.revertedBy ? { revertedBy: ctx.revertedBy } : {}),
+    timings: ctx.timings,
+    totalMs: at - ctx.startedAt,
+    ...(ctx.confirmedAt !== undefined ? { confirmedAfterMs: ctx.confirmedAt - ctx.startedAt } : {}),
+  };
+  const result: ApplyResult = {
+    outcome,
+    exitCode,
+    message,
+    refuseReason: extra.refuseReason,
+    findings: extra.findings ?? ctx.findings,
+    warnings: ctx.warnings,
+    record,
+  };
+  const commands: ApplyCommand[] = [];
+  if (extra.unlock && ctx.locked) commands.push({ kind: 'unlock', cleanup: !!extra.cleanup });
+  commands.push({ kind: 'finish', result });
+  return { state: { kind: 'done', ctx: { ...ctx, locked: ctx.locked && !extra.unlock }, result }, commands };
+}
+
+function revertNow(ctx: Context, at: number, why: string): Transition {
+  return to('reverting', { ...ctx, warnings: [...ctx.warnings, why] }, at, 'revert', { kind: 'revert-now' }, progress('revert', `${why}; reverting now`, 'warn'));
+}
+
+function awaitTimer(ctx: Context, at: number, why: string): Transition {
+  const hostDeadline = (ctx.armedAt ?? ctx.armIssuedAt ?? at) + ctx.input.confirmTimeoutS * 1000;
+  const until = Math.max(at, hostDeadline) + GRACE_MS;
+  return to(
+    'awaiting-timer',
+    { ...ctx, warnings: [...ctx.warnings, why] },
+    at,
+    'await-timer',
+    { kind: 'await-timer', until },
+    progress('await-timer', `${why}; the host reverts by itself at ${clock(hostDeadline)}; waiting to check`, 'warn'),
+  );
+}
+
+/** What a failure means in each state. */
+function onFailure(s: ApplyState, at: number, message: string, hostKey = false): Transition {
+  const ctx = closeStep(s.ctx, at);
+  switch (s.kind) {
+    case 'idle':
+    case 'connecting':
+      return finish(ctx, at, 'error', hostKey ? 5 : 2, message);
+    case 'locking':
+    case 'reading':
+    case 'uploading':
+    case 'testing':
+      return finish({ ...ctx, locked: true }, at, 'error', 2, `${message} (nothing was changed)`, { unlock: true });
+    case 'arming':
+      // a timer may be armed: take it back before letting go of the lock
+      return to('disarming', { ...ctx, pending: { outcome: 'error', exitCode: 2, message: `${message} (nothing was changed)` } }, at, 'disarm', { kind: 'disarm' });
+    case 'disarming':
+      return finish(
+        { ...ctx, warnings: [...ctx.warnings, `could not take back the revert timer: ${message}; it restores the unchanged rules when it fires`] },
+        at,
+        ctx.pending?.outcome ?? 'error',
+        ctx.pending?.exitCode ?? 2,
+        ctx.pending?.message ?? message,
+        { refuseReason: ctx.pending?.refuseReason },
+      );
+    case 'restoring':
+      return revertNow({ ...ctx, live: true }, at, `the restore did not report back (${message})`);
+    case 'probing':
+      return revertNow(ctx, at, `no new SSH connection: ${message}`);
+    case 'asking':
+    case 'cancelling':
+      return revertNow(ctx, at, message);
+    case 'persisting':
+      // the rename may or may not have happened: find out before deciding
+      return to('verifying', { ...ctx, persistFailed: message }, at, 'verify', { kind: 'verify' }, progress('verify', `saving failed (${message}); checking what the host holds`, 'warn'));
+    case 'verifying':
+      if (ctx.persistFailed)
+        return finish(ctx, at, 'error', 2, `the new rules run and were confirmed, but saving failed (${ctx.persistFailed}) and the file could not be checked (${message}): look at /etc/sysconfig/iptables on the host`);
+      return finish(ctx, at, 'error', 2, `the new rules run and were saved, but re-reading them failed: ${message}`);
+    case 'reverting':
+      return awaitTimer(ctx, at, `could not revert through the first session (${message})`);
+    case 'awaiting-timer':
+      return finish(ctx, at, 'reverted', 3, `not confirmed; the host timer was due to revert, but that could not be checked: ${message}`);
+    case 'done':
+      return { state: s, commands: [] };
+  }
+}
+
+// ---- the transition function -----------------------------------------------------------
+
+export function transition(s: ApplyState, e: ApplyEvent): Transition {
+  if (s.kind === 'done') return { state: s, commands: [] };
+  if (e.kind === 'failed') return onFailure(s, e.at, e.message, e.hostKey);
+  const at = e.at;
+  const ctx = closeStep(s.ctx, at);
+  const { input } = ctx;
+  const unexpected = () => onFailure(s, at, `internal: event ${e.kind} while ${s.kind}`);
+
+  switch (s.kind) {
+    case 'idle': {
+      if (e.kind !== 'start') return unexpected();
+      const check = checkCandidate(input.candidateText);
+      if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, `${input.candidateName}: ${check.message}; nothing was changed`, { refuseReason: 'invalid' });
+      const warn = check.findings.filter((f) => f.severity === 'warning').length;
+      return to(
+        'connecting',
+        { ...ctx, candidate: check.parsed, findings: check.findings, timings: { ...ctx.timings, validate: 0 } },
+        at,
+        'connect',
+        { kind: 'connect' },
+        progress('validate', `${input.candidateName}: valid${warn ? `, ${warn} lint warning${warn === 1 ? '' : 's'}` : ''}`),
+      );
+    }
+
+    case 'connecting': {
+      if (e.kind !== 'connected') return unexpected();
+      const c = { ...ctx, host: e.host, session: e.session };
+      const where = e.host.clientAddress ? `, seen from ${e.host.clientAddress}${e.host.inIface ? ` on ${e.host.inIface}` : ''}` : '';
+      return to(
+        'locking',
+        c,
+        at,
+        'lock',
+        // held until the timer fires at the latest; a lock older than this is stale
+        { kind: 'lock', ttlS: input.confirmTimeoutS + 300 },
+        progress('connect', `connected to ${e.host.name} as ${e.session.user} (${e.session.privilege}${where}); host key ${e.session.hostKeyFingerprint}`),
+      );
+    }
+
+    case 'locking': {
+      if (e.kind === 'lock-busy')
+        return finish(ctx, at, 'refused', 4, `another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
+      if (e.kind !== 'locked') return unexpected();
+      const c = { ...ctx, locked: true, warnings: e.tookOver ? [...ctx.warnings, `took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
+      return to('reading', c, at, 'read', { kind: 'read-state' }, progress('lock', 'apply lock taken'));
+    }
+
+    case 'reading': {
+      if (e.kind !== 'state-read') return unexpected();
+      const c: Context = { ...ctx, snapshot: e.snapshot };
+      const plan = planApply({
+        candidate: ctx.candidate!,
+        candidateText: input.candidateText,
+        findings: ctx.findings,
+        host: ctx.host!,
+        snapshot: e.snapshot,
+        base: input.base,
+        force: input.force,
+      });
+      const warnings = [...c.warnings, ...plan.warnings];
+      const warnCmds = plan.warnings.map((w) => progress('read', w, 'warn'));
+      if (plan.kind === 'refuse')
+        return withEffects(
+          finish({ ...c, warnings }, at, 'refused', 4, `${plan.message}; nothing was changed`, { refuseReason: plan.reason, findings: plan.findings, unlock: true, cleanup: true }),
+          warnCmds,
+        );
+      const c2: Context = { ...c, plan, warnings };
+      const keptCmds = describeKept(plan.kept).map((m) => progress('read', m));
+      if (plan.kind === 'noop')
+        return withEffects(
+          finish(c2, at, 'unchanged', 0, `${ctx.host!.name} already runs and saves this ruleset; nothing to do`, { unlock: true, cleanup: true }),
+          [...warnCmds, ...keptCmds],
+        );
+      return to(
+        'uploading',
+        c2,
+        at,
+        'upload',
+        {
+          kind: 'upload',
+          files: [
+            { name: 'candidate', text: plan.applyText },
+            { name: 'backup', text: plan.backup.text },
+            { name: 'expected', text: plan.expectedText },
+          ],
+        },
+        ...warnCmds,
+        ...keptCmds,
+        progress('read', `${describeSummary(plan.summary)}; lockout check: ${plan.lockout.kind === 'open' ? 'a new SSH connection gets in' : 'FORCED'}`),
+      );
+    }
+
+    case 'uploading': {
+      if (e.kind !== 'uploaded') return unexpected();
+      const empty = ctx.plan!.backup.emptyAdded;
+      return to(
+        'testing',
+        ctx,
+        at,
+        'test',
+        { kind: 'test' },
+        progress('upload', `candidate and backup on the host (backup of ${ctx.plan!.backup.tables.join(', ')}${empty.length ? `; ${empty.join(', ')} not loaded now: the revert empties ${empty.length === 1 ? 'it' : 'them'}` : ''})`),
+      );
+    }
+
+    case 'testing': {
+      if (e.kind !== 'tested') return unexpected();
+      if (!e.ok)
+        return finish(ctx, at, 'refused', 4, `iptables-restore --test on the host rejects the candidate: ${e.message}; nothing was changed`, {
+          refuseReason: 'invalid',
+          unlock: true,
+          cleanup: true,
+        });
+      return { ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', 'iptables-restore --test passes on the host')) };
+    }
+
+    case 'arming': {
+      if (e.kind !== 'armed') return unexpected();
+      const c = { ...ctx, timer: e.timer, armedAt: at };
+      const what = e.timer.method === 'systemd-run' ? `systemd timer ${e.timer.unit}` : `detached process ${e.timer.pid}`;
+      return to('restoring', c, at, 'restore', { kind: 'restore' }, progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s)`));
+    }
+
+    case 'restoring': {
+      if (e.kind === 'restore-refused')
+        return to(
+          'disarming',
+          { ...ctx, pending: { outcome: 'refused', exitCode: 4, message: `${e.message}; nothing was changed`, refuseReason: 'host-changed' } },
+          at,
+          'disarm',
+          { kind: 'disarm' },
+        );
+      if (e.kind === 'restore-failed') return revertNow({ ...ctx, live: true }, at, `iptables-restore failed on the host: ${e.message}`);
+      if (e.kind !== 'restored') return unexpected();
+      const c: Context = { ...ctx, live: true, liveAfter: { text: e.liveText, sha256: e.liveRulesSha256 } };
+      const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
+      const confirmBy = deadline - confirmMargin(input.confirmTimeoutS);
+      const cmds: ApplyCommand[] = [
+        progress('restore', `rules live on ${ctx.host!.name}; the host reverts them at ${clock(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
+      ];
+      // iptables-save prints what the kernel holds: a difference is our reading of a rule, worth a look, not a failure
+      const differ = readbackDifferences(e.liveText, ctx.plan!.applyText);
+      if (differ) c.warnings = [...c.warnings, `the running rules read back with ${differ} difference${differ === 1 ? '' : 's'} from what was sent; check with portcullis diff`];
+      return to('probing', c, at, 'probe', { kind: 'probe', deadlineAt: confirmBy }, ...cmds, progress('probe', 'opening a NEW SSH connection over the same route'));
+    }
+
+    case 'probing': {
+      if (e.kind === 'probe-failed') return revertNow({ ...ctx, probe: { ok: false, message: e.message } }, at, `no new SSH connection: ${e.message}`);
+      if (e.kind !== 'probed') return unexpected();
+      const c: Context = { ...ctx, probe: { ok: true, ms: e.ms, clientAddress: e.clientAddress } };
+      if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
+        c.warnings = [...c.warnings, 'the rules changed between the restore and the new connection (another tool at work?)'];
+      const msg = progress('probe', `a new SSH connection got in (${e.ms} ms) and read the rules`);
+      const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
+      if (input.confirm === 'prompt')
+        return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: describeSummary(ctx.plan!.summary) }, msg);
+      return to('cancelling', c, at, 'cancel', { kind: 'cancel' }, msg);
+    }
+
+    case 'asking': {
+      if (e.kind !== 'answered') return unexpected();
+      if (!e.keep) return revertNow(ctx, at, e.how === 'timeout' ? 'no answer in time' : 'the new rules were not kept');
+      return to('cancelling', ctx, at, 'cancel', { kind: 'cancel' });
+    }
+
+    case 'cancelling': {
+      if (e.kind === 'cancel-too-late') return to('awaiting-timer', { ...ctx, revertedBy: 'timer' }, at, 'await-timer', { kind: 'await-timer', until: at }, progress('cancel', `too late: the host timer already ${e.outcome === 'reverted' ? 'reverted' : 'started reverting'}`, 'warn'));
+      if (e.kind !== 'cancelled') return unexpected();
+      const c: Context = { ...ctx, confirmedAt: at };
+      return to('persisting', c, at, 'persist', { kind: 'persist', text: ctx.plan!.persistText }, progress('cancel', `confirmed after ${at - ctx.startedAt} ms; revert timer cancelled`));
+    }
+
+    case 'persisting': {
+      if (e.kind !== 'persisted') return unexpected();
+      const c: Context = { ...ctx, persisted: e };
+      if (e.sha256Host !== e.sha256Sent) return onFailure({ kind: 'persisting', ctx: c }, at, `the host wrote a file with sha256 ${e.sha256Host}, not the ${e.sha256Sent} sent`);
+      return to(
+        'verifying',
+        c,
+        at,
+        'verify',
+        { kind: 'verify' },
+        progress('persist', `saved /etc/sysconfig/iptables${e.previousBackup ? `; previous file kept as ${e.previousBackup}` : ''}${e.restorecon ? '; SELinux context restored' : ''}`),
+      );
+    }
+
+    case 'verifying': {
+      if (e.kind !== 'verified') return unexpected();
+      const c: Context = { ...ctx, verified: { savedSha256: e.savedSha256, liveRulesSha256: e.liveRulesSha256 } };
+      if (ctx.persistFailed) {
+        if (ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
+        if (ctx.snapshot && e.savedSha256 === ctx.snapshot.savedSha256) return revertNow(c, at, `saving failed (${ctx.persistFailed}); the file is unchanged, so the running rules go back to match it`);
+        return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and /etc/sysconfig/iptables is neither the old nor the new file (sha256 ${e.savedSha256}): look at the host`);
+      }
+      if (e.savedSha256 !== ctx.persisted!.sha256Sent)
+        return finish(c, at, 'error', 2, `/etc/sysconfig/iptables read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
+      if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) c.warnings = [...c.warnings, 'the running rules changed after the restore (another tool at work?)'];
+      return finishConfirmed(c, at);
+    }
+
+    case 'reverting': {
+      if (e.kind !== 'reverted') return unexpected();
+      const c: Context = { ...ctx, revertedBy: e.by };
+      const backup = ctx.plan!.backup;
+      if (e.outcome !== 'reverted') return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: iptables-restore of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
+      const differ = differingTables(e.liveText, backup.text, backup.tables);
+      if (differ.length) c.warnings = [...c.warnings, `after the revert the ${differ.join(', ')} table${differ.length === 1 ? '' : 's'} differ from the backup (another tool at work?)`];
+      return finish(c, at, 'reverted', 3, revertMessage(c, e.by));
+    }
+
+    case 'awaiting-timer': {
+      if (e.kind !== 'timer-checked') return unexpected();
+      const c: Context = { ...ctx, revertedBy: 'timer' };
+      if (e.reverted === false) return finish(c, at, 'error', 2, `the host timer should have reverted by now, but the rules are not the backup: ${e.message}`);
+      return finish(c, at, 'reverted', 3, e.reverted ? revertMessage(c, 'timer') : `not confirmed; the host timer reverts by itself (${e.message})`);
+    }
+
+    case 'disarming': {
+      if (e.kind !== 'disarmed') return unexpected();
+      const p = ctx.pending ?? { outcome: 'error' as const, exitCode: 2 as const, message: 'stopped' };
+      return finish({ ...ctx, timer: undefined }, at, p.outcome, p.exitCode, p.message, { refuseReason: p.refuseReason, unlock: true, cleanup: true });
+    }
+  }
+}
+
+function finishConfirmed(c: Context, at: number, note?: string): Transition {
+  const ms = (c.confirmedAt ?? at) - c.startedAt;
+  const warnings = note ? [...c.warnings, note] : c.warnings;
+  return finish({ ...c, warnings }, at, 'confirmed', 0, `applied, confirmed through a new SSH connection (${ms} ms after the start) and saved to /etc/sysconfig/iptables`, {
+    unlock: true,
+    cleanup: true,
+  });
+}
+
+function revertMessage(c: Context, by: 'client' | 'timer'): string {
+  const why = c.warnings[c.warnings.length - 1] ?? 'not confirmed';
+  return `not confirmed (${why}); the host ${by === 'timer' ? 'reverted by itself' : 'was reverted'} to the rules it ran before; /etc/sysconfig/iptables untouched`;
+}
+
+function withEffects(t: Transition, before: ApplyCommand[]): Transition {
+  return { state: t.state, commands: [...before, ...t.commands] };
+}
+
+export function describeKept(k: ForeignReport): string[] {
+  const out: string[] = [];
+  for (const c of k.chains) {
+    const jumps = k.jumps.filter((j) => j.table === c.table && j.rule.endsWith(` ${c.chain}`));
+    out.push(
+      `keeping ${c.tool} chain ${c.table} ${c.chain} (${c.rules} rule${c.rules === 1 ? '' : 's'})` +
+        (jumps.length ? ` and its jump${jumps.length === 1 ? '' : 's'} from ${jumps.map((j) => `${j.chain} #${j.index}`).join(', ')}` : '') +
+        '; not written to /etc/sysconfig/iptables',
+    );
+  }
+  for (const u of k.untouched) out.push(`the ${u.table} table is not in the candidate: it stays as it runs (${u.chains.join(', ')})`);
+  return out;
+}
+
+/** Changes between what was sent and what the kernel reports, in the tables sent. */
+export function readbackDifferences(liveText: string, sentText: string): number {
+  const sent = parseRuleset(sentText).ruleset;
+  const live = parseRuleset(liveText).ruleset;
+  const liveSent = { ...live, tables: live.tables.filter((t) => sent.tables.some((x) => x.name === t.name)) };
+  return diffRulesets(sent, liveSent).changes.length;
+}

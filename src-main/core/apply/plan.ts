@@ -1,0 +1,271 @@
+// The decisions an apply makes before it touches anything, as one pure
+// function of the candidate, the host's state read under the apply lock, and
+// the options: refuse (invalid, predicted lockout, host changed, firewalld),
+// nothing to do, or go — with the exact texts to apply, to restore on revert,
+// to expect running, and to persist.
+import type { Rule, Ruleset, Table } from '../model.js';
+import { findChain, findTable } from '../model.js';
+import type { Finding } from '../findings.js';
+import { parseRuleset, type ParseResult } from '../parse.js';
+import { canonicalRuleBody } from '../canonical.js';
+import { diffRulesets, type Change, type ChangeSet } from '../diff.js';
+import { lintParsed } from '../lint.js';
+import { writePreserving } from '../preserve.js';
+import { buildBackup, type Backup } from './backup.js';
+import { findForeignChains, mergeForeign, stripForeign, type ForeignReport } from './foreign.js';
+import { predictLockout, type LockoutVerdict } from './lockout.js';
+
+/** What the apply knows about the host and this session. */
+export interface HostView {
+  name: string;
+  /** the client address the server reports for this session (through jump hosts: the last jump host's) */
+  clientAddress?: string;
+  serverAddress?: string;
+  sshPort: number;
+  /** the interface the client's packets arrive on */
+  inIface?: string;
+  localAddresses: string[];
+  firewalld: 'active' | 'inactive' | 'masked' | 'absent';
+}
+
+/** The host's rulesets as read under the apply lock. */
+export interface HostSnapshot {
+  savedPresent: boolean;
+  savedText: string;
+  savedSha256: string;
+  liveText: string;
+  /** sha256 of the live rules without comments and counters (host/pull.ts normalizeLiveRules) */
+  liveRulesSha256: string;
+}
+
+/** Where the candidate came from: hashes from `pull --json`, or the saved file it was edited from. */
+export type BaseRef =
+  | { kind: 'hashes'; source: string; savedSha256?: string; liveRulesSha256?: string }
+  | { kind: 'saved-text'; source: string; text: string; sha256: string };
+
+export type RefuseReason = 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy';
+
+export interface ChangeSummary {
+  add: number;
+  delete: number;
+  replace: number;
+  move: number;
+  policy: number;
+  chainAdd: number;
+  chainDelete: number;
+  total: number;
+}
+
+export type CandidateCheck =
+  | { ok: true; parsed: ParseResult; findings: Finding[] }
+  | { ok: false; findings: Finding[]; message: string };
+
+/** Validation and lint of the candidate alone: no host needed. */
+export function checkCandidate(text: string): CandidateCheck {
+  const parsed = parseRuleset(text);
+  let findings: Finding[];
+  try {
+    findings = lintParsed(parsed);
+  } catch (e) {
+    findings = [...parsed.findings, { code: 'lint-failed', severity: 'warning', line: 0, message: `the lint stopped: ${(e as Error).message}` }];
+  }
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length) return { ok: false, findings, message: `the candidate is not valid (${errors.length} error${errors.length === 1 ? '' : 's'})` };
+  if (!parsed.ruleset.tables.length) return { ok: false, findings, message: 'the candidate has no table (*filter … COMMIT)' };
+  return { ok: true, parsed, findings };
+}
+
+export type ApplyPlan =
+  | { kind: 'refuse'; reason: RefuseReason; message: string; findings: Finding[]; warnings: string[]; lockout?: LockoutVerdict }
+  | {
+      kind: 'go' | 'noop';
+      /** what iptables-restore gets: the candidate with other tools' chains kept */
+      applyText: string;
+      backup: Backup;
+      /** what must still be running right before the restore (else the host changed meanwhile) */
+      expectedText: string;
+      /** the new /etc/sysconfig/iptables */
+      persistText: string;
+      kept: ForeignReport;
+      changes: ChangeSet;
+      summary: ChangeSummary;
+      findings: Finding[];
+      warnings: string[];
+      lockout: LockoutVerdict;
+    };
+
+export interface PlanInput {
+  candidate: ParseResult;
+  candidateText: string;
+  findings: Finding[];
+  host: HostView;
+  snapshot: HostSnapshot;
+  base: BaseRef | null;
+  force: boolean;
+}
+
+export function summarize(changes: readonly Change[]): ChangeSummary {
+  const s: ChangeSummary = { add: 0, delete: 0, replace: 0, move: 0, policy: 0, chainAdd: 0, chainDelete: 0, total: changes.length };
+  for (const c of changes) {
+    if (c.op === 'chain-add') s.chainAdd++;
+    else if (c.op === 'chain-delete') s.chainDelete++;
+    else s[c.op]++;
+  }
+  return s;
+}
+
+export function describeSummary(s: ChangeSummary): string {
+  if (!s.total) return 'no change to the running rules';
+  const parts: string[] = [];
+  const add = (n: number, one: string, many = one + 's') => n && parts.push(`${n} ${n === 1 ? one : many}`);
+  add(s.add, 'rule added', 'rules added');
+  add(s.delete, 'rule deleted', 'rules deleted');
+  add(s.replace, 'rule replaced', 'rules replaced');
+  add(s.move, 'rule moved', 'rules moved');
+  add(s.policy, 'policy changed', 'policies changed');
+  add(s.chainAdd, 'chain added', 'chains added');
+  add(s.chainDelete, 'chain deleted', 'chains deleted');
+  return parts.join(', ');
+}
+
+/**
+ * Gives the candidate's rules the source lines of the same rules in `original`
+ * (same table, chain, canonical text, occurrence), so the preserving writer
+ * keeps the original's text around them; rules it does not have are new.
+ */
+function rebase(candidate: Ruleset, original: Ruleset): Ruleset {
+  return {
+    ...candidate,
+    tables: candidate.tables.map((t): Table => {
+      const ot = findTable(original, t.name);
+      return {
+        ...t,
+        source: ot?.source,
+        chains: t.chains.map((c) => {
+          const oc = ot ? findChain(ot, c.name) : undefined;
+          const pool = new Map<string, Rule[]>();
+          for (const r of [...(oc?.rules ?? []), ...(oc?.disabled.map((d) => d.rule) ?? [])]) {
+            const k = canonicalRuleBody(r);
+            if (!pool.has(k)) pool.set(k, []);
+            pool.get(k)!.push(r);
+          }
+          const take = (r: Rule): Rule => {
+            const o = pool.get(canonicalRuleBody(r))?.shift();
+            const { source: _s, ...rest } = r;
+            return o?.source ? { ...rest, source: o.source } : rest;
+          };
+          return { ...c, source: oc?.source, rules: c.rules.map(take), disabled: c.disabled.map((d) => ({ ...d, rule: take(d.rule) })) };
+        }),
+      };
+    }),
+  };
+}
+
+/** What to write to /etc/sysconfig/iptables. */
+function persistedText(input: PlanInput, pruned: Ruleset): string {
+  const { candidate, candidateText, snapshot } = input;
+  // An admin's own file (it has comments): keep its layout. A generated one:
+  // keep the layout of the saved file around the rules that stay.
+  const hasComments = candidate.lines.some((l) => l.startsWith('#') && !/^#\s*-[AI]\s/.test(l));
+  if (hasComments || !snapshot.savedPresent) {
+    return pruned === candidate.ruleset ? candidateText : writePreserving(candidate, pruned);
+  }
+  const saved = parseRuleset(snapshot.savedText);
+  if (saved.findings.some((f) => f.severity === 'error')) return pruned === candidate.ruleset ? candidateText : writePreserving(candidate, pruned);
+  return writePreserving(saved, rebase(pruned, saved.ruleset));
+}
+
+export function planApply(input: PlanInput): ApplyPlan {
+  const { candidate, host, snapshot, base, force } = input;
+  const warnings: string[] = [];
+  const refuse = (reason: RefuseReason, message: string, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
+    kind: 'refuse',
+    reason,
+    message,
+    findings,
+    warnings,
+    lockout,
+  });
+
+  // the host changed since the base the candidate was made from
+  if (base?.kind === 'hashes') {
+    if (base.savedSha256 && base.savedSha256 !== snapshot.savedSha256)
+      return refuse('host-changed', `/etc/sysconfig/iptables on ${host.name} changed since ${base.source} (sha256 ${short(base.savedSha256)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`);
+    if (base.liveRulesSha256 && base.liveRulesSha256 !== snapshot.liveRulesSha256)
+      return refuse('host-changed', `the running rules on ${host.name} changed since ${base.source} (rules sha256 ${short(base.liveRulesSha256)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`);
+  } else if (base?.kind === 'saved-text') {
+    if (base.sha256 !== snapshot.savedSha256)
+      return refuse('host-changed', `/etc/sysconfig/iptables on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
+  }
+
+  if (host.firewalld === 'active') {
+    const why = 'firewalld is active: it flushes rules loaded with iptables-restore at its next reload, and it conflicts with iptables.service';
+    if (!force) return refuse('firewalld', `${why}. Switch the host to iptables-services (systemctl mask --now firewalld), or pass --force`);
+    warnings.push(`${why} (going on: --force)`);
+  }
+
+  const live = parseRuleset(snapshot.liveText);
+  const savedParsed = snapshot.savedPresent ? parseRuleset(snapshot.savedText) : null;
+  const foreign = findForeignChains(live.ruleset, savedParsed?.ruleset ?? null);
+  const { ruleset: merged, report: kept } = mergeForeign(candidate.ruleset, live.ruleset, foreign);
+  const applyText = merged === candidate.ruleset || !kept.chains.length ? input.candidateText : writePreserving(candidate, merged);
+  if (applyText !== input.candidateText) {
+    const check = parseRuleset(applyText);
+    const errors = check.findings.filter((f) => f.severity === 'error');
+    if (errors.length)
+      return refuse('invalid', `with the other tools' chains kept (${kept.chains.map((c) => c.chain).join(', ')}) the ruleset does not load: ${errors[0].message}`, errors);
+  }
+  for (const d of kept.dropped) warnings.push(`${d.table} ${d.chain} is not in the candidate, so its jump "${d.rule}" is gone`);
+
+  if (base?.kind === 'saved-text') {
+    const baseRs = parseRuleset(base.text).ruleset;
+    const liveOwn = stripForeign(live.ruleset, foreign).ruleset;
+    const drift = diffRulesets(onlyTables(liveOwn, baseRs), onlyTables(baseRs, baseRs)).changes.length;
+    if (drift) warnings.push(`the running rules differ from ${base.source} in ${drift} place${drift === 1 ? '' : 's'} (changes never saved?): the apply replaces them`);
+  }
+
+  const lockout = predictLockout(merged, {
+    client: host.clientAddress,
+    server: host.serverAddress,
+    sshPort: host.sshPort,
+    inIface: host.inIface,
+    local: host.localAddresses,
+  });
+  if (lockout.kind === 'locked') {
+    if (!force) return refuse('lockout', `predicted lockout: ${lockout.finding.message}`, [lockout.finding, ...input.findings], lockout);
+    warnings.push(`predicted lockout (going on: --force; the host reverts unless a new connection gets in): ${lockout.finding.message}`);
+  } else if (lockout.kind === 'unknown') {
+    if (!force) return refuse('lockout', `cannot predict whether a new SSH connection gets in: ${lockout.reason}; pass --force to rely on the revert timer alone`, input.findings, lockout);
+    warnings.push(`lockout not predicted (${lockout.reason}); relying on the revert timer`);
+  } else if (lockout.note) warnings.push(lockout.note);
+
+  const tables = candidate.ruleset.tables.map((t) => t.name);
+  const backup = buildBackup(snapshot.liveText, tables);
+  const changes = diffRulesets(onlyTables(live.ruleset, merged), merged);
+  const pruned = stripForeign(candidate.ruleset, foreign).ruleset;
+  const persistText = persistedText(input, pruned);
+  const noop = changes.changes.length === 0 && snapshot.savedPresent && persistText === snapshot.savedText;
+  return {
+    kind: noop ? 'noop' : 'go',
+    applyText,
+    backup,
+    expectedText: snapshot.liveText,
+    persistText,
+    kept,
+    changes,
+    summary: summarize(changes.changes),
+    findings: input.findings,
+    warnings,
+    lockout,
+  };
+}
+
+/** `rs` restricted to the tables `like` names (a missing one as an empty table). */
+function onlyTables(rs: Ruleset, like: Ruleset): Ruleset {
+  return { ...rs, tables: rs.tables.filter((t) => like.tables.some((l) => l.name === t.name)) };
+}
+
+function short(h: string): string {
+  return h.slice(0, 12);
+}
+
