@@ -821,8 +821,11 @@ export async function upPersistentLab(): Promise<{ sshConfigPath: string; reused
 export function labUnavailableReason(): string | undefined {
   if (process.platform !== 'linux') return 'the lab needs Linux';
   if (process.getuid?.() !== 0) return 'the lab needs root';
-  for (const f of ['/usr/sbin/sshd', '/usr/sbin/iptables-legacy', '/usr/sbin/iptables-legacy-restore', '/usr/bin/ssh-keygen']) {
+  for (const f of ['/usr/sbin/sshd', '/usr/sbin/iptables-legacy', '/usr/sbin/iptables-legacy-restore', '/usr/sbin/ip6tables-legacy-restore']) {
     if (!existsSync(f)) return `the lab needs ${f}`;
+  }
+  for (const tool of ['ssh', 'ssh-keygen', 'ssh-agent', 'ssh-add', 'openssl', 'unshare']) {
+    if (runSync(['sh', '-c', `command -v ${tool}`], { allowFail: true }).code !== 0) return `the lab needs ${tool} in PATH`;
   }
   if (runSync(['ip', '-V'], { allowFail: true }).code !== 0) return 'the lab needs iproute2 (ip)';
   if (runSync(['nsenter', '--version'], { allowFail: true }).code !== 0) return 'the lab needs nsenter (util-linux)';
