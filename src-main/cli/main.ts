@@ -30,7 +30,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(cmd.usage.endsWith('\n') ? cmd.usage : cmd.usage + '\n');
+    const text = cmd.help ? cmd.help(rest) : cmd.usage;
+    io.out(text.endsWith('\n') ? text : text + '\n');
     return 0;
   }
   try {

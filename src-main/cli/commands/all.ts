@@ -7,3 +7,4 @@ import './diff.js';
 import './lint.js';
 import './trace.js';
 import './import.js';
+import './recipes.js';

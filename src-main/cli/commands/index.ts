@@ -5,6 +5,8 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** help that depends on the arguments (`recipe NAME --help`); defaults to usage */
+  help?(argv: string[]): string;
   run(argv: string[], io: CliIO): Promise<number> | number;
 }
 

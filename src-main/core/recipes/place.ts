@@ -69,6 +69,9 @@ export type PlaceResult =
     }
   | { ok: false; reason: string; rule?: string };
 
+/** lint codes about a chain as a whole, reported at whichever rule ends it */
+const CHAIN_LEVEL = new Set(['no-established-accept', 'ssh-lockout']);
+
 export class RecipeRefusal extends Error {
   override name = 'RecipeRefusal';
   constructor(message: string, readonly rule?: string) {
@@ -330,20 +333,36 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
 
   // --- the merge must not add lint warnings
   if (opts.lint) {
-    const key = (r: Ruleset, f: Finding) => {
+    const ruleOf = (r: Ruleset, f: Finding): Rule | undefined => {
       const t = f.table ? findTable(r, f.table) : undefined;
       const c = t && f.chain ? findChain(t, f.chain) : undefined;
-      const rule = c && f.index ? c.rules[f.index - 1] : undefined;
+      return c && f.index ? c.rules[f.index - 1] : undefined;
+    };
+    const key = (r: Ruleset, f: Finding) => {
+      const rule = ruleOf(r, f);
       return `${f.code}|${f.table ?? ''}|${f.chain ?? ''}|${rule ? canonicalRuleBody(rule) : f.index ?? ''}`;
     };
+    const where2 = (f: Finding) => `${f.code}|${f.table ?? ''}|${f.chain ?? ''}`;
     const seen = new Map<string, number>();
-    for (const f of opts.lint(original)) if (f.severity !== 'info') seen.set(key(original, f), (seen.get(key(original, f)) ?? 0) + 1);
+    const seenWhere = new Map<string, number>();
+    const bump = (m: Map<string, number>, k: string, by: number) => m.set(k, (m.get(k) ?? 0) + by);
+    for (const f of opts.lint(original)) {
+      if (f.severity === 'info') continue;
+      bump(seen, key(original, f), 1);
+      bump(seenWhere, where2(f), 1);
+    }
     for (const f of opts.lint(rs)) {
       if (f.severity === 'info') continue;
       const k = key(rs, f);
-      const n = seen.get(k) ?? 0;
-      if (n > 0) {
-        seen.set(k, n - 1);
+      if ((seen.get(k) ?? 0) > 0) {
+        bump(seen, k, -1);
+        bump(seenWhere, where2(f), -1);
+        continue;
+      }
+      // a problem the chain already had, now reported at another (existing) rule, is not new
+      const about = ruleOf(rs, f);
+      if ((!(about && inserted.has(about)) || CHAIN_LEVEL.has(f.code)) && (seenWhere.get(where2(f)) ?? 0) > 0) {
+        bump(seenWhere, where2(f), -1);
         continue;
       }
       return { ok: false, lintProblem: true, reason: `the result would get a lint ${f.severity} (${f.code}): ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}` };

@@ -1,0 +1,231 @@
+// portcullis recipes / portcullis recipe NAME — the seed's recipes, done right:
+// list them, print a recipe's rules, or place them into a ruleset file.
+import {
+  findRecipe, formatParamProblem, formatRecipeRules, hasErrors, lintRuleset, listRecipes, runRecipe,
+  type ParamSpec, type RawParams, type Recipe,
+} from '../../core/index.js';
+import { flag, parseArgs, str, UsageError, type OptionDefs } from '../args.js';
+import { escapeControls, type CliIO } from '../io.js';
+import { registerCommand } from './index.js';
+import { loadRuleset, printFindings } from './read-ruleset.js';
+
+const listUsage = `usage: portcullis recipes [--json]
+
+Lists the recipes (the firewall how-to's eight recipes, corrected) with their
+parameters. Run \`portcullis recipe NAME --help\` for one recipe.
+
+  --json   {"recipes":[{"name","title","summary","description","params":[{"name","label","help","type","default","required","choices","min","max"}]}]}`;
+
+const GENERAL = `Options for every recipe:
+  --into FILE     place the rules into the ruleset FILE (iptables-save format) where
+                  they work and print the whole file, its comments and layout kept;
+                  what was added, kept and replaced goes to stderr
+  --client IP     your address as the server sees it: the recipe refuses to place
+                  rules that would refuse your new SSH connections
+  --ssh-port N    the server's SSH port for that check (default 22)
+  --json          machine-readable output
+
+Exit status: 0 done, 1 the recipe refused to go into FILE (the reason is printed),
+2 a bad parameter, an unreadable or invalid FILE.`;
+
+const recipeUsage = `usage: portcullis recipe NAME [--PARAM VALUE …] [--into FILE] [--client IP] [--json]
+
+Prints the rules of a recipe (iptables-restore format, each rule with why it is
+there), or with --into the whole ruleset FILE with them placed.
+
+Recipes: ${listRecipes().map((r) => r.name).join(', ')}.
+Run \`portcullis recipe NAME --help\` for a recipe's parameters.
+
+${GENERAL}`;
+
+function metavar(p: ParamSpec): string {
+  switch (p.type) {
+    case 'enum': return (p.choices ?? []).join('|');
+    case 'ip-port-list': return 'IP[:PORT],…';
+    case 'interface': return 'IF';
+    case 'bool': return '';
+    default: return p.type.toUpperCase();
+  }
+}
+
+function showDefault(p: ParamSpec): string {
+  if (p.default === undefined) return '';
+  if (p.type === 'bool') return p.default ? ' (default: on)' : ' (default: off)';
+  return ` (default: ${JSON.stringify(p.default)})`;
+}
+
+function wrap(text: string, width: number, indent: string): string {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(/\s+/)) {
+    if (line && line.length + 1 + w.length > width) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) out.push(line);
+  return out.map((l, k) => (k === 0 ? l : indent + l)).join('\n');
+}
+
+function paramLines(r: Recipe, indent = '  '): string[] {
+  return r.params.map((p) => {
+    const name = p.type === 'bool' ? `--${p.name} | --no-${p.name}` : `--${p.name} ${metavar(p)}`;
+    const help = `${p.required ? '(required) ' : ''}${p.help}${showDefault(p)}${p.example && p.type !== 'bool' ? `, e.g. ${p.example}` : ''}`;
+    return `${indent}${name.padEnd(30)} ${wrap(help, 60, ' '.repeat(indent.length + 31))}`;
+  });
+}
+
+function synopsis(r: Recipe): string {
+  const parts = r.params.map((p) => {
+    const s = p.type === 'bool' ? `--${p.name}` : `--${p.name} ${metavar(p)}`;
+    return p.required ? s : `[${s}]`;
+  });
+  return `usage: portcullis recipe ${r.name}${parts.length ? ' ' + parts.join(' ') : ''} [--into FILE] [--json]`;
+}
+
+export function recipeHelp(r: Recipe): string {
+  const lines = [synopsis(r), '', `${r.title}.`, wrap(r.description, 78, ''), ''];
+  if (r.params.length) lines.push('Parameters:', ...paramLines(r), '');
+  else lines.push('This recipe has no parameters.', '');
+  lines.push(GENERAL);
+  return lines.join('\n') + '\n';
+}
+
+registerCommand({
+  name: 'recipes',
+  summary: 'list the recipes and their parameters',
+  usage: listUsage,
+  run(argv, io) {
+    const args = parseArgs(argv, { json: { type: 'boolean' } });
+    if (args.positionals.length) throw new UsageError('recipes takes no arguments; for one recipe run `portcullis recipe NAME --help`');
+    if (flag(args, 'json')) {
+      io.out(JSON.stringify({ recipes: listRecipes().map((r) => ({ name: r.name, title: r.title, summary: r.summary, description: r.description, params: r.params })) }) + '\n');
+      return 0;
+    }
+    const out: string[] = [];
+    for (const r of listRecipes()) {
+      out.push(`${r.name.padEnd(13)} ${r.summary}`);
+      out.push(...paramLines(r, '    '));
+      out.push('');
+    }
+    out.push('Run `portcullis recipe NAME --help` for a recipe, `portcullis recipe NAME --PARAM VALUE …` for its rules.');
+    io.out(out.join('\n') + '\n');
+    return 0;
+  },
+});
+
+function fail(io: CliIO, r: Recipe | null, message: string): number {
+  io.err(`portcullis recipe${r ? ' ' + r.name : ''}: ${escapeControls(message)}\n`);
+  io.err(r ? `Run \`portcullis recipe ${r.name} --help\` for its parameters.\n` : `Recipes: ${listRecipes().map((x) => x.name).join(', ')}.\n`);
+  return 2;
+}
+
+registerCommand({
+  name: 'recipe',
+  summary: 'print a recipe\'s rules, or place them into a ruleset file (--into)',
+  usage: recipeUsage,
+  help(argv) {
+    const name = argv.find((a) => !a.startsWith('-'));
+    const r = name ? findRecipe(name) : undefined;
+    return r ? recipeHelp(r) : recipeUsage;
+  },
+  run(argv, io) {
+    const [name, ...rest] = argv;
+    if (!name || name.startsWith('-')) return fail(io, null, 'give the recipe name first, e.g. portcullis recipe loopback');
+    const recipe = findRecipe(name);
+    if (!recipe) return fail(io, null, `there is no recipe "${name}"`);
+    const defs: OptionDefs = { into: { type: 'string' }, json: { type: 'boolean' }, client: { type: 'string' } };
+    const own = new Set(recipe.params.map((p) => p.name));
+    if (!own.has('ssh-port')) defs['ssh-port'] = { type: 'string' };
+    for (const p of recipe.params) {
+      if (p.type === 'bool') {
+        defs[p.name] = { type: 'boolean' };
+        defs[`no-${p.name}`] = { type: 'boolean' };
+      } else defs[p.name] = { type: 'string' };
+    }
+    let args;
+    try {
+      args = parseArgs(rest, defs);
+    } catch (e) {
+      if (e instanceof UsageError) return fail(io, recipe, e.message.replace(/^unknown option (--\S+)$/, `${recipe.name} has no parameter $1`));
+      throw e;
+    }
+    if (args.positionals.length) return fail(io, recipe, `unexpected argument "${args.positionals[0]}": parameters are given as --NAME VALUE`);
+    const raw: Record<string, string | boolean | undefined> = {};
+    for (const p of recipe.params) {
+      const v = args.values[p.name];
+      if (p.type === 'bool') {
+        if (v === true && args.values[`no-${p.name}`] === true) return fail(io, recipe, `--${p.name} and --no-${p.name} contradict each other: give one`);
+        if (v === true) raw[p.name] = true;
+        if (args.values[`no-${p.name}`] === true) raw[p.name] = false;
+      } else if (typeof v === 'string') raw[p.name] = v;
+    }
+    const client = str(args, 'client');
+    if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client)) return fail(io, recipe, `--client "${client}" is not an IPv4 address: give your address as the server sees it`);
+    const sp = str(args, 'ssh-port') ?? (typeof raw['ssh-port'] === 'string' ? raw['ssh-port'] : undefined);
+    if (sp !== undefined && !(/^\d+$/.test(sp) && Number(sp) >= 1 && Number(sp) <= 65535)) return fail(io, recipe, `--ssh-port "${sp}" is not a port: give a number from 1 to 65535`);
+    const sshPort = sp !== undefined ? Number(sp) : 22;
+
+    const into = str(args, 'into');
+    let parsed;
+    if (into !== undefined) {
+      const loaded = loadRuleset(io, into);
+      if (!loaded.ok) return 2;
+      if (hasErrors(loaded.result.findings)) {
+        printFindings(io, into, loaded.result.findings);
+        io.err(`portcullis recipe ${recipe.name}: ${escapeControls(into)} is not a valid ruleset; fix it first (portcullis check ${escapeControls(into)})\n`);
+        return 2;
+      }
+      parsed = loaded.result;
+    }
+    const res = runRecipe(recipe, raw as RawParams, parsed, {
+      lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}),
+      ...(client ? { client } : {}),
+      sshPort,
+    });
+    const json = flag(args, 'json');
+    if (!res.ok && res.kind === 'params') {
+      if (json) io.out(JSON.stringify({ recipe: recipe.name, problems: res.problems }) + '\n');
+      for (const p of res.problems) io.err(`portcullis recipe ${recipe.name}: ${escapeControls(formatParamProblem(p))}\n`);
+      io.err(`Run \`portcullis recipe ${recipe.name} --help\` for its parameters.\n`);
+      return 2;
+    }
+    if (!res.ok) {
+      if (json) io.out(JSON.stringify({ recipe: recipe.name, refused: res.reason }) + '\n');
+      io.err(`portcullis recipe ${recipe.name}: refused: ${escapeControls(res.reason)}\n`);
+      return 1;
+    }
+    const { output } = res;
+    if (json) {
+      io.out(JSON.stringify({
+        recipe: recipe.name,
+        values: output.values,
+        chains: output.chains,
+        rules: output.rules.map((r) => ({ table: r.table, chain: r.chain, rule: r.text, why: r.why })),
+        preconditions: output.preconditions,
+        notes: output.notes,
+        ...(res.placed ? {
+          placed: {
+            added: res.placed.added, skipped: res.placed.skipped, replaced: res.placed.replaced,
+            createdChains: res.placed.createdChains, notes: res.placed.notes,
+          },
+          ruleset: res.text,
+        } : {}),
+      }) + '\n');
+      return 0;
+    }
+    if (!res.placed) {
+      io.out(formatRecipeRules(output));
+      return 0;
+    }
+    io.out(io.tty ? escapeControls(res.text!) : res.text!);
+    const p = res.placed;
+    const say = (s: string) => io.err(escapeControls(s) + '\n');
+    for (const a of p.added) say(`added   ${a.table} ${a.chain} #${a.index}: ${a.text}`);
+    for (const r of p.replaced) say(`replaced ${r.table} ${r.chain} #${r.index}: ${r.from}  →  ${r.to}`);
+    for (const s of p.skipped) say(`kept    ${s.text}: ${s.reason}`);
+    for (const n of p.notes) say(`note: ${n}`);
+    for (const pre of output.preconditions) say(`requires: ${pre.what} — ${pre.why}${pre.check ? ` (check: ${pre.check})` : ''}; ${pre.fix}`);
+    return 0;
+  },
+});
