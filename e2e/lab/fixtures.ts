@@ -282,7 +282,7 @@ export interface SudoRule {
 }
 
 /** A CentOS-7-like sudoers: secure_path without /usr/local, no requiretty (removed in 7.3). */
-export function sudoers(rules: SudoRule[]): string {
+export function sudoers(rules: SudoRule[], extra: string[] = []): string {
   const lines = [
     'Defaults   !visiblepw',
     'Defaults    always_set_home',
@@ -292,5 +292,5 @@ export function sudoers(rules: SudoRule[]): string {
     'root\tALL=(ALL) \tALL',
   ];
   for (const r of rules) lines.push(`${r.user}\tALL=(ALL)\t${r.mode === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL`);
-  return lines.join('\n') + '\n';
+  return [...lines, ...extra].join('\n') + '\n';
 }

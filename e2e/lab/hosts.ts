@@ -28,6 +28,8 @@ export interface LabHostSpec {
   live?: 'seed' | 'firewalld' | 'none';
   iptablesConfig: Record<string, string>;
   ipForward?: boolean;
+  /** sudoers lines after the per-user rules */
+  sudoersExtra?: string[];
 }
 
 const IPTABLES_PKGS = {
@@ -46,6 +48,7 @@ export const LAB_PASSWORDS = {
   bob: 'bob-lab-Passw0rd',
   dave: 'dave-lab-Passw0rd',
   erin: 'erin-lab-Passw0rd',
+  frank: 'frank-lab-Passw0rd',
 } as const;
 
 export const CATALOGUE: LabHostSpec[] = [
@@ -103,7 +106,10 @@ export const CATALOGUE: LabHostSpec[] = [
       { name: 'carol', sudo: 'none', login: 'key' },
       { name: 'dave', password: LAB_PASSWORDS.dave, sudo: 'password', login: 'password' },
       { name: 'erin', password: LAB_PASSWORDS.erin, sudo: 'none', login: 'keyboard-interactive' },
+      // sudo asks frank for a password, except for sh: the case where sudo -S would not read the password line
+      { name: 'frank', password: LAB_PASSWORDS.frank, sudo: 'password', login: 'key' },
     ],
+    sudoersExtra: ['frank\tALL=(ALL)\tNOPASSWD: /bin/sh, /usr/bin/sh'],
     pam: true,
     units: { ...SERVICES_ON, ip6tables: { active: 'inactive', enabled: 'disabled' } },
     packages: IPTABLES_PKGS,

@@ -500,7 +500,7 @@ async function writeHostFiles(
   write(join(etc, 'group'), group.join('\n') + '\n');
   write(join(etc, 'shadow'), shadow.join('\n') + '\n', 0o600);
   const sudoRules = spec.users.filter((u) => u.sudo !== 'none').map((u) => ({ user: u.name, mode: u.sudo as 'nopasswd' | 'password' }));
-  write(join(etc, 'sudoers'), sudoers(sudoRules), 0o440);
+  write(join(etc, 'sudoers'), sudoers(sudoRules, spec.sudoersExtra), 0o440);
   write(join(etc, 'hostname'), `c7-${spec.name}\n`);
   write(join(etc, 'hosts'), `127.0.0.1   localhost localhost.localdomain c7-${spec.name}\n::1         localhost localhost.localdomain\n`);
   write(join(etc, 'os-release'), OS_RELEASE);

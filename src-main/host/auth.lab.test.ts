@@ -142,6 +142,17 @@ describe.skipIf(skipLab)('lab: authentication and privilege', () => {
     await s.close();
   });
 
+  it('never runs the password when sudo does not read it (frank: NOPASSWD for sh only), and carries on with sudo -n', async () => {
+    const logs: string[] = [];
+    const s = await openSession('frank@users', base({ password: LAB_PASSWORDS.frank, log: (l) => logs.push(l) }));
+    expect(s.privilege).toEqual({ kind: 'sudo', password: true });
+    const r = await s.exec('id -u; cat', { sudo: true, stdin: 'payload\n' });
+    expect(r).toMatchObject({ code: 0, stdout: '0\npayload\n', stderr: '' });
+    expect(s.privilege).toEqual({ kind: 'sudo', password: false });
+    expect(logs.join('\n')).toMatch(/switching to sudo -n/);
+    await s.close();
+  });
+
   it('without sudo working: none in auto mode, a clear refusal with --sudo', async () => {
     const noPw = await openSession('bob@users', base());
     expect(noPw.privilege.kind).toBe('none');

@@ -104,7 +104,8 @@ const SUDO_MARK = 'pcl-sudo-ok';
 // After sudo has read the password line, the next line must be our marker; if
 // sudo did not read a password (a NOPASSWD rule matched after all) the password
 // line arrives here instead and is dropped, never run.
-const SUDO_PW_WRAPPER = `IFS= read -r pcl_m; [ "$pcl_m" = ${SUDO_MARK} ] || { echo "portcullis: sudo did not read the password line" >&2; exit 97; }; exec sh -c "$0"`;
+const SUDO_NO_PASSWORD_READ = 'portcullis: sudo did not read the password line';
+const SUDO_PW_WRAPPER = `IFS= read -r pcl_m; [ "$pcl_m" = ${SUDO_MARK} ] || { echo "${SUDO_NO_PASSWORD_READ}" >&2; exit 97; }; exec sh -c "$0"`;
 
 function hopRef(h: ResolvedHop): HopRef {
   return { name: h.name, host: h.host, port: h.port, user: h.user };
@@ -411,12 +412,25 @@ export class HostSession {
         );
       case 'sudo':
         if (!p.password) return this.rawExec(`sudo -n -- sh -c ${shQuote(cmd)}`, opts.stdin, opts.timeoutMs).then(checkSudo);
-        return this.rawExec(
-          `sudo -S -k -p '' -- sh -c ${shQuote(SUDO_PW_WRAPPER)} ${shQuote(cmd)}`,
-          Buffer.concat([Buffer.from(`${this.sudoPassword()}\n${SUDO_MARK}\n`), Buffer.from(opts.stdin ?? '')]),
-          opts.timeoutMs,
-        ).then(checkSudo);
+        return this.sudoWithPassword(cmd, opts);
     }
+  }
+
+  private async sudoWithPassword(cmd: string, opts: ExecOptions): Promise<ExecResult> {
+    const r = await this.rawExec(
+      `sudo -S -k -p '' -- sh -c ${shQuote(SUDO_PW_WRAPPER)} ${shQuote(cmd)}`,
+      Buffer.concat([Buffer.from(`${this.sudoPassword()}\n${SUDO_MARK}\n`), Buffer.from(opts.stdin ?? '')]),
+      opts.timeoutMs,
+    );
+    if (r.code === 97 && r.stderr.includes(SUDO_NO_PASSWORD_READ)) {
+      // sudoers lets this user run sh without a password (and the wrapper dropped
+      // the unread password line). Every command we run is `sh -c`, so from now
+      // on the session uses sudo -n.
+      this.options.log?.('sudo runs sh without a password here; switching to sudo -n');
+      this.privilege = { kind: 'sudo', password: false };
+      return this.rawExec(`sudo -n -- sh -c ${shQuote(cmd)}`, opts.stdin, opts.timeoutMs).then(checkSudo);
+    }
+    return checkSudo(r);
   }
 
   /** exec, throwing CommandError unless the exit status is 0 */
@@ -507,8 +521,6 @@ export class HostSession {
 }
 
 function checkSudo(r: ExecResult): ExecResult {
-  if (r.code === 97 && r.stderr.includes('sudo did not read the password line'))
-    throw new PrivilegeError('sudo-refused', 'sudo did not ask for the password it was given; refusing to go on', r.stderr);
   if (r.code === 1 && /incorrect password|a password is required|not in the sudoers|may not run sudo|you must have a tty/.test(r.stderr)) {
     const tty = /must have a tty/.test(r.stderr);
     throw new PrivilegeError(
