@@ -333,8 +333,9 @@ export interface ProbeResult {
   sudo: 'absent' | 'nopasswd' | 'needs-password' | 'not-tried';
 }
 
-// One fixed command at session start: who we are, where the server sees us
+// One fixed script at session start: who we are, where the server sees us
 // from, and whether sudo works without a password (only asked when not root).
+// Sent to `sh -s` so the login shell only has to start sh, whatever it is.
 const PROBE = `id -u; id -un; printf '%s\\n' "$SSH_CONNECTION"; if [ "$(id -u)" = 0 ]; then echo not-tried; elif command -v sudo >/dev/null 2>&1; then if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo needs-password; fi; else echo absent; fi`;
 
 export function parseProbe(text: string): ProbeResult {
@@ -577,7 +578,7 @@ async function openRoute(route: Route, opts: SessionOptions): Promise<HostSessio
   }
   const s = new HostSession(route, conns, opts);
   try {
-    const r = await s.rawExec(PROBE, undefined, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const r = await s.rawExec('sh -s', PROBE + '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     s.probe = parseProbe(r.stdout);
     s.privilege = await resolvePrivilege(s, opts);
   } catch (e) {
