@@ -1,0 +1,57 @@
+// Runs once vitest.config.ts includes src-renderer/**/*.test.ts.
+import { describe, it, expect } from 'vitest';
+import { parseRuleset } from '../../../src-main/core/index.js';
+import { buildRuleRows, ruleBodyText, severityByLine, sortFindings } from './rows.js';
+
+const text = [
+  '*filter', // 1
+  ':INPUT DROP [0:0]', // 2
+  ':FORWARD ACCEPT [0:0]', // 3
+  ':OUTPUT ACCEPT [0:0]', // 4
+  ':web - [0:0]', // 5
+  '-A INPUT -i lo -j ACCEPT', // 6
+  '#-A INPUT -p tcp --dport 23 -j ACCEPT', // 7
+  '-A INPUT -p tcp --dport 80 -j web', // 8
+  '-A web -s 10.0.0.0/8 -j ACCEPT', // 9
+  'COMMIT', // 10
+  '',
+].join('\n');
+
+describe('rule rows', () => {
+  it('flattens tables, chains, rules and disabled rules in order, with an empty marker', () => {
+    const { rows, rowOfLine, ruleCount, chainCount } = buildRuleRows(parseRuleset(text).ruleset);
+    expect(rows.map((r) => (r.kind === 'rule' ? `rule ${r.chain.name}#${r.index}@${r.line}` : r.kind === 'table' ? `table ${r.table.name}` : r.kind === 'disabled' ? `off @${r.line}` : `${r.kind} ${r.chain.name}`))).toEqual([
+      'table filter',
+      'chain INPUT',
+      'rule INPUT#1@6',
+      'off @7',
+      'rule INPUT#2@8',
+      'chain FORWARD',
+      'empty FORWARD',
+      'chain OUTPUT',
+      'empty OUTPUT',
+      'chain web',
+      'rule web#1@9',
+    ]);
+    expect(ruleCount).toBe(3);
+    expect(chainCount).toBe(4);
+    expect(rowOfLine.get(8)).toBe(4);
+    expect(rowOfLine.get(7)).toBe(3);
+  });
+
+  it('strips the lead-in a row already shows', () => {
+    expect(ruleBodyText('-4 -A INPUT -p tcp -j ACCEPT')).toBe('-p tcp -j ACCEPT');
+    expect(ruleBodyText('#-A INPUT -j DROP')).toBe('-j DROP');
+    expect(ruleBodyText('--append web -j RETURN')).toBe('-j RETURN');
+  });
+
+  it('keeps the worst severity per line and sorts errors first', () => {
+    const fs = [
+      { code: 'a', severity: 'info' as const, message: '', line: 3 },
+      { code: 'b', severity: 'error' as const, message: '', line: 9 },
+      { code: 'c', severity: 'warning' as const, message: '', line: 3 },
+    ];
+    expect([...severityByLine(fs)]).toEqual([[3, 'warning'], [9, 'error']]);
+    expect(sortFindings(fs).map((f) => f.code)).toEqual(['b', 'c', 'a']);
+  });
+});
