@@ -8,3 +8,4 @@ import './lint.js';
 import './trace.js';
 import './import.js';
 import './recipes.js';
+import './apply.js';

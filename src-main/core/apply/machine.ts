@@ -159,6 +159,9 @@ export interface AuditRecord {
   totalMs: number;
   /** from the start to the cancelled timer */
   confirmedAfterMs?: number;
+  /** filled in by the runner: the local user, and whether the host's log got the record */
+  localUser?: string;
+  hostLog?: 'written' | 'failed' | 'no-session';
 }
 
 export interface ApplyResult {

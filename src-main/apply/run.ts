@@ -1,0 +1,389 @@
+// Runs the safe-apply state machine (core/apply) over SSH sessions (host/).
+// Each action of the machine becomes one fixed remote script from scripts.ts
+// with its payload on stdin; its result becomes the next event. Two sessions:
+// the first for everything up to the restore, and a NEW one (same route, every
+// hop reconnected) that proves new connections get in, confirms and persists.
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import {
+  initialState,
+  isAction,
+  transition,
+  sameRules,
+  type ApplyCommand,
+  type ApplyEvent,
+  type ApplyInput,
+  type ApplyResult,
+  type ApplyState,
+  type BaseRef,
+  type ConfirmMode,
+  type HostView,
+  type Step,
+} from '../core/apply/index.js';
+import { isHostError, normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type SessionOptions } from '../host/index.js';
+import { appendHistory } from '../services/history.js';
+import {
+  ARM_SCRIPT,
+  CANCEL_SCRIPT,
+  CHECK_SCRIPT,
+  HOST_LOG_SCRIPT,
+  LOCK_SCRIPT,
+  PERSIST_SCRIPT,
+  PUT_SCRIPT,
+  RESTORE_SCRIPT,
+  REVERT_NOW_SCRIPT,
+  TEST_SCRIPT,
+  UNLOCK_SCRIPT,
+  WHERE_SCRIPT,
+  parseKeyed,
+} from './scripts.js';
+
+export interface ApplyProgress {
+  step: Step;
+  message: string;
+  level: 'info' | 'warn';
+  at: number;
+}
+
+export interface ApplyOptions {
+  host: string;
+  session: SessionOptions;
+  candidateName: string;
+  candidateText: string;
+  confirmTimeoutS: number;
+  confirm: ConfirmMode;
+  force: boolean;
+  base: BaseRef | null;
+  onProgress?: (p: ApplyProgress) => void;
+  /** --confirm prompt: keep the new rules? Resolve false to revert; the deadline is enforced here too. */
+  ask?: (q: { summary: string; deadlineAt: number }) => Promise<boolean>;
+  /** where the local history goes (PORTCULLIS_STATE_DIR …); default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** for tests: a fixed apply id (hex) */
+  id?: string;
+  now?: () => number;
+}
+
+class StepError extends Error {
+  constructor(
+    message: string,
+    readonly hostKey = false,
+  ) {
+    super(message);
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function within<T>(p: Promise<T>, ms: number, what: string, onLate?: (v: T) => void): Promise<T> {
+  if (ms <= 0) {
+    p.then((v) => onLate?.(v), () => {});
+    return Promise.reject(new StepError(`${what}: no time left`));
+  }
+  return new Promise<T>((resolve, reject) => {
+    let over = false;
+    const t = setTimeout(() => {
+      over = true;
+      reject(new StepError(`${what} did not finish within ${(ms / 1000).toFixed(1)} s`));
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        if (over) onLate?.(v);
+        else resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        if (!over) reject(e);
+      },
+    );
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
+  const now = opts.now ?? Date.now;
+  const id = opts.id ?? randomBytes(8).toString('hex');
+  if (!/^[0-9a-f]{8,64}$/.test(id)) throw new Error('apply id must be hex');
+  const input: ApplyInput = {
+    id,
+    host: opts.host,
+    candidateName: opts.candidateName,
+    candidateText: opts.candidateText,
+    candidateSha256: sha256Hex(opts.candidateText),
+    confirmTimeoutS: opts.confirmTimeoutS,
+    confirm: opts.confirm,
+    force: opts.force,
+    base: opts.base,
+  };
+
+  let s1: HostSession | undefined;
+  let s2: HostSession | undefined;
+  const extra: HostSession[] = [];
+  const alive = (s: HostSession | undefined) => (s && !s.closed ? s : undefined);
+  const header = (...words: (string | number)[]) => words.join(' ') + '\n';
+
+  const root = async (s: HostSession, script: string, stdin: string | Buffer, timeoutMs = 60_000) => s.exec(script, { stdin, sudo: true, timeoutMs });
+  const rootOk = async (s: HostSession, script: string, stdin: string | Buffer, what: string, timeoutMs = 60_000) => {
+    const r = await root(s, script, stdin, timeoutMs);
+    if (r.code !== 0) throw new StepError(`${what} failed on the host (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-2).join(' / ') || r.stdout.trim()}`);
+    return r;
+  };
+
+  let state: ApplyState = initialState(input, now());
+
+  async function perform(c: Extract<ApplyCommand, { kind: string }>): Promise<ApplyEvent> {
+    const at = () => now();
+    switch (c.kind) {
+      case 'connect': {
+        s1 = await openSession(opts.host, opts.session);
+        if (s1.privilege.kind === 'none') throw new StepError(`no root on ${s1.target.name}: ${s1.privilege.reason}. Log in as root, or use a user with sudo (--sudo, --password-stdin)`);
+        const w = await s1.exec(WHERE_SCRIPT, { timeoutMs: 20_000 });
+        const k = parseKeyed(w.stdout).keys;
+        const one = (key: string) => k.get(key)?.[0] || undefined;
+        const route = one('route');
+        const dev = route ? /\bdev (\S+)/.exec(route)?.[1] : undefined;
+        const fw = one('firewalld');
+        const fwCmd = one('firewall-cmd');
+        const firewalld: HostView['firewalld'] = fw === 'active' || fwCmd === 'running' ? 'active' : fw === undefined && fwCmd === undefined ? 'absent' : 'inactive';
+        const host: HostView = {
+          name: s1.target.name,
+          clientAddress: s1.probe.clientAddress ?? one('client'),
+          serverAddress: s1.probe.serverAddress ?? one('server'),
+          sshPort: Number(one('port')) || s1.target.port,
+          inIface: dev,
+          localAddresses: k.get('addr') ?? [],
+          firewalld,
+        };
+        const last = s1.hostKeys[s1.hostKeys.length - 1];
+        return {
+          kind: 'connected',
+          at: at(),
+          host,
+          session: {
+            user: s1.probe.user,
+            privilege: privilegeName(s1.privilege),
+            hostKeyType: last.keyType,
+            hostKeyFingerprint: last.fingerprint,
+            route: s1.route.hops.map((h) => `${h.user}@${h.host}:${h.port}`),
+          },
+        };
+      }
+      case 'lock': {
+        const r = await root(s1!, LOCK_SCRIPT, header(id, c.ttlS));
+        if (r.code === 75) return { kind: 'lock-busy', at: at(), holder: r.stdout.trim().split('\n').pop() ?? 'unknown' };
+        if (r.code !== 0 || !/^locked$/m.test(r.stdout)) throw new StepError(`taking the apply lock failed (exit ${r.code}): ${r.stderr.trim()}`);
+        const took = /^took-over (.*)$/m.exec(r.stdout)?.[1];
+        return { kind: 'locked', at: at(), ...(took ? { tookOver: took } : {}) };
+      }
+      case 'read-state': {
+        const p = await s1!.pull();
+        if (!p.live.ok) throw new StepError(`iptables-save failed on the host: ${p.live.error ?? 'not installed'}`);
+        if (p.saved.present && !p.saved.ok) throw new StepError(`cannot read /etc/sysconfig/iptables: ${p.saved.error}`);
+        return {
+          kind: 'state-read',
+          at: at(),
+          snapshot: { savedPresent: p.saved.present, savedText: p.saved.text, savedSha256: p.saved.sha256, liveText: p.live.text, liveRulesSha256: p.live.rulesSha256 },
+        };
+      }
+      case 'upload': {
+        for (const f of c.files) {
+          const bytes = Buffer.from(f.text, 'utf8');
+          const r = await rootOk(s1!, PUT_SCRIPT, Buffer.concat([Buffer.from(header(id, f.name)), bytes]), `uploading the ${f.name}`);
+          if (Number(r.stdout.trim()) !== bytes.length) throw new StepError(`the host stored ${r.stdout.trim()} bytes of the ${f.name}, not ${bytes.length}`);
+        }
+        return { kind: 'uploaded', at: at() };
+      }
+      case 'test': {
+        const r = await rootOk(s1!, TEST_SCRIPT, header(id), 'iptables-restore --test');
+        const [first, ...rest] = r.stdout.split('\n');
+        return { kind: 'tested', at: at(), ok: first === 'ok', message: rest.join('\n').trim() };
+      }
+      case 'arm': {
+        const r = await rootOk(s1!, ARM_SCRIPT, header(id, c.seconds), 'arming the revert timer', 30_000);
+        const m = /^(systemd-run|setsid) (\S+)$/m.exec(r.stdout);
+        if (!m) throw new StepError(`arming the revert timer: unexpected answer "${r.stdout.trim()}"`);
+        return { kind: 'armed', at: at(), timer: m[1] === 'systemd-run' ? { method: 'systemd-run', unit: m[2] } : { method: 'setsid', pid: Number(m[2]) } };
+      }
+      case 'restore': {
+        const r = await rootOk(s1!, RESTORE_SCRIPT, header(id), 'the restore', 120_000);
+        const { lines, save } = parseKeyed(r.stdout);
+        if (lines[0] === 'changed') return { kind: 'restore-refused', at: at(), message: 'the running rules changed between the read and the restore (another tool at work?)' };
+        if (lines[0] === 'failed') return { kind: 'restore-failed', at: at(), message: lines.slice(1).join(' / ') || 'iptables-restore failed' };
+        if (lines[0] !== 'restored' || save === null) throw new StepError(`the restore answered "${r.stdout.slice(0, 200)}"`);
+        return { kind: 'restored', at: at(), liveText: save, liveRulesSha256: sha256Hex(normalizeLiveRules(save)) };
+      }
+      case 'probe': {
+        const t0 = now();
+        const left = () => c.deadlineAt - now();
+        try {
+          s2 = await within(s1!.reopen(), left(), 'a new SSH connection', (late) => void late.close());
+          const p = await within(s2.pull(), left(), 'reading the rules through the new connection');
+          if (!p.live.ok) throw new StepError(`iptables-save through the new connection failed: ${p.live.error}`);
+          return { kind: 'probed', at: at(), liveRulesSha256: p.live.rulesSha256, clientAddress: s2.clientAddress, ms: now() - t0 };
+        } catch (e) {
+          return { kind: 'probe-failed', at: at(), message: messageOf(e) };
+        }
+      }
+      case 'ask': {
+        if (!opts.ask) return { kind: 'answered', at: at(), keep: false, how: 'timeout' };
+        try {
+          const keep = await within(opts.ask({ summary: c.summary, deadlineAt: c.deadlineAt }), c.deadlineAt - now(), 'the answer');
+          return { kind: 'answered', at: at(), keep, how: 'user' };
+        } catch {
+          return { kind: 'answered', at: at(), keep: false, how: 'timeout' };
+        }
+      }
+      case 'cancel': {
+        const s = alive(s2) ?? alive(s1);
+        if (!s) throw new StepError('no session left to confirm through');
+        const r = await rootOk(s, CANCEL_SCRIPT, header(id), 'cancelling the revert timer', 20_000);
+        const out = r.stdout.trim();
+        if (out === 'cancelled') return { kind: 'cancelled', at: at() };
+        const late = /^too-late (.*)$/.exec(out);
+        if (late) return { kind: 'cancel-too-late', at: at(), outcome: late[1] };
+        throw new StepError(`cancelling the revert timer answered "${out}"`);
+      }
+      case 'persist': {
+        const s = alive(s2) ?? alive(s1);
+        if (!s) throw new StepError('no session left to save through');
+        const bytes = Buffer.from(c.text, 'utf8');
+        const r = await rootOk(s, PERSIST_SCRIPT, Buffer.concat([Buffer.from(header(id)), bytes]), 'saving /etc/sysconfig/iptables');
+        const k = parseKeyed(r.stdout).keys;
+        return {
+          kind: 'persisted',
+          at: at(),
+          sha256Sent: sha256Hex(bytes),
+          sha256Host: k.get('sha256')?.[0] ?? '',
+          previousBackup: k.get('previous')?.[0] || null,
+          restorecon: k.get('restorecon')?.[0] === 'yes',
+        };
+      }
+      case 'verify': {
+        let s = alive(s2) ?? alive(s1);
+        if (!s) {
+          s = await s1!.reopen();
+          extra.push(s);
+        }
+        const p = await s.pull();
+        return { kind: 'verified', at: at(), savedSha256: p.saved.sha256, liveRulesSha256: p.live.rulesSha256 };
+      }
+      case 'revert-now': {
+        let lastErr: unknown;
+        for (const s of [alive(s1), alive(s2)]) {
+          if (!s) continue;
+          try {
+            const r = await rootOk(s, REVERT_NOW_SCRIPT, header(id), 'reverting', 60_000);
+            const { keys, save } = parseKeyed(r.stdout);
+            const outcome = keys.get('outcome')?.[0];
+            return {
+              kind: 'reverted',
+              at: at(),
+              outcome: outcome === 'reverted' ? 'reverted' : 'revert-failed',
+              liveText: save ?? '',
+              by: keys.get('by')?.[0] === 'timer' ? 'timer' : 'client',
+            };
+          } catch (e) {
+            lastErr = e;
+          }
+        }
+        throw lastErr instanceof Error ? lastErr : new StepError('no session left to revert through');
+      }
+      case 'await-timer': {
+        await sleep(c.until - now());
+        const backup = state.ctx.plan?.backup;
+        try {
+          let s = alive(s1) ?? alive(s2);
+          if (!s) {
+            s = await within(s1!.reopen(), 15_000, 'a new SSH connection to check the revert', (late) => void late.close());
+            extra.push(s);
+          }
+          const r = await rootOk(s, CHECK_SCRIPT, header(id), 'checking the revert', 30_000);
+          const { keys, save } = parseKeyed(r.stdout);
+          const outcome = keys.get('outcome')?.[0] ?? 'none';
+          const same = backup && save !== null ? sameRules(save, backup.text, backup.tables) : false;
+          return {
+            kind: 'timer-checked',
+            at: at(),
+            reverted: outcome === 'reverted' && same ? true : outcome === 'reverted' || outcome === 'none' ? false : false,
+            message: `the host reports "${outcome}"${same ? '' : ', and the rules are not the backup'}`,
+          };
+        } catch (e) {
+          return { kind: 'timer-checked', at: at(), reverted: null, message: `could not reach the host to check: ${messageOf(e)}` };
+        }
+      }
+      case 'disarm': {
+        const s = alive(s1) ?? alive(s2);
+        if (s) await root(s, CANCEL_SCRIPT, header(id), 20_000).catch(() => undefined);
+        return { kind: 'disarmed', at: at() };
+      }
+    }
+    throw new StepError(`internal: unknown action ${(c as { kind: string }).kind}`);
+  }
+
+  async function effect(c: ApplyCommand): Promise<void> {
+    switch (c.kind) {
+      case 'progress':
+        opts.onProgress?.({ step: c.step, message: c.message, level: c.level, at: now() });
+        return;
+      case 'unlock': {
+        const s = alive(s2) ?? alive(s1);
+        if (!s) return;
+        await root(s, UNLOCK_SCRIPT, header(id, c.cleanup ? 'yes' : 'no'), 20_000).catch(() => undefined);
+        return;
+      }
+      case 'finish': {
+        const rec = c.result.record;
+        try {
+          rec.localUser = userInfo().username;
+        } catch {
+          rec.localUser = process.env.USER;
+        }
+        const s = alive(s2) ?? alive(s1) ?? extra.find((x) => !x.closed);
+        if (!s) rec.hostLog = 'no-session';
+        else {
+          try {
+            const r = await root(s, HOST_LOG_SCRIPT, JSON.stringify({ time: rec.finishedAt, event: 'apply', ...rec, changes: rec.changes ? { ...rec.changes, list: undefined } : undefined }) + '\n', 15_000);
+            rec.hostLog = r.code === 0 ? 'written' : 'failed';
+          } catch {
+            rec.hostLog = 'failed';
+          }
+        }
+        try {
+          appendHistory(rec, opts.env);
+        } catch (e) {
+          c.result.warnings.push(`could not write the local history: ${messageOf(e)}`);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  let event: ApplyEvent = { kind: 'start', at: now() };
+  try {
+    for (;;) {
+      const t = transition(state, event);
+      state = t.state;
+      let action: Extract<ApplyCommand, { kind: string }> | undefined;
+      for (const c of t.commands) {
+        if (isAction(c)) action = c;
+        else await effect(c);
+      }
+      if (state.kind === 'done') return state.result!;
+      if (!action) throw new Error(`internal: no action in state ${state.kind}`);
+      try {
+        event = await perform(action);
+      } catch (e) {
+        const hostKey = isHostError(e) && e.kind.startsWith('host-key');
+        event = { kind: 'failed', at: now(), message: messageOf(e), hostKey: hostKey || (e instanceof StepError && e.hostKey) };
+      }
+    }
+  } finally {
+    for (const s of [s2, s1, ...extra]) await s?.close().catch(() => undefined);
+  }
+}

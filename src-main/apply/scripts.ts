@@ -1,0 +1,288 @@
+// The remote side of an apply: fixed shell scripts. Nothing a user or a host
+// supplied is ever placed in them; each reads a header line from stdin (the
+// apply id we generated, a number, a file name from a fixed list — all checked
+// again by the script) and, where there is one, the payload after it.
+//
+// Host layout (root only, in /run: gone at reboot, like the timer itself):
+//   /run/portcullis/lock/        the apply lock: id, deadline (epoch s), since, by
+//   /run/portcullis/ID/          candidate, backup, expected, pre, timer | revert.pid,
+//                                decided/ (whoever makes it — cancel or revert — wins), outcome
+//   /var/log/portcullis.log      one JSON line per apply and per revert
+
+const PRELUDE = `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
+LC_ALL=C; export LC_ALL
+umask 077
+P=/run/portcullis
+pcl_id() {
+  case $1 in ''|*[!0-9a-f]*) echo "portcullis: bad apply id" >&2; exit 64;; esac
+  if [ \${#1} -lt 8 ] || [ \${#1} -gt 64 ]; then echo "portcullis: bad apply id" >&2; exit 64; fi
+}
+pcl_ours() {
+  [ "$(cat "$P/lock/id" 2>/dev/null)" = "$1" ] || { echo "portcullis: the apply lock on this host is not ours (any more)" >&2; exit 77; }
+}
+# iptables-restore, waiting for the xtables lock where it can (CentOS >= 7.4), retried
+pcl_restore() {
+  pcl_n=0
+  while :; do
+    if iptables-restore --help 2>&1 | grep -q -- '--wait'; then iptables-restore --wait=10 < "$1" && return 0
+    else iptables-restore < "$1" && return 0; fi
+    pcl_n=$((pcl_n+1)); [ $pcl_n -ge 3 ] && return 1; sleep 1
+  done
+}
+pcl_stop_timer() {
+  if [ -s "$1/timer" ]; then pcl_u=$(cat "$1/timer"); systemctl stop "$pcl_u.timer" "$pcl_u.service" >/dev/null 2>&1; fi
+  if [ -s "$1/revert.pid" ]; then
+    pcl_p=$(cat "$1/revert.pid")
+    case $pcl_p in ''|*[!0-9]*) ;; *) kill -TERM -- "-$pcl_p" 2>/dev/null || kill -TERM "$pcl_p" 2>/dev/null
+      pcl_i=0; while kill -0 "$pcl_p" 2>/dev/null && [ $pcl_i -lt 40 ]; do sleep 0.05; pcl_i=$((pcl_i+1)); done;;
+    esac
+  fi
+}
+`;
+
+// The revert itself, run detached by the timer (or claimed by revert-now).
+// Arguments: DIR MODE SECONDS BY. MODE "wait" sleeps first (the setsid timer);
+// "claimed" means the caller already made DIR/decided.
+const REVERT_BODY = `d=$1
+if [ "$2" = wait ]; then echo $$ > "$d/revert.pid"; sleep "$3"; fi
+if [ "$2" != claimed ]; then mkdir "$d/decided" 2>/dev/null || exit 0; fi
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
+r=revert-failed
+n=0
+while [ $n -lt 3 ]; do
+  if iptables-restore --help 2>&1 | grep -q -- '--wait'; then iptables-restore --wait=10 < "$d/backup" 2>>"$d/revert.err" && { r=reverted; break; }
+  else iptables-restore < "$d/backup" 2>>"$d/revert.err" && { r=reverted; break; }; fi
+  n=$((n+1)); sleep 1
+done
+echo "$r" > "$d/outcome"
+id=\${d##*/}
+[ "$(cat /run/portcullis/lock/id 2>/dev/null)" = "$id" ] && rm -rf /run/portcullis/lock
+printf '{"time":"%s","event":"revert","id":"%s","result":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$r" "\${4:-timer}" >> /var/log/portcullis.log
+exit 0`;
+
+const REVERT_DEF = `REVERT=$(cat <<'PCL_REVERT_EOF'
+${REVERT_BODY}
+PCL_REVERT_EOF
+)
+`;
+
+const SAVE_MARK = '--portcullis-save--';
+export { SAVE_MARK };
+
+/** Where the server sees us from, the interface that route uses, the host's addresses, firewalld. No root needed. */
+export const WHERE_SCRIPT = `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH; LC_ALL=C; export LC_ALL
+set -- $SSH_CONNECTION
+echo "client=$1"
+echo "server=$3"
+echo "port=$4"
+if [ -n "$1" ]; then echo "route=$(ip -o route get "$1" 2>/dev/null | head -n 1)"; fi
+for a in $(ip -o -4 addr show 2>/dev/null | awk '{print $4}'); do echo "addr=\${a%%/*}"; done
+if command -v systemctl >/dev/null 2>&1; then echo "firewalld=$(systemctl is-active firewalld.service 2>/dev/null | head -n 1)"; fi
+if command -v firewall-cmd >/dev/null 2>&1; then echo "firewall-cmd=$(firewall-cmd --state 2>&1 | head -n 1)"; fi
+true
+`;
+
+/** stdin: `ID TTL`. Takes /run/portcullis/lock; exit 75 with the holder when another apply has it. */
+export const LOCK_SCRIPT = `${PRELUDE}
+read -r id ttl || exit 64
+pcl_id "$id"
+case $ttl in ''|*[!0-9]*) echo "portcullis: bad ttl" >&2; exit 64;; esac
+mkdir -p "$P" && chmod 700 "$P" || exit 70
+# one lock script at a time (stale-lock take-over must not race)
+if command -v flock >/dev/null 2>&1; then exec 9>"$P/.guard"; flock -w 10 9 || exit 70; fi
+now=$(date +%s)
+if ! mkdir "$P/lock" 2>/dev/null; then
+  holder=$(cat "$P/lock/id" 2>/dev/null)
+  dl=$(cat "$P/lock/deadline" 2>/dev/null)
+  case $dl in ''|*[!0-9]*) dl=;; esac
+  if [ -z "$dl" ]; then
+    if [ -n "$(find "$P/lock" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then dl=0; else dl=$((now + 60)); fi
+  fi
+  if [ "$dl" -ge "$now" ]; then
+    echo "busy id=$holder by=$(cat "$P/lock/by" 2>/dev/null) since=$(cat "$P/lock/since" 2>/dev/null) until=$dl"
+    exit 75
+  fi
+  rm -rf "$P/lock"
+  mkdir "$P/lock" || exit 75
+  echo "took-over id=$holder"
+fi
+echo "$id" > "$P/lock/id"
+echo $((now + ttl)) > "$P/lock/deadline"
+echo "$now" > "$P/lock/since"
+echo "\${SUDO_USER:-$(id -un)}" > "$P/lock/by"
+rm -rf "$P/$id"
+mkdir "$P/$id" || exit 71
+echo locked
+`;
+
+/** stdin: `ID NAME` then the bytes. NAME is candidate, backup or expected. Prints the size written. */
+export const PUT_SCRIPT = `${PRELUDE}
+read -r id name || exit 64
+pcl_id "$id"
+case $name in candidate|backup|expected) ;; *) echo "portcullis: bad file name" >&2; exit 64;; esac
+pcl_ours "$id"
+cat > "$P/$id/$name" || exit 72
+wc -c < "$P/$id/$name"
+`;
+
+/** stdin: `ID`. Prints `ok`, or `fail` and iptables-restore's complaint. */
+export const TEST_SCRIPT = `${PRELUDE}
+read -r id || exit 64
+pcl_id "$id"
+pcl_ours "$id"
+if out=$(iptables-restore --test < "$P/$id/candidate" 2>&1); then echo ok; else echo fail; printf '%s\\n' "$out"; fi
+`;
+
+/**
+ * stdin: `ID SECONDS`. Arms the revert: a transient systemd timer where
+ * systemd runs as PID 1, else a detached setsid process. Prints
+ * `systemd-run UNIT` or `setsid PID`.
+ */
+export const ARM_SCRIPT = `${PRELUDE}
+${REVERT_DEF}
+read -r id secs || exit 64
+pcl_id "$id"
+case $secs in ''|*[!0-9]*) echo "portcullis: bad seconds" >&2; exit 64;; esac
+pcl_ours "$id"
+d=$P/$id
+[ -s "$d/backup" ] || { echo "portcullis: no backup" >&2; exit 78; }
+rm -rf "$d/decided" "$d/outcome" "$d/timer" "$d/revert.pid"
+echo $(( $(date +%s) + secs + 120 )) > "$P/lock/deadline"
+if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
+  unit="portcullis-revert-$id"
+  if ! out=$(systemd-run --unit "$unit" --on-active="$secs" --timer-property=AccuracySec=100ms /bin/sh -c "$REVERT" portcullis-revert "$d" now 0 timer 2>&1); then
+    printf '%s\\n' "$out" >&2; exit 79
+  fi
+  echo "$unit" > "$d/timer"
+  echo "systemd-run $unit"
+else
+  setsid nohup /bin/sh -c "$REVERT" portcullis-revert "$d" wait "$secs" timer </dev/null >/dev/null 2>&1 &
+  i=0
+  while [ ! -s "$d/revert.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+  [ -s "$d/revert.pid" ] || { echo "portcullis: the revert process did not start" >&2; exit 79; }
+  echo "setsid $(cat "$d/revert.pid")"
+fi
+`;
+
+/**
+ * stdin: `ID`. Restores the candidate, unless the running rules changed since
+ * they were read (`changed`). Prints `restored` or `failed` + stderr, then the
+ * mark and iptables-save.
+ */
+export const RESTORE_SCRIPT = `${PRELUDE}
+read -r id || exit 64
+pcl_id "$id"
+pcl_ours "$id"
+d=$P/$id
+pcl_norm() { grep -v '^#' "$1" | sed -e 's/\\[[0-9]*:[0-9]*\\]//g' -e 's/[[:space:]]*$//' | grep -v '^$'; }
+iptables-save > "$d/pre" 2>"$d/pre.err" || { cat "$d/pre.err" >&2; exit 80; }
+pcl_norm "$d/pre" > "$d/pre.n"
+pcl_norm "$d/expected" > "$d/expected.n"
+if ! cmp -s "$d/pre.n" "$d/expected.n"; then echo changed; exit 0; fi
+if out=$(pcl_restore "$d/candidate" 2>&1); then echo restored; else echo failed; printf '%s\\n' "$out"; fi
+echo '${SAVE_MARK}'
+iptables-save
+`;
+
+/** stdin: `ID`. The confirmation: whoever makes DIR/decided first wins; prints `cancelled` or `too-late OUTCOME`. */
+export const CANCEL_SCRIPT = `${PRELUDE}
+read -r id || exit 64
+pcl_id "$id"
+d=$P/$id
+[ -d "$d" ] || { echo "too-late gone"; exit 0; }
+if ! mkdir "$d/decided" 2>/dev/null; then echo "too-late $(cat "$d/outcome" 2>/dev/null || echo reverting)"; exit 0; fi
+echo cancelled > "$d/outcome"
+pcl_stop_timer "$d"
+echo cancelled
+`;
+
+/** stdin: `ID`. Reverts now (or waits for the timer's revert already under way); prints outcome=, by=, the mark, iptables-save. */
+export const REVERT_NOW_SCRIPT = `${PRELUDE}
+${REVERT_DEF}
+read -r id || exit 64
+pcl_id "$id"
+d=$P/$id
+[ -d "$d" ] || { echo "portcullis: no such apply on this host" >&2; exit 78; }
+if mkdir "$d/decided" 2>/dev/null || [ "$(cat "$d/outcome" 2>/dev/null)" = cancelled ]; then
+  pcl_stop_timer "$d"
+  /bin/sh -c "$REVERT" portcullis-revert "$d" claimed 0 client
+  by=client
+else
+  by=timer
+  i=0; while [ ! -s "$d/outcome" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+fi
+echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo unknown)"
+echo "by=$by"
+echo '${SAVE_MARK}'
+iptables-save
+`;
+
+/** stdin: `ID`. After the deadline: what the timer did; waits a little for a revert under way. */
+export const CHECK_SCRIPT = `${PRELUDE}
+read -r id || exit 64
+pcl_id "$id"
+d=$P/$id
+i=0; while [ -d "$d/decided" ] && [ ! -s "$d/outcome" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo none)"
+echo '${SAVE_MARK}'
+iptables-save
+`;
+
+/**
+ * stdin: `ID` then the new file. The CentOS way (iptables.init save): a temp
+ * file in /etc/sysconfig, mode 0600, the old file kept as a dated backup,
+ * rename, restorecon where SELinux is on. Prints previous=, restorecon=, sha256=.
+ */
+export const PERSIST_SCRIPT = `${PRELUDE}
+read -r id || exit 64
+pcl_id "$id"
+f=/etc/sysconfig/iptables
+mkdir -p /etc/sysconfig || exit 70
+tmp=$(mktemp /etc/sysconfig/iptables.portcullis-new.XXXXXX) || exit 71
+chmod 600 "$tmp"
+if ! cat > "$tmp"; then rm -f "$tmp"; exit 72; fi
+[ -s "$tmp" ] || { rm -f "$tmp"; echo "portcullis: empty file" >&2; exit 73; }
+prev=
+if [ -e "$f" ]; then
+  stamp=$(date +%Y%m%d-%H%M%S)
+  prev="$f.portcullis-$stamp"; n=1
+  while [ -e "$prev" ]; do prev="$f.portcullis-$stamp-$n"; n=$((n+1)); done
+  cp -p "$f" "$prev" || { rm -f "$tmp"; exit 74; }
+fi
+mv -f "$tmp" "$f" || { rm -f "$tmp"; exit 75; }
+rc=no
+if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled && command -v restorecon >/dev/null 2>&1; then
+  if [ -n "$prev" ]; then restorecon "$f" "$prev" && rc=yes; else restorecon "$f" && rc=yes; fi
+fi
+echo "previous=$prev"
+echo "restorecon=$rc"
+echo "sha256=$(sha256sum "$f" | cut -d ' ' -f 1)"
+`;
+
+/** stdin: `ID yes|no`. Lets go of the lock (when it is ours); `yes` also removes the work directory. */
+export const UNLOCK_SCRIPT = `${PRELUDE}
+read -r id cleanup || exit 64
+pcl_id "$id"
+[ "$(cat "$P/lock/id" 2>/dev/null)" = "$id" ] && rm -rf "$P/lock"
+[ "$cleanup" = yes ] && rm -rf "$P/$id"
+echo unlocked
+`;
+
+/** stdin: one JSON line. */
+export const HOST_LOG_SCRIPT = `umask 077; cat >> /var/log/portcullis.log`;
+
+/** Splits `KEY=value` lines before the save mark, and the iptables-save text after it. */
+export function parseKeyed(out: string): { keys: Map<string, string[]>; lines: string[]; save: string | null } {
+  const at = out.indexOf(`\n${SAVE_MARK}\n`);
+  const head = at >= 0 ? out.slice(0, at) : out.startsWith(`${SAVE_MARK}\n`) ? '' : out;
+  const save = at >= 0 ? out.slice(at + SAVE_MARK.length + 2) : out.startsWith(`${SAVE_MARK}\n`) ? out.slice(SAVE_MARK.length + 1) : null;
+  const keys = new Map<string, string[]>();
+  const lines = head.split('\n').filter((l) => l !== '');
+  for (const l of lines) {
+    const m = /^([a-z0-9-]+)=(.*)$/.exec(l);
+    if (!m) continue;
+    if (!keys.has(m[1])) keys.set(m[1], []);
+    keys.get(m[1])!.push(m[2]);
+  }
+  return { keys, lines, save };
+}

@@ -1,0 +1,140 @@
+// `portcullis apply HOST FILE`: the safe apply (DESIGN.md "Safe apply").
+// Progress on stderr, one line per step; the outcome on stdout (--json: the
+// audit record). Exit 0 confirmed and saved (or nothing to do), 2 error,
+// 3 applied then reverted, 4 refused before any change, 5 host key.
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { registerCommand } from './index.js';
+import { flag, int, parseArgs, str, UsageError } from '../args.js';
+import { escapeControls, type CliIO } from '../io.js';
+import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom } from './facts.js';
+import { printFindings } from './read-ruleset.js';
+import { runApply } from '../../apply/index.js';
+import { sha256Hex } from '../../host/index.js';
+import type { BaseRef, ConfirmMode } from '../../core/apply/index.js';
+
+const USAGE = `Usage: portcullis apply HOST FILE [--confirm-timeout S] [--confirm auto|prompt] [--force]
+                        [--base FILE] [--json] [host options]
+
+Applies FILE to the running firewall of HOST so that it can never lock you out:
+the candidate is validated and linted; a NEW SSH connection from the address
+the server sees for this session is traced through it (a predicted lockout is
+refused); the host must be unchanged since --base (a file from \`pull\`, or
+\`pull --json\` output; without it, the state read at the start); the host
+tests it (iptables-restore --test), takes an apply lock, backs up the running
+rules, and arms a revert timer ON THE HOST (systemd-run, else a detached
+process) before loading it. Only a NEW SSH connection over the same route that
+reads the rules confirms; then the timer is cancelled and the ruleset saved to
+/etc/sysconfig/iptables (temp file, mode 0600, rename, restorecon, the old file
+kept as iptables.portcullis-DATE). Anything else — a refused connection, a
+dropped session, a killed client — leaves the host to revert by itself.
+Chains of fail2ban, Docker, Kubernetes, libvirt … that run but are not in the
+saved file are kept in what is applied (with the jumps into them) and never
+written to the file. Every apply is recorded in the local history
+($PORTCULLIS_STATE_DIR or $XDG_STATE_HOME/portcullis/history.jsonl) and in
+/var/log/portcullis.log on the host.
+
+  --confirm-timeout S   seconds the host waits for the confirmation (default 60, 3 to 3600)
+  --confirm auto        confirm as soon as the new connection reads the rules (default)
+  --confirm prompt      then ask on the terminal, within the remaining time
+  --force               go on despite a predicted lockout or an active firewalld
+                        (the revert timer still guards the change)
+  --base FILE           the file the candidate was made from (\`portcullis pull\`), or
+                        \`pull --json\` output: refuse when the host changed since
+  --json                the audit record as JSON on stdout
+
+${HOST_OPTIONS_USAGE.replace('Exit: 0 done, 2 error (connection, authentication, usage), 5 host key unknown or changed.', '')}Exit: 0 applied, confirmed and saved (or nothing to do); 2 error; 3 applied then
+reverted (not confirmed); 4 refused before any change (invalid, predicted lockout,
+host changed, another apply running, firewalld); 5 host key unknown or changed.`;
+
+function readBase(io: CliIO, file: string): BaseRef {
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (e) {
+    throw new UsageError(`--base ${escapeControls(file)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const j = JSON.parse(text) as { saved?: { sha256?: string }; live?: { rulesSha256?: string } };
+      const savedSha256 = j.saved?.sha256;
+      const liveRulesSha256 = j.live?.rulesSha256;
+      if (savedSha256 || liveRulesSha256) return { kind: 'hashes', source: file, savedSha256, liveRulesSha256 };
+    } catch {
+      /* not JSON after all: a ruleset file */
+    }
+  }
+  return { kind: 'saved-text', source: file, text, sha256: sha256Hex(Buffer.from(text, 'utf8')) };
+}
+
+/** Asks on the terminal (or stdin when it is one) and reads y/n. */
+function terminalAsk(io: CliIO, stdinFree: boolean) {
+  return ({ summary, deadlineAt }: { summary: string; deadlineAt: number }): Promise<boolean> =>
+    new Promise((resolve) => {
+      const input = stdinFree ? process.stdin : existsSync('/dev/tty') ? createReadStream('/dev/tty') : null;
+      if (!input) return resolve(false);
+      const secs = Math.max(0, Math.floor((deadlineAt - Date.now()) / 1000));
+      io.err(`portcullis apply: ${escapeControls(summary)}. Keep the new rules? [y/N] (reverts in ${secs} s) `);
+      const rl = createInterface({ input });
+      rl.once('line', (l) => {
+        rl.close();
+        if (input !== process.stdin) (input as ReturnType<typeof createReadStream>).destroy();
+        resolve(/^\s*y(es)?\s*$/i.test(l));
+      });
+      rl.once('close', () => resolve(false));
+    });
+}
+
+registerCommand({
+  name: 'apply',
+  summary: 'apply a ruleset to a host: revert timer on the host, confirmed by a new SSH connection',
+  usage: USAGE,
+  async run(argv, io) {
+    const args = parseArgs(argv, {
+      ...HOST_OPTIONS,
+      'confirm-timeout': { type: 'string' },
+      confirm: { type: 'string' },
+      force: { type: 'boolean' },
+      base: { type: 'string' },
+    });
+    if (args.positionals.length !== 2) throw new UsageError('apply needs a HOST and a FILE');
+    const [host, file] = args.positionals;
+    const json = flag(args, 'json');
+    const timeout = int(args, 'confirm-timeout', 3, 3600) ?? 60;
+    const confirm = (str(args, 'confirm') ?? 'auto') as ConfirmMode;
+    if (confirm !== 'auto' && confirm !== 'prompt') throw new UsageError(`--confirm is auto or prompt, not "${escapeControls(confirm)}"`);
+    if (file === '-' && (flag(args, 'password-stdin') || flag(args, 'passphrase-stdin'))) throw new UsageError('FILE cannot be - together with --password-stdin');
+    const base = str(args, 'base') !== undefined ? readBase(io, str(args, 'base')!) : null;
+    let text: string;
+    try {
+      text = io.readFile(file);
+    } catch (e) {
+      io.err(`${escapeControls(file)}: error: cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 2;
+    }
+    const session = sessionOptionsFrom(args, io);
+    const stdinFree = file !== '-' && !flag(args, 'password-stdin') && !flag(args, 'passphrase-stdin');
+    const result = await runApply({
+      host,
+      session,
+      candidateName: file,
+      candidateText: text,
+      confirmTimeoutS: timeout,
+      confirm,
+      force: flag(args, 'force'),
+      base,
+      onProgress: (p) => io.err(`portcullis apply: ${p.level === 'warn' ? 'warning: ' : ''}${escapeControls(p.message)}\n`),
+      ask: confirm === 'prompt' ? terminalAsk(io, stdinFree) : undefined,
+    }).catch((e: unknown) => {
+      reportHostError(e, 'apply', io, json);
+      return null;
+    });
+    if (!result) return 2;
+    printFindings(io, file, result.findings.filter((f) => f.severity !== 'info'));
+    if (json) io.out(JSON.stringify({ ...result.record, findings: result.findings }, null, 2) + '\n');
+    else io.out(`${result.outcome}: ${escapeControls(result.message)}\n`);
+    if (!json && result.outcome !== 'confirmed' && result.outcome !== 'unchanged' && result.warnings.length)
+      for (const w of result.warnings) io.err(`portcullis apply: warning: ${escapeControls(w)}\n`);
+    return result.exitCode;
+  },
+});
