@@ -45,6 +45,7 @@ function takeOf(r: Chain['rules'][number]): number | null | undefined {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function checkBalance(ctx: LintContext, t: Table, c: Chain): void {
+  if (!c.rules.some((r) => r.matches.some((m) => m.name === 'statistic'))) return;
   const groups = new Map<string, Member[]>();
   const closed = new Set<string>();
   c.rules.forEach((r, pos) => {

@@ -9,7 +9,7 @@
 // claims nothing.
 import type { Chain, Table } from '../model.js';
 import { canonicalRuleBody } from '../canonical.js';
-import { boxDiff, DIM, type Box } from '../analysis/space.js';
+import { boxDiff, DIM, size, type Box, type IntervalSet } from '../analysis/space.js';
 import { decisionLabel, verdictOf, type LintContext } from './context.js';
 
 interface Cover {
@@ -21,16 +21,54 @@ interface Cover {
 /** Most boxes kept while subtracting before we give up on a rule. */
 const MAX_PIECES = 64;
 /** Most earlier rules tried per rule before we give up on it. */
-const MAX_CANDIDATES = 4000;
+const MAX_CANDIDATES = 2000;
 const LEVELS = [32, 24, 16, 8];
-const PORT_SLOT_WIDTH = 1024;
+/** A port/type set with at most this many values is indexed value by value. */
+const MAX_VALUES = 64;
+const VALUE_DIMS = [DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface];
 
+function blockOf(addr: number, level: number): number {
+  return level === 32 ? addr : Math.floor(addr / 2 ** (32 - level));
+}
+
+function values(d: number, s: IntervalSet, limit: number): number[] | null {
+  if (d === DIM.icmp) {
+    // ICMP is filed by type (type × 256 + code): a type with any code
+    const types = new Set<number>();
+    for (let i = 0; i < s.length; i += 2) {
+      if ((s[i + 1] >> 8) - (s[i] >> 8) > limit) return null;
+      for (let t = s[i] >> 8; t <= s[i + 1] >> 8; t++) types.add(t);
+    }
+    return types.size > limit ? null : [...types];
+  }
+  if (size(s) > limit) return null;
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i += 2) for (let v = s[i]; v <= s[i + 1]; v++) out.push(v);
+  return out;
+}
+
+function signature(b: Box): string {
+  return [...b.entries()].sort((x, y) => x[0] - y[0]).map(([d, s]) => `${d}:${s.join(',')}`).join(';');
+}
+
+/**
+ * Earlier deciding rules, each filed under ONE narrow dimension: its address
+ * block, or each value of a small port / ICMP type / interface set. A rule
+ * that covers another alone must contain every value of it in that
+ * dimension, so looking up the rarest of the later rule's values finds it;
+ * rules with no narrow dimension are "general" and always tried. Unions of
+ * many narrow rules that cover a broad one are not searched (conservative).
+ */
 class CoverIndex {
-  private byBlock = new Map<string, Cover[]>();
-  private byPort = new Map<number, Cover[]>();
+  private buckets = new Map<string, Cover[]>();
   private general: Cover[] = [];
+  private exact = new Map<string, Cover>();
 
   add(c: Cover): void {
+    if (c.boxes.length === 1) {
+      const sig = signature(c.boxes[0]);
+      if (!this.exact.has(sig)) this.exact.set(sig, c);
+    }
     const b = c.boxes.length === 1 ? c.boxes[0] : null;
     if (b) {
       for (const d of [DIM.src, DIM.dst]) {
@@ -38,47 +76,71 @@ class CoverIndex {
         if (!s || s.length !== 2) continue;
         const level = LEVELS.find((L) => blockOf(s[0], L) === blockOf(s[1], L));
         if (level === undefined) continue;
-        push(this.byBlock, `${d}/${level}/${blockOf(s[0], level)}`, c);
+        this.file(`${d}/${level}/${blockOf(s[0], level)}`, c);
         return;
       }
-      const p = b.get(DIM.dport);
-      if (p && p.length === 2 && p[1] - p[0] < PORT_SLOT_WIDTH) {
-        for (let x = p[0]; x <= p[1]; x++) push(this.byPort, x, c);
+      let best: { d: number; vals: number[] } | null = null;
+      for (const d of VALUE_DIMS) {
+        const s = b.get(d);
+        if (!s) continue;
+        const vals = values(d, s, MAX_VALUES);
+        if (vals && (!best || vals.length < best.vals.length)) best = { d, vals };
+      }
+      if (best) {
+        for (const v of best.vals) this.file(`${best.d}:${v}`, c);
         return;
       }
     }
     this.general.push(c);
   }
 
-  /** Earlier covers that could matter for the box: those that alone might cover it, and the general ones. */
-  candidates(b: Box, into: Set<Cover>): void {
+  private file(key: string, c: Cover): void {
+    const l = this.buckets.get(key);
+    if (l) l.push(c);
+    else this.buckets.set(key, [c]);
+  }
+
+  /** An earlier rule with exactly the same packets, if any. */
+  same(b: Box): Cover | undefined {
+    return this.exact.get(signature(b));
+  }
+
+  /** The earlier rules worth trying against the box, or null when there are too many. */
+  candidates(b: Box, into: Set<Cover>): boolean {
+    const lists: Cover[][] = [this.general];
     for (const d of [DIM.src, DIM.dst]) {
       const s = b.get(d);
       if (!s || s.length !== 2) continue;
       for (const L of LEVELS) {
         if (blockOf(s[0], L) !== blockOf(s[1], L)) continue;
-        const hit = this.byBlock.get(`${d}/${L}/${blockOf(s[0], L)}`);
-        if (hit) for (const c of hit) into.add(c);
+        const hit = this.buckets.get(`${d}/${L}/${blockOf(s[0], L)}`);
+        if (hit) lists.push(hit);
       }
     }
-    const p = b.get(DIM.dport);
-    if (p && p.length === 2 && p[1] - p[0] < PORT_SLOT_WIDTH) {
-      for (let x = p[0]; x <= p[1]; x++) {
-        const hit = this.byPort.get(x);
-        if (hit) for (const c of hit) into.add(c);
+    for (const d of VALUE_DIMS) {
+      const s = b.get(d);
+      if (!s) continue;
+      const vals = values(d, s, MAX_VALUES);
+      if (!vals) continue;
+      // every value must be covered: the rarest one's bucket holds every rule that could cover it alone
+      let rarest: Cover[] = [];
+      let total = 0;
+      const hits: Cover[][] = [];
+      for (const v of vals) {
+        const hit = this.buckets.get(`${d}:${v}`) ?? [];
+        hits.push(hit);
+        total += hit.length;
+        if (hit.length < rarest.length || hits.length === 1) rarest = hit;
       }
+      if (total <= MAX_CANDIDATES) lists.push(...hits);
+      else lists.push(rarest);
     }
-    for (const c of this.general) into.add(c);
+    let n = 0;
+    for (const l of lists) n += l.length;
+    if (n + into.size > MAX_CANDIDATES * 2) return false;
+    for (const l of lists) for (const c of l) into.add(c);
+    return into.size <= MAX_CANDIDATES;
   }
-}
-
-function blockOf(addr: number, level: number): number {
-  return level === 32 ? addr : Math.floor(addr / 2 ** (32 - level));
-}
-function push<K>(m: Map<K, Cover[]>, k: K, c: Cover): void {
-  const l = m.get(k);
-  if (l) l.push(c);
-  else m.set(k, [c]);
 }
 
 export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
@@ -87,10 +149,14 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
   c.rules.forEach((r, pos) => {
     const sp = ctx.space(r);
     const label = decisionLabel(ctx, t, r);
-    if (sp.boxes.length > 0) {
+    const twin = sp.boxes.length === 1 ? index.same(sp.boxes[0]) : undefined;
+    if (twin) {
+      report(ctx, t, c, pos, label, [twin]);
+    } else if (sp.boxes.length > 0) {
       const cands = new Set<Cover>();
-      for (const b of sp.boxes) index.candidates(b, cands);
-      if (cands.size > 0 && cands.size <= MAX_CANDIDATES) {
+      let ok = true;
+      for (const b of sp.boxes) ok = ok && index.candidates(b, cands);
+      if (ok && cands.size > 0) {
         const ordered = [...cands].sort((a, b) => a.pos - b.pos);
         let rest: Box[] = sp.boxes;
         const used: Cover[] = [];
