@@ -34,6 +34,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { run, runSync, type RunResult } from './run.js';
+import { sha512Crypt } from './sha512-crypt.js';
 import { CATALOGUE, LAB_PASSWORDS, withDependencies, type LabHostSpec, type LabUserSpec } from './hosts.js';
 import {
   FIREWALLD_LIVE_RULES,
@@ -340,9 +341,9 @@ async function keygen(path: string, type: 'ed25519' | 'ecdsa' | 'rsa', comment: 
   await run(argv);
 }
 
-async function hashPassword(pw: string): Promise<string> {
+function hashPassword(pw: string): string {
   const salt = randomBytes(12).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
-  return (await run(['openssl', 'passwd', '-6', '-salt', salt, '-stdin'], { input: pw + '\n' })).stdout.toString().trim();
+  return sha512Crypt(pw, salt);
 }
 
 function write(path: string, text: string | Buffer, mode = 0o644): void {
@@ -676,14 +677,13 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
     stranger: join(clientDir, 'id_stranger'),
   };
   const passwords = [...new Set(specs.flatMap((s) => s.users.map((u) => u.password).filter((p): p is string => !!p)))];
-  const hashes = new Map<string, string>();
+  const hashes = new Map(passwords.map((p) => [p, hashPassword(p)]));
   await Promise.all([
     keygen(keys.plain, 'ed25519', 'lab-admin'),
     keygen(keys.passphrase, 'ed25519', 'lab-admin-passphrase', LAB_PASSPHRASE),
     keygen(keys.rsa, 'rsa', 'lab-admin-rsa', '', true),
     keygen(keys.agent, 'ed25519', 'lab-admin-agent'),
     keygen(keys.stranger, 'ed25519', 'stranger'),
-    ...passwords.map(async (p) => hashes.set(p, await hashPassword(p))),
     createNetworks(slot, plans),
   ]);
 
@@ -826,7 +826,7 @@ export function labUnavailableReason(): string | undefined {
   for (const f of ['/usr/sbin/sshd', '/usr/sbin/iptables-legacy', '/usr/sbin/iptables-legacy-restore', '/usr/sbin/ip6tables-legacy-restore']) {
     if (!existsSync(f)) return `the lab needs ${f}`;
   }
-  for (const tool of ['ssh', 'ssh-keygen', 'ssh-agent', 'ssh-add', 'openssl', 'unshare']) {
+  for (const tool of ['ssh', 'ssh-keygen', 'ssh-agent', 'ssh-add', 'unshare']) {
     if (runSync(['sh', '-c', `command -v ${tool}`], { allowFail: true }).code !== 0) return `the lab needs ${tool} in PATH`;
   }
   if (runSync(['ip', '-V'], { allowFail: true }).code !== 0) return 'the lab needs iproute2 (ip)';
