@@ -305,7 +305,10 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
       );
     }
     for (const f of conflicting) notes.push(`${rr.text}: when ${f.condition || 'it applies'}, ${describe(f)} decides ${rr.probe.what} first`);
-    const wrong = reached.find((o) => o.verdict !== rr.probe!.expect);
+    // a wrong verdict that holds only under a condition the tracer cannot tell (a match it does not model) is noted, not refused
+    const wrongs = reached.filter((o) => o.verdict !== rr.probe!.expect);
+    const wrong = wrongs.find((o) => !o.condition) ?? (wrongs.length === reached.length ? wrongs[0] : undefined);
+    for (const o of wrongs) if (o !== wrong) notes.push(`${rr.text}: ${rr.probe.what} gets ${o.verdict} when ${o.condition}`);
     if (wrong) {
       const d = wrong.decidedBy;
       throw new RecipeRefusal(
