@@ -470,7 +470,7 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
       } else if (kind === 'match') blind = true; // the parser reports the unknown match
     };
     const resolve = (name: string): { kind: 'generic'; hasArg: number; name: string } | { kind: 'ext'; ext: Ext; arity: number; name: string } | null => {
-      const g = GENERIC_LONG_OPTIONS.find((o) => o.name === name);
+      const g = GENERIC_BY_LONG.get(name);
       if (g) return { kind: 'generic', hasArg: g.hasArg, name: g.name };
       for (let e = exts.length - 1; e >= 0; e--) {
         const s = exts[e].specs.get(name);
@@ -589,7 +589,7 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
           k++;
           continue;
         }
-        const longName = GENERIC_LONG_OPTIONS.find((o) => shortOf(o.name) === c)?.name ?? c;
+        const longName = LONG_BY_SHORT.get(c) ?? c;
         if (has === 1 && w.length === 2) {
           if (!values(k, 1, valueName(longName), null)) {
             k++;
@@ -606,7 +606,7 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
         }
         // flags, possibly bundled (-nvL): the letters that are commands count
         for (const letter of w.slice(1)) {
-          const ln = GENERIC_LONG_OPTIONS.find((o) => shortOf(o.name) === letter)?.name;
+          const ln = LONG_BY_SHORT.get(letter);
           if (ln && 'LSZFXhV'.includes(letter)) generic(ln, k, undefined);
         }
         k++;
@@ -708,16 +708,25 @@ function isOptionWord(t: string): boolean {
 function isGenericOption(t: string): boolean {
   if (t.startsWith('--')) {
     const name = t.slice(2).split('=')[0];
-    return name.length > 0 && GENERIC_LONG_OPTIONS.some((o) => o.name === name);
+    return GENERIC_BY_LONG.has(name);
   }
   return t.length >= 2 && t[0] === '-' && GENERIC_SHORT_OPTIONS[t[1]] !== undefined && !/^-\d/.test(t);
 }
 
+const SHORT_OF: Record<string, string> = {
+  'new-chain': 'N', 'delete-chain': 'X', 'rename-chain': 'E', 'list-rules': 'S', 'line-numbers': '0', 'set-counters': 'c',
+  'wait-interval': 'W', 'in-interface': 'i', 'out-interface': 'o', fragments: 'f', exact: 'x', list: 'L', flush: 'F', zero: 'Z',
+  policy: 'P', append: 'A', insert: 'I', delete: 'D', replace: 'R', check: 'C', version: 'V', ipv4: '4', ipv6: '6', modprobe: 'M',
+  src: 's', dst: 'd', source: 's', destination: 'd',
+};
 /** the short letter getopt gives a generic long option (source → s) */
 function shortOf(name: string): string {
-  const special: Record<string, string> = { 'new-chain': 'N', 'delete-chain': 'X', 'rename-chain': 'E', 'list-rules': 'S', 'line-numbers': '0', 'set-counters': 'c', 'wait-interval': 'W', 'in-interface': 'i', 'out-interface': 'o', fragments: 'f', exact: 'x', list: 'L', flush: 'F', zero: 'Z', policy: 'P', append: 'A', insert: 'I', delete: 'D', replace: 'R', check: 'C', version: 'V', ipv4: '4', ipv6: '6', modprobe: 'M', src: 's', dst: 'd', source: 's', destination: 'd' };
-  return special[name] ?? name[0];
+  return SHORT_OF[name] ?? name[0];
 }
+const GENERIC_BY_LONG = new Map(GENERIC_LONG_OPTIONS.map((o) => [o.name, o]));
+/** short letter → the long name of the same generic option (the first one, as in iptables' table) */
+const LONG_BY_SHORT = new Map<string, string>();
+for (const o of GENERIC_LONG_OPTIONS) if (!LONG_BY_SHORT.has(shortOf(o.name))) LONG_BY_SHORT.set(shortOf(o.name), o.name);
 
 function valueName(option: string): string {
   if (/^(source|destination|src|dst|s|d)$/.test(option)) return 'an address';

@@ -47,6 +47,10 @@ export interface ShellLexer {
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAMS = '@*#?$!-0123456789';
+const ASSIGNMENT = /[A-Za-z_][A-Za-z0-9_]*=/y;
+/** characters that end a run of ordinary word characters (ASCII only; everything else is ordinary) */
+const SPECIAL_IN_WORD = new Uint8Array(128);
+for (const c of ' \t\n;&|<>()\\\'"$`') SPECIAL_IN_WORD[c.charCodeAt(0)] = 1;
 
 export function shellLexer(source: string): ShellLexer {
   const text = source.replace(/\r\n/g, '\n');
@@ -113,7 +117,8 @@ export function shellLexer(source: string): ShellLexer {
   function readWord(lookup: (name: string) => string | undefined): ShellWord[] {
     const start = p;
     const startPos = posOf(start);
-    const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/.test(text.slice(start, start + 256));
+    ASSIGNMENT.lastIndex = start;
+    const assignment = ASSIGNMENT.test(text);
     const segs: Seg[] = [];
     const unresolved: Unresolved[] = [];
     let lit = '';
@@ -239,8 +244,11 @@ export function shellLexer(source: string): ShellLexer {
         p = end;
         continue;
       }
-      lit += c;
-      p++;
+      // a run of ordinary characters goes in as one slice
+      let e = p + 1;
+      while (e < n && !SPECIAL_IN_WORD[text.charCodeAt(e)]) e++;
+      lit += text.slice(p, e);
+      p = e;
     }
     flush();
 
