@@ -6,7 +6,10 @@ import { lintRuleset } from './lint.js';
 import { canonicalRuleset } from './canonical.js';
 import { parseRuleset } from './parse.js';
 import { shellLexer } from './shell-words.js';
-import { SHARED } from './testing/shared-data.js';
+import { SHARED, corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
+import { tokenizeLine } from './tokenize.js';
+import { canonicalTable, savedChainOrder } from './canonical.js';
+import { TABLE_NAMES, type Ruleset } from './model.js';
 import type { Finding } from './findings.js';
 
 const SEED = join(SHARED, 'seed', 'iptables-recipes.txt');
@@ -189,6 +192,7 @@ describe('importScript: shell syntax', () => {
     const script = [
       'iptables -L -n -v',
       'iptables -nvL INPUT',
+      'iptables -t nat -S',
       'iptables -Z',
       'iptables -C INPUT -j ACCEPT',
       'iptables-save > /etc/sysconfig/iptables',
@@ -202,8 +206,8 @@ describe('importScript: shell syntax', () => {
     const r = importScript(script);
     expect(r.findings.every((f) => f.severity === 'info')).toBe(true);
     expect(r.findings.map((f) => [f.line, f.code])).toEqual([
-      [1, 'ignored-command'], [2, 'ignored-command'], [3, 'ignored-command'], [4, 'ignored-command'],
-      [5, 'shell-command'], [6, 'shell-command'], [7, 'shell-command'], [8, 'other-family'], [9, 'shell-command'],
+      [1, 'ignored-command'], [2, 'ignored-command'], [3, 'ignored-command'], [4, 'ignored-command'], [5, 'ignored-command'],
+      [6, 'shell-command'], [7, 'shell-command'], [8, 'shell-command'], [9, 'other-family'], [10, 'shell-command'],
     ]);
     expect(r.commands.every((c) => c.status === 'skipped')).toBe(true);
     expect(r.ruleset.tables).toEqual([]);
@@ -276,5 +280,41 @@ describe('shellLexer', () => {
   });
   it('supports ${VAR:-default}', () => {
     expect(all('x ${A:-eth0} ${B:-no}', { B: 'yes' })).toEqual([['x', 'eth0', 'yes']]);
+  });
+});
+
+/** A ruleset written out as the iptables commands an admin would type (shell-quoted). */
+function asScript(rs: Ruleset): string {
+  const q = (w: string) => (/^[A-Za-z0-9_.,:\/=+@%-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`);
+  const out: string[] = ['#!/bin/sh', 'set -e'];
+  for (const t of rs.tables) {
+    const chains = savedChainOrder(t);
+    for (const c of chains) if (!c.builtin) out.push(`iptables -t ${t.name} -N ${q(c.name)}`);
+    for (const c of chains) if (c.builtin && c.policy && c.policy !== 'ACCEPT') out.push(`iptables -t ${t.name} -P ${c.name} ${c.policy}`);
+    for (const line of canonicalTable(t).split('\n').filter((l) => l.startsWith('-A '))) {
+      out.push(`iptables -t ${t.name} ` + tokenizeLine(line).words.map((w) => q(w.text)).join(' '));
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+function sortedCanonical(rs: Ruleset): string {
+  return TABLE_NAMES.map((n) => rs.tables.find((t) => t.name === n)).filter((t) => t && t.chains.some((c) => c.rules.length || !c.builtin || c.policy === 'DROP')).map((t) => canonicalTable(t!)).join('');
+}
+
+describe.skipIf(!sharedAvailable())('import round trip over the real-world corpus', () => {
+  it('importing the commands that build a corpus ruleset gives that ruleset back', () => {
+    let done = 0;
+    for (const f of corpusFiles()) {
+      const parsed = parseRuleset(readCorpus(f));
+      if (parsed.findings.some((x) => x.severity === 'error' || x.code === 'host-dependent')) continue;
+      const script = asScript(parsed.ruleset);
+      const r = importScript(script, { lint: false });
+      const errors = r.findings.filter((x) => x.severity === 'error');
+      expect(errors, `${f}: ${errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`).toEqual([]);
+      expect(sortedCanonical(r.ruleset), f).toBe(sortedCanonical(parsed.ruleset));
+      done++;
+    }
+    expect(done).toBeGreaterThan(50);
   });
 });
