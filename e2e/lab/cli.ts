@@ -22,8 +22,10 @@ export async function labCli(argv: string[]): Promise<number> {
       return 0;
     }
     case 'down': {
-      const removed = downAll();
+      const { removed, inUse } = downAll({ force: argv.includes('--force') });
       process.stderr.write(removed.length ? `lab down: removed ${removed.join(', ')}\n` : 'lab down: nothing to remove\n');
+      if (inUse.length)
+        process.stderr.write(`lab down: left running test labs alone (they remove themselves; --force removes them now): ${inUse.join(', ')}\n`);
       return 0;
     }
     case 'status': {
@@ -40,7 +42,7 @@ export async function labCli(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write('usage: npm run lab -- up|down|status\n');
+      process.stderr.write('usage: npm run lab -- up | down [--force] | status\n');
       return 2;
   }
 }

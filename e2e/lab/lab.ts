@@ -240,26 +240,45 @@ function teardownSlot(slot: number): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Removes every lab of this machine (`npm run lab -- down`). */
-export function downAll(): string[] {
+/**
+ * `npm run lab -- down`: removes the persistent lab, labs whose test run died,
+ * and anything of ours without a directory. A lab whose test process is still
+ * running is left to that process (it removes it when it ends) unless `force`:
+ * pulling hosts out from under a running suite would only fail it.
+ */
+export function downAll(opts: { force?: boolean } = {}): { removed: string[]; inUse: string[] } {
   const removed: string[] = [];
+  const inUse: string[] = [];
   const root = labRoot();
   const slots = existsSync(root) ? readdirSync(root).filter((d) => /^s\d+$/.test(d)) : [];
+  const kept = new Set<number>();
   for (const d of slots) {
-    teardownSlot(Number(d.slice(1)));
+    const slot = Number(d.slice(1));
+    const st = readState(join(root, d));
+    const live = st && !st.persistent && st.ownerPid !== process.pid && pidAlive(st.ownerPid);
+    const starting = !st && Date.now() - statSync(join(root, d)).mtimeMs < 120_000;
+    if ((live || starting) && !opts.force) {
+      kept.add(slot);
+      inUse.push(`${join(root, d)} (test run, pid ${st?.ownerPid ?? '?'})`);
+      continue;
+    }
+    teardownSlot(slot);
     removed.push(join(root, d));
   }
   // namespaces of ours that a crashed run left without a directory; only the lab's
   // own pattern (pcl-s<N>-…): other tools of the project use pcl- names too
   for (const ns of listNetns()) {
     const m = /^pcl-s(\d+)-/.exec(ns);
-    if (m) {
+    if (m && !kept.has(Number(m[1]))) {
       removed.push(ns);
       teardownSlot(Number(m[1]));
     }
   }
-  for (const l of listLinks()) if (/^pcls\d+[hi]/.test(l)) runSync(['ip', 'link', 'del', l], { allowFail: true });
-  return removed;
+  for (const l of listLinks()) {
+    const m = /^pcls(\d+)[hi]/.exec(l);
+    if (m && !kept.has(Number(m[1]))) runSync(['ip', 'link', 'del', l], { allowFail: true });
+  }
+  return { removed, inUse };
 }
 
 /** Labs whose owner process is gone (a killed test run) are removed before a new one starts. */
@@ -445,7 +464,8 @@ async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
         await ipn('addr', 'add', `${p.address}/29`, 'dev', 'eth0');
         await ipn('link', 'set', 'eth0', 'up');
       }
-      if (p.spec.ipForward) await run(['ip', 'netns', 'exec', p.ns, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+      // net.* under /proc/sys is per network namespace (no procps needed for sysctl)
+      if (p.spec.ipForward) await run(['ip', 'netns', 'exec', p.ns, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     }),
   );
 }

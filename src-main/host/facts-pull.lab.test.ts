@@ -77,6 +77,8 @@ describe.skipIf(skipLab)('lab: facts and pull', () => {
     const f = await withS('deep', (s) => s.facts());
     expect(f.clientAddress).toBe(lab.hosts.deep.peerAddress);
     expect(f.hostname).toBe('c7-deep');
+    const bastion = await withS('bastion', (s) => s.facts());
+    expect(bastion.ipForward.ipv4).toBe(true); // the lab's bastion routes
   });
 
   it('pull: the saved files byte for byte and the running rules, as the host holds them', async () => {

@@ -1,10 +1,11 @@
 // Host keys (known, hashed, unknown, trusted by fingerprint, changed, revoked),
 // routes through jump hosts, unreachable hosts, and remote commands.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { run } from '../../e2e/lab/run.js';
 import { openSession, type SessionOptions } from './session.js';
 import {
   CommandError,
@@ -210,8 +211,12 @@ describe.skipIf(skipLab)('lab: host keys, routes, commands', () => {
     const s = await openSession('plain', base());
     const running = s.exec('sleep 30');
     await new Promise((r) => setTimeout(r, 200));
-    // end this session's sshd process on the host: the link drops under us
-    await lab.hostExec('plain', ['sh', '-c', 'pkill -f "^sshd: root@notty" || true']);
+    // end the session's sshd processes on this host (only in its namespace): the link drops under us
+    const pids = (await run(['ip', 'netns', 'pids', lab.hosts.plain.namespace])).stdout.toString().split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
+      const cmd = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+      if (cmd.startsWith('sshd: root@notty')) process.kill(Number(pid), 'SIGTERM');
+    }
     const e = await failure(running);
     expect(e).toBeInstanceOf(ConnectionLostError);
     expect(await failure(s.exec('true'))).toBeInstanceOf(ConnectionLostError);
