@@ -135,6 +135,11 @@ describe('diffRulesets', () => {
     const d = diffRulesets(a, parse(filter('-A INPUT -i lo -j ACCEPT\n-A INPUT -j DROP\n')));
     const other = parse(filter('-A INPUT -i lo -j ACCEPT\n-A INPUT -p udp --dport 53 -j ACCEPT\n-A INPUT -j DROP\n'));
     expect(() => applyChangeSet(other, d)).toThrow(ChangeSetError);
+    // two rules claiming one place, or a place past the end, are refused too
+    const add = (index: number) => ({ op: 'add' as const, table: 'filter' as const, chain: 'INPUT', index, rule: '-A INPUT -j ACCEPT' });
+    expect(() => applyChangeSet(a, { changes: [add(1), add(1)] })).toThrow(ChangeSetError);
+    expect(() => applyChangeSet(a, { changes: [add(9)] })).toThrow(ChangeSetError);
+    expect(canonicalKey(applyChangeSet(a, { changes: [add(4)] }))).toBe(canonicalKey(parse(base.replace('COMMIT', '-A INPUT -j ACCEPT\nCOMMIT'))));
     // and leaves its input alone
     const before = canonicalKey(a);
     applyChangeSet(a, d);

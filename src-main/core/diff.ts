@@ -556,6 +556,7 @@ function applyToRules(table: TableName, chain: Chain, adds: Change[], deletes: C
   // rules fill the other places in order (the diff aligned them that way).
   const placed = new Map<number, Rule>();
   for (const c of adds) {
+    if ((c.op === 'add' || c.op === 'move') && placed.has(c.index)) throw new ChangeSetError(`${chain.name}: two rules for position #${c.index}`);
     if (c.op === 'add') placed.set(c.index, parseRuleText(table, chain.name, c.rule, chainNames));
     else if (c.op === 'move') placed.set(c.index, old[c.fromIndex - 1]);
   }
