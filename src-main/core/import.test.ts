@@ -252,6 +252,14 @@ describe('importScript: every problem on a line', () => {
     expect(r.ruleset.tables).toEqual([]);
   });
 
+  it('reports typographic quotes and dashes from a web page once, not every word they break', () => {
+    const r = importScript('iptables -N LOGGING\niptables -A LOGGING -j LOG --log-prefix \u201cPacket Dropped: \u201d --log-level 7\niptables -A INPUT -p tcp \u2013dport 22 -j ACCEPT\n');
+    const errs = r.findings.filter((f) => f.severity === 'error');
+    expect(errs.map((f) => [f.line, f.code])).toEqual([[2, 'invalid-argument'], [3, 'invalid-argument']]);
+    expect(errs[0].message).toMatch(/^typographic quotes/);
+    expect(errs[1].fix).toContain('write --dport');
+  });
+
   it('reports a bad -t table once, with a suggestion', () => {
     const r = importScript('iptables -t natt -A PREROUTING -j ACCEPT\n');
     expect(r.findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.fix])).toEqual([['invalid-argument', '-t nat']]);

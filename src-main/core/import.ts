@@ -334,6 +334,15 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
     }
     toks = kept;
 
+    // “curly” quotes from a web page are ordinary characters to sh: the quoted text falls apart into words
+    const curly = toks.findIndex((t) => /[\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb]/.test(t.text));
+    if (curly >= 0) {
+      emit({ tok: curly, code: 'invalid-argument', severity: 'error',
+        message: `typographic quotes (${[...toks[curly].text].find((c) => /[\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb]/.test(c))}) are not quotes to the shell: the text between them is split into separate words (copied from a web page?)`,
+        fix: 'use straight quotes: "…"' }, toks[curly]);
+      incomplete = true;
+    }
+
     const scan = scanWords(toks, table);
     if (scan.listing) {
       add({ code: 'ignored-command', severity: 'info', line: startLine, col: toks[scan.cmdTok]?.col, message: `${toks[scan.cmdTok]?.text ?? 'this command'} ${scan.listing}; it does not change the ruleset, skipped` });
@@ -379,6 +388,15 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
     // Parse, and after each error take the offending words out and parse again,
     // so one run shows every problem of the line.
     const flagged = new Set(scan.flagged);
+    // words that only look wrong because of an earlier typographic character
+    if (curly >= 0) {
+      const closing = toks.findIndex((t, k) => k > curly && /[\u201d\u2019\u00bb]/.test(t.text));
+      for (let k = curly + 1; k <= (closing < 0 ? toks.length - 1 : closing); k++) flagged.add(k);
+    }
+    toks.forEach((t, k) => {
+      if (!/^[\u2013\u2014]/.test(t.text)) return;
+      for (let v = k + 1; v < toks.length && !isOptionWord(toks[v].text) && !/^[\u2013\u2014]/.test(toks[v].text); v++) flagged.add(v);
+    });
     toks.forEach((t, k) => {
       if (t.placeholder) {
         flagged.add(k);
