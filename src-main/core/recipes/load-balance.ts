@@ -18,7 +18,7 @@ export const loadBalance = defineRecipe({
     { name: 'port', label: 'Port', help: 'the port clients connect to on this host', type: 'port', required: true, example: '443' },
     { name: 'backends', label: 'Backends', help: 'the servers to spread connections over, as IP or IP:PORT, separated by commas (a backend without a port gets the same port)', type: 'ip-port-list', required: true, min: 2, max: 32, example: '10.0.0.11,10.0.0.12,10.0.0.13' },
     { name: 'in', label: 'Incoming interface', help: 'only balance connections arriving on this interface (leave empty for any)', type: 'interface', example: 'eth0' },
-    { name: 'proto', label: 'Protocol', help: 'tcp or udp', type: 'enum', choices: ['tcp', 'udp'], default: 'tcp' },
+    { name: 'proto', label: 'Protocol', help: 'the transport protocol of the service: tcp or udp', type: 'enum', choices: ['tcp', 'udp'], default: 'tcp' },
     { name: 'dst', label: 'Address of this host', help: 'only balance connections to this address of the host (leave empty for any)', type: 'ip', example: '198.51.100.10' },
     { name: 'masquerade', label: 'Masquerade towards the backends', help: 'rewrite the source of balanced connections to this host, for backends that do not route their replies through it', type: 'bool', default: false },
   ] as const,

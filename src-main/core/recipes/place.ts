@@ -17,6 +17,7 @@ import { findChain, findTable, newTable } from '../model.js';
 import type { Finding } from '../findings.js';
 import { canonicalRuleBody } from '../canonical.js';
 import { ruleConds } from '../analysis/packet-match.js';
+import { HISTORY_MATCHES } from '../analysis/match-options.js';
 import { targetAction, type TargetAction } from '../analysis/targets.js';
 import { tracePacket, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 import type { RecipeOutput, RecipeRule } from './types.js';
@@ -183,6 +184,8 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
   /** rules (ours and identical ones already there) that belong to the recipe */
   const recipeRules = new Set<Rule>();
   const topCount = new Map<Chain, number>();
+  /** where the next `early` rule of a chain goes: right after the previous one */
+  const earlyAt = new Map<Chain, number>();
 
   const tableOf = (name: TableName): Table => {
     let t = findTable(rs, name);
@@ -228,7 +231,8 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
       skip(rr, `${where(rr.table, rr.chain, stop + 1)} already ends the chain for every packet (-A ${rr.chain}${canonicalRuleBody(c.rules[stop])}); kept as it is`);
       continue;
     }
-    if (rr.probe) {
+    const chance = rr.rule.matches.some((m) => HISTORY_MATCHES.has(m.name));
+    if (rr.probe && !chance) {
       // an existing rule that already decides the probe the same way: the ruleset has it
       const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
       const deciders = outcomesOf(res).map((o) => {
@@ -250,13 +254,22 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
       }
     }
     let at: number;
-    if (rr.position === 'top' && !allBottom) {
+    const lastEarly = earlyAt.get(c);
+    if (rr.position === 'early' && lastEarly !== undefined && c.rules[lastEarly - 1]) {
+      at = lastEarly;
+    } else if (rr.position === 'early' && rr.probe) {
+      const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
+      const firsts = outcomesOf(res).map((o) => deciderIn(o.path, rr.table)).filter((d) => d && d.chain === rr.chain && d.index !== null);
+      const idx = firsts.length ? Math.min(...firsts.map((d) => d!.index! - 1)) : -1;
+      at = idx >= 0 && (stop < 0 || idx < stop) ? idx : stop >= 0 ? stop : c.rules.length;
+    } else if (rr.position === 'top' && !allBottom) {
       at = topCount.get(c) ?? 0;
       topCount.set(c, at + 1);
     } else {
       at = stop >= 0 ? stop : c.rules.length;
     }
     c.rules.splice(at, 0, rr.rule);
+    if (rr.position === 'early') earlyAt.set(c, at + 1);
     for (const d of c.disabled) if (d.before > at) d.before++;
     inserted.set(rr.rule, rr);
     recipeRules.add(rr.rule);

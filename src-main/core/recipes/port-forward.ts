@@ -20,7 +20,7 @@ export const portForward = defineRecipe({
     { name: 'to-host', label: 'Other host', help: 'forward to this host instead of a port on this host (leave empty for this host)', type: 'ip', example: '10.0.0.5' },
     { name: 'dst', label: 'Address of this host', help: 'only forward connections to this address of the host (leave empty for any)', type: 'ip', example: '198.51.100.10' },
     { name: 'in', label: 'Incoming interface', help: 'only forward connections arriving on this interface (leave empty for any)', type: 'interface', example: 'eth0' },
-    { name: 'proto', label: 'Protocol', help: 'tcp or udp', type: 'enum', choices: ['tcp', 'udp'], default: 'tcp' },
+    { name: 'proto', label: 'Protocol', help: 'the transport protocol of the service: tcp or udp', type: 'enum', choices: ['tcp', 'udp'], default: 'tcp' },
     { name: 'source', label: 'Allowed clients', help: 'only forward connections from this network (leave empty for anyone)', type: 'cidr', example: '198.51.100.0/24' },
   ] as const,
   check(v) {

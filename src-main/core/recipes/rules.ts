@@ -32,7 +32,7 @@ export function parseRuleLine(table: TableName, text: string, userChains: readon
 }
 
 export interface RuleOpts {
-  position?: 'top' | 'bottom';
+  position?: 'top' | 'bottom' | 'early';
   probe?: Probe;
   catchAll?: boolean;
   onlyIfNeeded?: boolean;

@@ -100,9 +100,12 @@ export interface RecipeRule {
   why: string;
   /**
    * top: first in the chain (loopback, replies of established connections);
-   * bottom: after what is there but before a catch-all verdict (the default).
+   * bottom: after what is there but before a catch-all verdict (the default);
+   * early: just before the rule of the chain that decides the probe now (a
+   * limit must come before the rule that accepts the port without one), and
+   * the next `early` rules of the recipe right after it.
    */
-  position: 'top' | 'bottom';
+  position: 'top' | 'bottom' | 'early';
   probe?: Probe;
   /** the rule matches everything and decides (baseline's REJECT, log-drops' jump): one per chain */
   catchAll?: boolean;
