@@ -9,6 +9,8 @@ export interface LabUserSpec {
   sudo: 'nopasswd' | 'password' | 'none';
   /** how sshd lets this user in */
   login: 'key' | 'password' | 'keyboard-interactive' | 'any';
+  /** a .bashrc that prints on every command, as some admins' do */
+  chattyBashrc?: boolean;
 }
 
 export interface LabHostSpec {
@@ -103,7 +105,7 @@ export const CATALOGUE: LabHostSpec[] = [
     users: [
       { name: 'alice', sudo: 'nopasswd', login: 'key' },
       { name: 'bob', password: LAB_PASSWORDS.bob, sudo: 'password', login: 'any' },
-      { name: 'carol', sudo: 'none', login: 'key' },
+      { name: 'carol', sudo: 'none', login: 'key', chattyBashrc: true },
       { name: 'dave', password: LAB_PASSWORDS.dave, sudo: 'password', login: 'password' },
       { name: 'erin', password: LAB_PASSWORDS.erin, sudo: 'none', login: 'keyboard-interactive' },
       // sudo asks frank for a password, except for sh: the case where sudo -S would not read the password line

@@ -510,6 +510,7 @@ async function writeHostFiles(
     const uid = 2001 + i;
     const home = join(H, 'home', u.name);
     mkdirSync(home, { recursive: true, mode: 0o755 });
+    if (u.chattyBashrc) write(join(home, '.bashrc'), 'echo "Welcome to $(hostname)! Remember the change window."\n');
     chownSync(home, uid, uid);
     passwd.push(`${u.name}:x:${uid}:${uid}:Lab user ${u.name}:${home}:/bin/bash`);
     group.push(`${u.name}:x:${uid}:`);

@@ -222,8 +222,10 @@ COMMIT
 });
 
 describe('session helpers', () => {
-  it('parses the start-of-session probe', () => {
-    expect(parseProbe('1001\nalice\n198.18.1.1 40000 198.18.1.2 22\nnopasswd\n')).toEqual({
+  it('parses the start-of-session probe, ignoring what a chatty .bashrc prints', () => {
+    expect(
+      parseProbe('Welcome to web1!\npcl-probe uid 1001\npcl-probe user alice\npcl-probe conn 198.18.1.1 40000 198.18.1.2 22\npcl-probe sudo nopasswd\n'),
+    ).toEqual({
       uid: 1001,
       user: 'alice',
       clientAddress: '198.18.1.1',
@@ -231,7 +233,12 @@ describe('session helpers', () => {
       serverAddress: '198.18.1.2',
       sudo: 'nopasswd',
     });
-    expect(parseProbe('0\nroot\n\nnot-tried\n')).toMatchObject({ uid: 0, clientAddress: undefined, sudo: 'not-tried' });
+    expect(parseProbe('pcl-probe uid 0\npcl-probe user root\npcl-probe conn \npcl-probe sudo not-tried\n')).toMatchObject({
+      uid: 0,
+      clientAddress: undefined,
+      sudo: 'not-tried',
+    });
+    expect(() => parseProbe('sh: not found\n')).toThrow();
   });
   it('single-quotes fixed command strings for sh -c', () => {
     expect(shQuote(`it's`)).toBe(`'it'\\''s'`);

@@ -336,18 +336,29 @@ export interface ProbeResult {
 // One fixed script at session start: who we are, where the server sees us
 // from, and whether sudo works without a password (only asked when not root).
 // Sent to `sh -s` so the login shell only has to start sh, whatever it is.
-const PROBE = `id -u; id -un; printf '%s\\n' "$SSH_CONNECTION"; if [ "$(id -u)" = 0 ]; then echo not-tried; elif command -v sudo >/dev/null 2>&1; then if sudo -n true >/dev/null 2>&1; then echo nopasswd; else echo needs-password; fi; else echo absent; fi`;
+const PROBE = `p() { printf 'pcl-probe %s %s\\n' "$1" "$2"; }
+p uid "$(id -u)"; p user "$(id -un)"; p conn "$SSH_CONNECTION"
+if [ "$(id -u)" = 0 ]; then p sudo not-tried
+elif command -v sudo >/dev/null 2>&1; then if sudo -n true >/dev/null 2>&1; then p sudo nopasswd; else p sudo needs-password; fi
+else p sudo absent; fi`;
 
+/** Reads the probe's tagged lines; anything else (a chatty .bashrc) is ignored. */
 export function parseProbe(text: string): ProbeResult {
-  const [uid, user, conn, sudo] = text.split('\n');
-  const [ca, cp, sa] = (conn ?? '').trim().split(/\s+/);
+  const v: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^pcl-probe (\w+) ?(.*)$/.exec(line);
+    if (m) v[m[1]] = m[2].trim();
+  }
+  if (v.uid === undefined || !/^\d+$/.test(v.uid)) throw new Error(`unexpected probe output: ${text.slice(0, 200)}`);
+  const [ca, cp, sa] = (v.conn ?? '').split(/\s+/);
+  const sudo = v.sudo ?? 'absent';
   return {
-    uid: Number(uid),
-    user: (user ?? '').trim(),
+    uid: Number(v.uid),
+    user: v.user ?? '',
     clientAddress: ca || undefined,
     clientPort: cp ? Number(cp) : undefined,
     serverAddress: sa || undefined,
-    sudo: (['absent', 'nopasswd', 'needs-password', 'not-tried'].includes((sudo ?? '').trim()) ? (sudo ?? '').trim() : 'absent') as ProbeResult['sudo'],
+    sudo: (['absent', 'nopasswd', 'needs-password', 'not-tried'].includes(sudo) ? sudo : 'absent') as ProbeResult['sudo'],
   };
 }
 
@@ -579,7 +590,11 @@ async function openRoute(route: Route, opts: SessionOptions): Promise<HostSessio
   const s = new HostSession(route, conns, opts);
   try {
     const r = await s.rawExec('sh -s', PROBE + '\n', opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    s.probe = parseProbe(r.stdout);
+    try {
+      s.probe = parseProbe(r.stdout);
+    } catch {
+      throw new CommandError('sh -s (session probe)', r.code, r.signal, r.stderr, r.stdout, `logged in to ${route.hops[route.hops.length - 1].name}, but a POSIX sh did not run there`);
+    }
     s.privilege = await resolvePrivilege(s, opts);
   } catch (e) {
     await s.close();
