@@ -67,7 +67,7 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
   it('opens a file from the file chooser; clicking a finding selects and scrolls to its rule', async () => {
     await openFile(corpus('054.rules'));
     await expect(ui.docName.innerText()).resolves.toBe('054.rules');
-    const finding = ui.findings.filter({ hasText: 'line 170' }).first();
+    const finding = ui.finding(170);
     await expect(finding.isVisible()).resolves.toBe(true);
     await finding.click();
     const selected = ui.ruleList.locator('[aria-selected=true] [data-line]');
@@ -81,13 +81,20 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
   it('a file that fails to parse shows its error line, and nothing crashes', async () => {
     await openFile(corpus('123.rules'));
     await expect(app.page.getByTestId('error-count').innerText()).resolves.toBe('2 errors');
-    const err = ui.findings.filter({ hasText: 'line 76' }).first();
+    const err = ui.finding(76);
     await expect(err.innerText()).resolves.toContain("Couldn't load match `multiports'");
     await err.click();
-    // the rule could not be read, so the source line is shown, marked
-    const line = app.page.getByTestId('source-list').locator('.ln.error[data-line="76"]');
-    await expect(line.isVisible()).resolves.toBe(true);
-    await expect(app.page.getByTestId('source-list').locator('[aria-selected=true]').innerText()).resolves.toContain('-m multiports --dports 22,80,443');
+    // the rule could not be read: it is shown where it sits in its chain, marked, with its error
+    const row = ui.ruleList.locator('[aria-selected=true] [data-kind=unreadable]');
+    await expect(row.getAttribute('data-line')).resolves.toBe('76');
+    await expect(row.innerText()).resolves.toContain('-m multiports --dports 22,80,443');
+    await expect(ui.detail.innerText()).resolves.toContain('not loaded');
+    await expect(ui.detail.innerText()).resolves.toContain("Couldn't load match `multiports'");
+    // a line that is in no chain (an ignored -6 rule) is shown in the source
+    await ui.finding(12).click();
+    await expect(app.page.getByTestId('source-list').locator('[aria-selected=true]').innerText()).resolves.toContain('-6 -A INPUT -m rt --rt-type 0 -j DROP');
+    await ui.view('rules');
+    await err.click();
     await app.page.screenshot({ path: join(SHOTS, 'portcullis-error.png') });
     expect(app.pageErrors).toEqual([]);
   });

@@ -11,6 +11,10 @@ export class PortcullisPage {
   get findings(): Locator {
     return this.page.getByTestId('finding');
   }
+  /** the (first) finding on a line */
+  finding(line: number): Locator {
+    return this.page.locator(`[data-testid=finding][data-line="${line}"]`).first();
+  }
   get docName(): Locator {
     return this.page.getByTestId('doc-name');
   }

@@ -55,3 +55,16 @@ describe('rule rows', () => {
     expect(sortFindings(fs).map((f) => f.code)).toEqual(['b', 'c', 'a']);
   });
 });
+
+describe('unreadable rules', () => {
+  it('shows a rule line that failed to parse among its chain’s rules', async () => {
+    const { findUnreadable } = await import('./rows.js');
+    const bad = ['*filter', ':INPUT DROP [0:0]', '-A INPUT -i lo -j ACCEPT', '-A INPUT -p tcp -m multiports --dports 22 -j ACCEPT', '-A INPUT -j LOG', 'COMMIT', ''].join('\n');
+    const parsed = parseRuleset(bad);
+    const u = findUnreadable(parsed.ruleset, parsed.findings, parsed.lines);
+    expect(u.map((x) => [x.chain.name, x.line, x.before])).toEqual([['INPUT', 4, 1]]);
+    const { rows, rowOfLine } = buildRuleRows(parsed.ruleset, u);
+    expect(rows.map((r) => r.kind)).toEqual(['table', 'chain', 'rule', 'unreadable', 'rule', 'chain', 'empty', 'chain', 'empty']);
+    expect(rowOfLine.get(4)).toBe(3);
+  });
+});

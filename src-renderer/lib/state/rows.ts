@@ -8,6 +8,8 @@ export type RuleRow =
   | { kind: 'chain'; table: TableName; chain: Chain }
   | { kind: 'rule'; table: TableName; chain: Chain; rule: Rule; index: number; line: number }
   | { kind: 'disabled'; table: TableName; chain: Chain; disabled: DisabledRule; line: number }
+  /** a rule line the parser could not read: shown where it sits, with its error */
+  | { kind: 'unreadable'; table: TableName; chain: Chain; line: number; text: string }
   | { kind: 'empty'; table: TableName; chain: Chain };
 
 export interface RuleRows {
@@ -18,7 +20,46 @@ export interface RuleRows {
   chainCount: number;
 }
 
-export function buildRuleRows(rs: Ruleset): RuleRows {
+/** A rule line with an error finding that did not become a rule, and where it belongs. */
+interface Unreadable {
+  table: Table;
+  chain: Chain;
+  line: number;
+  text: string;
+  /** it sits before the chain's rule with this 0-based index */
+  before: number;
+}
+
+const APPEND_RE = /^(?:-[46]\s+)?(?:-A|--append|-I|--insert)\s+(\S+)/;
+
+/**
+ * Error lines that name a chain (`-A INPUT -m multiports …`) but made no rule:
+ * an admin expects to see them among the chain's rules, not only in the source.
+ */
+export function findUnreadable(rs: Ruleset, findings: readonly Finding[], lines: readonly string[]): Unreadable[] {
+  const ruleLines = new Set<number>();
+  for (const t of rs.tables) for (const c of t.chains) for (const r of c.rules) if (r.source) ruleLines.add(r.source.line);
+  const out: Unreadable[] = [];
+  const seen = new Set<number>();
+  for (const f of findings) {
+    if (f.severity !== 'error' || f.line <= 0 || ruleLines.has(f.line) || seen.has(f.line)) continue;
+    const text = lines[f.line - 1] ?? '';
+    const name = APPEND_RE.exec(text)?.[1];
+    if (!name) continue;
+    // the table the line is in: the last one that starts before it
+    let table: Table | undefined;
+    for (const t of rs.tables) if ((t.source?.line ?? 0) < f.line && (!table || (t.source?.line ?? 0) > (table.source?.line ?? 0))) table = t;
+    const chain = table?.chains.find((c) => c.name === name);
+    if (!table || !chain) continue;
+    let before = 0;
+    while (before < chain.rules.length && (chain.rules[before].source?.line ?? 0) < f.line) before++;
+    seen.add(f.line);
+    out.push({ table, chain, line: f.line, text, before });
+  }
+  return out;
+}
+
+export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = []): RuleRows {
   const rows: RuleRow[] = [];
   const rowOfLine = new Map<number, number>();
   let ruleCount = 0;
@@ -36,13 +77,21 @@ export function buildRuleRows(rs: Ruleset): RuleRows {
       chainCount++;
       mark(chain.source?.line);
       rows.push({ kind: 'chain', table: table.name, chain });
-      const disabled = [...chain.disabled].sort((a, b) => a.before - b.before);
+      // disabled and unreadable lines sit between rules; in file order among themselves
+      const between: { before: number; line: number; row: RuleRow }[] = [];
+      for (const dr of chain.disabled) {
+        const line = dr.rule.source?.line ?? 0;
+        between.push({ before: dr.before, line, row: { kind: 'disabled', table: table.name, chain, disabled: dr, line } });
+      }
+      for (const u of unreadable) {
+        if (u.chain === chain) between.push({ before: u.before, line: u.line, row: { kind: 'unreadable', table: table.name, chain, line: u.line, text: u.text } });
+      }
+      between.sort((a, b) => a.before - b.before || a.line - b.line);
       let d = 0;
       const pushDisabledBefore = (k: number) => {
-        while (d < disabled.length && disabled[d].before <= k) {
-          const line = disabled[d].rule.source?.line ?? 0;
-          mark(line);
-          rows.push({ kind: 'disabled', table: table.name, chain, disabled: disabled[d], line });
+        while (d < between.length && between[d].before <= k) {
+          mark(between[d].line);
+          rows.push(between[d].row);
           d++;
         }
       };
@@ -54,7 +103,7 @@ export function buildRuleRows(rs: Ruleset): RuleRows {
         rows.push({ kind: 'rule', table: table.name, chain, rule, index: k + 1, line });
       }
       pushDisabledBefore(Number.MAX_SAFE_INTEGER);
-      if (chain.rules.length === 0 && chain.disabled.length === 0) rows.push({ kind: 'empty', table: table.name, chain });
+      if (chain.rules.length === 0 && between.length === 0) rows.push({ kind: 'empty', table: table.name, chain });
     }
   }
   return { rows, rowOfLine, ruleCount, chainCount };

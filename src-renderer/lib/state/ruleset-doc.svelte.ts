@@ -10,7 +10,7 @@ import {
   type Finding,
   type Ruleset,
 } from '../../../src-main/core/index.js';
-import { buildRuleRows, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
+import { buildRuleRows, findUnreadable, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
 
 export interface RulesetSource {
   name: string;
@@ -28,10 +28,11 @@ export class RulesetDoc {
   readonly name: string;
   readonly path: string | undefined;
   readonly text: string;
-  readonly lines: string[];
   readonly parseMs: number;
 
   ruleset = $state.raw<Ruleset>({ family: 'ipv4', tables: [] });
+  /** the file's lines, for the source view and the text of each rule */
+  lines = $state.raw<string[]>([]);
   parseFindings = $state.raw<Finding[]>([]);
   /**
    * Findings shown for the file. Lint call site: when the core exports
@@ -42,7 +43,7 @@ export class RulesetDoc {
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
   valid = $derived(!hasErrors(this.findings));
-  table = $derived(buildRuleRows(this.ruleset));
+  table = $derived(buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.findings, this.lines)));
   /** only computed when the canonical view is opened */
   canonicalLines = $derived(trimLast(canonicalRuleset(this.ruleset).split('\n')));
 
@@ -74,6 +75,8 @@ export class RulesetDoc {
         return ruleBodyText(this.lines[row.line - 1] ?? '');
       case 'disabled':
         return ruleBodyText(row.disabled.text);
+      case 'unreadable':
+        return ruleBodyText(row.text);
       default:
         return '';
     }
