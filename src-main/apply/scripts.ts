@@ -34,7 +34,8 @@ pcl_stop_timer() {
   if [ -s "$1/revert.pid" ]; then
     pcl_p=$(cat "$1/revert.pid")
     case $pcl_p in ''|*[!0-9]*) ;; *) kill -TERM -- "-$pcl_p" 2>/dev/null || kill -TERM "$pcl_p" 2>/dev/null
-      pcl_i=0; while kill -0 "$pcl_p" 2>/dev/null && [ $pcl_i -lt 40 ]; do sleep 0.05; pcl_i=$((pcl_i+1)); done;;
+      # gone, or a zombie nobody reaped yet (it can no longer revert)
+      pcl_i=0; while [ -r "/proc/$pcl_p/stat" ] && [ "$(sed 's/.*) //' "/proc/$pcl_p/stat" | cut -c1)" != Z ] && [ $pcl_i -lt 40 ]; do sleep 0.05; pcl_i=$((pcl_i+1)); done;;
     esac
   fi
 }
@@ -174,7 +175,17 @@ read -r id || exit 64
 pcl_id "$id"
 pcl_ours "$id"
 d=$P/$id
-pcl_norm() { grep -v '^#' "$1" | sed -e 's/\\[[0-9]*:[0-9]*\\]//g' -e 's/[[:space:]]*$//' | grep -v '^$'; }
+# rules without comments and counters; a table that is loaded but empty (builtin chains
+# ACCEPT, nothing else) counts as absent: iptables-restore --test loads the tables it reads
+pcl_norm() {
+  awk '
+    /^#/ || /^[ \\t]*$/ { next }
+    { gsub(/\\[[0-9]+:[0-9]+\\]/, ""); sub(/[ \\t]+$/, "") }
+    /^\\*/ { buf = $0; empty = 1; next }
+    /^COMMIT$/ { if (!empty) print buf "\\n" $0; buf = ""; next }
+    { buf = buf "\\n" $0; if ($0 !~ /^:[A-Z]+ ACCEPT$/) empty = 0 }
+  ' "$1"
+}
 iptables-save > "$d/pre" 2>"$d/pre.err" || { cat "$d/pre.err" >&2; exit 80; }
 pcl_norm "$d/pre" > "$d/pre.n"
 pcl_norm "$d/expected" > "$d/expected.n"

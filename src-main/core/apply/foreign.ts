@@ -100,7 +100,7 @@ export function mergeForeign(candidate: Ruleset, live: Ruleset, foreign: Foreign
       .filter((c) => c.builtin || !names.has(c.name))
       .map((c) => ({ ...c, rules: c.rules.filter((r) => !jumpsInto(r, names)) }));
     for (const lc of lt.chains) {
-      if (lc.builtin || names.has(lc.name)) continue;
+      if (names.has(lc.name)) continue;
       const jumps = lc.rules.map((r, i) => ({ r, i })).filter(({ r }) => jumpsInto(r, names));
       if (!jumps.length) continue;
       const target = chains.find((c) => c.name === lc.name);

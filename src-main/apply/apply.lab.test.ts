@@ -1,0 +1,436 @@
+// The safe apply's fault matrix on lab hosts. Every test checks the HOST
+// afterwards, from inside its namespaces (never through the tool under test):
+// the running rules (iptables-save), /etc/sysconfig/iptables, the revert timer
+// process, the apply lock, the host's log.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { runCli } from '../cli/main.js';
+import type { CliIO } from '../cli/io.js';
+import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
+import { run, runSync } from '../../e2e/lab/run.js';
+import { repoRoot } from '../../e2e/lab/fixtures.js';
+import { runApply } from './run.js';
+import { sameRules } from '../core/apply/index.js';
+import { readHistory } from '../services/history.js';
+
+interface Ran {
+  code: number;
+  out: string;
+  err: string;
+}
+
+const TIMEOUT_S = 4;
+
+const STOCK_HEAD = `# sample configuration for iptables service
+# you can edit this manually or use system-config-firewall
+# please do not ask us to add additional ports/services to this default configuration
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p icmp -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+`;
+const SSH_RULE = '-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n';
+const STOCK_TAIL = `-A INPUT -j REJECT --reject-with icmp-host-prohibited
+-A FORWARD -j REJECT --reject-with icmp-host-prohibited
+COMMIT
+`;
+/** a small good change: open the web port, with a comment of the admin's own */
+const GOOD = STOCK_HEAD + SSH_RULE + '# web server (ticket 4711)\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n' + STOCK_TAIL;
+/** keeps RELATED,ESTABLISHED (the old session lives on) but refuses every new connection */
+const REJECT_NEW = STOCK_HEAD + STOCK_TAIL;
+const INVALID = STOCK_HEAD + SSH_RULE + '-A INPUT -p tcp --dport 99999 -j ACCEPT\n' + STOCK_TAIL;
+const WITH_NAT = GOOD + '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT\n';
+const dnatTo = (addr: string) =>
+  // port 2222 is even accepted: only the re-addressing of port 22 locks out here
+  STOCK_HEAD + SSH_RULE + '-A INPUT -p tcp -m state --state NEW -m tcp --dport 2222 -j ACCEPT\n' + STOCK_TAIL + `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination ${addr}:2222\nCOMMIT\n`;
+
+async function cli(argv: string[], opts: { stdin?: string; onErr?: (t: string) => void } = {}): Promise<Ran> {
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    out: (t) => void (out += t),
+    err: (t) => {
+      err += t;
+      opts.onErr?.(t);
+    },
+    readFile: (p) => (p === '-' ? (opts.stdin ?? '') : readFileSync(p, 'utf8')),
+    tty: false,
+  };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
+  const L = useLab({ hosts: ['plain', 'inner', 'users'] });
+  let tmp = '';
+  const savedAgent = process.env.SSH_AUTH_SOCK;
+  const savedState = process.env.PORTCULLIS_STATE_DIR;
+  const stock = () => readFileSync(L.get().stockRuleset, 'utf8');
+  const timings: string[] = [];
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'pcl-apply-test-'));
+    delete process.env.SSH_AUTH_SOCK; // the test runner's own agent must not log us in
+    process.env.PORTCULLIS_STATE_DIR = join(tmp, 'state');
+    await L.start();
+  });
+  afterAll(async () => {
+    try {
+      await L.stop();
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      if (savedAgent !== undefined) process.env.SSH_AUTH_SOCK = savedAgent;
+      if (savedState === undefined) delete process.env.PORTCULLIS_STATE_DIR;
+      else process.env.PORTCULLIS_STATE_DIR = savedState;
+      if (timings.length) process.stderr.write(`apply timings:\n  ${timings.join('\n  ')}\n`);
+    }
+  });
+
+  const cfg = () => ['--ssh-config', L.get().sshConfigPath];
+  const file = (name: string, text: string) => {
+    const f = join(tmp, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const sh = async (host: string, script: string, input?: string) => {
+    const r = await L.get().hostExec(host, ['sh', '-c', script], input);
+    if (r.code !== 0) throw new Error(`${host}: ${script}: exit ${r.code}: ${r.stderr}`);
+    return r.stdout.toString();
+  };
+  const live = (host: string) => sh(host, 'iptables-save');
+  const saved = async (host: string) => (await L.get().readHostFile(host, '/etc/sysconfig/iptables'))?.toString() ?? null;
+  /** processes of the revert timer still around in the host's network namespace */
+  const timerProcs = async (host: string) => {
+    const pids = runSync(['ip', 'netns', 'pids', L.get().hosts[host].namespace], { allowFail: true }).stdout.toString().split(/\s+/).filter(Boolean);
+    return pids.filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('portcullis-revert');
+      } catch {
+        return false;
+      }
+    });
+  };
+  const lockHeld = async (host: string) => (await L.get().hostExec(host, ['test', '-e', '/run/portcullis/lock'])).code === 0;
+  const hostLog = async (host: string) =>
+    ((await L.get().readHostFile(host, '/var/log/portcullis.log'))?.toString() ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  /** every host back to its stock state: rules, file, no nat, no lock, no backups */
+  async function reset(host: string) {
+    await sh(host, 'iptables-restore', stock());
+    // empty nat only where it is loaded: a table never loaded stays out of iptables-save, as on a fresh host
+    await sh(host, 'if grep -qx nat /proc/net/ip_tables_names; then iptables -t nat -F && iptables -t nat -X; fi');
+    await sh(host, 'cat > /etc/sysconfig/iptables && chmod 600 /etc/sysconfig/iptables && rm -f /etc/sysconfig/iptables.portcullis-* && rm -rf /run/portcullis', stock());
+  }
+  beforeEach(async () => {
+    for (const h of ['plain', 'inner', 'users']) await reset(h);
+  });
+
+  async function expectUntouched(host: string, before: string) {
+    expect(sameRules(await live(host), before)).toBe(true);
+    expect(await saved(host)).toBe(stock());
+    expect(await timerProcs(host)).toEqual([]);
+    expect(await lockHeld(host)).toBe(false);
+  }
+
+  it('good change: confirmed through a new connection, persisted with the comment, timer gone, audit written locally and on the host', async () => {
+    const t0 = Date.now();
+    const r = await cli(['apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()]);
+    const wall = Date.now() - t0;
+    expect(r.code, r.err).toBe(0);
+    const rec = JSON.parse(r.out);
+    expect(rec.outcome).toBe('confirmed');
+    expect(rec.probe.ok).toBe(true);
+    expect(rec.changes).toMatchObject({ add: 1, total: 1 });
+    timings.push(`good change on plain: start → confirmed ${rec.confirmedAfterMs} ms, whole apply ${rec.totalMs} ms (CLI wall ${wall} ms); steps ${JSON.stringify(rec.timings)}`);
+    // progress: one line per step
+    for (const w of ['valid', 'connected to plain', 'apply lock taken', 'iptables-restore --test passes', 'revert timer armed', 'rules live', 'new SSH connection got in', 'revert timer cancelled', 'saved /etc/sysconfig/iptables'])
+      expect(r.err).toContain(w);
+
+    // the host
+    expect(await live('plain')).toContain('-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT');
+    expect(await saved('plain')).toBe(GOOD); // the admin's file, comments and all
+    expect(await sh('plain', 'stat -c "%a %U" /etc/sysconfig/iptables')).toBe('600 root\n');
+    const backups = (await sh('plain', 'ls /etc/sysconfig')).split('\n').filter((f) => /^iptables\.portcullis-\d{8}-\d{6}$/.test(f));
+    expect(backups).toHaveLength(1);
+    expect(await sh('plain', `cat /etc/sysconfig/${backups[0]}`)).toBe(stock());
+    expect(await sh('plain', 'ls /etc/sysconfig | grep -c portcullis-new || true')).toBe('0\n');
+    expect(await timerProcs('plain')).toEqual([]);
+    expect(await lockHeld('plain')).toBe(false);
+
+    // audit: local history and host log, same record
+    const hist = readHistory<Record<string, unknown>>().filter((h) => h.id === rec.id);
+    expect(hist).toHaveLength(1);
+    expect(hist[0]).toMatchObject({ outcome: 'confirmed', exitCode: 0, hostLog: 'written', host: { name: 'plain', user: 'root', hostKey: expect.stringMatching(/^SHA256:/) } });
+    expect(hist[0].before).toMatchObject({ savedSha256: expect.any(String), liveRulesSha256: expect.any(String) });
+    expect((hist[0].after as { savedSha256: string }).savedSha256).not.toBe((hist[0].before as { savedSha256: string }).savedSha256);
+    const log = await hostLog('plain');
+    expect(log.find((l) => l.id === rec.id)).toMatchObject({ event: 'apply', outcome: 'confirmed', host: { hostKey: rec.host.hostKey } });
+  });
+
+  it('lockout that keeps the old session but refuses new SSH connections: predicted and refused; forced, then reverted through the old session; file untouched', async () => {
+    const before = await live('plain');
+    const f = file('reject-new.rules', REJECT_NEW);
+    const refused = await cli(['apply', 'plain', f, '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+    expect(refused.code, refused.err).toBe(4);
+    expect(refused.out).toMatch(/predicted lockout/);
+    await expectUntouched('plain', before);
+
+    const r = await cli(['apply', 'plain', f, '--confirm-timeout', String(TIMEOUT_S), '--force', '--json', ...cfg()]);
+    expect(r.code, r.err).toBe(3);
+    const rec = JSON.parse(r.out);
+    expect(rec).toMatchObject({ outcome: 'reverted', revertedBy: 'client', probe: { ok: false } });
+    await expectUntouched('plain', before);
+    // and a new connection gets in again
+    const again = await run(['ssh', '-F', L.get().sshConfigPath, '-o', 'BatchMode=yes', 'plain', 'true'], { allowFail: true });
+    expect(again.code).toBe(0);
+  });
+
+  it('lockout through a DNAT of port 22 (a new nat table): predicted; forced, then reverted, and the nat table is empty again', async () => {
+    const lab = L.get();
+    const natLoaded = (await sh('plain', 'cat /proc/net/ip_tables_names')).split('\n').includes('nat');
+    const before = await live('plain');
+    const f = file('dnat.rules', dnatTo(lab.hosts.plain.address));
+    const refused = await cli(['apply', 'plain', f, '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+    expect(refused.code, refused.err).toBe(4);
+    expect(refused.out).toMatch(/re-addressed by nat PREROUTING #1 \(DNAT to /);
+    const r = await cli(['apply', 'plain', f, '--confirm-timeout', String(TIMEOUT_S), '--force', ...cfg()]);
+    expect(r.code, r.err).toBe(3);
+    // a nat table that was not loaded is not in iptables-save: the backup carries an empty one
+    if (!natLoaded) expect(r.err).toMatch(/nat not loaded now: the revert empties it/);
+    const after = await live('plain');
+    expect(after).not.toMatch(/^-A PREROUTING/m);
+    await expectUntouched('plain', before);
+  });
+
+  it('candidate that adds a nat table, not kept: reverted, nat rules gone again', async () => {
+    // a host that never loaded nat: iptables-save has no *nat section at all (fresh namespace would be needed
+    // for "not loaded"; the backup adds the empty section either way, which is what matters)
+    const before = await live('plain');
+    const res = await runApply({
+      host: 'plain',
+      session: { sshConfigPath: L.get().sshConfigPath, agent: false },
+      candidateName: 'with-nat.rules',
+      candidateText: WITH_NAT,
+      confirmTimeoutS: TIMEOUT_S,
+      confirm: 'prompt',
+      force: false,
+      base: null,
+      ask: async () => {
+        // while we are asked, the new rules run on the host
+        expect(await live('plain')).toMatch(/^-A POSTROUTING -o eth0 -j MASQUERADE$/m);
+        return false;
+      },
+    });
+    expect(res.exitCode, res.message).toBe(3);
+    expect(await live('plain')).not.toMatch(/MASQUERADE/);
+    await expectUntouched('plain', before);
+  });
+
+  it('invalid candidate: refused before any change (exit 4), nothing on the host', async () => {
+    const before = await live('plain');
+    const r = await cli(['apply', 'plain', file('invalid.rules', INVALID), ...cfg()]);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/invalid\.rules:\d+(:\d+)?: error:/);
+    await expectUntouched('plain', before);
+    expect(await L.get().hostExec('plain', ['test', '-d', '/run/portcullis'])).toMatchObject({ code: 1 }); // never even connected
+  });
+
+  it('host changed since pull: refused (exit 4) with the pull --json hashes and with the pulled file', async () => {
+    const pulled = await cli(['pull', 'plain', '--json', ...cfg()]);
+    expect(pulled.code).toBe(0);
+    const baseJson = file('base.json', pulled.out);
+    const baseText = file('base.rules', stock());
+    // someone changes the running rules
+    await sh('plain', 'iptables -I INPUT -s 192.0.2.66/32 -j DROP');
+    const changedLive = await live('plain');
+    const r1 = await cli(['apply', 'plain', file('good.rules', GOOD), '--base', baseJson, ...cfg()]);
+    expect(r1.code, r1.err).toBe(4);
+    expect(r1.out).toMatch(/running rules on plain changed since/);
+    expect(sameRules(await live('plain'), changedLive)).toBe(true);
+    expect(await saved('plain')).toBe(stock());
+    // someone edits the saved file
+    await sh('plain', 'echo "# edited by hand" >> /etc/sysconfig/iptables');
+    const r2 = await cli(['apply', 'plain', file('good.rules', GOOD), '--base', baseText, ...cfg()]);
+    expect(r2.code, r2.err).toBe(4);
+    expect(r2.out).toMatch(/is not .*base\.rules any more/);
+    expect(await saved('plain')).toBe(stock() + '# edited by hand\n');
+    expect(await lockHeld('plain')).toBe(false);
+  });
+
+  it('concurrent apply: the second is refused (exit 4) while the first holds the lock; the first still confirms', async () => {
+    let release!: () => void;
+    const secondDone = new Promise<void>((r) => (release = r));
+    let liveSeen!: () => void;
+    const firstLive = new Promise<void>((r) => (liveSeen = r));
+    const first = runApply({
+      host: 'plain',
+      session: { sshConfigPath: L.get().sshConfigPath, agent: false },
+      candidateName: 'good.rules',
+      candidateText: GOOD,
+      confirmTimeoutS: 8,
+      confirm: 'prompt',
+      force: false,
+      base: null,
+      onProgress: (p) => p.message.startsWith('rules live') && liveSeen(),
+      ask: async () => {
+        await secondDone;
+        return true;
+      },
+    });
+    await firstLive;
+    try {
+      const second = await cli(['apply', 'plain', file('good2.rules', GOOD.replace('--dport 80', '--dport 443')), ...cfg()]);
+      expect(second.code, second.err).toBe(4);
+      expect(second.out).toMatch(/another apply holds the lock/);
+    } finally {
+      release();
+    }
+    const res = await first;
+    expect(res.exitCode, res.message).toBe(0);
+    expect(await live('plain')).toMatch(/--dport 80 -j ACCEPT/);
+    expect(await live('plain')).not.toMatch(/--dport 443/);
+    expect(await lockHeld('plain')).toBe(false);
+  });
+
+  it('a live fail2ban chain with a ban survives a confirmed apply, keeps its place, and is not written to the file', async () => {
+    await sh(
+      'plain',
+      'iptables -N f2b-sshd && iptables -A f2b-sshd -s 203.0.113.7/32 -j REJECT --reject-with icmp-port-unreachable && iptables -A f2b-sshd -j RETURN && iptables -I INPUT 1 -p tcp -m multiport --dports 22 -j f2b-sshd',
+    );
+    const r = await cli(['apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/keeping fail2ban chain filter f2b-sshd \(2 rules\) and its jump from INPUT #1/);
+    const rec = JSON.parse(r.out);
+    expect(rec.kept.chains).toEqual([{ table: 'filter', chain: 'f2b-sshd', tool: 'fail2ban', rules: 2 }]);
+    const l = await live('plain');
+    expect(l).toMatch(/^-A f2b-sshd -s 203\.0\.113\.7\/32 -j REJECT --reject-with icmp-port-unreachable$/m);
+    const input = l.split('\n').filter((x) => x.startsWith('-A INPUT'));
+    expect(input[0]).toBe('-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd');
+    expect(input).toContain('-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT');
+    const s = await saved('plain');
+    expect(s).toBe(GOOD);
+    expect(s).not.toMatch(/f2b/);
+  });
+
+  it('client process killed right after the rules went live: the host reverts by itself', async () => {
+    const before = await live('plain');
+    // node itself with tsx's loader: SIGKILL must hit the process that runs the apply, not a wrapper
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: repoRoot,
+      env: { ...process.env },
+    });
+    try {
+      let err = '';
+      await new Promise<void>((resolveLive, reject) => {
+        const t = setTimeout(() => reject(new Error(`no "rules live" line within 30 s:\n${err}`)), 30_000);
+        child.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (err.includes('rules live')) {
+            child.kill('SIGKILL');
+            clearTimeout(t);
+            resolveLive();
+          }
+        });
+        child.on('exit', () => {
+          clearTimeout(t);
+          if (!err.includes('rules live')) reject(new Error(`the CLI ended early:\n${err}`));
+        });
+      });
+      const killedAt = Date.now();
+      // the new rules run, nobody confirms
+      expect(await live('plain')).toMatch(/--dport 80 -j ACCEPT/);
+      expect((await timerProcs('plain')).length).toBe(1);
+      await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+      await expectUntouched('plain', before);
+      expect((await hostLog('plain')).some((l) => l.event === 'revert' && l.result === 'reverted' && l.by === 'timer')).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('sshd killed right after the rules went live: no confirmation, the host reverts by itself', async () => {
+    const lab = L.get();
+    const h = lab.hosts.plain;
+    const before = await live('plain');
+    // something to enter the host's namespaces with while its sshd is gone
+    const anchor = spawn('nsenter', ['-t', String(h.sshdPid), '-m', '-n', '-u', '--', 'sleep', '600'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const killSshd = () => {
+        const pids = runSync(['ip', 'netns', 'pids', h.namespace], { allowFail: true }).stdout.toString().split(/\s+/).filter(Boolean);
+        for (const p of pids) {
+          try {
+            if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'sshd') process.kill(Number(p), 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      };
+      let killed = false;
+      const r = await cli(['apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()], {
+        onErr: (t) => {
+          if (!killed && t.includes('rules live')) {
+            killed = true;
+            killSshd();
+          }
+        },
+      });
+      expect(killed).toBe(true);
+      expect(r.code, r.err).toBe(3);
+      h.sshdPid = anchor.pid!; // ground truth through the anchor from here on
+      expect(sameRules(await live('plain'), before)).toBe(true);
+      expect(await saved('plain')).toBe(stock());
+      expect(await timerProcs('plain')).toEqual([]);
+      expect(await lockHeld('plain')).toBe(false);
+    } finally {
+      // sshd back, in the same namespaces
+      const dir = join(lab.dir, 'hosts', 'plain');
+      rmSync(join(dir, 'sshd.pid'), { force: true });
+      await run(['nsenter', '-t', String(anchor.pid), '-m', '-n', '-u', '--', '/usr/sbin/sshd', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')], { allowFail: true });
+      for (let i = 0; i < 100 && !existsSync(join(dir, 'sshd.pid')); i++) await new Promise((r) => setTimeout(r, 20));
+      if (existsSync(join(dir, 'sshd.pid'))) h.sshdPid = Number(readFileSync(join(dir, 'sshd.pid'), 'utf8').trim());
+      anchor.kill('SIGKILL');
+    }
+  });
+
+  it('through a jump host: the new connection takes the same route; confirmed and persisted on the inner host', async () => {
+    const lab = L.get();
+    const r = await cli(['apply', 'inner', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()]);
+    expect(r.code, r.err).toBe(0);
+    const rec = JSON.parse(r.out);
+    expect(rec.host.route).toHaveLength(2);
+    expect(rec.host.clientAddress).toBe(lab.hosts.inner.peerAddress);
+    expect(rec.probe.clientAddress).toBe(lab.hosts.inner.peerAddress);
+    timings.push(`good change on inner (via bastion): start → confirmed ${rec.confirmedAfterMs} ms, whole apply ${rec.totalMs} ms`);
+    expect(await live('inner')).toMatch(/--dport 80 -j ACCEPT/);
+    expect(await saved('inner')).toBe(GOOD);
+    expect(await timerProcs('inner')).toEqual([]);
+    expect(await saved('bastion')).toBe(stock()); // the jump host is not touched
+  });
+
+  it('as a sudo user with a password: confirmed and persisted root-owned 0600', async () => {
+    const r = await cli(['apply', 'bob@users', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--sudo', '--password-stdin', '--json', ...cfg()], {
+      stdin: `${LAB_PASSWORDS.bob}\n`,
+    });
+    expect(r.code, r.err).toBe(0);
+    const rec = JSON.parse(r.out);
+    expect(rec.host).toMatchObject({ user: 'bob', privilege: 'sudo-password' });
+    timings.push(`good change on users as bob (sudo with password): start → confirmed ${rec.confirmedAfterMs} ms, whole apply ${rec.totalMs} ms`);
+    expect(await live('users')).toMatch(/--dport 80 -j ACCEPT/);
+    expect(await saved('users')).toBe(GOOD);
+    expect(await sh('users', 'stat -c "%a %U" /etc/sysconfig/iptables')).toBe('600 root\n');
+    expect(await timerProcs('users')).toEqual([]);
+    expect((await hostLog('users')).find((l) => l.id === rec.id)).toMatchObject({ outcome: 'confirmed', host: { user: 'bob' } });
+  });
+});
