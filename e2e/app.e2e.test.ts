@@ -125,6 +125,38 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     await expect(ui.docName.isVisible()).resolves.toBe(true);
   });
 
+  it('has one tab stop per control: the rule list is a single stop, its rows are not', async () => {
+    const page = app.page;
+    await page.getByTestId('toolbar-open').focus();
+    const stops: string[] = [];
+    for (let k = 0; k < 40; k++) {
+      await page.keyboard.press('Tab');
+      stops.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return el?.dataset.testid ?? el?.getAttribute('role') ?? el?.tagName.toLowerCase() ?? '';
+        }),
+      );
+    }
+    expect(stops).toContain('view-rules');
+    expect(stops).toContain('rule-list');
+    expect(stops).not.toContain('option');
+    // each stop once before the cycle repeats
+    const firstCycle = stops.slice(0, stops.indexOf('rule-list') + 1);
+    expect(firstCycle.filter((s) => s === 'rule-list')).toHaveLength(1);
+  });
+
+  it('opens a file dropped on the window', async () => {
+    await app.page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 192.0.2.1/32 -j DROP\nCOMMIT\n'], 'dropped.rules'));
+      window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+    });
+    await ui.showing('dropped.rules');
+    await expect(ui.ruleRows().first().innerText()).resolves.toContain('-s 192.0.2.1/32 -j DROP');
+  });
+
   it('pasted text opens like a file', async () => {
     await app.page.getByRole('button', { name: 'Paste…' }).click();
     await app.page.getByLabel('Ruleset text').fill('*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n');
