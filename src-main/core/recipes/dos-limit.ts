@@ -5,6 +5,9 @@
 import { defineRecipe } from './types.js';
 import { establishedAccept } from './common.js';
 import { opt, PROBE, recipeRule } from './rules.js';
+import { limitOverflows } from '../extensions/match-limit.js';
+
+const UNIT_SECONDS = { second: 1, minute: 60, hour: 3600, day: 86400 } as const;
 
 export const dosLimit = defineRecipe({
   name: 'dos-limit',
@@ -20,6 +23,14 @@ export const dosLimit = defineRecipe({
     { name: 'in', label: 'Incoming interface', help: 'only limit connections arriving on this interface (leave empty for any)', type: 'interface', example: 'eth0' },
     { name: 'action', label: 'Over the limit', help: 'DROP (silently; the client retries) or REJECT (the client is told at once)', type: 'enum', choices: ['DROP', 'REJECT'], default: 'DROP' },
   ] as const,
+  check(v) {
+    // xt_limit keeps the burst as credits in a 32-bit number: slow rates allow only small bursts
+    const avg = Math.floor((10000 * UNIT_SECONDS[v.limit.unit]) / v.limit.count);
+    if (!limitOverflows(avg, v.burst)) return [];
+    let max = 1;
+    while (max < 10000 && !limitOverflows(avg, max + 1)) max++;
+    return [{ param: 'burst', message: `${v.burst} is more than the kernel can count at a rate of ${v.limit.text}`, fix: `give --burst ${max} or less, or a faster --limit` }];
+  },
   generate(v) {
     const head = `-A INPUT${opt('-i', v.in)} -p ${v.proto} -m ${v.proto} --dport ${v.port} -m conntrack --ctstate NEW`;
     const packet = { src: PROBE.client, dst: PROBE.host, proto: v.proto, sport: PROBE.clientPort, dport: v.port, inIface: v.in ?? 'pcl0', state: 'NEW' };

@@ -2,6 +2,7 @@
 // problem names the parameter and says how to fix it; the CLI prints them and
 // the wizard shows them beside the field.
 import { byteLength, serviceToPort, parseUInt } from '../values.js';
+import { RecipeBuildError } from './rules.js';
 import type { AnyValues, IpPort, ParamProblem, ParamSpec, Rate, RateUnit, RawParams, Recipe } from './types.js';
 
 export type ParamsResult = { ok: true; values: AnyValues } | { ok: false; problems: ParamProblem[] };
@@ -146,6 +147,13 @@ export function checkRecipeParams(recipe: Recipe, raw: RawParams): ParamsResult 
   if (problems.length) return { ok: false, problems };
   const cross = recipe.check(values);
   if (cross.length) return { ok: false, problems: cross };
+  try {
+    recipe.generate(values);
+  } catch (e) {
+    // a combination no check above foresaw: iptables would not load the rule
+    if (e instanceof RecipeBuildError) return { ok: false, problems: [{ param: '', message: `these values make a rule iptables does not load: ${e.message}`, fix: 'change the values the message names' }] };
+    throw e;
+  }
   return { ok: true, values };
 }
 

@@ -214,9 +214,11 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
       const at = c.rules.findIndex((x) => canonicalRuleBody(x) === rr.replaces);
       if (at >= 0) {
         replaced.push({ table: rr.table, chain: rr.chain, index: at + 1, from: `-A ${rr.chain}${rr.replaces}`, to: rr.text });
-        c.rules[at] = rr.rule;
-        inserted.set(rr.rule, rr);
-        recipeRules.add(rr.rule);
+        // the new rule keeps the old one's source line: the preserving writer puts it there
+        const nr: Rule = c.rules[at].source ? { ...rr.rule, source: c.rules[at].source } : rr.rule;
+        c.rules[at] = nr;
+        inserted.set(nr, rr);
+        recipeRules.add(nr);
         continue;
       }
     }
