@@ -122,6 +122,35 @@ describe.skipIf(skipLab)('lab: authentication and privilege', () => {
     expect((e as AuthError).allowed).toEqual(['keyboard-interactive']);
   });
 
+  it('asks for a password only when needed, once, and reuses it on reopen', async () => {
+    const asked: string[] = [];
+    const ask = (answer: string | undefined) => async (prompt: string) => (asked.push(prompt), answer);
+    const dave = await openSession('dave@users', base({ askPassword: ask(LAB_PASSWORDS.dave) }));
+    const again = await dave.reopen();
+    expect(again.probe.user).toBe('dave');
+    await again.close();
+    await dave.close();
+    expect(asked).toEqual([expect.stringMatching(/^dave@198\.18\.\d+\.\d+'s password: $/)]);
+
+    asked.length = 0;
+    const erin = await openSession('erin@users', base({ askPassword: ask(LAB_PASSWORDS.erin) }));
+    await erin.close();
+    expect(asked).toHaveLength(1);
+
+    asked.length = 0;
+    const root = await openSession('plain', base({ askPassword: ask('never') }));
+    await root.close();
+    expect(asked).toEqual([]); // the key worked: nobody is asked
+
+    asked.length = 0;
+    const bob = await openSession('bob@users', base({ sudo: true, askPassword: ask(LAB_PASSWORDS.bob) }));
+    expect(asked).toEqual(['[sudo] password for bob@users: ']);
+    expect(bob.privilege).toEqual({ kind: 'sudo', password: true });
+    expect((await bob.exec('id -u', { sudo: true })).stdout).toBe('0\n');
+    await bob.close();
+    await expect(openSession('bob@users', base({ sudo: true, askPassword: ask(undefined) }))).rejects.toMatchObject({ kind: 'privilege' });
+  });
+
   it('uses sudo without a password (alice)', async () => {
     const s = await openSession('alice@users', base());
     expect(s.privilege).toEqual({ kind: 'sudo', password: false });

@@ -16,6 +16,12 @@ export type AuthMethodSpec =
 
 export interface Credentials {
   password?: string;
+  /**
+   * Asked for the password only when a server wants one (password or a
+   * keyboard-interactive "Password:" prompt, or sudo); the answer is then
+   * reused for the session like `password`. The CLI asks on the terminal, the app in a dialog.
+   */
+  askPassword?: (prompt: string) => Promise<string | undefined>;
   /** a passphrase for every encrypted key, or a function asked once per key file */
   passphrase?: string | ((file: string) => Promise<string | undefined>);
   /** agent socket; false disables; default SSH_AUTH_SOCK (Windows: the OpenSSH agent pipe) */
@@ -114,10 +120,18 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
     const agent = creds.agent === false ? undefined : (creds.agent ?? hop.identityAgent ?? defaultAgent());
     if (agent && !(hop.identitiesOnly && keys.keys.length)) queue.push({ kind: 'agent', socket: agent });
   }
-  const hasKbd = !!creds.keyboardInteractive || creds.password !== undefined;
+  const canPassword = creds.password !== undefined || !!creds.askPassword;
+  const hasKbd = !!creds.keyboardInteractive || canPassword;
   if (hop.allowKeyboardInteractive && hasKbd) queue.push({ kind: 'keyboard-interactive' });
-  if (hop.allowPassword && creds.password !== undefined) queue.push({ kind: 'password' });
-  if (creds.password === undefined && !creds.keyboardInteractive) notTried.push('password and keyboard-interactive: no password given');
+  if (hop.allowPassword && canPassword) queue.push({ kind: 'password' });
+  if (!canPassword && !creds.keyboardInteractive) notTried.push('password and keyboard-interactive: no password given');
+
+  // asked at most once per hop, then kept (and shared with sudo through creds)
+  const password = async (prompt: string): Promise<string | undefined> => {
+    if (creds.password === undefined && creds.askPassword) creds.password = await pause(creds.askPassword(prompt));
+    return creds.password;
+  };
+  const promptText = `${hop.user}@${hop.host}'s password: `;
 
   let allowed: string[] = [];
   let started = false;
@@ -161,15 +175,27 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
                 return;
               }
               // without a prompt handler only the common case is answerable: one hidden "Password:" prompt
-              if (prompts.length === 1 && !prompts[0].echo && creds.password !== undefined) return finish([creds.password]);
+              if (prompts.length === 1 && !prompts[0].echo && canPassword) {
+                password(promptText).then(
+                  (pw) => finish(pw === undefined ? [] : [pw]),
+                  () => finish([]),
+                );
+                return;
+              }
               finish([]);
             },
           });
           return;
         case 'password':
           if (!ok('password')) continue;
-          attempts.push({ method: 'password' });
-          next({ type: 'password', username, password: creds.password! });
+          password(promptText).then(
+            (pw) => {
+              if (pw === undefined) return handler(methodsLeft, _partial, next);
+              attempts.push({ method: 'password' });
+              next({ type: 'password', username, password: pw });
+            },
+            () => handler(methodsLeft, _partial, next),
+          );
           return;
       }
     }

@@ -171,9 +171,17 @@ interface HopConnection {
   client: SshClient;
   hop: ResolvedHop;
   key: VerifiedHostKey;
+  /** the password this hop accepted, if one was used (asked or given) */
+  password?: string;
 }
 
-async function connectHop(hop: ResolvedHop, sock: Duplex | undefined, opts: SessionOptions, explicitIdentities: Set<string>): Promise<HopConnection> {
+async function connectHop(
+  hop: ResolvedHop,
+  sock: Duplex | undefined,
+  opts: SessionOptions,
+  explicitIdentities: Set<string>,
+  knownPassword?: string,
+): Promise<HopConnection> {
   const ref = hopRef(hop);
   const kh = loadKnownHosts(hop.knownHostsFiles);
   for (const s of kh.skipped) opts.log?.(`known_hosts ${s.file}:${s.line}: ${s.reason}`);
@@ -263,12 +271,14 @@ async function connectHop(hop: ResolvedHop, sock: Duplex | undefined, opts: Sess
     loadIdentities(hop, opts, explicitIdentities, (p) => deadline.during(p)).then(
       (keys) => {
         if (settled) return;
-        const auth = planAuth(hop, keys, opts, (p) => deadline.during(p));
+        // a copy per hop: a password asked for one host must never be sent to another
+        const creds: Credentials = { ...opts, password: opts.password ?? knownPassword };
+        const auth = planAuth(hop, keys, creds, (p) => deadline.during(p));
         client.on('ready', () => {
           if (settled) return;
           settled = true;
           deadline.clear();
-          resolve({ client, hop, key: verified! });
+          resolve({ client, hop, key: verified!, password: creds.password });
         });
         client.on('error', (err: Error & { level?: string; code?: string }) => {
           if (failure) return fail(failure);
@@ -431,7 +441,7 @@ export class HostSession {
   private async sudoWithPassword(cmd: string, opts: ExecOptions): Promise<ExecResult> {
     const r = await this.rawExec(
       `sudo -S -k -p '' -- sh -c ${shQuote(SUDO_PW_WRAPPER)} ${shQuote(cmd)}`,
-      Buffer.concat([Buffer.from(`${this.sudoPassword()}\n${SUDO_MARK}\n`), Buffer.from(opts.stdin ?? '')]),
+      Buffer.concat([Buffer.from(`${this.sudoPassword() ?? ''}\n${SUDO_MARK}\n`), Buffer.from(opts.stdin ?? '')]),
       opts.timeoutMs,
     );
     if (r.code === 97 && r.stderr.includes(SUDO_NO_PASSWORD_READ)) {
@@ -452,9 +462,12 @@ export class HostSession {
     return r;
   }
 
-  private sudoPassword(): string {
-    return this.options.sudoPassword ?? this.options.password ?? '';
+  /** the sudo password: given, else the one the target accepted at login (asked once) */
+  sudoPassword(): string | undefined {
+    return this.options.sudoPassword ?? this.conns[this.conns.length - 1].password ?? this.askedSudoPassword;
   }
+  /** set by resolvePrivilege when it had to ask */
+  askedSudoPassword: string | undefined;
 
   rawExec(cmd: string, stdin?: string | Buffer, timeoutMs?: number): Promise<ExecResult> {
     if (this.lost) return Promise.reject(this.lost);
@@ -522,7 +535,9 @@ export class HostSession {
   /** A NEW connection over the same route (every hop reconnected), same credentials and trust. */
   async reopen(): Promise<HostSession> {
     const trust = [...new Set([...(this.options.trust ?? []), ...this.hostKeys.filter((k) => k.trustedBy !== 'known-hosts').map((k) => k.fingerprint)])];
-    return openRoute(this.route, { ...this.options, trust, saveTrusted: false });
+    // passwords a person typed are reused: the new connection must not wait on a prompt
+    const opts = { ...this.options, trust, saveTrusted: false, sudoPassword: this.options.sudoPassword ?? this.askedSudoPassword };
+    return openRoute(this.route, opts, this.conns.map((c) => c.password));
   }
 
   async close(): Promise<void> {
@@ -553,7 +568,11 @@ async function resolvePrivilege(s: HostSession, opts: SessionOptions): Promise<P
   if (p.sudo === 'nopasswd') result = { kind: 'sudo', password: false };
   else if (p.sudo === 'absent') result = { kind: 'none', reason: `logged in as ${p.user}; sudo is not installed` };
   else {
-    const pw = opts.sudoPassword ?? opts.password;
+    let pw = s.sudoPassword();
+    if (pw === undefined && want === true && opts.askPassword) {
+      pw = await opts.askPassword(`[sudo] password for ${p.user}@${s.target.name}: `);
+      s.askedSudoPassword = pw;
+    }
     if (pw === undefined) result = { kind: 'none', reason: `logged in as ${p.user}; sudo needs a password and none was given` };
     else {
       // checked once here, with stdin closed after the password, so a wrong one fails fast
@@ -574,14 +593,14 @@ async function resolvePrivilege(s: HostSession, opts: SessionOptions): Promise<P
   return result;
 }
 
-async function openRoute(route: Route, opts: SessionOptions): Promise<HostSession> {
+async function openRoute(route: Route, opts: SessionOptions, knownPasswords: (string | undefined)[] = []): Promise<HostSession> {
   const conns: HopConnection[] = [];
   const explicit = new Set(opts.identityFiles ?? []);
   try {
-    for (const hop of route.hops) {
+    for (const [i, hop] of route.hops.entries()) {
       const prev = conns[conns.length - 1];
       const sock = prev ? await forwardTo(prev.client, hop, prev.hop, opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS) : undefined;
-      conns.push(await connectHop(hop, sock, opts, explicit));
+      conns.push(await connectHop(hop, sock, opts, explicit, knownPasswords[i]));
     }
   } catch (e) {
     for (const c of conns.reverse()) c.client.end();

@@ -31,6 +31,7 @@ export const HOST_OPTIONS_USAGE = `Host options:
   --timeout S             seconds to connect and log in, per hop (default 20)
   --password-stdin        read the password (login and sudo) from the first line of stdin
   --passphrase-stdin      read the identity file passphrase from the next line of stdin
+                          (at a terminal without these, passwords are asked for when needed)
 Exit: 0 done, 2 error (connection, authentication, usage), 5 host key unknown or changed.`;
 
 /** Session options from the shared host options. Secrets come from stdin only, never from argv. */
@@ -53,8 +54,40 @@ export function sessionOptionsFrom(args: ParsedArgs, io: CliIO): SessionOptions 
     const lines = io.readFile('-').split('\n');
     if (flag(args, 'password-stdin')) opts.password = lines.shift() ?? '';
     if (flag(args, 'passphrase-stdin')) opts.passphrase = lines.shift() ?? '';
+  } else if (process.stdin.isTTY && process.stderr.isTTY) {
+    // a person at a terminal: ask like ssh does, only when a server wants it
+    opts.askPassword = (prompt) => askHidden(escapeControls(prompt));
+    opts.passphrase = (file) => askHidden(`Enter passphrase for key '${escapeControls(file)}': `);
   }
   return opts;
+}
+
+/** Reads a line from the terminal without echo; undefined on Ctrl-C or Ctrl-D. */
+export function askHidden(prompt: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    process.stderr.write(prompt);
+    const wasRaw = stdin.isRaw;
+    stdin.setRawMode(true);
+    stdin.resume();
+    let answer = '';
+    const done = (v: string | undefined) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(wasRaw);
+      stdin.pause();
+      process.stderr.write('\n');
+      resolve(v);
+    };
+    const onData = (b: Buffer) => {
+      for (const ch of b.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(answer);
+        if (ch === '\u0003' || ch === '\u0004') return done(undefined);
+        if (ch === '\u007f' || ch === '\b') answer = answer.slice(0, -1);
+        else if (ch >= ' ') answer += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 /** Maps a failure to its exit code, printing it; rethrows what is not a host error. */
