@@ -3,7 +3,7 @@
 // options of every extension loaded so far (newest first), unique-prefix
 // abbreviations, `!` before the option it negates, the protocol match loaded
 // implicitly when an option nothing else knows appears after `-p`.
-import type { AddressSpec, Counters, Match, OptionValue, Rule, TableName, Target } from './model.js';
+import type { AddressSpec, Counters, InterfaceSpec, Match, OptionValue, ProtocolSpec, Rule, TableName, Target } from './model.js';
 import type { Word } from './tokenize.js';
 import { findMatch, findTarget, KNOWN_MATCHES, KNOWN_TARGETS } from './extensions/registry.js';
 import type { Extension, OptionSpec, ParseContext } from './extensions/types.js';
@@ -344,7 +344,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
           throw asRuleError(e, argAt);
         }
         if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
-        rule.proto = { num, invert };
+        rule.proto = protocolSpec(num, invert);
         protoName = num === 0 ? null : arg!.toLowerCase();
         break;
       }
@@ -354,7 +354,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         if (name.length >= 16) throw new RuleError(`interface name \`${name}' must be shorter than IFNAMSIZ (15)`, 'invalid-argument', at);
         if (/[\/ ]/.test(name))
           notes.push({ code: 'invalid-argument', severity: 'warning', message: `weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel)`, word: at });
-        const spec = { name, invert };
+        const spec = interfaceSpec(name, invert);
         if (val === 'i') rule.inIface = spec;
         else rule.outIface = spec;
         break;
@@ -635,6 +635,22 @@ function hintForBadArgument(w: string, words: Word[], at: number): string | unde
   return undefined;
 }
 
+// Values no one edits in place are shared between rules, frozen: a ruleset of
+// 100,000 rules has a handful of distinct protocols and interfaces, and every
+// object the model keeps is copied by the garbage collector while parsing.
+const PROTOCOL_SPECS: ProtocolSpec[][] = [[], []];
+function protocolSpec(num: number, invert: boolean): ProtocolSpec {
+  const byNum = PROTOCOL_SPECS[invert ? 1 : 0];
+  return (byNum[num] ??= Object.freeze({ num, invert }));
+}
+const INTERFACE_SPECS = [new Map<string, InterfaceSpec>(), new Map<string, InterfaceSpec>()];
+function interfaceSpec(name: string, invert: boolean): InterfaceSpec {
+  const byName = INTERFACE_SPECS[invert ? 1 : 0];
+  let spec = byName.get(name);
+  if (!spec) byName.set(name, (spec = Object.freeze({ name, invert })));
+  return spec;
+}
+
 // Jumps to user chains have no options: one frozen pair serves them all.
 const NO_OPTIONS: OptionValue[] = Object.freeze([]) as unknown as OptionValue[];
 const NO_STATE: Record<string, unknown> = Object.freeze({});
@@ -679,10 +695,17 @@ function finishMatch(inst: Instance, ctx: ParseContext): Match {
   return inst.implicit ? { name: inst.ext.name, options, state, implicit: true } : { name: inst.ext.name, options, state };
 }
 
+const VERDICTS = new WeakMap<Extension, Target>();
+
 function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext): Target {
   if (!inst.ext) return { kind, name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
-  // ACCEPT, DROP, RETURN …: nothing to check, and one frozen pair serves every rule
-  if (inst.options.length === 0 && !inst.ext.finalize) return { kind, name: inst.ext.name, options: NO_OPTIONS, state: NO_STATE };
+  // ACCEPT, DROP, RETURN …: nothing to check, and one frozen target serves every rule
+  if (inst.options.length === 0 && !inst.ext.finalize) {
+    if (kind !== 'jump') return { kind, name: inst.ext.name, options: NO_OPTIONS, state: NO_STATE };
+    let t = VERDICTS.get(inst.ext);
+    if (!t) VERDICTS.set(inst.ext, (t = Object.freeze({ kind, name: inst.ext.name, options: NO_OPTIONS, state: NO_STATE })));
+    return t;
+  }
   let state: Record<string, unknown>;
   try {
     state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);

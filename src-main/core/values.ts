@@ -83,13 +83,16 @@ export function parsePort(s: string, proto?: string): number {
   throw new ValueError(`invalid port/service \`${s}' specified`, 'invalid-argument', 'use a port number from 0 to 65535 or a service name from /etc/services');
 }
 
+// One frozen { lo: p, hi: p } per port, shared by every rule that names it.
+const SINGLE_PORTS: Array<{ readonly lo: number; readonly hi: number } | undefined> = new Array(65536);
+function singlePort(p: number): { lo: number; hi: number } {
+  return (SINGLE_PORTS[p] ??= Object.freeze({ lo: p, hi: p }));
+}
+
 /** `lo:hi`, `lo:`, `:hi` or `port` as libxt_tcp/udp parse it. */
 export function parsePortRange(s: string, proto?: string, ordered = true): { lo: number; hi: number } {
   const i = s.indexOf(':');
-  if (i < 0) {
-    const p = parsePort(s, proto);
-    return { lo: p, hi: p };
-  }
+  if (i < 0) return singlePort(parsePort(s, proto));
   const a = s.slice(0, i);
   const b = s.slice(i + 1);
   const lo = a ? parsePort(a, proto) : 0;
