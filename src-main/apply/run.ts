@@ -269,7 +269,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           extra.push(s);
         }
         const p = await s.pull();
-        return { kind: 'verified', at: at(), savedSha256: p.saved.sha256, liveRulesSha256: p.live.rulesSha256 };
+        return { kind: 'verified', at: at(), savedSha256: p.saved.sha256, liveRulesSha256: p.live.rulesSha256, savedText: p.saved.text };
       }
       case 'revert-now': {
         let lastErr: unknown;

@@ -81,7 +81,8 @@ export type ApplyEvent =
   | { kind: 'cancelled'; at: number }
   | { kind: 'cancel-too-late'; at: number; outcome: string }
   | { kind: 'persisted'; at: number; sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean }
-  | { kind: 'verified'; at: number; savedSha256: string; liveRulesSha256: string }
+  /** savedText: the file as read back (recognises the new file when the persist step lost its answer) */
+  | { kind: 'verified'; at: number; savedSha256: string; liveRulesSha256: string; savedText?: string }
   | { kind: 'reverted'; at: number; outcome: 'reverted' | 'revert-failed'; liveText: string; by: 'client' | 'timer' }
   | { kind: 'timer-checked'; at: number; reverted: boolean | null; message: string }
   | { kind: 'disarmed'; at: number }
@@ -586,7 +587,8 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind !== 'verified') return unexpected();
       const c: Context = { ...ctx, verified: { savedSha256: e.savedSha256, liveRulesSha256: e.liveRulesSha256 } };
       if (ctx.persistFailed) {
-        if (ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
+        if ((ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) || (e.savedText !== undefined && e.savedText === ctx.plan?.persistText))
+          return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
         if (ctx.snapshot && e.savedSha256 === ctx.snapshot.savedSha256) return revertNow(c, at, `saving failed (${ctx.persistFailed}); the file is unchanged, so the running rules go back to match it`);
         return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and /etc/sysconfig/iptables is neither the old nor the new file (sha256 ${e.savedSha256}): look at the host`);
       }
