@@ -301,9 +301,10 @@ function claimSlot(): { slot: number; dir: string } {
   chmodSync(root, 0o755);
   // the ip addresses of a slot may still be held by a foreign lab: skip those too
   const used = runSync(['ip', '-o', '-4', 'addr', 'show'], { allowFail: true }).stdout.toString();
+  const namespaces = listNetns();
   for (let slot = SLOT_MIN; slot <= SLOT_MAX; slot++) {
     if (used.includes(`198.18.${slot}.`)) continue;
-    if (listNetnsCache().some((n) => n.startsWith(`pcl-s${slot}-`))) continue;
+    if (namespaces.some((n) => n.startsWith(`pcl-s${slot}-`))) continue;
     const dir = join(root, `s${slot}`);
     try {
       mkdirSync(dir, { mode: 0o755 }); // atomic: two test files starting at once get different slots
@@ -313,11 +314,6 @@ function claimSlot(): { slot: number; dir: string } {
     }
   }
   throw new Error('lab: no free slot (run `npm run lab -- down`)');
-}
-let netnsCache: string[] | undefined;
-function listNetnsCache(): string[] {
-  netnsCache ??= listNetns();
-  return netnsCache;
 }
 
 // ---------------------------------------------------------------- safety net
@@ -434,15 +430,11 @@ function planAddresses(slot: number, specs: LabHostSpec[], dir: string): { plans
 
 async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
   await Promise.all(plans.map((p) => run(['ip', 'netns', 'add', p.ns])));
-  netnsCache = undefined;
-  let outer = 0;
-  let inner = 0;
   await Promise.all(
-    plans.map(async (p) => {
+    plans.map(async (p, i) => {
       const ipn = (...a: string[]) => run(['ip', '-n', p.ns, ...a]);
       await ipn('link', 'set', 'lo', 'up');
       if (!p.spec.behind) {
-        const i = outer++;
         const root = `pcls${slot}h${i}`;
         await run(['ip', 'link', 'add', root, 'type', 'veth', 'peer', 'name', `${root}p`, 'netns', p.ns]);
         await run(['ip', 'addr', 'add', `${p.peerAddress}/29`, 'dev', root]);
@@ -451,10 +443,9 @@ async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
         await ipn('addr', 'add', `${p.address}/29`, 'dev', 'eth0');
         await ipn('link', 'set', 'eth0', 'up');
       } else {
-        const j = inner++;
         const parent = plans.find((q) => q.spec.name === p.spec.behind)!;
-        const a = `pcls${slot}i${j}a`;
-        const b = `pcls${slot}i${j}b`;
+        const a = `pcls${slot}i${i}a`;
+        const b = `pcls${slot}i${i}b`;
         await run(['ip', 'link', 'add', a, 'netns', parent.ns, 'type', 'veth', 'peer', 'name', b, 'netns', p.ns]);
         const pend = `to-${p.spec.name}`.slice(0, 15);
         await run(['ip', '-n', parent.ns, 'link', 'set', a, 'name', pend]);
