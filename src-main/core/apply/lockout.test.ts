@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseRuleset } from '../parse.js';
+import { predictLockout } from './lockout.js';
+
+const head = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+const STOCK = `${head}-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p icmp -j ACCEPT\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n`;
+const rs = (t: string) => parseRuleset(t).ruleset;
+const q = { client: '203.0.113.9', server: '192.0.2.10', sshPort: 22, local: ['192.0.2.10'] };
+
+describe('lockout prediction', () => {
+  it('the stock ruleset lets a new SSH connection in', () => {
+    expect(predictLockout(rs(STOCK), q)).toEqual({ kind: 'open' });
+  });
+
+  it('a ruleset that refuses new connections to 22 locks out, naming the rule', () => {
+    const v = predictLockout(rs(STOCK.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n', '')), q);
+    expect(v.kind).toBe('locked');
+    if (v.kind !== 'locked') return;
+    expect(v.all).toBe(true);
+    expect(v.finding).toMatchObject({ code: 'ssh-lockout', severity: 'error', table: 'filter', chain: 'INPUT', index: 4 });
+    expect(v.finding.message).toMatch(/REJECT by filter INPUT #4/);
+  });
+
+  it('a DNAT of port 22 locks out even when every chain accepts the new port', () => {
+    const t = STOCK.replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT\n-A INPUT -j REJECT') +
+      '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination 192.0.2.10:2222\nCOMMIT\n';
+    const v = predictLockout(rs(t), q);
+    expect(v.kind).toBe('locked');
+    if (v.kind === 'locked') expect(v.reasons.join()).toMatch(/re-addressed by nat PREROUTING #1 \(DNAT to 192\.0\.2\.10:2222\)/);
+  });
+
+  it('a DNAT to another host (forwarded) locks out too', () => {
+    const t = STOCK.replace('-A FORWARD -j REJECT --reject-with icmp-host-prohibited\n', '') +
+      '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination 10.0.0.5\nCOMMIT\n';
+    expect(predictLockout(rs(t), q).kind).toBe('locked');
+  });
+
+  it('knowing the interface the client comes in on settles rules for other interfaces', () => {
+    const t = STOCK.replace('-A INPUT -m state', '-A INPUT -i eth1 -j DROP\n-A INPUT -m state');
+    const unknownIface = predictLockout(rs(t), q);
+    expect(unknownIface.kind).toBe('locked');
+    if (unknownIface.kind === 'locked') expect(unknownIface.all).toBe(false);
+    expect(predictLockout(rs(t), { ...q, inIface: 'eth0' })).toEqual({ kind: 'open' });
+    expect(predictLockout(rs(t), { ...q, inIface: 'eth1' }).kind).toBe('locked');
+  });
+
+  it('a source-restricted SSH rule: open for that source, locked for another', () => {
+    const t = STOCK.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22', '-A INPUT -s 203.0.113.0/24 -p tcp -m state --state NEW -m tcp --dport 22');
+    expect(predictLockout(rs(t), q).kind).toBe('open');
+    expect(predictLockout(rs(t), { ...q, client: '198.51.100.1' }).kind).toBe('locked');
+  });
+
+  it('without a client address it cannot tell; an IPv6 client is not filtered by the IPv4 rules', () => {
+    expect(predictLockout(rs(STOCK), { ...q, client: undefined }).kind).toBe('unknown');
+    expect(predictLockout(rs(STOCK), { ...q, client: '2001:db8::1' })).toMatchObject({ kind: 'open', note: expect.stringMatching(/not IPv4/) });
+  });
+});

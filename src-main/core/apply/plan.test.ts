@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseRuleset } from '../parse.js';
+import { checkCandidate, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
+
+const STOCK = `# sample configuration for iptables service
+# you can edit this manually or use system-config-firewall
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p icmp -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
+-A INPUT -j REJECT --reject-with icmp-host-prohibited
+-A FORWARD -j REJECT --reject-with icmp-host-prohibited
+COMMIT
+`;
+const LIVE = STOCK.replace(/^#.*\n/gm, '').replace(':OUTPUT ACCEPT [0:0]\n', ':OUTPUT ACCEPT [0:0]\n:f2b-sshd - [0:0]\n').replace('-A INPUT -m state', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n-A INPUT -m state').replace('COMMIT', '-A f2b-sshd -s 203.0.113.7/32 -j REJECT --reject-with icmp-port-unreachable\n-A f2b-sshd -j RETURN\nCOMMIT');
+const host: HostView = { name: 'web1', clientAddress: '198.51.100.4', serverAddress: '192.0.2.10', sshPort: 22, inIface: 'eth0', localAddresses: ['192.0.2.10'], firewalld: 'masked' };
+const snap: HostSnapshot = { savedPresent: true, savedText: STOCK, savedSha256: 's0', liveText: LIVE, liveRulesSha256: 'l0' };
+
+function plan(candidateText: string, over: Partial<PlanInput> = {}) {
+  const c = checkCandidate(candidateText);
+  if (!c.ok) throw new Error(c.message);
+  return planApply({ candidate: c.parsed, candidateText, findings: c.findings, host, snapshot: snap, base: null, force: false, ...over });
+}
+
+// a generated candidate: canonical, no comments, one rule more
+const GENERATED = STOCK.replace(/^#.*\n/gm, '').replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
+
+describe('apply plan', () => {
+  it('checks the candidate alone first: errors refuse, warnings do not', () => {
+    expect(checkCandidate('*filter\n-A INPUT -j NOSUCHCHAIN\nCOMMIT\n').ok).toBe(false);
+    expect(checkCandidate('# nothing\n')).toMatchObject({ ok: false, message: expect.stringMatching(/no table/) });
+    expect(checkCandidate(GENERATED).ok).toBe(true);
+  });
+
+  it('goes: fail2ban kept in what is applied, left out of what is saved; the backup is the running filter table', () => {
+    const p = plan(GENERATED);
+    expect(p.kind).toBe('go');
+    if (p.kind !== 'go') return;
+    expect(p.applyText).toContain('-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd');
+    expect(p.applyText).toContain('-A f2b-sshd -s 203.0.113.7/32');
+    expect(p.persistText).not.toMatch(/f2b/);
+    expect(p.kept.chains).toHaveLength(1);
+    expect(p.backup.text).toContain(':f2b-sshd - [0:0]');
+    expect(p.expectedText).toBe(LIVE);
+    expect(p.summary).toMatchObject({ add: 1, total: 1 });
+    expect(p.lockout.kind).toBe('open');
+  });
+
+  it('a generated candidate is saved in the layout of the saved file, comments kept around unchanged rules', () => {
+    const p = plan(GENERATED);
+    if (p.kind !== 'go') throw new Error(p.kind);
+    expect(p.persistText.startsWith('# sample configuration for iptables service\n# you can edit this manually')).toBe(true);
+    expect(p.persistText).toContain('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT');
+    expect(parseRuleset(p.persistText).findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it("an admin's own file (with comments) is saved as written", () => {
+    const mine = STOCK.replace('-A INPUT -j REJECT', '# web (ticket 4711)\n-A INPUT -p tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
+    const p = plan(mine);
+    if (p.kind !== 'go') throw new Error(p.kind);
+    expect(p.persistText).toBe(mine);
+  });
+
+  it('nothing to do when the rules run and the file is already this', () => {
+    expect(plan(STOCK).kind).toBe('noop');
+  });
+
+  it('refuses when the host changed since the base (hashes or the saved text)', () => {
+    expect(plan(GENERATED, { base: { kind: 'hashes', source: 'pull.json', savedSha256: 'other' } })).toMatchObject({ kind: 'refuse', reason: 'host-changed' });
+    expect(plan(GENERATED, { base: { kind: 'hashes', source: 'pull.json', savedSha256: 's0', liveRulesSha256: 'other' } })).toMatchObject({
+      kind: 'refuse',
+      reason: 'host-changed',
+      message: expect.stringMatching(/running rules/),
+    });
+    expect(plan(GENERATED, { base: { kind: 'hashes', source: 'pull.json', savedSha256: 's0', liveRulesSha256: 'l0' } }).kind).toBe('go');
+    expect(plan(GENERATED, { base: { kind: 'saved-text', source: 'web1.rules', text: STOCK, sha256: 'zz' } })).toMatchObject({ kind: 'refuse', reason: 'host-changed' });
+    const ok = plan(GENERATED, { base: { kind: 'saved-text', source: 'web1.rules', text: STOCK, sha256: 's0' } });
+    expect(ok.kind).toBe('go');
+  });
+
+  it('firewalld active: refused unless forced, then a warning', () => {
+    expect(plan(GENERATED, { host: { ...host, firewalld: 'active' } })).toMatchObject({ kind: 'refuse', reason: 'firewalld' });
+    const forced = plan(GENERATED, { host: { ...host, firewalld: 'active' }, force: true });
+    expect(forced.kind).toBe('go');
+    expect(forced.warnings.join()).toMatch(/firewalld is active/);
+  });
+
+  it('a lockout is predicted on what would run (other tools\' chains included): a ban of the client locks out', () => {
+    const p = plan(GENERATED, { host: { ...host, clientAddress: '203.0.113.7' } });
+    expect(p).toMatchObject({ kind: 'refuse', reason: 'lockout' });
+    expect(p.kind === 'refuse' && p.message).toMatch(/f2b-sshd/);
+    expect(plan(GENERATED, { host: { ...host, clientAddress: '203.0.113.7' }, force: true }).kind).toBe('go');
+    expect(plan(GENERATED, { host: { ...host, clientAddress: undefined } })).toMatchObject({ kind: 'refuse', reason: 'lockout' });
+  });
+});
