@@ -22,6 +22,9 @@ function isSpace(c: number): boolean {
 }
 
 export function tokenizeLine(line: string, from = 0): TokenizeResult {
+  // Most lines have no quote and no tab: words are what lies between spaces,
+  // found with indexOf (native) instead of a loop over every character.
+  if (line.indexOf('"', from) < 0 && line.indexOf('\t', from) < 0 && line.indexOf('\n', from) < 0) return plainWords(line, from);
   const words: Word[] = [];
   const n = line.length;
   let i = from;
@@ -65,4 +68,21 @@ export function tokenizeLine(line: string, from = 0): TokenizeResult {
     words.push({ text: buf, start, quoted: true });
   }
   return { words, unterminatedQuote };
+}
+
+function plainWords(line: string, from: number): TokenizeResult {
+  const words: Word[] = [];
+  const n = line.length;
+  let i = from;
+  while (i < n) {
+    if (line.charCodeAt(i) === 32) {
+      i++;
+      continue;
+    }
+    let end = line.indexOf(' ', i);
+    if (end < 0) end = n;
+    words.push({ text: line.slice(i, end), start: i, quoted: false });
+    i = end + 1;
+  }
+  return { words, unterminatedQuote: false };
 }
