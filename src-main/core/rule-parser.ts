@@ -225,117 +225,151 @@ export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand
   }
 }
 
-function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
-  const notes: LineNote[] = [];
+// Bits of the generic options seen on the line (iptables' `options` flags), for
+// "multiple -X flags not allowed"; commands are tracked apart.
+const FLAG_BIT: Record<string, number> = {};
+'sdpiojgmtfcnvxwWVh0M46b'.split('').forEach((c, k) => (FLAG_BIT[c] = 1 << k));
+
+/**
+ * The state of one line's parse. A class rather than closures over locals: a
+ * file has one line per rule, and each line used to allocate a dozen closures
+ * and their context.
+ */
+class LineParser implements ParseContext {
+  readonly notes: LineNote[] = [];
   // emptyRule() plus the `source` the file reader stamps on it: present from the
   // start so that setting it later does not give every rule a property store
-  const rule: Rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
-  const insts: Instance[] = [];
-  let target: Instance | null = null;
-  let targetKind: 'jump' | 'goto' | null = null;
-  let targetName = '';
-  let targetWord = -1;
-  let cmd: Generic | null = null;
-  let cmdWord = -1;
-  let chain = '';
-  let cmdArg2: string | null = null; // -E new name, -P policy
-  let ruleNum: number | null = null;
-  let invert = false;
-  let invertWord = -1;
-  const seen = new Set<Generic>();
-  let protoName: string | null = null;
-  let protoUsed = false;
-  let srcText: string | null = null;
-  let dstText: string | null = null;
-  let srcWord = -1;
-  let dstWord = -1;
-  let passThrough = null as Instance | null;
+  readonly rule: Rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
+  readonly table: TableName;
+  readonly insts: Instance[] = [];
   /** matches and the target in the order they were loaded: getopt looks options up newest first */
-  const loaded: Instance[] = [];
-  let currentWord = 0;
-  // one context per line, updated before each option is parsed
-  const pctx: ParseContext = {
-    table: env.table,
-    chain: '',
-    rule,
-    protoName: null,
-    warn: (code, message, fix) => notes.push({ code, severity: 'warning', message, word: currentWord, fix }),
-  };
+  readonly loaded: Instance[] = [];
+  target: Instance | null = null;
+  targetKind: 'jump' | 'goto' | null = null;
+  targetName = '';
+  targetWord = -1;
+  cmd: Generic | null = null;
+  cmdWord = -1;
+  chain = '';
+  cmdArg2: string | null = null; // -E new name, -P policy
+  ruleNum: number | null = null;
+  invert = false;
+  invertWord = -1;
+  /** FLAG_BIT of every generic option seen */
+  seen = 0;
+  protoName: string | null = null;
+  protoUsed = false;
+  srcText: string | null = null;
+  dstText: string | null = null;
+  srcWord = -1;
+  dstWord = -1;
+  passThrough: Instance | null = null;
+  /** the word of the option being parsed, for warnings from its extension */
+  currentWord = 0;
+  readonly n: number;
+  i = 0;
 
-  const n = words.length;
-  let i = 0;
+  constructor(
+    readonly words: Word[],
+    readonly env: CommandEnv,
+  ) {
+    this.n = words.length;
+    this.table = env.table;
+  }
 
-  const setCommand = (c: Generic, at: number) => {
-    if (cmd !== null) throw new RuleError(`Cannot use -${c} with -${cmd}`, 'invalid-argument', at);
-    if (invert) throw new RuleError(`unexpected ! flag before --${COMMAND_NAMES[c]}`, 'invalid-argument', invertWord);
-    cmd = c;
-    cmdWord = at;
-  };
-  const nextIsValue = () => i < n && !words[i].text.startsWith('-') && words[i].text !== '!';
+  // ParseContext.warn: the parser is the context extensions' parse functions get
+  warn(code: string, message: string, fix?: string): void {
+    this.notes.push({ code, severity: 'warning', message, word: this.currentWord, fix });
+  }
+
+  setCommand(c: Generic, at: number): void {
+    if (this.cmd !== null) throw new RuleError(`Cannot use -${c} with -${this.cmd}`, 'invalid-argument', at);
+    if (this.invert) throw new RuleError(`unexpected ! flag before --${COMMAND_NAMES[c]}`, 'invalid-argument', this.invertWord);
+    this.cmd = c;
+    this.cmdWord = at;
+  }
+
+  nextIsValue(): boolean {
+    const i = this.i;
+    if (i >= this.n) return false;
+    const t = this.words[i].text;
+    return !t.startsWith('-') && t !== '!';
+  }
+
+  parseRuleNum(s: string, at: number): number {
+    const v = parseUInt(s, 1, 0x7fffffff);
+    if (v === null) throw new RuleError(`Invalid rule number \`${s}'`, 'invalid-argument', at);
+    return v;
+  }
 
   // argAt: the word holding the option's value (the option's own word when attached)
-  const handleGeneric = (val: Generic, arg: string | undefined, at: number, argAt = at) => {
+  handleGeneric(val: Generic, arg: string | undefined, at: number, argAt = at): void {
+    const words = this.words;
     if (COMMAND_NAMES[val]) {
-      setCommand(val, at);
+      this.setCommand(val, at);
       switch (val) {
         case 'A': case 'C': case 'N':
-          chain = arg!;
+          this.chain = arg!;
           break;
         case 'D':
-          chain = arg!;
-          if (nextIsValue()) ruleNum = parseRuleNum(words[i].text, i++);
+          this.chain = arg!;
+          if (this.nextIsValue()) this.ruleNum = this.parseRuleNum(words[this.i].text, this.i++);
           break;
         case 'I':
-          chain = arg!;
-          ruleNum = nextIsValue() ? parseRuleNum(words[i].text, i++) : 1;
+          this.chain = arg!;
+          this.ruleNum = this.nextIsValue() ? this.parseRuleNum(words[this.i].text, this.i++) : 1;
           break;
         case 'R':
-          chain = arg!;
-          if (!nextIsValue()) throw new RuleError('-R requires a rule number', 'missing-argument', at);
-          ruleNum = parseRuleNum(words[i].text, i++);
+          this.chain = arg!;
+          if (!this.nextIsValue()) throw new RuleError('-R requires a rule number', 'missing-argument', at);
+          this.ruleNum = this.parseRuleNum(words[this.i].text, this.i++);
           break;
         case 'E':
-          chain = arg!;
-          if (!nextIsValue()) throw new RuleError('-E requires old-chain-name and new-chain-name', 'missing-argument', at);
-          cmdArg2 = words[i++].text;
+          this.chain = arg!;
+          if (!this.nextIsValue()) throw new RuleError('-E requires old-chain-name and new-chain-name', 'missing-argument', at);
+          this.cmdArg2 = words[this.i++].text;
           break;
         case 'P':
-          chain = arg!;
-          if (i >= n) throw new RuleError('-P requires a chain and a policy', 'missing-argument', at);
-          cmdArg2 = words[i++].text;
+          this.chain = arg!;
+          if (this.i >= this.n) throw new RuleError('-P requires a chain and a policy', 'missing-argument', at);
+          this.cmdArg2 = words[this.i++].text;
           break;
         case 'L': case 'S':
           throw new RuleError(`--${COMMAND_NAMES[val]} lists rules; it has no place in a ruleset file`, 'invalid-argument', at, 'remove the line');
         default: // F Z X: optional chain
-          chain = arg ?? (nextIsValue() ? words[i++].text : '');
+          this.chain = arg ?? (this.nextIsValue() ? words[this.i++].text : '');
       }
       return;
     }
+    const invert = this.invert;
     if (invert && !INVERTIBLE.has(val)) {
-      throw new RuleError(`cannot have ! before -${val}`, 'invalid-argument', invertWord);
+      throw new RuleError(`cannot have ! before -${val}`, 'invalid-argument', this.invertWord);
     }
     // -g and -j are one option to iptables (OPT_JUMP)
     const flagKey = val === 'g' ? 'j' : val;
-    if (val !== 'm' && val !== 'c' && seen.has(flagKey)) {
+    const bit = FLAG_BIT[flagKey];
+    if (val !== 'm' && val !== 'c' && (this.seen & bit) !== 0) {
       throw new RuleError(`multiple -${flagKey} flags not allowed`, 'invalid-argument', at);
     }
-    seen.add(flagKey);
+    this.seen |= bit;
+    const rule = this.rule;
     switch (val) {
       case 's':
-        srcText = arg!;
-        srcWord = argAt;
+        this.srcText = arg!;
+        this.srcWord = argAt;
         rule.src = { kind: 'net', addr: 0, mask: 0, invert }; // refined after the loop
         break;
       case 'd':
-        dstText = arg!;
-        dstWord = argAt;
+        this.dstText = arg!;
+        this.dstWord = argAt;
         rule.dst = { kind: 'net', addr: 0, mask: 0, invert };
         break;
       case 'p': {
         // iptables 1.8.9 reads the protocol from the word after -p, so the
         // attached forms (-ptcp, --protocol=tcp) fail there; 1.4.21 takes them.
-        if (words[at].text !== '-p' && words[at].text !== '--protocol' && !/^--p[a-z]*$/.test(words[at].text))
-          throw new RuleError(`unknown protocol "${words[at].text}" specified`, 'invalid-argument', at,
+        const opt = words[at].text;
+        if (opt !== '-p' && opt !== '--protocol' && !/^--p[a-z]*$/.test(opt))
+          throw new RuleError(`unknown protocol "${opt}" specified`, 'invalid-argument', at,
             `write the protocol as a separate word: -p ${arg}`);
         let num: number;
         try {
@@ -345,7 +379,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         }
         if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
         rule.proto = protocolSpec(num, invert);
-        protoName = num === 0 ? null : arg!.toLowerCase();
+        this.protoName = num === 0 ? null : arg!.toLowerCase();
         break;
       }
       case 'i':
@@ -353,7 +387,7 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         const name = arg!;
         if (name.length >= 16) throw new RuleError(`interface name \`${name}' must be shorter than IFNAMSIZ (15)`, 'invalid-argument', at);
         if (/[\/ ]/.test(name))
-          notes.push({ code: 'invalid-argument', severity: 'warning', message: `weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel)`, word: at });
+          this.notes.push({ code: 'invalid-argument', severity: 'warning', message: `weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel)`, word: at });
         const spec = interfaceSpec(name, invert);
         if (val === 'i') rule.inIface = spec;
         else rule.outIface = spec;
@@ -366,19 +400,20 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
       case 'g': {
         const name = arg!;
         if (name.length > 28) throw new RuleError(`Invalid target name \`${name}' (28 chars max)`, 'invalid-argument', at);
-        targetKind = val === 'g' ? 'goto' : 'jump';
-        targetName = name;
-        targetWord = at;
+        this.targetKind = val === 'g' ? 'goto' : 'jump';
+        this.targetName = name;
+        this.targetWord = at;
         if (val === 'j') {
           const ext = findTarget(name) ?? null;
           if (ext) {
-            target = newInstance(ext, name, at, false);
-            loaded.push(target);
-          } else if (!env.isChain(name) && KNOWN_TARGETS.has(name)) {
-            target = newInstance(null, name, at, false);
-            loaded.push(target);
-            passThrough = target;
-            notes.push({
+            this.target = newInstance(ext, name, at, false);
+            this.loaded.push(this.target);
+          } else if (!this.env.isChain(name) && KNOWN_TARGETS.has(name)) {
+            const target = newInstance(null, name, at, false);
+            this.target = target;
+            this.loaded.push(target);
+            this.passThrough = target;
+            this.notes.push({
               code: 'unknown-extension',
               severity: 'info',
               message: `target ${name} is kept as written; Portcullis does not check its options`,
@@ -390,19 +425,19 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
       }
       case 'm': {
         const name = arg!;
-        if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', invertWord);
+        if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', this.invertWord);
         const ext = findMatch(name) ?? null;
         if (ext) {
           const inst = newInstance(ext, name, at, false);
-          insts.push(inst);
-          loaded.push(inst);
-          if (protoName && (name === protoName)) protoUsed = true;
+          this.insts.push(inst);
+          this.loaded.push(inst);
+          if (this.protoName && (name === this.protoName)) this.protoUsed = true;
         } else if (KNOWN_MATCHES.has(name)) {
           const inst = newInstance(null, name, at, false);
-          insts.push(inst);
-          loaded.push(inst);
-          passThrough = inst;
-          notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
+          this.insts.push(inst);
+          this.loaded.push(inst);
+          this.passThrough = inst;
+          this.notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
         } else if (name === 'nth') {
           throw new RuleError("Couldn't load match `nth': it was removed from iptables", 'obsolete-match', at,
             'use -m statistic --mode nth --every N --packet P, one rule per share with --every N, N-1, … (see the load-balance recipe)');
@@ -415,16 +450,16 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
         throw new RuleError('The -t option cannot be used in a ruleset file; the table comes from the *table line', 'invalid-argument', at);
       case 'c': {
         const pk = arg!;
-        if (i >= n) throw new RuleError('-c requires packet and byte counter', 'missing-argument', at);
-        const by = words[i++].text;
+        if (this.i >= this.n) throw new RuleError('-c requires packet and byte counter', 'missing-argument', at);
+        const by = words[this.i++].text;
         if (!/^\d+$/.test(pk)) throw new RuleError('-c packet counter not numeric', 'invalid-argument', at);
-        if (!/^\d+$/.test(by)) throw new RuleError('-c byte counter not numeric', 'invalid-argument', i - 1);
+        if (!/^\d+$/.test(by)) throw new RuleError('-c byte counter not numeric', 'invalid-argument', this.i - 1);
         rule.counters = { packets: BigInt(pk), bytes: BigInt(by) } satisfies Counters;
         break;
       }
       case '4':
       case '6':
-        if ((val === '6') !== (env.family === 'ipv6'))
+        if ((val === '6') !== (this.env.family === 'ipv6'))
           throw new SkipLine(`the line is marked -${val}: ${val === '6' ? 'ip6tables' : 'iptables'}-restore reads it, this one ignores it`);
         break;
       case 'w': case 'W': case 'n': case 'v': case 'x': case '0': case 'M':
@@ -433,197 +468,213 @@ function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
       default:
         throw new RuleError(`option -${val} has no place in a ruleset file`, 'invalid-argument', at);
     }
-    invert = false;
-  };
+    this.invert = false;
+  }
 
-  const handleExtOption = (inst: Instance, spec: OptionSpec, inline: string | undefined, at: number) => {
+  handleExtOption(inst: Instance, spec: OptionSpec, inline: string | undefined, at: number): void {
     const extName = inst.ext!.name;
-    if (invert && !spec.invert) throw new RuleError(`${extName}: option "--${spec.name}" cannot be inverted.`, 'invalid-argument', invertWord);
-    if (!spec.multi && inst.options.some((o) => o.name === spec.name))
+    const invert = this.invert;
+    const words = this.words;
+    if (invert && !spec.invert) throw new RuleError(`${extName}: option "--${spec.name}" cannot be inverted.`, 'invalid-argument', this.invertWord);
+    if (!spec.multi && inst.options.length > 0 && inst.options.some((o) => o.name === spec.name))
       throw new RuleError(`${extName}: option "--${spec.name}" can only be used once.`, 'invalid-argument', at);
     const args: string[] = [];
     if (spec.arg === 'required') {
       if (inline !== undefined) args.push(inline);
-      else if (i < n) args.push(words[i++].text);
+      else if (this.i < this.n) args.push(words[this.i++].text);
       else throw new RuleError(`option "--${spec.name}" requires an argument`, 'missing-argument', at);
     } else if (spec.arg === 'optional') {
       if (inline !== undefined) args.push(inline);
-      else if (nextIsValue()) args.push(words[i++].text);
+      else if (this.nextIsValue()) args.push(words[this.i++].text);
     } else if (inline !== undefined) {
       throw new RuleError(`option "--${spec.name}" takes no argument`, 'invalid-argument', at);
     }
-    for (let k = 0; k < (spec.extraArgs ?? 0); k++) {
-      if (!nextIsValue()) throw new RuleError(`${extName}: option "--${spec.name}" requires ${1 + (spec.extraArgs ?? 0)} arguments`, 'missing-argument', at);
-      args.push(words[i++].text);
+    const extra = spec.extraArgs ?? 0;
+    for (let k = 0; k < extra; k++) {
+      if (!this.nextIsValue()) throw new RuleError(`${extName}: option "--${spec.name}" requires ${1 + extra} arguments`, 'missing-argument', at);
+      args.push(words[this.i++].text);
     }
     let value: unknown = args.length === 1 ? args[0] : args.length === 0 ? true : args;
     if (spec.parse) {
       try {
-        pctx.chain = chain;
-        pctx.protoName = protoName;
-        currentWord = at;
-        value = spec.parse(args, pctx);
+        this.currentWord = at;
+        value = spec.parse(args, this);
       } catch (e) {
         throw asRuleError(e, inline !== undefined || args.length === 0 ? at : at + 1);
       }
     }
     inst.options.push({ name: spec.name, invert, value });
-    invert = false;
-  };
+    this.invert = false;
+  }
 
-  const tryImplicitProto = (): boolean => {
-    if (!protoName || protoUsed) return false;
-    const mname = protocolMatchName(rule.proto!.num) ?? protoName;
+  tryImplicitProto(): boolean {
+    if (!this.protoName || this.protoUsed) return false;
+    const mname = protocolMatchName(this.rule.proto!.num) ?? this.protoName;
     const ext = findMatch(mname);
     if (!ext) return false;
-    protoUsed = true;
-    const inst = newInstance(ext, mname, i, true);
-    insts.push(inst);
-    loaded.push(inst);
+    this.protoUsed = true;
+    const inst = newInstance(ext, mname, this.i, true);
+    this.insts.push(inst);
+    this.loaded.push(inst);
     return true;
-  };
+  }
 
-  while (i < n) {
-    const at = i;
-    const w = words[i++].text;
+  /** The option loop: every word of the line. */
+  readWords(): void {
+    const words = this.words;
+    const n = this.n;
+    while (this.i < n) {
+      const at = this.i;
+      const w = words[this.i++].text;
 
-    // Words of an extension we do not model go to it until the next generic option.
-    if (passThrough) {
-      if (isGenericWord(w, words[i]?.text)) {
-        passThrough = null;
-      } else {
-        passThrough.unknownTokens!.push(w);
-        continue;
-      }
-    }
-
-    if (w.length >= 2 && w[0] === '-' && w[1] === '-') {
-      if (w.length === 2) throw new RuleError("Bad argument `--'", 'invalid-argument', at);
-      const eq = w.indexOf('=');
-      const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
-      const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
-      const r = resolveLong(name, loaded);
-      if (r.kind === 'generic') {
-        let arg: string | undefined;
-        if (r.opt.hasArg === 1) {
-          if (inline !== undefined) arg = inline;
-          else if (i < n) arg = words[i++].text;
-          else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
-        } else if (r.opt.hasArg === 2) arg = inline;
-        else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
-        handleGeneric(r.opt.val, arg, at, r.opt.hasArg === 1 && inline === undefined ? at + 1 : at);
-      } else if (r.kind === 'ext') {
-        handleExtOption(r.inst, r.spec, inline, at);
-      } else {
-        if (tryImplicitProto()) {
-          i = at;
+      // Words of an extension we do not model go to it until the next generic option.
+      if (this.passThrough) {
+        if (isGenericWord(w, words[this.i]?.text)) {
+          this.passThrough = null;
+        } else {
+          this.passThrough.unknownTokens!.push(w);
           continue;
         }
-        if (r.kind === 'ambiguous')
-          throw new RuleError(`option "${w}" is ambiguous; possibilities: ${r.names.map((x) => '--' + x).join(' ')}`, 'unknown-option', at);
-        throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, insts, target, protoName));
       }
-      continue;
-    }
-    if (w.length >= 2 && w[0] === '-') {
-      // short options, possibly bundled (-fv) or with the value attached (-ptcp)
-      let k = 1;
-      while (k < w.length) {
-        const c = w[k++];
-        const has = SHORT_ARG[c];
-        if (has === undefined) {
-          if (tryImplicitProto()) {
-            i = at;
-            break;
+
+      if (w.length >= 2 && w[0] === '-' && w[1] === '-') {
+        if (w.length === 2) throw new RuleError("Bad argument `--'", 'invalid-argument', at);
+        const eq = w.indexOf('=');
+        const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
+        const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
+        const r = resolveLong(name, this.loaded);
+        if (r.kind === 'generic') {
+          let arg: string | undefined;
+          if (r.opt.hasArg === 1) {
+            if (inline !== undefined) arg = inline;
+            else if (this.i < n) arg = words[this.i++].text;
+            else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
+          } else if (r.opt.hasArg === 2) arg = inline;
+          else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
+          this.handleGeneric(r.opt.val, arg, at, r.opt.hasArg === 1 && inline === undefined ? at + 1 : at);
+        } else if (r.kind === 'ext') {
+          this.handleExtOption(r.inst, r.spec, inline, at);
+        } else {
+          if (this.tryImplicitProto()) {
+            this.i = at;
+            continue;
           }
-          throw new RuleError(`unknown option "-${c}"`, 'unknown-option', at);
+          if (r.kind === 'ambiguous')
+            throw new RuleError(`option "${w}" is ambiguous; possibilities: ${r.names.map((x) => '--' + x).join(' ')}`, 'unknown-option', at);
+          throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, this.insts, this.target, this.protoName));
         }
-        let arg: string | undefined;
-        let argAt = at;
-        if (has === 1) {
-          if (k < w.length) arg = w.slice(k);
-          else if (i < n) arg = words[(argAt = i++)].text;
-          else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
-          k = w.length;
-        } else if (has === 2 && k < w.length) {
-          arg = w.slice(k);
-          k = w.length;
-        }
-        handleGeneric(c as Generic, arg, at, argAt);
+        continue;
       }
-      continue;
+      if (w.length >= 2 && w[0] === '-') {
+        // short options, possibly bundled (-fv) or with the value attached (-ptcp)
+        let k = 1;
+        while (k < w.length) {
+          const c = w[k++];
+          const has = SHORT_ARG[c];
+          if (has === undefined) {
+            if (this.tryImplicitProto()) {
+              this.i = at;
+              break;
+            }
+            throw new RuleError(`unknown option "-${c}"`, 'unknown-option', at);
+          }
+          let arg: string | undefined;
+          let argAt = at;
+          if (has === 1) {
+            if (k < w.length) arg = w.slice(k);
+            else if (this.i < n) arg = words[(argAt = this.i++)].text;
+            else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
+            k = w.length;
+          } else if (has === 2 && k < w.length) {
+            arg = w.slice(k);
+            k = w.length;
+          }
+          this.handleGeneric(c as Generic, arg, at, argAt);
+        }
+        continue;
+      }
+      if (w === '!') {
+        if (this.invert) throw new RuleError('multiple consecutive ! not allowed', 'invalid-argument', at);
+        this.invert = true;
+        this.invertWord = at;
+        continue;
+      }
+      throw new RuleError(`Bad argument \`${w}'`, 'invalid-argument', at, hintForBadArgument(w, words, at));
     }
-    if (w === '!') {
-      if (invert) throw new RuleError('multiple consecutive ! not allowed', 'invalid-argument', at);
-      invert = true;
-      invertWord = at;
-      continue;
-    }
-    throw new RuleError(`Bad argument \`${w}'`, 'invalid-argument', at, hintForBadArgument(w, words, at));
   }
 
-  if (invert) throw new RuleError('nothing appropriate following !', 'invalid-argument', invertWord);
-  if (cmd === null) throw new RuleError('no command specified', 'missing-argument', 0, 'a rule line starts with -A CHAIN');
-  const command = cmd as Generic;
+  /** After the last word: the command, the extensions' final checks, one rule per address pair. */
+  finish(): ParsedCommand {
+    const { notes, rule, insts, chain, env } = this;
+    if (this.invert) throw new RuleError('nothing appropriate following !', 'invalid-argument', this.invertWord);
+    if (this.cmd === null) throw new RuleError('no command specified', 'missing-argument', 0, 'a rule line starts with -A CHAIN');
+    const command = this.cmd as Generic;
+    const cmdWord = this.cmdWord;
 
-  const ruleCommand = command === 'A' || command === 'I' || command === 'D' || command === 'R' || command === 'C';
-  if (!ruleCommand) {
-    if (seen.size > 0 || insts.length > 0) {
-      throw new RuleError(`Illegal option with -${command}: rule options cannot go with --${COMMAND_NAMES[command]}`, 'invalid-argument', cmdWord);
+    const ruleCommand = command === 'A' || command === 'I' || command === 'D' || command === 'R' || command === 'C';
+    if (!ruleCommand) {
+      if (this.seen !== 0 || insts.length > 0) {
+        throw new RuleError(`Illegal option with -${command}: rule options cannot go with --${COMMAND_NAMES[command]}`, 'invalid-argument', cmdWord);
+      }
+      return { command: simpleCommand(command, chain, this.cmdArg2, cmdWord), notes };
     }
-    return { command: simpleCommand(command, chain, cmdArg2, cmdWord), notes };
-  }
-  if (command === 'D' && ruleNum !== null) {
-    if (seen.size > 0 || insts.length > 0)
-      throw new RuleError('-D with a rule number takes no rule specification', 'invalid-argument', cmdWord);
-    return { command: { kind: 'delete', chain, num: ruleNum, rules: [] }, notes };
-  }
+    if (command === 'D' && this.ruleNum !== null) {
+      if (this.seen !== 0 || insts.length > 0)
+        throw new RuleError('-D with a rule number takes no rule specification', 'invalid-argument', cmdWord);
+      return { command: { kind: 'delete', chain, num: this.ruleNum, rules: [] }, notes };
+    }
 
-  // -i / -o on chains that never see that interface (iptables' own check)
-  if ((chain === 'PREROUTING' || chain === 'INPUT') && rule.outIface)
-    throw new RuleError(`Can't use -o with ${chain}`, 'invalid-argument', cmdWord, 'incoming packets have no output interface yet; use -i');
-  if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && rule.inIface)
-    throw new RuleError(`Can't use -i with ${chain}`, 'invalid-argument', cmdWord, 'outgoing packets have no input interface; use -o');
+    // -i / -o on chains that never see that interface (iptables' own check)
+    if ((chain === 'PREROUTING' || chain === 'INPUT') && rule.outIface)
+      throw new RuleError(`Can't use -o with ${chain}`, 'invalid-argument', cmdWord, 'incoming packets have no output interface yet; use -i');
+    if ((chain === 'POSTROUTING' || chain === 'OUTPUT') && rule.inIface)
+      throw new RuleError(`Can't use -i with ${chain}`, 'invalid-argument', cmdWord, 'outgoing packets have no input interface; use -o');
 
-  // Final checks of each extension, in the order iptables runs them.
-  const ctx = ctxOf(env, chain, rule, protoName);
-  if (insts.length > 0) rule.matches = insts.map((inst) => finishMatch(inst, ctx));
-  if (targetKind) {
-    if (target) {
-      rule.target = finishTarget(target, targetKind, ctx);
+    // Final checks of each extension, in the order iptables runs them.
+    const ctx = ctxOf(env, chain, rule, this.protoName);
+    if (insts.length > 0) rule.matches = insts.map((inst) => finishMatch(inst, ctx));
+    const targetKind = this.targetKind;
+    if (targetKind) {
+      if (this.target) {
+        rule.target = finishTarget(this.target, targetKind, ctx);
+      } else {
+        const targetName = this.targetName;
+        if (!env.isChain(targetName)) {
+          if (targetKind === 'goto') throw new RuleError(`goto '${targetName}' is not a chain`, 'undefined-chain', this.targetWord, `declare it first with :${targetName} - [0:0]`);
+          throw new RuleError(`Couldn't load target \`${targetName}':No such file or directory`, 'undefined-chain', this.targetWord,
+            suggestTarget(targetName) ?? `declare the chain first with :${targetName} - [0:0], or fix the target name`);
+        }
+        rule.target = { kind: targetKind, name: targetName, options: NO_OPTIONS, state: NO_STATE, chain: true };
+      }
+    }
+
+    // -s / -d: comma lists and host names make one rule per address pair.
+    const srcs = this.srcText !== null ? addresses(this.srcText, (rule.src as AddressSpec).invert, this.srcWord, notes) : [null];
+    const dsts = this.dstText !== null ? addresses(this.dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes) : [null];
+    let rules: Rule[];
+    if (srcs.length === 1 && dsts.length === 1) {
+      rule.src = srcs[0];
+      rule.dst = dsts[0];
+      rules = [rule];
     } else {
-      if (!env.isChain(targetName)) {
-        if (targetKind === 'goto') throw new RuleError(`goto '${targetName}' is not a chain`, 'undefined-chain', targetWord, `declare it first with :${targetName} - [0:0]`);
-        throw new RuleError(`Couldn't load target \`${targetName}':No such file or directory`, 'undefined-chain', targetWord,
-          suggestTarget(targetName) ?? `declare the chain first with :${targetName} - [0:0], or fix the target name`);
-      }
-      rule.target = { kind: targetKind, name: targetName, options: NO_OPTIONS, state: NO_STATE, chain: true };
+      rules = [];
+      for (const s of srcs) for (const d of dsts) rules.push({ ...rule, src: s, dst: d });
+    }
+
+    switch (command) {
+      case 'A': return { command: { kind: 'append', chain, rules }, notes };
+      case 'C': return { command: { kind: 'check', chain, rules }, notes };
+      case 'D': return { command: { kind: 'delete', chain, num: null, rules }, notes };
+      case 'I': return { command: { kind: 'insert', chain, num: this.ruleNum ?? 1, rules }, notes };
+      default: return { command: { kind: 'replace', chain, num: this.ruleNum!, rules }, notes };
     }
   }
+}
 
-  // -s / -d: comma lists and host names make one rule per address pair.
-  const srcs = srcText !== null ? addresses(srcText, (rule.src as AddressSpec).invert, srcWord, notes) : [null];
-  const dsts = dstText !== null ? addresses(dstText, (rule.dst as AddressSpec).invert, dstWord, notes) : [null];
-  const rules: Rule[] = [];
-  if (srcs.length === 1 && dsts.length === 1) {
-    rule.src = srcs[0];
-    rule.dst = dsts[0];
-    rules.push(rule);
-  } else for (const s of srcs) for (const d of dsts) rules.push({ ...rule, src: s, dst: d });
-
-  switch (command) {
-    case 'A': return { command: { kind: 'append', chain, rules }, notes };
-    case 'C': return { command: { kind: 'check', chain, rules }, notes };
-    case 'D': return { command: { kind: 'delete', chain, num: null, rules }, notes };
-    case 'I': return { command: { kind: 'insert', chain, num: ruleNum ?? 1, rules }, notes };
-    default: return { command: { kind: 'replace', chain, num: ruleNum!, rules }, notes };
-  }
-
-  function parseRuleNum(s: string, at: number): number {
-    const v = parseUInt(s, 1, 0x7fffffff);
-    if (v === null) throw new RuleError(`Invalid rule number \`${s}'`, 'invalid-argument', at);
-    return v;
-  }
+function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
+  const p = new LineParser(words, env);
+  p.readWords();
+  return p.finish();
 }
 
 function hintForBadArgument(w: string, words: Word[], at: number): string | undefined {
