@@ -68,7 +68,7 @@ async function cli(argv: string[], opts: { stdin?: string; onErr?: (t: string) =
 }
 
 describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
-  const L = useLab({ hosts: ['plain', 'inner', 'users'] });
+  const L = useLab({ hosts: ['plain', 'inner', 'users', 'fwd'] });
   let tmp = '';
   const savedAgent = process.env.SSH_AUTH_SOCK;
   const savedState = process.env.PORTCULLIS_STATE_DIR;
@@ -133,6 +133,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
   }
   beforeEach(async () => {
     for (const h of ['plain', 'inner', 'users']) await reset(h);
+    await sh('fwd', 'rm -rf /run/portcullis');
   });
 
   async function expectUntouched(host: string, before: string) {
@@ -401,6 +402,45 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       for (let i = 0; i < 100 && !existsSync(join(dir, 'sshd.pid')); i++) await new Promise((r) => setTimeout(r, 20));
       if (existsSync(join(dir, 'sshd.pid'))) h.sshdPid = Number(readFileSync(join(dir, 'sshd.pid'), 'utf8').trim());
       anchor.kill('SIGKILL');
+    }
+  });
+
+  it('firewalld active: refused before any change (exit 4) unless --force', async () => {
+    const before = await live('fwd');
+    const r = await cli(['apply', 'fwd', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+    expect(r.code, r.err).toBe(4);
+    expect(r.out).toMatch(/firewalld is active/);
+    expect(sameRules(await live('fwd'), before)).toBe(true);
+    expect(await saved('fwd')).toBeNull();
+    expect(await lockHeld('fwd')).toBe(false);
+  });
+
+  it('--confirm prompt on the terminal: the question comes after the new connection got in; "y" keeps the rules', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', '8', '--confirm', 'prompt', ...cfg()],
+      { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot, env: { ...process.env } },
+    );
+    try {
+      let err = '';
+      let out = '';
+      child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await new Promise<number | null>((res) => {
+        child.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (err.includes('Keep the new rules? [y/N]')) {
+            expect(err).toContain('a new SSH connection got in');
+            child.stdin!.end('y\n');
+          }
+        });
+        child.on('exit', (c) => res(c));
+      });
+      expect(code, err).toBe(0);
+      expect(out).toMatch(/^confirmed: /);
+      expect(await saved('plain')).toBe(GOOD);
+      expect(await timerProcs('plain')).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   });
 

@@ -77,9 +77,9 @@ function terminalAsk(io: CliIO, stdinFree: boolean) {
       io.err(`portcullis apply: ${escapeControls(summary)}. Keep the new rules? [y/N] (reverts in ${secs} s) `);
       const rl = createInterface({ input });
       rl.once('line', (l) => {
+        resolve(/^\s*y(es)?\s*$/i.test(l)); // before close(), which fires 'close' at once
         rl.close();
         if (input !== process.stdin) (input as ReturnType<typeof createReadStream>).destroy();
-        resolve(/^\s*y(es)?\s*$/i.test(l));
       });
       rl.once('close', () => resolve(false));
     });
