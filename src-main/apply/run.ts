@@ -308,7 +308,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           return {
             kind: 'timer-checked',
             at: at(),
-            reverted: outcome === 'reverted' && same ? true : outcome === 'reverted' || outcome === 'none' ? false : false,
+            reverted: outcome === 'reverted' && same,
             message: `the host reports "${outcome}"${same ? '' : ', and the rules are not the backup'}`,
           };
         } catch (e) {
