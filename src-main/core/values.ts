@@ -85,7 +85,7 @@ export function parsePort(s: string, proto?: string): number {
 
 // One frozen { lo: p, hi: p } per port, shared by every rule that names it.
 const SINGLE_PORTS: Array<{ readonly lo: number; readonly hi: number } | undefined> = new Array(65536);
-function singlePort(p: number): { lo: number; hi: number } {
+export function singlePort(p: number): { lo: number; hi: number } {
   return (SINGLE_PORTS[p] ??= Object.freeze({ lo: p, hi: p }));
 }
 
@@ -238,10 +238,19 @@ export function saveString(v: string): string {
   return ' "' + v.replace(/["\\']/g, (c) => '\\' + c) + '"';
 }
 
-const encoder = new TextEncoder();
-/** length in bytes of the UTF-8 text, as the kernel counts it */
+/** length in bytes of the UTF-8 text, as the kernel counts it (TextEncoder's count: a lone surrogate is U+FFFD, 3 bytes) */
 export function byteLength(s: string): number {
-  return encoder.encode(s).length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 // ---- C library parsing (strtoul, inet_aton) ----------------------------------------

@@ -37,12 +37,24 @@ function parseNameList<T extends string>(arg: string, order: readonly T[], print
     if (comma < 0) break;
     rest = rest.slice(comma + 1);
   }
-  return printOrder.filter((n) => found.has(n as T)) as T[];
+  const list = printOrder.filter((n) => found.has(n as T)) as T[];
+  // A ruleset repeats a few lists (RELATED,ESTABLISHED; NEW) on many rules: one
+  // frozen array per distinct list serves them all.
+  let lists = NAME_LISTS.get(printOrder);
+  if (!lists) NAME_LISTS.set(printOrder, (lists = new Map()));
+  const key = list.join(',');
+  let shared = lists.get(key);
+  if (!shared) lists.set(key, (shared = Object.freeze(list) as unknown as string[]));
+  return shared as T[];
 }
+const NAME_LISTS = new WeakMap<readonly string[], Map<string, string[]>>();
+
+const STATE_ONLY_PARSE_ORDER = STATE_PARSE_ORDER.slice(0, 5);
+const STATE_ONLY_PRINT_ORDER = CT_STATES.slice(0, 5);
 
 /** `--state` of -m state (no SNAT/DNAT there). */
 export function parseStateList(arg: string): CtState[] {
-  return parseNameList(arg, STATE_PARSE_ORDER.slice(0, 5), CT_STATES.slice(0, 5), 'state', true);
+  return parseNameList(arg, STATE_ONLY_PARSE_ORDER, STATE_ONLY_PRINT_ORDER, 'state', true);
 }
 
 export function parseCtStateList(arg: string): CtState[] {

@@ -1,6 +1,6 @@
 // -m multiport (libxt_multiport, revision 1): up to 15 ports or port ranges.
 import type { Match, OptionValue } from '../model.js';
-import { ValueError, parsePort } from '../values.js';
+import { ValueError, parsePort, singlePort } from '../values.js';
 import type { MatchExtension, ParseContext } from './types.js';
 import type { PortRange } from './match-tcp.js';
 
@@ -40,7 +40,7 @@ export function parseMultiportList(s: string, proto: string): PortRange[] {
       throw new ValueError('too many ports specified', 'invalid-argument', 'split the ports over two rules (15 at most, a range counts as 2)');
     const lo = parsePort(colon >= 0 ? item.slice(0, colon) : item, proto);
     if (colon < 0) {
-      out.push({ lo, hi: lo });
+      out.push(singlePort(lo));
       slots++;
       continue;
     }
@@ -49,7 +49,7 @@ export function parseMultiportList(s: string, proto: string): PortRange[] {
     out.push({ lo, hi });
     slots += 2;
   }
-  return out;
+  return out.slice(); // exactly sized: the model keeps it
 }
 
 function portsOption(name: MultiportKind, alias?: string) {
