@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // need root; they run in the same pool but never in parallel with each other.
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'e2e/**/*.test.ts', 'build/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'e2e/**/*.test.ts', 'build/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
