@@ -6,8 +6,8 @@ import './extensions/index.js';
 import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, TableName } from './model.js';
 import { isTableName, newTable } from './model.js';
 import type { Finding } from './findings.js';
-import { tokenizeLine } from './tokenize.js';
-import { checkChainName, parseCommandWords, RuleError, type Command } from './rule-parser.js';
+import { tokenizeLine, type Word } from './tokenize.js';
+import { checkChainName, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
 import { validateTable } from './validate.js';
 import { canonicalRuleBody } from './canonical.js';
 
@@ -29,6 +29,8 @@ interface TableState {
   chains: Map<string, Chain>;
   /** line of the `*table` header */
   line: number;
+  /** what the rule parser needs of the table, one per table rather than per line */
+  env: CommandEnv;
 }
 
 const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
@@ -125,7 +127,8 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
       if (at >= 0) rs.tables.splice(at, 1, table);
       else rs.tables.push(table);
     }
-    return { table, chains: new Map(table.chains.map((c) => [c.name, c])), line };
+    const chains = new Map(table.chains.map((c) => [c.name, c]));
+    return { table, chains, line, env: { table: name, isChain: (n) => chains.has(n), family: rs.family } };
   }
 
   function declareChain(st: TableState, raw: string, line: number): void {
@@ -181,18 +184,29 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
       from = close + 1;
     }
     const { words } = tokenizeLine(raw, from);
-    const colOf = (w: number) => (words[w] ? words[w].start + 1 : from + 1);
     let parsed;
     try {
-      parsed = parseCommandWords(words, { table: st.table.name, isChain: (n) => st.chains.has(n), family: ruleset.family });
+      parsed = parseCommandWords(words, st.env);
     } catch (e) {
-      if (e instanceof RuleError) return err(line, e.message, e.code, e.fix, colOf(e.word));
+      if (e instanceof RuleError) return err(line, e.message, e.code, e.fix, colOf(words, e.word, from));
       throw e;
     }
     for (const note of parsed.notes) {
-      findings.push({ code: note.code, severity: note.severity, line, col: colOf(note.word), message: note.message, fix: note.fix, table: st.table.name });
+      findings.push({ code: note.code, severity: note.severity, line, col: colOf(words, note.word, from), message: note.message, fix: note.fix, table: st.table.name });
     }
-    runCommand(st, parsed.command, line, counters);
+    const c = parsed.command;
+    // the common case, -A with one rule, without runCommand's generality
+    if (c.kind === 'append' && c.rules.length === 1) {
+      const ch = st.chains.get(c.chain);
+      if (ch) {
+        const r = c.rules[0];
+        if (counters && !r.counters) r.counters = counters;
+        r.source = { line };
+        ch.rules.push(r);
+        return;
+      }
+    }
+    runCommand(st, c, line, counters);
   }
 
   function runCommand(st: TableState, c: Command, line: number, counters: Counters | null): void {
@@ -334,6 +348,11 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
 }
 
 const scratch = new WeakSet<Table>();
+
+/** 1-based column of a word of the line (the end of the line when there is no such word). */
+function colOf(words: readonly Word[], w: number, from: number): number {
+  return words[w] ? words[w].start + 1 : from + 1;
+}
 
 function shiftDisabled(ch: Chain, from: number, by: number): void {
   for (const d of ch.disabled) if (d.before > from || (by > 0 && d.before === from)) d.before = Math.max(0, d.before + by);

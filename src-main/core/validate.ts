@@ -72,20 +72,23 @@ export function validateTable(t: Table, commitLine: number): Finding[] {
     out.push({ code: 'jump-loop', severity: 'error', line: r?.source?.line ?? commitLine, table: t.name, chain: loop[0],
       message: `the jumps ${loop.join(' → ')} form a loop; the kernel refuses the table ${atCommit}`, fix: 'break the loop: one of these chains must not jump back' });
   }
+  const builtin = new Set(t.chains.filter((c) => c.builtin).map((c) => c.name));
   for (const c of t.chains) {
     const h = hooks.get(c.name)!;
-    c.rules.forEach((r, k) => {
-      const problem = ruleProblem(t, c, r, h);
+    const rules = c.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
+      const problem = ruleProblem(t, c, r, h, builtin);
       if (problem) {
         out.push({ code: problem.code, severity: 'error', line: r.source?.line ?? commitLine, table: t.name, chain: c.name, index: k + 1,
           message: `${problem.message} ${atCommit}`, fix: problem.fix });
       }
-    });
+    }
   }
   return out;
 }
 
-function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>): { code: string; message: string; fix?: string } | null {
+function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>, builtin: ReadonlySet<string>): { code: string; message: string; fix?: string } | null {
   for (const m of r.matches) {
     if (m.unknown) continue;
     const ext = findMatch(m.name);
@@ -94,14 +97,15 @@ function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>): { c
       const names = ext.requiresProto.map(protocolName);
       return { code: 'invalid-argument', message: `-m ${m.name} needs -p ${names.join(' or -p ')} in the same rule`, fix: `add -p ${names[0]} before -m ${m.name}` };
     }
-    const k = ext.kernelCheck?.(m.state, r, { table: t.name, hooks });
-    if (k) return { code: 'invalid-argument', message: k };
+    if (ext.kernelCheck) {
+      const k = ext.kernelCheck(m.state, r, { table: t.name, hooks });
+      if (k) return { code: 'invalid-argument', message: k };
+    }
   }
   const tg = r.target;
   if (!tg) return null;
   if (tg.chain) {
-    const dest = t.chains.find((x) => x.name === tg.name);
-    if (dest?.builtin) return { code: 'invalid-argument', message: `a rule cannot jump to the builtin chain ${tg.name}`, fix: 'jump to a user chain, or use RETURN' };
+    if (builtin.has(tg.name)) return { code: 'invalid-argument', message: `a rule cannot jump to the builtin chain ${tg.name}`, fix: 'jump to a user chain, or use RETURN' };
     return null;
   }
   if (tg.unknown) return null;
@@ -111,7 +115,7 @@ function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>): { c
     return { code: 'wrong-table', message: `${tg.name} is only valid in the ${ext.tables.join(' or ')} table, not in ${t.name}`,
       fix: `move the rule to the ${ext.tables[0]} table (-t ${ext.tables[0]})` };
   }
-  if (ext.hooks) {
+  if (ext.hooks && hooks.size > 0) {
     const bad = [...hooks].filter((h) => !ext.hooks!.includes(h));
     if (bad.length) {
       const via = c.builtin ? '' : ` (chain ${c.name} is reached from ${bad.join(', ')})`;
@@ -123,7 +127,9 @@ function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>): { c
     const names = ext.requiresProto.map(protocolName);
     return { code: 'invalid-argument', message: `-j ${tg.name} needs -p ${names.join(' or -p ')} in the same rule`, fix: `add -p ${names[0]}` };
   }
-  const k = ext.kernelCheck?.(tg.state, r, { table: t.name, hooks });
-  if (k) return { code: 'invalid-argument', message: k };
+  if (ext.kernelCheck) {
+    const k = ext.kernelCheck(tg.state, r, { table: t.name, hooks });
+    if (k) return { code: 'invalid-argument', message: k };
+  }
   return null;
 }
