@@ -283,8 +283,10 @@ describe('diff laws (property tests)', () => {
         const b = render(gb);
         const d = diffRulesets(a, b);
         expect(canonicalKey(applyChangeSet(a, d))).toBe(canonicalKey(b));
-        // a deletion or insertion is one change, a swap at most two, a policy flip one
-        expect(d.changes.length).toBeLessThanOrEqual(2 * edits);
+        // a deletion or insertion is one change, a policy flip one, a swap two —
+        // or three when duplicate rules make the patience anchors pick a longer
+        // (still correct) alignment: minimality is traded for linear time there
+        expect(d.changes.length).toBeLessThanOrEqual(3 * edits);
         if (canonicalKey(a) === canonicalKey(b)) expect(d.changes).toEqual([]);
       }),
       { numRuns: 1000 },
