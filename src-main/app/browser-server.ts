@@ -3,10 +3,10 @@
 // added to the recent list so the start page offers them.
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { createDispatcher, createHandlers } from '../ipc/handlers.js';
 import { startBrowserServer } from '../ipc/ws-server.js';
-import { RecentFiles } from '../services/recent-files.js';
-import { configDir, rendererDir, RECENT_FILES_NAME } from './paths.js';
+import { NoSecretStore } from '../services/secrets.js';
+import { configDir, rendererDir } from './paths.js';
+import { wireMain } from './wire.js';
 import pkg from '../../package.json';
 
 async function main(argv: string[]): Promise<void> {
@@ -23,14 +23,27 @@ async function main(argv: string[]): Promise<void> {
   const staticDir = rendererDir(__dirname);
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error(`no renderer build in ${staticDir}; run npm run build`);
 
-  const recent = new RecentFiles(process.env.PORTCULLIS_NO_STORE ? null : join(configDir(), RECENT_FILES_NAME));
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  // browser mode has no keychain: passwords and passphrases are asked each time, never stored
+  const { dispatch, events, recent, workbench } = wireMain({
+    mode: 'browser',
+    version: pkg.version,
+    dataDir: process.env.PORTCULLIS_NO_STORE ? null : configDir(),
+    secrets: new NoSecretStore(),
+    log,
+  });
   for (const f of files) await recent.add(f);
-  const dispatch = createDispatcher(createHandlers({ app: { name: 'Portcullis', version: pkg.version, mode: 'browser' }, recent }), (m) =>
-    process.stderr.write(`${m}\n`),
-  );
-  const server = await startBrowserServer({ staticDir, dispatch, port, log: (m) => process.stderr.write(`${m}\n`) });
+  const server = await startBrowserServer({
+    staticDir,
+    dispatch,
+    port,
+    log,
+    // a question nobody can see any more must not hold a connection open
+    onAllClosed: () => workbench.prompts.cancelAll(),
+  });
+  events.subscribe((e) => server.broadcast(e));
   process.stdout.write(`Portcullis (browser mode) at ${server.url}\n`);
-  const stop = () => void server.close().then(() => process.exit(0));
+  const stop = () => void workbench.closeAll().then(() => server.close()).then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

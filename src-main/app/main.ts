@@ -3,10 +3,10 @@
 // shared handler map (see ipc/handlers.ts).
 import { app, BrowserWindow, dialog, Menu, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
-import { createDispatcher, createHandlers } from '../ipc/handlers.js';
-import { registerIpcHandlers } from '../ipc/electron-ipc.js';
-import { RecentFiles } from '../services/recent-files.js';
-import { rendererDir, RECENT_FILES_NAME } from './paths.js';
+import { registerIpcHandlers, sendEventToWindows } from '../ipc/electron-ipc.js';
+import { rendererDir } from './paths.js';
+import { keychainSecrets } from './keychain.js';
+import { wireMain } from './wire.js';
 import { APP_HOST, APP_SCHEME, registerAppScheme, serveRenderer } from './protocol.js';
 import pkg from '../../package.json';
 
@@ -71,29 +71,32 @@ app.whenReady().then(async () => {
   session.defaultSession.setPermissionCheckHandler(() => false);
   serveRenderer(rendererDir(__dirname));
 
-  const recent = new RecentFiles(join(app.getPath('userData'), RECENT_FILES_NAME));
+  const dataDir = app.getPath('userData');
+  const log = (m: string) => console.error(m);
+  const { dispatch, events, recent, workbench } = wireMain({
+    mode: 'electron',
+    version: pkg.version,
+    dataDir,
+    secrets: keychainSecrets(dataDir, log),
+    log,
+    pickRulesetFile: async () => {
+      const win = BrowserWindow.getFocusedWindow();
+      const opts: Electron.OpenDialogOptions = {
+        title: 'Open ruleset',
+        properties: ['openFile'],
+        filters: [
+          { name: 'Rulesets', extensions: ['rules', 'save', 'v4', 'txt', 'conf'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
+    },
+  });
   // files named on the command line (`portcullis-app FILE…`) show up on the start page
   for (const f of process.argv.slice(app.isPackaged ? 1 : 2)) if (!f.startsWith('-')) await recent.add(f).catch(() => {});
-  const dispatch = createDispatcher(
-    createHandlers({
-      app: { name: 'Portcullis', version: pkg.version, mode: 'electron' },
-      recent,
-      pickRulesetFile: async () => {
-        const win = BrowserWindow.getFocusedWindow();
-        const opts: Electron.OpenDialogOptions = {
-          title: 'Open ruleset',
-          properties: ['openFile'],
-          filters: [
-            { name: 'Rulesets', extensions: ['rules', 'save', 'v4', 'txt', 'conf'] },
-            { name: 'All files', extensions: ['*'] },
-          ],
-        };
-        const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
-        return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
-      },
-    }),
-    (m) => console.error(m),
-  );
+  events.subscribe(sendEventToWindows);
+  app.on('before-quit', () => void workbench.closeAll());
   registerIpcHandlers(dispatch);
   buildMenu();
   await createWindow();

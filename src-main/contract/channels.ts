@@ -3,6 +3,16 @@
 // implementations (the Electron preload and the browser-mode WebSocket client)
 // are generated from this map, so they cannot drift apart.
 import type { Result } from './result.js';
+import type {
+  ApplyRequest,
+  AuditEntryDto,
+  FwEvent,
+  HostConnectionInfo,
+  HostProfile,
+  HostProfileInput,
+  PromptAnswer,
+  PullDto,
+} from './hosts.js';
 
 export type Mode = 'electron' | 'browser';
 
@@ -14,6 +24,8 @@ export interface AppInfo {
   capabilities: {
     /** a native open-file dialog in main (else the renderer uses <input type=file>) */
     openDialog: boolean;
+    /** passwords and passphrases can be kept in the OS keychain (Electron safeStorage); else they are asked each time */
+    secrets: boolean;
   };
 }
 
@@ -46,6 +58,32 @@ export interface InvokeMap {
   /** reads a recent file again, by its id */
   'recent:open': { args: [id: string]; result: OpenedFile };
   'recent:remove': { args: [id: string]; result: RecentFile[] };
+
+  /** saved host profiles, by name */
+  'hosts:list': { args: []; result: HostProfile[] };
+  /** adds (no id) or updates a profile; invalid fields fail with details.kind 'fields' */
+  'hosts:save': { args: [input: HostProfileInput]; result: HostProfile };
+  /** removes the profile and its keychain entries; disconnects it */
+  'hosts:remove': { args: [id: string]; result: HostProfile[] };
+  /** forgets the passwords and passphrases kept for the profile */
+  'hosts:forget-secrets': { args: [id: string]; result: null };
+  /**
+   * Connects (strict host keys: an unknown key is a prompt event; a changed key
+   * fails with code host-key and both fingerprints) and gathers the facts.
+   * Waits on the person for prompts, so it may take long.
+   */
+  'host:connect': { args: [id: string]; result: HostConnectionInfo };
+  'host:disconnect': { args: [id: string]; result: null };
+  /** the saved file and the running rules, through the open connection */
+  'host:pull': { args: [id: string]; result: PullDto };
+  /** the local audit history of this host's applies, newest first */
+  'host:history': { args: [id: string]; result: AuditEntryDto[] };
+  /** the answer to a prompt event */
+  'prompt:answer': { args: [promptId: string, answer: PromptAnswer]; result: null };
+  /** starts a safe apply; progress, the keep-or-revert question and the outcome come as events */
+  'apply:start': { args: [hostId: string, request: ApplyRequest]; result: { applyId: string } };
+  /** keep (true) or revert (false) the rules of a running apply that asked */
+  'apply:answer': { args: [applyId: string, keep: boolean]; result: null };
 }
 
 export type Channel = keyof InvokeMap;
@@ -59,13 +97,35 @@ export const FW_FUNCTIONS = {
   listRecentFiles: 'recent:list',
   openRecentFile: 'recent:open',
   removeRecentFile: 'recent:remove',
+  listHosts: 'hosts:list',
+  saveHost: 'hosts:save',
+  removeHost: 'hosts:remove',
+  forgetHostSecrets: 'hosts:forget-secrets',
+  connectHost: 'host:connect',
+  disconnectHost: 'host:disconnect',
+  pullHost: 'host:pull',
+  hostHistory: 'host:history',
+  answerPrompt: 'prompt:answer',
+  startApply: 'apply:start',
+  answerApply: 'apply:answer',
 } as const satisfies Record<string, Channel>;
 
 export type FwFunctionName = keyof typeof FW_FUNCTIONS;
 
+export type FwListener = (event: FwEvent) => void;
+
 export type FwApi = {
   readonly [F in FwFunctionName]: (...args: ArgsOf<(typeof FW_FUNCTIONS)[F]>) => Promise<Result<ResultOf<(typeof FW_FUNCTIONS)[F]>>>;
+} & {
+  /** events from main (prompts, apply progress); returns the function that stops listening */
+  readonly onEvent: (listener: FwListener) => () => void;
 };
+
+/** The one Electron channel main sends events on (webContents.send). */
+export const EVENT_CHANNEL = 'fw:event';
+
+/** Calls that wait on a person (prompts) or on a host: the WebSocket client gives them no short timeout. */
+export const LONG_CHANNELS: readonly Channel[] = ['host:connect', 'host:pull', 'apply:start'];
 
 export const CHANNELS: readonly Channel[] = Object.values(FW_FUNCTIONS);
 
@@ -75,16 +135,22 @@ export function isChannel(s: unknown): s is Channel {
 
 /** One transport-level invoke: `(channel, args) → Result`. */
 export type InvokeFn = (channel: Channel, args: unknown[]) => Promise<Result<unknown>>;
+/** One transport-level subscription to main's events. */
+export type SubscribeFn = (listener: FwListener) => () => void;
 
 /**
  * The factory both bridges use: one function per contract entry, each a thin
  * call into the transport. Plain functions only, so contextBridge copies them
  * cleanly and nothing else leaks into the page.
  */
-export function buildFwApi(invoke: InvokeFn): FwApi {
-  const api: Record<string, (...args: unknown[]) => Promise<Result<unknown>>> = {};
+export function buildFwApi(invoke: InvokeFn, subscribe: SubscribeFn): FwApi {
+  const api: Record<string, (...args: never[]) => unknown> = {};
   for (const [name, channel] of Object.entries(FW_FUNCTIONS)) {
     api[name] = (...args: unknown[]) => invoke(channel, args);
   }
+  api.onEvent = (listener: FwListener) => {
+    if (typeof listener !== 'function') throw new TypeError('onEvent needs a function');
+    return subscribe(listener);
+  };
   return Object.freeze(api) as unknown as FwApi;
 }

@@ -2,3 +2,5 @@
 export * from './result.js';
 export * from './channels.js';
 export * from './wire.js';
+export * from './hosts.js';
+export * from './facts.js';

@@ -1,6 +1,7 @@
 // The browser-mode WebSocket protocol: one JSON message per call and reply.
 import type { Channel } from './channels.js';
 import type { Result } from './result.js';
+import type { FwEvent } from './hosts.js';
 
 export interface WireRequest {
   id: number;
@@ -10,6 +11,10 @@ export interface WireRequest {
 export interface WireReply {
   id: number;
   result: Result<unknown>;
+}
+/** Pushed by the server, not a reply: it has no id. */
+export interface WireEvent {
+  event: FwEvent;
 }
 
 /** Path of the WebSocket endpoint on the browser-mode server. */

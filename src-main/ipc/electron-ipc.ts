@@ -1,8 +1,8 @@
 // Thin Electron wiring: one ipcMain.handle per contract channel, each checking
 // that the message comes from our own page (VS Code's validateSender) before
 // handing it to the shared dispatcher.
-import { ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { CHANNELS, fail, type Result } from '../contract/index.js';
+import { ipcMain, webContents, type IpcMainInvokeEvent } from 'electron';
+import { CHANNELS, EVENT_CHANNEL, fail, type FwEvent, type Result } from '../contract/index.js';
 import type { Dispatch } from './handlers.js';
 
 /** The renderer is served from this origin (see app/protocol.ts). */
@@ -27,5 +27,13 @@ export function registerIpcHandlers(dispatch: Dispatch): void {
       }
       return dispatch(channel, args);
     });
+  }
+}
+
+/** Sends an event to every page of ours (never to a page that navigated elsewhere). */
+export function sendEventToWindows(event: FwEvent): void {
+  for (const wc of webContents.getAllWebContents()) {
+    if (wc.isDestroyed() || !isTrustedSenderUrl(wc.getURL())) continue;
+    wc.send(EVENT_CHANNEL, event);
   }
 }

@@ -15,10 +15,17 @@ import {
   type ResultOf,
 } from '../contract/index.js';
 import type { RecentFiles } from '../services/recent-files.js';
+import { isHostProfileInput, type HostProfiles } from '../services/host-profiles.js';
+import { isPromptAnswer } from '../services/prompts.js';
+import type { HostWorkbench } from '../services/host-workbench.js';
 
 export interface HandlerDeps {
   app: { name: string; version: string; mode: Mode };
   recent: RecentFiles;
+  profiles: HostProfiles;
+  workbench: HostWorkbench;
+  /** whether passwords can be kept in the OS keychain */
+  secretsAvailable: boolean;
   /** a native "open file" dialog; absent in browser mode */
   pickRulesetFile?: () => Promise<string | null>;
 }
@@ -28,6 +35,23 @@ export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultO
 type Validators = { [C in Channel]: (args: unknown[]) => boolean };
 
 const isId = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{16}$/.test(x);
+const MAX_RULESET_CHARS = 64 * 1024 * 1024;
+
+function isApplyRequest(x: unknown): boolean {
+  const o = x as Record<string, unknown>;
+  if (!o || typeof o !== 'object') return false;
+  const b = o.base as Record<string, unknown> | null;
+  const optHex = (v: unknown) => v === undefined || (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v));
+  return (
+    typeof o.text === 'string' &&
+    o.text.length <= MAX_RULESET_CHARS &&
+    typeof o.name === 'string' &&
+    o.name.length <= 200 &&
+    typeof o.confirmTimeoutS === 'number' &&
+    typeof o.force === 'boolean' &&
+    (b === null || (typeof b === 'object' && typeof b.takenAt === 'string' && optHex(b.savedSha256) && optHex(b.liveRulesSha256)))
+  );
+}
 
 /** Arguments come from a page we treat as untrusted: check arity and types before any service sees them. */
 const validators: Validators = {
@@ -36,12 +60,23 @@ const validators: Validators = {
   'recent:list': (a) => a.length === 0,
   'recent:open': (a) => a.length === 1 && isId(a[0]),
   'recent:remove': (a) => a.length === 1 && isId(a[0]),
+  'hosts:list': (a) => a.length === 0,
+  'hosts:save': (a) => a.length === 1 && isHostProfileInput(a[0]),
+  'hosts:remove': (a) => a.length === 1 && isId(a[0]),
+  'hosts:forget-secrets': (a) => a.length === 1 && isId(a[0]),
+  'host:connect': (a) => a.length === 1 && isId(a[0]),
+  'host:disconnect': (a) => a.length === 1 && isId(a[0]),
+  'host:pull': (a) => a.length === 1 && isId(a[0]),
+  'host:history': (a) => a.length === 1 && isId(a[0]),
+  'prompt:answer': (a) => a.length === 2 && isId(a[0]) && isPromptAnswer(a[1]),
+  'apply:start': (a) => a.length === 2 && isId(a[0]) && isApplyRequest(a[1]),
+  'apply:answer': (a) => a.length === 2 && isId(a[0]) && typeof a[1] === 'boolean',
 };
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     async 'app:get-info'(): Promise<AppInfo> {
-      return { ...deps.app, capabilities: { openDialog: !!deps.pickRulesetFile } };
+      return { ...deps.app, capabilities: { openDialog: !!deps.pickRulesetFile, secrets: deps.secretsAvailable } };
     },
     async 'ruleset:open-dialog'() {
       if (!deps.pickRulesetFile) throw new FwFailure('unsupported', 'there is no native file dialog in browser mode; choose a file in the page instead');
@@ -51,6 +86,25 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'recent:list': () => deps.recent.list(),
     'recent:open': (id) => deps.recent.open(id),
     'recent:remove': (id) => deps.recent.remove(id),
+    'hosts:list': () => deps.profiles.list(),
+    'hosts:save': (input) => deps.profiles.save(input),
+    async 'hosts:remove'(id) {
+      await deps.workbench.removeHost(id);
+      return deps.profiles.remove(id);
+    },
+    'hosts:forget-secrets': (id) => deps.workbench.forgetSecrets(id),
+    'host:connect': (id) => deps.workbench.connect(id),
+    'host:disconnect': (id) => deps.workbench.disconnect(id),
+    'host:pull': (id) => deps.workbench.pull(id),
+    'host:history': (id) => deps.workbench.history(id),
+    async 'prompt:answer'(id, answer) {
+      deps.workbench.prompts.answer(id, answer);
+      return null;
+    },
+    'apply:start': (id, req) => deps.workbench.startApply(id, req),
+    async 'apply:answer'(id, keep) {
+      return deps.workbench.answerApply(id, keep);
+    },
   };
 }
 
@@ -65,7 +119,7 @@ export function createDispatcher(handlers: Handlers, log: (msg: string) => void 
       const fn = handlers[channel] as (...a: unknown[]) => Promise<unknown>;
       return ok(await fn(...args));
     } catch (e) {
-      if (e instanceof FwFailure) return fail(e.code, e.message);
+      if (e instanceof FwFailure) return fail(e.code, e.message, e.details);
       log(`${channel} failed: ${(e as Error)?.stack ?? String(e)}`);
       return fail('internal', `${channel} failed: ${(e as Error)?.message ?? String(e)}`);
     }

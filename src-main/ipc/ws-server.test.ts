@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { createDispatcher, createHandlers } from './handlers.js';
 import { startBrowserServer, type BrowserServer } from './ws-server.js';
 import { RecentFiles } from '../services/recent-files.js';
+import { noHosts } from './testing/no-hosts.js';
 import { WS_PATH, type WireReply } from '../contract/index.js';
 
 let dir: string;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'a.rules'), '*filter\nCOMMIT\n');
   const recent = new RecentFiles(null);
   await recent.add(join(dir, 'a.rules'));
-  const dispatch = createDispatcher(createHandlers({ app: { name: 'Portcullis', version: 't', mode: 'browser' }, recent }));
+  const dispatch = createDispatcher(createHandlers({ ...noHosts(), app: { name: 'Portcullis', version: 't', mode: 'browser' }, recent }));
   server = await startBrowserServer({ staticDir: dir, dispatch });
 });
 afterAll(async () => {
@@ -118,7 +119,7 @@ describe('browser-mode server', () => {
     expect(status).toBe(101);
     try {
       const info = await call(ws!, 1, 'app:get-info', []);
-      expect(info).toEqual({ id: 1, result: { ok: true, value: { name: 'Portcullis', version: 't', mode: 'browser', capabilities: { openDialog: false } } } });
+      expect(info).toEqual({ id: 1, result: { ok: true, value: { name: 'Portcullis', version: 't', mode: 'browser', capabilities: { openDialog: false, secrets: false } } } });
       const list = await call(ws!, 2, 'recent:list', []);
       expect(list.result).toMatchObject({ ok: true, value: [{ name: 'a.rules' }] });
       const id = (list.result as { ok: true; value: { id: string }[] }).value[0].id;

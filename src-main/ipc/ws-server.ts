@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { TOKEN_PARAM, WS_PATH, type WireReply } from '../contract/index.js';
+import { TOKEN_PARAM, WS_PATH, type FwEvent, type WireEvent, type WireReply } from '../contract/index.js';
 import type { Dispatch } from './handlers.js';
 
 export interface BrowserServerOptions {
@@ -21,6 +21,8 @@ export interface BrowserServerOptions {
   port?: number;
   /** for tests; by default 32 random bytes */
   token?: string;
+  /** the last page went away (prompts waiting on it can give up) */
+  onAllClosed?: () => void;
   log?: (msg: string) => void;
 }
 
@@ -30,6 +32,10 @@ export interface BrowserServer {
   token: string;
   /** the address to open, with the token in the fragment */
   url: string;
+  /** sends an event to every connected page */
+  broadcast(event: FwEvent): void;
+  /** number of pages connected now */
+  clients(): number;
   close(): Promise<void>;
 }
 
@@ -132,6 +138,9 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
   });
 
   function serveSocket(ws: WebSocket): void {
+    ws.on('close', () => {
+      if (wss.clients.size === 0) opts.onAllClosed?.();
+    });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return ws.close(1003, 'text only');
       let msg: { id?: unknown; channel?: unknown; args?: unknown };
@@ -161,6 +170,12 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
         origin,
         token,
         url: `${origin}/#${TOKEN_PARAM}=${token}`,
+        broadcast(event) {
+          const msg: WireEvent = { event };
+          const text = JSON.stringify(msg);
+          for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(text);
+        },
+        clients: () => wss.clients.size,
         close: () =>
           new Promise<void>((done) => {
             for (const c of wss.clients) c.terminate();

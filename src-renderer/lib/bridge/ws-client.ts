@@ -2,10 +2,24 @@
 // over a WebSocket to the loopback server. The token comes from the URL fragment
 // the server printed; it is moved to sessionStorage and removed from the address
 // bar so it does not end up in screenshots or bookmarks.
-import { buildFwApi, fail, TOKEN_PARAM, WS_PATH, type FwApi, type Result, type WireReply, type Channel } from '../../../src-main/contract/index.js';
+import {
+  buildFwApi,
+  fail,
+  LONG_CHANNELS,
+  TOKEN_PARAM,
+  WS_PATH,
+  type Channel,
+  type FwApi,
+  type FwListener,
+  type Result,
+  type WireEvent,
+  type WireReply,
+} from '../../../src-main/contract/index.js';
 
 const STORAGE_KEY = 'portcullis.token';
 const CALL_TIMEOUT_MS = 120_000;
+/** connect and apply wait on a person (host key, password, keep-or-revert): only a generous bound */
+const LONG_CALL_TIMEOUT_MS = 30 * 60_000;
 
 export function takeToken(loc: Location = location, storage: Storage = sessionStorage): string | null {
   const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
@@ -27,12 +41,17 @@ export function connectWebSocketFw(token: string, loc: Location = location): Pro
   const pending = new Map<number, { resolve: (r: Result<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
   let nextId = 1;
   let closed = false;
+  const listeners = new Set<FwListener>();
 
   socket.addEventListener('message', (ev) => {
-    let reply: WireReply;
+    let reply: WireReply | WireEvent;
     try {
-      reply = JSON.parse(String(ev.data)) as WireReply;
+      reply = JSON.parse(String(ev.data)) as WireReply | WireEvent;
     } catch {
+      return;
+    }
+    if ('event' in reply) {
+      for (const l of listeners) l(reply.event);
       return;
     }
     const p = pending.get(reply.id);
@@ -57,14 +76,17 @@ export function connectWebSocketFw(token: string, loc: Location = location): Pro
       const timer = setTimeout(() => {
         pending.delete(id);
         resolve(fail('disconnected', `${channel} got no answer`));
-      }, CALL_TIMEOUT_MS);
+      }, LONG_CHANNELS.includes(channel) ? LONG_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS);
       pending.set(id, { resolve, timer });
       socket.send(JSON.stringify({ id, channel, args }));
     });
   };
 
   return new Promise((resolve, reject) => {
-    socket.addEventListener('open', () => resolve({ api: buildFwApi(invoke), socket }), { once: true });
+    socket.addEventListener('open', () => resolve({ api: buildFwApi(invoke, (l) => {
+          listeners.add(l);
+          return () => void listeners.delete(l);
+        }), socket }), { once: true });
     socket.addEventListener('close', () => reject(new ConnectError('the server refused the connection (wrong or expired token?)')), { once: true });
   });
 }

@@ -1,0 +1,45 @@
+// What both entries (Electron and browser mode) build the same way: the
+// services behind window.fw, the event hub, and the dispatcher over them.
+import { join } from 'node:path';
+import { createDispatcher, createHandlers, type Dispatch } from '../ipc/handlers.js';
+import { EventHub } from '../ipc/events.js';
+import { RecentFiles } from '../services/recent-files.js';
+import { HostProfiles, HOSTS_FILE_NAME } from '../services/host-profiles.js';
+import { HostWorkbench } from '../services/host-workbench.js';
+import type { SecretStore } from '../services/secrets.js';
+import { RECENT_FILES_NAME } from './paths.js';
+import type { Mode } from '../contract/index.js';
+
+export interface MainWiring {
+  dispatch: Dispatch;
+  events: EventHub;
+  recent: RecentFiles;
+  workbench: HostWorkbench;
+}
+
+export function wireMain(opts: {
+  mode: Mode;
+  version: string;
+  /** the app's data directory; null: keep nothing on disk */
+  dataDir: string | null;
+  secrets: SecretStore;
+  pickRulesetFile?: () => Promise<string | null>;
+  log: (m: string) => void;
+}): MainWiring {
+  const events = new EventHub();
+  const recent = new RecentFiles(opts.dataDir ? join(opts.dataDir, RECENT_FILES_NAME) : null);
+  const profiles = new HostProfiles(opts.dataDir ? join(opts.dataDir, HOSTS_FILE_NAME) : null);
+  const workbench = new HostWorkbench({ profiles, secrets: opts.secrets, emit: events.emit, log: opts.log });
+  const dispatch = createDispatcher(
+    createHandlers({
+      app: { name: 'Portcullis', version: opts.version, mode: opts.mode },
+      recent,
+      profiles,
+      workbench,
+      secretsAvailable: opts.secrets.available,
+      pickRulesetFile: opts.pickRulesetFile,
+    }),
+    opts.log,
+  );
+  return { dispatch, events, recent, workbench };
+}

@@ -1,0 +1,188 @@
+// Hosts, connections, prompts and applies as they cross the bridge: plain data
+// only. Everything that came from a host (facts, rule text, stderr, names) is
+// untrusted text: the renderer shows it as text, never as HTML.
+import type { HostFactsDto } from './facts.js';
+
+export type SudoMode = 'auto' | 'always' | 'never';
+
+/** A host as the admin saved it. No secrets here: those live in the OS keychain only. */
+export interface HostProfile {
+  /** opaque, 16 hex digits */
+  id: string;
+  name: string;
+  /** `[user@]host[:port]` or an ~/.ssh/config alias */
+  target: string;
+  /** ProxyJump: `[user@]host[:port]` or an alias, several separated by commas; empty for none */
+  jump: string;
+  /** private key file; empty: the ssh config's, the agent's, ~/.ssh/id_* */
+  identityFile: string;
+  /** where host keys are checked and accepted keys written; empty: ~/.ssh/known_hosts (or the ssh config's) */
+  knownHostsFile: string;
+  sudo: SudoMode;
+  /** seconds the host waits for the confirmation of an apply before it reverts */
+  confirmTimeoutS: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the host form sends: a profile without the bookkeeping; `id` to update one. */
+export type HostProfileInput = Partial<Pick<HostProfile, 'id'>> & Omit<HostProfile, 'id' | 'createdAt' | 'updatedAt'>;
+
+/** Field → what is wrong with it (the form shows each beside its field). */
+export type FieldProblems = Partial<Record<keyof HostProfileInput, string>>;
+
+export interface HopDto {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+}
+
+export interface HostKeyDto {
+  hop: HopDto;
+  keyType: string;
+  /** SHA256:… as ssh-keygen -l prints it */
+  fingerprint: string;
+}
+
+export interface KnownKeyDto {
+  keyType: string;
+  fingerprint: string;
+  file: string;
+  line: number;
+}
+
+/** Extra data on a failed Result, for errors a person must read closely. */
+export type ErrorDetails =
+  | { kind: 'fields'; fields: FieldProblems }
+  /** the server's key is not in known_hosts and was not accepted */
+  | { kind: 'host-key-unknown'; offered: HostKeyDto }
+  /** the server offered a different key than known_hosts holds: refused, no override */
+  | { kind: 'host-key-changed'; offered: HostKeyDto; expected: KnownKeyDto[] }
+  | { kind: 'host-key-revoked'; offered: HostKeyDto; file: string; line: number };
+
+/** Something main needs a person to answer while it connects. */
+export type PromptRequest =
+  | {
+      id: string;
+      kind: 'host-key';
+      hostId: string;
+      hostName: string;
+      offered: HostKeyDto;
+      /** key types known_hosts does list for this host (it offered another) */
+      otherKnownTypes: string[];
+      /** where an accepted key is written */
+      knownHostsFile: string;
+    }
+  | {
+      id: string;
+      kind: 'password';
+      hostId: string;
+      hostName: string;
+      /** e.g. `bob@198.18.1.10's password:` or `[sudo] password for bob@users:` */
+      prompt: string;
+      /** the answer can be kept in the OS keychain */
+      canRemember: boolean;
+    }
+  | { id: string; kind: 'passphrase'; hostId: string; hostName: string; file: string; canRemember: boolean };
+
+export type PromptAnswer =
+  | { kind: 'host-key'; accept: boolean }
+  | { kind: 'secret'; value: string; remember: boolean }
+  /** the person closed the prompt */
+  | { kind: 'cancel' };
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
+
+export interface HostConnectionInfo {
+  hostId: string;
+  connectedAt: string;
+  /** every hop, jump hosts first (`user@host:port`) */
+  route: string[];
+  hostKey: HostKeyDto & { trustedBy: 'known-hosts' | 'fingerprint' | 'prompt' };
+  facts: HostFactsDto;
+}
+
+export interface PulledFileDto {
+  /** the file path, or the command for the running rules */
+  source: string;
+  present: boolean;
+  ok: boolean;
+  text: string;
+  size: number;
+  sha256: string;
+  error?: string;
+}
+
+export interface PullDto {
+  hostId: string;
+  takenAt: string;
+  saved: PulledFileDto;
+  live: PulledFileDto & { rulesSha256: string };
+}
+
+export interface ApplyRequest {
+  /** the proposed ruleset */
+  text: string;
+  /** shown in progress and the audit record */
+  name: string;
+  confirmTimeoutS: number;
+  /** go on despite a predicted lockout or an active firewalld (the host timer still guards) */
+  force: boolean;
+  /** hashes from the pull the proposal was made from: the apply refuses when the host changed since */
+  base: { takenAt: string; savedSha256?: string; liveRulesSha256?: string } | null;
+}
+
+export type ApplyOutcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error';
+
+export interface ApplyFindingDto {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  line: number;
+  message: string;
+}
+
+/** One line of the local audit history (history.jsonl), as much as the UI shows. */
+export interface AuditEntryDto {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: ApplyOutcome;
+  message: string;
+  candidate: string;
+  user?: string;
+  clientAddress?: string;
+  hostKey?: string;
+  changes?: { add: number; delete: number; replace: number; move: number; policy: number; chainAdd: number; chainDelete: number; total: number };
+  probeMs?: number;
+  confirmedAfterMs?: number;
+  totalMs: number;
+  revertedBy?: 'client' | 'timer';
+  previousBackup?: string | null;
+  hostLog?: 'written' | 'failed' | 'no-session';
+  warnings: string[];
+}
+
+export interface ApplyResultDto {
+  outcome: ApplyOutcome;
+  message: string;
+  refuseReason?: 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy';
+  findings: ApplyFindingDto[];
+  warnings: string[];
+  audit: AuditEntryDto;
+}
+
+/** Events main sends to every window. */
+export type FwEvent =
+  | { kind: 'prompt'; prompt: PromptRequest }
+  /** a prompt was answered (maybe in another window) or its connection gave up */
+  | { kind: 'prompt-closed'; id: string }
+  | { kind: 'connection'; hostId: string; state: ConnectionState; message?: string }
+  | { kind: 'apply-progress'; applyId: string; hostId: string; step: string; message: string; level: 'info' | 'warn'; at: number }
+  /**
+   * The new rules are live and a NEW SSH connection got in and read them: keep
+   * them? Answer before `confirmBy` (epoch ms); the host itself reverts at
+   * `hostRevertAt` without an answer.
+   */
+  | { kind: 'apply-ask'; applyId: string; hostId: string; summary: string; confirmBy: number; hostRevertAt: number }
+  | { kind: 'apply-done'; applyId: string; hostId: string; result: ApplyResultDto };

@@ -1,0 +1,412 @@
+// The product's main workflow on the main side: connect to a saved host
+// (strict host keys, prompts for unknown keys and passwords), read its facts,
+// pull its saved and running rules, and run safe applies with the admin
+// deciding keep-or-revert. The renderer drives it through the contract and
+// hears back through events; nothing here knows about windows or Electron.
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FwFailure,
+  type ApplyRequest,
+  type ApplyResultDto,
+  type AuditEntryDto,
+  type FwEvent,
+  type HopDto,
+  type HostConnectionInfo,
+  type HostFactsDto,
+  type HostProfile,
+  type PromptAnswer,
+  type PullDto,
+} from '../contract/index.js';
+import { confirmMargin, type ApplyResult, type AuditRecord } from '../core/apply/index.js';
+import {
+  isHostError,
+  openSession as realOpenSession,
+  resolveRoute,
+  type AnyHostError,
+  type HostSession,
+  type PullResult,
+  type Route,
+  type SessionOptions,
+} from '../host/index.js';
+import { runApply as realRunApply, type ApplyOptions } from '../apply/index.js';
+import { readHistory } from './history.js';
+import type { HostProfiles } from './host-profiles.js';
+import { PromptBroker } from './prompts.js';
+import { secretKey, type SecretStore } from './secrets.js';
+
+export interface WorkbenchDeps {
+  profiles: HostProfiles;
+  secrets: SecretStore;
+  emit: (e: FwEvent) => void;
+  prompts?: PromptBroker;
+  /** ~/.ssh/config by default; null: none */
+  sshConfigPath?: string | null;
+  /** where the apply history lives (PORTCULLIS_STATE_DIR …); default process.env */
+  env?: NodeJS.ProcessEnv;
+  homeDir?: string;
+  /** seams for tests */
+  openSession?: typeof realOpenSession;
+  runApply?: (o: ApplyOptions) => Promise<ApplyResult>;
+  log?: (m: string) => void;
+}
+
+interface Connection {
+  profile: HostProfile;
+  session: HostSession;
+  info: HostConnectionInfo;
+  /** what a person typed (or the keychain gave) while connecting: reused by applies so they do not ask again */
+  login?: string;
+  sudo?: string;
+  passphrases: Map<string, string>;
+  lastPull?: PullResult;
+}
+
+interface RunningApply {
+  hostId: string;
+  answer?: (keep: boolean) => void;
+}
+
+const hopDto = (h: { name: string; host: string; port: number; user: string }): HopDto => ({ name: h.name, host: h.host, port: h.port, user: h.user });
+
+/** A host error as a failure the renderer can act on (host keys with their fingerprints). */
+export function hostFailure(e: AnyHostError, note = ''): FwFailure {
+  const msg = e.message + note;
+  switch (e.kind) {
+    case 'host-key-unknown':
+      return new FwFailure('host-key', msg, { kind: 'host-key-unknown', offered: { hop: hopDto(e.hop), keyType: e.keyType, fingerprint: e.fingerprint } });
+    case 'host-key-changed':
+      return new FwFailure('host-key', msg, {
+        kind: 'host-key-changed',
+        offered: { hop: hopDto(e.hop), keyType: e.keyType, fingerprint: e.fingerprint },
+        expected: e.expected.map((k) => ({ ...k })),
+      });
+    case 'host-key-revoked':
+      return new FwFailure('host-key', msg, {
+        kind: 'host-key-revoked',
+        offered: { hop: hopDto(e.hop), keyType: e.keyType, fingerprint: e.fingerprint },
+        file: e.where.file,
+        line: e.where.line,
+      });
+    case 'auth':
+      return new FwFailure('auth', msg);
+    case 'connect':
+    case 'timeout':
+    case 'connection-lost':
+    case 'config':
+      return new FwFailure('connect', msg);
+    case 'privilege':
+      return new FwFailure('privilege', msg);
+    case 'command':
+      return new FwFailure('host', msg);
+  }
+}
+
+export function auditEntry(r: AuditRecord): AuditEntryDto {
+  return {
+    id: r.id,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    outcome: r.outcome,
+    message: r.message,
+    candidate: r.candidate?.name ?? '',
+    user: r.host?.user,
+    clientAddress: r.host?.clientAddress,
+    hostKey: r.host?.hostKey,
+    changes: r.changes ? { add: r.changes.add, delete: r.changes.delete, replace: r.changes.replace, move: r.changes.move, policy: r.changes.policy, chainAdd: r.changes.chainAdd, chainDelete: r.changes.chainDelete, total: r.changes.total } : undefined,
+    probeMs: r.probe?.ms,
+    confirmedAfterMs: r.confirmedAfterMs,
+    totalMs: r.totalMs,
+    revertedBy: r.revertedBy,
+    previousBackup: r.persisted?.previousBackup,
+    hostLog: r.hostLog,
+    warnings: r.warnings ?? [],
+  };
+}
+
+function applyResultDto(r: ApplyResult): ApplyResultDto {
+  return {
+    outcome: r.outcome,
+    message: r.message,
+    refuseReason: r.refuseReason,
+    findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, line: f.line, message: f.message })),
+    warnings: r.warnings,
+    audit: auditEntry(r.record),
+  };
+}
+
+export class HostWorkbench {
+  readonly prompts: PromptBroker;
+  private connections = new Map<string, Connection>();
+  private connecting = new Set<string>();
+  private applies = new Map<string, RunningApply>();
+  private readonly openSession: typeof realOpenSession;
+  private readonly runApply: (o: ApplyOptions) => Promise<ApplyResult>;
+
+  constructor(private readonly deps: WorkbenchDeps) {
+    this.prompts = deps.prompts ?? new PromptBroker(deps.emit);
+    this.openSession = deps.openSession ?? realOpenSession;
+    this.runApply = deps.runApply ?? realRunApply;
+  }
+
+  private expand(p: string): string {
+    return p.startsWith('~/') ? join(this.deps.homeDir ?? homedir(), p.slice(2)) : p;
+  }
+
+  /** Route options of a profile: what `portcullis facts` would get from the same flags. */
+  routeOptions(p: HostProfile): SessionOptions {
+    return {
+      sshConfigPath: this.deps.sshConfigPath,
+      ...(this.deps.homeDir ? { homeDir: this.deps.homeDir } : {}),
+      identityFiles: p.identityFile ? [this.expand(p.identityFile)] : undefined,
+      knownHostsFiles: p.knownHostsFile ? [this.expand(p.knownHostsFile)] : undefined,
+      jump: p.jump || undefined,
+      sudo: p.sudo === 'auto' ? 'auto' : p.sudo === 'always',
+      log: this.deps.log,
+    };
+  }
+
+  resolve(p: HostProfile): Route {
+    try {
+      return resolveRoute(p.target, this.routeOptions(p));
+    } catch (e) {
+      throw isHostError(e) ? hostFailure(e) : e;
+    }
+  }
+
+  isConnected(hostId: string): boolean {
+    const c = this.connections.get(hostId);
+    return !!c && !c.session.closed;
+  }
+
+  async connect(hostId: string): Promise<HostConnectionInfo> {
+    if (this.connecting.has(hostId)) throw new FwFailure('busy', 'already connecting to this host; answer its prompt or wait');
+    const profile = await this.deps.profiles.get(hostId);
+    const route = this.resolve(profile);
+    await this.disconnect(hostId);
+    this.connecting.add(hostId);
+    this.deps.emit({ kind: 'connection', hostId, state: 'connecting' });
+    const secrets = this.deps.secrets;
+    const used: Connection['passphrases'] = new Map();
+    const creds: { login?: string; sudo?: string } = {};
+    const toRemember: [string, string][] = [];
+    const fromKeychain: string[] = [];
+    const ask = async (key: string, q: () => Promise<PromptAnswer>): Promise<string | undefined> => {
+      if (!fromKeychain.includes(key)) {
+        const kept = await secrets.get(key);
+        if (kept !== undefined) {
+          fromKeychain.push(key);
+          return kept;
+        }
+      }
+      const a = await q();
+      if (a.kind !== 'secret') return undefined;
+      if (a.remember && secrets.available) toRemember.push([key, a.value]);
+      return a.value;
+    };
+    const knownHostsFileOf = (hop: HopDto) => route.hops.find((h) => h.host === hop.host && h.port === hop.port)?.knownHostsFiles[0] ?? '';
+    const opts: SessionOptions = {
+      ...this.routeOptions(profile),
+      onUnknownHostKey: async (q) => {
+        const a = await this.prompts.ask({
+          kind: 'host-key',
+          hostId,
+          hostName: profile.name,
+          offered: { hop: hopDto(q.hop), keyType: q.keyType, fingerprint: q.fingerprint },
+          otherKnownTypes: q.otherKnownTypes,
+          knownHostsFile: knownHostsFileOf(q.hop),
+        });
+        return a.kind === 'host-key' && a.accept ? 'accept-and-save' : 'reject';
+      },
+      askPassword: async (prompt) => {
+        const which = prompt.startsWith('[sudo]') ? 'sudo' : 'login';
+        const v = await ask(secretKey.password(hostId, which), () =>
+          this.prompts.ask({ kind: 'password', hostId, hostName: profile.name, prompt, canRemember: secrets.available }),
+        );
+        if (v !== undefined) creds[which] = v;
+        return v;
+      },
+      passphrase: async (file) => {
+        const v = await ask(secretKey.passphrase(hostId, file), () =>
+          this.prompts.ask({ kind: 'passphrase', hostId, hostName: profile.name, file, canRemember: secrets.available }),
+        );
+        if (v !== undefined) used.set(file, v);
+        return v;
+      },
+    };
+    let session: HostSession | undefined;
+    try {
+      session = await this.openSession(route, opts);
+      const facts: HostFactsDto = await session.facts();
+      const key = session.hostKeys[session.hostKeys.length - 1];
+      const info: HostConnectionInfo = {
+        hostId,
+        connectedAt: new Date().toISOString(),
+        route: session.route.hops.map((h) => `${h.user}@${h.host}:${h.port}`),
+        hostKey: { hop: hopDto(key.hop), keyType: key.keyType, fingerprint: key.fingerprint, trustedBy: key.trustedBy },
+        facts,
+      };
+      for (const [k, v] of toRemember) await secrets.set(k, v).catch((e) => this.deps.log?.(`keychain: ${(e as Error).message}`));
+      this.connections.set(hostId, { profile, session, info, login: creds.login, sudo: creds.sudo ?? session.askedSudoPassword, passphrases: used });
+      this.deps.emit({ kind: 'connection', hostId, state: 'connected' });
+      return info;
+    } catch (e) {
+      await session?.close().catch(() => {});
+      this.deps.emit({ kind: 'connection', hostId, state: 'disconnected', message: (e as Error).message });
+      if (!isHostError(e)) throw e;
+      // a kept secret that no longer works is forgotten, so the next try asks
+      let note = '';
+      if (fromKeychain.length && (e.kind === 'auth' || e.kind === 'privilege')) {
+        for (const k of fromKeychain) await secrets.delete(k).catch(() => {});
+        note = ' (the password kept in the keychain was refused and has been forgotten; connect again to type it)';
+      }
+      throw hostFailure(e, note);
+    } finally {
+      this.connecting.delete(hostId);
+      this.prompts.cancelHost(hostId);
+    }
+  }
+
+  async disconnect(hostId: string): Promise<null> {
+    const c = this.connections.get(hostId);
+    this.connections.delete(hostId);
+    if (c) {
+      await c.session.close().catch(() => {});
+      this.deps.emit({ kind: 'connection', hostId, state: 'disconnected' });
+    }
+    return null;
+  }
+
+  private live(hostId: string): Connection {
+    const c = this.connections.get(hostId);
+    if (!c) throw new FwFailure('not-connected', 'connect to the host first');
+    if (c.session.closed) {
+      this.connections.delete(hostId);
+      this.deps.emit({ kind: 'connection', hostId, state: 'disconnected', message: 'the connection was lost' });
+      throw new FwFailure('not-connected', `the connection to ${c.profile.name} was lost; connect again`);
+    }
+    return c;
+  }
+
+  async pull(hostId: string): Promise<PullDto> {
+    const c = this.live(hostId);
+    let p: PullResult;
+    try {
+      p = await c.session.pull();
+    } catch (e) {
+      if (isHostError(e)) throw hostFailure(e);
+      throw e;
+    }
+    c.lastPull = p;
+    const strip = <T extends { bytes: Buffer }>({ bytes: _b, ...rest }: T) => rest;
+    return { hostId, takenAt: p.takenAt, saved: strip(p.saved), live: strip(p.live) };
+  }
+
+  async history(hostId: string): Promise<AuditEntryDto[]> {
+    const profile = await this.deps.profiles.get(hostId);
+    let last: string | undefined;
+    let name: string | undefined;
+    try {
+      const hop = this.resolve(profile).hops.at(-1)!;
+      last = `${hop.user}@${hop.host}:${hop.port}`;
+      name = hop.name;
+    } catch {
+      // an unresolvable profile still has its history under the target it was applied to
+    }
+    const mine = (r: AuditRecord) =>
+      (!!last && r.host?.route?.at(-1) === last) || r.host?.name === profile.target || (!r.host?.route && !!name && r.host?.name === name);
+    return readHistory<AuditRecord>(this.deps.env)
+      .filter((r) => r && typeof r === 'object' && typeof r.id === 'string' && mine(r))
+      .map(auditEntry)
+      .reverse();
+  }
+
+  /** Starts an apply; everything after the start arrives as events. */
+  async startApply(hostId: string, req: ApplyRequest): Promise<{ applyId: string }> {
+    const c = this.live(hostId);
+    for (const a of this.applies.values()) if (a.hostId === hostId) throw new FwFailure('busy', `an apply to ${c.profile.name} is running`);
+    if (!Number.isInteger(req.confirmTimeoutS) || req.confirmTimeoutS < 10 || req.confirmTimeoutS > 3600)
+      throw new FwFailure('invalid-argument', 'the confirmation time is 10 to 3600 seconds');
+    const applyId = randomBytes(8).toString('hex');
+    const running: RunningApply = { hostId };
+    this.applies.set(applyId, running);
+    const emit = this.deps.emit;
+    const margin = confirmMargin(req.confirmTimeoutS);
+    const keys = c.session.hostKeys.filter((k) => k.trustedBy !== 'known-hosts').map((k) => k.fingerprint);
+    const session: SessionOptions = {
+      ...this.routeOptions(c.profile),
+      // the keys the admin accepted on connect, in case known_hosts could not be written
+      trust: keys,
+      saveTrusted: false,
+      password: c.login,
+      sudoPassword: c.sudo,
+      passphrase: async (file) => c.passphrases.get(file),
+    };
+    const run = this.runApply({
+      host: c.profile.target,
+      session,
+      candidateName: req.name,
+      candidateText: req.text,
+      confirmTimeoutS: req.confirmTimeoutS,
+      confirm: 'prompt',
+      force: req.force,
+      base: req.base ? { kind: 'hashes', source: `the pull of ${req.base.takenAt}`, savedSha256: req.base.savedSha256, liveRulesSha256: req.base.liveRulesSha256 } : null,
+      env: this.deps.env,
+      id: applyId,
+      onProgress: (p) => emit({ kind: 'apply-progress', applyId, hostId, step: p.step, message: p.message, level: p.level, at: p.at }),
+      ask: ({ summary, deadlineAt }) =>
+        new Promise<boolean>((resolve) => {
+          running.answer = (keep) => {
+            running.answer = undefined;
+            resolve(keep);
+          };
+          emit({ kind: 'apply-ask', applyId, hostId, summary, confirmBy: deadlineAt, hostRevertAt: deadlineAt + margin });
+        }),
+    });
+    void run
+      .then(
+        (r) => applyResultDto(r),
+        (e: unknown): ApplyResultDto => {
+          const message = `the apply stopped: ${(e as Error)?.message ?? String(e)}`;
+          const at = new Date().toISOString();
+          return {
+            outcome: 'error',
+            message,
+            findings: [],
+            warnings: [],
+            audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, candidate: req.name, totalMs: 0, warnings: [] },
+          };
+        },
+      )
+      .then((result) => {
+        this.applies.delete(applyId);
+        emit({ kind: 'apply-done', applyId, hostId, result });
+      });
+    return { applyId };
+  }
+
+  answerApply(applyId: string, keep: boolean): null {
+    const a = this.applies.get(applyId);
+    if (!a) throw new FwFailure('not-found', 'that apply has finished');
+    if (!a.answer) throw new FwFailure('invalid-argument', 'that apply is not waiting for an answer (yet)');
+    a.answer(keep);
+    return null;
+  }
+
+  async removeHost(hostId: string): Promise<void> {
+    await this.disconnect(hostId);
+    this.prompts.cancelHost(hostId);
+    await this.deps.secrets.deletePrefix(secretKey.prefix(hostId));
+  }
+
+  async forgetSecrets(hostId: string): Promise<null> {
+    await this.deps.secrets.deletePrefix(secretKey.prefix(hostId));
+    return null;
+  }
+
+  async closeAll(): Promise<void> {
+    this.prompts.cancelAll();
+    for (const id of [...this.connections.keys()]) await this.disconnect(id);
+  }
+}
