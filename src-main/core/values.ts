@@ -17,7 +17,6 @@ export class ValueError extends Error {
 
 // ---- numbers ---------------------------------------------------------------
 
-/** strtoul with base 0 as xtables_strtoui uses it: decimal, 0x hex, 0 octal. */
 /** Plain decimal digits without a leading zero, or null: the common case, without a regex. */
 function decimal(s: string): number | null {
   const len = s.length;
@@ -31,6 +30,7 @@ function decimal(s: string): number | null {
   return n;
 }
 
+/** A whole number in [min, max]: decimal, 0x hex or 0 octal, nothing before or after it; null otherwise. */
 export function parseUInt(s: string, min = 0, max = 0xffffffff): number | null {
   let n: number | null = decimal(s);
   if (n !== null) {
@@ -272,7 +272,7 @@ function digitValue(c: number): number {
  */
 export function strtoul(s: string, start = 0, base = 0): { value: number; end: number } {
   let i = start;
-  while (i < s.length && (s[i] === ' ' || (s[i] >= '\t' && s[i] <= '\r'))) i++;
+  while (i < s.length && isBlank(s, i)) i++;
   let neg = false;
   if (s[i] === '+' || s[i] === '-') neg = s[i++] === '-';
   if ((base === 0 || base === 16) && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && digitValue(s.charCodeAt(i + 2)) < 16) {
@@ -291,6 +291,47 @@ export function strtoul(s: string, start = 0, base = 0): { value: number; end: n
   if (v > ULONG_MAX) v = ULONG_MAX;
   else if (neg && v !== 0) v = ULONG_MAX + 1 - v;
   return { value: v, end: i };
+}
+
+function isBlank(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
+ * xtables_strtoul_base(s, &end, …, 0, max, base): blanks and `+` may lead, `-`
+ * may not; base 0 reads 0x hex, 0 octal, else decimal. Returns the value and
+ * the index where the number stopped, or null when no digit was read or the
+ * value is above max.
+ */
+export function strtoulPrefix(s: string, max = 0xffffffff, base: 0 | 10 | 16 = 0): { value: number; end: number } | null {
+  let i = 0;
+  while (i < s.length && isBlank(s, i)) i++;
+  if (s[i] === '-') return null;
+  const r = strtoul(s, 0, base);
+  if (r.end === 0 || r.value > max) return null;
+  return r;
+}
+
+/** xtables_strtoui with no end pointer: the whole word must be the number (blanks and `+` may lead). */
+export function strtoulWhole(s: string, min = 0, max = 0xffffffff): number | null {
+  const r = strtoulPrefix(s, max);
+  if (!r || r.end !== s.length || r.value < min) return null;
+  return r.value;
+}
+
+/** inet_pton(AF_INET): exactly four decimal parts 0–255, no leading zeros. */
+export function inetPton4(s: string): number | null {
+  const parts = s.split('.');
+  if (parts.length !== 4) return null;
+  let v = 0;
+  for (const p of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    v = v * 256 + n;
+  }
+  return v >>> 0;
 }
 
 /** glibc inet_aton (what getaddrinfo does with a numeric IPv4 host): `a`, `a.b`, `a.b.c` or `a.b.c.d`, each part decimal, 0x hex or 0 octal. */

@@ -2,7 +2,8 @@
 import type { Match } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt } from './util.js';
-import { parseU32Range, saveSpi, type SpiRange } from './match-esp.js';
+import { saveSpi, type SpiRange } from './match-esp.js';
+import { parseU32Range } from './xt-options.js';
 
 /** The SPI range an ah match tests, with its `!` (null: any SPI). */
 export function ahSpiOf(m: Match): { invert: boolean; range: SpiRange } | null {

@@ -1,9 +1,10 @@
 // -m conntrack (libxt_conntrack, revision 3): connection tracking state, status,
 // tuple addresses and ports, expiry and direction.
 import type { Match, OptionValue } from '../model.js';
-import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, parseUInt, prefixToMask, serviceToPort, strtoul } from '../values.js';
+import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, parseUInt, prefixToMask, serviceToPort } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 import type { PortRange } from './match-tcp.js';
+import { parseU32Range, type U32Range } from './xt-options.js';
 
 // State names in the order iptables prints them; parsing tries them in PARSE_ORDER
 // with prefix matching (`est` is ESTABLISHED), as strncasecmp(arg, name, len) does.
@@ -127,29 +128,7 @@ function parseCtPortRange(arg: string, opt: string): PortRange {
   return { lo, hi: parts[1] === '' ? 0xffff : parseCtPort(parts[1]) };
 }
 
-export interface U32Range {
-  lo: number;
-  hi: number;
-}
-
-// XTTYPE_UINT32RC for --ctexpire: reversed ranges are kept as given.
-function parseExpire(arg: string): U32Range {
-  const parts = arg.split(':');
-  if (parts.length > 2) throw new ValueError('conntrack: Too many components for option "--ctexpire" (max: 2)', 'invalid-argument', 'write SECONDS or MIN:MAX');
-  const vals: number[] = [];
-  for (let k = 0; k < parts.length; k++) {
-    const p = parts[k];
-    if (p === '') {
-      vals.push(k === 0 ? 0 : 0xffffffff);
-      continue;
-    }
-    const r = strtoul(p);
-    if (r.end !== p.length || r.value > 0xffffffff)
-      throw new ValueError(`conntrack: bad value for option "--ctexpire" near "${parts.slice(k).join(':')}", or out of range (0-4294967295).`, 'invalid-argument');
-    vals.push(r.value);
-  }
-  return { lo: vals[0], hi: vals.length > 1 ? vals[1] : vals[0] };
-}
+export type { U32Range };
 
 const addrOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v]) => parseHostMask(v, name) });
 const portOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v]) => parseCtPortRange(v, name) });
@@ -193,7 +172,7 @@ export const conntrack: MatchExtension = {
     addrOpt('ctreplsrc'),
     addrOpt('ctrepldst'),
     { name: 'ctstatus', arg: 'required', invert: true, parse: ([v]) => parseCtStatusList(v) },
-    { name: 'ctexpire', arg: 'required', invert: true, parse: ([v]) => parseExpire(v) },
+    { name: 'ctexpire', arg: 'required', invert: true, parse: ([v]) => parseU32Range(v, 'conntrack', 'ctexpire') },
     portOpt('ctorigsrcport'),
     portOpt('ctorigdstport'),
     portOpt('ctreplsrcport'),

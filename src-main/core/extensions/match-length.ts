@@ -1,8 +1,8 @@
 // -m length (libxt_length): the IP packet's total length, a value or a range.
 import type { Match } from '../model.js';
-import { ValueError } from '../values.js';
+import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { strtoulPrefix, xtFcheck } from './xt-options.js';
+import { xtFcheck } from './xt-options.js';
 
 export interface LengthMatch {
   min: number;

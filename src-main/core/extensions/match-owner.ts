@@ -1,8 +1,7 @@
 // -m owner (libxt_owner, revision 1): the local socket's user, group, or its existence.
 import type { Hook, Match } from '../model.js';
-import { ValueError } from '../values.js';
+import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension, ParseContext } from './types.js';
-import { strtoulPrefix } from './xt-options.js';
 
 /**
  * A user or group as the rule gives it. iptables resolves names with the host's

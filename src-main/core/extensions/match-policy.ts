@@ -1,8 +1,8 @@
 // -m policy (libxt_policy): the IPsec policy that decapsulated (--dir in) or will encapsulate (--dir out) the packet.
 import type { Hook, Match } from '../model.js';
-import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, prefixToMask, protocolName } from '../values.js';
+import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, prefixToMask, protocolName, strtoulWhole } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
-import { strtoulWhole, xtFcheck, xtUInt } from './xt-options.js';
+import { xtFcheck, xtUInt } from './xt-options.js';
 
 export interface PolicyAddress {
   addr: number;

@@ -1,8 +1,8 @@
 // -m tos (libxt_tos, revision 1): the IPv4 TOS byte under a mask, by value or by RFC 1349 name.
 import type { Match } from '../model.js';
-import { ValueError } from '../values.js';
+import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { strtoulPrefix, xtFcheck } from './xt-options.js';
+import { xtFcheck } from './xt-options.js';
 
 export interface TosMatch {
   value: number;

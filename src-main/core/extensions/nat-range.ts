@@ -1,9 +1,8 @@
 // The address/port ranges of the NAT targets (libxt_NAT.c's parse_to, parse_ports
 // and sprint_range), shared by DNAT, SNAT, MASQUERADE and REDIRECT.
-import { ValueError, formatIPv4, serviceToPort } from '../values.js';
+import { ValueError, formatIPv4, inetPton4, serviceToPort, strtoulPrefix } from '../values.js';
 import type { ParseContext } from './types.js';
 import type { Target } from '../model.js';
-import { inetPton4, strtoulPrefix } from './xt-options.js';
 
 export interface NatRange {
   /** NF_NAT_RANGE_MAP_IPS: addresses as 32-bit numbers (lo may exceed hi: the kernel takes it) */

@@ -1,8 +1,8 @@
 // -j CLASSIFY (libxt_CLASSIFY): set the packet's traffic-control class (priority).
-import { ValueError } from '../values.js';
+import { ValueError, strtoulPrefix } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { strtoulPrefix, xtFcheck } from './xt-options.js';
+import { xtFcheck } from './xt-options.js';
 
 export interface ClassifyState {
   major: number;

@@ -1,8 +1,8 @@
 // -j CT (libxt_CT, revision 2): conntrack settings for the connection: notrack, helper, zone, events, timeout.
-import { ValueError } from '../values.js';
+import { ValueError, strtoulWhole } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { strtoulWhole, xtString } from './xt-options.js';
+import { xtString } from './xt-options.js';
 
 export interface CtZone {
   /** zone id, or 'mark' to take it from the packet mark */

@@ -1,8 +1,8 @@
 // -j LOG (libxt_LOG): log the packet to the kernel log and continue.
-import { ValueError, saveString } from '../values.js';
+import { ValueError, saveString, strtoulWhole } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { strtoulWhole, xtString } from './xt-options.js';
+import { xtString } from './xt-options.js';
 
 /** syslog level LOG_WARNING: what LOG uses when --log-level is not given; never printed. */
 export const LOG_DEFAULT_LEVEL = 4;

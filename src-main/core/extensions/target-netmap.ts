@@ -1,8 +1,8 @@
 // -j NETMAP (libipt_NETMAP): map a whole network onto another, host part kept.
-import { ValueError, formatIPv4, maskToPrefix, prefixToMask } from '../values.js';
+import { ValueError, formatIPv4, inetAton, maskToPrefix, prefixToMask, strtoulWhole } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { inetAton, strtoulWhole, xtFcheck } from './xt-options.js';
+import { xtFcheck } from './xt-options.js';
 
 export interface NetmapState {
   /** network address (masked) and its mask */

@@ -1,8 +1,8 @@
 // -j NFQUEUE (libxt_NFQUEUE, revision 3): hand the packet to a userspace program for a verdict.
-import { ValueError } from '../values.js';
+import { ValueError, strtoulPrefix } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { strtoulPrefix, xtFcheck, xtUInt } from './xt-options.js';
+import { xtFcheck, xtUInt } from './xt-options.js';
 
 export interface NfqueueState {
   /** first queue */

@@ -1,8 +1,7 @@
 // -j TCPOPTSTRIP (libxt_TCPOPTSTRIP): remove TCP options from the segment.
-import { ValueError } from '../values.js';
+import { ValueError, strtoulWhole } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { strtoulWhole } from './xt-options.js';
 
 const OPTION_NAMES: Record<string, number> = { wscale: 3, mss: 2, 'sack-permitted': 4, sack: 5, timestamp: 8, md5: 19 };
 

@@ -1,8 +1,8 @@
 // -j TEE (libxt_TEE): send a copy of the packet to another gateway.
-import { ValueError, formatIPv4 } from '../values.js';
+import { ValueError, formatIPv4, inetAton } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { inetAton, xtFcheck, xtString } from './xt-options.js';
+import { xtFcheck, xtString } from './xt-options.js';
 
 export interface TeeState {
   gateway: number;

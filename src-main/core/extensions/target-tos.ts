@@ -1,8 +1,8 @@
 // -j TOS (libxt_TOS, revision 1): change the IPv4 TOS byte: tos = (tos & ~mask) ^ value.
-import { ValueError } from '../values.js';
+import { ValueError, strtoulPrefix } from '../values.js';
 import type { OptionSpec, TargetExtension } from './types.js';
 import type { Target } from '../model.js';
-import { strtoulPrefix, xtFcheck, xtUInt } from './xt-options.js';
+import { xtFcheck, xtUInt } from './xt-options.js';
 
 export interface TosState {
   value: number;

@@ -2,56 +2,10 @@
 // strtoul with base 0, the XTTYPE_* value parsers and the final option check,
 // with iptables' own messages so findings read like iptables' errors.
 import type { OptionValue } from '../model.js';
-import { ValueError } from '../values.js';
+import { ValueError, strtoul, strtoulPrefix, strtoulWhole } from '../values.js';
 
-const SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
-
-function digitValue(c: string): number {
-  const code = c.charCodeAt(0);
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 102) return code - 87;
-  if (code >= 65 && code <= 70) return code - 55;
-  return 99;
-}
-
-/**
- * xtables_strtoul_base(s, &end, …, 0, max, base): blanks and `+` may lead, `-`
- * may not; base 0 reads 0x hex, 0 octal, else decimal. Returns the value and
- * the index where the number stopped, or null when no digit was read or the
- * value is above max.
- */
-export function strtoulPrefix(s: string, max = 0xffffffff, base: 0 | 10 | 16 = 0): { value: number; end: number } | null {
-  let i = 0;
-  while (i < s.length && SPACE.has(s[i])) i++;
-  if (s[i] === '-') return null;
-  if (s[i] === '+') i++;
-  let b: number = base;
-  if ((b === 0 || b === 16) && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && i + 2 < s.length && digitValue(s[i + 2]) < 16) {
-    b = 16;
-    i += 2;
-  } else if (b === 0) b = s[i] === '0' ? 8 : 10;
-  const start = i;
-  let v = 0;
-  let over = false;
-  while (i < s.length) {
-    const d = digitValue(s[i]);
-    if (d >= b) break;
-    if (!over) {
-      v = v * b + d;
-      if (v > max) over = true;
-    }
-    i++;
-  }
-  if (i === start || over) return null;
-  return { value: v, end: i };
-}
-
-/** xtables_strtoui with no end pointer: the whole word must be the number. */
-export function strtoulWhole(s: string, min = 0, max = 0xffffffff): number | null {
-  const r = strtoulPrefix(s, max);
-  if (!r || r.end !== s.length || r.value < min) return null;
-  return r.value;
-}
+// The C number and address parsers live with the other value parsers.
+export { inetAton, inetPton4, strtoulPrefix, strtoulWhole } from '../values.js';
 
 /** XTTYPE_UINT*: a whole number in [min, max], with xtopt_parse_int's message. */
 export function xtUInt(ext: string, name: string, s: string, min: number, max: number): number {
@@ -59,6 +13,33 @@ export function xtUInt(ext: string, name: string, s: string, min: number, max: n
   if (v === null) throw new ValueError(`${ext}: bad value for option "--${name}", or out of range (${min}-${max}).`, 'invalid-argument',
     `give a number from ${min} to ${max}`);
   return v;
+}
+
+export interface U32Range {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * XTTYPE_UINT32RC: `N`, `LO:HI`, `LO:` or `:HI` with numbers 0-4294967295
+ * (reversed ranges are kept, as 1.8.9 does).
+ */
+export function parseU32Range(arg: string, ext: string, name: string): U32Range {
+  const parts = arg.split(':');
+  if (parts.length > 2) throw new ValueError(`${ext}: Too many components for option "--${name}" (max: 2)`, 'invalid-argument', 'write N or LOW:HIGH');
+  const vals: number[] = [];
+  for (let k = 0; k < parts.length; k++) {
+    const p = parts[k];
+    if (p === '') {
+      vals.push(k === 0 ? 0 : 0xffffffff);
+      continue;
+    }
+    const r = strtoul(p);
+    if (r.end !== p.length || r.value > 0xffffffff || p.trimStart().startsWith('-'))
+      throw new ValueError(`${ext}: bad value for option "--${name}" near "${parts.slice(k).join(':')}", or out of range (0-4294967295).`, 'invalid-argument');
+    vals.push(r.value);
+  }
+  return { lo: vals[0], hi: vals.length > 1 ? vals[1] : vals[0] };
 }
 
 export interface MarkMask {
@@ -92,39 +73,6 @@ export function xtString(s: string, size: number, min = 0): string {
   const bytes = encoder.encode(s);
   if (min && bytes.length < min) throw new ValueError(`Argument must have a minimum length of ${min} characters`, 'invalid-argument');
   return bytes.length >= size ? decoder.decode(bytes.slice(0, size - 1)) : s;
-}
-
-/** inet_pton(AF_INET): exactly four decimal parts 0–255, no leading zeros. */
-export function inetPton4(s: string): number | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    v = v * 256 + n;
-  }
-  return v >>> 0;
-}
-
-/** inet_aton as getaddrinfo uses it for numeric hosts: 1–4 parts, each decimal, octal or hex (`1.2.3` is 1.2.0.3). */
-export function inetAton(s: string): number | null {
-  const parts = s.split('.');
-  if (parts.length > 4) return null;
-  const nums: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]/.test(p)) return null;
-    const r = strtoulPrefix(p, 0xffffffff);
-    if (!r || r.end !== p.length) return null;
-    nums.push(r.value);
-  }
-  const last = nums.pop()!;
-  if (nums.some((n) => n > 255)) return null;
-  if (last >= 2 ** (8 * (4 - nums.length))) return null;
-  let v = 0;
-  for (const n of nums) v = v * 256 + n;
-  return (v * 2 ** (8 * (4 - nums.length)) + last) >>> 0;
 }
 
 export interface XtEntry {
