@@ -4,8 +4,9 @@ import type { AppInfo, FwApi, RecentFile, Result } from '../../../src-main/contr
 import { pickLocalFile, readLocalFile } from '../bridge/local-file.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
+import { HostsState } from './hosts.svelte.js';
 
-export type AppView = 'ruleset' | 'diff';
+export type AppView = 'ruleset' | 'diff' | 'hosts';
 /** where an opened file goes: the ruleset view, or one side of the diff */
 export type Slot = 'doc' | 'left' | 'right';
 
@@ -24,9 +25,14 @@ export class AppState {
   busy = $state<string | null>(null);
   notice = $state<Notice | null>(null);
 
-  constructor(readonly fw: FwApi) {}
+  readonly hosts: HostsState;
+
+  constructor(readonly fw: FwApi) {
+    this.hosts = new HostsState(fw);
+  }
 
   async start(): Promise<void> {
+    this.hosts.start();
     const info = await this.fw.getAppInfo();
     if (info.ok) this.info = info.value;
     else this.fail(info);
@@ -103,6 +109,12 @@ export class AppState {
     } finally {
       this.busy = null;
     }
+  }
+
+  /** One of a host's rulesets (saved, running, proposed) in the Ruleset view. */
+  showHostRuleset(doc: RulesetDoc): void {
+    this.doc = doc;
+    this.view = 'ruleset';
   }
 
   /** "Compare with…": the open ruleset becomes the old side of the diff. */

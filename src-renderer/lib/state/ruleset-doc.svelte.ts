@@ -8,6 +8,7 @@ import {
   hasErrors,
   parseRuleset,
   type Finding,
+  type ParseResult,
   type Ruleset,
 } from '../../../src-main/core/index.js';
 import { buildRuleRows, findUnreadable, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
@@ -29,6 +30,7 @@ export class RulesetDoc {
   readonly path: string | undefined;
   readonly text: string;
   readonly parseMs: number;
+  readonly finalNewline: boolean;
 
   ruleset = $state.raw<Ruleset>({ family: 'ipv4', tables: [] });
   /** the file's lines, for the source view and the text of each rule */
@@ -61,6 +63,12 @@ export class RulesetDoc {
     this.lines = parsed.lines;
     this.ruleset = parsed.ruleset;
     this.parseFindings = parsed.findings;
+    this.finalNewline = parsed.finalNewline;
+  }
+
+  /** the parse as the core's writers and recipes take it (the same objects, nothing copied) */
+  asParseResult(): ParseResult {
+    return { ruleset: this.ruleset, findings: this.parseFindings, lines: this.lines, finalNewline: this.finalNewline };
   }
 
   get rows(): RuleRow[] {

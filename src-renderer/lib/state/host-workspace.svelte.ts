@@ -1,0 +1,233 @@
+// One host in the UI: its connection and facts, the saved and running rulesets
+// from the last pull, and the PROPOSED ruleset — the working copy the admin
+// edits (recipes, text) and finally applies. The three-way comparison and the
+// findings of the proposal (checked for a new SSH connection from the address
+// the server sees us at) are $derived from the pure core.
+import type {
+  ApplyResultDto,
+  AuditEntryDto,
+  ConnectionState,
+  FwApi,
+  FwError,
+  FwEvent,
+  HostConnectionInfo,
+  HostProfile,
+  PullDto,
+} from '../../../src-main/contract/index.js';
+import { lintParsed, type Finding } from '../../../src-main/core/index.js';
+import { DiffSession } from './diff-session.svelte.js';
+import { RulesetDoc } from './ruleset-doc.svelte.js';
+
+export type HostPane = 'overview' | 'compare' | 'recipes' | 'apply' | 'history';
+export type ComparePair = 'saved-running' | 'running-proposed' | 'saved-proposed';
+
+export const PAIRS: { id: ComparePair; left: 'saved' | 'running'; right: 'running' | 'proposed'; label: string }[] = [
+  { id: 'running-proposed', left: 'running', right: 'proposed', label: 'Running → Proposed' },
+  { id: 'saved-proposed', left: 'saved', right: 'proposed', label: 'Saved → Proposed' },
+  { id: 'saved-running', left: 'saved', right: 'running', label: 'Saved → Running' },
+];
+
+export interface ApplyStep {
+  step: string;
+  message: string;
+  level: 'info' | 'warn';
+  at: number;
+}
+
+/** One apply, from the click to its outcome. */
+export class ApplyRun {
+  id = $state<string | null>(null);
+  steps = $state.raw<ApplyStep[]>([]);
+  ask = $state.raw<{ summary: string; confirmBy: number; hostRevertAt: number } | null>(null);
+  /** the admin answered; waiting for the apply to go on */
+  answered = $state<'keep' | 'revert' | null>(null);
+  result = $state.raw<ApplyResultDto | null>(null);
+  error = $state.raw<FwError | null>(null);
+  readonly startedAt = Date.now();
+  get running(): boolean {
+    return !this.result && !this.error;
+  }
+}
+
+export class HostWorkspace {
+  profile = $state.raw<HostProfile>() as HostProfile;
+  connection = $state<ConnectionState>('disconnected');
+  error = $state.raw<FwError | null>(null);
+  info = $state.raw<HostConnectionInfo | null>(null);
+  pulled = $state.raw<PullDto | null>(null);
+  saved = $state.raw<RulesetDoc | null>(null);
+  running = $state.raw<RulesetDoc | null>(null);
+  proposed = $state.raw<RulesetDoc | null>(null);
+  /** the proposal differs from what it was made from by the admin's own edits */
+  edited = $state(false);
+  pane = $state<HostPane>('overview');
+  pair = $state<ComparePair>('running-proposed');
+  busy = $state<string | null>(null);
+  apply = $state.raw<ApplyRun | null>(null);
+  history = $state.raw<AuditEntryDto[]>([]);
+  /** one line that says what just happened ("Added 3 rules of dos-limit") */
+  note = $state<string | null>(null);
+
+  readonly diffs: Record<ComparePair, DiffSession> = {
+    'saved-running': new DiffSession(),
+    'running-proposed': new DiffSession(),
+    'saved-proposed': new DiffSession(),
+  };
+
+  /** the address the server sees us at, and the port we reach its sshd on */
+  client = $derived(this.info?.facts.clientAddress);
+  sshPort = $derived(this.info?.hostKey.hop.port ?? 22);
+
+  /** Lint of the proposal with --client: an ssh-lockout shows here before anything is pushed. */
+  findings = $derived.by<Finding[]>(() => {
+    const doc = this.proposed;
+    if (!doc) return [];
+    const local = this.info?.facts.serverAddress ? [this.info.facts.serverAddress] : undefined;
+    return lintParsed(doc.asParseResult(), this.client ? { client: this.client, sshPort: this.sshPort, local } : {});
+  });
+  errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
+  warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
+  lockout = $derived(this.findings.find((f) => f.code === 'ssh-lockout') ?? null);
+  /** changes the apply would make to the running rules */
+  pending = $derived(this.diffs['running-proposed'].changeCount);
+
+  constructor(
+    profile: HostProfile,
+    private readonly fw: FwApi,
+  ) {
+    this.profile = profile;
+  }
+
+  async connect(): Promise<void> {
+    this.error = null;
+    this.note = null;
+    this.connection = 'connecting';
+    const r = await this.fw.connectHost(this.profile.id);
+    if (!r.ok) {
+      this.connection = 'disconnected';
+      this.error = r.error;
+      return;
+    }
+    this.info = r.value;
+    this.connection = 'connected';
+    await this.pull();
+    void this.loadHistory();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.fw.disconnectHost(this.profile.id);
+    this.connection = 'disconnected';
+  }
+
+  /** Reads the saved file and the running rules; the proposal starts as the saved file (else the running rules). */
+  async pull(opts: { keepProposal?: boolean } = {}): Promise<void> {
+    this.busy = 'Reading the saved and running rules…';
+    try {
+      const r = await this.fw.pullHost(this.profile.id);
+      if (!r.ok) {
+        this.error = r.error;
+        if (r.error.code === 'not-connected') this.connection = 'disconnected';
+        return;
+      }
+      this.error = null;
+      const p = r.value;
+      this.pulled = p;
+      const host = this.profile.name;
+      this.saved = p.saved.present && p.saved.ok ? new RulesetDoc({ name: `saved on ${host}`, path: p.saved.source, text: p.saved.text }) : null;
+      this.running = p.live.ok ? new RulesetDoc({ name: `running on ${host}`, path: p.live.source, text: p.live.text }) : null;
+      if (!opts.keepProposal || !this.proposed) this.resetProposal();
+      else this.rewire();
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /** Back to what is on the host: the saved file, or the running rules when there is none. */
+  resetProposal(): void {
+    const base = this.saved ?? this.running;
+    this.proposed = base ? new RulesetDoc({ name: `proposed for ${this.profile.name}`, text: base.text }) : null;
+    this.edited = false;
+    this.rewire();
+  }
+
+  setProposal(text: string, note?: string): void {
+    this.proposed = new RulesetDoc({ name: `proposed for ${this.profile.name}`, text });
+    this.edited = true;
+    this.note = note ?? null;
+    this.rewire();
+  }
+
+  private rewire(): void {
+    const doc = (w: 'saved' | 'running' | 'proposed') => (w === 'saved' ? this.saved : w === 'running' ? this.running : this.proposed);
+    for (const p of PAIRS) {
+      this.diffs[p.id].left = doc(p.left);
+      this.diffs[p.id].right = doc(p.right);
+      this.diffs[p.id].selectedRow = -1;
+    }
+  }
+
+  async loadHistory(): Promise<void> {
+    const r = await this.fw.hostHistory(this.profile.id);
+    if (r.ok) this.history = r.value;
+  }
+
+  async startApply(confirmTimeoutS: number, force: boolean): Promise<void> {
+    if (!this.proposed || this.apply?.running) return;
+    const run = new ApplyRun();
+    this.apply = run;
+    const p = this.pulled;
+    const r = await this.fw.startApply(this.profile.id, {
+      text: this.proposed.text,
+      name: `proposed ruleset (${this.profile.name})`,
+      confirmTimeoutS,
+      force,
+      base: p ? { takenAt: p.takenAt, savedSha256: p.saved.present ? p.saved.sha256 : undefined, liveRulesSha256: p.live.ok ? p.live.rulesSha256 : undefined } : null,
+    });
+    if (!r.ok) run.error = r.error;
+    else run.id = r.value.applyId;
+  }
+
+  async answer(keep: boolean): Promise<void> {
+    const run = this.apply;
+    if (!run?.id || !run.ask || run.answered) return;
+    run.answered = keep ? 'keep' : 'revert';
+    const r = await this.fw.answerApply(run.id, keep);
+    if (!r.ok) run.error = r.error;
+  }
+
+  /** events about this host */
+  onEvent(e: FwEvent): void {
+    switch (e.kind) {
+      case 'connection':
+        if (e.state === 'disconnected' && this.connection === 'connected') {
+          this.connection = 'disconnected';
+          if (e.message) this.note = e.message;
+        }
+        return;
+      case 'apply-progress':
+      case 'apply-ask':
+      case 'apply-done': {
+        const run = this.apply;
+        if (!run || (run.id && run.id !== e.applyId)) return;
+        run.id ??= e.applyId;
+        if (e.kind === 'apply-progress') run.steps = [...run.steps, { step: e.step, message: e.message, level: e.level, at: e.at }];
+        else if (e.kind === 'apply-ask') run.ask = { summary: e.summary, confirmBy: e.confirmBy, hostRevertAt: e.hostRevertAt };
+        else {
+          run.result = e.result;
+          run.ask = null;
+          void this.afterApply(e.result);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async afterApply(result: ApplyResultDto): Promise<void> {
+    await this.loadHistory();
+    // the host changed (or was put back): show what it holds now, keep the admin's proposal
+    if (result.outcome === 'confirmed' || result.outcome === 'reverted') await this.pull({ keepProposal: true });
+    if (result.outcome === 'confirmed') this.edited = false;
+  }
+}

@@ -1,0 +1,80 @@
+// The host list, which host is open, the prompts main is waiting on, and the
+// one subscription to main's events (routed to the host they are about).
+import { SvelteMap } from 'svelte/reactivity';
+import type { FieldProblems, FwApi, FwEvent, HostProfile, HostProfileInput, PromptAnswer, PromptRequest } from '../../../src-main/contract/index.js';
+import { HostWorkspace } from './host-workspace.svelte.js';
+
+export const NEW_HOST: HostProfileInput = { name: '', target: '', jump: '', identityFile: '', knownHostsFile: '', sudo: 'auto', confirmTimeoutS: 60 };
+
+export class HostsState {
+  profiles = $state.raw<HostProfile[]>([]);
+  loaded = $state(false);
+  selectedId = $state<string | null>(null);
+  prompts = $state.raw<PromptRequest[]>([]);
+  loadError = $state<string | null>(null);
+  readonly workspaces = new SvelteMap<string, HostWorkspace>();
+
+  selected = $derived(this.selectedId ? (this.workspaces.get(this.selectedId) ?? null) : null);
+
+  constructor(private readonly fw: FwApi) {}
+
+  start(): () => void {
+    void this.refresh();
+    return this.fw.onEvent((e) => this.onEvent(e));
+  }
+
+  async refresh(): Promise<void> {
+    const r = await this.fw.listHosts();
+    this.loaded = true;
+    if (!r.ok) {
+      this.loadError = r.error.message;
+      return;
+    }
+    this.loadError = null;
+    this.profiles = r.value;
+    for (const p of r.value) {
+      const w = this.workspaces.get(p.id);
+      if (w) w.profile = p;
+      else this.workspaces.set(p.id, new HostWorkspace(p, this.fw));
+    }
+    for (const id of [...this.workspaces.keys()]) if (!r.value.some((p) => p.id === id)) this.workspaces.delete(id);
+    if (this.selectedId && !this.workspaces.has(this.selectedId)) this.selectedId = null;
+    if (!this.selectedId && r.value.length) this.selectedId = r.value[0].id;
+  }
+
+  select(id: string): void {
+    this.selectedId = id;
+  }
+
+  /** Saves the form; null when saved, else the problems per field (or one message). */
+  async save(input: HostProfileInput): Promise<{ fields: FieldProblems; message: string } | null> {
+    const r = await this.fw.saveHost(input);
+    if (!r.ok) return { fields: r.error.details?.kind === 'fields' ? r.error.details.fields : {}, message: r.error.message };
+    await this.refresh();
+    this.selectedId = r.value.id;
+    return null;
+  }
+
+  async remove(id: string): Promise<void> {
+    const r = await this.fw.removeHost(id);
+    if (r.ok) await this.refresh();
+  }
+
+  async answer(id: string, answer: PromptAnswer): Promise<void> {
+    this.prompts = this.prompts.filter((p) => p.id !== id);
+    await this.fw.answerPrompt(id, answer);
+  }
+
+  private onEvent(e: FwEvent): void {
+    switch (e.kind) {
+      case 'prompt':
+        if (!this.prompts.some((p) => p.id === e.prompt.id)) this.prompts = [...this.prompts, e.prompt];
+        return;
+      case 'prompt-closed':
+        this.prompts = this.prompts.filter((p) => p.id !== e.id);
+        return;
+      default:
+        this.workspaces.get(e.hostId)?.onEvent(e);
+    }
+  }
+}
