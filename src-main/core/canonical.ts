@@ -53,7 +53,8 @@ export function canonicalRuleBody(r: Rule): string {
   let s = addr('-s', r.src) + addr('-d', r.dst) + iface('-i', r.inIface) + iface('-o', r.outIface);
   if (r.proto && r.proto.num !== 0) s += `${r.proto.invert ? ' !' : ''} -p ${protocolName(r.proto.num)}`;
   if (r.fragment) s += r.fragment.invert ? ' ! -f' : ' -f';
-  for (const m of r.matches) s += saveMatch(m);
+  const matches = r.matches;
+  for (let k = 0; k < matches.length; k++) s += saveMatch(matches[k]);
   if (r.target) s += saveTarget(r.target);
   return s;
 }
@@ -85,7 +86,9 @@ export function canonicalTable(t: Table, opts: CanonicalOptions = {}): string {
   let lines: string[] = [];
   for (const c of chains) {
     const head = `-A ${c.name}`;
-    for (const r of c.rules) {
+    const rules = c.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
       lines.push((opts.counters ? counters(r.counters) + ' ' : '') + head + canonicalRuleBody(r));
       if (lines.length === LINES_PER_CHUNK) {
         parts.push(lines.join('\n'));

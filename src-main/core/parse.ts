@@ -6,8 +6,8 @@ import './extensions/index.js';
 import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, TableName } from './model.js';
 import { isTableName, newTable } from './model.js';
 import type { Finding } from './findings.js';
-import { tokenizeLine, type Word } from './tokenize.js';
-import { checkChainName, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
+import { splitWords, tokenizeLine } from './tokenize.js';
+import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
 import { validateTable } from './validate.js';
 import { canonicalRuleBody } from './canonical.js';
 
@@ -44,6 +44,9 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
 
   let cur: TableState | null = null;
   let crlfReported = false;
+  // each command line's words, reused from line to line
+  const texts: string[] = [];
+  const starts: number[] = [];
 
   const err = (line: number, message: string, code = 'syntax', fix?: string, col?: number): void => {
     findings.push({ code, severity: 'error', line, col, message, fix, table: cur?.table.name });
@@ -183,16 +186,16 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
       if (m) counters = { packets: BigInt(m[1]), bytes: BigInt(m[2]) };
       from = close + 1;
     }
-    const { words } = tokenizeLine(raw, from);
+    const n = splitWords(raw, from, texts, starts);
     let parsed;
     try {
-      parsed = parseCommandWords(words, st.env);
+      parsed = parseCommandTexts(texts, n, st.env);
     } catch (e) {
-      if (e instanceof RuleError) return err(line, e.message, e.code, e.fix, colOf(words, e.word, from));
+      if (e instanceof RuleError) return err(line, e.message, e.code, e.fix, colOf(starts, n, e.word, from));
       throw e;
     }
     for (const note of parsed.notes) {
-      findings.push({ code: note.code, severity: note.severity, line, col: colOf(words, note.word, from), message: note.message, fix: note.fix, table: st.table.name });
+      findings.push({ code: note.code, severity: note.severity, line, col: colOf(starts, n, note.word, from), message: note.message, fix: note.fix, table: st.table.name });
     }
     const c = parsed.command;
     // the common case, -A with one rule, without runCommand's generality
@@ -349,9 +352,9 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
 
 const scratch = new WeakSet<Table>();
 
-/** 1-based column of a word of the line (the end of the line when there is no such word). */
-function colOf(words: readonly Word[], w: number, from: number): number {
-  return words[w] ? words[w].start + 1 : from + 1;
+/** 1-based column of word w of n (the start of the command when there is no such word). */
+function colOf(starts: readonly number[], n: number, w: number, from: number): number {
+  return w >= 0 && w < n ? starts[w] + 1 : from + 1;
 }
 
 function shiftDisabled(ch: Chain, from: number, by: number): void {

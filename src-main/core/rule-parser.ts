@@ -217,8 +217,14 @@ function ctxOf(env: CommandEnv, chain: string, rule: Rule, protoName: string | n
  * checked later over the whole table.
  */
 export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand {
+  const texts = words.map((w) => w.text);
+  return parseCommandTexts(texts, texts.length, env);
+}
+
+/** parseCommandWords over the first n of the words' texts (what the file reader has, without Word objects). */
+export function parseCommandTexts(texts: string[], n: number, env: CommandEnv): ParsedCommand {
   try {
-    return parseWords(words, env);
+    return parseWords(texts, n, env);
   } catch (e) {
     if (e instanceof SkipLine) return { command: { kind: 'skip', reason: e.reason }, notes: [] };
     throw e;
@@ -270,10 +276,12 @@ class LineParser implements ParseContext {
   i = 0;
 
   constructor(
-    readonly words: Word[],
+    /** the line's words; only the first n count (the file reader reuses the array from line to line) */
+    readonly words: string[],
+    n: number,
     readonly env: CommandEnv,
   ) {
-    this.n = words.length;
+    this.n = n;
     this.table = env.table;
   }
 
@@ -292,7 +300,7 @@ class LineParser implements ParseContext {
   nextIsValue(): boolean {
     const i = this.i;
     if (i >= this.n) return false;
-    const t = this.words[i].text;
+    const t = this.words[i];
     return !t.startsWith('-') && t !== '!';
   }
 
@@ -313,31 +321,31 @@ class LineParser implements ParseContext {
           break;
         case 'D':
           this.chain = arg!;
-          if (this.nextIsValue()) this.ruleNum = this.parseRuleNum(words[this.i].text, this.i++);
+          if (this.nextIsValue()) this.ruleNum = this.parseRuleNum(words[this.i], this.i++);
           break;
         case 'I':
           this.chain = arg!;
-          this.ruleNum = this.nextIsValue() ? this.parseRuleNum(words[this.i].text, this.i++) : 1;
+          this.ruleNum = this.nextIsValue() ? this.parseRuleNum(words[this.i], this.i++) : 1;
           break;
         case 'R':
           this.chain = arg!;
           if (!this.nextIsValue()) throw new RuleError('-R requires a rule number', 'missing-argument', at);
-          this.ruleNum = this.parseRuleNum(words[this.i].text, this.i++);
+          this.ruleNum = this.parseRuleNum(words[this.i], this.i++);
           break;
         case 'E':
           this.chain = arg!;
           if (!this.nextIsValue()) throw new RuleError('-E requires old-chain-name and new-chain-name', 'missing-argument', at);
-          this.cmdArg2 = words[this.i++].text;
+          this.cmdArg2 = words[this.i++];
           break;
         case 'P':
           this.chain = arg!;
           if (this.i >= this.n) throw new RuleError('-P requires a chain and a policy', 'missing-argument', at);
-          this.cmdArg2 = words[this.i++].text;
+          this.cmdArg2 = words[this.i++];
           break;
         case 'L': case 'S':
           throw new RuleError(`--${COMMAND_NAMES[val]} lists rules; it has no place in a ruleset file`, 'invalid-argument', at, 'remove the line');
         default: // F Z X: optional chain
-          this.chain = arg ?? (this.nextIsValue() ? words[this.i++].text : '');
+          this.chain = arg ?? (this.nextIsValue() ? words[this.i++] : '');
       }
       return;
     }
@@ -367,7 +375,7 @@ class LineParser implements ParseContext {
       case 'p': {
         // iptables 1.8.9 reads the protocol from the word after -p, so the
         // attached forms (-ptcp, --protocol=tcp) fail there; 1.4.21 takes them.
-        const opt = words[at].text;
+        const opt = words[at];
         if (opt !== '-p' && opt !== '--protocol' && !/^--p[a-z]*$/.test(opt))
           throw new RuleError(`unknown protocol "${opt}" specified`, 'invalid-argument', at,
             `write the protocol as a separate word: -p ${arg}`);
@@ -451,7 +459,7 @@ class LineParser implements ParseContext {
       case 'c': {
         const pk = arg!;
         if (this.i >= this.n) throw new RuleError('-c requires packet and byte counter', 'missing-argument', at);
-        const by = words[this.i++].text;
+        const by = words[this.i++];
         if (!/^\d+$/.test(pk)) throw new RuleError('-c packet counter not numeric', 'invalid-argument', at);
         if (!/^\d+$/.test(by)) throw new RuleError('-c byte counter not numeric', 'invalid-argument', this.i - 1);
         rule.counters = { packets: BigInt(pk), bytes: BigInt(by) } satisfies Counters;
@@ -478,21 +486,26 @@ class LineParser implements ParseContext {
     if (invert && !spec.invert) throw new RuleError(`${extName}: option "--${spec.name}" cannot be inverted.`, 'invalid-argument', this.invertWord);
     if (!spec.multi && inst.options.length > 0 && inst.options.some((o) => o.name === spec.name))
       throw new RuleError(`${extName}: option "--${spec.name}" can only be used once.`, 'invalid-argument', at);
-    const args: string[] = [];
-    if (spec.arg === 'required') {
-      if (inline !== undefined) args.push(inline);
-      else if (this.i < this.n) args.push(words[this.i++].text);
-      else throw new RuleError(`option "--${spec.name}" requires an argument`, 'missing-argument', at);
-    } else if (spec.arg === 'optional') {
-      if (inline !== undefined) args.push(inline);
-      else if (this.nextIsValue()) args.push(words[this.i++].text);
-    } else if (inline !== undefined) {
-      throw new RuleError(`option "--${spec.name}" takes no argument`, 'invalid-argument', at);
-    }
     const extra = spec.extraArgs ?? 0;
+    let args: string[];
+    if (spec.arg === 'required') {
+      let first: string;
+      if (inline !== undefined) first = inline;
+      else if (this.i < this.n) first = words[this.i++];
+      else throw new RuleError(`option "--${spec.name}" requires an argument`, 'missing-argument', at);
+      // a literal of one: a pushed-to [] makes room for 16 on every option
+      args = [first];
+    } else if (spec.arg === 'optional') {
+      args = [];
+      if (inline !== undefined) args.push(inline);
+      else if (this.nextIsValue()) args.push(words[this.i++]);
+    } else {
+      if (inline !== undefined) throw new RuleError(`option "--${spec.name}" takes no argument`, 'invalid-argument', at);
+      args = [];
+    }
     for (let k = 0; k < extra; k++) {
       if (!this.nextIsValue()) throw new RuleError(`${extName}: option "--${spec.name}" requires ${1 + extra} arguments`, 'missing-argument', at);
-      args.push(words[this.i++].text);
+      args.push(words[this.i++]);
     }
     let value: unknown = args.length === 1 ? args[0] : args.length === 0 ? true : args;
     if (spec.parse) {
@@ -525,11 +538,11 @@ class LineParser implements ParseContext {
     const n = this.n;
     while (this.i < n) {
       const at = this.i;
-      const w = words[this.i++].text;
+      const w = words[this.i++];
 
       // Words of an extension we do not model go to it until the next generic option.
       if (this.passThrough) {
-        if (isGenericWord(w, words[this.i]?.text)) {
+        if (isGenericWord(w, this.i < n ? words[this.i] : undefined)) {
           this.passThrough = null;
         } else {
           this.passThrough.unknownTokens!.push(w);
@@ -547,7 +560,7 @@ class LineParser implements ParseContext {
           let arg: string | undefined;
           if (r.opt.hasArg === 1) {
             if (inline !== undefined) arg = inline;
-            else if (this.i < n) arg = words[this.i++].text;
+            else if (this.i < n) arg = words[this.i++];
             else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
           } else if (r.opt.hasArg === 2) arg = inline;
           else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
@@ -582,7 +595,7 @@ class LineParser implements ParseContext {
           let argAt = at;
           if (has === 1) {
             if (k < w.length) arg = w.slice(k);
-            else if (this.i < n) arg = words[(argAt = this.i++)].text;
+            else if (this.i < n) arg = words[(argAt = this.i++)];
             else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
             k = w.length;
           } else if (has === 2 && k < w.length) {
@@ -671,18 +684,18 @@ class LineParser implements ParseContext {
   }
 }
 
-function parseWords(words: Word[], env: CommandEnv): ParsedCommand {
-  const p = new LineParser(words, env);
+function parseWords(words: string[], n: number, env: CommandEnv): ParsedCommand {
+  const p = new LineParser(words, n, env);
   p.readWords();
   return p.finish();
 }
 
-function hintForBadArgument(w: string, words: Word[], at: number): string | undefined {
+function hintForBadArgument(w: string, words: string[], at: number): string | undefined {
   if (w === 'COMMIT') return 'end the file with a newline after the last COMMIT';
   if (w.startsWith('*')) return 'close the previous table with COMMIT before starting another';
   if (w.startsWith('\u2013') || w.startsWith('\u2014')) return `this dash is a typographic one (copied from a web page); write --${w.slice(1)}`;
-  if (at > 0 && words[at - 1].text === '!') return 'put ! before the option it negates: ! --option value';
-  if (at > 0 && words[at - 1].text.startsWith('-')) return `${words[at - 1].text} takes fewer values; quote a value that contains spaces with double quotes`;
+  if (at > 0 && words[at - 1] === '!') return 'put ! before the option it negates: ! --option value';
+  if (at > 0 && words[at - 1].startsWith('-')) return `${words[at - 1]} takes fewer values; quote a value that contains spaces with double quotes`;
   return undefined;
 }
 

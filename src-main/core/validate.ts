@@ -21,7 +21,10 @@ export function reachingHooks(t: Table): Map<string, Set<Hook>> {
       if (seen.has(cur.name)) continue;
       seen.add(cur.name);
       hooks.get(cur.name)!.add(hook);
-      for (const r of cur.rules) {
+      // indexed loops over rules: a for-of iterator costs an object per rule until the loop is optimized
+      const rules = cur.rules;
+      for (let k = 0; k < rules.length; k++) {
+        const r = rules[k];
         if (r.target?.chain) {
           const next = byName.get(r.target.name);
           if (next && !next.builtin) stack.push(next);
@@ -39,7 +42,9 @@ function findLoop(t: Table): string[] | null {
   const visit = (c: Chain): string[] | null => {
     state.set(c.name, 1);
     path.push(c.name);
-    for (const r of c.rules) {
+    const rules = c.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
       if (!r.target?.chain) continue;
       const next = byName.get(r.target.name);
       if (!next || next.builtin) continue;
@@ -89,7 +94,9 @@ export function validateTable(t: Table, commitLine: number): Finding[] {
 }
 
 function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>, builtin: ReadonlySet<string>): { code: string; message: string; fix?: string } | null {
-  for (const m of r.matches) {
+  const matches = r.matches;
+  for (let k = 0; k < matches.length; k++) {
+    const m = matches[k];
     if (m.unknown) continue;
     const ext = findMatch(m.name);
     if (!ext) continue;
