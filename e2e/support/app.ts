@@ -39,6 +39,17 @@ export interface LaunchOptions {
   /** files given on the command line: they appear under "Recent" */
   files?: string[];
   viewport?: { width: number; height: number };
+  /** extra environment for the main side (PORTCULLIS_STATE_DIR, SSH_AUTH_SOCK …); '' removes a variable */
+  env?: Record<string, string>;
+}
+
+function mainEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === '') delete env[k];
+    else env[k] = v;
+  }
+  return env;
 }
 
 /** Which shell the specs run against. */
@@ -73,7 +84,7 @@ async function launchBrowser(opts: LaunchOptions, configDir: string): Promise<Ap
   let log = '';
   const server: ChildProcess = spawn(process.execPath, [join(REPO, 'dist', 'main', 'browser.cjs'), ...(opts.files ?? [])], {
     cwd: REPO,
-    env: { ...process.env, PORTCULLIS_CONFIG_DIR: configDir, PORT: '0' },
+    env: { ...mainEnv(opts.env), PORTCULLIS_CONFIG_DIR: configDir, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stderr!.on('data', (d) => (log += String(d)));
@@ -139,7 +150,7 @@ async function launchElectron(opts: LaunchOptions, configDir: string): Promise<A
     app = await _electron.launch({
       args: [join(REPO, 'dist', 'main', 'main.cjs'), ...(opts.files ?? [])],
       cwd: REPO,
-      env: { ...process.env, XDG_CONFIG_HOME: configDir, PORTCULLIS_CONFIG_DIR: configDir } as Record<string, string>,
+      env: { ...mainEnv(opts.env), XDG_CONFIG_HOME: configDir, PORTCULLIS_CONFIG_DIR: configDir } as Record<string, string>,
     });
     app.process().stderr?.on('data', (d) => (log += String(d)));
     const page = await app.firstWindow();

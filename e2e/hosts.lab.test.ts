@@ -1,0 +1,205 @@
+// The product's main workflow in the app (browser mode, Chromium) against a
+// real lab host: add a host profile, trust its host key after seeing the
+// fingerprint, read the facts, pull, add rules with a recipe wizard, see the
+// diff and the findings, apply and confirm — then check ON THE HOST (inside its
+// namespaces, not through the app) that the rules run and are saved. A changed
+// host key is refused with both fingerprints and no way around it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { skipLab, useLab } from './lab/testing.js';
+import { buildApp, launchApp, type AppHandle } from './support/app.js';
+
+const SHOTS = process.env.PORTCULLIS_SHOTS ?? tmpdir();
+
+describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
+  const L = useLab({ hosts: ['plain'] });
+  let app: AppHandle;
+  let page: Page;
+  let tmp = '';
+  let knownHosts = '';
+  let stateDir = '';
+
+  beforeAll(async () => {
+    buildApp();
+    await L.start();
+    tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-hosts-'));
+    knownHosts = join(tmp, 'known_hosts');
+    stateDir = join(tmp, 'state');
+    // no agent of the test runner's, no ~/.ssh/config: only what the profile says
+    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: stateDir, HOME: tmp }, viewport: { width: 1360, height: 860 } });
+    page = app.page;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await L.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portcullis-hosts-${name}.png`) });
+  const byId = (id: string) => page.getByTestId(id);
+
+  it('starts with an empty host list that says what to do', async () => {
+    await byId('tab-hosts').click();
+    await byId('hosts-empty').waitFor();
+    expect(await byId('hosts-empty').innerText()).toMatch(/Add a CentOS 7 host/);
+    await shot('empty');
+  });
+
+  it('adds a host profile; a bad address is explained beside its field', async () => {
+    const lab = L.get();
+    await byId('host-add').click();
+    await byId('host-form').waitFor();
+    await byId('host-field-name').fill('lab plain');
+    await byId('host-field-target').fill('root@bad host');
+    await byId('host-field-identityFile').fill(lab.keys.plain);
+    await byId('host-field-knownHostsFile').fill(knownHosts);
+    await byId('host-save').click();
+    await byId('host-error-target').waitFor();
+    expect(await byId('host-error-target').innerText()).toMatch(/not a host name/);
+    await shot('form-error');
+    await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
+    await byId('host-save').click();
+    await byId('host-name').waitFor();
+    expect(await byId('host-name').innerText()).toBe('lab plain');
+    expect(await byId('host-status').innerText()).toBe('Not connected');
+  });
+
+  it('shows the unknown host key with its SHA256 fingerprint; trusting it writes known_hosts', async () => {
+    const lab = L.get();
+    await byId('host-connect').click();
+    const dialog = byId('prompt-dialog');
+    await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();
+    const fp = await byId('prompt-fingerprint').innerText();
+    expect(lab.hosts.plain.hostKeys.map((k) => k.fingerprint)).toContain(fp);
+    await shot('hostkey');
+    // keyboard: the trust button is reachable and activates with Enter
+    await byId('prompt-trust').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+    expect(await dialog.isVisible()).toBe(false);
+    expect(readFileSync(knownHosts, 'utf8')).toContain(lab.hosts.plain.hostKeys.find((k) => k.fingerprint === fp)!.publicKey.split(' ')[1]);
+  });
+
+  it('shows the facts: OS, iptables, firewalld, privilege and the address the server sees', async () => {
+    const lab = L.get();
+    await byId('facts').waitFor();
+    expect(await byId('fact-os').innerText()).toMatch(/CentOS/);
+    expect(await byId('fact-iptables').innerText()).toMatch(/legacy/);
+    expect(await byId('fact-firewalld').innerText()).toBe('masked');
+    expect(await byId('fact-privilege').innerText()).toMatch(/^root/);
+    expect(await byId('fact-client').innerText()).toBe(lab.hosts.plain.peerAddress);
+    await shot('facts');
+  });
+
+  it('pulls: saved and running rules are the same; the proposal starts as the saved file', async () => {
+    await byId('pane-compare').click();
+    await byId('pair-saved-running').click();
+    expect(await byId('diff-summary').innerText()).toMatch(/No differences/);
+    await byId('pair-running-proposed').click();
+    expect(await byId('diff-summary').innerText()).toMatch(/No differences/);
+    expect(await byId('lint-client').innerText()).toContain(L.get().hosts.plain.peerAddress);
+  });
+
+  it('runs the dos-limit wizard: a bad port is explained inline, the preview explains each rule and where it goes', async () => {
+    await byId('pane-recipes').click();
+    await byId('recipe-dos-limit').click();
+    await byId('recipe-form').waitFor();
+    // the defaults of the schema are filled in
+    expect(await byId('param-limit').inputValue()).toBe('25/minute');
+    expect(await byId('param-burst').inputValue()).toBe('100');
+    await byId('param-port').fill('http-ish');
+    await byId('param-port').press('Tab');
+    await byId('param-error-port').waitFor();
+    expect(await byId('param-error-port').innerText()).toMatch(/not a port/);
+    expect(await byId('param-port').getAttribute('aria-invalid')).toBe('true');
+    await byId('param-port').fill('80');
+    await byId('preview-rule').first().waitFor();
+    const preview = await byId('recipe-preview').innerText();
+    expect(preview).toMatch(/filter · INPUT · rule \d+/i);
+    expect(preview).toContain('--limit 25/min --limit-burst 100 -j ACCEPT');
+    expect(preview).toMatch(/drops the new connections to port 80 over the limit/);
+    await shot('wizard');
+    await byId('recipe-add').click();
+    // back on the comparison, with the new rules against the running ones
+    await page.locator('[data-testid=diff-summary]', { hasText: /\d+ changes?/ }).waitFor();
+    expect(await byId('diff-summary').innerText()).toMatch(/added/);
+    expect(await byId('host-note').innerText()).toMatch(/Added \d rules of the recipe/);
+    expect(await byId('proposed-findings').innerText()).not.toMatch(/ssh-lockout/);
+    await shot('diff');
+  });
+
+  it('applies: progress per step, a countdown to confirm, then the outcome and its audit entry', async () => {
+    await byId('pane-apply').click();
+    expect(await byId('apply-changes').innerText()).toMatch(/\d+ changes? to the running rules/);
+    await byId('apply-timeout').fill('30');
+    await byId('apply-start').click();
+    await byId('apply-ask').waitFor({ timeout: 60_000 });
+    const steps = await byId('apply-steps').innerText();
+    expect(steps).toMatch(/iptables-restore --test passes/);
+    expect(steps).toMatch(/revert timer armed on the host/);
+    expect(steps).toMatch(/a new SSH connection got in/);
+    const left = Number(/(\d+) s/.exec(await byId('apply-countdown').innerText())![1]);
+    expect(left).toBeGreaterThan(5);
+    expect(left).toBeLessThanOrEqual(30);
+    await shot('countdown');
+    // the confirm button has the focus: Enter keeps the rules
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
+    expect(await byId('apply-outcome').innerText()).toMatch(/saved to \/etc\/sysconfig\/iptables/);
+    expect(await byId('audit-entry').innerText()).toMatch(/got in after \d+ ms/);
+    await shot('outcome');
+  });
+
+  it('the rules run on the host and are saved (checked inside the host, not through the app)', async () => {
+    const lab = L.get();
+    const live = String((await lab.hostExec('plain', ['iptables-save'])).stdout);
+    expect(live).toMatch(/-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -m limit --limit 25\/min --limit-burst 100 -j ACCEPT/);
+    expect(live).toMatch(/-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j DROP/);
+    const saved = (await lab.readHostFile('plain', '/etc/sysconfig/iptables'))!.toString('utf8');
+    expect(saved).toContain('--limit 25/min --limit-burst 100 -j ACCEPT');
+    // the admin's file keeps its comments
+    expect(saved).toContain('# sample configuration for iptables service');
+    // and the pull after the apply shows saved = running = proposed
+    await byId('pane-compare').click();
+    await byId('pair-running-proposed').click();
+    await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
+  });
+
+  it('lists the apply in the host history', async () => {
+    await byId('pane-history').click();
+    await page.locator('[data-testid=history-row][data-outcome=confirmed]').first().waitFor();
+    await byId('history-row').first().click();
+    expect(await byId('audit-entry').innerText()).toMatch(/Changes/);
+    await shot('history');
+  });
+
+  it('refuses a CHANGED host key, showing both fingerprints, with no override', async () => {
+    const lab = L.get();
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.locator('[data-testid=host-status]', { hasText: 'Not connected' }).waitFor();
+    // known_hosts now says the host has another ed25519 key
+    const other = readFileSync(`${lab.keys.stranger}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    writeFileSync(knownHosts, `${lab.hosts.plain.address} ${other}\n`);
+    await byId('host-connect').click();
+    await page.locator('[data-testid=host-error][data-kind=host-key-changed]').waitFor({ timeout: 30_000 });
+    const offered = await byId('key-offered').innerText();
+    const expected = await byId('key-expected').innerText();
+    expect(offered).toMatch(/SHA256:/);
+    expect(expected).toMatch(/SHA256:/);
+    expect(offered).not.toBe(expected);
+    expect(lab.hosts.plain.hostKeys.map((k) => k.fingerprint)).toContain(offered.split(' ')[1]);
+    expect(await byId('prompt-dialog').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: /trust/i }).count()).toBe(0);
+    expect(await byId('host-status').innerText()).toBe('Not connected');
+    await shot('hostkey-changed');
+  });
+
+  it('left no CSP violations or page errors', async () => {
+    expect(await app.cspViolations()).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
+  });
+});
