@@ -228,6 +228,9 @@ export class HostWorkspace {
     await this.loadHistory();
     // the host changed (or was put back): show what it holds now, keep the admin's proposal
     if (result.outcome === 'confirmed' || result.outcome === 'reverted') await this.pull({ keepProposal: true });
-    if (result.outcome === 'confirmed') this.edited = false;
+    if (result.outcome === 'confirmed') {
+      this.edited = false;
+      this.note = null;
+    }
   }
 }
