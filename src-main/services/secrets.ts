@@ -28,12 +28,12 @@ export const secretKey = {
 /** Browser mode: nothing persists. */
 export class NoSecretStore implements SecretStore {
   readonly available = false;
-  async get(): Promise<undefined> {
+  async get(_key: string): Promise<undefined> {
     return undefined;
   }
-  async set(): Promise<void> {}
-  async delete(): Promise<void> {}
-  async deletePrefix(): Promise<void> {}
+  async set(_key: string, _value: string): Promise<void> {}
+  async delete(_key: string): Promise<void> {}
+  async deletePrefix(_prefix: string): Promise<void> {}
 }
 
 /** What the OS keychain does for us: encrypt and decrypt with a key it holds. */
