@@ -46,13 +46,16 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     await app.page.screenshot({ path: join(SHOTS, 'portcullis-empty.png') });
   });
 
-  it('opens a recent file through main: tables, chains and rules appear, no findings', async () => {
+  it('opens a recent file through main: tables, chains and rules appear, with the lint\'s findings', async () => {
     await app.page.getByTestId('recent-files').getByRole('button', { name: /^001\.rules/ }).click();
     await ui.showing('001.rules');
     await expect(app.page.getByTestId('doc-stats').innerText()).resolves.toMatch(/1 table · 3 chains · \d+ rules\s+valid/);
     const firstRules = await ui.ruleRows().locator('code').allInnerTexts();
     expect(firstRules.slice(0, 2)).toEqual(['-p icmp -j ACCEPT', '-i lo -j ACCEPT']);
-    await expect(app.page.getByTestId('no-findings').isVisible()).resolves.toBe(true);
+    // valid for iptables, but the lint sees two rules that can never match
+    const findings = await app.page.getByTestId('finding').allInnerTexts();
+    expect(findings.filter((t) => t.includes('shadowed-rule'))).toHaveLength(2);
+    expect(findings.some((t) => t.includes('can never match'))).toBe(true);
   });
 
   it('shows the canonical form exactly as iptables-save prints it', async () => {
@@ -202,6 +205,8 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     expect(count).toBeGreaterThan(100_000);
     // only a window of rows is in the DOM
     expect(await ui.rows(ui.ruleList).count()).toBeLessThan(120);
+    // a ruleset this large is linted on request, not on open
+    await expect(app.page.getByTestId('run-lint').isVisible()).resolves.toBe(true);
 
     const frames = await page.evaluate(async () => {
       const el = document.querySelector('[data-testid=rule-list]') as HTMLElement;

@@ -6,6 +6,7 @@ import {
   canonicalRule,
   canonicalRuleset,
   hasErrors,
+  lintParsed,
   parseRuleset,
   type Finding,
   type ParseResult,
@@ -22,6 +23,9 @@ export interface RulesetSource {
 
 export type DocView = 'rules' | 'source' | 'canonical';
 
+/** rulesets up to this size are linted as soon as they open */
+export const LINT_AUTO_LIMIT = 20_000;
+
 let nextDocId = 1;
 
 export class RulesetDoc {
@@ -37,10 +41,14 @@ export class RulesetDoc {
   lines = $state.raw<string[]>([]);
   parseFindings = $state.raw<Finding[]>([]);
   /**
-   * Findings shown for the file. Lint call site: when the core exports
-   * `lintParsed` (src-main/core/lint.ts), use `lintParsed({ ruleset, findings, lines })` here.
+   * Findings shown for the file: the parser's and the lint's. The lint runs on
+   * the page's thread, so very large rulesets are linted only when asked
+   * (`lintRequested`), keeping the first view of a 100,000-rule file quick.
    */
-  findings = $derived(sortFindings(this.parseFindings));
+  lintRequested = $state(false);
+  ruleCount = $derived(this.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0));
+  linted = $derived(this.ruleCount <= LINT_AUTO_LIMIT || this.lintRequested);
+  findings = $derived(sortFindings(this.linted ? lintParsed(this.asParseResult()) : this.parseFindings));
   severities = $derived(severityByLine(this.findings));
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
