@@ -49,7 +49,7 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
   it('opens a recent file through main: tables, chains and rules appear, with the lint\'s findings', async () => {
     await app.page.getByTestId('recent-files').getByRole('button', { name: /^001\.rules/ }).click();
     await ui.showing('001.rules');
-    await expect(app.page.getByTestId('doc-stats').innerText()).resolves.toMatch(/1 table · 3 chains · \d+ rules\s+valid/);
+    await expect(app.page.getByTestId('doc-stats').innerText()).resolves.toMatch(/1 table · 3 chains · \d+ rules\s+2 warnings\s+valid/);
     const firstRules = await ui.ruleRows().locator('code').allInnerTexts();
     expect(firstRules.slice(0, 2)).toEqual(['-p icmp -j ACCEPT', '-i lo -j ACCEPT']);
     // valid for iptables, but the lint sees two rules that can never match
