@@ -8,7 +8,7 @@ import { isTableName, newTable } from './model.js';
 import type { Finding } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
-import { validateTable } from './validate.js';
+import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleBody } from './canonical.js';
 
 export interface ParseOptions {
@@ -31,6 +31,8 @@ interface TableState {
   line: number;
   /** what the rule parser needs of the table, one per table rather than per line */
   env: CommandEnv;
+  /** the commit checks done as rules were appended; null once a command did more than append */
+  checks: AppendedChecks | null;
 }
 
 const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
@@ -131,7 +133,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
       else rs.tables.push(table);
     }
     const chains = new Map(table.chains.map((c) => [c.name, c]));
-    return { table, chains, line, env: { table: name, isChain: (n) => chains.has(n), family: rs.family } };
+    return { table, chains, line, env: { table: name, isChain: (n) => chains.has(n), family: rs.family }, checks: newAppendedChecks() };
   }
 
   function declareChain(st: TableState, raw: string, line: number): void {
@@ -206,6 +208,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
         if (counters && !r.counters) r.counters = counters;
         r.source = { line };
         ch.rules.push(r);
+        if (st.checks) checkAppended(st.checks, st.table, ch, r, ch.rules.length - 1);
         return;
       }
     }
@@ -226,13 +229,19 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
         r.source = rules.length > 1 ? { line, part: k } : { line };
         return r;
       });
+    // commands that change or remove rules: the commit checks start over from the table
+    if (c.kind !== 'skip' && c.kind !== 'append' && c.kind !== 'check' && c.kind !== 'new-chain' && c.kind !== 'zero' && c.kind !== 'policy') st.checks = null;
     switch (c.kind) {
       case 'skip':
         findings.push({ code: 'ignored-line', severity: 'info', line, message: c.reason, table: st.table.name });
         return;
       case 'append': {
         const ch = chainOf(c.chain);
-        if (ch) ch.rules.push(...stamp(c.rules));
+        if (!ch) return;
+        const from = ch.rules.length;
+        ch.rules.push(...stamp(c.rules));
+        const checks = st.checks;
+        if (checks) for (let k = from; k < ch.rules.length; k++) checkAppended(checks, st.table, ch, ch.rules[k], k);
         return;
       }
       case 'insert': {
@@ -346,7 +355,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
   }
 
   function commitTable(st: TableState, commitLine: number): void {
-    for (const f of validateTable(st.table, commitLine)) findings.push(f);
+    for (const f of validateTable(st.table, commitLine, st.checks ?? undefined)) findings.push(f);
   }
 }
 

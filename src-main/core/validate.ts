@@ -7,8 +7,12 @@ import type { Finding } from './findings.js';
 import { findMatch, findTarget } from './extensions/registry.js';
 import { protocolName } from './values.js';
 
+/** A chain's rules, or only those of them that jump or go to a user chain (all the graph walks below look at). */
+type JumpsOf = (c: Chain) => readonly Rule[];
+const allRules: JumpsOf = (c) => c.rules;
+
 /** For each chain, the builtin chains (hooks) from which a packet can reach it. */
-export function reachingHooks(t: Table): Map<string, Set<Hook>> {
+export function reachingHooks(t: Table, jumpsOf: JumpsOf = allRules): Map<string, Set<Hook>> {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const hooks = new Map<string, Set<Hook>>(t.chains.map((c) => [c.name, new Set<Hook>()]));
   for (const c of t.chains) {
@@ -22,7 +26,7 @@ export function reachingHooks(t: Table): Map<string, Set<Hook>> {
       seen.add(cur.name);
       hooks.get(cur.name)!.add(hook);
       // indexed loops over rules: a for-of iterator costs an object per rule until the loop is optimized
-      const rules = cur.rules;
+      const rules = jumpsOf(cur);
       for (let k = 0; k < rules.length; k++) {
         const r = rules[k];
         if (r.target?.chain) {
@@ -35,14 +39,14 @@ export function reachingHooks(t: Table): Map<string, Set<Hook>> {
   return hooks;
 }
 
-function findLoop(t: Table): string[] | null {
+function findLoop(t: Table, jumpsOf: JumpsOf): string[] | null {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const state = new Map<string, 1 | 2>();
   const path: string[] = [];
   const visit = (c: Chain): string[] | null => {
     state.set(c.name, 1);
     path.push(c.name);
-    const rules = c.rules;
+    const rules = jumpsOf(c);
     for (let k = 0; k < rules.length; k++) {
       const r = rules[k];
       if (!r.target?.chain) continue;
@@ -66,11 +70,76 @@ function findLoop(t: Table): string[] | null {
   return null;
 }
 
-export function validateTable(t: Table, commitLine: number): Finding[] {
+type Problem = { code: string; message: string; fix?: string };
+
+/**
+ * What the file reader worked out while it appended a table's rules, so that the
+ * commit need not walk 100,000 rules again (by then they are out of the CPU's
+ * caches): valid only while rules were only appended (no -I -R -D -F -X -E).
+ */
+export interface AppendedChecks {
+  /** per chain, its rules that jump or go to a user chain, in order */
+  jumps: Map<Chain, Rule[]>;
+  /** rules whose checks do not depend on hooks, with the problem found when they were appended */
+  found: { chain: Chain; index: number; rule: Rule; problem: Problem }[];
+  /** rules with checks that depend on the hooks that reach their chain: checked at commit */
+  deferred: { chain: Chain; index: number; rule: Rule }[];
+}
+
+export function newAppendedChecks(): AppendedChecks {
+  return { jumps: new Map(), found: [], deferred: [] };
+}
+
+const NO_HOOKS: ReadonlySet<Hook> = new Set();
+
+/** Record rule `r`, just appended to chain c of table t at 0-based index. */
+export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, index: number): void {
+  const tg = r.target;
+  if (tg?.chain) {
+    const list = acc.jumps.get(c);
+    if (list) list.push(r);
+    else acc.jumps.set(c, [r]);
+  }
+  if (dependsOnHooks(r)) {
+    acc.deferred.push({ chain: c, index, rule: r });
+    return;
+  }
+  // without hook-dependent checks, ruleProblem uses neither the hooks nor the chain
+  const problem = ruleProblem(t, c, r, NO_HOOKS, builtinChains(t));
+  if (problem) acc.found.push({ chain: c, index, rule: r, problem });
+}
+
+function dependsOnHooks(r: Rule): boolean {
+  const matches = r.matches;
+  for (let k = 0; k < matches.length; k++) {
+    const m = matches[k];
+    if (m.unknown) continue;
+    if (findMatch(m.name)?.kernelCheck) return true;
+  }
+  const tg = r.target;
+  if (!tg || tg.chain || tg.unknown) return false;
+  const ext = findTarget(tg.name);
+  return ext !== undefined && (ext.hooks !== undefined || ext.kernelCheck !== undefined);
+}
+
+const builtinSets = new Map<string, ReadonlySet<string>>();
+function builtinChains(t: Table): ReadonlySet<string> {
+  // the builtin chains of a table are fixed by its name (newTable)
+  let set = builtinSets.get(t.name);
+  if (!set) builtinSets.set(t.name, (set = new Set(t.chains.filter((c) => c.builtin).map((c) => c.name))));
+  return set;
+}
+
+/**
+ * The kernel's checks at COMMIT. `appended`: what the reader recorded while it
+ * appended the table's rules (see AppendedChecks); the findings are the same.
+ */
+export function validateTable(t: Table, commitLine: number, appended?: AppendedChecks): Finding[] {
   const out: Finding[] = [];
-  const hooks = reachingHooks(t);
+  const jumpsOf: JumpsOf = appended ? (c) => appended.jumps.get(c) ?? NO_RULES : allRules;
+  const hooks = reachingHooks(t, jumpsOf);
   const atCommit = `(iptables-restore reports this as "line ${commitLine} failed" at COMMIT)`;
-  const loop = findLoop(t);
+  const loop = findLoop(t, jumpsOf);
   if (loop) {
     const first = t.chains.find((c) => c.name === loop[0]);
     const r = first?.rules.find((x) => x.target?.name === loop[1]);
@@ -78,6 +147,21 @@ export function validateTable(t: Table, commitLine: number): Finding[] {
       message: `the jumps ${loop.join(' → ')} form a loop; the kernel refuses the table ${atCommit}`, fix: 'break the loop: one of these chains must not jump back' });
   }
   const builtin = new Set(t.chains.filter((c) => c.builtin).map((c) => c.name));
+  if (appended) {
+    // the rules' problems in table order: chains as listed, rules by index
+    const entries: { chain: Chain; index: number; rule: Rule; problem: Problem }[] = [...appended.found];
+    for (const d of appended.deferred) {
+      const problem = ruleProblem(t, d.chain, d.rule, hooks.get(d.chain.name)!, builtin);
+      if (problem) entries.push({ ...d, problem });
+    }
+    const order = new Map(t.chains.map((c, k) => [c, k]));
+    entries.sort((a, b) => order.get(a.chain)! - order.get(b.chain)! || a.index - b.index);
+    for (const { chain: c, index: k, rule: r, problem } of entries) {
+      out.push({ code: problem.code, severity: 'error', line: r.source?.line ?? commitLine, table: t.name, chain: c.name, index: k + 1,
+        message: `${problem.message} ${atCommit}`, fix: problem.fix });
+    }
+    return out;
+  }
   for (const c of t.chains) {
     const h = hooks.get(c.name)!;
     const rules = c.rules;
@@ -93,7 +177,9 @@ export function validateTable(t: Table, commitLine: number): Finding[] {
   return out;
 }
 
-function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>, builtin: ReadonlySet<string>): { code: string; message: string; fix?: string } | null {
+const NO_RULES: readonly Rule[] = [];
+
+function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>, builtin: ReadonlySet<string>): Problem | null {
   const matches = r.matches;
   for (let k = 0; k < matches.length; k++) {
     const m = matches[k];
