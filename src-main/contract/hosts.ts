@@ -1,7 +1,7 @@
 // Hosts, connections, prompts and applies as they cross the bridge: plain data
 // only. Everything that came from a host (facts, rule text, stderr, names) is
 // untrusted text: the renderer shows it as text, never as HTML.
-import type { HostFactsDto } from './facts.js';
+import type { HostFacts } from './facts.js';
 
 export type SudoMode = 'auto' | 'always' | 'never';
 
@@ -100,7 +100,7 @@ export interface HostConnectionInfo {
   /** every hop, jump hosts first (`user@host:port`) */
   route: string[];
   hostKey: HostKeyDto & { trustedBy: 'known-hosts' | 'fingerprint' | 'prompt' };
-  facts: HostFactsDto;
+  facts: HostFacts;
 }
 
 export interface PulledFileDto {

@@ -4,71 +4,11 @@
 // pure, so it can be tested on recorded outputs without a host.
 import { newNonce, parseSections, scriptPrelude, type Section } from './remote-script.js';
 import { CommandError } from './errors.js';
-import { privilegeName, type PrivilegeName } from './privilege.js';
+import { privilegeName } from './privilege.js';
 import type { HostSession, ProbeResult } from './session.js';
+import type { FileFacts, FirewalldState, HostFacts, PrivilegeName, SelinuxMode, UnitFacts } from '../contract/facts.js';
 
-export interface UnitFacts {
-  /** `systemctl is-active` word (active, inactive, failed, unknown) or null without systemctl */
-  active: string | null;
-  /** `systemctl is-enabled` word (enabled, disabled, masked, static) or null when the unit does not exist */
-  enabled: string | null;
-}
-
-export interface FileFacts {
-  /** null: could not tell (no privilege) */
-  present: boolean | null;
-  mode?: string;
-  owner?: string;
-  size?: number;
-}
-
-export type FirewalldState = 'active' | 'inactive' | 'masked' | 'absent';
-export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';
-
-export interface HostFacts {
-  host: string;
-  hostname?: string;
-  user: string;
-  os: { id?: string; versionId?: string; prettyName?: string; release?: string; kernel?: string; centos7: boolean };
-  iptables: {
-    present: boolean;
-    version?: string;
-    backend: 'legacy' | 'nft' | 'unknown';
-    /** iptables-restore has --test */
-    restoreTest: boolean;
-    /** iptables-restore has --wait (CentOS >= 7.4) */
-    restoreWait: boolean;
-    path?: string;
-    package?: string;
-  };
-  ip6tables: { present: boolean; version?: string; saveTool: boolean };
-  iptablesServices: { installed: boolean | null; package?: string; iptables: UnitFacts; ip6tables: UnitFacts };
-  firewalld: FirewalldState;
-  firewalldUnit: UnitFacts & { state?: string };
-  iptablesConfig: {
-    present: boolean | null;
-    readable: boolean;
-    saveOnStop?: boolean;
-    saveOnRestart?: boolean;
-    saveCounter?: boolean;
-    modules?: string;
-    restoreWait?: number;
-    values: Record<string, string>;
-  };
-  files: { iptables: FileFacts; ip6tables: FileFacts };
-  selinux: { mode: SelinuxMode; fileContext?: string };
-  ipForward: { ipv4: boolean | null; ipv6: boolean | null };
-  ipset: { present: boolean; version?: string };
-  loadedTables: { ipv4: string[] | null; ipv6: string[] | null };
-  tools: { systemdRun: boolean; setsid: boolean; nohup: boolean; restorecon: boolean; flock: boolean };
-  privilege: PrivilegeName;
-  privilegeDetail?: string;
-  sudo: ProbeResult['sudo'];
-  clientAddress?: string;
-  serverAddress?: string;
-  hostKey?: { keyType: string; fingerprint: string };
-  warnings: string[];
-}
+export type { FileFacts, FirewalldState, HostFacts, SelinuxMode, UnitFacts } from '../contract/facts.js';
 
 /** The facts script. Fixed text: every path and command here is ours. */
 export const FACTS_SCRIPT_BODY = `

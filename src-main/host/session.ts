@@ -28,6 +28,7 @@ import {
 } from './known-hosts.js';
 import { resolveRoute, type ResolvedHop, type Route, type RouteOptions } from './target.js';
 import type { Privilege } from './privilege.js';
+import type { SudoState } from '../contract/facts.js';
 import { gatherFacts, type HostFacts } from './facts.js';
 import { pullRulesets, type PullOptions, type PullResult } from './pull.js';
 
@@ -340,7 +341,7 @@ export interface ProbeResult {
   clientAddress?: string;
   clientPort?: number;
   serverAddress?: string;
-  sudo: 'absent' | 'nopasswd' | 'needs-password' | 'not-tried';
+  sudo: SudoState;
 }
 
 // One fixed script at session start: who we are, where the server sees us

@@ -14,7 +14,7 @@ import {
   type FwEvent,
   type HopDto,
   type HostConnectionInfo,
-  type HostFactsDto,
+  type HostFacts,
   type HostProfile,
   type PromptAnswer,
   type PullDto,
@@ -238,7 +238,7 @@ export class HostWorkbench {
     let session: HostSession | undefined;
     try {
       session = await this.openSession(route, opts);
-      const facts: HostFactsDto = await session.facts();
+      const facts: HostFacts = await session.facts();
       const key = session.hostKeys[session.hostKeys.length - 1];
       const info: HostConnectionInfo = {
         hostId,
