@@ -15,6 +15,11 @@ import { checkDnatPorts, checkEstablished, checkLimit, checkSourcePorts, checkSs
 export type { LintOptions } from './lint/context.js';
 
 export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[] {
+  return sortFindings(dedupe(collect(ruleset, opts)));
+}
+
+/** Every check's findings, in the order the checks made them (duplicates included). */
+function collect(ruleset: Ruleset, opts: LintOptions): Finding[] {
   const ctx = new LintContext(ruleset, opts);
   for (const t of ruleset.tables) {
     checkChains(ctx, t);
@@ -31,7 +36,7 @@ export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[]
   checkDnatPorts(ctx);
   checkEstablished(ctx);
   checkSshLockout(ctx);
-  return sortFindings(dedupe(ctx.findings));
+  return ctx.findings;
 }
 
 /**
@@ -41,7 +46,10 @@ export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[]
  */
 export function lintParsed(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions = {}): Finding[] {
   const parseFindings = parsed.findings.map((f) => (f.code === 'obsolete-match' ? withCascade(f, parsed.lines) : f));
-  return sortFindings(dedupe([...parseFindings, ...lintRuleset(parsed.ruleset, opts)]));
+  // one dedupe and sort over both (the same result as deduping and sorting the lint's own first)
+  const all = parseFindings;
+  for (const f of collect(parsed.ruleset, opts)) all.push(f);
+  return sortFindings(dedupe(all));
 }
 
 function withCascade(f: Finding, lines: string[]): Finding {
@@ -63,19 +71,29 @@ function withCascade(f: Finding, lines: string[]): Finding {
   };
 }
 
+/**
+ * Each problem once: the first finding with the same code, line, table, chain
+ * and rule wins, and one wrong-table finding per line is enough.
+ */
 function dedupe(fs: Finding[]): Finding[] {
-  const seen = new Set<string>();
+  const kept = new Map<number, Finding[]>(); // by line
   return fs.filter((f) => {
-    const k = `${f.code}\0${f.line}\0${f.table ?? ''}\0${f.chain ?? ''}\0${f.index ?? ''}`;
-    const k2 = `${f.code}\0${f.line}`;
-    if (seen.has(k) || (f.code === 'wrong-table' && seen.has(k2))) return false;
-    seen.add(k);
-    seen.add(k2);
+    const same = kept.get(f.line);
+    if (!same) {
+      kept.set(f.line, [f]);
+      return true;
+    }
+    for (const g of same) {
+      if (g.code !== f.code) continue;
+      if (f.code === 'wrong-table') return false;
+      if ((g.table ?? '') === (f.table ?? '') && (g.chain ?? '') === (f.chain ?? '') && (g.index ?? '') === (f.index ?? '')) return false;
+    }
+    same.push(f);
     return true;
   });
 }
 
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 function sortFindings(fs: Finding[]): Finding[] {
-  return fs.sort((a, b) => a.line - b.line || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.code.localeCompare(b.code));
+  return fs.sort((a, b) => a.line - b.line || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || (a.code === b.code ? 0 : a.code.localeCompare(b.code)));
 }

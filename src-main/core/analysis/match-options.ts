@@ -20,8 +20,6 @@ export interface MatchOptions {
   text: string;
 }
 
-const cache = new WeakMap<Match, MatchOptions>();
-
 function parseTokens(tokens: string[]): Map<string, MatchOption> {
   const options = new Map<string, MatchOption>();
   let invert = false;
@@ -45,16 +43,19 @@ function parseTokens(tokens: string[]): Map<string, MatchOption> {
   return options;
 }
 
+/**
+ * Not cached: callers read a match once per analysis (the lint per run, the
+ * tracer through its compiled conditions), and a cache on the model would
+ * keep a second copy of every match alive as long as the ruleset.
+ */
 export function matchOptions(m: Match): MatchOptions {
-  let v = cache.get(m);
-  if (!v) {
-    const text = saveMatch(m).trim();
-    const words = tokenizeLine(text).words.map((w) => w.text);
-    // words: -m NAME ...options
-    v = { name: m.name, options: parseTokens(m.unknown ? m.unknown.tokens : words.slice(2)), text };
-    cache.set(m, v);
-  }
-  return v;
+  const text = saveMatch(m).trim();
+  if (m.unknown) return { name: m.name, options: parseTokens(m.unknown.tokens), text };
+  const words = tokenizeLine(text).words;
+  const tokens: string[] = [];
+  // words: -m NAME ...options
+  for (let k = 2; k < words.length; k++) tokens.push(words[k].text);
+  return { name: m.name, options: parseTokens(tokens), text };
 }
 
 export interface TargetOptions {
@@ -63,19 +64,16 @@ export interface TargetOptions {
   text: string;
 }
 
-const tcache = new WeakMap<Rule, TargetOptions | null>();
-
+/** Not cached, like matchOptions (targetAction keeps what it needs). */
 export function targetOptions(r: Rule): TargetOptions | null {
-  if (tcache.has(r)) return tcache.get(r)!;
   const t = r.target;
-  let v: TargetOptions | null = null;
-  if (t) {
-    const text = saveTarget(t).trim();
-    const words = tokenizeLine(text).words.map((w) => w.text);
-    v = { name: t.name, options: parseTokens(t.unknown ? t.unknown.tokens : words.slice(2)), text };
-  }
-  tcache.set(r, v);
-  return v;
+  if (!t) return null;
+  const text = saveTarget(t).trim();
+  if (t.unknown) return { name: t.name, options: parseTokens(t.unknown.tokens), text };
+  const words = tokenizeLine(text).words;
+  const tokens: string[] = [];
+  for (let k = 2; k < words.length; k++) tokens.push(words[k].text);
+  return { name: t.name, options: parseTokens(tokens), text };
 }
 
 /** One option's single argument, or undefined. */

@@ -33,11 +33,13 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   const set = (d: number, s: IntervalSet, invert = false) => constrain(box, d, maybeInvert(s, invert, dims.max(d)), dims);
   const opaque = (text: string) => set(dims.opaqueDim(text), [1, 1]);
 
-  for (const [flag, a, d] of [['-s', r.src, DIM.src], ['-d', r.dst, DIM.dst]] as const) {
-    if (!a) continue;
+  const addr = (flag: string, a: Rule['src'], d: number) => {
+    if (!a) return;
     if (a.kind === 'host-name') opaque(`${a.invert ? '! ' : ''}${flag} ${a.name}/${a.mask}`);
     else set(d, iv(a.addr, (a.addr | (~a.mask >>> 0)) >>> 0), a.invert);
-  }
+  };
+  addr('-s', r.src, DIM.src);
+  addr('-d', r.dst, DIM.dst);
   if (r.inIface && r.inIface.name !== '') set(DIM.inIface, env.inIfaces.classesOf(r.inIface.name), r.inIface.invert);
   if (r.outIface && r.outIface.name !== '') set(DIM.outIface, env.outIfaces.classesOf(r.outIface.name), r.outIface.invert);
   if (r.proto) {
@@ -46,16 +48,17 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   }
   if (r.fragment) set(DIM.fragment, [1, 1], r.fragment.invert);
 
-  r.matches.forEach((m) => {
-    const o = matchOptions(m);
-    if (o.name === 'comment') return;
-    if (HISTORY_MATCHES.has(o.name)) {
+  for (const m of r.matches) {
+    // comment and the history matches are known by name: no need to read their options
+    if (m.name === 'comment') continue;
+    if (HISTORY_MATCHES.has(m.name)) {
       chance = true;
       exact = false;
-      return;
+      continue;
     }
+    const o = matchOptions(m);
     if (!addMatch(o)) opaque(o.text);
-  });
+  }
 
   function addMatch(o: MatchOptions): boolean {
     const only = (names: string[]) => [...o.options.keys()].every((n) => names.includes(n));

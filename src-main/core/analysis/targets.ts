@@ -60,6 +60,11 @@ function readNatTo(s: string | undefined): { addr: number | null; port: number |
 }
 
 const cache = new WeakMap<Rule, TargetAction>();
+// shared, never modified
+const ACCEPT: TargetAction = { kind: 'accept' };
+const DROP: TargetAction = { kind: 'drop' };
+const RETURN: TargetAction = { kind: 'return' };
+const QUEUE: TargetAction = { kind: 'queue', name: 'QUEUE' };
 
 export function targetAction(r: Rule): TargetAction {
   let a = cache.get(r);
@@ -74,13 +79,16 @@ function classify(r: Rule): TargetAction {
   const t = r.target;
   if (!t) return { kind: 'none' };
   if (t.chain) return t.kind === 'goto' ? { kind: 'goto', chain: t.name } : { kind: 'jump', chain: t.name };
+  // the verdicts without options need no reading of the printed target
+  switch (t.name) {
+    case 'ACCEPT': return ACCEPT;
+    case 'DROP': return DROP;
+    case 'RETURN': return RETURN;
+    case 'QUEUE': return QUEUE;
+  }
   const o = targetOptions(r)!;
   switch (t.name) {
-    case 'ACCEPT': return { kind: 'accept' };
-    case 'DROP': return { kind: 'drop' };
-    case 'RETURN': return { kind: 'return' };
     case 'REJECT': return { kind: 'reject', with: o.options.get('reject-with')?.args[0] ?? 'icmp-port-unreachable' };
-    case 'QUEUE': return { kind: 'queue', name: 'QUEUE' };
     case 'NFQUEUE': return o.options.has('queue-bypass') ? { kind: 'unknown', name: 'NFQUEUE --queue-bypass' } : { kind: 'queue', name: 'NFQUEUE' };
     case 'DNAT': {
       const to = readNatTo(o.options.get('to-destination')?.args[0]);

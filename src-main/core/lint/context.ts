@@ -2,6 +2,7 @@
 // cached facts about rules and chains.
 import type { Chain, Rule, Ruleset, Table } from '../model.js';
 import { findChain } from '../model.js';
+import { canonicalRuleBody } from '../canonical.js';
 import type { Finding, Severity } from '../findings.js';
 import { Dims, IfaceClasses } from '../analysis/space.js';
 import { ruleSpace, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
@@ -17,11 +18,21 @@ export interface LintOptions {
   local?: string[];
 }
 
+/** Per-run facts about one chain's rules, by position (plain arrays: no per-rule maps). */
+interface ChainFacts {
+  spaces: Array<RuleSpace | undefined>;
+  labels: Array<string | null | undefined>;
+  bodies: Array<string | undefined>;
+}
+
 export class LintContext {
   readonly findings: Finding[] = [];
   readonly env: SpaceEnv;
-  private spaces = new WeakMap<Rule, RuleSpace>();
+  // Caches live as long as this context (one lint run): the model may be
+  // edited between runs, so nothing is kept on the rule objects themselves.
+  private facts = new Map<Chain, ChainFacts>();
   private decides = new Map<Table, Map<string, string | null>>();
+  private jumpLabels = new Map<Table, Map<string, string | null>>();
 
   constructor(readonly ruleset: Ruleset, readonly opts: LintOptions) {
     const ins = new Set<string>();
@@ -35,10 +46,46 @@ export class LintContext {
     this.env = { dims: new Dims(inIfaces.max, outIfaces.max), inIfaces, outIfaces };
   }
 
-  space(r: Rule): RuleSpace {
-    let s = this.spaces.get(r);
-    if (!s) this.spaces.set(r, (s = ruleSpace(r, this.env)));
+  private chainFacts(c: Chain): ChainFacts {
+    let f = this.facts.get(c);
+    if (!f) this.facts.set(c, (f = { spaces: [], labels: [], bodies: [] }));
+    return f;
+  }
+
+  /** The packets rule `pos` of the chain matches (computed once per run). */
+  space(c: Chain, pos: number): RuleSpace {
+    const f = this.chainFacts(c).spaces;
+    let s = f[pos];
+    if (s === undefined) f[pos] = s = ruleSpace(c.rules[pos], this.env);
     return s;
+  }
+
+  /** decisionLabel of rule `pos` of the chain (computed once per run). */
+  label(t: Table, c: Chain, pos: number): string | null {
+    const f = this.chainFacts(c).labels;
+    let l = f[pos];
+    if (l === undefined) f[pos] = l = decisionLabel(this, t, c.rules[pos]);
+    return l;
+  }
+
+  /** The rule as iptables-save prints it after `-A CHAIN`, trimmed (computed once per run). */
+  body(c: Chain, pos: number): string {
+    const f = this.chainFacts(c).bodies;
+    let b = f[pos];
+    if (b === undefined) f[pos] = b = canonicalRuleBody(c.rules[pos]).trim();
+    return b;
+  }
+
+  /** `jump X (which always ends in V)` or null, once per chain name. */
+  jumpLabel(t: Table, chain: string): string | null {
+    let memo = this.jumpLabels.get(t);
+    if (!memo) this.jumpLabels.set(t, (memo = new Map()));
+    let l = memo.get(chain);
+    if (l === undefined) {
+      const v = this.chainVerdict(t, chain);
+      memo.set(chain, (l = v ? `jump ${chain} (which always ends in ${v})` : null));
+    }
+    return l;
   }
 
   report(severity: Severity, code: string, t: Table, c: Chain | null, index: number | null, message: string, fix?: string, line?: number): void {
@@ -68,8 +115,8 @@ export class LintContext {
     let v: string | null = null;
     for (const r of c.rules) {
       const a = targetAction(r);
-      const catchAll = ruleConds(r).length === 0;
       if (a.kind === 'return') break;
+      const catchAll = !narrowedByGenericPart(r) && ruleConds(r).length === 0;
       if (a.kind === 'goto') {
         const g = this.chainVerdict(t, a.chain, seen);
         if (g === null) break;
@@ -97,10 +144,7 @@ export class LintContext {
  */
 export function decisionLabel(ctx: LintContext, t: Table, r: Rule): string | null {
   const a = targetAction(r);
-  if (a.kind === 'jump') {
-    const v = ctx.chainVerdict(t, a.chain);
-    return v ? `jump ${a.chain} (which always ends in ${v})` : null;
-  }
+  if (a.kind === 'jump') return ctx.jumpLabel(t, a.chain);
   if (!endsChain(a)) return null;
   switch (a.kind) {
     case 'accept': return 'ACCEPT';
@@ -115,10 +159,30 @@ export function decisionLabel(ctx: LintContext, t: Table, r: Rule): string | nul
   }
 }
 
-/** The plain verdict a decision label amounts to (jump X (which always ends in DROP) → DROP). */
-export function verdictOf(label: string): string {
-  const m = /always ends in (.+)\)$/.exec(label);
-  return m ? verdictOf(m[1]) : label.split(' ')[0];
+/**
+ * True when the rule's generic part (-s -d -i -o -p -f) alone gives it a
+ * condition, so it cannot match every packet: the cheap half of
+ * `ruleConds(r).length === 0`, without building the conditions.
+ */
+function narrowedByGenericPart(r: Rule): boolean {
+  const addr = (a: Rule['src']) => Boolean(a) && (a!.kind === 'host-name' || a!.mask !== 0 || a!.invert);
+  const iface = (i: Rule['inIface']) => Boolean(i) && i!.name !== '' && (i!.name !== '+' || i!.invert);
+  return addr(r.src) || addr(r.dst) || iface(r.inIface) || iface(r.outIface) ||
+    Boolean(r.proto && (r.proto.num !== 0 || r.proto.invert)) || Boolean(r.fragment);
 }
 
-export const isDropLike = (label: string | null) => label !== null && ['DROP', 'REJECT'].includes(verdictOf(label));
+/** The plain verdict a decision label amounts to (jump X (which always ends in DROP) → DROP). */
+export function verdictOf(label: string): string {
+  if (label.startsWith('jump ')) {
+    const m = /always ends in (.+)\)$/.exec(label);
+    if (m) return verdictOf(m[1]);
+  }
+  const sp = label.indexOf(' ');
+  return sp < 0 ? label : label.slice(0, sp);
+}
+
+export const isDropLike = (label: string | null) => {
+  if (label === null) return false;
+  const v = verdictOf(label);
+  return v === 'DROP' || v === 'REJECT';
+};

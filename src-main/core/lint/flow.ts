@@ -2,13 +2,12 @@
 // no-established-accept, source-port-trust and ssh-lockout.
 import type { Chain, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
-import { canonicalRuleBody } from '../canonical.js';
 import { reachingHooks } from '../validate.js';
 import { boxDiff, boxesMeet, DIM, isFull, type Box, type IntervalSet } from '../analysis/space.js';
 import { STATE_NAMES } from '../analysis/match-options.js';
 import { targetAction } from '../analysis/targets.js';
 import { packetFromSpec, tracePacket, TraceInputError, type TraceDecision, type TraceOutcome } from '../trace.js';
-import { decisionLabel, isDropLike, verdictOf, type LintContext } from './context.js';
+import { isDropLike, verdictOf, type LintContext } from './context.js';
 
 const isLimited = (c: Chain['rules'][number]) =>
   c.matches.some((m) => m.name === 'limit' || (m.name === 'hashlimit' && !m.options.some((o) => o.name === 'hashlimit-above')) || (m.unknown && m.name === 'hashlimit' && !m.unknown.tokens.includes('--hashlimit-above')));
@@ -19,19 +18,18 @@ const has = (s: IntervalSet | undefined, v: number) => !s || s.some((_, k) => k 
 export function checkLimit(ctx: LintContext, t: Table, c: Chain): void {
   if (t.name !== 'filter') return;
   c.rules.forEach((r, pos) => {
-    if (!isLimited(r) || verdictOf(decisionLabel(ctx, t, r) ?? '') !== 'ACCEPT') return;
-    let rest: Box[] = ctx.space(r).boxes;
+    if (!isLimited(r) || verdictOf(ctx.label(t, c, pos) ?? '') !== 'ACCEPT') return;
+    let rest: Box[] = ctx.space(c, pos).boxes;
     for (let k = pos + 1; k < c.rules.length && rest.length; k++) {
-      const l = c.rules[k];
-      const label = decisionLabel(ctx, t, l);
+      const label = ctx.label(t, c, k);
       if (!label) continue;
-      const sp = ctx.space(l);
+      const sp = ctx.space(c, k);
       if (!rest.some((b) => sp.boxes.some((e) => boxesMeet(b, e)))) continue;
       if (sp.chance || !sp.exact) return; // cannot tell what happens to the excess
       const v = verdictOf(label);
       if (v === 'ACCEPT') {
         ctx.report('warning', 'limit-without-drop', t, c, pos,
-          `rule #${pos + 1} accepts at most the limited rate, but packets over the limit are accepted anyway by rule #${k + 1} (${canonicalRuleBody(l).trim()}): the limit does nothing`,
+          `rule #${pos + 1} accepts at most the limited rate, but packets over the limit are accepted anyway by rule #${k + 1} (${ctx.body(c, k)}): the limit does nothing`,
           `add a rule right after #${pos + 1} that drops the rest: the same match without -m limit, with -j DROP`);
         return;
       }
@@ -67,7 +65,7 @@ export function checkDnatPorts(ctx: LintContext): void {
     c.rules.forEach((r, pos) => {
       const a = targetAction(r);
       if (a.kind !== 'dnat' || a.port === null) return;
-      const b = ctx.space(r).boxes;
+      const b = ctx.space(c, pos).boxes;
       if (b.length !== 1) return;
       const dp = dimOf(b[0], DIM.dport);
       if (!dp || dp.length !== 2 || dp[0] !== dp[1] || dp[0] === a.port) return;
@@ -79,8 +77,8 @@ export function checkDnatPorts(ctx: LintContext): void {
   for (const c of filter.chains) {
     const h = filterHooks.get(c.name);
     if (!h || !(h.has('INPUT') || h.has('FORWARD'))) continue;
-    c.rules.forEach((r, pos) => {
-      const boxes = ctx.space(r).boxes;
+    c.rules.forEach((_r, pos) => {
+      const boxes = ctx.space(c, pos).boxes;
       for (const w of rewrites) {
         const hit = boxes.some((b) => {
           const dp = dimOf(b, DIM.dport);
@@ -102,8 +100,8 @@ export function checkDnatPorts(ctx: LintContext): void {
 const ESTABLISHED = STATE_NAMES.indexOf('ESTABLISHED');
 const NEW = STATE_NAMES.indexOf('NEW');
 
-function isCatchAll(ctx: LintContext, r: Chain['rules'][number]): boolean {
-  const sp = ctx.space(r);
+function isCatchAll(ctx: LintContext, c: Chain, pos: number): boolean {
+  const sp = ctx.space(c, pos);
   return sp.exact && !sp.chance && sp.boxes.length === 1 && [...sp.boxes[0].entries()].every(([d, s]) => isFull(s, ctx.env.dims.max(d)));
 }
 
@@ -113,8 +111,8 @@ export function checkEstablished(ctx: LintContext): void {
   if (!t || !c) return;
   let stop = c.rules.length;
   for (let k = 0; k < c.rules.length; k++) {
-    const label = decisionLabel(ctx, t, c.rules[k]);
-    if (isCatchAll(ctx, c.rules[k]) && label) {
+    const label = ctx.label(t, c, k);
+    if (isCatchAll(ctx, c, k) && label) {
       if (!isDropLike(label)) return; // everything is accepted before any drop
       stop = k;
       break;
@@ -122,13 +120,12 @@ export function checkEstablished(ctx: LintContext): void {
   }
   if (stop === c.rules.length && c.policy !== 'DROP') return;
   for (let k = 0; k < stop; k++) {
-    const r = c.rules[k];
-    if (verdictOf(decisionLabel(ctx, t, r) ?? '') !== 'ACCEPT') continue;
+    if (verdictOf(ctx.label(t, c, k) ?? '') !== 'ACCEPT') continue;
     // a general one: narrowed by state (and interface) only, not by port, address or protocol
     const general = (b: Box) => [...b.keys()].every((d) => d === DIM.state || d === DIM.inIface || d === DIM.outIface || d > DIM.fragment);
-    if (ctx.space(r).boxes.some((b) => b.has(DIM.state) && has(b.get(DIM.state), ESTABLISHED) && general(b))) return;
+    if (ctx.space(c, k).boxes.some((b) => b.has(DIM.state) && has(b.get(DIM.state), ESTABLISHED) && general(b))) return;
   }
-  const where = stop < c.rules.length ? `rule #${stop + 1} (${canonicalRuleBody(c.rules[stop]).trim()})` : 'the DROP policy';
+  const where = stop < c.rules.length ? `rule #${stop + 1} (${ctx.body(c, stop)})` : 'the DROP policy';
   ctx.report('warning', 'no-established-accept', t, c, stop < c.rules.length ? stop : null,
     `the INPUT chain drops everything not accepted before ${where}, and no rule before it accepts packets of established connections: replies to connections this host opens (DNS, package updates) are dropped`,
     `insert -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT near the top of INPUT`);
@@ -136,18 +133,18 @@ export function checkEstablished(ctx: LintContext): void {
 
 export function checkSourcePorts(ctx: LintContext, t: Table, c: Chain): void {
   if (t.name !== 'filter') return;
-  c.rules.forEach((r, pos) => {
-    if (verdictOf(decisionLabel(ctx, t, r) ?? '') !== 'ACCEPT') return;
-    const sp = ctx.space(r);
+  for (let pos = 0; pos < c.rules.length; pos++) {
+    if (verdictOf(ctx.label(t, c, pos) ?? '') !== 'ACCEPT') continue;
+    const sp = ctx.space(c, pos);
     const trusting = sp.boxes.some((b) => {
       const s = b.get(DIM.sport);
       return s && !isFull(s, 65535) && !b.has(DIM.dport) && !b.has(DIM.src) && has(b.get(DIM.state), NEW);
     });
-    if (!trusting) return;
+    if (!trusting) continue;
     ctx.report('warning', 'source-port-trust', t, c, pos,
       `rule #${pos + 1} accepts packets by their source port alone, which the sender chooses freely: anyone can reach any port here by sending from that port`,
       `accept replies by connection state instead (-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT), or add --ctstate ESTABLISHED to this rule`);
-  });
+  }
 }
 
 export function checkSshLockout(ctx: LintContext): void {

@@ -8,14 +8,15 @@
 // never covers another; when the analysis would grow too large it gives up and
 // claims nothing.
 import type { Chain, Table } from '../model.js';
-import { canonicalRuleBody } from '../canonical.js';
 import { boxDiff, DIM, size, type Box, type IntervalSet } from '../analysis/space.js';
-import { decisionLabel, verdictOf, type LintContext } from './context.js';
+import { verdictOf, type LintContext } from './context.js';
 
 interface Cover {
   pos: number;
   boxes: Box[];
   label: string;
+  /** the last candidates() call that collected it (dedupes without a Set) */
+  stamp: number;
 }
 
 /** Most boxes kept while subtracting before we give up on a rule. */
@@ -26,6 +27,7 @@ const LEVELS = [32, 24, 16, 8];
 /** A port/type set with at most this many values is indexed value by value. */
 const MAX_VALUES = 64;
 const VALUE_DIMS = [DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface];
+const NO_COVERS: Cover[] = [];
 
 function blockOf(addr: number, level: number): number {
   return level === 32 ? addr : Math.floor(addr / 2 ** (32 - level));
@@ -47,8 +49,37 @@ function values(d: number, s: IntervalSet, limit: number): number[] | null {
   return out;
 }
 
-function signature(b: Box): string {
-  return [...b.entries()].sort((x, y) => x[0] - y[0]).map(([d, s]) => `${d}:${s.join(',')}`).join(';');
+/** A hash of the box's contents that does not depend on the order its dimensions were set in. */
+function boxHash(b: Box): number {
+  let h = b.size;
+  for (const [d, s] of b) {
+    let x = Math.imul(d + 1, 0x9e3779b1) ^ s.length;
+    for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s[i], 0x85ebca6b) + i;
+    h = (h + (x ^ (x >>> 15))) | 0;
+  }
+  return h;
+}
+
+function sameBox(a: Box, b: Box): boolean {
+  if (a.size !== b.size) return false;
+  for (const [d, s] of a) {
+    const t = b.get(d);
+    if (!t || t.length !== s.length) return false;
+    for (let i = 0; i < s.length; i++) if (s[i] !== t[i]) return false;
+  }
+  return true;
+}
+
+/** The level an address set is filed under: the narrowest block that holds it whole. */
+function levelOf(s: IntervalSet): number {
+  for (let k = 0; k < LEVELS.length; k++) if (blockOf(s[0], LEVELS[k]) === blockOf(s[1], LEVELS[k])) return k;
+  return -1;
+}
+
+function push(m: Map<number, Cover[]>, key: number, c: Cover): void {
+  const l = m.get(key);
+  if (l) l.push(c);
+  else m.set(key, [c]);
 }
 
 /**
@@ -58,106 +89,132 @@ function signature(b: Box): string {
  * dimension, so looking up the rarest of the later rule's values finds it;
  * rules with no narrow dimension are "general" and always tried. Unions of
  * many narrow rules that cover a broad one are not searched (conservative).
+ * Keys are numbers (one map per dimension and level), so filing and looking
+ * up allocate no strings.
  */
 class CoverIndex {
-  private buckets = new Map<string, Cover[]>();
+  /** [src, dst] × LEVELS: block number → covers */
+  private blocks: Array<Map<number, Cover[]>> = Array.from({ length: 2 * LEVELS.length }, () => new Map());
+  /** per VALUE_DIMS entry: value → covers */
+  private byValue: Array<Map<number, Cover[]>> = VALUE_DIMS.map(() => new Map());
   private general: Cover[] = [];
-  private exact = new Map<string, Cover>();
+  /** single-box covers by boxHash, for exact twins */
+  private exact = new Map<number, Cover[]>();
+  private stamp = 0;
 
   add(c: Cover): void {
-    if (c.boxes.length === 1) {
-      const sig = signature(c.boxes[0]);
-      if (!this.exact.has(sig)) this.exact.set(sig, c);
-    }
     const b = c.boxes.length === 1 ? c.boxes[0] : null;
     if (b) {
-      for (const d of [DIM.src, DIM.dst]) {
-        const s = b.get(d);
+      const h = boxHash(b);
+      const same = this.exact.get(h);
+      if (!same) this.exact.set(h, [c]);
+      else if (!same.some((x) => sameBox(x.boxes[0], b))) same.push(c);
+      for (let a = 0; a < 2; a++) {
+        const s = b.get(a === 0 ? DIM.src : DIM.dst);
         if (!s || s.length !== 2) continue;
-        const level = LEVELS.find((L) => blockOf(s[0], L) === blockOf(s[1], L));
-        if (level === undefined) continue;
-        this.file(`${d}/${level}/${blockOf(s[0], level)}`, c);
+        const k = levelOf(s);
+        if (k < 0) continue;
+        push(this.blocks[a * LEVELS.length + k], blockOf(s[0], LEVELS[k]), c);
         return;
       }
-      let best: { d: number; vals: number[] } | null = null;
-      for (const d of VALUE_DIMS) {
-        const s = b.get(d);
+      let bestK = -1;
+      let bestVals: number[] | null = null;
+      for (let k = 0; k < VALUE_DIMS.length; k++) {
+        const s = b.get(VALUE_DIMS[k]);
         if (!s) continue;
-        const vals = values(d, s, MAX_VALUES);
-        if (vals && (!best || vals.length < best.vals.length)) best = { d, vals };
+        const vals = values(VALUE_DIMS[k], s, MAX_VALUES);
+        if (vals && (!bestVals || vals.length < bestVals.length)) { bestK = k; bestVals = vals; }
       }
-      if (best) {
-        for (const v of best.vals) this.file(`${best.d}:${v}`, c);
+      if (bestVals) {
+        for (const v of bestVals) push(this.byValue[bestK], v, c);
         return;
       }
     }
     this.general.push(c);
   }
 
-  private file(key: string, c: Cover): void {
-    const l = this.buckets.get(key);
-    if (l) l.push(c);
-    else this.buckets.set(key, [c]);
-  }
-
-  /** An earlier rule with exactly the same packets, if any. */
+  /** The first earlier rule with exactly the same packets, if any. */
   same(b: Box): Cover | undefined {
-    return this.exact.get(signature(b));
+    const l = this.exact.get(boxHash(b));
+    if (l) for (const c of l) if (sameBox(c.boxes[0], b)) return c;
+    return undefined;
   }
 
-  /** The earlier rules worth trying against the box, or null when there are too many. */
-  candidates(b: Box, into: Set<Cover>): boolean {
+  /** Starts a candidate collection for one rule. */
+  begin(): void {
+    this.stamp++;
+  }
+
+  /**
+   * Adds the earlier rules worth trying against the box to `into` (each once
+   * per begin()); false when there are too many.
+   */
+  candidates(b: Box, into: Cover[]): boolean {
     const lists: Cover[][] = [this.general];
-    for (const d of [DIM.src, DIM.dst]) {
-      const s = b.get(d);
+    for (let a = 0; a < 2; a++) {
+      const s = b.get(a === 0 ? DIM.src : DIM.dst);
       if (!s || s.length !== 2) continue;
-      for (const L of LEVELS) {
-        if (blockOf(s[0], L) !== blockOf(s[1], L)) continue;
-        const hit = this.buckets.get(`${d}/${L}/${blockOf(s[0], L)}`);
+      for (let k = 0; k < LEVELS.length; k++) {
+        const block = blockOf(s[0], LEVELS[k]);
+        if (block !== blockOf(s[1], LEVELS[k])) continue;
+        const hit = this.blocks[a * LEVELS.length + k].get(block);
         if (hit) lists.push(hit);
       }
     }
-    for (const d of VALUE_DIMS) {
+    for (let k = 0; k < VALUE_DIMS.length; k++) {
+      const d = VALUE_DIMS[k];
       const s = b.get(d);
       if (!s) continue;
       const vals = values(d, s, MAX_VALUES);
       if (!vals) continue;
       // every value must be covered: the rarest one's bucket holds every rule that could cover it alone
-      let rarest: Cover[] = [];
+      const byValue = this.byValue[k];
+      let rarest: Cover[] = NO_COVERS;
       let total = 0;
-      const hits: Cover[][] = [];
-      for (const v of vals) {
-        const hit = this.buckets.get(`${d}:${v}`) ?? [];
-        hits.push(hit);
+      const from = lists.length;
+      for (let i = 0; i < vals.length; i++) {
+        const hit = byValue.get(vals[i]) ?? NO_COVERS;
+        lists.push(hit);
         total += hit.length;
-        if (hit.length < rarest.length || hits.length === 1) rarest = hit;
+        if (i === 0 || hit.length < rarest.length) rarest = hit;
       }
-      if (total <= MAX_CANDIDATES) lists.push(...hits);
-      else lists.push(rarest);
+      if (total > MAX_CANDIDATES) {
+        lists.length = from;
+        lists.push(rarest);
+      }
     }
     let n = 0;
     for (const l of lists) n += l.length;
-    if (n + into.size > MAX_CANDIDATES * 2) return false;
-    for (const l of lists) for (const c of l) into.add(c);
-    return into.size <= MAX_CANDIDATES;
+    if (n + into.length > MAX_CANDIDATES * 2) return false;
+    const stamp = this.stamp;
+    for (const l of lists) {
+      for (const c of l) {
+        if (c.stamp === stamp) continue;
+        c.stamp = stamp;
+        into.push(c);
+      }
+    }
+    return into.length <= MAX_CANDIDATES;
   }
 }
 
 export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
   const index = new CoverIndex();
   const { dims } = ctx.env;
-  c.rules.forEach((r, pos) => {
-    const sp = ctx.space(r);
-    const label = decisionLabel(ctx, t, r);
+  const cands: Cover[] = [];
+  for (let pos = 0; pos < c.rules.length; pos++) {
+    const sp = ctx.space(c, pos);
+    const label = ctx.label(t, c, pos);
     const twin = sp.boxes.length === 1 ? index.same(sp.boxes[0]) : undefined;
     if (twin) {
       report(ctx, t, c, pos, label, [twin]);
     } else if (sp.boxes.length > 0) {
-      const cands = new Set<Cover>();
+      cands.length = 0;
+      index.begin();
       let ok = true;
       for (const b of sp.boxes) ok = ok && index.candidates(b, cands);
-      if (ok && cands.size > 0) {
-        const ordered = [...cands].sort((a, b) => a.pos - b.pos);
+      if (ok && cands.length > 0) {
+        const ordered = cands.length > 1 ? cands.sort((a, b) => a.pos - b.pos) : cands;
         let rest: Box[] = sp.boxes;
         const used: Cover[] = [];
         let gaveUp = false;
@@ -168,7 +225,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
             for (const rb of rest) {
               const d = boxDiff(rb, eb, dims);
               if (d.length !== 1 || d[0] !== rb) changed = true;
-              next.push(...d);
+              for (const x of d) next.push(x);
             }
             rest = next;
           }
@@ -179,8 +236,8 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
         if (!gaveUp && rest.length === 0) report(ctx, t, c, pos, label, minimal(used, sp.boxes, ctx));
       }
     }
-    if (label && sp.exact && !sp.chance) index.add({ pos, boxes: sp.boxes, label });
-  });
+    if (label && sp.exact && !sp.chance) index.add({ pos, boxes: sp.boxes, label, stamp: 0 });
+  }
 }
 
 function coveredBy(covers: Cover[], boxes: Box[], ctx: LintContext): boolean {
@@ -208,7 +265,7 @@ function report(ctx: LintContext, t: Table, c: Chain, pos: number, label: string
   const refs = used.map((u) => `#${u.pos + 1}`);
   const who = refs.length === 1 ? `rule ${refs[0]}` : `rules ${refs.slice(0, -1).join(', ')} and ${refs[refs.length - 1]}`;
   const verdicts = [...new Set(used.map((u) => u.label))];
-  const body = canonicalRuleBody(c.rules[pos]).trim();
+  const body = ctx.body(c, pos);
   if (label && verdicts.every((v) => verdictOf(v) === verdictOf(label))) {
     ctx.report('info', 'redundant-rule', t, c, pos,
       `rule #${pos + 1} (${body}) changes nothing: every packet it matches already gets ${verdictOf(label)} from ${who}`,
@@ -225,12 +282,11 @@ function report(ctx: LintContext, t: Table, c: Chain, pos: number, label: string
 export function checkTrailingPolicy(ctx: LintContext, t: Table, c: Chain): void {
   if (!c.builtin || !c.policy) return;
   for (let pos = c.rules.length - 1; pos >= 0; pos--) {
-    const r = c.rules[pos];
-    const label = decisionLabel(ctx, t, r);
-    const sp = ctx.space(r);
+    const label = ctx.label(t, c, pos);
+    const sp = ctx.space(c, pos);
     if (label !== c.policy || sp.chance) return;
     ctx.report('info', 'redundant-rule', t, c, pos,
-      `rule #${pos + 1} (${canonicalRuleBody(r).trim()}) changes nothing: the chain's policy is ${c.policy} already`,
+      `rule #${pos + 1} (${ctx.body(c, pos)}) changes nothing: the chain's policy is ${c.policy} already`,
       'delete it (the policy does the same), unless you mean to change the policy');
   }
 }
