@@ -4,29 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { runCli } from '../../src-main/cli/main.js';
-import type { CliIO } from '../../src-main/cli/io.js';
+import { run as capture, type RunOptions } from '../../src-main/cli/testing/capture.js';
 import { skipLab, useLab } from './testing.js';
 import { LAB_PASSWORDS } from './lab.js';
 
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(argv: string[], opts: { stdin?: string; tty?: boolean } = {}): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    readFile: (p) => (p === '-' ? (opts.stdin ?? '') : readFileSync(p, 'utf8')),
-    tty: !!opts.tty,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+/** the command line, its output captured; files from disk, `-` from opts.stdin */
+const cli = (argv: string[], opts: RunOptions = {}) => capture(argv, {}, opts);
 
 describe.skipIf(skipLab)('lab: portcullis facts and pull', () => {
   const L = useLab({ hosts: ['plain', 'inner', 'users', 'fwd'] });

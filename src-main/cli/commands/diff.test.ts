@@ -1,21 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { runCli } from '../main.js';
-import type { CliIO } from '../io.js';
-
-function captured(files: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    out: (t) => void out.push(t),
-    err: (t) => void err.push(t),
-    readFile: (p) => {
-      if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return files[p];
-    },
-    tty: false,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+import { run } from '../testing/capture.js';
 
 const head = ':INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
 const OLD = `*filter\n${head}-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP\nCOMMIT\n`;
@@ -24,16 +8,16 @@ const NEW = `*filter\n${head.replace(':INPUT ACCEPT', ':INPUT DROP')}-A INPUT -i
 
 describe('portcullis diff', () => {
   it('exits 0 and prints nothing when the rulesets differ only in spelling, counters and comments', async () => {
-    const c = captured({ old: OLD, same: SAME });
-    expect(await runCli(['diff', 'old', 'same'], c.io)).toBe(0);
-    expect(c.out()).toBe('');
-    expect(c.err()).toBe('');
+    const c = await run(['diff', 'old', 'same'], { old: OLD, same: SAME });
+    expect(c.code).toBe(0);
+    expect(c.out).toBe('');
+    expect(c.err).toBe('');
   });
 
   it('prints a unified view per chain and exits 1', async () => {
-    const c = captured({ old: OLD, new: NEW });
-    expect(await runCli(['diff', 'old', 'new'], c.io)).toBe(1);
-    expect(c.out()).toBe(
+    const c = await run(['diff', 'old', 'new'], { old: OLD, new: NEW });
+    expect(c.code).toBe(1);
+    expect(c.out).toBe(
       [
         '--- old',
         '+++ new',
@@ -48,9 +32,9 @@ describe('portcullis diff', () => {
   });
 
   it('prints a side-by-side view', async () => {
-    const c = captured({ old: OLD, new: NEW });
-    expect(await runCli(['diff', '--side-by-side', '--context', '0', '--width', '100', 'old', 'new'], c.io)).toBe(1);
-    const lines = c.out().split('\n');
+    const c = await run(['diff', '--side-by-side', '--context', '0', '--width', '100', 'old', 'new'], { old: OLD, new: NEW });
+    expect(c.code).toBe(1);
+    const lines = c.out.split('\n');
     expect(lines[1]).toBe('@@ filter INPUT policy ACCEPT → DROP @@');
     expect(lines[2]).toMatch(/^… 1 unchanged\s+… 1 unchanged$/);
     expect(lines[3]).toMatch(/^2 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\s+\| 2 -A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT$/);
@@ -58,34 +42,34 @@ describe('portcullis diff', () => {
   });
 
   it('prints the change set as JSON in the shape of DESIGN.md', async () => {
-    const c = captured({ old: OLD, new: NEW });
-    expect(await runCli(['diff', 'old', 'new', '--json'], c.io)).toBe(1);
-    expect(JSON.parse(c.out())).toEqual({
+    const c = await run(['diff', 'old', 'new', '--json'], { old: OLD, new: NEW });
+    expect(c.code).toBe(1);
+    expect(JSON.parse(c.out)).toEqual({
       changes: [
         { op: 'policy', table: 'filter', chain: 'INPUT', from: 'ACCEPT', to: 'DROP' },
         { op: 'replace', table: 'filter', chain: 'INPUT', index: 2, fromIndex: 2, from: '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT', to: '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' },
       ],
     });
-    const same = captured({ old: OLD, same: SAME });
-    expect(await runCli(['diff', 'old', 'same', '--json'], same.io)).toBe(0);
-    expect(JSON.parse(same.out())).toEqual({ changes: [] });
+    const same = await run(['diff', 'old', 'same', '--json'], { old: OLD, same: SAME });
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.out)).toEqual({ changes: [] });
   });
 
   it('exits 2 with check-style errors for an invalid file, and for a missing one', async () => {
     const bad = `*filter\n${head}-A INPUT -p tcp --dportt 22 -j ACCEPT\nCOMMIT\n`;
-    const c = captured({ old: OLD, bad });
-    expect(await runCli(['diff', 'old', 'bad'], c.io)).toBe(2);
-    expect(c.out()).toBe('');
-    expect(c.err()).toMatch(/^bad:5:\d+: error: unknown option "--dportt"/);
-    const m = captured({ old: OLD });
-    expect(await runCli(['diff', 'old', 'nowhere'], m.io)).toBe(2);
-    expect(m.err()).toContain('nowhere: error: cannot read the file: no such file');
+    const c = await run(['diff', 'old', 'bad'], { old: OLD, bad });
+    expect(c.code).toBe(2);
+    expect(c.out).toBe('');
+    expect(c.err).toMatch(/^bad:5:\d+: error: unknown option "--dportt"/);
+    const m = await run(['diff', 'old', 'nowhere'], { old: OLD });
+    expect(m.code).toBe(2);
+    expect(m.err).toContain('nowhere: error: cannot read the file: no such file');
   });
 
   it('is a usage error (exit 2) without two files or with both views', async () => {
-    const c = captured({ old: OLD });
-    expect(await runCli(['diff', 'old'], c.io)).toBe(2);
-    expect(await runCli(['diff', 'old', 'old', '--unified', '--side-by-side'], c.io)).toBe(2);
-    expect(await runCli(['diff', 'old', 'old', '--context', 'x'], c.io)).toBe(2);
+    const c = await run(['diff', 'old'], { old: OLD });
+    expect(c.code).toBe(2);
+    expect((await run(['diff', 'old', 'old', '--unified', '--side-by-side'], { old: OLD })).code).toBe(2);
+    expect((await run(['diff', 'old', 'old', '--context', 'x'], { old: OLD })).code).toBe(2);
   });
 });

@@ -1,22 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { runCli } from '../main.js';
-import type { CliIO } from '../io.js';
+import { run } from '../testing/capture.js';
 import { parseRuleset } from '../../core/index.js';
-
-function captured(files: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIO = {
-    out: (t) => void out.push(t),
-    err: (t) => void err.push(t),
-    readFile: (p) => {
-      if (!(p in files)) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
-      return files[p];
-    },
-    tty: false,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
 
 const HOST = `# web01 — keep these comments
 *filter
@@ -33,16 +17,16 @@ COMMIT
 
 describe('portcullis recipes', () => {
   it('lists the eight recipes with their parameters', async () => {
-    const c = captured();
-    expect(await runCli(['recipes'], c.io)).toBe(0);
-    for (const n of ['load-balance', 'loopback', 'lan-to-wan', 'dns-out', 'dos-limit', 'port-forward', 'log-drops', 'baseline']) expect(c.out()).toContain(n);
-    expect(c.out()).toContain('--backends IP[:PORT],…');
+    const c = await run(['recipes']);
+    expect(c.code).toBe(0);
+    for (const n of ['load-balance', 'loopback', 'lan-to-wan', 'dns-out', 'dos-limit', 'port-forward', 'log-drops', 'baseline']) expect(c.out).toContain(n);
+    expect(c.out).toContain('--backends IP[:PORT],…');
   });
 
   it('--json gives the schema the wizard renders', async () => {
-    const c = captured();
-    expect(await runCli(['recipes', '--json'], c.io)).toBe(0);
-    const j = JSON.parse(c.out()) as { recipes: Array<{ name: string; params: Array<{ name: string; type: string; help: string }> }> };
+    const c = await run(['recipes', '--json']);
+    expect(c.code).toBe(0);
+    const j = JSON.parse(c.out) as { recipes: Array<{ name: string; params: Array<{ name: string; type: string; help: string }> }> };
     expect(j.recipes).toHaveLength(8);
     expect(j.recipes[0].params.find((p) => p.name === 'backends')).toMatchObject({ type: 'ip-port-list', required: true });
   });
@@ -50,42 +34,42 @@ describe('portcullis recipes', () => {
 
 describe('portcullis recipe', () => {
   it('prints the rules as a restore file with the reasons as comments', async () => {
-    const c = captured();
-    expect(await runCli(['recipe', 'load-balance', '--port', '443', '--backends', '10.0.0.1,10.0.0.2'], c.io)).toBe(0);
-    expect(c.out()).toContain('*nat\n');
-    expect(c.out()).toContain('-A PREROUTING -p tcp -m tcp --dport 443 -m statistic --mode nth --every 2 --packet 0 -j DNAT --to-destination 10.0.0.1\n');
-    expect(c.out()).toContain('-A PREROUTING -p tcp -m tcp --dport 443 -j DNAT --to-destination 10.0.0.2\n');
-    expect(c.out()).toContain('# requires: net.ipv4.ip_forward=1');
-    expect(parseRuleset(c.out()).findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const c = await run(['recipe', 'load-balance', '--port', '443', '--backends', '10.0.0.1,10.0.0.2']);
+    expect(c.code).toBe(0);
+    expect(c.out).toContain('*nat\n');
+    expect(c.out).toContain('-A PREROUTING -p tcp -m tcp --dport 443 -m statistic --mode nth --every 2 --packet 0 -j DNAT --to-destination 10.0.0.1\n');
+    expect(c.out).toContain('-A PREROUTING -p tcp -m tcp --dport 443 -j DNAT --to-destination 10.0.0.2\n');
+    expect(c.out).toContain('# requires: net.ipv4.ip_forward=1');
+    expect(parseRuleset(c.out).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
   it('a bad parameter: exit 2, the parameter named with its fix', async () => {
-    const c = captured();
-    expect(await runCli(['recipe', 'dos-limit', '--port', '80', '--limit', 'lots'], c.io)).toBe(2);
-    expect(c.err()).toContain('portcullis recipe dos-limit: --limit "lots" is not a rate: write COUNT/UNIT, e.g. 25/minute');
-    const d = captured();
-    expect(await runCli(['recipe', 'dos-limit'], d.io)).toBe(2);
-    expect(d.err()).toContain('--port is required: give --port 80');
-    const e = captured();
-    expect(await runCli(['recipe', 'dos-limit', '--port', '80', '--rate', '3/s'], e.io)).toBe(2);
-    expect(e.err()).toContain('dos-limit has no parameter --rate');
-    const f = captured();
-    expect(await runCli(['recipe', 'nope'], f.io)).toBe(2);
-    expect(f.err()).toContain('there is no recipe "nope"');
+    const c = await run(['recipe', 'dos-limit', '--port', '80', '--limit', 'lots']);
+    expect(c.code).toBe(2);
+    expect(c.err).toContain('portcullis recipe dos-limit: --limit "lots" is not a rate: write COUNT/UNIT, e.g. 25/minute');
+    const d = await run(['recipe', 'dos-limit']);
+    expect(d.code).toBe(2);
+    expect(d.err).toContain('--port is required: give --port 80');
+    const e = await run(['recipe', 'dos-limit', '--port', '80', '--rate', '3/s']);
+    expect(e.code).toBe(2);
+    expect(e.err).toContain('dos-limit has no parameter --rate');
+    const f = await run(['recipe', 'nope']);
+    expect(f.code).toBe(2);
+    expect(f.err).toContain('there is no recipe "nope"');
   });
 
   it('--help shows one recipe\'s parameters with help and defaults', async () => {
-    const c = captured();
-    expect(await runCli(['recipe', 'dos-limit', '--help'], c.io)).toBe(0);
-    expect(c.out()).toMatch(/^usage: portcullis recipe dos-limit --port PORT \[--limit RATE\]/);
-    expect(c.out()).toContain('(default: "25/minute")');
-    expect(c.out()).toContain('--burst INT');
+    const c = await run(['recipe', 'dos-limit', '--help']);
+    expect(c.code).toBe(0);
+    expect(c.out).toMatch(/^usage: portcullis recipe dos-limit --port PORT \[--limit RATE\]/);
+    expect(c.out).toContain('(default: "25/minute")');
+    expect(c.out).toContain('--burst INT');
   });
 
   it('--into places the rules, keeps the file\'s comments and spelling, and reports what it did', async () => {
-    const c = captured({ host: HOST });
-    expect(await runCli(['recipe', 'log-drops', '--into', 'host'], c.io)).toBe(0);
-    expect(c.out()).toBe(`# web01 — keep these comments
+    const c = await run(['recipe', 'log-drops', '--into', 'host'], { host: HOST });
+    expect(c.code).toBe(0);
+    expect(c.out).toBe(`# web01 — keep these comments
 *filter
 :INPUT ACCEPT [0:0]
 :FORWARD ACCEPT [0:0]
@@ -100,32 +84,32 @@ describe('portcullis recipe', () => {
 -A LOGGING -j REJECT --reject-with icmp-host-prohibited
 COMMIT
 `);
-    expect(c.err()).toContain('replaced filter INPUT #3: -A INPUT -j REJECT --reject-with icmp-host-prohibited  →  -A INPUT -j LOGGING');
+    expect(c.err).toContain('replaced filter INPUT #3: -A INPUT -j REJECT --reject-with icmp-host-prohibited  →  -A INPUT -j LOGGING');
     // idempotent
-    const again = captured({ host: c.out() });
-    expect(await runCli(['recipe', 'log-drops', '--into', 'host'], again.io)).toBe(0);
-    expect(again.out()).toBe(c.out());
+    const again = await run(['recipe', 'log-drops', '--into', 'host'], { host: c.out });
+    expect(again.code).toBe(0);
+    expect(again.out).toBe(c.out);
   });
 
   it('refuses with the reason and exit 1 where the rules cannot work', async () => {
-    const c = captured({ host: '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n' });
-    expect(await runCli(['recipe', 'log-drops', '--into', 'host'], c.io)).toBe(1);
-    expect(c.err()).toMatch(/refused: this would refuse new SSH connections to port 22/);
-    expect(c.out()).toBe('');
+    const c = await run(['recipe', 'log-drops', '--into', 'host'], { host: '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n' });
+    expect(c.code).toBe(1);
+    expect(c.err).toMatch(/refused: this would refuse new SSH connections to port 22/);
+    expect(c.out).toBe('');
   });
 
   it('--json with --into gives the rules, what was placed and the file', async () => {
-    const c = captured({ host: HOST });
-    expect(await runCli(['recipe', 'dos-limit', '--port', '80', '--into', 'host', '--json'], c.io)).toBe(0);
-    const j = JSON.parse(c.out()) as { rules: unknown[]; placed: { added: Array<{ index: number; text: string }> }; ruleset: string };
+    const c = await run(['recipe', 'dos-limit', '--port', '80', '--into', 'host', '--json'], { host: HOST });
+    expect(c.code).toBe(0);
+    const j = JSON.parse(c.out) as { rules: unknown[]; placed: { added: Array<{ index: number; text: string }> }; ruleset: string };
     expect(j.rules).toHaveLength(3);
     expect(j.placed.added.map((a) => a.index)).toEqual([3, 4]);
     expect(j.ruleset).toContain('-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j DROP\n');
   });
 
   it('an invalid --into file: its errors, exit 2', async () => {
-    const c = captured({ bad: '*filter\n-A INPUT -j NOPE\nCOMMIT\n' });
-    expect(await runCli(['recipe', 'loopback', '--into', 'bad'], c.io)).toBe(2);
-    expect(c.err()).toContain('bad:2');
+    const c = await run(['recipe', 'loopback', '--into', 'bad'], { bad: '*filter\n-A INPUT -j NOPE\nCOMMIT\n' });
+    expect(c.code).toBe(2);
+    expect(c.err).toContain('bad:2');
   });
 });
