@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STOCK_RULE_LINES } from '../../src-main/core/testing/rulesets.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -13,20 +14,6 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export function sharedDir(): string {
   return process.env.PCL_SHARED_DIR ?? resolve(repoRoot, '..', 'shared');
 }
-
-const STOCK_RULE_LINES = [
-  '*filter',
-  ':INPUT ACCEPT [0:0]',
-  ':FORWARD ACCEPT [0:0]',
-  ':OUTPUT ACCEPT [0:0]',
-  '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
-  '-A INPUT -p icmp -j ACCEPT',
-  '-A INPUT -i lo -j ACCEPT',
-  '-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT',
-  '-A INPUT -j REJECT --reject-with icmp-host-prohibited',
-  '-A FORWARD -j REJECT --reject-with icmp-host-prohibited',
-  'COMMIT',
-];
 
 /**
  * The corpus file that is CentOS 7's stock `/etc/sysconfig/iptables` ("sample

@@ -7,65 +7,32 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { runCli } from '../cli/main.js';
-import type { CliIO } from '../cli/io.js';
+import { run as capture, type RunOptions } from '../cli/testing/capture.js';
 import { skipLab, useLab } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { run, runSync } from '../../e2e/lab/run.js';
 import { repoRoot } from '../../e2e/lab/fixtures.js';
 import { runApply } from './run.js';
 import { sameRules } from '../core/apply/index.js';
+import { stockWith } from '../core/testing/rulesets.js';
 import { readHistory } from '../services/history.js';
-
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
 
 const TIMEOUT_S = 4;
 
-const STOCK_HEAD = `# sample configuration for iptables service
-# you can edit this manually or use system-config-firewall
-# please do not ask us to add additional ports/services to this default configuration
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p icmp -j ACCEPT
--A INPUT -i lo -j ACCEPT
-`;
-const SSH_RULE = '-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n';
-const STOCK_TAIL = `-A INPUT -j REJECT --reject-with icmp-host-prohibited
--A FORWARD -j REJECT --reject-with icmp-host-prohibited
-COMMIT
-`;
+/** CentOS 7's stock file, comments and all, with `rules` added before INPUT's final REJECT */
+const stock3 = (rules: string, ssh = true) => stockWith(rules, { comments: 3, ssh });
 /** a small good change: open the web port, with a comment of the admin's own */
-const GOOD = STOCK_HEAD + SSH_RULE + '# web server (ticket 4711)\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n' + STOCK_TAIL;
+const GOOD = stock3('# web server (ticket 4711)\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n');
 /** keeps RELATED,ESTABLISHED (the old session lives on) but refuses every new connection */
-const REJECT_NEW = STOCK_HEAD + STOCK_TAIL;
-const INVALID = STOCK_HEAD + SSH_RULE + '-A INPUT -p tcp --dport 99999 -j ACCEPT\n' + STOCK_TAIL;
+const REJECT_NEW = stock3('', false);
+const INVALID = stock3('-A INPUT -p tcp --dport 99999 -j ACCEPT\n');
 const WITH_NAT = GOOD + '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j MASQUERADE\nCOMMIT\n';
 const dnatTo = (addr: string) =>
   // port 2222 is even accepted: only the re-addressing of port 22 locks out here
-  STOCK_HEAD + SSH_RULE + '-A INPUT -p tcp -m state --state NEW -m tcp --dport 2222 -j ACCEPT\n' + STOCK_TAIL + `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination ${addr}:2222\nCOMMIT\n`;
+  stock3('-A INPUT -p tcp -m state --state NEW -m tcp --dport 2222 -j ACCEPT\n') + `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination ${addr}:2222\nCOMMIT\n`;
 
-async function cli(argv: string[], opts: { stdin?: string; onErr?: (t: string) => void } = {}): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (t) => void (out += t),
-    err: (t) => {
-      err += t;
-      opts.onErr?.(t);
-    },
-    readFile: (p) => (p === '-' ? (opts.stdin ?? '') : readFileSync(p, 'utf8')),
-    tty: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+/** the command line, its output captured; files from disk, `-` from opts.stdin */
+const cli = (argv: string[], opts: RunOptions = {}) => capture(argv, {}, opts);
 
 describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
   const L = useLab({ hosts: ['plain', 'inner', 'users', 'fwd'] });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
 import { predictLockout } from './lockout.js';
+import { stockRuleset } from '../testing/rulesets.js';
 
-const head = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
-const STOCK = `${head}-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p icmp -j ACCEPT\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n`;
+const STOCK = stockRuleset();
 const rs = (t: string) => parseRuleset(t).ruleset;
 const q = { client: '203.0.113.9', server: '192.0.2.10', sshPort: 22, local: ['192.0.2.10'] };
 

@@ -12,21 +12,11 @@ import {
   type StateKind,
 } from './machine.js';
 import type { HostSnapshot, HostView } from './plan.js';
+import { stockRuleset, stockWith } from '../testing/rulesets.js';
 
-const STOCK = `*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p icmp -j ACCEPT
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
--A INPUT -j REJECT --reject-with icmp-host-prohibited
--A FORWARD -j REJECT --reject-with icmp-host-prohibited
-COMMIT
-`;
-const GOOD = STOCK.replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
-const LOCKOUT = STOCK.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n', '');
+const STOCK = stockRuleset();
+const GOOD = stockWith('-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n');
+const LOCKOUT = stockWith('', { ssh: false });
 
 const host: HostView = { name: 'web1', clientAddress: '203.0.113.9', serverAddress: '192.0.2.10', sshPort: 22, inIface: 'eth0', localAddresses: ['192.0.2.10'], firewalld: 'masked' };
 const session = { user: 'root', privilege: 'root', hostKeyType: 'ssh-ed25519', hostKeyFingerprint: 'SHA256:abc', route: ['root@192.0.2.10:22'] };

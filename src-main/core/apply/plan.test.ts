@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
 import { checkCandidate, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
+import { stockRuleset, stockWith } from '../testing/rulesets.js';
 
-const STOCK = `# sample configuration for iptables service
-# you can edit this manually or use system-config-firewall
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p icmp -j ACCEPT
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
--A INPUT -j REJECT --reject-with icmp-host-prohibited
--A FORWARD -j REJECT --reject-with icmp-host-prohibited
-COMMIT
-`;
+const STOCK = stockRuleset(2);
 const LIVE = STOCK.replace(/^#.*\n/gm, '').replace(':OUTPUT ACCEPT [0:0]\n', ':OUTPUT ACCEPT [0:0]\n:f2b-sshd - [0:0]\n').replace('-A INPUT -m state', '-A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd\n-A INPUT -m state').replace('COMMIT', '-A f2b-sshd -s 203.0.113.7/32 -j REJECT --reject-with icmp-port-unreachable\n-A f2b-sshd -j RETURN\nCOMMIT');
 const host: HostView = { name: 'web1', clientAddress: '198.51.100.4', serverAddress: '192.0.2.10', sshPort: 22, inIface: 'eth0', localAddresses: ['192.0.2.10'], firewalld: 'masked' };
 const snap: HostSnapshot = { savedPresent: true, savedText: STOCK, savedSha256: 's0', liveText: LIVE, liveRulesSha256: 'l0' };
@@ -27,7 +15,7 @@ function plan(candidateText: string, over: Partial<PlanInput> = {}) {
 }
 
 // a generated candidate: canonical, no comments, one rule more
-const GENERATED = STOCK.replace(/^#.*\n/gm, '').replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
+const GENERATED = stockWith('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n');
 
 describe('apply plan', () => {
   it('checks the candidate alone first: errors refuse, warnings do not', () => {

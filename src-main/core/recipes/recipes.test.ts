@@ -8,6 +8,7 @@ import {
 } from '../index.js';
 import { checkRecipeParams, findRecipe, formatRecipeRules, listRecipes, placeRecipe, runRecipe, type RawParams, type Recipe } from './index.js';
 import { corpusFiles, readCorpus, sharedAvailable } from '../testing/shared-data.js';
+import { stockRuleset } from '../testing/rulesets.js';
 
 const SAMPLES: Record<string, RawParams> = {
   'load-balance': { port: '443', backends: '10.0.0.11,10.0.0.12,10.0.0.13', in: 'eth0' },
@@ -21,19 +22,7 @@ const SAMPLES: Record<string, RawParams> = {
 };
 
 /** CentOS 7's stock /etc/sysconfig/iptables. */
-const STOCK = `# sample configuration for iptables service
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
--A INPUT -p icmp -j ACCEPT
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT
--A INPUT -j REJECT --reject-with icmp-host-prohibited
--A FORWARD -j REJECT --reject-with icmp-host-prohibited
-COMMIT
-`;
+const STOCK = stockRuleset(1);
 
 /** The seed's LOGGING chain at the bottom of INPUT (it always ends in DROP). */
 const SEED_LOGGING = `*filter
