@@ -2,26 +2,17 @@
 // keyboard-interactive; and every way up: root, sudo without and with a password, none.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { failure, labOptions } from './testing/lab.js';
 import { LAB_PASSPHRASE, LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { openSession, type SessionOptions } from './session.js';
-import { AuthError, ConfigError, PrivilegeError, type HostError } from './errors.js';
-
-async function failure(p: Promise<unknown>): Promise<HostError> {
-  try {
-    const s = await p;
-    await (s as { close?: () => Promise<void> })?.close?.();
-  } catch (e) {
-    return e as HostError;
-  }
-  throw new Error('expected a failure');
-}
+import { AuthError, ConfigError, PrivilegeError } from './errors.js';
 
 describe.skipIf(skipLab)('lab: authentication and privilege', () => {
   const L = useLab({ hosts: ['plain', 'users'] });
   beforeAll(() => L.start());
   afterAll(() => L.stop());
   // no agent unless a test asks for one; identities only from what a test names
-  const base = (o: SessionOptions = {}): SessionOptions => ({ sshConfigPath: L.get().sshConfigPath, agent: false, ...o });
+  const base = labOptions(L);
   const bare = (o: SessionOptions = {}): SessionOptions => ({ sshConfigPath: null, knownHostsFiles: [L.get().knownHostsPath], agent: false, ...o });
 
   it('logs in as root with a key from the ssh config', async () => {

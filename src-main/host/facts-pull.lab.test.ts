@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { labOptions } from './testing/lab.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { openSession, type HostSession, type SessionOptions } from './session.js';
 import { normalizeLiveRules, sha256Hex } from './pull.js';
@@ -12,7 +13,7 @@ describe.skipIf(skipLab)('lab: facts and pull', () => {
   const L = useLab({ hosts: ['plain', 'deep', 'users', 'fwd'] });
   beforeAll(() => L.start());
   afterAll(() => L.stop());
-  const base = (o: SessionOptions = {}): SessionOptions => ({ sshConfigPath: L.get().sshConfigPath, agent: false, ...o });
+  const base = labOptions(L);
   async function withS<T>(target: string, fn: (s: HostSession) => Promise<T>, o: SessionOptions = {}): Promise<T> {
     const s = await openSession(target, base(o));
     try {

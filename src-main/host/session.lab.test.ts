@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { failure, labOptions } from './testing/lab.js';
 import { run } from '../../e2e/lab/run.js';
 import { openSession, type SessionOptions } from './session.js';
 import {
@@ -14,18 +15,7 @@ import {
   HostKeyRevokedError,
   HostKeyUnknownError,
   TimeoutError,
-  type HostError,
 } from './errors.js';
-
-async function failure(p: Promise<unknown>): Promise<HostError> {
-  try {
-    const s = await p;
-    await (s as { close?: () => Promise<void> })?.close?.();
-  } catch (e) {
-    return e as HostError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe.skipIf(skipLab)('lab: host keys, routes, commands', () => {
   const L = useLab({ hosts: ['plain', 'deep', 'users'] });
@@ -38,7 +28,7 @@ describe.skipIf(skipLab)('lab: host keys, routes, commands', () => {
     rmSync(tmp, { recursive: true, force: true });
     await L.stop();
   });
-  const base = (o: SessionOptions = {}): SessionOptions => ({ sshConfigPath: L.get().sshConfigPath, agent: false, ...o });
+  const base = labOptions(L);
   const khFile = (name: string, text: string) => {
     const f = join(tmp, name);
     writeFileSync(f, text);
