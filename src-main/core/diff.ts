@@ -340,7 +340,10 @@ function walkAlignment(n: number, m: number, al: Alignment, visit: (kind: RowKin
 
 /** Rows of one chain: matched rules are `same`; the rest become moves, replaces, deletes and adds. */
 export function diffRuleTexts(left: readonly string[], right: readonly string[], interner = new Interner()): DiffRow[] {
-  const al = alignChain(left, right, interner);
+  return rowsOf(left, right, alignChain(left, right, interner));
+}
+
+function rowsOf(left: readonly string[], right: readonly string[], al: Alignment): DiffRow[] {
   const rows: DiffRow[] = [];
   walkAlignment(left.length, right.length, al, (kind, i, j) => {
     const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
@@ -378,16 +381,27 @@ function sortedChains(a: Table, b: Table): { name: string; builtin: boolean; lef
   return out;
 }
 
+export interface DetailOptions {
+  /**
+   * Rows for chains without changes too (default true). The views print
+   * changed chains only; without these rows a diff of two big, mostly equal
+   * rulesets allocates a row per changed chain's rule only. Unchanged chains
+   * are still listed, with no rows.
+   */
+  unchangedRows?: boolean;
+}
+
 /** Everything the UI needs for a side-by-side view, plus the change set. */
-export function diffRulesetsDetailed(a: Ruleset, b: Ruleset): RulesetDiff {
-  return compare(a, b, true);
+export function diffRulesetsDetailed(a: Ruleset, b: Ruleset, opts: DetailOptions = {}): RulesetDiff {
+  return compare(a, b, opts.unchangedRows === false ? 'changed' : 'all');
 }
 
 export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
-  return { changes: compare(a, b, false).changes };
+  return { changes: compare(a, b, 'none').changes };
 }
 
-function compare(a: Ruleset, b: Ruleset, withRows: boolean): RulesetDiff {
+function compare(a: Ruleset, b: Ruleset, rowMode: 'all' | 'changed' | 'none'): RulesetDiff {
+  const withRows = rowMode === 'all';
   const chains: ChainDiff[] = [];
   const changes: Change[] = [];
   const interner = new Interner();
@@ -436,7 +450,9 @@ function compare(a: Ruleset, b: Ruleset, withRows: boolean): RulesetDiff {
       if (status === 'deleted') changes.push({ op: 'chain-delete', table: tname, chain: name });
       const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows };
       if (status === 'same' && changes.length > before) cd.status = 'changed';
-      if (withRows) chains.push(cd);
+      // rows of a changed chain only: a second walk over the alignment, which is cheap
+      if (rowMode === 'changed' && changes.length > before) cd.rows = rowsOf(lt, rt, al);
+      if (rowMode !== 'none') chains.push(cd);
     }
   }
   return { chains, changes };

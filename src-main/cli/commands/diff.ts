@@ -57,12 +57,16 @@ registerCommand({
 
     const a = sides[0].result.ruleset;
     const b = sides[1].result.ruleset;
-    // the change set alone is cheaper than the view rows: build those only to print them
-    const { changes } = diffRulesets(a, b);
+    // one comparison (canonical texts and alignment once): the change set alone
+    // for --json, else with the rows of the changed chains for the view
     if (flag(args, 'json')) {
+      const { changes } = diffRulesets(a, b);
       io.out(JSON.stringify({ changes }) + '\n');
-    } else if (changes.length > 0) {
-      const d = diffRulesetsDetailed(a, b);
+      return changes.length > 0 ? 1 : 0;
+    }
+    const d = diffRulesetsDetailed(a, b, { unchangedRows: false });
+    const { changes } = d;
+    if (changes.length > 0) {
       const name = (f: string) => (f === '-' ? '<stdin>' : f);
       const text = flag(args, 'side-by-side')
         ? formatSideBySide(d, name(oldFile), name(newFile), { context, width })
