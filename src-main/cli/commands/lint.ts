@@ -5,6 +5,9 @@ import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset } from './read-ruleset.js';
 
+/** Notes (info findings) of one code listed in the text view before the rest are only counted. */
+const NOTE_LIMIT = 20;
+
 const usage = `usage: portcullis lint FILE [--client IP] [--ssh-port N] [--local IP,…] [--json] [--verbose]
 
 Checks a ruleset (iptables-save format) for rules that can never match,
@@ -18,6 +21,9 @@ SSH connection from your address would still be accepted.
   --local IP,…    the server's own addresses (DNAT and addrtype decisions)
   --json          {"findings":[{"code","severity","line","table","chain","index","message","fix"}]}
   --verbose       also show parser notes (rules kept as written, lines ignored)
+                  and every note: without it, after ${NOTE_LIMIT} notes of one kind (say
+                  redundant-rule) the rest are counted, not listed; errors and
+                  warnings are always listed, and --json always has everything
 
 Exit status: 0 no error-severity finding, 1 some error (parse errors count),
 2 the file could not be read or the options are wrong.`;
@@ -53,9 +59,18 @@ registerCommand({
       const name = escapeControls(file === '-' ? '<stdin>' : file);
       // written in large pieces: one write per finding costs more than the lint on big files
       let buf = '';
+      const notes = new Map<string, number>();
       for (const f of findings) {
+        if (f.severity === 'info' && !verbose) {
+          const n = (notes.get(f.code) ?? 0) + 1;
+          notes.set(f.code, n);
+          if (n > NOTE_LIMIT) continue;
+        }
         buf += formatLint(name, f);
         if (buf.length > 65536) { io.out(buf); buf = ''; }
+      }
+      for (const [code, n] of notes) {
+        if (n > NOTE_LIMIT) buf += `${name}: … and ${n - NOTE_LIMIT} more [${code}] note(s) not shown (--verbose or --json lists them all)\n`;
       }
       if (buf) io.out(buf);
       const count = (s: string) => findings.filter((f) => f.severity === s).length;
