@@ -1,6 +1,6 @@
 // Which of the palette's colour pairs a badge or banner is drawn in: one
 // `tone-*` class (styles.css) on the element, chosen here from what it shows.
-import type { ApplyOutcome } from '../../src-main/contract/index.js';
+import type { ApplyOutcome, ConnectionState } from '../../src-main/contract/index.js';
 import type { ChainDiff } from '../../src-main/core/index.js';
 
 export type Tone = 'accept' | 'drop' | 'error' | 'warn' | 'info' | 'plain';
@@ -25,4 +25,9 @@ export function targetTone(cls: string): Tone {
 /** a chain in a comparison */
 export function chainStatusTone(status: ChainDiff['status']): Tone {
   return status === 'added' ? 'accept' : status === 'deleted' ? 'drop' : status === 'changed' ? 'warn' : 'plain';
+}
+
+/** a host's connection */
+export function connectionTone(state: ConnectionState): Tone {
+  return state === 'connected' ? 'accept' : state === 'connecting' ? 'info' : 'plain';
 }
