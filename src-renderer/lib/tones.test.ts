@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chainStatusTone, outcomeTone, policyTone, targetTone, toneClass } from './tones.js';
+import { chainStatusTone, connectionTone, outcomeTone, policyTone, targetTone, toneClass } from './tones.js';
 
 describe('tones', () => {
   it('policies: ACCEPT and DROP only', () => {
@@ -13,5 +13,6 @@ describe('tones', () => {
   it('targets and chain statuses; everything else is plain', () => {
     expect(['accept', 'drop', 'reject', 'log', 'jump', 'return', 'other', 'none'].map(targetTone)).toEqual(['accept', 'drop', 'warn', 'info', 'plain', 'plain', 'plain', 'plain']);
     expect((['added', 'deleted', 'changed', 'same'] as const).map(chainStatusTone)).toEqual(['accept', 'drop', 'warn', 'plain']);
+    expect((['connected', 'connecting', 'disconnected'] as const).map(connectionTone)).toEqual(['accept', 'info', 'plain']);
   });
 });
