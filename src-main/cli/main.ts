@@ -2,6 +2,8 @@
 // The `portcullis` command line. Commands live in ./commands/, one file each,
 // and are registered in ./commands/all.ts.
 import { readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
+import { runParseWorkerJob } from './parse-worker.js';
 import { allCommands, findCommand } from './commands/index.js';
 import './commands/all.js';
 import { UsageError } from './args.js';
@@ -54,9 +56,15 @@ export function nodeIO(): CliIO {
   };
 }
 
-// Run when bundled as the bin (dist/cli.cjs) or executed directly with tsx.
+// Run when bundled as the bin (dist/cli.cjs) or executed directly with tsx. The
+// same bundle also serves as the parse worker of `portcullis diff`.
 const isMain = typeof require !== 'undefined' ? require.main === module : process.argv[1]?.endsWith('main.ts');
-if (isMain) {
+if (isMainThread && isMain) {
+  // `portcullis canon big.rules | head`: a reader that goes away is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   runCli(process.argv.slice(2), nodeIO()).then(
     (code) => {
       process.exitCode = code;
@@ -67,3 +75,5 @@ if (isMain) {
     },
   );
 }
+
+runParseWorkerJob();

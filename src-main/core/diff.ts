@@ -4,7 +4,7 @@
 // text, not parsed objects) so it can cross IPC, be stored, and be applied back.
 import type { Chain, Rule, Ruleset, Table, TableName } from './model.js';
 import { BUILTIN_CHAINS, TABLE_NAMES, newTable } from './model.js';
-import { canonicalRuleBody, savedChainOrder } from './canonical.js';
+import { canonicalRuleBody } from './canonical.js';
 import { tokenizeLine } from './tokenize.js';
 import { parseCommandWords, RuleError } from './rule-parser.js';
 
@@ -356,27 +356,53 @@ function rowsOf(left: readonly string[], right: readonly string[], al: Alignment
 
 // ---- rulesets -------------------------------------------------------------------
 
-function chainTexts(c: Chain | undefined): string[] {
-  if (!c) return [];
+/**
+ * What the diff compares: per table, each chain's policy and its rules as
+ * canonical `-A CHAIN …` lines. Small and plain (strings and arrays), so it can
+ * be made where the file is parsed — in another thread, say — and sent over.
+ */
+export interface ChainTexts {
+  name: string;
+  builtin: boolean;
+  /** builtin chains only */
+  policy: string | null;
+  texts: string[];
+}
+export interface RulesetTexts {
+  tables: { name: TableName; chains: ChainTexts[] }[];
+}
+
+export function rulesetTexts(rs: Ruleset): RulesetTexts {
+  return {
+    tables: rs.tables.map((t) => ({
+      name: t.name,
+      chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: chainTexts(c) })),
+    })),
+  };
+}
+
+function chainTexts(c: Chain): string[] {
   const head = `-A ${c.name}`;
   const out = new Array<string>(c.rules.length);
   for (let k = 0; k < c.rules.length; k++) out[k] = head + canonicalRuleBody(c.rules[k]);
   return out;
 }
 
-/** A table missing from a ruleset is the same as one with nothing in it: builtin chains, ACCEPT, no rules. */
-function tableOrEmpty(rs: Ruleset, name: TableName): Table {
-  return rs.tables.find((t) => t.name === name) ?? newTable(name);
-}
+const NO_TEXTS: string[] = [];
 
-function sortedChains(a: Table, b: Table): { name: string; builtin: boolean; left?: Chain; right?: Chain }[] {
-  const la = new Map(a.chains.map((c) => [c.name, c]));
-  const lb = new Map(b.chains.map((c) => [c.name, c]));
-  const out: { name: string; builtin: boolean; left?: Chain; right?: Chain }[] = [];
-  for (const h of BUILTIN_CHAINS[a.name]) out.push({ name: h, builtin: true, left: la.get(h), right: lb.get(h) });
+/** Builtin chains in hook order, then the user chains of either side sorted by name, as iptables-save lists them. */
+function sortedChains(name: TableName, a: ChainTexts[], b: ChainTexts[]): { name: string; builtin: boolean; left?: ChainTexts; right?: ChainTexts }[] {
+  const la = new Map(a.map((c) => [c.name, c]));
+  const lb = new Map(b.map((c) => [c.name, c]));
+  const out: { name: string; builtin: boolean; left?: ChainTexts; right?: ChainTexts }[] = [];
+  // A table missing from a ruleset is the same as one with nothing in it: builtin chains, ACCEPT, no rules.
+  const empty = (h: string): ChainTexts => ({ name: h, builtin: true, policy: 'ACCEPT', texts: NO_TEXTS });
+  for (const h of BUILTIN_CHAINS[name]) {
+    out.push({ name: h, builtin: true, left: la.get(h) ?? (a.length ? undefined : empty(h)), right: lb.get(h) ?? (b.length ? undefined : empty(h)) });
+  }
   const users = new Set<string>();
-  for (const c of savedChainOrder(a)) if (!c.builtin) users.add(c.name);
-  for (const c of savedChainOrder(b)) if (!c.builtin) users.add(c.name);
+  for (const c of a) if (!c.builtin) users.add(c.name);
+  for (const c of b) if (!c.builtin) users.add(c.name);
   for (const n of [...users].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) out.push({ name: n, builtin: false, left: la.get(n), right: lb.get(n) });
   return out;
 }
@@ -393,14 +419,19 @@ export interface DetailOptions {
 
 /** Everything the UI needs for a side-by-side view, plus the change set. */
 export function diffRulesetsDetailed(a: Ruleset, b: Ruleset, opts: DetailOptions = {}): RulesetDiff {
-  return compare(a, b, opts.unchangedRows === false ? 'changed' : 'all');
+  return diffRulesetTexts(rulesetTexts(a), rulesetTexts(b), opts);
 }
 
 export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
-  return { changes: compare(a, b, 'none').changes };
+  return { changes: compare(rulesetTexts(a), rulesetTexts(b), 'none').changes };
 }
 
-function compare(a: Ruleset, b: Ruleset, rowMode: 'all' | 'changed' | 'none'): RulesetDiff {
+/** The diff of two rulesets already reduced to their canonical texts (see rulesetTexts). */
+export function diffRulesetTexts(a: RulesetTexts, b: RulesetTexts, opts: DetailOptions & { rows?: boolean } = {}): RulesetDiff {
+  return compare(a, b, opts.rows === false ? 'none' : opts.unchangedRows === false ? 'changed' : 'all');
+}
+
+function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none'): RulesetDiff {
   const withRows = rowMode === 'all';
   const chains: ChainDiff[] = [];
   const changes: Change[] = [];
@@ -409,11 +440,9 @@ function compare(a: Ruleset, b: Ruleset, rowMode: 'all' | 'changed' | 'none'): R
     const ta = a.tables.find((t) => t.name === tname);
     const tb = b.tables.find((t) => t.name === tname);
     if (!ta && !tb) continue;
-    const A = ta ?? newTable(tname);
-    const B = tb ?? newTable(tname);
-    for (const { name, builtin, left, right } of sortedChains(A, B)) {
-      const lt = chainTexts(left);
-      const rt = chainTexts(right);
+    for (const { name, builtin, left, right } of sortedChains(tname, ta?.chains ?? [], tb?.chains ?? [])) {
+      const lt = left ? left.texts : NO_TEXTS;
+      const rt = right ? right.texts : NO_TEXTS;
       const al = alignChain(lt, rt, interner);
       const status: ChainStatus = !left ? 'added' : !right ? 'deleted' : 'same';
       const polFrom = builtin ? (left?.policy ?? 'ACCEPT') : null;

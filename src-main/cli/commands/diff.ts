@@ -1,9 +1,11 @@
 // portcullis diff OLD NEW — the semantic diff of two ruleset files.
-import { diffRulesets, diffRulesetsDetailed, formatSideBySide, formatUnified, hasErrors } from '../../core/index.js';
+import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, rulesetTexts, type RulesetTexts } from '../../core/index.js';
+import { canParseInWorker, parseTextsInWorker } from '../parse-worker.js';
 import { flag, int, parseArgs, UsageError } from '../args.js';
 import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset, printFindings } from './read-ruleset.js';
+import type { Finding } from '../../core/index.js';
 
 const usage = `usage: portcullis diff OLD NEW [--unified | --side-by-side] [--context N] [--width N] [--json]
 
@@ -26,7 +28,7 @@ registerCommand({
   name: 'diff',
   summary: 'compare two rulesets rule by rule (semantic diff)',
   usage,
-  run(argv, io) {
+  async run(argv, io) {
     const args = parseArgs(argv, {
       json: { type: 'boolean' },
       unified: { type: 'boolean', short: 'u' },
@@ -41,30 +43,41 @@ registerCommand({
     const [oldFile, newFile] = args.positionals;
     if (oldFile === '-' && newFile === '-') throw new UsageError('only one of the files can be standard input');
 
-    const sides = [loadRuleset(io, oldFile), loadRuleset(io, newFile)];
+    // The new file is parsed on the other core while this thread parses the old one.
+    const pending = canParseInWorker(newFile) ? parseTextsInWorker(newFile).catch(() => null) : null;
+    const texts: (RulesetTexts | null)[] = [];
     let failed = false;
-    for (const s of sides) {
-      if (!s.ok) {
+    const take = (file: string, parsed: { findings: Finding[]; texts: RulesetTexts | null } | null) => {
+      if (!parsed) {
         failed = true;
-        continue;
+        return;
       }
-      if (hasErrors(s.result.findings)) {
-        printFindings(io, s.file, s.result.findings);
+      if (hasErrors(parsed.findings)) {
+        printFindings(io, file, parsed.findings);
         failed = true;
       }
-    }
-    if (failed || !sides[0].ok || !sides[1].ok) return 2;
+      texts.push(parsed.texts);
+    };
+    const local = (file: string) => {
+      const s = loadRuleset(io, file);
+      if (!s.ok) return null;
+      return { findings: s.result.findings, texts: hasErrors(s.result.findings) ? null : rulesetTexts(s.result.ruleset) };
+    };
+    take(oldFile, local(oldFile));
+    const fromWorker = pending ? await pending : null;
+    // the worker says nothing for a file it could not read: read it here, which reports why
+    take(newFile, fromWorker?.kind === 'parsed' ? fromWorker : local(newFile));
+    if (failed) return 2;
+    const [a, b] = texts as RulesetTexts[];
 
-    const a = sides[0].result.ruleset;
-    const b = sides[1].result.ruleset;
     // one comparison (canonical texts and alignment once): the change set alone
     // for --json, else with the rows of the changed chains for the view
     if (flag(args, 'json')) {
-      const { changes } = diffRulesets(a, b);
+      const { changes } = diffRulesetTexts(a, b, { rows: false });
       io.out(JSON.stringify({ changes }) + '\n');
       return changes.length > 0 ? 1 : 0;
     }
-    const d = diffRulesetsDetailed(a, b, { unchangedRows: false });
+    const d = diffRulesetTexts(a, b, { unchangedRows: false });
     const { changes } = d;
     if (changes.length > 0) {
       const name = (f: string) => (f === '-' ? '<stdin>' : f);
