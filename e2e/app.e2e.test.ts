@@ -247,6 +247,24 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     await page.keyboard.press('Control+End');
   });
 
+  it('lints a 100,000-rule ruleset on request, saying so while it works', async () => {
+    await expect(app.page.getByTestId('lint-note').innerText()).resolves.toContain('100,002 rules');
+    await app.page.getByTestId('run-lint').click();
+    await ui.settled();
+    await expect(app.page.getByTestId('run-lint').count()).resolves.toBe(0);
+    await expect(ui.findings.count()).resolves.toBeGreaterThan(0);
+  });
+
+  it('shows the control characters of a CRLF file instead of blanks', async () => {
+    await openFile(corpus('099.rules'));
+    const texts = await ui.findings.allInnerTexts();
+    expect(texts.some((t) => t.includes("Bad argument `\\r'"))).toBe(true);
+    expect(texts.join('\n')).not.toContain('\r');
+    await ui.view('source');
+    expect((await ui.visibleLines('source-list'))[0]).toBe('*filter\\r');
+    await ui.view('rules');
+  });
+
   it('broke no Content-Security-Policy rule and threw no errors', async () => {
     expect(await app.cspViolations()).toEqual([]);
     expect(app.pageErrors).toEqual([]);
