@@ -80,7 +80,7 @@ describe.skipIf(!available)('iptables extension test vectors (observed.tsv)', ()
     const total = passed + failed;
     console.log(
       `conformance: ${passed}/${total} vectors pass (${total ? ((100 * passed) / total).toFixed(1) : 0}%) across ${byFile.size} files; ` +
-        `${skippedEnv.length} excluded as properties of the reference host, not of the rule${skippedEnv.length ? ': ' + skippedEnv.join('; ') : ''}); ` +
+        `${skippedEnv.length} excluded (properties of the reference host, not of the rule${skippedEnv.length ? ': ' + skippedEnv.join('; ') : ''}); ` +
         `${[...excluded.values()].reduce((a, b) => a + b, 0)} vectors in ${excluded.size} files of extensions not modelled: ${[...excluded.keys()].join(' ')}`,
     );
   });
