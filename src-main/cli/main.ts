@@ -43,14 +43,39 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`portcullis ${name}: ${e.message}\n\n${cmd.usage}\n`);
       return 2;
     }
-    throw e;
+    io.err(internalError(name, e));
+    return 2;
   }
 }
 
+/**
+ * What reaches the user when a command fails in a way it did not foresee: one
+ * line naming it a bug, never a stack trace (PORTCULLIS_DEBUG=1 adds the stack).
+ */
+export function internalError(command: string | undefined, e: unknown): string {
+  const what = e instanceof Error ? e.message || e.name : String(e);
+  const stack = process.env.PORTCULLIS_DEBUG && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+  return (
+    `portcullis${command ? ' ' + command : ''}: internal error: ${escapeControls(what.split('\n')[0])}\n` +
+    `This is a bug in portcullis; please report it with the command line you ran. PORTCULLIS_DEBUG=1 shows where it happened.${escapeControls(stack)}\n`
+  );
+}
+
 export function nodeIO(): CliIO {
+  // `portcullis lint big.rules | head`, `… 2>&1 | head`: a reader that goes away is
+  // not an error. The rest of the output is dropped; the command still finishes
+  // and exits with its own status (what `set -o pipefail` scripts see).
+  const gone = { out: false, err: false };
+  const quiet = (which: 'out' | 'err') => (e: NodeJS.ErrnoException) => {
+    // EPIPE, then (for writes already under way) "write after destroy"
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    gone[which] = true;
+  };
+  process.stdout.on('error', quiet('out'));
+  process.stderr.on('error', quiet('err'));
   return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: (t) => void (gone.out || process.stdout.write(t)),
+    err: (t) => void (gone.err || process.stderr.write(t)),
     readFile: (p) => (p === '-' ? readFileSync(0, 'utf8') : readFileSync(p, 'utf8')),
     tty: Boolean(process.stdout.isTTY),
   };
@@ -60,17 +85,13 @@ export function nodeIO(): CliIO {
 // same bundle also serves as the parse worker of `portcullis diff`.
 const isMain = typeof require !== 'undefined' ? require.main === module : process.argv[1]?.endsWith('main.ts');
 if (isMainThread && isMain) {
-  // `portcullis canon big.rules | head`: a reader that goes away is not an error
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-  runCli(process.argv.slice(2), nodeIO()).then(
+  const io = nodeIO();
+  runCli(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`portcullis: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      io.err(internalError(undefined, e));
       process.exitCode = 2;
     },
   );
