@@ -75,6 +75,8 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();
     const fp = await byId('prompt-fingerprint').innerText();
     expect(lab.hosts.plain.hostKeys.map((k) => k.fingerprint)).toContain(fp);
+    // how to check it on the server names the one key file that holds this key
+    expect(await dialog.innerText()).toMatch(/ssh-keygen -lf \/etc\/ssh\/ssh_host_(ed25519|ecdsa|rsa)_key\.pub/);
     await shot('hostkey');
     // keyboard: the trust button is reachable and activates with Enter
     await byId('prompt-trust').focus();
@@ -116,6 +118,11 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await byId('param-error-port').waitFor();
     expect(await byId('param-error-port').innerText()).toMatch(/not a port/);
     expect(await byId('param-port').getAttribute('aria-invalid')).toBe('true');
+    expect(await byId('preview-waiting').innerText()).toMatch(/Correct the values marked above/);
+    // submitting takes the keyboard to the field to correct
+    await byId('recipe-add').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('param-port');
     await byId('param-port').fill('80');
     await byId('preview-rule').first().waitFor();
     const preview = await byId('recipe-preview').innerText();
@@ -175,6 +182,32 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await byId('history-row').first().click();
     expect(await byId('audit-entry').innerText()).toMatch(/Changes/);
     await shot('history');
+  });
+
+  it('a proposal that would lock you out: the new apply comes first, blocked until forced', async () => {
+    await byId('pane-compare').click();
+    await byId('proposed-edit').click();
+    const text = await byId('edit-text').inputValue();
+    await byId('edit-text').fill(text.replace(/^(-A INPUT )/m, '-A INPUT -p tcp -m tcp --dport 22 -j DROP\n$1'));
+    await byId('edit-dialog').getByRole('button', { name: 'Use this text' }).click();
+    await byId('pane-apply').click();
+    await byId('apply-lockout').waitFor();
+    // the proposal to apply is above the record of the last apply
+    const order = await page.evaluate(() => {
+      const prepare = document.querySelector('#apply-title')!;
+      const last = document.querySelector('#progress-title')!;
+      return prepare.compareDocumentPosition(last) & Node.DOCUMENT_POSITION_FOLLOWING ? 'prepare first' : 'last first';
+    });
+    expect(order).toBe('prepare first');
+    expect(await byId('apply-start').isDisabled()).toBe(true);
+    expect(await byId('apply-blocked').innerText()).toMatch(/Go on despite/);
+    await byId('apply-force').check();
+    expect(await byId('apply-start').isDisabled()).toBe(false);
+    await shot('lockout');
+    await byId('apply-force').uncheck();
+    await byId('pane-compare').click();
+    await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
   });
 
   it('refuses a CHANGED host key, showing both fingerprints, with no override', async () => {

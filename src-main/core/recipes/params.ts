@@ -72,7 +72,7 @@ function checkOne(spec: ParamSpec, raw: string | boolean): { value: unknown } | 
     case 'cidr': {
       const [a, bits, ...more] = s.split('/');
       if (more.length || !isIPv4(a) || (bits !== undefined && !/^(3[0-2]|[12]?\d)$/.test(bits)))
-        return bad(`"${s}" is not an IPv4 network`, `write ADDRESS/PREFIX${ex}, e.g. 192.168.1.0/24`);
+        return bad(`"${s}" is not an IPv4 network`, `write ADDRESS/PREFIX${ex || ' (e.g. 192.168.1.0/24)'}`);
       const prefix = bits === undefined ? 32 : Number(bits);
       const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
       const net = (ipToNumber(a) & mask) >>> 0;

@@ -44,6 +44,8 @@ export class ApplyRun {
   result = $state.raw<ApplyResultDto | null>(null);
   error = $state.raw<FwError | null>(null);
   readonly startedAt = Date.now();
+  /** @param proposedText the proposal this run applies (a later edit makes a new one to apply) */
+  constructor(readonly proposedText = '') {}
   get running(): boolean {
     return !this.result && !this.error;
   }
@@ -173,7 +175,7 @@ export class HostWorkspace {
 
   async startApply(confirmTimeoutS: number, force: boolean): Promise<void> {
     if (!this.proposed || this.apply?.running) return;
-    const run = new ApplyRun();
+    const run = new ApplyRun(this.proposed.text);
     this.apply = run;
     const p = this.pulled;
     const r = await this.fw.startApply(this.profile.id, {
