@@ -327,6 +327,60 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     }
   });
 
+  /** runs the CLI (node + tsx, so the signal reaches the process that applies), sends `signal` once stderr shows `when` */
+  async function interruptedApply(when: string, signal: NodeJS.Signals, extra: string[] = []) {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...extra, ...cfg()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repoRoot,
+      env: { ...process.env },
+    });
+    let err = '';
+    let out = '';
+    let sentAt = 0;
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      const code = await new Promise<number | null>((res, reject) => {
+        const t = setTimeout(() => reject(new Error(`no "${when}" line within 30 s:\n${err}`)), 30_000);
+        child.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (!sentAt && err.includes(when)) {
+            sentAt = Date.now();
+            child.kill(signal);
+          }
+        });
+        child.on('exit', (c) => {
+          clearTimeout(t);
+          res(c);
+        });
+      });
+      return { code, out, err, exitedAfterMs: Date.now() - sentAt, sentAt };
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+
+  it('Ctrl-C after the rules went live: says the host reverts by itself and when, exits 3 at once; the host does', async () => {
+    const before = await live('plain');
+    const r = await interruptedApply('rules live', 'SIGINT');
+    expect(r.code, r.err).toBe(3);
+    expect(r.exitedAfterMs).toBeLessThan(3000);
+    expect(r.err).toMatch(/SIGINT: stopping; the host is left to its revert timer/);
+    expect(r.out).toMatch(/^interrupted: the new rules may be live on plain; the host reverts them by itself at \d\d:\d\d:\d\dZ \(in \d+ s\)/);
+    // the client did not revert: the timer does
+    expect(await live('plain')).toMatch(/--dport 80 -j ACCEPT/);
+    await new Promise((res) => setTimeout(res, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - r.sentAt))));
+    await expectUntouched('plain', before);
+    expect((await hostLog('plain')).some((l) => l.event === 'revert' && l.result === 'reverted' && l.by === 'timer')).toBe(true);
+  });
+
+  it('Ctrl-C before anything was loaded: nothing changed, the apply lock is released at once (exit 2)', async () => {
+    const before = await live('plain');
+    const r = await interruptedApply('apply lock taken', 'SIGINT');
+    expect(r.code, r.err).toBe(2);
+    expect(r.out).toMatch(/^interrupted before any change: nothing was loaded on plain/);
+    await expectUntouched('plain', before);
+  });
+
   it('sshd killed right after the rules went live: no confirmation, the host reverts by itself', async () => {
     const lab = L.get();
     const h = lab.hosts.plain;

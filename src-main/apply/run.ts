@@ -62,7 +62,42 @@ export interface ApplyOptions {
   /** for tests: a fixed apply id (hex) */
   id?: string;
   now?: () => number;
+  /**
+   * Ctrl-C: stop where we are and close the sessions, leaving the host to its
+   * revert timer (runApply rejects with ApplyInterruptedError, saying what the
+   * host was left with). Before any change it releases the apply lock first.
+   */
+  signal?: AbortSignal;
 }
+
+/** What an interrupted apply left on the host. */
+export type InterruptedPhase =
+  /** nothing loaded, no timer armed (the apply lock was released) */
+  | 'before-change'
+  /** nothing loaded, but a revert timer may be armed: it puts back the same rules and frees the lock at revertAt */
+  | 'armed'
+  /** the new rules may be live: the host's timer reverts them at revertAt */
+  | 'live'
+  /** stopped while cancelling the timer: either the timer reverts at revertAt or the new rules stay */
+  | 'deciding'
+  /** confirmed (timer cancelled): the new rules stay live; saving the file may not have finished */
+  | 'confirmed';
+
+export class ApplyInterruptedError extends Error {
+  override name = 'ApplyInterruptedError';
+  constructor(
+    readonly phase: InterruptedPhase,
+    readonly host: string,
+    /** when the host's revert timer fires (ms since the epoch), where one may be armed */
+    readonly revertAt: number | null,
+    message: string,
+    readonly exitCode: 2 | 3,
+  ) {
+    super(message);
+  }
+}
+
+const INTERRUPT = Symbol('interrupt');
 
 class StepError extends Error {
   constructor(
@@ -77,32 +112,53 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function within<T>(p: Promise<T>, ms: number, what: string, onLate?: (v: T) => void): Promise<T> {
-  if (ms <= 0) {
+/**
+ * p, or a StepError once ms pass (or the signal aborts); what p yields after
+ * that goes to onLate (a session opened too late is closed there).
+ */
+function within<T>(p: Promise<T>, ms: number, what: string, onLate?: (v: T) => void, signal?: AbortSignal): Promise<T> {
+  if (ms <= 0 || signal?.aborted) {
     p.then((v) => onLate?.(v), () => {});
-    return Promise.reject(new StepError(`${what}: no time left`));
+    return Promise.reject(new StepError(signal?.aborted ? `${what}: interrupted` : `${what}: no time left`));
   }
   return new Promise<T>((resolve, reject) => {
     let over = false;
-    const t = setTimeout(() => {
+    const giveUp = (why: string) => {
       over = true;
-      reject(new StepError(`${what} did not finish within ${(ms / 1000).toFixed(1)} s`));
-    }, ms);
+      clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+      reject(new StepError(why));
+    };
+    const onAbort = () => giveUp(`${what}: interrupted`);
+    const t = setTimeout(() => giveUp(`${what} did not finish within ${(ms / 1000).toFixed(1)} s`), ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {
         clearTimeout(t);
+        signal?.removeEventListener('abort', onAbort);
         if (over) onLate?.(v);
         else resolve(v);
       },
       (e) => {
         clearTimeout(t);
+        signal?.removeEventListener('abort', onAbort);
         if (!over) reject(e);
       },
     );
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** resolves after ms, or at once when the signal aborts (an interrupted apply must not wait for the host's deadline) */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const t = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
   const now = opts.now ?? Date.now;
@@ -220,8 +276,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         const t0 = now();
         const left = () => c.deadlineAt - now();
         try {
-          s2 = await within(s1!.reopen(), left(), 'a new SSH connection', (late) => void late.close());
-          const p = await within(s2.pull(), left(), 'reading the rules through the new connection');
+          s2 = await within(s1!.reopen(), left(), 'a new SSH connection', (late) => void late.close(), opts.signal);
+          const p = await within(s2.pull(), left(), 'reading the rules through the new connection', undefined, opts.signal);
           if (!p.live.ok) throw new StepError(`iptables-save through the new connection failed: ${p.live.error}`);
           return { kind: 'probed', at: at(), liveRulesSha256: p.live.rulesSha256, clientAddress: s2.clientAddress, ms: now() - t0 };
         } catch (e) {
@@ -231,7 +287,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       case 'ask': {
         if (!opts.ask) return { kind: 'answered', at: at(), keep: false, how: 'timeout' };
         try {
-          const keep = await within(opts.ask({ summary: c.summary, deadlineAt: c.deadlineAt }), c.deadlineAt - now(), 'the answer');
+          const keep = await within(opts.ask({ summary: c.summary, deadlineAt: c.deadlineAt }), c.deadlineAt - now(), 'the answer', undefined, opts.signal);
           return { kind: 'answered', at: at(), keep, how: 'user' };
         } catch {
           return { kind: 'answered', at: at(), keep: false, how: 'timeout' };
@@ -267,6 +323,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         if (!s) {
           s = await s1!.reopen();
           extra.push(s);
+          if (opts.signal?.aborted) await s.close(); // opened after an interrupt closed the others
         }
         const p = await s.pull();
         return { kind: 'verified', at: at(), savedSha256: p.saved.sha256, liveRulesSha256: p.live.rulesSha256, savedText: p.saved.text };
@@ -293,12 +350,12 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         throw lastErr instanceof Error ? lastErr : new StepError('no session left to revert through');
       }
       case 'await-timer': {
-        await sleep(c.until - now());
+        await sleep(c.until - now(), opts.signal);
         const backup = state.ctx.plan?.backup;
         try {
           let s = alive(s1) ?? alive(s2);
           if (!s) {
-            s = await within(s1!.reopen(), 15_000, 'a new SSH connection to check the revert', (late) => void late.close());
+            s = await within(s1!.reopen(), 15_000, 'a new SSH connection to check the revert', (late) => void late.close(), opts.signal);
             extra.push(s);
           }
           const r = await rootOk(s, CHECK_SCRIPT, header(id), 'checking the revert', 30_000);
@@ -364,6 +421,79 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     }
   }
 
+  let done = false;
+  async function closeAll(): Promise<void> {
+    if (!done) return;
+    for (const s of [s2, s1, ...extra]) await s?.close().catch(() => undefined);
+  }
+
+  // Ctrl-C: whatever is under way is abandoned (its session is closed below)
+  let stop: (() => void) | undefined;
+  const interrupted = new Promise<typeof INTERRUPT>((resolve) => {
+    stop = () => resolve(INTERRUPT);
+    if (opts.signal?.aborted) stop();
+    else opts.signal?.addEventListener('abort', stop, { once: true });
+  });
+  const orInterrupt = async <T>(p: Promise<T>): Promise<T> => {
+    const r = await Promise.race([p, interrupted]);
+    if (r === INTERRUPT) throw await interruption();
+    return r as T;
+  };
+
+  async function interruption(): Promise<ApplyInterruptedError> {
+    const { ctx } = state;
+    const name = ctx.host?.name ?? opts.host;
+    const revertAt = ctx.armIssuedAt !== undefined ? ctx.armIssuedAt + opts.confirmTimeoutS * 1000 : null;
+    const at = revertAt !== null ? `${new Date(revertAt).toISOString().slice(11, 19)}Z (in ${Math.max(0, Math.round((revertAt - now()) / 1000))} s)` : '';
+    switch (state.kind) {
+      case 'idle':
+      case 'connecting':
+      case 'locking':
+      case 'reading':
+      case 'uploading':
+      case 'testing': {
+        // no timer yet: free the lock (and our files) so the next apply need not wait for it to go stale
+        const s = alive(s1);
+        if (s && ctx.locked) await within(root(s, UNLOCK_SCRIPT, header(id, 'yes'), 3000), 3000, 'releasing the apply lock').catch(() => undefined);
+        return new ApplyInterruptedError('before-change', name, null, `interrupted before any change: nothing was loaded on ${name}`, 2);
+      }
+      case 'arming':
+      case 'disarming':
+        return new ApplyInterruptedError(
+          'armed',
+          name,
+          revertAt,
+          `interrupted before the rules were loaded: nothing changed on ${name}; a revert timer may be armed there: at ${at} it puts back the same rules and frees the apply lock`,
+          2,
+        );
+      case 'cancelling':
+        return new ApplyInterruptedError(
+          'deciding',
+          name,
+          revertAt,
+          `interrupted while cancelling the revert timer: either the host reverts to the previous rules at ${at}, or the new rules stay without being saved; check with portcullis pull ${opts.host} --live after that`,
+          2,
+        );
+      case 'persisting':
+      case 'verifying':
+        return new ApplyInterruptedError(
+          'confirmed',
+          name,
+          null,
+          `interrupted after the new rules were confirmed: they stay live on ${name}, but /etc/sysconfig/iptables may not be saved; check with portcullis pull ${opts.host}, and apply again to save them`,
+          2,
+        );
+      default:
+        return new ApplyInterruptedError(
+          'live',
+          name,
+          revertAt,
+          `interrupted: the new rules may be live on ${name}; the host reverts them by itself at ${at}; /etc/sysconfig/iptables untouched`,
+          3,
+        );
+    }
+  }
+
   let event: ApplyEvent = { kind: 'start', at: now() };
   try {
     for (;;) {
@@ -372,18 +502,24 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       let action: Extract<ApplyCommand, { kind: string }> | undefined;
       for (const c of t.commands) {
         if (isAction(c)) action = c;
-        else await effect(c);
+        else await orInterrupt(effect(c));
       }
       if (state.kind === 'done') return state.result!;
       if (!action) throw new Error(`internal: no action in state ${state.kind}`);
+      const pending = perform(action);
+      // abandoned on an interrupt: its failure is nobody's business, and what it opened is closed
+      pending.then(closeAll, closeAll).catch(() => undefined);
       try {
-        event = await perform(action);
+        event = await orInterrupt(pending);
       } catch (e) {
+        if (e instanceof ApplyInterruptedError) throw e;
         const hostKey = isHostError(e) && e.kind.startsWith('host-key');
         event = { kind: 'failed', at: now(), message: messageOf(e), hostKey: hostKey || (e instanceof StepError && e.hostKey) };
       }
     }
   } finally {
-    for (const s of [s2, s1, ...extra]) await s?.close().catch(() => undefined);
+    if (stop) opts.signal?.removeEventListener('abort', stop);
+    done = true;
+    await closeAll();
   }
 }

@@ -9,7 +9,7 @@ import { flag, int, parseArgs, str, UsageError } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom } from './facts.js';
 import { printFindings } from './read-ruleset.js';
-import { runApply } from '../../apply/index.js';
+import { ApplyInterruptedError, runApply } from '../../apply/index.js';
 import { sha256Hex } from '../../host/index.js';
 import type { BaseRef, ConfirmMode } from '../../core/apply/index.js';
 
@@ -67,22 +67,47 @@ function readBase(io: CliIO, file: string): BaseRef {
   return { kind: 'saved-text', source: file, text, sha256: sha256Hex(Buffer.from(text, 'utf8')) };
 }
 
-/** Asks on the terminal (or stdin when it is one) and reads y/n. */
-function terminalAsk(io: CliIO, stdinFree: boolean) {
+/** Asks on the terminal (or stdin when it is one) and reads y/n; an interrupt closes the question. */
+function terminalAsk(io: CliIO, stdinFree: boolean, signal: AbortSignal) {
   return ({ summary, deadlineAt }: { summary: string; deadlineAt: number }): Promise<boolean> =>
     new Promise((resolve) => {
       const input = stdinFree ? process.stdin : existsSync('/dev/tty') ? createReadStream('/dev/tty') : null;
-      if (!input) return resolve(false);
+      if (!input || signal.aborted) return resolve(false);
       const secs = Math.max(0, Math.floor((deadlineAt - Date.now()) / 1000));
       io.err(`portcullis apply: ${escapeControls(summary)}. Keep the new rules? [y/N] (reverts in ${secs} s) `);
       const rl = createInterface({ input });
-      rl.once('line', (l) => {
-        resolve(/^\s*y(es)?\s*$/i.test(l)); // before close(), which fires 'close' at once
+      const end = () => {
+        signal.removeEventListener('abort', end);
         rl.close();
         if (input !== process.stdin) (input as ReturnType<typeof createReadStream>).destroy();
+      };
+      signal.addEventListener('abort', end, { once: true });
+      rl.once('line', (l) => {
+        resolve(/^\s*y(es)?\s*$/i.test(l)); // before close(), which fires 'close' at once
+        end();
       });
       rl.once('close', () => resolve(false));
     });
+}
+
+/**
+ * Ctrl-C (and SIGTERM, SIGHUP) while an apply runs: say so, stop, and leave
+ * the host to its revert timer. A second one ends the process at once.
+ */
+function onInterrupt(io: CliIO, ac: AbortController): () => void {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handler = (sig: NodeJS.Signals) => {
+    if (ac.signal.aborted) {
+      io.err(`portcullis apply: ${sig} again: stopping now\n`);
+      process.exit(130);
+    }
+    io.err(`\nportcullis apply: ${sig}: stopping; the host is left to its revert timer (again to quit at once)\n`);
+    ac.abort();
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
 }
 
 registerCommand({
@@ -114,6 +139,8 @@ registerCommand({
     }
     const session = sessionOptionsFrom(args, io);
     const stdinFree = file !== '-' && !flag(args, 'password-stdin') && !flag(args, 'passphrase-stdin');
+    const ac = new AbortController();
+    const release = onInterrupt(io, ac);
     const result = await runApply({
       host,
       session,
@@ -124,12 +151,20 @@ registerCommand({
       force: flag(args, 'force'),
       base,
       onProgress: (p) => io.err(`portcullis apply: ${p.level === 'warn' ? 'warning: ' : ''}${escapeControls(p.message)}\n`),
-      ask: confirm === 'prompt' ? terminalAsk(io, stdinFree) : undefined,
-    }).catch((e: unknown) => {
-      reportHostError(e, 'apply', io, json);
-      return null;
-    });
-    if (!result) return 2;
+      ask: confirm === 'prompt' ? terminalAsk(io, stdinFree, ac.signal) : undefined,
+      signal: ac.signal,
+    })
+      .catch((e: unknown) => {
+        if (e instanceof ApplyInterruptedError) return e;
+        return reportHostError(e, 'apply', io, json);
+      })
+      .finally(release);
+    if (result instanceof ApplyInterruptedError) {
+      if (json) io.out(JSON.stringify({ outcome: 'interrupted', phase: result.phase, exitCode: result.exitCode, message: result.message, host: result.host, revertAt: result.revertAt === null ? null : new Date(result.revertAt).toISOString() }, null, 2) + '\n');
+      else io.out(`${escapeControls(result.message)}\n`);
+      return result.exitCode;
+    }
+    if (typeof result === 'number') return result;
     printFindings(io, file, result.findings.filter((f) => f.severity !== 'info'));
     if (json) io.out(JSON.stringify({ ...result.record, findings: result.findings }, null, 2) + '\n');
     else io.out(`${result.outcome}: ${escapeControls(result.message)}\n`);
