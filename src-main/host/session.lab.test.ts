@@ -161,9 +161,14 @@ describe.skipIf(skipLab)('lab: host keys, routes, commands', () => {
   it('fails fast and clearly on unreachable hosts and closed ports, also behind a jump host', async () => {
     const lab = L.get();
     const t0 = Date.now();
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    const before = sockets();
     const e1 = await failure(openSession(`root@${lab.unreachableAddress}`, base({ timeoutMs: 1500 })));
     expect(['timeout', 'connect']).toContain(e1.kind);
     expect(Date.now() - t0).toBeLessThan(6000);
+    // nothing left connecting after the timeout (it would hold `portcullis facts --timeout 1` for seconds more)
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sockets()).toBe(before);
     // port 2222: the stock ruleset REJECTs it (icmp-host-prohibited)
     const e2 = await failure(openSession(`root@${lab.hosts.plain.address}:2222`, base({ timeoutMs: 5000 })));
     expect(e2.kind).toBe('connect');

@@ -204,8 +204,10 @@ async function connectHop(
       reject(e);
     };
     const deadline = new PausableDeadline(timeoutMs, () => {
-      fail(new TimeoutError('connect', timeoutMs, ref));
+      // destroy first: end() on a socket still connecting only half-closes it, and
+      // the pending connect (ARP, SYN retries) then holds the process for seconds
       client.destroy();
+      fail(new TimeoutError('connect', timeoutMs, ref));
     });
 
     const hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
