@@ -8,6 +8,8 @@ import { FwFailure, type FwEvent, type HostProfileInput } from '../contract/inde
 import { checkHostProfile, HostProfiles, isHostProfileInput } from './host-profiles.js';
 import { KeychainSecretStore, NoSecretStore, secretKey } from './secrets.js';
 import { isPromptAnswer, PromptBroker } from './prompts.js';
+import { hostFailure } from './host-workbench.js';
+import { AuthError, ConnectError } from '../host/index.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'pcl-host-services-'))));
@@ -181,5 +183,24 @@ describe('prompts', () => {
     expect(isPromptAnswer({ kind: 'secret', value: 'x'.repeat(5000), remember: false })).toBe(false);
     expect(isPromptAnswer({ kind: 'cancel' })).toBe(true);
     expect(isPromptAnswer({ kind: 'other' })).toBe(false);
+  });
+});
+
+describe('host failures say what to do next', () => {
+  const hop = { name: 'web-1', host: '198.51.100.7', port: 22, user: 'dave' };
+  it('a refused password: type it again; a refused key: where the key must be', () => {
+    const pw = hostFailure(new AuthError(hop, ['password'], [{ method: 'password' }], []));
+    expect(pw.code).toBe('auth');
+    expect(pw.message).toMatch(/^permission denied for dave@198\.51\.100\.7 .*\. The password was not accepted: connect again/);
+    const key = hostFailure(new AuthError(hop, ['publickey'], [{ method: 'publickey', detail: '/k/id_ed25519' }], []));
+    expect(key.message).toMatch(/did not accept the key: check the identity file \(Edit…\) and that its public key is in ~dave\/\.ssh\/authorized_keys/);
+    // a forgotten keychain password already says what to do
+    expect(hostFailure(new AuthError(hop, ['password'], [{ method: 'password' }], []), ' (forgotten)').message).not.toMatch(/not accepted/);
+  });
+  it('an unreachable address points at the address and a jump host', () => {
+    const f = hostFailure(new ConnectError(hop, 'EHOSTUNREACH', 'host unreachable'));
+    expect(f.code).toBe('connect');
+    expect(f.message).toBe('cannot connect to dave@198.51.100.7: host unreachable. Check the address, and whether the host is only reachable through a jump host (Edit…).');
+    expect(hostFailure(new ConnectError(hop, 'ECONNREFUSED', 'connection refused (is sshd listening on that port?)')).message).not.toMatch(/\. Check/);
   });
 });

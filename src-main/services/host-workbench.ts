@@ -90,8 +90,9 @@ export function hostFailure(e: AnyHostError, note = ''): FwFailure {
         line: e.where.line,
       });
     case 'auth':
-      return new FwFailure('auth', msg);
+      return new FwFailure('auth', note ? msg : msg + authAdvice(e));
     case 'connect':
+      return new FwFailure('connect', msg + connectAdvice(e.code));
     case 'timeout':
     case 'connection-lost':
     case 'config':
@@ -100,6 +101,33 @@ export function hostFailure(e: AnyHostError, note = ''): FwFailure {
       return new FwFailure('privilege', msg);
     case 'command':
       return new FwFailure('host', msg);
+  }
+}
+
+/** What to do next after a refused login, from what was tried (the host layer's message says what happened). */
+export function authAdvice(e: { attempts: readonly { method: string }[]; allowed: readonly string[]; hop: { user: string } }): string {
+  const tried = new Set(e.attempts.map((a) => a.method));
+  if (tried.has('password') || tried.has('keyboard-interactive')) return '. The password was not accepted: connect again to type it once more.';
+  if (tried.has('publickey') || tried.has('agent')) {
+    return e.allowed.includes('publickey')
+      ? `. The server did not accept the key: check the identity file (Edit…) and that its public key is in ~${e.hop.user}/.ssh/authorized_keys on the host.`
+      : '. The server does not take keys for this user.';
+  }
+  return '';
+}
+
+/** What to check after a connection that never reached ssh. */
+export function connectAdvice(code: string): string {
+  switch (code) {
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return '. Check the address, and whether the host is only reachable through a jump host (Edit…).';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return '. Check the host name (Edit…), or use an alias from ~/.ssh/config.';
+    default:
+      return '';
   }
 }
 
