@@ -1,6 +1,7 @@
 // portcullis canon FILE — print the ruleset exactly as iptables-save would after loading it.
 import { canonicalRuleset, hasErrors } from '../../core/index.js';
 import { flag, parseArgs, UsageError } from '../args.js';
+import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset, printFindings } from './read-ruleset.js';
 
@@ -25,7 +26,9 @@ registerCommand({
     if (!loaded.ok) return loaded.exit;
     printFindings(io, file, loaded.result.findings);
     if (hasErrors(loaded.result.findings)) return 1;
-    io.out(canonicalRuleset(loaded.result.ruleset, { counters: flag(args, 'counters') }));
+    const text = canonicalRuleset(loaded.result.ruleset, { counters: flag(args, 'counters') });
+    // byte-exact into a file or pipe; a terminal gets comments' and log prefixes' control characters escaped
+    io.out(io.tty ? escapeControls(text) : text);
     return 0;
   },
 });

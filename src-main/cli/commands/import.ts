@@ -83,7 +83,7 @@ function toJson(f: Finding) {
 /** The same shape `portcullis lint` prints. */
 function formatFinding(file: string, f: Finding): string {
   const where = f.col ? `${file}:${f.line}:${f.col}` : `${file}:${f.line}`;
-  const place = f.chain ? ` ${f.table ?? ''}/${f.chain}${f.index ? ` #${f.index}` : ''}` : '';
+  const place = f.chain ? ` ${f.table ?? ''}/${escapeControls(f.chain)}${f.index ? ` #${f.index}` : ''}` : '';
   let out = `${where}: ${f.severity}: [${f.code}]${place}: ${escapeControls(f.message)}\n`;
   if (f.fix) out += `    fix: ${escapeControls(f.fix)}\n`;
   return out;

@@ -1,0 +1,39 @@
+// Text from a ruleset is untrusted: control characters in chain names, comments
+// and log prefixes never reach a terminal as they are (DESIGN.md "Untrusted text").
+import { describe, expect, it } from 'vitest';
+import { run } from './testing/capture.js';
+
+const ESC = '\x1b';
+const EVIL = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:EVIL${ESC}[31m - [0:0]
+-A INPUT -j LOG --log-prefix "${ESC}]0;pwned\x07 x"
+-A INPUT -m comment --comment "${ESC}[2J" -j ACCEPT
+COMMIT
+`;
+const SCRIPT = `iptables -N EVIL${ESC}[31m\niptables -A INPUT -j LOG --log-prefix "${ESC}]0;pwned\x07 x"\n`;
+
+describe('control characters from a ruleset', () => {
+  it('canon escapes them on a terminal, and keeps the bytes in a pipe', async () => {
+    const tty = await run(['canon', 'evil.rules'], { 'evil.rules': EVIL }, { tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.out).not.toContain(ESC);
+    expect(tty.out).toContain('--log-prefix "\\x1b]0;pwned\\x07 x"');
+    const pipe = await run(['canon', 'evil.rules'], { 'evil.rules': EVIL });
+    expect(pipe.out).toContain(`:EVIL${ESC}[31m - [0:0]`);
+  });
+
+  it('lint escapes them in the place of a finding (the chain name), not only in its message', async () => {
+    const r = await run(['lint', 'evil.rules'], { 'evil.rules': EVIL }, { tty: true });
+    expect(r.out).toMatch(/\[unused-chain\] filter\/EVIL\\x1b\[31m:/);
+    expect(r.out + r.err).not.toContain(ESC);
+  });
+
+  it('import escapes them in the place of a finding too', async () => {
+    const r = await run(['import', 'evil.sh'], { 'evil.sh': SCRIPT }, { tty: true });
+    expect(r.err).toMatch(/filter\/EVIL\\x1b\[31m/);
+    expect(r.out + r.err).not.toContain(ESC);
+  });
+});
