@@ -8,7 +8,7 @@ import { registerCommand } from './index.js';
 import { flag, int, parseArgs, str, UsageError } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom } from './facts.js';
-import { printFindings } from './read-ruleset.js';
+import { printFindings, readProblem } from './read-ruleset.js';
 import { ApplyInterruptedError, runApply } from '../../apply/index.js';
 import { sha256Hex } from '../../host/index.js';
 import type { BaseRef, ConfirmMode } from '../../core/apply/index.js';
@@ -52,7 +52,7 @@ function readBase(io: CliIO, file: string): BaseRef {
   try {
     text = io.readFile(file);
   } catch (e) {
-    throw new UsageError(`--base ${escapeControls(file)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`--base ${escapeControls(file)}: cannot read the file: ${readProblem(e)}`);
   }
   if (text.trimStart().startsWith('{')) {
     try {
@@ -134,7 +134,7 @@ registerCommand({
     try {
       text = io.readFile(file);
     } catch (e) {
-      io.err(`${escapeControls(file)}: error: cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e)}\n`);
       return 2;
     }
     const session = sessionOptionsFrom(args, io);

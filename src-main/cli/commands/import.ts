@@ -3,6 +3,7 @@ import { canonicalRuleset, hasErrors, importScript, type Finding } from '../../c
 import { flag, list, parseArgs, str, UsageError } from '../args.js';
 import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
+import { readProblem } from './read-ruleset.js';
 
 const usage = `usage: portcullis import SCRIPT [--define NAME=VALUE]… [--family ipv4|ipv6] [--json]
 
@@ -49,9 +50,7 @@ registerCommand({
     try {
       text = io.readFile(file);
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
-      io.err(`${escapeControls(name)}: error: cannot read the file: ${why}\n`);
+      io.err(`${escapeControls(name)}: error: cannot read the file: ${readProblem(e)}\n`);
       return 2;
     }
 

@@ -10,12 +10,16 @@ export function loadRuleset(io: CliIO, file: string): Loaded {
   try {
     text = io.readFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
-    io.err(`${escapeControls(file)}: error: cannot read the file: ${why}\n`);
+    io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e)}\n`);
     return { ok: false, exit: 2 };
   }
   return { ok: true, file, result: parseRuleset(text) };
+}
+
+/** Why a file could not be read, in words (every command says it the same way). */
+export function readProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : escapeControls(String((e as Error).message));
 }
 
 export function printFindings(io: CliIO, file: string, findings: readonly Finding[], verbose = false): void {
