@@ -64,6 +64,12 @@ describe.skipIf(skipLab)('lab: portcullis facts and pull', () => {
     expect(r.err).toContain(fp);
     const bad = await cli(['facts', 'plain', '--known-hosts', kh, '--trust', 'SHA256:nope', ...cfg()]);
     expect(bad.code).toBe(2); // usage
+    // a well-formed fingerprint that is not this key's: said so, not only "not known"
+    const other = `SHA256:${'A'.repeat(43)}`;
+    const wrong = await cli(['facts', 'plain', '--known-hosts', kh, '--trust', other, ...cfg()]);
+    expect(wrong.code).toBe(5);
+    expect(wrong.err).toContain(`it is not the ${other} given with --trust`);
+    expect(wrong.err).toContain(`--trust ${fp}`);
     const ok = await cli(['facts', 'plain', '--known-hosts', kh, '--trust', fp, ...cfg()]);
     expect(ok.code).toBe(0);
     expect(ok.err).toMatch(/added .* to /);
@@ -79,6 +85,7 @@ describe.skipIf(skipLab)('lab: portcullis facts and pull', () => {
     expect(r.code).toBe(5);
     expect(r.err).toContain(other.fingerprint);
     expect(r.err).toContain(lab.hosts.plain.hostKeys[0].fingerprint);
+    expect(r.err).toContain(`ssh-keygen -R ${lab.hosts.plain.address} -f ${kh}`);
     expect(JSON.parse(r.out).error).toMatchObject({ kind: 'host-key-changed', fingerprint: lab.hosts.plain.hostKeys[0].fingerprint });
   });
 

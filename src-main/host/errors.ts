@@ -52,10 +52,15 @@ export class HostKeyUnknownError extends HostError {
     readonly fingerprint: string,
     /** key types the known_hosts files do list for this host (a different type than the server offered) */
     readonly otherKnownTypes: string[] = [],
+    /** fingerprints the user said to trust (--trust), none of them this key's */
+    readonly trustGiven: string[] = [],
   ) {
     super(
       `the host key of ${hopText(hop)} is not known: ${keyType} ${fingerprint}` +
         (otherKnownTypes.length ? ` (known_hosts has only ${otherKnownTypes.join(', ')} keys for it)` : '') +
+        (trustGiven.length
+          ? `, and it is not the ${trustGiven.join(' or ')} given with --trust (a mistyped fingerprint, or not the server you meant)`
+          : '') +
         `. Check the fingerprint with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_${shortType(keyType)}_key.pub), then trust it with --trust ${fingerprint}`,
     );
   }
@@ -73,7 +78,9 @@ export class HostKeyChangedError extends HostError {
     super(
       `HOST KEY CHANGED for ${hopText(hop)}: the server offered ${keyType} ${fingerprint}, but known_hosts has ` +
         expected.map((e) => `${e.keyType} ${e.fingerprint} (${e.file}:${e.line})`).join(', ') +
-        '. Someone may be intercepting the connection, or the server was reinstalled. Refusing; if the change is expected, remove the old entry (ssh-keygen -R) first.',
+        '. Someone may be intercepting the connection, or the server was reinstalled. Refusing; if the change is expected, remove the old entry first (' +
+        [...new Set(expected.map((e) => e.file))].map((f) => `ssh-keygen -R ${hop.port === 22 ? hop.host : `'[${hop.host}]:${hop.port}'`} -f ${f}`).join('; ') +
+        ').',
     );
   }
 }

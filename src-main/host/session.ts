@@ -265,7 +265,7 @@ async function connectHop(
               );
             return;
           }
-          failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
+          failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes, opts.trust ?? []);
           return verify(false);
         }
       }
