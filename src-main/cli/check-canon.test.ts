@@ -45,6 +45,20 @@ describe('portcullis check', () => {
     expect(r.err).toMatch(/crlf\.rules:1:\d+: error: .*(CRLF|\\r)/);
     expect(r.err).toContain('dos2unix');
   });
+
+  it('says CRLF once, not on every line, and still finds the file\'s own mistakes', async () => {
+    const good = await run(['check', 'crlf.rules'], { 'crlf.rules': GOOD.replace(/\n/g, '\r\n') });
+    expect(good.err.trim().split('\n')).toHaveLength(1);
+    const bad = await run(['check', 'crlf.rules'], { 'crlf.rules': BAD.replace(/\n/g, '\r\n') });
+    expect(bad.code).toBe(1);
+    const lines = bad.err.trim().split('\n');
+    expect(lines[0]).toMatch(/^crlf\.rules:1:\d+: error: the file has Windows line endings/);
+    expect(lines.slice(1).map((l) => l.replace(/ \(fix:.*$/, ''))).toEqual([
+      "crlf.rules:2:25: error: invalid port/service `99999' specified",
+      "crlf.rules:3:10: error: Couldn't load match `multiports':No such file or directory",
+      "crlf.rules:4:1: error: Bad argument `COMMIT'",
+    ]);
+  });
 });
 
 describe('portcullis canon', () => {

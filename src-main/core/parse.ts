@@ -56,13 +56,18 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
 
   for (let ln = 0; ln < lines.length; ln++) {
     const lineNo = ln + 1;
-    const raw = lines[ln];
+    let raw = lines[ln];
     const isLast = ln === lines.length - 1 && !finalNewline;
 
-    if (raw.endsWith('\r') && !crlfReported) {
-      crlfReported = true;
-      err(lineNo, 'the file has Windows line endings (CRLF); iptables-restore reads the \\r as part of each line and fails',
-        'crlf', "convert the file to Unix line endings (dos2unix FILE, or sed -i 's/\\r$//' FILE)", raw.length);
+    if (raw.endsWith('\r')) {
+      if (!crlfReported) {
+        crlfReported = true;
+        err(lineNo, 'the file has Windows line endings (CRLF); iptables-restore reads the \\r as part of each line and fails',
+          'crlf', "convert the file to Unix line endings (dos2unix FILE, or sed -i 's/\\r$//' FILE)", raw.length);
+      }
+      // said once: the rest is checked as it reads after dos2unix, so that the
+      // file's own mistakes show instead of the same \r error on every line
+      raw = raw.slice(0, -1);
     }
     if (raw === '') continue;
     if (raw[0] === '#') {
