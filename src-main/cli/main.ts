@@ -40,7 +40,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return await cmd.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`portcullis ${name}: ${e.message}\n\n${cmd.usage}\n`);
+      // the mistake, then the synopsis: the whole help would push the mistake off the screen
+      const synopsis = cmd.usage.split(/\n\s*\n/)[0];
+      io.err(`portcullis ${name}: ${escapeControls(e.message)}\n\n${synopsis}\nRun \`portcullis ${name} --help\` for every option.\n`);
       return 2;
     }
     io.err(internalError(name, e));

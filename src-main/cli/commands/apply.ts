@@ -13,7 +13,7 @@ import { ApplyInterruptedError, runApply } from '../../apply/index.js';
 import { sha256Hex } from '../../host/index.js';
 import type { BaseRef, ConfirmMode } from '../../core/apply/index.js';
 
-const USAGE = `Usage: portcullis apply HOST FILE [--confirm-timeout S] [--confirm auto|prompt] [--force]
+const USAGE = `usage: portcullis apply HOST FILE [--confirm-timeout S] [--confirm auto|prompt] [--force]
                         [--base FILE] [--json] [host options]
 
 Applies FILE to the running firewall of HOST so that it can never lock you out:

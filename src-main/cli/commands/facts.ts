@@ -156,7 +156,7 @@ export function formatFacts(f: HostFacts, target: { host: string; port: number; 
 registerCommand({
   name: 'facts',
   summary: 'what a host runs: OS, iptables, services, firewalld, SELinux, privilege',
-  usage: `Usage: portcullis facts HOST [--json] [host options]
+  usage: `usage: portcullis facts HOST [--json] [host options]
 
 Gathers, in one round trip: OS release, iptables version and backend, what
 iptables-restore supports (--test, --wait), iptables-services and firewalld

@@ -10,7 +10,7 @@ import type { PulledText } from '../../host/index.js';
 registerCommand({
   name: 'pull',
   summary: 'fetch /etc/sysconfig/iptables (or the running rules with --live) from a host',
-  usage: `Usage: portcullis pull HOST [--live [--counters]] [--ipv6] [--output F] [--json] [host options]
+  usage: `usage: portcullis pull HOST [--live [--counters]] [--ipv6] [--output F] [--json] [host options]
 
 One round trip fetches /etc/sysconfig/iptables and ip6tables (byte for byte)
 and the running rules (iptables-save, ip6tables-save). Prints the saved file,
