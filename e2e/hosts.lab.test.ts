@@ -210,9 +210,27 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
   });
 
+  it('keeps an edited proposal across a disconnect and a new connection', async () => {
+    await byId('pane-compare').click();
+    await byId('proposed-edit').click();
+    const text = await byId('edit-text').inputValue();
+    await byId('edit-text').fill(text.replace(/^(-A INPUT -j REJECT)/m, '-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\n$1'));
+    await byId('edit-dialog').getByRole('button', { name: 'Use this text' }).click();
+    await page.locator('[data-testid=diff-summary]', { hasText: '1 change' }).waitFor();
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await page.locator('[data-testid=host-status]', { hasText: 'Not connected' }).waitFor();
+    await byId('host-connect').click();
+    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+    await byId('pane-compare').click();
+    await page.locator('[data-testid=diff-summary]', { hasText: '1 change' }).waitFor();
+    expect(await byId('host-note').innerText()).toMatch(/proposed ruleset was kept/);
+    await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
+  });
+
   it('refuses a CHANGED host key, showing both fingerprints, with no override', async () => {
     const lab = L.get();
-    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByRole('button', { name: 'Disconnect', exact: true }).click();
     await page.locator('[data-testid=host-status]', { hasText: 'Not connected' }).waitFor();
     // known_hosts now says the host has another ed25519 key
     const other = readFileSync(`${lab.keys.stranger}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');

@@ -112,7 +112,10 @@ export class HostWorkspace {
     }
     this.info = r.value;
     this.connection = 'connected';
-    await this.pull();
+    // a proposal the admin worked on survives a dropped or closed connection
+    const kept = this.edited && !!this.proposed;
+    await this.pull({ keepProposal: kept });
+    if (kept && this.pulled) this.note = 'Your proposed ruleset was kept; Reset proposal starts again from what the host has now.';
     void this.loadHistory();
   }
 
