@@ -98,3 +98,33 @@ describe('portcullis', () => {
     expect(bad.err).toContain('unknown command "chek"');
   });
 });
+
+describe('portcullis without a command', () => {
+  it('is a usage error: the help goes to stderr, exit 2', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('Commands:');
+  });
+});
+
+describe('check, on files that are broken in more than one place', () => {
+  it('reports a run of lines outside any table once, on the line iptables names', async () => {
+    const r = await run(['check', 'x.rules'], { 'x.rules': '-A INPUT -j ACCEPT\n-A INPUT -j DROP\n# note\n-A OUTPUT -j ACCEPT\n' });
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^x\.rules:1:1: error: lines 1–4 are outside a table: iptables-restore fails at line 1/)]);
+  });
+
+  it('a table without COMMIT is reported where the next one starts, and the next one is checked as itself', async () => {
+    const text = '*filter\n-A INPUT -j ACCEPT\n*nat\n-A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 198.18.0.2\nCOMMIT\n';
+    const r = await run(['check', 'y.rules'], { 'y.rules': text });
+    expect(r.code).toBe(1);
+    // one error: the missing COMMIT; the DNAT rule is not misread as a filter rule
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^y\.rules:3:1: error: Bad argument `\*nat': the \*filter table \(line 1\) has no COMMIT/)]);
+  });
+
+  it('suggests -A for --A', async () => {
+    const r = await run(['check', 'z.rules'], { 'z.rules': '*filter\n--A INPUT -j ACCEPT\nCOMMIT\n' });
+    expect(r.err).toContain('unknown option "--A" (fix: did you mean -A?)');
+  });
+});

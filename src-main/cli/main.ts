@@ -18,9 +18,14 @@ export function helpText(): string {
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // no command is a usage error: the help goes where errors go
+    io.err(helpText());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText());
-    return name ? 0 : 2;
+    return 0;
   }
   if (name === '--version') {
     io.out('portcullis 0.1.0\n');

@@ -46,6 +46,9 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
 
   let cur: TableState | null = null;
   let crlfReported = false;
+  // a run of lines outside any table gets one finding
+  let outside: { finding: Finding; last: number } | null = null;
+  let lastContentLine = 0;
   // each command line's words, reused from line to line
   const texts: string[] = [];
   const starts: number[] = [];
@@ -79,6 +82,22 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
       cur = null;
       continue;
     }
+    if (raw[0] === '*' && cur && !isLast) {
+      // iptables-restore stops here ("Bad argument `*nat'"); we say why, close
+      // the open table as if COMMIT had been there and go on in the new one,
+      // so the rest of the file is checked in the right table
+      const name = raw.slice(1).split(/[ \t]/).find((x) => x !== '') ?? '';
+      err(lineNo, `Bad argument \`${raw.split(/[ \t]/)[0]}': the *${cur.table.name} table (line ${cur.line}) has no COMMIT before this table starts`,
+        'missing-commit', `add a COMMIT line before line ${lineNo}`, 1);
+      commitTable(cur, lineNo);
+      cur = null;
+      if (!isTableName(name)) {
+        cur = openTable(ruleset, 'filter', lineNo, true);
+        continue;
+      }
+      cur = openTable(ruleset, name, lineNo, false);
+      continue;
+    }
     if (raw[0] === '*' && !cur) {
       const name = raw.slice(1).split(/[ \t]/).find((x) => x !== '') ?? '';
       if (!name) {
@@ -99,12 +118,19 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
     if (!cur) {
       if (raw === 'COMMIT' && isLast) {
         err(lineNo, "Bad argument `COMMIT'", 'missing-newline', 'end the file with a newline after the last COMMIT', 1);
+      } else if (outside && outside.last === lastContentLine) {
+        // one finding for a whole run of lines outside any table
+        outside.last = lineNo;
+        outside.finding.message = `lines ${outside.finding.line}–${lineNo} are outside a table: iptables-restore fails at line ${outside.finding.line}`;
       } else {
         err(lineNo, `line ${lineNo} failed: ${raw[0] === '*' ? 'table' : 'rule'} outside a table`, 'syntax',
           'start the table with a *filter (or *nat, *mangle, *raw, *security) line and end it with COMMIT', 1);
+        outside = { finding: findings[findings.length - 1], last: lineNo };
       }
+      lastContentLine = lineNo;
       continue;
     }
+    lastContentLine = lineNo;
     if (raw[0] === ':') {
       declareChain(cur, raw, lineNo);
       continue;

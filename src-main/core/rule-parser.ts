@@ -861,6 +861,8 @@ function suggestTarget(name: string): string | undefined {
 function suggestOption(name: string, insts: Instance[], target: Instance | null, protoName: string | null): string | undefined {
   const pool = new Set<string>(GENERIC_LONG.map((o) => o.name));
   for (const inst of [...insts, ...(target ? [target] : [])]) for (const x of inst.names) pool.add(x);
+  // `--A INPUT`: a short option written with two dashes
+  if (name.length === 1 && SHORT_ARG[name] !== undefined) return `did you mean -${name}?`;
   const c = closest(name, pool);
   if (c) return `did you mean --${c}?`;
   if (!protoName && ['dport', 'sport', 'destination-port', 'source-port'].includes(name)) return 'ports need a protocol first: -p tcp or -p udp';

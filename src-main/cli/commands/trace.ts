@@ -44,7 +44,7 @@ registerCommand({
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     for (const req of ['src', 'dst', 'proto']) if (str(args, req) === undefined) throw new UsageError(`--${req} is required`);
     const hookArg = str(args, 'hook')?.toUpperCase();
-    if (hookArg !== undefined && !HOOKS.includes(hookArg as TraceHook)) throw new UsageError(`--hook must be one of INPUT, FORWARD, OUTPUT, not "${hookArg}"`);
+    if (hookArg !== undefined && !HOOKS.includes(hookArg as TraceHook)) throw new UsageError(`--hook must be one of ${HOOKS.join(', ')}, not "${hookArg}"`);
     const hook = hookArg === 'PREROUTING' ? 'INPUT' : (hookArg as TraceHook | undefined);
     const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
     const spec = {
