@@ -66,6 +66,18 @@ describe('portcullis recipe', () => {
     expect(c.out).toContain('--burst INT');
   });
 
+  it('the synopsis names --client and --ssh-port (the lockout check with --into), generic and per recipe', async () => {
+    const c = await run(['recipe', 'dos-limit', '--help']);
+    expect(c.out.split('\n')[0]).toMatch(/\[--into FILE\] \[--client IP\] \[--ssh-port N\] \[--json\]$/);
+    const g = await run(['recipe', '--help']);
+    expect(g.out.split('\n')[0]).toContain('[--client IP] [--ssh-port N]');
+    for (const r of ['loopback', 'baseline', 'port-forward']) {
+      const h = await run(['recipe', r, '--help']);
+      expect(h.out.split('\n')[0], r).toContain('[--client IP]');
+      expect(h.out.split('\n')[0].match(/--ssh-port/g), r).toHaveLength(1);
+    }
+  });
+
   it('--into places the rules, keeps the file\'s comments and spelling, and reports what it did', async () => {
     const c = await run(['recipe', 'log-drops', '--into', 'host'], { host: HOST });
     expect(c.code).toBe(0);

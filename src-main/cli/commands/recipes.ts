@@ -28,7 +28,7 @@ const GENERAL = `Options for every recipe:
 Exit status: 0 done, 1 the recipe refused to go into FILE (the reason is printed),
 2 a bad parameter, an unreadable or invalid FILE.`;
 
-const recipeUsage = `usage: portcullis recipe NAME [--PARAM VALUE …] [--into FILE] [--client IP] [--json]
+const recipeUsage = `usage: portcullis recipe NAME [--PARAM VALUE …] [--into FILE] [--client IP] [--ssh-port N] [--json]
 
 Prints the rules of a recipe (iptables-restore format, each rule with why it is
 there), or with --into the whole ruleset FILE with them placed.
@@ -80,7 +80,7 @@ function synopsis(r: Recipe): string {
     const s = p.type === 'bool' ? `--${p.name}` : `--${p.name} ${metavar(p)}`;
     return p.required ? s : `[${s}]`;
   });
-  return `usage: portcullis recipe ${r.name}${parts.length ? ' ' + parts.join(' ') : ''} [--into FILE] [--json]`;
+  return `usage: portcullis recipe ${r.name}${parts.length ? ' ' + parts.join(' ') : ''} [--into FILE] [--client IP]${r.params.some((p) => p.name === 'ssh-port') ? '' : ' [--ssh-port N]'} [--json]`;
 }
 
 export function recipeHelp(r: Recipe): string {
