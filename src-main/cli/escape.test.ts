@@ -37,3 +37,28 @@ describe('control characters from a ruleset', () => {
     expect(r.out + r.err).not.toContain(ESC);
   });
 });
+
+describe('C1 control characters in --json output', () => {
+  const CSI = '\x9b'; // a one-byte CSI for terminals that act on C1
+  const C1 = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:EVIL${CSI}31m\x85 - [0:0]
+COMMIT
+`;
+  it('lint --json writes them as \\u009b, JSON that parses back to the same text', async () => {
+    const r = await run(['lint', 'c1.rules', '--json'], { 'c1.rules': C1 }, { tty: true });
+    expect(r.out).not.toMatch(/[\x7f-\x9f]/);
+    expect(r.out).toContain('EVIL\\u009b31m\\u0085');
+    const j = JSON.parse(r.out) as { findings: { chain: string }[] };
+    expect(j.findings.some((f) => f.chain === `EVIL${CSI}31m\x85`)).toBe(true);
+  });
+
+  it('so do diff --json and trace --json', async () => {
+    const d = await run(['diff', 'a.rules', 'c1.rules', '--json'], { 'a.rules': '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n', 'c1.rules': C1 }, { tty: true });
+    expect(d.out).not.toMatch(/[\x7f-\x9f]/);
+    expect(d.out).toContain('\\u009b');
+    expect(JSON.stringify(JSON.parse(d.out))).toContain(CSI);
+  });
+});

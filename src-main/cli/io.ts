@@ -12,3 +12,13 @@ export function escapeControls(s: string): string {
   // Keep \n and \t; show every other C0/C1 control and DEL as \xHH.
   return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/**
+ * JSON text for output. JSON.stringify escapes C0 controls but leaves DEL and
+ * the C1 controls (U+0080–U+009F, some terminals act on them) as they are:
+ * these are written as \u00XX, which is the same JSON. Every --json output
+ * goes through here.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -6,7 +6,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { registerCommand } from './index.js';
 import { flag, int, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls, type CliIO } from '../io.js';
+import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom } from './facts.js';
 import { printFindings, readProblem } from './read-ruleset.js';
 import { ApplyInterruptedError, runApply } from '../../apply/index.js';
@@ -160,13 +160,13 @@ registerCommand({
       })
       .finally(release);
     if (result instanceof ApplyInterruptedError) {
-      if (json) io.out(JSON.stringify({ outcome: 'interrupted', phase: result.phase, exitCode: result.exitCode, message: result.message, host: result.host, revertAt: result.revertAt === null ? null : new Date(result.revertAt).toISOString() }, null, 2) + '\n');
+      if (json) io.out(jsonText({ outcome: 'interrupted', phase: result.phase, exitCode: result.exitCode, message: result.message, host: result.host, revertAt: result.revertAt === null ? null : new Date(result.revertAt).toISOString() }, 2) + '\n');
       else io.out(`${escapeControls(result.message)}\n`);
       return result.exitCode;
     }
     if (typeof result === 'number') return result;
     printFindings(io, file, result.findings.filter((f) => f.severity !== 'info'));
-    if (json) io.out(JSON.stringify({ ...result.record, findings: result.findings }, null, 2) + '\n');
+    if (json) io.out(jsonText({ ...result.record, findings: result.findings }, 2) + '\n');
     else io.out(`${result.outcome}: ${escapeControls(result.message)}\n`);
     if (!json && result.outcome !== 'confirmed' && result.outcome !== 'unchanged' && result.warnings.length)
       for (const w of result.warnings) io.err(`portcullis apply: warning: ${escapeControls(w)}\n`);

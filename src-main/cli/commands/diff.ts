@@ -2,7 +2,7 @@
 import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, rulesetTexts, type RulesetTexts } from '../../core/index.js';
 import { canParseInWorker, parseTextsInWorker } from '../parse-worker.js';
 import { flag, int, parseArgs, UsageError } from '../args.js';
-import { escapeControls } from '../io.js';
+import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset, printFindings } from './read-ruleset.js';
 import type { Finding } from '../../core/index.js';
@@ -74,7 +74,7 @@ registerCommand({
     // for --json, else with the rows of the changed chains for the view
     if (flag(args, 'json')) {
       const { changes } = diffRulesetTexts(a, b, { rows: false });
-      io.out(JSON.stringify({ changes }) + '\n');
+      io.out(jsonText({ changes }) + '\n');
       return changes.length > 0 ? 1 : 0;
     }
     const d = diffRulesetTexts(a, b, { unchangedRows: false });

@@ -3,7 +3,7 @@
 // exported for pull and apply.
 import { registerCommand } from './index.js';
 import { flag, int, list, parseArgs, str, UsageError, type OptionDefs, type ParsedArgs } from '../args.js';
-import { escapeControls, type CliIO } from '../io.js';
+import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { isHostError, openSession, type HostFacts, type HostSession, type SessionOptions } from '../../host/index.js';
 
 export const HOST_OPTIONS: OptionDefs = {
@@ -95,7 +95,7 @@ export function reportHostError(e: unknown, cmd: string, io: CliIO, json: boolea
   if (!isHostError(e)) throw e;
   const code = e.kind === 'host-key-unknown' || e.kind === 'host-key-changed' || e.kind === 'host-key-revoked' ? 5 : 2;
   io.err(`portcullis ${cmd}: ${escapeControls(e.message)}\n`);
-  if (json) io.out(JSON.stringify({ error: e.toPlain() }, null, 2) + '\n');
+  if (json) io.out(jsonText({ error: e.toPlain() }, 2) + '\n');
   return code;
 }
 
@@ -172,7 +172,7 @@ ${HOST_OPTIONS_USAGE}`,
     const opts = sessionOptionsFrom(args, io);
     try {
       const { facts, target } = await withSession(args.positionals[0], opts, async (s) => ({ facts: await s.facts(), target: s.target }));
-      io.out(json ? JSON.stringify(facts, null, 2) + '\n' : formatFacts(facts, target));
+      io.out(json ? jsonText(facts, 2) + '\n' : formatFacts(facts, target));
       return 0;
     } catch (e) {
       return reportHostError(e, 'facts', io, json);

@@ -1,7 +1,7 @@
 // portcullis import SCRIPT — turn pasted `iptables …` commands into a ruleset.
 import { canonicalRuleset, hasErrors, importScript, type Finding } from '../../core/index.js';
 import { flag, list, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls } from '../io.js';
+import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
 import { readProblem } from './read-ruleset.js';
 
@@ -57,7 +57,7 @@ registerCommand({
     const result = importScript(text, { defines, family });
     const ruleset = canonicalRuleset(result.ruleset);
     if (flag(args, 'json')) {
-      io.out(JSON.stringify({ findings: result.findings.map(toJson), ruleset }, null, 2) + '\n');
+      io.out(jsonText({ findings: result.findings.map(toJson), ruleset }, 2) + '\n');
     } else {
       // the ruleset is meant to be redirected into a file: keep it byte-exact unless it goes to a terminal
       io.out(io.tty ? escapeControls(ruleset) : ruleset);

@@ -1,7 +1,7 @@
 // portcullis lint FILE — what an experienced admin would point out in a ruleset.
 import { hasErrors, lintParsed, type Finding } from '../../core/index.js';
 import { flag, int, list, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls } from '../io.js';
+import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset } from './read-ruleset.js';
 
@@ -54,7 +54,7 @@ registerCommand({
     const findings = lintParsed(loaded.result, { client, sshPort, local: local.length ? local : undefined })
       .filter((f) => verbose || !(f.severity === 'info' && NOTES.has(f.code)));
     if (flag(args, 'json')) {
-      io.out(JSON.stringify({ findings: findings.map(toJson) }, null, 2) + '\n');
+      io.out(jsonText({ findings: findings.map(toJson) }, 2) + '\n');
     } else {
       const name = escapeControls(file === '-' ? '<stdin>' : file);
       // written in large pieces: one write per finding costs more than the lint on big files

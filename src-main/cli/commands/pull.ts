@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { registerCommand } from './index.js';
 import { flag, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls } from '../io.js';
+import { escapeControls, jsonText } from '../io.js';
 import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom, withSession } from './facts.js';
 import type { PulledText } from '../../host/index.js';
 
@@ -43,7 +43,7 @@ ${HOST_OPTIONS_USAGE}`,
       if (json) {
         const strip = ({ bytes: _b, ...rest }: PulledText) => rest;
         io.out(
-          JSON.stringify(
+          jsonText(
             {
               host: result.host,
               takenAt: result.takenAt,
@@ -53,7 +53,6 @@ ${HOST_OPTIONS_USAGE}`,
               live: strip(result.live),
               live6: strip(result.live6),
             },
-            null,
             2,
           ) + '\n',
         );

@@ -5,7 +5,7 @@ import {
   type ParamSpec, type RawParams, type Recipe,
 } from '../../core/index.js';
 import { flag, parseArgs, str, UsageError, type OptionDefs } from '../args.js';
-import { escapeControls, type CliIO } from '../io.js';
+import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset, printFindings } from './read-ruleset.js';
 
@@ -51,7 +51,7 @@ function metavar(p: ParamSpec): string {
 function showDefault(p: ParamSpec): string {
   if (p.default === undefined) return '';
   if (p.type === 'bool') return p.default ? ' (default: on)' : ' (default: off)';
-  return ` (default: ${JSON.stringify(p.default)})`;
+  return ` (default: ${jsonText(p.default)})`;
 }
 
 function wrap(text: string, width: number, indent: string): string {
@@ -99,7 +99,7 @@ registerCommand({
     const args = parseArgs(argv, { json: { type: 'boolean' } });
     if (args.positionals.length) throw new UsageError('recipes takes no arguments; for one recipe run `portcullis recipe NAME --help`');
     if (flag(args, 'json')) {
-      io.out(JSON.stringify({ recipes: listRecipes().map((r) => ({ name: r.name, title: r.title, summary: r.summary, description: r.description, params: r.params })) }) + '\n');
+      io.out(jsonText({ recipes: listRecipes().map((r) => ({ name: r.name, title: r.title, summary: r.summary, description: r.description, params: r.params })) }) + '\n');
       return 0;
     }
     const out: string[] = [];
@@ -185,19 +185,19 @@ registerCommand({
     });
     const json = flag(args, 'json');
     if (!res.ok && res.kind === 'params') {
-      if (json) io.out(JSON.stringify({ recipe: recipe.name, problems: res.problems }) + '\n');
+      if (json) io.out(jsonText({ recipe: recipe.name, problems: res.problems }) + '\n');
       for (const p of res.problems) io.err(`portcullis recipe ${recipe.name}: ${escapeControls(formatParamProblem(p))}\n`);
       io.err(`Run \`portcullis recipe ${recipe.name} --help\` for its parameters.\n`);
       return 2;
     }
     if (!res.ok) {
-      if (json) io.out(JSON.stringify({ recipe: recipe.name, refused: res.reason }) + '\n');
+      if (json) io.out(jsonText({ recipe: recipe.name, refused: res.reason }) + '\n');
       io.err(`portcullis recipe ${recipe.name}: refused: ${escapeControls(res.reason)}\n`);
       return 1;
     }
     const { output } = res;
     if (json) {
-      io.out(JSON.stringify({
+      io.out(jsonText({
         recipe: recipe.name,
         values: output.values,
         chains: output.chains,

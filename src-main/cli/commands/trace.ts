@@ -3,7 +3,7 @@ import {
   describeTrace, formatFinding, hasErrors, tracePacket, TraceInputError, type TraceHook, type TraceResult, type TraceStep,
 } from '../../core/index.js';
 import { flag, int, list, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls, type CliIO } from '../io.js';
+import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { registerCommand } from './index.js';
 import { loadRuleset } from './read-ruleset.js';
 
@@ -69,7 +69,7 @@ registerCommand({
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;
     }
-    if (flag(args, 'json')) io.out(JSON.stringify(res, null, 2) + '\n');
+    if (flag(args, 'json')) io.out(jsonText(res, 2) + '\n');
     else printHuman(io, res, spec);
     return 0;
   },
