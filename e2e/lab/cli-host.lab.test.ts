@@ -133,6 +133,14 @@ describe.skipIf(skipLab)('lab: portcullis facts and pull', () => {
     const noPw = await cli(['pull', 'bob@users', '--sudo', ...cfg()]);
     expect(noPw.code).toBe(2);
     expect(noPw.err).toMatch(/needs a password/);
+    // without a terminal: how to give it
+    expect(noPw.err).toMatch(/--password-stdin/);
+    expect(noPw.err).toMatch(/may not use sudo at all/);
+    // carol has no sudo rule at all: said so, not "give a password"
+    const carolSudo = await cli(['pull', 'carol@users', '--sudo', ...cfg()]);
+    expect(carolSudo.code).toBe(2);
+    expect(carolSudo.err).toMatch(/sudo may not be allowed for carol/);
+    expect(carolSudo.err).not.toMatch(/needs a password/);
     const carol = await cli(['pull', 'carol@users', ...cfg()]);
     expect(carol.code).toBe(2);
     expect(carol.err).toMatch(/needs root/);

@@ -183,6 +183,8 @@ describe.skipIf(skipLab)('lab: authentication and privilege', () => {
 
     const e1 = await failure(openSession('bob@users', base({ sudo: true })));
     expect(e1).toMatchObject({ kind: 'privilege', reason: 'sudo-needs-password' });
+    const e4 = await failure(openSession('carol@users', base({ sudo: true })));
+    expect(e4).toMatchObject({ kind: 'privilege', reason: 'no-sudo' });
     const e2 = await failure(openSession('bob@users', base({ sudo: true, password: LAB_PASSWORDS.bob, sudoPassword: 'wrong' })));
     expect(e2).toMatchObject({ kind: 'privilege', reason: 'sudo-wrong-password' });
     // carol has no sudo rule (and no password to give): sudo still asks first, then refuses
@@ -193,6 +195,8 @@ describe.skipIf(skipLab)('lab: authentication and privilege', () => {
     const carol = await openSession('carol@users', base());
     expect(carol.privilege.kind).toBe('none');
     expect(carol.probe.sudo).toBe('needs-password');
+    expect(carol.probe.sudoDenied).toBe(true);
+    expect(carol.privilege).toMatchObject({ kind: 'none', reason: expect.stringMatching(/sudo may not be allowed for carol/) });
     await carol.close();
   });
 });

@@ -239,6 +239,8 @@ describe('session helpers', () => {
       sudo: 'not-tried',
     });
     expect(() => parseProbe('sh: not found\n')).toThrow();
+    expect(parseProbe('pcl-probe uid 1002\npcl-probe user carol\npcl-probe sudo needs-password\npcl-probe sudodenied yes\n')).toMatchObject({ sudo: 'needs-password', sudoDenied: true });
+    expect(parseProbe('pcl-probe uid 1001\npcl-probe user bob\npcl-probe sudo needs-password\n').sudoDenied).toBeUndefined();
   });
   it('single-quotes fixed command strings for sh -c', () => {
     expect(shQuote(`it's`)).toBe(`'it'\\''s'`);

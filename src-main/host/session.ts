@@ -344,6 +344,8 @@ export interface ProbeResult {
   clientPort?: number;
   serverAddress?: string;
   sudo: SudoState;
+  /** sudo said this user may not run sudo on the host at all (sudo -n -v) */
+  sudoDenied?: boolean;
 }
 
 // One fixed script at session start: who we are, where the server sees us
@@ -352,7 +354,9 @@ export interface ProbeResult {
 const PROBE = `p() { printf 'pcl-probe %s %s\\n' "$1" "$2"; }
 p uid "$(id -u)"; p user "$(id -un)"; p conn "$SSH_CONNECTION"
 if [ "$(id -u)" = 0 ]; then p sudo not-tried
-elif command -v sudo >/dev/null 2>&1; then if sudo -n true >/dev/null 2>&1; then p sudo nopasswd; else p sudo needs-password; fi
+elif command -v sudo >/dev/null 2>&1; then if sudo -n true >/dev/null 2>&1; then p sudo nopasswd; else p sudo needs-password
+  # a user with no sudo rule at all: sudo -v says so without asking for a password
+  case $(sudo -n -v 2>&1) in *'may not run sudo'*) p sudodenied yes;; esac; fi
 else p sudo absent; fi`;
 
 /** Reads the probe's tagged lines; anything else (a chatty .bashrc) is ignored. */
@@ -372,6 +376,7 @@ export function parseProbe(text: string): ProbeResult {
     clientPort: cp ? Number(cp) : undefined,
     serverAddress: sa || undefined,
     sudo: (['absent', 'nopasswd', 'needs-password', 'not-tried'].includes(sudo) ? sudo : 'absent') as ProbeResult['sudo'],
+    ...(v.sudodenied === 'yes' ? { sudoDenied: true } : {}),
   };
 }
 
@@ -576,7 +581,13 @@ async function resolvePrivilege(s: HostSession, opts: SessionOptions): Promise<P
       pw = await opts.askPassword(`[sudo] password for ${p.user}@${s.target.name}: `);
       s.askedSudoPassword = pw;
     }
-    if (pw === undefined) result = { kind: 'none', reason: `logged in as ${p.user}; sudo needs a password and none was given` };
+    if (pw === undefined)
+      result = {
+        kind: 'none',
+        reason: p.sudoDenied
+          ? `logged in as ${p.user}; sudo may not be allowed for ${p.user} on this host (sudo: "may not run sudo")`
+          : `logged in as ${p.user}; sudo needs a password and none was given`,
+      };
     else {
       // checked once here, with stdin closed after the password, so a wrong one fails fast
       const r = await s.rawExec(`sudo -S -k -p '' true`, `${pw}\n`, 30_000);
@@ -589,7 +600,7 @@ async function resolvePrivilege(s: HostSession, opts: SessionOptions): Promise<P
   }
   if (want === true && result.kind === 'none') {
     throw new PrivilegeError(
-      result.reason.includes('password') ? 'sudo-needs-password' : 'no-sudo',
+      p.sudoDenied || !result.reason.includes('password') ? 'no-sudo' : 'sudo-needs-password',
       `cannot get root on ${s.target.name}: ${result.reason}`,
     );
   }

@@ -4,7 +4,7 @@
 import { registerCommand } from './index.js';
 import { flag, int, list, parseArgs, str, UsageError, type OptionDefs, type ParsedArgs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
-import { isHostError, openSession, type HostFacts, type HostSession, type SessionOptions } from '../../host/index.js';
+import { isHostError, type AnyHostError, openSession, type HostFacts, type HostSession, type SessionOptions } from '../../host/index.js';
 
 export const HOST_OPTIONS: OptionDefs = {
   identity: { type: 'string', multiple: true, short: 'i' },
@@ -90,11 +90,31 @@ export function askHidden(prompt: string): Promise<string | undefined> {
   });
 }
 
+/** How to get root when sudo is what failed: the option that gives the password, or that sudo may not be allowed at all. */
+function privilegeHint(e: AnyHostError): string | undefined {
+  if (e.kind !== 'privilege') return undefined;
+  const mayNot = 'if this user may not use sudo at all, log in as root or as a user who may';
+  switch (e.reason) {
+    case 'sudo-needs-password':
+      return `give the sudo password with --password-stdin (the first line of stdin, e.g. --password-stdin < FILE); ${mayNot}`;
+    case 'sudo-wrong-password':
+      return 'give the right sudo password with --password-stdin (the first line of stdin)';
+    case 'no-sudo':
+      return `sudo may not be allowed for this user: log in as root or as a user who may use sudo`;
+    case 'needs-root':
+      return /password/.test(e.message) && !e.message.includes('--password-stdin') ? `with --sudo --password-stdin the sudo password is read from the first line of stdin; ${mayNot}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Maps a failure to its exit code, printing it; rethrows what is not a host error. */
 export function reportHostError(e: unknown, cmd: string, io: CliIO, json: boolean): number {
   if (!isHostError(e)) throw e;
   const code = e.kind === 'host-key-unknown' || e.kind === 'host-key-changed' || e.kind === 'host-key-revoked' ? 5 : 2;
   io.err(`portcullis ${cmd}: ${escapeControls(e.message)}\n`);
+  const hint = privilegeHint(e);
+  if (hint) io.err(`portcullis ${cmd}: ${hint}\n`);
   if (json) io.out(jsonText({ error: e.toPlain() }, 2) + '\n');
   return code;
 }
