@@ -3,7 +3,7 @@
 // or the real Electron app where its binary exists (PORTCULLIS_E2E=electron).
 // Specs talk to the page only through this handle and the page object.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,15 +58,57 @@ export function shellKind(): ShellKind {
 }
 
 let built = false;
+
+/** newest modification time of the sources the app bundles are built from */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of ['src-main', 'src-renderer', 'build']) if (existsSync(join(REPO, d))) walk(join(REPO, d));
+  for (const f of ['vite.config.ts', 'package.json']) if (existsSync(join(REPO, f))) newest = Math.max(newest, statSync(join(REPO, f)).mtimeMs);
+  return newest;
+}
+
 /**
  * Builds the pieces the app needs (main-side bundles and the renderer), never
- * the CLI bundle other tests may be running at the same time.
+ * the CLI bundle other tests may be running at the same time. Spec files run
+ * in parallel: one builds under a lock, the others find the build up to date
+ * (a second renderer build would empty dist/renderer under a running app).
  */
 export function buildApp(): void {
   if (built || process.env.PORTCULLIS_E2E_NO_BUILD) return;
-  for (const part of ['browser', 'main', 'preload', 'renderer']) {
-    const r = spawnSync(process.execPath, [join(REPO, 'build', 'build.mjs'), part], { cwd: REPO, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build ${part} failed:\n${r.stdout}\n${r.stderr}`);
+  const lock = join(REPO, 'dist', '.e2e-build.lock');
+  const stamp = join(REPO, 'dist', '.e2e-build.stamp');
+  mkdirSync(join(REPO, 'dist'), { recursive: true });
+  const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // a lock left by a killed run is taken over after five minutes
+      if (waited > 300_000 || Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      sleep(200);
+    }
+  }
+  try {
+    const sources = newestSource();
+    const last = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : 0;
+    if (!(last >= sources && existsSync(join(REPO, 'dist', 'renderer', 'index.html')))) {
+      for (const part of ['browser', 'main', 'preload', 'renderer']) {
+        const r = spawnSync(process.execPath, [join(REPO, 'build', 'build.mjs'), part], { cwd: REPO, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`build ${part} failed:\n${r.stdout}\n${r.stderr}`);
+      }
+      writeFileSync(stamp, String(sources));
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
   built = true;
 }
