@@ -271,6 +271,42 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     await ui.view('rules');
   });
 
+  it('removing a host asks in the app\'s own dialog: Cancel has the focus, Escape keeps the host', async () => {
+    const page = app.page;
+    await ui.tab('hosts');
+    await page.getByTestId('host-add').click();
+    await page.getByTestId('host-field-name').fill('web 1');
+    await page.getByTestId('host-field-target').fill('root@192.0.2.10');
+    await page.getByTestId('host-save').click();
+    await page.getByTestId('host-name').waitFor();
+    let nativeDialogs = 0;
+    page.on('dialog', (d) => {
+      nativeDialogs++;
+      void d.dismiss();
+    });
+    const dialog = page.getByTestId('remove-dialog');
+    await page.getByRole('button', { name: 'Remove web 1 from the list' }).click();
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toMatch(/Remove “web 1” from the list\?[\s\S]*Nothing changes on the host itself/);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('remove-cancel');
+    await page.screenshot({ path: join(SHOTS, 'polish-remove-host.png') });
+    await page.keyboard.press('Escape');
+    await expect(dialog.isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('host-item').count()).resolves.toBe(1);
+    // Enter on the focused Cancel keeps it too
+    await page.getByRole('button', { name: 'Remove web 1 from the list' }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await expect(dialog.isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('host-item').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Remove web 1 from the list' }).click();
+    await page.getByTestId('remove-confirm').click();
+    await page.getByTestId('hosts-empty').waitFor();
+    await expect(page.getByTestId('host-item').count()).resolves.toBe(0);
+    expect(nativeDialogs).toBe(0);
+    await ui.tab('ruleset');
+  });
+
   it('broke no Content-Security-Policy rule and threw no errors', async () => {
     expect(await app.cspViolations()).toEqual([]);
     expect(app.pageErrors).toEqual([]);

@@ -31,7 +31,7 @@ export class PortcullisPage {
   async view(name: 'rules' | 'source' | 'canonical'): Promise<void> {
     await this.page.getByTestId(`view-${name}`).click();
   }
-  async tab(name: 'ruleset' | 'diff'): Promise<void> {
+  async tab(name: 'ruleset' | 'diff' | 'hosts'): Promise<void> {
     await this.page.getByTestId(`tab-${name}`).click();
   }
   /** the text of the rendered rows of a TextLines list, in order */
