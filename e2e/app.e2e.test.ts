@@ -117,6 +117,9 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     expect(last).toMatch(/ACCEPT|DROP|REJECT|rules/);
     await page.keyboard.press('Home');
     await expect(ui.ruleList.locator('[aria-selected=true]').innerText()).resolves.toContain('filter');
+    // table names read as iptables writes them (*filter), not in capitals (innerText follows text-transform)
+    await expect(ui.detail.locator('.tag').innerText()).resolves.toBe('filter');
+    await expect(page.getByTestId('chain-nav').locator('.table .name').first().innerText()).resolves.toBe('filter');
     // Tab from the view tabs reaches the rule list without a trap
     await page.getByTestId('view-rules').focus();
     await page.keyboard.press('ArrowRight');
@@ -183,6 +186,7 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
     const replaced = list.locator('[data-kind=replace]');
     await expect(replaced.innerText()).resolves.toMatch(/--dport 22 -j ACCEPT[\s\S]*--dport 2222 -j ACCEPT/);
     await expect(list.locator('[data-kind=chain]').filter({ hasText: 'FORWARD' }).innerText()).resolves.toContain('policy ACCEPT → DROP');
+    await expect(list.locator('[data-kind=chain]').filter({ hasText: 'FORWARD' }).innerText()).resolves.toMatch(/^filter\s+FORWARD/);
     // a selected row is shown whole below the list, old and new
     await replaced.click();
     await expect(app.page.getByTestId('diff-detail').innerText()).resolves.toMatch(
