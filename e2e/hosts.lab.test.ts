@@ -147,8 +147,12 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await byId('apply-ask').waitFor({ timeout: 60_000 });
     const steps = await byId('apply-steps').innerText();
     expect(steps).toMatch(/iptables-restore --test passes/);
-    expect(steps).toMatch(/revert timer armed on the host/);
-    expect(steps).toMatch(/a new SSH connection got in/);
+    expect(steps).toMatch(/Revert timer armed on the host/);
+    expect(steps).toMatch(/A new SSH connection got in \((\d+ ms|\d+\.\d s)\)/);
+    // the host's deadline is a local time, the UTC time in its tooltip; no raw UTC clock
+    expect(steps).not.toMatch(/\d\d:\d\d:\d\dZ/);
+    expect(await page.locator('[data-testid=apply-steps] [data-step=restore] .msg time').getAttribute('title')).toMatch(/^\d\d:\d\d:\d\d UTC$/);
+    expect(await page.locator('[data-testid=apply-steps] li time.at').first().getAttribute('title')).toMatch(/^\d\d:\d\d:\d\d UTC$/);
     const left = Number(/(\d+) s/.exec(await byId('apply-countdown').innerText())![1]);
     expect(left).toBeGreaterThan(5);
     expect(left).toBeLessThanOrEqual(30);
@@ -156,9 +160,17 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     // the confirm button has the focus: Enter keeps the rules
     await page.keyboard.press('Enter');
     await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
-    expect(await byId('apply-outcome').innerText()).toMatch(/saved to \/etc\/sysconfig\/iptables/);
-    expect(await byId('audit-entry').innerText()).toMatch(/got in after \d+ ms/);
+    const outcome = await byId('apply-outcome').innerText();
+    expect(outcome).toMatch(/saved to \/etc\/sysconfig\/iptables/);
+    // sentence case, a human duration, no raw milliseconds
+    expect(outcome).toMatch(/Applied, confirmed through a new SSH connection \((\d{1,3} ms|\d+\.\d s|\d+ s) after the start\)/);
+    expect(outcome).not.toMatch(/\d{4,} ms/);
+    const audit = await byId('audit-entry').innerText();
+    expect(audit).toMatch(/Got in after (\d+ ms|\d+\.\d s)/);
+    expect(audit).toMatch(/took (\d{1,3} ms|\d+(\.\d)? s), confirmed after (\d{1,3} ms|\d+(\.\d)? s)/);
+    expect(await byId('audit-when').getAttribute('title')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await shot('outcome');
+    await page.screenshot({ path: '/tmp/polish-apply-outcome.png' });
   });
 
   it('the rules run on the host and are saved (checked inside the host, not through the app)', async () => {
@@ -179,9 +191,13 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
   it('lists the apply in the host history', async () => {
     await byId('pane-history').click();
     await page.locator('[data-testid=history-row][data-outcome=confirmed]').first().waitFor();
+    const row = byId('history-row').first();
+    expect(await row.innerText()).toMatch(/^Confirmed\s[\s\S]*Applied, confirmed/);
+    expect(await row.locator('time').getAttribute('title')).toMatch(/UTC$/);
     await byId('history-row').first().click();
     expect(await byId('audit-entry').innerText()).toMatch(/Changes/);
     await shot('history');
+    await page.screenshot({ path: '/tmp/polish-history.png' });
   });
 
   it('a proposal that would lock you out: the new apply comes first, blocked until forced', async () => {
