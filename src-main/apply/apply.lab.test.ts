@@ -103,6 +103,13 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     await sh('fwd', 'rm -rf /run/portcullis');
   });
 
+  /** each warning is printed once: none repeats (whole or in part) one printed before, as progress or summary */
+  function expectWarningsOnce(err: string) {
+    const warns = err.split('\n').filter((l) => l.startsWith('portcullis apply: warning: ')).map((l) => l.slice('portcullis apply: warning: '.length));
+    expect(warns.length).toBeGreaterThan(0);
+    for (const [i, w] of warns.entries()) for (const [j, v] of warns.entries()) if (i !== j) expect(v.includes(w), `printed twice: ${w}\n${err}`).toBe(false);
+  }
+
   async function expectUntouched(host: string, before: string) {
     expect(sameRules(await live(host), before)).toBe(true);
     expect(await saved(host)).toBe(stock());
@@ -173,6 +180,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     expect(refused.out).toMatch(/re-addressed by nat PREROUTING #1 \(DNAT to /);
     const r = await cli(['apply', 'plain', f, '--confirm-timeout', String(TIMEOUT_S), '--force', ...cfg()]);
     expect(r.code, r.err).toBe(3);
+    expectWarningsOnce(r.err);
     // a nat table that was not loaded is not in iptables-save: the backup carries an empty one
     if (!natLoaded) expect(r.err).toMatch(/nat not loaded now: the revert empties it/);
     const after = await live('plain');

@@ -141,6 +141,8 @@ registerCommand({
     const stdinFree = file !== '-' && !flag(args, 'password-stdin') && !flag(args, 'passphrase-stdin');
     const ac = new AbortController();
     const release = onInterrupt(io, ac);
+    // warnings already shown as progress are not repeated under the outcome
+    const shownWarnings: string[] = [];
     const result = await runApply({
       host,
       session,
@@ -150,7 +152,10 @@ registerCommand({
       confirm,
       force: flag(args, 'force'),
       base,
-      onProgress: (p) => io.err(`portcullis apply: ${p.level === 'warn' ? 'warning: ' : ''}${escapeControls(p.message)}\n`),
+      onProgress: (p) => {
+        if (p.level === 'warn') shownWarnings.push(p.message);
+        io.err(`portcullis apply: ${p.level === 'warn' ? 'warning: ' : ''}${escapeControls(p.message)}\n`);
+      },
       ask: confirm === 'prompt' ? terminalAsk(io, stdinFree, ac.signal) : undefined,
       signal: ac.signal,
     })
@@ -169,7 +174,7 @@ registerCommand({
     if (json) io.out(jsonText({ ...result.record, findings: result.findings }, 2) + '\n');
     else io.out(`${result.outcome}: ${escapeControls(result.message)}\n`);
     if (!json && result.outcome !== 'confirmed' && result.outcome !== 'unchanged' && result.warnings.length)
-      for (const w of result.warnings) io.err(`portcullis apply: warning: ${escapeControls(w)}\n`);
+      for (const w of result.warnings) if (!shownWarnings.some((m) => m.includes(w))) io.err(`portcullis apply: warning: ${escapeControls(w)}\n`);
     return result.exitCode;
   },
 });
