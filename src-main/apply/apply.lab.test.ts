@@ -12,7 +12,7 @@ import { skipLab, useLab } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { run, runSync } from '../../e2e/lab/run.js';
 import { repoRoot } from '../../e2e/lab/fixtures.js';
-import { runApply } from './run.js';
+import { runApply, type InterruptedRecord } from './run.js';
 import { sameRules } from '../core/apply/index.js';
 import { stockWith } from '../core/testing/rulesets.js';
 import { readHistory } from '../services/history.js';
@@ -376,6 +376,13 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     expect(r.out).toMatch(/^interrupted: the new rules may be live on plain; the host reverts them by itself at \d\d:\d\d:\d\dZ \(in \d+ s\)/);
     // the client did not revert: the timer does
     expect(await live('plain')).toMatch(/--dport 80 -j ACCEPT/);
+    // and the local history says so: rules live, reverting at T
+    const rec = readHistory<InterruptedRecord>().at(-1)!;
+    expect(rec).toMatchObject({ outcome: 'interrupted', exitCode: 3, host: { name: 'plain', user: 'root' }, candidate: { name: expect.stringMatching(/good\.rules$/) } });
+    expect(rec.interrupted).toMatchObject({ phase: 'live', hostLeft: 'reverting', revertAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(rec.message).toMatch(/reverts them by itself at/);
+    expect(rec.timer).toMatchObject({ seconds: TIMEOUT_S });
+    expect(rec.before).toMatchObject({ savedSha256: expect.any(String), liveRulesSha256: expect.any(String) });
     await new Promise((res) => setTimeout(res, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - r.sentAt))));
     await expectUntouched('plain', before);
     expect((await hostLog('plain')).some((l) => l.event === 'revert' && l.result === 'reverted' && l.by === 'timer')).toBe(true);
@@ -387,6 +394,8 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     expect(r.code, r.err).toBe(2);
     expect(r.out).toMatch(/^interrupted before any change: nothing was loaded on plain/);
     await expectUntouched('plain', before);
+    const rec = readHistory<InterruptedRecord>().at(-1)!;
+    expect(rec).toMatchObject({ outcome: 'interrupted', exitCode: 2, interrupted: { phase: 'before-change', hostLeft: 'unchanged', revertAt: null } });
   });
 
   it('sshd killed right after the rules went live: no confirmation, the host reverts by itself', async () => {

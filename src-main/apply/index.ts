@@ -1,2 +1,2 @@
 // Safe apply over SSH: runs the core's state machine with the host layer.
-export { runApply, ApplyInterruptedError, type ApplyOptions, type ApplyProgress, type InterruptedPhase } from './run.js';
+export { runApply, ApplyInterruptedError, type ApplyOptions, type ApplyProgress, type InterruptedPhase, type InterruptedRecord } from './run.js';

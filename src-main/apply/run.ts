@@ -15,6 +15,7 @@ import {
   type ApplyInput,
   type ApplyResult,
   type ApplyState,
+  type AuditRecord,
   type BaseRef,
   type ConfirmMode,
   type HostView,
@@ -82,6 +83,25 @@ export type InterruptedPhase =
   | 'deciding'
   /** confirmed (timer cancelled): the new rules stay live; saving the file may not have finished */
   | 'confirmed';
+
+/**
+ * What an interrupted apply leaves in the local history: the fields of an
+ * apply's audit record that were known when it stopped (so readers of older
+ * lines read these too), outcome "interrupted", and what the host was left with.
+ */
+export type InterruptedRecord = Omit<AuditRecord, 'outcome' | 'exitCode'> & {
+  outcome: 'interrupted';
+  exitCode: 2 | 3;
+  interrupted: {
+    phase: InterruptedPhase;
+    /** the step it stopped in */
+    step: string;
+    /** nothing changed | the new rules may be live, reverting at revertAt | either of the two | confirmed but maybe not saved */
+    hostLeft: 'unchanged' | 'reverting' | 'reverting-or-kept' | 'confirmed-not-saved';
+    /** when the host's revert timer fires (ISO), where one may be armed */
+    revertAt: string | null;
+  };
+};
 
 export class ApplyInterruptedError extends Error {
   override name = 'ApplyInterruptedError';
@@ -440,7 +460,59 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     return r as T;
   };
 
+  /** The interrupted apply in the local history (best effort: the process is about to end). */
+  function recordInterruption(e: ApplyInterruptedError): void {
+    const { ctx } = state;
+    const at = now();
+    const hostLeft: InterruptedRecord['interrupted']['hostLeft'] =
+      e.phase === 'before-change' || e.phase === 'armed' ? 'unchanged' : e.phase === 'live' ? 'reverting' : e.phase === 'deciding' ? 'reverting-or-kept' : 'confirmed-not-saved';
+    const rec: InterruptedRecord = {
+      id,
+      startedAt: new Date(ctx.startedAt).toISOString(),
+      finishedAt: new Date(at).toISOString(),
+      host: {
+        name: ctx.host?.name ?? opts.host,
+        user: ctx.session?.user,
+        privilege: ctx.session?.privilege,
+        hostKey: ctx.session?.hostKeyFingerprint,
+        hostKeyType: ctx.session?.hostKeyType,
+        route: ctx.session?.route,
+        clientAddress: ctx.host?.clientAddress,
+      },
+      candidate: { name: input.candidateName, sha256: input.candidateSha256 },
+      ...(ctx.snapshot ? { before: { savedSha256: ctx.snapshot.savedSha256, liveRulesSha256: ctx.snapshot.liveRulesSha256 } } : {}),
+      ...(ctx.plan ? { changes: { ...ctx.plan.summary, list: ctx.plan.changes.changes.slice(0, 200), truncated: ctx.plan.changes.changes.length > 200 } } : {}),
+      ...(ctx.timer ? { timer: { ...ctx.timer, seconds: input.confirmTimeoutS } } : {}),
+      ...(ctx.probe ? { probe: ctx.probe } : {}),
+      confirm: input.confirm,
+      force: input.force,
+      outcome: 'interrupted',
+      exitCode: e.exitCode,
+      message: e.message,
+      warnings: ctx.warnings,
+      timings: ctx.timings,
+      totalMs: at - ctx.startedAt,
+      interrupted: { phase: e.phase, step: state.kind, hostLeft, revertAt: e.revertAt === null ? null : new Date(e.revertAt).toISOString() },
+    };
+    try {
+      rec.localUser = userInfo().username;
+    } catch {
+      rec.localUser = process.env.USER;
+    }
+    try {
+      appendHistory(rec, opts.env);
+    } catch {
+      /* the message on the terminal still says what the host was left with */
+    }
+  }
+
   async function interruption(): Promise<ApplyInterruptedError> {
+    const e = await interruptionError();
+    recordInterruption(e);
+    return e;
+  }
+
+  async function interruptionError(): Promise<ApplyInterruptedError> {
     const { ctx } = state;
     const name = ctx.host?.name ?? opts.host;
     const revertAt = ctx.armIssuedAt !== undefined ? ctx.armIssuedAt + opts.confirmTimeoutS * 1000 : null;

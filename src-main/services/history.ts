@@ -1,5 +1,6 @@
 // The local history of applies: one JSON line per apply (confirmed, reverted,
-// refused or failed), appended to history.jsonl in the user's state directory
+// refused, failed, or interrupted by Ctrl-C: outcome "interrupted" with an
+// `interrupted` object saying what the host was left with), appended to history.jsonl in the user's state directory
 // ($PORTCULLIS_STATE_DIR, else $XDG_STATE_HOME/portcullis, else
 // ~/.local/state/portcullis). Mode 0600: it names hosts, users and addresses.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
