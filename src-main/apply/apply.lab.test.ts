@@ -335,6 +335,51 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     }
   });
 
+  it('client killed outright before the timer is armed: the lock dies with its SSH session; a second apply takes it at once', async () => {
+    const before = await live('plain');
+    // a long confirm timeout: the lock must not wait for it (nor for confirm-timeout + 300 s)
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', '600', ...cfg()], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: repoRoot,
+      env: { ...process.env },
+    });
+    let err = '';
+    try {
+      await new Promise<void>((res, reject) => {
+        const t = setTimeout(() => reject(new Error(`no "apply lock taken" line within 30 s:\n${err}`)), 30_000);
+        child.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (err.includes('apply lock taken') && child.signalCode === null) child.kill('SIGKILL');
+        });
+        child.on('exit', () => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    expect(child.signalCode, err).toBe('SIGKILL');
+    expect(err).not.toMatch(/revert timer armed/);
+    // killed holding the lock, before anything was armed or loaded
+    expect(await lockHeld('plain')).toBe(true);
+    expect(await timerProcs('plain')).toEqual([]);
+    expect(sameRules(await live('plain'), before)).toBe(true);
+    const killedAt = Date.now();
+    let second = await cli(['apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()]);
+    // sshd may take a moment to see the connection gone
+    for (let i = 0; i < 10 && second.code === 4; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      second = await cli(['apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()]);
+    }
+    expect(second.code, second.out + second.err).toBe(0);
+    expect(Date.now() - killedAt).toBeLessThan(20_000);
+    expect(JSON.parse(second.out).warnings).toEqual([expect.stringMatching(/^took over a stale apply lock \(id=[0-9a-f]+ \(its SSH session is gone\)\)$/)]);
+    expect(await lockHeld('plain')).toBe(false);
+    // the killed apply's work directory went with its lock
+    expect((await sh('plain', 'ls -A /run/portcullis')).split('\n').filter((f) => /^[0-9a-f]+$/.test(f))).toEqual([]);
+  });
+
   /** runs the CLI (node + tsx, so the signal reaches the process that applies), sends `signal` once stderr shows `when` */
   async function interruptedApply(when: string, signal: NodeJS.Signals, extra: string[] = []) {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...extra, ...cfg()], {

@@ -4,7 +4,11 @@
 // again by the script) and, where there is one, the payload after it.
 //
 // Host layout (root only, in /run: gone at reboot, like the timer itself):
-//   /run/portcullis/lock/        the apply lock: id, deadline (epoch s), since, by
+//   /run/portcullis/lock/        the apply lock: id, deadline (epoch s), since, by, ttl, session
+//                                (the holder's SSH session: sshd PID and start time), armed
+//                                (once a revert timer is armed). Before arming, the lock lives
+//                                while its SSH session does and at most ttl s past its last step;
+//                                arming extends it to the timer's deadline (+120 s)
 //   /run/portcullis/ID/          candidate, backup, expected, pre, timer | revert.pid,
 //                                decided/ (whoever makes it — cancel or revert — wins), outcome
 //   /var/log/portcullis.log      one JSON line per apply and per revert
@@ -19,6 +23,24 @@ pcl_id() {
 }
 pcl_ours() {
   [ "$(cat "$P/lock/id" 2>/dev/null)" = "$1" ] || { echo "portcullis: the apply lock on this host is not ours (any more)" >&2; exit 77; }
+  # a step before arming: the holder is alive, the short pre-arm deadline starts again
+  if [ ! -e "$P/lock/armed" ]; then
+    pcl_t=$(cat "$P/lock/ttl" 2>/dev/null)
+    case $pcl_t in ''|*[!0-9]*) ;; *) echo $(( $(date +%s) + pcl_t )) > "$P/lock/deadline";; esac
+  fi
+}
+# field N (3 = state, 4 = ppid, 22 = start time) of /proc/PID/stat; the command name may hold spaces
+pcl_stat() {
+  sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f $(($2 - 2))
+}
+# the SSH session this script runs in: PID and start time of the nearest sshd ancestor
+pcl_session() {
+  pcl_p=$$; pcl_n=0
+  while [ -n "$pcl_p" ] && [ "$pcl_p" -gt 1 ] 2>/dev/null && [ $pcl_n -lt 40 ]; do
+    case $(cat "/proc/$pcl_p/comm" 2>/dev/null) in sshd*) echo "$pcl_p $(pcl_stat "$pcl_p" 22)"; return 0;; esac
+    pcl_p=$(pcl_stat "$pcl_p" 4); pcl_n=$((pcl_n+1))
+  done
+  return 1
 }
 # iptables-restore, waiting for the xtables lock where it can (CentOS >= 7.4), retried
 pcl_restore() {
@@ -99,18 +121,28 @@ if ! mkdir "$P/lock" 2>/dev/null; then
   if [ -z "$dl" ]; then
     if [ -n "$(find "$P/lock" -maxdepth 0 -mmin +1 2>/dev/null)" ]; then dl=0; else dl=$((now + 60)); fi
   fi
+  # not armed yet, and the SSH session that took it is gone (a killed client): nothing to wait for
+  gone=
+  if [ ! -e "$P/lock/armed" ] && [ -s "$P/lock/session" ]; then
+    read -r spid sstart < "$P/lock/session"
+    case $spid in ''|*[!0-9]*) ;; *) [ "$(pcl_stat "$spid" 22)" = "$sstart" ] || { dl=0; gone=yes; };; esac
+  fi
   if [ "$dl" -ge "$now" ]; then
     echo "busy id=$holder by=$(cat "$P/lock/by" 2>/dev/null) since=$(cat "$P/lock/since" 2>/dev/null) until=$dl"
     exit 75
   fi
   rm -rf "$P/lock"
+  # no timer was ever armed for it: its work directory is litter
+  if [ -n "$gone" ]; then case $holder in ''|*[!0-9a-f]*) ;; *) rm -rf "$P/$holder";; esac; fi
   mkdir "$P/lock" || exit 75
-  echo "took-over id=$holder"
+  echo "took-over id=$holder\${gone:+ (its SSH session is gone)}"
 fi
 echo "$id" > "$P/lock/id"
+echo "$ttl" > "$P/lock/ttl"
 echo $((now + ttl)) > "$P/lock/deadline"
 echo "$now" > "$P/lock/since"
 echo "\${SUDO_USER:-$(id -un)}" > "$P/lock/by"
+pcl_session > "$P/lock/session" 2>/dev/null || rm -f "$P/lock/session"
 rm -rf "$P/$id"
 mkdir "$P/$id" || exit 71
 echo locked
@@ -148,6 +180,8 @@ pcl_ours "$id"
 d=$P/$id
 [ -s "$d/backup" ] || { echo "portcullis: no backup" >&2; exit 78; }
 rm -rf "$d/decided" "$d/outcome" "$d/timer" "$d/revert.pid"
+# from now on the timer frees the lock: it outlives the session, until the timer's deadline
+: > "$P/lock/armed"
 echo $(( $(date +%s) + secs + 120 )) > "$P/lock/deadline"
 if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
   unit="portcullis-revert-$id"

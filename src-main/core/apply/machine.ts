@@ -19,6 +19,9 @@ import type { ForeignReport } from './foreign.js';
 
 export type ConfirmMode = 'auto' | 'prompt';
 
+/** seconds the host keeps an apply lock, before the revert timer is armed, past the holder's last step */
+export const PRE_ARM_LOCK_S = 120;
+
 export interface ApplyInput {
   /** hex, unique per apply: names the host's work directory and timer */
   id: string;
@@ -430,8 +433,9 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
         c,
         at,
         'lock',
-        // held until the timer fires at the latest; a lock older than this is stale
-        { kind: 'lock', ttlS: input.confirmTimeoutS + 300 },
+        // before the timer is armed the host holds it while our SSH session lives, and at most
+        // PRE_ARM_LOCK_S past our last step; arming extends it to the timer's deadline
+        { kind: 'lock', ttlS: PRE_ARM_LOCK_S },
         progress('connect', `connected to ${e.host.name} as ${e.session.user} (${e.session.privilege}${where}); host key ${e.session.hostKeyFingerprint}`),
       );
     }
