@@ -226,6 +226,45 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
   });
 
+  it('"Edit as text" never throws typed text away silently: Escape with changes asks first', async () => {
+    await byId('pane-compare').click();
+    const dialog = byId('edit-dialog');
+    // nothing changed: Escape closes at once
+    await byId('proposed-edit').click();
+    await dialog.waitFor();
+    const original = await byId('edit-text').inputValue();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    // changed: Escape asks, with Keep editing focused; Escape again keeps editing
+    await byId('proposed-edit').click();
+    await byId('edit-text').fill(original + '# my note\n');
+    await byId('edit-text').press('Escape');
+    await byId('edit-discard-ask').waitFor();
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('edit-keep');
+    await page.screenshot({ path: '/tmp/polish-edit-discard.png' });
+    await page.keyboard.press('Escape');
+    await byId('edit-discard-ask').waitFor({ state: 'hidden' });
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await byId('edit-text').inputValue()).toContain('# my note');
+    // pressed again and again, Escape still never loses the text
+    await byId('edit-text').press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    // (Chromium closes a dialog on a repeated Escape whatever it says; it opens again, asking)
+    await page.waitForTimeout(200);
+    await dialog.waitFor();
+    expect(await byId('edit-text').inputValue()).toContain('# my note');
+    // Cancel asks too; Discard closes and the next edit starts from the proposal
+    if (!(await byId('edit-discard-ask').isVisible())) await byId('edit-cancel').click();
+    await byId('edit-discard').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await byId('proposed-edit').click();
+    expect(await byId('edit-text').inputValue()).toBe(original);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   it('keeps an edited proposal across a disconnect and a new connection', async () => {
     await byId('pane-compare').click();
     await byId('proposed-edit').click();
