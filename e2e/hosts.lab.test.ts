@@ -283,6 +283,41 @@ describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
     await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
   });
 
+  it('browser mode: an edited proposal survives a page reload (kept per host in sessionStorage) and says so', async () => {
+    await byId('pane-compare').click();
+    await byId('proposed-edit').click();
+    const text = await byId('edit-text').inputValue();
+    await byId('edit-text').fill(text.replace(/^(-A INPUT -j REJECT)/m, '-A INPUT -p tcp -m tcp --dport 8443 -j ACCEPT\n$1'));
+    await byId('edit-dialog').getByRole('button', { name: 'Use this text' }).click();
+    await page.locator('[data-testid=diff-summary]', { hasText: '1 change' }).waitFor();
+    await page.reload();
+    await byId('tab-hosts').click();
+    await page.locator('[data-testid=host-note]', { hasText: /restored after the page reloaded/ }).waitFor();
+    await page.screenshot({ path: '/tmp/polish-draft-restored.png' });
+    // only the ruleset text (and the page's token) is in the tab's storage
+    const stored = await page.evaluate(() => Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)!] as const));
+    const drafts = stored.filter(([k]) => k.startsWith('portcullis.proposal.'));
+    expect(drafts).toHaveLength(1);
+    expect(Object.keys(JSON.parse(drafts[0][1])).sort()).toEqual(['savedAt', 'text']);
+    expect(JSON.parse(drafts[0][1]).text).toContain('--dport 8443 -j ACCEPT');
+    if (await byId('host-connect').isVisible()) await byId('host-connect').click();
+    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+    await byId('pane-compare').click();
+    await page.locator('[data-testid=diff-summary]', { hasText: '1 change' }).waitFor();
+    expect(await byId('host-note').innerText()).toMatch(/restored/);
+    await page.screenshot({ path: '/tmp/polish-draft-connected.png' });
+    // Reset forgets the draft: the next reload starts from the host
+    await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('portcullis.proposal.')))).toEqual([]);
+    await page.reload();
+    await byId('tab-hosts').click();
+    await byId('host-name').waitFor();
+    expect(await byId('host-note').count()).toBe(0);
+    if (await byId('host-connect').isVisible()) await byId('host-connect').click();
+    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+  });
+
   it('refuses a CHANGED host key, showing both fingerprints, with no override', async () => {
     const lab = L.get();
     await page.getByRole('button', { name: 'Disconnect', exact: true }).click();

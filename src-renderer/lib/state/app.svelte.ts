@@ -5,6 +5,7 @@ import { pickLocalFile, readLocalFile } from '../bridge/local-file.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
+import type { ProposalDrafts } from './drafts.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
 /** where an opened file goes: the ruleset view, or one side of the diff */
@@ -27,8 +28,11 @@ export class AppState {
 
   readonly hosts: HostsState;
 
-  constructor(readonly fw: FwApi) {
-    this.hosts = new HostsState(fw);
+  constructor(
+    readonly fw: FwApi,
+    drafts: ProposalDrafts | null = null,
+  ) {
+    this.hosts = new HostsState(fw, drafts);
   }
 
   async start(): Promise<void> {

@@ -17,6 +17,7 @@ import type {
 import { lintParsed, type Finding } from '../../../src-main/core/index.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc } from './ruleset-doc.svelte.js';
+import type { ProposalDrafts } from './drafts.js';
 
 export type HostPane = 'overview' | 'compare' | 'recipes' | 'apply' | 'history';
 export type ComparePair = 'saved-running' | 'running-proposed' | 'saved-proposed';
@@ -93,11 +94,23 @@ export class HostWorkspace {
   /** changes the apply would make to the running rules */
   pending = $derived(this.diffs['running-proposed'].changeCount);
 
+  /** the proposal came back from before a page reload (browser mode) */
+  private restored = false;
+
   constructor(
     profile: HostProfile,
     private readonly fw: FwApi,
+    private readonly drafts: ProposalDrafts | null = null,
   ) {
     this.profile = profile;
+    const draft = drafts?.load(profile.id);
+    if (draft) {
+      this.proposed = new RulesetDoc({ name: `proposed for ${profile.name}`, text: draft.text });
+      this.edited = true;
+      this.restored = true;
+      const at = new Date(draft.savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+      this.note = `Your edited proposal (last changed ${at}) was restored after the page reloaded. Connect to compare it with the host; Reset proposal starts again from what the host has.`;
+    }
   }
 
   async connect(): Promise<void> {
@@ -115,7 +128,11 @@ export class HostWorkspace {
     // a proposal the admin worked on survives a dropped or closed connection
     const kept = this.edited && !!this.proposed;
     await this.pull({ keepProposal: kept });
-    if (kept && this.pulled) this.note = 'Your proposed ruleset was kept; Reset proposal starts again from what the host has now.';
+    if (kept && this.pulled)
+      this.note = this.restored
+        ? 'Your edited proposal from before the page reloaded was restored; Reset proposal starts again from what the host has now.'
+        : 'Your proposed ruleset was kept; Reset proposal starts again from what the host has now.';
+    this.restored = false;
     void this.loadHistory();
   }
 
@@ -152,6 +169,7 @@ export class HostWorkspace {
     const base = this.saved ?? this.running;
     this.proposed = base ? new RulesetDoc({ name: `proposed for ${this.profile.name}`, text: base.text }) : null;
     this.edited = false;
+    this.drafts?.clear(this.profile.id);
     this.rewire();
   }
 
@@ -159,6 +177,7 @@ export class HostWorkspace {
     this.proposed = new RulesetDoc({ name: `proposed for ${this.profile.name}`, text });
     this.edited = true;
     this.note = note ?? null;
+    this.drafts?.save(this.profile.id, text);
     this.rewire();
   }
 
@@ -235,6 +254,7 @@ export class HostWorkspace {
     if (result.outcome === 'confirmed' || result.outcome === 'reverted') await this.pull({ keepProposal: true });
     if (result.outcome === 'confirmed') {
       this.edited = false;
+      this.drafts?.clear(this.profile.id);
       this.note = null;
     }
   }

@@ -3,6 +3,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { FieldProblems, FwApi, FwEvent, HostProfile, HostProfileInput, PromptAnswer, PromptRequest } from '../../../src-main/contract/index.js';
 import { HostWorkspace } from './host-workspace.svelte.js';
+import type { ProposalDrafts } from './drafts.js';
 
 export const NEW_HOST: HostProfileInput = { name: '', target: '', jump: '', identityFile: '', knownHostsFile: '', sudo: 'auto', confirmTimeoutS: 60 };
 
@@ -16,7 +17,11 @@ export class HostsState {
 
   selected = $derived(this.selectedId ? (this.workspaces.get(this.selectedId) ?? null) : null);
 
-  constructor(private readonly fw: FwApi) {}
+  constructor(
+    private readonly fw: FwApi,
+    /** where edited proposals outlive a page reload (browser mode) */
+    private readonly drafts: ProposalDrafts | null = null,
+  ) {}
 
   start(): () => void {
     void this.refresh();
@@ -35,7 +40,7 @@ export class HostsState {
     for (const p of r.value) {
       const w = this.workspaces.get(p.id);
       if (w) w.profile = p;
-      else this.workspaces.set(p.id, new HostWorkspace(p, this.fw));
+      else this.workspaces.set(p.id, new HostWorkspace(p, this.fw, this.drafts));
     }
     for (const id of [...this.workspaces.keys()]) if (!r.value.some((p) => p.id === id)) this.workspaces.delete(id);
     if (this.selectedId && !this.workspaces.has(this.selectedId)) this.selectedId = null;
@@ -57,7 +62,10 @@ export class HostsState {
 
   async remove(id: string): Promise<void> {
     const r = await this.fw.removeHost(id);
-    if (r.ok) await this.refresh();
+    if (r.ok) {
+      this.drafts?.clear(id);
+      await this.refresh();
+    }
   }
 
   async answer(id: string, answer: PromptAnswer): Promise<void> {
