@@ -133,7 +133,8 @@ export interface ApplyRequest {
   base: { takenAt: string; savedSha256?: string; liveRulesSha256?: string } | null;
 }
 
-export type ApplyOutcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error';
+/** 'interrupted': the CLI was stopped mid-apply (Ctrl-C); such records come from the shared history */
+export type ApplyOutcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error' | 'interrupted';
 
 export interface ApplyFindingDto {
   code: string;
