@@ -283,10 +283,11 @@ describe('diff laws (property tests)', () => {
         const b = render(gb);
         const d = diffRulesets(a, b);
         expect(canonicalKey(applyChangeSet(a, d))).toBe(canonicalKey(b));
-        // a deletion or insertion is one change, a policy flip one, a swap two —
-        // or three when duplicate rules make the patience anchors pick a longer
-        // (still correct) alignment: minimality is traded for linear time there
-        expect(d.changes.length).toBeLessThanOrEqual(3 * edits);
+        // Not a law, a quality bound: a deletion or insertion is one change, a
+        // policy flip one; a swap moves two rules, and when they sit in two
+        // chains (or among duplicates, where the patience anchors trade
+        // minimality for linear time) each chain may show it as two changes.
+        expect(d.changes.length).toBeLessThanOrEqual(4 * edits);
         if (canonicalKey(a) === canonicalKey(b)) expect(d.changes).toEqual([]);
       }),
       { numRuns: 1000 },
