@@ -19,7 +19,11 @@ import {
   type BaseRef,
   type ConfirmMode,
   type HostView,
+  type Message,
   type Step,
+  at as instant,
+  messageText,
+  msg,
 } from '../core/apply/index.js';
 import { isHostError, normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type SessionOptions } from '../host/index.js';
 import { appendHistory } from '../services/history.js';
@@ -41,7 +45,10 @@ import {
 
 export interface ApplyProgress {
   step: Step;
+  /** the text of parts, as the CLI prints it */
   message: string;
+  /** the message with its values as values (durations in ms, instants in epoch ms, names) */
+  parts: Message;
   level: 'info' | 'warn';
   at: number;
 }
@@ -110,10 +117,11 @@ export class ApplyInterruptedError extends Error {
     readonly host: string,
     /** when the host's revert timer fires (ms since the epoch), where one may be armed */
     readonly revertAt: number | null,
-    message: string,
+    /** the message with its values as values; `message` is its text */
+    readonly parts: Message,
     readonly exitCode: 2 | 3,
   ) {
-    super(message);
+    super(messageText(parts));
   }
 }
 
@@ -404,7 +412,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
   async function effect(c: ApplyCommand): Promise<void> {
     switch (c.kind) {
       case 'progress':
-        opts.onProgress?.({ step: c.step, message: c.message, level: c.level, at: now() });
+        opts.onProgress?.({ step: c.step, message: c.message, parts: c.parts, level: c.level, at: now() });
         return;
       case 'unlock': {
         const s = alive(s2) ?? alive(s1);
@@ -432,7 +440,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         try {
           appendHistory(rec, opts.env);
         } catch (e) {
-          c.result.warnings.push(`could not write the local history: ${messageOf(e)}`);
+          const w = msg`could not write the local history: ${messageOf(e)}`;
+          c.result.warnings.push(messageText(w));
+          c.result.warningParts.push(w);
         }
         return;
       }
@@ -489,7 +499,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       outcome: 'interrupted',
       exitCode: e.exitCode,
       message: e.message,
-      warnings: ctx.warnings,
+      messageParts: e.parts,
+      warnings: ctx.warnings.map((w) => (typeof w === 'string' ? w : messageText(w))),
+      warningParts: ctx.warnings.map((w) => (typeof w === 'string' ? [{ text: w }] : w)),
       timings: ctx.timings,
       totalMs: at - ctx.startedAt,
       interrupted: { phase: e.phase, step: state.kind, hostLeft, revertAt: e.revertAt === null ? null : new Date(e.revertAt).toISOString() },
@@ -516,7 +528,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     const { ctx } = state;
     const name = ctx.host?.name ?? opts.host;
     const revertAt = ctx.armIssuedAt !== undefined ? ctx.armIssuedAt + opts.confirmTimeoutS * 1000 : null;
-    const at = revertAt !== null ? `${new Date(revertAt).toISOString().slice(11, 19)}Z (in ${Math.max(0, Math.round((revertAt - now()) / 1000))} s)` : '';
+    const at: Message = revertAt !== null ? msg`${instant(revertAt)} (in ${Math.max(0, Math.round((revertAt - now()) / 1000))} s)` : [];
     switch (state.kind) {
       case 'idle':
       case 'connecting':
@@ -527,7 +539,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         // no timer yet: free the lock (and our files) so the next apply need not wait for it to go stale
         const s = alive(s1);
         if (s && ctx.locked) await within(root(s, UNLOCK_SCRIPT, header(id, 'yes'), 3000), 3000, 'releasing the apply lock').catch(() => undefined);
-        return new ApplyInterruptedError('before-change', name, null, `interrupted before any change: nothing was loaded on ${name}`, 2);
+        return new ApplyInterruptedError('before-change', name, null, msg`interrupted before any change: nothing was loaded on ${name}`, 2);
       }
       case 'arming':
       case 'disarming':
@@ -535,7 +547,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           'armed',
           name,
           revertAt,
-          `interrupted before the rules were loaded: nothing changed on ${name}; a revert timer may be armed there: at ${at} it puts back the same rules and frees the apply lock`,
+          msg`interrupted before the rules were loaded: nothing changed on ${name}; a revert timer may be armed there: at ${at} it puts back the same rules and frees the apply lock`,
           2,
         );
       case 'cancelling':
@@ -543,7 +555,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           'deciding',
           name,
           revertAt,
-          `interrupted while cancelling the revert timer: either the host reverts to the previous rules at ${at}, or the new rules stay without being saved; check with portcullis pull ${opts.host} --live after that`,
+          msg`interrupted while cancelling the revert timer: either the host reverts to the previous rules at ${at}, or the new rules stay without being saved; check with ${`portcullis pull ${opts.host} --live`} after that`,
           2,
         );
       case 'persisting':
@@ -552,7 +564,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           'confirmed',
           name,
           null,
-          `interrupted after the new rules were confirmed: they stay live on ${name}, but /etc/sysconfig/iptables may not be saved; check with portcullis pull ${opts.host}, and apply again to save them`,
+          msg`interrupted after the new rules were confirmed: they stay live on ${name}, but /etc/sysconfig/iptables may not be saved; check with ${`portcullis pull ${opts.host}`}, and apply again to save them`,
           2,
         );
       default:
@@ -560,7 +572,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           'live',
           name,
           revertAt,
-          `interrupted: the new rules may be live on ${name}; the host reverts them by itself at ${at}; /etc/sysconfig/iptables untouched`,
+          msg`interrupted: the new rules may be live on ${name}; the host reverts them by itself at ${at}; /etc/sysconfig/iptables untouched`,
           3,
         );
     }

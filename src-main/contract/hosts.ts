@@ -2,6 +2,15 @@
 // only. Everything that came from a host (facts, rule text, stderr, names) is
 // untrusted text: the renderer shows it as text, never as HTML.
 import type { HostFacts } from './facts.js';
+import type { Message, MessagePart } from '../core/apply/index.js';
+
+/**
+ * A message of an apply as data: wording ({text}, lower case as the CLI has
+ * it), names taken as written ({name}), durations ({ms}) and instants ({at},
+ * epoch ms). The renderer formats the values; `message` beside it is the same
+ * as plain text (the CLI's wording).
+ */
+export type { Message, MessagePart };
 
 export type SudoMode = 'auto' | 'always' | 'never';
 
@@ -150,6 +159,8 @@ export interface AuditEntryDto {
   finishedAt: string;
   outcome: ApplyOutcome;
   message: string;
+  /** the message as data; absent for history lines written before it existed (show `message` then) */
+  messageParts?: Message;
   candidate: string;
   user?: string;
   clientAddress?: string;
@@ -162,14 +173,19 @@ export interface AuditEntryDto {
   previousBackup?: string | null;
   hostLog?: 'written' | 'failed' | 'no-session';
   warnings: string[];
+  /** the warnings as data, by index (may be missing or shorter for older lines: show `warnings` then) */
+  warningParts?: Message[];
 }
 
 export interface ApplyResultDto {
   outcome: ApplyOutcome;
   message: string;
+  messageParts: Message;
   refuseReason?: 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy';
   findings: ApplyFindingDto[];
   warnings: string[];
+  /** the warnings as data, by index */
+  warningParts: Message[];
   audit: AuditEntryDto;
 }
 
@@ -179,7 +195,7 @@ export type FwEvent =
   /** a prompt was answered (maybe in another window) or its connection gave up */
   | { kind: 'prompt-closed'; id: string }
   | { kind: 'connection'; hostId: string; state: ConnectionState; message?: string }
-  | { kind: 'apply-progress'; applyId: string; hostId: string; step: string; message: string; level: 'info' | 'warn'; at: number }
+  | { kind: 'apply-progress'; applyId: string; hostId: string; step: string; message: string; parts: Message; level: 'info' | 'warn'; at: number }
   /**
    * The new rules are live and a NEW SSH connection got in and read them: keep
    * them? Answer before `confirmBy` (epoch ms); the host itself reverts at

@@ -215,14 +215,16 @@ describe('hosts handlers', () => {
     let seen: ApplyOptions | undefined;
     applyImpl = async (o) => {
       seen = o;
-      o.onProgress!({ step: 'restore', message: 'rules live', level: 'info', at: 1 });
+      o.onProgress!({ step: 'restore', message: 'rules live', parts: [{ text: 'rules live' }], level: 'info', at: 1 });
       const keep = await o.ask!({ summary: '1 rule added', deadlineAt: 50_000 });
       return {
         outcome: keep ? 'confirmed' : 'reverted',
         exitCode: keep ? 0 : 3,
         message: keep ? 'applied' : 'reverted',
+        messageParts: [{ text: keep ? 'applied' : 'reverted' }],
         findings: [],
         warnings: [],
+        warningParts: [],
         record: { id: o.id!, startedAt: 's', finishedAt: 'f', host: { name: hop.host }, candidate: { name: o.candidateName, sha256: '' }, confirm: 'prompt', force: false, outcome: keep ? 'confirmed' : 'reverted', exitCode: 0, message: 'applied', warnings: [], timings: {}, totalMs: 5 },
       };
     };
@@ -234,7 +236,7 @@ describe('hosts handlers', () => {
     expect(seen).toMatchObject({ host: 'root@198.51.100.7', confirm: 'prompt', confirmTimeoutS: 30, id: applyId, base: { kind: 'hashes', savedSha256: 'a'.repeat(64) } });
     // the key the admin accepted on connect is trusted by the apply's own connections
     expect(seen!.session.trust).toEqual(['SHA256:new']);
-    expect(events).toContainEqual({ kind: 'apply-progress', applyId, hostId: p.id, step: 'restore', message: 'rules live', level: 'info', at: 1 });
+    expect(events).toContainEqual({ kind: 'apply-progress', applyId, hostId: p.id, step: 'restore', message: 'rules live', parts: [{ text: 'rules live' }], level: 'info', at: 1 });
     const ask = events.find((e) => e.kind === 'apply-ask');
     expect(ask).toMatchObject({ applyId, summary: '1 rule added', confirmBy: 50_000, hostRevertAt: 50_000 + 7500 });
     expect(value(await d('apply:answer', [applyId, true]))).toBeNull();

@@ -19,7 +19,7 @@ import {
   type PromptAnswer,
   type PullDto,
 } from '../contract/index.js';
-import { confirmMargin, type ApplyResult, type AuditRecord } from '../core/apply/index.js';
+import { confirmMargin, messageText, msg, type ApplyResult, type AuditRecord, type Message } from '../core/apply/index.js';
 import {
   isHostError,
   openSession as realOpenSession,
@@ -131,6 +131,23 @@ export function connectAdvice(code: string): string {
   }
 }
 
+/** a message as a history line holds it (lines are read back from a file: checked, not trusted) */
+function isMessage(m: unknown): m is Message {
+  return (
+    Array.isArray(m) &&
+    m.every(
+      (p: unknown) =>
+        !!p &&
+        typeof p === 'object' &&
+        (typeof (p as { text?: unknown }).text === 'string' ||
+          typeof (p as { name?: unknown }).name === 'string' ||
+          Number.isFinite((p as { ms?: unknown }).ms) ||
+          Number.isFinite((p as { at?: unknown }).at)),
+    )
+  );
+}
+const isMessageList = (m: unknown): m is Message[] => Array.isArray(m) && m.every(isMessage);
+
 export function auditEntry(r: AuditRecord): AuditEntryDto {
   return {
     id: r.id,
@@ -138,6 +155,7 @@ export function auditEntry(r: AuditRecord): AuditEntryDto {
     finishedAt: r.finishedAt,
     outcome: r.outcome,
     message: r.message,
+    ...(isMessage(r.messageParts) ? { messageParts: r.messageParts } : {}),
     candidate: r.candidate?.name ?? '',
     user: r.host?.user,
     clientAddress: r.host?.clientAddress,
@@ -150,6 +168,7 @@ export function auditEntry(r: AuditRecord): AuditEntryDto {
     previousBackup: r.persisted?.previousBackup,
     hostLog: r.hostLog,
     warnings: r.warnings ?? [],
+    ...(isMessageList(r.warningParts) ? { warningParts: r.warningParts } : {}),
   };
 }
 
@@ -157,9 +176,11 @@ function applyResultDto(r: ApplyResult): ApplyResultDto {
   return {
     outcome: r.outcome,
     message: r.message,
+    messageParts: r.messageParts,
     refuseReason: r.refuseReason,
     findings: r.findings.map((f) => ({ code: f.code, severity: f.severity, line: f.line, message: f.message })),
     warnings: r.warnings,
+    warningParts: r.warningParts,
     audit: auditEntry(r.record),
   };
 }
@@ -382,7 +403,7 @@ export class HostWorkbench {
       base: req.base ? { kind: 'hashes', source: `the pull of ${req.base.takenAt}`, savedSha256: req.base.savedSha256, liveRulesSha256: req.base.liveRulesSha256 } : null,
       env: this.deps.env,
       id: applyId,
-      onProgress: (p) => emit({ kind: 'apply-progress', applyId, hostId, step: p.step, message: p.message, level: p.level, at: p.at }),
+      onProgress: (p) => emit({ kind: 'apply-progress', applyId, hostId, step: p.step, message: p.message, parts: p.parts, level: p.level, at: p.at }),
       ask: ({ summary, deadlineAt }) =>
         new Promise<boolean>((resolve) => {
           running.answer = (keep) => {
@@ -396,14 +417,17 @@ export class HostWorkbench {
       .then(
         (r) => applyResultDto(r),
         (e: unknown): ApplyResultDto => {
-          const message = `the apply stopped: ${(e as Error)?.message ?? String(e)}`;
+          const messageParts = msg`the apply stopped: ${(e as Error)?.message ?? String(e)}`;
+          const message = messageText(messageParts);
           const at = new Date().toISOString();
           return {
             outcome: 'error',
             message,
+            messageParts,
             findings: [],
             warnings: [],
-            audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, candidate: req.name, totalMs: 0, warnings: [] },
+            warningParts: [],
+            audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, candidate: req.name, totalMs: 0, warnings: [] },
           };
         },
       )

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, dateTime, duration, humanText, humanize, outcomeLabel } from './format.js';
+import { clockTime, dateTime, duration, messageString, outcomeLabel, showMessage } from './format.js';
+import { messageText, msg, ms, at } from '../../src-main/core/apply/index.js';
 
 describe('format', () => {
   it('durations read as people say them', () => {
@@ -16,34 +17,43 @@ describe('format', () => {
   });
 
   it('times are local, with the UTC time for the tooltip', () => {
-    const at = Date.UTC(2026, 10, 30, 12, 3, 7);
-    expect(clockTime(at, 'Europe/Berlin')).toEqual({ text: '13:03:07', title: '12:03:07 UTC', iso: '2026-11-30T12:03:07.000Z' });
-    const d = dateTime(new Date(at).toISOString(), 'Europe/Berlin');
+    const t = Date.UTC(2026, 10, 30, 12, 3, 7);
+    expect(clockTime(t, 'Europe/Berlin')).toEqual({ text: '13:03:07', title: '12:03:07 UTC', iso: '2026-11-30T12:03:07.000Z' });
+    const d = dateTime(new Date(t).toISOString(), 'Europe/Berlin');
     expect(d.text).toMatch(/2026.*13:03:07/);
     expect(d.title).toBe('2026-11-30 12:03:07 UTC');
   });
 
-  it('messages from main: sentence case, human durations, local clocks', () => {
-    const at = Date.UTC(2026, 10, 30, 12, 0, 0);
-    expect(humanText('applied, confirmed through a new SSH connection (4633 ms after the start) and saved to /etc/sysconfig/iptables', at)).toBe(
-      'Applied, confirmed through a new SSH connection (4.6 s after the start) and saved to /etc/sysconfig/iptables',
-    );
-    expect(humanText('a new SSH connection got in (312 ms) and read the rules', at)).toBe('A new SSH connection got in (312 ms) and read the rules');
-    // commands, paths and names stay as written
-    expect(humanText('iptables-restore --test passes on the host', at)).toBe('iptables-restore --test passes on the host');
-    expect(humanText('/etc/sysconfig/iptables read back', at)).toBe('/etc/sysconfig/iptables read back');
-    expect(humanText('lab plain already runs and saves this ruleset; nothing to do', at, ['lab plain'])).toBe('lab plain already runs and saves this ruleset; nothing to do');
-    const parts = humanize('rules live on web; the host reverts them at 12:00:30Z (in 30 s) unless a new connection confirms', at, [], 'Asia/Kolkata');
+  it('messages come as data: wording in sentence case, values formatted here, names as written', () => {
+    const confirmed = msg`applied, confirmed through a new SSH connection (${ms(4633)} after the start) and saved to /etc/sysconfig/iptables`;
+    // the CLI's text is unchanged …
+    expect(messageText(confirmed)).toBe('applied, confirmed through a new SSH connection (4633 ms after the start) and saved to /etc/sysconfig/iptables');
+    // … the app's is formatted from the values
+    expect(messageString(confirmed)).toBe('Applied, confirmed through a new SSH connection (4.6 s after the start) and saved to /etc/sysconfig/iptables');
+    expect(messageString(msg`a new SSH connection got in (${ms(312)}) and read the rules`)).toBe('A new SSH connection got in (312 ms) and read the rules');
+    // a message that starts with a name keeps it as written
+    expect(messageString(msg`${'iptables-restore --test'} passes on the host`)).toBe('iptables-restore --test passes on the host');
+    expect(messageString(msg`${'lab plain'} already runs and saves this ruleset; nothing to do`)).toBe('lab plain already runs and saves this ruleset; nothing to do');
+    expect(messageString(msg`${'web'}: valid`)).toBe('web: valid');
+    // an instant is a local time whose part carries the UTC time
+    const deadline = Date.UTC(2026, 10, 30, 12, 0, 30);
+    const live = msg`rules live on ${'web'}; the host reverts them at ${at(deadline)} (in ${30} s) unless a new connection confirms`;
+    expect(messageText(live)).toBe('rules live on web; the host reverts them at 12:00:30Z (in 30 s) unless a new connection confirms');
+    const parts = showMessage(live, '', 'Asia/Kolkata');
     expect(parts.map((p) => p.text).join('')).toBe('Rules live on web; the host reverts them at 17:30:30 (in 30 s) unless a new connection confirms');
     expect(parts.find((p) => p.time)?.time).toEqual({ text: '17:30:30', title: '12:00:30 UTC', iso: '2026-11-30T12:00:30.000Z' });
-    // a deadline past midnight UTC is on the next day
-    const late = Date.UTC(2026, 10, 30, 23, 59, 50);
-    expect(humanize('reverts at 00:00:20Z', late).find((p) => p.time)?.time?.iso).toBe('2026-12-01T00:00:20.000Z');
-    expect(humanText('no change', at)).toBe('No change');
-    expect(humanText('', at)).toBe('');
+    // a message spliced into another keeps its parts
+    expect(msg`${msg`no new SSH connection: ${'timed out'}`}; reverting now`).toEqual([{ text: 'no new SSH connection: ' }, { name: 'timed out' }, { text: '; reverting now' }]);
+  });
+
+  it('history lines from before messages came as data: their text, as written (nothing parsed)', () => {
+    expect(messageString(undefined, 'applied, confirmed through a new SSH connection (4633 ms after the start)')).toBe(
+      'applied, confirmed through a new SSH connection (4633 ms after the start)',
+    );
+    expect(showMessage(undefined)).toEqual([]);
   });
 
   it('outcome labels', () => {
-    expect(['confirmed', 'reverted', 'refused'].map(outcomeLabel)).toEqual(['Confirmed', 'Reverted', 'Refused']);
+    expect((['confirmed', 'reverted', 'refused', 'interrupted'] as const).map(outcomeLabel)).toEqual(['Confirmed', 'Reverted', 'Refused', 'Interrupted']);
   });
 });

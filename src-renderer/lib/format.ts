@@ -1,7 +1,9 @@
 // How the app words times and durations for people: durations as "850 ms",
 // "4.6 s", "2 min 5 s"; times in the local zone with the UTC time kept for a
-// tooltip; messages from main (written for logs and the CLI: lower case, raw
-// milliseconds, `HH:MM:SSZ` clocks) in sentence case with the same wording.
+// tooltip; messages from main, which come as data (wording, names, durations
+// in ms, instants in epoch ms: see MessagePart in the contract), in sentence
+// case with their values formatted here. Nothing here parses main's English.
+import type { ApplyOutcome, Message } from '../../src-main/contract/index.js';
 
 /** "850 ms", "4.6 s", "12 s", "2 min 5 s", "1 h 3 min" */
 export function duration(ms: number): string {
@@ -49,43 +51,50 @@ export function dateTime(at: Date | number | string, timeZone?: string): TimeTex
   };
 }
 
-export type MessagePart = { text: string; time?: undefined } | { text: string; time: TimeText };
+/** one piece of a message as shown: text, or a time with its UTC title */
+export type ShownPart = { text: string; time?: undefined } | { text: string; time: TimeText };
 
 /**
- * A message from main as the app shows it: the first letter upper-case (not
- * when it starts with a command, a path or one of `names`, such as the host's
- * name), "4633 ms" as "4.6 s", and each "HH:MM:SSZ" clock as a local time
- * whose part carries the UTC time. `at` is when the message was written: the
- * clock is the next such time of day from about then.
+ * A message from main (wording, names, durations in ms, instants in epoch ms)
+ * as the app shows it: the wording in sentence case (a message that starts
+ * with a name, such as a host or a command, keeps it as written), durations
+ * as people say them, instants as local times whose part carries the UTC time.
+ * `fallback`: the plain text, for history lines written before messages came as data.
  */
-export function humanize(message: string, at: number = Date.now(), names: readonly string[] = [], timeZone?: string): MessagePart[] {
-  let text = message.replace(/\b(\d+) ms\b/g, (_, ms: string) => duration(Number(ms)));
-  if (!names.some((n) => n && text.startsWith(n)) && /^[a-z]+(?=[\s,;:()]|$)/.test(text)) text = text[0].toUpperCase() + text.slice(1);
-  const parts: MessagePart[] = [];
-  const re = /\b(\d{2}):(\d{2}):(\d{2})Z\b/g;
-  let last = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m.index > last) parts.push({ text: text.slice(last, m.index) });
-    const base = new Date(at);
-    let when = Date.UTC(base.getUTCFullYear(), base.getUTCMonth(), base.getUTCDate(), Number(m[1]), Number(m[2]), Number(m[3]));
-    // a deadline written before midnight UTC falls on the next day
-    if (when < at - 12 * 3600_000) when += 24 * 3600_000;
-    const time = clockTime(when, timeZone);
-    parts.push({ text: time.text, time });
-    last = m.index + m[0].length;
-  }
-  if (last < text.length) parts.push({ text: text.slice(last) });
-  return parts;
+export function showMessage(parts: Message | undefined, fallback = '', timeZone?: string): ShownPart[] {
+  if (!parts) return fallback ? [{ text: fallback }] : [];
+  const out: ShownPart[] = [];
+  parts.forEach((p, k) => {
+    if ('text' in p) out.push({ text: k === 0 ? sentenceCase(p.text) : p.text });
+    else if ('name' in p) out.push({ text: p.name });
+    else if ('ms' in p) out.push({ text: duration(p.ms) });
+    else if ('at' in p) {
+      const time = clockTime(p.at, timeZone);
+      out.push({ text: time.text, time });
+    }
+  });
+  return out;
 }
 
-/** the plain text of humanize(), for places that take a string */
-export function humanText(message: string, at?: number, names?: readonly string[]): string {
-  return humanize(message, at, names)
+/** the plain text of showMessage(), for places that take a string */
+export function messageString(parts: Message | undefined, fallback = ''): string {
+  return showMessage(parts, fallback)
     .map((p) => p.text)
     .join('');
 }
 
-/** an apply outcome as a label: "Confirmed", "Reverted" … */
-export function outcomeLabel(outcome: string): string {
-  return outcome ? outcome[0].toUpperCase() + outcome.slice(1) : outcome;
+const sentenceCase = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
+
+const OUTCOME_LABELS: Record<ApplyOutcome, string> = {
+  confirmed: 'Confirmed',
+  unchanged: 'Unchanged',
+  reverted: 'Reverted',
+  refused: 'Refused',
+  error: 'Error',
+  interrupted: 'Interrupted',
+};
+
+/** an apply outcome as a label: "Confirmed", "Reverted" … (an outcome this build does not know: as written) */
+export function outcomeLabel(outcome: ApplyOutcome): string {
+  return OUTCOME_LABELS[outcome] ?? outcome;
 }

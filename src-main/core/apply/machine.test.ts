@@ -12,6 +12,7 @@ import {
   type StateKind,
 } from './machine.js';
 import type { HostSnapshot, HostView } from './plan.js';
+import { messageText } from './message.js';
 import { stockRuleset, stockWith } from '../testing/rulesets.js';
 
 const STOCK = stockRuleset();
@@ -127,6 +128,21 @@ describe('apply state machine: paths', () => {
     expect(tail).toEqual(['unlock', 'finish']);
     expect(t.commands.find((c) => c.kind === 'upload')).toMatchObject({ files: [{ name: 'candidate', text: GOOD }, { name: 'backup' }, { name: 'expected', text: STOCK }] });
     expect(t.commands.find((c) => c.kind === 'persist')).toMatchObject({ text: GOOD });
+  });
+
+  it('messages come as data too: durations in ms, instants in epoch ms, names as written; the text is theirs', () => {
+    const t = drive(input());
+    const progress = t.commands.filter((c): c is Extract<ApplyCommand, { kind: 'progress' }> => c.kind === 'progress');
+    for (const p of progress) expect(messageText(p.parts)).toBe(p.message);
+    expect(progress.find((p) => p.step === 'probe' && /got in/.test(p.message))!.parts).toContainEqual({ ms: 120 });
+    const live = progress.find((p) => p.step === 'restore')!;
+    const deadline = live.parts.find((p): p is { at: number } => 'at' in p)!.at;
+    expect(live.message).toContain(new Date(deadline).toISOString().slice(11, 19) + 'Z');
+    const r = t.final.result!;
+    expect(messageText(r.messageParts)).toBe(r.message);
+    expect(r.messageParts).toContainEqual({ ms: r.record.confirmedAfterMs });
+    expect(r.record.messageParts).toEqual(r.messageParts);
+    expect(r.record.warningParts!.map(messageText)).toEqual(r.record.warnings);
   });
 
   it('an invalid candidate is refused before connecting (exit 4)', () => {

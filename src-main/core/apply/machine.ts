@@ -16,6 +16,7 @@ import type { Change } from '../diff.js';
 import { checkCandidate, describeSummary, planApply, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
 import { differingTables } from './backup.js';
 import type { ForeignReport } from './foreign.js';
+import { at as instant, messageText, ms as dur, msg, type Message } from './message.js';
 
 export type ConfirmMode = 'auto' | 'prompt';
 
@@ -109,7 +110,8 @@ export type ApplyCommand =
   | { kind: 'await-timer'; until: number }
   | { kind: 'disarm' }
   // side effects
-  | { kind: 'progress'; step: Step; message: string; level: 'info' | 'warn' }
+  /** message: the text of parts (for the CLI); parts: the same with its values as values (for the app) */
+  | { kind: 'progress'; step: Step; message: string; parts: Message; level: 'info' | 'warn' }
   | { kind: 'unlock'; cleanup: boolean }
   | { kind: 'finish'; result: ApplyResult };
 
@@ -155,7 +157,11 @@ export interface AuditRecord {
   exitCode: ExitCode;
   refuseReason?: RefuseReason;
   message: string;
+  /** the message with its values as values (durations, instants, names); absent in lines written before it existed */
+  messageParts?: Message;
   warnings: string[];
+  /** the warnings as data, one per warning (absent in lines written before it existed) */
+  warningParts?: Message[];
   persisted?: { previousBackup: string | null; restorecon: boolean };
   revertedBy?: 'client' | 'timer';
   /** ms per step */
@@ -172,9 +178,13 @@ export interface ApplyResult {
   outcome: Outcome;
   exitCode: ExitCode;
   message: string;
+  /** the message with its values as values */
+  messageParts: Message;
   refuseReason?: RefuseReason;
   findings: Finding[];
   warnings: string[];
+  /** the warnings as data, one per warning */
+  warningParts: Message[];
   record: AuditRecord;
 }
 
@@ -201,12 +211,13 @@ export interface Context {
   persistFailed?: string;
   verified?: { savedSha256: string; liveRulesSha256: string };
   revertedBy?: 'client' | 'timer';
-  warnings: string[];
+  /** as data (the record and the result also have them as text) */
+  warnings: (Message | string)[];
   step?: Step;
   stepAt?: number;
   timings: Partial<Record<Step, number>>;
   /** the result to finish with once a clean-up action (disarm) is done */
-  pending?: { outcome: Outcome; exitCode: ExitCode; message: string; refuseReason?: RefuseReason };
+  pending?: { outcome: Outcome; exitCode: ExitCode; message: Message; refuseReason?: RefuseReason };
 }
 
 export type StateKind =
@@ -250,10 +261,6 @@ export function confirmMargin(timeoutS: number): number {
 
 const GRACE_MS = 1500;
 
-function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19) + 'Z';
-}
-
 // ---- building blocks -----------------------------------------------------------------
 
 function closeStep(ctx: Context, at: number): Context {
@@ -265,8 +272,11 @@ function to(kind: StateKind, ctx: Context, at: number, step: Step, action: Apply
   return { state: { kind, ctx: { ...ctx, step, stepAt: at } }, commands: [...effects, action] };
 }
 
-function progress(step: Step, message: string, level: 'info' | 'warn' = 'info'): ApplyCommand {
-  return { kind: 'progress', step, message, level };
+const asMessage = (m: Message | string): Message => (typeof m === 'string' ? [{ text: m }] : m);
+
+function progress(step: Step, message: Message | string, level: 'info' | 'warn' = 'info'): ApplyCommand {
+  const parts = asMessage(message);
+  return { kind: 'progress', step, message: messageText(parts), parts, level };
 }
 
 function finish(
@@ -274,11 +284,15 @@ function finish(
   at: number,
   outcome: Outcome,
   exitCode: ExitCode,
-  message: string,
+  messageOrParts: Message | string,
   extra: { refuseReason?: RefuseReason; findings?: Finding[]; unlock?: boolean; cleanup?: boolean } = {},
 ): Transition {
   const ctx = closeStep(ctx0, at);
   const { input, plan, snapshot, session, host } = ctx;
+  const messageParts = asMessage(messageOrParts);
+  const message = messageText(messageParts);
+  const warningParts = ctx.warnings.map(asMessage);
+  const warnings = warningParts.map(messageText);
   const record: AuditRecord = {
     id: input.id,
     startedAt: new Date(ctx.startedAt).toISOString(),
@@ -312,7 +326,9 @@ function finish(
     exitCode,
     ...(extra.refuseReason ? { refuseReason: extra.refuseReason } : {}),
     message,
-    warnings: ctx.warnings,
+    messageParts,
+    warnings,
+    warningParts,
     ...(ctx.persisted ? { persisted: { previousBackup: ctx.persisted.previousBackup, restorecon: ctx.persisted.restorecon } } : {}),
     ...(ctx.revertedBy ? { revertedBy: ctx.revertedBy } : {}),
     timings: ctx.timings,
@@ -323,9 +339,11 @@ function finish(
     outcome,
     exitCode,
     message,
+    messageParts,
     refuseReason: extra.refuseReason,
     findings: extra.findings ?? ctx.findings,
-    warnings: ctx.warnings,
+    warnings: [...warnings],
+    warningParts: [...warningParts],
     record,
   };
   const commands: ApplyCommand[] = [];
@@ -334,20 +352,22 @@ function finish(
   return { state: { kind: 'done', ctx: { ...ctx, locked: ctx.locked && !extra.unlock }, result }, commands };
 }
 
-function revertNow(ctx: Context, at: number, why: string): Transition {
-  return to('reverting', { ...ctx, warnings: [...ctx.warnings, why] }, at, 'revert', { kind: 'revert-now' }, progress('revert', `${why}; reverting now`, 'warn'));
+function revertNow(ctx: Context, at: number, why: Message | string): Transition {
+  const w = asMessage(why);
+  return to('reverting', { ...ctx, warnings: [...ctx.warnings, w] }, at, 'revert', { kind: 'revert-now' }, progress('revert', msg`${w}; reverting now`, 'warn'));
 }
 
-function awaitTimer(ctx: Context, at: number, why: string): Transition {
+function awaitTimer(ctx: Context, at: number, why: Message | string): Transition {
+  const w = asMessage(why);
   const hostDeadline = (ctx.armedAt ?? ctx.armIssuedAt ?? at) + ctx.input.confirmTimeoutS * 1000;
   const until = Math.max(at, hostDeadline) + GRACE_MS;
   return to(
     'awaiting-timer',
-    { ...ctx, warnings: [...ctx.warnings, why] },
+    { ...ctx, warnings: [...ctx.warnings, w] },
     at,
     'await-timer',
     { kind: 'await-timer', until },
-    progress('await-timer', `${why}; the host reverts by itself at ${clock(hostDeadline)}; waiting to check`, 'warn'),
+    progress('await-timer', msg`${w}; the host reverts by itself at ${instant(hostDeadline)}; waiting to check`, 'warn'),
   );
 }
 
@@ -357,34 +377,34 @@ function onFailure(s: ApplyState, at: number, message: string, hostKey = false):
   switch (s.kind) {
     case 'idle':
     case 'connecting':
-      return finish(ctx, at, 'error', hostKey ? 5 : 2, message);
+      return finish(ctx, at, 'error', hostKey ? 5 : 2, msg`${message}`);
     case 'locking':
     case 'reading':
     case 'uploading':
     case 'testing':
-      return finish({ ...ctx, locked: true }, at, 'error', 2, `${message} (nothing was changed)`, { unlock: true });
+      return finish({ ...ctx, locked: true }, at, 'error', 2, msg`${message} (nothing was changed)`, { unlock: true });
     case 'arming':
       // a timer may be armed: take it back before letting go of the lock
-      return to('disarming', { ...ctx, pending: { outcome: 'error', exitCode: 2, message: `${message} (nothing was changed)` } }, at, 'disarm', { kind: 'disarm' });
+      return to('disarming', { ...ctx, pending: { outcome: 'error', exitCode: 2, message: msg`${message} (nothing was changed)` } }, at, 'disarm', { kind: 'disarm' });
     case 'disarming':
       return finish(
-        { ...ctx, warnings: [...ctx.warnings, `could not take back the revert timer: ${message}; it restores the unchanged rules when it fires`] },
+        { ...ctx, warnings: [...ctx.warnings, msg`could not take back the revert timer: ${message}; it restores the unchanged rules when it fires`] },
         at,
         ctx.pending?.outcome ?? 'error',
         ctx.pending?.exitCode ?? 2,
-        ctx.pending?.message ?? message,
+        ctx.pending?.message ?? msg`${message}`,
         { refuseReason: ctx.pending?.refuseReason },
       );
     case 'restoring':
-      return revertNow({ ...ctx, live: true }, at, `the restore did not report back (${message})`);
+      return revertNow({ ...ctx, live: true }, at, msg`the restore did not report back (${message})`);
     case 'probing':
-      return revertNow(ctx, at, `no new SSH connection: ${message}`);
+      return revertNow(ctx, at, msg`no new SSH connection: ${message}`);
     case 'asking':
     case 'cancelling':
-      return revertNow(ctx, at, message);
+      return revertNow(ctx, at, msg`${message}`);
     case 'persisting':
       // the rename may or may not have happened: find out before deciding
-      return to('verifying', { ...ctx, persistFailed: message }, at, 'verify', { kind: 'verify' }, progress('verify', `saving failed (${message}); checking what the host holds`, 'warn'));
+      return to('verifying', { ...ctx, persistFailed: message }, at, 'verify', { kind: 'verify' }, progress('verify', msg`saving failed (${message}); checking what the host holds`, 'warn'));
     case 'verifying':
       if (ctx.persistFailed)
         return finish(ctx, at, 'error', 2, `the new rules run and were confirmed, but saving failed (${ctx.persistFailed}) and the file could not be checked (${message}): look at /etc/sysconfig/iptables on the host`);
@@ -412,7 +432,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
     case 'idle': {
       if (e.kind !== 'start') return unexpected();
       const check = checkCandidate(input.candidateText);
-      if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, `${input.candidateName}: ${check.message}; nothing was changed`, { refuseReason: 'invalid' });
+      if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, msg`${input.candidateName}: ${[{ text: check.message }]}; nothing was changed`, { refuseReason: 'invalid' });
       const warn = check.findings.filter((f) => f.severity === 'warning').length;
       return to(
         'connecting',
@@ -420,7 +440,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
         at,
         'connect',
         { kind: 'connect' },
-        progress('validate', `${input.candidateName}: valid${warn ? `, ${warn} lint warning${warn === 1 ? '' : 's'}` : ''}`),
+        progress('validate', msg`${input.candidateName}: valid${asMessage(warn ? `, ${warn} lint warning${warn === 1 ? '' : 's'}` : '')}`),
       );
     }
 
@@ -436,7 +456,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
         // before the timer is armed the host holds it while our SSH session lives, and at most
         // PRE_ARM_LOCK_S past our last step; arming extends it to the timer's deadline
         { kind: 'lock', ttlS: PRE_ARM_LOCK_S },
-        progress('connect', `connected to ${e.host.name} as ${e.session.user} (${e.session.privilege}${where}); host key ${e.session.hostKeyFingerprint}`),
+        progress('connect', msg`connected to ${e.host.name} as ${e.session.user} (${e.session.privilege}${where}); host key ${e.session.hostKeyFingerprint}`),
       );
     }
 
@@ -444,7 +464,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'lock-busy')
         return finish(ctx, at, 'refused', 4, `another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
       if (e.kind !== 'locked') return unexpected();
-      const c = { ...ctx, locked: true, warnings: e.tookOver ? [...ctx.warnings, `took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
+      const c = { ...ctx, locked: true, warnings: e.tookOver ? [...ctx.warnings, msg`took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
       return to('reading', c, at, 'read', { kind: 'read-state' }, progress('lock', 'apply lock taken'));
     }
 
@@ -471,7 +491,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       const keptCmds = describeKept(plan.kept).map((m) => progress('read', m));
       if (plan.kind === 'noop')
         return withEffects(
-          finish(c2, at, 'unchanged', 0, `${ctx.host!.name} already runs and saves this ruleset; nothing to do`, { unlock: true, cleanup: true }),
+          finish(c2, at, 'unchanged', 0, msg`${ctx.host!.name} already runs and saves this ruleset; nothing to do`, { unlock: true, cleanup: true }),
           [...warnCmds, ...keptCmds],
         );
       return to(
@@ -509,12 +529,12 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
     case 'testing': {
       if (e.kind !== 'tested') return unexpected();
       if (!e.ok)
-        return finish(ctx, at, 'refused', 4, `iptables-restore --test on the host rejects the candidate: ${e.message}; nothing was changed`, {
+        return finish(ctx, at, 'refused', 4, msg`${'iptables-restore --test'} on the host rejects the candidate: ${e.message}; nothing was changed`, {
           refuseReason: 'invalid',
           unlock: true,
           cleanup: true,
         });
-      return { ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', 'iptables-restore --test passes on the host')) };
+      return { ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${'iptables-restore --test'} passes on the host`)) };
     }
 
     case 'arming': {
@@ -528,36 +548,36 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'restore-refused')
         return to(
           'disarming',
-          { ...ctx, pending: { outcome: 'refused', exitCode: 4, message: `${e.message}; nothing was changed`, refuseReason: 'host-changed' } },
+          { ...ctx, pending: { outcome: 'refused', exitCode: 4, message: msg`${e.message}; nothing was changed`, refuseReason: 'host-changed' } },
           at,
           'disarm',
           { kind: 'disarm' },
         );
-      if (e.kind === 'restore-failed') return revertNow({ ...ctx, live: true }, at, `iptables-restore failed on the host: ${e.message}`);
+      if (e.kind === 'restore-failed') return revertNow({ ...ctx, live: true }, at, msg`${'iptables-restore'} failed on the host: ${e.message}`);
       if (e.kind !== 'restored') return unexpected();
       const c: Context = { ...ctx, live: true, liveAfter: { text: e.liveText, sha256: e.liveRulesSha256 } };
       const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
       const confirmBy = deadline - confirmMargin(input.confirmTimeoutS);
       const cmds: ApplyCommand[] = [
-        progress('restore', `rules live on ${ctx.host!.name}; the host reverts them at ${clock(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
+        progress('restore', msg`rules live on ${ctx.host!.name}; the host reverts them at ${instant(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
       ];
       // iptables-save prints what the kernel holds: a difference is our reading of a rule, worth a look, not a failure
       const differ = readbackDifferences(e.liveText, ctx.plan!.applyText);
-      if (differ) c.warnings = [...c.warnings, `the running rules read back with ${differ} difference${differ === 1 ? '' : 's'} from what was sent; check with portcullis diff`];
+      if (differ) c.warnings = [...c.warnings, msg`the running rules read back with ${differ} difference${differ === 1 ? '' : 's'} from what was sent; check with ${'portcullis diff'}`];
       return to('probing', c, at, 'probe', { kind: 'probe', deadlineAt: confirmBy }, ...cmds, progress('probe', 'opening a NEW SSH connection over the same route'));
     }
 
     case 'probing': {
-      if (e.kind === 'probe-failed') return revertNow({ ...ctx, probe: { ok: false, message: e.message } }, at, `no new SSH connection: ${e.message}`);
+      if (e.kind === 'probe-failed') return revertNow({ ...ctx, probe: { ok: false, message: e.message } }, at, msg`no new SSH connection: ${e.message}`);
       if (e.kind !== 'probed') return unexpected();
       const c: Context = { ...ctx, probe: { ok: true, ms: e.ms, clientAddress: e.clientAddress } };
       if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
         c.warnings = [...c.warnings, 'the rules changed between the restore and the new connection (another tool at work?)'];
-      const msg = progress('probe', `a new SSH connection got in (${e.ms} ms) and read the rules`);
+      const gotIn = progress('probe', msg`a new SSH connection got in (${dur(e.ms)}) and read the rules`);
       const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
       if (input.confirm === 'prompt')
-        return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: describeSummary(ctx.plan!.summary) }, msg);
-      return to('cancelling', c, at, 'cancel', { kind: 'cancel' }, msg);
+        return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: describeSummary(ctx.plan!.summary) }, gotIn);
+      return to('cancelling', c, at, 'cancel', { kind: 'cancel' }, gotIn);
     }
 
     case 'asking': {
@@ -570,7 +590,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'cancel-too-late') return to('awaiting-timer', { ...ctx, revertedBy: 'timer' }, at, 'await-timer', { kind: 'await-timer', until: at }, progress('cancel', `too late: the host timer already ${e.outcome === 'reverted' ? 'reverted' : 'started reverting'}`, 'warn'));
       if (e.kind !== 'cancelled') return unexpected();
       const c: Context = { ...ctx, confirmedAt: at };
-      return to('persisting', c, at, 'persist', { kind: 'persist', text: ctx.plan!.persistText }, progress('cancel', `confirmed after ${at - ctx.startedAt} ms; revert timer cancelled`));
+      return to('persisting', c, at, 'persist', { kind: 'persist', text: ctx.plan!.persistText }, progress('cancel', msg`confirmed after ${dur(at - ctx.startedAt)}; revert timer cancelled`));
     }
 
     case 'persisting': {
@@ -597,7 +617,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
         return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and /etc/sysconfig/iptables is neither the old nor the new file (sha256 ${e.savedSha256}): look at the host`);
       }
       if (e.savedSha256 !== ctx.persisted!.sha256Sent)
-        return finish(c, at, 'error', 2, `/etc/sysconfig/iptables read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
+        return finish(c, at, 'error', 2, msg`${'/etc/sysconfig/iptables'} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
       if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) c.warnings = [...c.warnings, 'the running rules changed after the restore (another tool at work?)'];
       return finishConfirmed(c, at);
     }
@@ -621,7 +641,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
 
     case 'disarming': {
       if (e.kind !== 'disarmed') return unexpected();
-      const p = ctx.pending ?? { outcome: 'error' as const, exitCode: 2 as const, message: 'stopped' };
+      const p: NonNullable<Context['pending']> = ctx.pending ?? { outcome: 'error', exitCode: 2, message: [{ text: 'stopped' }] };
       return finish({ ...ctx, timer: undefined }, at, p.outcome, p.exitCode, p.message, { refuseReason: p.refuseReason, unlock: true, cleanup: true });
     }
   }
@@ -630,15 +650,15 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
 function finishConfirmed(c: Context, at: number, note?: string): Transition {
   const ms = (c.confirmedAt ?? at) - c.startedAt;
   const warnings = note ? [...c.warnings, note] : c.warnings;
-  return finish({ ...c, warnings }, at, 'confirmed', 0, `applied, confirmed through a new SSH connection (${ms} ms after the start) and saved to /etc/sysconfig/iptables`, {
+  return finish({ ...c, warnings }, at, 'confirmed', 0, msg`applied, confirmed through a new SSH connection (${dur(ms)} after the start) and saved to /etc/sysconfig/iptables`, {
     unlock: true,
     cleanup: true,
   });
 }
 
-function revertMessage(c: Context, by: 'client' | 'timer'): string {
-  const why = c.warnings[c.warnings.length - 1] ?? 'not confirmed';
-  return `not confirmed (${why}); the host ${by === 'timer' ? 'reverted by itself' : 'was reverted'} to the rules it ran before; /etc/sysconfig/iptables untouched`;
+function revertMessage(c: Context, by: 'client' | 'timer'): Message {
+  const why = asMessage(c.warnings[c.warnings.length - 1] ?? 'not confirmed');
+  return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before; /etc/sysconfig/iptables untouched`;
 }
 
 function withEffects(t: Transition, before: ApplyCommand[]): Transition {

@@ -10,6 +10,7 @@ import type {
   FwApi,
   FwError,
   FwEvent,
+  Message,
   HostConnectionInfo,
   HostProfile,
   PullDto,
@@ -31,6 +32,8 @@ export const PAIRS: { id: ComparePair; left: 'saved' | 'running'; right: 'runnin
 export interface ApplyStep {
   step: string;
   message: string;
+  /** the message as data (durations, instants, names as values) */
+  parts: Message;
   level: 'info' | 'warn';
   at: number;
 }
@@ -234,7 +237,7 @@ export class HostWorkspace {
         const run = this.apply;
         if (!run || (run.id && run.id !== e.applyId)) return;
         run.id ??= e.applyId;
-        if (e.kind === 'apply-progress') run.steps = [...run.steps, { step: e.step, message: e.message, level: e.level, at: e.at }];
+        if (e.kind === 'apply-progress') run.steps = [...run.steps, { step: e.step, message: e.message, parts: e.parts, level: e.level, at: e.at }];
         else if (e.kind === 'apply-ask') run.ask = { summary: e.summary, confirmBy: e.confirmBy, hostRevertAt: e.hostRevertAt };
         else {
           run.result = e.result;
