@@ -39,8 +39,10 @@ if (ci && skipped > 0) {
   console.error(`CI=true: ${skipped} skipped test(s) count as failures:\n  ${skippedNames.join('\n  ')}`);
   failed += skipped;
   skipped = 0;
-} else if (labSkips.length > 0) {
-  console.error(`${labSkips.length} lab test(s) skipped: they need root, openssh-server and iptables (see README).`);
+} else {
+  if (labSkips.length > 0) console.error(`${labSkips.length} lab test(s) skipped: they need root, openssh-server and iptables (see README).`);
+  const e2eSkips = skippedNames.filter((n) => /\be2e\b/i.test(n) && !/\blab\b/i.test(n));
+  if (e2eSkips.length > 0) console.error(`${e2eSkips.length} e2e test(s) skipped: they need Chromium (apt-get install chromium, or set CHROMIUM_PATH; see README).`);
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || run.status !== 0 ? 1 : 0);

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { buildApp, launchApp, CORPUS, REPO, type AppHandle } from './support/app.js';
+import { buildApp, launchApp, skipE2e, CORPUS, REPO, type AppHandle } from './support/app.js';
 import { PortcullisPage } from './support/ruleset-page.js';
 
 let app: AppHandle;
@@ -27,6 +27,7 @@ async function openFile(path: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  if (skipE2e) return;
   buildApp();
   tmp = mkdtempSync(join(tmpdir(), 'portcullis-e2e-files-'));
   app = await launchApp({ files: [corpus('001.rules')] });
@@ -39,7 +40,7 @@ afterAll(async () => {
   if (Object.keys(metrics).length) process.stderr.write(`e2e metrics: ${JSON.stringify(metrics)}\n`);
 });
 
-describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, () => {
+describe.skipIf(skipE2e)(`e2e: Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, () => {
   it('starts on an empty state that offers files named on the command line', async () => {
     await expect(app.page.getByTestId('empty-state').isVisible()).resolves.toBe(true);
     await expect(app.page.getByTestId('recent-files').innerText()).resolves.toContain('001.rules');
@@ -317,7 +318,7 @@ describe(`Portcullis app (${process.env.PORTCULLIS_E2E ?? 'browser'} shell)`, ()
   });
 });
 
-describe('browser mode security', () => {
+describe.skipIf(skipE2e)('e2e: browser mode security', () => {
   it('serves the page with a CSP header and meta tag', async () => {
     if (!app.url) return;
     const res = await fetch(new URL('/', app.url));

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab, useLab } from './lab/testing.js';
-import { buildApp, launchApp, type AppHandle } from './support/app.js';
+import { buildApp, launchApp, skipE2e, type AppHandle } from './support/app.js';
 
 const SHOTS = process.env.PORTCULLIS_SHOTS ?? tmpdir();
 
-describe.skipIf(skipLab)('lab: the host workflow in the app', () => {
+describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
   const L = useLab({ hosts: ['plain'] });
   let app: AppHandle;
   let page: Page;

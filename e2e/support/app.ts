@@ -15,6 +15,12 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const SHARED = resolve(REPO, '..', 'shared');
 export const CORPUS = join(SHARED, 'corpus', 'realworld');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Without Chromium (a laptop without Debian's package; point CHROMIUM_PATH at
+ * a Chrome or Chromium binary instead) the e2e specs skip with a message —
+ * except under CI=true, where a skipped test is a failure.
+ */
+export const skipE2e = (process.env.PORTCULLIS_E2E ?? 'browser') === 'browser' && !existsSync(CHROMIUM) && process.env.CI !== 'true';
 
 export type ShellKind = 'browser' | 'electron';
 
