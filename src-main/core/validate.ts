@@ -39,33 +39,37 @@ export function reachingHooks(t: Table, jumpsOf: JumpsOf = allRules): Map<string
   return hooks;
 }
 
+// Depth-first with an explicit stack: a 10,000-deep jump chain loads in the
+// kernel, so the walk must not use the call stack.
 function findLoop(t: Table, jumpsOf: JumpsOf): string[] | null {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const state = new Map<string, 1 | 2>();
-  const path: string[] = [];
-  const visit = (c: Chain): string[] | null => {
+  const path: Array<{ chain: Chain; rules: readonly Rule[]; k: number }> = [];
+  const enter = (c: Chain) => {
     state.set(c.name, 1);
-    path.push(c.name);
-    const rules = jumpsOf(c);
-    for (let k = 0; k < rules.length; k++) {
-      const r = rules[k];
+    path.push({ chain: c, rules: jumpsOf(c), k: 0 });
+  };
+  for (const root of t.chains) {
+    if (!root.builtin || state.has(root.name)) continue;
+    enter(root);
+    while (path.length) {
+      const top = path[path.length - 1];
+      if (top.k >= top.rules.length) {
+        path.pop();
+        state.set(top.chain.name, 2);
+        continue;
+      }
+      const r = top.rules[top.k++];
       if (!r.target?.chain) continue;
       const next = byName.get(r.target.name);
       if (!next || next.builtin) continue;
       const s = state.get(next.name);
-      if (s === 1) return [...path.slice(path.indexOf(next.name)), next.name];
-      if (!s) {
-        const l = visit(next);
-        if (l) return l;
+      if (s === 1) {
+        const names = path.map((f) => f.chain.name);
+        return [...names.slice(names.indexOf(next.name)), next.name];
       }
+      if (!s) enter(next);
     }
-    path.pop();
-    state.set(c.name, 2);
-    return null;
-  };
-  for (const c of t.chains) if (c.builtin) {
-    const l = visit(c);
-    if (l) return l;
   }
   return null;
 }

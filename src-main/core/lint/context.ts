@@ -105,35 +105,54 @@ export class LintContext {
    * that matches everything and decides, with no RETURN or goto before it),
    * that verdict (`DROP`, `ACCEPT` …); else null. The seed's LOGGING chain: DROP.
    */
-  chainVerdict(t: Table, name: string, seen = new Set<string>()): string | null {
+  /**
+   * The verdict a user chain always ends in, or null. Worked out with an
+   * explicit stack, not recursion: a 10,000-deep jump chain is a valid ruleset.
+   */
+  chainVerdict(t: Table, name: string): string | null {
     let memo = this.decides.get(t);
     if (!memo) this.decides.set(t, (memo = new Map()));
-    if (memo.has(name)) return memo.get(name)!;
-    const c = findChain(t, name);
-    if (!c || c.builtin || seen.has(name)) return null;
-    seen.add(name);
-    let v: string | null = null;
-    for (const r of c.rules) {
+    const known = memo;
+    if (known.has(name)) return known.get(name)!;
+    const open = new Set<string>();
+    const stack: Array<{ c: Chain; k: number }> = [];
+    const enter = (n: string): boolean => {
+      const c = findChain(t, n);
+      if (!c || c.builtin || open.has(n)) { known.set(n, null); return false; }
+      open.add(n);
+      stack.push({ c, k: 0 });
+      return true;
+    };
+    const finish = (v: string | null) => {
+      const f = stack.pop()!;
+      open.delete(f.c.name);
+      known.set(f.c.name, v);
+    };
+    if (!enter(name)) return known.get(name) ?? null;
+    while (stack.length) {
+      const f = stack[stack.length - 1];
+      if (f.k >= f.c.rules.length) { finish(null); continue; }
+      const r = f.c.rules[f.k];
       const a = targetAction(r);
-      if (a.kind === 'return') break;
+      if (a.kind === 'return') { finish(null); continue; }
       const catchAll = !narrowedByGenericPart(r) && ruleConds(r).length === 0;
-      if (a.kind === 'goto') {
-        const g = this.chainVerdict(t, a.chain, seen);
-        if (g === null) break;
-        if (catchAll) { v = g; break; }
+      if (a.kind === 'goto' || (a.kind === 'jump' && catchAll)) {
+        // the callee's verdict first, then this rule again
+        if (!known.has(a.chain)) { if (enter(a.chain)) continue; }
+        const sub = known.get(a.chain) ?? null;
+        if (a.kind === 'goto') {
+          if (sub === null) { finish(null); continue; }
+          if (catchAll) { finish(sub); continue; }
+        } else if (sub !== null) { finish(sub); continue; }
+        f.k++;
         continue;
       }
+      f.k++;
       if (!catchAll) continue;
-      if (a.kind === 'jump') {
-        const j = this.chainVerdict(t, a.chain, seen);
-        if (j !== null) { v = j; break; }
-        continue;
-      }
       const label = decisionLabel(this, t, r);
-      if (label) { v = label; break; }
+      if (label) finish(label);
     }
-    memo.set(name, v);
-    return v;
+    return known.get(name) ?? null;
   }
 }
 
