@@ -7,6 +7,7 @@ import { BUILTIN_CHAINS, TABLE_NAMES, newTable } from './model.js';
 import { canonicalRuleBody } from './canonical.js';
 import { tokenizeLine } from './tokenize.js';
 import { parseCommandWords, RuleError } from './rule-parser.js';
+import { pairBySimilarity } from './diff-pairing.js';
 
 export type ChangeOp = 'add' | 'delete' | 'replace' | 'move' | 'policy' | 'chain-add' | 'chain-delete';
 
@@ -240,6 +241,8 @@ interface Alignment {
   moveTo: Int32Array;
   /** new index → old index it was moved from, or -1 */
   moveFrom: Int32Array;
+  /** gap start (old index) → the pairing of that gap's deletes and adds, once computed */
+  partners?: Map<number, Int32Array>;
 }
 
 /**
@@ -306,27 +309,33 @@ function alignChain(left: readonly string[], right: readonly string[], interner:
 /**
  * Walk an alignment in display order, calling `visit(kind, i, j)` with 0-based
  * old and new indexes (-1 for the side a row does not have). Within each gap
- * between matched rules, plain deletes and adds are paired in order as replaces.
+ * between matched rules, deleted and added rules are paired by similarity
+ * (diff-pairing.ts) as replaces; the rest stay deletes and adds.
  */
-function walkAlignment(n: number, m: number, al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false): void {
+function walkAlignment(left: readonly string[], right: readonly string[], al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false): void {
   const { pairs, moveTo, moveFrom } = al;
+  // a second walk (the rows of a changed chain) reuses the pairing of the first
+  const cache = (al.partners ??= new Map());
   let i = 0;
   let j = 0;
   const gap = (ai: number, bj: number) => {
     if (i === ai && j === bj) return;
-    let plainDels = 0;
-    let plainAdds = 0;
-    for (let x = i; x < ai; x++) if (moveTo[x] < 0) plainDels++;
-    for (let y = j; y < bj; y++) if (moveFrom[y] < 0) plainAdds++;
-    let pairsLeft = Math.min(plainDels, plainAdds);
+    const i0 = i;
+    let partner = cache.get(i0);
+    if (!partner) cache.set(i0, (partner = gapPartners(left, right, i, ai, j, bj, al)));
     while (i < ai || j < bj) {
-      if (i < ai && moveTo[i] >= 0) visit('move-from', i++, -1);
-      else if (j < bj && moveFrom[j] >= 0) visit('move-to', -1, j++);
-      else if (pairsLeft > 0 && i < ai && j < bj) {
-        pairsLeft--;
-        visit('replace', i++, j++);
-      } else if (i < ai) visit('delete', i++, -1);
-      else visit('add', -1, j++);
+      if (i < ai && moveTo[i] >= 0) {
+        visit('move-from', i++, -1);
+        continue;
+      }
+      // an unpaired deletion shows as soon as it is reached: deleted rows before added ones
+      if (i < ai && partner[i - i0] < 0) {
+        visit('delete', i++, -1);
+        continue;
+      }
+      const target = i < ai ? partner[i - i0] : bj;
+      if (j < target) visit(moveFrom[j] >= 0 ? 'move-to' : 'add', -1, j++);
+      else visit('replace', i++, j++);
     }
   };
   for (let p = 0; p < pairs.length; p += 2) {
@@ -335,7 +344,26 @@ function walkAlignment(n: number, m: number, al: Alignment, visit: (kind: RowKin
     i++;
     j++;
   }
-  gap(n, m);
+  gap(left.length, right.length);
+}
+
+/**
+ * For each old index in [i0, i1), at [index - i0]: the new index in [j0, j1)
+ * that replaces it, or -1. Moved rules are never paired.
+ */
+function gapPartners(left: readonly string[], right: readonly string[], i0: number, i1: number, j0: number, j1: number, al: Alignment): Int32Array {
+  const partner = new Int32Array(i1 - i0).fill(-1);
+  const dels: number[] = [];
+  const adds: number[] = [];
+  for (let x = i0; x < i1; x++) if (al.moveTo[x] < 0) dels.push(x);
+  for (let y = j0; y < j1; y++) if (al.moveFrom[y] < 0) adds.push(y);
+  if (dels.length === 0 || adds.length === 0) return partner;
+  const p = pairBySimilarity(
+    dels.map((x) => left[x]),
+    adds.map((y) => right[y]),
+  );
+  for (let k = 0; k < dels.length; k++) if (p[k] >= 0) partner[dels[k] - i0] = adds[p[k]];
+  return partner;
 }
 
 /** Rows of one chain: matched rules are `same`; the rest become moves, replaces, deletes and adds. */
@@ -345,7 +373,7 @@ export function diffRuleTexts(left: readonly string[], right: readonly string[],
 
 function rowsOf(left: readonly string[], right: readonly string[], al: Alignment): DiffRow[] {
   const rows: DiffRow[] = [];
-  walkAlignment(left.length, right.length, al, (kind, i, j) => {
+  walkAlignment(left, right, al, (kind, i, j) => {
     const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
     if (kind === 'move-from') row.other = al.moveTo[i] + 1;
     if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
@@ -452,7 +480,7 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
       if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
       if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });
       const rows: DiffRow[] = [];
-      walkAlignment(lt.length, rt.length, al, (kind, i, j) => {
+      walkAlignment(lt, rt, al, (kind, i, j) => {
         if (withRows) {
           const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: lt[i] } : null, right: j >= 0 ? { index: j + 1, text: rt[j] } : null };
           if (kind === 'move-from') row.other = al.moveTo[i] + 1;
