@@ -13,6 +13,7 @@ import {
   type Ruleset,
 } from '../../../src-main/core/index.js';
 import { buildRuleRows, findUnreadable, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
+import { buildSearchIndex, searchRules, type SearchFacets, type SearchResult } from './search-index.js';
 
 export interface RulesetSource {
   name: string;
@@ -56,6 +57,15 @@ export class RulesetDoc {
   table = $derived(buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.findings, this.lines)));
   /** only computed when the canonical view is opened */
   canonicalLines = $derived(trimLast(canonicalRuleset(this.ruleset).split('\n')));
+
+  /** the search over the rules: text and facets; the index is built on the first search */
+  searchText = $state('');
+  searchFacets = $state<SearchFacets>({});
+  searchIndex = $derived(buildSearchIndex(this.table.rows, (r) => this.rowText(r)));
+  searching = $derived(this.searchText.trim() !== '' || Object.values(this.searchFacets).some(Boolean));
+  searchResult = $derived<SearchResult | null>(
+    this.searching ? searchRules(this.searchIndex, this.table.rows, { text: this.searchText, facets: this.searchFacets }, (l) => this.severities.get(l)) : null,
+  );
 
   /** UI state that belongs to the document: which view, which row is selected */
   view = $state<DocView>('rules');

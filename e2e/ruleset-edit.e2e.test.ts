@@ -1,0 +1,117 @@
+// The ruleset view as a daily tool: search across all tables (a 100,000-rule
+// file included), findings grouped by code, rules edited in place (add, edit,
+// disable, move, delete) with undo and a staged-changes bar, the raw editor,
+// and pasting a how-to's `iptables …` commands. Screenshots are kept under
+// test-results/screenshots (or PORTCULLIS_SHOTS).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { buildApp, launchApp, skipE2e, REPO, type AppHandle } from './support/app.js';
+import { PortcullisPage } from './support/ruleset-page.js';
+
+let app: AppHandle;
+let ui: PortcullisPage;
+let tmp: string;
+const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
+const metrics: Record<string, unknown> = {};
+
+async function openFile(path: string): Promise<void> {
+  const open = app.page.getByTestId('toolbar-open');
+  await app.chooseFile(path, async () => {
+    if (await open.isVisible()) await open.click();
+    else await app.page.getByTestId('open-file').click();
+  });
+  await ui.showing(basename(path));
+}
+
+const shot = (name: string) => app.page.screenshot({ path: join(SHOTS, `ruleset-${name}.png`) });
+
+beforeAll(async () => {
+  if (skipE2e) return;
+  buildApp();
+  mkdirSync(SHOTS, { recursive: true });
+  tmp = mkdtempSync(join(tmpdir(), 'portcullis-e2e-edit-'));
+  app = await launchApp({ viewport: { width: 1440, height: 900 } });
+  ui = new PortcullisPage(app.page);
+});
+
+afterAll(async () => {
+  await app?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (Object.keys(metrics).length) process.stderr.write(`e2e ruleset metrics: ${JSON.stringify(metrics)}\n`);
+});
+
+describe.skipIf(skipE2e)('e2e: search, findings by code', () => {
+  it('searches a 100,000-rule file: Ctrl+F, an address by containment, a port, facets, "N of 100,002 rules"', async () => {
+    const { generateRuleset } = (await import(join(REPO, 'build', 'gen-ruleset.mjs') as string)) as { generateRuleset: (n: number) => string };
+    const big = join(tmp, 'big-search.rules');
+    // one rule the search must find by containment, among 100,000 generated ones
+    const text = generateRuleset(100_000).replace('COMMIT\n', '-A INPUT -s 198.18.0.0/15 -p tcp -m tcp --dport 2222 -m comment --comment "lab admins" -j ACCEPT\nCOMMIT\n');
+    writeFileSync(big, text);
+    await openFile(big);
+    const page = app.page;
+    const input = page.getByTestId('search-input');
+    await ui.ruleList.focus();
+    await page.keyboard.press('Control+f');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search-input');
+
+    const t0 = Date.now();
+    await input.fill('198.18.3.4');
+    const summary = page.getByTestId('search-summary');
+    await expect.poll(() => summary.innerText(), { timeout: 20_000 }).toBe('1 of 100,003 rules');
+    metrics.firstSearchMs = Date.now() - t0; // includes building the index once
+    const hit = ui.ruleList.locator('[data-kind=rule]');
+    await expect(hit.count()).resolves.toBe(1);
+    await expect(hit.innerText()).resolves.toContain('lab admins');
+    // the hit is shown under its table and chain
+    await expect(ui.ruleList.locator('[data-kind=chain]').innerText()).resolves.toContain('INPUT');
+    await shot('search-100k-address');
+
+    // a port, narrowed by a chain facet; the count says how many of all rules
+    const t1 = Date.now();
+    await input.fill('5432');
+    await page.getByTestId('facet-chain').selectOption('svc-db');
+    await expect.poll(async () => /^[\d,]+ of 100,003 rules$/.test(await summary.innerText())).toBe(true);
+    metrics.searchMs = Number(await summary.getAttribute('data-ms'));
+    metrics.secondSearchRoundTripMs = Date.now() - t1;
+    const n = Number((await summary.innerText()).split(' ')[0].replace(/,/g, ''));
+    expect(n).toBeGreaterThan(1000);
+    const texts = await ui.ruleList.locator('[data-kind=rule] code').allInnerTexts();
+    expect(texts.length).toBeGreaterThan(5);
+    for (const t of texts) expect(t).toContain('5432');
+    await shot('search-100k-port-facet');
+
+    // Enter goes to the first hit; Escape in the box clears it
+    await input.press('Enter');
+    await expect(ui.detail.innerText()).resolves.toContain('svc-db');
+    await page.getByTestId('search-clear').click();
+    await expect(summary.innerText()).resolves.toBe('100,003 rules');
+    expect(Number(await ui.ruleList.getAttribute('data-count'))).toBeGreaterThan(100_000);
+    // `/` focuses the search from the list
+    await ui.ruleList.focus();
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('search-input');
+    await page.keyboard.press('Escape');
+  });
+
+  it('groups findings by code with their counts; a big group opens on request', async () => {
+    const page = app.page;
+    await page.getByTestId('run-lint').click();
+    await ui.settled();
+    const heads = page.getByTestId('finding-group');
+    await expect(heads.count()).resolves.toBeGreaterThan(0);
+    const groups = await heads.evaluateAll((els) => els.map((e) => ({ code: e.getAttribute('data-code'), count: Number(e.querySelector('[data-testid=finding-group-count]')?.textContent?.replace(/,/g, '')) })));
+    // a code is listed once, with how many findings it has
+    expect(new Set(groups.map((g) => g.code)).size).toBe(groups.length);
+    const big = groups.find((g) => g.count > 25);
+    expect(big).toBeTruthy();
+    // large groups are closed: no flat list of thousands
+    expect(await page.getByTestId('finding').count()).toBeLessThan(300);
+    const group = page.locator(`[data-testid=finding-group][data-code="${big!.code}"]`);
+    await group.getByTestId('finding-group-head').click();
+    await expect(group.getByTestId('finding').count()).resolves.toBe(Math.min(200, big!.count));
+    await shot('findings-grouped');
+    await group.getByTestId('finding-group-head').click();
+  });
+});
