@@ -3,7 +3,7 @@
 // compare rulesets in this form.
 import type { AddressSpec, Chain, Counters, InterfaceSpec, Match, Rule, Ruleset, Table, Target } from './model.js';
 import { findMatch, findTarget } from './extensions/registry.js';
-import { formatIPv4, formatNet, protocolName, saveString } from './values.js';
+import { formatIPv4, formatNet, formatNet6, protocolName, saveString } from './values.js';
 
 export interface CanonicalOptions {
   /** print packet and byte counters (iptables-save -c) instead of [0:0] */
@@ -14,7 +14,12 @@ function addr(flag: string, a: AddressSpec | null): string {
   if (!a) return '';
   const inv = a.invert ? ' !' : '';
   if (a.kind === 'host-name') {
+    if (a.mask6 !== undefined) return `${inv} ${flag} ${a.name}${a.mask6 === null ? '' : '/' + formatNetMask6(a.mask6)}`;
     return `${inv} ${flag} ${a.name}${a.mask === null ? '' : '/' + formatNetMask(a.mask)}`;
+  }
+  if (a.kind === 'net6') {
+    if (a.mask === 0n && a.addr === 0n && !a.invert) return '';
+    return `${inv} ${flag} ${formatNet6(a.addr, a.mask)}`;
   }
   if (a.mask === 0 && a.addr === 0 && !a.invert) return '';
   return `${inv} ${flag} ${formatNet(a.addr, a.mask)}`;
@@ -22,6 +27,11 @@ function addr(flag: string, a: AddressSpec | null): string {
 
 function formatNetMask(mask: number): string {
   const s = formatNet(0, mask);
+  return s.slice(s.indexOf('/') + 1);
+}
+
+function formatNetMask6(mask: bigint): string {
+  const s = formatNet6(0n, mask);
   return s.slice(s.indexOf('/') + 1);
 }
 

@@ -25,10 +25,15 @@ export interface Counters {
   bytes: bigint;
 }
 
-/** `-s`/`-d`: an IPv4 address and mask as 32-bit unsigned numbers, or a name resolved on the host. */
+/**
+ * `-s`/`-d`: an IPv4 address and mask as 32-bit unsigned numbers, an IPv6 one as
+ * 128-bit bigints (ip6tables), or a name resolved on the host (`mask6` set, maybe
+ * to null, only in an IPv6 ruleset).
+ */
 export type AddressSpec =
   | { kind: 'net'; addr: number; mask: number; invert: boolean }
-  | { kind: 'host-name'; name: string; mask: number | null; invert: boolean };
+  | { kind: 'net6'; addr: bigint; mask: bigint; invert: boolean }
+  | { kind: 'host-name'; name: string; mask: number | null; invert: boolean; mask6?: bigint | null };
 
 export interface InterfaceSpec {
   /** the name as iptables stores it; a trailing `+` is a wildcard */

@@ -372,7 +372,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
     const { words } = tokenizeLine(raw, m[0].length);
     let parsed;
     try {
-      parsed = parseCommandWords(words, { table: st.table.name, isChain: (n) => st.chains.has(n) });
+      parsed = parseCommandWords(words, { table: st.table.name, isChain: (n) => st.chains.has(n), family: st.env.family });
     } catch {
       return; // an ordinary comment that happens to start like a rule
     }

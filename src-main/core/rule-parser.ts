@@ -5,10 +5,10 @@
 // implicitly when an option nothing else knows appears after `-p`.
 import type { AddressSpec, Counters, InterfaceSpec, Match, OptionValue, ProtocolSpec, Rule, TableName, Target } from './model.js';
 import type { Word } from './tokenize.js';
-import { findMatch, findTarget, KNOWN_MATCHES, KNOWN_TARGETS } from './extensions/registry.js';
+import { findMatch, findTarget, KNOWN_TARGETS, knownMatches, knownTargets } from './extensions/registry.js';
 import type { Extension, OptionSpec, ParseContext } from './extensions/types.js';
 import { collectOptions } from './extensions/util.js';
-import { ValueError, parseAddressItem, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
+import { ValueError, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
 
 export type Command =
   | { kind: 'append'; chain: string; rules: Rule[] }
@@ -206,7 +206,7 @@ function resolveLong(name: string, insts: Instance[]): Resolved {
 }
 
 function ctxOf(env: CommandEnv, chain: string, rule: Rule, protoName: string | null): ParseContext {
-  return { table: env.table, chain, rule, protoName };
+  return { table: env.table, chain, rule, protoName, family: env.family ?? 'ipv4' };
 }
 
 // --- the parser ------------------------------------------------------------------
@@ -247,6 +247,7 @@ class LineParser implements ParseContext {
   // start so that setting it later does not give every rule a property store
   readonly rule: Rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
   readonly table: TableName;
+  readonly family: 'ipv4' | 'ipv6';
   readonly insts: Instance[] = [];
   /** matches and the target in the order they were loaded: getopt looks options up newest first */
   readonly loaded: Instance[] = [];
@@ -283,6 +284,7 @@ class LineParser implements ParseContext {
   ) {
     this.n = n;
     this.table = env.table;
+    this.family = env.family ?? 'ipv4';
   }
 
   // ParseContext.warn: the parser is the context extensions' parse functions get
@@ -386,6 +388,11 @@ class LineParser implements ParseContext {
           throw asRuleError(e, argAt);
         }
         if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
+        // ip6tables: an extension header is never the upper-layer protocol the kernel compares -p with
+        if (this.family === 'ipv6' && !invert && EXTENSION_HEADERS.has(num))
+          this.notes.push({ code: 'never-matches', severity: 'warning', word: argAt,
+            message: `never matched protocol: ${arg}: IPv6 extension headers are skipped before -p is compared`,
+            fix: num === 51 ? 'use -m ah' : num === 44 ? 'use -m frag' : num === 43 ? 'use -m rt' : 'use -m dst' });
         rule.proto = protocolSpec(num, invert);
         this.protoName = num === 0 ? null : arg!.toLowerCase();
         break;
@@ -402,6 +409,7 @@ class LineParser implements ParseContext {
         break;
       }
       case 'f':
+        if (this.family === 'ipv6') throw new RuleError("`-f' is not supported in IPv6, use -m frag instead", 'invalid-argument', at, 'match fragments with -m frag --fragmore (or ! --fragid 0)');
         rule.fragment = { invert };
         break;
       case 'j':
@@ -412,11 +420,11 @@ class LineParser implements ParseContext {
         this.targetName = name;
         this.targetWord = at;
         if (val === 'j') {
-          const ext = findTarget(name) ?? null;
+          const ext = findTarget(name, this.family) ?? null;
           if (ext) {
             this.target = newInstance(ext, name, at, false);
             this.loaded.push(this.target);
-          } else if (!this.env.isChain(name) && KNOWN_TARGETS.has(name)) {
+          } else if (!this.env.isChain(name) && knownTargets(this.family).has(name)) {
             const target = newInstance(null, name, at, false);
             this.target = target;
             this.loaded.push(target);
@@ -434,13 +442,13 @@ class LineParser implements ParseContext {
       case 'm': {
         const name = arg!;
         if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', this.invertWord);
-        const ext = findMatch(name) ?? null;
+        const ext = findMatch(name, this.family) ?? null;
         if (ext) {
           const inst = newInstance(ext, name, at, false);
           this.insts.push(inst);
           this.loaded.push(inst);
           if (this.protoName && (name === this.protoName)) this.protoUsed = true;
-        } else if (KNOWN_MATCHES.has(name)) {
+        } else if (knownMatches(this.family).has(name)) {
           const inst = newInstance(null, name, at, false);
           this.insts.push(inst);
           this.loaded.push(inst);
@@ -450,7 +458,7 @@ class LineParser implements ParseContext {
           throw new RuleError("Couldn't load match `nth': it was removed from iptables", 'obsolete-match', at,
             'use -m statistic --mode nth --every N --packet P, one rule per share with --every N, N-1, … (see the load-balance recipe)');
         } else {
-          throw new RuleError(`Couldn't load match \`${name}':No such file or directory`, 'unknown-extension', at, suggestExtension(name, KNOWN_MATCHES));
+          throw new RuleError(`Couldn't load match \`${name}':No such file or directory`, 'unknown-extension', at, matchHint(name, this.family));
         }
         break;
       }
@@ -522,8 +530,8 @@ class LineParser implements ParseContext {
 
   tryImplicitProto(): boolean {
     if (!this.protoName || this.protoUsed) return false;
-    const mname = protocolMatchName(this.rule.proto!.num) ?? this.protoName;
-    const ext = findMatch(mname);
+    const mname = protocolMatchName(this.rule.proto!.num, this.family) ?? this.protoName;
+    const ext = findMatch(mname, this.family);
     if (!ext) return false;
     this.protoUsed = true;
     const inst = newInstance(ext, mname, this.i, true);
@@ -662,8 +670,9 @@ class LineParser implements ParseContext {
     }
 
     // -s / -d: comma lists and host names make one rule per address pair.
-    const srcs = this.srcText !== null ? addresses(this.srcText, (rule.src as AddressSpec).invert, this.srcWord, notes) : [null];
-    const dsts = this.dstText !== null ? addresses(this.dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes) : [null];
+    const fam = this.family;
+    const srcs = this.srcText !== null ? addresses(this.srcText, (rule.src as AddressSpec).invert, this.srcWord, notes, fam) : [null];
+    const dsts = this.dstText !== null ? addresses(this.dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes, fam) : [null];
     let rules: Rule[];
     if (srcs.length === 1 && dsts.length === 1) {
       rule.src = srcs[0];
@@ -779,7 +788,8 @@ function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext):
   return { kind, name: inst.ext.name, options: exactOptions(inst.options), state };
 }
 
-function addresses(text: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec[] {
+function addresses(text: string, invert: boolean, at: number, notes: LineNote[], family: 'ipv4' | 'ipv6'): AddressSpec[] {
+  if (family === 'ipv6') return addresses6(text, invert, at, notes);
   const out: AddressSpec[] = [];
   for (const item of text.split(',')) {
     let a;
@@ -801,6 +811,43 @@ function addresses(text: string, invert: boolean, at: number, notes: LineNote[])
     out.push(a.kind === 'net' ? { kind: 'net', addr: a.addr, mask: a.mask, invert } : { kind: 'host-name', name: a.name, mask: a.mask, invert });
   }
   return out;
+}
+
+function hostNameNote(name: string, at: number): LineNote {
+  return {
+    code: 'host-dependent',
+    severity: 'warning',
+    message: `host name \`${name}' is resolved by the host when the rules load; if it does not resolve there, the whole ruleset fails to load`,
+    word: at,
+    fix: 'use the address instead of the name',
+  };
+}
+
+/** ip6tables' xtables_ip6parse_multiple: each comma-separated item an IPv6 address or name. */
+function addresses6(text: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec[] {
+  const out: AddressSpec[] = [];
+  for (const item of text.split(',')) {
+    let a;
+    try {
+      a = parseAddressItem6(item);
+    } catch (e) {
+      throw asRuleError(e, at);
+    }
+    if (a.kind === 'host-name') {
+      notes.push(hostNameNote(a.name, at));
+      out.push({ kind: 'host-name', name: a.name, mask: null, mask6: a.mask6, invert });
+    } else out.push({ kind: 'net6', addr: a.addr, mask: a.mask, invert });
+  }
+  return out;
+}
+
+// -p of an IPv6 extension header (routing, fragment, AH, destination options): ip6tables warns it never matches
+const EXTENSION_HEADERS: ReadonlySet<number> = new Set([43, 44, 51, 60]);
+
+function matchHint(name: string, family: 'ipv4' | 'ipv6'): string | undefined {
+  if (family === 'ipv6' && (name === 'icmp' || name === 'ttl')) return `this is ip6tables: use -m ${name === 'icmp' ? 'icmp6 --icmpv6-type' : 'hl --hl-eq'}`;
+  if (family === 'ipv4' && knownMatches('ipv6').has(name) && !knownMatches('ipv4').has(name)) return `-m ${name} exists in ip6tables only; this is an IPv4 ruleset`;
+  return suggestExtension(name, knownMatches(family));
 }
 
 function asRuleError(e: unknown, word: number): RuleError {
@@ -848,7 +895,7 @@ export function closest(word: string, candidates: Iterable<string>, maxDistance 
   return best;
 }
 
-function suggestExtension(name: string, known: Set<string>): string | undefined {
+function suggestExtension(name: string, known: ReadonlySet<string>): string | undefined {
   const c = closest(name, known);
   return c ? `did you mean -m ${c}?` : undefined;
 }

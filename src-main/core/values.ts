@@ -124,7 +124,9 @@ export function protocolName(num: number): string {
 }
 
 /** The name the protocol match extension is loaded by (`-p 6 --dport 22` loads tcp). */
-export function protocolMatchName(num: number): string | null {
+export function protocolMatchName(num: number, family: 'ipv4' | 'ipv6' = 'ipv4'): string | null {
+  if (family === 'ipv6' && num === 58) return 'icmp6';
+  if (family === 'ipv6' && num === 135) return 'mh';
   switch (num) {
     case 6: return 'tcp';
     case 17: return 'udp';
@@ -358,4 +360,179 @@ export function inetAton(s: string): number | null {
     v = v * 256 + parts[k];
   }
   return (v * (lastMax + 1) + last) >>> 0;
+}
+
+// ---- IPv6 addresses ----------------------------------------------------------
+// ip6tables parses with inet_pton(AF_INET6) and prints with glibc's inet_ntop;
+// an address is a 128-bit bigint.
+
+export const ALL_ONES6 = (1n << 128n) - 1n;
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** glibc inet_pton(AF_INET6): hex groups, one `::`, a dotted IPv4 tail; null when invalid. */
+export function parseIPv6(s: string): bigint | null {
+  const n = s.length;
+  if (n === 0) return null;
+  let i = 0;
+  if (s[0] === ':') {
+    if (n < 2 || s[1] !== ':') return null;
+    i = 1;
+  }
+  const groups: number[] = [];
+  let gap = -1; // index in groups where `::` stands
+  let curtok = i;
+  let digits = 0;
+  let val = 0;
+  while (i < n) {
+    const ch = s.charCodeAt(i++);
+    const d = hexValue(ch);
+    if (d >= 0) {
+      if (digits === 4) return null;
+      val = (val << 4) | d;
+      digits++;
+      continue;
+    }
+    if (ch === 58) {
+      curtok = i;
+      if (digits === 0) {
+        if (gap >= 0) return null;
+        gap = groups.length;
+        continue;
+      } else if (i === n) return null;
+      if (groups.length >= 8) return null;
+      groups.push(val);
+      digits = 0;
+      val = 0;
+      continue;
+    }
+    if (ch === 46 && groups.length + 2 <= 8) {
+      const v4 = inetPton4(s.slice(curtok));
+      if (v4 === null) return null;
+      groups.push(v4 >>> 16, v4 & 0xffff);
+      digits = 0;
+      i = n;
+      break;
+    }
+    return null;
+  }
+  if (digits > 0) {
+    if (groups.length >= 8) return null;
+    groups.push(val);
+  }
+  if (gap >= 0) {
+    if (groups.length === 8) return null;
+    groups.splice(gap, 0, ...new Array<number>(8 - groups.length).fill(0));
+  }
+  if (groups.length !== 8) return null;
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  return v;
+}
+
+/** glibc inet_ntop(AF_INET6): the longest run of two or more zero groups as `::`, IPv4-mapped and -compatible tails dotted. */
+export function formatIPv6(v: bigint): string {
+  const words: number[] = [];
+  for (let k = 7; k >= 0; k--) words.push(Number((v >> BigInt(16 * k)) & 0xffffn));
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    if (words[i] === 0) {
+      if (curBase === -1) { curBase = i; curLen = 1; } else curLen++;
+    } else if (curBase !== -1) {
+      if (bestBase === -1 || curLen > bestLen) { bestBase = curBase; bestLen = curLen; }
+      curBase = -1;
+    }
+  }
+  if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) { bestBase = curBase; bestLen = curLen; }
+  if (bestBase !== -1 && bestLen < 2) bestBase = -1;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+      out += formatIPv4(Number(v & 0xffffffffn));
+      return out;
+    }
+    out += words[i].toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) out += ':';
+  return out;
+}
+
+export function prefixToMask6(bits: number): bigint {
+  return bits === 0 ? 0n : (ALL_ONES6 << BigInt(128 - bits)) & ALL_ONES6;
+}
+
+/** Number of leading one bits when the mask is contiguous, else -1. */
+export function maskToPrefix6(mask: bigint): number {
+  const inv = ~mask & ALL_ONES6;
+  if ((inv & (inv + 1n)) !== 0n) return -1;
+  return 128 - inv.toString(2).replace(/^0+$/, '').length;
+}
+
+/** `addr/len`, or `addr/mask-address` for a mask that is not a prefix, as ip6tables-save prints it. */
+export function formatNet6(addr: bigint, mask: bigint): string {
+  const bits = maskToPrefix6(mask);
+  return `${formatIPv6(addr & mask)}/${bits >= 0 ? bits : formatIPv6(mask)}`;
+}
+
+export type ParsedAddress6 = { kind: 'net6'; addr: bigint; mask: bigint } | { kind: 'host-name'; name: string; mask6: bigint | null };
+
+/** xtables_ip6parse_any for one item of `-s`/`-d`: `addr[/len|/mask]` (the last `/`); a name is kept for the host to resolve. */
+export function parseAddressItem6(s: string): ParsedAddress6 {
+  const slash = s.lastIndexOf('/');
+  const host = slash < 0 ? s : s.slice(0, slash);
+  let mask: bigint | null = null;
+  if (slash >= 0) {
+    const m = s.slice(slash + 1);
+    if (m.includes(':')) {
+      mask = parseIPv6(m);
+      if (mask === null) throw new ValueError(`host/network \`${m}' not found`, 'invalid-argument', 'write the mask as a prefix length 0 to 128');
+    } else {
+      const bits = strtoulWhole(m, 0, 128);
+      if (bits === null) throw new ValueError(`invalid mask \`${m}' specified`, 'invalid-argument', 'an IPv6 prefix length is 0 to 128');
+      mask = prefixToMask6(bits);
+    }
+  }
+  const addr = parseIPv6(host);
+  const full = mask ?? ALL_ONES6;
+  if (addr !== null) return { kind: 'net6', addr: addr & full, mask: full };
+  // "if a null mask is given, the name is ignored, like in any/0"
+  if (mask === 0n) return { kind: 'net6', addr: 0n, mask: 0n };
+  if (inetAton(host) !== null || /^[0-9.]+$/.test(host))
+    throw new ValueError(`host/network \`${host}' not found`, 'invalid-argument',
+      'this is an IPv4 address: it belongs in the IPv4 (iptables) ruleset; here write an IPv6 address such as 2001:db8::1 or ::ffff:' + host);
+  if (HOSTNAME_RE.test(host)) return { kind: 'host-name', name: host, mask6: mask };
+  throw new ValueError(`host/network \`${host}' not found`, 'invalid-argument', 'write an IPv6 address, optionally with /prefix (2001:db8::/32)');
+}
+
+/** XTTYPE_PLENMASK in ip6tables: a prefix length 0-128 or an IPv6 mask (one that is not a prefix counts as /128). */
+export function parsePlenMask6(m: string, ext: string, opt: string): bigint {
+  const bits = parseUInt(m, 0, 128);
+  if (bits !== null) return prefixToMask6(bits);
+  const mask = m.includes(':') ? parseIPv6(m) : null;
+  if (mask === null)
+    throw new ValueError(`${ext}: bad value for option "--${opt}", neither a valid network mask nor valid CIDR (0-128).`, 'invalid-argument', 'write a prefix length, e.g. 64');
+  return maskToPrefix6(mask) >= 0 ? mask : ALL_ONES6;
+}
+
+/** XTTYPE_HOST in ip6tables: one IPv6 address (getaddrinfo AF_INET6); a name is kept for the host to resolve. */
+export function parseHost6(host: string): { kind: 'net6'; addr: bigint } | { kind: 'host-name'; name: string } {
+  const a = parseIPv6(host);
+  if (a !== null) return { kind: 'net6', addr: a };
+  if (inetAton(host) !== null)
+    throw new ValueError('getaddrinfo: Address family for hostname not supported', 'invalid-argument', `${host} is an IPv4 address; this is an IPv6 (ip6tables) ruleset`);
+  if (!HOSTNAME_RE.test(host)) throw new ValueError('getaddrinfo: Name or service not known', 'invalid-argument', 'write one IPv6 address');
+  return { kind: 'host-name', name: host };
 }

@@ -4,7 +4,7 @@
 // match depends on history or chance (limit, statistic, recent …), or we do not
 // model the match. The tracer forks on "cannot tell" instead of guessing.
 import type { AddressSpec, InterfaceSpec, Rule } from '../model.js';
-import { formatNet } from '../values.js';
+import { formatNet, formatNet6 } from '../values.js';
 import {
   HISTORY_MATCHES, arg, matchOptions, readAddrRange, readIcmpType, readMark, readPortList, readPortRange, readStates, readTcpFlags,
   type ConnState, type MatchOptions,
@@ -73,6 +73,12 @@ function addressCond(flag: '-s' | '-d', a: AddressSpec): Cond | null {
   const field = flag === '-s' ? 'src' : 'dst';
   if (a.kind === 'host-name') {
     const text = `${a.invert ? '! ' : ''}${flag} ${a.name}`;
+    return { key: text, text, chance: false, holds: text, fails: `not ${text}`, test: () => undefined };
+  }
+  if (a.kind === 'net6') {
+    if (a.mask === 0n && !a.invert) return null;
+    // the tracer's packets carry IPv4 addresses: an IPv6 network cannot be told
+    const text = `${a.invert ? '! ' : ''}${flag} ${formatNet6(a.addr, a.mask)}`;
     return { key: text, text, chance: false, holds: text, fails: `not ${text}`, test: () => undefined };
   }
   if (a.mask === 0 && !a.invert) return null;

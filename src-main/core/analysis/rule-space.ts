@@ -3,6 +3,7 @@
 // values we cannot read): the boxes are then a superset of what the rule
 // matches — fine for "is this rule covered", never used to cover another rule.
 import type { Rule } from '../model.js';
+import { formatNet6 } from '../values.js';
 import {
   HISTORY_MATCHES, matchOptions, readAddrRange, readIcmpType, readPortList, readPortRange, readStates, readTcpFlags,
   STATE_NAMES, type MatchOptions,
@@ -35,7 +36,9 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
 
   const addr = (flag: string, a: Rule['src'], d: number) => {
     if (!a) return;
-    if (a.kind === 'host-name') opaque(`${a.invert ? '! ' : ''}${flag} ${a.name}/${a.mask}`);
+    if (a.kind === 'host-name') opaque(`${a.invert ? '! ' : ''}${flag} ${a.name}/${a.mask6 ?? a.mask}`);
+    // IPv6 networks: one opaque dimension per network (exact for equal networks, never claims a cover between different ones)
+    else if (a.kind === 'net6') opaque(`${a.invert ? '! ' : ''}${flag} ${formatNet6(a.addr, a.mask)}`);
     else set(d, iv(a.addr, (a.addr | (~a.mask >>> 0)) >>> 0), a.invert);
   };
   addr('-s', r.src, DIM.src);

@@ -14,6 +14,8 @@ export function ahSpiOf(m: Match): { invert: boolean; range: SpiRange } | null {
 export const ah: MatchExtension = {
   kind: 'match',
   name: 'ah',
+  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
+  families: ['ipv4'],
   requiresProto: [51],
   options: [{ name: 'ahspi', arg: 'required', invert: true, parse: ([v]) => parseU32Range(v, 'ah', 'ahspi') }],
   finalize: (options) => collectOptions(options, ah.options),

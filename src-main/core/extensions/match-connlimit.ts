@@ -1,6 +1,6 @@
 // -m connlimit (libxt_connlimit): the number of connections per address group.
 import type { Match, OptionValue } from '../model.js';
-import { ValueError, maskToPrefix, parseUInt } from '../values.js';
+import { ValueError, maskToPrefix, maskToPrefix6, parsePlenMask6, parseUInt } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 import { parsePlenMask } from './match-conntrack.js';
 
@@ -44,11 +44,16 @@ export const connlimit: MatchExtension = {
   options: [
     countOpt('connlimit-upto'),
     countOpt('connlimit-above'),
-    { name: 'connlimit-mask', arg: 'required', parse: ([v]) => maskToPrefix(parsePlenMask(v, 'connlimit', 'connlimit-mask')) },
+    {
+      name: 'connlimit-mask',
+      arg: 'required',
+      parse: ([v], ctx) =>
+        ctx.family === 'ipv6' ? maskToPrefix6(parsePlenMask6(v, 'connlimit', 'connlimit-mask')) : maskToPrefix(parsePlenMask(v, 'connlimit', 'connlimit-mask')),
+    },
     { name: 'connlimit-saddr', arg: 'none' },
     { name: 'connlimit-daddr', arg: 'none' },
   ],
-  finalize(options: OptionValue[]) {
+  finalize(options: OptionValue[], ctx) {
     clash(options, 'connlimit-upto', 'connlimit-above');
     clash(options, 'connlimit-saddr', 'connlimit-daddr');
     const c = options.find((o) => o.name === 'connlimit-upto' || o.name === 'connlimit-above');
@@ -58,7 +63,7 @@ export const connlimit: MatchExtension = {
     const cl: Connlimit = {
       direction: above ? 'above' : 'upto',
       count: c.value as number,
-      mask: (options.find((o) => o.name === 'connlimit-mask')?.value as number | undefined) ?? 32,
+      mask: (options.find((o) => o.name === 'connlimit-mask')?.value as number | undefined) ?? (ctx.family === 'ipv6' ? 128 : 32),
       side: options.some((o) => o.name === 'connlimit-daddr') ? 'daddr' : 'saddr',
     };
     return { connlimit: cl };

@@ -1,7 +1,9 @@
 // -m conntrack (libxt_conntrack, revision 3): connection tracking state, status,
 // tuple addresses and ports, expiry and direction.
 import type { Match, OptionValue } from '../model.js';
-import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, parseUInt, prefixToMask, serviceToPort } from '../values.js';
+import {
+  ALL_ONES6, ValueError, formatIPv4, formatIPv6, inetAton, maskToPrefix, maskToPrefix6, parseHost6, parsePlenMask6, parseProtocol, parseUInt, prefixToMask, serviceToPort,
+} from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 import type { PortRange } from './match-tcp.js';
 import { parseU32Range, type U32Range } from './xt-options.js';
@@ -68,7 +70,10 @@ export function parseCtStatusList(arg: string): CtStatus[] {
 }
 
 /** An address with its mask; a host name that only the host can resolve is kept. */
-export type CtAddress = { kind: 'net'; addr: number; mask: number } | { kind: 'host-name'; name: string; mask: number };
+export type CtAddress =
+  | { kind: 'net'; addr: number; mask: number }
+  | { kind: 'net6'; addr: bigint; mask: bigint }
+  | { kind: 'host-name'; name: string; mask: number; mask6?: bigint };
 
 const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/;
 
@@ -97,13 +102,23 @@ export function parseHost(host: string): { kind: 'net'; addr: number } | { kind:
 }
 
 // XTTYPE_HOSTMASK: HOST[/PLENMASK]
-function parseHostMask(arg: string, opt: string): CtAddress {
+function parseHostMask(arg: string, opt: string, family?: 'ipv4' | 'ipv6'): CtAddress {
   const slash = arg.indexOf('/');
+  if (family === 'ipv6') {
+    const mask = slash >= 0 ? parsePlenMask6(arg.slice(slash + 1), 'conntrack', opt) : ALL_ONES6;
+    const h = parseHost6(slash >= 0 ? arg.slice(0, slash) : arg);
+    return h.kind === 'net6' ? { kind: 'net6', addr: h.addr, mask } : { kind: 'host-name', name: h.name, mask: 0xffffffff, mask6: mask };
+  }
   const mask = slash >= 0 ? parsePlenMask(arg.slice(slash + 1), 'conntrack', opt) : 0xffffffff;
   return { ...parseHost(slash >= 0 ? arg.slice(0, slash) : arg), mask };
 }
 
 function formatHostMask(a: CtAddress): string {
+  if (a.kind === 'net6' || (a.kind === 'host-name' && a.mask6 !== undefined)) {
+    const mask = a.kind === 'net6' ? a.mask : a.mask6!;
+    const host = a.kind === 'net6' ? formatIPv6(a.addr) : a.name;
+    return mask === ALL_ONES6 ? host : `${host}/${maskToPrefix6(mask)}`;
+  }
   // iptables prints the address as given (not masked) and the prefix unless /32
   const host = a.kind === 'net' ? formatIPv4(a.addr) : a.name;
   return a.mask === 0xffffffff ? host : `${host}/${maskToPrefix(a.mask)}`;
@@ -130,7 +145,7 @@ function parseCtPortRange(arg: string, opt: string): PortRange {
 
 export type { U32Range };
 
-const addrOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v]) => parseHostMask(v, name) });
+const addrOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v], ctx) => parseHostMask(v, name, ctx.family) });
 const portOpt = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, parse: ([v]) => parseCtPortRange(v, name) });
 
 // The order conntrack_dump prints them in.

@@ -29,6 +29,8 @@ export interface Hashlimit {
   dstMask: number;
   rateMatch: boolean;
   rateInterval: number;
+  /** 128 in ip6tables (absent: 32) */
+  fullMask?: 128;
 }
 
 // XT_HASHLIMIT_SCALE_v2, and the defaults iptables fills in
@@ -143,7 +145,8 @@ export const hashlimit: MatchExtension = {
       },
     },
   ],
-  finalize(options: OptionValue[]) {
+  finalize(options: OptionValue[], ctx) {
+    const full = ctx.family === 'ipv6' ? 128 : 32;
     const get = (n: string) => options.find((o) => o.name === n);
     const upto = get('hashlimit-upto');
     const above = get('hashlimit-above');
@@ -192,16 +195,18 @@ export const hashlimit: MatchExtension = {
       htableMax: (get('hashlimit-htable-max')?.value as number | undefined) ?? 0,
       gcInterval: (get('hashlimit-htable-gcinterval')?.value as number | undefined) ?? GC_INTERVAL,
       expire,
-      srcMask: (get('hashlimit-srcmask')?.value as number | undefined) ?? 32,
-      dstMask: (get('hashlimit-dstmask')?.value as number | undefined) ?? 32,
+      srcMask: (get('hashlimit-srcmask')?.value as number | undefined) ?? full,
+      dstMask: (get('hashlimit-dstmask')?.value as number | undefined) ?? full,
       rateMatch,
       rateInterval,
     };
+    // an address is 128 bits in ip6tables: the default masks and what save leaves out
+    if (full === 128) h.fullMask = 128;
     return { hashlimit: h };
   },
   kernelCheck(state) {
     const h = state['hashlimit'] as Hashlimit;
-    if (h.srcMask > 32 || h.dstMask > 32) return 'hashlimit: an IPv4 mask is at most 32 bits (Invalid argument)';
+    if ((h.fullMask ?? 32) === 32 && (h.srcMask > 32 || h.dstMask > 32)) return 'hashlimit: an IPv4 mask is at most 32 bits (Invalid argument)';
     return null;
   },
   save(m) {
@@ -222,8 +227,8 @@ export const hashlimit: MatchExtension = {
     if (h.htableMax) out += ` --hashlimit-htable-max ${h.htableMax}`;
     if (h.gcInterval !== GC_INTERVAL) out += ` --hashlimit-htable-gcinterval ${h.gcInterval}`;
     if (h.expire !== quantum) out += ` --hashlimit-htable-expire ${h.expire}`;
-    if (h.srcMask !== 32) out += ` --hashlimit-srcmask ${h.srcMask}`;
-    if (h.dstMask !== 32) out += ` --hashlimit-dstmask ${h.dstMask}`;
+    if (h.srcMask !== (h.fullMask ?? 32)) out += ` --hashlimit-srcmask ${h.srcMask}`;
+    if (h.dstMask !== (h.fullMask ?? 32)) out += ` --hashlimit-dstmask ${h.dstMask}`;
     if (h.rateMatch) {
       out += ' --hashlimit-rate-match';
       if (h.rateInterval !== 1) out += ` --hashlimit-rate-interval ${h.rateInterval}`;

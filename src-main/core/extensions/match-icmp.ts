@@ -107,6 +107,8 @@ export function icmpTypeOf(m: Match): (IcmpType & { invert: boolean }) | null {
 export const icmp: MatchExtension = {
   kind: 'match',
   name: 'icmp',
+  // libipt_*: ip6tables has no such extension (it has the IPv6 counterpart)
+  families: ['ipv4'],
   requiresProto: [1],
   options: [{ name: 'icmp-type', arg: 'required', invert: true, parse: ([v]) => parseIcmpType(v) }],
   finalize(options: OptionValue[]) {

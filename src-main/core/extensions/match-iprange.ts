@@ -36,6 +36,8 @@ export function iprangeOf(m: Match): IpRange | null {
 export const iprange: MatchExtension = {
   kind: 'match',
   name: 'iprange',
+  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
+  families: ['ipv4'],
   options: [rangeOpt('src-range'), rangeOpt('dst-range')],
   finalize(options: OptionValue[]) {
     if (options.length === 0) throw new ValueError("iprange match: You must specify `--src-range' or `--dst-range'", 'missing-argument', 'add --src-range FIRST-LAST');

@@ -75,6 +75,8 @@ const elementOption = (name: string, parse: OptionSpec['parse']): OptionSpec => 
 export const policy: MatchExtension = {
   kind: 'match',
   name: 'policy',
+  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
+  families: ['ipv4'],
   options: [
     {
       name: 'dir',

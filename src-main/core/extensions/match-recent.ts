@@ -1,6 +1,6 @@
 // -m recent (libxt_recent, revision 1): lists of recently seen addresses.
 import type { Match, OptionValue } from '../model.js';
-import { ValueError, formatIPv4, parseUInt } from '../values.js';
+import { ALL_ONES6, ValueError, formatIPv4, formatIPv6, parseHost6, parseUInt } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 import { parseHost } from './match-conntrack.js';
 
@@ -18,7 +18,7 @@ export interface Recent {
   rttl: boolean;
   name: string;
   /** the address mask (a host name stays for the host to resolve) */
-  mask: { kind: 'net'; addr: number } | { kind: 'host-name'; name: string };
+  mask: { kind: 'net'; addr: number } | { kind: 'net6'; addr: bigint } | { kind: 'host-name'; name: string };
   side: 'rsource' | 'rdest';
 }
 
@@ -53,9 +53,9 @@ export const recent: MatchExtension = {
     { name: 'name', arg: 'required' },
     { name: 'rsource', arg: 'none' },
     { name: 'rdest', arg: 'none' },
-    { name: 'mask', arg: 'required', parse: ([v]) => parseHost(v) },
+    { name: 'mask', arg: 'required', parse: ([v], ctx) => (ctx.family === 'ipv6' ? parseHost6(v) : parseHost(v)) },
   ],
-  finalize(options: OptionValue[]) {
+  finalize(options: OptionValue[], ctx) {
     // the checks iptables makes as it reads each option, in order
     let cmd: OptionValue | undefined;
     for (const o of options) {
@@ -79,7 +79,7 @@ export const recent: MatchExtension = {
       hitcount: (get('hitcount')?.value as number | undefined) ?? 0,
       rttl: Boolean(get('rttl')),
       name: (get('name')?.value as string | undefined) ?? 'DEFAULT',
-      mask: (get('mask')?.value as Recent['mask'] | undefined) ?? { kind: 'net', addr: 0xffffffff },
+      mask: (get('mask')?.value as Recent['mask'] | undefined) ?? (ctx.family === 'ipv6' ? { kind: 'net6', addr: ALL_ONES6 } : { kind: 'net', addr: 0xffffffff }),
       side,
     };
     return { recent: r };
@@ -102,7 +102,7 @@ export const recent: MatchExtension = {
     if (r.hitcount) out += ` --hitcount ${r.hitcount}`;
     if (r.rttl) out += ' --rttl';
     // iptables prints the name as it is, unquoted
-    out += ` --name ${r.name} --mask ${r.mask.kind === 'net' ? formatIPv4(r.mask.addr) : r.mask.name} --${r.side}`;
+    out += ` --name ${r.name} --mask ${r.mask.kind === 'net' ? formatIPv4(r.mask.addr) : r.mask.kind === 'net6' ? formatIPv6(r.mask.addr) : r.mask.name} --${r.side}`;
     return out;
   },
 };

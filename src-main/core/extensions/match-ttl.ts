@@ -18,6 +18,8 @@ const ttlValue = (name: string) => ([v]: string[]) => xtUInt('ttl', name, v, 0, 
 export const ttl: MatchExtension = {
   kind: 'match',
   name: 'ttl',
+  // libipt_*: ip6tables has no such extension (it has the IPv6 counterpart)
+  families: ['ipv4'],
   options: [
     { name: 'ttl-lt', arg: 'required', parse: ttlValue('ttl-lt') },
     { name: 'ttl-gt', arg: 'required', parse: ttlValue('ttl-gt') },

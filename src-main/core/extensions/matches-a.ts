@@ -12,5 +12,6 @@ import { iprange } from './match-iprange.js';
 import { mac } from './match-mac.js';
 import { esp } from './match-esp.js';
 import { ah } from './match-ah.js';
+import { MATCHES_IPV6 } from './matches-ipv6.js';
 
-export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit, connlimit, recent, iprange, mac, esp, ah];
+export const MATCHES_A: Extension[] = [icmp, multiport, state, conntrack, limit, hashlimit, connlimit, recent, iprange, mac, esp, ah, ...MATCHES_IPV6];

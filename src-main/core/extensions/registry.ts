@@ -1,22 +1,38 @@
 // The extension registry: a plain lookup from the name given to -m / -j to its
 // declaration. Extensions register themselves in ./index.ts, one file each.
+import type { Family } from '../model.js';
 import type { Extension, MatchExtension, TargetExtension } from './types.js';
 
+// every extension by name (for printing and analysing a rule already parsed),
+// and the ones each family can load (for parsing)
 const matches = new Map<string, MatchExtension>();
 const targets = new Map<string, TargetExtension>();
+const byFamily: Record<Family, { matches: Map<string, MatchExtension>; targets: Map<string, TargetExtension> }> = {
+  ipv4: { matches: new Map(), targets: new Map() },
+  ipv6: { matches: new Map(), targets: new Map() },
+};
 
 export function registerExtensions(list: readonly Extension[]): void {
   for (const e of list) {
     const map = (e.kind === 'match' ? matches : targets) as Map<string, Extension>;
-    for (const n of [e.name, ...(e.aliases ?? [])]) map.set(n, e);
+    for (const n of [e.name, ...(e.aliases ?? [])]) {
+      const other = map.get(n);
+      if (other && other !== e) throw new Error(`extension name ${n} registered twice: one name is one extension in every family`);
+      map.set(n, e);
+      for (const f of e.families ?? (['ipv4', 'ipv6'] as const)) {
+        const fm = (e.kind === 'match' ? byFamily[f].matches : byFamily[f].targets) as Map<string, Extension>;
+        fm.set(n, e);
+      }
+    }
   }
 }
 
-export function findMatch(name: string): MatchExtension | undefined {
-  return matches.get(name);
+/** The match loaded by `-m name`: in the given family, or in any when none is given (to print or analyse a parsed rule). */
+export function findMatch(name: string, family?: Family): MatchExtension | undefined {
+  return family ? byFamily[family].matches.get(name) : matches.get(name);
 }
-export function findTarget(name: string): TargetExtension | undefined {
-  return targets.get(name);
+export function findTarget(name: string, family?: Family): TargetExtension | undefined {
+  return family ? byFamily[family].targets.get(name) : targets.get(name);
 }
 export function registeredMatches(): MatchExtension[] {
   return [...new Set(matches.values())];
@@ -41,3 +57,18 @@ export const KNOWN_TARGETS = new Set([
   'NOTRACK', 'RATEEST', 'REDIRECT', 'REJECT', 'SECMARK', 'SET', 'SNAT', 'SYNPROXY', 'TCPMSS', 'TCPOPTSTRIP', 'TEE',
   'TOS', 'TPROXY', 'TRACE', 'TTL', 'ULOG', 'MIRROR',
 ]);
+// The names that exist in one family only (libipt_* / libip6t_*).
+const IPV4_ONLY_MATCHES = new Set(['icmp', 'ttl', 'realm', 'unclean']);
+const IPV4_ONLY_TARGETS = new Set(['TTL', 'ECN', 'CLUSTERIP', 'ULOG', 'MIRROR']);
+const IPV6_MATCHES = ['icmp6', 'hl', 'hbh', 'dst', 'rt', 'frag', 'ipv6header', 'mh', 'eui64', 'srh'];
+const IPV6_TARGETS = ['HL', 'DNPT', 'SNPT'];
+const KNOWN6_MATCHES = new Set([...[...KNOWN_MATCHES].filter((n) => !IPV4_ONLY_MATCHES.has(n)), ...IPV6_MATCHES]);
+const KNOWN6_TARGETS = new Set([...[...KNOWN_TARGETS].filter((n) => !IPV4_ONLY_TARGETS.has(n)), ...IPV6_TARGETS]);
+
+/** iptables (or ip6tables) has this match, modelled here or not. */
+export function knownMatches(family: Family = 'ipv4'): ReadonlySet<string> {
+  return family === 'ipv6' ? KNOWN6_MATCHES : KNOWN_MATCHES;
+}
+export function knownTargets(family: Family = 'ipv4'): ReadonlySet<string> {
+  return family === 'ipv6' ? KNOWN6_TARGETS : KNOWN_TARGETS;
+}

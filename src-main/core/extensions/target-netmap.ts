@@ -41,6 +41,8 @@ export function parseNetmapTo(arg: string): NetmapState {
 export const netmap: TargetExtension = {
   kind: 'target',
   name: 'NETMAP',
+  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
+  families: ['ipv4'],
   tables: ['nat'],
   // valid in every nat hook: PREROUTING/OUTPUT map destinations, POSTROUTING/INPUT sources
   hooks: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],

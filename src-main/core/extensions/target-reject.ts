@@ -5,7 +5,9 @@ import type { Target } from '../model.js';
 
 export type RejectWith =
   | 'icmp-net-unreachable' | 'icmp-host-unreachable' | 'icmp-proto-unreachable' | 'icmp-port-unreachable'
-  | 'icmp-net-prohibited' | 'icmp-host-prohibited' | 'tcp-reset' | 'icmp-admin-prohibited';
+  | 'icmp-net-prohibited' | 'icmp-host-prohibited' | 'tcp-reset' | 'icmp-admin-prohibited'
+  | 'icmp6-no-route' | 'icmp6-adm-prohibited' | 'icmp6-addr-unreachable' | 'icmp6-port-unreachable'
+  | 'icmp6-policy-fail' | 'icmp6-reject-route';
 
 // In ipt_reject_with order: iptables takes the first entry whose name or alias
 // starts with the word given (case-insensitive), so `icmp-net` is net-unreachable.
@@ -20,13 +22,28 @@ const REJECT_TYPES: ReadonlyArray<readonly [RejectWith, string]> = [
   ['icmp-admin-prohibited', 'admin-prohib'],
 ];
 
-export const REJECT_DEFAULT: RejectWith = 'icmp-port-unreachable';
+// libip6t_REJECT's table for ip6tables (tcp-reset has no tcp-rst alias there)
+const REJECT6_TYPES: ReadonlyArray<readonly [RejectWith, string]> = [
+  ['icmp6-no-route', 'no-route'],
+  ['icmp6-adm-prohibited', 'adm-prohibited'],
+  ['icmp6-addr-unreachable', 'addr-unreach'],
+  ['icmp6-port-unreachable', 'port-unreach'],
+  ['tcp-reset', 'tcp-reset'],
+  ['icmp6-policy-fail', 'policy-fail'],
+  ['icmp6-reject-route', 'reject-route'],
+];
 
-export function parseRejectWith(arg: string): RejectWith {
+export const REJECT_DEFAULT: RejectWith = 'icmp-port-unreachable';
+export const REJECT6_DEFAULT: RejectWith = 'icmp6-port-unreachable';
+
+export function parseRejectWith(arg: string, family: 'ipv4' | 'ipv6' = 'ipv4'): RejectWith {
   const a = arg.toLowerCase();
-  for (const [name, alias] of REJECT_TYPES) if (name.startsWith(a) || alias.startsWith(a)) return name;
+  const table = family === 'ipv6' ? REJECT6_TYPES : REJECT_TYPES;
+  for (const [name, alias] of table) if (name.startsWith(a) || alias.startsWith(a)) return name;
+  const other = (family === 'ipv6' ? REJECT_TYPES : REJECT6_TYPES).some(([n]) => n === a);
   throw new ValueError(`unknown reject type "${arg}"`, 'invalid-argument',
-    `use one of ${REJECT_TYPES.map(([n]) => n).join(', ')}`);
+    (other ? `${arg} is an ${family === 'ipv6' ? 'IPv4 (iptables)' : 'IPv6 (ip6tables)'} reject type; ` : '') +
+      `use one of ${table.map(([n]) => n).join(', ')}`);
 }
 
 /** What the rejected packet gets back (the default filled in). */
@@ -42,9 +59,9 @@ export const reject: TargetExtension = {
   hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
   // the packet is dropped: traversal ends here
   terminal: true,
-  options: [{ name: 'reject-with', arg: 'required', parse: ([v]) => parseRejectWith(v) }],
-  finalize(options) {
-    let w: RejectWith = REJECT_DEFAULT;
+  options: [{ name: 'reject-with', arg: 'required', parse: ([v], ctx) => parseRejectWith(v, ctx.family) }],
+  finalize(options, ctx) {
+    let w: RejectWith = ctx.family === 'ipv6' ? REJECT6_DEFAULT : REJECT_DEFAULT;
     for (const o of options) w = o.value as RejectWith;
     return { with: w };
   },

@@ -17,6 +17,8 @@ export function teeState(t: Target): TeeState {
 export const tee: TargetExtension = {
   kind: 'target',
   name: 'TEE',
+  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
+  families: ['ipv4'],
   // the original packet goes on through the chain
   terminal: false,
   options: [

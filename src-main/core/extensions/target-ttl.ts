@@ -18,6 +18,8 @@ const OPS = ['ttl-set', 'ttl-dec', 'ttl-inc'] as const;
 export const ttl: TargetExtension = {
   kind: 'target',
   name: 'TTL',
+  // libipt_*: ip6tables has no such extension (it has the IPv6 counterpart)
+  families: ['ipv4'],
   tables: ['mangle'],
   // rewrites the header and lets the packet continue
   terminal: false,

@@ -1,7 +1,7 @@
 // What an extension (one match or target, like iptables' libxt_*.c) declares.
 // The rule parser never special-cases an extension: it looks options up here,
 // hands values to `parse`, and asks `finalize` and `save` for checks and output.
-import type { Match, Target, OptionValue, TableName, Hook, Rule } from '../model.js';
+import type { Match, Target, OptionValue, TableName, Hook, Rule, Family } from '../model.js';
 
 export interface OptionSpec {
   /** canonical long name without dashes, as iptables-save prints it */
@@ -27,6 +27,8 @@ export interface ParseContext {
   rule: Rule;
   /** lower-cased protocol name given with -p, if any */
   protoName: string | null;
+  /** iptables (ipv4) or ip6tables (ipv6): addresses, ICMP types and defaults differ */
+  family?: Family;
   /** note something only the host can decide (an ipset, a user name): a warning on the option's word */
   warn?(code: string, message: string, fix?: string): void;
 }
@@ -37,6 +39,12 @@ interface ExtensionBase {
   name: string;
   /** other names it can be loaded by (`-m nth` is not one: it is gone) */
   aliases?: string[];
+  /**
+   * the families it exists in (both when absent): libipt_* are IPv4 only,
+   * libip6t_* IPv6 only. One name is one extension object across families; an
+   * extension in both reads ParseContext.family where they differ.
+   */
+  families?: readonly Family[];
   options: OptionSpec[];
   /**
    * After all options of the rule: check mandatory options and conflicts, fill

@@ -79,3 +79,20 @@ export function shellWords(s: string): string[] {
 export function restoreQuote(words: string[]): string {
   return words.map((w) => (w !== '' && /^[^\s"\\]+$/.test(w) ? w : '"' + w.replace(/[\\"]/g, (c) => '\\' + c) + '"')).join(' ');
 }
+
+/** ip6tables' test vectors (libip6t_*.t) and the observation table made by build/observe-ip6tables.mjs. */
+export const CONFORMANCE6 = join(SHARED, 'conformance', 'ip6tables-t');
+export const OBSERVED6 = join(REPO_ROOT, 'src-main', 'core', 'testing', 'ip6tables-observed.tsv');
+
+export function readObserved6(): ObservedRow[] {
+  return readObservedFile(OBSERVED6);
+}
+
+function readObservedFile(path: string): ObservedRow[] {
+  const text = readFileSync(path, 'utf8');
+  const rows = text.split('\n').slice(1).filter((l) => l.length > 0);
+  return rows.map((l) => {
+    const f = l.split('\t');
+    return { file: f[0], table: f[1], chain: f[2], rule: f[3], expected: f[4], exit: Number(f[5]), canonical: f[6], error: f[9], line: Number(f[10]) };
+  });
+}

@@ -1,0 +1,105 @@
+// IPv6 addresses as ip6tables-legacy 1.8.9 reads and prints them (each case
+// observed with `ip6tables-legacy -A INPUT -s X` and ip6tables-legacy-save in a
+// scratch namespace).
+import { describe, it, expect } from 'vitest';
+import { formatIPv6, formatNet6, parseAddressItem6, parseIPv6 } from './values.js';
+import { parseRuleset, canonicalRuleset } from './index.js';
+
+const PRINTED: Array<[string, string]> = [
+  ['2001:db8::1', '-s 2001:db8::1/128'],
+  ['2001:DB8:0:0:1::1/64', '-s 2001:db8::/64'],
+  ['2001:db8::1/ffff:ffff::', '-s 2001:db8::/32'],
+  ['2001:db8::1/ffff:0:ffff::', '-s 2001::/ffff:0:ffff::'],
+  ['::ffff:1.2.3.4', '-s ::ffff:1.2.3.4/128'],
+  ['::1.2.3.4', '-s ::1.2.3.4/128'],
+  ['::1', '-s ::1/128'],
+  ['1:0:0:1:0:0:0:1', '-s 1:0:0:1::1/128'],
+  ['1:0:0:1:0:0:1:1', '-s 1::1:0:0:1:1/128'],
+  ['1:0:1:1:1:1:1:1', '-s 1:0:1:1:1:1:1:1/128'],
+  ['2001:db8::1/0', ''],
+  ['2001:db8::1/064', '-s 2001:db8::/52'],
+  ['2001:db8::1/0x40', '-s 2001:db8::/64'],
+];
+
+const REJECTED: Array<[string, RegExp]> = [
+  ['1.2.3.4', /host\/network `1.2.3.4' not found/],
+  ['2001:db8::1/129', /invalid mask `129' specified/],
+  ['[2001:db8::1]', /not found/],
+  ['2001:db8::1/64x', /invalid mask `64x' specified/],
+  ['2001:db8::1/-1', /invalid mask `-1' specified/],
+];
+
+function load(rule: string) {
+  return parseRuleset(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT ${rule}\nCOMMIT\n`, { family: 'ipv6' });
+}
+
+describe('IPv6 addresses (-s/-d) as ip6tables reads and prints them', () => {
+  for (const [given, printed] of PRINTED) {
+    it(`-s ${given} → ${printed || 'no -s'}`, () => {
+      const res = load(`-s ${given}`);
+      expect(res.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      expect(canonicalRuleset(res.ruleset).split('\n').find((l) => l.startsWith('-A '))).toBe(`-A INPUT${printed ? ' ' + printed : ''}`);
+    });
+  }
+  for (const [given, message] of REJECTED) {
+    it(`-s ${given} is refused`, () => {
+      const errors = load(`-s ${given}`).findings.filter((f) => f.severity === 'error');
+      expect(errors.length).toBe(1);
+      expect(errors[0].message).toMatch(message);
+    });
+  }
+  it('a comma list makes one rule per address, as ip6tables does', () => {
+    const res = load('-s 2001:db8::1,2001:db8::2 -j ACCEPT');
+    expect(canonicalRuleset(res.ruleset).split('\n').filter((l) => l.startsWith('-A '))).toEqual([
+      '-A INPUT -s 2001:db8::1/128 -j ACCEPT',
+      '-A INPUT -s 2001:db8::2/128 -j ACCEPT',
+    ]);
+  });
+  it('an IPv4 address is refused with a fix that names the other family', () => {
+    const f = load('-s 192.0.2.1 -j ACCEPT').findings.find((x) => x.severity === 'error');
+    expect(f?.fix).toMatch(/IPv4 \(iptables\) ruleset/);
+  });
+  it('a host name is kept for the host to resolve, with a warning', () => {
+    const res = load('-s host.example -j ACCEPT');
+    expect(res.findings.some((f) => f.code === 'host-dependent')).toBe(true);
+    expect(canonicalRuleset(res.ruleset)).toContain('-A INPUT -s host.example -j ACCEPT');
+  });
+});
+
+describe('inet_pton / inet_ntop (glibc)', () => {
+  it('rejects what inet_pton rejects', () => {
+    for (const s of [':::', '1:2:3:4:5:6:7:8::', ':1::', '1::2::3', '12345::', '1:2:3:4:5:6:7', '::1.2.3', '::01.2.3.4', 'g::1']) expect(parseIPv6(s), s).toBeNull();
+  });
+  it('prints the first longest zero run as ::, never a single zero group', () => {
+    expect(formatIPv6(parseIPv6('1:0:0:2:0:0:3:4')!)).toBe('1::2:0:0:3:4');
+    expect(formatIPv6(parseIPv6('1:0:2:3:4:5:6:7')!)).toBe('1:0:2:3:4:5:6:7');
+    expect(formatIPv6(parseIPv6('::')!)).toBe('::');
+    expect(formatIPv6(parseIPv6('1::')!)).toBe('1::');
+    expect(formatNet6(parseIPv6('2001:db8::ff')!, parseAddressItem6('::/120').kind === 'net6' ? (parseAddressItem6('::/120') as { mask: bigint }).mask : 0n)).toBe('2001:db8::/120');
+  });
+});
+
+describe('what ip6tables refuses', () => {
+  it('-f: fragments are matched with -m frag', () => {
+    const e = load('-f -j DROP').findings.find((x) => x.severity === 'error');
+    expect(e?.message).toBe("`-f' is not supported in IPv6, use -m frag instead");
+  });
+  it('-m icmp and --icmp-type do not exist; -p icmp loads but never matches IPv6 traffic', () => {
+    expect(load('-p icmp -m icmp --icmp-type 8 -j ACCEPT').findings.find((x) => x.severity === 'error')?.message).toMatch(/Couldn't load match `icmp'/);
+    expect(load('-p icmp --icmp-type 8 -j ACCEPT').findings.find((x) => x.severity === 'error')?.message).toBe('unknown option "--icmp-type"');
+    expect(load('-p icmp -j ACCEPT').findings.filter((x) => x.severity === 'error')).toEqual([]);
+  });
+  it('IPv4 reject types are unknown', () => {
+    expect(load('-j REJECT --reject-with icmp-port-unreachable').findings.find((x) => x.severity === 'error')?.message).toBe('unknown reject type "icmp-port-unreachable"');
+  });
+  it('REJECT defaults to icmp6-port-unreachable, and --icmpv6-type names become numbers', () => {
+    const res = load('-p ipv6-icmp --icmpv6-type neighbour-solicitation -j REJECT');
+    expect(canonicalRuleset(res.ruleset)).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -j REJECT --reject-with icmp6-port-unreachable');
+  });
+  it('-p of an extension header loads with the warning ip6tables prints', () => {
+    const res = load('-p 44 -j DROP');
+    expect(res.findings.filter((x) => x.severity === 'error')).toEqual([]);
+    expect(res.findings.some((x) => x.severity === 'warning' && /never matched protocol/.test(x.message))).toBe(true);
+    expect(canonicalRuleset(res.ruleset)).toContain('-A INPUT -p ipv6-frag -j DROP');
+  });
+});
