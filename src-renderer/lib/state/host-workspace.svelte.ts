@@ -15,12 +15,14 @@ import type {
   HostProfile,
   PullDto,
 } from '../../../src-main/contract/index.js';
-import { lintParsed, type Finding } from '../../../src-main/core/index.js';
+import { findDrift, lintParsed, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc } from './ruleset-doc.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
 
 export type HostPane = 'overview' | 'compare' | 'recipes' | 'apply' | 'history';
+/** what the proposal was last made from (edits on top of it set `edited`) */
+export type ProposalBase = 'saved' | 'running' | 'merged' | 'history' | 'restored';
 export type ComparePair = 'saved-running' | 'running-proposed' | 'saved-proposed';
 
 export const PAIRS: { id: ComparePair; left: 'saved' | 'running'; right: 'running' | 'proposed'; label: string }[] = [
@@ -66,6 +68,8 @@ export class HostWorkspace {
   proposed = $state.raw<RulesetDoc | null>(null);
   /** the proposal differs from what it was made from by the admin's own edits */
   edited = $state(false);
+  /** what the proposal started from */
+  base = $state<ProposalBase>('saved');
   pane = $state<HostPane>('overview');
   pair = $state<ComparePair>('running-proposed');
   busy = $state<string | null>(null);
@@ -94,6 +98,11 @@ export class HostWorkspace {
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
   lockout = $derived(this.findings.find((f) => f.code === 'ssh-lockout') ?? null);
+  /**
+   * Saved file ≠ running rules: which rules run that the saved file lacks, and
+   * which of those the proposal would remove when applied. Null without both.
+   */
+  drift = $derived.by<Drift | null>(() => (this.saved && this.running ? findDrift(this.saved.ruleset, this.running.ruleset, this.proposed?.ruleset ?? null) : null));
   /** changes the apply would make to the running rules */
   pending = $derived(this.diffs['running-proposed'].changeCount);
 
@@ -167,13 +176,29 @@ export class HostWorkspace {
     }
   }
 
-  /** Back to what is on the host: the saved file, or the running rules when there is none. */
+  /** Back to what is on the host: the saved file (or the running rules when the admin started from them, or there is no file). */
   resetProposal(): void {
-    const base = this.saved ?? this.running;
+    this.startFrom((this.base === 'running' && this.running) || !this.saved ? 'running' : 'saved');
+  }
+
+  /** A fresh proposal from the saved file or from the running rules (the admin's edits are dropped). */
+  startFrom(which: 'saved' | 'running'): void {
+    const base = which === 'saved' ? this.saved : this.running;
     this.proposed = base ? new RulesetDoc({ name: `proposed for ${this.profile.name}`, text: base.text }) : null;
+    this.base = which;
     this.edited = false;
     this.drafts?.clear(this.profile.id);
     this.rewire();
+  }
+
+  /** Puts the running rules the saved file lacks into the proposal, where they run; the admin's edits stay. */
+  mergeLiveRules(): void {
+    if (!this.proposed || !this.saved || !this.running) return;
+    const { ruleset, added } = mergeLiveOnly(this.proposed.ruleset, this.saved.ruleset, this.running.ruleset);
+    if (added === 0) return;
+    const text = writePreserving(this.proposed.asParseResult(), ruleset);
+    this.setProposal(text, `Merged ${added} running rule${added === 1 ? '' : 's'} the saved file lacks into the proposal; applying keeps ${added === 1 ? 'it' : 'them'}.`);
+    this.base = 'merged';
   }
 
   setProposal(text: string, note?: string): void {
