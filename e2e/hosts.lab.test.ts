@@ -222,7 +222,16 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     await shot('lockout');
     await byId('apply-force').uncheck();
     await byId('pane-compare').click();
+    // Reset asks before it discards the edits: Keep has the focus, Escape keeps them
     await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await byId('discard-dialog').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('discard-cancel');
+    await page.keyboard.press('Escape');
+    await byId('discard-dialog').waitFor({ state: 'hidden' });
+    expect(await byId('diff-summary').innerText()).not.toMatch(/No differences/);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('proposal-reset');
+    await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await byId('discard-confirm').click();
     await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
   });
 
@@ -280,6 +289,7 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     await page.locator('[data-testid=diff-summary]', { hasText: '1 change' }).waitFor();
     expect(await byId('host-note').innerText()).toMatch(/proposed ruleset was kept/);
     await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await byId('discard-confirm').click();
     await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
   });
 
@@ -308,6 +318,7 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     await page.screenshot({ path: '/tmp/polish-draft-connected.png' });
     // Reset forgets the draft: the next reload starts from the host
     await page.getByRole('button', { name: 'Reset proposal' }).click();
+    await byId('discard-confirm').click();
     await page.locator('[data-testid=diff-summary]', { hasText: 'No differences' }).waitFor();
     expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('portcullis.proposal.')))).toEqual([]);
     await page.reload();

@@ -1,0 +1,115 @@
+// Journeys on one real lab host where the app must not lose or hide anything:
+// a rule someone added by hand on the host (drift) is shown wherever the
+// proposal is made or applied, and kept through the apply when the admin
+// merges it in — checked inside the host, not through the app.
+// Screenshots go to test-results/screenshots (or PORTCULLIS_SHOTS).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { skipLab, useLab } from './lab/testing.js';
+import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
+import { checkAccessibility } from './support/axe.js';
+
+const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
+const LIVE_ONLY = '-A INPUT -s 198.18.200.9/32 -j DROP';
+
+describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => {
+  const L = useLab({ hosts: ['plain'] });
+  let app: AppHandle;
+  let page: Page;
+  let tmp = '';
+
+  beforeAll(async () => {
+    buildApp();
+    await L.start();
+    mkdirSync(SHOTS, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-drift-'));
+    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: join(tmp, 'state'), HOME: tmp }, viewport: { width: 1280, height: 800 } });
+    page = app.page;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await L.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const byId = (id: string) => page.getByTestId(id);
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `drift-${name}.png`) });
+  const hostRules = async () => String((await L.get().hostExec('plain', ['iptables-save'])).stdout);
+
+  it('connects to a host whose running rules have one the saved file lacks', async () => {
+    const lab = L.get();
+    // someone ran this by hand on the host: it runs, it is not saved
+    await lab.hostExec('plain', ['iptables', '-I', 'INPUT', '1', '-s', '198.18.200.9', '-j', 'DROP']);
+    await byId('tab-hosts').click();
+    await byId('host-add').click();
+    await byId('host-field-name').fill('drifted');
+    await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
+    await byId('host-field-identityFile').fill(lab.keys.plain);
+    await byId('host-field-knownHostsFile').fill(join(tmp, 'known_hosts'));
+    await byId('host-save').click();
+    await byId('host-connect').click();
+    await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();
+    await byId('prompt-trust').click();
+    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+    // the overview says it at once, with the rule
+    const notice = page.locator('[data-testid=drift][data-where=overview]');
+    await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/Running has 1 rule the saved file lacks: applying removes it\./);
+    expect(await notice.innerText()).toContain('-s 198.18.200.9/32 -j DROP');
+    await shot('overview');
+  });
+
+  it('the apply step says the apply would remove it, next to the change count', async () => {
+    await byId('pane-apply').click();
+    const notice = page.locator('[data-testid=drift][data-where=apply]');
+    await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/applying removes it/);
+    expect(await byId('apply-changes').innerText()).toMatch(/1 change to the running rules: 1 deleted/);
+    await checkAccessibility(page, 'host apply with drift');
+    await shot('apply-warns');
+  });
+
+  it('the admin edits the proposal, merges the live-only rule in and applies: the hand-made rule still runs', async () => {
+    await byId('pane-compare').click();
+    expect(await page.locator('[data-testid=drift][data-where=compare]').innerText()).toMatch(/applying removes it/);
+    await byId('proposed-edit').click();
+    const text = await byId('edit-text').inputValue();
+    await byId('edit-text').fill(text.replace(/^(-A INPUT -j REJECT)/m, '-A INPUT -p tcp -m tcp --dport 8443 -j ACCEPT\n$1'));
+    await byId('edit-dialog').getByRole('button', { name: 'Use this text' }).click();
+    await byId('drift-merge-compare').click();
+    await page.locator('[data-testid=host-note]', { hasText: /Merged 1 running rule/ }).waitFor();
+    expect(await page.locator('[data-testid=drift][data-where=compare]').innerText()).toMatch(/the proposal keeps it/);
+    // against the running rules only the admin's own rule is a change
+    await byId('pair-running-proposed').click();
+    await page.locator('[data-testid=diff-summary]', { hasText: '1 change' }).waitFor();
+    expect(await byId('diff-summary').innerText()).toMatch(/1 added/);
+    await shot('merged');
+
+    await byId('pane-apply').click();
+    expect(await byId('apply-changes').innerText()).toMatch(/1 change to the running rules: 1 added/);
+    await byId('apply-timeout').fill('30');
+    await byId('apply-start').click();
+    await byId('apply-ask').waitFor({ timeout: 60_000 });
+    await byId('apply-confirm').click();
+    await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
+
+    const live = await hostRules();
+    expect(live).toContain(LIVE_ONLY);
+    expect(live).toContain('--dport 8443 -j ACCEPT');
+    // the hand-made rule is first, where it ran before
+    expect(live.split('\n').find((l) => l.startsWith('-A INPUT'))).toBe(LIVE_ONLY);
+    const saved = (await L.get().readHostFile('plain', '/etc/sysconfig/iptables'))!.toString('utf8');
+    expect(saved).toContain('-A INPUT -s 198.18.200.9/32 -j DROP');
+    // saved = running now: no drift left
+    await page.locator('[data-testid=drift]').first().waitFor({ state: 'detached' });
+  });
+
+  it('left no CSP violations or page errors', async () => {
+    expect(await app.cspViolations()).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
+  });
+});
