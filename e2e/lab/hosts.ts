@@ -32,6 +32,8 @@ export interface LabHostSpec {
   ipForward?: boolean;
   /** sudoers lines after the per-user rules */
   sudoersExtra?: string[];
+  /** sshd_config lines before the Match blocks (e.g. LoginGraceTime) */
+  sshdExtra?: string[];
 }
 
 const IPTABLES_PKGS = {
@@ -51,6 +53,8 @@ export const LAB_PASSWORDS = {
   dave: 'dave-lab-Passw0rd',
   erin: 'erin-lab-Passw0rd',
   frank: 'frank-lab-Passw0rd',
+  gina: 'gina-gateway-Passw0rd',
+  hank: 'hank-inner-Passw0rd',
 } as const;
 
 export const CATALOGUE: LabHostSpec[] = [
@@ -136,6 +140,42 @@ export const CATALOGUE: LabHostSpec[] = [
     seed6: null,
     live: 'firewalld',
     iptablesConfig: {},
+  },
+  {
+    // a jump host that lets gina in with a password only (no key), as some sites' gateways do
+    name: 'pwgate',
+    users: [{ name: 'gina', password: LAB_PASSWORDS.gina, sudo: 'none', login: 'password' }],
+    pam: true,
+    units: SERVICES_ON,
+    packages: IPTABLES_PKGS,
+    seed: 'stock',
+    seed6: null,
+    iptablesConfig: {},
+    ipForward: true,
+  },
+  {
+    // behind pwgate, with a different password-only user: each hop's password must go to that hop alone
+    name: 'pwinner',
+    behind: 'pwgate',
+    users: [{ name: 'hank', password: LAB_PASSWORDS.hank, sudo: 'password', login: 'password' }],
+    pam: true,
+    units: SERVICES_ON,
+    packages: IPTABLES_PKGS,
+    seed: 'stock',
+    seed6: null,
+    iptablesConfig: {},
+  },
+  {
+    // sshd gives up on a login after 3 s (LoginGraceTime; 120 s by default): a person deciding about its key takes longer
+    name: 'grace',
+    users: [],
+    pam: false,
+    units: SERVICES_ON,
+    packages: IPTABLES_PKGS,
+    seed: 'stock',
+    seed6: null,
+    iptablesConfig: {},
+    sshdExtra: ['LoginGraceTime 3'],
   },
 ];
 

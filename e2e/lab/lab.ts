@@ -113,6 +113,8 @@ export interface Lab {
   unreachableAddress: string;
   /** the stock ruleset file the hosts were seeded with */
   stockRuleset: string;
+  /** sshd's own log of a host (LogLevel VERBOSE): every accepted and failed login */
+  sshdLog(host: string): string;
   /** runs argv inside the host (its mount, network and UTS namespaces), bypassing ssh: ground truth */
   hostExec(host: string, argv: string[], input?: string | Buffer): Promise<RunResult>;
   /** the file as the host holds it, or null when absent */
@@ -567,6 +569,7 @@ async function writeHostFiles(
     'LogLevel VERBOSE',
     'MaxStartups 100:30:200',
     'MaxSessions 50',
+    ...(spec.sshdExtra ?? []),
     ...matchBlocks,
   ];
   write(join(H, 'sshd_config'), conf.join('\n') + '\n');
@@ -769,6 +772,10 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
     agentSocket,
     unreachableAddress: unreachable,
     stockRuleset: stock,
+    sshdLog: (name) => {
+      const f = join(dir, 'hosts', name, 'sshd.log');
+      return existsSync(f) ? readFileSync(f, 'utf8') : '';
+    },
     hostExec,
     async readHostFile(name, path) {
       const r = await hostExec(name, ['cat', '--', path]);

@@ -7,6 +7,7 @@ import { startBrowserServer } from '../ipc/ws-server.js';
 import { NoSecretStore } from '../services/secrets.js';
 import { configDir, rendererDir } from './paths.js';
 import { wireMain } from './wire.js';
+import { installLastResort } from './last-resort.js';
 import pkg from '../../package.json';
 
 async function main(argv: string[]): Promise<void> {
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
     onAllClosed: () => workbench.prompts.cancelAll(),
   });
   events.subscribe((e) => server.broadcast(e));
+  installLastResort({ log, notify: (message) => events.emit({ kind: 'notice', level: 'error', message }) });
   process.stdout.write(`Portcullis (browser mode) at ${server.url}\n`);
   const stop = () => void workbench.closeAll().then(() => server.close()).then(() => process.exit(0));
   process.on('SIGINT', stop);

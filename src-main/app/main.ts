@@ -7,6 +7,7 @@ import { registerIpcHandlers, sendEventToWindows } from '../ipc/electron-ipc.js'
 import { rendererDir } from './paths.js';
 import { keychainSecrets } from './keychain.js';
 import { wireMain } from './wire.js';
+import { installLastResort } from './last-resort.js';
 import { APP_HOST, APP_SCHEME, registerAppScheme, serveRenderer } from './protocol.js';
 import pkg from '../../package.json';
 
@@ -96,6 +97,8 @@ app.whenReady().then(async () => {
   // files named on the command line (`portcullis-app FILE…`) show up on the start page
   for (const f of process.argv.slice(app.isPackaged ? 1 : 2)) if (!f.startsWith('-')) await recent.add(f).catch(() => {});
   events.subscribe(sendEventToWindows);
+  // an exception from a library callback must not take the whole app (and every open connection) with it
+  installLastResort({ log, notify: (message) => events.emit({ kind: 'notice', level: 'error', message }) });
   app.on('before-quit', () => void workbench.closeAll());
   registerIpcHandlers(dispatch);
   buildMenu();

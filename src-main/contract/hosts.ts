@@ -82,14 +82,22 @@ export type PromptRequest =
       otherKnownTypes: string[];
       /** where an accepted key is written */
       knownHostsFile: string;
+      /**
+       * The server closed the connection while this question was open (sshd's
+       * LoginGraceTime, 120 s by default). The question still counts: a trusted
+       * key is saved and Portcullis connects again with it.
+       */
+      serverStoppedWaiting?: boolean;
     }
   | {
       id: string;
       kind: 'password';
       hostId: string;
       hostName: string;
-      /** e.g. `bob@198.18.1.10's password:` or `[sudo] password for bob@users:` */
+      /** e.g. `password for alice@bastion: ` or `[sudo] password for bob@users: ` */
       prompt: string;
+      /** the hop the password is for (a jump host's is asked and kept apart from the target's) */
+      hop?: HopDto;
       /** the answer can be kept in the OS keychain */
       canRemember: boolean;
     }
@@ -202,4 +210,6 @@ export type FwEvent =
    * `hostRevertAt` without an answer.
    */
   | { kind: 'apply-ask'; applyId: string; hostId: string; summary: string; confirmBy: number; hostRevertAt: number }
-  | { kind: 'apply-done'; applyId: string; hostId: string; result: ApplyResultDto };
+  | { kind: 'apply-done'; applyId: string; hostId: string; result: ApplyResultDto }
+  /** something went wrong inside main that no call was waiting on (a bug); main kept running */
+  | { kind: 'notice'; level: 'error'; message: string };

@@ -121,7 +121,7 @@ describe.skipIf(skipLab)('lab: authentication and privilege', () => {
     expect(again.probe.user).toBe('dave');
     await again.close();
     await dave.close();
-    expect(asked).toEqual([expect.stringMatching(/^dave@198\.18\.\d+\.\d+'s password: $/)]);
+    expect(asked).toEqual([expect.stringMatching(/^password for dave@users \(198\.18\.\d+\.\d+\): $/)]);
 
     asked.length = 0;
     const erin = await openSession('erin@users', base({ askPassword: ask(LAB_PASSWORDS.erin) }));

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, KeyboardInteractiveCallback, ParsedKey, Prompt } from 'ssh2';
-import { ConfigError, type AuthAttempt } from './errors.js';
+import { ConfigError, type AuthAttempt, type HopRef } from './errors.js';
 import type { ResolvedHop } from './target.js';
 
 export type AuthMethodSpec =
@@ -19,15 +19,23 @@ export interface Credentials {
   /**
    * Asked for the password only when a server wants one (password or a
    * keyboard-interactive "Password:" prompt, or sudo); the answer is then
-   * reused for the session like `password`. The CLI asks on the terminal, the app in a dialog.
+   * reused for that hop only (and for sudo when the hop is the target). The
+   * prompt names the hop (`password for alice@bastion: `); `hop` says which
+   * one, so an answer can be kept per hop. The CLI asks on the terminal, the app in a dialog.
    */
-  askPassword?: (prompt: string) => Promise<string | undefined>;
+  askPassword?: (prompt: string, hop: HopRef) => Promise<string | undefined>;
   /** a passphrase for every encrypted key, or a function asked once per key file */
   passphrase?: string | ((file: string) => Promise<string | undefined>);
   /** agent socket; false disables; default SSH_AUTH_SOCK (Windows: the OpenSSH agent pipe) */
   agent?: string | false;
   /** answers keyboard-interactive prompts; default: the password for a single hidden prompt */
   keyboardInteractive?: (prompts: Prompt[], info: { name: string; instructions: string; hop: string }) => Promise<string[] | undefined>;
+}
+
+/** What a password prompt says: whose password, for which hop (`password for alice@bastion: `). */
+export function passwordPrompt(hop: { user: string; name: string; host: string; port: number }): string {
+  const where = hop.port === 22 ? hop.name : `${hop.name}:${hop.port}`;
+  return `password for ${hop.user}@${where}${hop.name !== hop.host ? ` (${hop.host})` : ''}: `;
 }
 
 /** Where the agent is: SSH_AUTH_SOCK, else (Windows) the Win32-OpenSSH agent pipe. */
@@ -128,10 +136,11 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
 
   // asked at most once per hop, then kept (and shared with sudo through creds)
   const password = async (prompt: string): Promise<string | undefined> => {
-    if (creds.password === undefined && creds.askPassword) creds.password = await pause(creds.askPassword(prompt));
+    if (creds.password === undefined && creds.askPassword)
+      creds.password = await pause(creds.askPassword(prompt, { name: hop.name, host: hop.host, port: hop.port, user: hop.user }));
     return creds.password;
   };
-  const promptText = `${hop.user}@${hop.host}'s password: `;
+  const promptText = passwordPrompt(hop);
 
   let allowed: string[] = [];
   let started = false;

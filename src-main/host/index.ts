@@ -1,7 +1,7 @@
 // The host layer's public surface: sessions over SSH (ssh2), known_hosts,
 // ssh config, facts and pull. Never imports electron or svelte.
 export * from './errors.js';
-export { openSession, HostSession, shQuote, parseProbe } from './session.js';
+export { openSession, HostSession, shQuote, parseProbe, hopKey } from './session.js';
 export type { SessionOptions, ExecOptions, ExecResult, VerifiedHostKey, HostKeyQuestion, UnknownHostKeyAnswer, ProbeResult } from './session.js';
 export { privilegeName, type Privilege, type PrivilegeName } from './privilege.js';
 export { resolveRoute, parseTarget, type Route, type ResolvedHop, type RouteOptions, type TargetSpec } from './target.js';
@@ -16,6 +16,6 @@ export {
   type KnownHostEntry,
   type HostKeyVerdict,
 } from './known-hosts.js';
-export { defaultAgent, type Credentials } from './auth.js';
+export { defaultAgent, passwordPrompt, type Credentials } from './auth.js';
 export { gatherFacts, parseFactsOutput, interpretFacts, factsScript, type HostFacts } from './facts.js';
 export { pullRulesets, interpretPull, pullScript, normalizeLiveRules, sha256Hex, type PullResult, type PulledText, type LiveText, type PullOptions } from './pull.js';

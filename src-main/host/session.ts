@@ -44,7 +44,25 @@ export interface HostKeyQuestion {
   otherKnownTypes: string[];
 }
 
+/** A hop's identity for credentials: `user@host:port`. A secret given or kept for one never goes to another. */
+export function hopKey(h: { user: string; host: string; port: number }): string {
+  return `${h.user}@${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.port}`;
+}
+
+/**
+ * `password` (and `askPassword`'s answers) belong to the hop they were given
+ * or asked for: `password` is the TARGET's login password only; a jump host's
+ * comes from `hopPassword` or is asked for by name (askPassword gets the hop).
+ */
 export interface SessionOptions extends RouteOptions, Credentials {
+  /** a password given ahead for one hop (jump hosts included); never offered to any other hop */
+  hopPassword?: (hop: HopRef) => string | undefined;
+  /**
+   * The server closed the connection while a person was still deciding about
+   * its host key (sshd's LoginGraceTime): the question stays open, and an
+   * accepted key is saved and connected with again.
+   */
+  onHostKeyWaitEnded?: (q: HostKeyQuestion) => void;
   /**
    * Fingerprints (SHA256:…) the user vouched for: an unknown key with one of
    * them is accepted (and saved to known_hosts unless saveTrusted is false).
@@ -176,11 +194,31 @@ interface HopConnection {
   password?: string;
 }
 
+/**
+ * The server went away while the host-key question was open, and the person
+ * then accepted the key: connect again with it (openRoute does). Never leaves
+ * the host layer.
+ */
+class LateHostKeyAcceptance extends Error {
+  constructor(
+    readonly hop: HopRef,
+    readonly fingerprint: string,
+  ) {
+    super(`${hop.name} stopped waiting for the host-key answer`);
+  }
+}
+
+/** The password this hop may be offered: its own, never another hop's. */
+function passwordForHop(hop: ResolvedHop, isTarget: boolean, opts: SessionOptions, knownPassword: string | undefined): string | undefined {
+  return knownPassword ?? opts.hopPassword?.(hopRef(hop)) ?? (isTarget ? opts.password : undefined);
+}
+
 async function connectHop(
   hop: ResolvedHop,
   sock: Duplex | undefined,
   opts: SessionOptions,
   explicitIdentities: Set<string>,
+  isTarget: boolean,
   knownPassword?: string,
 ): Promise<HopConnection> {
   const ref = hopRef(hop);
@@ -194,7 +232,10 @@ async function connectHop(
     let failure: HostError | undefined;
     let verified: VerifiedHostKey | undefined;
     let settled = false;
-    const fail = (e: HostError) => {
+    /** the transport closed: ssh2 must never get a verify answer after this (it throws from inside its kex) */
+    let gone = false;
+    let openQuestion: { question: HostKeyQuestion; answered: Promise<UnknownHostKeyAnswer> } | undefined;
+    const fail = (e: Error) => {
       if (settled) return;
       settled = true;
       deadline.clear();
@@ -210,7 +251,15 @@ async function connectHop(
       fail(new TimeoutError('connect', timeoutMs, ref));
     });
 
-    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
+    const hostVerifier = (key: Buffer, sshVerify: (ok: boolean) => void) => {
+      const verify = (ok: boolean) => {
+        if (gone || settled) return;
+        try {
+          sshVerify(ok);
+        } catch (e) {
+          opts.log?.(`${hop.name}: the host-key answer came after the connection ended (${(e as Error).message})`);
+        }
+      };
       const keyType = keyTypeOfBlob(key);
       const fingerprint = fingerprintSha256(key);
       const verdict = checkHostKey(kh.entries, lookupHost, hop.port, key);
@@ -246,23 +295,21 @@ async function connectHop(
             return verify(true);
           }
           if (opts.onUnknownHostKey) {
-            deadline
-              .during(opts.onUnknownHostKey({ hop: ref, keyType, fingerprint, otherKnownTypes: verdict.otherTypes }))
-              .then(
-                (answer) => {
-                  if (answer === 'reject') {
-                    failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
-                    return verify(false);
-                  }
-                  verified = { hop: ref, keyType, fingerprint, trustedBy: 'prompt' };
-                  if (answer === 'accept-and-save') save();
-                  verify(true);
-                },
-                () => {
-                  failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
-                  verify(false);
-                },
-              );
+            const question: HostKeyQuestion = { hop: ref, keyType, fingerprint, otherKnownTypes: verdict.otherTypes };
+            const answered = deadline.during(opts.onUnknownHostKey(question)).catch((): UnknownHostKeyAnswer => 'reject');
+            openQuestion = { question, answered };
+            void answered.then((answer) => {
+              // the decision stands even when the server stopped waiting: an accepted key is saved
+              if (answer === 'accept-and-save') save();
+              if (gone) return; // the close handler takes it from here (connect again)
+              openQuestion = undefined;
+              if (answer === 'reject') {
+                failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
+                return verify(false);
+              }
+              verified = { hop: ref, keyType, fingerprint, trustedBy: 'prompt' };
+              verify(true);
+            });
             return;
           }
           failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes, opts.trust ?? []);
@@ -274,8 +321,8 @@ async function connectHop(
     loadIdentities(hop, opts, explicitIdentities, (p) => deadline.during(p)).then(
       (keys) => {
         if (settled) return;
-        // a copy per hop: a password asked for one host must never be sent to another
-        const creds: Credentials = { ...opts, password: opts.password ?? knownPassword };
+        // a copy per hop: a password given or asked for one hop must never be sent to another
+        const creds: Credentials = { ...opts, password: passwordForHop(hop, isTarget, opts, knownPassword) };
         const auth = planAuth(hop, keys, creds, (p) => deadline.during(p));
         client.on('ready', () => {
           if (settled) return;
@@ -283,7 +330,24 @@ async function connectHop(
           deadline.clear();
           resolve({ client, hop, key: verified!, password: creds.password });
         });
+        /** the server went away while a person decides about its key: wait for the decision */
+        const waitForLateAnswer = (): boolean => {
+          gone = true;
+          const q = openQuestion;
+          if (!q || settled) return false;
+          openQuestion = undefined;
+          opts.onHostKeyWaitEnded?.(q.question);
+          void q.answered.then((answer) =>
+            fail(
+              answer === 'reject'
+                ? new HostKeyUnknownError(ref, q.question.keyType, q.question.fingerprint, q.question.otherKnownTypes)
+                : new LateHostKeyAcceptance(ref, q.question.fingerprint),
+            ),
+          );
+          return true;
+        };
         client.on('error', (err: Error & { level?: string; code?: string }) => {
+          if (err.level !== 'client-authentication' && waitForLateAnswer()) return;
           if (failure) return fail(failure);
           if (err.level === 'client-authentication')
             return fail(new AuthError(ref, auth.allowed(), auth.attempts, auth.notTried));
@@ -293,6 +357,7 @@ async function connectHop(
           fail(new ConnectError(ref, err.level ?? 'protocol', err.message));
         });
         client.on('close', () => {
+          if (waitForLateAnswer()) return;
           if (failure) return fail(failure);
           fail(new ConnectError(ref, 'closed', 'the connection closed before the SSH session was ready (not an SSH server, or it dropped us)'));
         });
@@ -578,7 +643,7 @@ async function resolvePrivilege(s: HostSession, opts: SessionOptions): Promise<P
   else {
     let pw = s.sudoPassword();
     if (pw === undefined && want === true && opts.askPassword) {
-      pw = await opts.askPassword(`[sudo] password for ${p.user}@${s.target.name}: `);
+      pw = await opts.askPassword(`[sudo] password for ${p.user}@${s.target.name}: `, hopRef(s.target));
       s.askedSudoPassword = pw;
     }
     if (pw === undefined)
@@ -611,11 +676,7 @@ async function openRoute(route: Route, opts: SessionOptions, knownPasswords: (st
   const conns: HopConnection[] = [];
   const explicit = new Set(opts.identityFiles ?? []);
   try {
-    for (const [i, hop] of route.hops.entries()) {
-      const prev = conns[conns.length - 1];
-      const sock = prev ? await forwardTo(prev.client, hop, prev.hop, opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS) : undefined;
-      conns.push(await connectHop(hop, sock, opts, explicit, knownPasswords[i]));
-    }
+    for (const [i, hop] of route.hops.entries()) conns.push(await connectHopOnRoute(route, i, conns, opts, explicit, knownPasswords[i]));
   } catch (e) {
     for (const c of conns.reverse()) c.client.end();
     throw e;
@@ -634,6 +695,34 @@ async function openRoute(route: Route, opts: SessionOptions, knownPasswords: (st
     throw e;
   }
   return s;
+}
+
+/**
+ * One hop, through the hops before it. When its server stopped waiting while a
+ * person decided about its key and the key was then accepted, the hop is
+ * connected again with that key (already saved if the person chose to).
+ */
+async function connectHopOnRoute(
+  route: Route,
+  i: number,
+  before: HopConnection[],
+  opts: SessionOptions,
+  explicit: Set<string>,
+  knownPassword: string | undefined,
+): Promise<HopConnection> {
+  const hop = route.hops[i];
+  let hopOpts = opts;
+  for (let attempt = 0; ; attempt++) {
+    const prev = before[before.length - 1];
+    const sock = prev ? await forwardTo(prev.client, hop, prev.hop, opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS) : undefined;
+    try {
+      return await connectHop(hop, sock, hopOpts, explicit, i === route.hops.length - 1, knownPassword);
+    } catch (e) {
+      if (!(e instanceof LateHostKeyAcceptance) || attempt >= 2) throw e instanceof LateHostKeyAcceptance ? new ConnectError(e.hop, 'closed', e.message) : e;
+      opts.log?.(`${hop.name} closed the connection while its host key was being checked; the key was accepted, connecting again`);
+      hopOpts = { ...hopOpts, trust: [...(hopOpts.trust ?? []), e.fingerprint], saveTrusted: false };
+    }
+  }
 }
 
 /** Connects to `target` (`[user@]host[:port]` or an ssh config alias) and probes it. */

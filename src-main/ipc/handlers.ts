@@ -5,6 +5,7 @@
 import {
   FwFailure,
   fail,
+  MAX_RULESET_CHARS,
   isChannel,
   ok,
   type AppInfo,
@@ -14,6 +15,7 @@ import {
   type Result,
   type ResultOf,
 } from '../contract/index.js';
+import { quoteToken } from '../core/clip.js';
 import type { RecentFiles } from '../services/recent-files.js';
 import { isHostProfileInput, type HostProfiles } from '../services/host-profiles.js';
 import { isPromptAnswer } from '../services/prompts.js';
@@ -35,7 +37,6 @@ export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultO
 type Validators = { [C in Channel]: (args: unknown[]) => boolean };
 
 const isId = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{16}$/.test(x);
-const MAX_RULESET_CHARS = 64 * 1024 * 1024;
 
 function isApplyRequest(x: unknown): boolean {
   const o = x as Record<string, unknown>;
@@ -87,7 +88,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'recent:open': (id) => deps.recent.open(id),
     'recent:remove': (id) => deps.recent.remove(id),
     'hosts:list': () => deps.profiles.list(),
-    'hosts:save': (input) => deps.profiles.save(input),
+    'hosts:save': (input) => deps.workbench.saveProfile(input),
     async 'hosts:remove'(id) {
       await deps.workbench.removeHost(id);
       return deps.profiles.remove(id);
@@ -113,15 +114,27 @@ export type Dispatch = (channel: unknown, args: unknown) => Promise<Result<unkno
 /** Validates, calls and wraps: never throws, always a Result. */
 export function createDispatcher(handlers: Handlers, log: (msg: string) => void = () => {}): Dispatch {
   return async (channel, args) => {
-    if (!isChannel(channel)) return fail('unknown-channel', `no such function: ${String(channel).slice(0, 80)}`);
+    // the channel is untrusted data: String() on {toString: 1} throws, so only a string is quoted
+    if (!isChannel(channel)) return fail('unknown-channel', typeof channel === 'string' ? `no such function: ${quoteToken(channel)}` : 'a call needs a channel name (a string)');
     if (!Array.isArray(args) || !validators[channel](args)) return fail('invalid-argument', `invalid arguments for ${channel}`);
     try {
       const fn = handlers[channel] as (...a: unknown[]) => Promise<unknown>;
       return ok(await fn(...args));
     } catch (e) {
       if (e instanceof FwFailure) return fail(e.code, e.message, e.details);
-      log(`${channel} failed: ${(e as Error)?.stack ?? String(e)}`);
-      return fail('internal', `${channel} failed: ${(e as Error)?.message ?? String(e)}`);
+      // what was thrown may be anything, even an object whose message getter throws
+      log(`${channel} failed: ${describeThrown(e, true)}`);
+      return fail('internal', `${channel} failed: ${describeThrown(e, false)}`);
     }
   };
+}
+
+/** What was thrown, as text, whatever it is (String() itself can throw on a hostile object). */
+export function describeThrown(e: unknown, stack: boolean): string {
+  try {
+    if (e instanceof Error) return (stack ? e.stack : e.message) ?? e.message;
+    return String(e);
+  } catch {
+    return 'an unprintable value was thrown';
+  }
 }

@@ -164,16 +164,16 @@ describe('hosts handlers', () => {
     const p = await addHost();
     let wanted = 'right';
     connectImpl = async (opts) => {
-      const pw = await opts.askPassword!(`root@198.51.100.7's password: `);
+      const pw = await opts.askPassword!(`password for root@198.51.100.7: `, hop);
       if (pw !== wanted) throw new AuthError(hop, ['password'], [{ method: 'password' }], []);
       return fakeSession(opts, 'known-hosts');
     };
     const first = d('host:connect', [p.id]);
     const q = await nextPrompt();
-    expect(q).toMatchObject({ kind: 'password', prompt: "root@198.51.100.7's password: ", canRemember: true });
+    expect(q).toMatchObject({ kind: 'password', prompt: 'password for root@198.51.100.7: ', hop, canRemember: true });
     await d('prompt:answer', [q.id, { kind: 'secret', value: 'right', remember: true }]);
     value(await first);
-    expect(await secrets.get(secretKey.password(p.id, 'login'))).toBe('right');
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBe('right');
 
     // the next connect uses the keychain and asks nothing
     const n = events.length;
@@ -184,7 +184,7 @@ describe('hosts handlers', () => {
     wanted = 'new';
     const r = await d('host:connect', [p.id]);
     expect(r).toMatchObject({ ok: false, error: { code: 'auth', message: expect.stringMatching(/has been forgotten/) } });
-    expect(await secrets.get(secretKey.password(p.id, 'login'))).toBeUndefined();
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBeUndefined();
 
     // a wrong password typed without "remember" is never stored
     const m = events.length;
@@ -192,7 +192,7 @@ describe('hosts handlers', () => {
     const q2 = await nextPrompt(m);
     await d('prompt:answer', [q2.id, { kind: 'secret', value: 'wrong', remember: true }]);
     expect(await typed).toMatchObject({ ok: false, error: { code: 'auth' } });
-    expect(await secrets.get(secretKey.password(p.id, 'login'))).toBeUndefined();
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBeUndefined();
   });
 
   it('pull needs a connection; then gives the saved and running rules without raw bytes', async () => {
@@ -259,10 +259,59 @@ describe('hosts handlers', () => {
     expect(h.map((e) => e.id)).toEqual(['3333', '1111']);
   });
 
+  it('passwords belong to one hop: a jump host and the target are asked, kept and reused apart; the apply gets each its own', async () => {
+    const p = value<HostProfile>(await d('hosts:save', [{ name: 'inner', target: 'root@198.51.100.7', jump: 'alice@bastion', identityFile: '', knownHostsFile: '', sudo: 'auto', confirmTimeoutS: 60 }]));
+    const bastion = { name: 'bastion', host: '203.0.113.5', port: 22, user: 'alice' };
+    const given: Record<string, string | undefined> = {};
+    connectImpl = async (opts) => {
+      given.bastion = await opts.askPassword!('password for alice@bastion: ', bastion);
+      given.target = await opts.askPassword!('password for root@198.51.100.7: ', hop);
+      return fakeSession(opts, 'known-hosts');
+    };
+    const first = d('host:connect', [p.id]);
+    const q1 = await nextPrompt();
+    expect(q1).toMatchObject({ kind: 'password', prompt: 'password for alice@bastion: ', hop: bastion });
+    await d('prompt:answer', [q1.id, { kind: 'secret', value: 'bastion-pw', remember: true }]);
+    const q2 = await nextPrompt(events.indexOf(events.find((e) => e.kind === 'prompt' && e.prompt.id === q1.id)!) + 1);
+    expect(q2).toMatchObject({ kind: 'password', prompt: 'password for root@198.51.100.7: ', hop });
+    await d('prompt:answer', [q2.id, { kind: 'secret', value: 'target-pw', remember: true }]);
+    value(await first);
+    expect(given).toEqual({ bastion: 'bastion-pw', target: 'target-pw' });
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'alice@203.0.113.5:22'))).toBe('bastion-pw');
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBe('target-pw');
+
+    // the apply's own connections: each hop its own password, and nothing global
+    let seen: ApplyOptions | undefined;
+    applyImpl = async (o) => {
+      seen = o;
+      throw new Error('stop here');
+    };
+    value(await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'n', confirmTimeoutS: 30, force: false, base: null }]));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen!.session.password).toBeUndefined();
+    expect(seen!.session.hopPassword!(bastion)).toBe('bastion-pw');
+    expect(seen!.session.hopPassword!(hop)).toBe('target-pw');
+    expect(seen!.session.hopPassword!({ ...bastion, port: 2222 })).toBeUndefined();
+
+    // a changed jump route drops what the keychain kept for the host
+    value(await d('hosts:save', [{ ...p, jump: 'bob@bastion' }]));
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'alice@203.0.113.5:22'))).toBeUndefined();
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBeUndefined();
+  });
+
+  it('a saved profile keeps its secrets when only its name or timeout changes; a changed address drops them', async () => {
+    const p = await addHost();
+    await secrets.set(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'), 'pw');
+    value(await d('hosts:save', [{ ...p, name: 'renamed', confirmTimeoutS: 120 }]));
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBe('pw');
+    value(await d('hosts:save', [{ ...p, target: 'root@198.51.100.8' }]));
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBeUndefined();
+  });
+
   it('removing a host forgets its keychain entries', async () => {
     const p = await addHost();
-    await secrets.set(secretKey.password(p.id, 'login'), 'pw');
+    await secrets.set(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'), 'pw');
     expect(value(await d('hosts:remove', [p.id]))).toEqual([]);
-    expect(await secrets.get(secretKey.password(p.id, 'login'))).toBeUndefined();
+    expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBeUndefined();
   });
 });

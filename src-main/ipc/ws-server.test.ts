@@ -8,7 +8,7 @@ import { createDispatcher, createHandlers } from './handlers.js';
 import { startBrowserServer, type BrowserServer } from './ws-server.js';
 import { RecentFiles } from '../services/recent-files.js';
 import { noHosts } from './testing/no-hosts.js';
-import { WS_PATH, type WireReply } from '../contract/index.js';
+import { MAX_RULESET_CHARS, MAX_WIRE_MESSAGE_BYTES, WS_PATH, type WireReply } from '../contract/index.js';
 
 let dir: string;
 let server: BrowserServer;
@@ -132,12 +132,118 @@ describe('browser-mode server', () => {
     }
   });
 
-  it('closes the socket on a malformed message', async () => {
+  it('survives and answers a channel that is not a string ({toString: 1}) and args that are not a list', async () => {
     const { ws } = await connect({});
-    const code = await new Promise<number>((resolve) => {
-      ws!.once('close', (c) => resolve(c));
-      ws!.send('{"channel":"app:get-info"');
-    });
-    expect(code).toBe(1007);
+    try {
+      expect(await sendRaw(ws!, '{"id":4,"channel":{"toString":1},"args":[]}')).toMatchObject({ id: 4, result: { ok: false, error: { code: 'unknown-channel' } } });
+      expect(await sendRaw(ws!, '{"id":5,"channel":{"toString":{"x":1}},"args":[]}')).toMatchObject({ id: 5, result: { ok: false } });
+      expect(await sendRaw(ws!, '{"id":6,"channel":"recent:list","args":{"length":0}}')).toMatchObject({ id: 6, result: { ok: false, error: { code: 'invalid-argument' } } });
+      expect(await sendRaw(ws!, '{"id":7,"channel":"recent:open","args":[{"toString":1}]}')).toMatchObject({ id: 7, result: { ok: false, error: { code: 'invalid-argument' } } });
+      expect(await sendRaw(ws!, `{"id":8,"channel":"${'x'.repeat(100_000)}","args":[]}`)).toMatchObject({ id: 8, result: { ok: false } });
+      const long = ((await sendRaw(ws!, `{"id":9,"channel":"${'y'.repeat(100_000)}","args":[]}`)).result as { error: { message: string } }).error.message;
+      expect(long.length).toBeLessThan(400);
+      // the same socket still works
+      expect((await call(ws!, 10, 'app:get-info', [])).result.ok).toBe(true);
+    } finally {
+      ws!.close();
+    }
   });
+
+  it('answers malformed frames with an error result and keeps the socket open', async () => {
+    const { ws } = await connect({});
+    try {
+      expect(await sendRaw(ws!, '{"channel":"app:get-info"')).toMatchObject({ id: null, result: { ok: false, error: { code: 'invalid-argument' } } });
+      expect(await sendRaw(ws!, '{"id":11,"channel":"app:get-info"')).toMatchObject({ id: 11, result: { ok: false } });
+      expect(await sendRaw(ws!, '[1,2]')).toMatchObject({ id: null, result: { ok: false } });
+      expect(await sendRaw(ws!, 'null')).toMatchObject({ id: null, result: { ok: false } });
+      expect(await sendRaw(ws!, '{"id":"12","channel":"app:get-info","args":[]}')).toMatchObject({ id: null, result: { ok: false } });
+      expect(await sendRaw(ws!, '{"id":1e300,"channel":"app:get-info","args":[]}')).toMatchObject({ id: null, result: { ok: false } });
+      expect(await sendRaw(ws!, '\u0000\xff')).toMatchObject({ id: null, result: { ok: false } });
+      expect(ws!.readyState).toBe(WebSocket.OPEN);
+      expect((await call(ws!, 13, 'app:get-info', [])).result.ok).toBe(true);
+    } finally {
+      ws!.close();
+    }
+  });
+
+  it('refuses a binary frame with an error result for its id', async () => {
+    const { ws } = await connect({});
+    try {
+      const reply = await sendRaw(ws!, Buffer.from('{"id":14,"channel":"app:get-info","args":[]}'), true);
+      expect(reply).toMatchObject({ id: 14, result: { ok: false, error: { code: 'invalid-argument' } } });
+      expect(await sendRaw(ws!, Buffer.from([0, 1, 2, 255]), true)).toMatchObject({ id: null, result: { ok: false } });
+      expect((await call(ws!, 15, 'app:get-info', [])).result.ok).toBe(true);
+    } finally {
+      ws!.close();
+    }
+  });
+
+  it('matches replies to calls by id when they finish out of order', async () => {
+    const { ws } = await connect({});
+    try {
+      const replies: WireReply[] = [];
+      const all = new Promise<void>((resolve) =>
+        ws!.on('message', (d) => {
+          replies.push(JSON.parse(d.toString()));
+          if (replies.length === 4) resolve();
+        }),
+      );
+      // a call to an unknown apply, a prompt answer nobody asked, and two reads, in one burst
+      ws!.send(JSON.stringify({ id: 21, channel: 'apply:answer', args: ['0123456789abcdef', true] }));
+      ws!.send(JSON.stringify({ id: 22, channel: 'prompt:answer', args: ['0123456789abcdef', { kind: 'cancel' }] }));
+      ws!.send(JSON.stringify({ id: 23, channel: 'recent:list', args: [] }));
+      ws!.send(JSON.stringify({ id: 20, channel: 'app:get-info', args: [] }));
+      await all;
+      const byId = new Map(replies.map((r) => [r.id, r.result]));
+      expect(byId.get(20)).toMatchObject({ ok: true, value: { mode: 'browser' } });
+      expect(byId.get(21)).toMatchObject({ ok: false });
+      expect(byId.get(22)).toMatchObject({ ok: false, error: { code: 'not-found' } });
+      expect(byId.get(23)).toMatchObject({ ok: true });
+    } finally {
+      ws!.close();
+    }
+  });
+
+  it('a frame over the limit closes only its own socket (1009); the server and other pages go on', async () => {
+    const a = await connect({});
+    const b = await connect({});
+    try {
+      const code = await new Promise<number>((resolve) => {
+        a.ws!.once('close', (c) => resolve(c));
+        a.ws!.send(Buffer.alloc(MAX_WIRE_MESSAGE_BYTES + 1, 0x20), { binary: false });
+      });
+      expect(code).toBe(1009);
+      expect((await call(b.ws!, 30, 'app:get-info', [])).result.ok).toBe(true);
+      const c = await connect({});
+      expect((await call(c.ws!, 31, 'app:get-info', [])).result.ok).toBe(true);
+      c.ws!.close();
+    } finally {
+      b.ws!.close();
+    }
+  }, 60_000);
+
+  it('carries a 20 MB ruleset to apply:start (the limits agree): it reaches the handler, not a closed socket', async () => {
+    const { ws } = await connect({});
+    try {
+      const line = '-A INPUT -s 198.51.100.1/32 -p tcp -m tcp --dport 22 -j ACCEPT\n';
+      const text = '*filter\n' + line.repeat(Math.ceil((20 * 1024 * 1024) / line.length)) + 'COMMIT\n';
+      expect(text.length).toBeGreaterThan(20 * 1024 * 1024);
+      const reply = await call(ws!, 40, 'apply:start', ['0123456789abcdef', { text, name: 'big.rules', confirmTimeoutS: 60, force: false, base: null }]);
+      // no host is connected in this server: the handler itself answered (validation passed)
+      expect(reply.result).toMatchObject({ ok: false, error: { code: 'not-connected' } });
+      const over = 'x'.repeat(MAX_RULESET_CHARS + 1);
+      const refused = await call(ws!, 41, 'apply:start', ['0123456789abcdef', { text: over, name: 'huge', confirmTimeoutS: 60, force: false, base: null }]);
+      expect(refused.result).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    } finally {
+      ws!.close();
+    }
+  }, 60_000);
 });
+
+/** Sends a raw frame and resolves with the next reply. */
+function sendRaw(ws: WebSocket, data: string | Buffer, binary = false): Promise<WireReply> {
+  return new Promise((resolve) => {
+    ws.once('message', (d) => resolve(JSON.parse(d.toString()) as WireReply));
+    ws.send(data, { binary });
+  });
+}

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { TOKEN_PARAM, WS_PATH, type FwEvent, type WireEvent, type WireReply } from '../contract/index.js';
+import { fail, MAX_WIRE_MESSAGE_BYTES, TOKEN_PARAM, WS_PATH, type FwEvent, type Result, type WireEvent, type WireReply } from '../contract/index.js';
 import type { Dispatch } from './handlers.js';
 
 export interface BrowserServerOptions {
@@ -40,7 +40,6 @@ export interface BrowserServer {
 }
 
 const HOST = '127.0.0.1';
-const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -115,7 +114,9 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // the frame limit agrees with apply:start's ruleset limit (see contract/wire.ts)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
+  wss.on('error', (e) => log(`websocket server: ${e.message}`));
 
   function refuse(socket: Duplex, why: string): void {
     log(`websocket refused: ${why}`);
@@ -138,24 +139,25 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
   });
 
   function serveSocket(ws: WebSocket): void {
+    // a frame over maxPayload, a bad opcode, a reset: ws reports it here and closes
+    // the socket (1009 for size). Without a listener it would end the process.
+    ws.on('error', (e) => log(`websocket: ${e.message}`));
     ws.on('close', () => {
       if (wss.clients.size === 0) opts.onAllClosed?.();
     });
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return ws.close(1003, 'text only');
-      let msg: { id?: unknown; channel?: unknown; args?: unknown };
-      try {
-        msg = JSON.parse(data.toString());
-      } catch {
-        return ws.close(1007, 'not JSON');
-      }
-      if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return ws.close(1008, 'malformed request');
-      const id = msg.id;
-      void opts.dispatch(msg.channel, msg.args).then((result) => {
-        if (ws.readyState !== ws.OPEN) return;
-        const reply: WireReply = { id, result };
-        ws.send(JSON.stringify(reply));
-      });
+      const reply = (id: number | null, result: Result<unknown>) => sendSafely(ws, { id, result } satisfies WireReply, log);
+      const frame = readFrame(data, isBinary);
+      if (frame.kind === 'refused') return reply(frame.id, fail('invalid-argument', frame.why));
+      const { id, channel, args } = frame;
+      opts.dispatch(channel, args).then(
+        (result) => reply(id, result),
+        // the dispatcher never rejects; if it ever does, the page still gets an answer
+        (e: unknown) => {
+          log(`dispatch: ${(e as Error)?.stack ?? String(e)}`);
+          reply(id, fail('internal', 'the call failed inside Portcullis; see its log'));
+        },
+      );
     });
   }
 
@@ -172,8 +174,7 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
         url: `${origin}/#${TOKEN_PARAM}=${token}`,
         broadcast(event) {
           const msg: WireEvent = { event };
-          const text = JSON.stringify(msg);
-          for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(text);
+          for (const c of wss.clients) sendSafely(c, msg, log);
         },
         clients: () => wss.clients.size,
         close: () =>
@@ -185,5 +186,45 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
           }),
       });
     });
+  });
+}
+
+type Frame = { kind: 'call'; id: number; channel: unknown; args: unknown } | { kind: 'refused'; id: number | null; why: string };
+
+/** The id a frame names, from its first bytes, for refusing a frame we will not parse (binary). */
+function leadingId(data: Buffer): number | null {
+  const m = /^\s*\{\s*"id"\s*:\s*(\d{1,15})\s*[,}]/.exec(data.subarray(0, 64).toString('latin1'));
+  return m ? Number(m[1]) : null;
+}
+
+/** One frame as a call, or why it is refused (with its id when it has one). Never throws. */
+export function readFrame(raw: WebSocket.RawData, isBinary: boolean): Frame {
+  const data = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
+  if (isBinary) return { kind: 'refused', id: leadingId(data), why: 'binary frames are not accepted: send each call as JSON text' };
+  let msg: unknown;
+  try {
+    msg = JSON.parse(data.toString('utf8'));
+  } catch {
+    return { kind: 'refused', id: leadingId(data), why: 'the frame is not JSON' };
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return { kind: 'refused', id: null, why: 'a call is a JSON object {id, channel, args}' };
+  const o = msg as Record<string, unknown>;
+  if (typeof o.id !== 'number' || !Number.isSafeInteger(o.id) || o.id < 0) return { kind: 'refused', id: null, why: 'a call needs a whole number id' };
+  return { kind: 'call', id: o.id, channel: o.channel, args: o.args };
+}
+
+/** A send that cannot throw: a socket closing meanwhile only loses this message. */
+function sendSafely(ws: WebSocket, msg: WireReply | WireEvent, log: (m: string) => void): void {
+  if (ws.readyState !== ws.OPEN) return;
+  let text: string;
+  try {
+    text = JSON.stringify(msg);
+  } catch (e) {
+    // a value JSON cannot carry (a cycle, a BigInt): answer with that instead of nothing
+    if (!('id' in msg)) return log(`event not sent: ${(e as Error).message}`);
+    text = JSON.stringify({ id: msg.id, result: fail('internal', `the answer could not be sent: ${(e as Error).message}`) });
+  }
+  ws.send(text, (err) => {
+    if (err) log(`websocket send: ${err.message}`);
   });
 }

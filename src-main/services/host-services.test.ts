@@ -113,16 +113,16 @@ describe('secrets', () => {
   it('stores only ciphertext, 0600, and reads it back after a restart', async () => {
     const path = join(dir, 'secrets.json');
     const s = new KeychainSecretStore(path, cipher);
-    await s.set(secretKey.password('aaaaaaaaaaaaaaaa', 'login'), 'hunter2');
+    await s.set(secretKey.password('aaaaaaaaaaaaaaaa', 'login', 'root@h:22'), 'hunter2');
     await s.set(secretKey.passphrase('aaaaaaaaaaaaaaaa', '/k/id'), 'open sesame');
-    await s.set(secretKey.password('bbbbbbbbbbbbbbbb', 'sudo'), 'other');
+    await s.set(secretKey.password('bbbbbbbbbbbbbbbb', 'sudo', 'root@h:22'), 'other');
     expect(readFileSync(path, 'utf8')).not.toMatch(/hunter2|open sesame/);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const again = new KeychainSecretStore(path, cipher);
-    expect(await again.get(secretKey.password('aaaaaaaaaaaaaaaa', 'login'))).toBe('hunter2');
+    expect(await again.get(secretKey.password('aaaaaaaaaaaaaaaa', 'login', 'root@h:22'))).toBe('hunter2');
     await again.deletePrefix(secretKey.prefix('aaaaaaaaaaaaaaaa'));
     expect(await again.get(secretKey.passphrase('aaaaaaaaaaaaaaaa', '/k/id'))).toBeUndefined();
-    expect(await again.get(secretKey.password('bbbbbbbbbbbbbbbb', 'sudo'))).toBe('other');
+    expect(await again.get(secretKey.password('bbbbbbbbbbbbbbbb', 'sudo', 'root@h:22'))).toBe('other');
   });
 
   it('drops an entry the keychain can no longer decrypt', async () => {

@@ -16,11 +16,13 @@ import {
   type HostConnectionInfo,
   type HostFacts,
   type HostProfile,
+  type HostProfileInput,
   type PromptAnswer,
   type PullDto,
 } from '../contract/index.js';
 import { confirmMargin, messageText, msg, type ApplyResult, type AuditRecord, type Message } from '../core/apply/index.js';
 import {
+  hopKey,
   isHostError,
   openSession as realOpenSession,
   resolveRoute,
@@ -56,8 +58,8 @@ interface Connection {
   profile: HostProfile;
   session: HostSession;
   info: HostConnectionInfo;
-  /** what a person typed (or the keychain gave) while connecting: reused by applies so they do not ask again */
-  login?: string;
+  /** what a person typed (or the keychain gave) while connecting, per hop (`user@host:port`): reused by applies so they do not ask again */
+  logins: Map<string, string>;
   sudo?: string;
   passphrases: Map<string, string>;
   lastPull?: PullResult;
@@ -238,9 +240,12 @@ export class HostWorkbench {
     this.deps.emit({ kind: 'connection', hostId, state: 'connecting' });
     const secrets = this.deps.secrets;
     const used: Connection['passphrases'] = new Map();
-    const creds: { login?: string; sudo?: string } = {};
+    const logins = new Map<string, string>();
+    let sudo: string | undefined;
     const toRemember: [string, string][] = [];
     const fromKeychain: string[] = [];
+    // one login password per host, whichever hop it was typed for, is never offered to any hop
+    for (const k of secretKey.legacy(hostId)) await secrets.delete(k).catch(() => {});
     const ask = async (key: string, q: () => Promise<PromptAnswer>): Promise<string | undefined> => {
       if (!fromKeychain.includes(key)) {
         const kept = await secrets.get(key);
@@ -255,25 +260,36 @@ export class HostWorkbench {
       return a.value;
     };
     const knownHostsFileOf = (hop: HopDto) => route.hops.find((h) => h.host === hop.host && h.port === hop.port)?.knownHostsFiles[0] ?? '';
+    const hostKeyPrompts = new Map<string, string>();
     const opts: SessionOptions = {
       ...this.routeOptions(profile),
       onUnknownHostKey: async (q) => {
-        const a = await this.prompts.ask({
-          kind: 'host-key',
-          hostId,
-          hostName: profile.name,
-          offered: { hop: hopDto(q.hop), keyType: q.keyType, fingerprint: q.fingerprint },
-          otherKnownTypes: q.otherKnownTypes,
-          knownHostsFile: knownHostsFileOf(q.hop),
-        });
+        const a = await this.prompts.ask(
+          {
+            kind: 'host-key',
+            hostId,
+            hostName: profile.name,
+            offered: { hop: hopDto(q.hop), keyType: q.keyType, fingerprint: q.fingerprint },
+            otherKnownTypes: q.otherKnownTypes,
+            knownHostsFile: knownHostsFileOf(q.hop),
+          },
+          (id) => hostKeyPrompts.set(`${hopKey(q.hop)} ${q.fingerprint}`, id),
+        );
         return a.kind === 'host-key' && a.accept ? 'accept-and-save' : 'reject';
       },
-      askPassword: async (prompt) => {
+      onHostKeyWaitEnded: (q) => {
+        const id = hostKeyPrompts.get(`${hopKey(q.hop)} ${q.fingerprint}`);
+        if (id) this.prompts.update(id, { serverStoppedWaiting: true });
+      },
+      askPassword: async (prompt, hop) => {
         const which = prompt.startsWith('[sudo]') ? 'sudo' : 'login';
-        const v = await ask(secretKey.password(hostId, which), () =>
-          this.prompts.ask({ kind: 'password', hostId, hostName: profile.name, prompt, canRemember: secrets.available }),
+        const v = await ask(secretKey.password(hostId, which, hopKey(hop)), () =>
+          this.prompts.ask({ kind: 'password', hostId, hostName: profile.name, prompt, hop: hopDto(hop), canRemember: secrets.available }),
         );
-        if (v !== undefined) creds[which] = v;
+        if (v !== undefined) {
+          if (which === 'sudo') sudo = v;
+          else logins.set(hopKey(hop), v);
+        }
         return v;
       },
       passphrase: async (file) => {
@@ -297,7 +313,7 @@ export class HostWorkbench {
         facts,
       };
       for (const [k, v] of toRemember) await secrets.set(k, v).catch((e) => this.deps.log?.(`keychain: ${(e as Error).message}`));
-      this.connections.set(hostId, { profile, session, info, login: creds.login, sudo: creds.sudo ?? session.askedSudoPassword, passphrases: used });
+      this.connections.set(hostId, { profile, session, info, logins, sudo: sudo ?? session.askedSudoPassword, passphrases: used });
       this.deps.emit({ kind: 'connection', hostId, state: 'connected' });
       return info;
     } catch (e) {
@@ -388,7 +404,8 @@ export class HostWorkbench {
       // the keys the admin accepted on connect, in case known_hosts could not be written
       trust: keys,
       saveTrusted: false,
-      password: c.login,
+      // each hop gets the password typed for it, and no other
+      hopPassword: (h) => c.logins.get(hopKey(h)),
       sudoPassword: c.sudo,
       passphrase: async (file) => c.passphrases.get(file),
     };
@@ -450,6 +467,20 @@ export class HostWorkbench {
     await this.disconnect(hostId);
     this.prompts.cancelHost(hostId);
     await this.deps.secrets.deletePrefix(secretKey.prefix(hostId));
+  }
+
+  /**
+   * Saves a profile. A changed address, port, user or jump route drops what the
+   * keychain kept for the host (and its connection); a changed identity file drops the passphrases.
+   */
+  async saveProfile(input: HostProfileInput): Promise<HostProfile> {
+    const old = input.id ? await this.deps.profiles.get(input.id).catch(() => undefined) : undefined;
+    const saved = await this.deps.profiles.save(input);
+    if (old && (old.target !== saved.target || old.jump !== saved.jump)) {
+      await this.disconnect(saved.id);
+      await this.deps.secrets.deletePrefix(secretKey.prefix(saved.id));
+    } else if (old && old.identityFile !== saved.identityFile) await this.deps.secrets.deletePrefix(secretKey.passphrasePrefix(saved.id));
+    return saved;
   }
 
   async forgetSecrets(hostId: string): Promise<null> {

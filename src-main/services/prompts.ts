@@ -18,8 +18,10 @@ export class PromptBroker {
     private readonly timeoutMs = PROMPT_TIMEOUT_MS,
   ) {}
 
-  ask(q: PromptQuestion): Promise<PromptAnswer> {
+  /** `onId` hears the question's id at once (to update it while it is open). */
+  ask(q: PromptQuestion, onId?: (id: string) => void): Promise<PromptAnswer> {
     const id = randomBytes(8).toString('hex');
+    onId?.(id);
     const req = { ...q, id } as PromptRequest;
     return new Promise<PromptAnswer>((resolve) => {
       const timer = setTimeout(() => this.settle(id, { kind: 'cancel' }), this.timeoutMs);
@@ -35,6 +37,14 @@ export class PromptBroker {
     if (answer.kind !== 'cancel' && (answer.kind === 'host-key') !== (p.req.kind === 'host-key'))
       throw new FwFailure('invalid-argument', `a ${p.req.kind} prompt needs a ${p.req.kind === 'host-key' ? 'host-key' : 'secret'} answer`);
     this.settle(id, answer);
+  }
+
+  /** Changes an open question (say, that the server stopped waiting) and shows it again; an answered one is left alone. */
+  update(id: string, patch: Partial<PromptQuestion>): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    p.req = { ...p.req, ...patch, id, kind: p.req.kind } as PromptRequest;
+    this.emit({ kind: 'prompt', prompt: p.req });
   }
 
   /** prompts still waiting (a page that opens late shows them) */

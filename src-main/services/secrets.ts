@@ -18,11 +18,18 @@ export interface SecretStore {
   deletePrefix(prefix: string): Promise<void>;
 }
 
-/** Keys of one host's secrets. */
+/**
+ * Keys of one host's secrets. A password is kept per hop (`user@host:port`, as
+ * resolved when it was typed): a jump host's and the target's never share an
+ * entry, and a hop whose address, port or user changed finds nothing to reuse.
+ */
 export const secretKey = {
-  password: (hostId: string, prompt: 'login' | 'sudo') => `${hostId}:password:${prompt}`,
+  password: (hostId: string, prompt: 'login' | 'sudo', hop: string) => `${hostId}:password:${prompt}:${hop}`,
   passphrase: (hostId: string, file: string) => `${hostId}:passphrase:${file}`,
+  passphrasePrefix: (hostId: string) => `${hostId}:passphrase:`,
   prefix: (hostId: string) => `${hostId}:`,
+  /** entries of versions that kept one login password per host, whichever hop it was typed for */
+  legacy: (hostId: string) => [`${hostId}:password:login`, `${hostId}:password:sudo`],
 };
 
 /** Browser mode: nothing persists. */

@@ -4,7 +4,9 @@
 import { registerCommand } from './index.js';
 import { flag, int, list, parseArgs, str, UsageError, type OptionDefs, type ParsedArgs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
-import { isHostError, type AnyHostError, openSession, type HostFacts, type HostSession, type SessionOptions } from '../../host/index.js';
+import { homedir } from 'node:os';
+import { isHostError, parseTarget, type AnyHostError, openSession, type HopRef, type HostFacts, type HostSession, type SessionOptions, type TargetSpec } from '../../host/index.js';
+import { clipTokens } from '../../core/clip.js';
 
 export const HOST_OPTIONS: OptionDefs = {
   identity: { type: 'string', multiple: true, short: 'i' },
@@ -15,6 +17,7 @@ export const HOST_OPTIONS: OptionDefs = {
   trust: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  'password-file': { type: 'string', multiple: true },
   'passphrase-stdin': { type: 'boolean' },
   json: { type: 'boolean' },
 };
@@ -29,9 +32,14 @@ export const HOST_OPTIONS_USAGE = `Host options:
   --trust SHA256:…        accept an unknown host key with this fingerprint (and add it to known_hosts);
                           a changed key is never accepted
   --timeout S             seconds to connect and log in, per hop (default 20)
-  --password-stdin        read the password (login and sudo) from the first line of stdin
+  --password-stdin        read the TARGET's password (login and sudo) from the first line of stdin;
+                          it is never offered to a jump host
+  --password-file HOP=F   the password for one hop (a jump host, or the target) from the first
+                          line of file F (repeatable; F may be /dev/fd/N or <(pass show …));
+                          HOP is [user@]host[:port] as in the route, e.g. alice@bastion=~/.bastion-pw
   --passphrase-stdin      read the identity file passphrase from the next line of stdin
-                          (at a terminal without these, passwords are asked for when needed)
+                          (at a terminal without these, each hop's password is asked for by name
+                          when its server wants one: "password for alice@bastion")
 Exit: 0 done, 2 error (connection, authentication, usage), 5 host key unknown or changed.`;
 
 /** Session options from the shared host options. Secrets come from stdin only, never from argv. */
@@ -50,6 +58,8 @@ export function sessionOptionsFrom(args: ParsedArgs, io: CliIO): SessionOptions 
     timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
     log: (l) => io.err(`portcullis: ${escapeControls(l)}\n`),
   };
+  const perHop = list(args, 'password-file').map((spec) => readHopPassword(spec, io));
+  if (perHop.length) opts.hopPassword = (hop) => matchHopPassword(perHop, hop);
   if (flag(args, 'password-stdin') || flag(args, 'passphrase-stdin')) {
     const lines = io.readFile('-').split('\n');
     if (flag(args, 'password-stdin')) opts.password = lines.shift() ?? '';
@@ -60,6 +70,38 @@ export function sessionOptionsFrom(args: ParsedArgs, io: CliIO): SessionOptions 
     opts.passphrase = (file) => askHidden(`Enter passphrase for key '${escapeControls(file)}': `);
   }
   return opts;
+}
+
+interface HopPassword {
+  spec: string;
+  hop: TargetSpec;
+  password: string;
+}
+
+/** `HOP=FILE`: the first line of FILE is HOP's password (never another hop's). */
+function readHopPassword(spec: string, io: CliIO): HopPassword {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--password-file wants HOP=FILE (e.g. alice@bastion=/run/user/1000/bastion.pw), not "${escapeControls(clipTokens(spec))}"`);
+  let hop: TargetSpec;
+  try {
+    hop = parseTarget(spec.slice(0, eq));
+  } catch (e) {
+    throw new UsageError(`--password-file ${escapeControls(clipTokens(spec.slice(0, eq)))}: ${(e as Error).message}`);
+  }
+  const file = spec.slice(eq + 1).replace(/^~\//, `${homedir()}/`);
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (e) {
+    throw new UsageError(`--password-file: cannot read ${escapeControls(clipTokens(file))}: ${(e as Error).message}`);
+  }
+  return { spec: spec.slice(0, eq), hop, password: text.split('\n')[0].replace(/\r$/, '') };
+}
+
+/** The password given for this hop: its name (alias or as written) or address, and its user and port when the spec names them. */
+export function matchHopPassword(given: readonly { hop: TargetSpec; password: string }[], hop: HopRef): string | undefined {
+  const m = given.find((g) => (g.hop.host === hop.name || g.hop.host === hop.host) && (g.hop.user ?? hop.user) === hop.user && (g.hop.port ?? hop.port) === hop.port);
+  return m?.password;
 }
 
 /** Reads a line from the terminal without echo; undefined on Ctrl-C or Ctrl-D. */
@@ -108,12 +150,20 @@ function privilegeHint(e: AnyHostError): string | undefined {
   }
 }
 
+/** A login that needed a password nobody gave: how to give that hop's own. */
+function passwordHint(e: AnyHostError): string | undefined {
+  if (e.kind !== 'auth' || !e.notTried.some((n) => n.includes('no password given'))) return undefined;
+  if (!e.allowed.some((m) => m === 'password' || m === 'keyboard-interactive')) return undefined;
+  const who = `${e.hop.user}@${e.hop.port === 22 ? e.hop.name : `${e.hop.name}:${e.hop.port}`}`;
+  return `${who} wants a password: give it with --password-file ${who}=FILE (--password-stdin is the target's only), or run at a terminal to be asked`;
+}
+
 /** Maps a failure to its exit code, printing it; rethrows what is not a host error. */
 export function reportHostError(e: unknown, cmd: string, io: CliIO, json: boolean): number {
   if (!isHostError(e)) throw e;
   const code = e.kind === 'host-key-unknown' || e.kind === 'host-key-changed' || e.kind === 'host-key-revoked' ? 5 : 2;
   io.err(`portcullis ${cmd}: ${escapeControls(e.message)}\n`);
-  const hint = privilegeHint(e);
+  const hint = privilegeHint(e) ?? passwordHint(e);
   if (hint) io.err(`portcullis ${cmd}: ${hint}\n`);
   if (json) io.out(jsonText({ error: e.toPlain() }, 2) + '\n');
   return code;

@@ -6,6 +6,7 @@ import {
   buildFwApi,
   fail,
   LONG_CHANNELS,
+  MAX_WIRE_MESSAGE_BYTES,
   TOKEN_PARAM,
   WS_PATH,
   type Channel,
@@ -34,6 +35,11 @@ export function takeToken(loc: Location = location, storage: Storage = sessionSt
 
 export class ConnectError extends Error {}
 
+/** UTF-8 size of a frame, encoding only when it could be over the limit. */
+export function wireBytes(text: string): number {
+  return text.length * 3 <= MAX_WIRE_MESSAGE_BYTES ? text.length : new TextEncoder().encode(text).length;
+}
+
 /** Opens the socket; resolves once it is open, rejects when the server refuses it. */
 export function connectWebSocketFw(token: string, loc: Location = location): Promise<{ api: FwApi; socket: WebSocket }> {
   const url = `ws://${loc.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
@@ -54,8 +60,9 @@ export function connectWebSocketFw(token: string, loc: Location = location): Pro
       for (const l of listeners) l(reply.event);
       return;
     }
-    const p = pending.get(reply.id);
-    if (!p) return;
+    // a refusal without an id answers a frame this page never sends (we always send an id)
+    const p = reply.id === null ? undefined : pending.get(reply.id);
+    if (!p || reply.id === null) return;
     pending.delete(reply.id);
     clearTimeout(p.timer);
     p.resolve(reply.result);
@@ -72,13 +79,17 @@ export function connectWebSocketFw(token: string, loc: Location = location): Pro
   const invoke = (channel: Channel, args: unknown[]): Promise<Result<unknown>> => {
     if (closed || socket.readyState !== WebSocket.OPEN) return Promise.resolve(fail('disconnected', 'not connected to Portcullis'));
     const id = nextId++;
+    const frame = JSON.stringify({ id, channel, args });
+    // the server closes the socket on a frame over its limit; say so here and keep the connection
+    if (wireBytes(frame) > MAX_WIRE_MESSAGE_BYTES)
+      return Promise.resolve(fail('too-large', `this is too large to send to Portcullis in browser mode (over ${Math.round(MAX_WIRE_MESSAGE_BYTES / 1024 / 1024)} MB)`));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         pending.delete(id);
         resolve(fail('disconnected', `${channel} got no answer`));
       }, LONG_CHANNELS.includes(channel) ? LONG_CALL_TIMEOUT_MS : CALL_TIMEOUT_MS);
       pending.set(id, { resolve, timer });
-      socket.send(JSON.stringify({ id, channel, args }));
+      socket.send(frame);
     });
   };
 

@@ -37,6 +37,10 @@ export class AppState {
 
   async start(): Promise<void> {
     this.hosts.start();
+    // main survived an error nobody was waiting on: say so rather than let something silently not happen
+    this.fw.onEvent((e) => {
+      if (e.kind === 'notice') this.notice = { kind: 'error', text: e.message };
+    });
     const info = await this.fw.getAppInfo();
     if (info.ok) this.info = info.value;
     else this.fail(info);

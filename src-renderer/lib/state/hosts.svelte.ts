@@ -76,11 +76,15 @@ export class HostsState {
   private onEvent(e: FwEvent): void {
     switch (e.kind) {
       case 'prompt':
-        if (!this.prompts.some((p) => p.id === e.prompt.id)) this.prompts = [...this.prompts, e.prompt];
+        // the same id again is an update of an open question (the server stopped waiting)
+        if (this.prompts.some((p) => p.id === e.prompt.id)) this.prompts = this.prompts.map((p) => (p.id === e.prompt.id ? e.prompt : p));
+        else this.prompts = [...this.prompts, e.prompt];
         return;
       case 'prompt-closed':
         this.prompts = this.prompts.filter((p) => p.id !== e.id);
         return;
+      case 'notice':
+        return; // the app shows it (AppState)
       default:
         this.workspaces.get(e.hostId)?.onEvent(e);
     }
