@@ -1,6 +1,7 @@
 // Observe real ip6tables-legacy on every row of the extension test vectors
 // (../shared/conformance/ip6tables-t/libip6t_*.t and the family-independent
-// ../shared/conformance/iptables-t/libxt_*.t) and write what it accepted and
+// ../shared/conformance/iptables-t/libxt_*.t, and our own probes in
+// src-main/core/testing/ip6tables-probes.t) and write what it accepted and
 // printed as a TSV with the columns of iptables-t/observed.tsv.
 // Run as root INSIDE a scratch network namespace, never in the root one:
 //   ip netns add scratch6 && ip netns exec scratch6 node build/observe-ip6tables.mjs > src-main/core/testing/ip6tables-observed.tsv; ip netns del scratch6
@@ -36,6 +37,8 @@ const files = [
   ...readdirSync(join(shared, 'conformance', 'ip6tables-t')).filter((f) => /^libip6t_.*\.t$/.test(f)).map((f) => join(shared, 'conformance', 'ip6tables-t', f)),
   ...readdirSync(join(shared, 'conformance', 'iptables-t')).filter((f) => /^libxt_.*\.t$/.test(f)).map((f) => join(shared, 'conformance', 'iptables-t', f)),
 ].sort((a, b) => (a.split('/').pop() < b.split('/').pop() ? -1 : 1));
+// our own probes of edge cases, observed the same way
+files.push(join(here, '..', 'src-main', 'core', 'testing', 'ip6tables-probes.t'));
 
 console.log(['file', 'table', 'chain', 'rule', 'expected', 'observed_exit', 'observed_canonical', 'expected_canonical', 'agrees', 'observed_error', 'line'].join('\t'));
 for (const path of files) {

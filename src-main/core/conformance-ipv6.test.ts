@@ -17,7 +17,8 @@ const rows = available ? readObserved6() : [];
 function extensionOf(file: string): { kind: 'match' | 'target' | 'generic'; name: string } {
   const m = /^lib(?:xt|ip6t)_(.+)\.t$/.exec(file);
   const name = m ? m[1] : file;
-  if (name === 'standard') return { kind: 'generic', name };
+  // the generic options, and our own probes (ip6tables-probes.t) of everything modelled
+  if (name === 'standard' || file === 'ip6tables-probes.t') return { kind: 'generic', name };
   return /^[A-Z]/.test(name) ? { kind: 'target', name } : { kind: 'match', name };
 }
 

@@ -126,7 +126,6 @@ export function protocolName(num: number): string {
 /** The name the protocol match extension is loaded by (`-p 6 --dport 22` loads tcp). */
 export function protocolMatchName(num: number, family: 'ipv4' | 'ipv6' = 'ipv4'): string | null {
   if (family === 'ipv6' && num === 58) return 'icmp6';
-  if (family === 'ipv6' && num === 135) return 'mh';
   switch (num) {
     case 6: return 'tcp';
     case 17: return 'udp';
