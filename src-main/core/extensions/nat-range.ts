@@ -1,12 +1,14 @@
 // The address/port ranges of the NAT targets (libxt_NAT.c's parse_to, parse_ports
 // and sprint_range), shared by DNAT, SNAT, MASQUERADE and REDIRECT.
-import { ValueError, formatIPv4, inetPton4, serviceToPort, strtoulPrefix } from '../values.js';
+import { ValueError, formatIPv4, formatIPv6, inetPton4, parseIPv6, serviceToPort, strtoulPrefix } from '../values.js';
 import type { ParseContext } from './types.js';
 import type { Target } from '../model.js';
 
 export interface NatRange {
   /** NF_NAT_RANGE_MAP_IPS: addresses as 32-bit numbers (lo may exceed hi: the kernel takes it) */
   addr: { lo: number; hi: number } | null;
+  /** the same in ip6tables (then `addr` is null) */
+  addr6?: { lo: bigint; hi: bigint };
   /** NF_NAT_RANGE_PROTO_SPECIFIED */
   ports: { lo: number; hi: number } | null;
   /** NF_NAT_RANGE_PROTO_OFFSET: base port of a shifted port map (`1000-2000/3000`) */
@@ -66,6 +68,7 @@ export function parseNatPorts(arg: string, ctx: ParseContext): Pick<NatRange, 'p
 
 /** parse_to: `[addr[-addr]][:port[-port[/base]]]`. */
 export function parseNatTo(arg: string, ctx: ParseContext): NatRange {
+  if (ctx.family === 'ipv6') return parseNatTo6(arg, ctx);
   if (arg.includes('[')) throw new ValueError('Invalid address format', 'invalid-argument', 'brackets are for IPv6 addresses');
   let colon = arg.indexOf(':');
   // two colons: iptables takes it for an IPv6 address
@@ -92,6 +95,47 @@ export function parseNatTo(arg: string, ctx: ParseContext): NatRange {
   return range;
 }
 
+/** parse_to for ip6tables: `addr[-addr]`, or `[addr[-addr]]:port[-port[/base]]` (one colon without brackets is a port). */
+function parseNatTo6(arg: string, ctx: ParseContext): NatRange {
+  const open = arg.indexOf('[');
+  let start = 0;
+  let end = arg.length;
+  let colon: number;
+  if (open < 0) {
+    colon = arg.indexOf(':');
+    if (colon >= 0 && arg.indexOf(':', colon + 1) >= 0) colon = -1;
+    if (colon >= 0) end = colon;
+  } else {
+    start = open + 1;
+    const close = arg.indexOf(']', start);
+    if (close < 0) throw new ValueError('Invalid address format', 'invalid-argument', 'close the bracket: [2001:db8::1]:80');
+    end = close;
+    colon = arg.indexOf(':', close + 1);
+  }
+  let range: NatRange = { addr: null, ports: null, base: null };
+  if (colon >= 0) {
+    range = { addr: null, ...parseNatPorts(arg.slice(colon + 1), ctx) };
+    if (colon === 0 || colon === 2) return range;
+  }
+  const ip = arg.slice(start, end);
+  const dash = ip.indexOf('-');
+  const loText = dash >= 0 ? ip.slice(0, dash) : ip;
+  const lo = parseIPv6(loText);
+  if (lo === null) throw badAddress6(loText);
+  let hi = lo;
+  if (dash >= 0) {
+    const v = parseIPv6(ip.slice(dash + 1));
+    if (v === null) throw badAddress6(ip.slice(dash + 1));
+    hi = v;
+  }
+  range.addr6 = { lo, hi };
+  return range;
+}
+
+function badAddress6(s: string): ValueError {
+  return new ValueError(`Bad IP address "${s}"`, 'invalid-argument', 'write an IPv6 address such as 2001:db8::10, a range 2001:db8::10-2001:db8::20, and [2001:db8::10]:80 with a port');
+}
+
 function badAddress(s: string): ValueError {
   return new ValueError(`Bad IP address "${s}"`, 'invalid-argument', 'write a dotted IPv4 address such as 192.0.2.10, or a range 192.0.2.10-192.0.2.20');
 }
@@ -102,6 +146,11 @@ export function formatNatRange(r: NatRange, skipColon = false): string {
   if (r.addr) {
     s += formatIPv4(r.addr.lo);
     if (r.addr.hi !== r.addr.lo) s += '-' + formatIPv4(r.addr.hi);
+  }
+  if (r.addr6) {
+    // brackets only when a port follows
+    const brackets = r.ports !== null;
+    s += (brackets ? '[' : '') + formatIPv6(r.addr6.lo) + (r.addr6.hi !== r.addr6.lo ? '-' + formatIPv6(r.addr6.hi) : '') + (brackets ? ']' : '');
   }
   if (r.ports) {
     if (s || !skipColon) s += ':';

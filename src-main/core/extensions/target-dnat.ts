@@ -6,8 +6,6 @@ import { xtFcheck } from './xt-options.js';
 export const dnat: TargetExtension = {
   kind: 'target',
   name: 'DNAT',
-  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
-  families: ['ipv4'],
   tables: ['nat'],
   hooks: ['PREROUTING', 'OUTPUT'],
   // a NAT verdict: the nat chain is left once the mapping is set up

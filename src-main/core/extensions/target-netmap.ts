@@ -1,13 +1,24 @@
 // -j NETMAP (libipt_NETMAP): map a whole network onto another, host part kept.
-import { ValueError, formatIPv4, inetAton, maskToPrefix, prefixToMask, strtoulWhole } from '../values.js';
+import { ValueError, formatIPv4, formatIPv6, inetAton, maskToPrefix, maskToPrefix6, parseIPv6, parsePlenMask6, prefixToMask, strtoulWhole } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck } from './xt-options.js';
 
 export interface NetmapState {
-  /** network address (masked) and its mask */
-  addr: number;
-  mask: number;
+  /** network address (masked) and its mask; bigints in ip6tables */
+  addr: number | bigint;
+  mask: number | bigint;
+}
+
+/** The IPv6 form: `host[/len|/mask]`, masked. */
+export function parseNetmapTo6(arg: string): NetmapState {
+  const slash = arg.lastIndexOf('/');
+  const hostText = slash < 0 ? arg : arg.slice(0, slash);
+  const host = parseIPv6(hostText);
+  if (host === null)
+    throw new ValueError(`host/network \`${hostText}' not found`, 'invalid-argument', 'write a numeric IPv6 network, e.g. 2001:db8:1::/48');
+  const mask = slash >= 0 ? parsePlenMask6(arg.slice(slash + 1), 'NETMAP', 'to') : (1n << 128n) - 1n;
+  return { addr: host & mask, mask };
 }
 
 export function netmapState(t: Target): NetmapState {
@@ -41,20 +52,19 @@ export function parseNetmapTo(arg: string): NetmapState {
 export const netmap: TargetExtension = {
   kind: 'target',
   name: 'NETMAP',
-  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
-  families: ['ipv4'],
   tables: ['nat'],
   // valid in every nat hook: PREROUTING/OUTPUT map destinations, POSTROUTING/INPUT sources
   hooks: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
   // a NAT verdict: the nat chain is left once the mapping is set up
   terminal: true,
-  options: [{ name: 'to', arg: 'required', parse: ([v]) => parseNetmapTo(v) }],
+  options: [{ name: 'to', arg: 'required', parse: ([v], ctx) => (ctx.family === 'ipv6' ? parseNetmapTo6(v) : parseNetmapTo(v)) }],
   finalize(options) {
     xtFcheck('NETMAP', options, [{ name: 'to', mand: true }]);
     return { ...(options[options.length - 1].value as NetmapState) };
   },
   save(t) {
     const s = netmapState(t);
-    return ` --to ${formatIPv4(s.addr)}/${maskToPrefix(s.mask)}`;
+    if (typeof s.addr === 'bigint') return ` --to ${formatIPv6(s.addr)}/${maskToPrefix6(s.mask as bigint)}`;
+    return ` --to ${formatIPv4(s.addr)}/${maskToPrefix(s.mask as number)}`;
   },
 };

@@ -6,8 +6,6 @@ import { xtFcheck } from './xt-options.js';
 export const snat: TargetExtension = {
   kind: 'target',
   name: 'SNAT',
-  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
-  families: ['ipv4'],
   tables: ['nat'],
   hooks: ['POSTROUTING', 'INPUT'],
   // a NAT verdict: the nat chain is left once the mapping is set up

@@ -1,11 +1,12 @@
 // -j TEE (libxt_TEE): send a copy of the packet to another gateway.
-import { ValueError, formatIPv4, inetAton } from '../values.js';
+import { ValueError, formatIPv4, formatIPv6, inetAton, parseIPv6 } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck, xtString } from './xt-options.js';
 
 export interface TeeState {
-  gateway: number;
+  /** a bigint in ip6tables */
+  gateway: number | bigint;
   /** '' when not given */
   oif: string;
 }
@@ -17,16 +18,14 @@ export function teeState(t: Target): TeeState {
 export const tee: TargetExtension = {
   kind: 'target',
   name: 'TEE',
-  // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
-  families: ['ipv4'],
   // the original packet goes on through the chain
   terminal: false,
   options: [
     {
       name: 'gateway',
       arg: 'required',
-      parse: ([v]) => {
-        const a = inetAton(v);
+      parse: ([v], ctx) => {
+        const a = ctx.family === 'ipv6' ? parseIPv6(v) : inetAton(v);
         if (a === null)
           throw new ValueError(`host/network \`${v}' not found`, 'invalid-argument',
             'write a numeric address; a host name is resolved by the host when the rules load');
@@ -40,13 +39,13 @@ export const tee: TargetExtension = {
     xtFcheck('TEE', options, [{ name: 'gateway', mand: true }]);
     const s: TeeState = { gateway: 0, oif: '' };
     for (const o of options) {
-      if (o.name === 'gateway') s.gateway = o.value as number;
+      if (o.name === 'gateway') s.gateway = o.value as number | bigint;
       else s.oif = o.value as string;
     }
     return { ...s };
   },
   save(t) {
     const s = teeState(t);
-    return ` --gateway ${formatIPv4(s.gateway)}` + (s.oif ? ` --oif ${s.oif}` : '');
+    return ` --gateway ${typeof s.gateway === 'bigint' ? formatIPv6(s.gateway) : formatIPv4(s.gateway)}` + (s.oif ? ` --oif ${s.oif}` : '');
   },
 };

@@ -154,3 +154,29 @@
 -p tcp -j MASQUERADE --to-ports 1024-2000;;?
 :PREROUTING
 -p tcp --dport 80 -j REDIRECT --to-ports 8080;;?
+*nat
+:PREROUTING
+-p tcp -j DNAT --to-destination dead::beef:80;;?
+-p tcp -j DNAT --to-destination [dead::beef;;?
+-p tcp -j DNAT --to-destination 1.2.3.4;;?
+-p tcp -j DNAT --to-destination [dead::beef-dead::1]:80-90;;?
+-p tcp -j DNAT --to-destination []:80;;?
+-p tcp -j DNAT --to-destination :80;;?
+-p tcp -j DNAT --to-destination [dead::beef]:80:90;;?
+-p udp -j DNAT --to-destination [2001:db8::5]:53 --random;;?
+-j NETMAP --to 2001:db8:1::5/48;;?
+-j NETMAP --to 2001:db8::/ffff:0:ffff::;;?
+-j NETMAP --to 10.0.0.0/8;;?
+:POSTROUTING
+-p tcp -j SNAT --to-source [2001:db8::1]:1000-2000/3000;;?
+-s fd00::/8 -j SNAT --to-source 2001:db8::1 --persistent;;?
+*filter
+:INPUT
+-m iprange --src-range 2001:db8::10-2001:db8::1;;?
+-m iprange --src-range 10.0.0.1-10.0.0.5;;?
+-m iprange --dst-range 2001:db8::1;;?
+-m iprange --src-range 2001:db8::1-2001:db8::3 --dst-range ::1-::2;;?
+*mangle
+:PREROUTING
+-j TEE --gateway 10.0.0.1;;?
+-j TEE --gateway 2001:db8::1 --oif eth0;;?
