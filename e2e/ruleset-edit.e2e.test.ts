@@ -115,3 +115,123 @@ describe.skipIf(skipE2e)('e2e: search, findings by code', () => {
     await group.getByTestId('finding-group-head').click();
   });
 });
+
+const SMALL = [
+  '# web-01: hand-kept firewall',
+  '*filter',
+  ':INPUT DROP [0:0]',
+  ':FORWARD DROP [0:0]',
+  ':OUTPUT ACCEPT [0:0]',
+  '',
+  '# loopback and replies first',
+  '-A INPUT -i lo -j ACCEPT',
+  '-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT',
+  '-A INPUT -p tcp --dport 22 -j ACCEPT',
+  '-A INPUT -p tcp --dport 80 -j ACCEPT',
+  '-A INPUT -p tcp --dport 8080 -j ACCEPT',
+  'COMMIT',
+  '',
+].join('\n');
+
+describe.skipIf(skipE2e)('e2e: rules edited in place (a local file)', () => {
+  const rowTexts = () => ui.ruleList.locator('[data-kind=rule] code, [data-kind=disabled] code').allInnerTexts();
+  const selectRule = async (text: string) => {
+    await ui.ruleList.locator('[role=option]', { hasText: text }).first().click();
+  };
+
+  it('disables, moves, edits (form with live validation), adds, deletes; each staged with undo', async () => {
+    const page = app.page;
+    const file = join(tmp, 'web-01.rules');
+    writeFileSync(file, SMALL);
+    await openFile(file);
+    // disable the port 80 rule with the keyboard
+    await selectRule('--dport 80');
+    await page.keyboard.press('d');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    await expect(ui.ruleList.locator('[data-kind=disabled]').innerText()).resolves.toContain('--dport 80');
+    // move 8080 up with Alt+↑ (past the disabled rule, then above ssh)
+    await selectRule('--dport 8080');
+    await page.keyboard.press('Alt+ArrowUp');
+    await page.keyboard.press('Alt+ArrowUp');
+    expect(await rowTexts()).toEqual(['-i lo -j ACCEPT', '-m state --state RELATED,ESTABLISHED -j ACCEPT', '-p tcp --dport 8080 -j ACCEPT', '-p tcp --dport 22 -j ACCEPT', '-p tcp --dport 80 -j ACCEPT']);
+    await expect(page.getByTestId('edit-announce').innerText()).resolves.toBe('Rule 4 moved to position 3 of 5 in INPUT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('3 staged changes');
+
+    // edit ssh: the form, generated from the registry; an invalid port is refused live
+    await selectRule('--dport 22');
+    await page.getByTestId('rule-edit').click();
+    const form = page.getByTestId('rule-form');
+    await form.waitFor();
+    await expect(page.getByTestId('rf-protocol').inputValue()).resolves.toBe('tcp');
+    const dport = page.getByTestId('rf-m-tcp-dport');
+    await expect(dport.inputValue()).resolves.toBe('22');
+    await dport.fill('99999');
+    await expect(page.getByTestId('rf-problems').innerText()).resolves.toContain('99999');
+    await expect(page.getByTestId('rf-save').isDisabled()).resolves.toBe(true);
+    await dport.fill('2222');
+    await page.getByTestId('rf-source').fill('198.18.0.0/15');
+    await expect(page.getByTestId('rf-problems').innerText()).resolves.toContain('iptables would load this rule');
+    await expect(page.getByTestId('rf-text').inputValue()).resolves.toBe('-p tcp -s 198.18.0.0/15 -m tcp --dport 2222 -j ACCEPT');
+    await shot('edit-form');
+    await page.getByTestId('rf-save').click();
+    expect(await rowTexts()).toContain('-s 198.18.0.0/15 -p tcp -m tcp --dport 2222 -j ACCEPT');
+    await expect(ui.ruleList.locator('[data-staged=changed]').count()).resolves.toBeGreaterThan(0);
+
+    // add a rule at the end of INPUT through the text field
+    await page.getByTestId('rule-add-end').click();
+    await page.getByTestId('rf-text').fill('-p udp --dport 53 -j ACCEPT');
+    await expect(page.getByTestId('rf-match-udp').isVisible()).resolves.toBe(true);
+    await page.getByTestId('rf-save').click();
+    expect((await rowTexts()).at(-1)).toBe('-p udp -m udp --dport 53 -j ACCEPT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('5 staged changes');
+
+    // delete it again, then undo the delete
+    await selectRule('--dport 53');
+    await page.keyboard.press('Delete');
+    expect((await rowTexts()).some((t) => t.includes('--dport 53'))).toBe(false);
+    await ui.ruleList.focus();
+    await page.keyboard.press('Control+z');
+    expect((await rowTexts()).at(-1)).toBe('-p udp -m udp --dport 53 -j ACCEPT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('5 staged changes');
+    await page.getByTestId('staged-show').click();
+    await expect(page.getByTestId('staged-list').innerText()).resolves.toContain('Disabled INPUT rule 4');
+    await shot('edit-staged');
+
+    // the file as it would be saved keeps its comments and the untouched lines as written
+    const download = page.waitForEvent('download');
+    await page.getByTestId('staged-download').click();
+    const saved = await (await download).path();
+    const text = (await import('node:fs')).readFileSync(saved, 'utf8');
+    expect(text).toContain('# web-01: hand-kept firewall\n');
+    expect(text).toContain('\n# loopback and replies first\n');
+    expect(text).toContain('\n#-A INPUT -p tcp --dport 80 -j ACCEPT\n');
+    expect(text).toContain('\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n');
+    expect(text.indexOf('--dport 8080')).toBeLessThan(text.indexOf('--dport 2222'));
+
+    // Review: the Diff view, the file as opened on the left
+    await page.getByTestId('staged-review').click();
+    await expect(page.getByTestId('tab-diff').getAttribute('aria-current')).resolves.toBe('page');
+    await shot('edit-review-diff');
+    await ui.tab('ruleset');
+  });
+
+  it('marks several rules (Ctrl-click) and disables them as one staged change; a finding\'s Fix applies', async () => {
+    const page = app.page;
+    await page.getByTestId('staged-discard').click();
+    await page.getByTestId('staged-discard-yes').click();
+    await expect(page.getByTestId('staged-bar').count()).resolves.toBe(0);
+    await selectRule('--dport 22');
+    await ui.ruleList.locator('[role=option]', { hasText: '--dport 80' }).first().click({ modifiers: ['Control'] });
+    await expect(page.getByTestId('marked-count').innerText()).resolves.toContain('2 marked');
+    await page.getByTestId('rule-toggle').click();
+    await expect(ui.ruleList.locator('[data-kind=disabled]').count()).resolves.toBe(2);
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    // -m state has a Fix: written as -m conntrack
+    const group = page.locator('[data-testid=finding-group][data-code=deprecated-match]');
+    await group.getByTestId('finding-fix').first().click();
+    expect(await rowTexts()).toContain('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('2 staged changes');
+    await shot('edit-bulk-fix');
+    expect(app.pageErrors).toEqual([]);
+  });
+});

@@ -5,6 +5,8 @@ import { pickLocalFile, readLocalFile } from '../bridge/local-file.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
+import { applyEdit, type EditOp, type RuleRef } from '../../../src-main/core/index.js';
+import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
@@ -119,11 +121,93 @@ export class AppState {
     }
   }
 
-  /** One of a host's rulesets (saved, running, proposed) in the Ruleset view. */
-  showHostRuleset(doc: RulesetDoc): void {
+  /** One of a host's rulesets (saved, running, proposed) in the Ruleset view; edits to it go to the host's proposal. */
+  showHostRuleset(doc: RulesetDoc, owner?: DocOwner): void {
+    if (owner) {
+      doc.owner = owner;
+      const ws = this.hosts.workspaces.get(owner.hostId);
+      // the lockout check runs while staging, for the address the host sees us at
+      if (ws?.client) doc.lintOptions = { client: ws.client, sshPort: ws.sshPort, local: ws.info?.facts.serverAddress ? [ws.info.facts.serverAddress] : undefined };
+    }
     this.doc = doc;
     this.view = 'ruleset';
   }
+
+  /**
+   * One staged edit of the open ruleset: the core applies it and writes the
+   * file back with its comments and layout; the result is the next step on
+   * the undo stack. Returns the problem when the edit cannot be made.
+   */
+  edit(op: EditOp, label: string, select?: RuleRef): string | null {
+    const doc = this.doc;
+    if (!doc) return 'nothing is open';
+    const r = applyEdit(doc.asParseResult(), op);
+    if (!r.ok) return r.message;
+    this.stage(doc, r.text, label, select);
+    return null;
+  }
+
+  /** A staged edit as text (the raw editor): the whole text is the next step. */
+  editText(text: string, label: string): void {
+    const doc = this.doc;
+    if (!doc || text === doc.text) return;
+    this.stage(doc, text, label);
+  }
+
+  private stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef): void {
+    const staging = doc.staging ?? new Staging(doc);
+    doc.staging = staging;
+    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage });
+    carryViewState(doc, next);
+    next.staging = staging;
+    staging.push(label, next);
+    next.selectedRow = select ? rowOfRef(next.rows, select) : Math.min(doc.selectedRow, next.rows.length - 1);
+    this.doc = next;
+  }
+
+  /** Ctrl+Z: the step before the last edit (k: back to before step k) */
+  undo(k?: number): void {
+    const doc = this.doc;
+    const staging = doc?.staging;
+    if (!doc || !staging || !staging.count) return;
+    const prev = k === undefined ? staging.undo() : staging.undoTo(k);
+    carryViewState(doc, prev);
+    prev.selectedRow = Math.min(doc.selectedRow, prev.rows.length - 1);
+    this.doc = prev;
+  }
+
+  /**
+   * "Review & apply": a host's document becomes that host's proposal and the
+   * host's Apply pane opens (safe apply reviews it there); a file's edits open
+   * in the Diff view, the file as opened on the left.
+   */
+  reviewStaged(): void {
+    const doc = this.doc;
+    const staging = doc?.staging;
+    if (!doc || !staging?.count) return;
+    const owner = doc.owner;
+    const ws = owner ? this.hosts.workspaces.get(owner.hostId) : undefined;
+    if (owner && ws) {
+      const n = staging.count;
+      ws.setProposal(doc.text, `${n} ${n === 1 ? 'change' : 'changes'} made in the rule table: review and apply them here.`);
+      const proposed = ws.proposed;
+      if (proposed) {
+        carryViewState(doc, proposed);
+        proposed.owner = { ...owner, which: 'proposed' };
+        proposed.lintOptions = doc.lintOptions;
+        this.doc = proposed;
+      }
+      this.hosts.select(owner.hostId);
+      ws.pane = 'apply';
+      this.view = 'hosts';
+      return;
+    }
+    this.diff.left = staging.base;
+    this.diff.right = doc;
+    this.diff.selectedRow = -1;
+    this.view = 'diff';
+  }
+
 
   /** "Compare with…": the open ruleset becomes the old side of the diff. */
   compareCurrent(): void {
@@ -140,6 +224,16 @@ export class AppState {
   private fail(r: Result<unknown> & { ok: false }): void {
     this.notice = { kind: 'error', text: r.error.message };
   }
+}
+
+/** what the admin was looking at stays as it was across an edit */
+function carryViewState(from: RulesetDoc, to: RulesetDoc): void {
+  to.view = from.view;
+  to.searchText = from.searchText;
+  to.searchFacets = from.searchFacets;
+  to.lintRequested = from.lintRequested;
+  to.owner = from.owner;
+  to.lintOptions = from.lintOptions;
 }
 
 function countLines(text: string): number {

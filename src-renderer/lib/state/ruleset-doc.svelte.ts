@@ -9,10 +9,12 @@ import {
   lintParsed,
   parseRuleset,
   type Finding,
+  type LintOptions,
   type ParseResult,
   type Ruleset,
 } from '../../../src-main/core/index.js';
 import { buildRuleRows, findUnreadable, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
+import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, searchRules, type SearchFacets, type SearchResult } from './search-index.js';
 
 export interface RulesetSource {
@@ -20,6 +22,8 @@ export interface RulesetSource {
   /** where it came from, for the title; absent for pasted or dropped text */
   path?: string;
   text: string;
+  /** an edit of another document: the same view, kept open across the edit */
+  lineage?: number;
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
@@ -31,6 +35,14 @@ let nextDocId = 1;
 
 export class RulesetDoc {
   readonly id = nextDocId++;
+  /** the same for a document and every edit of it: the view stays mounted across edits */
+  readonly lineage: number;
+  /** the staged edits this document is a step of (null until the first edit) */
+  staging = $state.raw<Staging | null>(null);
+  /** a host's saved, running or proposed rules: edits go to that host's proposal */
+  owner = $state.raw<DocOwner | null>(null);
+  /** lint with the admin's address (a host's document): the lockout check runs while staging */
+  lintOptions = $state.raw<LintOptions>({});
   readonly name: string;
   readonly path: string | undefined;
   readonly text: string;
@@ -49,7 +61,7 @@ export class RulesetDoc {
   lintRequested = $state(false);
   ruleCount = $derived(this.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0));
   linted = $derived(this.ruleCount <= LINT_AUTO_LIMIT || this.lintRequested);
-  findings = $derived(sortFindings(this.linted ? lintParsed(this.asParseResult()) : this.parseFindings));
+  findings = $derived(sortFindings(this.linted ? lintParsed(this.asParseResult(), this.lintOptions) : this.parseFindings));
   severities = $derived(severityByLine(this.findings));
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
@@ -75,6 +87,7 @@ export class RulesetDoc {
     this.name = src.name;
     this.path = src.path;
     this.text = src.text;
+    this.lineage = src.lineage ?? this.id;
     const t0 = performance.now();
     const parsed = parseRuleset(src.text);
     this.parseMs = performance.now() - t0;

@@ -1,0 +1,130 @@
+// Staged edits of one open ruleset: each edit (add, change, disable, move,
+// delete, raw text) is a new text made by the core's preserving writer, kept
+// on a stack so Ctrl+Z steps back. Nothing leaves the app until the admin
+// chooses "Review & apply" (a host's proposal) or saves the file.
+import type { RuleRef, TableName } from '../../../src-main/core/index.js';
+import type { RuleRow } from './rows.js';
+import type { RulesetDoc } from './ruleset-doc.svelte.js';
+
+/** Where a document came from, so "Review & apply" knows where its edits go. */
+export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed' };
+
+/** "Move to…": top, bottom, or before/after entry #n (1-based) of the chain */
+export type MoveDest = { kind: 'top' } | { kind: 'bottom' } | { kind: 'before' | 'after'; n: number };
+
+/**
+ * Where a block of entries (positions `from`, sorted) lands among the chain's
+ * other entries, for a destination given in the chain's current numbering.
+ */
+export function moveTarget(from: readonly number[], total: number, dest: MoveDest): number {
+  const rest = total - from.length;
+  if (dest.kind === 'top') return 0;
+  if (dest.kind === 'bottom') return rest;
+  const at = dest.n - 1;
+  // relative to a rule of the block itself: the block stays where it is
+  if (from.includes(at)) return Math.min(...from);
+  const shift = from.filter((f) => f < at).length;
+  return Math.max(0, Math.min(rest, at - shift + (dest.kind === 'after' ? 1 : 0)));
+}
+
+export interface StagedStep {
+  label: string;
+  doc: RulesetDoc;
+}
+
+export class Staging {
+  steps = $state.raw<StagedStep[]>([]);
+  constructor(readonly base: RulesetDoc) {}
+
+  get count(): number {
+    return this.steps.length;
+  }
+  get current(): RulesetDoc {
+    return this.steps.length ? this.steps[this.steps.length - 1].doc : this.base;
+  }
+  push(label: string, doc: RulesetDoc): void {
+    this.steps = [...this.steps, { label, doc }];
+  }
+  /** drops the last step; returns the document before it */
+  undo(): RulesetDoc {
+    this.steps = this.steps.slice(0, -1);
+    return this.current;
+  }
+  /** back to before the step at index k (it and everything after it are dropped) */
+  undoTo(k: number): RulesetDoc {
+    this.steps = this.steps.slice(0, Math.max(0, k));
+    return this.current;
+  }
+}
+
+/** The rule a row shows, as an edit addresses it: its table, chain and position among the chain's entries. */
+export function refOfRow(rows: readonly RuleRow[], i: number): RuleRef | null {
+  const r = rows[i];
+  if (!r || (r.kind !== 'rule' && r.kind !== 'disabled')) return null;
+  let at = 0;
+  for (let k = i - 1; k >= 0; k--) {
+    const p = rows[k];
+    if (p.kind === 'chain' || p.kind === 'table') break;
+    if (p.kind === 'rule' || p.kind === 'disabled') at++;
+  }
+  return { table: r.table, chain: r.chain.name, at };
+}
+
+/** The row of a chain's header. */
+export function chainRow(rows: readonly RuleRow[], table: TableName, chain: string): number {
+  return rows.findIndex((r) => r.kind === 'chain' && r.table === table && r.chain.name === chain);
+}
+
+/** The row that shows entry `at` of a chain (or the chain's header when there is none). */
+export function rowOfRef(rows: readonly RuleRow[], ref: RuleRef): number {
+  const c = chainRow(rows, ref.table, ref.chain);
+  if (c < 0) return -1;
+  let at = 0;
+  for (let k = c + 1; k < rows.length; k++) {
+    const r = rows[k];
+    if (r.kind === 'chain' || r.kind === 'table') break;
+    if (r.kind === 'rule' || r.kind === 'disabled') {
+      if (at === ref.at) return k;
+      at++;
+    }
+  }
+  return c;
+}
+
+/** How many entries (active and disabled rules) a chain has, from the rows. */
+export function entryCount(rows: readonly RuleRow[], table: TableName, chain: string): number {
+  const c = chainRow(rows, table, chain);
+  let n = 0;
+  for (let k = c + 1; c >= 0 && k < rows.length; k++) {
+    const r = rows[k];
+    if (r.kind === 'chain' || r.kind === 'table') break;
+    if (r.kind === 'rule' || r.kind === 'disabled') n++;
+  }
+  return n;
+}
+
+/**
+ * Rows whose text is not in the base document (new or changed rules), and
+ * the base's rule lines that are gone — compared by the line as written,
+ * which the preserving writer keeps for every rule that was not touched.
+ */
+export function stagedMarks(base: RulesetDoc, cur: RulesetDoc): { changed: Set<number>; deleted: string[] } {
+  const key = (r: RuleRow, lines: readonly string[]) =>
+    r.kind === 'rule' || r.kind === 'disabled' ? `${r.table}\u0000${r.chain.name}\u0000${r.line ? lines[r.line - 1] : ''}` : null;
+  const before = new Map<string, number>();
+  for (const r of base.rows) {
+    const k = key(r, base.lines);
+    if (k) before.set(k, (before.get(k) ?? 0) + 1);
+  }
+  const changed = new Set<number>();
+  cur.rows.forEach((r, i) => {
+    const k = key(r, cur.lines);
+    if (!k) return;
+    const n = before.get(k) ?? 0;
+    if (n > 0 && (r.kind === 'rule' || r.kind === 'disabled') && r.line) before.set(k, n - 1);
+    else changed.add(i);
+  });
+  const deleted: string[] = [];
+  for (const [k, n] of before) for (let j = 0; j < n; j++) deleted.push(k.split('\u0000')[2]);
+  return { changed, deleted };
+}
