@@ -14,4 +14,3 @@ export { lintRuleset, lintParsed, type LintOptions } from './lint.js';
 export { importScript, type ImportOptions, type ImportResult, type ImportedCommand, type CommandStatus } from './import.js';
 export * from './recipes/index.js';
 export { applyEdit, parseRuleBody, chainEntries, ruleFormSpec, type EditOp, type EditResult, type RuleRef, type Entry, type OptionField, type ExtensionFields } from './edit.js';
-export { writePreserving } from './preserve.js';
