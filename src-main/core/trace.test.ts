@@ -137,9 +137,10 @@ COMMIT
     expect(r.hooks).toEqual(['PREROUTING', 'INPUT']);
     expect(r.verdict).toBe('ACCEPT');
     expect(r.decidedBy).toMatchObject({ chain: 'INPUT', index: 2 });
-    // an ESTABLISHED packet does not see nat at all
+    // a packet of the ESTABLISHED connection does not see nat, but conntrack gives it the connection's translation
     const e = trace(text, { ...ssh, dport: 422, state: 'ESTABLISHED' });
-    expect(e.decidedBy).toMatchObject({ chain: 'INPUT', index: 1 });
+    expect(e.decidedBy).toMatchObject({ chain: 'INPUT', index: 2 });
+    expect(e.path.filter((s) => s.table === 'nat').map((s) => [s.index, s.action])).toEqual([[null, "conntrack: DNAT to 198.51.100.1:22 (the connection's, set up by its first packet)"]]);
   });
 
   it('DNAT to an address not in --local turns INPUT into FORWARD', () => {
@@ -223,5 +224,89 @@ COMMIT
     const r = tracePacket(filter(rules, 'DROP'), ssh, { maxOutcomes: 8 });
     expect(r.truncated).toBe(true);
     expect(r.outcomes!.length).toBeLessThanOrEqual(9);
+  });
+});
+
+describe('tracePacket on forwarded and NATed traffic, as the kernel does it', () => {
+  const NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n';
+  const FILTER = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+  const fwd: PacketSpec = { src: '198.18.1.2', dst: '198.19.9.10', proto: 'tcp', sport: 40000, dport: 80, inIface: 'eth0' };
+  const local = ['eth0=198.18.1.1', 'eth1=198.19.2.1'];
+  const routes = ['198.19.0.0/16=eth1'];
+
+  it('ctstate DNAT is known for a NEW packet: set by a DNAT that changed the destination, not by one to the same place', () => {
+    const text = `${NAT}-A PREROUTING -d 198.19.9.10/32 -j DNAT --to-destination 198.19.2.2\n-A PREROUTING -d 198.19.2.3/32 -j DNAT --to-destination 198.19.2.3\nCOMMIT\n${FILTER}-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n`;
+    const dnat = trace(text, fwd, { local, routes });
+    expect(dnat).toMatchObject({ verdict: 'ACCEPT', decidedBy: { chain: 'FORWARD', index: 1 }, packet: { dst: '198.19.2.2', dport: 80 } });
+    expect(dnat.outcomes).toBeUndefined();
+    expect(trace(text, { ...fwd, dst: '198.19.2.2' }, { local, routes })).toMatchObject({ verdict: 'DROP', decidedBy: null });
+    // DNAT to the address and port it already has: no DNAT status
+    expect(trace(text, { ...fwd, dst: '198.19.2.3' }, { local, routes })).toMatchObject({ verdict: 'DROP', decidedBy: null });
+    // SNAT happens after filter: a NEW packet never has it there
+    const snat = `${FILTER}-A FORWARD -m conntrack --ctstate SNAT -j ACCEPT\n-A FORWARD -m conntrack ! --ctstate SNAT -j REJECT\nCOMMIT\n`;
+    expect(trace(snat, fwd, { local, routes })).toMatchObject({ verdict: 'REJECT', decidedBy: { index: 2 } });
+    // a packet of an established connection: its first packet's translation tells
+    expect(trace(text, { ...fwd, state: 'ESTABLISHED' }, { local, routes })).toMatchObject({ verdict: 'ACCEPT', decidedBy: { index: 1 }, packet: { dst: '198.19.2.2' } });
+    expect(trace(text, { ...fwd, dst: '198.19.2.2', state: 'ESTABLISHED' }, { local, routes }).verdict).toBe('DROP');
+  });
+
+  it('-m mark --mark V/M compares (mark & M) with V unmasked: bits of V outside M never match', () => {
+    const text = `*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -j MARK --set-xmark 0x3/0xffffffff
+-A PREROUTING -m mark --mark 0x2/0x1 -j DROP
+-A PREROUTING -m mark --mark 0x1/0x1 -j MARK --set-xmark 0x10/0x0
+COMMIT\n${FILTER}-A FORWARD -m mark --mark 0x13 -j ACCEPT\nCOMMIT\n`;
+    const r = trace(text, fwd, { local, routes });
+    expect(r.path.map((s) => `${s.table} ${s.chain} #${s.index}`)).not.toContain('mangle PREROUTING #2');
+    expect(r).toMatchObject({ verdict: 'ACCEPT', decidedBy: { table: 'filter', chain: 'FORWARD', index: 1 } });
+  });
+
+  it('REDIRECT sends the packet to the incoming interface\'s primary address, where --dst-type LOCAL holds', () => {
+    const text = `${NAT}-A PREROUTING -p tcp -j REDIRECT --to-ports 3128\nCOMMIT
+*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]
+-A INPUT -d 198.19.2.1/32 -j REJECT
+-A INPUT -m addrtype ! --dst-type LOCAL -j DROP
+-A INPUT -d 198.18.1.1/32 -p tcp --dport 3128 -j ACCEPT
+COMMIT\n`;
+    const r = trace(text, fwd, { local, routes });
+    expect(r).toMatchObject({ verdict: 'ACCEPT', decidedBy: { chain: 'INPUT', index: 3 }, hooks: ['PREROUTING', 'INPUT'], packet: { dst: '198.18.1.1', dport: 3128 } });
+    // not told the interface's address: the destination is open (but local), and the walk forks on it
+    const open = trace(text, fwd, { local: ['198.18.1.1', '198.19.2.1'] });
+    expect(open.verdict).toBe('CONDITIONAL');
+    expect(open.outcomes!.map((o) => [o.verdict, o.condition])).toEqual([
+      ['DROP', 'to outside 198.19.2.1/32 and to outside 198.18.1.1/32'],
+      ['ACCEPT', 'to outside 198.19.2.1/32 and to 198.18.1.1/32'],
+      ['REJECT', 'to 198.19.2.1/32'],
+    ]);
+    expect(open.path[0].action).toBe('REDIRECT to the primary address of eth0:3128');
+    // locally generated: to 127.0.0.1
+    const out = trace(`${NAT}-A OUTPUT -p tcp -j REDIRECT --to-ports 3128\nCOMMIT\n`, { src: '198.18.1.1', dst: '203.0.113.9', proto: 'tcp', sport: 40000, dport: 80, outIface: 'eth0' });
+    expect(out.packet).toMatchObject({ dst: '127.0.0.1', dport: 3128 });
+  });
+
+  it('addrtype LOCAL and UNICAST exclude each other', () => {
+    const text = `*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]
+-A INPUT -m addrtype --dst-type UNICAST -j REJECT
+-A INPUT -m addrtype --dst-type LOCAL -j ACCEPT
+-A FORWARD -m addrtype --dst-type LOCAL -j REJECT
+-A FORWARD -m addrtype --dst-type UNICAST -j ACCEPT
+COMMIT\n`;
+    expect(trace(text, { ...fwd, dst: '198.18.1.1' }, { local, routes })).toMatchObject({ verdict: 'ACCEPT', decidedBy: { chain: 'INPUT', index: 2 } });
+    expect(trace(text, { ...fwd, dst: '198.19.2.2' }, { local, routes })).toMatchObject({ verdict: 'ACCEPT', decidedBy: { chain: 'FORWARD', index: 2 } });
+    // a possible subnet broadcast address is not known to be unicast without the host's subnets
+    expect(trace(text, { ...fwd, dst: '198.19.2.255' }, { local, routes }).verdict).toBe('CONDITIONAL');
+  });
+
+  it('MASQUERADE and SNAT on an accepted forward: the packet leaves with the new source', () => {
+    const text = `${NAT}-A POSTROUTING -o eth1 -p tcp -j MASQUERADE\n-A POSTROUTING -o eth1 -p udp -j SNAT --to-source 198.19.2.9:1000-2000\nCOMMIT\n${FILTER}-A FORWARD -j ACCEPT\nCOMMIT\n`;
+    expect(trace(text, fwd, { local, routes }).packet).toEqual({ src: '198.19.2.1', dst: '198.19.9.10', sport: 40000, dport: 80 });
+    // a port outside the SNAT range: the kernel picks one, so it is not known
+    expect(trace(text, { ...fwd, proto: 'udp' }, { local, routes }).packet).toEqual({ src: '198.19.2.9', dst: '198.19.9.10', sport: null, dport: 80 });
+  });
+
+  it('raw runs before conntrack: -m conntrack sees every packet there as INVALID', () => {
+    const text = `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -m conntrack --ctstate NEW -j DROP\n-A PREROUTING -m state --state INVALID -j CT --notrack\nCOMMIT
+*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state UNTRACKED -j ACCEPT\nCOMMIT\n`;
+    expect(trace(text, { ...fwd, dst: '198.18.1.1' }, { local, routes })).toMatchObject({ verdict: 'ACCEPT', decidedBy: { chain: 'INPUT', index: 1 } });
   });
 });

@@ -9,7 +9,8 @@ import { canonicalRule } from './canonical.js';
 import { formatIPv4, parseProtocol } from './values.js';
 import { PROTO_ICMP, PROTO_TCP, ruleConds, type Cond, type EvalContext, type Packet } from './analysis/packet-match.js';
 import { readIPv4, readIcmpType, readStates, type ConnState } from './analysis/match-options.js';
-import { targetAction } from './analysis/targets.js';
+import { targetAction, type TargetAction } from './analysis/targets.js';
+import { HostNetError, isLoopback, readHostNet, routeOut, type HostNet } from './analysis/host-net.js';
 
 export type { Packet } from './analysis/packet-match.js';
 
@@ -37,8 +38,14 @@ export interface PacketSpec {
 export type TraceHook = 'INPUT' | 'FORWARD' | 'OUTPUT' | 'PREROUTING' | 'POSTROUTING';
 
 export interface TraceOptions {
-  /** the host's own addresses (decides INPUT or FORWARD after DNAT, and addrtype LOCAL) */
+  /**
+   * the host's own addresses (decides INPUT or FORWARD after DNAT, and addrtype
+   * LOCAL), each `IP` or `IFACE=IP`; an interface's first address is its primary
+   * one, where REDIRECT sends packets and MASQUERADE takes its source from
+   */
   local?: readonly string[];
+  /** routes, `NET/LEN=IFACE` or `default=IFACE`: the interface a forwarded packet leaves by when --out is not given */
+  routes?: readonly string[];
   /** the path: INPUT (PREROUTING then INPUT), FORWARD, OUTPUT; default from the interfaces given */
   hook?: TraceHook;
   /** stop forking after this many outcomes (default 64) */
@@ -78,6 +85,15 @@ export interface TraceOutcome {
   path: TraceStep[];
   /** the hooks the packet went through, e.g. PREROUTING, INPUT */
   hooks: Hook[];
+  /** the packet as it leaves the last hook, after every NAT (null where the tracer cannot know it) */
+  packet: TracePacketOut;
+}
+
+export interface TracePacketOut {
+  src: string | null;
+  dst: string | null;
+  sport?: number | null;
+  dport?: number | null;
 }
 
 export interface TraceResult {
@@ -89,6 +105,8 @@ export interface TraceResult {
   /** every possible outcome, when the walk forked */
   outcomes?: TraceOutcome[];
   hooks: Hook[];
+  /** the packet after every NAT, when the walk did not fork */
+  packet?: TracePacketOut;
   /** the walk forked more than maxOutcomes times; outcomes are incomplete */
   truncated?: boolean;
 }
@@ -210,7 +228,10 @@ interface Branch {
   decisions: Array<{ table: TableName; by: TraceDecision | null }>;
   dnatTo: number | null;
   redirected: boolean;
-  /** the state may change (CT --notrack) while the original is needed for nat */
+  /** for a packet of an existing connection: the NAT its first packet set up (conntrack applies it) */
+  ctNat: ConnNat | null;
+  /** what the nat table did to this (first) packet, for the replay of later packets */
+  nat: ConnNat;
   verdict: TraceVerdict | null;
   finalBy: TraceDecision | null;
 }
@@ -245,19 +266,209 @@ function pin(p: Packet, c: Cond, holds: boolean): void {
   }
 }
 
+/** The NAT of a connection: what its first packet's walk through nat changed. */
+interface ConnNat {
+  dst?: { dst: number | undefined; dport: number | undefined; dstLocal: boolean; changed: boolean | undefined; text: string };
+  src?: { src: number | undefined; sport: number | undefined; changed: boolean | undefined; text: string };
+}
+
+function readNet(opts: TraceOptions): HostNet {
+  try {
+    return readHostNet(opts.local, opts.routes);
+  } catch (e) {
+    if (e instanceof HostNetError) throw new TraceInputError(e.message);
+    throw e;
+  }
+}
+
+function toPacket(packet: PacketSpec | Packet): Packet {
+  const p = 'mark' in packet && typeof (packet as Packet).ctmark === 'number' ? { ...(packet as Packet) } : packetFromSpec(packet as PacketSpec);
+  // a new connection has no NAT yet; without tracking there is no NAT status; otherwise it is history
+  if (p.state === 'NEW' || p.state === 'INVALID' || p.state === 'UNTRACKED') {
+    p.dnat ??= false;
+    p.snat ??= false;
+  }
+  return p;
+}
+
+// ---- NAT ---------------------------------------------------------------------------
+
+type DnatAction = Extract<TargetAction, { kind: 'dnat' }>;
+type SnatAction = Extract<TargetAction, { kind: 'snat' }>;
+type DstNat = NonNullable<ConnNat['dst']>;
+type SrcNat = NonNullable<ConnNat['src']>;
+
+const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
+
+/** A port after NAT to lo..hi: the kernel keeps one already in the range, else picks one (known only when the range is one port). */
+function pickPort(cur: number | undefined, lo: number | null, hi: number | null): number | undefined {
+  if (lo === null || hi === null) return cur;
+  if (cur !== undefined && cur >= lo && cur <= hi) return cur;
+  return lo === hi ? lo : undefined;
+}
+
+const same = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : x === y);
+
+/** Did the NAT change the tuple? conntrack sets its DNAT/SNAT status only then. */
+function changedTuple(a: boolean | undefined, b: boolean | undefined): boolean | undefined {
+  if (a === false || b === false) return true;
+  return a === true && b === true ? false : undefined;
+}
+
+/**
+ * Where DNAT or REDIRECT sends the packet. REDIRECT goes to the primary address
+ * of the interface the packet came in on (127.0.0.1 for a locally generated
+ * one); when that address was not given, the destination is open but local.
+ */
+function natDestination(p: Packet, a: DnatAction, hook: Hook, net: HostNet): DstNat {
+  let dst: number | undefined;
+  let dstLocal = false;
+  let where: string;
+  if (a.toLocal) {
+    if (hook === 'OUTPUT') {
+      dst = 0x7f000001;
+      where = '127.0.0.1';
+    } else {
+      dst = p.inIface !== undefined ? net.primary.get(p.inIface) : undefined;
+      dstLocal = true;
+      where = dst !== undefined ? formatIPv4(dst) : `the primary address of ${p.inIface ?? 'the incoming interface'}`;
+    }
+  } else if (a.addr === null) {
+    dst = p.dst;
+    where = dst !== undefined ? formatIPv4(dst) : 'the same address';
+  } else if (a.addr === a.addrHi) {
+    dst = a.addr;
+    where = formatIPv4(a.addr);
+  } else {
+    where = `one of ${formatIPv4(a.addr)}-${formatIPv4(a.addrHi!)}`;
+  }
+  const ports = PORT_PROTOS.has(p.proto);
+  const dport = ports ? pickPort(p.dport, a.port, a.portHi) : p.dport;
+  const portText = !ports || a.port === null ? '' : dport !== undefined ? `:${dport}` : `:${a.port}-${a.portHi}`;
+  const changed = changedTuple(same(dst, p.dst), ports ? same(dport, p.dport) : true);
+  return { dst, dport, dstLocal, changed, text: where + portText };
+}
+
+/** The new source of SNAT or MASQUERADE (the outgoing interface's primary address). */
+function natSource(p: Packet, a: SnatAction, net: HostNet): SrcNat {
+  let src: number | undefined;
+  let where: string;
+  if (a.name === 'MASQUERADE') {
+    src = p.outIface !== undefined ? net.primary.get(p.outIface) : undefined;
+    where = src !== undefined ? formatIPv4(src) : `the address of ${p.outIface ?? 'the outgoing interface'}`;
+  } else if (a.addr === null) {
+    src = p.src;
+    where = src !== undefined ? formatIPv4(src) : 'the same address';
+  } else if (a.addr === a.addrHi) {
+    src = a.addr;
+    where = formatIPv4(a.addr);
+  } else {
+    // a source already in the range is kept
+    src = p.src !== undefined && p.src >= a.addr && p.src <= a.addrHi! ? p.src : undefined;
+    where = src !== undefined ? formatIPv4(src) : `one of ${formatIPv4(a.addr)}-${formatIPv4(a.addrHi!)}`;
+  }
+  const ports = PORT_PROTOS.has(p.proto);
+  const sport = ports ? pickPort(p.sport, a.port, a.portHi) : p.sport;
+  const portText = !ports || a.port === null ? '' : sport !== undefined ? `:${sport}` : `:${a.port}-${a.portHi}`;
+  const changed = changedTuple(same(src, p.src), ports ? same(sport, p.sport) : true);
+  return { src, sport, changed, text: where + portText };
+}
+
+function setDestination(b: Branch, d: DstNat): void {
+  b.pkt.dst = d.dst;
+  b.pkt.dport = d.dport;
+  if (d.dstLocal) b.pkt.dstLocal = true;
+  b.redirected = d.dstLocal;
+  b.dnatTo = d.dst ?? null;
+  b.pkt.dnat = d.changed;
+  b.nat.dst = d;
+}
+
+function setSource(b: Branch, d: SrcNat): void {
+  b.pkt.src = d.src;
+  b.pkt.sport = d.sport;
+  b.pkt.snat = d.changed;
+  b.nat.src = d;
+}
+
+/** A packet of an existing connection: conntrack applies the NAT its first packet got, where nat would run. */
+function applyConnNat(b: Branch, hook: Hook): void {
+  const n = b.ctNat;
+  if (!n) return;
+  const step = (action: string) => b.path.push({ table: 'nat', chain: hook, index: null, line: null, rule: null, action });
+  if ((hook === 'PREROUTING' || hook === 'OUTPUT') && n.dst && n.dst.changed !== false) {
+    b.pkt.dst = n.dst.dst;
+    b.pkt.dport = n.dst.dport;
+    if (n.dst.dstLocal) b.pkt.dstLocal = true;
+    b.redirected = n.dst.dstLocal;
+    b.dnatTo = n.dst.dst ?? null;
+    step(`conntrack: DNAT to ${n.dst.text} (the connection's, set up by its first packet)`);
+  }
+  if ((hook === 'POSTROUTING' || hook === 'INPUT') && n.src && n.src.changed !== false) {
+    b.pkt.src = n.src.src;
+    b.pkt.sport = n.src.sport;
+    step(`conntrack: SNAT to ${n.src.text} (the connection's, set up by its first packet)`);
+  }
+}
+
+/** raw runs before conntrack: every packet there is INVALID to -m state/conntrack, or UNTRACKED after CT --notrack. */
+function rawView(p: Packet): Packet {
+  return { ...p, state: p.state === 'UNTRACKED' ? 'UNTRACKED' : 'INVALID', dnat: false, snat: false };
+}
+
+function packetOut(p: Packet): TracePacketOut {
+  const a = (v: number | undefined) => (v === undefined ? null : formatIPv4(v));
+  const out: TracePacketOut = { src: a(p.src), dst: a(p.dst) };
+  if (PORT_PROTOS.has(p.proto)) {
+    out.sport = p.sport ?? null;
+    out.dport = p.dport ?? null;
+  }
+  return out;
+}
+
+/**
+ * A packet of an ESTABLISHED connection gets the NAT its first packet got: walk
+ * that first packet (same fields, NEW, a SYN for TCP) under this ruleset, and
+ * start one branch per way it could have been translated. (A connection set
+ * up under other rules may have another translation: the tracer assumes this
+ * ruleset's.)
+ */
+function replayConnection(ruleset: Ruleset, first: Branch, opts: TraceOptions): Branch[] {
+  const p0: Packet = { ...first.pkt, state: 'NEW', dnat: false, snat: false, dstLocal: undefined };
+  if (p0.proto === PROTO_TCP) p0.tcpFlags = TCP_SYN;
+  // nat decides before filter does: the translation is the nat table's whatever the first packet's verdict
+  const alive = explore(ruleset, p0, opts).done;
+  // one branch per distinct translation: the conditions that led to it do not matter to this packet
+  const groups = new Map<string, ConnNat>();
+  for (const r of alive) groups.set(JSON.stringify(r.nat), r.nat);
+  return [...groups.values()].map((nat) => {
+    const b = cloneBranch(first);
+    b.ctNat = nat;
+    b.pkt.dnat = nat.dst?.changed ?? false;
+    b.pkt.snat = nat.src?.changed ?? false;
+    if (groups.size > 1) {
+      const parts = [nat.dst && nat.dst.changed !== false ? `DNAT to ${nat.dst.text}` : '', nat.src && nat.src.changed !== false ? `SNAT to ${nat.src.text}` : ''].filter(Boolean);
+      b.conditions = [parts.length ? `the connection's first packet got ${parts.join(' and ')}` : `the connection's first packet got no NAT`];
+    }
+    return b;
+  });
+}
+
 export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts: TraceOptions = {}): TraceResult {
-  const pkt: Packet = 'mark' in packet && typeof (packet as Packet).ctmark === 'number' ? { ...(packet as Packet) } : packetFromSpec(packet as PacketSpec);
-  const locals = opts.local ? opts.local.map((s) => {
-    const v = readIPv4(s);
-    if (v === null) throw new TraceInputError(`local address: "${s}" is not an IPv4 address`);
-    return v;
-  }) : null;
+  const { done, truncated } = explore(ruleset, toPacket(packet), opts);
+  return assemble(done, truncated);
+}
+
+/** Every way the packet can go: the finished branches. */
+function explore(ruleset: Ruleset, pkt: Packet, opts: TraceOptions): { done: Branch[]; truncated: boolean } {
+  const net = readNet(opts);
+  const locals = net.locals;
   const hook: TraceHook = opts.hook ?? (pkt.outIface !== undefined && pkt.inIface === undefined ? 'OUTPUT'
     : pkt.outIface !== undefined && pkt.inIface !== undefined ? 'FORWARD' : 'INPUT');
   const origDst = pkt.dst;
   const ctx: EvalContext = {
     isLocal(a) {
-      if (a >>> 24 === 127) return true;
+      if (isLoopback(a)) return true;
       if (locals) return locals.includes(a);
       if (hook === 'INPUT' || hook === 'PREROUTING') return a === origDst ? true : undefined;
       if (hook === 'OUTPUT') return undefined;
@@ -269,16 +480,16 @@ export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts:
 
   const first: Branch = {
     pkt, stages, stageIdx: 0, table: null, stack: [], path: [], conditions: [], assumed: new Map(), hooks: [],
-    decisions: [], dnatTo: null, redirected: false, verdict: null, finalBy: null,
+    decisions: [], dnatTo: null, redirected: false, ctNat: null, nat: {}, verdict: null, finalBy: null,
   };
-  const work: Branch[] = [first];
+  const work: Branch[] = pkt.state === 'ESTABLISHED' && findTable(ruleset, 'nat') ? replayConnection(ruleset, first, opts) : [first];
   const done: Branch[] = [];
   let truncated = false;
 
   const routeLocal = (b: Branch): boolean => {
-    if (b.redirected) return true;
+    if (b.redirected || b.pkt.dstLocal) return true;
     const dst = b.pkt.dst;
-    if (dst !== undefined && dst >>> 24 === 127) return true;
+    if (dst !== undefined && isLoopback(dst)) return true;
     if (locals) return dst !== undefined && locals.includes(dst);
     if (hook === 'FORWARD') return false;
     return !(b.dnatTo !== null && b.dnatTo !== origDst);
@@ -311,13 +522,15 @@ export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts:
       if (st.kind === 'route') {
         const local = routeLocal(b);
         b.stages = [...b.stages.slice(0, b.stageIdx + 1), ...(local ? LOCAL_IN : FORWARD)];
+        if (!local && b.pkt.outIface === undefined && b.pkt.dst !== undefined) b.pkt.outIface = routeOut(net, b.pkt.dst);
         b.stageIdx++;
         continue;
       }
       const addHook = () => { if (b.hooks[b.hooks.length - 1] !== st.hook) b.hooks.push(st.hook); };
       addHook();
       const t = findTable(ruleset, st.table);
-      // nat sees only the first packet of a connection
+      // nat sees only the first packet of a connection; conntrack applies its NAT to the later ones
+      if (st.table === 'nat' && b.pkt.state !== 'NEW') applyConnNat(b, st.hook);
       const skip = !t || (st.table === 'nat' && b.pkt.state !== 'NEW');
       const chain = t ? findChain(t, st.hook) : undefined;
       if (skip || !chain) {
@@ -366,8 +579,9 @@ export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts:
       // evaluate the conditions; collect the ones we cannot tell
       let matched = true;
       const open: Cond[] = [];
+      const seen = table.name === 'raw' ? rawView(b.pkt) : b.pkt;
       for (const c of ruleConds(rule)) {
-        const v = b.assumed.get(c.key) ?? c.test(b.pkt, ctx);
+        const v = b.assumed.get(c.key) ?? c.test(seen, ctx);
         if (v === false) { matched = false; break; }
         if (v === undefined) open.push(c);
       }
@@ -447,20 +661,16 @@ export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts:
         return;
       }
       case 'dnat': {
-        const p = b.pkt;
-        if (a.addr !== null) p.dst = a.addr;
-        if (a.port !== null && p.dport !== undefined) p.dport = a.port;
-        else if (a.port !== null) p.dport = a.port;
-        if (a.toLocal) b.redirected = true;
-        b.dnatTo = p.dst ?? null;
-        const to = a.toLocal ? `this host${a.port !== null ? ` port ${a.port}` : ''}` : `${a.addr !== null ? formatIPv4(a.addr) : ''}${a.port !== null ? `:${a.port}` : ''}`;
-        step(`${a.name} to ${to}`);
+        const hookNow = (b.stages[b.stageIdx] as { hook: Hook }).hook;
+        const d = natDestination(b.pkt, a, hookNow, net);
+        setDestination(b, d);
+        step(`${a.name} to ${d.text}`);
         return decide(b, table.name, by, 'ACCEPT');
       }
       case 'snat': {
-        if (a.addr !== null) b.pkt.src = a.addr;
-        if (a.port !== null && b.pkt.sport !== undefined) b.pkt.sport = a.port;
-        step(a.addr !== null ? `${a.name} to ${formatIPv4(a.addr)}${a.port !== null ? `:${a.port}` : ''}` : a.name);
+        const d = natSource(b.pkt, a, net);
+        setSource(b, d);
+        step(`${a.name} to ${d.text}`);
         return decide(b, table.name, by, 'ACCEPT');
       }
       case 'mark': {
@@ -482,7 +692,10 @@ export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts:
     }
   }
 
-  // ---- assemble the result --------------------------------------------------------
+  return { done, truncated };
+}
+
+function assemble(done: Branch[], truncated: boolean): TraceResult {
   const outcomes: TraceOutcome[] = done.map((b) => {
     const verdict = b.verdict ?? 'ACCEPT';
     let decidedBy: TraceDecision | null;
@@ -491,13 +704,13 @@ export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts:
       const filter = b.decisions.find((d) => d.table === 'filter');
       decidedBy = filter ? filter.by : [...b.decisions].reverse().find((d) => d.by)?.by ?? null;
     }
-    return { condition: b.conditions.join(' and '), conditions: b.conditions, verdict, decidedBy, path: b.path, hooks: b.hooks };
+    return { condition: b.conditions.join(' and '), conditions: b.conditions, verdict, decidedBy, path: b.path, hooks: b.hooks, packet: packetOut(b.pkt) };
   });
   // outcomes in walk order: the branch where conditions fail first
   outcomes.reverse();
   if (outcomes.length === 1 && !truncated) {
     const o = outcomes[0];
-    return { verdict: o.verdict, decidedBy: o.decidedBy, path: o.path, hooks: o.hooks };
+    return { verdict: o.verdict, decidedBy: o.decidedBy, path: o.path, hooks: o.hooks, packet: o.packet };
   }
   const verdicts = new Set(outcomes.map((o) => o.verdict));
   const sameBy = outcomes.every((o) => sameDecision(o.decidedBy, outcomes[0].decidedBy));

@@ -53,6 +53,15 @@ describe('portcullis trace', () => {
     expect(j.outcomes.map((o: { verdict: string; condition: string }) => `${o.verdict} ${o.condition}`)).toEqual(['DROP over 25/min', 'ACCEPT under 25/min']);
     expect(j.outcomes[1].decidedBy).toEqual({ table: 'filter', chain: 'INPUT', index: 3, line: 8 });
   });
+  it('--local IF=IP and --route place a REDIRECT and a MASQUERADE; the packet after NAT is shown', async () => {
+    const nat = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 3128\n-A POSTROUTING -o eth1 -j MASQUERADE\nCOMMIT\n';
+    const args = ['trace', 'n.rules', '--src', '10.0.0.7', '--proto', 'tcp', '--sport', '40000', '--in', 'eth0', '--local', 'eth0=10.0.0.1,eth1=192.0.2.1', '--route', '0.0.0.0/0=eth1'];
+    const r = await run([...args, '--dst', '203.0.113.9', '--dport', '80', '--json'], { 'n.rules': nat });
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'ACCEPT', hooks: ['PREROUTING', 'INPUT'], packet: { src: '10.0.0.7', dst: '10.0.0.1', sport: 40000, dport: 3128 } });
+    const f = await run([...args, '--dst', '203.0.113.9', '--dport', '443'], { 'n.rules': nat });
+    expect(f.out).toContain('after NAT: 192.0.2.1:40000 → 203.0.113.9:443');
+    expect((await run([...args, '--dst', '203.0.113.9', '--dport', '443', '--route', 'nowhere'], { 'n.rules': nat })).code).toBe(2);
+  });
   it('bad packet descriptions are usage errors (exit 2)', async () => {
     expect((await run(['trace', 'a.rules', '--src', '1.2.3.4', '--dst', '5.6.7.8'], { 'a.rules': RULES })).code).toBe(2);
     expect((await run(['trace', 'a.rules', '--src', '1.2.3.4', '--dst', '5.6.7.8', '--proto', 'tcp', '--state', 'OPEN'], { 'a.rules': RULES })).code).toBe(2);

@@ -9,7 +9,7 @@ import { loadRuleset } from './read-ruleset.js';
 
 const usage = `usage: portcullis trace FILE --src IP --dst IP --proto P [--sport N] [--dport N]
                        [--in IF] [--out IF] [--state S] [--icmp-type T] [--tcp-flags F,…]
-                       [--local IP,…] [--hook H] [--json]
+                       [--local [IF=]IP,…] [--route NET/LEN=IF,…] [--hook H] [--json]
 
 Walks one packet through the ruleset the way the kernel would: raw, mangle,
 nat (first packet of a connection only), filter and security, hook by hook,
@@ -21,10 +21,20 @@ say (no --in), every possible outcome is shown with its condition.
   --state S       NEW (default), ESTABLISHED, RELATED, INVALID, UNTRACKED
   --icmp-type T   a number, T/CODE, or a name (echo-request); default echo-request
   --tcp-flags F   e.g. SYN or ACK,PSH (default SYN for NEW, ACK otherwise)
-  --local IP,…    the host's own addresses (a DNAT elsewhere means FORWARD)
+  --local [IF=]IP,…  the host's own addresses (a DNAT elsewhere means FORWARD);
+                  IF=IP also says which interface has it: an interface's
+                  first address is where REDIRECT sends packets arriving on
+                  it and the source MASQUERADE gives packets leaving by it
+  --route NET/LEN=IF,…  the host's routes (or default=IF): the interface a
+                  forwarded packet leaves by when --out is not given
   --hook H        INPUT, FORWARD or OUTPUT (default: INPUT with only --in,
                   FORWARD with --in and --out, OUTPUT with only --out)
-  --json          {"verdict","decidedBy":{"table","chain","index","line"}|null,"path":[…],"outcomes":[…]}
+  --json          {"verdict","decidedBy":{"table","chain","index","line"}|null,"path":[…],
+                   "packet":{"src","dst","sport","dport"},"outcomes":[…]}
+                  (packet: as it leaves, after every NAT; null where not known)
+
+A packet of an ESTABLISHED connection does not pass through nat: it gets the
+translation its connection's first packet got under this ruleset.
 
 Exit status: 0 traced, 1 the ruleset is invalid, 2 bad options or unreadable file.`;
 
@@ -39,7 +49,7 @@ registerCommand({
       src: { type: 'string' }, dst: { type: 'string' }, proto: { type: 'string', short: 'p' },
       sport: { type: 'string' }, dport: { type: 'string' }, in: { type: 'string', short: 'i' }, out: { type: 'string', short: 'o' },
       state: { type: 'string' }, 'icmp-type': { type: 'string' }, 'tcp-flags': { type: 'string' },
-      local: { type: 'string', multiple: true }, hook: { type: 'string' }, json: { type: 'boolean' },
+      local: { type: 'string', multiple: true }, route: { type: 'string', multiple: true }, hook: { type: 'string' }, json: { type: 'boolean' },
     });
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     for (const req of ['src', 'dst', 'proto']) if (str(args, req) === undefined) throw new UsageError(`--${req} is required`);
@@ -47,6 +57,7 @@ registerCommand({
     if (hookArg !== undefined && !HOOKS.includes(hookArg as TraceHook)) throw new UsageError(`--hook must be one of ${HOOKS.join(', ')}, not "${hookArg}"`);
     const hook = hookArg === 'PREROUTING' ? 'INPUT' : (hookArg as TraceHook | undefined);
     const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
+    const routes = list(args, 'route').flatMap((s) => s.split(',')).filter((s) => s !== '');
     const spec = {
       src: str(args, 'src'), dst: str(args, 'dst'), proto: str(args, 'proto')!,
       sport: int(args, 'sport', 0, 65535), dport: int(args, 'dport', 0, 65535),
@@ -64,7 +75,7 @@ registerCommand({
     }
     let res: TraceResult;
     try {
-      res = tracePacket(loaded.result.ruleset, spec, { local: local.length ? local : undefined, hook });
+      res = tracePacket(loaded.result.ruleset, spec, { local: local.length ? local : undefined, routes, hook });
     } catch (e) {
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;
@@ -98,6 +109,11 @@ function printHuman(io: CliIO, res: TraceResult, spec: { src?: string; dst?: str
       out += `  verdict: ${o.verdict}${o.hooks.join() !== res.hooks.join() ? ` (hooks ${o.hooks.join(' → ')})` : ''}\n`;
     });
     if (res.truncated) out += '(the walk forked too often; not every outcome is shown)\n';
+  }
+  const after = res.packet;
+  if (after && (after.src !== spec.src || after.dst !== spec.dst || after.sport !== (spec.sport ?? after.sport) || after.dport !== (spec.dport ?? after.dport))) {
+    const pt = (p?: number | null) => (p === undefined ? '' : `:${p ?? '?'}`);
+    out += `after NAT: ${after.src ?? '?'}${pt(after.sport)} → ${after.dst ?? '?'}${pt(after.dport)}\n`;
   }
   out += `verdict: ${describeTrace(res)}\n`;
   io.out(escapeControls(out));

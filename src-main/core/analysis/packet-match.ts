@@ -5,6 +5,7 @@
 // model the match. The tracer forks on "cannot tell" instead of guessing.
 import type { AddressSpec, InterfaceSpec, Rule } from '../model.js';
 import { formatNet, formatNet6 } from '../values.js';
+import { addressType } from './host-net.js';
 import {
   HISTORY_MATCHES, arg, matchOptions, readAddrRange, readIcmpType, readMark, readPortList, readPortRange, readStates, readTcpFlags,
   type ConnState, type MatchOptions,
@@ -33,6 +34,15 @@ export interface Packet {
   /** total length in bytes */
   length?: number;
   fragment: boolean;
+  /**
+   * conntrack's DNAT and SNAT status bits (ctstate DNAT / SNAT): set when a
+   * NAT changed the connection's destination or source; undefined when the
+   * connection's history is not known (an ESTABLISHED packet)
+   */
+  dnat?: boolean;
+  snat?: boolean;
+  /** dst is open but known to be one of the host's own (after REDIRECT to an interface whose address is not given) */
+  dstLocal?: boolean;
 }
 
 export interface EvalContext {
@@ -232,10 +242,10 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
       const names = m.name === 'state' ? ['state'] : ['ctstate'];
       if (!known(names)) return [opaque(m, key)];
       const o = m.options.get(names[0]);
-      const states = o ? readStates(o.args[0] ?? '') : null;
-      if (!o || !states) return [opaque(m, key)];
+      const cs = o ? readCtStates(o.args[0] ?? '', m.name === 'conntrack') : null;
+      if (!o || !cs) return [opaque(m, key)];
       const text = `${o.invert ? '! ' : ''}--${names[0]} ${o.args[0]}`;
-      return [fieldCond(text, text, (p) => inv(o.invert, states.includes(p.state)))];
+      return [fieldCond(text, text, (p) => inv(o.invert, ctStateMatches(cs, p)))];
     }
     case 'iprange': {
       if (!known(['src-range', 'dst-range'])) return [opaque(m, key)];
@@ -259,7 +269,8 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
       if (!o || !v || !known(['mark'])) return [opaque(m, key)];
       const field = m.name === 'mark' ? 'mark' : 'ctmark';
       const text = `${o.invert ? '! ' : ''}--mark ${o.args[0]}${m.name === 'connmark' ? ' (connmark)' : ''}`;
-      return [fieldCond(text, text, (p) => inv(o.invert, ((p[field] & v[1]) >>> 0) === ((v[0] & v[1]) >>> 0)))];
+      // the kernel compares (mark & mask) == value: a value with bits outside the mask never matches
+      return [fieldCond(text, text, (p) => inv(o.invert, ((p[field] & v[1]) >>> 0) === v[0]))];
     }
     case 'addrtype': {
       if (!known(['src-type', 'dst-type'])) return [opaque(m, key)];
@@ -270,10 +281,14 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
         const text = `${o.invert ? '! ' : ''}--${name} ${o.args[0]}`;
         out.push(fieldCond(text, text, (p, ctx) => {
           const a = p[field];
-          if (a === undefined) return undefined;
+          if (a === undefined) {
+            // after a REDIRECT to an interface whose address we were not told: local, so of type LOCAL only
+            if (field !== 'dst' || !p.dstLocal) return undefined;
+            return inv(o.invert, types.includes('LOCAL'));
+          }
           let any: boolean | undefined = false;
           for (const t of types) {
-            const v = addrType(t, a, ctx);
+            const v = addressType(t, a, ctx.isLocal(a));
             if (v === true) { any = true; break; }
             if (v === undefined) any = undefined;
           }
@@ -307,21 +322,41 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
   }
 }
 
-function addrType(t: string, a: number, ctx: EvalContext): boolean | undefined {
-  switch (t) {
-    case 'LOCAL':
-      return a >>> 24 === 127 ? true : ctx.isLocal(a);
-    case 'BROADCAST':
-      return a === 0xffffffff ? true : (a & 0xff) === 0xff ? undefined : false;
-    case 'MULTICAST':
-      return a >>> 28 === 14;
-    case 'UNICAST':
-      return a >>> 28 === 14 || a === 0xffffffff ? false : (a & 0xff) === 0xff ? undefined : true;
-    case 'UNSPEC':
-      return a === 0;
-    default:
-      return undefined;
+interface CtStates {
+  states: ConnState[];
+  dnat: boolean;
+  snat: boolean;
+}
+
+/** `NEW,DNAT`: the conntrack states, and conntrack's virtual DNAT and SNAT states (not in -m state). */
+function readCtStates(s: string, virtual: boolean): CtStates | null {
+  const out: CtStates = { states: [], dnat: false, snat: false };
+  const plain: string[] = [];
+  for (const item of s.split(',')) {
+    const u = item.toUpperCase();
+    if (virtual && u === 'DNAT') out.dnat = true;
+    else if (virtual && u === 'SNAT') out.snat = true;
+    else plain.push(item);
   }
+  if (plain.length) {
+    const st = readStates(plain.join(','));
+    if (!st) return null;
+    out.states = st;
+  }
+  return out;
+}
+
+function ctStateMatches(cs: CtStates, p: Packet): boolean | undefined {
+  if (cs.states.includes(p.state)) return true;
+  // no conntrack entry, no NAT status
+  if (p.state === 'INVALID' || p.state === 'UNTRACKED') return false;
+  let open = false;
+  for (const [wanted, bit] of [[cs.dnat, p.dnat], [cs.snat, p.snat]] as const) {
+    if (!wanted) continue;
+    if (bit === true) return true;
+    if (bit === undefined) open = true;
+  }
+  return open ? undefined : false;
 }
 
 const compiled = new WeakMap<Rule, Cond[]>();

@@ -15,10 +15,13 @@ export type TargetAction =
   | { kind: 'return' }
   | { kind: 'jump'; chain: string }
   | { kind: 'goto'; chain: string }
-  /** DNAT, REDIRECT, NETMAP in PREROUTING/OUTPUT: a new destination (null parts stay) */
-  | { kind: 'dnat'; name: string; addr: number | null; port: number | null; toLocal: boolean; text: string }
-  /** SNAT, MASQUERADE, NETMAP in POSTROUTING/INPUT */
-  | { kind: 'snat'; name: string; addr: number | null; port: number | null; text: string }
+  /**
+   * DNAT, REDIRECT in PREROUTING/OUTPUT: a new destination (null parts stay;
+   * addr..addrHi and port..portHi are the ranges the kernel picks from)
+   */
+  | ({ kind: 'dnat'; name: string; toLocal: boolean; text: string } & NatTo)
+  /** SNAT, MASQUERADE in POSTROUTING/INPUT */
+  | ({ kind: 'snat'; name: string; text: string } & NatTo)
   | { kind: 'mark'; field: 'mark' | 'ctmark'; apply: (mark: number, ctmark: number) => number; text: string }
   | { kind: 'notrack' }
   /** LOG and friends: recorded, then the walk goes on */
@@ -48,15 +51,26 @@ function markOp(opts: Map<string, { args: string[] }>): ((old: number) => number
   return null;
 }
 
-/** `10.0.0.1:22`, `10.0.0.1-10.0.0.3:22-25`, `:22` → first address, first port */
-function readNatTo(s: string | undefined): { addr: number | null; port: number | null } {
-  if (!s) return { addr: null, port: null };
+export interface NatTo {
+  addr: number | null;
+  addrHi: number | null;
+  port: number | null;
+  portHi: number | null;
+}
+
+/** `10.0.0.1:22`, `10.0.0.1-10.0.0.3:22-25`, `:22` → address range, port range */
+function readNatTo(s: string | undefined): NatTo {
+  if (!s) return { addr: null, addrHi: null, port: null, portHi: null };
   const colon = s.lastIndexOf(':');
   const a = colon >= 0 ? s.slice(0, colon) : s;
   const pr = colon >= 0 ? s.slice(colon + 1) : '';
-  const addr = a ? readIPv4(a.split('-')[0]) : null;
-  const port = pr && /^\d+/.test(pr) ? Number(/^\d+/.exec(pr)![0]) : null;
-  return { addr, port };
+  const [a0, a1] = a.split('-');
+  const addr = a ? readIPv4(a0) : null;
+  const addrHi = a ? readIPv4(a1 ?? a0) : null;
+  const ports = /^(\d+)(?:-(\d+))?/.exec(pr);
+  const port = ports ? Number(ports[1]) : null;
+  const portHi = ports ? Number(ports[2] ?? ports[1]) : null;
+  return { addr, addrHi, port, portHi };
 }
 
 const cache = new WeakMap<Rule, TargetAction>();
@@ -96,10 +110,10 @@ function classify(r: Rule): TargetAction {
     }
     case 'REDIRECT': {
       const to = readNatTo(':' + (o.options.get('to-ports')?.args[0] ?? ''));
-      return { kind: 'dnat', name: 'REDIRECT', addr: null, port: to.port, toLocal: true, text: o.text };
+      return { kind: 'dnat', name: 'REDIRECT', ...to, addr: null, addrHi: null, toLocal: true, text: o.text };
     }
     case 'SNAT': return { kind: 'snat', name: 'SNAT', ...readNatTo(o.options.get('to-source')?.args[0]), text: o.text };
-    case 'MASQUERADE': return { kind: 'snat', name: 'MASQUERADE', addr: null, port: null, text: o.text };
+    case 'MASQUERADE': return { kind: 'snat', name: 'MASQUERADE', ...readNatTo(':' + (o.options.get('to-ports')?.args[0] ?? '')), text: o.text };
     case 'NETMAP': return { kind: 'terminal', name: 'NETMAP' };
     case 'MARK': {
       const op = markOp(o.options);
