@@ -8,6 +8,7 @@ import { HostProfiles, HOSTS_FILE_NAME } from '../services/host-profiles.js';
 import { HostWorkbench } from '../services/host-workbench.js';
 import type { SecretStore } from '../services/secrets.js';
 import { RECENT_FILES_NAME } from './paths.js';
+import { ensurePrivateDirSync } from '../services/private-dir.js';
 import type { Mode } from '../contract/index.js';
 
 export interface MainWiring {
@@ -26,6 +27,8 @@ export function wireMain(opts: {
   pickRulesetFile?: () => Promise<string | null>;
   log: (m: string) => void;
 }): MainWiring {
+  // created (or closed to) 0700 before anything is written into it; Electron makes userData 0755
+  if (opts.dataDir) ensurePrivateDirSync(opts.dataDir);
   const events = new EventHub();
   const recent = new RecentFiles(opts.dataDir ? join(opts.dataDir, RECENT_FILES_NAME) : null);
   const profiles = new HostProfiles(opts.dataDir ? join(opts.dataDir, HOSTS_FILE_NAME) : null);

@@ -62,3 +62,47 @@ COMMIT
     expect(JSON.stringify(JSON.parse(d.out))).toContain(CSI);
   });
 });
+
+describe('bidirectional controls from a ruleset (Trojan Source)', () => {
+  const RLO = '\u202e';
+  const BIDI = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'];
+  const RULES = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+${BIDI.map((c, i) => `-A INPUT -s 198.51.100.${i + 1}/32 -m comment --comment "ok${c}PCCA" -j DROP`).join('\n')}
+:X${RLO}Y - [0:0]
+COMMIT
+`;
+  it('canon, lint and their JSON show every one as \\uXXXX on a terminal', async () => {
+    const tty = await run(['canon', 'bidi.rules'], { 'bidi.rules': RULES }, { tty: true });
+    expect(tty.code).toBe(0);
+    for (const c of BIDI) expect(tty.out).not.toContain(c);
+    expect(tty.out).toContain('--comment "ok\\u202ePCCA"');
+    expect(tty.out).toContain('--comment "ok\\u2066PCCA"');
+    const lint = await run(['lint', 'bidi.rules'], { 'bidi.rules': RULES }, { tty: true });
+    for (const c of BIDI) expect(lint.out + lint.err).not.toContain(c);
+    expect(lint.out).toContain('X\\u202eY');
+    const json = await run(['lint', 'bidi.rules', '--json'], { 'bidi.rules': RULES }, { tty: true });
+    for (const c of BIDI) expect(json.out).not.toContain(c);
+    // the same JSON: a reader gets the characters back
+    expect(JSON.stringify(JSON.parse(json.out))).toContain(`X${RLO}Y`);
+  });
+});
+
+describe('a huge offending token', () => {
+  const token = 'A'.repeat(10 * 1024 * 1024);
+  it('check, lint (text and JSON) and import quote at most ~200 characters of it', async () => {
+    const file = `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ${token} -j ACCEPT\n-A INPUT -p tcp --dport ${token} -j ACCEPT\n-A INPUT -j ${token}\nCOMMIT\n`;
+    for (const argv of [['check', 'big.rules'], ['lint', 'big.rules'], ['lint', 'big.rules', '--json'], ['canon', 'big.rules']]) {
+      const r = await run(argv, { 'big.rules': file });
+      expect(r.code).toBe(1);
+      expect((r.out + r.err).length).toBeLessThan(4000);
+      expect(r.out + r.err).toMatch(/A{150}…\(\d+ more characters\)/);
+    }
+    const imp = await run(['import', 'big.sh'], { 'big.sh': `iptables -A INPUT -p tcp --dport ${token} -j ACCEPT\n` });
+    expect(imp.code).toBe(1);
+    expect((imp.out + imp.err).length).toBeLessThan(4000);
+    expect(imp.err).toMatch(/more characters\)/);
+  }, 60_000);
+});

@@ -6,7 +6,24 @@ export const MAX_QUOTED_CHARS = 200;
 /** Shortens every run of non-space characters longer than `max` to its first `max` characters. */
 export function clipTokens(text: string, max = MAX_QUOTED_CHARS): string {
   if (text.length <= max) return text;
-  return text.replace(new RegExp(`\\S{${max + 1},}`, 'g'), (t) => `${t.slice(0, max)}…(${t.length - max} more characters)`);
+  // a scan, not a regex: V8's regex engine overflows its stack on a 10 MB match
+  let out = '';
+  let from = 0;
+  let wordStart = -1;
+  for (let i = 0; i <= text.length; i++) {
+    // '…' ends a word too, so a message clipped once is not clipped again
+    const space = i === text.length || text[i] === '…' || /\s/.test(text[i]);
+    if (!space && wordStart < 0) wordStart = i;
+    else if (space && wordStart >= 0) {
+      const len = i - wordStart;
+      if (len > max) {
+        out += `${text.slice(from, wordStart + max)}…(${len - max} more characters)`;
+        from = i;
+      }
+      wordStart = -1;
+    }
+  }
+  return out + text.slice(from);
 }
 
 /** A value quoted in a message: clipped, and never throwing on odd input. */

@@ -1,5 +1,7 @@
 // Findings: everything Portcullis has to say about a ruleset, from parse errors
 // to lint warnings, in one shape the CLI, the UI and tests share.
+import { clipTokens } from './clip.js';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Finding {
@@ -24,5 +26,5 @@ export function hasErrors(fs: readonly Finding[]): boolean {
 
 export function formatFinding(file: string, f: Finding): string {
   const where = f.col ? `${file}:${f.line}:${f.col}` : `${file}:${f.line}`;
-  return `${where}: ${f.severity}: ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}`;
+  return `${where}: ${f.severity}: ${clipTokens(f.message)}${f.fix ? ` (fix: ${clipTokens(f.fix)})` : ''}`;
 }

@@ -2,6 +2,7 @@
 // `*table`, `:chain policy [p:b]`, command lines, `COMMIT`, `#` comments. Every
 // problem becomes a finding on the line iptables-restore names; unlike
 // iptables-restore we go on after an error, so one run shows every problem.
+import { clipTokens } from './clip.js';
 import './extensions/index.js';
 import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, TableName } from './model.js';
 import { isTableName, newTable } from './model.js';
@@ -54,7 +55,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
   const starts: number[] = [];
 
   const err = (line: number, message: string, code = 'syntax', fix?: string, col?: number): void => {
-    findings.push({ code, severity: 'error', line, col, message, fix, table: cur?.table.name });
+    findings.push({ code, severity: 'error', line, col, message: clipTokens(message), fix: fix === undefined ? undefined : clipTokens(fix), table: cur?.table.name });
   };
 
   for (let ln = 0; ln < lines.length; ln++) {

@@ -3,6 +3,7 @@
 // options of every extension loaded so far (newest first), unique-prefix
 // abbreviations, `!` before the option it negates, the protocol match loaded
 // implicitly when an option nothing else knows appears after `-p`.
+import { clipTokens } from './clip.js';
 import type { AddressSpec, Counters, InterfaceSpec, Match, OptionValue, ProtocolSpec, Rule, TableName, Target } from './model.js';
 import type { Word } from './tokenize.js';
 import { findMatch, findTarget, KNOWN_TARGETS, knownMatches, knownTargets } from './extensions/registry.js';
@@ -34,7 +35,8 @@ export class RuleError extends Error {
     readonly word: number,
     readonly fix?: string,
   ) {
-    super(message);
+    // the word quoted in the message may be megabytes long
+    super(clipTokens(message));
   }
 }
 

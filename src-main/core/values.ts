@@ -2,6 +2,7 @@
 // (xtables_strtoui, xtables_parse_port, xtables_ipparse_*, xtables_save_string)
 // so that what we accept and print is what iptables accepts and prints.
 import { SERVICES_TEXT, PROTOCOLS_TEXT } from './netdb-data.js';
+import { clipTokens } from './clip.js';
 
 /** An error in one option's value; the parser turns it into a finding on the right line. */
 export class ValueError extends Error {
@@ -11,7 +12,8 @@ export class ValueError extends Error {
     readonly code: string = 'invalid-argument',
     readonly fix?: string,
   ) {
-    super(message);
+    // the value quoted in the message may be megabytes long
+    super(clipTokens(message));
   }
 }
 

@@ -176,4 +176,22 @@ describe.skipIf(skipLab)('lab: credentials per hop, late host-key answers', () =
     expect(wb.isConnected(p.id)).toBe(true);
     await wb.closeAll();
   }, 40_000);
+
+  it('--known-hosts replaces only the user files: a @revoked line in the global known_hosts still refuses the key (exit 5)', async () => {
+    const lab = L.get();
+    const key = lab.hosts.grace.hostKeys.find((k) => k.type === 'ssh-ed25519')!;
+    const userKh = join(tmp, 'kh-user-trusts');
+    writeFileSync(userKh, lab.hosts.grace.hostKeys.map((k) => `${lab.hosts.grace.address} ${k.publicKey}\n`).join(''));
+    const globalKh = join(tmp, 'kh-global-revokes');
+    writeFileSync(globalKh, `@revoked * ${key.publicKey}\n`);
+    const cfg = join(tmp, 'ssh_config_global');
+    writeFileSync(cfg, `GlobalKnownHostsFile ${globalKh}\n` + readFileSync(lab.sshConfigPath, 'utf8'));
+    const refused = await capture(['facts', 'grace', '--ssh-config', cfg, '--known-hosts', userKh]);
+    expect(refused.code).toBe(5);
+    expect(refused.err).toMatch(/revoked/i);
+    expect(refused.err).toContain(globalKh);
+    // the same user file without the global revocation is fine: the revocation is what refused it
+    writeFileSync(globalKh, '');
+    expect((await capture(['facts', 'grace', '--ssh-config', cfg, '--known-hosts', userKh])).code).toBe(0);
+  });
 });

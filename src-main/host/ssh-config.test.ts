@@ -152,11 +152,17 @@ Host *
     expect(r.hops.map((h) => h.name)).toEqual(['hop1', 'hop2', 'chained']);
   });
 
-  it('lets --jump override the config, command line identities go first, --known-hosts replaces the defaults', () => {
+  it('lets --jump override the config, command line identities go first, --known-hosts replaces the user files only', () => {
     const r = resolveRoute('root@target:2022', { ...base, jump: 'hop1', identityFiles: ['/k/id'], knownHostsFiles: ['/k/kh'] });
     expect(r.hops.map((h) => h.name)).toEqual(['hop1', 'target']);
-    expect(r.hops[1]).toMatchObject({ user: 'root', port: 2022, host: '10.0.0.9', identityFiles: ['/k/id', '/home/admin/.ssh/id_lab'], knownHostsFiles: ['/k/kh'] });
+    expect(r.hops[1]).toMatchObject({ user: 'root', port: 2022, host: '10.0.0.9', identityFiles: ['/k/id', '/home/admin/.ssh/id_lab'], knownHostsFiles: ['/k/kh', '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'] });
     expect(resolveRoute('target', { ...base, jump: 'none' }).hops).toHaveLength(1);
+  });
+
+  it('--known-hosts keeps the global files in force, the config\'s GlobalKnownHostsFile included (as OpenSSH\'s UserKnownHostsFile)', () => {
+    const cfg = { ...base, readFile: () => 'Host *\n  GlobalKnownHostsFile /srv/site_known_hosts\n  UserKnownHostsFile /home/admin/kh-user\n' };
+    expect(resolveRoute('192.0.2.1', cfg).hops[0].knownHostsFiles).toEqual(['/home/admin/kh-user', '/srv/site_known_hosts']);
+    expect(resolveRoute('192.0.2.1', { ...cfg, knownHostsFiles: ['/tmp/mine'] }).hops[0].knownHostsFiles).toEqual(['/tmp/mine', '/srv/site_known_hosts']);
   });
 
   it('defaults: ~/.ssh/known_hosts files, the local user, port 22', () => {

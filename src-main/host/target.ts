@@ -68,7 +68,12 @@ export interface RouteOptions {
   sshConfigPath?: string | null;
   /** identity files from the command line: tried before the config's */
   identityFiles?: string[];
-  /** replaces every known_hosts file (the config's and the defaults) */
+  /**
+   * Replaces the USER known_hosts files (the config's UserKnownHostsFile and
+   * ~/.ssh/known_hosts), as OpenSSH's UserKnownHostsFile does. The global files
+   * (/etc/ssh/ssh_known_hosts, or the config's GlobalKnownHostsFile) stay in
+   * force, their @revoked and @cert-authority lines included.
+   */
   knownHostsFiles?: string[];
   /** ProxyJump from the command line (`a,b`); overrides the config's; 'none' disables */
   jump?: string;
@@ -109,12 +114,12 @@ export function resolveRoute(target: string, opts: RouteOptions = {}): Route {
     warnings.push(...cfg.warnings.map((w) => `ssh config: ${w}`));
     if (cfg.proxyCommand && cfg.proxyCommand.toLowerCase() !== 'none' && !cfg.proxyJump)
       throw new ConfigError(`${spec.host}: ProxyCommand is not supported; use ProxyJump (or --jump)`);
-    const knownHostsFiles = opts.knownHostsFiles?.length
+    // user files first: the first one is where newly trusted keys are written
+    const userFiles = opts.knownHostsFiles?.length
       ? opts.knownHostsFiles
-      : [
-          ...(cfg.userKnownHostsFiles ?? [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')]),
-          ...(cfg.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
-        ];
+      : (cfg.userKnownHostsFiles ?? [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')]);
+    const globalFiles = cfg.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+    const knownHostsFiles = [...new Set([...userFiles, ...globalFiles])];
     const identityFiles = [...extraIdentities, ...cfg.identityFiles];
     return {
       cfg,

@@ -3,7 +3,8 @@
 // `interrupted` object saying what the host was left with), appended to history.jsonl in the user's state directory
 // ($PORTCULLIS_STATE_DIR, else $XDG_STATE_HOME/portcullis, else
 // ~/.local/state/portcullis). Mode 0600: it names hosts, users and addresses.
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
+import { ensurePrivateDirSync } from './private-dir.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,7 +21,7 @@ export function historyPath(env: NodeJS.ProcessEnv = process.env): string {
 /** Appends one record as a line; returns the file. A line is written whole or not at all (one write). */
 export function appendHistory(record: object, env: NodeJS.ProcessEnv = process.env): string {
   const dir = stateDir(env);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDirSync(dir);
   const file = historyPath(env);
   const fresh = !existsSync(file);
   appendFileSync(file, JSON.stringify(record) + '\n', { mode: 0o600 });

@@ -3,7 +3,8 @@
 // null (tests, PORTCULLIS_NO_STORE). Profiles hold how to reach a host, never a
 // secret: passwords and passphrases go to the keychain (secrets.ts) or nowhere.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ensurePrivateDir } from './private-dir.js';
 import { dirname, isAbsolute } from 'node:path';
 import { FwFailure, type FieldProblems, type HostProfile, type HostProfileInput, type SudoMode } from '../contract/index.js';
 import { parseTarget } from '../host/index.js';
@@ -161,7 +162,7 @@ export class HostProfiles {
 
   private async store(): Promise<void> {
     if (!this.storePath) return;
-    await mkdir(dirname(this.storePath), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dirname(this.storePath));
     const tmp = `${this.storePath}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(this.entries, null, 2) + '\n', { mode: 0o600 });
     await rename(tmp, this.storePath);

@@ -2,7 +2,8 @@
 // renderer only ever names a file by the id this service gave it, so a
 // compromised page cannot read an arbitrary path through the bridge.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ensurePrivateDir } from './private-dir.js';
 import { basename, dirname, resolve } from 'node:path';
 import { FwFailure, type OpenedFile, type RecentFile } from '../contract/index.js';
 import { readRulesetFile } from './ruleset-files.js';
@@ -70,7 +71,7 @@ export class RecentFiles {
 
   private async save(): Promise<void> {
     if (!this.storePath) return;
-    await mkdir(dirname(this.storePath), { recursive: true });
+    await ensurePrivateDir(dirname(this.storePath));
     const tmp = `${this.storePath}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(this.entries, null, 2) + '\n', { mode: 0o600 });
     await rename(tmp, this.storePath);

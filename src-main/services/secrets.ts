@@ -3,7 +3,8 @@
 // the keychain / libsecret / DPAPI); this file stores the ciphertext. Where no
 // keychain is available (browser mode, a Linux session without a secret
 // service) nothing is stored: the app asks each time.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ensurePrivateDir } from './private-dir.js';
 import { dirname } from 'node:path';
 
 export const SECRETS_FILE_NAME = 'secrets.json';
@@ -106,7 +107,7 @@ export class KeychainSecretStore implements SecretStore {
   }
 
   private async store(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dirname(this.path));
     const tmp = `${this.path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(this.data) + '\n', { mode: 0o600 });
     await rename(tmp, this.path);
