@@ -15,6 +15,8 @@ export interface LabUserSpec {
 
 export interface LabHostSpec {
   name: string;
+  /** 'systemd': a container with systemd as PID 1 (systemd-host.ts); default: sshd alone in a namespace */
+  kind?: 'namespace' | 'systemd';
   /** reachable only from this host (no link to the root namespace) */
   behind?: string;
   users: LabUserSpec[];
@@ -176,6 +178,19 @@ export const CATALOGUE: LabHostSpec[] = [
     seed6: null,
     iptablesConfig: {},
     sshdExtra: ['LoginGraceTime 3'],
+  },
+  {
+    // systemd as PID 1 (as every CentOS 7 host): the revert timer is a systemd-run timer; a real
+    // iptables.service loads /etc/sysconfig/iptables at boot; firewalld installed but disabled
+    name: 'systemd',
+    kind: 'systemd',
+    users: [],
+    pam: false,
+    units: {},
+    packages: { ...IPTABLES_PKGS, firewalld: 'firewalld-0.6.3-13.el7_9.noarch' },
+    seed: 'stock',
+    seed6: null,
+    iptablesConfig: {},
   },
 ];
 

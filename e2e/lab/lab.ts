@@ -35,6 +35,9 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { run, runSync, type RunResult } from './run.js';
 import { sha512Crypt } from './sha512-crypt.js';
+import { fingerprintOf, keygen, pidAlive, waitFor, write } from './util.js';
+import { ensureSystemdRoot, systemdUnavailableReason } from './systemd-root.js';
+import { bootSystemdHost, enterArgv, haltSystemdHost, nspawnPidsOf, writeSystemdHostFiles } from './systemd-host.js';
 import { CATALOGUE, LAB_PASSWORDS, withDependencies, type LabHostSpec, type LabUserSpec } from './hosts.js';
 import {
   FIREWALLD_LIVE_RULES,
@@ -76,7 +79,11 @@ export interface LabHost {
   via: string[];
   /** the address this host sees connections from (root namespace end, or the previous hop) */
   peerAddress: string;
+  /** sshd's PID; on a systemd host the container's PID 1 (both: the process to enter the host through) */
   sshdPid: number;
+  /** 'systemd': a container with systemd as PID 1, booted by systemd-nspawn (nspawnPid) */
+  kind: 'namespace' | 'systemd';
+  nspawnPid?: number;
   hostKeys: LabHostKey[];
   users: LabUserSpec[];
   spec: LabHostSpec;
@@ -119,6 +126,11 @@ export interface Lab {
   hostExec(host: string, argv: string[], input?: string | Buffer): Promise<RunResult>;
   /** the file as the host holds it, or null when absent */
   readHostFile(host: string, path: string): Promise<Buffer | null>;
+  /**
+   * Restarts a systemd host: a clean shutdown (units stop, iptables.service's ExecStop runs) or a
+   * power cut, empty tables (as after any reboot), then a boot over the same disk and namespace.
+   */
+  rebootHost(host: string, how?: 'clean' | 'power-cut'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -144,18 +156,10 @@ interface LabState {
 }
 
 const SLOT_MIN = 1;
+const NSPAWN_PROPAGATE = '/run/systemd/nspawn/propagate';
 const SLOT_MAX = 250;
 
 // ---------------------------------------------------------------- teardown
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function listNetns(): string[] {
   const r = runSync(['ip', 'netns', 'list'], { allowFail: true });
@@ -239,6 +243,19 @@ function teardownSlot(slot: number): void {
   const dir = join(labRoot(), `s${slot}`);
   const state = readState(dir);
   removeByPrefix(`pcl-s${slot}-`, new RegExp(`^pcls${slot}[hi]`), state?.agentPid);
+  // nspawn ends with its container (killed above): wait for it while it is still our child, so it is
+  // reaped, and end one that lingers; its propagation directory is left behind when it is killed
+  const nspawns = nspawnPidsOf(`pcl-s${slot}-`);
+  for (let i = 0; i < 100 && nspawns.some((p) => pidAlive(p) && !isZombie(p)); i++) sleepSync(20);
+  for (const pid of nspawns.filter(pidAlive)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  for (const d of existsSync(NSPAWN_PROPAGATE) ? readdirSync(NSPAWN_PROPAGATE) : [])
+    if (d.startsWith(`pcl-s${slot}-`)) rmSync(join(NSPAWN_PROPAGATE, d), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -346,34 +363,9 @@ function installSafetyNet(): void {
 
 // ---------------------------------------------------------------- helpers
 
-function fingerprintOf(publicKey: string): string {
-  const blob = Buffer.from(publicKey.split(/\s+/)[1], 'base64');
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
-}
-
-async function keygen(path: string, type: 'ed25519' | 'ecdsa' | 'rsa', comment: string, passphrase = '', pem = false) {
-  const argv = ['ssh-keygen', '-q', '-t', type, '-N', passphrase, '-C', comment, '-f', path];
-  if (type === 'rsa') argv.push('-b', '2048');
-  if (pem) argv.push('-m', 'PEM');
-  await run(argv);
-}
-
 function hashPassword(pw: string): string {
   const salt = randomBytes(12).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
   return sha512Crypt(pw, salt);
-}
-
-function write(path: string, text: string | Buffer, mode = 0o644): void {
-  writeFileSync(path, text, { mode });
-  chmodSync(path, mode);
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string, detail: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`lab: ${what} did not happen within ${ms} ms\n${detail()}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 // ---------------------------------------------------------------- bring-up
@@ -461,6 +453,17 @@ async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
       if (p.spec.ipForward) await run(['ip', 'netns', 'exec', p.ns, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     }),
   );
+}
+
+/** A systemd host's files go into its overlay (systemd-host.ts); the lab's keys are authorized for root. */
+async function writeSystemdFiles(p: Plan, keys: LabKeys, stock: string, seeds: Record<string, string>): Promise<LabHostKey[]> {
+  const pub = (k: string) => readFileSync(k + '.pub', 'utf8');
+  const seedPath = seeds[p.spec.name] ?? (p.spec.seed === 'stock' ? stock : p.spec.seed);
+  const pubs = await writeSystemdHostFiles(p, [keys.plain, keys.passphrase, keys.rsa, keys.agent].map(pub).join(''), seedPath);
+  return pubs.map((pub) => {
+    const [type, b64] = pub.split(/\s+/);
+    return { type, publicKey: `${type} ${b64}`, fingerprint: fingerprintOf(pub) };
+  });
 }
 
 async function writeHostFiles(
@@ -691,6 +694,10 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
     agent: join(clientDir, 'id_agent'),
     stranger: join(clientDir, 'id_stranger'),
   };
+  const wantSystemd = specs.some((s) => s.kind === 'systemd');
+  const whyNot = wantSystemd ? systemdUnavailableReason() : undefined;
+  if (whyNot) throw new Error(`lab: ${whyNot}`);
+  let systemdRoot: string | undefined;
   const passwords = [...new Set(specs.flatMap((s) => s.users.map((u) => u.password).filter((p): p is string => !!p)))];
   const hashes = new Map(passwords.map((p) => [p, hashPassword(p)]));
   await Promise.all([
@@ -700,12 +707,23 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
     keygen(keys.agent, 'ed25519', 'lab-admin-agent'),
     keygen(keys.stranger, 'ed25519', 'stranger'),
     createNetworks(slot, plans),
+    wantSystemd ? ensureSystemdRoot().then((r) => (systemdRoot = r)) : undefined,
   ]);
 
   const hostKeys = new Map<string, LabHostKey[]>();
-  await Promise.all(plans.map(async (p) => hostKeys.set(p.spec.name, await writeHostFiles(p, keys, hashes, stock, seeds))));
-  const pids = new Map<string, number>();
-  await Promise.all(plans.map(async (p) => pids.set(p.spec.name, await startHost(p, stock, seeds, !!opts.persistent))));
+  await Promise.all(
+    plans.map(async (p) =>
+      hostKeys.set(p.spec.name, p.spec.kind === 'systemd' ? await writeSystemdFiles(p, keys, stock, seeds) : await writeHostFiles(p, keys, hashes, stock, seeds)),
+    ),
+  );
+  const pids = new Map<string, { pid: number; nspawnPid?: number }>();
+  await Promise.all(
+    plans.map(async (p) => {
+      if (p.spec.kind !== 'systemd') return pids.set(p.spec.name, { pid: await startHost(p, stock, seeds, !!opts.persistent) });
+      const b = await bootSystemdHost(p, systemdRoot!, !!opts.persistent);
+      return pids.set(p.spec.name, { pid: b.initPid, nspawnPid: b.nspawnPid });
+    }),
+  );
 
   const hosts: Record<string, LabHost> = {};
   for (const p of plans) {
@@ -716,7 +734,9 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
       port: 22,
       via: p.via,
       peerAddress: p.peerAddress,
-      sshdPid: pids.get(p.spec.name)!,
+      sshdPid: pids.get(p.spec.name)!.pid,
+      kind: p.spec.kind ?? 'namespace',
+      ...(pids.get(p.spec.name)!.nspawnPid ? { nspawnPid: pids.get(p.spec.name)!.nspawnPid } : {}),
       hostKeys: hostKeys.get(p.spec.name)!,
       users: p.spec.users,
       spec: p.spec,
@@ -756,8 +776,10 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
   const hostExec = (name: string, argv: string[], input?: string | Buffer) => {
     const h = hosts[name];
     if (!h) throw new Error(`lab: no host ${name} in this lab`);
-    return run(['nsenter', '-t', String(h.sshdPid), '-m', '-n', '-u', '--', ...argv], { input, allowFail: true });
+    const argv2 = h.kind === 'systemd' ? enterArgv(h.sshdPid, argv) : ['nsenter', '-t', String(h.sshdPid), '-m', '-n', '-u', '--', ...argv];
+    return run(argv2, { input, allowFail: true });
   };
+  const plansByName = new Map(plans.map((p) => [p.spec.name, p]));
   let stopped = false;
   return {
     id: state.id,
@@ -780,6 +802,16 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
     async readHostFile(name, path) {
       const r = await hostExec(name, ['cat', '--', path]);
       return r.code === 0 ? r.stdout : null;
+    },
+    async rebootHost(name, how = 'clean') {
+      const h = hosts[name];
+      if (h?.kind !== 'systemd' || !h.nspawnPid) throw new Error(`lab: ${name} is not a systemd host: only those reboot`);
+      await haltSystemdHost(h.namespace, h.nspawnPid, how);
+      const b = await bootSystemdHost(plansByName.get(name)!, systemdRoot!, !!opts.persistent);
+      h.sshdPid = b.initPid;
+      h.nspawnPid = b.nspawnPid;
+      state.hosts[name] = { ...state.hosts[name], sshdPid: b.initPid, nspawnPid: b.nspawnPid };
+      writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
     },
     async stop() {
       if (stopped) return;

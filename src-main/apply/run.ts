@@ -21,6 +21,9 @@ import {
   type HostView,
   type Message,
   type Step,
+  type TimerRef,
+  checkRevert,
+  proveTimer,
   at as instant,
   messageText,
   msg,
@@ -218,6 +221,22 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
   };
 
   let state: ApplyState = initialState(input, now());
+  /** the boot id the lock was taken under: post-arm scripts answer `rebooted` when the host booted since */
+  const boot = () => state.ctx.bootId ?? '';
+  /** a `rebooted` answer (pcl_boot) as the event, else undefined */
+  const rebootedEvent = (stdout: string): ApplyEvent | undefined => {
+    const { lines, keys, save } = parseKeyed(stdout);
+    if (lines[0] !== 'rebooted') return undefined;
+    const liveText = save ?? '';
+    const saved = state.ctx.snapshot;
+    return {
+      kind: 'host-rebooted',
+      at: now(),
+      liveText,
+      savedSha256: keys.get('saved-sha256')?.[0] ?? '',
+      liveIsSaved: saved?.savedPresent && saved.savedText ? sameRules(liveText, saved.savedText) : null,
+    };
+  };
 
   async function perform(c: Extract<ApplyCommand, { kind: string }>): Promise<ApplyEvent> {
     const at = () => now();
@@ -261,7 +280,8 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         if (r.code === 75) return { kind: 'lock-busy', at: at(), holder: r.stdout.trim().split('\n').pop() ?? 'unknown' };
         if (r.code !== 0 || !/^locked$/m.test(r.stdout)) throw new StepError(`taking the apply lock failed (exit ${r.code}): ${r.stderr.trim()}`);
         const took = /^took-over (.*)$/m.exec(r.stdout)?.[1];
-        return { kind: 'locked', at: at(), ...(took ? { tookOver: took } : {}) };
+        const boot = /^boot=([0-9a-f-]+)$/m.exec(r.stdout)?.[1];
+        return { kind: 'locked', at: at(), ...(took ? { tookOver: took } : {}), ...(boot ? { boot } : {}) };
       }
       case 'read-state': {
         const p = await s1!.pull();
@@ -283,14 +303,27 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       }
       case 'test': {
         const r = await rootOk(s1!, TEST_SCRIPT, header(id), 'iptables-restore --test');
-        const [first, ...rest] = r.stdout.split('\n');
-        return { kind: 'tested', at: at(), ok: first === 'ok', message: rest.join('\n').trim() };
+        const k = parseKeyed(r.stdout).keys;
+        const why = (name: string) => (k.get(`${name}-error`) ?? []).join('\n').trim();
+        return { kind: 'tested', at: at(), ok: k.get('candidate')?.[0] === 'ok', message: why('candidate'), backupOk: k.get('backup')?.[0] === 'ok', backupMessage: why('backup') };
       }
       case 'arm': {
         const r = await rootOk(s1!, ARM_SCRIPT, header(id, c.seconds), 'arming the revert timer', 30_000);
         const m = /^(systemd-run|setsid) (\S+)$/m.exec(r.stdout);
         if (!m) throw new StepError(`arming the revert timer: unexpected answer "${r.stdout.trim()}"`);
-        return { kind: 'armed', at: at(), timer: m[1] === 'systemd-run' ? { method: 'systemd-run', unit: m[2] } : { method: 'setsid', pid: Number(m[2]) } };
+        const k = parseKeyed(r.stdout).keys;
+        const one = (key: string) => k.get(key)?.[0];
+        const timer: TimerRef = m[1] === 'systemd-run' ? { method: 'systemd-run', unit: m[2] } : { method: 'setsid', pid: Number(m[2]) };
+        const report = { timerState: one('timer-state'), timerNext: one('timer-next'), uptime: one('uptime'), revertAlive: one('revert-alive'), revertSleep: one('revert-sleep') };
+        return {
+          kind: 'armed',
+          at: at(),
+          timer,
+          proof: proveTimer(timer, report, c.seconds),
+          guard: one('guard') === 'iptables.service',
+          saveOnStop: one('save-on-stop') === 'yes',
+          saveOnRestart: one('save-on-restart') === 'yes',
+        };
       }
       case 'restore': {
         const r = await rootOk(s1!, RESTORE_SCRIPT, header(id), 'the restore', 120_000);
@@ -324,7 +357,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       case 'cancel': {
         const s = alive(s2) ?? alive(s1);
         if (!s) throw new StepError('no session left to confirm through');
-        const r = await rootOk(s, CANCEL_SCRIPT, header(id), 'cancelling the revert timer', 20_000);
+        const r = await rootOk(s, CANCEL_SCRIPT, header(id, boot()), 'cancelling the revert timer', 20_000);
+        const rebooted = rebootedEvent(r.stdout);
+        if (rebooted) return rebooted;
         const out = r.stdout.trim();
         if (out === 'cancelled') return { kind: 'cancelled', at: at() };
         const late = /^too-late (.*)$/.exec(out);
@@ -361,15 +396,20 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         for (const s of [alive(s1), alive(s2)]) {
           if (!s) continue;
           try {
-            const r = await rootOk(s, REVERT_NOW_SCRIPT, header(id), 'reverting', 60_000);
+            const r = await rootOk(s, REVERT_NOW_SCRIPT, header(id, boot()), 'reverting', 60_000);
+            const rebooted = rebootedEvent(r.stdout);
+            if (rebooted) return rebooted;
             const { keys, save } = parseKeyed(r.stdout);
             const outcome = keys.get('outcome')?.[0];
+            const backup = state.ctx.plan!.backup;
             return {
               kind: 'reverted',
               at: at(),
               outcome: outcome === 'reverted' ? 'reverted' : 'revert-failed',
               liveText: save ?? '',
               by: keys.get('by')?.[0] === 'timer' ? 'timer' : 'client',
+              check: checkRevert(save ?? '', backup.text, backup.tables, sha256Hex),
+              fileRestored: keys.get('file-restored'),
             };
           } catch (e) {
             lastErr = e;
@@ -386,15 +426,20 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
             s = await within(s1!.reopen(), 15_000, 'a new SSH connection to check the revert', (late) => void late.close(), opts.signal);
             extra.push(s);
           }
-          const r = await rootOk(s, CHECK_SCRIPT, header(id), 'checking the revert', 30_000);
+          const r = await rootOk(s, CHECK_SCRIPT, header(id, boot()), 'checking the revert', 30_000);
+          const rebooted = rebootedEvent(r.stdout);
+          if (rebooted) return rebooted;
           const { keys, save } = parseKeyed(r.stdout);
           const outcome = keys.get('outcome')?.[0] ?? 'none';
-          const same = backup && save !== null ? sameRules(save, backup.text, backup.tables) : false;
+          const check = backup && save !== null ? checkRevert(save, backup.text, backup.tables, sha256Hex) : undefined;
+          const same = !!check?.verified;
           return {
             kind: 'timer-checked',
             at: at(),
             reverted: outcome === 'reverted' && same,
             message: `the host reports "${outcome}"${same ? '' : ', and the rules are not the backup'}`,
+            ...(outcome === 'reverted' && check ? { check } : {}),
+            fileRestored: keys.get('file-restored'),
           };
         } catch (e) {
           return { kind: 'timer-checked', at: at(), reverted: null, message: `could not reach the host to check: ${messageOf(e)}` };

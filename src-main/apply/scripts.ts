@@ -10,8 +10,23 @@
 //                                while its SSH session does and at most ttl s past its last step;
 //                                arming extends it to the timer's deadline (+120 s)
 //   /run/portcullis/ID/          candidate, backup, expected, pre, timer | revert.pid,
-//                                decided/ (whoever makes it — cancel or revert — wins), outcome
-//   /var/log/portcullis.log      one JSON line per apply and per revert
+//                                portcullis-revert and portcullis-guard (the scripts systemd or setsid
+//                                run: a file, because systemd expands $NAME and \${…} in command lines),
+//                                saved.orig + saved.sum (/etc/sysconfig/iptables before the countdown),
+//                                decided/ (whoever makes it — cancel or revert — wins), verify, outcome
+//   /run/systemd/system/iptables.service.d/portcullis-ID.conf
+//                                while undecided, where IPTABLES_SAVE_ON_STOP/RESTART is on: runs the
+//                                guard after iptables.service stops (a stop, a restart, a shutdown)
+//   /var/log/portcullis.log      one JSON line per apply, per revert, per file put back
+//
+// The boot ruleset is written only by a confirmed apply. A save during the countdown
+// (save-on-stop at a stop or shutdown, a restart's save, \`service iptables save\`) would make the
+// unconfirmed rules the ones the host boots with; the guard (at the stop) and the revert (at the
+// latest) put the file from before back and keep what was written as iptables.portcullis-unconfirmed-DATE.
+// Everything lives in /run: a reboot removes the timer, the guard, the lock and the work directory.
+
+const SAVE_MARK = '--portcullis-save--';
+export { SAVE_MARK };
 
 const PRELUDE = `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL
@@ -51,6 +66,22 @@ pcl_restore() {
     pcl_n=$((pcl_n+1)); [ $pcl_n -ge 3 ] && return 1; sleep 1
   done
 }
+pcl_children() {
+  if [ -r "/proc/$1/task/$1/children" ]; then cat "/proc/$1/task/$1/children"
+  else for pcl_c in /proc/[0-9]*; do pcl_c=\${pcl_c#/proc/}; [ "$(pcl_stat "$pcl_c" 4)" = "$1" ] && echo "$pcl_c"; done; fi
+}
+# $1 = the boot id the apply started under: refuses malformed ones, and answers
+# "rebooted" (with what the host runs and saves now) when the host booted since
+pcl_boot() {
+  case $1 in *[!0-9a-f-]*) echo "portcullis: bad boot id" >&2; exit 64;; esac
+  if [ -n "$1" ] && [ "$1" != "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ]; then
+    echo rebooted
+    if [ -e /etc/sysconfig/iptables ]; then echo "saved-sha256=$(sha256sum < /etc/sysconfig/iptables | cut -d ' ' -f 1)"; else echo "saved-sha256=absent"; fi
+    echo '${SAVE_MARK}'
+    iptables-save
+    exit 0
+  fi
+}
 pcl_stop_timer() {
   if [ -s "$1/timer" ]; then pcl_u=$(cat "$1/timer"); systemctl stop "$pcl_u.timer" "$pcl_u.service" >/dev/null 2>&1; fi
   if [ -s "$1/revert.pid" ]; then
@@ -63,6 +94,52 @@ pcl_stop_timer() {
 }
 `;
 
+// Shell functions the revert and the guard carry in their own text (they run as scripts of their own).
+// pcl_norm: rules without comments and counters; a table that is loaded but empty (builtin chains
+// ACCEPT, nothing else) counts as absent: iptables-restore --test loads the tables it reads
+const NORM_FN = `pcl_norm() {
+  awk '
+    /^#/ || /^[ \\t]*$/ { next }
+    { gsub(/\\[[0-9]+:[0-9]+\\]/, ""); sub(/^[ \\t]+/, ""); sub(/[ \\t]+$/, "") }
+    /^\\*/ { buf = $0; empty = 1; next }
+    /^COMMIT$/ { if (!empty) print buf "\\n" $0; buf = ""; next }
+    { buf = buf "\\n" $0; if ($0 !~ /^:[A-Z]+ ACCEPT$/) empty = 0 }
+  ' "$1"
+}
+# one table's section of a pcl_norm output
+pcl_table() { awk -v t="*$2" '$0 == t { p = 1 } p { print } p && /^COMMIT$/ { exit }' "$1"; }
+`;
+
+const FILE_FN = `pcl_file_sum() {
+  if [ -e /etc/sysconfig/iptables ]; then sha256sum < /etc/sysconfig/iptables | cut -d ' ' -f 1; else echo absent; fi
+}
+# the boot ruleset is written only by a confirmed apply: a save during the countdown is undone,
+# what it wrote kept beside. $1 = work directory, $2 = who noticed (guard, revert)
+pcl_guard_file() {
+  [ -s "$1/saved.sum" ] || return 0
+  [ "$(pcl_file_sum)" = "$(cat "$1/saved.sum")" ] && return 0
+  pcl_f=/etc/sysconfig/iptables; pcl_k=
+  if [ -e "$pcl_f" ]; then
+    pcl_k="$pcl_f.portcullis-unconfirmed-$(date +%Y%m%d-%H%M%S)"; pcl_b=$pcl_k; pcl_n=1
+    while [ -e "$pcl_k" ]; do pcl_k="$pcl_b-$pcl_n"; pcl_n=$((pcl_n+1)); done
+    cp -p "$pcl_f" "$pcl_k"
+  fi
+  if [ -e "$1/saved.orig" ]; then cp -p "$1/saved.orig" "$pcl_f.portcullis-put" && mv -f "$pcl_f.portcullis-put" "$pcl_f"; else rm -f "$pcl_f"; fi
+  if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled && command -v restorecon >/dev/null 2>&1; then restorecon "$pcl_f" 2>/dev/null; fi
+  echo "$2 $pcl_k" >> "$1/file-restored"
+  printf '{"time":"%s","event":"file-restored","id":"%s","by":"%s","kept":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1##*/}" "$2" "$pcl_k" >> /var/log/portcullis.log
+}
+# takes the guard off iptables.service (the apply is decided)
+pcl_unguard() {
+  pcl_g=/run/systemd/system/iptables.service.d/portcullis-$1.conf
+  if [ -e "$pcl_g" ]; then
+    rm -f "$pcl_g"; rmdir /run/systemd/system/iptables.service.d 2>/dev/null
+    systemctl daemon-reload >/dev/null 2>&1
+  fi
+  return 0
+}
+`;
+
 // The revert itself, run detached by the timer (or claimed by revert-now).
 // Arguments: DIR MODE SECONDS BY. MODE "wait" sleeps first (the setsid timer);
 // "claimed" means the caller already made DIR/decided.
@@ -70,6 +147,9 @@ const REVERT_BODY = `d=$1
 if [ "$2" = wait ]; then echo $$ > "$d/revert.pid"; sleep "$3"; fi
 if [ "$2" != claimed ]; then mkdir "$d/decided" 2>/dev/null || exit 0; fi
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
+LC_ALL=C; export LC_ALL
+id=\${d##*/}
+${NORM_FN}${FILE_FN}
 r=revert-failed
 n=0
 while [ $n -lt 3 ]; do
@@ -77,10 +157,33 @@ while [ $n -lt 3 ]; do
   else iptables-restore < "$d/backup" 2>>"$d/revert.err" && { r=reverted; break; }; fi
   n=$((n+1)); sleep 1
 done
+# read the rules back: each table of the backup must now hold exactly the backup
+v=unverified
+if [ $r = reverted ] && iptables-save > "$d/after-revert" 2>/dev/null; then
+  pcl_norm "$d/backup" > "$d/backup.n"; pcl_norm "$d/after-revert" > "$d/after-revert.n"
+  bad=
+  for t in $(sed -n 's/^\\*//p' "$d/backup"); do
+    [ "$(pcl_table "$d/backup.n" "$t")" = "$(pcl_table "$d/after-revert.n" "$t")" ] || bad="$bad $t"
+  done
+  if [ -z "$bad" ]; then v=verified; else v="mismatch$bad"; fi
+fi
+echo "$v" > "$d/verify"
+pcl_guard_file "$d" revert
+pcl_unguard "$id"
 echo "$r" > "$d/outcome"
-id=\${d##*/}
+# an elapsed transient timer stays loaded (RemainAfterElapse, which systemd 219 cannot turn off): unload it
+[ "$2" = now ] && systemctl stop "portcullis-revert-$id.timer" >/dev/null 2>&1
 [ "$(cat /run/portcullis/lock/id 2>/dev/null)" = "$id" ] && rm -rf /run/portcullis/lock
-printf '{"time":"%s","event":"revert","id":"%s","result":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$r" "\${4:-timer}" >> /var/log/portcullis.log
+printf '{"time":"%s","event":"revert","id":"%s","result":"%s","verify":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$r" "$v" "\${4:-timer}" >> /var/log/portcullis.log
+exit 0`;
+
+// Run by iptables.service's ExecStopPost while an apply is undecided (a stop, a restart, a shutdown)
+const GUARD_BODY = `d=$1
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
+LC_ALL=C; export LC_ALL
+[ "$(cat "$d/outcome" 2>/dev/null)" = cancelled ] && exit 0
+${FILE_FN}
+pcl_guard_file "$d" guard
 exit 0`;
 
 const REVERT_DEF = `REVERT=$(cat <<'PCL_REVERT_EOF'
@@ -88,9 +191,12 @@ ${REVERT_BODY}
 PCL_REVERT_EOF
 )
 `;
+const GUARD_DEF = `GUARD=$(cat <<'PCL_GUARD_EOF'
+${GUARD_BODY}
+PCL_GUARD_EOF
+)
+`;
 
-const SAVE_MARK = '--portcullis-save--';
-export { SAVE_MARK };
 
 /** Where the server sees us from, the interface that route uses, the host's addresses, firewalld. No root needed. */
 export const WHERE_SCRIPT = `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH; LC_ALL=C; export LC_ALL
@@ -145,6 +251,7 @@ echo "\${SUDO_USER:-$(id -un)}" > "$P/lock/by"
 pcl_session > "$P/lock/session" 2>/dev/null || rm -f "$P/lock/session"
 rm -rf "$P/$id"
 mkdir "$P/$id" || exit 71
+echo "boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
 echo locked
 `;
 
@@ -158,44 +265,85 @@ cat > "$P/$id/$name" || exit 72
 wc -c < "$P/$id/$name"
 `;
 
-/** stdin: `ID`. Prints `ok`, or `fail` and iptables-restore's complaint. */
+/**
+ * stdin: `ID`. `iptables-restore --test` of the candidate and of the backup (a
+ * revert that could not load it would fail when it is needed): prints
+ * `NAME=ok`, or `NAME=fail` and `NAME-error=` lines with the complaint.
+ */
 export const TEST_SCRIPT = `${PRELUDE}
 read -r id || exit 64
 pcl_id "$id"
 pcl_ours "$id"
-if out=$(iptables-restore --test < "$P/$id/candidate" 2>&1); then echo ok; else echo fail; printf '%s\\n' "$out"; fi
+for f in backup candidate; do
+  if out=$(iptables-restore --test < "$P/$id/$f" 2>&1); then echo "$f=ok"; else echo "$f=fail"; printf '%s\\n' "$out" | sed "s/^/$f-error=/"; fi
+done
 `;
 
 /**
  * stdin: `ID SECONDS`. Arms the revert: a transient systemd timer where
- * systemd runs as PID 1, else a detached setsid process. Prints
- * `systemd-run UNIT` or `setsid PID`.
+ * systemd runs as PID 1, else a detached setsid process; both run the revert
+ * script from a file (systemd would expand `$…` in a script on its command
+ * line). Keeps /etc/sysconfig/iptables as it is now (saved.orig), and where
+ * IPTABLES_SAVE_ON_STOP/RESTART is on guards iptables.service's stop with it.
+ * Prints `systemd-run UNIT` or `setsid PID`, then what proves the revert is
+ * due: `timer-state=`, `timer-next=` (NextElapseUSecMonotonic), `uptime=`, or
+ * `revert-alive=`, `revert-sleep=`; and `save-on-stop=`, `save-on-restart=`, `guard=`.
  */
 export const ARM_SCRIPT = `${PRELUDE}
 ${REVERT_DEF}
+${GUARD_DEF}
 read -r id secs || exit 64
 pcl_id "$id"
 case $secs in ''|*[!0-9]*) echo "portcullis: bad seconds" >&2; exit 64;; esac
 pcl_ours "$id"
 d=$P/$id
 [ -s "$d/backup" ] || { echo "portcullis: no backup" >&2; exit 78; }
-rm -rf "$d/decided" "$d/outcome" "$d/timer" "$d/revert.pid"
+rm -rf "$d/decided" "$d/outcome" "$d/timer" "$d/revert.pid" "$d/verify" "$d/file-restored" "$d/saved.orig"
+printf '%s\\n' "$REVERT" > "$d/portcullis-revert" && printf '%s\\n' "$GUARD" > "$d/portcullis-guard" || exit 78
+# the boot ruleset as it is before anything is loaded: the guard and the revert put it back if it is overwritten
+f=/etc/sysconfig/iptables
+if [ -e "$f" ]; then cp -p "$f" "$d/saved.orig" || exit 78; sha256sum < "$d/saved.orig" | cut -d ' ' -f 1 > "$d/saved.sum"; else echo absent > "$d/saved.sum"; fi
 # from now on the timer frees the lock: it outlives the session, until the timer's deadline
 : > "$P/lock/armed"
 echo $(( $(date +%s) + secs + 120 )) > "$P/lock/deadline"
+sos=no; sor=no
+if [ -r /etc/sysconfig/iptables-config ]; then
+  grep -Eq '^[[:space:]]*IPTABLES_SAVE_ON_STOP=["'"'"']?yes' /etc/sysconfig/iptables-config && sos=yes
+  grep -Eq '^[[:space:]]*IPTABLES_SAVE_ON_RESTART=["'"'"']?yes' /etc/sysconfig/iptables-config && sor=yes
+fi
+echo "save-on-stop=$sos"
+echo "save-on-restart=$sor"
 if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
   unit="portcullis-revert-$id"
-  if ! out=$(systemd-run --unit "$unit" --on-active="$secs" --timer-property=AccuracySec=100ms /bin/sh -c "$REVERT" portcullis-revert "$d" now 0 timer 2>&1); then
+  if ! out=$(systemd-run --unit "$unit" --on-active="$secs" --timer-property=AccuracySec=100ms /bin/sh "$d/portcullis-revert" "$d" now 0 timer 2>&1); then
     printf '%s\\n' "$out" >&2; exit 79
   fi
   echo "$unit" > "$d/timer"
   echo "systemd-run $unit"
+  echo "timer-state=$(systemctl show -p ActiveState "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
+  echo "timer-next=$(systemctl show -p NextElapseUSecMonotonic "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
+  echo "uptime=$(cut -d ' ' -f 1 /proc/uptime)"
+  # a stop, restart or shutdown of iptables.service would save the unconfirmed rules: the guard undoes it
+  if [ "$sos$sor" != nono ] && [ "$(systemctl show -p LoadState iptables.service 2>/dev/null)" = LoadState=loaded ]; then
+    mkdir -p /run/systemd/system/iptables.service.d &&
+      printf '[Service]\\nExecStopPost=/bin/sh %s/portcullis-guard %s\\n' "$d" "$d" > /run/systemd/system/iptables.service.d/portcullis-$id.conf &&
+      systemctl daemon-reload && echo "guard=iptables.service"
+  fi
 else
-  setsid nohup /bin/sh -c "$REVERT" portcullis-revert "$d" wait "$secs" timer </dev/null >/dev/null 2>&1 &
+  setsid nohup /bin/sh "$d/portcullis-revert" "$d" wait "$secs" timer </dev/null >/dev/null 2>&1 &
   i=0
   while [ ! -s "$d/revert.pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
   [ -s "$d/revert.pid" ] || { echo "portcullis: the revert process did not start" >&2; exit 79; }
-  echo "setsid $(cat "$d/revert.pid")"
+  p=$(cat "$d/revert.pid")
+  echo "setsid $p"
+  # its sleep: the revert is due when it ends
+  s=; i=0
+  while [ -z "$s" ] && [ $i -lt 40 ]; do
+    for c in $(pcl_children "$p"); do [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sleep ] && s=$(tr '\\0' ' ' < "/proc/$c/cmdline"); done
+    [ -n "$s" ] || { sleep 0.05; i=$((i+1)); }
+  done
+  if [ -d "/proc/$p" ]; then echo "revert-alive=yes"; else echo "revert-alive=no"; fi
+  echo "revert-sleep=$s"
 fi
 `;
 
@@ -209,18 +357,7 @@ read -r id || exit 64
 pcl_id "$id"
 pcl_ours "$id"
 d=$P/$id
-# rules without comments and counters; a table that is loaded but empty (builtin chains
-# ACCEPT, nothing else) counts as absent: iptables-restore --test loads the tables it reads
-pcl_norm() {
-  awk '
-    /^#/ || /^[ \\t]*$/ { next }
-    { gsub(/\\[[0-9]+:[0-9]+\\]/, ""); sub(/[ \\t]+$/, "") }
-    /^\\*/ { buf = $0; empty = 1; next }
-    /^COMMIT$/ { if (!empty) print buf "\\n" $0; buf = ""; next }
-    { buf = buf "\\n" $0; if ($0 !~ /^:[A-Z]+ ACCEPT$/) empty = 0 }
-  ' "$1"
-}
-iptables-save > "$d/pre" 2>"$d/pre.err" || { cat "$d/pre.err" >&2; exit 80; }
+${NORM_FN}iptables-save > "$d/pre" 2>"$d/pre.err" || { cat "$d/pre.err" >&2; exit 80; }
 pcl_norm "$d/pre" > "$d/pre.n"
 pcl_norm "$d/expected" > "$d/expected.n"
 if ! cmp -s "$d/pre.n" "$d/expected.n"; then echo changed; exit 0; fi
@@ -229,23 +366,34 @@ echo '${SAVE_MARK}'
 iptables-save
 `;
 
-/** stdin: `ID`. The confirmation: whoever makes DIR/decided first wins; prints `cancelled` or `too-late OUTCOME`. */
+/**
+ * stdin: `ID BOOT`. The confirmation: whoever makes DIR/decided first wins;
+ * prints `cancelled` or `too-late OUTCOME`, or `rebooted` (pcl_boot).
+ */
 export const CANCEL_SCRIPT = `${PRELUDE}
-read -r id || exit 64
+${FILE_FN}
+read -r id boot || exit 64
 pcl_id "$id"
+pcl_boot "$boot"
 d=$P/$id
 [ -d "$d" ] || { echo "too-late gone"; exit 0; }
 if ! mkdir "$d/decided" 2>/dev/null; then echo "too-late $(cat "$d/outcome" 2>/dev/null || echo reverting)"; exit 0; fi
 echo cancelled > "$d/outcome"
 pcl_stop_timer "$d"
+pcl_unguard "$id"
 echo cancelled
 `;
 
-/** stdin: `ID`. Reverts now (or waits for the timer's revert already under way); prints outcome=, by=, the mark, iptables-save. */
+/**
+ * stdin: `ID BOOT`. Reverts now (or waits for the timer's revert already under
+ * way); prints outcome=, verify=, by=, file-restored=, the mark, iptables-save;
+ * or `rebooted` (pcl_boot).
+ */
 export const REVERT_NOW_SCRIPT = `${PRELUDE}
 ${REVERT_DEF}
-read -r id || exit 64
+read -r id boot || exit 64
 pcl_id "$id"
+pcl_boot "$boot"
 d=$P/$id
 [ -d "$d" ] || { echo "portcullis: no such apply on this host" >&2; exit 78; }
 if mkdir "$d/decided" 2>/dev/null || [ "$(cat "$d/outcome" 2>/dev/null)" = cancelled ]; then
@@ -257,18 +405,23 @@ else
   i=0; while [ ! -s "$d/outcome" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 fi
 echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo unknown)"
+echo "verify=$(cat "$d/verify" 2>/dev/null || echo unverified)"
 echo "by=$by"
+[ -s "$d/file-restored" ] && sed 's/^/file-restored=/' "$d/file-restored"
 echo '${SAVE_MARK}'
 iptables-save
 `;
 
-/** stdin: `ID`. After the deadline: what the timer did; waits a little for a revert under way. */
+/** stdin: `ID BOOT`. After the deadline: what the timer did (as REVERT_NOW prints it); waits a little for a revert under way. */
 export const CHECK_SCRIPT = `${PRELUDE}
-read -r id || exit 64
+read -r id boot || exit 64
 pcl_id "$id"
+pcl_boot "$boot"
 d=$P/$id
 i=0; while [ -d "$d/decided" ] && [ ! -s "$d/outcome" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo none)"
+echo "verify=$(cat "$d/verify" 2>/dev/null || echo unverified)"
+[ -s "$d/file-restored" ] && sed 's/^/file-restored=/' "$d/file-restored"
 echo '${SAVE_MARK}'
 iptables-save
 `;

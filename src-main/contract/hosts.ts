@@ -189,7 +189,7 @@ export interface ApplyResultDto {
   outcome: ApplyOutcome;
   message: string;
   messageParts: Message;
-  refuseReason?: 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy';
+  refuseReason?: 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy' | 'revert-unproven';
   findings: ApplyFindingDto[];
   warnings: string[];
   /** the warnings as data, by index */

@@ -7,3 +7,4 @@ export { planApply, checkCandidate, summarize, describeSummary, type ApplyPlan, 
 export { buildBackup, emptyTableSection, sameRules, differingTables, saveSections, tablesIn, type Backup } from './backup.js';
 export { predictLockout, type LockoutQuery, type LockoutVerdict } from './lockout.js';
 export { foreignOwner, findForeignChains, mergeForeign, stripForeign, type ForeignChains, type ForeignReport, type KeptChain, type KeptJump } from './foreign.js';
+export { proveTimer, parseTimespanMs, checkRevert, tableRules, type TimerProof, type TimerReport, type RevertCheck } from './revert-proof.js';

@@ -340,6 +340,9 @@ const SAMPLE_EVENTS = (at: number): ApplyEvent[] => [
   { kind: 'reverted', at, outcome: 'revert-failed', liveText: GOOD, by: 'timer' },
   { kind: 'timer-checked', at, reverted: true, message: '' },
   { kind: 'timer-checked', at, reverted: null, message: '' },
+  { kind: 'host-rebooted', at, liveText: STOCK, savedSha256: 'saved0', liveIsSaved: true },
+  { kind: 'tested', at, ok: true, message: '', backupOk: false, backupMessage: 'x' },
+  { kind: 'armed', at, timer: { method: 'setsid', pid: 1 }, proof: { ok: false, detail: 'x' } },
   { kind: 'disarmed', at },
   { kind: 'failed', at, message: 'boom' },
   { kind: 'failed', at, message: 'key', hostKey: true },
@@ -445,6 +448,11 @@ describe('apply state machine: every state × every event', () => {
     for (const s of states.filter((x) => AFTER_ARM.includes(x.kind))) {
       for (const e of SAMPLE_EVENTS(T0 + 5000)) {
         const t = transition(s, e);
+        // a reboot took the new rules (and the timer) away: the host runs what it booted with
+        if (e.kind === 'host-rebooted' && t.state.kind === 'done') {
+          expect(t.state.result!.message).toMatch(/rebooted before confirmation/);
+          continue;
+        }
         const ok = t.state.kind === 'done' ? false : true;
         expect(ok, `${s.kind} + ${e.kind} ended the apply with rules possibly live`).toBe(true);
         const next = t.state.kind;
@@ -489,5 +497,61 @@ describe('apply state machine: every state × every event', () => {
         if (s.ctx.snapshot) expect(r.before).toEqual({ savedSha256: 'saved0', liveRulesSha256: 'live0' });
       }
     }
+  });
+});
+
+describe('apply state machine: a revert proven before, verified after, and reboots', () => {
+  it('refuses before arming when the backup does not pass iptables-restore --test', () => {
+    const t = drive(input(), (a, at) => (a.kind === 'test' ? { kind: 'tested', at, ok: true, message: '', backupOk: false, backupMessage: 'line 7 failed' } : undefined));
+    expect(t.actions).not.toContain('arm');
+    expect(t.final.result).toMatchObject({ outcome: 'refused', exitCode: 4, refuseReason: 'revert-unproven' });
+    expect(t.final.result!.message).toMatch(/the backup of the running rules does not pass iptables-restore --test on the host, so a revert could not restore them: line 7 failed; nothing was changed/);
+  });
+
+  it('takes the timer back and refuses before loading anything when the timer is not proven due', () => {
+    const t = drive(input(), (a, at) =>
+      a.kind === 'arm' ? { kind: 'armed', at, timer: { method: 'systemd-run', unit: 'u' }, proof: { ok: false, detail: 'u.timer fires in 600.0 s, not at the deadline in 60.0 s' } } : undefined,
+    );
+    expect(t.actions).toEqual(['connect', 'lock', 'read-state', 'upload', 'test', 'arm', 'disarm']);
+    expect(t.final.result).toMatchObject({ outcome: 'refused', exitCode: 4, refuseReason: 'revert-unproven' });
+    expect(t.final.result!.message).toMatch(/the revert timer could not be proven \(u\.timer fires in 600\.0 s/);
+  });
+
+  it('says "reverted and verified" with the backup hash, and names the tables of a mismatch', () => {
+    const probeFails = (a: ApplyCommand, at: number) => (a.kind === 'probe' ? ({ kind: 'probe-failed', at, message: 'timed out' } as ApplyEvent) : undefined);
+    const ok = drive(input(), (a, at) =>
+      probeFails(a, at) ?? (a.kind === 'revert-now' ? { kind: 'reverted', at, outcome: 'reverted', liveText: STOCK, by: 'client', check: { verified: true, differ: [], liveSha256: 'a'.repeat(64), backupSha256: 'a'.repeat(64) } } : undefined),
+    );
+    expect(ok.final.result).toMatchObject({ outcome: 'reverted', exitCode: 3 });
+    expect(ok.final.result!.message).toMatch(/reverted and verified \(the running rules read back match the backup, sha256 aaaaaaaaaaaa…\)/);
+    expect(ok.final.result!.record.revertCheck).toMatchObject({ verified: true });
+    const bad = drive(input(), (a, at) => probeFails(a, at) ?? (a.kind === 'revert-now' ? { kind: 'reverted', at, outcome: 'reverted', liveText: GOOD, by: 'client' } : undefined));
+    expect(bad.final.result).toMatchObject({ outcome: 'error', exitCode: 2 });
+    expect(bad.final.result!.message).toMatch(/do NOT match the backup: the filter table differs/);
+  });
+
+  it('a file put back during the countdown is reported with where the written one is kept', () => {
+    const t = drive(input(), (a, at) =>
+      a.kind === 'probe'
+        ? { kind: 'probe-failed', at, message: 'x' }
+        : a.kind === 'revert-now'
+          ? { kind: 'reverted', at, outcome: 'reverted', liveText: STOCK, by: 'client', fileRestored: ['guard /etc/sysconfig/iptables.portcullis-unconfirmed-20261204-213000'] }
+          : undefined,
+    );
+    expect(t.final.result!.warnings.join('\n')).toMatch(/was overwritten during the countdown .* and put back; what was written is kept as \/etc\/sysconfig\/iptables\.portcullis-unconfirmed-20261204-213000/);
+  });
+
+  it('a reboot before confirmation: reverted (exit 3), said plainly; an unexpected boot file is an error', () => {
+    const rebooted = (savedSha256: string) => (a: ApplyCommand, at: number) =>
+      a.kind === 'cancel' ? ({ kind: 'host-rebooted', at, liveText: STOCK, savedSha256, liveIsSaved: true } as ApplyEvent) : undefined;
+    const t = drive(input(), rebooted('saved0'));
+    expect(t.actions).not.toContain('persist');
+    expect(t.final.result).toMatchObject({ outcome: 'reverted', exitCode: 3 });
+    expect(t.final.result!.message).toMatch(/the host rebooted before confirmation and runs its saved rules/);
+    expect(t.final.result!.record.rebooted).toBe(true);
+    expect(t.commands.some((c) => c.kind === 'unlock')).toBe(false); // the lock lived in /run: gone with the reboot
+    const changed = drive(input(), rebooted('f00d'));
+    expect(changed.final.result).toMatchObject({ outcome: 'error', exitCode: 2 });
+    expect(changed.final.result!.message).toMatch(/is not the file it had before this apply/);
   });
 });

@@ -17,6 +17,7 @@ import { checkCandidate, describeSummary, planApply, type ApplyPlan, type BaseRe
 import { differingTables } from './backup.js';
 import type { ForeignReport } from './foreign.js';
 import { at as instant, messageText, ms as dur, msg, type Message } from './message.js';
+import { checkRevert, type RevertCheck, type TimerProof } from './revert-proof.js';
 
 export type ConfirmMode = 'auto' | 'prompt';
 
@@ -68,12 +69,18 @@ export type Step =
 export type ApplyEvent =
   | { kind: 'start'; at: number }
   | { kind: 'connected'; at: number; host: HostView; session: SessionInfo }
-  | { kind: 'locked'; at: number; tookOver?: string }
+  /** boot: the host's boot id, to tell a reboot during the countdown */
+  | { kind: 'locked'; at: number; tookOver?: string; boot?: string }
   | { kind: 'lock-busy'; at: number; holder: string }
   | { kind: 'state-read'; at: number; snapshot: HostSnapshot }
   | { kind: 'uploaded'; at: number }
-  | { kind: 'tested'; at: number; ok: boolean; message: string }
-  | { kind: 'armed'; at: number; timer: TimerRef }
+  /** backupOk: the backup passes iptables-restore --test too (a revert could not work otherwise) */
+  | { kind: 'tested'; at: number; ok: boolean; message: string; backupOk?: boolean; backupMessage?: string }
+  /**
+   * proof: the timer exists and is due at the deadline; guard: iptables.service's stop is guarded
+   * (IPTABLES_SAVE_ON_STOP/RESTART would save the unconfirmed rules as the boot ruleset)
+   */
+  | { kind: 'armed'; at: number; timer: TimerRef; proof?: TimerProof; guard?: boolean; saveOnStop?: boolean; saveOnRestart?: boolean }
   | { kind: 'restored'; at: number; liveText: string; liveRulesSha256: string }
   /** the running rules changed between the read and the restore: nothing was applied */
   | { kind: 'restore-refused'; at: number; message: string }
@@ -87,8 +94,14 @@ export type ApplyEvent =
   | { kind: 'persisted'; at: number; sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean }
   /** savedText: the file as read back (recognises the new file when the persist step lost its answer) */
   | { kind: 'verified'; at: number; savedSha256: string; liveRulesSha256: string; savedText?: string }
-  | { kind: 'reverted'; at: number; outcome: 'reverted' | 'revert-failed'; liveText: string; by: 'client' | 'timer' }
-  | { kind: 'timer-checked'; at: number; reverted: boolean | null; message: string }
+  /** check: the rules read back against the backup; fileRestored: /etc/sysconfig/iptables was overwritten during the countdown and put back */
+  | { kind: 'reverted'; at: number; outcome: 'reverted' | 'revert-failed'; liveText: string; by: 'client' | 'timer'; check?: RevertCheck; fileRestored?: string[] }
+  | { kind: 'timer-checked'; at: number; reverted: boolean | null; message: string; check?: RevertCheck; fileRestored?: string[] }
+  /**
+   * the host booted since the apply took its lock: the countdown's timer, guard and work directory
+   * went with the reboot; liveIsSaved: whether it runs what its saved file holds
+   */
+  | { kind: 'host-rebooted'; at: number; liveText: string; savedSha256: string; liveIsSaved: boolean | null }
   | { kind: 'disarmed'; at: number }
   | { kind: 'failed'; at: number; message: string; hostKey?: boolean };
 
@@ -169,6 +182,12 @@ export interface AuditRecord {
   totalMs: number;
   /** from the start to the cancelled timer */
   confirmedAfterMs?: number;
+  /** the revert timer as proven before the rules were loaded */
+  timerProof?: TimerProof;
+  /** after a revert: the rules read back against the backup */
+  revertCheck?: RevertCheck;
+  /** the host rebooted during the countdown */
+  rebooted?: boolean;
   /** filled in by the runner: the local user, and whether the host's log got the record */
   localUser?: string;
   hostLog?: 'written' | 'failed' | 'no-session';
@@ -201,6 +220,11 @@ export interface Context {
   /** the restore may have changed the running rules */
   live: boolean;
   timer?: TimerRef;
+  timerProof?: TimerProof;
+  /** the host's boot id when the lock was taken */
+  bootId?: string;
+  revertCheck?: RevertCheck;
+  rebooted?: boolean;
   /** when the arm command went out: the host deadline is no earlier than this plus the timeout */
   armIssuedAt?: number;
   armedAt?: number;
@@ -334,6 +358,9 @@ function finish(
     timings: ctx.timings,
     totalMs: at - ctx.startedAt,
     ...(ctx.confirmedAt !== undefined ? { confirmedAfterMs: ctx.confirmedAt - ctx.startedAt } : {}),
+    ...(ctx.timerProof ? { timerProof: ctx.timerProof } : {}),
+    ...(ctx.revertCheck ? { revertCheck: ctx.revertCheck } : {}),
+    ...(ctx.rebooted ? { rebooted: true } : {}),
   };
   const result: ApplyResult = {
     outcome,
@@ -464,7 +491,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'lock-busy')
         return finish(ctx, at, 'refused', 4, `another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
       if (e.kind !== 'locked') return unexpected();
-      const c = { ...ctx, locked: true, warnings: e.tookOver ? [...ctx.warnings, msg`took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
+      const c = { ...ctx, locked: true, bootId: e.boot, warnings: e.tookOver ? [...ctx.warnings, msg`took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
       return to('reading', c, at, 'read', { kind: 'read-state' }, progress('lock', 'apply lock taken'));
     }
 
@@ -534,14 +561,42 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
           unlock: true,
           cleanup: true,
         });
-      return { ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${'iptables-restore --test'} passes on the host`)) };
+      if (e.backupOk === false)
+        return finish(
+          ctx,
+          at,
+          'refused',
+          4,
+          msg`the backup of the running rules does not pass ${'iptables-restore --test'} on the host, so a revert could not restore them: ${e.backupMessage || 'no reason given'}; nothing was changed`,
+          { refuseReason: 'revert-unproven', unlock: true, cleanup: true },
+        );
+      return { ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${'iptables-restore --test'} passes on the host${asMessage(e.backupOk ? ', for the candidate and for the backup a revert restores' : '')}`)) };
     }
 
     case 'arming': {
       if (e.kind !== 'armed') return unexpected();
-      const c = { ...ctx, timer: e.timer, armedAt: at };
+      const c: Context = { ...ctx, timer: e.timer, armedAt: at, timerProof: e.proof };
       const what = e.timer.method === 'systemd-run' ? `systemd timer ${e.timer.unit}` : `detached process ${e.timer.pid}`;
-      return to('restoring', c, at, 'restore', { kind: 'restore' }, progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s)`));
+      if (e.proof && !e.proof.ok)
+        return to(
+          'disarming',
+          { ...c, pending: { outcome: 'refused', exitCode: 4, message: msg`the revert timer could not be proven (${e.proof.detail}); nothing was changed`, refuseReason: 'revert-unproven' } },
+          at,
+          'disarm',
+          { kind: 'disarm' },
+        );
+      const cmds = [progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s${e.proof ? `; checked: ${e.proof.detail}` : ''})`)];
+      const flags = [e.saveOnStop ? 'IPTABLES_SAVE_ON_STOP' : '', e.saveOnRestart ? 'IPTABLES_SAVE_ON_RESTART' : ''].filter(Boolean).join(' and ');
+      if (flags)
+        cmds.push(
+          progress(
+            'arm',
+            e.guard
+              ? msg`${flags} is on: until this apply is decided, a stop, restart or shutdown of iptables.service cannot make the unconfirmed rules the saved ones (guarded; the file is put back)`
+              : msg`${flags} is on: a save during the countdown is undone when the revert runs`,
+          ),
+        );
+      return to('restoring', c, at, 'restore', { kind: 'restore' }, ...cmds);
     }
 
     case 'restoring': {
@@ -587,6 +642,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
     }
 
     case 'cancelling': {
+      if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
       if (e.kind === 'cancel-too-late') return to('awaiting-timer', { ...ctx, revertedBy: 'timer' }, at, 'await-timer', { kind: 'await-timer', until: at }, progress('cancel', `too late: the host timer already ${e.outcome === 'reverted' ? 'reverted' : 'started reverting'}`, 'warn'));
       if (e.kind !== 'cancelled') return unexpected();
       const c: Context = { ...ctx, confirmedAt: at };
@@ -623,20 +679,25 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
     }
 
     case 'reverting': {
+      if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
       if (e.kind !== 'reverted') return unexpected();
-      const c: Context = { ...ctx, revertedBy: e.by };
       const backup = ctx.plan!.backup;
+      const check = e.check ?? checkRevert(e.liveText, backup.text, backup.tables);
+      const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: e.by, revertCheck: e.outcome === 'reverted' ? check : undefined };
       if (e.outcome !== 'reverted') return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: iptables-restore of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
-      const differ = differingTables(e.liveText, backup.text, backup.tables);
-      if (differ.length) c.warnings = [...c.warnings, `after the revert the ${differ.join(', ')} table${differ.length === 1 ? '' : 's'} differ from the backup (another tool at work?)`];
-      return finish(c, at, 'reverted', 3, revertMessage(c, e.by));
+      if (!check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, check));
+      // decided and verified: the work directory has served (a failed revert keeps it for a look)
+      return finish(c, at, 'reverted', 3, revertMessage(c, e.by), { unlock: true, cleanup: true });
     }
 
     case 'awaiting-timer': {
+      if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
       if (e.kind !== 'timer-checked') return unexpected();
-      const c: Context = { ...ctx, revertedBy: 'timer' };
+      const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: 'timer', revertCheck: e.check };
+      if (e.check && e.reverted !== null && !e.check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.check));
       if (e.reverted === false) return finish(c, at, 'error', 2, `the host timer should have reverted by now, but the rules are not the backup: ${e.message}`);
-      return finish(c, at, 'reverted', 3, e.reverted ? revertMessage(c, 'timer') : `not confirmed; the host timer reverts by itself (${e.message})`);
+      if (e.reverted) return finish(c, at, 'reverted', 3, revertMessage(c, 'timer'), { unlock: true, cleanup: true });
+      return finish(c, at, 'reverted', 3, `not confirmed; the host timer reverts by itself (${e.message})`);
     }
 
     case 'disarming': {
@@ -656,9 +717,39 @@ function finishConfirmed(c: Context, at: number, note?: string): Transition {
   });
 }
 
+const short = (sha?: string) => (sha ? sha.slice(0, 12) : '');
+
 function revertMessage(c: Context, by: 'client' | 'timer'): Message {
   const why = asMessage(c.warnings[c.warnings.length - 1] ?? 'not confirmed');
-  return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before; /etc/sysconfig/iptables untouched`;
+  const sha = c.revertCheck?.backupSha256 ? `, sha256 ${short(c.revertCheck.backupSha256)}…` : '';
+  const proof = c.revertCheck?.verified ? asMessage(`: reverted and verified (the running rules read back match the backup${sha})`) : [];
+  return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before${proof}; /etc/sysconfig/iptables untouched`;
+}
+
+function mismatchMessage(c: Context, by: 'client' | 'timer', check: RevertCheck): Message {
+  const n = check.differ.length;
+  const hashes = check.liveSha256 && check.backupSha256 ? ` (read back sha256 ${short(check.liveSha256)}…, backup ${short(check.backupSha256)}…)` : '';
+  return msg`not confirmed; the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')}, but the running rules read back do NOT match the backup: the ${check.differ.join(', ')} table${asMessage(n === 1 ? '' : 's')} differ${asMessage(n === 1 ? 's' : '')}${asMessage(hashes)} — look at ${c.host?.name ?? c.input.host} now`;
+}
+
+/** /etc/sysconfig/iptables was written during the countdown and put back: say so, and where the written one is kept */
+function withFileRestored(c: Context, restored?: string[]): Context {
+  if (!restored?.length) return c;
+  const kept = restored.map((r) => r.split(' ')[1]).filter(Boolean);
+  const w = msg`${'/etc/sysconfig/iptables'} was overwritten during the countdown (a save of the unconfirmed rules: IPTABLES_SAVE_ON_STOP or a restart?) and put back${asMessage(kept.length ? `; what was written is kept as ${kept.join(', ')}` : '')}`;
+  return { ...c, warnings: [...c.warnings, w] };
+}
+
+/** The host rebooted before confirmation: its timer, guard and work directory went with the reboot; it runs what it booted with. */
+function finishRebooted(ctx: Context, at: number, e: Extract<ApplyEvent, { kind: 'host-rebooted' }>): Transition {
+  const c: Context = { ...ctx, rebooted: true, live: false, locked: false };
+  const name = ctx.host?.name ?? ctx.input.host;
+  const before = ctx.snapshot;
+  const fileChanged = before && e.savedSha256 !== (before.savedPresent ? before.savedSha256 : 'absent');
+  if (fileChanged)
+    return finish(c, at, 'error', 2, msg`the host rebooted before confirmation, and ${'/etc/sysconfig/iptables'} is not the file it had before this apply (sha256 ${short(e.savedSha256)}…): it may have booted with unconfirmed rules — look at ${name} now`);
+  const runs = e.liveIsSaved === false ? asMessage(', though the running rules differ from that file (another tool at work?)') : [];
+  return finish(c, at, 'reverted', 3, msg`not confirmed: the host rebooted before confirmation and runs its saved rules (${'/etc/sysconfig/iptables'}, unchanged)${runs}; the new rules are gone, and nothing of this apply is left on ${name} to revert anything later`);
 }
 
 function withEffects(t: Transition, before: ApplyCommand[]): Transition {

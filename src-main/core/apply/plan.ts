@@ -43,7 +43,7 @@ export type BaseRef =
   | { kind: 'hashes'; source: string; savedSha256?: string; liveRulesSha256?: string }
   | { kind: 'saved-text'; source: string; text: string; sha256: string };
 
-export type RefuseReason = 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy';
+export type RefuseReason = 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy' | 'revert-unproven';
 
 export interface ChangeSummary {
   add: number;
