@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { run } from './run.js';
 import { skipLab, useLab } from './testing.js';
+import { systemdRootPath } from './systemd-root.js';
+import { join } from 'node:path';
 
 function tcpConnect(host: string, port: number, ms: number): Promise<'open' | string> {
   return new Promise((resolve) => {
@@ -21,13 +23,13 @@ function tcpConnect(host: string, port: number, ms: number): Promise<'open' | st
 
 describe.skipIf(skipLab)('lab: hosts in network namespaces', () => {
   const L = useLab();
-  beforeAll(() => L.start());
+  beforeAll(() => L.start(), 600_000); // the first run on a machine builds the systemd host's root (minutes)
   afterAll(() => L.stop());
 
   it('brings up every host with sshd reachable over its route through OpenSSH', async () => {
     const lab = L.get();
     const names = Object.keys(lab.hosts);
-    expect(names).toEqual(['plain', 'bastion', 'inner', 'deep', 'users', 'fwd']);
+    expect(names).toEqual(['plain', 'bastion', 'inner', 'deep', 'users', 'fwd', 'systemd']);
     const results = await Promise.all(
       names.map((h) =>
         run(['ssh', '-F', lab.sshConfigPath, '-o', 'BatchMode=yes', h, 'hostname; id -un; echo $SSH_CONNECTION'], { allowFail: true }),
@@ -74,9 +76,35 @@ describe.skipIf(skipLab)('lab: hosts in network namespaces', () => {
     const sudo = await run(['ssh', '-F', lab.sshConfigPath, '-o', 'BatchMode=yes', 'alice@users', 'sudo -n id -u'], { allowFail: true });
     expect(sudo.stdout.toString().trim()).toBe('0');
   });
+
+  it('boots the systemd host on an overlay of the cached root: its own files above, the cache untouched', async () => {
+    const lab = L.get();
+    expect(lab.hosts.systemd.kind).toBe('systemd');
+    expect((await lab.hostExec('systemd', ['cat', '/proc/1/comm'])).stdout.toString().trim()).toBe('systemd');
+    expect(await lab.readHostFile('systemd', '/etc/sysconfig/iptables')).toEqual(readFileSync(lab.stockRuleset));
+    expect((await lab.readHostFile('systemd', '/etc/redhat-release'))?.toString()).toMatch(/^CentOS Linux release 7/);
+    const live = await lab.hostExec('systemd', ['iptables-save']);
+    expect(live.stdout.toString()).toContain('-A INPUT -j REJECT --reject-with icmp-host-prohibited'); // loaded by iptables.service at boot
+    const root = systemdRootPath();
+    expect(existsSync(join(root, 'etc/sysconfig'))).toBe(false);
+    expect(existsSync(join(root, 'usr/libexec/iptables'))).toBe(false);
+  });
 });
 
 describe.skipIf(skipLab)('lab: teardown', () => {
+  it('leaves no container, nspawn process or mount of a systemd host behind', async () => {
+    const L = useLab({ hosts: ['systemd'] });
+    const lab = await L.start();
+    const nspawn = lab.hosts.systemd.nspawnPid!;
+    const init = lab.hosts.systemd.sshdPid;
+    await L.stop();
+    expect(existsSync(`/proc/${nspawn}/cmdline`) && readFileSync(`/proc/${nspawn}/cmdline`, 'utf8').includes('nspawn')).toBe(false);
+    expect(existsSync(`/proc/${init}/cmdline`) && readFileSync(`/proc/${init}/cmdline`, 'utf8').includes('systemd')).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(lab.dir);
+    expect(existsSync(lab.dir)).toBe(false);
+    expect(existsSync(`/run/systemd/nspawn/propagate/pcl-s${lab.slot}-systemd`)).toBe(false);
+  }, 600_000);
+
   it('leaves no namespace, link, process or directory behind', async () => {
     const L = useLab({ hosts: ['plain'] });
     const lab = await L.start();

@@ -221,6 +221,12 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
   };
 
   let state: ApplyState = initialState(input, now());
+  /** a new session over the same route when the others are gone (closed by the host: a reboot, sshd restarted) */
+  const reconnect = async (what: string): Promise<HostSession> => {
+    const s = await within(s1!.reopen(), 15_000, what, (late) => void late.close(), opts.signal);
+    extra.push(s);
+    return s;
+  };
   /** the boot id the lock was taken under: post-arm scripts answer `rebooted` when the host booted since */
   const boot = () => state.ctx.bootId ?? '';
   /** a `rebooted` answer (pcl_boot) as the event, else undefined */
@@ -355,8 +361,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         }
       }
       case 'cancel': {
-        const s = alive(s2) ?? alive(s1);
-        if (!s) throw new StepError('no session left to confirm through');
+        const s = alive(s2) ?? alive(s1) ?? (await reconnect('a new SSH connection to confirm through'));
         const r = await rootOk(s, CANCEL_SCRIPT, header(id, boot()), 'cancelling the revert timer', 20_000);
         const rebooted = rebootedEvent(r.stdout);
         if (rebooted) return rebooted;
@@ -393,7 +398,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       }
       case 'revert-now': {
         let lastErr: unknown;
-        for (const s of [alive(s1), alive(s2)]) {
+        // both sessions gone (a reboot, a dropped link): one new connection may still revert now
+        const sessions = alive(s1) || alive(s2) ? [alive(s1), alive(s2)] : [await reconnect('a new SSH connection to revert through').catch((e) => void (lastErr = e))];
+        for (const s of sessions) {
           if (!s) continue;
           try {
             const r = await rootOk(s, REVERT_NOW_SCRIPT, header(id, boot()), 'reverting', 60_000);

@@ -39,3 +39,22 @@ describe('remote apply scripts', () => {
     expect(parseKeyed(`${SAVE_MARK}\n*nat\nCOMMIT\n`).save).toBe('*nat\nCOMMIT\n');
   });
 });
+
+describe('the revert timer under systemd', () => {
+  it('runs the revert script from a file: systemd expands $NAME and ${…} in the command lines it runs', () => {
+    const line = scripts.ARM_SCRIPT.split('\n').find((l) => l.includes('systemd-run --unit'))!;
+    expect(line).toMatch(/\/bin\/sh "\$d\/portcullis-revert" "\$d" now 0 timer/);
+    expect(line).not.toMatch(/ -c /);
+    // the guard on iptables.service likewise: a fixed path, no shell text in the unit
+    expect(scripts.ARM_SCRIPT).toMatch(/ExecStopPost=\/bin\/sh %s\/portcullis-guard %s/);
+  });
+});
+
+describe('the scripts the host runs on its own (revert, guard)', () => {
+  it('parse in the shells CentOS and the lab use', () => {
+    const bodies = [...scripts.ARM_SCRIPT.matchAll(/<<'(PCL_[A-Z]+_EOF)'\n([\s\S]*?)\n\1\n/g)].map((m) => [m[1], m[2]] as const);
+    expect(bodies.map((b) => b[0])).toEqual(['PCL_REVERT_EOF', 'PCL_GUARD_EOF']);
+    for (const sh of ['/bin/sh', '/bin/bash', '/bin/dash'].filter((p) => existsSync(p)))
+      for (const [name, text] of bodies) expect(spawnSync(sh, ['-n', '-c', text]).status, `${name} under ${sh}`).toBe(0);
+  });
+});

@@ -185,8 +185,11 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   };
   if (iptablesConfig.present && !iptablesConfig.readable) warnings.push('cannot read /etc/sysconfig/iptables-config (needs root)');
   if (iptablesConfig.saveOnStop)
-    warnings.push('IPTABLES_SAVE_ON_STOP="yes": stopping iptables.service overwrites /etc/sysconfig/iptables with the running rules');
-  if (iptablesConfig.saveOnRestart) warnings.push('IPTABLES_SAVE_ON_RESTART="yes": a restart saves the running rules over the file');
+    warnings.push(
+      'IPTABLES_SAVE_ON_STOP="yes": stopping iptables.service (a stop, a restart, every shutdown) overwrites /etc/sysconfig/iptables with the running rules; apply guards the file until its rules are confirmed',
+    );
+  if (iptablesConfig.saveOnRestart)
+    warnings.push('IPTABLES_SAVE_ON_RESTART="yes": a restart saves the running rules over the file; apply puts back a save made before its rules are confirmed');
 
   // files
   const fileFacts = (k: string): FileFacts => {
