@@ -38,7 +38,7 @@ describe('portcullis check', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('usage: portcullis check');
     // the mistake stays on screen: the synopsis, not the whole help
-    expect(r.err).toBe('portcullis check: give at least one FILE\n\nusage: portcullis check FILE… [--verbose]\nRun `portcullis check --help` for every option.\n');
+    expect(r.err).toBe('portcullis check: give at least one FILE\n\nusage: portcullis check FILE… [--family 4|6] [--verbose]\nRun `portcullis check --help` for every option.\n');
   });
 
   it('reports a CRLF file with the fix', async () => {

@@ -5,9 +5,12 @@
 // a whole model between threads would cost more than parsing it.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { parseRuleset, rulesetTexts, type Finding, type RulesetTexts } from '../core/index.js';
+import { inferFamily, parseRuleset, rulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
 
-export type WorkerParse = { kind: 'parsed'; findings: Finding[]; texts: RulesetTexts | null } | { kind: 'io-error' };
+export type WorkerParse =
+  /** `inferred`: why the family was taken as IPv6 when none was given */
+  | { kind: 'parsed'; findings: Finding[]; texts: RulesetTexts | null; family: Family; inferred?: string }
+  | { kind: 'io-error' };
 
 const JOB = 'portcullis-parse-texts';
 
@@ -20,9 +23,9 @@ export function canParseInWorker(file: string): boolean {
   return file !== '-' && bundleFile() !== null;
 }
 
-export function parseTextsInWorker(file: string): Promise<WorkerParse> {
+export function parseTextsInWorker(file: string, family?: Family): Promise<WorkerParse> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file }, argv: [] });
+    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file, family }, argv: [] });
     w.once('message', (m: WorkerParse) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => {
@@ -34,7 +37,7 @@ export function parseTextsInWorker(file: string): Promise<WorkerParse> {
 /** In a worker started by parseTextsInWorker: do the job and report. Returns true when this thread is such a worker. */
 export function runParseWorkerJob(): boolean {
   if (isMainThread || (workerData as { job?: string } | null)?.job !== JOB) return false;
-  const { file } = workerData as { file: string };
+  const { file, family: given } = workerData as { file: string; family?: Family };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,8 +45,11 @@ export function runParseWorkerJob(): boolean {
     parentPort!.postMessage({ kind: 'io-error' } satisfies WorkerParse);
     return true;
   }
-  const r = parseRuleset(text);
+  const guess = given ? null : inferFamily(text, file);
+  const family = given ?? guess?.family ?? 'ipv4';
+  const r = parseRuleset(text, { family });
   const failed = r.findings.some((f) => f.severity === 'error');
-  parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : rulesetTexts(r.ruleset) } satisfies WorkerParse);
+  const inferred = guess?.family === 'ipv6' ? guess.reason : undefined;
+  parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : rulesetTexts(r.ruleset), family, inferred } satisfies WorkerParse);
   return true;
 }

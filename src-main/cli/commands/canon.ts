@@ -3,26 +3,28 @@ import { canonicalRuleset, hasErrors } from '../../core/index.js';
 import { flag, parseArgs, UsageError } from '../args.js';
 import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
-import { loadRuleset, printFindings } from './read-ruleset.js';
+import { FAMILY_OPTION, familyArg, loadRuleset, printFindings } from './read-ruleset.js';
 
-const usage = `usage: portcullis canon FILE [--counters]
+const usage = `usage: portcullis canon FILE [--counters] [--family 4|6]
 
 Prints the ruleset in canonical form: exactly what iptables-save prints after
 iptables-restore loads FILE (aliases and abbreviations resolved, defaults
 filled in, addresses masked, names turned into numbers), without # lines.
 Invalid input: errors on stderr as \`portcullis check\` prints them, exit 1.
 
-  --counters   keep packet and byte counters ([packets:bytes]) instead of [0:0]`;
+  --counters   keep packet and byte counters ([packets:bytes]) instead of [0:0]
+  --family F   4 (iptables) or 6 (ip6tables: what ip6tables-save would print);
+               without it, inferred from the name (rules.v6, ip6tables) or content`;
 
 registerCommand({
   name: 'canon',
   summary: 'print a ruleset in canonical iptables-save form',
   usage,
   run(argv, io) {
-    const args = parseArgs(argv, { counters: { type: 'boolean', short: 'c' } });
+    const args = parseArgs(argv, { counters: { type: 'boolean', short: 'c' }, ...FAMILY_OPTION });
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = args.positionals[0];
-    const loaded = loadRuleset(io, file);
+    const loaded = loadRuleset(io, file, familyArg(args));
     if (!loaded.ok) return loaded.exit;
     printFindings(io, file, loaded.result.findings);
     if (hasErrors(loaded.result.findings)) return 1;

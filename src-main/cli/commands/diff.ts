@@ -1,13 +1,13 @@
 // portcullis diff OLD NEW — the semantic diff of two ruleset files.
-import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, rulesetTexts, type RulesetTexts } from '../../core/index.js';
+import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, rulesetTexts, type Family, type RulesetTexts } from '../../core/index.js';
 import { canParseInWorker, parseTextsInWorker } from '../parse-worker.js';
 import { flag, int, parseArgs, UsageError } from '../args.js';
 import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
-import { loadRuleset, printFindings } from './read-ruleset.js';
+import { FAMILY_OPTION, familyArg, loadRuleset, printFindings } from './read-ruleset.js';
 import type { Finding } from '../../core/index.js';
 
-const usage = `usage: portcullis diff OLD NEW [--unified | --side-by-side] [--context N] [--width N] [--json]
+const usage = `usage: portcullis diff OLD NEW [--unified | --side-by-side] [--context N] [--width N] [--family 4|6] [--json]
 
 Compares two ruleset files (iptables-save format) rule by rule on their
 canonical form: counters, # lines, option spelling, whitespace and table order
@@ -19,6 +19,8 @@ deleted. Use - for standard input.
   --side-by-side   old on the left, new on the right (< deleted, > added, | replaced)
   --context N      unchanged rules shown around each change (default 3)
   --width N        total width of the side-by-side view (default 160)
+  --family F       4 (iptables) or 6 (ip6tables) for both files; without it each
+                   is inferred from its name (rules.v6, ip6tables) or content
   --json           {"changes":[{"op","table","chain","index","fromIndex","rule","from","to"}]}
 
 Exit status: 0 the rulesets are the same, 1 they differ, 2 a file could not be
@@ -35,7 +37,9 @@ registerCommand({
       'side-by-side': { type: 'boolean', short: 'y' },
       context: { type: 'string', short: 'U' },
       width: { type: 'string', short: 'W' },
+      ...FAMILY_OPTION,
     });
+    const family = familyArg(args);
     if (args.positionals.length !== 2) throw new UsageError('give exactly two files, OLD and NEW');
     if (flag(args, 'unified') && flag(args, 'side-by-side')) throw new UsageError('choose one of --unified and --side-by-side');
     const context = int(args, 'context', 0, 1_000_000) ?? 3;
@@ -44,14 +48,17 @@ registerCommand({
     if (oldFile === '-' && newFile === '-') throw new UsageError('only one of the files can be standard input');
 
     // The new file is parsed on the other core while this thread parses the old one.
-    const pending = canParseInWorker(newFile) ? parseTextsInWorker(newFile).catch(() => null) : null;
+    const pending = canParseInWorker(newFile) ? parseTextsInWorker(newFile, family).catch(() => null) : null;
     const texts: (RulesetTexts | null)[] = [];
     let failed = false;
-    const take = (file: string, parsed: { findings: Finding[]; texts: RulesetTexts | null } | null) => {
+    const families: Family[] = [];
+    const take = (file: string, parsed: { findings: Finding[]; texts: RulesetTexts | null; family: Family; inferred?: string } | null) => {
       if (!parsed) {
         failed = true;
         return;
       }
+      families.push(parsed.family);
+      if (parsed.inferred) io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: note: read as an IPv6 (ip6tables) ruleset: ${parsed.inferred} (--family 4 reads it as IPv4)\n`);
       if (hasErrors(parsed.findings)) {
         printFindings(io, file, parsed.findings);
         failed = true;
@@ -59,15 +66,20 @@ registerCommand({
       texts.push(parsed.texts);
     };
     const local = (file: string) => {
-      const s = loadRuleset(io, file);
+      const s = loadRuleset(io, file, family);
       if (!s.ok) return null;
-      return { findings: s.result.findings, texts: hasErrors(s.result.findings) ? null : rulesetTexts(s.result.ruleset) };
+      return { findings: s.result.findings, texts: hasErrors(s.result.findings) ? null : rulesetTexts(s.result.ruleset), family: s.result.ruleset.family };
     };
     take(oldFile, local(oldFile));
     const fromWorker = pending ? await pending : null;
     // the worker says nothing for a file it could not read: read it here, which reports why
     take(newFile, fromWorker?.kind === 'parsed' ? fromWorker : local(newFile));
     if (failed) return 2;
+    if (families[0] !== families[1]) {
+      const fam = (f: Family) => (f === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)');
+      io.err(`error: ${escapeControls(oldFile)} reads as ${fam(families[0])} and ${escapeControls(newFile)} as ${fam(families[1])}: a diff compares two rulesets of one family (give --family 4 or --family 6)\n`);
+      return 2;
+    }
     const [a, b] = texts as RulesetTexts[];
 
     // one comparison (canonical texts and alignment once): the change set alone

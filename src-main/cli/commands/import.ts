@@ -1,11 +1,11 @@
 // portcullis import SCRIPT — turn pasted `iptables …` commands into a ruleset.
-import { canonicalRuleset, hasErrors, importScript, type Finding } from '../../core/index.js';
+import { canonicalRuleset, hasErrors, importScript, type Family, type Finding } from '../../core/index.js';
 import { flag, list, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls, jsonText } from '../io.js';
+import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { registerCommand } from './index.js';
-import { readProblem } from './read-ruleset.js';
+import { familyArg, readProblem } from './read-ruleset.js';
 
-const usage = `usage: portcullis import SCRIPT [--define NAME=VALUE]… [--family ipv4|ipv6] [--json]
+const usage = `usage: portcullis import SCRIPT [--define NAME=VALUE]… [--family 4|6] [--json]
 
 Reads a shell script of iptables commands (as pasted from a how-to) the way sh
 would — quotes, \\ continuation lines, # comments, $VARIABLES — and prints the
@@ -18,7 +18,8 @@ Other shell commands and commands that only list rules are noted and skipped.
 Use - to read standard input.
 
   --define NAME=VALUE  value of a $VARIABLE the script uses (repeatable; wins over the script's own)
-  --family F           ipv4 (iptables commands, the default) or ipv6 (ip6tables commands)
+  --family F           4 (iptables commands) or 6 (ip6tables commands); without it, 6
+                       when the script runs only ip6tables (said on stderr), else 4
   --json               {"findings":[{"code","severity","line","col","table","chain","index","message","fix"}],"ruleset":"…"} on stdout
 
 Exit status: 0 no error-severity finding, 1 some error, 2 the script could not
@@ -41,8 +42,7 @@ registerCommand({
       if (!m) throw new UsageError(`--define takes NAME=VALUE, not "${d}"`);
       defines[m[1]] = m[2];
     }
-    const family = str(args, 'family') ?? 'ipv4';
-    if (family !== 'ipv4' && family !== 'ipv6') throw new UsageError(`--family is ipv4 or ipv6, not "${family}"`);
+    const given = familyArg(args);
 
     const file = args.positionals[0];
     const name = file === '-' ? '<stdin>' : file;
@@ -54,6 +54,7 @@ registerCommand({
       return 2;
     }
 
+    const family = given ?? scriptFamily(io, name, text);
     const result = importScript(text, { defines, family });
     const ruleset = canonicalRuleset(result.ruleset);
     if (flag(args, 'json')) {
@@ -71,6 +72,17 @@ registerCommand({
     return hasErrors(result.findings) ? 1 : 0;
   },
 });
+
+/** A script that runs ip6tables and never iptables builds the IPv6 ruleset. */
+function scriptFamily(io: CliIO, name: string, text: string): Family {
+  const v6 = /(?:^|[\s;&|(`])(?:\S*\/)?ip6tables(?:-legacy|-nft)?(?=\s)/m.test(text);
+  const v4 = /(?:^|[\s;&|(`])(?:\S*\/)?iptables(?:-legacy|-nft)?(?=\s)/m.test(text);
+  if (v6 && !v4) {
+    io.err(`${escapeControls(name)}: note: building the IPv6 (ip6tables) ruleset: the script runs ip6tables only (--family 4 builds the IPv4 one)\n`);
+    return 'ipv6';
+  }
+  return 'ipv4';
+}
 
 function toJson(f: Finding) {
   return {

@@ -3,12 +3,12 @@ import { hasErrors, lintParsed, type Finding } from '../../core/index.js';
 import { flag, int, list, parseArgs, str, UsageError } from '../args.js';
 import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
-import { loadRuleset } from './read-ruleset.js';
+import { FAMILY_OPTION, familyArg, loadRuleset } from './read-ruleset.js';
 
 /** Notes (info findings) of one code listed in the text view before the rest are only counted. */
 const NOTE_LIMIT = 20;
 
-const usage = `usage: portcullis lint FILE [--client IP] [--ssh-port N] [--local IP,…] [--json] [--verbose]
+const usage = `usage: portcullis lint FILE [--family 4|6] [--client IP] [--ssh-port N] [--local IP,…] [--json] [--verbose]
 
 Checks a ruleset (iptables-save format) for rules that can never match,
 rules in the wrong table, unused or missing chains, obsolete matches, uneven
@@ -19,6 +19,8 @@ SSH connection from your address would still be accepted.
   --client IP     your address as the server sees it: check for an SSH lockout
   --ssh-port N    the server's SSH port (default 22)
   --local IP,…    the server's own addresses (DNAT and addrtype decisions)
+  --family F      4 (iptables) or 6 (ip6tables); without it, inferred from the
+                  file's name (rules.v6, ip6tables) or content, else 4
   --json          {"findings":[{"code","severity","line","table","chain","index","message","fix"}]}
   --verbose       also show parser notes (rules kept as written, lines ignored)
                   and every note: without it, after ${NOTE_LIMIT} notes of one kind (say
@@ -38,7 +40,7 @@ registerCommand({
   run(argv, io) {
     const args = parseArgs(argv, {
       client: { type: 'string' }, 'ssh-port': { type: 'string' }, local: { type: 'string', multiple: true },
-      json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
+      json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, ...FAMILY_OPTION,
     });
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const client = str(args, 'client');
@@ -48,7 +50,7 @@ registerCommand({
     const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
     for (const a of local) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new UsageError(`--local must list IPv4 addresses, not "${a}"`);
     const file = args.positionals[0];
-    const loaded = loadRuleset(io, file);
+    const loaded = loadRuleset(io, file, familyArg(args));
     if (!loaded.ok) return loaded.exit;
     const verbose = flag(args, 'verbose');
     const findings = lintParsed(loaded.result, { client, sshPort, local: local.length ? local : undefined })

@@ -1,11 +1,37 @@
 // Reading a ruleset file for a command: I/O problems are reported as such
 // (exit 2), parse problems as findings in the FILE:LINE:COL format.
-import { parseRuleset, formatFinding, type Finding, type ParseResult } from '../../core/index.js';
+import { inferFamily, parseFamily, parseRuleset, formatFinding, type Family, type Finding, type ParseResult } from '../../core/index.js';
+import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 
 export type Loaded = { ok: true; file: string; result: ParseResult } | { ok: false; exit: number };
 
-export function loadRuleset(io: CliIO, file: string): Loaded {
+/** `--family 4|6` as every ruleset command takes it. */
+export const FAMILY_OPTION: Record<'family', OptionDef> = { family: { type: 'string' } };
+
+/** The family given with --family; undefined when not given (then it is inferred per file). */
+export function familyArg(args: ParsedArgs): Family | undefined {
+  const v = str(args, 'family');
+  if (v === undefined) return undefined;
+  const f = parseFamily(v);
+  if (!f) throw new UsageError(`--family is 4 (iptables) or 6 (ip6tables), not "${v}"`);
+  return f;
+}
+
+/**
+ * The family to read a file as: the one given, else the one its name or content
+ * leaves no doubt about (IPv6 is said on stderr, with how to override it), else IPv4.
+ */
+export function resolveFamily(io: CliIO, file: string, text: string, given: Family | undefined): Family {
+  if (given) return given;
+  const guess = inferFamily(text, file);
+  if (guess?.family === 'ipv6') {
+    io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: note: read as an IPv6 (ip6tables) ruleset: ${guess.reason} (--family 4 reads it as IPv4)\n`);
+  }
+  return guess?.family ?? 'ipv4';
+}
+
+export function loadRuleset(io: CliIO, file: string, family?: Family): Loaded {
   let text: string;
   try {
     text = io.readFile(file);
@@ -13,7 +39,7 @@ export function loadRuleset(io: CliIO, file: string): Loaded {
     io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e)}\n`);
     return { ok: false, exit: 2 };
   }
-  return { ok: true, file, result: parseRuleset(text) };
+  return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family) }) };
 }
 
 /** Why a file could not be read, in words (every command says it the same way). */

@@ -1,0 +1,88 @@
+// --family on the ruleset commands: given, or inferred from the file's name or
+// content (and said so on stderr), for check, canon, diff, lint, trace, import.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './testing/capture.js';
+import { REPO_ROOT } from '../core/testing/shared-data.js';
+
+const corpus = (name: string) => readFileSync(join(REPO_ROOT, 'src-main', 'core', 'testing', 'corpus6', name), 'utf8');
+const V6 = corpus('centos7-stock.rules');
+const V6_CANON = corpus('centos7-stock.canonical');
+// neither name nor content says which family: read as IPv4 unless told
+const PLAIN = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT\nCOMMIT\n';
+
+describe('--family and its inference', () => {
+  it('canon of /etc/sysconfig/ip6tables prints what ip6tables-save printed, and says it read IPv6', async () => {
+    const r = await run(['canon', 'ip6tables'], { ip6tables: V6 });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(V6_CANON);
+    expect(r.err).toBe('ip6tables: note: read as an IPv6 (ip6tables) ruleset: the file is named ip6tables (--family 4 reads it as IPv4)\n');
+  });
+
+  it('rules.v6 is IPv6; --family 4 overrides and then the IPv6 rules are errors', async () => {
+    expect((await run(['check', 'rules.v6'], { 'rules.v6': V6 })).code).toBe(0);
+    const r = await run(['check', '--family', '4', 'rules.v6'], { 'rules.v6': V6 });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/rules\.v6:\d+:\d+: error: unknown reject type "icmp6-adm-prohibited"/);
+  });
+
+  it('content only IPv6 can be (addresses, ICMPv6) is read as IPv6 whatever the name', async () => {
+    const r = await run(['canon', 'web.rules'], { 'web.rules': '*filter\n-A INPUT -s 2001:DB8::1 -j ACCEPT\nCOMMIT\n' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('-A INPUT -s 2001:db8::1/128 -j ACCEPT');
+    expect(r.err).toContain('read as an IPv6 (ip6tables) ruleset: it has IPv6 addresses');
+  });
+
+  it('a file that says nothing is IPv4, silently; --family 6 reads it as IPv6', async () => {
+    const r4 = await run(['canon', 'x.rules'], { 'x.rules': PLAIN });
+    expect(r4.err).toBe('');
+    expect(r4.out).toContain('-A INPUT -j REJECT --reject-with icmp-port-unreachable');
+    const r6 = await run(['canon', '--family', '6', 'x.rules'], { 'x.rules': PLAIN });
+    expect(r6.err).toBe('');
+    expect(r6.out).toContain('-A INPUT -j REJECT --reject-with icmp6-port-unreachable');
+  });
+
+  it('--family takes 4 or 6 (ipv4/ipv6 too), nothing else', async () => {
+    expect((await run(['canon', '--family', 'ipv6', 'x.rules'], { 'x.rules': PLAIN })).code).toBe(0);
+    const r = await run(['canon', '--family', '5', 'x.rules'], { 'x.rules': PLAIN });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--family is 4 (iptables) or 6 (ip6tables), not "5"');
+  });
+
+  it('diff of two IPv6 files compares them as IPv6; files of different families are refused', async () => {
+    const changed = V6.replace('--dport 22 -j ACCEPT', '--dport 2222 -j ACCEPT');
+    const r = await run(['diff', '--json', 'old.v6', 'new.v6'], { 'old.v6': V6, 'new.v6': changed });
+    expect(r.code).toBe(1);
+    const { changes } = JSON.parse(r.out);
+    expect(changes).toHaveLength(1);
+    expect(changes[0].to ?? changes[0].rule).toContain('--dport 2222');
+    const mixed = await run(['diff', 'rules.v4', 'rules.v6'], { 'rules.v4': PLAIN, 'rules.v6': V6 });
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toContain('a diff compares two rulesets of one family');
+  });
+
+  it('lint reads IPv6 (no parse errors for IPv6 rules)', async () => {
+    const r = await run(['lint', '--json', 'rules.v6'], { 'rules.v6': V6 });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('trace refuses an IPv6 ruleset plainly (not yet supported) rather than tracing it as IPv4', async () => {
+    const r = await run(['trace', 'rules.v6', '--src', '2001:db8::1', '--dst', '2001:db8::2', '--proto', 'tcp', '--dport', '22'], { 'rules.v6': V6 });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('IPv6 (ip6tables) ruleset is not supported yet');
+  });
+
+  it('import of a script that runs only ip6tables builds the IPv6 ruleset, and says so', async () => {
+    const script = '#!/bin/sh\nip6tables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\nip6tables -A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT\n';
+    const r = await run(['import', 'fw6.sh'], { 'fw6.sh': script });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('-A INPUT -s 2001:db8::/32 -p tcp -m tcp --dport 22 -j ACCEPT');
+    expect(r.err).toContain('building the IPv6 (ip6tables) ruleset: the script runs ip6tables only');
+    // a script of both: IPv4 unless told, the ip6tables lines noted as skipped
+    const both = await run(['import', 'fw.sh'], { 'fw.sh': script + 'iptables -A INPUT -p tcp --dport 80 -j ACCEPT\n' });
+    expect(both.out).toContain('--dport 80');
+    expect(both.out).not.toContain('2001:db8');
+  });
+});
