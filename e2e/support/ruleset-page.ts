@@ -43,9 +43,11 @@ export class PortcullisPage {
     await this.page.locator('[data-testid=doc-name]', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor({ timeout: 60_000 });
     await this.settled();
   }
-  /** waits for the busy note to go and the view to settle */
+  /** waits for the busy note to go and the view to settle (the parse and the lint in the worker included) */
   async settled(): Promise<void> {
     await this.page.getByTestId('busy').waitFor({ state: 'detached', timeout: 60_000 });
+    await this.page.getByTestId('parse-running').waitFor({ state: 'detached', timeout: 60_000 });
+    await this.page.getByTestId('lint-running').waitFor({ state: 'detached', timeout: 120_000 });
   }
 }
 

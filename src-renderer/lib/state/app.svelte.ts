@@ -2,6 +2,7 @@
 // files, and the one place that turns "open a file" into a RulesetDoc.
 import type { AppInfo, FwApi, RecentFile, Result } from '../../../src-main/contract/index.js';
 import { pickLocalFile, readLocalFile } from '../bridge/local-file.js';
+import { isCancelled } from '../analysis/client.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
@@ -24,8 +25,10 @@ export class AppState {
   doc = $state.raw<RulesetDoc | null>(null);
   readonly diff = new DiffSession();
   recent = $state.raw<RecentFile[]>([]);
-  /** what we are doing right now ("Parsing 100,000 rules…"), shown instead of the view */
+  /** what we are doing right now, shown over the view */
   busy = $state<string | null>(null);
+  /** files being read, by the slot they go to, with the document they replace */
+  private readonly opening = new Map<Slot, { doc: RulesetDoc; before: RulesetDoc | null }>();
   notice = $state<Notice | null>(null);
 
   readonly hosts: HostsState;
@@ -102,23 +105,68 @@ export class AppState {
     await this.place(slot, { name, text });
   }
 
-  /** Parses (on this thread: ~1 s for 100,000 rules) after letting the "busy" note paint. */
+  /**
+   * Opens a ruleset into a slot. A large file shows its first rules at once
+   * while the analysis worker reads the whole (with progress and a Cancel);
+   * cancelled, or failing, it gives the slot back to what was there before.
+   * Opening a file cancels the analysis of the one it replaces, unless that
+   * one is still shown elsewhere, and of a file still being read into the slot.
+   */
   async place(slot: Slot, src: RulesetSource): Promise<void> {
-    const lines = countLines(src.text);
-    this.busy = `Reading ${src.name} (${lines.toLocaleString('en-US')} lines)…`;
-    await nextPaint();
+    let doc: RulesetDoc;
     try {
-      const doc = new RulesetDoc(src);
-      if (slot === 'doc') this.doc = doc;
-      else if (slot === 'left') this.diff.left = doc;
-      else this.diff.right = doc;
-      this.diff.selectedRow = -1;
+      doc = new RulesetDoc(src);
     } catch (e) {
       // the parser reports problems as findings; reaching here is a bug, but the app stays up
       this.notice = { kind: 'error', text: `Could not read ${src.name}: ${(e as Error).message}` };
-    } finally {
-      this.busy = null;
+      return;
     }
+    const reading = this.opening.get(slot);
+    // the slot's last finished document: the one a cancel gives back
+    const old = reading ? reading.before : this.slotDoc(slot);
+    reading?.doc.cancel();
+    this.setSlot(slot, doc);
+    if (old && !this.shows(old)) old.cancel();
+    if (doc.parseState !== 'parsing') return;
+    const entry = { doc, before: old };
+    this.opening.set(slot, entry);
+    try {
+      await doc.ready;
+    } catch (e) {
+      if (this.slotDoc(slot) === doc) {
+        this.setSlot(slot, old);
+        // its lint was stopped to make room: run it again
+        if (old?.lintState === 'cancelled') void old.lint();
+      }
+      if (!isCancelled(e)) this.notice = { kind: 'error', text: `Could not read ${src.name}: ${(e as Error).message}` };
+    } finally {
+      if (this.opening.get(slot) === entry) this.opening.delete(slot);
+    }
+  }
+
+  private slotDoc(slot: Slot): RulesetDoc | null {
+    return slot === 'doc' ? this.doc : slot === 'left' ? this.diff.left : this.diff.right;
+  }
+
+  private setSlot(slot: Slot, doc: RulesetDoc | null): void {
+    if (slot === 'doc') this.doc = doc;
+    else if (slot === 'left') this.diff.left = doc;
+    else this.diff.right = doc;
+    this.diff.selectedRow = -1;
+  }
+
+  /** Closes the open ruleset (its analysis stops). */
+  closeDoc(): void {
+    const doc = this.doc;
+    this.doc = null;
+    if (doc && !this.shows(doc)) doc.cancel();
+  }
+
+  /** the document is still on screen somewhere: the ruleset view, the diff or a host */
+  private shows(doc: RulesetDoc): boolean {
+    if (this.doc === doc || this.diff.left === doc || this.diff.right === doc) return true;
+    for (const ws of this.hosts.workspaces.values()) if (ws.saved === doc || ws.running === doc || ws.proposed === doc) return true;
+    return false;
   }
 
   /** One of a host's rulesets (saved, running, proposed) in the Ruleset view; edits to it go to the host's proposal. */
@@ -157,12 +205,15 @@ export class AppState {
   private stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef): void {
     const staging = doc.staging ?? new Staging(doc);
     doc.staging = staging;
-    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage });
+    // parsed here, whatever the size: the view stays on the edited rows
+    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage }, { here: true });
     carryViewState(doc, next);
     next.staging = staging;
     staging.push(label, next);
     next.selectedRow = select ? rowOfRef(next.rows, select) : Math.min(doc.selectedRow, next.rows.length - 1);
     this.doc = next;
+    // the lint of the step before is no longer shown: it would only hold up this one's
+    doc.cancel();
   }
 
   /** Ctrl+Z: the step before the last edit (k: back to before step k) */
@@ -174,6 +225,9 @@ export class AppState {
     carryViewState(doc, prev);
     prev.selectedRow = Math.min(doc.selectedRow, prev.rows.length - 1);
     this.doc = prev;
+    doc.cancel();
+    // a step whose lint was stopped by a later edit lints again when it is back
+    if (prev.lintState === 'cancelled') void prev.lint();
   }
 
   /**
@@ -231,17 +285,6 @@ function carryViewState(from: RulesetDoc, to: RulesetDoc): void {
   to.view = from.view;
   to.searchText = from.searchText;
   to.searchFacets = from.searchFacets;
-  to.lintRequested = from.lintRequested;
   to.owner = from.owner;
   to.lintOptions = from.lintOptions;
-}
-
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-function nextPaint(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }

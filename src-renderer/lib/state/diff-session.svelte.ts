@@ -1,19 +1,43 @@
 // Two rulesets side by side. The comparison is the core's semantic diff
-// (canonical rule text per chain, moves and replaces recognised), $derived from
-// the two documents so it is recomputed only when one of them changes.
-import { diffRulesetsDetailed, type ChainDiff, type DiffRow, type RulesetDiff } from '../../../src-main/core/index.js';
+// (canonical rule text per chain, moves and replaces recognised), computed in
+// the analysis worker whenever one side changes; a new side cancels the
+// comparison still running for the old pair.
+import type { ChainDiff, DiffRow, RulesetDiff } from '../../../src-main/core/index.js';
+import { analysis } from '../analysis/activity.svelte.js';
+import { isCancelled, type Job } from '../analysis/client.js';
 import type { RulesetDoc } from './ruleset-doc.svelte.js';
 
 export type DiffViewRow = { kind: 'chain'; chain: ChainDiff } | { kind: 'row'; chain: ChainDiff; row: DiffRow };
+export type DiffState = 'none' | 'running' | 'done' | 'cancelled' | 'failed';
 
 export class DiffSession {
-  left = $state.raw<RulesetDoc | null>(null);
-  right = $state.raw<RulesetDoc | null>(null);
+  #left = $state.raw<RulesetDoc | null>(null);
+  #right = $state.raw<RulesetDoc | null>(null);
   onlyChanges = $state(true);
   selectedRow = $state(-1);
 
-  /** THE diff call site: src-main/core/diff.ts */
-  diff = $derived<RulesetDiff | null>(this.left && this.right ? diffRulesetsDetailed(this.left.ruleset, this.right.ruleset) : null);
+  /** THE diff call site (src-main/core/diff.ts, in the worker); null until both sides are there and compared */
+  diff = $state.raw<RulesetDiff | null>(null);
+  state = $state<DiffState>('none');
+  error = $state<string | null>(null);
+  private job: Job<RulesetDiff> | null = null;
+
+  get left(): RulesetDoc | null {
+    return this.#left;
+  }
+  set left(doc: RulesetDoc | null) {
+    if (doc === this.#left) return;
+    this.#left = doc;
+    this.compare();
+  }
+  get right(): RulesetDoc | null {
+    return this.#right;
+  }
+  set right(doc: RulesetDoc | null) {
+    if (doc === this.#right) return;
+    this.#right = doc;
+    this.compare();
+  }
 
   rows = $derived(this.diff ? flattenDiff(this.diff, this.onlyChanges) : []);
 
@@ -27,6 +51,44 @@ export class DiffSession {
   });
 
   changeCount = $derived(this.diff?.changes.length ?? 0);
+
+  /** Compares the two sides again (after a cancel, say). */
+  compare(): void {
+    this.job?.cancel();
+    this.job = null;
+    this.diff = null;
+    this.error = null;
+    const a = this.#left;
+    const b = this.#right;
+    if (!a || !b) {
+      this.state = 'none';
+      return;
+    }
+    const job = analysis.run<RulesetDiff>(
+      { kind: 'diff', left: { id: a.id, text: a.text }, right: { id: b.id, text: b.text } },
+      { label: `Comparing ${a.name} with ${b.name}` },
+    );
+    this.job = job;
+    this.state = 'running';
+    job.promise.then(
+      (d) => {
+        if (this.job !== job) return;
+        this.job = null;
+        this.diff = d;
+        this.state = 'done';
+      },
+      (e: unknown) => {
+        if (this.job !== job) return;
+        this.job = null;
+        this.state = isCancelled(e) ? 'cancelled' : 'failed';
+        this.error = isCancelled(e) ? null : (e as Error).message;
+      },
+    );
+  }
+
+  cancel(): void {
+    this.job?.cancel();
+  }
 }
 
 export function flattenDiff(d: RulesetDiff, onlyChanges: boolean): DiffViewRow[] {

@@ -2,7 +2,8 @@
 // from the last pull, and the PROPOSED ruleset — the working copy the admin
 // edits (recipes, text) and finally applies. The three-way comparison and the
 // findings of the proposal (checked for a new SSH connection from the address
-// the server sees us at) are $derived from the pure core.
+// the server sees us at) come from the core's lint, run in the analysis worker
+// each time the proposal or the connection changes.
 import type {
   ApplyResultDto,
   AuditEntryDto,
@@ -15,7 +16,9 @@ import type {
   HostProfile,
   PullDto,
 } from '../../../src-main/contract/index.js';
-import { findDrift, lintParsed, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
+import { findDrift, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
+import { analysis } from '../analysis/activity.svelte.js';
+import { isCancelled, type Job } from '../analysis/client.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc } from './ruleset-doc.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
@@ -89,12 +92,10 @@ export class HostWorkspace {
   sshPort = $derived(this.info?.hostKey.hop.port ?? 22);
 
   /** Lint of the proposal with --client: an ssh-lockout shows here before anything is pushed. */
-  findings = $derived.by<Finding[]>(() => {
-    const doc = this.proposed;
-    if (!doc) return [];
-    const local = this.info?.facts.serverAddress ? [this.info.facts.serverAddress] : undefined;
-    return lintParsed(doc.asParseResult(), this.client ? { client: this.client, sshPort: this.sshPort, local } : {});
-  });
+  findings = $state.raw<Finding[]>([]);
+  /** the lint of the current proposal is still running (findings are the previous ones, or none) */
+  findingsPending = $state(false);
+  private lintJob: Job<Finding[]> | null = null;
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
   lockout = $derived(this.findings.find((f) => f.code === 'ssh-lockout') ?? null);
@@ -121,6 +122,7 @@ export class HostWorkspace {
       this.edited = true;
       this.restored = true;
       const at = new Date(draft.savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+      this.relint();
       this.note = `Your edited proposal (last changed ${at}) was restored after the page reloaded. Connect to compare it with the host; Reset proposal starts again from what the host has.`;
     }
   }
@@ -171,6 +173,8 @@ export class HostWorkspace {
       this.running = p.live.ok ? new RulesetDoc({ name: `running on ${host}`, path: p.live.source, text: p.live.text }) : null;
       if (!opts.keepProposal || !this.proposed) this.resetProposal();
       else this.rewire();
+      // a large file is read in the worker: the note stays until its rules are here
+      await Promise.allSettled([this.saved?.ready, this.running?.ready, this.proposed?.ready]);
     } finally {
       this.busy = null;
     }
@@ -210,12 +214,51 @@ export class HostWorkspace {
   }
 
   private rewire(): void {
+    this.relint();
     const doc = (w: 'saved' | 'running' | 'proposed') => (w === 'saved' ? this.saved : w === 'running' ? this.running : this.proposed);
     for (const p of PAIRS) {
       this.diffs[p.id].left = doc(p.left);
       this.diffs[p.id].right = doc(p.right);
       this.diffs[p.id].selectedRow = -1;
     }
+  }
+
+  /** Lints the proposal in the worker (with the address the server sees us at, once connected). */
+  relint(): void {
+    this.lintJob?.cancel();
+    this.lintJob = null;
+    const doc = this.proposed;
+    if (!doc) {
+      this.findings = [];
+      this.findingsPending = false;
+      return;
+    }
+    const local = this.info?.facts.serverAddress ? [this.info.facts.serverAddress] : undefined;
+    const opts = this.client ? { client: this.client, sshPort: this.sshPort, local } : {};
+    const job = analysis.run<Finding[]>({ kind: 'lint', doc: { id: doc.id, text: doc.text }, opts }, { label: `Checking the proposal for ${this.profile.name}` });
+    this.lintJob = job;
+    this.findingsPending = true;
+    job.promise.then(
+      (found) => {
+        if (this.lintJob !== job) return;
+        this.lintJob = null;
+        this.findings = found;
+        this.findingsPending = false;
+      },
+      (e: unknown) => {
+        if (this.lintJob !== job) return;
+        this.lintJob = null;
+        this.findingsPending = false;
+        this.findings = isCancelled(e) ? [] : [{ code: 'lint-failed', severity: 'warning', line: 0, message: `the lint stopped: ${(e as Error).message}` }];
+      },
+    );
+  }
+
+  /** Stops the analyses running for this host (the proposal's lint, the comparisons). */
+  cancelAnalysis(): void {
+    this.lintJob?.cancel();
+    for (const d of Object.values(this.diffs)) d.cancel();
+    for (const doc of [this.saved, this.running, this.proposed]) doc?.cancel();
   }
 
   async loadHistory(): Promise<void> {

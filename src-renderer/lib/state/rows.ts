@@ -37,6 +37,8 @@ const APPEND_RE = /^(?:-[46]\s+)?(?:-A|--append|-I|--insert)\s+(\S+)/;
  * an admin expects to see them among the chain's rules, not only in the source.
  */
 export function findUnreadable(rs: Ruleset, findings: readonly Finding[], lines: readonly string[]): Unreadable[] {
+  // most files have no error at all: skip the pass over every rule
+  if (!findings.some((f) => f.severity === 'error' && f.line > 0)) return [];
   const ruleLines = new Set<number>();
   for (const t of rs.tables) for (const c of t.chains) for (const r of c.rules) if (r.source) ruleLines.add(r.source.line);
   const out: Unreadable[] = [];

@@ -2,17 +2,25 @@
 // Big immutable data sits in $state.raw (never proxied: 100,000 rules stay plain
 // objects); what follows from it is $derived, so it is computed when a view
 // first reads it and never twice.
+//
+// The parse of a large file and every lint run in the analysis worker
+// (lib/analysis): the page keeps answering while they work, and either can be
+// cancelled. Small files (a few hundred rules) are parsed here, at once, so
+// they show without a flicker; their lint still goes to the worker, because a
+// small file can be costly to lint.
 import {
   canonicalRule,
   canonicalRuleset,
   hasErrors,
-  lintParsed,
   parseRuleset,
   type Finding,
   type LintOptions,
   type ParseResult,
   type Ruleset,
 } from '../../../src-main/core/index.js';
+import { analysis } from '../analysis/activity.svelte.js';
+import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
+import type { Progress } from '../analysis/protocol.js';
 import { buildRuleRows, findUnreadable, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, searchRules, type SearchFacets, type SearchResult } from './search-index.js';
@@ -27,11 +35,18 @@ export interface RulesetSource {
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
+export type ParseState = 'parsing' | 'ready' | 'cancelled' | 'failed';
+export type LintState = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
-/** rulesets up to this size are linted as soon as they open */
-export const LINT_AUTO_LIMIT = 20_000;
+/** texts up to this size (about 600 rules, a few ms) are parsed on the page's thread */
+export const INLINE_PARSE_LIMIT = 48 * 1024;
+/** of a larger text, this much is parsed here at once, to show its first rules while the worker reads the whole */
+const PREVIEW_BYTES = 16 * 1024;
 
 let nextDocId = 1;
+
+// a document nobody holds any more: the worker may forget its parse
+const forget = typeof FinalizationRegistry === 'undefined' ? null : new FinalizationRegistry<number>((id) => analysis.drop(id));
 
 export class RulesetDoc {
   readonly id = nextDocId++;
@@ -46,27 +61,51 @@ export class RulesetDoc {
   readonly name: string;
   readonly path: string | undefined;
   readonly text: string;
-  readonly parseMs: number;
-  readonly finalNewline: boolean;
+  /** milliseconds from asking for the parse to having the model (the worker's parse and the copy) */
+  parseMs = $state(0);
+  finalNewline = false;
+
+  parseState = $state<ParseState>('ready');
+  /** what the worker is doing with the parse, for the busy note */
+  parseProgress = $state.raw<Progress | null>(null);
+  parseError = $state<string | null>(null);
+  /** while parsing: the model shown is that of the file's first lines only (no findings yet) */
+  preview = $state(false);
+  /** resolves when the model is here; rejects when the parse was cancelled or failed */
+  readonly ready: Promise<void>;
 
   ruleset = $state.raw<Ruleset>({ family: 'ipv4', tables: [] });
   /** the file's lines, for the source view and the text of each rule */
   lines = $state.raw<string[]>([]);
   parseFindings = $state.raw<Finding[]>([]);
+
   /**
-   * Findings shown for the file: the parser's and the lint's. The lint runs on
-   * the page's thread, so very large rulesets are linted only when asked
-   * (`lintRequested`), keeping the first view of a 100,000-rule file quick.
+   * The lint starts by itself when something first reads the findings (a view
+   * showing them) and runs in the worker; until it is done the findings are
+   * the parser's.
    */
-  lintRequested = $state(false);
+  lintState = $state<LintState>('idle');
+  lintError = $state<string | null>(null);
+  private lintFindings = $state.raw<Finding[] | null>(null);
+  private lintJob: Job<Finding[]> | null = null;
+  private parseJob: Job<ParseResult> | null = null;
+  private lintQueued = false;
+  /** the options of the last lint started (a change of lintOptions lints again) */
+  private lintFor: LintOptions | null = null;
+  /** cancelled after the worker's answer came, before it was taken */
+  private parseStopped = false;
+
   ruleCount = $derived(this.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0));
-  linted = $derived(this.ruleCount <= LINT_AUTO_LIMIT || this.lintRequested);
-  findings = $derived(sortFindings(this.linted ? lintParsed(this.asParseResult(), this.lintOptions) : this.parseFindings));
+  linted = $derived(this.lintState === 'done');
+  #findings = $derived(
+    sortFindings(this.lintFindings ?? (this.lintError ? [...this.parseFindings, { code: 'lint-failed', severity: 'warning', line: 0, message: this.lintError }] : this.parseFindings)),
+  );
   severities = $derived(severityByLine(this.findings));
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
   valid = $derived(!hasErrors(this.findings));
-  table = $derived(buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.findings, this.lines)));
+  // rows come from the parse alone: the lint arriving later does not rebuild them (nor the search index)
+  table = $derived(buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.parseFindings, this.lines)));
   /** only computed when the canonical view is opened */
   canonicalLines = $derived(trimLast(canonicalRuleset(this.ruleset).split('\n')));
 
@@ -83,18 +122,134 @@ export class RulesetDoc {
   view = $state<DocView>('rules');
   selectedRow = $state(-1);
 
-  constructor(src: RulesetSource) {
+  /**
+   * @param opts.here parse on this thread whatever the size: a staged edit
+   *   needs its rows at once (the view stays on them); a large file's edit
+   *   therefore still costs the page its parse time
+   */
+  constructor(src: RulesetSource, opts: { here?: boolean } = {}) {
     this.name = src.name;
     this.path = src.path;
     this.text = src.text;
     this.lineage = src.lineage ?? this.id;
+    forget?.register(this, this.id);
+    if (src.text.length <= INLINE_PARSE_LIMIT || opts.here) {
+      const t0 = performance.now();
+      this.take(parseRuleset(src.text));
+      this.parseMs = performance.now() - t0;
+      this.ready = Promise.resolve();
+    } else {
+      this.parseState = 'parsing';
+      this.showPreview();
+      this.ready = this.parseInWorker();
+      // whoever awaits `ready` sees the failure; nobody else has to
+      this.ready.catch(() => {});
+    }
+  }
+
+  /** Findings shown for the file: the lint's once it is done, the parser's until then. */
+  get findings(): Finding[] {
+    if (this.parseState === 'ready' && (this.lintState === 'idle' || (this.lintFor !== this.lintOptions && this.lintState !== 'cancelled'))) this.lintSoon();
+    return this.#findings;
+  }
+
+  /** true while the parse or the lint of this document is running or waiting in the worker */
+  get analysing(): boolean {
+    return this.parseState === 'parsing' || this.lintState === 'running';
+  }
+
+  /** (Re)runs the lint in the worker. */
+  lint(): Promise<void> {
+    this.lintJob?.cancel();
+    this.lintFor = this.lintOptions;
+    const opts = $state.snapshot(this.lintOptions) as LintOptions;
+    const job = analysis.run<Finding[]>({ kind: 'lint', doc: { id: this.id, text: this.text }, opts }, { label: `Linting ${this.name}` });
+    this.lintJob = job;
+    this.lintState = 'running';
+    this.lintError = null;
+    return job.promise.then(
+      (found) => {
+        if (this.lintJob !== job) return;
+        this.lintJob = null;
+        this.lintFindings = found;
+        this.lintState = 'done';
+      },
+      (e: unknown) => {
+        if (this.lintJob !== job) return;
+        this.lintJob = null;
+        this.lintState = isCancelled(e) ? 'cancelled' : 'failed';
+        this.lintError = isCancelled(e) ? null : `the lint stopped: ${(e as Error).message}`;
+      },
+    );
+  }
+
+  /** Stops what the worker is doing for this document (the parse, the lint). */
+  cancel(): void {
+    if (this.parseState === 'parsing') this.parseStopped = true;
+    this.parseJob?.cancel();
+    this.lintJob?.cancel();
+  }
+
+  private lintSoon(): void {
+    if (this.lintQueued) return;
+    this.lintQueued = true;
+    // not from inside a $derived or a template: state changes wait for a microtask
+    queueMicrotask(() => {
+      this.lintQueued = false;
+      // a cancelled lint waits for "Lint now"; new options (the host's address) start a new one
+      if (this.lintState === 'idle' || (this.lintFor !== this.lintOptions && this.lintState !== 'cancelled')) void this.lint();
+    });
+  }
+
+  /**
+   * The first rules at once: the file's first lines, cut at a line end and
+   * closed with a COMMIT, parsed on this thread. Line numbers are the file's,
+   * so rows and their text are the ones the whole parse gives; the findings of
+   * this cut (a COMMIT too many, say) are not the file's and are not shown.
+   */
+  private showPreview(): void {
+    const cut = this.text.lastIndexOf('\n', PREVIEW_BYTES);
+    if (cut <= 0) return;
+    const head = this.text.slice(0, cut + 1);
+    const p = parseRuleset(`${head}COMMIT\n`);
+    this.ruleset = p.ruleset;
+    this.lines = splitLines(head);
+    this.preview = true;
+  }
+
+  private async parseInWorker(): Promise<void> {
     const t0 = performance.now();
-    const parsed = parseRuleset(src.text);
-    this.parseMs = performance.now() - t0;
+    const job = analysis.run<ParseResult>(
+      { kind: 'parse', doc: { id: this.id, text: this.text } },
+      { label: `Reading ${this.name}`, onProgress: (p) => (this.parseProgress = p) },
+    );
+    this.parseJob = job;
+    try {
+      const parsed = await job.promise;
+      // each step its own task, so input waiting since the last part is answered in between
+      await nextTask();
+      parsed.lines = splitLines(this.text);
+      await nextTask();
+      if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
+      this.take(parsed);
+      this.parseMs = performance.now() - t0;
+    } catch (e) {
+      this.parseState = isCancelled(e) ? 'cancelled' : 'failed';
+      this.parseError = isCancelled(e) ? null : (e as Error).message;
+      throw e;
+    } finally {
+      this.parseJob = null;
+      this.parseProgress = null;
+    }
+  }
+
+  private take(parsed: ParseResult): void {
     this.lines = parsed.lines;
     this.ruleset = parsed.ruleset;
     this.parseFindings = parsed.findings;
     this.finalNewline = parsed.finalNewline;
+    this.parseState = 'ready';
+    this.preview = false;
   }
 
   /** the parse as the core's writers and recipes take it (the same objects, nothing copied) */
@@ -139,6 +294,17 @@ export class RulesetDoc {
     if (line <= this.lines.length) return { view: 'source', index: line - 1 };
     return null;
   }
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** the lines as the parser makes them: split at \n, without the empty one after a final newline */
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
 function trimLast(lines: string[]): string[] {

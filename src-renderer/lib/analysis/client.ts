@@ -1,0 +1,193 @@
+// The page's side of the analysis worker: typed jobs with ids, one at a time
+// in order, answers put together from their parts, progress, and cancel.
+// A running job is cancelled by terminating the worker (the core's analyses
+// are plain synchronous code: nothing else can stop them) and starting a new
+// one for the jobs still waiting; the documents it had parsed are parsed
+// again when next asked for, from the text every request carries.
+import type { FromWorker, JobRequest, PartPath, Progress, ToWorker } from './protocol.js';
+
+export class AnalysisCancelled extends Error {
+  constructor(what: string) {
+    super(`${what}: cancelled`);
+    this.name = 'AnalysisCancelled';
+  }
+}
+
+export function isCancelled(e: unknown): e is AnalysisCancelled {
+  return e instanceof AnalysisCancelled;
+}
+
+/** what the client needs of a Worker (a real one, or the engine on this thread) */
+export interface WorkerLike {
+  postMessage(m: ToWorker): void;
+  terminate(): void;
+  onmessage: ((e: MessageEvent<FromWorker>) => void) | null;
+  onerror: ((e: ErrorEvent) => void) | null;
+}
+
+export interface JobOptions {
+  /** what the admin sees while it runs ("Linting web1.rules") */
+  label: string;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Job<T> {
+  readonly promise: Promise<T>;
+  readonly label: string;
+  cancel(): void;
+}
+
+/** a job as the activity indicator sees it */
+export interface ActiveJob {
+  readonly id: number;
+  readonly label: string;
+  /** performance.now() when the worker started on it (0 while it waits) */
+  startedAt: number;
+  progress: Progress | null;
+  cancel(): void;
+}
+
+export interface ActivityObserver {
+  changed(jobs: readonly ActiveJob[]): void;
+}
+
+interface Pending extends ActiveJob {
+  request: JobRequest;
+  value: unknown;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  onProgress?: (p: Progress) => void;
+}
+
+export class AnalysisClient {
+  private worker: WorkerLike | null = null;
+  private readonly waiting: Pending[] = [];
+  private current: Pending | null = null;
+  private nextId = 1;
+  /** workers started so far (a cancel of a running job starts a new one) */
+  spawned = 0;
+
+  constructor(
+    private readonly spawn: () => WorkerLike,
+    private readonly observer: ActivityObserver | null = null,
+  ) {}
+
+  run<T>(request: JobRequest, opts: JobOptions): Job<T> {
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res as (v: unknown) => void;
+      reject = rej;
+    });
+    const p: Pending = {
+      id: this.nextId++,
+      label: opts.label,
+      startedAt: 0,
+      progress: null,
+      request,
+      value: undefined,
+      resolve,
+      reject,
+      onProgress: opts.onProgress,
+      cancel: () => this.cancel(p),
+    };
+    this.waiting.push(p);
+    this.pump();
+    this.notify();
+    return { promise, label: opts.label, cancel: p.cancel };
+  }
+
+  /** the document is gone: the worker may forget its parse */
+  drop(docId: number): void {
+    this.worker?.postMessage({ type: 'drop', doc: docId });
+  }
+
+  /** jobs running or waiting, running first */
+  get active(): ActiveJob[] {
+    return this.current ? [this.current, ...this.waiting] : [...this.waiting];
+  }
+
+  private pump(): void {
+    if (this.current || !this.waiting.length) return;
+    const p = this.waiting.shift()!;
+    this.current = p;
+    p.startedAt = performance.now();
+    this.ensureWorker().postMessage({ type: 'run', id: p.id, job: p.request });
+  }
+
+  private ensureWorker(): WorkerLike {
+    if (this.worker) return this.worker;
+    const w = this.spawn();
+    this.spawned++;
+    w.onmessage = (e) => this.onMessage(w, e.data);
+    // a worker that dies (out of memory, a bug) fails its job; the next job gets a new worker
+    w.onerror = (e) => {
+      e.preventDefault?.();
+      if (this.worker !== w) return;
+      this.stopWorker();
+      this.finish(this.current, new Error(`the analysis stopped: ${e.message || 'the worker failed'}`));
+    };
+    this.worker = w;
+    return w;
+  }
+
+  private stopWorker(): void {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  private onMessage(from: WorkerLike, m: FromWorker): void {
+    const p = this.current;
+    if (from !== this.worker || !p || m.id !== p.id) return;
+    switch (m.type) {
+      case 'progress':
+        p.progress = m.progress;
+        p.onProgress?.(m.progress);
+        this.notify();
+        return;
+      case 'head':
+        p.value = m.value;
+        return;
+      case 'part':
+        appendAt(p.value, m.path, m.items);
+        return;
+      case 'end':
+        return this.finish(p, null);
+      case 'error':
+        return this.finish(p, new Error(m.message));
+    }
+  }
+
+  private finish(p: Pending | null, error: Error | null): void {
+    if (!p) return;
+    if (this.current === p) this.current = null;
+    if (error) p.reject(error);
+    else p.resolve(p.value);
+    this.pump();
+    this.notify();
+  }
+
+  private cancel(p: Pending): void {
+    const k = this.waiting.indexOf(p);
+    if (k >= 0) {
+      this.waiting.splice(k, 1);
+      p.reject(new AnalysisCancelled(p.label));
+      this.notify();
+      return;
+    }
+    if (this.current !== p) return; // already done
+    this.stopWorker();
+    this.finish(p, new AnalysisCancelled(p.label));
+  }
+
+  private notify(): void {
+    this.observer?.changed(this.active);
+  }
+}
+
+function appendAt(root: unknown, path: PartPath, items: unknown[]): void {
+  let at = root as Record<string | number, unknown>;
+  for (const k of path) at = at[k] as Record<string | number, unknown>;
+  const arr = at as unknown as unknown[];
+  for (const it of items) arr.push(it);
+}
