@@ -134,10 +134,22 @@ export function boxDiff(r: Box, e: Box, dims: Dims): Box[] {
   return out;
 }
 
+/** True when the two sets share a value (intersect(a, b).length > 0, without building it). */
+export function setsMeet(a: IntervalSet, b: IntervalSet): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (Math.max(a[i], b[j]) <= Math.min(a[i + 1], b[j + 1])) return true;
+    if (a[i + 1] < b[j + 1]) i += 2;
+    else j += 2;
+  }
+  return false;
+}
+
 export function boxesMeet(a: Box, b: Box): boolean {
   for (const [d, s] of b) {
     const t = a.get(d);
-    if (t && intersect(t, s).length === 0) return false;
+    if (t && !setsMeet(t, s)) return false;
   }
   return true;
 }

@@ -8,6 +8,7 @@ import { STATE_NAMES } from '../analysis/match-options.js';
 import { targetAction } from '../analysis/targets.js';
 import { packetFromSpec, tracePacket, TraceInputError, type TraceDecision, type TraceOutcome } from '../trace.js';
 import { isDropLike, verdictOf, type LintContext } from './context.js';
+import { MeetIndex } from './meet-index.js';
 
 const isLimited = (c: Chain['rules'][number]) =>
   c.matches.some((m) => m.name === 'limit' || (m.name === 'hashlimit' && !m.options.some((o) => o.name === 'hashlimit-above')) || (m.unknown && m.name === 'hashlimit' && !m.unknown.tokens.includes('--hashlimit-above')));
@@ -15,43 +16,64 @@ const isLimited = (c: Chain['rules'][number]) =>
 const dimOf = (b: Box, d: number): IntervalSet | undefined => b.get(d);
 const has = (s: IntervalSet | undefined, v: number) => !s || s.some((_, k) => k % 2 === 0 && v >= s[k] && v <= s[k + 1]);
 
+/** Most pieces the unmatched rest of a limited rule may split into before we stop (and claim nothing). */
+const MAX_PIECES = 64;
+/** Most later DROP rules subtracted from one limited rule before we stop (and claim nothing). */
+const MAX_DROPS = 1024;
+
 export function checkLimit(ctx: LintContext, t: Table, c: Chain): void {
   if (t.name !== 'filter') return;
-  c.rules.forEach((r, pos) => {
-    if (!isLimited(r) || verdictOf(ctx.label(t, c, pos) ?? '') !== 'ACCEPT') return;
-    let rest: Box[] = ctx.space(c, pos).boxes;
-    for (let k = pos + 1; k < c.rules.length && rest.length; k++) {
-      const label = ctx.label(t, c, k);
-      if (!label) continue;
-      const sp = ctx.space(c, k);
-      if (!rest.some((b) => sp.boxes.some((e) => boxesMeet(b, e)))) continue;
-      if (sp.chance || !sp.exact) return; // cannot tell what happens to the excess
-      const v = verdictOf(label);
-      if (v === 'ACCEPT') {
-        ctx.report('warning', 'limit-without-drop', t, c, pos,
-          `rule #${pos + 1} accepts at most the limited rate, but packets over the limit are accepted anyway by rule #${k + 1} (${ctx.body(c, k)}): the limit does nothing`,
-          `add a rule right after #${pos + 1} that drops the rest: the same match without -m limit, with -j DROP`);
-        return;
-      }
-      if (v === 'DROP' || v === 'REJECT') {
-        const next: Box[] = [];
-        for (const b of rest) {
-          let pieces = [b];
-          for (const e of sp.boxes) pieces = pieces.flatMap((p) => boxDiff(p, e, ctx.env.dims));
-          next.push(...pieces);
-        }
-        rest = next;
-        continue;
-      }
+  let index: MeetIndex | null = null;
+  for (let pos = 0; pos < c.rules.length; pos++) {
+    if (!isLimited(c.rules[pos]) || verdictOf(ctx.label(t, c, pos) ?? '') !== 'ACCEPT') continue;
+    index ??= meetIndex(ctx, t, c);
+    limitFate(ctx, t, c, pos, index);
+  }
+}
+
+/** Every deciding rule of the chain, filed by the packets it matches. */
+function meetIndex(ctx: LintContext, t: Table, c: Chain): MeetIndex {
+  const index = new MeetIndex();
+  for (let k = 0; k < c.rules.length; k++) if (ctx.label(t, c, k)) index.add(k, ctx.space(c, k).boxes);
+  return index;
+}
+
+/**
+ * Follows the packets over the limit of rule `pos` through the later rules
+ * that can meet them: reports when an ACCEPT (or the ACCEPT policy) takes them.
+ */
+function limitFate(ctx: LintContext, t: Table, c: Chain, pos: number, index: MeetIndex): void {
+  let rest: Box[] = ctx.space(c, pos).boxes;
+  let drops = 0;
+  for (const k of index.candidates(rest, pos)) {
+    if (!rest.length) break;
+    const sp = ctx.space(c, k);
+    if (!rest.some((b) => sp.boxes.some((e) => boxesMeet(b, e)))) continue;
+    if (sp.chance || !sp.exact) return; // cannot tell what happens to the excess
+    const v = verdictOf(ctx.label(t, c, k)!);
+    if (v === 'ACCEPT') {
+      ctx.report('warning', 'limit-without-drop', t, c, pos,
+        `rule #${pos + 1} accepts at most the limited rate, but packets over the limit are accepted anyway by rule #${k + 1} (${ctx.body(c, k)}): the limit does nothing`,
+        `add a rule right after #${pos + 1} that drops the rest: the same match without -m limit, with -j DROP`);
       return;
     }
-    if (rest.length === 0 || !c.builtin) return;
-    if (c.policy === 'ACCEPT') {
-      ctx.report('warning', 'limit-without-drop', t, c, pos,
-        `rule #${pos + 1} accepts at most the limited rate, but nothing after it drops the packets over the limit: the chain's ACCEPT policy lets them in anyway, so the limit does nothing`,
-        `add a rule right after #${pos + 1} with the same match without -m limit and -j DROP`);
+    if (v !== 'DROP' && v !== 'REJECT') return;
+    if (++drops > MAX_DROPS) return;
+    const next: Box[] = [];
+    for (const b of rest) {
+      let pieces = [b];
+      for (const e of sp.boxes) pieces = pieces.flatMap((p) => boxDiff(p, e, ctx.env.dims));
+      next.push(...pieces);
     }
-  });
+    if (next.length > MAX_PIECES) return;
+    rest = next;
+  }
+  if (rest.length === 0 || !c.builtin) return;
+  if (c.policy === 'ACCEPT') {
+    ctx.report('warning', 'limit-without-drop', t, c, pos,
+      `rule #${pos + 1} accepts at most the limited rate, but nothing after it drops the packets over the limit: the chain's ACCEPT policy lets them in anyway, so the limit does nothing`,
+      `add a rule right after #${pos + 1} with the same match without -m limit and -j DROP`);
+  }
 }
 
 export function checkDnatPorts(ctx: LintContext): void {
