@@ -132,8 +132,26 @@ export interface Ruleset {
 export function findTable(rs: Ruleset, name: string): Table | undefined {
   return rs.tables.find((t) => t.name === name);
 }
+/**
+ * Name → position of each table's chains, so a lookup is not a scan (kube-proxy
+ * files have tens of thousands of chains). Keyed by the chains array; the model
+ * may be edited in place (-E renames, splices), so a hit is checked against the
+ * array and anything else falls back to a scan and rebuilds.
+ */
+const chainIndex = new WeakMap<Chain[], Map<string, number>>();
+
 export function findChain(t: Table, name: string): Chain | undefined {
-  return t.chains.find((c) => c.name === name);
+  const chains = t.chains;
+  if (chains.length < 16) return chains.find((c) => c.name === name);
+  const at = chainIndex.get(chains)?.get(name);
+  if (at !== undefined && chains[at]?.name === name) return chains[at];
+  const found = chains.find((c) => c.name === name);
+  if (found || at !== undefined || !chainIndex.has(chains)) {
+    const m = new Map<string, number>();
+    for (let i = chains.length - 1; i >= 0; i--) m.set(chains[i].name, i);
+    chainIndex.set(chains, m);
+  }
+  return found;
 }
 
 export function emptyRule(): Rule {

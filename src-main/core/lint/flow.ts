@@ -95,28 +95,49 @@ export function checkDnatPorts(ctx: LintContext): void {
     });
   }
   if (!rewrites.length) return;
+  const byPort = portIndex(rewrites.map((w) => w.from));
   const filterHooks = reachingHooks(filter);
   for (const c of filter.chains) {
     const h = filterHooks.get(c.name);
     if (!h || !(h.has('INPUT') || h.has('FORWARD'))) continue;
-    c.rules.forEach((_r, pos) => {
-      const boxes = ctx.space(c, pos).boxes;
-      for (const w of rewrites) {
-        const hit = boxes.some((b) => {
-          const dp = dimOf(b, DIM.dport);
-          const pr = dimOf(b, DIM.proto);
-          if (!dp || !has(dp, w.from) || has(dp, w.to)) return false;
-          return !pr || !w.proto || pr.some((_, k) => k % 2 === 0 && w.proto!.some((__, j) => j % 2 === 0 && pr[k] <= w.proto![j + 1] && w.proto![j] <= pr[k + 1]));
+    for (let pos = 0; pos < c.rules.length; pos++) {
+      // the first rewrite (in nat order) whose old port this rule matches and whose new port it does not
+      let first = Infinity;
+      for (const b of ctx.space(c, pos).boxes) {
+        const dp = dimOf(b, DIM.dport);
+        if (!dp) continue;
+        const pr = dimOf(b, DIM.proto);
+        byPort.each(dp, (i) => {
+          const w = rewrites[i];
+          if (i >= first || has(dp, w.to)) return;
+          if (!pr || !w.proto || pr.some((_, k) => k % 2 === 0 && w.proto!.some((__, j) => j % 2 === 0 && pr[k] <= w.proto![j + 1] && w.proto![j] <= pr[k + 1]))) first = i;
         });
-        if (!hit) continue;
-        const line = w.chain.rules[w.pos].source?.line;
-        ctx.report('warning', 'dnat-port-mismatch', filter, c, pos,
-          `rule #${pos + 1} matches destination port ${w.from}, but nat ${w.chain.name} #${w.pos + 1}${line ? ` (line ${line})` : ''} already changed port ${w.from} to ${w.to} (${w.name}) before the filter table sees the packet: for those connections this rule never matches`,
-          `match --dport ${w.to} (the port after ${w.name}) in this rule`);
-        break;
       }
-    });
+      if (first === Infinity) continue;
+      const w = rewrites[first];
+      const line = w.chain.rules[w.pos].source?.line;
+      ctx.report('warning', 'dnat-port-mismatch', filter, c, pos,
+        `rule #${pos + 1} matches destination port ${w.from}, but nat ${w.chain.name} #${w.pos + 1}${line ? ` (line ${line})` : ''} already changed port ${w.from} to ${w.to} (${w.name}) before the filter table sees the packet: for those connections this rule never matches`,
+        `match --dport ${w.to} (the port after ${w.name}) in this rule`);
+    }
   }
+}
+
+/** The rewrites by old port: each(set, fn) calls fn with the index of every rewrite whose old port is in the set. */
+function portIndex(ports: number[]): { each(s: IntervalSet, fn: (i: number) => void): void } {
+  const byPort = new Map<number, number[]>();
+  ports.forEach((p, i) => { const l = byPort.get(p); if (l) l.push(i); else byPort.set(p, [i]); });
+  const sorted = [...byPort.keys()].sort((a, b) => a - b);
+  return {
+    each(s, fn) {
+      for (let k = 0; k < s.length; k += 2) {
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] < s[k]) lo = mid + 1; else hi = mid; }
+        for (let j = lo; j < sorted.length && sorted[j] <= s[k + 1]; j++) for (const i of byPort.get(sorted[j])!) fn(i);
+      }
+    },
+  };
 }
 
 const ESTABLISHED = STATE_NAMES.indexOf('ESTABLISHED');
