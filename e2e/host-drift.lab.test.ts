@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab, useLab } from './lab/testing.js';
 import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
+import { labSshHome } from './support/ssh-home.js';
 import { checkAccessibility } from './support/axe.js';
 
 const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
@@ -48,8 +49,9 @@ describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => 
     await byId('host-add').click();
     await byId('host-field-name').fill('drifted');
     await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
-    await byId('host-field-identityFile').fill(lab.keys.plain);
-    await byId('host-field-knownHostsFile').fill(join(tmp, 'known_hosts'));
+    const ssh = labSshHome(tmp, lab.keys.plain);
+    await byId('host-field-identityFile').fill(ssh.key);
+    await byId('host-field-knownHostsFile').fill(ssh.knownHosts);
     await byId('host-save').click();
     await byId('host-connect').click();
     await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();

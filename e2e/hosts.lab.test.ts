@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab, useLab } from './lab/testing.js';
 import { buildApp, launchApp, skipE2e, type AppHandle } from './support/app.js';
+import { labSshHome } from './support/ssh-home.js';
 
 const SHOTS = process.env.PORTCULLIS_SHOTS ?? tmpdir();
 
@@ -26,7 +27,7 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     buildApp();
     await L.start();
     tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-hosts-'));
-    knownHosts = join(tmp, 'known_hosts');
+    knownHosts = join(tmp, '.ssh', 'known_hosts');
     stateDir = join(tmp, 'state');
     // no agent of the test runner's, no ~/.ssh/config: only what the profile says
     app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: stateDir, HOME: tmp }, viewport: { width: 1360, height: 860 } });
@@ -55,7 +56,7 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     await byId('host-form').waitFor();
     await byId('host-field-name').fill('lab plain');
     await byId('host-field-target').fill('root@bad host');
-    await byId('host-field-identityFile').fill(lab.keys.plain);
+    await byId('host-field-identityFile').fill(labSshHome(tmp, lab.keys.plain).key);
     await byId('host-field-knownHostsFile').fill(knownHosts);
     await byId('host-save').click();
     await byId('host-error-target').waitFor();

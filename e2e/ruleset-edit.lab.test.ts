@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab, useLab } from './lab/testing.js';
 import { buildApp, launchApp, skipE2e, REPO, type AppHandle } from './support/app.js';
+import { labSshHome } from './support/ssh-home.js';
 
 const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
 
@@ -47,8 +48,9 @@ describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied 
     await byId('host-add').click();
     await byId('host-field-name').fill('lab edit');
     await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
-    await byId('host-field-identityFile').fill(lab.keys.plain);
-    await byId('host-field-knownHostsFile').fill(join(tmp, 'known_hosts'));
+    const ssh = labSshHome(tmp, lab.keys.plain);
+    await byId('host-field-identityFile').fill(ssh.key);
+    await byId('host-field-knownHostsFile').fill(ssh.knownHosts);
     await byId('host-save').click();
     await byId('host-connect').click();
     await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();

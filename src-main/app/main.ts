@@ -93,6 +93,16 @@ app.whenReady().then(async () => {
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
     },
+    pickHostFile: async (kind) => {
+      const win = BrowserWindow.getFocusedWindow();
+      const opts: Electron.OpenDialogOptions = {
+        title: kind === 'identity' ? 'Choose the private key' : 'Choose the known_hosts file',
+        defaultPath: join(app.getPath('home'), '.ssh'),
+        properties: ['openFile', 'showHiddenFiles', 'dontAddToRecent'],
+      };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
+    },
   });
   // files named on the command line (`portcullis-app FILE…`) show up on the start page
   for (const f of process.argv.slice(app.isPackaged ? 1 : 2)) if (!f.startsWith('-')) await recent.add(f).catch(() => {});

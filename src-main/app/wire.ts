@@ -25,6 +25,7 @@ export function wireMain(opts: {
   dataDir: string | null;
   secrets: SecretStore;
   pickRulesetFile?: () => Promise<string | null>;
+  pickHostFile?: (kind: 'identity' | 'known-hosts') => Promise<string | null>;
   log: (m: string) => void;
 }): MainWiring {
   // created (or closed to) 0700 before anything is written into it; Electron makes userData 0755
@@ -41,6 +42,7 @@ export function wireMain(opts: {
       workbench,
       secretsAvailable: opts.secrets.available,
       pickRulesetFile: opts.pickRulesetFile,
+      pickHostFile: opts.pickHostFile,
     }),
     opts.log,
   );

@@ -63,6 +63,12 @@ export interface InvokeMap {
   'hosts:list': { args: []; result: HostProfile[] };
   /** adds (no id) or updates a profile; invalid fields fail with details.kind 'fields' */
   'hosts:save': { args: [input: HostProfileInput]; result: HostProfile };
+  /**
+   * A native dialog for a profile's identity or known_hosts file; null when the
+   * admin cancels. Only a file picked here (or one under ~/.ssh) may be saved
+   * in a profile. Not in browser mode (code 'unsupported').
+   */
+  'hosts:pick-file': { args: [kind: 'identity' | 'known-hosts']; result: string | null };
   /** removes the profile and its keychain entries; disconnects it */
   'hosts:remove': { args: [id: string]; result: HostProfile[] };
   /** forgets the passwords and passphrases kept for the profile */
@@ -99,6 +105,7 @@ export const FW_FUNCTIONS = {
   removeRecentFile: 'recent:remove',
   listHosts: 'hosts:list',
   saveHost: 'hosts:save',
+  pickHostFile: 'hosts:pick-file',
   removeHost: 'hosts:remove',
   forgetHostSecrets: 'hosts:forget-secrets',
   connectHost: 'host:connect',
@@ -125,7 +132,7 @@ export type FwApi = {
 export const EVENT_CHANNEL = 'fw:event';
 
 /** Calls that wait on a person (prompts) or on a host: the WebSocket client gives them no short timeout. */
-export const LONG_CHANNELS: readonly Channel[] = ['host:connect', 'host:pull', 'apply:start'];
+export const LONG_CHANNELS: readonly Channel[] = ['host:connect', 'host:pull', 'apply:start', 'hosts:pick-file'];
 
 export const CHANNELS: readonly Channel[] = Object.values(FW_FUNCTIONS);
 

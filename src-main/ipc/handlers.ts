@@ -30,6 +30,8 @@ export interface HandlerDeps {
   secretsAvailable: boolean;
   /** a native "open file" dialog; absent in browser mode */
   pickRulesetFile?: () => Promise<string | null>;
+  /** a native dialog for a profile's key or known_hosts file; absent in browser mode */
+  pickHostFile?: (kind: 'identity' | 'known-hosts') => Promise<string | null>;
 }
 
 export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultOf<C>> };
@@ -63,6 +65,7 @@ const validators: Validators = {
   'recent:remove': (a) => a.length === 1 && isId(a[0]),
   'hosts:list': (a) => a.length === 0,
   'hosts:save': (a) => a.length === 1 && isHostProfileInput(a[0]),
+  'hosts:pick-file': (a) => a.length === 1 && (a[0] === 'identity' || a[0] === 'known-hosts'),
   'hosts:remove': (a) => a.length === 1 && isId(a[0]),
   'hosts:forget-secrets': (a) => a.length === 1 && isId(a[0]),
   'host:connect': (a) => a.length === 1 && isId(a[0]),
@@ -89,6 +92,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'recent:remove': (id) => deps.recent.remove(id),
     'hosts:list': () => deps.profiles.list(),
     'hosts:save': (input) => deps.workbench.saveProfile(input),
+    async 'hosts:pick-file'(kind) {
+      if (!deps.pickHostFile) throw new FwFailure('unsupported', 'there is no native file dialog in browser mode: put the file in ~/.ssh and type its path');
+      const path = await deps.pickHostFile(kind);
+      if (path !== null) deps.workbench.files.remember(path);
+      return path;
+    },
     async 'hosts:remove'(id) {
       await deps.workbench.removeHost(id);
       return deps.profiles.remove(id);

@@ -66,6 +66,7 @@ beforeEach(() => {
     secrets,
     emit: hub.emit,
     sshConfigPath: null,
+    homeDir: dir,
     env: { PORTCULLIS_STATE_DIR: join(dir, 'state') },
     openSession: ((_route: unknown, opts: SessionOptions) => connectImpl(opts)) as never,
     runApply: (o) => applyImpl(o),
@@ -83,7 +84,7 @@ const value = <T>(r: Result<unknown>): T => {
 
 async function addHost(): Promise<HostProfile> {
   return value<HostProfile>(
-    await d('hosts:save', [{ name: 'web', target: 'root@198.51.100.7', jump: '', identityFile: '', knownHostsFile: join(dir, 'kh'), sudo: 'auto', confirmTimeoutS: 30 }]),
+    await d('hosts:save', [{ name: 'web', target: 'root@198.51.100.7', jump: '', identityFile: '', knownHostsFile: join(dir, '.ssh', 'kh'), sudo: 'auto', confirmTimeoutS: 30 }]),
   );
 }
 
@@ -131,7 +132,7 @@ describe('hosts handlers', () => {
     };
     const refused = d('host:connect', [p.id]);
     const q = await nextPrompt();
-    expect(q).toMatchObject({ kind: 'host-key', hostId: p.id, offered: { fingerprint: 'SHA256:new', keyType: 'ssh-ed25519' }, knownHostsFile: join(dir, 'kh') });
+    expect(q).toMatchObject({ kind: 'host-key', hostId: p.id, offered: { fingerprint: 'SHA256:new', keyType: 'ssh-ed25519' }, knownHostsFile: join(dir, '.ssh', 'kh') });
     expect(value(await d('prompt:answer', [q.id, { kind: 'host-key', accept: false }]))).toBeNull();
     expect(await refused).toMatchObject({ ok: false, error: { code: 'host-key', details: { kind: 'host-key-unknown', offered: { fingerprint: 'SHA256:new' } } } });
 

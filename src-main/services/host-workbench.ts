@@ -17,6 +17,7 @@ import {
   type HostFacts,
   type HostProfile,
   type HostProfileInput,
+  type FieldProblems,
   type PromptAnswer,
   type PullDto,
 } from '../contract/index.js';
@@ -36,6 +37,7 @@ import { runApply as realRunApply, type ApplyOptions } from '../apply/index.js';
 import { readHistory } from './history.js';
 import type { HostProfiles } from './host-profiles.js';
 import { PromptBroker } from './prompts.js';
+import { ProfileFiles } from './profile-files.js';
 import { secretKey, type SecretStore } from './secrets.js';
 
 export interface WorkbenchDeps {
@@ -189,6 +191,8 @@ function applyResultDto(r: ApplyResult): ApplyResultDto {
 
 export class HostWorkbench {
   readonly prompts: PromptBroker;
+  /** the key and known_hosts files a profile from the page may name */
+  readonly files: ProfileFiles;
   private connections = new Map<string, Connection>();
   private connecting = new Set<string>();
   private applies = new Map<string, RunningApply>();
@@ -197,6 +201,7 @@ export class HostWorkbench {
 
   constructor(private readonly deps: WorkbenchDeps) {
     this.prompts = deps.prompts ?? new PromptBroker(deps.emit);
+    this.files = new ProfileFiles(deps.homeDir ?? homedir());
     this.openSession = deps.openSession ?? realOpenSession;
     this.runApply = deps.runApply ?? realRunApply;
   }
@@ -470,11 +475,19 @@ export class HostWorkbench {
   }
 
   /**
-   * Saves a profile. A changed address, port, user or jump route drops what the
+   * Saves a profile from the page: its key and known_hosts files must be ones
+   * the person picked (or under ~/.ssh; see profile-files.ts). A changed
+   * address, port, user or jump route drops what the
    * keychain kept for the host (and its connection); a changed identity file drops the passphrases.
    */
   async saveProfile(input: HostProfileInput): Promise<HostProfile> {
     const old = input.id ? await this.deps.profiles.get(input.id).catch(() => undefined) : undefined;
+    const fields: FieldProblems = {};
+    const id = this.files.problem(input.identityFile, old?.identityFile);
+    if (id) fields.identityFile = id;
+    const kh = this.files.problem(input.knownHostsFile, old?.knownHostsFile);
+    if (kh) fields.knownHostsFile = kh;
+    if (Object.keys(fields).length) throw new FwFailure('invalid-argument', `check ${Object.keys(fields).join(', ')}`, { kind: 'fields', fields });
     const saved = await this.deps.profiles.save(input);
     if (old && (old.target !== saved.target || old.jump !== saved.jump)) {
       await this.disconnect(saved.id);

@@ -13,6 +13,8 @@ export class HostsState {
   selectedId = $state<string | null>(null);
   prompts = $state.raw<PromptRequest[]>([]);
   loadError = $state<string | null>(null);
+  /** main has a native file dialog (the desktop app): key and known_hosts files are chosen with it */
+  canPickFiles = $state(false);
   readonly workspaces = new SvelteMap<string, HostWorkspace>();
 
   selected = $derived(this.selectedId ? (this.workspaces.get(this.selectedId) ?? null) : null);
@@ -25,6 +27,7 @@ export class HostsState {
 
   start(): () => void {
     void this.refresh();
+    void this.fw.getAppInfo().then((r) => (this.canPickFiles = r.ok && r.value.capabilities.openDialog));
     return this.fw.onEvent((e) => this.onEvent(e));
   }
 
@@ -58,6 +61,12 @@ export class HostsState {
     await this.refresh();
     this.selectedId = r.value.id;
     return null;
+  }
+
+  /** the native dialog for a profile's key or known_hosts file: the path, null when cancelled, or why not */
+  async pickFile(kind: 'identity' | 'known-hosts'): Promise<{ path: string | null } | { error: string }> {
+    const r = await this.fw.pickHostFile(kind);
+    return r.ok ? { path: r.value } : { error: r.error.message };
   }
 
   async remove(id: string): Promise<void> {
