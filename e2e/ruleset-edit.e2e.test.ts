@@ -235,3 +235,48 @@ describe.skipIf(skipE2e)('e2e: rules edited in place (a local file)', () => {
     expect(app.pageErrors).toEqual([]);
   });
 });
+
+describe.skipIf(skipE2e)('e2e: the raw editor (CodeMirror) in sync with the table', () => {
+  it('edits as text with line numbers, highlighting and live findings in the gutter; stays open with errors; the table follows', async () => {
+    const page = app.page;
+    const file = join(tmp, 'text-edit.rules');
+    writeFileSync(file, SMALL);
+    await openFile(file);
+    await ui.view('source');
+    const ed = page.getByTestId('source-list');
+    await ed.locator('.cm-content').waitFor();
+    // line numbers and highlighting
+    await expect(ed.locator('.cm-lineNumbers .cm-gutterElement', { hasText: /^14$/ }).count()).resolves.toBe(1);
+    await expect(ed.locator('.cm-line').nth(7).locator('span').count()).resolves.toBeGreaterThan(2);
+    // type a broken rule at the end of INPUT (line 12 is the 8080 rule)
+    await ed.locator('.cm-line').nth(11).click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('\n-A INPUT -p tcp --dport 99999 -j ACCEPT');
+    // the finding appears in the gutter on the new line; the editor stays open
+    const marker = ed.locator('.cm-gutter-lint .cm-lint-marker-error');
+    await marker.waitFor({ timeout: 10_000 });
+    await expect(ed.locator('.cm-lintRange-error').count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByTestId('error-count').innerText()).resolves.toBe('1 error');
+    await expect(page.getByTestId('view-source').getAttribute('aria-selected')).resolves.toBe('true');
+    await shot('text-editor-error');
+    // the finding in the side panel jumps to its line in the editor
+    await page.locator('[data-testid=finding][data-line="13"]').click();
+    await expect(ed.locator('.cm-activeLine').innerText()).resolves.toContain('99999');
+    // fix it: the table shows the new rule, staged
+    await page.keyboard.press('End');
+    for (let k = 0; k < '99999 -j ACCEPT'.length; k++) await page.keyboard.press('Backspace');
+    await page.keyboard.type('8443 -j ACCEPT');
+    await expect.poll(() => page.getByTestId('error-count').count(), { timeout: 10_000 }).toBe(0);
+    await ui.view('rules');
+    await expect(ui.ruleList.locator('[data-kind=rule] code').last().innerText()).resolves.toBe('-p tcp --dport 8443 -j ACCEPT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    // an edit in the table shows in the text at once
+    await ui.ruleList.locator('[role=option]', { hasText: '--dport 80 ' }).first().click();
+    await page.keyboard.press('d');
+    await ui.view('source');
+    await expect(ed.locator('.cm-line', { hasText: '#-A INPUT -p tcp --dport 80 -j ACCEPT' }).count()).resolves.toBe(1);
+    expect(await app.cspViolations()).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
+    await ui.view('rules');
+  });
+});

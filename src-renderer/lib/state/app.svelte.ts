@@ -195,21 +195,27 @@ export class AppState {
     return null;
   }
 
-  /** A staged edit as text (the raw editor): the whole text is the next step. */
-  editText(text: string, label: string): void {
+  /**
+   * A staged edit as text (the raw editor): the whole text is the next step.
+   * With `merge`, typing that follows typing replaces its step (the editor has
+   * its own fine-grained undo), so one pause in typing is not one change each.
+   */
+  editText(text: string, label: string, merge = false): void {
     const doc = this.doc;
     if (!doc || text === doc.text) return;
-    this.stage(doc, text, label);
+    this.stage(doc, text, label, undefined, merge);
   }
 
-  private stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef): void {
+  private stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef, merge = false): void {
     const staging = doc.staging ?? new Staging(doc);
     doc.staging = staging;
     // parsed here, whatever the size: the view stays on the edited rows
     const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage }, { here: true });
     carryViewState(doc, next);
     next.staging = staging;
-    staging.push(label, next);
+    const last = staging.steps[staging.count - 1];
+    if (merge && last && last.label === label && last.doc === doc) staging.steps = [...staging.steps.slice(0, -1), { label, doc: next }];
+    else staging.push(label, next);
     next.selectedRow = select ? rowOfRef(next.rows, select) : Math.min(doc.selectedRow, next.rows.length - 1);
     this.doc = next;
     // the lint of the step before is no longer shown: it would only hold up this one's
