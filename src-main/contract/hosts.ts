@@ -178,6 +178,10 @@ export interface AuditEntryDto {
   confirmedAfterMs?: number;
   totalMs: number;
   revertedBy?: 'client' | 'timer';
+  /** the host rebooted before confirmation: it runs its saved rules */
+  rebooted?: boolean;
+  /** after a revert: the rules read back matched the backup (false: they did not) */
+  revertVerified?: boolean;
   previousBackup?: string | null;
   hostLog?: 'written' | 'failed' | 'no-session';
   warnings: string[];

@@ -169,6 +169,8 @@ export function auditEntry(r: AuditRecord): AuditEntryDto {
     confirmedAfterMs: r.confirmedAfterMs,
     totalMs: r.totalMs,
     revertedBy: r.revertedBy,
+    ...(r.rebooted ? { rebooted: true } : {}),
+    ...(r.revertCheck ? { revertVerified: r.revertCheck.verified } : {}),
     previousBackup: r.persisted?.previousBackup,
     hostLog: r.hostLog,
     warnings: r.warnings ?? [],

@@ -225,6 +225,10 @@ export interface Context {
   bootId?: string;
   revertCheck?: RevertCheck;
   rebooted?: boolean;
+  /** /etc/sysconfig/iptables was overwritten during the countdown and put back */
+  fileRestored?: boolean;
+  /** why the apply is being reverted (revertMessage names it) */
+  revertWhy?: Message;
   /** when the arm command went out: the host deadline is no earlier than this plus the timeout */
   armIssuedAt?: number;
   armedAt?: number;
@@ -381,7 +385,7 @@ function finish(
 
 function revertNow(ctx: Context, at: number, why: Message | string): Transition {
   const w = asMessage(why);
-  return to('reverting', { ...ctx, warnings: [...ctx.warnings, w] }, at, 'revert', { kind: 'revert-now' }, progress('revert', msg`${w}; reverting now`, 'warn'));
+  return to('reverting', { ...ctx, revertWhy: w, warnings: [...ctx.warnings, w] }, at, 'revert', { kind: 'revert-now' }, progress('revert', msg`${w}; reverting now`, 'warn'));
 }
 
 function awaitTimer(ctx: Context, at: number, why: Message | string): Transition {
@@ -390,7 +394,7 @@ function awaitTimer(ctx: Context, at: number, why: Message | string): Transition
   const until = Math.max(at, hostDeadline) + GRACE_MS;
   return to(
     'awaiting-timer',
-    { ...ctx, warnings: [...ctx.warnings, w] },
+    { ...ctx, revertWhy: w, warnings: [...ctx.warnings, w] },
     at,
     'await-timer',
     { kind: 'await-timer', until },
@@ -720,10 +724,11 @@ function finishConfirmed(c: Context, at: number, note?: string): Transition {
 const short = (sha?: string) => (sha ? sha.slice(0, 12) : '');
 
 function revertMessage(c: Context, by: 'client' | 'timer'): Message {
-  const why = asMessage(c.warnings[c.warnings.length - 1] ?? 'not confirmed');
+  const why = c.revertWhy ?? asMessage(c.warnings[c.warnings.length - 1] ?? 'not confirmed');
   const sha = c.revertCheck?.backupSha256 ? `, sha256 ${short(c.revertCheck.backupSha256)}…` : '';
   const proof = c.revertCheck?.verified ? asMessage(`: reverted and verified (the running rules read back match the backup${sha})`) : [];
-  return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before${proof}; /etc/sysconfig/iptables untouched`;
+  const file = asMessage(c.fileRestored ? '/etc/sysconfig/iptables as it was before (put back)' : '/etc/sysconfig/iptables untouched');
+  return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before${proof}; ${file}`;
 }
 
 function mismatchMessage(c: Context, by: 'client' | 'timer', check: RevertCheck): Message {
@@ -737,7 +742,7 @@ function withFileRestored(c: Context, restored?: string[]): Context {
   if (!restored?.length) return c;
   const kept = restored.map((r) => r.split(' ')[1]).filter(Boolean);
   const w = msg`${'/etc/sysconfig/iptables'} was overwritten during the countdown (a save of the unconfirmed rules: IPTABLES_SAVE_ON_STOP or a restart?) and put back${asMessage(kept.length ? `; what was written is kept as ${kept.join(', ')}` : '')}`;
-  return { ...c, warnings: [...c.warnings, w] };
+  return { ...c, fileRestored: true, warnings: [...c.warnings, w] };
 }
 
 /** The host rebooted before confirmation: its timer, guard and work directory went with the reboot; it runs what it booted with. */
