@@ -86,3 +86,31 @@ describe('--family and its inference', () => {
     expect(both.out).not.toContain('2001:db8');
   });
 });
+
+describe('lint --pair V4 V6', () => {
+  const pairFile = (name: string) => readFileSync(join(REPO_ROOT, 'src-main', 'core', 'testing', 'pairs', name), 'utf8');
+  it('prints each file\'s findings and the pair\'s under the file they are about', async () => {
+    const r = await run(['lint', '--pair', 'web01.v4', 'web01.v6'], { 'web01.v4': pairFile('web01.v4'), 'web01.v6': pairFile('web01.v6') });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('web01.v6:9: warning: [pair-port-open] filter/INPUT #4: port 22/tcp is open to everyone over IPv6');
+    expect(r.out).toContain('web01.v6:3: warning: [pair-policy-mismatch] filter/INPUT:');
+    expect(r.out).toMatch(/web01\.v4 \+ web01\.v6: 0 error\(s\), 4 warning\(s\), \d+ note\(s\); 4 about the pair\n$/);
+  });
+  it('--json gives every finding with its file', async () => {
+    const r = await run(['lint', '--pair', '--json', 'db.v4', 'db.v6'], { 'db.v4': pairFile('db01.v4'), 'db.v6': pairFile('db01.v6') });
+    const { findings } = JSON.parse(r.out);
+    expect(findings.filter((f: { code: string }) => f.code.startsWith('pair-'))).toEqual([
+      expect.objectContaining({ file: 'db.v6', code: 'pair-port-open', line: 9, index: 5 }),
+    ]);
+  });
+  it('the IPv6 file\'s own findings come too (ND dropped is an error: exit 1)', async () => {
+    const v6 = readFileSync(join(REPO_ROOT, 'src-main', 'core', 'testing', 'corpus6', 'copied-from-v4.rules'), 'utf8');
+    const r = await run(['lint', '--pair', 'a.v4', 'a.v6'], { 'a.v4': pairFile('web01.v4'), 'a.v6': v6 });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('a.v6:11: error: [ipv6-nd-dropped]');
+  });
+  it('is a usage error with one file or with --family', async () => {
+    expect((await run(['lint', '--pair', 'a.v4'], { 'a.v4': PLAIN })).code).toBe(2);
+    expect((await run(['lint', '--pair', '--family', '6', 'a', 'b'], { a: PLAIN, b: PLAIN })).code).toBe(2);
+  });
+});

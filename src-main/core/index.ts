@@ -12,6 +12,7 @@ export { findDrift, mergeLiveOnly, type Drift, type DriftRule } from './drift.js
 export { writePreserving } from './preserve.js';
 export { tracePacket, packetFromSpec, describeTrace, TraceInputError, type PacketSpec, type Packet, type TraceOptions, type TraceResult, type TraceOutcome, type TraceStep, type TraceDecision, type TraceVerdict, type TraceHook, type TracePacketOut } from './trace.js';
 export { lintRuleset, lintParsed, type LintOptions } from './lint.js';
+export { lintPair, type PairFinding, type PairOptions } from './lint/pair.js';
 export { importScript, type ImportOptions, type ImportResult, type ImportedCommand, type CommandStatus } from './import.js';
 export * from './recipes/index.js';
 export { applyEdit, parseRuleBody, chainEntries, ruleFormSpec, type EditOp, type EditResult, type RuleRef, type Entry, type OptionField, type ExtensionFields } from './edit.js';

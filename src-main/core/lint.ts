@@ -11,6 +11,7 @@ import { checkChains, checkWrongTable } from './lint/chains.js';
 import { checkMatches, nthCascade } from './lint/matches.js';
 import { checkBalance } from './lint/balance.js';
 import { checkDnatPorts, checkEstablished, checkLimit, checkSourcePorts, checkSshLockout } from './lint/flow.js';
+import { checkIpv6 } from './lint/ipv6.js';
 
 export type { LintOptions } from './lint/context.js';
 
@@ -36,6 +37,7 @@ function collect(ruleset: Ruleset, opts: LintOptions): Finding[] {
   checkDnatPorts(ctx);
   checkEstablished(ctx);
   checkSshLockout(ctx);
+  checkIpv6(ctx);
   return ctx.findings;
 }
 

@@ -1,7 +1,7 @@
 // portcullis lint FILE — what an experienced admin would point out in a ruleset.
-import { hasErrors, lintParsed, type Finding } from '../../core/index.js';
-import { flag, int, list, parseArgs, str, UsageError } from '../args.js';
-import { escapeControls, jsonText } from '../io.js';
+import { hasErrors, lintPair, lintParsed, type Finding, type PairFinding } from '../../core/index.js';
+import { flag, int, list, parseArgs, str, UsageError, type ParsedArgs } from '../args.js';
+import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { registerCommand } from './index.js';
 import { FAMILY_OPTION, familyArg, loadRuleset } from './read-ruleset.js';
 
@@ -21,6 +21,11 @@ SSH connection from your address would still be accepted.
   --local IP,…    the server's own addresses (DNAT and addrtype decisions)
   --family F      4 (iptables) or 6 (ip6tables); without it, inferred from the
                   file's name (rules.v6, ip6tables) or content, else 4
+  --pair V4 V6    lint a host's two rulesets together (FILE is then not given):
+                  each file's own findings, and what differs between them —
+                  a DROP default on one family but ACCEPT on the other, a port
+                  open to everyone on one that the other restricts, SSH
+                  rate-limited on one only
   --json          {"findings":[{"code","severity","line","table","chain","index","message","fix"}]}
   --verbose       also show parser notes (rules kept as written, lines ignored)
                   and every note: without it, after ${NOTE_LIMIT} notes of one kind (say
@@ -40,8 +45,9 @@ registerCommand({
   run(argv, io) {
     const args = parseArgs(argv, {
       client: { type: 'string' }, 'ssh-port': { type: 'string' }, local: { type: 'string', multiple: true },
-      json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, ...FAMILY_OPTION,
+      json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, ...FAMILY_OPTION, pair: { type: 'boolean' },
     });
+    if (flag(args, 'pair')) return runPair(args, io);
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const client = str(args, 'client');
     if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client)) throw new UsageError(`--client must be an IPv4 address, not "${client}"`);
@@ -95,4 +101,36 @@ function formatLint(file: string, f: Finding): string {
   let out = `${where}: ${f.severity}: [${f.code}]${place}: ${escapeControls(f.message)}\n`;
   if (f.fix) out += `    fix: ${escapeControls(f.fix)}\n`;
   return out;
+}
+
+/** lint --pair V4 V6: both files' findings and the pair's, each under its file's name. */
+function runPair(args: ParsedArgs, io: CliIO): number {
+  if (args.positionals.length !== 2) throw new UsageError('--pair takes two files: the IPv4 ruleset, then the IPv6 one');
+  if (str(args, 'family') !== undefined) throw new UsageError('--pair reads the first file as IPv4 and the second as IPv6: leave --family out');
+  if (str(args, 'client') !== undefined) throw new UsageError('--client goes with one file: lint each file for a lockout');
+  const [f4, f6] = args.positionals;
+  const l4 = loadRuleset(io, f4, 'ipv4');
+  if (!l4.ok) return l4.exit;
+  const l6 = loadRuleset(io, f6, 'ipv6');
+  if (!l6.ok) return l6.exit;
+  const verbose = flag(args, 'verbose');
+  const keep = (f: Finding) => verbose || !(f.severity === 'info' && NOTES.has(f.code));
+  const all: Array<{ file: string; f: Finding }> = [
+    ...lintParsed(l4.result).filter(keep).map((f) => ({ file: f4, f })),
+    ...lintParsed(l6.result).filter(keep).map((f) => ({ file: f6, f })),
+  ];
+  const sshPort = int(args, 'ssh-port', 1, 65535);
+  // the pair's findings only when both files load: a broken file's rules say nothing
+  const pair: PairFinding[] = hasErrors(l4.result.findings) || hasErrors(l6.result.findings) ? [] : lintPair(l4.result.ruleset, l6.result.ruleset, { sshPort });
+  for (const p of pair) all.push({ file: p.family === 'ipv4' ? f4 : f6, f: p });
+  if (flag(args, 'json')) {
+    io.out(jsonText({ findings: all.map(({ file, f }) => ({ file: file === '-' ? '<stdin>' : file, ...toJson(f) })) }, 2) + '\n');
+  } else {
+    let buf = '';
+    for (const { file, f } of all) buf += formatLint(escapeControls(file === '-' ? '<stdin>' : file), f);
+    const count = (s: string) => all.filter((x) => x.f.severity === s).length;
+    buf += `${escapeControls(f4)} + ${escapeControls(f6)}: ${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} note(s); ${pair.length} about the pair\n`;
+    io.out(buf);
+  }
+  return all.some((x) => x.f.severity === 'error') ? 1 : 0;
 }

@@ -20,6 +20,8 @@ export interface Packet {
   dport?: number;
   icmpType?: number;
   icmpCode?: number;
+  /** IPv6 hop limit (the hl match) */
+  hopLimit?: number;
   inIface?: string;
   outIface?: string;
   /** when inIface is open: names it is known not to be (a remote client never arrives on lo) */
@@ -235,6 +237,35 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
         if (t.code === null) return !o.invert;
         if (p.icmpCode === undefined) return undefined;
         return inv(o.invert, p.icmpCode === t.code);
+      })];
+    }
+    case 'icmp6': {
+      // ip6tables prints the type as TYPE or TYPE/CODE, always numbers
+      const o = m.options.get('icmpv6-type');
+      const t = o ? /^(\d+)(?:\/(\d+))?$/.exec(o.args[0] ?? '') : null;
+      if (!o || !t) return [opaque(m, key)];
+      const type = Number(t[1]);
+      const code = t[2] === undefined ? null : Number(t[2]);
+      const text = `${o.invert ? '! ' : ''}--icmpv6-type ${o.args[0]}`;
+      return [fieldCond(text, text, (p) => {
+        if (p.proto !== 58) return false;
+        if (p.icmpType === undefined) return undefined;
+        if (p.icmpType !== type) return o.invert;
+        if (code === null) return !o.invert;
+        if (p.icmpCode === undefined) return undefined;
+        return inv(o.invert, p.icmpCode === code);
+      })];
+    }
+    case 'hl': {
+      const op = ['hl-eq', 'hl-lt', 'hl-gt'].find((n) => m.options.has(n));
+      const o = op ? m.options.get(op)! : null;
+      const v = o ? Number(o.args[0]) : NaN;
+      if (!o || !Number.isInteger(v)) return [opaque(m, key)];
+      const text = `${o.invert ? '! ' : ''}--${op} ${v}`;
+      return [fieldCond(text, text, (p) => {
+        if (p.hopLimit === undefined) return undefined;
+        const r = op === 'hl-eq' ? p.hopLimit === v : op === 'hl-lt' ? p.hopLimit < v : p.hopLimit > v;
+        return inv(o.invert, r);
       })];
     }
     case 'state':

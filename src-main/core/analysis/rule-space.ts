@@ -123,6 +123,16 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
         set(DIM.icmp, s, op.invert);
         return true;
       }
+      case 'icmp6': {
+        // ICMPv6 types share the ICMP dimension: the protocol dimension keeps them apart
+        const op = o.options.get('icmpv6-type');
+        const t = op ? /^(\d+)(?:\/(\d+))?$/.exec(op.args[0] ?? '') : null;
+        if (!op || !t || !only(['icmpv6-type'])) return false;
+        const type = Number(t[1]);
+        const s = t[2] === undefined ? iv(type * 256, type * 256 + 255) : iv(type * 256 + Number(t[2]), type * 256 + Number(t[2]));
+        set(DIM.icmp, s, op.invert);
+        return true;
+      }
       case 'state':
       case 'conntrack': {
         const name = o.name === 'state' ? 'state' : 'ctstate';
