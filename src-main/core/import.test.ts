@@ -141,6 +141,35 @@ describe('importScript: shell syntax', () => {
     expect(f.message).toContain('line 1 sets it from $(hostname -I)');
   });
 
+  it('caps variable expansion: 40 doublings end at once with an error on the line that overflowed', () => {
+    const lines = ['A=x'];
+    for (let k = 0; k < 40; k++) lines.push('A="$A$A"');
+    lines.push('iptables -A INPUT -s 10.0.0.1 -m comment --comment "$A" -j ACCEPT', 'iptables -A INPUT -p tcp --dport 22 -j ACCEPT');
+    const t0 = performance.now();
+    const r = importScript(lines.join('\n') + '\n');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // line 17 would make A=… 2 + 2^16 characters long: one word past 65,536
+    const over = r.findings.filter((f) => f.code === 'expansion-too-long');
+    expect(over).toEqual([expect.objectContaining({ severity: 'error', line: 17, col: 6 })]);
+    expect(over[0].message).toContain('$A');
+    const use = r.findings.find((f) => f.code === 'undefined-variable')!;
+    expect(use).toMatchObject({ line: 42, severity: 'error' });
+    expect(use.message).toContain('line 17 would make it longer than 65,536 characters');
+    // the command that uses it is left out; the rest is imported
+    expect(canonicalRuleset(r.ruleset)).toContain('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
+    expect(canonicalRuleset(r.ruleset)).not.toContain('10.0.0.1');
+  });
+
+  it('caps all expansions of a script together, not only each word', () => {
+    const lines = ['A=' + 'y'.repeat(60000)];
+    for (let k = 0; k < 200; k++) lines.push(`B${k}="$A"`);
+    const r = importScript(lines.join('\n') + '\niptables -A INPUT -j ACCEPT\n');
+    const over = r.findings.filter((f) => f.code === 'expansion-too-long');
+    // 8 MiB / 60,000 characters: the 140th copy is the first that does not fit
+    expect(over[0]).toMatchObject({ line: 141 });
+    expect(canonicalRuleset(r.ruleset)).toContain('-A INPUT -j ACCEPT');
+  });
+
   it('splits unquoted variables into words, as sh does', () => {
     expect(rules('OPTS="-p tcp --dport 80"\niptables -A INPUT $OPTS -j ACCEPT\n')).toEqual(['-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT']);
   });

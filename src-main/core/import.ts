@@ -17,7 +17,7 @@ import { closest, GENERIC_LONG_OPTIONS, GENERIC_SHORT_OPTIONS, parseCommandWords
 import { findMatch, findTarget, KNOWN_MATCHES, KNOWN_TARGETS } from './extensions/registry.js';
 import type { OptionSpec } from './extensions/types.js';
 import type { Word } from './tokenize.js';
-import { shellLexer, type ShellWord, type Unresolved } from './shell-words.js';
+import { MAX_EXPANDED, MAX_WORD, shellLexer, type ShellWord, type Unresolved } from './shell-words.js';
 import { lintRuleset } from './lint.js';
 
 export interface ImportOptions {
@@ -267,8 +267,12 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
     const name = w.text.slice(0, eq);
     if (w.unresolved.length) {
       vars.delete(name);
-      const u = w.unresolved[0];
-      unknownVars.set(name, u.kind === 'substitution' ? `line ${w.line} sets it from ${u.name}, which only runs on the host` : `line ${w.line} sets it from $${u.name}, which is not defined`);
+      const u = w.unresolved.find((x) => x.kind === 'too-long') ?? w.unresolved[0];
+      if (u.kind === 'too-long') add(unresolvedFinding(u, unknownVars));
+      // a variable set from one that is already unknown keeps the first reason (a chain of 40 doublings names the line that overflowed)
+      unknownVars.set(name, u.kind === 'substitution' ? `line ${w.line} sets it from ${u.name}, which only runs on the host`
+        : u.kind === 'too-long' ? `line ${u.line} would make it longer than ${MAX_WORD.toLocaleString('en')} characters`
+          : unknownVars.get(u.name) ?? `line ${w.line} sets it from $${u.name}, which is not defined`);
     } else {
       vars.set(name, w.text.slice(eq + 1));
       unknownVars.delete(name);
@@ -788,6 +792,10 @@ function quoteForRestore(t: string, first: boolean): string {
 }
 
 function unresolvedFinding(u: Unresolved, unknownVars: Map<string, string>): Finding {
+  if (u.kind === 'too-long')
+    return { code: 'expansion-too-long', severity: 'error', line: u.line, col: u.col,
+      message: `expanding $${u.name} here would make a word longer than ${MAX_WORD.toLocaleString('en')} characters (or all expansions together longer than ${MAX_EXPANDED.toLocaleString('en')}); no iptables argument is that long, so the value is dropped and what uses it is left out`,
+      fix: `check how the script builds $${u.name} (does it double it in a loop?), or give its value with --define ${u.name}=VALUE` };
   if (u.kind === 'substitution')
     return { code: 'undefined-variable', severity: 'error', line: u.line, col: u.col,
       message: `${u.name} is only known when the script runs on the host; the command is left out`,

@@ -16,8 +16,14 @@ export interface Position {
 export interface Unresolved extends Position {
   /** variable name (`HOST`, `1`) or the substitution as written (`$(hostname -I)`) */
   name: string;
-  kind: 'variable' | 'substitution';
+  /** `too-long`: the expansion would pass MAX_WORD (or the script's MAX_EXPANDED); the value is dropped */
+  kind: 'variable' | 'substitution' | 'too-long';
 }
+
+/** Longest word variable expansion may build: any iptables argument is far shorter. */
+export const MAX_WORD = 65536;
+/** Most characters all expansions of one script may produce (40 doublings of a variable must not fill memory). */
+export const MAX_EXPANDED = 8 * 1024 * 1024;
 
 export interface ShellWord extends Position {
   text: string;
@@ -68,6 +74,8 @@ export function shellLexer(source: string): ShellLexer {
   };
   let p = 0;
   const n = text.length;
+  /** characters produced by expansions so far (bounded by MAX_EXPANDED) */
+  let expanded = 0;
   /** here-document delimiters waiting for the end of the current line */
   const heredocs: { delim: string; tabs: boolean }[] = [];
   const skipHeredocs = () => {
@@ -123,8 +131,10 @@ export function shellLexer(source: string): ShellLexer {
     const unresolved: Unresolved[] = [];
     let lit = '';
     let quoted = false;
+    let segsLen = 0;
     const flush = () => {
       if (lit) segs.push({ text: lit, split: false });
+      segsLen += lit.length;
       lit = '';
     };
     const expandAt = (inDouble: boolean): void => {
@@ -137,10 +147,16 @@ export function shellLexer(source: string): ShellLexer {
           lit += kind === 'variable' ? '${' + name + '}' : name;
           return;
         }
+        if (segsLen + lit.length + value.length > MAX_WORD || expanded + value.length > MAX_EXPANDED) {
+          unresolved.push({ name, kind: 'too-long', ...posOf(at) });
+          return;
+        }
+        expanded += value.length;
         if (inDouble || assignment) lit += value;
         else {
           flush();
           segs.push({ text: value, split: true });
+          segsLen += value.length;
         }
       };
       if (c === '(') {
