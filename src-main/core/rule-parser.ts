@@ -353,6 +353,17 @@ class LineParser implements ParseContext {
       }
       return;
     }
+    // iptables 1.8.9 reads -s -d -i -o -j from argv[optind-1], the word that
+    // held the value: written attached (--source=X, -s=X, -sX) that is the
+    // option's own word, so the value is the whole word (observed: long-equals.test.ts)
+    if (arg !== undefined && argAt === at && (val === 's' || val === 'd' || val === 'i' || val === 'o' || val === 'j')) {
+      const whole = words[at];
+      const fix = `write the value as a separate word: ${whole.startsWith('--') ? whole.slice(0, whole.indexOf('=') < 0 ? undefined : whole.indexOf('=')) : '-' + val} ${arg.replace(/^=/, '')}`;
+      if (val === 's' || val === 'd') throw new RuleError(`host/network \`${whole}' not found (iptables 1.8.9 takes the whole word as the address)`, 'invalid-argument', at, fix);
+      if (val === 'j') throw new RuleError(`Couldn't load target \`${whole}': iptables 1.8.9 takes the whole word as the target name`, 'invalid-argument', at, fix);
+      if (whole.length >= 16) throw new RuleError(`interface name \`${whole}' must be shorter than IFNAMSIZ (15) (iptables 1.8.9 takes the whole word as the name)`, 'invalid-argument', at, fix);
+      arg = whole;
+    }
     const invert = this.invert;
     if (invert && !INVERTIBLE.has(val)) {
       throw new RuleError(`cannot have ! before -${val}`, 'invalid-argument', this.invertWord);
