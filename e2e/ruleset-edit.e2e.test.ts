@@ -280,3 +280,48 @@ describe.skipIf(skipE2e)('e2e: the raw editor (CodeMirror) in sync with the tabl
     await ui.view('rules');
   });
 });
+
+describe.skipIf(skipE2e)('e2e: pasting the seed\'s iptables commands', () => {
+  it('marks each pasted command ✓/⚠/✗ with the rule it became and its finding, then adds them to the open file as a staged change', async () => {
+    const page = app.page;
+    const { readFileSync } = await import('node:fs');
+    const seed = readFileSync(join(REPO, '..', 'shared', 'seed', 'iptables-recipes.txt'), 'utf8');
+    const stock = join(tmp, 'stock.rules');
+    writeFileSync(
+      stock,
+      '# sample configuration for iptables service\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n',
+    );
+    await openFile(stock);
+    await page.getByRole('button', { name: 'Paste…' }).click();
+    await page.getByTestId('paste-text').fill(seed);
+    await page.getByTestId('paste-commands').waitFor();
+    const cmd = (line: number) => page.locator(`[data-testid=paste-command][data-line="${line}"]`);
+    // the nth load balancing: left out, with why
+    await expect(cmd(18).getAttribute('data-mark')).resolves.toBe('error');
+    await expect(cmd(18).innerText()).resolves.toMatch(/✗[\s\S]*-m nth was removed/);
+    // loopback: imported as iptables-save writes it
+    await expect(cmd(26).getAttribute('data-mark')).resolves.toBe('ok');
+    await expect(cmd(26).getByTestId('paste-converted').innerText()).resolves.toBe('→ -A INPUT -i lo -j ACCEPT');
+    // the typo'd command is read, with a finding
+    await expect(cmd(92).innerText()).resolves.toMatch(/iptabels/);
+    await expect(page.getByTestId('paste-summary').innerText()).resolves.toMatch(/\d+ iptables commands: \d+ ✓ · \d+ ⚠ · \d+ ✗ left out/);
+    await shot('paste-seed');
+    await page.getByTestId('paste-add').click();
+    await expect(page.getByTestId('paste-dialog').isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    const texts = await ui.ruleList.locator('[data-kind=rule] code').allInnerTexts();
+    expect(texts).toContain('-i lo -j ACCEPT');
+    // the DoS limit went above the chain's REJECT, not after it
+    const limit = texts.findIndex((t) => t.includes('--limit 25/min'));
+    const reject = texts.findIndex((t) => t.includes('icmp-host-prohibited'));
+    expect(limit).toBeGreaterThanOrEqual(0);
+    expect(limit).toBeLessThan(reject);
+    await expect(page.getByTestId('chain-nav').innerText()).resolves.toContain('LOGGING');
+    await shot('paste-added');
+    // and Ctrl+Z takes the whole paste back
+    await ui.ruleList.focus();
+    await page.keyboard.press('Control+z');
+    await expect(page.getByTestId('staged-bar').count()).resolves.toBe(0);
+    expect(app.pageErrors).toEqual([]);
+  });
+});

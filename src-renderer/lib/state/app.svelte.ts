@@ -8,6 +8,7 @@ import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
 import { applyEdit, type EditOp, type RuleRef } from '../../../src-main/core/index.js';
 import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
+import { mergeImported, type PasteAnalysis } from './paste-import.js';
 import type { ProposalDrafts } from './drafts.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
@@ -220,6 +221,17 @@ export class AppState {
     this.doc = next;
     // the lint of the step before is no longer shown: it would only hold up this one's
     doc.cancel();
+  }
+
+  /** Pasted `iptables …` commands added to the open ruleset as one staged change; the problem when they cannot be. */
+  addPasted(a: PasteAnalysis): string | null {
+    const doc = this.doc;
+    if (!doc) return 'Open a ruleset first: the commands are added to it.';
+    const r = mergeImported(doc.asParseResult(), a, { client: doc.lintOptions.client, sshPort: doc.lintOptions.sshPort });
+    if (!r.ok) return r.reason;
+    this.editText(r.text, `Added ${r.added} pasted ${r.added === 1 ? 'rule' : 'rules'}${r.skipped.length ? ` (${r.skipped.length} already there)` : ''}`);
+    this.view = 'ruleset';
+    return null;
   }
 
   /** Ctrl+Z: the step before the last edit (k: back to before step k) */
