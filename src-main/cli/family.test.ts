@@ -75,10 +75,13 @@ describe('--family and its inference', () => {
   });
 
   it('import of a script that runs only ip6tables builds the IPv6 ruleset, and says so', async () => {
-    const script = '#!/bin/sh\nip6tables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\nip6tables -A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT\n';
+    const script = '#!/bin/sh\nip6tables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\nip6tables -A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT\n' +
+      'ip6tables -A INPUT -p icmpv6 --icmpv6-type echo-request -m hl --hl-eq 64 -j ACCEPT\n';
     const r = await run(['import', 'fw6.sh'], { 'fw6.sh': script });
     expect(r.code).toBe(0);
     expect(r.out).toContain('-A INPUT -s 2001:db8::/32 -p tcp -m tcp --dport 22 -j ACCEPT');
+    // -p icmpv6 loads icmp6 by itself, as in ip6tables
+    expect(r.out).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -m hl --hl-eq 64 -j ACCEPT');
     expect(r.err).toContain('building the IPv6 (ip6tables) ruleset: the script runs ip6tables only');
     // a script of both: IPv4 unless told, the ip6tables lines noted as skipped
     const both = await run(['import', 'fw.sh'], { 'fw.sh': script + 'iptables -A INPUT -p tcp --dport 80 -j ACCEPT\n' });

@@ -14,7 +14,8 @@ import { BUILTIN_CHAINS, TABLE_NAMES, isTableName } from './model.js';
 import type { Finding, Severity } from './findings.js';
 import { parseRuleset } from './parse.js';
 import { closest, GENERIC_LONG_OPTIONS, GENERIC_SHORT_OPTIONS, parseCommandWords, RuleError } from './rule-parser.js';
-import { findMatch, findTarget, KNOWN_MATCHES, KNOWN_TARGETS } from './extensions/registry.js';
+import { findMatch, findTarget, knownMatches, knownTargets } from './extensions/registry.js';
+import { parseProtocol, protocolMatchName } from './values.js';
 import type { OptionSpec } from './extensions/types.js';
 import type { Word } from './tokenize.js';
 import { MAX_EXPANDED, MAX_WORD, shellLexer, type ShellWord, type Unresolved } from './shell-words.js';
@@ -454,6 +455,15 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
    * value, and note every option whose value is missing (the line ends, or
    * another option follows), unknown options and obsolete matches.
    */
+  /** The match `-p NAME` loads by itself (`-p 58` and `-p icmpv6` load icmp6 in ip6tables). */
+  function protoMatchOf(protoName: string): string {
+    try {
+      return protocolMatchName(parseProtocol(protoName), family) ?? protoName;
+    } catch {
+      return protoName;
+    }
+  }
+
   function scanWords(toks: Tok[], table: TableName) {
     const findings: LineFinding[] = [];
     const remove = new Set<number>();
@@ -482,11 +492,11 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
       return m;
     };
     const loadExt = (name: string, tok: number, kind: 'match' | 'target') => {
-      const ext = kind === 'match' ? findMatch(name) : findTarget(name);
+      const ext = kind === 'match' ? findMatch(name, family) : findTarget(name, family);
       if (ext) exts.push({ name, tok, specs: specsOf(ext.options), values: {} });
       else if (kind === 'match' && OBSOLETE_MATCHES[name]) {
         exts.push({ name, tok, specs: new Map(OBSOLETE_MATCHES[name].options.map((o) => [o, { arity: 1, name: o }])), obsolete: true, values: {} });
-      } else if (kind === 'match' ? KNOWN_MATCHES.has(name) : KNOWN_TARGETS.has(name)) {
+      } else if (kind === 'match' ? knownMatches(family).has(name) : knownTargets(family).has(name)) {
         exts.push({ name, tok, specs: fallbackSpecs(null), values: {} });
         blind = true;
       } else if (kind === 'match') blind = true; // the parser reports the unknown match
@@ -507,7 +517,7 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
       if (distinct.size === 1) return cands[0];
       // the protocol's own match loads by itself when its option appears (-p tcp --dport)
       if (protoName && !exts.some((e) => e.name === protoName)) {
-        const pm = findMatch(protoName === 'icmp' ? 'icmp' : protoName);
+        const pm = findMatch(protoMatchOf(protoName), family);
         if (pm) {
           const ext: Ext = { name: protoName, tok: -1, specs: specsOf(pm.options), values: {} };
           const s = ext.specs.get(name) ?? [...ext.specs.entries()].find(([n]) => n.startsWith(name))?.[1];
@@ -558,7 +568,7 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
         if (!r) {
           if (!blind) {
             const pool = [...GENERIC_LONG_OPTIONS.map((o) => o.name), ...exts.flatMap((e) => [...e.specs.keys()])];
-            const implicit = protoName ? findMatch(protoName) : undefined;
+            const implicit = protoName ? findMatch(protoMatchOf(protoName), family) : undefined;
             if (implicit) for (const o of implicit.options) pool.push(o.name, ...(o.aliases ?? []));
             const guess = closest(name, pool, 2);
             findings.push({ tok: k, code: 'unknown-option', severity: 'error', message: `unknown option "${w}"`,
