@@ -10,6 +10,7 @@ import type {
   HostConnectionInfo,
   HostProfile,
   HostProfileInput,
+  HostVersionDto,
   PromptAnswer,
   PullDto,
 } from './hosts.js';
@@ -84,6 +85,10 @@ export interface InvokeMap {
   'host:pull': { args: [id: string]; result: PullDto };
   /** the local audit history of this host's applies, newest first */
   'host:history': { args: [id: string]; result: AuditEntryDto[] };
+  /** the versions of this host's rules kept on the laptop (each pull, each apply), newest first */
+  'host:versions': { args: [id: string]; result: HostVersionDto[] };
+  /** one kept version with its text */
+  'host:version': { args: [id: string, versionId: string]; result: { version: HostVersionDto; text: string } };
   /** the answer to a prompt event */
   'prompt:answer': { args: [promptId: string, answer: PromptAnswer]; result: null };
   /** starts a safe apply; progress, the keep-or-revert question and the outcome come as events */
@@ -112,6 +117,8 @@ export const FW_FUNCTIONS = {
   disconnectHost: 'host:disconnect',
   pullHost: 'host:pull',
   hostHistory: 'host:history',
+  hostVersions: 'host:versions',
+  hostVersion: 'host:version',
   answerPrompt: 'prompt:answer',
   startApply: 'apply:start',
   answerApply: 'apply:answer',

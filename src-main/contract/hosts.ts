@@ -189,6 +189,27 @@ export interface AuditEntryDto {
   warningParts?: Message[];
 }
 
+/** Which rules a kept version holds: a pull's saved file or running rules, or what an apply put live. */
+export type VersionKind = 'saved' | 'running' | 'applied';
+
+/** One version of a host's rules kept on the laptop (the text is fetched by id). */
+export interface HostVersionDto {
+  /** 16 hex digits */
+  id: string;
+  /** when it was seen (ISO) */
+  at: string;
+  kind: VersionKind;
+  sha256: string;
+  size: number;
+  /** active rules (`-A` lines) */
+  rules: number;
+  /** applied versions: how the apply ended, and its audit id */
+  outcome?: ApplyOutcome;
+  auditId?: string;
+  /** the file or candidate it came from */
+  source?: string;
+}
+
 export interface ApplyResultDto {
   outcome: ApplyOutcome;
   message: string;

@@ -72,6 +72,8 @@ const validators: Validators = {
   'host:disconnect': (a) => a.length === 1 && isId(a[0]),
   'host:pull': (a) => a.length === 1 && isId(a[0]),
   'host:history': (a) => a.length === 1 && isId(a[0]),
+  'host:versions': (a) => a.length === 1 && isId(a[0]),
+  'host:version': (a) => a.length === 2 && isId(a[0]) && isId(a[1]),
   'prompt:answer': (a) => a.length === 2 && isId(a[0]) && isPromptAnswer(a[1]),
   'apply:start': (a) => a.length === 2 && isId(a[0]) && isApplyRequest(a[1]),
   'apply:answer': (a) => a.length === 2 && isId(a[0]) && typeof a[1] === 'boolean',
@@ -107,6 +109,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'host:disconnect': (id) => deps.workbench.disconnect(id),
     'host:pull': (id) => deps.workbench.pull(id),
     'host:history': (id) => deps.workbench.history(id),
+    'host:versions': (id) => deps.workbench.versions(id),
+    'host:version': (id, versionId) => deps.workbench.version(id, versionId),
     async 'prompt:answer'(id, answer) {
       deps.workbench.prompts.answer(id, answer);
       return null;

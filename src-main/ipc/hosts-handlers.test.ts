@@ -244,6 +244,12 @@ describe('hosts handlers', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(events.at(-1)).toMatchObject({ kind: 'apply-done', applyId, result: { outcome: 'confirmed', audit: { id: applyId, candidate: 'proposed' } } });
     expect(await d('apply:answer', [applyId, true])).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    // what went live is kept as a version, with its outcome, and can be read back
+    const versions = value<{ id: string; kind: string; outcome?: string; auditId?: string }[]>(await d('host:versions', [p.id]));
+    expect(versions[0]).toMatchObject({ kind: 'applied', outcome: 'confirmed', auditId: applyId });
+    expect(value<{ text: string }>(await d('host:version', [p.id, versions[0].id])).text).toBe('*filter\nCOMMIT\n');
+    expect(await d('host:version', [p.id, 'ffffffffffffffff'])).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await d('host:version', [p.id, '../../etc/passwd'])).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
   });
 
   it('history: this host\'s applies from the local audit log, newest first', async () => {

@@ -11,6 +11,7 @@ import {
   type ApplyRequest,
   type ApplyResultDto,
   type AuditEntryDto,
+  type HostVersionDto,
   type FwEvent,
   type HopDto,
   type HostConnectionInfo,
@@ -25,6 +26,7 @@ import { confirmMargin, messageText, msg, type ApplyResult, type AuditRecord, ty
 import {
   hopKey,
   isHostError,
+  normalizeLiveRules,
   openSession as realOpenSession,
   resolveRoute,
   type AnyHostError,
@@ -35,6 +37,7 @@ import {
 } from '../host/index.js';
 import { runApply as realRunApply, type ApplyOptions } from '../apply/index.js';
 import { readHistory } from './history.js';
+import { HostVersions } from './host-versions.js';
 import type { HostProfiles } from './host-profiles.js';
 import { PromptBroker } from './prompts.js';
 import { ProfileFiles } from './profile-files.js';
@@ -54,6 +57,8 @@ export interface WorkbenchDeps {
   openSession?: typeof realOpenSession;
   runApply?: (o: ApplyOptions) => Promise<ApplyResult>;
   log?: (m: string) => void;
+  /** the kept versions of each host's rules; default: under the state directory of `env` */
+  versions?: HostVersions;
 }
 
 interface Connection {
@@ -200,12 +205,14 @@ export class HostWorkbench {
   private applies = new Map<string, RunningApply>();
   private readonly openSession: typeof realOpenSession;
   private readonly runApply: (o: ApplyOptions) => Promise<ApplyResult>;
+  readonly versionStore: HostVersions;
 
   constructor(private readonly deps: WorkbenchDeps) {
     this.prompts = deps.prompts ?? new PromptBroker(deps.emit);
     this.files = new ProfileFiles(deps.homeDir ?? homedir());
     this.openSession = deps.openSession ?? realOpenSession;
     this.runApply = deps.runApply ?? realRunApply;
+    this.versionStore = deps.versions ?? new HostVersions(deps.env);
   }
 
   private expand(p: string): string {
@@ -371,8 +378,32 @@ export class HostWorkbench {
       throw e;
     }
     c.lastPull = p;
+    this.keepVersions(hostId, p);
     const strip = <T extends { bytes: Buffer }>({ bytes: _b, ...rest }: T) => rest;
     return { hostId, takenAt: p.takenAt, saved: strip(p.saved), live: strip(p.live) };
+  }
+
+  /** Keeps what a pull read; a full disk or a bad state directory never fails the pull (it is logged). */
+  private keepVersions(hostId: string, p: PullResult): void {
+    try {
+      if (p.saved.present && p.saved.ok) this.versionStore.record(hostId, 'saved', p.saved.text, { source: p.saved.source });
+      // without counters and the dump's date comments: the same rules seen again are the same version
+      if (p.live.ok) this.versionStore.record(hostId, 'running', normalizeLiveRules(p.live.text), { source: p.live.source });
+    } catch (e) {
+      this.deps.log?.(`versions: not kept: ${(e as Error).message}`);
+    }
+  }
+
+  async versions(hostId: string): Promise<HostVersionDto[]> {
+    await this.deps.profiles.get(hostId);
+    return this.versionStore.list(hostId);
+  }
+
+  async version(hostId: string, versionId: string): Promise<{ version: HostVersionDto; text: string }> {
+    await this.deps.profiles.get(hostId);
+    const v = this.versionStore.read(hostId, versionId);
+    if (!v) throw new FwFailure('not-found', 'that version is no longer kept (older versions are removed beyond the limits)');
+    return v;
   }
 
   async history(hostId: string): Promise<AuditEntryDto[]> {
@@ -457,6 +488,14 @@ export class HostWorkbench {
       )
       .then((result) => {
         this.applies.delete(applyId);
+        // what went live (or was tried) is a version of its own: it can be compared and restored later
+        if (result.outcome !== 'refused' && result.outcome !== 'unchanged') {
+          try {
+            this.versionStore.record(hostId, 'applied', req.text, { outcome: result.outcome, auditId: result.audit.id, source: req.name });
+          } catch (e) {
+            this.deps.log?.(`versions: not kept: ${(e as Error).message}`);
+          }
+        }
         emit({ kind: 'apply-done', applyId, hostId, result });
       });
     return { applyId };
@@ -472,6 +511,7 @@ export class HostWorkbench {
 
   async removeHost(hostId: string): Promise<void> {
     await this.disconnect(hostId);
+    this.versionStore.forget(hostId);
     this.prompts.cancelHost(hostId);
     await this.deps.secrets.deletePrefix(secretKey.prefix(hostId));
   }
