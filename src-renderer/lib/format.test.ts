@@ -53,6 +53,12 @@ describe('format', () => {
     expect(showMessage(undefined)).toEqual([]);
   });
 
+  it('an override is the app’s own control, never a CLI option', () => {
+    const m = [{ text: 'predicted lockout (going on: ' }, { option: 'force' as const }, { text: ')' }];
+    expect(messageString(m)).toBe('Predicted lockout (going on: “Go on despite…”)');
+    expect(messageString(m)).not.toMatch(/--force/);
+  });
+
   it('outcome labels', () => {
     expect((['confirmed', 'reverted', 'refused', 'interrupted'] as const).map(outcomeLabel)).toEqual(['Confirmed', 'Reverted', 'Refused', 'Interrupted']);
   });

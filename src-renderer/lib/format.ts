@@ -68,6 +68,7 @@ export function showMessage(parts: Message | undefined, fallback = '', timeZone?
     if ('text' in p) out.push({ text: k === 0 ? sentenceCase(p.text) : p.text });
     else if ('name' in p) out.push({ text: p.name });
     else if ('ms' in p) out.push({ text: duration(p.ms) });
+    else if ('option' in p) out.push({ text: OPTION_CONTROLS[p.option] ?? `the ${p.option} override` });
     else if ('at' in p) {
       const time = clockTime(p.at, timeZone);
       out.push({ text: time.text, time });
@@ -82,6 +83,9 @@ export function messageString(parts: Message | undefined, fallback = ''): string
     .map((p) => p.text)
     .join('');
 }
+
+/** the app's own control for each override the CLI takes as an option (a GUI never says `--force`) */
+const OPTION_CONTROLS: Record<string, string> = { force: '“Go on despite…”' };
 
 const sentenceCase = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 

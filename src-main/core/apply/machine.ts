@@ -515,7 +515,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       const warnCmds = plan.warnings.map((w) => progress('read', w, 'warn'));
       if (plan.kind === 'refuse')
         return withEffects(
-          finish({ ...c, warnings }, at, 'refused', 4, `${plan.message}; nothing was changed`, { refuseReason: plan.reason, findings: plan.findings, unlock: true, cleanup: true }),
+          finish({ ...c, warnings }, at, 'refused', 4, msg`${asMessage(plan.message)}; nothing was changed`, { refuseReason: plan.reason, findings: plan.findings, unlock: true, cleanup: true }),
           warnCmds,
         );
       const c2: Context = { ...c, plan, warnings };

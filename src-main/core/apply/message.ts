@@ -12,12 +12,18 @@ export type MessagePart =
   /** a duration */
   | { ms: number }
   /** an instant (ms since the epoch), written as a UTC time of day */
-  | { at: number };
+  | { at: number }
+  /**
+   * an override the admin can give: the CLI writes its option (`--force`),
+   * the app names its own control for it (a GUI never speaks of options)
+   */
+  | { option: 'force' };
 
 export type Message = readonly MessagePart[];
 
 export const ms = (n: number): MessagePart => ({ ms: n });
 export const at = (n: number): MessagePart => ({ at: n });
+export const FORCE: MessagePart = { option: 'force' };
 
 /**
  * A message from a template: the literal parts are wording; interpolated
@@ -44,6 +50,6 @@ export function msg(strings: TemplateStringsArray, ...values: (string | number |
 /** The message as one line of text, as the CLI and the history file have it: "4633 ms", "06:06:32Z". */
 export function messageText(m: Message): string {
   return m
-    .map((p) => ('text' in p ? p.text : 'name' in p ? p.name : 'ms' in p ? `${p.ms} ms` : new Date(p.at).toISOString().slice(11, 19) + 'Z'))
+    .map((p) => ('text' in p ? p.text : 'name' in p ? p.name : 'ms' in p ? `${p.ms} ms` : 'option' in p ? `--${p.option}` : new Date(p.at).toISOString().slice(11, 19) + 'Z'))
     .join('');
 }

@@ -1,3 +1,4 @@
+import { messageText } from './message.js';
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
 import { checkCandidate, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
@@ -74,7 +75,12 @@ describe('apply plan', () => {
     expect(plan(GENERATED, { host: { ...host, firewalld: 'active' } })).toMatchObject({ kind: 'refuse', reason: 'firewalld' });
     const forced = plan(GENERATED, { host: { ...host, firewalld: 'active' }, force: true });
     expect(forced.kind).toBe('go');
-    expect(forced.warnings.join()).toMatch(/firewalld is active/);
+    const text = forced.warnings.map((w) => (typeof w === 'string' ? w : messageText(w))).join();
+    expect(text).toMatch(/firewalld is active/);
+    // the CLI says --force; the app names its own control for the override (no CLI words in a GUI)
+    expect(text).toMatch(/going on: --force/);
+    const parts = forced.warnings.find((w) => typeof w !== 'string');
+    expect(parts).toContainEqual({ option: 'force' });
   });
 
   it('a lockout is predicted on what would run (other tools\' chains included): a ban of the client locks out', () => {

@@ -14,6 +14,7 @@ import { writePreserving } from '../preserve.js';
 import { buildBackup, type Backup } from './backup.js';
 import { findForeignChains, mergeForeign, stripForeign, type ForeignReport } from './foreign.js';
 import { predictLockout, type LockoutVerdict } from './lockout.js';
+import { FORCE, msg, type Message } from './message.js';
 
 /** What the apply knows about the host and this session. */
 export interface HostView {
@@ -76,7 +77,7 @@ export function checkCandidate(text: string): CandidateCheck {
 }
 
 export type ApplyPlan =
-  | { kind: 'refuse'; reason: RefuseReason; message: string; findings: Finding[]; warnings: string[]; lockout?: LockoutVerdict }
+  | { kind: 'refuse'; reason: RefuseReason; message: string | Message; findings: Finding[]; warnings: (string | Message)[]; lockout?: LockoutVerdict }
   | {
       kind: 'go' | 'noop';
       /** what iptables-restore gets: the candidate with other tools' chains kept */
@@ -90,7 +91,7 @@ export type ApplyPlan =
       changes: ChangeSet;
       summary: ChangeSummary;
       findings: Finding[];
-      warnings: string[];
+      warnings: (string | Message)[];
       lockout: LockoutVerdict;
     };
 
@@ -177,8 +178,8 @@ function persistedText(input: PlanInput, pruned: Ruleset): string {
 
 export function planApply(input: PlanInput): ApplyPlan {
   const { candidate, host, snapshot, base, force } = input;
-  const warnings: string[] = [];
-  const refuse = (reason: RefuseReason, message: string, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
+  const warnings: (string | Message)[] = [];
+  const refuse = (reason: RefuseReason, message: string | Message, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
     kind: 'refuse',
     reason,
     message,
@@ -200,8 +201,8 @@ export function planApply(input: PlanInput): ApplyPlan {
 
   if (host.firewalld === 'active') {
     const why = 'firewalld is active: it flushes rules loaded with iptables-restore at its next reload, and it conflicts with iptables.service';
-    if (!force) return refuse('firewalld', `${why}. Switch the host to iptables-services (systemctl mask --now firewalld), or pass --force`);
-    warnings.push(`${why} (going on: --force)`);
+    if (!force) return refuse('firewalld', msg`${[{ text: why }]}. Switch the host to iptables-services (systemctl mask --now firewalld), or pass ${FORCE}`);
+    warnings.push(msg`${[{ text: why }]} (going on: ${FORCE})`);
   }
 
   const live = parseRuleset(snapshot.liveText);
@@ -233,9 +234,9 @@ export function planApply(input: PlanInput): ApplyPlan {
   });
   if (lockout.kind === 'locked') {
     if (!force) return refuse('lockout', `predicted lockout: ${lockout.finding.message}`, [lockout.finding, ...input.findings], lockout);
-    warnings.push(`predicted lockout (going on: --force; the host reverts unless a new connection gets in): ${lockout.finding.message}`);
+    warnings.push(msg`predicted lockout (going on: ${FORCE}; the host reverts unless a new connection gets in): ${[{ text: lockout.finding.message }]}`);
   } else if (lockout.kind === 'unknown') {
-    if (!force) return refuse('lockout', `cannot predict whether a new SSH connection gets in: ${lockout.reason}; pass --force to rely on the revert timer alone`, input.findings, lockout);
+    if (!force) return refuse('lockout', msg`cannot predict whether a new SSH connection gets in: ${[{ text: lockout.reason }]}; pass ${FORCE} to rely on the revert timer alone`, input.findings, lockout);
     warnings.push(`lockout not predicted (${lockout.reason}); relying on the revert timer`);
   } else if (lockout.note) warnings.push(lockout.note);
 

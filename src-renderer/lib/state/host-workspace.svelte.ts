@@ -14,6 +14,7 @@ import type {
   Message,
   HostConnectionInfo,
   HostProfile,
+  HostVersionDto,
   PullDto,
 } from '../../../src-main/contract/index.js';
 import { findDrift, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
@@ -78,6 +79,11 @@ export class HostWorkspace {
   busy = $state<string | null>(null);
   apply = $state.raw<ApplyRun | null>(null);
   history = $state.raw<AuditEntryDto[]>([]);
+  /** every version of the host's rules kept on the laptop, newest first */
+  versions = $state.raw<HostVersionDto[]>([]);
+  /** two kept versions (or one and the running rules) side by side in the History pane */
+  versionDiff = new DiffSession();
+  versionPair = $state.raw<{ left: HostVersionDto; right: HostVersionDto | null; leftName: string; rightName: string } | null>(null);
   /** one line that says what just happened ("Added 3 rules of dos-limit") */
   note = $state<string | null>(null);
 
@@ -173,6 +179,8 @@ export class HostWorkspace {
       this.running = p.live.ok ? new RulesetDoc({ name: `running on ${host}`, path: p.live.source, text: p.live.text }) : null;
       if (!opts.keepProposal || !this.proposed) this.resetProposal();
       else this.rewire();
+      // the pull is kept as versions in main: the History pane lists it
+      void this.loadHistory();
       // a large file is read in the worker: the note stays until its rules are here
       await Promise.allSettled([this.saved?.ready, this.running?.ready, this.proposed?.ready]);
     } finally {
@@ -262,8 +270,51 @@ export class HostWorkspace {
   }
 
   async loadHistory(): Promise<void> {
-    const r = await this.fw.hostHistory(this.profile.id);
+    const [r, v] = await Promise.all([this.fw.hostHistory(this.profile.id), this.fw.hostVersions(this.profile.id)]);
     if (r.ok) this.history = r.value;
+    if (v.ok) this.versions = v.value;
+  }
+
+  private async versionDoc(v: HostVersionDto): Promise<RulesetDoc | null> {
+    const r = await this.fw.hostVersion(this.profile.id, v.id);
+    if (!r.ok) {
+      this.error = r.error;
+      return null;
+    }
+    return new RulesetDoc({ name: versionName(v), text: r.value.text });
+  }
+
+  /** Shows two kept versions side by side (`right` null: the version against the running rules). */
+  async compareVersions(left: HostVersionDto, right: HostVersionDto | null): Promise<void> {
+    const [a, b] = await Promise.all([this.versionDoc(left), right ? this.versionDoc(right) : Promise.resolve(this.running)]);
+    if (!a || !b) {
+      if (!right && !this.running) this.note = 'Connect and pull to compare with the running rules.';
+      return;
+    }
+    this.versionDiff.left = a;
+    this.versionDiff.right = b;
+    this.versionDiff.selectedRow = -1;
+    this.versionPair = { left, right, leftName: a.name, rightName: right ? b.name : 'running rules (last pull)' };
+  }
+
+  closeVersionCompare(): void {
+    this.versionPair = null;
+    this.versionDiff.left = null;
+    this.versionDiff.right = null;
+  }
+
+  /** A kept version becomes the proposal; it goes to the host only through the safe apply. */
+  async useVersion(v: HostVersionDto): Promise<void> {
+    const r = await this.fw.hostVersion(this.profile.id, v.id);
+    if (!r.ok) {
+      this.error = r.error;
+      return;
+    }
+    this.setProposal(r.value.text, `The proposal is now ${versionName(v)}. Review the changes to the running rules, then apply it.`);
+    this.base = 'history';
+    this.closeVersionCompare();
+    this.pair = 'running-proposed';
+    this.pane = 'compare';
   }
 
   async startApply(confirmTimeoutS: number, force: boolean): Promise<void> {
@@ -329,4 +380,13 @@ export class HostWorkspace {
       this.note = null;
     }
   }
+}
+
+const KIND_WORD: Record<HostVersionDto['kind'], string> = { saved: 'saved file', running: 'running rules', applied: 'applied ruleset' };
+
+/** "saved file of 14:02:11, 4 Dec" — what a version is called in titles and notes. */
+export function versionName(v: HostVersionDto): string {
+  const d = new Date(v.at);
+  const when = `${d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}, ${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}`;
+  return `${KIND_WORD[v.kind]} of ${when}`;
 }
