@@ -110,6 +110,104 @@ describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => 
     await page.locator('[data-testid=drift]').first().waitFor({ state: 'detached' });
   });
 
+  it('history: every pulled and applied version is kept; two compare; an older one goes back through safe apply', async () => {
+    await byId('pane-history').click();
+    const versions = page.locator('[data-testid=version]');
+    await versions.first().waitFor();
+    const kinds = await versions.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds).toEqual(expect.arrayContaining(['saved', 'running', 'applied']));
+    expect(await page.locator('[data-testid=version][data-kind=applied]').first().innerText()).toMatch(/Confirmed/);
+    await checkAccessibility(page, 'host history');
+    await shot('history');
+    // the stock file of the first pull against what the apply put live
+    const oldest = page.locator('[data-testid=version][data-kind=saved]').last();
+    const oldestId = await oldest.getAttribute('data-id');
+    await oldest.getByTestId('version-pick').check();
+    await page.locator('[data-testid=version][data-kind=applied]').first().getByTestId('version-pick').check();
+    await byId('versions-compare').click();
+    const cmp = byId('version-compare');
+    await cmp.getByTestId('diff-summary').waitFor();
+    expect(await cmp.getByTestId('diff-summary').innerText()).toBe('2 changes: 2 added');
+    expect(await cmp.getByTestId('diff-list').innerText()).toContain('-s 198.18.200.9/32 -j DROP');
+    await checkAccessibility(page, 'two versions compared');
+    await shot('history-compare');
+    await byId('version-compare-close').click();
+
+    // restore: the old version becomes the proposal, shown against the running rules, then applied safely
+    await page.locator(`[data-testid=version][data-id="${oldestId}"]`).getByTestId('version-use').click();
+    await page.locator('[data-testid=host-note]', { hasText: /The proposal is now saved file of/ }).waitFor();
+    await page.locator('[data-testid=diff-summary]', { hasText: '2 changes' }).waitFor();
+    expect(await byId('diff-summary').innerText()).toMatch(/2 deleted/);
+    await byId('pane-apply').click();
+    await byId('apply-timeout').fill('30');
+    await byId('apply-start').click();
+    await byId('apply-ask').waitFor({ timeout: 60_000 });
+    await byId('apply-confirm').click();
+    await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
+    const live = await hostRules();
+    expect(live).not.toContain('198.18.200.9');
+    expect(live).not.toContain('--dport 8443');
+    const saved = (await L.get().readHostFile('plain', '/etc/sysconfig/iptables'))!.toString('utf8');
+    expect(saved).toContain('# sample configuration for iptables service');
+    expect(saved).not.toContain('8443');
+  });
+
+  it('keep-or-revert: Revert has the focus, keys in the first second are ignored, then Escape reverts', async () => {
+    await byId('pane-compare').click();
+    await byId('proposed-edit').click();
+    const text = await byId('edit-text').inputValue();
+    await byId('edit-text').fill(text.replace(/^(-A INPUT -j REJECT)/m, '-A INPUT -p tcp -m tcp --dport 9443 -j ACCEPT\n$1'));
+    await byId('edit-dialog').getByRole('button', { name: 'Use this text' }).click();
+    await byId('pane-apply').click();
+    await byId('apply-timeout').fill('30');
+    await byId('apply-start').click();
+    const ask = byId('apply-ask');
+    await ask.waitFor({ timeout: 60_000 });
+    expect(await ask.getAttribute('role')).toBe('alertdialog');
+    expect(await ask.innerText()).toMatch(/Keep the new firewall rules on drifted\?[\s\S]*drifted will restore its previous rules by itself in \d:\d\d unless you keep them/);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('apply-revert');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    expect(await ask.isVisible()).toBe(true);
+    await page.waitForTimeout(1000);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=apply-outcome][data-outcome=reverted]').waitFor({ timeout: 60_000 });
+    expect(await hostRules()).not.toContain('--dport 9443');
+  });
+
+  it('a locked-out wait: the host\'s countdown instead of a spinner, one reason, no CLI words; the rules go back', async () => {
+    await byId('pane-compare').click();
+    await byId('proposed-edit').click();
+    const text = await byId('edit-text').inputValue();
+    // new SSH connections are dropped; the open one (ESTABLISHED) lives on
+    const locked = text.replace(/^(-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT)/m, '-A INPUT -p tcp -m tcp --dport 22 -j DROP\n$1');
+    expect(locked).not.toBe(text);
+    await byId('edit-text').fill(locked);
+    await byId('edit-dialog').getByRole('button', { name: 'Use this text' }).click();
+    await byId('pane-apply').click();
+    await byId('apply-lockout').waitFor();
+    await byId('apply-force').check();
+    await byId('apply-timeout').fill('30');
+    await byId('apply-start').click();
+    const wait = page.locator('[data-testid=apply-wait][data-phase=probing]');
+    await wait.waitFor({ timeout: 60_000 });
+    expect(await wait.innerText()).toMatch(/Testing a new SSH connection to drifted…[\s\S]*drifted will restore its previous rules by itself in 0:\d\d \(at \d\d:\d\d:\d\d\) unless you keep them/);
+    const first = await byId('apply-countdown').innerText();
+    await page.waitForTimeout(2100);
+    expect(await byId('apply-countdown').innerText()).not.toBe(first);
+    await checkAccessibility(page, 'the locked-out wait');
+    await shot('lockout-wait');
+    await page.locator('[data-testid=apply-outcome][data-outcome=reverted]').waitFor({ timeout: 90_000 });
+    const panel = await byId('apply-panel').innerText();
+    await shot('lockout-outcome');
+    expect(panel).not.toMatch(/--force/);
+    const outcome = await byId('apply-outcome').innerText();
+    expect(outcome.match(/no new SSH connection/gi) ?? []).toHaveLength(1);
+    // the host runs its previous rules again (checked inside the host)
+    expect(await hostRules()).not.toMatch(/--dport 22 -j DROP/);
+    expect(await byId('host-status').innerText()).toMatch(/Connected as root/);
+  });
+
   it('left no CSP violations or page errors', async () => {
     expect(await app.cspViolations()).toEqual([]);
     expect(app.pageErrors).toEqual([]);

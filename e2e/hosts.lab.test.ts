@@ -154,12 +154,16 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     expect(steps).not.toMatch(/\d\d:\d\d:\d\dZ/);
     expect(await page.locator('[data-testid=apply-steps] [data-step=restore] .msg time').getAttribute('title')).toMatch(/^\d\d:\d\d:\d\d UTC$/);
     expect(await page.locator('[data-testid=apply-steps] li time.at').first().getAttribute('title')).toMatch(/^\d\d:\d\d:\d\d UTC$/);
-    const left = Number(/(\d+) s/.exec(await byId('apply-countdown').innerText())![1]);
+    // the host's own deadline as m:ss
+    const [, m, sec] = /^(\d+):(\d\d)$/.exec(await byId('apply-countdown').innerText())!;
+    const left = Number(m) * 60 + Number(sec);
     expect(left).toBeGreaterThan(5);
     expect(left).toBeLessThanOrEqual(30);
+    expect(await byId('apply-probe').innerText()).toMatch(/New SSH connection succeeded at \d\d:\d\d/);
     await shot('countdown');
-    // the confirm button has the focus: Enter keeps the rules
-    await page.keyboard.press('Enter');
+    // Revert is the default (it has the focus); keeping is a deliberate click
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('apply-revert');
+    await byId('apply-confirm').click();
     await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
     const outcome = await byId('apply-outcome').innerText();
     expect(outcome).toMatch(/saved to \/etc\/sysconfig\/iptables/);

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'host' // a command on the host failed; the message has its stderr
   | 'not-connected' // the host must be connected first
   | 'busy' // something of the same kind is running (another apply, another connect)
+  | 'cancelled' // the admin gave up on it (a connect in progress)
   | 'internal'; // a bug: the message says what
 
 export interface FwError {

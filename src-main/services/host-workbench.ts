@@ -202,6 +202,8 @@ export class HostWorkbench {
   readonly files: ProfileFiles;
   private connections = new Map<string, Connection>();
   private connecting = new Set<string>();
+  /** connects in progress, by host: aborting one gives up on it (the admin pressed Cancel) */
+  private connectAborts = new Map<string, AbortController>();
   private applies = new Map<string, RunningApply>();
   private readonly openSession: typeof realOpenSession;
   private readonly runApply: (o: ApplyOptions) => Promise<ApplyResult>;
@@ -315,9 +317,18 @@ export class HostWorkbench {
       },
     };
     let session: HostSession | undefined;
+    const abort = new AbortController();
+    this.connectAborts.set(hostId, abort);
+    const cancelled = new Promise<never>((_, reject) =>
+      abort.signal.addEventListener('abort', () => reject(new FwFailure('cancelled', `connecting to ${profile.name} was cancelled`)), { once: true }),
+    );
+    cancelled.catch(() => {});
     try {
-      session = await this.openSession(route, opts);
-      const facts: HostFacts = await session.facts();
+      const opening = this.openSession(route, opts);
+      // a session that opens after the cancel is closed at once
+      opening.then((late) => abort.signal.aborted && void late.close().catch(() => {}), () => {});
+      session = await Promise.race([opening, cancelled]);
+      const facts: HostFacts = await Promise.race([session.facts(), cancelled]);
       const key = session.hostKeys[session.hostKeys.length - 1];
       const info: HostConnectionInfo = {
         hostId,
@@ -333,6 +344,7 @@ export class HostWorkbench {
     } catch (e) {
       await session?.close().catch(() => {});
       this.deps.emit({ kind: 'connection', hostId, state: 'disconnected', message: (e as Error).message });
+      if (abort.signal.aborted) throw new FwFailure('cancelled', `connecting to ${profile.name} was cancelled`);
       if (!isHostError(e)) throw e;
       // a kept secret that no longer works is forgotten, so the next try asks
       let note = '';
@@ -343,11 +355,23 @@ export class HostWorkbench {
       throw hostFailure(e, note);
     } finally {
       this.connecting.delete(hostId);
+      this.connectAborts.delete(hostId);
       this.prompts.cancelHost(hostId);
     }
   }
 
+  /** Gives up on a connect in progress (its prompts close); false when there is none. */
+  cancelConnect(hostId: string): boolean {
+    const a = this.connectAborts.get(hostId);
+    if (!a) return false;
+    a.abort();
+    this.prompts.cancelHost(hostId);
+    return true;
+  }
+
+  /** Closes the connection, or gives up on a connect still in progress. */
   async disconnect(hostId: string): Promise<null> {
+    this.cancelConnect(hostId);
     const c = this.connections.get(hostId);
     this.connections.delete(hostId);
     if (c) {

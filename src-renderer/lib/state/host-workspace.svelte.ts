@@ -59,6 +59,31 @@ export class ApplyRun {
   get running(): boolean {
     return !this.result && !this.error;
   }
+
+  /**
+   * Where a running apply stands once the rules are live: testing a new SSH
+   * connection, asking the admin, or going back (no new connection got in).
+   */
+  phase = $derived.by<'probing' | 'asking' | 'failing' | null>(() => {
+    if (this.result || this.error) return null;
+    if (this.steps.some((s) => s.step === 'revert' || s.step === 'await-timer')) return 'failing';
+    if (this.ask) return 'asking';
+    return this.steps.some((s) => s.step === 'restore') ? 'probing' : null;
+  });
+
+  /** When the host puts the previous rules back by itself (epoch ms): the deadline the host owns, as main reported it. */
+  hostRevertAt = $derived.by<number | null>(() => {
+    if (this.ask) return this.ask.hostRevertAt;
+    for (const name of ['await-timer', 'restore']) {
+      const step = this.steps.findLast((s) => s.step === name);
+      const at = step?.parts.find((p): p is { at: number } => 'at' in p);
+      if (at) return at.at;
+    }
+    return null;
+  });
+
+  /** the one reason the rules are going back, as main said it */
+  failure = $derived(this.steps.findLast((s) => s.step === 'revert' || s.step === 'await-timer') ?? null);
 }
 
 export class HostWorkspace {
