@@ -219,15 +219,31 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     expect(linting.keys).toBe(1 + 12 + presses);
     expect(reading.samples).toBeGreaterThanOrEqual(10);
     expect(linting.samples).toBeGreaterThanOrEqual(10);
-    // Latency: a key is answered within 100 ms (median, so that a machine shared with
-    // other work does not decide the result); the longest stall of the page stays far
-    // below what the parse or lint of 100,000 rules takes on the page's thread (seconds).
+    // Latency: a key is answered within 100 ms (the median, so that a machine busy with
+    // other work does not decide the result). The page's longest stall stays well
+    // below the work itself: done on the page's thread, the lint (or parse) would be
+    // one stall as long as the whole of it.
     expect(linting.keyHandledMedianMs).toBeLessThan(100);
-    expect(linting.lagMaxMs).toBeLessThan(500);
-    expect(reading.lagMaxMs).toBeLessThan(1500);
+    expect(reading.keyHandledMedianMs).toBeLessThan(100);
+    expect(linting.lagMaxMs).toBeLessThan((metrics.lintMs as number) / 2);
+    expect(reading.lagMaxMs).toBeLessThan((metrics.allRulesMs as number) / 2);
     // the lint's answer arrived: the findings list is the lint's (this blocklist has nothing to say)
     await expect(page.getByTestId('lint-note').count()).resolves.toBe(0);
     await expect(page.getByTestId('no-findings').isVisible()).resolves.toBe(true);
+  });
+
+  it('writes the canonical form of 100,000 rules in the worker, the page answering meanwhile', async () => {
+    const page = app.page;
+    await startProbe(page);
+    await ui.view('canonical');
+    await page.getByTestId('canonical-list').locator('[role=option]').first().waitFor({ timeout: 60_000 });
+    const probe = await stopProbe(page);
+    metrics.duringCanonical = probe;
+    const shown = await ui.visibleLines('canonical-list');
+    expect(shown.slice(0, 4)).toEqual(['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]']);
+    expect(shown).toContain('-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+    expect(Number(await page.getByTestId('canonical-list').getAttribute('data-count'))).toBeGreaterThan(RULES);
+    await ui.view('rules');
   });
 
   it('Cancel while a large file is read stops it; the ruleset shown before comes back', async () => {

@@ -3,6 +3,7 @@
 // on the caller's thread. It keeps the last few parsed documents, so the lint
 // after a parse, or a diff of two open files, does not parse them again.
 import {
+  canonicalRuleset,
   diffRulesetsDetailed,
   findRecipe,
   lintParsed,
@@ -57,6 +58,13 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'linting' } });
         return send(post, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
+      }
+      case 'canonical': {
+        const p = parsed(job.doc, id);
+        post({ type: 'progress', id, progress: { phase: 'writing' } });
+        const lines = canonicalRuleset(p.ruleset).split('\n');
+        if (lines.length && lines[lines.length - 1] === '') lines.pop();
+        return send(post, id, [], [{ path: [], items: lines }]);
       }
       case 'diff': {
         const a = parsed(job.left, id).ruleset;

@@ -16,6 +16,8 @@ export interface DocRef {
 export type JobRequest =
   | { kind: 'parse'; doc: DocRef }
   | { kind: 'lint'; doc: DocRef; opts: LintOptions }
+  /** the canonical form's lines (what iptables-save prints), without the last empty one */
+  | { kind: 'canonical'; doc: DocRef }
   | { kind: 'diff'; left: DocRef; right: DocRef }
   | { kind: 'recipe'; doc: DocRef; recipe: string; raw: RawParams; client?: string; sshPort: number };
 

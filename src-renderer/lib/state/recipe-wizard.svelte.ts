@@ -4,15 +4,20 @@
 // the core (a new SSH connection from the admin's address must still get in).
 import {
   checkRecipeParams,
-  lintRuleset,
-  runRecipe,
   type ParamProblem,
   type ParamSpec,
   type RawParams,
   type Recipe,
   type RecipeRun,
 } from '../../../src-main/core/index.js';
+import { analysis } from '../analysis/activity.svelte.js';
+import { isCancelled, type Job } from '../analysis/client.js';
 import type { RulesetDoc } from './ruleset-doc.svelte.js';
+
+/** what the preview shows: the placed rules, why they cannot be placed, or that the worker is at it */
+export type RecipePreview = RecipeRun | { ok: false; kind: 'no-ruleset' | 'invalid-ruleset' | 'computing' } | { ok: false; kind: 'failed'; reason: string };
+
+type Want = { kind: 'no-ruleset' | 'invalid-ruleset' } | { kind: 'run'; doc: RulesetDoc; raw: RawParams; client?: string; sshPort: number };
 
 export interface WizardContext {
   proposed: RulesetDoc | null;
@@ -63,18 +68,56 @@ export class RecipeWizard {
     return this.touched[p.name] || this.submitted ? this.problems[p.name] : undefined;
   }
 
-  /** the rules placed into the proposed ruleset, or why they cannot be */
-  preview = $derived.by<RecipeRun | { ok: false; kind: 'no-ruleset' | 'invalid-ruleset' } | null>(() => {
+  /** what the preview needs now; a new object whenever a field, the proposal or the address changes */
+  #want = $derived.by<Want | null>(() => {
     if (!this.checked.ok) return null;
     const { proposed, client, sshPort } = this.ctx();
-    if (!proposed) return { ok: false, kind: 'no-ruleset' };
-    if (proposed.errorCount) return { ok: false, kind: 'invalid-ruleset' };
-    return runRecipe(this.recipe, this.raw, proposed.asParseResult(), {
-      lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}),
-      ...(client ? { client } : {}),
-      sshPort,
-    });
+    if (!proposed) return { kind: 'no-ruleset' };
+    if (proposed.errorCount) return { kind: 'invalid-ruleset' };
+    return { kind: 'run', doc: proposed, raw: this.raw, ...(client ? { client } : {}), sshPort };
   });
+  #result = $state.raw<{ for: Want; run: RecipePreview } | null>(null);
+  #pendingFor: Want | null = null;
+  #job: Job<RecipeRun> | null = null;
+
+  /** the rules placed into the proposed ruleset, or why they cannot be (placed in the worker: 'computing' meanwhile) */
+  get preview(): RecipePreview | null {
+    const want = this.#want;
+    if (!want) return null;
+    if (want.kind !== 'run') return { ok: false, kind: want.kind };
+    if (this.#result?.for === want) return this.#result.run;
+    this.place(want);
+    return { ok: false, kind: 'computing' };
+  }
+
+  private place(want: Extract<Want, { kind: 'run' }>): void {
+    if (this.#pendingFor === want) return;
+    this.#pendingFor = want;
+    // not from inside a $derived or a template: the job starts a microtask later
+    queueMicrotask(() => {
+      if (this.#pendingFor !== want) return;
+      this.#job?.cancel();
+      const job = analysis.run<RecipeRun>(
+        { kind: 'recipe', doc: { id: want.doc.id, text: want.doc.text }, recipe: this.recipe.name, raw: want.raw, ...(want.client ? { client: want.client } : {}), sshPort: want.sshPort },
+        { label: `Placing the rules of ${this.recipe.title}` },
+      );
+      this.#job = job;
+      job.promise.then(
+        (run) => {
+          if (this.#job === job) this.#result = { for: want, run };
+        },
+        (e: unknown) => {
+          if (this.#job === job && !isCancelled(e)) this.#result = { for: want, run: { ok: false, kind: 'failed', reason: (e as Error).message } };
+        },
+      );
+    });
+  }
+
+  /** stops a placement still running (the wizard is closed or replaced) */
+  cancel(): void {
+    this.#pendingFor = null;
+    this.#job?.cancel();
+  }
 
   reset(): void {
     this.values = initialValues(this.recipe);

@@ -106,8 +106,11 @@ export class RulesetDoc {
   valid = $derived(!hasErrors(this.findings));
   // rows come from the parse alone: the lint arriving later does not rebuild them (nor the search index)
   table = $derived(buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.parseFindings, this.lines)));
-  /** only computed when the canonical view is opened */
-  canonicalLines = $derived(trimLast(canonicalRuleset(this.ruleset).split('\n')));
+  /** the canonical form, written when the canonical view first asks (in the worker for a large file) */
+  private canonical = $state.raw<string[] | null>(null);
+  /** the worker is writing the canonical form */
+  canonicalPending = $state(false);
+  private canonicalJob: Job<string[]> | null = null;
 
   /** the search over the rules: text and facets; the index is built on the first search */
   searchText = $state('');
@@ -153,6 +156,33 @@ export class RulesetDoc {
     return this.#findings;
   }
 
+  /** The canonical form's lines; empty while the worker writes them (canonicalPending). */
+  get canonicalLines(): string[] {
+    if (this.canonical) return this.canonical;
+    if (this.parseState !== 'ready') return [];
+    if (this.text.length <= INLINE_PARSE_LIMIT) return trimLast(canonicalRuleset(this.ruleset).split('\n'));
+    if (!this.canonicalJob) queueMicrotask(() => this.writeCanonical());
+    return [];
+  }
+
+  private writeCanonical(): void {
+    if (this.canonicalJob || this.canonical) return;
+    const job = analysis.run<string[]>({ kind: 'canonical', doc: { id: this.id, text: this.text } }, { label: `Writing the canonical form of ${this.name}` });
+    this.canonicalJob = job;
+    this.canonicalPending = true;
+    job.promise.then(
+      (lines) => {
+        this.canonical = lines;
+        this.canonicalPending = false;
+      },
+      () => {
+        // cancelled (or failed): asked again the next time the view opens
+        this.canonicalJob = null;
+        this.canonicalPending = false;
+      },
+    );
+  }
+
   /** true while the parse or the lint of this document is running or waiting in the worker */
   get analysing(): boolean {
     return this.parseState === 'parsing' || this.lintState === 'running';
@@ -188,6 +218,7 @@ export class RulesetDoc {
     if (this.parseState === 'parsing') this.parseStopped = true;
     this.parseJob?.cancel();
     this.lintJob?.cancel();
+    this.canonicalJob?.cancel();
   }
 
   private lintSoon(): void {

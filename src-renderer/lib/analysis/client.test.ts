@@ -1,0 +1,77 @@
+// The analysis client against the real engine, the way the page uses it but on
+// this thread (inlineWorker: every message structured-cloned, every answer
+// asynchronous): answers put together from their parts equal the core's own
+// results, and a cancel ends the running job and the worker, not the queue.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canonicalRuleset, diffRulesetsDetailed, lintParsed, parseRuleset, type Finding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
+import { AnalysisClient, isCancelled, type ActiveJob } from './client.js';
+import { inlineWorker } from './spawn.js';
+import { PART_SIZE } from './protocol.js';
+import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
+
+const CORPUS = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus', 'realworld');
+const corpus = (name: string) => readFileSync(join(CORPUS, name), 'utf8');
+
+function client(seen?: ActiveJob[][]): AnalysisClient {
+  return new AnalysisClient(inlineWorker, seen ? { changed: (jobs) => seen.push([...jobs]) } : null);
+}
+
+describe('analysis client', () => {
+  it('a parse comes back whole from its parts: the same model as the core parses, counters (bigint) included', async () => {
+    // 063 has [packets:bytes] counters; the blocklist has many more rules than one part holds
+    for (const text of [corpus('063.rules'), corpus('054.rules'), blocklistRuleset(PART_SIZE * 5 + 17)]) {
+      const c = client();
+      const got = await c.run<ParseResult>({ kind: 'parse', doc: { id: 1, text } }, { label: 'parse' }).promise;
+      const want = parseRuleset(text);
+      expect(got.ruleset).toEqual(want.ruleset);
+      expect(got.findings).toEqual(want.findings);
+      expect(got.finalNewline).toBe(want.finalNewline);
+    }
+  });
+
+  it('lint, diff and the canonical form equal the core\'s, and the parse is kept between jobs', async () => {
+    const a = corpus('001.rules');
+    const b = a.replace('--dport 22 ', '--dport 2222 ');
+    const c = client();
+    const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 7, text: a }, opts: { client: '192.0.2.9', sshPort: 22 } }, { label: 'lint' }).promise;
+    expect(lint).toEqual(lintParsed(parseRuleset(a), { client: '192.0.2.9', sshPort: 22 }));
+    const diff = await c.run<RulesetDiff>({ kind: 'diff', left: { id: 7, text: a }, right: { id: 8, text: b } }, { label: 'diff' }).promise;
+    expect(diff).toEqual(diffRulesetsDetailed(parseRuleset(a).ruleset, parseRuleset(b).ruleset));
+    expect(diff.changes.length).toBeGreaterThan(0);
+    const canon = await c.run<string[]>({ kind: 'canonical', doc: { id: 8, text: b } }, { label: 'canonical' }).promise;
+    expect(canon.join('\n') + '\n').toBe(canonicalRuleset(parseRuleset(b).ruleset));
+    expect(c.spawned).toBe(1);
+  });
+
+  it('an error in the worker fails that job only', async () => {
+    const c = client();
+    const bad = c.run({ kind: 'recipe', doc: { id: 1, text: corpus('001.rules') }, recipe: 'no-such-recipe', raw: {}, sshPort: 22 }, { label: 'recipe' }).promise;
+    await expect(bad).rejects.toThrow(/no recipe called no-such-recipe/);
+    await expect(c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text: corpus('001.rules') }, opts: {} }, { label: 'lint' }).promise).resolves.toBeInstanceOf(Array);
+  });
+
+  it('cancel: a running job ends with its worker, a waiting one leaves the queue, the rest still run', async () => {
+    const seen: ActiveJob[][] = [];
+    const c = client(seen);
+    const big = blocklistRuleset(20_000);
+    const running = c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text: big }, opts: {} }, { label: 'lint big' });
+    const waiting = c.run<Finding[]>({ kind: 'lint', doc: { id: 2, text: big }, opts: {} }, { label: 'lint big again' });
+    const after = c.run<Finding[]>({ kind: 'lint', doc: { id: 3, text: corpus('001.rules') }, opts: {} }, { label: 'lint small' });
+    expect(c.active.map((j) => j.label)).toEqual(['lint big', 'lint big again', 'lint small']);
+    waiting.cancel();
+    running.cancel();
+    const outcome = async (p: Promise<unknown>) => p.then(() => 'done', (e: unknown) => (isCancelled(e) ? 'cancelled' : `failed: ${(e as Error).message}`));
+    expect(await outcome(running.promise)).toBe('cancelled');
+    expect(await outcome(waiting.promise)).toBe('cancelled');
+    const found = await after.promise;
+    expect(found).toEqual(lintParsed(parseRuleset(corpus('001.rules'))));
+    // the running job's worker was ended and a new one started for what was left
+    expect(c.spawned).toBe(2);
+    expect(c.active).toEqual([]);
+    // the activity indicator saw the jobs come and go
+    expect(seen.some((jobs) => jobs.length === 3)).toBe(true);
+    expect(seen[seen.length - 1]).toEqual([]);
+  });
+});
