@@ -10,7 +10,7 @@ export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, rulesetTexts, typ
 export { changedWords, ruleSimilarity, optionGroups, pairBySimilarity, type TextPiece } from './diff-pairing.js';
 export { findDrift, mergeLiveOnly, type Drift, type DriftRule } from './drift.js';
 export { writePreserving } from './preserve.js';
-export { tracePacket, packetFromSpec, describeTrace, TraceInputError, type PacketSpec, type Packet, type TraceOptions, type TraceResult, type TraceOutcome, type TraceStep, type TraceDecision, type TraceVerdict, type TraceHook, type TracePacketOut } from './trace.js';
+export { tracePacket, packetFromSpec, describeTrace, describeGiveUp, TraceInputError, type TraceGiveUp, type PacketSpec, type Packet, type TraceOptions, type TraceResult, type TraceOutcome, type TraceStep, type TraceDecision, type TraceVerdict, type TraceHook, type TracePacketOut } from './trace.js';
 export { lintRuleset, lintParsed, type LintOptions } from './lint.js';
 export { lintPair, type PairFinding, type PairOptions } from './lint/pair.js';
 export { importScript, type ImportOptions, type ImportResult, type ImportedCommand, type CommandStatus } from './import.js';

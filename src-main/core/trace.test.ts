@@ -222,8 +222,12 @@ COMMIT
   it('bounds the number of outcomes', () => {
     const rules = Array.from({ length: 20 }, (_, k) => `-A INPUT -m limit --limit ${k + 1}/min -j ACCEPT`).join('\n');
     const r = tracePacket(filter(rules, 'DROP'), ssh, { maxOutcomes: 8 });
-    expect(r.truncated).toBe(true);
+    // past the bound nothing is claimed: UNKNOWN, with the outcomes found so far
+    expect(r).toMatchObject({ verdict: 'UNKNOWN', decidedBy: null, truncated: true, unknown: { reason: 'the packet has more than 8 distinct outcomes' } });
     expect(r.outcomes!.length).toBeLessThanOrEqual(9);
+    expect(describeTrace(r)).toBe('UNKNOWN: gave up: the packet has more than 8 distinct outcomes');
+    // within the default bound every outcome is there
+    expect(tracePacket(filter(rules, 'DROP'), ssh).outcomes).toHaveLength(21);
   });
 });
 
@@ -308,5 +312,20 @@ COMMIT\n`;
     const text = `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -m conntrack --ctstate NEW -j DROP\n-A PREROUTING -m state --state INVALID -j CT --notrack\nCOMMIT
 *filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state UNTRACKED -j ACCEPT\nCOMMIT\n`;
     expect(trace(text, { ...fwd, dst: '198.18.1.1' }, { local, routes })).toMatchObject({ verdict: 'ACCEPT', decidedBy: { chain: 'INPUT', index: 1 } });
+  });
+});
+
+describe('tracePacket merges identical states', () => {
+  it('ways that differ only by chance and end the same are one outcome', () => {
+    const rules = Array.from({ length: 30 }, (_, k) => `-A INPUT -m statistic --mode random --probability 0.50000000000 -j LOG --log-prefix "s${k} "`).join('\n');
+    const r = tracePacket(filter(`${rules}\n-A INPUT -p tcp --dport 22 -j ACCEPT`, 'DROP'), ssh, { maxSteps: 500 });
+    expect(r.verdict).toBe('ACCEPT');
+    expect(r.outcomes).toBeUndefined();
+    expect(r.decidedBy?.index).toBe(31);
+  });
+
+  it('a field left open stays consistent across a merge (no outcome mixes both answers)', () => {
+    const r = tracePacket(filter('-A INPUT -j C\n-A INPUT -j C\n-A INPUT -i eth1 -j DROP\n-A C -i eth1 -j LOG\n-A C -m limit --limit 1/s -j LOG', 'ACCEPT', ':C - [0:0]\n'), { ...ssh, inIface: undefined }, { hook: 'INPUT' });
+    expect(r.outcomes?.map((o) => [o.verdict, o.condition])).toEqual([['ACCEPT', 'not arriving on eth1'], ['DROP', 'arriving on eth1']]);
   });
 });

@@ -10,7 +10,7 @@ import { FAMILY_OPTION, familyArg, loadRuleset } from './read-ruleset.js';
 const usage = `usage: portcullis trace FILE --src IP --dst IP --proto P [--sport N] [--dport N]
                        [--in IF] [--out IF] [--state S] [--icmp-type T] [--tcp-flags F,…]
                        [--local [IF=]IP,…] [--route NET/LEN=IF,…] [--hook H] [--family 4|6]
-                       [--json]
+                       [--max-steps N] [--json]
 
 Walks one packet through the ruleset the way the kernel would: raw, mangle,
 nat (first packet of a connection only), filter and security, hook by hook,
@@ -39,6 +39,16 @@ say (no --in), every possible outcome is shown with its condition.
 A packet of an ESTABLISHED connection does not pass through nat: it gets the
 translation its connection's first packet got under this ruleset.
 
+The walk merges ways that reach the same rule in the same state and works
+within a budget (--max-steps, default 50,000 plus 20 per rule). When the
+budget runs out, or a crafted ruleset has more than 256 distinct outcomes,
+the verdict is UNKNOWN — never a guess — and JSON has
+  "verdict":"UNKNOWN","decidedBy":null,"truncated":true,
+  "unknown":{"reason","table","chain","index","line"}   (where it gave up)
+  "outcomes":[…]                                        (found before; incomplete)
+
+  --max-steps N   the budget, in rules looked at and branches made
+
 Exit status: 0 traced, 1 the ruleset is invalid, 2 bad options or unreadable file.`;
 
 const HOOKS: readonly TraceHook[] = ['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING', 'POSTROUTING'];
@@ -53,6 +63,7 @@ registerCommand({
       sport: { type: 'string' }, dport: { type: 'string' }, in: { type: 'string', short: 'i' }, out: { type: 'string', short: 'o' },
       state: { type: 'string' }, 'icmp-type': { type: 'string' }, 'tcp-flags': { type: 'string' },
       local: { type: 'string', multiple: true }, route: { type: 'string', multiple: true }, hook: { type: 'string' }, json: { type: 'boolean' }, ...FAMILY_OPTION,
+      'max-steps': { type: 'string' },
     });
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     for (const req of ['src', 'dst', 'proto']) if (str(args, req) === undefined) throw new UsageError(`--${req} is required`);
@@ -82,7 +93,8 @@ registerCommand({
     }
     let res: TraceResult;
     try {
-      res = tracePacket(loaded.result.ruleset, spec, { local: local.length ? local : undefined, routes, hook });
+      const maxSteps = int(args, 'max-steps', 1, 1_000_000_000);
+      res = tracePacket(loaded.result.ruleset, spec, { local: local.length ? local : undefined, routes, hook, ...(maxSteps !== undefined ? { maxSteps } : {}) });
     } catch (e) {
       if (e instanceof TraceInputError) throw new UsageError(e.message);
       throw e;
@@ -109,7 +121,11 @@ function printHuman(io: CliIO, res: TraceResult, spec: { src?: string; dst?: str
   let out = escapeControls(head) + '\n';
   out += `hooks: ${res.hooks.join(' → ')}\n`;
   if (res.path.length) out += (res.outcomes ? 'every outcome:\n' : 'path:\n') + res.path.map(stepLine).join('');
-  if (res.outcomes) {
+  if (res.unknown) {
+    const shown = res.outcomes?.slice(0, 10) ?? [];
+    if (shown.length) out += `outcomes found before the walk gave up (incomplete${res.outcomes!.length > shown.length ? `, ${shown.length} of ${res.outcomes!.length} shown` : ''}):\n`;
+    for (const o of shown) out += `  ${o.verdict}${o.decidedBy ? ` by ${o.decidedBy.table} ${o.decidedBy.chain} #${o.decidedBy.index}` : ' by the policy'}${o.condition ? ` if ${o.condition}` : ''}\n`;
+  } else if (res.outcomes) {
     res.outcomes.forEach((o, k) => {
       out += `outcome ${k + 1}${o.condition ? ` — if ${o.condition}` : ''}:\n`;
       out += o.path.slice(res.path.length).map(stepLine).join('');

@@ -54,4 +54,13 @@ describe('lockout prediction', () => {
     expect(predictLockout(rs(STOCK), { ...q, client: undefined }).kind).toBe('unknown');
     expect(predictLockout(rs(STOCK), { ...q, client: '2001:db8::1' })).toMatchObject({ kind: 'open', note: expect.stringMatching(/not IPv4/) });
   });
+
+  it('a ruleset the check cannot follow within its budget: unknown, naming where it gave up (never open, never locked)', () => {
+    const marks = Array.from({ length: 24 }, (_, k) => `-A PREROUTING -m statistic --mode random --probability 0.50000000000 -j MARK --or-mark 0x${(1 << k).toString(16)}`).join('\n');
+    const t = STOCK + `*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${marks}\nCOMMIT\n`;
+    const v = predictLockout(rs(t), q);
+    expect(v.kind).toBe('unknown');
+    if (v.kind === 'unknown') expect(v.reason).toMatch(/^the lockout check gave up at mangle PREROUTING #\d+ \(line \d+\): the walk went past its budget/);
+  });
 });
+

@@ -7,7 +7,7 @@
 // the interface the client's packets arrive on and the host's own addresses.
 import type { Ruleset } from '../model.js';
 import type { Finding } from '../findings.js';
-import { packetFromSpec, tracePacket, TraceInputError, type TraceOutcome } from '../trace.js';
+import { describeGiveUp, packetFromSpec, tracePacket, TraceInputError, type TraceOutcome } from '../trace.js';
 
 export interface LockoutQuery {
   /** the client address as the server reports it for this session (SSH_CONNECTION) */
@@ -52,9 +52,13 @@ export function predictLockout(rs: Ruleset, q: LockoutQuery): LockoutVerdict {
   }
   if (!q.inIface && pkt.src !== undefined && pkt.src >>> 24 !== 127) pkt.notInIfaces = ['lo'];
   const res = tracePacket(rs, pkt, { hook: 'INPUT', ...(local.length ? { local } : {}) });
+  if (res.unknown) {
+    // the walk gave up: never guess in either direction
+    const seen = [...new Set((res.outcomes ?? []).map((o) => describe(o, q.sshPort)).filter((r): r is string => r !== null))];
+    return { kind: 'unknown', reason: `the lockout check ${describeGiveUp(res.unknown)}${seen.length ? ` (ways found before that refuse it: ${seen.slice(0, 3).join('; ')})` : ''}` };
+  }
   const outcomes = res.outcomes ?? [{ verdict: res.verdict as TraceOutcome['verdict'], decidedBy: res.decidedBy, condition: '', conditions: [], path: res.path, hooks: res.hooks }];
   const reasons = [...new Set(outcomes.map((o) => describe(o, q.sshPort)).filter((r): r is string => r !== null))];
-  if (res.truncated) reasons.push('the ruleset has too many branches to follow every outcome');
   if (!reasons.length) return { kind: 'open' };
   const bad = outcomes.filter((o) => describe(o, q.sshPort) !== null);
   const all = bad.length === outcomes.length;

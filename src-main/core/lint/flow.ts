@@ -6,7 +6,7 @@ import { reachingHooks } from '../validate.js';
 import { boxDiff, boxesMeet, DIM, isFull, type Box, type IntervalSet } from '../analysis/space.js';
 import { STATE_NAMES } from '../analysis/match-options.js';
 import { targetAction } from '../analysis/targets.js';
-import { packetFromSpec, tracePacket, TraceInputError, type TraceDecision, type TraceOutcome } from '../trace.js';
+import { describeGiveUp, packetFromSpec, tracePacket, TraceInputError, type TraceDecision, type TraceOutcome } from '../trace.js';
 import { isDropLike, verdictOf, type LintContext } from './context.js';
 import { MeetIndex } from './meet-index.js';
 
@@ -208,6 +208,17 @@ export function checkSshLockout(ctx: LintContext): void {
   // a remote client does not arrive on the loopback interface
   if (pkt.src !== undefined && pkt.src >>> 24 !== 127) pkt.notInIfaces = ['lo'];
   const res = tracePacket(ctx.ruleset, pkt, { local, hook: 'INPUT' });
+  if (res.unknown) {
+    // the walk gave up: say so where it stopped, never guess either way
+    const u = res.unknown;
+    const ut = (u.table && findTable(ctx.ruleset, u.table)) || filter || ctx.ruleset.tables[0];
+    if (!ut) return;
+    const uc = u.chain ? findChain(ut, u.chain) ?? null : null;
+    ctx.report('warning', 'ssh-lockout', ut, uc, uc && u.index !== null ? u.index - 1 : null,
+      `cannot tell whether a new SSH connection from ${client} to port ${port} gets in: the check ${describeGiveUp(u)}`,
+      `make sure the SSH rule comes before the part of the ruleset the check could not follow, e.g. -A INPUT -s ${client}/32 -p tcp --dport ${port} -j ACCEPT near the top of INPUT`);
+    return;
+  }
   const outcomes: Array<Pick<TraceOutcome, 'verdict' | 'decidedBy' | 'condition'>> = res.outcomes ?? [{ verdict: res.verdict as TraceOutcome['verdict'], decidedBy: res.decidedBy, condition: '' }];
   const bad = outcomes.filter((o) => o.verdict !== 'ACCEPT');
   if (!bad.length) return;

@@ -19,7 +19,7 @@ import { canonicalRuleBody } from '../canonical.js';
 import { ruleConds } from '../analysis/packet-match.js';
 import { HISTORY_MATCHES } from '../analysis/match-options.js';
 import { targetAction, type TargetAction } from '../analysis/targets.js';
-import { tracePacket, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
+import { describeGiveUp, tracePacket, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 import type { RecipeOutput, RecipeRule } from './types.js';
 import { PROBE } from './rules.js';
 
@@ -136,6 +136,8 @@ function cloneRuleset(rs: Ruleset): Ruleset {
 const where = (table: string, chain: string, index: number) => `${table === 'filter' ? '' : table + ' '}${chain} #${index}`;
 
 function outcomesOf(r: TraceResult): Array<Pick<TraceOutcome, 'verdict' | 'path' | 'condition' | 'decidedBy'>> {
+  // a walk that gave up says nothing: placing on a guess could break the ruleset
+  if (r.unknown) throw new RecipeRefusal(`cannot check where the recipe's rules would go: the packet tracer ${describeGiveUp(r.unknown)}`);
   return r.outcomes ?? [{ verdict: r.verdict as TraceOutcome['verdict'], path: r.path, condition: '', decidedBy: r.decidedBy }];
 }
 
