@@ -57,6 +57,7 @@ export const LAB_PASSWORDS = {
   frank: 'frank-lab-Passw0rd',
   gina: 'gina-gateway-Passw0rd',
   hank: 'hank-inner-Passw0rd',
+  ivy: 'ivy-slow-typist-Passw0rd',
 } as const;
 
 export const CATALOGUE: LabHostSpec[] = [
@@ -170,8 +171,8 @@ export const CATALOGUE: LabHostSpec[] = [
   {
     // sshd gives up on a login after 3 s (LoginGraceTime; 120 s by default): a person deciding about its key takes longer
     name: 'grace',
-    users: [],
-    pam: false,
+    users: [{ name: 'ivy', password: LAB_PASSWORDS.ivy, sudo: 'none', login: 'password' }],
+    pam: true,
     units: SERVICES_ON,
     packages: IPTABLES_PKGS,
     seed: 'stock',

@@ -14,6 +14,11 @@ import pkg from '../../package.json';
 app.enableSandbox();
 registerAppScheme();
 
+// First of all: an exception from a library callback (ssh2, a timer) must not take the whole app,
+// and every connection still fine, with it. Until the windows exist it is only logged.
+let notifyWindows: (message: string) => void = () => {};
+installLastResort({ log: (m) => console.error(m), notify: (m) => notifyWindows(m) });
+
 function hardenContents(contents: WebContents): void {
   contents.setWindowOpenHandler(({ url }) => {
     // links to the web open in the admin's browser, never in our window
@@ -107,8 +112,7 @@ app.whenReady().then(async () => {
   // files named on the command line (`portcullis-app FILE…`) show up on the start page
   for (const f of process.argv.slice(app.isPackaged ? 1 : 2)) if (!f.startsWith('-')) await recent.add(f).catch(() => {});
   events.subscribe(sendEventToWindows);
-  // an exception from a library callback must not take the whole app (and every open connection) with it
-  installLastResort({ log, notify: (message) => events.emit({ kind: 'notice', level: 'error', message }) });
+  notifyWindows = (message) => events.emit({ kind: 'notice', level: 'error', message });
   app.on('before-quit', () => void workbench.closeAll());
   registerIpcHandlers(dispatch);
   buildMenu();

@@ -112,6 +112,8 @@ export interface AuthPlan {
   notTried: string[];
   /** the methods the server said it accepts (from its last failure reply) */
   allowed: () => string[];
+  /** a password question still waiting for its answer (resolves with it), if one is open */
+  pendingPassword: () => Promise<string | undefined> | undefined;
 }
 
 /**
@@ -119,7 +121,14 @@ export interface AuthPlan {
  * files named for this host go before the agent, so an agent full of keys
  * cannot exhaust the server's MaxAuthTries before the right key is offered.
  */
-export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials, pause: <T>(p: Promise<T>) => Promise<T>): AuthPlan {
+export function planAuth(
+  hop: ResolvedHop,
+  keys: LoadedKeys,
+  creds: Credentials,
+  pause: <T>(p: Promise<T>) => Promise<T>,
+  /** false once the connection is gone: ssh2 must never be handed an answer after that (it throws from inside) */
+  alive: () => boolean = () => true,
+): AuthPlan {
   const attempts: AuthAttempt[] = [];
   const notTried = [...keys.notTried];
   const queue: AuthMethodSpec[] = [];
@@ -135,9 +144,16 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
   if (!canPassword && !creds.keyboardInteractive) notTried.push('password and keyboard-interactive: no password given');
 
   // asked at most once per hop, then kept (and shared with sudo through creds)
+  let asking: Promise<string | undefined> | undefined;
   const password = async (prompt: string): Promise<string | undefined> => {
-    if (creds.password === undefined && creds.askPassword)
-      creds.password = await pause(creds.askPassword(prompt, { name: hop.name, host: hop.host, port: hop.port, user: hop.user }));
+    if (creds.password === undefined && creds.askPassword) {
+      asking = pause(creds.askPassword(prompt, { name: hop.name, host: hop.host, port: hop.port, user: hop.user })).catch(() => undefined);
+      try {
+        creds.password = await asking;
+      } finally {
+        asking = undefined;
+      }
+    }
     return creds.password;
   };
   const promptText = passwordPrompt(hop);
@@ -146,7 +162,11 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
   let started = false;
   const username = hop.user;
 
-  const handler: AuthPlan['handler'] = (methodsLeft, _partial, next) => {
+  const handler: AuthPlan['handler'] = (methodsLeft, _partial, sshNext) => {
+    // answers that arrive after the server hung up (a person typing slowly) are dropped here
+    const next = (m: AnyAuthMethod | false) => {
+      if (alive()) sshNext(m);
+    };
     if (methodsLeft) allowed = methodsLeft.filter((m) => m !== 'none');
     if (!started) {
       // "none" first: it costs nothing and tells us which methods the server takes
@@ -174,7 +194,10 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
           next({
             type: 'keyboard-interactive',
             username,
-            prompt: (name: string, instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
+            prompt: (name: string, instructions: string, _lang: string, prompts: Prompt[], sshFinish: KeyboardInteractiveCallback) => {
+              const finish = (answers: string[]) => {
+                if (alive()) sshFinish(answers);
+              };
               if (!prompts.length) return finish([]);
               if (creds.keyboardInteractive) {
                 pause(creds.keyboardInteractive(prompts, { name, instructions, hop: hop.name })).then(
@@ -199,16 +222,16 @@ export function planAuth(hop: ResolvedHop, keys: LoadedKeys, creds: Credentials,
           if (!ok('password')) continue;
           password(promptText).then(
             (pw) => {
-              if (pw === undefined) return handler(methodsLeft, _partial, next);
+              if (pw === undefined) return handler(methodsLeft, _partial, sshNext);
               attempts.push({ method: 'password' });
               next({ type: 'password', username, password: pw });
             },
-            () => handler(methodsLeft, _partial, next),
+            () => handler(methodsLeft, _partial, sshNext),
           );
           return;
       }
     }
     next(false);
   };
-  return { handler, attempts, notTried, allowed: () => allowed };
+  return { handler, attempts, notTried, allowed: () => allowed, pendingPassword: () => asking };
 }

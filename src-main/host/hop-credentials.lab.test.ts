@@ -4,8 +4,10 @@
 // And a host-key question answered after the server stopped waiting (sshd's
 // LoginGraceTime): nothing crashes, the key is saved, the host connects.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '../core/testing/shared-data.js';
 import { tmpdir } from 'node:os';
 import { skipLab, useLab } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
@@ -68,6 +70,30 @@ describe.skipIf(skipLab)('lab: credentials per hop, late host-key answers', () =
     expect(L.get().sshdLog('pwinner')).toMatch(/Accepted password for hank/);
     expect(failedLogins(L.get().sshdLog('pwinner'), 'hank')).toEqual([]);
   });
+
+  it('at a terminal, --password-stdin is the target\'s and the jump host\'s own password is asked on the terminal, by name', async () => {
+    const lab = L.get();
+    const pw = join(tmp, 'hank.pw');
+    writeFileSync(pw, `${LAB_PASSWORDS.hank}\n`, { mode: 0o600 });
+    // script(1) gives the command a terminal (stderr and /dev/tty) while its stdin is the file
+    const cmd = [process.execPath, '--import', 'tsx', 'src-main/cli/main.ts', 'facts', 'hank@pwinner', '--jump', 'gina@pwgate', '--ssh-config', lab.sshConfigPath, '--password-stdin', '--json']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('script', ['-qec', `${cmd} < '${pw}'`, '/dev/null'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      // typed at the prompt, as a person would
+      if (/password for gina@pwgate[^\n]*: $/.test(out)) child.stdin.write(`${LAB_PASSWORDS.gina}\r`);
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(out).toMatch(/password for gina@pwgate \(198\.18\.[\d.]+\): /);
+    expect(out).not.toMatch(/password for hank/);
+    expect(out).not.toContain(LAB_PASSWORDS.gina);
+    expect(code).toBe(0);
+    expect(out).toContain(`"clientAddress": "${lab.hosts.pwinner.peerAddress}"`);
+    expect(failedLogins(gateLog(), 'gina')).toEqual([]);
+  }, 60_000);
 
   it('the route asks each hop for its own password by name, and a reopen reuses each for its own hop only', async () => {
     const asked: string[] = [];
@@ -134,6 +160,28 @@ describe.skipIf(skipLab)('lab: credentials per hop, late host-key answers', () =
     await again.close();
   }, 30_000);
 
+  it('a password typed after the server stopped waiting (LoginGraceTime 3, 5 s): no crash, it connects again and offers it to that hop', async () => {
+    const logs: string[] = [];
+    let asked = 0;
+    const s = await openSession(
+      'ivy@grace',
+      base({
+        knownHostsFiles: [L.get().knownHostsClearPath],
+        log: (l) => logs.push(l),
+        askPassword: async () => {
+          asked++;
+          await sleep(5000);
+          return LAB_PASSWORDS.ivy;
+        },
+      }),
+    );
+    expect(s.probe.user).toBe('ivy');
+    await s.close();
+    expect(asked).toBe(1);
+    expect(logs.join('\n')).toMatch(/while its password was being typed; connecting again/);
+    expect(L.get().sshdLog('grace')).toMatch(/Accepted password for ivy/);
+  }, 30_000);
+
   it('a late refusal fails as an unknown key, and nothing is saved', async () => {
     const kh = join(tmp, 'kh-grace-refused');
     writeFileSync(kh, '');
@@ -155,11 +203,13 @@ describe.skipIf(skipLab)('lab: credentials per hop, late host-key answers', () =
 
   it('the app: the dialog hears that the server stopped waiting, Trust after 5 s saves the key and the host connects by itself', async () => {
     const lab = L.get();
-    const kh = join(tmp, 'kh-app');
+    // a profile from the app may name a known_hosts file under ~/.ssh (or one picked in a dialog)
+    mkdirSync(join(tmp, '.ssh'), { recursive: true });
+    const kh = join(tmp, '.ssh', 'kh-app');
     writeFileSync(kh, '');
     const events: FwEvent[] = [];
     const profiles = new HostProfiles(null);
-    const wb = new HostWorkbench({ profiles, secrets: new NoSecretStore(), emit: (e) => events.push(e), sshConfigPath: lab.sshConfigPath, env: { PORTCULLIS_STATE_DIR: tmp } });
+    const wb = new HostWorkbench({ profiles, secrets: new NoSecretStore(), emit: (e) => events.push(e), sshConfigPath: lab.sshConfigPath, homeDir: tmp, env: { PORTCULLIS_STATE_DIR: tmp } });
     const p = await wb.saveProfile({ name: 'grace', target: 'grace', jump: '', identityFile: '', knownHostsFile: kh, sudo: 'auto', confirmTimeoutS: 60 });
     const connected = wb.connect(p.id);
     const prompts = () => events.filter((e): e is { kind: 'prompt'; prompt: PromptRequest } => e.kind === 'prompt').map((e) => e.prompt);

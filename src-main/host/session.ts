@@ -208,6 +208,16 @@ class LateHostKeyAcceptance extends Error {
   }
 }
 
+/** Likewise for a password typed after the server stopped waiting: connect again and offer it. */
+class LatePassword extends Error {
+  constructor(
+    readonly hop: HopRef,
+    readonly password: string,
+  ) {
+    super(`${hop.name} stopped waiting for the password`);
+  }
+}
+
 /** The password this hop may be offered: its own, never another hop's. */
 function passwordForHop(hop: ResolvedHop, isTarget: boolean, opts: SessionOptions, knownPassword: string | undefined): string | undefined {
   return knownPassword ?? opts.hopPassword?.(hopRef(hop)) ?? (isTarget ? opts.password : undefined);
@@ -323,7 +333,7 @@ async function connectHop(
         if (settled) return;
         // a copy per hop: a password given or asked for one hop must never be sent to another
         const creds: Credentials = { ...opts, password: passwordForHop(hop, isTarget, opts, knownPassword) };
-        const auth = planAuth(hop, keys, creds, (p) => deadline.during(p));
+        const auth = planAuth(hop, keys, creds, (p) => deadline.during(p), () => !gone && !settled);
         client.on('ready', () => {
           if (settled) return;
           settled = true;
@@ -333,8 +343,15 @@ async function connectHop(
         /** the server went away while a person decides about its key: wait for the decision */
         const waitForLateAnswer = (): boolean => {
           gone = true;
+          if (settled) return false;
+          const typing = auth.pendingPassword();
+          if (typing && !openQuestion) {
+            // the password is for this hop only: connect again and offer it there
+            void typing.then((pw) => fail(pw === undefined ? new AuthError(ref, auth.allowed(), auth.attempts, auth.notTried) : new LatePassword(ref, pw)));
+            return true;
+          }
           const q = openQuestion;
-          if (!q || settled) return false;
+          if (!q) return false;
           openQuestion = undefined;
           opts.onHostKeyWaitEnded?.(q.question);
           void q.answered.then((answer) =>
@@ -712,15 +729,22 @@ async function connectHopOnRoute(
 ): Promise<HopConnection> {
   const hop = route.hops[i];
   let hopOpts = opts;
+  let password = knownPassword;
   for (let attempt = 0; ; attempt++) {
     const prev = before[before.length - 1];
     const sock = prev ? await forwardTo(prev.client, hop, prev.hop, opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS) : undefined;
     try {
-      return await connectHop(hop, sock, hopOpts, explicit, i === route.hops.length - 1, knownPassword);
+      return await connectHop(hop, sock, hopOpts, explicit, i === route.hops.length - 1, password);
     } catch (e) {
-      if (!(e instanceof LateHostKeyAcceptance) || attempt >= 2) throw e instanceof LateHostKeyAcceptance ? new ConnectError(e.hop, 'closed', e.message) : e;
-      opts.log?.(`${hop.name} closed the connection while its host key was being checked; the key was accepted, connecting again`);
-      hopOpts = { ...hopOpts, trust: [...(hopOpts.trust ?? []), e.fingerprint], saveTrusted: false };
+      const late = e instanceof LateHostKeyAcceptance || e instanceof LatePassword;
+      if (!late || attempt >= 3) throw late ? new ConnectError(e.hop, 'closed', e.message) : e;
+      if (e instanceof LateHostKeyAcceptance) {
+        opts.log?.(`${hop.name} closed the connection while its host key was being checked; the key was accepted, connecting again`);
+        hopOpts = { ...hopOpts, trust: [...(hopOpts.trust ?? []), e.fingerprint], saveTrusted: false };
+      } else {
+        opts.log?.(`${hop.name} closed the connection while its password was being typed; connecting again with it`);
+        password = e.password;
+      }
     }
   }
 }

@@ -124,6 +124,8 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // after 'upgrade' the raw socket has no error listener: a reset while we refuse would end the process
+    socket.on('error', (e) => log(`websocket upgrade: ${e.message}`));
     let url: URL;
     try {
       url = new URL(req.url ?? '', origin);

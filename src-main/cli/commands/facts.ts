@@ -4,7 +4,9 @@
 import { registerCommand } from './index.js';
 import { flag, int, list, parseArgs, str, UsageError, type OptionDefs, type ParsedArgs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
+import { existsSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { ReadStream } from 'node:tty';
 import { isHostError, parseTarget, type AnyHostError, openSession, type HopRef, type HostFacts, type HostSession, type SessionOptions, type TargetSpec } from '../../host/index.js';
 import { clipTokens } from '../../core/clip.js';
 
@@ -64,6 +66,8 @@ export function sessionOptionsFrom(args: ParsedArgs, io: CliIO): SessionOptions 
     const lines = io.readFile('-').split('\n');
     if (flag(args, 'password-stdin')) opts.password = lines.shift() ?? '';
     if (flag(args, 'passphrase-stdin')) opts.passphrase = lines.shift() ?? '';
+    // stdin carried the target's password; a jump host that wants its own is asked on the terminal, if there is one
+    if (process.stderr.isTTY && existsSync('/dev/tty')) opts.askPassword = (prompt) => askHidden(escapeControls(prompt), openTty());
   } else if (process.stdin.isTTY && process.stderr.isTTY) {
     // a person at a terminal: ask like ssh does, only when a server wants it
     opts.askPassword = (prompt) => askHidden(escapeControls(prompt));
@@ -104,19 +108,31 @@ export function matchHopPassword(given: readonly { hop: TargetSpec; password: st
   return m?.password;
 }
 
-/** Reads a line from the terminal without echo; undefined on Ctrl-C or Ctrl-D. */
-export function askHidden(prompt: string): Promise<string | undefined> {
+/** The controlling terminal, when stdin is a pipe; undefined without one. */
+function openTty(): ReadStream | undefined {
+  try {
+    return new ReadStream(openSync('/dev/tty', 'r'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a line from the terminal (stdin, or `tty`) without echo; undefined on Ctrl-C or Ctrl-D. */
+export function askHidden(prompt: string, tty?: ReadStream): Promise<string | undefined> {
+  if (tty === undefined && !process.stdin.isTTY) return Promise.resolve(undefined);
   return new Promise((resolve) => {
-    const stdin = process.stdin;
-    process.stderr.write(prompt);
+    const stdin = tty ?? process.stdin;
+    // echo off before the prompt shows: an answer typed at once must not be echoed
     const wasRaw = stdin.isRaw;
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     let answer = '';
     const done = (v: string | undefined) => {
       stdin.off('data', onData);
       stdin.setRawMode(wasRaw);
       stdin.pause();
+      if (tty) tty.destroy();
       process.stderr.write('\n');
       resolve(v);
     };
