@@ -27,6 +27,14 @@ export interface FileFacts {
 export type FirewalldState = 'active' | 'inactive' | 'masked' | 'absent';
 export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';
 
+export interface HostAddress {
+  address: string;
+  prefix: number;
+  iface: string;
+  /** global, link, site, host */
+  scope: string;
+}
+
 export interface HostFacts {
   host: string;
   hostname?: string;
@@ -62,6 +70,8 @@ export interface HostFacts {
   ipForward: { ipv4: boolean | null; ipv6: boolean | null };
   ipset: { present: boolean; version?: string };
   loadedTables: { ipv4: string[] | null; ipv6: string[] | null };
+  /** the host's own addresses (`ip -o addr`), loopback left out; null when `ip` is missing */
+  addresses?: { ipv4: HostAddress[]; ipv6: HostAddress[] } | null;
   tools: { systemdRun: boolean; setsid: boolean; nohup: boolean; restorecon: boolean; flock: boolean };
   privilege: PrivilegeName;
   privilegeDetail?: string;

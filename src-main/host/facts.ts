@@ -6,7 +6,7 @@ import { newNonce, parseSections, scriptPrelude, type Section } from './remote-s
 import { CommandError } from './errors.js';
 import { privilegeName } from './privilege.js';
 import type { HostSession, ProbeResult } from './session.js';
-import type { FileFacts, FirewalldState, HostFacts, PrivilegeName, SelinuxMode, UnitFacts } from '../contract/facts.js';
+import type { FileFacts, FirewalldState, HostAddress, HostFacts, PrivilegeName, SelinuxMode, UnitFacts } from '../contract/facts.js';
 
 export type { FileFacts, FirewalldState, HostFacts, SelinuxMode, UnitFacts } from '../contract/facts.js';
 
@@ -44,6 +44,7 @@ if [ -r /proc/sys/net/ipv6/conf/all/forwarding ]; then pcl_sec ip6-forward cat /
 if command -v ipset >/dev/null 2>&1; then pcl_sec ipset ipset --version; else pcl_absent ipset; fi
 if [ -r /proc/net/ip_tables_names ]; then pcl_sec tables cat /proc/net/ip_tables_names; else pcl_absent tables; fi
 if [ -r /proc/net/ip6_tables_names ]; then pcl_sec tables6 cat /proc/net/ip6_tables_names; else pcl_absent tables6; fi
+if command -v ip >/dev/null 2>&1; then pcl_sec addresses ip -o addr show; else pcl_absent addresses; fi
 pcl_sec tools sh -c 'for t in systemd-run setsid nohup restorecon flock; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; true'
 `;
 
@@ -79,6 +80,17 @@ export function parseShellVars(t: string): Record<string, string> {
     out[m[1]] = v;
   }
   return out;
+}
+
+/** `ip -o addr show`: `2: eth0    inet6 2001:db8::5/64 scope global …` per address; loopback left out. */
+export function parseAddresses(out: string): { ipv4: HostAddress[]; ipv6: HostAddress[] } {
+  const res = { ipv4: [] as HostAddress[], ipv6: [] as HostAddress[] };
+  for (const line of out.split('\n')) {
+    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)(?:\s+brd\s+\S+)?\s+scope\s+(\S+)/.exec(line);
+    if (!m || m[1] === 'lo' || m[5] === 'host') continue;
+    (m[2] === 'inet6' ? res.ipv6 : res.ipv4).push({ address: m[3].toLowerCase(), prefix: Number(m[4]), iface: m[1], scope: m[5] });
+  }
+  return res;
 }
 
 function unit(sections: Map<string, Section>, u: string): UnitFacts {
@@ -230,6 +242,15 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   };
   const ipsetText = ok(get('ipset'))?.trim();
 
+  const addrSec = get('addresses');
+  const addrText = ok(addrSec);
+  const addresses = addrSec?.absent ? null : addrText === undefined ? undefined : parseAddresses(addrText);
+  const globalV6 = addresses?.ipv6.filter((a) => a.scope === 'global') ?? [];
+  if (globalV6.length && ip6t.active !== null && ip6t.active !== 'active' && firewalld !== 'active')
+    warnings.push(`the host has global IPv6 addresses (${globalV6.map((a) => a.address).join(', ')}) but ip6tables.service is ${ip6t.active}: after a reboot its IPv6 traffic is not filtered at all`);
+  if (ctx.probe.clientAddress?.includes(':') && !ctx.probe.clientAddress.startsWith('::ffff:'))
+    warnings.push(`this SSH session runs over IPv6 (from ${ctx.probe.clientAddress}): a lockout is decided by the IPv6 ruleset (/etc/sysconfig/ip6tables), not the IPv4 one`);
+
   if (ctx.privilege === 'none')
     warnings.push(`no root on this host (${ctx.privilegeDetail ?? 'not root, no usable sudo'}): facts that need root are unknown, and pull/apply will fail`);
 
@@ -249,6 +270,7 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
     ipForward: { ipv4: bool01(get('ip-forward')), ipv6: bool01(get('ip6-forward')) },
     ipset: { present: !get('ipset')?.absent && !!ipsetText, version: ipsetText ? /v?(\d+(?:\.\d+)+)/.exec(ipsetText)?.[1] : undefined },
     loadedTables: { ipv4: lines(get('tables')), ipv6: lines(get('tables6')) },
+    ...(addresses !== undefined ? { addresses } : {}),
     tools: {
       systemdRun: tools.has('systemd-run'),
       setsid: tools.has('setsid'),

@@ -229,6 +229,9 @@ export function formatFacts(f: HostFacts, target: { host: string; port: number; 
     ['files', `${file('/etc/sysconfig/iptables', f.files.iptables)}; ${file('/etc/sysconfig/ip6tables', f.files.ip6tables)}`],
     ['selinux', `${f.selinux.mode}${f.selinux.fileContext ? `, file context ${f.selinux.fileContext}` : ''}`],
     ['ip_forward', `ipv4 ${yesNo(f.ipForward.ipv4)}, ipv6 ${yesNo(f.ipForward.ipv6)}`],
+    ...(f.addresses
+      ? ([['addresses', [...f.addresses.ipv4, ...f.addresses.ipv6].map((a) => `${a.address}/${a.prefix} (${a.iface}${a.scope === 'global' ? '' : ', ' + a.scope})`).join(', ') || 'none']] as [string, string][])
+      : []),
     ['ipset', f.ipset.present ? (f.ipset.version ?? 'present') : 'absent'],
     ['tables', `ipv4 ${f.loadedTables.ipv4?.join(',') || (f.loadedTables.ipv4 ? 'none loaded' : '?')}; ipv6 ${f.loadedTables.ipv6?.join(',') || (f.loadedTables.ipv6 ? 'none loaded' : '?')}`],
     ['privilege', `${f.privilege}${f.privilegeDetail ? ` (${f.privilegeDetail})` : ''}`],
