@@ -8,6 +8,7 @@ import { allCommands, findCommand } from './commands/index.js';
 import './commands/all.js';
 import { UsageError } from './args.js';
 import { escapeControls, type CliIO } from './io.js';
+import { decodeRulesetBytes } from '../core/index.js';
 
 export function helpText(): string {
   const lines = ['portcullis — check, diff and safely apply iptables rulesets', '', 'Commands:'];
@@ -83,7 +84,7 @@ export function nodeIO(): CliIO {
   return {
     out: (t) => void (gone.out || process.stdout.write(t)),
     err: (t) => void (gone.err || process.stderr.write(t)),
-    readFile: (p) => (p === '-' ? readFileSync(0, 'utf8') : readFileSync(p, 'utf8')),
+    readFile: (p) => decodeOrThrow(readFileSync(p === '-' ? 0 : p)),
     tty: Boolean(process.stdout.isTTY),
   };
 }
@@ -105,3 +106,10 @@ if (isMainThread && isMain) {
 }
 
 runParseWorkerJob();
+
+/** A file's bytes as text, or an error naming the first byte that is not UTF-8 (never replacement characters). */
+function decodeOrThrow(bytes: Uint8Array): string {
+  const d = decodeRulesetBytes(bytes);
+  if (!d.ok) throw new Error(d.problem.message);
+  return d.text;
+}

@@ -5,7 +5,7 @@
 // a whole model between threads would cost more than parsing it.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { inferFamily, parseRuleset, rulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
+import { decodeRulesetBytes, inferFamily, parseRuleset, rulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
 
 export type WorkerParse =
   /** `inferred`: why the family was taken as IPv6 when none was given */
@@ -40,7 +40,9 @@ export function runParseWorkerJob(): boolean {
   const { file, family: given } = workerData as { file: string; family?: Family };
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const d = decodeRulesetBytes(readFileSync(file));
+    if (!d.ok) throw new Error(d.problem.message);
+    text = d.text;
   } catch {
     parentPort!.postMessage({ kind: 'io-error' } satisfies WorkerParse);
     return true;

@@ -5,6 +5,7 @@ export * from './model.js';
 export * from './findings.js';
 export { inferFamily, parseFamily, type FamilyGuess } from './family.js';
 export { parseRuleset, type ParseResult, type ParseOptions } from './parse.js';
+export { decodeRulesetBytes, type Decoded, type DecodeProblem } from './encoding.js';
 export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';
 export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, rulesetTexts, type RulesetTexts, type ChainTexts, applyChangeSet, ChangeSetError, formatUnified, formatSideBySide, type Change, type ChangeOp, type ChangeSet, type ChainDiff, type DiffRow, type RulesetDiff } from './diff.js';
 export { changedWords, ruleSimilarity, optionGroups, pairBySimilarity, type TextPiece } from './diff-pairing.js';

@@ -62,6 +62,16 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
     const lineNo = ln + 1;
     let raw = lines[ln];
     const isLast = ln === lines.length - 1 && !finalNewline;
+    const nul = raw.indexOf('\0');
+    if (nul >= 0) {
+      // iptables-restore reads lines with fgets and C strings: a NUL ends the
+      // line there and what follows is silently dropped. Refuse it (a file
+      // written back would keep the NUL), and check the line as iptables reads it.
+      const rest = raw.slice(nul + 1).replace(/\0/g, '\\0').trim();
+      err(lineNo, `a NUL byte at column ${nul + 1}: iptables-restore stops reading the line there${rest ? `, so \`${rest}' after it is ignored` : ''}`,
+        'nul-byte', 'remove the NUL byte (tr -d \'\\000\' < FILE) and check what the line should say', nul + 1);
+      raw = raw.slice(0, nul);
+    }
 
     if (raw.endsWith('\r')) {
       if (!crlfReported) {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { CommandError, PrivilegeError } from './errors.js';
 import { newNonce, parseSections, scriptPrelude, type Section } from './remote-script.js';
 import type { HostSession } from './session.js';
+import { decodeRulesetBytes } from '../core/index.js';
 
 export interface PulledText {
   /** file path, or the command for running rules */
@@ -78,17 +79,19 @@ export function normalizeLiveRules(text: string): string {
 
 function pulled(s: Section | undefined, source: string): PulledText {
   if (!s || s.absent) return { source, present: false, ok: false, bytes: Buffer.alloc(0), text: '', size: 0, sha256: sha256Hex('') };
-  const ok = s.rc === 0;
-  const bytes = ok ? s.out : Buffer.alloc(0);
+  const bytes = s.rc === 0 ? s.out : Buffer.alloc(0);
+  // never decode with replacement characters: a Latin-1 comment would change, and be written back changed
+  const decoded = decodeRulesetBytes(bytes);
+  const ok = s.rc === 0 && decoded.ok;
   return {
     source,
     present: true,
     ok,
     bytes,
-    text: bytes.toString('utf8'),
+    text: decoded.ok ? decoded.text : '',
     size: bytes.length,
     sha256: sha256Hex(bytes),
-    error: ok ? undefined : s.stderr.trim() || `exit ${s.rc}`,
+    error: s.rc !== 0 ? s.stderr.trim() || `exit ${s.rc}` : decoded.ok ? undefined : `${source} is ${decoded.problem.message}`,
   };
 }
 

@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FwFailure, type OpenedFile } from '../contract/index.js';
+import { decodeRulesetBytes } from '../core/index.js';
 
 /** 100,000-rule files are ~7 MB; 64 MB leaves room without inviting a hang. */
 export const MAX_RULESET_BYTES = 64 * 1024 * 1024;
@@ -21,13 +22,14 @@ export async function readRulesetFile(path: string, id: string, maxBytes = MAX_R
     if (st.size > maxBytes) throw new FwFailure('too-large', `${path} is ${formatBytes(st.size)}; the limit is ${formatBytes(maxBytes)}`);
     const buf = await fh.readFile();
     if (buf.length > maxBytes) throw new FwFailure('too-large', `${path} is over ${formatBytes(maxBytes)}`);
-    if (buf.includes(0)) throw new FwFailure('not-text', `${path} is not a text file (it contains NUL bytes)`);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    } catch {
-      throw new FwFailure('not-text', `${path} is not UTF-8 text`);
+    const nul = buf.indexOf(0);
+    if (nul >= 0) {
+      const line = buf.subarray(0, nul).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+      throw new FwFailure('not-text', `${path} is not a text file: it has a NUL byte on line ${line} (iptables-restore would stop reading that line there)`);
     }
+    const d = decodeRulesetBytes(buf);
+    if (!d.ok) throw new FwFailure('not-text', `${path} is ${d.problem.message}`);
+    const text = d.text;
     return { id, name: basename(path), path, size: buf.length, text };
   } catch (e) {
     throw e instanceof FwFailure ? e : fileError(e, path);
