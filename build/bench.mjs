@@ -1,97 +1,108 @@
 #!/usr/bin/env node
 // npm run bench: Portcullis against iptables' own tools, same files, same run.
-// Whole processes are timed (node start-up included), median of several runs.
-//   canon  100k rules  vs  iptables-legacy-restore --test           target ratio <= 1.0
-//   diff   2 × 100k    vs  restore --test of both + diff -u          target <= 1.0
-//   lint   100k rules  vs  one restore --test                        target <= 4.0
+// Whole processes are timed (node start-up included), median of several runs,
+// on every shape of build/gen-shapes.mjs at several sizes:
+//   canon  vs  iptables-legacy-restore --test                     target ratio <= 1.0
+//   diff   vs  restore --test of both files + diff -u              target <= 1.0
+//   lint   vs  one restore --test                                  target <= 4.0
+//   peak RSS of canon / diff / lint vs that of restore --test      target <= 2.5
 // The iptables side runs in a scratch network namespace and needs root; without
-// it only Portcullis' own times are printed.
+// it only Portcullis' own times are printed. Peak RSS needs GNU time (/usr/bin/time).
+//   BENCH_QUICK=1 (or --quick)  sizes 10k and 50k, one run each
+//   BENCH_SIZES=10000,50000     BENCH_SHAPES=blocklist,kube     BENCH_RUNS=3
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateRuleset } from './gen-ruleset.mjs';
+import { SHAPES, generateShape } from './gen-shapes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.cjs');
-const N = Number(process.env.BENCH_RULES ?? 100000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const SIZES = (process.env.BENCH_SIZES ?? (quick ? '10000,50000' : '10000,50000,100000,200000')).split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
+const SHAPE_LIST = (process.env.BENCH_SHAPES ?? Object.keys(SHAPES).join(',')).split(',');
 const dir = mkdtempSync(join(tmpdir(), 'pcl-bench-'));
 const ns = `pcl-bench-${process.pid}`;
 const canRoot = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v iptables-legacy-restore && command -v ip']).status === 0;
+const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function time(cmd, args, { stdin, okCodes = [0] } = {}) {
-  const samples = [];
+/** Median wall time (ms) and median peak RSS (KB, null without GNU time) of a whole process. */
+function measure(cmd, args, { stdin, okCodes = [0] } = {}) {
+  const ms = [];
+  const rss = [];
+  const tf = join(dir, 'time.out');
   for (let i = 0; i < RUNS; i++) {
     const fd = stdin ? openSync(stdin, 'r') : 'ignore';
+    const argv = gnuTime ? ['-o', tf, '-f', '%M', cmd, ...args] : args;
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: [fd, 'ignore', 'pipe'], maxBuffer: 1 << 30 });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const r = spawnSync(gnuTime ? '/usr/bin/time' : cmd, argv, { stdio: [fd, 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (stdin) closeSync(fd);
-    if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    samples.push(ms);
+    if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
+    if (gnuTime) rss.push(Number(readFileSync(tf, 'utf8').trim().split('\n').pop()));
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
+  return { ms: median(ms), rss: gnuTime ? median(rss) : null };
 }
 
 function mutate(text, seed) {
-  // change about 1% of the rules: drop some, add some, edit some ports
+  // change about 1% of the rules: drop some, edit some ports and addresses
   let s = seed;
   const rnd = (k) => ((s = (s * 1103515245 + 12345) >>> 0) % k);
-  const lines = text.split('\n');
   const out = [];
-  for (const l of lines) {
+  for (const l of text.split('\n')) {
     if (l.startsWith('-A ') && rnd(300) === 0) continue;
-    if (l.startsWith('-A ') && rnd(300) === 0) out.push(l.replace(/--dport \d+/, `--dport ${1 + rnd(65535)}`));
+    if (l.startsWith('-A ') && rnd(300) === 0) out.push(l.replace(/--dport \d+/, `--dport ${1 + rnd(65535)}`).replace(/-s (\d+)\.(\d+)\./, `-s $1.${rnd(256)}.`));
     else out.push(l);
-    if (l.startsWith('-A INPUT') && rnd(300) === 0) out.push(`-A INPUT -s 172.16.${rnd(256)}.${rnd(256)}/32 -j DROP`);
   }
   return out.join('\n');
 }
 
+const fmtRatio = (x, target) => (x === null ? '   -  ' : `${x.toFixed(2)}${x > target ? '!' : ' '}`.padStart(6));
+const k = (n) => `${n / 1000}k`;
 const results = [];
-function row(name, ours, theirs, target) {
-  const ratio = theirs ? ours / theirs : null;
-  results.push({ name, ours, theirs, ratio, target });
-  const r = ratio === null ? 'n/a (needs root and iptables-legacy)' : `${ratio.toFixed(2)} (target <= ${target})`;
-  console.log(`${name.padEnd(34)} portcullis ${ours.toFixed(0).padStart(6)} ms   iptables ${theirs ? theirs.toFixed(0).padStart(6) + ' ms' : '     -   '}   ratio ${r}`);
+
+function benchOne(shape, n) {
+  const a = join(dir, `${shape}-${n}-a.rules`);
+  const b = join(dir, `${shape}-${n}-b.rules`);
+  const text = generateShape(shape, n, 1);
+  writeFileSync(a, text);
+  writeFileSync(b, mutate(text, 7));
+  const restore = (f) => (canRoot ? measure('ip', ['netns', 'exec', ns, 'iptables-legacy-restore', '--test'], { stdin: f }) : null);
+  const rA = restore(a);
+  const rB = restore(b);
+  const du = canRoot ? measure('diff', ['-u', a, b], { okCodes: [0, 1] }) : null;
+  const canon = measure('node', [cli, 'canon', a]);
+  const diff = measure('node', [cli, 'diff', a, b], { okCodes: [0, 1] });
+  const lint = measure('node', [cli, 'lint', a], { okCodes: [0, 1] });
+  const ratio = (x, y) => (y ? x / y : null);
+  const row = {
+    shape, n, restoreMs: rA?.ms ?? null, restoreRss: rA?.rss ?? null,
+    canonMs: canon.ms, diffMs: diff.ms, lintMs: lint.ms, canonRss: canon.rss, diffRss: diff.rss, lintRss: lint.rss,
+    canon: ratio(canon.ms, rA?.ms), diff: rA ? ratio(diff.ms, rA.ms + rB.ms + du.ms) : null, lint: ratio(lint.ms, rA?.ms),
+    rssCanon: rA?.rss && canon.rss ? canon.rss / rA.rss : null,
+    rssDiff: rA?.rss && diff.rss && rB?.rss ? diff.rss / Math.max(rA.rss, rB.rss) : null,
+    rssLint: rA?.rss && lint.rss ? lint.rss / rA.rss : null,
+  };
+  results.push(row);
+  const ms = (x) => (x === null ? '    -' : x.toFixed(0).padStart(6));
+  const mb = (x) => (x === null ? '   -' : (x / 1024).toFixed(0).padStart(4));
+  console.log(`${shape.padEnd(10)} ${k(n).padStart(5)} | restore ${ms(row.restoreMs)} ms ${mb(row.restoreRss)} MB | canon ${ms(canon.ms)} ${fmtRatio(row.canon, 1)} | diff ${ms(diff.ms)} ${fmtRatio(row.diff, 1)} | lint ${ms(lint.ms)} ${fmtRatio(row.lint, 4)} | RSS MB canon ${mb(canon.rss)} ${fmtRatio(row.rssCanon, 2.5)} diff ${mb(diff.rss)} ${fmtRatio(row.rssDiff, 2.5)} lint ${mb(lint.rss)} ${fmtRatio(row.rssLint, 2.5)}`);
+  rmSync(a);
+  rmSync(b);
 }
 
 try {
   if (!existsSync(cli)) throw new Error('dist/cli.cjs is missing: run `npm run build` first (npm run bench does)');
-  const a = join(dir, 'a.rules');
-  const b = join(dir, 'b.rules');
-  const textA = generateRuleset(N, 1);
-  writeFileSync(a, textA);
-  writeFileSync(b, mutate(textA, 7));
-  console.log(`benchmark: ${N} rules, median of ${RUNS} runs, whole processes\n`);
+  console.log(`benchmark: shapes ${SHAPE_LIST.join(', ')} at ${SIZES.map(k).join(', ')} rules; median of ${RUNS} run(s), whole processes`);
+  console.log(`ratios against iptables-legacy-restore --test of the same file (diff: restore --test of both + diff -u); targets canon <= 1, diff <= 1, lint <= 4, RSS <= 2.5 ('!' = over)\n`);
   if (canRoot) spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' });
-  const restore = (file) => time('ip', ['netns', 'exec', ns, 'iptables-legacy-restore', '--test'], { stdin: file });
-
-  const canon = time('node', [cli, 'canon', a]);
-  const restoreA = canRoot ? restore(a) : null;
-  row('canon (100k rules)', canon, restoreA, 1.0);
-
-  if (spawnSync('node', [cli, 'diff', '--help']).status === 0) {
-    const ours = time('node', [cli, 'diff', a, b], { okCodes: [0, 1] });
-    let theirs = null;
-    if (canRoot) {
-      const restoreB = restore(b);
-      const du = time('diff', ['-u', a, b], { okCodes: [0, 1] });
-      theirs = restoreA + restoreB + du;
-    }
-    row('diff (2 x 100k rules)', ours, theirs, 1.0);
-  } else console.log('diff: command not built yet');
-
-  if (spawnSync('node', [cli, 'lint', '--help']).status === 0) {
-    const ours = time('node', [cli, 'lint', a], { okCodes: [0, 1] });
-    row('lint (100k rules)', ours, restoreA, 4.0);
-  } else console.log('lint: command not built yet');
-
+  for (const shape of SHAPE_LIST) for (const n of SIZES) benchOne(shape, n);
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
   const pull = join(root, 'build', 'bench-pull.mjs');
-  if (existsSync(pull) && canRoot) {
+  if (existsSync(pull) && canRoot && !quick && process.env.BENCH_PULL !== '0') {
     console.log('');
     spawnSync('node', [pull], { stdio: 'inherit', cwd: root });
   }
