@@ -763,7 +763,12 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
   state.agentPid = agent.pid;
   writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
   await waitFor(() => existsSync(agentSocket), 5000, 'ssh-agent socket', () => '');
-  await run(['ssh-add', '-q', keys.agent], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket } });
+  // the socket exists from bind(); until the agent's listen() a connection is refused (a busy machine widens that)
+  for (let i = 0; ; i++) {
+    const r = await run(['ssh-add', '-q', keys.agent], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, allowFail: i < 50 });
+    if (r.code === 0) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
 
   const sshConfigPath = join(dir, 'ssh_config');
   write(sshConfigPath, sshConfigText({ dir, keys, knownHostsPath }, Object.values(hosts)));

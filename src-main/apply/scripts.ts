@@ -286,7 +286,8 @@ done
  * line). Keeps /etc/sysconfig/iptables as it is now (saved.orig), and where
  * IPTABLES_SAVE_ON_STOP/RESTART is on guards iptables.service's stop with it.
  * Prints `systemd-run UNIT` or `setsid PID`, then what proves the revert is
- * due: `timer-state=`, `timer-next=` (NextElapseUSecMonotonic), `uptime=`, or
+ * due: `timer-state=`, `timer-next=` (NextElapseUSecMonotonic), `timer-entered=`
+ * (ActiveEnterTimestampMonotonic), `uptime=`, or
  * `revert-alive=`, `revert-sleep=`; and `save-on-stop=`, `save-on-restart=`, `guard=`.
  */
 export const ARM_SCRIPT = `${PRELUDE}
@@ -322,6 +323,7 @@ if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
   echo "systemd-run $unit"
   echo "timer-state=$(systemctl show -p ActiveState "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
   echo "timer-next=$(systemctl show -p NextElapseUSecMonotonic "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
+  echo "timer-entered=$(systemctl show -p ActiveEnterTimestampMonotonic "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
   echo "uptime=$(cut -d ' ' -f 1 /proc/uptime)"
   # a stop, restart or shutdown of iptables.service would save the unconfirmed rules: the guard undoes it
   if [ "$sos$sor" != nono ] && [ "$(systemctl show -p LoadState iptables.service 2>/dev/null)" = LoadState=loaded ]; then

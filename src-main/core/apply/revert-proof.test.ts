@@ -19,6 +19,8 @@ describe('revert proof', () => {
     expect(proveTimer(unit, { timerState: 'active', timerNext: '6min 30.7s', uptime: '350.7' }, 4)).toMatchObject({ ok: false, detail: expect.stringMatching(/fires in 40\.0 s, not at the deadline in 4\.0 s/) });
     expect(proveTimer(unit, { timerState: 'active', timerNext: '0', uptime: '350.7' }, 4).ok).toBe(false);
     expect(proveTimer(unit, { timerState: 'active', timerNext: 'soon', uptime: '350.7' }, 4)).toMatchObject({ ok: false, detail: expect.stringMatching(/could not read when/) });
+    // the activation time is in the timer's own clock: preferred over /proc/uptime (which counts suspended time)
+    expect(proveTimer(unit, { timerState: 'active', timerNext: '5min 54.7s', timerEntered: '350700000', uptime: '9999' }, 4)).toMatchObject({ ok: true, dueInMs: 4000 });
   });
 
   it('proves a setsid revert only when the process lives and sleeps for the timeout', () => {

@@ -12,6 +12,8 @@ export interface TimerReport {
   /** systemd: the timer unit's ActiveState, its NextElapseUSecMonotonic, the host's /proc/uptime (s) */
   timerState?: string;
   timerNext?: string;
+  /** when the timer became active (CLOCK_MONOTONIC, µs): the same clock as timerNext */
+  timerEntered?: string;
   uptime?: string;
   /** setsid: whether the revert process lives, and the command line of its sleep */
   revertAlive?: string;
@@ -65,10 +67,13 @@ export function proveTimer(timer: TimerRef, r: TimerReport, seconds: number): Ti
   if (timer.method === 'systemd-run') {
     if (r.timerState !== 'active') return { ok: false, detail: `the timer ${timer.unit}.timer is ${r.timerState || 'not there'}, not active` };
     const next = parseTimespanMs(r.timerNext ?? '');
-    const up = Number(r.uptime);
-    if (next === undefined || !Number.isFinite(up)) return { ok: false, detail: `could not read when ${timer.unit}.timer fires (next "${r.timerNext ?? ''}", uptime "${r.uptime ?? ''}")` };
-    const dueIn = next - up * 1000;
-    return dueAt(`${timer.unit}.timer`, dueIn, want);
+    // due in = next elapse - now; "now" is the moment the timer became active (it was armed just now),
+    // in systemd's own clock: /proc/uptime counts suspended time too, CLOCK_MONOTONIC does not
+    const entered = r.timerEntered && /^\d+$/.test(r.timerEntered.trim()) && Number(r.timerEntered) > 0 ? Number(r.timerEntered) / 1000 : undefined;
+    const up = r.uptime !== undefined && r.uptime.trim() !== '' ? Number(r.uptime) * 1000 : NaN;
+    const from = entered ?? up;
+    if (next === undefined || !Number.isFinite(from)) return { ok: false, detail: `could not read when ${timer.unit}.timer fires (next "${r.timerNext ?? ''}", uptime "${r.uptime ?? ''}")` };
+    return dueAt(`${timer.unit}.timer`, next - from, want);
   }
   if (r.revertAlive !== 'yes') return { ok: false, detail: `the revert process ${timer.pid} is not running` };
   const m = /^sleep (\d+)\s*$/.exec(r.revertSleep ?? '');
