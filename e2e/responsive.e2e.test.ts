@@ -180,7 +180,7 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await ui.ruleRows().first().waitFor({ timeout: 60_000 });
     metrics.firstRulesMs = Date.now() - t0;
     await startProbe(page);
-    await expect(ui.ruleRows().first().innerText()).resolves.toContain('--ctstate RELATED,ESTABLISHED -j ACCEPT');
+    await expect(ui.ruleRows().first().getAttribute('data-text')).resolves.toContain('--ctstate RELATED,ESTABLISHED -j ACCEPT');
     // the first rules are shown while the worker still reads the file; keys move through them meanwhile
     await expect(page.getByTestId('parse-running').count()).resolves.toBe(1);
     await ui.ruleList.focus();

@@ -64,6 +64,7 @@ describe.skipIf(skipE2e)('e2e: search, findings by code', () => {
     const hit = ui.ruleList.locator('[data-kind=rule]');
     await expect(hit.count()).resolves.toBe(1);
     await expect(hit.innerText()).resolves.toContain('lab admins');
+    await expect(hit.innerText()).resolves.toContain('from 198.18.0.0/15');
     // the hit is shown under its table and chain
     await expect(ui.ruleList.locator('[data-kind=chain]').innerText()).resolves.toContain('INPUT');
     await shot('search-100k-address');
@@ -77,7 +78,7 @@ describe.skipIf(skipE2e)('e2e: search, findings by code', () => {
     metrics.secondSearchRoundTripMs = Date.now() - t1;
     const n = Number((await summary.innerText()).split(' ')[0].replace(/,/g, ''));
     expect(n).toBeGreaterThan(1000);
-    const texts = await ui.ruleList.locator('[data-kind=rule] code').allInnerTexts();
+    const texts = await ui.ruleTexts('[data-kind=rule]');
     expect(texts.length).toBeGreaterThan(5);
     for (const t of texts) expect(t).toContain('5432');
     await shot('search-100k-port-facet');
@@ -134,9 +135,10 @@ const SMALL = [
 ].join('\n');
 
 describe.skipIf(skipE2e)('e2e: rules edited in place (a local file)', () => {
-  const rowTexts = () => ui.ruleList.locator('[data-kind=rule] code, [data-kind=disabled] code').allInnerTexts();
+  const rowTexts = () => ui.ruleTexts();
   const selectRule = async (text: string) => {
-    await ui.ruleList.locator('[role=option]', { hasText: text }).first().click();
+    // rows show rules in words; the text as written is on data-text
+    await ui.ruleList.locator(`[role=option]:has([data-text*="${text}"])`).first().click();
   };
 
   it('disables, moves, edits (form with live validation), adds, deletes; each staged with undo', async () => {
@@ -148,7 +150,7 @@ describe.skipIf(skipE2e)('e2e: rules edited in place (a local file)', () => {
     await selectRule('--dport 80');
     await page.keyboard.press('d');
     await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
-    await expect(ui.ruleList.locator('[data-kind=disabled]').innerText()).resolves.toContain('--dport 80');
+    await expect(ui.ruleList.locator('[data-kind=disabled]').getAttribute('data-text')).resolves.toContain('--dport 80');
     // move 8080 up with Alt+↑ (past the disabled rule, then above ssh)
     await selectRule('--dport 8080');
     await page.keyboard.press('Alt+ArrowUp');
@@ -221,7 +223,7 @@ describe.skipIf(skipE2e)('e2e: rules edited in place (a local file)', () => {
     await page.getByTestId('staged-discard-yes').click();
     await expect(page.getByTestId('staged-bar').count()).resolves.toBe(0);
     await selectRule('--dport 22');
-    await ui.ruleList.locator('[role=option]', { hasText: '--dport 80' }).first().click({ modifiers: ['Control'] });
+    await ui.ruleList.locator('[role=option]:has([data-text*="--dport 80"])').first().click({ modifiers: ['Control'] });
     await expect(page.getByTestId('marked-count').innerText()).resolves.toContain('2 marked');
     await page.getByTestId('rule-toggle').click();
     await expect(ui.ruleList.locator('[data-kind=disabled]').count()).resolves.toBe(2);
@@ -268,10 +270,10 @@ describe.skipIf(skipE2e)('e2e: the raw editor (CodeMirror) in sync with the tabl
     await page.keyboard.type('8443 -j ACCEPT');
     await expect.poll(() => page.getByTestId('error-count').count(), { timeout: 10_000 }).toBe(0);
     await ui.view('rules');
-    await expect(ui.ruleList.locator('[data-kind=rule] code').last().innerText()).resolves.toBe('-p tcp --dport 8443 -j ACCEPT');
+    expect((await ui.ruleTexts('[data-kind=rule]')).at(-1)).toBe('-p tcp --dport 8443 -j ACCEPT');
     await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
     // an edit in the table shows in the text at once
-    await ui.ruleList.locator('[role=option]', { hasText: '--dport 80 ' }).first().click();
+    await ui.ruleList.locator('[role=option]:has([data-text*="--dport 80 "])').first().click();
     await page.keyboard.press('d');
     await ui.view('source');
     await expect(ed.locator('.cm-line', { hasText: '#-A INPUT -p tcp --dport 80 -j ACCEPT' }).count()).resolves.toBe(1);
@@ -309,7 +311,7 @@ describe.skipIf(skipE2e)('e2e: pasting the seed\'s iptables commands', () => {
     await page.getByTestId('paste-add').click();
     await expect(page.getByTestId('paste-dialog').isVisible()).resolves.toBe(false);
     await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
-    const texts = await ui.ruleList.locator('[data-kind=rule] code').allInnerTexts();
+    const texts = await ui.ruleTexts('[data-kind=rule]');
     expect(texts).toContain('-i lo -j ACCEPT');
     // the DoS limit went above the chain's REJECT, not after it
     const limit = texts.findIndex((t) => t.includes('--limit 25/min'));
@@ -323,5 +325,41 @@ describe.skipIf(skipE2e)('e2e: pasting the seed\'s iptables commands', () => {
     await page.keyboard.press('Control+z');
     await expect(page.getByTestId('staged-bar').count()).resolves.toBe(0);
     expect(app.pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(skipE2e)('e2e: the rule table as columns', () => {
+  it('shows each rule in words with its action word and glyph, comment, findings glyph; the policy pinned last; an empty chain says what it means', async () => {
+    const page = app.page;
+    const file = join(tmp, 'columns.rules');
+    writeFileSync(
+      file,
+      '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [12:3400]\n:OUTPUT ACCEPT [0:0]\n[120:9000] -A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m comment --comment "office ssh" -j ACCEPT\n[5:300] -A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n',
+    );
+    await openFile(file);
+    const first = ui.ruleRows().first();
+    await expect(first.locator('.words').innerText()).resolves.toBe('TCP · from 10.0.0.0/8 · to port 22 · new connections');
+    await expect(first.locator('.target').innerText()).resolves.toBe('✓ ACCEPT');
+    await expect(first.locator('.comment').innerText()).resolves.toBe('office ssh');
+    await expect(first.locator('.counters').innerText()).resolves.toBe('120 · 9.0 kB');
+    // counters are a column, never a [x:y] prefix
+    expect(await ui.ruleList.innerText()).not.toMatch(/\[\d+:\d+\]/);
+    // the deprecated -m state rule carries a findings glyph
+    await expect(ui.ruleRows().nth(1).locator('.mark').innerText()).resolves.toBe('i');
+    // chains titled with their meaning; the policy pinned under the rules; an empty chain's consequence
+    await expect(ui.ruleList.locator('[data-kind=chain]').first().innerText()).resolves.toContain('packets addressed to this host');
+    await expect(ui.ruleList.locator('[data-kind=policy]').first().innerText()).resolves.toContain('Default: DROP');
+    await expect(ui.ruleList.locator('[data-kind=empty]').first().innerText()).resolves.toBe('No rules in FORWARD. Policy DROP: every routed packet is dropped.');
+    await shot('columns');
+    // the text as written is one click away: the toggle, and the detail of the selected rule
+    await page.getByTestId('rules-as-text').click();
+    await expect(first.locator('code').innerText()).resolves.toBe('-s 10.0.0.0/8 -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m comment --comment "office ssh" -j ACCEPT');
+    await page.getByTestId('rules-as-words').click();
+    await first.click();
+    await expect(page.getByTestId('rule-canonical').innerText()).resolves.toContain('-A INPUT -s 10.0.0.0/8');
+    // the policy can be changed in place (staged)
+    await page.getByTestId('policy-filter-FORWARD').selectOption('ACCEPT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    await expect(ui.ruleList.locator('[data-kind=empty]').first().innerText()).resolves.toBe('No rules in FORWARD. Policy ACCEPT: every routed packet is let through.');
   });
 });

@@ -28,6 +28,10 @@ export class PortcullisPage {
   ruleRows(): Locator {
     return this.ruleList.locator('[data-kind=rule]');
   }
+  /** each rendered rule row's text as written (rows show the rule in words; the text is on data-text) */
+  async ruleTexts(kinds = '[data-kind=rule], [data-kind=disabled]'): Promise<string[]> {
+    return this.ruleList.locator(kinds).evaluateAll((els) => els.map((e) => e.getAttribute('data-text') ?? ''));
+  }
   async view(name: 'rules' | 'source' | 'canonical'): Promise<void> {
     await this.page.getByTestId(`view-${name}`).click();
   }

@@ -17,3 +17,5 @@ export { lintPair, type PairFinding, type PairOptions } from './lint/pair.js';
 export { importScript, type ImportOptions, type ImportResult, type ImportedCommand, type CommandStatus } from './import.js';
 export * from './recipes/index.js';
 export { applyEdit, parseRuleBody, chainEntries, ruleFormSpec, type EditOp, type EditResult, type RuleRef, type Entry, type OptionField, type ExtensionFields } from './edit.js';
+export { matchOptions, targetOptions, type MatchOptions, type TargetOptions } from './analysis/match-options.js';
+export { formatNet, formatNet6 } from './values.js';

@@ -26,10 +26,13 @@ describe('rule rows', () => {
       'rule INPUT#1@6',
       'off @7',
       'rule INPUT#2@8',
+      'policy INPUT',
       'chain FORWARD',
       'empty FORWARD',
+      'policy FORWARD',
       'chain OUTPUT',
       'empty OUTPUT',
+      'policy OUTPUT',
       'chain web',
       'rule web#1@9',
     ]);
@@ -43,6 +46,7 @@ describe('rule rows', () => {
     expect(ruleBodyText('-4 -A INPUT -p tcp -j ACCEPT')).toBe('-p tcp -j ACCEPT');
     expect(ruleBodyText('#-A INPUT -j DROP')).toBe('-j DROP');
     expect(ruleBodyText('--append web -j RETURN')).toBe('-j RETURN');
+    expect(ruleBodyText('[120:9000] -A INPUT -j ACCEPT')).toBe('-j ACCEPT');
   });
 
   it('keeps the worst severity per line and sorts errors first', () => {
@@ -64,7 +68,7 @@ describe('unreadable rules', () => {
     const u = findUnreadable(parsed.ruleset, parsed.findings, parsed.lines);
     expect(u.map((x) => [x.chain.name, x.line, x.before])).toEqual([['INPUT', 4, 1]]);
     const { rows, rowOfLine } = buildRuleRows(parsed.ruleset, u);
-    expect(rows.map((r) => r.kind)).toEqual(['table', 'chain', 'rule', 'unreadable', 'rule', 'chain', 'empty', 'chain', 'empty']);
+    expect(rows.map((r) => r.kind)).toEqual(['table', 'chain', 'rule', 'unreadable', 'rule', 'policy', 'chain', 'empty', 'policy', 'chain', 'empty', 'policy']);
     expect(rowOfLine.get(4)).toBe(3);
   });
 });

@@ -10,7 +10,9 @@ export type RuleRow =
   | { kind: 'disabled'; table: TableName; chain: Chain; disabled: DisabledRule; line: number }
   /** a rule line the parser could not read: shown where it sits, with its error */
   | { kind: 'unreadable'; table: TableName; chain: Chain; line: number; text: string }
-  | { kind: 'empty'; table: TableName; chain: Chain };
+  | { kind: 'empty'; table: TableName; chain: Chain }
+  /** a builtin chain's policy, pinned under its rules: what happens to packets no rule decided */
+  | { kind: 'policy'; table: TableName; chain: Chain };
 
 export interface RuleRows {
   rows: RuleRow[];
@@ -106,6 +108,7 @@ export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = [
       }
       pushDisabledBefore(Number.MAX_SAFE_INTEGER);
       if (chain.rules.length === 0 && between.length === 0) rows.push({ kind: 'empty', table: table.name, chain });
+      if (chain.builtin && chain.policy) rows.push({ kind: 'policy', table: table.name, chain });
     }
   }
   return { rows, rowOfLine, ruleCount, chainCount };
@@ -131,6 +134,8 @@ export function sortFindings(fs: readonly Finding[]): Finding[] {
 export function ruleBodyText(lineText: string): string {
   return lineText
     .replace(/^\s*#?\s*/, '')
+    // counters have their own column: never a [packets:bytes] prefix on the rule
+    .replace(/^\[\d+:\d+\]\s*/, '')
     .replace(/^-[46]\s+/, '')
     .replace(/^(-A|--append|-I|--insert)\s+\S+\s*/, '')
     .trim();
