@@ -29,22 +29,31 @@ const canRoot = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v i
 const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median wall time (ms) and median peak RSS (KB, null without GNU time) of a whole process. */
+/**
+ * Median wall time (ms), CPU time (user + system, ms) and peak RSS (KB) of a
+ * whole process; CPU and RSS need GNU time (null without). On a shared machine
+ * CPU time is the steadier of the two: wall time includes waiting for a core.
+ */
 function measure(cmd, args, { stdin, okCodes = [0] } = {}) {
   const ms = [];
   const rss = [];
+  const cpu = [];
   const tf = join(dir, 'time.out');
   for (let i = 0; i < RUNS; i++) {
     const fd = stdin ? openSync(stdin, 'r') : 'ignore';
-    const argv = gnuTime ? ['-o', tf, '-f', '%M', cmd, ...args] : args;
+    const argv = gnuTime ? ['-o', tf, '-f', '%M %U %S', cmd, ...args] : args;
     const t0 = process.hrtime.bigint();
     const r = spawnSync(gnuTime ? '/usr/bin/time' : cmd, argv, { stdio: [fd, 'ignore', 'pipe'], maxBuffer: 1 << 30 });
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
     if (stdin) closeSync(fd);
     if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
-    if (gnuTime) rss.push(Number(readFileSync(tf, 'utf8').trim().split('\n').pop()));
+    if (gnuTime) {
+      const [m, u, sy] = readFileSync(tf, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      rss.push(m);
+      cpu.push((u + sy) * 1000);
+    }
   }
-  return { ms: median(ms), rss: gnuTime ? median(rss) : null };
+  return { ms: median(ms), rss: gnuTime ? median(rss) : null, cpu: gnuTime ? median(cpu) : null };
 }
 
 function mutate(text, seed) {
@@ -85,11 +94,14 @@ function benchOne(shape, n) {
     rssCanon: rA?.rss && canon.rss ? canon.rss / rA.rss : null,
     rssDiff: rA?.rss && diff.rss && rB?.rss ? diff.rss / Math.max(rA.rss, rB.rss) : null,
     rssLint: rA?.rss && lint.rss ? lint.rss / rA.rss : null,
+    cpuCanon: rA?.cpu ? canon.cpu / rA.cpu : null,
+    cpuDiff: rA?.cpu ? diff.cpu / (rA.cpu + rB.cpu + du.cpu) : null,
+    cpuLint: rA?.cpu ? lint.cpu / rA.cpu : null,
   };
   results.push(row);
   const ms = (x) => (x === null ? '    -' : x.toFixed(0).padStart(6));
   const mb = (x) => (x === null ? '   -' : (x / 1024).toFixed(0).padStart(4));
-  console.log(`${shape.padEnd(10)} ${k(n).padStart(5)} | restore ${ms(row.restoreMs)} ms ${mb(row.restoreRss)} MB | canon ${ms(canon.ms)} ${fmtRatio(row.canon, 1)} | diff ${ms(diff.ms)} ${fmtRatio(row.diff, 1)} | lint ${ms(lint.ms)} ${fmtRatio(row.lint, 4)} | RSS MB canon ${mb(canon.rss)} ${fmtRatio(row.rssCanon, 2.5)} diff ${mb(diff.rss)} ${fmtRatio(row.rssDiff, 2.5)} lint ${mb(lint.rss)} ${fmtRatio(row.rssLint, 2.5)}`);
+  console.log(`${shape.padEnd(10)} ${k(n).padStart(5)} | restore ${ms(row.restoreMs)} ms ${mb(row.restoreRss)} MB | canon ${ms(canon.ms)} ${fmtRatio(row.canon, 1)} | diff ${ms(diff.ms)} ${fmtRatio(row.diff, 1)} | lint ${ms(lint.ms)} ${fmtRatio(row.lint, 4)} | RSS MB canon ${mb(canon.rss)} ${fmtRatio(row.rssCanon, 2.5)} diff ${mb(diff.rss)} ${fmtRatio(row.rssDiff, 2.5)} lint ${mb(lint.rss)} ${fmtRatio(row.rssLint, 2.5)} | CPU canon ${fmtRatio(row.cpuCanon, 1)} diff ${fmtRatio(row.cpuDiff, 1)} lint ${fmtRatio(row.cpuLint, 4)}`);
   rmSync(a);
   rmSync(b);
 }
