@@ -162,10 +162,14 @@ export class HostWorkspace {
     this.error = null;
     this.note = null;
     this.connection = 'connecting';
+    this.cancelling = false;
     const r = await this.fw.connectHost(this.profile.id);
     if (!r.ok) {
       this.connection = 'disconnected';
-      this.error = r.error;
+      // a cancel the admin asked for is not an error to show
+      if (r.error.code === 'cancelled' || this.cancelling) this.note = `Connecting to ${this.profile.name} was cancelled.`;
+      else this.error = r.error;
+      this.cancelling = false;
       return;
     }
     this.info = r.value;
@@ -180,6 +184,14 @@ export class HostWorkspace {
     this.restored = false;
     void this.loadHistory();
   }
+
+  /** Gives up on the connect in progress (main closes its prompts and the half-open session). */
+  async cancelConnect(): Promise<void> {
+    if (this.connection !== 'connecting') return;
+    this.cancelling = true;
+    await this.fw.disconnectHost(this.profile.id);
+  }
+  private cancelling = false;
 
   async disconnect(): Promise<void> {
     await this.fw.disconnectHost(this.profile.id);
