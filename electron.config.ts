@@ -25,6 +25,8 @@ const config = {
   files: ['dist/main/**', 'dist/renderer/**', 'package.json'],
   extraMetadata: { main: 'dist/main/main.cjs' },
   asar: true,
+  // a worker thread's script is loaded by Node from the file system, not through Electron's asar reader
+  asarUnpack: ['dist/main/apply-machine.cjs'],
   electronFuses: ELECTRON_FUSES,
   linux: { target: ['AppImage', 'deb'], category: 'Network' },
   mac: { category: 'public.app-category.developer-tools' },

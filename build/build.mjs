@@ -47,6 +47,8 @@ const entries = [
   { name: 'main', entryPoints: ['src-main/app/main.ts'], outfile: 'dist/main/main.cjs' },
   { name: 'preload', entryPoints: ['src-main/preload/preload.ts'], outfile: 'dist/main/preload.cjs', platform: 'node' },
   { name: 'browser', entryPoints: ['src-main/app/browser-server.ts'], outfile: 'dist/main/browser.cjs' },
+  // the apply's state machine in a worker thread of main (both shells load it from dist/main)
+  { name: 'apply-machine', entryPoints: ['src-main/apply/machine-worker-main.ts'], outfile: 'dist/main/apply-machine.cjs' },
   { name: 'config', entryPoints: ['electron.config.ts'], outfile: 'dist/electron.config.cjs' },
 ];
 

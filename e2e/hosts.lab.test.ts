@@ -146,6 +146,8 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     await byId('apply-timeout').fill('30');
     await byId('apply-start').click();
     await byId('apply-ask').waitFor({ timeout: 60_000 });
+    // the apply's state machine ran in main's worker thread, not in main's event loop
+    expect(app.output()).not.toContain('its state machine runs in the main thread');
     const steps = await byId('apply-steps').innerText();
     expect(steps).toMatch(/iptables-restore --test passes/);
     expect(steps).toMatch(/Revert timer armed on the host/);

@@ -107,7 +107,7 @@ export function buildApp(): void {
     const sources = newestSource();
     const last = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : 0;
     if (!(last >= sources && existsSync(join(REPO, 'dist', 'renderer', 'index.html')))) {
-      for (const part of ['browser', 'main', 'preload', 'renderer']) {
+      for (const part of ['browser', 'main', 'apply-machine', 'preload', 'renderer']) {
         const r = spawnSync(process.execPath, [join(REPO, 'build', 'build.mjs'), part], { cwd: REPO, encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`build ${part} failed:\n${r.stdout}\n${r.stderr}`);
       }

@@ -1,11 +1,12 @@
 // What both entries (Electron and browser mode) build the same way: the
 // services behind window.fw, the event hub, and the dispatcher over them.
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { createDispatcher, createHandlers, type Dispatch } from '../ipc/handlers.js';
 import { EventHub } from '../ipc/events.js';
 import { RecentFiles } from '../services/recent-files.js';
 import { HostProfiles, HOSTS_FILE_NAME } from '../services/host-profiles.js';
 import { HostWorkbench } from '../services/host-workbench.js';
+import { machineInWorker } from '../apply/index.js';
 import type { SecretStore } from '../services/secrets.js';
 import { RECENT_FILES_NAME } from './paths.js';
 import { ensurePrivateDirSync } from '../services/private-dir.js';
@@ -33,7 +34,9 @@ export function wireMain(opts: {
   const events = new EventHub();
   const recent = new RecentFiles(opts.dataDir ? join(opts.dataDir, RECENT_FILES_NAME) : null);
   const profiles = new HostProfiles(opts.dataDir ? join(opts.dataDir, HOSTS_FILE_NAME) : null);
-  const workbench = new HostWorkbench({ profiles, secrets: opts.secrets, emit: events.emit, log: opts.log });
+  // each apply's machine (validate, lint, plan, read back: seconds for 100,000 rules) in a worker thread
+  const machineFile = join(__dirname, 'apply-machine.cjs').replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
+  const workbench = new HostWorkbench({ profiles, secrets: opts.secrets, emit: events.emit, log: opts.log, applyMachine: () => machineInWorker(machineFile, opts.log) });
   const dispatch = createDispatcher(
     createHandlers({
       app: { name: 'Portcullis', version: opts.version, mode: opts.mode },

@@ -8,7 +8,6 @@ import { userInfo } from 'node:os';
 import {
   initialState,
   isAction,
-  transition,
   sameRules,
   type ApplyCommand,
   type ApplyEvent,
@@ -30,6 +29,7 @@ import {
 } from '../core/apply/index.js';
 import { isHostError, normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type SessionOptions } from '../host/index.js';
 import { appendHistory } from '../services/history.js';
+import { inThisThread, type MachineRunner } from './machine-worker.js';
 import {
   ARM_SCRIPT,
   CANCEL_SCRIPT,
@@ -79,6 +79,8 @@ export interface ApplyOptions {
    * host was left with). Before any change it releases the apply lock first.
    */
   signal?: AbortSignal;
+  /** where the state machine steps (default: this thread; the app: a worker thread, machine-worker.ts) */
+  machine?: MachineRunner;
 }
 
 /** What an interrupted apply left on the host. */
@@ -630,10 +632,11 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     }
   }
 
+  const machine = opts.machine ?? inThisThread;
   let event: ApplyEvent = { kind: 'start', at: now() };
   try {
     for (;;) {
-      const t = transition(state, event);
+      const t = await machine.step(state, event);
       state = t.state;
       let action: Extract<ApplyCommand, { kind: string }> | undefined;
       for (const c of t.commands) {
@@ -654,6 +657,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       }
     }
   } finally {
+    machine.close?.();
     if (stop) opts.signal?.removeEventListener('abort', stop);
     done = true;
     await closeAll();

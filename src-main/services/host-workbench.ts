@@ -35,7 +35,7 @@ import {
   type Route,
   type SessionOptions,
 } from '../host/index.js';
-import { runApply as realRunApply, type ApplyOptions } from '../apply/index.js';
+import { runApply as realRunApply, type ApplyOptions, type MachineRunner } from '../apply/index.js';
 import { readHistory } from './history.js';
 import { HostVersions } from './host-versions.js';
 import type { HostProfiles } from './host-profiles.js';
@@ -56,6 +56,8 @@ export interface WorkbenchDeps {
   /** seams for tests */
   openSession?: typeof realOpenSession;
   runApply?: (o: ApplyOptions) => Promise<ApplyResult>;
+  /** where each apply's state machine steps (the app: a worker thread, so a large ruleset never holds the main process) */
+  applyMachine?: () => MachineRunner;
   log?: (m: string) => void;
   /** the kept versions of each host's rules; default: under the state directory of `env` */
   versions?: HostVersions;
@@ -482,6 +484,7 @@ export class HostWorkbench {
       base: req.base ? { kind: 'hashes', source: `the pull of ${req.base.takenAt}`, savedSha256: req.base.savedSha256, liveRulesSha256: req.base.liveRulesSha256 } : null,
       env: this.deps.env,
       id: applyId,
+      ...(this.deps.applyMachine ? { machine: this.deps.applyMachine() } : {}),
       onProgress: (p) => emit({ kind: 'apply-progress', applyId, hostId, step: p.step, message: p.message, parts: p.parts, level: p.level, at: p.at }),
       ask: ({ summary, deadlineAt }) =>
         new Promise<boolean>((resolve) => {
