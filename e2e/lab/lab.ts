@@ -214,6 +214,11 @@ function removeByPrefix(nsPrefix: string, linkPrefix: RegExp, agentPid?: number)
     left = left.filter(pidAlive).filter((pid) => !isZombie(pid));
   }
   signal(left, 'SIGKILL');
+  // SIGKILL is delivered, not done: on a busy machine a process takes a moment to go
+  for (let i = 0; i < 100 && left.length; i++) {
+    left = left.filter(pidAlive).filter((pid) => !isZombie(pid));
+    if (left.length) sleepSync(20);
+  }
   for (const ns of namespaces) runSync(['ip', 'netns', 'del', ns], { allowFail: true });
   for (const l of listLinks()) if (linkPrefix.test(l)) runSync(['ip', 'link', 'del', l], { allowFail: true });
   if (agentPid && pidAlive(agentPid)) {
