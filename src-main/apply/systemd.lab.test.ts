@@ -230,6 +230,18 @@ describe.skipIf(skipLab)('lab: apply on a systemd host (reboots, save-on-stop, v
     done('systemctl restart iptables during countdown (SAVE_ON_STOP=yes)', `exit ${res.exitCode}: ${res.message}`);
   });
 
+  it('`systemctl restart iptables` during the countdown, then kept: confirmed, and told that the old rules run again until the next restart', async () => {
+    const { res } = await applyWith(async () => {
+      await sh('systemctl restart iptables.service');
+    }, true);
+    expect(res.exitCode, res.message).toBe(0);
+    expect(res.warnings.join('\n')).toMatch(/the host runs the rules from before this apply again \(iptables\.service stopped or restarted during the countdown\?\)/);
+    expect(await saved()).toBe(GOOD);
+    expect(sameRules(await live(), stock())).toBe(true);
+    expect(await leftovers()).toEqual([]);
+    done('systemctl restart iptables during countdown, then kept', `exit ${res.exitCode}: ${res.warnings.at(-1)}`);
+  });
+
   it('IPTABLES_SAVE_ON_RESTART=yes and the init script restarted by hand: the save is undone when the revert runs', async () => {
     await setConfig({ SAVE_ON_RESTART: 'yes' });
     const { res } = await applyWith(async () => {

@@ -555,3 +555,11 @@ describe('apply state machine: a revert proven before, verified after, and reboo
     expect(changed.final.result!.message).toMatch(/is not the file it had before this apply/);
   });
 });
+
+describe('apply state machine: confirmed while the old rules came back', () => {
+  it('says the host runs the old rules again while the file holds the new ones', () => {
+    const t = drive(input(), (a, at) => (a.kind === 'verify' ? { kind: 'verified', at, savedSha256: 'file1', liveRulesSha256: 'live0' } : undefined));
+    expect(t.final.result).toMatchObject({ outcome: 'confirmed', exitCode: 0 });
+    expect(t.final.result!.warnings.join('\n')).toMatch(/runs the rules from before this apply again .* now holds the new ones/);
+  });
+});

@@ -678,7 +678,13 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       }
       if (e.savedSha256 !== ctx.persisted!.sha256Sent)
         return finish(c, at, 'error', 2, msg`${'/etc/sysconfig/iptables'} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
-      if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) c.warnings = [...c.warnings, 'the running rules changed after the restore (another tool at work?)'];
+      if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
+        c.warnings = [
+          ...c.warnings,
+          ctx.snapshot && e.liveRulesSha256 === ctx.snapshot.liveRulesSha256
+            ? msg`the host runs the rules from before this apply again (iptables.service stopped or restarted during the countdown?), while ${'/etc/sysconfig/iptables'} now holds the new ones: they load at the next boot or restart; apply again to load them now`
+            : 'the running rules changed after the restore (another tool at work?)',
+        ];
       return finishConfirmed(c, at);
     }
 
