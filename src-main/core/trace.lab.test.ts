@@ -7,6 +7,15 @@
 // same for a router: forwarded and NATed packets, NEW and ESTABLISHED, over
 // raw, mangle, nat and filter, and checks what arrives behind the router
 // (source and destination after SNAT/MASQUERADE and DNAT/REDIRECT).
+//
+// What these runs cannot check: matches whose answer depends on history or
+// chance (limit, hashlimit, recent, statistic, connlimit, quota — the tracer
+// reports both ways, the kernel takes one) are left out of the generators;
+// ESTABLISHED probes are UDP flows answered from behind the router (not TCP,
+// and not connections to the router itself, whose answers its filter OUTPUT
+// drops); where the kernel picks a port from a NAT range the tracer leaves it
+// open and only the kernel's path is checked against one of its outcomes;
+// CONNMARK across packets of a connection is not generated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
