@@ -363,3 +363,26 @@ describe.skipIf(skipE2e)('e2e: the rule table as columns', () => {
     await expect(ui.ruleList.locator('[data-kind=empty]').first().innerText()).resolves.toBe('No rules in FORWARD. Policy ACCEPT: every routed packet is let through.');
   });
 });
+
+describe.skipIf(skipE2e)('e2e: recipes on a local file', () => {
+  it('runs a recipe wizard on an open file (no host): its rules are a staged change, placed where they work', async () => {
+    const page = app.page;
+    const file = join(tmp, 'recipe-local.rules');
+    writeFileSync(file, '# local file\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n');
+    await openFile(file);
+    await page.getByTestId('rule-recipes').click();
+    await page.getByTestId('recipes-dialog').waitFor();
+    await page.getByTestId('recipe-dns-out').click();
+    await page.getByTestId('preview-rule').first().waitFor();
+    await shot('recipe-local');
+    await page.getByTestId('recipe-add').click();
+    await expect(page.getByTestId('recipes-dialog').isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    const texts = await ui.ruleTexts('[data-kind=rule]');
+    expect(texts.some((t) => /--dport 53/.test(t) || /--sport 53/.test(t))).toBe(true);
+    // the file keeps its comment: the Text view shows it
+    await ui.view('source');
+    await expect(page.getByTestId('source-list').locator('.cm-line').first().innerText()).resolves.toBe('# local file');
+    await ui.view('rules');
+  });
+});

@@ -113,7 +113,8 @@ describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied 
     await byId('apply-start').click();
     await byId('apply-ask').waitFor({ timeout: 60_000 });
     await shot('apply-ask');
-    await page.keyboard.press('Enter');
+    // Revert is the default; keeping is a deliberate click
+    await byId('apply-confirm').click();
     await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
     await shot('applied');
   });
