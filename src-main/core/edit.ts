@@ -4,7 +4,7 @@
 // spelling stay, and only the rules touched change. A chain's ENTRIES are its
 // active and disabled (`#-A …`) rules in file order; operations address rules
 // by their position among the entries, the way the rule list shows them.
-import type { Chain, DisabledRule, Rule, Ruleset, Table, TableName } from './model.js';
+import type { Chain, DisabledRule, Family, Rule, Ruleset, Table, TableName } from './model.js';
 import { BUILTIN_CHAINS, findChain, findTable } from './model.js';
 import type { Finding } from './findings.js';
 import { parseRuleset, type ParseResult } from './parse.js';
@@ -200,7 +200,7 @@ export interface ExtensionFields {
   options: OptionField[];
 }
 
-export function ruleFormSpec(): { matches: ExtensionFields[]; targets: (ExtensionFields & { tables?: readonly TableName[] })[] } {
+export function ruleFormSpec(family: Family = 'ipv4'): { matches: ExtensionFields[]; targets: (ExtensionFields & { tables?: readonly TableName[] })[] } {
   const fields = (o: { name: string; arg: OptionField['arg']; extraArgs?: number; invert?: boolean; aliases?: string[] }): OptionField => ({
     name: o.name,
     arg: o.arg,
@@ -210,7 +210,7 @@ export function ruleFormSpec(): { matches: ExtensionFields[]; targets: (Extensio
   });
   const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
   return {
-    matches: registeredMatches().map((m) => ({ name: m.name, options: m.options.map(fields) })).sort(byName),
-    targets: registeredTargets().map((x) => ({ name: x.name, options: x.options.map(fields), tables: x.tables })).sort(byName),
+    matches: registeredMatches(family).map((m) => ({ name: m.name, options: m.options.map(fields) })).sort(byName),
+    targets: registeredTargets(family).map((x) => ({ name: x.name, options: x.options.map(fields), tables: x.tables })).sort(byName),
   };
 }

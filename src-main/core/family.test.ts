@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { inferFamily, parseFamily } from './family.js';
+import { ruleFormSpec } from './index.js';
 
 describe('inferring the family of a ruleset', () => {
   it('from the file name', () => {
@@ -28,5 +29,18 @@ describe('inferring the family of a ruleset', () => {
     expect(parseFamily('6')).toBe('ipv6');
     expect(parseFamily('ipv4')).toBe('ipv4');
     expect(parseFamily('5')).toBeNull();
+  });
+});
+
+describe('the rule form offers the extensions of the ruleset\'s family', () => {
+  it('IPv4: icmp and TTL, no icmp6, hl or DNPT; IPv6 the other way round', () => {
+    const v4 = ruleFormSpec('ipv4');
+    const v6 = ruleFormSpec('ipv6');
+    const names = (s: typeof v4) => [...s.matches, ...s.targets].map((x) => x.name);
+    expect(names(v4)).toEqual(expect.arrayContaining(['icmp', 'ttl', 'TTL', 'tcp', 'REJECT']));
+    expect(names(v4)).not.toEqual(expect.arrayContaining(['icmp6']));
+    expect(names(v4).filter((n) => ['icmp6', 'hl', 'HL', 'DNPT', 'frag'].includes(n))).toEqual([]);
+    expect(names(v6)).toEqual(expect.arrayContaining(['icmp6', 'hl', 'HL', 'DNPT', 'SNPT', 'frag', 'tcp', 'REJECT']));
+    expect(names(v6).filter((n) => ['icmp', 'ttl', 'TTL'].includes(n))).toEqual([]);
   });
 });

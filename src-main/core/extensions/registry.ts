@@ -34,11 +34,12 @@ export function findMatch(name: string, family?: Family): MatchExtension | undef
 export function findTarget(name: string, family?: Family): TargetExtension | undefined {
   return family ? byFamily[family].targets.get(name) : targets.get(name);
 }
-export function registeredMatches(): MatchExtension[] {
-  return [...new Set(matches.values())];
+/** Every match modelled (in one family when given: an IPv4 rule form offers no icmp6). */
+export function registeredMatches(family?: Family): MatchExtension[] {
+  return [...new Set((family ? byFamily[family].matches : matches).values())];
 }
-export function registeredTargets(): TargetExtension[] {
-  return [...new Set(targets.values())];
+export function registeredTargets(family?: Family): TargetExtension[] {
+  return [...new Set((family ? byFamily[family].targets : targets).values())];
 }
 
 // Extensions that exist in iptables 1.8 but that Portcullis does not model: a
