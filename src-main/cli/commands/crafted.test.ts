@@ -114,6 +114,12 @@ describe('when the budget runs out the answer is UNKNOWN, with the reason and th
     expect(human.out).toMatch(/verdict: UNKNOWN: gave up at mangle PREROUTING #\d+ \(line \d+\): the walk went past its budget/);
   });
 
+  it('a recipe refuses rather than place its rules on a guess', async () => {
+    const r = await run(['recipe', 'baseline', '--into', 'm.rules'], { 'm.rules': marks });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/refused: cannot check where the recipe's rules would go: the packet tracer gave up at mangle PREROUTING #\d+/);
+  });
+
   it('lint --client warns that it cannot tell, at that rule (not an error, not silence)', async () => {
     const j = JSON.parse((await run(['lint', 'm.rules', '--client', '198.18.5.5', '--json'], { 'm.rules': marks })).out);
     const f = j.findings.find((x: { code: string }) => x.code === 'ssh-lockout');
