@@ -38,7 +38,7 @@ import { sha512Crypt } from './sha512-crypt.js';
 import { fingerprintOf, keygen, pidAlive, waitFor, write } from './util.js';
 import { ensureSystemdRoot, systemdUnavailableReason } from './systemd-root.js';
 import { bootSystemdHost, enterArgv, haltSystemdHost, nspawnPidsOf, writeSystemdHostFiles } from './systemd-host.js';
-import { CATALOGUE, LAB_PASSWORDS, withDependencies, type LabHostSpec, type LabUserSpec } from './hosts.js';
+import { DEFAULT_HOSTS, LAB_PASSWORDS, withDependencies, type LabHostSpec, type LabUserSpec } from './hosts.js';
 import {
   FIREWALLD_LIVE_RULES,
   OS_RELEASE,
@@ -685,7 +685,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
 }
 
 async function bringUp(slot: number, dir: string, state: LabState, opts: StartLabOptions): Promise<Lab> {
-  const specs = opts.hosts ? withDependencies(opts.hosts) : CATALOGUE;
+  const specs = opts.hosts ? withDependencies(opts.hosts) : DEFAULT_HOSTS;
   const seeds = opts.seeds ?? {};
   const stock = stockRulesetPath();
   const { plans, unreachable } = planAddresses(slot, specs, dir);
@@ -872,7 +872,7 @@ export function labStatus(): LabStatus[] {
 export async function upPersistentLab(): Promise<{ sshConfigPath: string; reused: boolean }> {
   for (const s of labStatus()) {
     if (!s.persistent) continue;
-    const healthy = s.sshConfigPath && s.hosts.length === CATALOGUE.length && s.hosts.every((h) => h.sshd === 'running');
+    const healthy = s.sshConfigPath && s.hosts.length === DEFAULT_HOSTS.length && s.hosts.every((h) => h.sshd === 'running');
     if (healthy) return { sshConfigPath: s.sshConfigPath!, reused: true };
     teardownSlot(s.slot);
   }
