@@ -234,6 +234,11 @@ describe.skipIf(skipE2e)('e2e: rules edited in place (a local file)', () => {
     expect(await rowTexts()).toContain('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
     await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('2 staged changes');
     await shot('edit-bulk-fix');
+    // drag: the 8080 rule dropped on the first rule goes before it
+    const row = (t: string) => ui.ruleList.locator(`[data-text*="${t}"]`).first();
+    await row('--dport 8080').dragTo(row('-i lo -j ACCEPT'));
+    expect((await rowTexts())[0]).toBe('-p tcp --dport 8080 -j ACCEPT');
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('3 staged changes');
     expect(app.pageErrors).toEqual([]);
   });
 });
