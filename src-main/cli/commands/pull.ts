@@ -6,6 +6,7 @@ import { flag, parseArgs, str, UsageError } from '../args.js';
 import { escapeControls, jsonText } from '../io.js';
 import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom, withSession } from './facts.js';
 import type { PulledText } from '../../host/index.js';
+import { pairOfPull } from './pull-pair.js';
 
 registerCommand({
   name: 'pull',
@@ -17,7 +18,9 @@ and the running rules (iptables-save, ip6tables-save). Prints the saved file,
 or with --live the running rules (--counters keeps packet counters), with
 --ipv6 the IPv6 equivalent. --output F writes the bytes to F (mode 0600)
 instead. --json prints everything with sha256 hashes: "sha256" of the bytes,
-and for running rules "rulesSha256", which ignores comments and counters.
+and for running rules "rulesSha256", which ignores comments and counters, and
+"pair": the findings of \`lint --pair\` on the host's IPv4 and IPv6 rulesets
+(the saved files, else the running rules); without --json they go to stderr.
 Needs root on the host (root login, or sudo: --sudo, --password-stdin).
 
 ${HOST_OPTIONS_USAGE}`,
@@ -52,6 +55,7 @@ ${HOST_OPTIONS_USAGE}`,
               saved6: strip(result.saved6),
               live: strip(result.live),
               live6: strip(result.live6),
+              pair: pairOfPull(result),
             },
             2,
           ) + '\n',
@@ -67,6 +71,10 @@ ${HOST_OPTIONS_USAGE}`,
         return 2;
       }
       if (json) return 0;
+      // what differs between the host's two firewalls, said beside the rules
+      const pair = pairOfPull(result);
+      for (const f of pair?.findings ?? [])
+        io.err(`portcullis pull: ${escapeControls(`${result.host} ${f.family === 'ipv6' ? 'IPv6' : 'IPv4'} (${pair!.source}):${f.line}: ${f.severity}: [${f.code}] ${f.message}`)}\n`);
       if (output) {
         writeFileSync(output, chosen.bytes, { mode: 0o600 });
         io.err(`portcullis pull: wrote ${chosen.size} bytes of ${chosen.source} to ${escapeControls(output)} (sha256 ${chosen.sha256})\n`);
