@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ClientChannel } from 'ssh2';
-import { loadIdentities, planAuth, type Credentials } from './auth.js';
+import { loadIdentities, planAuth, type AuthPlan, type Credentials } from './auth.js';
 import {
   AuthError,
   CommandError,
@@ -25,6 +25,7 @@ import {
   keyTypeOfBlob,
   loadKnownHosts,
   preferredHostKeyAlgorithms,
+  type KnownHostEntry,
 } from './known-hosts.js';
 import { resolveRoute, type ResolvedHop, type Route, type RouteOptions } from './target.js';
 import type { Privilege } from './privilege.js';
@@ -223,6 +224,131 @@ function passwordForHop(hop: ResolvedHop, isTarget: boolean, opts: SessionOption
   return knownPassword ?? opts.hopPassword?.(hopRef(hop)) ?? (isTarget ? opts.password : undefined);
 }
 
+/** What one connection attempt to a hop knows while it runs (shared by its ssh2 callbacks). */
+interface HopAttempt {
+  hop: ResolvedHop;
+  ref: HopRef;
+  opts: SessionOptions;
+  deadline: PausableDeadline;
+  /** the error to report when ssh2 ends the connection after we refused its key */
+  failure?: HostError;
+  verified?: VerifiedHostKey;
+  settled: boolean;
+  /** the transport closed: ssh2 must never get a verify answer after this (it throws from inside its kex) */
+  gone: boolean;
+  /** a host-key question a person has not answered yet */
+  openQuestion?: { question: HostKeyQuestion; answered: Promise<UnknownHostKeyAnswer> };
+}
+
+/** ssh2's hostVerifier for one attempt: known_hosts, --trust, or the person's answer. */
+function hostVerifierFor(st: HopAttempt, entries: KnownHostEntry[], lookupHost: string) {
+  const { hop, ref, opts } = st;
+  return (key: Buffer, sshVerify: (ok: boolean) => void): void => {
+    const verify = (ok: boolean) => {
+      if (st.gone || st.settled) return;
+      try {
+        sshVerify(ok);
+      } catch (e) {
+        opts.log?.(`${hop.name}: the host-key answer came after the connection ended (${(e as Error).message})`);
+      }
+    };
+    const keyType = keyTypeOfBlob(key);
+    const fingerprint = fingerprintSha256(key);
+    const verdict = checkHostKey(entries, lookupHost, hop.port, key);
+    switch (verdict.kind) {
+      case 'trusted':
+        st.verified = { hop: ref, keyType, fingerprint, trustedBy: 'known-hosts' };
+        return verify(true);
+      case 'revoked':
+        st.failure = new HostKeyRevokedError(ref, keyType, fingerprint, { file: verdict.entry.file, line: verdict.entry.line });
+        return verify(false);
+      case 'changed':
+        st.failure = new HostKeyChangedError(
+          ref,
+          keyType,
+          fingerprint,
+          verdict.expected.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintSha256(e.key), file: e.file, line: e.line })),
+        );
+        return verify(false);
+      case 'unknown': {
+        const save = () => {
+          const file = hop.knownHostsFiles[0];
+          if (!file) return;
+          try {
+            appendKnownHost(file, lookupHost, hop.port, key);
+            opts.log?.(`added ${lookupHost} (${keyType} ${fingerprint}) to ${file}`);
+          } catch (e) {
+            opts.log?.(`could not add the host key to ${file}: ${(e as Error).message}`);
+          }
+        };
+        if (opts.trust?.includes(fingerprint)) {
+          st.verified = { hop: ref, keyType, fingerprint, trustedBy: 'fingerprint' };
+          if (opts.saveTrusted !== false) save();
+          return verify(true);
+        }
+        if (opts.onUnknownHostKey) {
+          const question: HostKeyQuestion = { hop: ref, keyType, fingerprint, otherKnownTypes: verdict.otherTypes };
+          const answered = st.deadline.during(opts.onUnknownHostKey(question)).catch((): UnknownHostKeyAnswer => 'reject');
+          st.openQuestion = { question, answered };
+          void answered.then((answer) => {
+            // the decision stands even when the server stopped waiting: an accepted key is saved
+            if (answer === 'accept-and-save') save();
+            if (st.gone) return; // the close handler takes it from here (connect again)
+            st.openQuestion = undefined;
+            if (answer === 'reject') {
+              st.failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
+              return verify(false);
+            }
+            st.verified = { hop: ref, keyType, fingerprint, trustedBy: 'prompt' };
+            verify(true);
+          });
+          return;
+        }
+        st.failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes, opts.trust ?? []);
+        return verify(false);
+      }
+    }
+  };
+}
+
+/**
+ * The connection is gone. If a person is still answering (a host key, a
+ * password), wait for the answer and end the attempt so that openRoute
+ * connects again with it; true when that is what happens.
+ */
+function waitForLateAnswer(st: HopAttempt, auth: AuthPlan, fail: (e: Error) => void): boolean {
+  st.gone = true;
+  if (st.settled) return false;
+  const typing = auth.pendingPassword();
+  if (typing && !st.openQuestion) {
+    // the password is for this hop only: connect again and offer it there
+    void typing.then((pw) => fail(pw === undefined ? new AuthError(st.ref, auth.allowed(), auth.attempts, auth.notTried) : new LatePassword(st.ref, pw)));
+    return true;
+  }
+  const q = st.openQuestion;
+  if (!q) return false;
+  st.openQuestion = undefined;
+  st.opts.onHostKeyWaitEnded?.(q.question);
+  void q.answered.then((answer) =>
+    fail(
+      answer === 'reject'
+        ? new HostKeyUnknownError(st.ref, q.question.keyType, q.question.fingerprint, q.question.otherKnownTypes)
+        : new LateHostKeyAcceptance(st.ref, q.question.fingerprint),
+    ),
+  );
+  return true;
+}
+
+/** ssh2's error event during connect, as our error (the refused host key's own when there is one). */
+function connectFailure(st: HopAttempt, auth: AuthPlan, err: Error & { level?: string; code?: string }, timeoutMs: number): HostError {
+  if (st.failure) return st.failure;
+  const ref = st.ref;
+  if (err.level === 'client-authentication') return new AuthError(ref, auth.allowed(), auth.attempts, auth.notTried);
+  if (err.level === 'client-timeout') return new TimeoutError(/keepalive/i.test(err.message) ? 'keepalive' : 'connect', timeoutMs, ref);
+  if (err.level === 'client-socket' || err.level === 'client-dns') return new ConnectError(ref, err.code ?? err.level, socketReason(err.code, err.message));
+  return new ConnectError(ref, err.level ?? 'protocol', err.message);
+}
+
 async function connectHop(
   hop: ResolvedHop,
   sock: Duplex | undefined,
@@ -239,144 +365,48 @@ async function connectHop(
 
   return new Promise<HopConnection>((resolve, reject) => {
     const client = new ssh2.Client();
-    let failure: HostError | undefined;
-    let verified: VerifiedHostKey | undefined;
-    let settled = false;
-    /** the transport closed: ssh2 must never get a verify answer after this (it throws from inside its kex) */
-    let gone = false;
-    let openQuestion: { question: HostKeyQuestion; answered: Promise<UnknownHostKeyAnswer> } | undefined;
     const fail = (e: Error) => {
-      if (settled) return;
-      settled = true;
-      deadline.clear();
+      if (st.settled) return;
+      st.settled = true;
+      st.deadline.clear();
       client.removeAllListeners('ready');
       client.on('error', () => {});
       client.end();
       reject(e);
     };
-    const deadline = new PausableDeadline(timeoutMs, () => {
-      // destroy first: end() on a socket still connecting only half-closes it, and
-      // the pending connect (ARP, SYN retries) then holds the process for seconds
-      client.destroy();
-      fail(new TimeoutError('connect', timeoutMs, ref));
-    });
-
-    const hostVerifier = (key: Buffer, sshVerify: (ok: boolean) => void) => {
-      const verify = (ok: boolean) => {
-        if (gone || settled) return;
-        try {
-          sshVerify(ok);
-        } catch (e) {
-          opts.log?.(`${hop.name}: the host-key answer came after the connection ended (${(e as Error).message})`);
-        }
-      };
-      const keyType = keyTypeOfBlob(key);
-      const fingerprint = fingerprintSha256(key);
-      const verdict = checkHostKey(kh.entries, lookupHost, hop.port, key);
-      switch (verdict.kind) {
-        case 'trusted':
-          verified = { hop: ref, keyType, fingerprint, trustedBy: 'known-hosts' };
-          return verify(true);
-        case 'revoked':
-          failure = new HostKeyRevokedError(ref, keyType, fingerprint, { file: verdict.entry.file, line: verdict.entry.line });
-          return verify(false);
-        case 'changed':
-          failure = new HostKeyChangedError(
-            ref,
-            keyType,
-            fingerprint,
-            verdict.expected.map((e) => ({ keyType: e.keyType, fingerprint: fingerprintSha256(e.key), file: e.file, line: e.line })),
-          );
-          return verify(false);
-        case 'unknown': {
-          const save = () => {
-            const file = hop.knownHostsFiles[0];
-            if (!file) return;
-            try {
-              appendKnownHost(file, lookupHost, hop.port, key);
-              opts.log?.(`added ${lookupHost} (${keyType} ${fingerprint}) to ${file}`);
-            } catch (e) {
-              opts.log?.(`could not add the host key to ${file}: ${(e as Error).message}`);
-            }
-          };
-          if (opts.trust?.includes(fingerprint)) {
-            verified = { hop: ref, keyType, fingerprint, trustedBy: 'fingerprint' };
-            if (opts.saveTrusted !== false) save();
-            return verify(true);
-          }
-          if (opts.onUnknownHostKey) {
-            const question: HostKeyQuestion = { hop: ref, keyType, fingerprint, otherKnownTypes: verdict.otherTypes };
-            const answered = deadline.during(opts.onUnknownHostKey(question)).catch((): UnknownHostKeyAnswer => 'reject');
-            openQuestion = { question, answered };
-            void answered.then((answer) => {
-              // the decision stands even when the server stopped waiting: an accepted key is saved
-              if (answer === 'accept-and-save') save();
-              if (gone) return; // the close handler takes it from here (connect again)
-              openQuestion = undefined;
-              if (answer === 'reject') {
-                failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes);
-                return verify(false);
-              }
-              verified = { hop: ref, keyType, fingerprint, trustedBy: 'prompt' };
-              verify(true);
-            });
-            return;
-          }
-          failure = new HostKeyUnknownError(ref, keyType, fingerprint, verdict.otherTypes, opts.trust ?? []);
-          return verify(false);
-        }
-      }
+    const st: HopAttempt = {
+      hop,
+      ref,
+      opts,
+      settled: false,
+      gone: false,
+      deadline: new PausableDeadline(timeoutMs, () => {
+        // destroy first: end() on a socket still connecting only half-closes it, and
+        // the pending connect (ARP, SYN retries) then holds the process for seconds
+        client.destroy();
+        fail(new TimeoutError('connect', timeoutMs, ref));
+      }),
     };
 
-    loadIdentities(hop, opts, explicitIdentities, (p) => deadline.during(p)).then(
+    loadIdentities(hop, opts, explicitIdentities, (p) => st.deadline.during(p)).then(
       (keys) => {
-        if (settled) return;
+        if (st.settled) return;
         // a copy per hop: a password given or asked for one hop must never be sent to another
         const creds: Credentials = { ...opts, password: passwordForHop(hop, isTarget, opts, knownPassword) };
-        const auth = planAuth(hop, keys, creds, (p) => deadline.during(p), () => !gone && !settled);
+        const auth = planAuth(hop, keys, creds, (p) => st.deadline.during(p), () => !st.gone && !st.settled);
         client.on('ready', () => {
-          if (settled) return;
-          settled = true;
-          deadline.clear();
-          resolve({ client, hop, key: verified!, password: creds.password });
+          if (st.settled) return;
+          st.settled = true;
+          st.deadline.clear();
+          resolve({ client, hop, key: st.verified!, password: creds.password });
         });
-        /** the server went away while a person decides about its key: wait for the decision */
-        const waitForLateAnswer = (): boolean => {
-          gone = true;
-          if (settled) return false;
-          const typing = auth.pendingPassword();
-          if (typing && !openQuestion) {
-            // the password is for this hop only: connect again and offer it there
-            void typing.then((pw) => fail(pw === undefined ? new AuthError(ref, auth.allowed(), auth.attempts, auth.notTried) : new LatePassword(ref, pw)));
-            return true;
-          }
-          const q = openQuestion;
-          if (!q) return false;
-          openQuestion = undefined;
-          opts.onHostKeyWaitEnded?.(q.question);
-          void q.answered.then((answer) =>
-            fail(
-              answer === 'reject'
-                ? new HostKeyUnknownError(ref, q.question.keyType, q.question.fingerprint, q.question.otherKnownTypes)
-                : new LateHostKeyAcceptance(ref, q.question.fingerprint),
-            ),
-          );
-          return true;
-        };
         client.on('error', (err: Error & { level?: string; code?: string }) => {
-          if (err.level !== 'client-authentication' && waitForLateAnswer()) return;
-          if (failure) return fail(failure);
-          if (err.level === 'client-authentication')
-            return fail(new AuthError(ref, auth.allowed(), auth.attempts, auth.notTried));
-          if (err.level === 'client-timeout') return fail(new TimeoutError(/keepalive/i.test(err.message) ? 'keepalive' : 'connect', timeoutMs, ref));
-          if (err.level === 'client-socket' || err.level === 'client-dns')
-            return fail(new ConnectError(ref, err.code ?? err.level, socketReason(err.code, err.message)));
-          fail(new ConnectError(ref, err.level ?? 'protocol', err.message));
+          if (err.level !== 'client-authentication' && waitForLateAnswer(st, auth, fail)) return;
+          fail(connectFailure(st, auth, err, timeoutMs));
         });
         client.on('close', () => {
-          if (waitForLateAnswer()) return;
-          if (failure) return fail(failure);
-          fail(new ConnectError(ref, 'closed', 'the connection closed before the SSH session was ready (not an SSH server, or it dropped us)'));
+          if (waitForLateAnswer(st, auth, fail)) return;
+          fail(st.failure ?? new ConnectError(ref, 'closed', 'the connection closed before the SSH session was ready (not an SSH server, or it dropped us)'));
         });
         try {
           client.connect({
@@ -388,7 +418,7 @@ async function connectHop(
             keepaliveInterval: opts.keepaliveIntervalMs ?? hop.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
             keepaliveCountMax: opts.keepaliveCountMax ?? hop.keepaliveCountMax ?? 3,
             algorithms: { serverHostKey: preferredHostKeyAlgorithms(kh.entries, lookupHost, hop.port) as never },
-            hostVerifier,
+            hostVerifier: hostVerifierFor(st, kh.entries, lookupHost),
             authHandler: auth.handler as never,
             tryKeyboard: true,
           });
