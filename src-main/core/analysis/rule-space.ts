@@ -4,6 +4,7 @@
 // matches — fine for "is this rule covered", never used to cover another rule.
 import type { Rule } from '../model.js';
 import { formatNet6 } from '../values.js';
+import type { Addr6Classes } from './addr6.js';
 import {
   HISTORY_MATCHES, matchOptions, readAddrRange, readIcmpType, readPortList, readPortRange, readStates, readTcpFlags,
   STATE_NAMES, type MatchOptions,
@@ -19,6 +20,8 @@ export interface RuleSpace {
 
 export interface SpaceEnv {
   dims: Dims;
+  /** an IPv6 ruleset's networks as intervals (else each IPv6 network is opaque) */
+  addr6?: Addr6Classes;
   inIfaces: IfaceClasses;
   outIfaces: IfaceClasses;
 }
@@ -38,7 +41,12 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
     if (!a) return;
     if (a.kind === 'host-name') opaque(`${a.invert ? '! ' : ''}${flag} ${a.name}/${a.mask6 ?? a.mask}`);
     // IPv6 networks: one opaque dimension per network (exact for equal networks, never claims a cover between different ones)
-    else if (a.kind === 'net6') opaque(`${a.invert ? '! ' : ''}${flag} ${formatNet6(a.addr, a.mask)}`);
+    else if (a.kind === 'net6') {
+      if (a.mask === 0n) { if (a.invert) set(d, []); return; }
+      const s = env.addr6?.interval(a.addr, a.mask);
+      if (s) set(d, s, a.invert);
+      else opaque(`${a.invert ? '! ' : ''}${flag} ${formatNet6(a.addr, a.mask)}`);
+    }
     else set(d, iv(a.addr, (a.addr | (~a.mask >>> 0)) >>> 0), a.invert);
   };
   addr('-s', r.src, DIM.src);

@@ -6,6 +6,7 @@ import { canonicalRuleBody } from '../canonical.js';
 import type { Finding, Severity } from '../findings.js';
 import { Dims, IfaceClasses } from '../analysis/space.js';
 import { ruleSpace, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
+import { Addr6Classes } from '../analysis/addr6.js';
 import { endsChain, targetAction } from '../analysis/targets.js';
 import { ruleConds } from '../analysis/packet-match.js';
 
@@ -44,6 +45,7 @@ export class LintContext {
     const inIfaces = new IfaceClasses(ins);
     const outIfaces = new IfaceClasses(outs);
     this.env = { dims: new Dims(inIfaces.max, outIfaces.max), inIfaces, outIfaces };
+    if (ruleset.family === 'ipv6') this.env.addr6 = Addr6Classes.of(ruleset);
   }
 
   private chainFacts(c: Chain): ChainFacts {
