@@ -91,11 +91,22 @@ try {
     '-A INPUT -m comment --comment=hello -j ACCEPT', '-A INPUT -m state --state=NEW -j ACCEPT', '-A INPUT --set-counters=1 2 -j ACCEPT',
     '-A INPUT --fragments=x -j ACCEPT', '-A INPUT -m limit --limit=5/sec -j ACCEPT', '-A INPUT -j REJECT --reject-with=tcp-reset -p tcp',
     '-A INPUT --jump=REJECT --reject-with tcp-reset -p tcp', '-A INPUT -m mark --mark=0x1 -j ACCEPT', '-A INPUT --match=mark --mark 0x1 -j ACCEPT',
+    // the short options with the value attached: the same argv[optind-1] rule
+    '-A INPUT -ieth0 -j ACCEPT', '-A INPUT -s10.0.0.1 -j ACCEPT', '-A INPUT -d10.0.0.1 -j ACCEPT', '-A INPUT -jACCEPT', '-A FORWARD -oeth1 -j ACCEPT',
+    '-A INPUT -ptcp -j ACCEPT', '-A INPUT -mconntrack --ctstate NEW -j ACCEPT', '-A INPUT -gX', '-AINPUT -j ACCEPT',
   ];
   for (const probe of PROBES) {
     const text = `*filter\n:X - [0:0]\n${probe}\nCOMMIT\n`;
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-legacy-restore', '--test'], { input: text });
-    lines.push(['command', 'filter', '', probe, '-', r.status, '', '', '', String(r.stderr).trim().split('\n')[0] ?? '', 0].join('\t'));
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'iptables-legacy-restore'], { input: text });
+    const chain = /^-A ?(\S+)/.exec(probe)?.[1] ?? '';
+    let canonical = '';
+    if (r.status === 0 && chain) {
+      const saved = String(spawnSync('ip', ['netns', 'exec', ns, 'iptables-legacy-save', '-t', 'filter']).stdout);
+      canonical = saved.split('\n').find((l) => l.startsWith(`-A ${chain} `)) ?? '';
+    }
+    spawnSync('ip', ['netns', 'exec', ns, 'iptables-legacy', '-F']);
+    spawnSync('ip', ['netns', 'exec', ns, 'iptables-legacy', '-X']);
+    lines.push(['command', 'filter', chain, probe, '-', r.status, canonical, '', '', String(r.stderr).trim().split('\n')[0] ?? '', 0].join('\t'));
   }
   for (const f of rows) {
     const [file, table, chain, rule, , exit] = f;
