@@ -11,30 +11,41 @@ import { protocolName } from './values.js';
 type JumpsOf = (c: Chain) => readonly Rule[];
 const allRules: JumpsOf = (c) => c.rules;
 
-/** For each chain, the builtin chains (hooks) from which a packet can reach it. */
-export function reachingHooks(t: Table, jumpsOf: JumpsOf = allRules): Map<string, Set<Hook>> {
+/**
+ * For each chain, the builtin chains (hooks) from which a packet can reach it.
+ * One walk per hook with a bit per hook, each chain entered once per hook (a
+ * kube-proxy nat table has 20,000 chains that all jump to KUBE-MARK-MASQ), and
+ * one shared read-only set per combination of hooks instead of a set per chain.
+ */
+export function reachingHooks(t: Table, jumpsOf: JumpsOf = allRules): Map<string, ReadonlySet<Hook>> {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
-  const hooks = new Map<string, Set<Hook>>(t.chains.map((c) => [c.name, new Set<Hook>()]));
-  for (const c of t.chains) {
-    if (!c.builtin) continue;
-    const hook = c.name as Hook;
+  const builtins = t.chains.filter((c) => c.builtin);
+  const mask = new Map<string, number>();
+  builtins.forEach((c, b) => {
+    const bit = 1 << b;
     const stack = [c];
-    const seen = new Set<string>();
     while (stack.length) {
       const cur = stack.pop()!;
-      if (seen.has(cur.name)) continue;
-      seen.add(cur.name);
-      hooks.get(cur.name)!.add(hook);
+      const m = mask.get(cur.name) ?? 0;
+      if (m & bit) continue;
+      mask.set(cur.name, m | bit);
       // indexed loops over rules: a for-of iterator costs an object per rule until the loop is optimized
       const rules = jumpsOf(cur);
       for (let k = 0; k < rules.length; k++) {
         const r = rules[k];
-        if (r.target?.chain) {
-          const next = byName.get(r.target.name);
-          if (next && !next.builtin) stack.push(next);
-        }
+        if (!r.target?.chain) continue;
+        const next = byName.get(r.target.name);
+        if (next && !next.builtin && !((mask.get(next.name) ?? 0) & bit)) stack.push(next);
       }
     }
+  });
+  const shared = new Map<number, ReadonlySet<Hook>>();
+  const hooks = new Map<string, ReadonlySet<Hook>>();
+  for (const c of t.chains) {
+    const m = mask.get(c.name) ?? 0;
+    let set = shared.get(m);
+    if (!set) shared.set(m, (set = new Set(builtins.filter((_, b) => m & (1 << b)).map((x) => x.name as Hook))));
+    hooks.set(c.name, set);
   }
   return hooks;
 }
