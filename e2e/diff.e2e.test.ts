@@ -94,6 +94,19 @@ describe.skipIf(skipE2e)('e2e: the diff pairs rows right', () => {
     expect(await page.getByTestId('diff-list').locator('[data-kind=same]').count()).toBeGreaterThan(before);
   });
 
+  it('the ruleset view with a file open is free of serious and critical axe violations too', async () => {
+    const page = app.page;
+    await page.getByTestId('tab-ruleset').click();
+    await app.chooseFile(join(tmp, 'new.rules'), async () => {
+      const open = page.getByTestId('toolbar-open');
+      if (await open.isVisible()) await open.click();
+      else await page.getByTestId('open-file').click();
+    });
+    await page.getByTestId('rule-list').waitFor();
+    await checkAccessibility(page, 'the ruleset view with a file');
+    await page.screenshot({ path: join(SHOTS, 'ruleset-1024.png') });
+  });
+
   it('left no CSP violations or page errors', async () => {
     expect(await app.cspViolations()).toEqual([]);
     expect(app.pageErrors).toEqual([]);
