@@ -144,6 +144,23 @@ describe('hosts handlers', () => {
     expect(events).toContainEqual({ kind: 'connection', hostId: p.id, state: 'connected' });
   });
 
+  it('connect: a connect in progress is given up by disconnect: the call fails as cancelled, a late session is closed', async () => {
+    const p = await addHost();
+    let release!: () => void;
+    const late = fakeSession({} as SessionOptions);
+    connectImpl = () => new Promise((r) => (release = () => r(late)));
+    const pending = d('host:connect', [p.id]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(value(await d('host:disconnect', [p.id]))).toBeNull();
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(late.closed).toBe(true);
+    // nothing is left half-open: the host connects again
+    connectImpl = async (opts) => fakeSession(opts);
+    expect(await d('host:connect', [p.id])).toMatchObject({ ok: true });
+  });
+
   it('connect: a CHANGED host key fails with both fingerprints and asks nothing', async () => {
     const p = await addHost();
     connectImpl = async () => {
