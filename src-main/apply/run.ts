@@ -28,7 +28,6 @@ import {
   msg,
 } from '../core/apply/index.js';
 import { isHostError, normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type SessionOptions } from '../host/index.js';
-import { appendHistory } from '../services/history.js';
 import { inThisThread, type MachineRunner } from './machine-worker.js';
 import {
   ARM_SCRIPT,
@@ -68,8 +67,14 @@ export interface ApplyOptions {
   onProgress?: (p: ApplyProgress) => void;
   /** --confirm prompt: keep the new rules? Resolve false to revert; the deadline is enforced here too. */
   ask?: (q: { summary: string; deadlineAt: number }) => Promise<boolean>;
-  /** where the local history goes (PORTCULLIS_STATE_DIR …); default process.env */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * Where the apply's audit record goes when it ends (confirmed, reverted, refused,
+   * failed or interrupted): the CLI and the app pass services' appendHistory, the
+   * local history. A sink, not an import, so apply never reaches up into services.
+   * It may throw: a finished apply then warns that the history was not written.
+   * Without it the record is kept nowhere (tests that drive runApply directly).
+   */
+  onRecord?: (record: AuditRecord | InterruptedRecord) => void;
   /** for tests: a fixed apply id (hex) */
   id?: string;
   now?: () => number;
@@ -492,7 +497,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           }
         }
         try {
-          appendHistory(rec, opts.env);
+          opts.onRecord?.(rec);
         } catch (e) {
           const w = msg`could not write the local history: ${messageOf(e)}`;
           c.result.warnings.push(messageText(w));
@@ -566,7 +571,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       rec.localUser = process.env.USER;
     }
     try {
-      appendHistory(rec, opts.env);
+      opts.onRecord?.(rec);
     } catch {
       /* the message on the terminal still says what the host was left with */
     }

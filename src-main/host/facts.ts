@@ -5,7 +5,7 @@
 import { newNonce, parseSections, scriptPrelude, type Section } from './remote-script.js';
 import { CommandError } from './errors.js';
 import { privilegeName } from './privilege.js';
-import type { HostSession, ProbeResult } from './session.js';
+import type { CommandSession, ProbeResult } from './session-port.js';
 import type { FileFacts, FirewalldState, HostAddress, HostFacts, PrivilegeName, SelinuxMode, UnitFacts } from '../contract/facts.js';
 
 export type { FileFacts, FirewalldState, HostFacts, SelinuxMode, UnitFacts } from '../contract/facts.js';
@@ -293,7 +293,7 @@ export function parseFactsOutput(raw: Buffer | string, nonce: string, ctx: Facts
 }
 
 /** Gathers the facts over an open session: one fixed script, one round trip. */
-export async function gatherFacts(session: HostSession): Promise<HostFacts> {
+export async function gatherFacts(session: CommandSession): Promise<HostFacts> {
   const nonce = newNonce();
   const privileged = session.privilege.kind !== 'none';
   const r = await session.exec('sh -s', { stdin: factsScript(nonce), sudo: privileged, timeoutMs: 60_000 });

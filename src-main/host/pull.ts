@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { CommandError, PrivilegeError } from './errors.js';
 import { newNonce, parseSections, scriptPrelude, type Section } from './remote-script.js';
-import type { HostSession } from './session.js';
+import type { CommandSession } from './session-port.js';
 import { decodeRulesetBytes } from '../core/index.js';
 
 export interface PulledText {
@@ -114,7 +114,7 @@ export function interpretPull(sections: Map<string, Section>, host: string, coun
   };
 }
 
-export async function pullRulesets(session: HostSession, opts: PullOptions = {}): Promise<PullResult> {
+export async function pullRulesets(session: CommandSession, opts: PullOptions = {}): Promise<PullResult> {
   if (session.privilege.kind === 'none')
     throw new PrivilegeError(
       'needs-root',

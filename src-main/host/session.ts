@@ -30,10 +30,12 @@ import {
 import { resolveRoute, type ResolvedHop, type Route, type RouteOptions } from './target.js';
 import type { Privilege } from './privilege.js';
 import type { SudoState } from '../contract/facts.js';
+import type { ExecOptions, ExecResult, ProbeResult } from './session-port.js';
 import { gatherFacts, type HostFacts } from './facts.js';
 import { pullRulesets, type PullOptions, type PullResult } from './pull.js';
 
 export type { Privilege, PrivilegeName } from './privilege.js';
+export type { ExecOptions, ExecResult, ProbeResult } from './session-port.js';
 export { privilegeName } from './privilege.js';
 
 export type UnknownHostKeyAnswer = 'reject' | 'accept-once' | 'accept-and-save';
@@ -86,23 +88,6 @@ export interface SessionOptions extends RouteOptions, Credentials {
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
   log?: (line: string) => void;
-}
-
-export interface ExecOptions {
-  /** written to the command's stdin, then closed */
-  stdin?: string | Buffer;
-  /** run with the session's privilege (root or sudo); fails if there is none */
-  sudo?: boolean;
-  timeoutMs?: number;
-}
-
-export interface ExecResult {
-  command: string;
-  code: number | null;
-  signal: string | null;
-  stdoutBytes: Buffer;
-  stdout: string;
-  stderr: string;
 }
 
 export interface VerifiedHostKey {
@@ -447,17 +432,6 @@ function forwardTo(via: SshClient, hop: ResolvedHop, viaHop: ResolvedHop, timeou
       resolve(stream as unknown as Duplex);
     });
   });
-}
-
-export interface ProbeResult {
-  uid: number;
-  user: string;
-  clientAddress?: string;
-  clientPort?: number;
-  serverAddress?: string;
-  sudo: SudoState;
-  /** sudo said this user may not run sudo on the host at all (sudo -n -v) */
-  sudoDenied?: boolean;
 }
 
 // One fixed script at session start: who we are, where the server sees us

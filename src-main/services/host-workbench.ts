@@ -36,7 +36,7 @@ import {
   type SessionOptions,
 } from '../host/index.js';
 import { runApply as realRunApply, type ApplyOptions, type MachineRunner } from '../apply/index.js';
-import { readHistory } from './history.js';
+import { appendHistory, readHistory } from './history.js';
 import { HostVersions } from './host-versions.js';
 import type { HostProfiles } from './host-profiles.js';
 import { PromptBroker } from './prompts.js';
@@ -482,7 +482,7 @@ export class HostWorkbench {
       confirm: 'prompt',
       force: req.force,
       base: req.base ? { kind: 'hashes', source: `the pull of ${req.base.takenAt}`, savedSha256: req.base.savedSha256, liveRulesSha256: req.base.liveRulesSha256 } : null,
-      env: this.deps.env,
+      onRecord: (rec) => appendHistory(rec, this.deps.env),
       id: applyId,
       ...(this.deps.applyMachine ? { machine: this.deps.applyMachine() } : {}),
       onProgress: (p) => emit({ kind: 'apply-progress', applyId, hostId, step: p.step, message: p.message, parts: p.parts, level: p.level, at: p.at }),

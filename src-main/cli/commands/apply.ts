@@ -11,6 +11,7 @@ import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom }
 import { printFindings, readProblem } from './read-ruleset.js';
 import { ApplyInterruptedError, runApply } from '../../apply/index.js';
 import { sha256Hex } from '../../host/index.js';
+import { appendHistory } from '../../services/history.js';
 import type { BaseRef, ConfirmMode } from '../../core/apply/index.js';
 
 const USAGE = `usage: portcullis apply HOST FILE [--confirm-timeout S] [--confirm auto|prompt] [--force]
@@ -158,6 +159,7 @@ registerCommand({
       },
       ask: confirm === 'prompt' ? terminalAsk(io, stdinFree, ac.signal) : undefined,
       signal: ac.signal,
+      onRecord: (rec) => appendHistory(rec),
     })
       .catch((e: unknown) => {
         if (e instanceof ApplyInterruptedError) return e;

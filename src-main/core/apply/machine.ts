@@ -17,7 +17,7 @@ import { checkCandidate, describeSummary, planApply, type ApplyPlan, type BaseRe
 import { differingTables } from './backup.js';
 import type { ForeignReport } from './foreign.js';
 import { at as instant, messageText, ms as dur, msg, type Message } from './message.js';
-import { checkRevert, type RevertCheck, type TimerProof } from './revert-proof.js';
+import { checkRevert, type RevertCheck, type TimerProof, type TimerRef } from './revert-proof.js';
 
 export type ConfirmMode = 'auto' | 'prompt';
 
@@ -46,7 +46,7 @@ export interface SessionInfo {
   route: string[];
 }
 
-export type TimerRef = { method: 'systemd-run'; unit: string } | { method: 'setsid'; pid: number };
+export type { TimerRef };
 
 export type Step =
   | 'validate'

@@ -5,7 +5,9 @@
 // whether it is really there and due at the deadline; after a revert, the
 // rules read back are compared with the backup, table by table.
 import { differingTables, saveSections } from './backup.js';
-import type { TimerRef } from './machine.js';
+
+/** the revert timer armed on the host: a transient systemd unit, or a setsid'd sleeper's pid */
+export type TimerRef = { method: 'systemd-run'; unit: string } | { method: 'setsid'; pid: number };
 
 /** What the arm step printed about the timer it armed (KEY=value lines of ARM_SCRIPT). */
 export interface TimerReport {
