@@ -685,7 +685,7 @@ export async function startLab(opts: StartLabOptions = {}): Promise<Lab> {
 }
 
 async function bringUp(slot: number, dir: string, state: LabState, opts: StartLabOptions): Promise<Lab> {
-  const specs = opts.hosts ? withDependencies(opts.hosts) : DEFAULT_HOSTS;
+  const specs = opts.hosts ? withDependencies(opts.hosts) : defaultHosts();
   const seeds = opts.seeds ?? {};
   const stock = stockRulesetPath();
   const { plans, unreachable } = planAddresses(slot, specs, dir);
@@ -868,11 +868,24 @@ export function labStatus(): LabStatus[] {
   return out;
 }
 
+/**
+ * The hosts a lab starts when none are named: all but the on-demand ones, and
+ * without the systemd host where it cannot run here (said once on stderr).
+ */
+let systemdNoted = false;
+export function defaultHosts(): LabHostSpec[] {
+  const why = systemdUnavailableReason();
+  if (!why) return DEFAULT_HOSTS;
+  if (!systemdNoted) process.stderr.write(`lab: without the systemd host: ${why}\n`);
+  systemdNoted = true;
+  return DEFAULT_HOSTS.filter((h) => h.kind !== 'systemd');
+}
+
 /** `lab up`: reuse a healthy persistent lab, else replace it. */
 export async function upPersistentLab(): Promise<{ sshConfigPath: string; reused: boolean }> {
   for (const s of labStatus()) {
     if (!s.persistent) continue;
-    const healthy = s.sshConfigPath && s.hosts.length === DEFAULT_HOSTS.length && s.hosts.every((h) => h.sshd === 'running');
+    const healthy = s.sshConfigPath && s.hosts.length === defaultHosts().length && s.hosts.every((h) => h.sshd === 'running');
     if (healthy) return { sshConfigPath: s.sshConfigPath!, reused: true };
     teardownSlot(s.slot);
   }

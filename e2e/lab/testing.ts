@@ -1,5 +1,6 @@
 // Shared by every *.lab.test.ts: whether the lab can run here, and one lab per test file.
 import { labUnavailableReason, startLab, type Lab, type StartLabOptions } from './lab.js';
+import { systemdUnavailableReason } from './systemd-root.js';
 
 const reason = labUnavailableReason();
 /**
@@ -8,6 +9,11 @@ const reason = labUnavailableReason();
  */
 export const skipLab = !!reason && process.env.CI !== 'true';
 if (reason) process.stderr.write(`lab tests ${skipLab ? 'skipped' : 'will fail (CI=true)'}: ${reason}\n`);
+
+const systemdReason = reason ? undefined : systemdUnavailableReason();
+/** The systemd host (a container) needs more of the machine: its tests skip likewise, except under CI=true. */
+export const skipSystemd = skipLab || (!!systemdReason && process.env.CI !== 'true');
+if (systemdReason) process.stderr.write(`lab tests on the systemd host ${skipSystemd ? 'skipped' : 'will fail (CI=true)'}: ${systemdReason}\n`);
 
 /** Starts a lab for the calling test file; call from beforeAll, stop it in afterAll. */
 export function useLab(opts: StartLabOptions = {}): { get(): Lab; start(): Promise<Lab>; stop(): Promise<void> } {

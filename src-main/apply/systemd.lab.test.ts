@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { run as capture } from '../cli/testing/capture.js';
-import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { skipSystemd, useLab } from '../../e2e/lab/testing.js';
 import { iptablesConfig, repoRoot } from '../../e2e/lab/fixtures.js';
 import { runApply } from './run.js';
 import { sameRules } from '../core/apply/index.js';
@@ -19,7 +19,7 @@ const TIMEOUT_S = 5;
 const GOOD = stockWith('# web server (ticket 4711)\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n', { comments: 3, ssh: true });
 const H = 'systemd';
 
-describe.skipIf(skipLab)('lab: apply on a systemd host (reboots, save-on-stop, verified revert)', () => {
+describe.skipIf(skipSystemd)('lab: apply on a systemd host (reboots, save-on-stop, verified revert)', () => {
   const L = useLab({ hosts: [H] });
   let tmp = '';
   const savedAgent = process.env.SSH_AUTH_SOCK;
