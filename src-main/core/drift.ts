@@ -6,7 +6,7 @@
 import type { Chain, Rule, Ruleset, Table, TableName } from './model.js';
 import { TABLE_NAMES, newTable } from './model.js';
 import { canonicalRuleBody } from './canonical.js';
-import { diffRuleTexts } from './diff.js';
+import { diffRuleTexts, diffRulesets, type Change } from './diff.js';
 
 /** A rule by where it is and its canonical text (`-A CHAIN …`). */
 export interface DriftRule {
@@ -47,71 +47,49 @@ function chainOf(rs: Ruleset | null, table: TableName, chain: string): Chain | u
   return rs?.tables.find((t) => t.name === table)?.chains.find((c) => c.name === chain);
 }
 
-/** Rules of `a` beyond what `b` has of the same text (a multiset difference, per chain), in `a`'s order. */
-function extraRules(a: Ruleset, b: Ruleset): DriftRule[] {
-  const out: DriftRule[] = [];
-  for (const name of TABLE_NAMES) {
-    const t = a.tables.find((x) => x.name === name);
-    if (!t) continue;
-    for (const c of t.chains) {
-      const have = counts(chainOf(b, name, c.name));
-      c.rules.forEach((r, k) => {
-        const text = ruleText(c, r);
-        const n = have.get(text) ?? 0;
-        if (n > 0) have.set(text, n - 1);
-        else out.push({ table: name, chain: c.name, index: k + 1, text });
-      });
-    }
-  }
-  return out;
-}
-
-function sameOrder(a: Ruleset, b: Ruleset): boolean {
-  for (const name of TABLE_NAMES) {
-    const ta = a.tables.find((x) => x.name === name);
-    for (const c of ta?.chains ?? []) {
-      const cb = chainOf(b, name, c.name);
-      if (!cb || cb.rules.length !== c.rules.length) return false;
-      for (let k = 0; k < c.rules.length; k++) if (ruleText(c, c.rules[k]) !== ruleText(cb, cb.rules[k])) return false;
-    }
-  }
-  return true;
-}
-
 /** How the running rules differ from the saved file, and what the proposal would do to the live-only rules. */
 export function findDrift(saved: Ruleset, running: Ruleset, proposal: Ruleset | null): Drift {
-  const liveOnly = extraRules(running, saved);
-  const savedOnly = extraRules(saved, running);
+  return driftFromChanges(diffRulesets(saved, running).changes, proposal ? diffRulesets(running, proposal).changes : null);
+}
+
+/**
+ * The same from the diffs the app has already made (saved → running, and
+ * running → proposed): no ruleset is canonicalized again, so it costs next to
+ * nothing on the page's thread however big the rulesets are. A replaced rule
+ * counts as one rule only the running side has and one only the saved side has.
+ */
+export function driftFromChanges(savedToRunning: readonly Change[], runningToProposed: readonly Change[] | null): Drift {
+  const liveOnly: DriftRule[] = [];
+  const savedOnly: DriftRule[] = [];
   const policies: Drift['policies'] = [];
-  for (const t of running.tables) {
-    for (const c of t.chains) {
-      if (!c.builtin) continue;
-      const s = chainOf(saved, t.name, c.name);
-      const sp = s?.policy ?? 'ACCEPT';
-      const rp = c.policy ?? 'ACCEPT';
-      if (sp !== rp) policies.push({ table: t.name, chain: c.name, saved: sp, running: rp });
-    }
+  for (const c of savedToRunning) {
+    if (c.op === 'add') liveOnly.push({ table: c.table, chain: c.chain, index: c.index, text: c.rule });
+    else if (c.op === 'replace') {
+      liveOnly.push({ table: c.table, chain: c.chain, index: c.index, text: c.to });
+      savedOnly.push({ table: c.table, chain: c.chain, index: c.fromIndex, text: c.from });
+    } else if (c.op === 'delete') savedOnly.push({ table: c.table, chain: c.chain, index: c.index, text: c.rule });
+    else if (c.op === 'policy') policies.push({ table: c.table, chain: c.chain, saved: c.from, running: c.to });
   }
+  liveOnly.sort((x, y) => TABLE_NAMES.indexOf(x.table) - TABLE_NAMES.indexOf(y.table) || (x.chain < y.chain ? -1 : x.chain > y.chain ? 1 : x.index - y.index));
   let liveOnlyMissing: DriftRule[] = [];
-  if (proposal) {
-    // per text: how many the proposal holds beyond the saved file's count
-    const missing: DriftRule[] = [];
-    const budget = new Map<string, number>();
-    for (const r of liveOnly) {
-      const key = `${r.table} ${r.text}`;
-      if (!budget.has(key)) {
-        const inProposal = counts(chainOf(proposal, r.table, r.chain)).get(r.text) ?? 0;
-        const inSaved = counts(chainOf(saved, r.table, r.chain)).get(r.text) ?? 0;
-        budget.set(key, Math.max(0, inProposal - inSaved));
-      }
-      const b = budget.get(key)!;
-      if (b > 0) budget.set(key, b - 1);
-      else missing.push(r);
+  if (runningToProposed) {
+    // the running rules the apply would take away (deleted, or replaced by another rule)
+    const removed = new Map<string, number>();
+    const key = (t: TableName, chain: string, text: string) => `${t} ${chain} ${text}`;
+    for (const c of runningToProposed) {
+      const text = c.op === 'delete' ? c.rule : c.op === 'replace' ? c.from : null;
+      if (text === null) continue;
+      const k = key(c.table, c.chain, text);
+      removed.set(k, (removed.get(k) ?? 0) + 1);
     }
-    liveOnlyMissing = missing;
+    liveOnlyMissing = liveOnly.filter((r) => {
+      const k = key(r.table, r.chain, r.text);
+      const n = removed.get(k) ?? 0;
+      if (n > 0) removed.set(k, n - 1);
+      return n > 0;
+    });
   }
-  const drifted = liveOnly.length > 0 || savedOnly.length > 0 || policies.length > 0 || !sameOrder(saved, running) || !sameOrder(running, saved);
-  return { liveOnly, savedOnly, policies, liveOnlyMissing, drifted };
+  return { liveOnly, savedOnly, policies, liveOnlyMissing, drifted: savedToRunning.length > 0 };
 }
 
 /**

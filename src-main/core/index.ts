@@ -9,7 +9,7 @@ export { decodeRulesetBytes, type Decoded, type DecodeProblem } from './encoding
 export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';
 export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, rulesetTexts, type RulesetTexts, type ChainTexts, applyChangeSet, ChangeSetError, formatUnified, formatSideBySide, type Change, type ChangeOp, type ChangeSet, type ChainDiff, type DiffRow, type RulesetDiff } from './diff.js';
 export { changedWords, ruleSimilarity, optionGroups, pairBySimilarity, type TextPiece } from './diff-pairing.js';
-export { findDrift, mergeLiveOnly, type Drift, type DriftRule } from './drift.js';
+export { findDrift, driftFromChanges, mergeLiveOnly, type Drift, type DriftRule } from './drift.js';
 export { writePreserving } from './preserve.js';
 export { tracePacket, packetFromSpec, describeTrace, describeGiveUp, TraceInputError, type TraceGiveUp, type PacketSpec, type Packet, type TraceOptions, type TraceResult, type TraceOutcome, type TraceStep, type TraceDecision, type TraceVerdict, type TraceHook, type TracePacketOut } from './trace.js';
 export { lintRuleset, lintParsed, type LintOptions } from './lint.js';

@@ -17,7 +17,7 @@ import type {
   HostVersionDto,
   PullDto,
 } from '../../../src-main/contract/index.js';
-import { findDrift, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
+import { driftFromChanges, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
 import { isCancelled, type Job } from '../analysis/client.js';
 import { DiffSession } from './diff-session.svelte.js';
@@ -134,7 +134,14 @@ export class HostWorkspace {
    * Saved file ≠ running rules: which rules run that the saved file lacks, and
    * which of those the proposal would remove when applied. Null without both.
    */
-  drift = $derived.by<Drift | null>(() => (this.saved && this.running ? findDrift(this.saved.ruleset, this.running.ruleset, this.proposed?.ruleset ?? null) : null));
+  drift = $derived.by<Drift | null>(() => {
+    // from the comparisons the worker made: nothing is canonicalized again on this thread
+    const sr = this.saved && this.running ? this.diffs['saved-running'].diff : null;
+    if (!sr) return null;
+    return driftFromChanges(sr.changes, this.proposed ? (this.diffs['running-proposed'].diff?.changes ?? null) : null);
+  });
+  /** the drift's "applying removes them" is known (the running → proposed comparison is done) */
+  driftChecked = $derived(!!this.proposed && !!this.diffs['running-proposed'].diff);
   /** changes the apply would make to the running rules */
   pending = $derived(this.diffs['running-proposed'].changeCount);
 
