@@ -45,7 +45,12 @@ export class HostsState {
       if (w) w.profile = p;
       else this.workspaces.set(p.id, new HostWorkspace(p, this.fw, this.drafts));
     }
-    for (const id of [...this.workspaces.keys()]) if (!r.value.some((p) => p.id === id)) this.workspaces.delete(id);
+    for (const [id, ws] of [...this.workspaces]) {
+      if (r.value.some((p) => p.id === id)) continue;
+      // a removed host: what the worker still does for it is of no use
+      ws.cancelAnalysis();
+      this.workspaces.delete(id);
+    }
     if (this.selectedId && !this.workspaces.has(this.selectedId)) this.selectedId = null;
     if (!this.selectedId && r.value.length) this.selectedId = r.value[0].id;
   }
