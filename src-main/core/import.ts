@@ -11,7 +11,7 @@
 // applies -N/-P/-I/-D/-F/-X and the commit-time checks exactly as for a file.
 import type { Family, Ruleset, TableName } from './model.js';
 import { BUILTIN_CHAINS, TABLE_NAMES, isTableName } from './model.js';
-import type { Finding, Severity } from './findings.js';
+import type { Finding, FindingCode, Severity } from './findings.js';
 import { parseRuleset } from './parse.js';
 import { closest, GENERIC_LONG_OPTIONS, GENERIC_SHORT_OPTIONS, parseCommandWords, RuleError } from './rule-parser.js';
 import { findMatch, findTarget, knownMatches, knownTargets } from './extensions/registry.js';
@@ -91,7 +91,7 @@ interface Tok {
 
 interface LineFinding {
   tok: number;
-  code: string;
+  code: FindingCode;
   severity: Severity;
   message: string;
   fix?: string;
@@ -156,7 +156,7 @@ export function importScript(text: string, opts: ImportOptions = {}): ImportResu
     const base = head.text.slice(head.text.lastIndexOf('/') + 1);
     const record = (status: CommandStatus, table?: TableName) =>
       commands.push({ line: head.line, words: words.map((w) => w.text), status, ...(table ? { table } : {}) });
-    const info = (code: string, message: string, fix?: string) =>
+    const info = (code: FindingCode, message: string, fix?: string) =>
       add({ code, severity: 'info', line: head.line, col: head.col, message, ...(fix ? { fix } : {}) });
 
     let cmdFamily: Family | null = IPV4_COMMANDS.has(base) ? 'ipv4' : IPV6_COMMANDS.has(base) ? 'ipv6' : null;

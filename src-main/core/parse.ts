@@ -6,7 +6,7 @@ import { clipTokens } from './clip.js';
 import './extensions/index.js';
 import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, TableName } from './model.js';
 import { isTableName, newTable } from './model.js';
-import type { Finding } from './findings.js';
+import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
 import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
@@ -54,7 +54,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
   const texts: string[] = [];
   const starts: number[] = [];
 
-  const err = (line: number, message: string, code = 'syntax', fix?: string, col?: number): void => {
+  const err = (line: number, message: string, code: FindingCode = 'syntax', fix?: string, col?: number): void => {
     findings.push({ code, severity: 'error', line, col, message: clipTokens(message), fix: fix === undefined ? undefined : clipTokens(fix), table: cur?.table.name });
   };
 
@@ -258,7 +258,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
   }
 
   function runCommand(st: TableState, c: Command, line: number, counters: Counters | null): void {
-    const fail = (message: string, code = 'invalid-argument', fix?: string) => err(line, message, code, fix, 1);
+    const fail = (message: string, code: FindingCode = 'invalid-argument', fix?: string) => err(line, message, code, fix, 1);
     const chainOf = (name: string): Chain | undefined => {
       const ch = st.chains.get(name);
       if (!ch) fail(`iptables: No chain/target/match by that name: ${name} (in table ${st.table.name})`, 'undefined-chain',

@@ -10,6 +10,7 @@ import { findMatch, findTarget, KNOWN_TARGETS, knownMatches, knownTargets } from
 import type { Extension, OptionSpec, ParseContext } from './extensions/types.js';
 import { collectOptions } from './extensions/util.js';
 import { ValueError, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
+import type { FindingCode } from './findings.js';
 
 export type Command =
   | { kind: 'append'; chain: string; rules: Rule[] }
@@ -31,7 +32,7 @@ export class RuleError extends Error {
   override name = 'RuleError';
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: FindingCode,
     readonly word: number,
     readonly fix?: string,
   ) {
@@ -41,7 +42,7 @@ export class RuleError extends Error {
 }
 
 export interface LineNote {
-  code: string;
+  code: FindingCode;
   severity: 'warning' | 'info';
   message: string;
   word: number;
@@ -290,7 +291,7 @@ class LineParser implements ParseContext {
   }
 
   // ParseContext.warn: the parser is the context extensions' parse functions get
-  warn(code: string, message: string, fix?: string): void {
+  warn(code: FindingCode, message: string, fix?: string): void {
     this.notes.push({ code, severity: 'warning', message, word: this.currentWord, fix });
   }
 

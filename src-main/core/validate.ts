@@ -3,7 +3,7 @@
 // without the protocol they need, loops of jumps. iptables-restore only says
 // "line N failed" for the COMMIT line; we name the offending rule instead.
 import type { Chain, Hook, Rule, Table } from './model.js';
-import type { Finding } from './findings.js';
+import type { Finding, FindingCode } from './findings.js';
 import { findMatch, findTarget } from './extensions/registry.js';
 import { protocolName } from './values.js';
 
@@ -85,7 +85,7 @@ function findLoop(t: Table, jumpsOf: JumpsOf): string[] | null {
   return null;
 }
 
-type Problem = { code: string; message: string; fix?: string };
+type Problem = { code: FindingCode; message: string; fix?: string };
 
 /**
  * What the file reader worked out while it appended a table's rules, so that the

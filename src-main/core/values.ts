@@ -3,13 +3,14 @@
 // so that what we accept and print is what iptables accepts and prints.
 import { SERVICES_TEXT, PROTOCOLS_TEXT } from './netdb-data.js';
 import { clipTokens } from './clip.js';
+import type { FindingCode } from './findings.js';
 
 /** An error in one option's value; the parser turns it into a finding on the right line. */
 export class ValueError extends Error {
   override name = 'ValueError';
   constructor(
     message: string,
-    readonly code: string = 'invalid-argument',
+    readonly code: FindingCode = 'invalid-argument',
     readonly fix?: string,
   ) {
     // the value quoted in the message may be megabytes long

@@ -71,7 +71,6 @@ interface Connection {
   logins: Map<string, string>;
   sudo?: string;
   passphrases: Map<string, string>;
-  lastPull?: PullResult;
 }
 
 interface RunningApply {
@@ -403,7 +402,6 @@ export class HostWorkbench {
       if (isHostError(e)) throw hostFailure(e);
       throw e;
     }
-    c.lastPull = p;
     this.keepVersions(hostId, p);
     const strip = <T extends { bytes: Buffer }>({ bytes: _b, ...rest }: T) => rest;
     return { hostId, takenAt: p.takenAt, saved: strip(p.saved), live: strip(p.live) };

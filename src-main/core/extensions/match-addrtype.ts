@@ -1,5 +1,5 @@
 // -m addrtype (libxt_addrtype, revision 1): the routing type of the source or destination address.
-import type { Hook, Match } from '../model.js';
+import type { Hook } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -21,10 +21,6 @@ export interface AddrTypeMatch {
   dst: AddrTypeCondition | null;
   limitIfaceIn: boolean;
   limitIfaceOut: boolean;
-}
-
-export function addrTypeMatchOf(m: Match): AddrTypeMatch | null {
-  return m.name === 'addrtype' ? (m.state as unknown as AddrTypeMatch) : null;
 }
 
 /** parse_types: comma list; each item is a case-insensitive prefix of a type name, the first in bit order wins. */

@@ -1,15 +1,8 @@
 // -m ah (libipt_ah): the SPI of IPsec AH packets, a number or a range.
-import type { Match } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt } from './util.js';
-import { saveSpi, type SpiRange } from './match-esp.js';
+import { saveSpi } from './match-esp.js';
 import { parseU32Range } from './xt-options.js';
-
-/** The SPI range an ah match tests, with its `!` (null: any SPI). */
-export function ahSpiOf(m: Match): { invert: boolean; range: SpiRange } | null {
-  const o = opt(m.state, 'ahspi');
-  return o ? { invert: o.invert, range: o.value as SpiRange } : null;
-}
 
 export const ah: MatchExtension = {
   kind: 'match',

@@ -1,5 +1,4 @@
 // -m connbytes (libxt_connbytes): packets, bytes or average packet size a connection has carried so far.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -11,10 +10,6 @@ export interface ConnbytesMatch {
   to: bigint;
   mode: 'packets' | 'bytes' | 'avgpkt';
   dir: 'original' | 'reply' | 'both';
-}
-
-export function connbytesMatchOf(m: Match): ConnbytesMatch | null {
-  return m.name === 'connbytes' ? (m.state as unknown as ConnbytesMatch) : null;
 }
 
 /** The range as written and whether it is negated. */

@@ -1,5 +1,4 @@
 // -m dscp (libxt_dscp): the DiffServ code point of the IP header, by value or by class name.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
@@ -10,10 +9,6 @@ export interface DscpMatch {
   /** 0–63 */
   dscp: number;
   invert: boolean;
-}
-
-export function dscpMatchOf(m: Match): DscpMatch | null {
-  return m.name === 'dscp' ? (m.state as unknown as DscpMatch) : null;
 }
 
 export const dscp: MatchExtension = {

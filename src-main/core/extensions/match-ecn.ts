@@ -1,5 +1,5 @@
 // -m ecn (libxt_ecn): the ECN bits of the IP header and the TCP ECE/CWR flags.
-import type { Match, Rule } from '../model.js';
+import type { Rule } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtUInt } from './xt-options.js';
@@ -9,10 +9,6 @@ export interface EcnMatch {
   cwr: { invert: boolean } | null;
   /** the IP ECT codepoint, 0–3 */
   ect: { value: number; invert: boolean } | null;
-}
-
-export function ecnMatchOf(m: Match): EcnMatch | null {
-  return m.name === 'ecn' ? (m.state as unknown as EcnMatch) : null;
 }
 
 function isTcp(r: Rule): boolean {

@@ -1,5 +1,5 @@
 // -m esp (libxt_esp): the SPI of IPsec ESP packets, a number or a range.
-import type { Match, OptionValue } from '../model.js';
+import type { OptionValue } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt } from './util.js';
 import { parseU32Range, type U32Range } from './xt-options.js';
@@ -14,12 +14,6 @@ export function saveSpi(name: string, o: OptionValue | undefined): string {
   const r = o.value as SpiRange;
   if (r.lo === 0 && r.hi === 0xffffffff) return '';
   return `${o.invert ? ' !' : ''} --${name} ${r.lo === r.hi ? r.lo : `${r.lo}:${r.hi}`}`;
-}
-
-/** The SPI range an esp match tests, with its `!` (null: any SPI). */
-export function espSpiOf(m: Match): { invert: boolean; range: SpiRange } | null {
-  const o = opt(m.state, 'espspi');
-  return o ? { invert: o.invert, range: o.value as SpiRange } : null;
 }
 
 export const esp: MatchExtension = {

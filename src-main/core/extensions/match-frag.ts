@@ -1,5 +1,4 @@
 // -m frag (libip6t_frag): the IPv6 fragment header — id, length, reserved bits, first/more/last fragment.
-import type { Match } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { parseU32Range, xtFcheck, xtUInt, type U32Range } from './xt-options.js';
 
@@ -11,10 +10,6 @@ export interface FragState {
   first: boolean;
   more: boolean;
   last: boolean;
-}
-
-export function fragOf(m: Match): FragState | null {
-  return m.name === 'frag' ? (m.state as unknown as FragState) : null;
 }
 
 const ORDER = ['fragid', 'fraglen', 'fragres', 'fragfirst', 'fragmore', 'fraglast'];

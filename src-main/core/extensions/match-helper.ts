@@ -1,5 +1,4 @@
 // -m helper (libxt_helper): the conntrack helper (ftp, sip, …) that created the connection's expectation.
-import type { Match } from '../model.js';
 import { saveString } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtString } from './xt-options.js';
@@ -8,10 +7,6 @@ export interface HelperMatch {
   /** helper name, optionally with the port (`ftp-2121`) */
   name: string;
   invert: boolean;
-}
-
-export function helperMatchOf(m: Match): HelperMatch | null {
-  return m.name === 'helper' ? (m.state as unknown as HelperMatch) : null;
 }
 
 export const helper: MatchExtension = {

@@ -1,5 +1,4 @@
 // -m hl (libip6t_hl): the IPv6 hop limit compared with a value (ip6tables' ttl).
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
@@ -7,10 +6,6 @@ import { xtFcheck, xtUInt } from './xt-options.js';
 export interface HlMatch {
   op: 'eq' | 'ne' | 'lt' | 'gt';
   value: number;
-}
-
-export function hlMatchOf(m: Match): HlMatch | null {
-  return m.name === 'hl' ? (m.state as unknown as HlMatch) : null;
 }
 
 const hlValue = (name: string) => ([v]: string[]) => xtUInt('hl', name, v, 0, 255);

@@ -1,5 +1,5 @@
 // -m icmp (libipt_icmp): ICMP type and code; names are saved as numbers.
-import type { Match, OptionValue } from '../model.js';
+import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt, requireOption } from './util.js';
@@ -96,12 +96,6 @@ export function parseIcmpType(s: string): IcmpType {
   }
   if (i < s.length) throw new ValueError(`unknown character ${s[i]}`, 'invalid-argument', FIX);
   return { type: t.value, codeMin, codeMax };
-}
-
-/** The ICMP type a rule's icmp match tests, with its `!`. */
-export function icmpTypeOf(m: Match): (IcmpType & { invert: boolean }) | null {
-  const o = opt(m.state, 'icmp-type');
-  return o ? { ...(o.value as IcmpType), invert: o.invert } : null;
 }
 
 export const icmp: MatchExtension = {

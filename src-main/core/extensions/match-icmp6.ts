@@ -1,5 +1,5 @@
 // -m icmp6 (libip6t_icmp6): ICMPv6 type and code; names are saved as numbers.
-import type { Match, OptionValue } from '../model.js';
+import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
 import type { IcmpType } from './match-icmp.js';
@@ -80,13 +80,6 @@ export function parseIcmp6Type(s: string): IcmpType {
   }
   if (i < s.length) throw new ValueError(`unknown character ${s[i]}`, 'invalid-argument', FIX);
   return { type: t.value, codeMin, codeMax };
-}
-
-/** The ICMPv6 type a rule's icmp6 match tests, with its `!`. */
-export function icmp6TypeOf(m: Match): (IcmpType & { invert: boolean }) | null {
-  if (m.name !== 'icmp6') return null;
-  const o = opt(m.state, 'icmpv6-type');
-  return o ? { ...(o.value as IcmpType), invert: o.invert } : null;
 }
 
 export const icmp6: MatchExtension = {

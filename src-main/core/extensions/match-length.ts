@@ -1,5 +1,4 @@
 // -m length (libxt_length): the IP packet's total length, a value or a range.
-import type { Match } from '../model.js';
 import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -8,10 +7,6 @@ export interface LengthMatch {
   min: number;
   max: number;
   invert: boolean;
-}
-
-export function lengthMatchOf(m: Match): LengthMatch | null {
-  return m.name === 'length' ? (m.state as unknown as LengthMatch) : null;
 }
 
 /**

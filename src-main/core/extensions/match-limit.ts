@@ -86,11 +86,6 @@ export function limitOf(m: Match): Limit | null {
   return (m.state['limit'] as Limit | undefined) ?? null;
 }
 
-/** Packets per second the limit lets through on average. */
-export function limitPerSecond(l: Limit): number {
-  return SCALE / l.avg;
-}
-
 export const limit: MatchExtension = {
   kind: 'match',
   name: 'limit',

@@ -1,5 +1,5 @@
 // -m owner (libxt_owner, revision 1): the local socket's user, group, or its existence.
-import type { Hook, Match } from '../model.js';
+import type { Hook } from '../model.js';
 import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension, ParseContext } from './types.js';
 
@@ -21,10 +21,6 @@ export interface OwnerMatch {
   gid: OwnerCondition | null;
   /** --suppl-groups: the gid also matches supplementary groups */
   supplGroups: boolean;
-}
-
-export function ownerMatchOf(m: Match): OwnerMatch | null {
-  return m.name === 'owner' ? (m.state as unknown as OwnerMatch) : null;
 }
 
 // uid_t -1 is reserved, so the largest id is one less (owner_parse_range).

@@ -1,5 +1,4 @@
 // -m physdev (libxt_physdev): the bridge ports a bridged packet came in on or goes out of.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 
@@ -10,10 +9,6 @@ export interface PhysdevMatch {
   isIn: { invert: boolean } | null;
   isOut: { invert: boolean } | null;
   isBridged: { invert: boolean } | null;
-}
-
-export function physdevMatchOf(m: Match): PhysdevMatch | null {
-  return m.name === 'physdev' ? (m.state as unknown as PhysdevMatch) : null;
 }
 
 /** xtables_parse_interface: the name must fit IFNAMSIZ with its NUL. */

@@ -1,5 +1,4 @@
 // -m pkttype (libxt_pkttype): the link-layer packet type (to us, broadcast, multicast, other host).
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -9,10 +8,6 @@ export type PacketType = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
 export interface PktTypeMatch {
   type: PacketType;
   invert: boolean;
-}
-
-export function pktTypeMatchOf(m: Match): PktTypeMatch | null {
-  return m.name === 'pkttype' ? (m.state as unknown as PktTypeMatch) : null;
 }
 
 // names iptables accepts (case-insensitively), with the one it prints

@@ -1,5 +1,5 @@
 // -m policy (libxt_policy): the IPsec policy that decapsulated (--dir in) or will encapsulate (--dir out) the packet.
-import type { Hook, Match } from '../model.js';
+import type { Hook } from '../model.js';
 import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, prefixToMask, protocolName, strtoulWhole } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
@@ -28,10 +28,6 @@ export interface PolicyMatch {
   strict: boolean;
   /** empty for --pol none */
   elements: PolicyElement[];
-}
-
-export function policyMatchOf(m: Match): PolicyMatch | null {
-  return m.name === 'policy' ? (m.state as unknown as PolicyMatch) : null;
 }
 
 const MAX_ELEMENTS = 4; // XT_POLICY_MAX_ELEM

@@ -1,5 +1,4 @@
 // -m quota (libxt_quota): matches until a byte budget is used up.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -7,10 +6,6 @@ import { xtFcheck } from './xt-options.js';
 export interface QuotaMatch {
   bytes: bigint;
   invert: boolean;
-}
-
-export function quotaMatchOf(m: Match): QuotaMatch | null {
-  return m.name === 'quota' ? (m.state as unknown as QuotaMatch) : null;
 }
 
 export const U64_MAX = 2n ** 64n - 1n;

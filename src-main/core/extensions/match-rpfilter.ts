@@ -1,5 +1,4 @@
 // -m rpfilter (libxt_rpfilter): reverse-path filtering, is the source routed back out the interface it came in on.
-import type { Match } from '../model.js';
 import type { MatchExtension } from './types.js';
 
 export interface RpFilterMatch {
@@ -10,10 +9,6 @@ export interface RpFilterMatch {
   acceptLocal: boolean;
   /** match packets that fail the check */
   invert: boolean;
-}
-
-export function rpFilterMatchOf(m: Match): RpFilterMatch | null {
-  return m.name === 'rpfilter' ? (m.state as unknown as RpFilterMatch) : null;
 }
 
 export const rpfilter: MatchExtension = {

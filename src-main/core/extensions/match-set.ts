@@ -1,5 +1,5 @@
 // -m set (libxt_set, revision 4): membership of addresses/ports in an ipset, with its counters.
-import type { Match, OptionValue } from '../model.js';
+import type { OptionValue } from '../model.js';
 import { ValueError, byteLength } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 
@@ -22,10 +22,6 @@ export interface SetMatch {
   skipSubcounterUpdate: boolean;
   packets: { op: CounterOp; value: bigint } | null;
   bytes: { op: CounterOp; value: bigint } | null;
-}
-
-export function setMatchOf(m: Match): SetMatch | null {
-  return m.name === 'set' ? (m.state as unknown as SetMatch) : null;
 }
 
 const IPSET_MAXNAMELEN = 32;

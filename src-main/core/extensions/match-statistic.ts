@@ -1,5 +1,4 @@
 // -m statistic (libxt_statistic): random sampling or every-nth-packet matching.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
@@ -19,15 +18,6 @@ export type StatisticMatch =
       /** initial counter, 0 <= packet < every */
       packet: number;
     };
-
-export function statisticMatchOf(m: Match): StatisticMatch | null {
-  return m.name === 'statistic' ? (m.state as unknown as StatisticMatch) : null;
-}
-
-/** The probability the kernel applies (the stored fraction of 2^31). */
-export function statisticProbability(s: StatisticMatch): number | null {
-  return s.mode === 'random' ? s.probabilityRaw / 0x80000000 : null;
-}
 
 // strtod's decimal forms (no hex floats, infinities or NaN: none is in range anyway)
 const FLOAT_RE = /^[ \t\n\v\f\r]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;

@@ -1,5 +1,4 @@
 // -m string (libxt_string): a byte pattern searched for in the packet between two offsets.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtString, xtUInt } from './xt-options.js';
@@ -14,10 +13,6 @@ export interface StringMatch {
   /** 65535 when not given */
   to: number;
   icase: boolean;
-}
-
-export function stringMatchOf(m: Match): StringMatch | null {
-  return m.name === 'string' ? (m.state as unknown as StringMatch) : null;
 }
 
 const MAX_PATTERN = 128; // XT_STRING_MAX_PATTERN_SIZE

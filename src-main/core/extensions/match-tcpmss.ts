@@ -1,5 +1,4 @@
 // -m tcpmss (libxt_tcpmss): the MSS option of TCP SYN segments, a value or a range.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -9,10 +8,6 @@ export interface TcpMssMatch {
   min: number;
   max: number;
   invert: boolean;
-}
-
-export function tcpMssMatchOf(m: Match): TcpMssMatch | null {
-  return m.name === 'tcpmss' ? (m.state as unknown as TcpMssMatch) : null;
 }
 
 export const tcpmss: MatchExtension = {

@@ -1,5 +1,4 @@
 // -m time (libxt_time): time of day, weekdays, days of the month and a date range, in UTC or the kernel's zone.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -20,10 +19,6 @@ export interface TimeMatch {
   kernelTz: boolean;
   /** --contiguous: a daytime range that wraps midnight is one period */
   contiguous: boolean;
-}
-
-export function timeMatchOf(m: Match): TimeMatch | null {
-  return m.name === 'time' ? (m.state as unknown as TimeMatch) : null;
 }
 
 export const ALL_MONTHDAYS = 0xfffffffe;

@@ -1,5 +1,4 @@
 // -m tos (libxt_tos, revision 1): the IPv4 TOS byte under a mask, by value or by RFC 1349 name.
-import type { Match } from '../model.js';
 import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -8,10 +7,6 @@ export interface TosMatch {
   value: number;
   mask: number;
   invert: boolean;
-}
-
-export function tosMatchOf(m: Match): TosMatch | null {
-  return m.name === 'tos' ? (m.state as unknown as TosMatch) : null;
 }
 
 /** xtables' tos_symbol_names; a name implies the mask 0x3f of the old TOS field. */

@@ -1,5 +1,4 @@
 // -m ttl (libipt_ttl): the IPv4 time-to-live compared with a value.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
@@ -7,10 +6,6 @@ import { xtFcheck, xtUInt } from './xt-options.js';
 export interface TtlMatch {
   op: 'eq' | 'ne' | 'lt' | 'gt';
   value: number;
-}
-
-export function ttlMatchOf(m: Match): TtlMatch | null {
-  return m.name === 'ttl' ? (m.state as unknown as TtlMatch) : null;
 }
 
 const ttlValue = (name: string) => ([v]: string[]) => xtUInt('ttl', name, v, 0, 255);

@@ -1,5 +1,4 @@
 // -m u32 (libxt_u32): tests on 32-bit words read at computed offsets of the packet.
-import type { Match } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
@@ -16,10 +15,6 @@ export interface U32Test {
 export interface U32Match {
   tests: U32Test[];
   invert: boolean;
-}
-
-export function u32MatchOf(m: Match): U32Match | null {
-  return m.name === 'u32' ? (m.state as unknown as U32Match) : null;
 }
 
 const MAX = 10; // XT_U32_MAXSIZE + 1 entries in each array

@@ -2,6 +2,7 @@
 // The rule parser never special-cases an extension: it looks options up here,
 // hands values to `parse`, and asks `finalize` and `save` for checks and output.
 import type { Match, Target, OptionValue, TableName, Hook, Rule, Family } from '../model.js';
+import type { FindingCode } from '../findings.js';
 
 export interface OptionSpec {
   /** canonical long name without dashes, as iptables-save prints it */
@@ -30,7 +31,7 @@ export interface ParseContext {
   /** iptables (ipv4) or ip6tables (ipv6): addresses, ICMP types and defaults differ */
   family?: Family;
   /** note something only the host can decide (an ipset, a user name): a warning on the option's word */
-  warn?(code: string, message: string, fix?: string): void;
+  warn?(code: FindingCode, message: string, fix?: string): void;
 }
 
 export interface FinalizeContext extends ParseContext {}

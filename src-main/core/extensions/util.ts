@@ -1,6 +1,6 @@
 // Small helpers most extensions share: the default final check and printing
 // options in a fixed order, the way each libxt_*.c save() function does.
-import type { Match, OptionValue, Target } from '../model.js';
+import type { OptionValue } from '../model.js';
 import { saveString, ValueError } from '../values.js';
 import type { OptionSpec } from './types.js';
 
@@ -25,11 +25,6 @@ export function requireOption(ext: string, state: Record<string, unknown>, name:
   return o;
 }
 
-export function atMostOne(ext: string, state: Record<string, unknown>, names: string[]): void {
-  const given = names.filter((n) => state[n] !== undefined);
-  if (given.length > 1) throw new ValueError(`${ext}: "--${given[0]}" and "--${given[1]}" cannot be used together`, 'invalid-argument');
-}
-
 export type Printer = (v: unknown) => string;
 export const asText: Printer = (v) => ' ' + String(v);
 export const asString: Printer = (v) => saveString(String(v));
@@ -50,8 +45,3 @@ export function saveInOrder(state: Record<string, unknown>, order: Array<[string
   return out;
 }
 
-/** save() for extensions that print every given option in declaration order with its value as given. */
-export function saveDeclared(specs: OptionSpec[], printers: Record<string, Printer> = {}) {
-  const order: Array<[string, Printer | null]> = specs.map((s) => [s.name, s.arg === 'none' ? null : (printers[s.name] ?? asText)]);
-  return (x: Match | Target) => saveInOrder(x.state, order);
-}

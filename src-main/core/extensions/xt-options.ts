@@ -107,12 +107,6 @@ export function xtFcheck(ext: string, options: readonly OptionValue[], entries: 
   }
 }
 
-/** The last value given for an option (options are in the order written). */
-export function lastValue<T>(options: readonly OptionValue[], name: string): T | undefined {
-  for (let k = options.length - 1; k >= 0; k--) if (options[k].name === name) return options[k].value as T;
-  return undefined;
-}
-
 export function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16);
 }

@@ -3,7 +3,7 @@
 import type { Chain, Rule, Ruleset, Table } from '../model.js';
 import { findChain } from '../model.js';
 import { canonicalRuleBody } from '../canonical.js';
-import type { Finding, Severity } from '../findings.js';
+import type { Finding, FindingCode, Severity } from '../findings.js';
 import { Dims, IfaceClasses } from '../analysis/space.js';
 import { ruleSpace, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
 import { Addr6Classes } from '../analysis/addr6.js';
@@ -90,7 +90,7 @@ export class LintContext {
     return l;
   }
 
-  report(severity: Severity, code: string, t: Table, c: Chain | null, index: number | null, message: string, fix?: string, line?: number): void {
+  report(severity: Severity, code: FindingCode, t: Table, c: Chain | null, index: number | null, message: string, fix?: string, line?: number): void {
     const rule = c && index !== null ? c.rules[index] : undefined;
     this.findings.push({
       code, severity, message,

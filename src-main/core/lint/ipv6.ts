@@ -7,11 +7,12 @@ import type { Packet } from '../analysis/packet-match.js';
 import { ruleConds } from '../analysis/packet-match.js';
 import { targetAction } from '../analysis/targets.js';
 import type { LintContext } from './context.js';
+import type { FindingCode } from '../findings.js';
 
 type Fate = 'accept' | 'drop' | 'unknown';
 
 /** The ICMPv6 messages a host cannot do without (RFC 4890 §4.4.1), as they arrive or leave. */
-const ESSENTIAL: ReadonlyArray<{ type: number; name: string; chain: 'INPUT' | 'OUTPUT'; severity: 'error' | 'warning'; code: string; why: string }> = [
+const ESSENTIAL: ReadonlyArray<{ type: number; name: string; chain: 'INPUT' | 'OUTPUT'; severity: 'error' | 'warning'; code: FindingCode; why: string }> = [
   { type: 135, name: 'neighbour solicitations', chain: 'INPUT', severity: 'error', code: 'ipv6-nd-dropped', why: 'other hosts and the router cannot resolve this host\'s address: the host loses IPv6 altogether' },
   { type: 136, name: 'neighbour advertisements', chain: 'INPUT', severity: 'error', code: 'ipv6-nd-dropped', why: 'the host cannot resolve its router or neighbours: it loses IPv6 altogether' },
   { type: 134, name: 'router advertisements', chain: 'INPUT', severity: 'warning', code: 'ipv6-ra-dropped', why: 'an address or default route learned from the router (SLAAC) expires and is not renewed: the host loses IPv6 unless it is configured statically' },

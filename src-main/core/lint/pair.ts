@@ -3,7 +3,7 @@
 // An admin who locks down IPv4 and forgets IPv6 leaves the host wide open.
 import type { Chain, Family, Rule, Ruleset, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
-import type { Finding } from '../findings.js';
+import type { Finding, FindingCode } from '../findings.js';
 import { canonicalRuleBody } from '../canonical.js';
 import { targetAction } from '../analysis/targets.js';
 import { matchOptions, readPortList, readPortRange, readStates } from '../analysis/match-options.js';
@@ -32,7 +32,7 @@ export function lintPair(v4: Ruleset, v6: Ruleset, opts: PairOptions = {}): Pair
   return out.sort((a, b) => (a.family === b.family ? a.line - b.line : a.family === 'ipv4' ? -1 : 1));
 }
 
-function finding(family: Family, severity: Finding['severity'], code: string, where: { chain?: Chain; index?: number | null; line?: number }, message: string, fix?: string): PairFinding {
+function finding(family: Family, severity: Finding['severity'], code: FindingCode, where: { chain?: Chain; index?: number | null; line?: number }, message: string, fix?: string): PairFinding {
   const rule = where.chain && where.index != null ? where.chain.rules[where.index] : undefined;
   return {
     family, code, severity, message,

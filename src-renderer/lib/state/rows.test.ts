@@ -51,12 +51,12 @@ describe('rule rows', () => {
 
   it('keeps the worst severity per line and sorts errors first', () => {
     const fs = [
-      { code: 'a', severity: 'info' as const, message: '', line: 3 },
-      { code: 'b', severity: 'error' as const, message: '', line: 9 },
-      { code: 'c', severity: 'warning' as const, message: '', line: 3 },
+      { code: 'crlf' as const, severity: 'info' as const, message: '', line: 3 },
+      { code: 'syntax' as const, severity: 'error' as const, message: '', line: 9 },
+      { code: 'unused-chain' as const, severity: 'warning' as const, message: '', line: 3 },
     ];
     expect([...severityByLine(fs)]).toEqual([[3, 'warning'], [9, 'error']]);
-    expect(sortFindings(fs).map((f) => f.code)).toEqual(['b', 'c', 'a']);
+    expect(sortFindings(fs).map((f) => f.code)).toEqual(['syntax', 'unused-chain', 'crlf']);
   });
 });
 
