@@ -36,7 +36,7 @@ export interface LabHostSpec {
   sudoersExtra?: string[];
   /** sshd_config lines before the Match blocks (e.g. LoginGraceTime) */
   sshdExtra?: string[];
-  /** started only when a test names it (not in the whole lab): see `grace` */
+  /** started only when a test names it, not in the whole lab: hosts for one test file (fewer sshds in every other lab on a loaded machine) */
   onDemand?: boolean;
 }
 
@@ -149,6 +149,7 @@ export const CATALOGUE: LabHostSpec[] = [
   {
     // a jump host that lets gina in with a password only (no key), as some sites' gateways do
     name: 'pwgate',
+    onDemand: true,
     users: [{ name: 'gina', password: LAB_PASSWORDS.gina, sudo: 'none', login: 'password' }],
     pam: true,
     units: SERVICES_ON,
@@ -161,6 +162,7 @@ export const CATALOGUE: LabHostSpec[] = [
   {
     // behind pwgate, with a different password-only user: each hop's password must go to that hop alone
     name: 'pwinner',
+    onDemand: true,
     behind: 'pwgate',
     users: [{ name: 'hank', password: LAB_PASSWORDS.hank, sudo: 'password', login: 'password' }],
     pam: true,
