@@ -26,8 +26,11 @@ import {
 } from './testing/random-ruleset.js';
 import type { TraceResult, TracePacketOut } from './trace.js';
 
-const FW = 'pcl-t-a';
-const PEER = 'pcl-t-b';
+// Namespace names carry this process's id, so two runs of this file on one machine (two checkouts)
+// never delete each other's namespaces; leftovers of a killed run are removed by the next run.
+const NS_PREFIX = `pcl-t${process.pid}-`;
+const FW = `${NS_PREFIX}a`;
+const PEER = `${NS_PREFIX}b`;
 const FW_IF = 'pclva';
 const PEER_IF = 'pclvb';
 const canRunLab = process.getuid?.() === 0 && existsSync('/usr/sbin/iptables-legacy') && existsSync('/usr/sbin/ip');
@@ -40,9 +43,19 @@ function sh(args: string[], input?: string): string {
 }
 const inNs = (ns: string, args: string[], input?: string) => sh(['ip', 'netns', 'exec', ns, ...args], input);
 
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** Removes this run's namespaces and those of runs whose process is gone (pcl-t<pid>-…). */
 function deleteNamespaces(): void {
-  for (const ns of [FW, PEER]) {
-    try { sh(['ip', 'netns', 'del', ns]); } catch { /* not there */ }
+  let names: string[] = [];
+  try { names = sh(['ip', 'netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter(Boolean); } catch { /* no ip */ }
+  for (const ns of names) {
+    const m = /^pcl-t(\d+)-/.exec(ns);
+    if (!m || (Number(m[1]) !== process.pid && pidAlive(Number(m[1])))) continue;
+    if (Number(m[1]) === process.pid && ![FW, PEER].includes(ns)) continue;
+    try { sh(['ip', 'netns', 'del', ns]); } catch { /* gone meanwhile */ }
   }
 }
 
@@ -206,9 +219,9 @@ describe.skipIf(!canRunLab)('tracer against the kernel (lab)', () => {
 
 // ---- a router: forwarded and NATed traffic -------------------------------------------
 
-const R = 'pcl-t-r';
-const C = 'pcl-t-c';
-const S = 'pcl-t-s';
+const R = `${NS_PREFIX}r`;
+const C = `${NS_PREFIX}c`;
+const S = `${NS_PREFIX}s`;
 const R_IN = 'pclra';
 const R_OUT = 'pclrb';
 const ROUTER_RULESETS = 60;
