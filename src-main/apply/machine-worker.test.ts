@@ -8,55 +8,17 @@ import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initialState, isAction, transition, type ApplyCommand, type ApplyEvent, type ApplyInput, type ApplyState, type HostSnapshot, type HostView } from '../core/apply/index.js';
-import { stockRuleset, stockWith } from '../core/testing/rulesets.js';
+import { initialState, isAction, transition, type ApplyCommand, type ApplyEvent, type ApplyState } from '../core/apply/index.js';
+import { applyInput, happyAnswer } from '../core/testing/apply-fixtures.js';
 import { inThisThread, machineInWorker, type MachineRunner } from './machine-worker.js';
 
-const STOCK = stockRuleset();
-const GOOD = stockWith('-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n');
-const host: HostView = { name: 'web1', clientAddress: '203.0.113.9', serverAddress: '192.0.2.10', sshPort: 22, inIface: 'eth0', localAddresses: ['192.0.2.10'], firewalld: 'masked' };
-const session = { user: 'root', privilege: 'root', hostKeyType: 'ssh-ed25519', hostKeyFingerprint: 'SHA256:abc', route: ['root@192.0.2.10:22'] };
-const snapshot: HostSnapshot = { savedPresent: true, savedText: STOCK, savedSha256: 'saved0', liveText: STOCK, liveRulesSha256: 'live0' };
-const input: ApplyInput = {
-  id: 'abcdef0123456789',
-  host: 'web1',
-  candidateName: 'new.rules',
-  candidateText: GOOD,
-  candidateSha256: 'cand',
-  confirmTimeoutS: 60,
-  confirm: 'auto',
-  force: false,
-  base: null,
-};
+const input = applyInput();
 
-/** a well-behaved host's answer to each action */
+/** a well-behaved host's answer to each action an automatically confirmed apply takes (any other is a failure here) */
+const AUTO_CONFIRMED = new Set(['connect', 'lock', 'read-state', 'upload', 'test', 'arm', 'restore', 'probe', 'cancel', 'persist', 'verify']);
 function answer(a: ApplyCommand, at: number): ApplyEvent {
-  switch (a.kind) {
-    case 'connect':
-      return { kind: 'connected', at, host, session };
-    case 'lock':
-      return { kind: 'locked', at };
-    case 'read-state':
-      return { kind: 'state-read', at, snapshot };
-    case 'upload':
-      return { kind: 'uploaded', at };
-    case 'test':
-      return { kind: 'tested', at, ok: true, message: '' };
-    case 'arm':
-      return { kind: 'armed', at, timer: { method: 'setsid', pid: 4242 } };
-    case 'restore':
-      return { kind: 'restored', at, liveText: GOOD, liveRulesSha256: 'live1' };
-    case 'probe':
-      return { kind: 'probed', at, liveRulesSha256: 'live1', clientAddress: '203.0.113.9', ms: 120 };
-    case 'cancel':
-      return { kind: 'cancelled', at };
-    case 'persist':
-      return { kind: 'persisted', at, sha256Sent: 'file1', sha256Host: 'file1', previousBackup: null, restorecon: false };
-    case 'verify':
-      return { kind: 'verified', at, savedSha256: 'file1', liveRulesSha256: 'live1' };
-    default:
-      throw new Error(`unexpected action ${a.kind}`);
-  }
+  if (!AUTO_CONFIRMED.has(a.kind)) throw new Error(`unexpected action ${a.kind}`);
+  return happyAnswer(a, at);
 }
 
 /** Drives a whole apply through a runner, as runApply does (only its state variable and the commands). */
