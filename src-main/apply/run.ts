@@ -43,6 +43,7 @@ import {
   UNLOCK_SCRIPT,
   WHERE_SCRIPT,
   parseKeyed,
+  whereFirewalld,
 } from './scripts.js';
 
 export interface ApplyProgress {
@@ -262,9 +263,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         const one = (key: string) => k.get(key)?.[0] || undefined;
         const route = one('route');
         const dev = route ? /\bdev (\S+)/.exec(route)?.[1] : undefined;
-        const fw = one('firewalld');
-        const fwCmd = one('firewall-cmd');
-        const firewalld: HostView['firewalld'] = fw === 'active' || fwCmd === 'running' ? 'active' : fw === undefined && fwCmd === undefined ? 'absent' : 'inactive';
+        const firewalld: HostView['firewalld'] = whereFirewalld(k);
         const host: HostView = {
           name: s1.target.name,
           clientAddress: s1.probe.clientAddress ?? one('client'),

@@ -1,3 +1,4 @@
+import { firewalldState, type FirewalldState } from '../host/facts.js';
 // The remote side of an apply: fixed shell scripts. Nothing a user or a host
 // supplied is ever placed in them; each reads a header line from stdin (the
 // apply id we generated, a number, a file name from a fixed list — all checked
@@ -206,10 +207,22 @@ echo "server=$3"
 echo "port=$4"
 if [ -n "$1" ]; then echo "route=$(ip -o route get "$1" 2>/dev/null | head -n 1)"; fi
 for a in $(ip -o -4 addr show 2>/dev/null | awk '{print $4}'); do echo "addr=\${a%%/*}"; done
-if command -v systemctl >/dev/null 2>&1; then echo "firewalld=$(systemctl is-active firewalld.service 2>/dev/null | head -n 1)"; fi
+if command -v systemctl >/dev/null 2>&1; then
+  echo "firewalld=$(systemctl is-active firewalld.service 2>/dev/null | head -n 1)"
+  echo "firewalld-enabled=$(systemctl is-enabled firewalld.service 2>/dev/null | head -n 1)"
+fi
 if command -v firewall-cmd >/dev/null 2>&1; then echo "firewall-cmd=$(firewall-cmd --state 2>&1 | head -n 1)"; fi
 true
 `;
+
+/** firewalld from WHERE_SCRIPT's lines, read by the same rule as the facts pull (host/facts.ts firewalldState) */
+export function whereFirewalld(keys: Map<string, string[]>): FirewalldState {
+  return firewalldState({
+    active: keys.get('firewalld')?.[0] || null,
+    enabled: keys.get('firewalld-enabled')?.[0] || null,
+    cmd: keys.get('firewall-cmd')?.[0],
+  });
+}
 
 /** stdin: `ID TTL`. Takes /run/portcullis/lock; exit 75 with the holder when another apply has it. */
 export const LOCK_SCRIPT = `${PRELUDE}

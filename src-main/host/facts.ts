@@ -93,6 +93,31 @@ export function parseAddresses(out: string): { ipv4: HostAddress[]; ipv6: HostAd
   return res;
 }
 
+/** What a host says about firewalld; both the facts pull and apply's connect step read it through firewalldState. */
+export interface FirewalldEvidence {
+  /** first line of `systemctl is-active firewalld.service`; null without systemctl */
+  active: string | null;
+  /** first line of `systemctl is-enabled firewalld.service`; null without systemctl or when the unit does not exist */
+  enabled: string | null;
+  /** first line of `firewall-cmd --state` when the command exists, undefined when it does not */
+  cmd: string | undefined;
+  /** the firewalld package is installed, when known (rpm); undefined counts as not installed */
+  installed?: boolean;
+}
+
+/**
+ * One reading of firewalld for every caller. `absent` needs all the evidence to agree: systemctl
+ * answers `inactive` (or `unknown`) for a unit that does not exist, so is-active alone cannot tell
+ * "installed but stopped" from "not installed" — is-enabled can (no unit file: no answer).
+ */
+export function firewalldState(e: FirewalldEvidence): FirewalldState {
+  const enabled = e.enabled && !/^Failed|No such file/.test(e.enabled) ? e.enabled : null;
+  if (enabled === 'masked') return 'masked';
+  if (e.active === 'active' || /^running\b/.test(e.cmd?.trim() ?? '')) return 'active';
+  if (enabled === null && e.cmd === undefined && !e.installed) return 'absent';
+  return 'inactive';
+}
+
 function unit(sections: Map<string, Section>, u: string): UnitFacts {
   if (sections.get('systemctl')?.absent) return { active: null, enabled: null };
   const a = text(sections.get(`active-${u}`))?.trim().split('\n')[0] || null;
@@ -171,11 +196,13 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   const fwUnit = unit(sections, 'firewalld');
   const fwCmd = get('firewall-cmd');
   const fwState = fwCmd && !fwCmd.absent ? text(fwCmd)?.trim() || fwCmd.stderr.trim() : undefined;
-  let firewalld: FirewalldState;
-  if (fwUnit.enabled === 'masked') firewalld = 'masked';
-  else if (fwUnit.active === 'active' || (fwCmd?.rc === 0 && /running/.test(fwState ?? ''))) firewalld = 'active';
-  else if (fwUnit.enabled === null && (!fwCmd || fwCmd.absent) && !pkg('firewalld')) firewalld = 'absent';
-  else firewalld = 'inactive';
+  const firewalld = firewalldState({
+    active: fwUnit.active,
+    enabled: fwUnit.enabled,
+    // a failing firewall-cmd --state is "not running" whatever it printed
+    cmd: fwCmd && !fwCmd.absent ? (fwCmd.rc === 0 ? (fwState ?? '') : 'not running') : undefined,
+    installed: !!pkg('firewalld'),
+  });
   if (firewalld === 'active')
     warnings.push('firewalld is active: it flushes rules loaded with iptables-restore on every reload, and conflicts with iptables.service');
   else if (firewalld === 'inactive' && fwUnit.enabled === 'enabled') warnings.push('firewalld is enabled and will start at boot, replacing these rules');

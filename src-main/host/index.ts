@@ -17,5 +17,5 @@ export {
   type HostKeyVerdict,
 } from './known-hosts.js';
 export { defaultAgent, passwordPrompt, type Credentials } from './auth.js';
-export { gatherFacts, parseFactsOutput, interpretFacts, factsScript, type HostFacts } from './facts.js';
+export { gatherFacts, parseFactsOutput, interpretFacts, factsScript, firewalldState, type FirewalldEvidence, type HostFacts } from './facts.js';
 export { pullRulesets, interpretPull, pullScript, normalizeLiveRules, sha256Hex, type PullResult, type PulledText, type LiveText, type PullOptions } from './pull.js';
