@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, dateTime, duration, messageString, outcomeLabel, showMessage } from './format.js';
+import { clockTime, dateTime, duration, messageString, outcomeHeadline, outcomeLabel, showMessage } from './format.js';
 import { messageText, msg, ms, at } from '../../src-main/core/apply/index.js';
 
 describe('format', () => {
@@ -61,5 +61,20 @@ describe('format', () => {
 
   it('outcome labels', () => {
     expect((['confirmed', 'reverted', 'refused', 'interrupted'] as const).map(outcomeLabel)).toEqual(['Confirmed', 'Reverted', 'Refused', 'Interrupted']);
+  });
+
+  it('outcome headlines: one per outcome, with what the audit entry adds', () => {
+    const plain = {};
+    expect((['confirmed', 'unchanged', 'reverted', 'refused', 'error', 'interrupted'] as const).map((o) => outcomeHeadline(o, plain))).toEqual([
+      'Applied and saved',
+      'Nothing to do',
+      'Reverted',
+      'Refused — nothing was changed',
+      'Failed',
+      'Interrupted',
+    ]);
+    expect(outcomeHeadline('reverted', { revertVerified: true })).toBe('Reverted and verified');
+    expect(outcomeHeadline('confirmed', { revertVerified: true })).toBe('Applied and saved');
+    expect(outcomeHeadline('error', { rebooted: true })).toBe('Not confirmed — the host rebooted and runs its saved rules');
   });
 });

@@ -89,16 +89,24 @@ const OPTION_CONTROLS: Record<string, string> = { force: '“Go on despite…”
 
 const sentenceCase = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
 
-const OUTCOME_LABELS: Record<ApplyOutcome, string> = {
-  confirmed: 'Confirmed',
-  unchanged: 'Unchanged',
-  reverted: 'Reverted',
-  refused: 'Refused',
-  error: 'Error',
-  interrupted: 'Interrupted',
+/** one table per outcome: the short label (history and version badges) and the apply panel's headline */
+const OUTCOMES: Record<ApplyOutcome, { label: string; headline: string }> = {
+  confirmed: { label: 'Confirmed', headline: 'Applied and saved' },
+  unchanged: { label: 'Unchanged', headline: 'Nothing to do' },
+  reverted: { label: 'Reverted', headline: 'Reverted' },
+  refused: { label: 'Refused', headline: 'Refused — nothing was changed' },
+  error: { label: 'Error', headline: 'Failed' },
+  interrupted: { label: 'Interrupted', headline: 'Interrupted' },
 };
 
 /** an apply outcome as a label: "Confirmed", "Reverted" … (an outcome this build does not know: as written) */
 export function outcomeLabel(outcome: ApplyOutcome): string {
-  return OUTCOME_LABELS[outcome] ?? outcome;
+  return OUTCOMES[outcome]?.label ?? outcome;
+}
+
+/** the headline of a finished apply: what happened, in words, with what its audit entry adds (a reboot, a verified revert) */
+export function outcomeHeadline(outcome: ApplyOutcome, audit: { rebooted?: boolean; revertVerified?: boolean }): string {
+  if (audit.rebooted) return 'Not confirmed — the host rebooted and runs its saved rules';
+  if (outcome === 'reverted' && audit.revertVerified) return 'Reverted and verified';
+  return OUTCOMES[outcome]?.headline ?? outcome;
 }
