@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
+  auditRecord,
   initialState,
   isAction,
   sameRules,
@@ -534,34 +535,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     const at = now();
     const hostLeft: InterruptedRecord['interrupted']['hostLeft'] =
       e.phase === 'before-change' || e.phase === 'armed' ? 'unchanged' : e.phase === 'live' ? 'reverting' : e.phase === 'deciding' ? 'reverting-or-kept' : 'confirmed-not-saved';
+    // the same builder as every other ending, from what the context knew when it stopped
     const rec: InterruptedRecord = {
-      id,
-      startedAt: new Date(ctx.startedAt).toISOString(),
-      finishedAt: new Date(at).toISOString(),
-      host: {
-        name: ctx.host?.name ?? opts.host,
-        user: ctx.session?.user,
-        privilege: ctx.session?.privilege,
-        hostKey: ctx.session?.hostKeyFingerprint,
-        hostKeyType: ctx.session?.hostKeyType,
-        route: ctx.session?.route,
-        clientAddress: ctx.host?.clientAddress,
-      },
-      candidate: { name: input.candidateName, sha256: input.candidateSha256 },
-      ...(ctx.snapshot ? { before: { savedSha256: ctx.snapshot.savedSha256, liveRulesSha256: ctx.snapshot.liveRulesSha256 } } : {}),
-      ...(ctx.plan ? { changes: { ...ctx.plan.summary, list: ctx.plan.changes.changes.slice(0, 200), truncated: ctx.plan.changes.changes.length > 200 } } : {}),
-      ...(ctx.timer ? { timer: { ...ctx.timer, seconds: input.confirmTimeoutS } } : {}),
-      ...(ctx.probe ? { probe: ctx.probe } : {}),
-      confirm: input.confirm,
-      force: input.force,
-      outcome: 'interrupted',
-      exitCode: e.exitCode,
-      message: e.message,
-      messageParts: e.parts,
-      warnings: ctx.warnings.map((w) => (typeof w === 'string' ? w : messageText(w))),
-      warningParts: ctx.warnings.map((w) => (typeof w === 'string' ? [{ text: w }] : w)),
-      timings: ctx.timings,
-      totalMs: at - ctx.startedAt,
+      ...auditRecord(ctx, at, { outcome: 'interrupted' as const, exitCode: e.exitCode, messageParts: e.parts }),
       interrupted: { phase: e.phase, step: state.kind, hostLeft, revertAt: e.revertAt === null ? null : new Date(e.revertAt).toISOString() },
     };
     try {

@@ -307,21 +307,21 @@ function progress(step: Step, message: Message | string, level: 'info' | 'warn' 
   return { kind: 'progress', step, message: messageText(parts), parts, level };
 }
 
-function finish(
-  ctx0: Context,
+/**
+ * The audit record of an apply from what its context knows at `at`: the one builder for every
+ * ending (this machine's outcomes, and the runner's record of an interrupted apply).
+ */
+export function auditRecord<O extends string, X extends number>(
+  ctx: Context,
   at: number,
-  outcome: Outcome,
-  exitCode: ExitCode,
-  messageOrParts: Message | string,
-  extra: { refuseReason?: RefuseReason; findings?: Finding[]; unlock?: boolean; cleanup?: boolean } = {},
-): Transition {
-  const ctx = closeStep(ctx0, at);
+  ending: { outcome: O; exitCode: X; messageParts: Message; refuseReason?: RefuseReason },
+): Omit<AuditRecord, 'outcome' | 'exitCode'> & { outcome: O; exitCode: X } {
   const { input, plan, snapshot, session, host } = ctx;
-  const messageParts = asMessage(messageOrParts);
+  const { outcome, exitCode, messageParts } = ending;
   const message = messageText(messageParts);
   const warningParts = ctx.warnings.map(asMessage);
   const warnings = warningParts.map(messageText);
-  const record: AuditRecord = {
+  return {
     id: input.id,
     startedAt: new Date(ctx.startedAt).toISOString(),
     finishedAt: new Date(at).toISOString(),
@@ -352,7 +352,7 @@ function finish(
     force: input.force,
     outcome,
     exitCode,
-    ...(extra.refuseReason ? { refuseReason: extra.refuseReason } : {}),
+    ...(ending.refuseReason ? { refuseReason: ending.refuseReason } : {}),
     message,
     messageParts,
     warnings,
@@ -366,6 +366,22 @@ function finish(
     ...(ctx.revertCheck ? { revertCheck: ctx.revertCheck } : {}),
     ...(ctx.rebooted ? { rebooted: true } : {}),
   };
+}
+
+function finish(
+  ctx0: Context,
+  at: number,
+  outcome: Outcome,
+  exitCode: ExitCode,
+  messageOrParts: Message | string,
+  extra: { refuseReason?: RefuseReason; findings?: Finding[]; unlock?: boolean; cleanup?: boolean } = {},
+): Transition {
+  const ctx = closeStep(ctx0, at);
+  const messageParts = asMessage(messageOrParts);
+  const message = messageText(messageParts);
+  const warningParts = ctx.warnings.map(asMessage);
+  const warnings = warningParts.map(messageText);
+  const record = auditRecord(ctx, at, { outcome, exitCode, messageParts, refuseReason: extra.refuseReason });
   const result: ApplyResult = {
     outcome,
     exitCode,
