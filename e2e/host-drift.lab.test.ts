@@ -3,39 +3,22 @@
 // proposal is made or applied, and kept through the apply when the admin
 // merges it in — checked inside the host, not through the app.
 // Screenshots go to test-results/screenshots (or PORTCULLIS_SHOTS).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { skipLab, useLab } from './lab/testing.js';
-import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
+import { skipLab } from './lab/testing.js';
+import { skipE2e, type AppHandle } from './support/app.js';
+import { SHOTS, useLabApp } from './support/lab-app.js';
 import { labSshHome } from './support/ssh-home.js';
 import { checkAccessibility } from './support/axe.js';
 
-const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
 const LIVE_ONLY = '-A INPUT -s 198.18.200.9/32 -j DROP';
 
 describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => {
-  const L = useLab({ hosts: ['plain'] });
   let app: AppHandle;
   let page: Page;
   let tmp = '';
-
-  beforeAll(async () => {
-    buildApp();
-    await L.start();
-    mkdirSync(SHOTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-drift-'));
-    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: join(tmp, 'state'), HOME: tmp }, viewport: { width: 1280, height: 800 } });
-    page = app.page;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await L.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const L = useLabApp({ hosts: ['plain'], tmpPrefix: 'pcl-e2e-drift-', viewport: { width: 1280, height: 800 } }, (h) => ({ app, page, tmp } = h));
 
   const byId = (id: string) => page.getByTestId(id);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `drift-${name}.png`) });

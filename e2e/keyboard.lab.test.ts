@@ -5,38 +5,20 @@
 // useful (never the page body), and axe-core finds no serious or critical
 // violation on any view it passes (G1, G2).
 // Screenshots go to test-results/screenshots (or PORTCULLIS_SHOTS).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { skipLab, useLab } from './lab/testing.js';
-import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
+import { skipLab } from './lab/testing.js';
+import { skipE2e, type AppHandle } from './support/app.js';
+import { SHOTS, useLabApp } from './support/lab-app.js';
 import { labSshHome } from './support/ssh-home.js';
 import { checkAccessibility } from './support/axe.js';
 
-const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
-
 describe.skipIf(skipLab || skipE2e)('lab: the main journey by keyboard only, at 1024×700', () => {
-  const L = useLab({ hosts: ['plain'] });
   let app: AppHandle;
   let page: Page;
   let tmp = '';
-
-  beforeAll(async () => {
-    buildApp();
-    await L.start();
-    mkdirSync(SHOTS, { recursive: true });
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-keys-'));
-    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: join(tmp, 'state'), HOME: tmp }, viewport: { width: 1024, height: 700 } });
-    page = app.page;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await L.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const L = useLabApp({ hosts: ['plain'], tmpPrefix: 'pcl-e2e-keys-', viewport: { width: 1024, height: 700 } }, (h) => ({ app, page, tmp } = h));
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `keyboard-${name}.png`) });
   const focused = () => page.evaluate(() => ({ testid: document.activeElement?.getAttribute('data-testid') ?? null, body: document.activeElement === document.body, tag: document.activeElement?.tagName }));

@@ -4,36 +4,32 @@
 // says the server stopped waiting, Trust still counts, the key is saved, the
 // app connects again by itself, and main is alive and serving throughout.
 // A password-only jump host in the app asks for its own password, by name.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { skipLab, useLab } from './lab/testing.js';
+import { skipLab } from './lab/testing.js';
 import { LAB_PASSWORDS } from './lab/lab.js';
-import { buildApp, launchApp, skipE2e, type AppHandle } from './support/app.js';
+import { skipE2e, type AppHandle } from './support/app.js';
+import { useLabApp } from './support/lab-app.js';
 import { labSshHome } from './support/ssh-home.js';
 
 describe.skipIf(skipLab || skipE2e)('e2e lab: late host-key answer, jump host passwords', () => {
-  const L = useLab({ hosts: ['grace', 'pwinner'] });
   let app: AppHandle;
   let page: Page;
-  let tmp = '';
   let ssh: { key: string; knownHosts: string };
-
-  beforeAll(async () => {
-    buildApp();
-    await L.start();
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-late-'));
-    ssh = labSshHome(tmp, L.get().keys.plain);
-    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: join(tmp, 'state'), HOME: tmp }, viewport: { width: 1280, height: 800 } });
-    page = app.page;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await L.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const L = useLabApp(
+    {
+      hosts: ['grace', 'pwinner'],
+      tmpPrefix: 'pcl-e2e-late-',
+      viewport: { width: 1280, height: 800 },
+      // the lab key under ~/.ssh before the app starts
+      beforeLaunch: (home, lab) => {
+        ssh = labSshHome(home, lab.get().keys.plain);
+      },
+    },
+    (h) => ({ app, page } = h),
+  );
   const byId = (id: string) => page.getByTestId(id);
 
   async function addHost(name: string, target: string, jump = '', identity = true): Promise<void> {

@@ -4,37 +4,20 @@
 // it), then "Review & apply" → safe apply → keep — and check ON THE HOST that
 // the running rules and /etc/sysconfig/iptables are what was staged, with the
 // file's comments kept and the disabled rule kept as `#-A`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { skipLab, useLab } from './lab/testing.js';
-import { buildApp, launchApp, skipE2e, REPO, type AppHandle } from './support/app.js';
+import { skipLab } from './lab/testing.js';
+import { skipE2e, type AppHandle } from './support/app.js';
+import { SHOTS, useLabApp } from './support/lab-app.js';
 import { labSshHome } from './support/ssh-home.js';
 
-const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
 
 describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied to a host', () => {
-  const L = useLab({ hosts: ['plain'] });
   let app: AppHandle;
   let page: Page;
   let tmp = '';
-
-  beforeAll(async () => {
-    buildApp();
-    mkdirSync(SHOTS, { recursive: true });
-    await L.start();
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-e2e-edit-lab-'));
-    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: join(tmp, 'state'), HOME: tmp }, viewport: { width: 1440, height: 900 } });
-    page = app.page;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await L.stop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  });
+  const L = useLabApp({ hosts: ['plain'], tmpPrefix: 'pcl-e2e-edit-lab-', viewport: { width: 1440, height: 900 } }, (h) => ({ app, page, tmp } = h));
 
   const byId = (id: string) => page.getByTestId(id);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `lab-edit-${name}.png`) });

@@ -1,0 +1,55 @@
+// The setup every lab e2e spec shares: start the lab's hosts, then the app in
+// browser mode with its own HOME and state directory (no ssh-agent), and take
+// all of it down afterwards. Registers the beforeAll/afterAll hooks of the
+// describe() it is called in; `ready` gets the running app.
+import { afterAll, beforeAll } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { useLab } from '../lab/testing.js';
+import { buildApp, launchApp, REPO, type AppHandle } from './app.js';
+
+/** where lab specs put their screenshots */
+export const SHOTS = process.env.PORTCULLIS_SHOTS ?? join(REPO, 'test-results', 'screenshots');
+
+export interface LabAppOptions {
+  /** the lab hosts to start */
+  hosts: string[];
+  /** prefix of the temporary HOME (names the spec in /tmp) */
+  tmpPrefix: string;
+  viewport: { width: number; height: number };
+  /** runs once HOME exists, before the app starts (to put files the app reads at start) */
+  beforeLaunch?: (tmp: string, lab: ReturnType<typeof useLab>) => void;
+}
+
+export interface LabApp {
+  app: AppHandle;
+  page: Page;
+  /** the app's HOME (its state directory is tmp/state) */
+  tmp: string;
+}
+
+export function useLabApp(opts: LabAppOptions, ready: (h: LabApp) => void): ReturnType<typeof useLab> {
+  const L = useLab({ hosts: opts.hosts });
+  let app: AppHandle | undefined;
+  let tmp = '';
+
+  beforeAll(async () => {
+    buildApp();
+    await L.start();
+    mkdirSync(SHOTS, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), opts.tmpPrefix));
+    opts.beforeLaunch?.(tmp, L);
+    app = await launchApp({ env: { SSH_AUTH_SOCK: '', PORTCULLIS_STATE_DIR: join(tmp, 'state'), HOME: tmp }, viewport: opts.viewport });
+    ready({ app, page: app.page, tmp });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await L.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  return L;
+}
