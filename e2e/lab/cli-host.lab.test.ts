@@ -1,33 +1,18 @@
 // `portcullis facts` and `portcullis pull` against the lab: output, exit codes
 // (0 done, 2 error, 5 host key), and what reaches a terminal.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { run as capture, type RunOptions } from '../../src-main/cli/testing/capture.js';
-import { skipLab, useLab } from './testing.js';
+import { skipLab, useLabScratch } from './testing.js';
 import { LAB_PASSWORDS } from './lab.js';
 
 /** the command line, its output captured; files from disk, `-` from opts.stdin */
 const cli = (argv: string[], opts: RunOptions = {}) => capture(argv, {}, opts);
 
 describe.skipIf(skipLab)('lab: portcullis facts and pull', () => {
-  const L = useLab({ hosts: ['plain', 'inner', 'users', 'fwd'] });
   let tmp = '';
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-cli-test-'));
-    await L.start();
-  });
-  afterAll(async () => {
-    rmSync(tmp, { recursive: true, force: true });
-    await L.stop();
-  });
-  // the test runner's own agent must not log us in
-  const saved = process.env.SSH_AUTH_SOCK;
-  beforeAll(() => void delete process.env.SSH_AUTH_SOCK);
-  afterAll(() => {
-    if (saved !== undefined) process.env.SSH_AUTH_SOCK = saved;
-  });
+  const L = useLabScratch({ hosts: ['plain', 'inner', 'users', 'fwd'], tmpPrefix: 'pcl-cli-test-' }, (dir) => (tmp = dir));
   const cfg = () => ['--ssh-config', L.get().sshConfigPath];
 
   it('facts: a readable summary, and JSON with the documented fields', async () => {

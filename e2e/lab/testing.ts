@@ -1,4 +1,8 @@
 // Shared by every *.lab.test.ts: whether the lab can run here, and one lab per test file.
+import { afterAll, beforeAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { labUnavailableReason, startLab, type Lab, type StartLabOptions } from './lab.js';
 import { systemdUnavailableReason } from './systemd-root.js';
 
@@ -31,4 +35,31 @@ export function useLab(opts: StartLabOptions = {}): { get(): Lab; start(): Promi
       await lab?.stop();
     },
   };
+}
+
+/**
+ * The setup of the lab specs that drive the CLI or sessions directly: a scratch
+ * directory (`scratch` gets its path), a lab for the describe() it is called in,
+ * and the test runner's own ssh-agent hidden (it must not log us in). Registers
+ * the describe()'s beforeAll/afterAll hooks; everything is undone after it.
+ */
+export function useLabScratch(opts: StartLabOptions & { tmpPrefix: string }, scratch: (dir: string) => void): ReturnType<typeof useLab> {
+  const { tmpPrefix, ...labOpts } = opts;
+  const L = useLab(labOpts);
+  let tmp = '';
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
+    scratch(tmp);
+    await L.start();
+  });
+  afterAll(async () => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await L.stop();
+  });
+  const saved = process.env.SSH_AUTH_SOCK;
+  beforeAll(() => void delete process.env.SSH_AUTH_SOCK);
+  afterAll(() => {
+    if (saved !== undefined) process.env.SSH_AUTH_SOCK = saved;
+  });
+  return L;
 }

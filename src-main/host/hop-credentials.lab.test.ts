@@ -3,13 +3,12 @@
 // the witness that it never saw a login attempt with the target's password.
 // And a host-key question answered after the server stopped waiting (sshd's
 // LoginGraceTime): nothing crashes, the key is saved, the host connects.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { REPO_ROOT } from '../core/testing/shared-data.js';
-import { tmpdir } from 'node:os';
-import { skipLab, useLab } from '../../e2e/lab/testing.js';
+import { skipLab, useLabScratch } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { failure, labOptions } from './testing/lab.js';
 import { run as capture } from '../cli/testing/capture.js';
@@ -24,21 +23,8 @@ const failedLogins = (log: string, user: string) => log.split('\n').filter((l) =
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skipLab)('lab: credentials per hop, late host-key answers', () => {
-  const L = useLab({ hosts: ['pwinner', 'grace'] });
   let tmp = '';
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-hop-creds-'));
-    await L.start();
-  });
-  afterAll(async () => {
-    rmSync(tmp, { recursive: true, force: true });
-    await L.stop();
-  });
-  const saved = process.env.SSH_AUTH_SOCK;
-  beforeAll(() => void delete process.env.SSH_AUTH_SOCK);
-  afterAll(() => {
-    if (saved !== undefined) process.env.SSH_AUTH_SOCK = saved;
-  });
+  const L = useLabScratch({ hosts: ['pwinner', 'grace'], tmpPrefix: 'pcl-hop-creds-' }, (dir) => (tmp = dir));
   const base = labOptions(L);
   const gateLog = () => L.get().sshdLog('pwgate');
 
