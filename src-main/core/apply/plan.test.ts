@@ -1,7 +1,7 @@
 import { messageText } from './message.js';
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
-import { checkCandidate, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
+import { applyBlock, checkCandidate, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
 import { stockRuleset, stockWith } from '../testing/rulesets.js';
 
 const STOCK = stockRuleset(2);
@@ -81,6 +81,25 @@ describe('apply plan', () => {
     expect(text).toMatch(/going on: --force/);
     const parts = forced.warnings.find((w) => typeof w !== 'string');
     expect(parts).toContainEqual({ option: 'force' });
+  });
+
+  it("applyBlock (the app's Apply button) waits on the refusals planApply makes without force, in planApply's order", () => {
+    const ready = { connected: true, pulled: true, errors: 0, noRoot: false, firewalld: 'masked' as const, lockoutPredicted: false, force: false };
+    expect(applyBlock(ready)).toBeNull();
+    expect(applyBlock({ ...ready, connected: false, pulled: false })).toBe('not-connected');
+    expect(applyBlock({ ...ready, pulled: false })).toBe('not-pulled');
+    expect(applyBlock({ ...ready, errors: 2, noRoot: true })).toBe('invalid');
+    expect(applyBlock({ ...ready, noRoot: true, force: true })).toBe('no-root');
+    // a host with firewalld active whose client is banned: both refusals hold; the runner names firewalld first
+    const both = { host: { ...host, firewalld: 'active' as const, clientAddress: '203.0.113.7' } };
+    const p = plan(GENERATED, both);
+    expect(p).toMatchObject({ kind: 'refuse', reason: 'firewalld' });
+    expect(applyBlock({ ...ready, firewalld: 'active', lockoutPredicted: true })).toBe(p.kind === 'refuse' ? p.reason : 'go');
+    expect(plan(GENERATED, { host: { ...host, clientAddress: '203.0.113.7' } })).toMatchObject({ kind: 'refuse', reason: 'lockout' });
+    expect(applyBlock({ ...ready, lockoutPredicted: true })).toBe('lockout');
+    // force overrides both, in the runner and on the button
+    expect(plan(GENERATED, { ...both, force: true }).kind).toBe('go');
+    expect(applyBlock({ ...ready, firewalld: 'active', lockoutPredicted: true, force: true })).toBeNull();
   });
 
   it('a lockout is predicted on what would run (other tools\' chains included): a ban of the client locks out', () => {

@@ -176,6 +176,36 @@ function persistedText(input: PlanInput, pruned: Ruleset): string {
   return writePreserving(saved, rebase(pruned, saved.ruleset));
 }
 
+/**
+ * What must be true before an apply is offered, as seen before one starts (the app's Apply button).
+ * The last two are planApply's own overridable refusals, in its order (firewalld, then a predicted
+ * lockout), so the button waits on exactly what the runner would refuse without "force".
+ */
+export type ApplyBlock = 'not-connected' | 'not-pulled' | 'invalid' | 'no-root' | 'firewalld' | 'lockout';
+
+export function applyBlock(g: {
+  connected: boolean;
+  pulled: boolean;
+  /** error findings other than a predicted lockout */
+  errors: number;
+  noRoot: boolean;
+  firewalld?: HostView['firewalld'];
+  lockoutPredicted: boolean;
+  force: boolean;
+}): ApplyBlock | null {
+  if (!g.connected) return 'not-connected';
+  if (!g.pulled) return 'not-pulled';
+  if (g.errors > 0) return 'invalid';
+  if (g.noRoot) return 'no-root';
+  return g.force ? null : overridden(g.firewalld, g.lockoutPredicted);
+}
+
+/** the refusal "force" overrides, planApply's order */
+function overridden(firewalld: HostView['firewalld'] | undefined, lockout: boolean): 'firewalld' | 'lockout' | null {
+  if (firewalld === 'active') return 'firewalld';
+  return lockout ? 'lockout' : null;
+}
+
 export function planApply(input: PlanInput): ApplyPlan {
   const { candidate, host, snapshot, base, force } = input;
   const warnings: (string | Message)[] = [];
@@ -199,7 +229,7 @@ export function planApply(input: PlanInput): ApplyPlan {
       return refuse('host-changed', `/etc/sysconfig/iptables on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
   }
 
-  if (host.firewalld === 'active') {
+  if (overridden(host.firewalld, false) === 'firewalld') {
     const why = 'firewalld is active: it flushes rules loaded with iptables-restore at its next reload, and it conflicts with iptables.service';
     if (!force) return refuse('firewalld', msg`${[{ text: why }]}. Switch the host to iptables-services (systemctl mask --now firewalld), or pass ${FORCE}`);
     warnings.push(msg`${[{ text: why }]} (going on: ${FORCE})`);
