@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, useLabApp } from './support/lab-app.js';
-import { labSshHome } from './support/ssh-home.js';
+import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 const LIVE_ONLY = '-A INPUT -s 198.18.200.9/32 -j DROP';
@@ -28,18 +27,7 @@ describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => 
     const lab = L.get();
     // someone ran this by hand on the host: it runs, it is not saved
     await lab.hostExec('plain', ['iptables', '-I', 'INPUT', '1', '-s', '198.18.200.9', '-j', 'DROP']);
-    await byId('tab-hosts').click();
-    await byId('host-add').click();
-    await byId('host-field-name').fill('drifted');
-    await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
-    const ssh = labSshHome(tmp, lab.keys.plain);
-    await byId('host-field-identityFile').fill(ssh.key);
-    await byId('host-field-knownHostsFile').fill(ssh.knownHosts);
-    await byId('host-save').click();
-    await byId('host-connect').click();
-    await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();
-    await byId('prompt-trust').click();
-    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+    await addAndConnectPlain(page, lab, tmp, 'drifted');
     // the overview says it at once, with the rule
     const notice = page.locator('[data-testid=drift][data-where=overview]');
     await notice.waitFor();

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, useLabApp } from './support/lab-app.js';
-import { labSshHome } from './support/ssh-home.js';
+import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
 
 
 describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied to a host', () => {
@@ -27,18 +26,7 @@ describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied 
 
   it('connects to the host and opens its proposal in the rule table', async () => {
     const lab = L.get();
-    await byId('tab-hosts').click();
-    await byId('host-add').click();
-    await byId('host-field-name').fill('lab edit');
-    await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
-    const ssh = labSshHome(tmp, lab.keys.plain);
-    await byId('host-field-identityFile').fill(ssh.key);
-    await byId('host-field-knownHostsFile').fill(ssh.knownHosts);
-    await byId('host-save').click();
-    await byId('host-connect').click();
-    await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();
-    await byId('prompt-trust').click();
-    await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
+    await addAndConnectPlain(page, lab, tmp, 'lab edit');
     await byId('proposed-open-rules').click();
     await page.locator('[data-testid=doc-name]', { hasText: 'proposed for lab edit' }).waitFor();
     expect(await rowTexts()).toContain('-p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT');

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { useLab } from '../lab/testing.js';
+import type { Lab } from '../lab/lab.js';
+import { labSshHome } from './ssh-home.js';
 import { buildApp, launchApp, REPO, type AppHandle } from './app.js';
 
 /** where lab specs put their screenshots */
@@ -52,4 +54,24 @@ export function useLabApp(opts: LabAppOptions, ready: (h: LabApp) => void): Retu
   });
 
   return L;
+}
+
+/**
+ * Adds the lab's `plain` host in the Hosts tab (the lab key under HOME's ~/.ssh),
+ * connects, trusts its key when asked, and waits until it is connected as root.
+ */
+export async function addAndConnectPlain(page: Page, lab: Lab, home: string, name: string): Promise<void> {
+  const byId = (id: string) => page.getByTestId(id);
+  await byId('tab-hosts').click();
+  await byId('host-add').click();
+  await byId('host-field-name').fill(name);
+  await byId('host-field-target').fill(`root@${lab.hosts.plain.address}`);
+  const ssh = labSshHome(home, lab.keys.plain);
+  await byId('host-field-identityFile').fill(ssh.key);
+  await byId('host-field-knownHostsFile').fill(ssh.knownHosts);
+  await byId('host-save').click();
+  await byId('host-connect').click();
+  await page.locator('[data-testid=prompt-dialog][data-kind=host-key]').waitFor();
+  await byId('prompt-trust').click();
+  await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
 }
