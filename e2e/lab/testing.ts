@@ -40,26 +40,39 @@ export function useLab(opts: StartLabOptions = {}): { get(): Lab; start(): Promi
 /**
  * The setup of the lab specs that drive the CLI or sessions directly: a scratch
  * directory (`scratch` gets its path), a lab for the describe() it is called in,
- * and the test runner's own ssh-agent hidden (it must not log us in). Registers
- * the describe()'s beforeAll/afterAll hooks; everything is undone after it.
+ * and the test runner's own ssh-agent hidden (it must not log us in). With
+ * `stateDir`, PORTCULLIS_STATE_DIR points into the scratch directory (history,
+ * keychain and versions of the run stay there). `startTimeout` is for labs with
+ * the systemd host, whose root file system the first run on a machine builds.
+ * Registers the describe()'s beforeAll/afterAll hooks; everything is undone after it.
  */
-export function useLabScratch(opts: StartLabOptions & { tmpPrefix: string }, scratch: (dir: string) => void): ReturnType<typeof useLab> {
-  const { tmpPrefix, ...labOpts } = opts;
+export function useLabScratch(
+  opts: StartLabOptions & { tmpPrefix: string; stateDir?: boolean; startTimeout?: number },
+  scratch: (dir: string) => void,
+): ReturnType<typeof useLab> {
+  const { tmpPrefix, stateDir, startTimeout, ...labOpts } = opts;
   const L = useLab(labOpts);
   let tmp = '';
+  const savedAgent = process.env.SSH_AUTH_SOCK;
+  const savedState = process.env.PORTCULLIS_STATE_DIR;
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), tmpPrefix));
     scratch(tmp);
+    delete process.env.SSH_AUTH_SOCK;
+    if (stateDir) process.env.PORTCULLIS_STATE_DIR = join(tmp, 'state');
     await L.start();
-  });
+  }, startTimeout);
   afterAll(async () => {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    await L.stop();
-  });
-  const saved = process.env.SSH_AUTH_SOCK;
-  beforeAll(() => void delete process.env.SSH_AUTH_SOCK);
-  afterAll(() => {
-    if (saved !== undefined) process.env.SSH_AUTH_SOCK = saved;
+    try {
+      await L.stop();
+    } finally {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      if (savedAgent !== undefined) process.env.SSH_AUTH_SOCK = savedAgent;
+      if (stateDir) {
+        if (savedState === undefined) delete process.env.PORTCULLIS_STATE_DIR;
+        else process.env.PORTCULLIS_STATE_DIR = savedState;
+      }
+    }
   });
   return L;
 }

@@ -4,11 +4,10 @@
 // process, the apply lock, the host's log.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
 import { run as capture, type RunOptions } from '../cli/testing/capture.js';
-import { skipLab, skipSystemd, useLab } from '../../e2e/lab/testing.js';
+import { skipLab, skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { run, runSync } from '../../e2e/lab/run.js';
 import { repoRoot } from '../../e2e/lab/fixtures.js';
@@ -45,29 +44,17 @@ const dnatTo = (addr: string) =>
 const cli = (argv: string[], opts: RunOptions = {}) => capture(argv, {}, opts);
 
 describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
-  const L = useLab({ hosts: ['plain', 'inner', 'users', 'fwd', ...(skipSystemd ? [] : ['systemd'])] });
   let tmp = '';
-  const savedAgent = process.env.SSH_AUTH_SOCK;
-  const savedState = process.env.PORTCULLIS_STATE_DIR;
+  // the first run on a machine builds the systemd host's root (minutes)
+  const L = useLabScratch(
+    { hosts: ['plain', 'inner', 'users', 'fwd', ...(skipSystemd ? [] : ['systemd'])], tmpPrefix: 'pcl-apply-test-', stateDir: true, startTimeout: 600_000 },
+    (dir) => (tmp = dir),
+  );
   const stock = () => readFileSync(L.get().stockRuleset, 'utf8');
   const timings: string[] = [];
 
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-apply-test-'));
-    delete process.env.SSH_AUTH_SOCK; // the test runner's own agent must not log us in
-    process.env.PORTCULLIS_STATE_DIR = join(tmp, 'state');
-    await L.start();
-  }, 600_000); // the first run on a machine builds the systemd host's root (minutes)
-  afterAll(async () => {
-    try {
-      await L.stop();
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-      if (savedAgent !== undefined) process.env.SSH_AUTH_SOCK = savedAgent;
-      if (savedState === undefined) delete process.env.PORTCULLIS_STATE_DIR;
-      else process.env.PORTCULLIS_STATE_DIR = savedState;
-      if (timings.length) process.stderr.write(`apply timings:\n  ${timings.join('\n  ')}\n`);
-    }
+  afterAll(() => {
+    if (timings.length) process.stderr.write(`apply timings:\n  ${timings.join('\n  ')}\n`);
   });
 
   const cfg = () => ['--ssh-config', L.get().sshConfigPath];

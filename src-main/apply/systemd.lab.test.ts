@@ -5,11 +5,10 @@
 // The fault matrix itself runs on this host too (apply.lab.test.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
 import { run as capture } from '../cli/testing/capture.js';
-import { skipSystemd, useLab } from '../../e2e/lab/testing.js';
+import { skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { iptablesConfig, repoRoot } from '../../e2e/lab/fixtures.js';
 import { runApply } from './run.js';
 import { sameRules } from '../core/apply/index.js';
@@ -20,29 +19,14 @@ const GOOD = stockWith('# web server (ticket 4711)\n-A INPUT -p tcp -m state --s
 const H = 'systemd';
 
 describe.skipIf(skipSystemd)('lab: apply on a systemd host (reboots, save-on-stop, verified revert)', () => {
-  const L = useLab({ hosts: [H] });
   let tmp = '';
-  const savedAgent = process.env.SSH_AUTH_SOCK;
-  const savedState = process.env.PORTCULLIS_STATE_DIR;
+  // the first run on a machine builds the root file system (minutes)
+  const L = useLabScratch({ hosts: [H], tmpPrefix: 'pcl-systemd-test-', stateDir: true, startTimeout: 600_000 }, (dir) => (tmp = dir));
   const report: string[] = [];
   let t0 = 0;
 
-  beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'pcl-systemd-test-'));
-    delete process.env.SSH_AUTH_SOCK;
-    process.env.PORTCULLIS_STATE_DIR = join(tmp, 'state');
-    await L.start();
-  }, 600_000); // the first run on a machine builds the root file system (minutes)
-  afterAll(async () => {
-    try {
-      await L.stop();
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-      if (savedAgent !== undefined) process.env.SSH_AUTH_SOCK = savedAgent;
-      if (savedState === undefined) delete process.env.PORTCULLIS_STATE_DIR;
-      else process.env.PORTCULLIS_STATE_DIR = savedState;
-      if (report.length) process.stderr.write(`systemd host cases:\n  ${report.join('\n  ')}\n`);
-    }
+  afterAll(() => {
+    if (report.length) process.stderr.write(`systemd host cases:\n  ${report.join('\n  ')}\n`);
   });
 
   const stock = () => readFileSync(L.get().stockRuleset, 'utf8');
