@@ -112,6 +112,21 @@ function joinConds(x: Seq<CondItem>, y: Seq<CondItem>): Seq<CondItem> {
   return append(out, { text: `(${text})`, opposite: `not (${text})` });
 }
 
+/**
+ * State merging: an item whose key (place and packet state) was met before joins
+ * that twin (its conditions or-ed in) and returns false; a new one is recorded
+ * under its key and returns true, for the caller to queue.
+ */
+function mergeOrKeep<T extends { st: { cond: Seq<CondItem> } }>(seen: Map<string, T>, key: string, item: T): boolean {
+  const twin = seen.get(key);
+  if (twin) {
+    twin.st.cond = joinConds(twin.st.cond, item.st.cond);
+    return false;
+  }
+  seen.set(key, item);
+  return true;
+}
+
 // ---- states --------------------------------------------------------------------------
 
 /** What the future of a walk depends on, plus what it has recorded so far (conditions, path). */
@@ -207,25 +222,14 @@ function tick(w: Walker, chain: Chain, idx: number, rule: Rule | null): void {
 
 function addBranch(call: Call, br: Br): void {
   const key = `${br.chain.name}#${br.idx}|${stateKey(br.st)}`;
-  const twin = call.pending.get(key);
-  if (twin) {
-    twin.st.cond = joinConds(twin.st.cond, br.st.cond);
-    return;
-  }
+  if (!mergeOrKeep(call.pending, key, br)) return;
   br.key = key;
-  call.pending.set(key, br);
   call.work.push(br);
 }
 
 function addExit(call: Call, e: Exit): void {
   const key = `${e.kind}|${e.kind === 'decide' ? `${e.verdict} ${e.by.chain} ${e.by.index}` : ''}|${stateKey(e.st)}`;
-  const twin = call.exitAt.get(key);
-  if (twin) {
-    twin.st.cond = joinConds(twin.st.cond, e.st.cond);
-    return;
-  }
-  call.exitAt.set(key, e);
-  call.exits.push(e);
+  if (mergeOrKeep(call.exitAt, key, e)) call.exits.push(e);
 }
 
 /** The caller's branch goes on with each way the called chain ended. */
@@ -556,12 +560,7 @@ class Walk {
   private add(t: Top): void {
     if (t.verdict || t.stageIdx >= t.stages.length) {
       const key = `${t.verdict}|${t.finalBy ? `${t.finalBy.table} ${t.finalBy.chain} ${t.finalBy.index}` : ''}|${topKey(t)}`;
-      const twin = this.finished.get(key);
-      if (twin) {
-        twin.st.cond = joinConds(twin.st.cond, t.st.cond);
-        return;
-      }
-      this.finished.set(key, t);
+      if (!mergeOrKeep(this.finished, key, t)) return;
       this.done.push(t);
       if (this.done.length > this.input.limits.outcomes) {
         throw new GiveUp({ reason: `the packet has more than ${this.input.limits.outcomes} distinct outcomes`, table: null, chain: null, index: null, line: null });
@@ -569,13 +568,7 @@ class Walk {
       return;
     }
     const key = topKey(t);
-    const twin = this.pending.get(key);
-    if (twin) {
-      twin.st.cond = joinConds(twin.st.cond, t.st.cond);
-      return;
-    }
-    this.pending.set(key, t);
-    this.work.push(t);
+    if (mergeOrKeep(this.pending, key, t)) this.work.push(t);
   }
 
   /** Walks the next table of the hook path (after routing, when that comes first). */
