@@ -20,11 +20,11 @@ export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[]
 }
 
 /** Every check's findings, in the order the checks made them (duplicates included). */
-function collect(ruleset: Ruleset, opts: LintOptions): Finding[] {
+function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false): Finding[] {
   const ctx = new LintContext(ruleset, opts);
   for (const t of ruleset.tables) {
     checkChains(ctx, t);
-    checkWrongTable(ctx, t);
+    if (!wrongTableKnown) checkWrongTable(ctx, t);
     checkMatches(ctx, t);
     for (const c of t.chains) {
       checkShadows(ctx, t, c);
@@ -50,7 +50,10 @@ export function lintParsed(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'l
   const parseFindings = parsed.findings.map((f) => (f.code === 'obsolete-match' ? withCascade(f, parsed.lines) : f));
   // one dedupe and sort over both (the same result as deduping and sorting the lint's own first)
   const all = parseFindings;
-  for (const f of collect(parsed.ruleset, opts)) all.push(f);
+  // A file that parsed without errors had every table validated at its COMMIT
+  // (wrong-table included): the kernel checks are not walked a second time.
+  const wrongTableKnown = !parsed.findings.some((f) => f.severity === 'error');
+  for (const f of collect(parsed.ruleset, opts, wrongTableKnown)) all.push(f);
   return sortFindings(dedupe(all));
 }
 
