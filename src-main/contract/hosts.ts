@@ -146,8 +146,22 @@ export interface ApplyRequest {
   confirmTimeoutS: number;
   /** go on despite a predicted lockout or an active firewalld (the host timer still guards) */
   force: boolean;
-  /** hashes from the pull the proposal was made from: the apply refuses when the host changed since */
-  base: { takenAt: string; savedSha256?: string; liveRulesSha256?: string } | null;
+  /**
+   * hashes from the pull the proposal was made from: the apply refuses when the host changed since
+   * (saved6Sha256 / live6RulesSha256: the same for /etc/sysconfig/ip6tables and ip6tables-save)
+   */
+  base: { takenAt: string; savedSha256?: string; liveRulesSha256?: string; saved6Sha256?: string; live6RulesSha256?: string } | null;
+  /**
+   * which family `text` is: 4 (the default: iptables, /etc/sysconfig/iptables) or 6 (ip6tables,
+   * /etc/sysconfig/ip6tables; an IPv6-only change, the IPv4 rules are not touched)
+   */
+  family?: 4 | 6;
+  /**
+   * with family 4: the IPv6 proposal, applied together with `text` as ONE change under one host
+   * revert timer (both confirmed, or both reverted). A family whose proposal changes neither its
+   * running rules nor its saved file is left alone (not reloaded, not rewritten).
+   */
+  ipv6?: { text: string; name: string };
 }
 
 /** 'interrupted': the CLI was stopped mid-apply (Ctrl-C); such records come from the shared history */

@@ -52,8 +52,21 @@ function isApplyRequest(x: unknown): boolean {
     o.name.length <= 200 &&
     typeof o.confirmTimeoutS === 'number' &&
     typeof o.force === 'boolean' &&
-    (b === null || (typeof b === 'object' && typeof b.takenAt === 'string' && optHex(b.savedSha256) && optHex(b.liveRulesSha256)))
+    (b === null ||
+      (typeof b === 'object' &&
+        typeof b.takenAt === 'string' &&
+        optHex(b.savedSha256) &&
+        optHex(b.liveRulesSha256) &&
+        optHex(b.saved6Sha256) &&
+        optHex(b.live6RulesSha256))) &&
+    (o.family === undefined || o.family === 4 || o.family === 6) &&
+    (o.ipv6 === undefined || (o.family !== 6 && isProposal(o.ipv6)))
   );
+}
+
+function isProposal(x: unknown): boolean {
+  const o = x as Record<string, unknown>;
+  return !!o && typeof o === 'object' && typeof o.text === 'string' && o.text.length <= MAX_RULESET_CHARS && typeof o.name === 'string' && o.name.length <= 200;
 }
 
 /** Arguments come from a page we treat as untrusted: check arity and types before any service sees them. */

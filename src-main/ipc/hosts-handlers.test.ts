@@ -109,6 +109,10 @@ describe('hosts handlers', () => {
       ['prompt:answer', ['0123456789abcdef', { kind: 'secret', value: 1 }]],
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: 'yes', base: null }]],
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: { takenAt: 't', savedSha256: 'nothex' } }]],
+      ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: null, family: 5 }]],
+      ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: { takenAt: 't', live6RulesSha256: 'nothex' } }]],
+      ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: null, ipv6: { text: 1, name: 'n6' } }]],
+      ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: null, family: 6, ipv6: { text: 'x', name: 'n6' } }]],
       ['apply:answer', ['0123456789abcdef', 'yes']],
     ];
     for (const [ch, args] of bad) expect(await d(ch, args), ch).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });

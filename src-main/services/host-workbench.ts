@@ -455,6 +455,7 @@ export class HostWorkbench {
     for (const a of this.applies.values()) if (a.hostId === hostId) throw new FwFailure('busy', `an apply to ${c.profile.name} is running`);
     if (!Number.isInteger(req.confirmTimeoutS) || req.confirmTimeoutS < 10 || req.confirmTimeoutS > 3600)
       throw new FwFailure('invalid-argument', 'the confirmation time is 10 to 3600 seconds');
+    if (req.family === 6 || req.ipv6) throw new FwFailure('invalid-argument', 'applying IPv6 rules from the app is not available in this build yet');
     const applyId = randomBytes(8).toString('hex');
     const running: RunningApply = { hostId };
     this.applies.set(applyId, running);
