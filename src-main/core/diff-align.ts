@@ -1,0 +1,322 @@
+// The diff's alignment of one chain: which old and new rules are the same rule
+// (a common subsequence of canonical texts), which moved, and the order in which
+// the rows of a view walk them.
+import type { DiffRow, RowKind } from './diff-types.js';
+import { pairBySimilarity } from './diff-pairing.js';
+
+/** Interns canonical rule texts as small integers so alignment compares numbers. */
+export class Interner {
+  private readonly ids = new Map<string, number>();
+  id(s: string): number {
+    let v = this.ids.get(s);
+    if (v === undefined) {
+      v = this.ids.size;
+      this.ids.set(s, v);
+    }
+    return v;
+  }
+}
+
+/**
+ * A common subsequence of `a` and `b` as pairs (ai, bi), increasing in both.
+ * Long equal prefixes and suffixes are matched in linear time; the rest is
+ * split at lines unique to both sides (patience diff), and what is left between
+ * those anchors goes to Myers' O((N+M)·D) algorithm with a budget, beyond which
+ * the segment is left unmatched (shown as deleted and added, never wrong).
+ */
+export function alignSequences(a: ArrayLike<number>, b: ArrayLike<number>, opts: { patience?: boolean } = {}): Int32Array {
+  const out: number[] = [];
+  alignRange(a, 0, a.length, b, 0, b.length, out, opts.patience === false ? MAX_PATIENCE_DEPTH : 0);
+  return Int32Array.from(out);
+}
+
+const MYERS_MAX_D = 1500;
+const MAX_PATIENCE_DEPTH = 8;
+const MYERS_BUDGET = 4_000_000;
+
+function alignRange(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number>, b0: number, b1: number, out: number[], depth: number): void {
+  // common prefix
+  while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) {
+    out.push(a0++, b0++);
+  }
+  // common suffix (pushed after the middle)
+  let e = 0;
+  while (a1 - e > a0 && b1 - e > b0 && a[a1 - 1 - e] === b[b1 - 1 - e]) e++;
+  a1 -= e;
+  b1 -= e;
+  if (a0 < a1 && b0 < b1) {
+    const anchors = depth < MAX_PATIENCE_DEPTH ? uniqueAnchors(a, a0, a1, b, b0, b1) : null;
+    if (anchors && anchors.length > 0) {
+      let pa = a0;
+      let pb = b0;
+      for (let k = 0; k < anchors.length; k += 2) {
+        alignRange(a, pa, anchors[k], b, pb, anchors[k + 1], out, depth + 1);
+        out.push(anchors[k], anchors[k + 1]);
+        pa = anchors[k] + 1;
+        pb = anchors[k + 1] + 1;
+      }
+      alignRange(a, pa, a1, b, pb, b1, out, depth + 1);
+    } else {
+      myers(a, a0, a1, b, b0, b1, out);
+    }
+  }
+  for (let k = 0; k < e; k++) out.push(a1 + k, b1 + k);
+}
+
+/** Lines that occur exactly once in each range, longest increasing run of them (patience). */
+function uniqueAnchors(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number>, b0: number, b1: number): number[] | null {
+  // count in a: 1 = once (position stored), -1 = more than once
+  const inA = new Map<number, number>();
+  for (let i = a0; i < a1; i++) {
+    const v = a[i];
+    const p = inA.get(v);
+    inA.set(v, p === undefined ? i : -1);
+  }
+  const inB = new Map<number, number>();
+  for (let j = b0; j < b1; j++) {
+    const v = b[j];
+    if (!inA.has(v)) continue;
+    const p = inB.get(v);
+    inB.set(v, p === undefined ? j : -1);
+  }
+  // pairs ordered by position in b
+  const pairsA: number[] = [];
+  const pairsB: number[] = [];
+  for (let j = b0; j < b1; j++) {
+    const v = b[j];
+    if (inB.get(v) !== j) continue;
+    const i = inA.get(v)!;
+    if (i < 0) continue;
+    pairsA.push(i);
+    pairsB.push(j);
+  }
+  if (pairsA.length === 0) return null;
+  // longest increasing subsequence of pairsA (patience sorting, O(k log k))
+  const k = pairsA.length;
+  const tails: number[] = [];
+  const prev = new Int32Array(k).fill(-1);
+  for (let x = 0; x < k; x++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairsA[tails[mid]] < pairsA[x]) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[x] = tails[lo - 1];
+    tails[lo] = x;
+  }
+  const res: number[] = new Array(tails.length * 2);
+  let x = tails[tails.length - 1];
+  for (let p = tails.length - 1; p >= 0; p--) {
+    res[2 * p] = pairsA[x];
+    res[2 * p + 1] = pairsB[x];
+    x = prev[x];
+  }
+  return res;
+}
+
+/** Myers' greedy LCS on a[a0,a1) × b[b0,b1); gives up (no matches) past its budget. */
+function myers(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number>, b0: number, b1: number, out: number[]): void {
+  const n = a1 - a0;
+  const m = b1 - b0;
+  const max = Math.min(n + m, MYERS_MAX_D);
+  const off = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  const trace: Int32Array[] = [];
+  let work = 0;
+  let found = -1;
+  for (let d = 0; d <= max && found < 0; d++) {
+    trace.push(v.slice(off - d - 1, off + d + 2));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[off + k - 1] < v[off + k + 1]) ? v[off + k + 1] : v[off + k - 1] + 1;
+      let y = x - k;
+      while (x < n && y < m && a[a0 + x] === b[b0 + y]) {
+        x++;
+        y++;
+        work++;
+      }
+      v[off + k] = x;
+      if (x >= n && y >= m) {
+        found = d;
+        break;
+      }
+    }
+    work += d + 1;
+    if (work > MYERS_BUDGET && found < 0) return;
+  }
+  if (found < 0) return;
+  // walk back through the saved frontiers; trace[d] holds v[-d-1 .. d+1] before step d
+  const pairs: number[] = [];
+  let x = n;
+  let y = m;
+  for (let d = found; d > 0; d--) {
+    const vd = trace[d];
+    const at = (k: number) => vd[k + d + 1];
+    const k = x - y;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = at(prevK);
+    const prevY = prevX - prevK;
+    while (x > prevX && y > prevY) {
+      x--;
+      y--;
+      pairs.push(a0 + x, b0 + y);
+    }
+    x = prevX;
+    y = prevY;
+  }
+  while (x > 0 && y > 0) {
+    x--;
+    y--;
+    pairs.push(a0 + x, b0 + y);
+  }
+  for (let p = pairs.length - 2; p >= 0; p -= 2) out.push(pairs[p], pairs[p + 1]);
+}
+
+export interface Alignment {
+  /** matched (old, new) index pairs, increasing */
+  pairs: Int32Array;
+  /** old index → new index of the same rule moved elsewhere, or -1 */
+  moveTo: Int32Array;
+  /** new index → old index it was moved from, or -1 */
+  moveFrom: Int32Array;
+  /** gap start (old index) → the pairing of that gap's deletes and adds, once computed */
+  partners?: Map<number, Int32Array>;
+}
+
+/**
+ * Align one chain's rule texts. The equal prefix and suffix are found by
+ * comparing strings (the common case: a few edits in a long chain), and only
+ * the middle is interned as integers for the alignment proper.
+ */
+export function alignChain(left: readonly string[], right: readonly string[], interner: Interner): Alignment {
+  const n = left.length;
+  const m = right.length;
+  let pre = 0;
+  while (pre < n && pre < m && left[pre] === right[pre]) pre++;
+  let suf = 0;
+  while (suf < n - pre && suf < m - pre && left[n - 1 - suf] === right[m - 1 - suf]) suf++;
+  const a = new Int32Array(n - pre - suf);
+  const b = new Int32Array(m - pre - suf);
+  for (let i = 0; i < a.length; i++) a[i] = interner.id(left[pre + i]);
+  for (let j = 0; j < b.length; j++) b[j] = interner.id(right[pre + j]);
+  const mid = alignSequences(a, b);
+  const pairs = new Int32Array(2 * (pre + suf) + mid.length);
+  let w = 0;
+  for (let k = 0; k < pre; k++) {
+    pairs[w++] = k;
+    pairs[w++] = k;
+  }
+  for (let k = 0; k < mid.length; k++) pairs[w++] = mid[k] + pre;
+  for (let k = 0; k < suf; k++) {
+    pairs[w++] = n - suf + k;
+    pairs[w++] = m - suf + k;
+  }
+
+  // Unmatched rules that appear on both sides are moves: pair them up in order.
+  const moveTo = new Int32Array(n).fill(-1);
+  const moveFrom = new Int32Array(m).fill(-1);
+  if (mid.length / 2 < Math.min(a.length, b.length)) {
+    const matchedA = new Uint8Array(a.length);
+    const matchedB = new Uint8Array(b.length);
+    for (let p = 0; p < mid.length; p += 2) {
+      matchedA[mid[p]] = 1;
+      matchedB[mid[p + 1]] = 1;
+    }
+    const delsById = new Map<number, number[]>();
+    for (let i = 0; i < a.length; i++) {
+      if (matchedA[i]) continue;
+      const l = delsById.get(a[i]);
+      if (l) l.push(i);
+      else delsById.set(a[i], [i]);
+    }
+    const cursor = new Map<number, number>();
+    for (let j = 0; j < b.length; j++) {
+      if (matchedB[j]) continue;
+      const l = delsById.get(b[j]);
+      if (!l) continue;
+      const c = cursor.get(b[j]) ?? 0;
+      if (c >= l.length) continue;
+      cursor.set(b[j], c + 1);
+      moveTo[pre + l[c]] = pre + j;
+      moveFrom[pre + j] = pre + l[c];
+    }
+  }
+  return { pairs, moveTo, moveFrom };
+}
+
+/**
+ * Walk an alignment in display order, calling `visit(kind, i, j)` with 0-based
+ * old and new indexes (-1 for the side a row does not have). Within each gap
+ * between matched rules, deleted and added rules are paired by similarity
+ * (diff-pairing.ts) as replaces; the rest stay deletes and adds.
+ */
+export function walkAlignment(left: readonly string[], right: readonly string[], al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false): void {
+  const { pairs, moveTo, moveFrom } = al;
+  // a second walk (the rows of a changed chain) reuses the pairing of the first
+  const cache = (al.partners ??= new Map());
+  let i = 0;
+  let j = 0;
+  const gap = (ai: number, bj: number) => {
+    if (i === ai && j === bj) return;
+    const i0 = i;
+    let partner = cache.get(i0);
+    if (!partner) cache.set(i0, (partner = gapPartners(left, right, i, ai, j, bj, al)));
+    while (i < ai || j < bj) {
+      if (i < ai && moveTo[i] >= 0) {
+        visit('move-from', i++, -1);
+        continue;
+      }
+      // an unpaired deletion shows as soon as it is reached: deleted rows before added ones
+      if (i < ai && partner[i - i0] < 0) {
+        visit('delete', i++, -1);
+        continue;
+      }
+      const target = i < ai ? partner[i - i0] : bj;
+      if (j < target) visit(moveFrom[j] >= 0 ? 'move-to' : 'add', -1, j++);
+      else visit('replace', i++, j++);
+    }
+  };
+  for (let p = 0; p < pairs.length; p += 2) {
+    gap(pairs[p], pairs[p + 1]);
+    if (!skipSame) visit('same', i, j);
+    i++;
+    j++;
+  }
+  gap(left.length, right.length);
+}
+
+/**
+ * For each old index in [i0, i1), at [index - i0]: the new index in [j0, j1)
+ * that replaces it, or -1. Moved rules are never paired.
+ */
+function gapPartners(left: readonly string[], right: readonly string[], i0: number, i1: number, j0: number, j1: number, al: Alignment): Int32Array {
+  const partner = new Int32Array(i1 - i0).fill(-1);
+  const dels: number[] = [];
+  const adds: number[] = [];
+  for (let x = i0; x < i1; x++) if (al.moveTo[x] < 0) dels.push(x);
+  for (let y = j0; y < j1; y++) if (al.moveFrom[y] < 0) adds.push(y);
+  if (dels.length === 0 || adds.length === 0) return partner;
+  const p = pairBySimilarity(
+    dels.map((x) => left[x]),
+    adds.map((y) => right[y]),
+  );
+  for (let k = 0; k < dels.length; k++) if (p[k] >= 0) partner[dels[k] - i0] = adds[p[k]];
+  return partner;
+}
+
+/** Rows of one chain: matched rules are `same`; the rest become moves, replaces, deletes and adds. */
+export function diffRuleTexts(left: readonly string[], right: readonly string[], interner = new Interner()): DiffRow[] {
+  return rowsOf(left, right, alignChain(left, right, interner));
+}
+
+export function rowsOf(left: readonly string[], right: readonly string[], al: Alignment): DiffRow[] {
+  const rows: DiffRow[] = [];
+  walkAlignment(left, right, al, (kind, i, j) => {
+    const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
+    if (kind === 'move-from') row.other = al.moveTo[i] + 1;
+    if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
+    rows.push(row);
+  });
+  return rows;
+}

@@ -1,0 +1,106 @@
+// Two rulesets compared table by table and chain by chain on canonical rule
+// text: the change set, and the rows of the views.
+import type { Ruleset, TableName } from './model.js';
+import { BUILTIN_CHAINS, TABLE_NAMES } from './model.js';
+import type { Change, ChangeSet, ChainDiff, ChainStatus, DiffRow, RulesetDiff } from './diff-types.js';
+import { alignChain, Interner, rowsOf, walkAlignment } from './diff-align.js';
+import { rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
+
+const NO_TEXTS: string[] = [];
+
+/** Builtin chains in hook order, then the user chains of either side sorted by name, as iptables-save lists them. */
+function sortedChains(name: TableName, a: ChainTexts[], b: ChainTexts[]): { name: string; builtin: boolean; left?: ChainTexts; right?: ChainTexts }[] {
+  const la = new Map(a.map((c) => [c.name, c]));
+  const lb = new Map(b.map((c) => [c.name, c]));
+  const out: { name: string; builtin: boolean; left?: ChainTexts; right?: ChainTexts }[] = [];
+  // A table missing from a ruleset is the same as one with nothing in it: builtin chains, ACCEPT, no rules.
+  const empty = (h: string): ChainTexts => ({ name: h, builtin: true, policy: 'ACCEPT', texts: NO_TEXTS });
+  for (const h of BUILTIN_CHAINS[name]) {
+    out.push({ name: h, builtin: true, left: la.get(h) ?? (a.length ? undefined : empty(h)), right: lb.get(h) ?? (b.length ? undefined : empty(h)) });
+  }
+  const users = new Set<string>();
+  for (const c of a) if (!c.builtin) users.add(c.name);
+  for (const c of b) if (!c.builtin) users.add(c.name);
+  for (const n of [...users].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) out.push({ name: n, builtin: false, left: la.get(n), right: lb.get(n) });
+  return out;
+}
+
+export interface DetailOptions {
+  /**
+   * Rows for chains without changes too (default true). The views print
+   * changed chains only; without these rows a diff of two big, mostly equal
+   * rulesets allocates a row per changed chain's rule only. Unchanged chains
+   * are still listed, with no rows.
+   */
+  unchangedRows?: boolean;
+}
+
+/** Everything the UI needs for a side-by-side view, plus the change set. */
+export function diffRulesetsDetailed(a: Ruleset, b: Ruleset, opts: DetailOptions = {}): RulesetDiff {
+  return diffRulesetTexts(rulesetTexts(a), rulesetTexts(b), opts);
+}
+
+export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
+  return { changes: compare(rulesetTexts(a), rulesetTexts(b), 'none').changes };
+}
+
+/** The diff of two rulesets already reduced to their canonical texts (see rulesetTexts). */
+export function diffRulesetTexts(a: RulesetTexts, b: RulesetTexts, opts: DetailOptions & { rows?: boolean } = {}): RulesetDiff {
+  return compare(a, b, opts.rows === false ? 'none' : opts.unchangedRows === false ? 'changed' : 'all');
+}
+
+function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none'): RulesetDiff {
+  const withRows = rowMode === 'all';
+  const chains: ChainDiff[] = [];
+  const changes: Change[] = [];
+  const interner = new Interner();
+  for (const tname of TABLE_NAMES) {
+    const ta = a.tables.find((t) => t.name === tname);
+    const tb = b.tables.find((t) => t.name === tname);
+    if (!ta && !tb) continue;
+    for (const { name, builtin, left, right } of sortedChains(tname, ta?.chains ?? [], tb?.chains ?? [])) {
+      const lt = left ? left.texts : NO_TEXTS;
+      const rt = right ? right.texts : NO_TEXTS;
+      const al = alignChain(lt, rt, interner);
+      const status: ChainStatus = !left ? 'added' : !right ? 'deleted' : 'same';
+      const polFrom = builtin ? (left?.policy ?? 'ACCEPT') : null;
+      const polTo = builtin ? (right?.policy ?? 'ACCEPT') : null;
+      const policy = polFrom !== null && polTo !== null ? { from: polFrom, to: polTo } : null;
+      const before = changes.length;
+      if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
+      if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });
+      const rows: DiffRow[] = [];
+      walkAlignment(lt, rt, al, (kind, i, j) => {
+        if (withRows) {
+          const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: lt[i] } : null, right: j >= 0 ? { index: j + 1, text: rt[j] } : null };
+          if (kind === 'move-from') row.other = al.moveTo[i] + 1;
+          if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
+          rows.push(row);
+        }
+        switch (kind) {
+          case 'add':
+            changes.push({ op: 'add', table: tname, chain: name, index: j + 1, rule: rt[j] });
+            break;
+          case 'delete':
+            changes.push({ op: 'delete', table: tname, chain: name, index: i + 1, rule: lt[i] });
+            break;
+          case 'replace':
+            changes.push({ op: 'replace', table: tname, chain: name, index: j + 1, fromIndex: i + 1, from: lt[i], to: rt[j] });
+            break;
+          case 'move-to':
+            changes.push({ op: 'move', table: tname, chain: name, index: j + 1, fromIndex: al.moveFrom[j] + 1, rule: rt[j] });
+            break;
+          default:
+            break;
+        }
+      }, !withRows);
+      if (status === 'deleted') changes.push({ op: 'chain-delete', table: tname, chain: name });
+      const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows };
+      if (status === 'same' && changes.length > before) cd.status = 'changed';
+      // rows of a changed chain only: a second walk over the alignment, which is cheap
+      if (rowMode === 'changed' && changes.length > before) cd.rows = rowsOf(lt, rt, al);
+      if (rowMode !== 'none') chains.push(cd);
+    }
+  }
+  return { chains, changes };
+}
