@@ -31,6 +31,8 @@ export interface LabHostSpec {
   /** rules loaded into the running kernel table at boot; default: the seed, as iptables.service does */
   live?: 'seed' | 'firewalld' | 'none';
   iptablesConfig: Record<string, string>;
+  /** /etc/sysconfig/ip6tables-config values (IP6TABLES_…), default the stock file */
+  ip6tablesConfig?: Record<string, string>;
   ipForward?: boolean;
   /** sudoers lines after the per-user rules */
   sudoersExtra?: string[];
@@ -196,7 +198,8 @@ export const CATALOGUE: LabHostSpec[] = [
     units: {},
     packages: { ...IPTABLES_PKGS, firewalld: 'firewalld-0.6.3-13.el7_9.noarch' },
     seed: 'stock',
-    seed6: null,
+    // ip6tables.service loads it at boot, as on a CentOS 7 host with IPv6
+    seed6: 'stock',
     iptablesConfig: {},
   },
 ];

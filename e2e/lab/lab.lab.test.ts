@@ -46,6 +46,26 @@ describe.skipIf(skipLab)('lab: hosts in network namespaces', () => {
     });
   });
 
+  it('every host also has an IPv6 address from 2001:db8::/32, sshd listens there, and OpenSSH gets in over IPv6 (jump hosts too)', async () => {
+    const lab = L.get();
+    const names = Object.keys(lab.hosts);
+    const results = await Promise.all(
+      names.map((h) =>
+        run(['ssh', '-F', lab.sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', `${h}-v6`, 'hostname; echo $SSH_CONNECTION'], { allowFail: true }),
+      ),
+    );
+    results.forEach((r, i) => {
+      const h = lab.hosts[names[i]];
+      expect(h.address6).toMatch(/^2001:db8:/);
+      expect(r.stderr.toString()).toBe('');
+      const [hostname, conn] = r.stdout.toString().trim().split('\n');
+      expect(hostname).toBe(`c7-${h.name}`);
+      // the server sees the IPv6 end of its link (the root namespace's, or the jump host's)
+      expect(conn.split(' ')[0]).toBe(h.peerAddress6);
+      expect(conn.split(' ')[2]).toBe(h.address6);
+    });
+  });
+
   it('hides hosts behind the bastion from the root namespace', async () => {
     const lab = L.get();
     expect(await tcpConnect(lab.hosts.plain.address, 22, 2000)).toBe('open');

@@ -79,6 +79,9 @@ export interface LabHost {
   via: string[];
   /** the address this host sees connections from (root namespace end, or the previous hop) */
   peerAddress: string;
+  /** the same two on the link's IPv6 side (2001:db8::/32): sshd listens on both */
+  address6: string;
+  peerAddress6: string;
   /** sshd's PID; on a systemd host the container's PID 1 (both: the process to enter the host through) */
   sshdPid: number;
   /** 'systemd': a container with systemd as PID 1, booted by systemd-nspawn (nspawnPid) */
@@ -380,7 +383,9 @@ interface Plan {
   ns: string;
   address: string;
   peerAddress: string;
-  /** addresses sshd listens on: its own, plus its ends of links to hosts behind it */
+  address6: string;
+  peerAddress6: string;
+  /** addresses sshd listens on: its own, plus its ends of links to hosts behind it (IPv6 in brackets) */
   listen: string[];
   via: string[];
   dir: string;
@@ -395,13 +400,18 @@ function planAddresses(slot: number, specs: LabHostSpec[], dir: string): { plans
     const ns = `pcl-s${slot}-${spec.name}`;
     const hostDir = join(dir, 'hosts', spec.name);
     if (!spec.behind) {
-      const base = 8 * outer++;
+      const link = outer++;
+      const base = 8 * link;
+      // written as the kernel prints it (SSH_CONNECTION, ip addr): link 0's zero group compressed away
+      const v6 = link === 0 ? `2001:db8:${slot}::` : `2001:db8:${slot}:${link}::`;
       const p: Plan = {
         spec,
         ns,
         address: `198.18.${slot}.${base + 2}`,
         peerAddress: `198.18.${slot}.${base + 1}`,
-        listen: [`198.18.${slot}.${base + 2}`],
+        address6: `${v6}2`,
+        peerAddress6: `${v6}1`,
+        listen: [`198.18.${slot}.${base + 2}`, `[${v6}2]`],
         via: [],
         dir: hostDir,
       };
@@ -410,15 +420,19 @@ function planAddresses(slot: number, specs: LabHostSpec[], dir: string): { plans
     } else {
       const parent = plans.find((p) => p.spec.name === spec.behind);
       if (!parent) throw new Error(`lab: ${spec.name} is behind ${spec.behind}, which must come first`);
-      const base = 8 * inner++;
+      const link = inner++;
+      const base = 8 * link;
       const parentEnd = `198.19.${slot}.${base + 1}`;
-      parent.listen.push(parentEnd);
+      const v6 = `2001:db8:${slot}:${100 + link}::`;
+      parent.listen.push(parentEnd, `[${v6}1]`);
       plans.push({
         spec,
         ns,
         address: `198.19.${slot}.${base + 2}`,
         peerAddress: parentEnd,
-        listen: [`198.19.${slot}.${base + 2}`],
+        address6: `${v6}2`,
+        peerAddress6: `${v6}1`,
+        listen: [`198.19.${slot}.${base + 2}`, `[${v6}2]`],
         via: [...parent.via, parent.spec.name],
         dir: hostDir,
       });
@@ -437,9 +451,11 @@ async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
         const root = `pcls${slot}h${i}`;
         await run(['ip', 'link', 'add', root, 'type', 'veth', 'peer', 'name', `${root}p`, 'netns', p.ns]);
         await run(['ip', 'addr', 'add', `${p.peerAddress}/29`, 'dev', root]);
+        await run(['ip', '-6', 'addr', 'add', `${p.peerAddress6}/64`, 'dev', root, 'nodad']);
         await run(['ip', 'link', 'set', root, 'up']);
         await ipn('link', 'set', `${root}p`, 'name', 'eth0');
         await ipn('addr', 'add', `${p.address}/29`, 'dev', 'eth0');
+        await ipn('-6', 'addr', 'add', `${p.address6}/64`, 'dev', 'eth0', 'nodad');
         await ipn('link', 'set', 'eth0', 'up');
       } else {
         const parent = plans.find((q) => q.spec.name === p.spec.behind)!;
@@ -449,9 +465,11 @@ async function createNetworks(slot: number, plans: Plan[]): Promise<void> {
         const pend = `to-${p.spec.name}`.slice(0, 15);
         await run(['ip', '-n', parent.ns, 'link', 'set', a, 'name', pend]);
         await run(['ip', '-n', parent.ns, 'addr', 'add', `${p.peerAddress}/29`, 'dev', pend]);
+        await run(['ip', '-n', parent.ns, '-6', 'addr', 'add', `${p.peerAddress6}/64`, 'dev', pend, 'nodad']);
         await run(['ip', '-n', parent.ns, 'link', 'set', pend, 'up']);
         await ipn('link', 'set', b, 'name', 'eth0');
         await ipn('addr', 'add', `${p.address}/29`, 'dev', 'eth0');
+        await ipn('-6', 'addr', 'add', `${p.address6}/64`, 'dev', 'eth0', 'nodad');
         await ipn('link', 'set', 'eth0', 'up');
       }
       // net.* under /proc/sys is per network namespace (no procps needed for sysctl)
@@ -539,7 +557,7 @@ async function writeHostFiles(
   // /etc/sysconfig as iptables (main package) and iptables-services lay it out: mode 0600
   const sc = join(etc, 'sysconfig');
   write(join(sc, 'iptables-config'), iptablesConfig(spec.iptablesConfig), 0o600);
-  write(join(sc, 'ip6tables-config'), iptablesConfig({}, 'ip6'), 0o600);
+  write(join(sc, 'ip6tables-config'), iptablesConfig(spec.ip6tablesConfig ?? {}, 'ip6'), 0o600);
   const seedPath = seeds[spec.name] ?? (spec.seed === 'stock' ? stock : spec.seed);
   if (seedPath) copyFileSync(seedPath, join(sc, 'iptables'));
   if (seedPath) chmodSync(join(sc, 'iptables'), 0o600);
@@ -642,6 +660,11 @@ function sshConfigText(lab: { dir: string; keys: LabKeys; knownHostsPath: string
     if (h.name === 'users') out.push('  User alice');
     if (h.via.length) out.push(`  ProxyJump ${h.via.join(',')}`);
     out.push('');
+    // the same host over IPv6, jump hosts too
+    out.push(`Host ${h.name}-v6`, `  HostName ${h.address6}`);
+    if (h.name === 'users') out.push('  User alice');
+    if (h.via.length) out.push(`  ProxyJump ${h.via.map((v) => `${v}-v6`).join(',')}`);
+    out.push('');
   }
   out.push(
     'Host *',
@@ -739,6 +762,8 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
       port: 22,
       via: p.via,
       peerAddress: p.peerAddress,
+      address6: p.address6,
+      peerAddress6: p.peerAddress6,
       sshdPid: pids.get(p.spec.name)!.pid,
       kind: p.spec.kind ?? 'namespace',
       ...(pids.get(p.spec.name)!.nspawnPid ? { nspawnPid: pids.get(p.spec.name)!.nspawnPid } : {}),
@@ -751,7 +776,8 @@ async function bringUp(slot: number, dir: string, state: LabState, opts: StartLa
   // known_hosts: the addresses ssh checks (HostName, also for ProxyJump targets)
   const knownHostsClearPath = join(dir, 'known_hosts.clear');
   const knownHostsPath = join(dir, 'known_hosts');
-  const khLines = Object.values(hosts).flatMap((h) => h.hostKeys.map((k) => `${h.address} ${k.publicKey}`));
+  // known_hosts: both addresses of every host (an IPv6 address on port 22 is written bare, as ssh does)
+  const khLines = Object.values(hosts).flatMap((h) => h.hostKeys.flatMap((k) => [`${h.address} ${k.publicKey}`, `${h.address6} ${k.publicKey}`]));
   write(knownHostsClearPath, khLines.join('\n') + '\n');
   write(knownHostsPath, khLines.join('\n') + '\n');
   await run(['ssh-keygen', '-q', '-H', '-f', knownHostsPath]);

@@ -72,6 +72,15 @@ case "$1" in
 esac
 `;
 
+/**
+ * /usr/libexec/iptables/ip6tables.init: iptables-services makes it from iptables.init by sed
+ * (iptables → ip6tables, IPTABLES → IP6TABLES), so it reads /etc/sysconfig/ip6tables-config's
+ * IP6TABLES_SAVE_ON_STOP etc. and lists /proc/net/ip6_tables_names.
+ */
+export const IP6TABLES_INIT = IPTABLES_INIT.replace(/iptables/g, 'ip6tables')
+  .replace(/IPTABLES/g, 'IP6TABLES')
+  .replace('/proc/net/ip_tables_names', '/proc/net/ip6_tables_names');
+
 /** iptables-services' unit, as CentOS 7 ships it (syslog lines dropped: no syslog here). */
 export const IPTABLES_SERVICE = `[Unit]
 Description=IPv4 firewall with iptables
@@ -84,6 +93,25 @@ RemainAfterExit=yes
 ExecStart=/usr/libexec/iptables/iptables.init start
 ExecReload=/usr/libexec/iptables/iptables.init reload
 ExecStop=/usr/libexec/iptables/iptables.init stop
+Environment=BOOTUP=serial
+Environment=CONSOLETYPE=serial
+
+[Install]
+WantedBy=basic.target
+`;
+
+/** iptables-services' ip6tables.service, as CentOS 7 ships it. */
+export const IP6TABLES_SERVICE = `[Unit]
+Description=IPv6 firewall with ip6tables
+After=syslog.target
+AssertPathExists=/etc/sysconfig/ip6tables
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/libexec/iptables/ip6tables.init start
+ExecReload=/usr/libexec/iptables/ip6tables.init reload
+ExecStop=/usr/libexec/iptables/ip6tables.init stop
 Environment=BOOTUP=serial
 Environment=CONSOLETYPE=serial
 

@@ -14,8 +14,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { run, runSync } from './run.js';
 import { keygen, pidAlive, write } from './util.js';
-import { FIREWALL_CMD, FIREWALLD_SERVICE, IPTABLES_INIT, IPTABLES_SERVICE, systemdSshdConfig } from './systemd-fixtures.js';
-import { OS_RELEASE, REDHAT_RELEASE, fakeRpm, iptablesConfig } from './fixtures.js';
+import { FIREWALL_CMD, FIREWALLD_SERVICE, IP6TABLES_INIT, IP6TABLES_SERVICE, IPTABLES_INIT, IPTABLES_SERVICE, systemdSshdConfig } from './systemd-fixtures.js';
+import { OS_RELEASE, REDHAT_RELEASE, STOCK_IP6TABLES, fakeRpm, iptablesConfig } from './fixtures.js';
 import type { LabHostSpec } from './hosts.js';
 
 export interface SystemdHostPlan {
@@ -53,7 +53,14 @@ export async function writeSystemdHostFiles(p: SystemdHostPlan, authorizedKeys: 
   for (const t of LEGACY_TOOLS) symlinkSync(`/usr/sbin/${t.replace(/^(ip6?tables)/, '$1-legacy')}`, join(etc, 'alternatives', t));
 
   write(join(etc, 'sysconfig', 'iptables-config'), iptablesConfig(p.spec.iptablesConfig), 0o600);
-  write(join(etc, 'sysconfig', 'ip6tables-config'), iptablesConfig({}, 'ip6'), 0o600);
+  write(join(etc, 'sysconfig', 'ip6tables-config'), iptablesConfig(p.spec.ip6tablesConfig ?? {}, 'ip6'), 0o600);
+  // ip6tables.service as iptables-services has it: enabled where the host has an /etc/sysconfig/ip6tables
+  if (p.spec.seed6) {
+    write(join(etc, 'sysconfig', 'ip6tables'), p.spec.seed6 === 'stock' ? STOCK_IP6TABLES : readFileSync(p.spec.seed6), 0o600);
+    symlinkSync('/usr/lib/systemd/system/ip6tables.service', join(etc, 'systemd/system/basic.target.wants/ip6tables.service'));
+  }
+  write(join(up, 'usr/libexec/iptables/ip6tables.init'), IP6TABLES_INIT, 0o755);
+  write(join(up, 'usr/lib/systemd/system/ip6tables.service'), IP6TABLES_SERVICE);
   if (seedPath) {
     copyFileSync(seedPath, join(etc, 'sysconfig', 'iptables'));
     chmodSync(join(etc, 'sysconfig', 'iptables'), 0o600);
@@ -116,14 +123,15 @@ export async function bootSystemdHost(p: SystemdHostPlan, root: string, persiste
     if (!pidAlive(nspawnPid) || child.exitCode !== null) throw new Error(`lab: systemd-nspawn for ${p.spec.name} exited:\n${console()}`);
     initPid ??= containerInit(p.ns);
     if (initPid) {
-      const r = await run(enterArgv(initPid, ['systemctl', 'is-active', 'ssh.service', 'iptables.service']), { allowFail: true });
+      const units = ['ssh.service', 'iptables.service', ...(p.spec.seed6 ? ['ip6tables.service'] : [])];
+      const r = await run(enterArgv(initPid, ['systemctl', 'is-active', ...units]), { allowFail: true });
       state = r.stdout.toString().trim().replace(/\n/g, ' ');
       const boot = await run(enterArgv(initPid, ['systemctl', 'is-system-running']), { allowFail: true });
       if (r.code === 0 && /^(running|degraded)$/.test(boot.stdout.toString().trim())) return { initPid, nspawnPid };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`lab: ${p.spec.name} did not boot within 60 s (ssh, iptables: ${state || 'unknown'}):\n${console()}`);
+  throw new Error(`lab: ${p.spec.name} did not boot within 60 s (ssh, iptables, ip6tables: ${state || 'unknown'}):\n${console()}`);
 }
 
 /** Shuts the container down: cleanly (SIGTERM to nspawn: units stop) or as a power cut (SIGKILL to everything in it). */
@@ -161,9 +169,12 @@ function isZombie(pid: number): boolean {
   }
 }
 
-const FLUSH_TABLES = `for t in $(cat /proc/net/ip_tables_names 2>/dev/null); do
-  iptables-legacy -t "$t" -F; iptables-legacy -t "$t" -X; iptables-legacy -t "$t" -Z
-  for c in $(iptables-legacy -t "$t" -S | sed -n 's/^-P \\([^ ]*\\) .*/\\1/p'); do iptables-legacy -t "$t" -P "$c" ACCEPT; done
+const FLUSH_TABLES = `for f in ip ip6; do
+  x=\${f}tables-legacy
+  for t in $(cat /proc/net/\${f}_tables_names 2>/dev/null); do
+    $x -t "$t" -F; $x -t "$t" -X; $x -t "$t" -Z
+    for c in $($x -t "$t" -S | sed -n 's/^-P \\([^ ]*\\) .*/\\1/p'); do $x -t "$t" -P "$c" ACCEPT; done
+  done
 done`;
 
 /** nspawn processes of a lab slot that outlived their container (teardown, synchronous). */

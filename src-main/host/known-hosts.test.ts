@@ -9,6 +9,7 @@ import {
   fingerprintSha256,
   hashHostName,
   keyTypeOfBlob,
+  knownHostsAddress,
   knownHostsName,
   parseKnownHosts,
   patternListMatches,
@@ -53,6 +54,25 @@ describe('known_hosts parsing and matching', () => {
     expect(entryMatchesHost(entries[1], knownHostsName('192.0.2.11', 22))).toBe(false);
     expect(checkHostKey(entries, '192.0.2.10', 22, b(ED)).kind).toBe('trusted');
     expect(checkHostKey(entries, '192.0.2.11', 2222, b(EC)).kind).toBe('trusted');
+  });
+
+  it('IPv6 literals: bare on port 22, [addr]:port elsewhere, hashed as ssh-keygen -H hashes them; one address however it is spelled', () => {
+    // OpenSSH 9.2 ssh-keygen -H of `2001:db8:5::2 …` and `[2001:db8:5::3]:2222 …`
+    const hashed = [
+      `|1|xw2te9SRhSwsYTzV8tMEzMxlFqI=|Y8lGHupw8S90YblxjDtY9VHJei0= ssh-ed25519 ${ED}`,
+      `|1|vlC9KTvr40e7W86PzSTc32+tEdQ=|J+BtxJ/pemHTvQPqgE5Qa2ZWrLU= ssh-ed25519 ${ED}`,
+    ].join('\n');
+    const { entries } = parseKnownHosts(hashed);
+    expect(checkHostKey(entries, '2001:db8:5::2', 22, b(ED)).kind).toBe('trusted');
+    expect(checkHostKey(entries, '2001:db8:5::3', 2222, b(ED)).kind).toBe('trusted');
+    expect(checkHostKey(entries, '2001:db8:5::3', 22, b(ED)).kind).toBe('unknown');
+    expect(checkHostKey(entries, knownHostsAddress('2001:DB8:5:0:0::02'), 22, b(ED)).kind).toBe('trusted');
+    expect(knownHostsName('2001:db8:5::3', 2222)).toBe('[2001:db8:5::3]:2222');
+    expect(knownHostsAddress('2001:0db8:0005:0000::0002')).toBe('2001:db8:5::2');
+    expect(knownHostsAddress('::ffff:198.18.0.1')).toBe('::ffff:198.18.0.1');
+    expect(knownHostsAddress('web1.example.com')).toBe('web1.example.com');
+    expect(knownHostsAddress('198.18.0.1')).toBe('198.18.0.1');
+    expect(knownHostsAddress('2001:db8::zz')).toBe('2001:db8::zz');
   });
 
   it('hashes names the way OpenSSH does (round trip through its format)', () => {

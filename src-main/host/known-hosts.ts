@@ -33,6 +33,21 @@ export function keyTypeOfBlob(blob: Buffer): string {
   return len > 0 && len < 64 && blob.length >= 4 + len ? blob.subarray(4, 4 + len).toString('latin1') : 'unknown';
 }
 
+/**
+ * An IPv6 literal as ssh writes it into known_hosts (lower case, zeros compressed:
+ * `2001:DB8:5:0::2` is `2001:db8:5::2`), so one address is one entry however it was typed;
+ * anything else unchanged.
+ */
+export function knownHostsAddress(host: string): string {
+  // (an IPv4-mapped ::ffff:a.b.c.d stays as typed: ssh keeps the dotted form)
+  if (!host.includes(':') || !/^[0-9a-fA-F:]+$/.test(host)) return host;
+  try {
+    return new URL(`http://[${host}]/`).hostname.slice(1, -1);
+  } catch {
+    return host;
+  }
+}
+
 /** The name a host is stored under: `host`, or `[host]:port` off port 22. */
 export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;

@@ -20,6 +20,7 @@ import {
 } from './errors.js';
 import {
   appendKnownHost,
+  knownHostsAddress,
   checkHostKey,
   fingerprintSha256,
   keyTypeOfBlob,
@@ -345,7 +346,7 @@ async function connectHop(
   const ref = hopRef(hop);
   const kh = loadKnownHosts(hop.knownHostsFiles);
   for (const s of kh.skipped) opts.log?.(`known_hosts ${s.file}:${s.line}: ${s.reason}`);
-  const lookupHost = hop.hostKeyAlias ?? hop.host;
+  const lookupHost = hop.hostKeyAlias ?? knownHostsAddress(hop.host);
   const timeoutMs = opts.timeoutMs ?? hop.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   return new Promise<HopConnection>((resolve, reject) => {
