@@ -54,12 +54,13 @@ export interface OptionValue {
   value: unknown;
 }
 
-export interface Match {
+/** A match; S is its extension's state (core/extensions: MatchExtension<S>). */
+export interface Match<S = unknown> {
   name: string;
   /** the options as given, normalised by the extension, in the order given */
   options: OptionValue[];
-  /** extension-specific state after its final check (defaults filled in) */
-  state: Record<string, unknown>;
+  /** extension-specific state after its final check (defaults filled in); its extension's `save` prints it */
+  state: S;
   /** true for a protocol match that iptables loaded by itself (`-p tcp --dport 22`) */
   implicit?: boolean;
   /** no extension in our registry: the tokens are kept as written */

@@ -771,7 +771,7 @@ function exactOptions(options: OptionValue[]): OptionValue[] {
 
 function finishMatch(inst: Instance, ctx: ParseContext): Match {
   if (!inst.ext) return { name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
-  let state: Record<string, unknown>;
+  let state: unknown;
   try {
     state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
   } catch (e) {
@@ -795,7 +795,7 @@ function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext):
   }
   let state: Record<string, unknown>;
   try {
-    state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
+    state = inst.ext.kind === 'target' && inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
   } catch (e) {
     throw asRuleError(e, inst.word);
   }

@@ -138,15 +138,15 @@ export function readAddrRange(s: string): [number, number] | null {
   return [lo, hi];
 }
 
-export const STATE_NAMES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED'] as const;
-export type ConnState = (typeof STATE_NAMES)[number];
+import { CONN_STATES, type ConnState } from './packet.js';
+export { CONN_STATES as STATE_NAMES, type ConnState };
 
 /** `NEW,ESTABLISHED` (prefixes allowed as in -m state); null when SNAT/DNAT or unknown names appear. */
 export function readStates(s: string): ConnState[] | null {
   const out: ConnState[] = [];
   for (const item of s.split(',')) {
     const u = item.toUpperCase();
-    const hit = u ? STATE_NAMES.find((n) => n.startsWith(u)) : undefined;
+    const hit = u ? CONN_STATES.find((n) => n.startsWith(u)) : undefined;
     if (!hit) return null;
     if (!out.includes(hit)) out.push(hit);
   }

@@ -8,66 +8,11 @@ import { formatNet, formatNet6 } from '../values.js';
 import { addressType } from './host-net.js';
 import {
   HISTORY_MATCHES, arg, matchOptions, readAddrRange, readIcmpType, readMark, readPortList, readPortRange, readStates, readTcpFlags,
-  type ConnState, type MatchOptions,
+  type MatchOptions,
 } from './match-options.js';
+import { fieldCond, inv, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
 
-export interface Packet {
-  src?: number;
-  dst?: number;
-  /** IP protocol number */
-  proto: number;
-  sport?: number;
-  dport?: number;
-  icmpType?: number;
-  icmpCode?: number;
-  /** IPv6 hop limit (the hl match) */
-  hopLimit?: number;
-  inIface?: string;
-  outIface?: string;
-  /** when inIface is open: names it is known not to be (a remote client never arrives on lo) */
-  notInIfaces?: string[];
-  state: ConnState;
-  /** TCP flags bits (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32) */
-  tcpFlags?: number;
-  /** nfmark, set by MARK targets on the way */
-  mark: number;
-  /** connection mark, set by CONNMARK */
-  ctmark: number;
-  /** total length in bytes */
-  length?: number;
-  fragment: boolean;
-  /**
-   * conntrack's DNAT and SNAT status bits (ctstate DNAT / SNAT): set when a
-   * NAT changed the connection's destination or source; undefined when the
-   * connection's history is not known (an ESTABLISHED packet)
-   */
-  dnat?: boolean;
-  snat?: boolean;
-  /** dst is open but known to be one of the host's own (after REDIRECT to an interface whose address is not given) */
-  dstLocal?: boolean;
-}
-
-export interface EvalContext {
-  /** is the address one of the host's own: true, false, or unknown */
-  isLocal(addr: number): boolean | undefined;
-}
-
-export interface Cond {
-  /** the same key is given the same answer throughout one walk */
-  key: string;
-  /** the part of the rule, as iptables-save prints it */
-  text: string;
-  /** depends on history or chance, not on the packet */
-  chance: boolean;
-  /** plain words for "this condition holds" / "does not hold" */
-  holds: string;
-  fails: string;
-  test(p: Packet, ctx: EvalContext): boolean | undefined;
-}
-
-export const PROTO_TCP = 6;
-export const PROTO_UDP = 17;
-export const PROTO_ICMP = 1;
+export { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
 
 /** `eth+` matches every name that starts with `eth`; `+` alone matches all. */
 export function ifaceMatches(pattern: string, name: string): boolean {
@@ -78,8 +23,6 @@ export function ifaceMatches(pattern: string, name: string): boolean {
 function unknownField(key: string, text: string, holds: string, fails: string, test: Cond['test']): Cond {
   return { key, text, chance: false, holds, fails, test };
 }
-
-const inv = (invert: boolean, v: boolean | undefined): boolean | undefined => (v === undefined ? undefined : invert ? !v : v);
 
 function addressCond(flag: '-s' | '-d', a: AddressSpec): Cond | null {
   const field = flag === '-s' ? 'src' : 'dst';
@@ -124,11 +67,6 @@ function ruleId(r: Rule): number {
 }
 
 const inRanges = (v: number, rs: Array<[number, number]>) => rs.some(([lo, hi]) => v >= lo && v <= hi);
-
-/** A packet field condition: undefined field → cannot tell. */
-function fieldCond(text: string, holds: string, test: (p: Packet, ctx: EvalContext) => boolean | undefined): Cond {
-  return { key: text, text, chance: false, holds, fails: `not (${holds})`, test };
-}
 
 function portCond(text: string, field: 'sport' | 'dport', ranges: Array<[number, number]>, invert: boolean): Cond {
   return fieldCond(text, text, (p) => {

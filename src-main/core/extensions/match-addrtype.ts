@@ -47,7 +47,7 @@ function typesOf(mask: number): AddressType[] {
 const IN_ONLY: ReadonlySet<Hook> = new Set<Hook>(['PREROUTING', 'INPUT']);
 const OUT_ONLY: ReadonlySet<Hook> = new Set<Hook>(['POSTROUTING', 'OUTPUT']);
 
-export const addrtype: MatchExtension = {
+export const addrtype: MatchExtension<AddrTypeMatch> = {
   kind: 'match',
   name: 'addrtype',
   options: [
@@ -71,10 +71,10 @@ export const addrtype: MatchExtension = {
       { name: 'limit-iface-in', excl: ['limit-iface-out'] },
       { name: 'limit-iface-out', excl: ['limit-iface-in'] },
     ]);
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(state, _rule, { hooks }) {
-    const s = state as unknown as AddrTypeMatch;
+    const s = state;
     for (const h of hooks) {
       if (s.limitIfaceOut && IN_ONLY.has(h)) return `addrtype: --limit-iface-out is not valid in ${h} (no output interface yet)`;
       if (s.limitIfaceIn && OUT_ONLY.has(h)) return `addrtype: --limit-iface-in is not valid in ${h} (no input interface)`;
@@ -82,7 +82,7 @@ export const addrtype: MatchExtension = {
     return null;
   },
   save(m) {
-    const s = m.state as unknown as AddrTypeMatch;
+    const s = m.state;
     let out = '';
     if (s.src) out += (s.src.invert ? ' ! --src-type ' : ' --src-type ') + s.src.types.join(',');
     if (s.dst) out += (s.dst.invert ? ' ! --dst-type ' : ' --dst-type ') + s.dst.types.join(',');

@@ -1,9 +1,9 @@
 // -m comment (libxt_comment): a note stored in the kernel with the rule.
 import { ValueError, byteLength } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { asString, collectOptions, requireOption, saveInOrder } from './util.js';
+import { asString, collectOptions, requireOption, saveInOrder, type OptionState } from './util.js';
 
-export const comment: MatchExtension = {
+export const comment: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'comment',
   options: [

@@ -44,7 +44,7 @@ function parseRange(s: string): { min: bigint; max: bigint | null } {
 const MODES = new Set(['packets', 'bytes', 'avgpkt']);
 const DIRS = new Set(['original', 'reply', 'both']);
 
-export const connbytes: MatchExtension = {
+export const connbytes: MatchExtension<ConnbytesMatch> = {
   kind: 'match',
   name: 'connbytes',
   options: [
@@ -91,10 +91,10 @@ export const connbytes: MatchExtension = {
       } else if (o.name === 'connbytes-dir') s.dir = o.value as ConnbytesMatch['dir'];
       else s.mode = o.value as ConnbytesMatch['mode'];
     }
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as ConnbytesMatch;
+    const s = m.state;
     const r = connbytesRange(s);
     const range = r.max === U64_MAX ? `${r.min}` : `${r.min}:${r.max}`;
     return `${r.invert ? ' !' : ''} --connbytes ${range} --connbytes-mode ${s.mode} --connbytes-dir ${s.dir}`;

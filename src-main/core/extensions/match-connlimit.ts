@@ -34,11 +34,7 @@ function clash(options: OptionValue[], a: string, b: string): void {
   throw new ValueError(`connlimit: option "--${second}" cannot be used together with "--${first}".`, 'invalid-argument');
 }
 
-export function connlimitOf(m: Match): Connlimit | null {
-  return (m.state['connlimit'] as Connlimit | undefined) ?? null;
-}
-
-export const connlimit: MatchExtension = {
+export const connlimit: MatchExtension<Connlimit> = {
   kind: 'match',
   name: 'connlimit',
   options: [
@@ -66,10 +62,10 @@ export const connlimit: MatchExtension = {
       mask: (options.find((o) => o.name === 'connlimit-mask')?.value as number | undefined) ?? (ctx.family === 'ipv6' ? 128 : 32),
       side: options.some((o) => o.name === 'connlimit-daddr') ? 'daddr' : 'saddr',
     };
-    return { connlimit: cl };
+    return cl;
   },
   save(m) {
-    const c = connlimitOf(m);
+    const c = m.state;
     return c ? ` --connlimit-${c.direction} ${c.count} --connlimit-mask ${c.mask} --connlimit-${c.side}` : '';
   },
 };

@@ -172,11 +172,7 @@ export interface Conntrack {
   ctdir?: 'ORIGINAL' | 'REPLY';
 }
 
-export function conntrackOf(m: Match): Conntrack | null {
-  return (m.state['conntrack'] as Conntrack | undefined) ?? null;
-}
-
-export const conntrack: MatchExtension = {
+export const conntrack: MatchExtension<Conntrack> = {
   kind: 'match',
   name: 'conntrack',
   options: [
@@ -220,11 +216,10 @@ export const conntrack: MatchExtension = {
           ct[o.name as 'ctorigsrcport'] = { invert: inv, ports: o.value as PortRange };
       }
     }
-    return { conntrack: ct };
+    return ct;
   },
   save(m) {
-    const ct = conntrackOf(m);
-    if (!ct) return '';
+    const ct = m.state;
     let out = '';
     for (const name of SAVE_ORDER) {
       const v = ct[name];

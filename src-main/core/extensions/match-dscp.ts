@@ -11,7 +11,7 @@ export interface DscpMatch {
   invert: boolean;
 }
 
-export const dscp: MatchExtension = {
+export const dscp: MatchExtension<DscpMatch> = {
   kind: 'match',
   name: 'dscp',
   options: [
@@ -26,10 +26,10 @@ export const dscp: MatchExtension = {
     ]);
     const o = options[options.length - 1];
     const s: DscpMatch = { dscp: o.value as number, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as DscpMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --dscp ${hex2(s.dscp)}`;
   },
 };

@@ -15,7 +15,7 @@ function isTcp(r: Rule): boolean {
   return r.proto !== null && r.proto.num === 6 && !r.proto.invert;
 }
 
-export const ecn: MatchExtension = {
+export const ecn: MatchExtension<EcnMatch> = {
   kind: 'match',
   name: 'ecn',
   options: [
@@ -31,15 +31,15 @@ export const ecn: MatchExtension = {
       else if (o.name === 'ecn-tcp-ece') s.ece = { invert: o.invert };
       else s.ect = { value: o.value as number, invert: o.invert };
     }
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(state, rule) {
-    const s = state as unknown as EcnMatch;
+    const s = state;
     if ((s.ece || s.cwr) && !isTcp(rule)) return '--ecn-tcp-ece and --ecn-tcp-cwr need -p tcp in the same rule';
     return null;
   },
   save(m) {
-    const s = m.state as unknown as EcnMatch;
+    const s = m.state;
     let out = '';
     if (s.ece) out += s.ece.invert ? ' ! --ecn-tcp-ece' : ' --ecn-tcp-ece';
     if (s.cwr) out += s.cwr.invert ? ' ! --ecn-tcp-cwr' : ' --ecn-tcp-cwr';

@@ -1,7 +1,7 @@
 // -m esp (libxt_esp): the SPI of IPsec ESP packets, a number or a range.
 import type { OptionValue } from '../model.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt } from './util.js';
+import { collectOptions, opt, type OptionState } from './util.js';
 import { parseU32Range, type U32Range } from './xt-options.js';
 
 export type SpiRange = U32Range;
@@ -16,7 +16,7 @@ export function saveSpi(name: string, o: OptionValue | undefined): string {
   return `${o.invert ? ' !' : ''} --${name} ${r.lo === r.hi ? r.lo : `${r.lo}:${r.hi}`}`;
 }
 
-export const esp: MatchExtension = {
+export const esp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'esp',
   requiresProto: [50],

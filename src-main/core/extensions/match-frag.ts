@@ -14,7 +14,7 @@ export interface FragState {
 
 const ORDER = ['fragid', 'fraglen', 'fragres', 'fragfirst', 'fragmore', 'fraglast'];
 
-export const frag: MatchExtension = {
+export const frag: MatchExtension<FragState> = {
   kind: 'match',
   name: 'frag',
   families: ['ipv6'],
@@ -37,10 +37,10 @@ export const frag: MatchExtension = {
       else if (o.name === 'fragmore') s.more = true;
       else s.last = true;
     }
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as FragState;
+    const s = m.state;
     let out = '';
     if (!(s.ids.lo === 0 && s.ids.hi === 0xffffffff))
       out += `${s.idsInvert ? ' !' : ''} --fragid ${s.ids.lo !== s.ids.hi ? `${s.ids.lo}:${s.ids.hi}` : s.ids.lo}`;

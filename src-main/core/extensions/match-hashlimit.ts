@@ -108,11 +108,7 @@ const plen = (name: string) => ({
   },
 });
 
-export function hashlimitOf(m: Match): Hashlimit | null {
-  return (m.state['hashlimit'] as Hashlimit | undefined) ?? null;
-}
-
-export const hashlimit: MatchExtension = {
+export const hashlimit: MatchExtension<Hashlimit> = {
   kind: 'match',
   name: 'hashlimit',
   options: [
@@ -202,16 +198,15 @@ export const hashlimit: MatchExtension = {
     };
     // an address is 128 bits in ip6tables: the default masks and what save leaves out
     if (full === 128) h.fullMask = 128;
-    return { hashlimit: h };
+    return h;
   },
   kernelCheck(state) {
-    const h = state['hashlimit'] as Hashlimit;
+    const h = state;
     if ((h.fullMask ?? 32) === 32 && (h.srcMask > 32 || h.dstMask > 32)) return 'hashlimit: an IPv4 mask is at most 32 bits (Invalid argument)';
     return null;
   },
   save(m) {
-    const h = hashlimitOf(m);
-    if (!h) return '';
+    const h = m.state;
     let out = ` --hashlimit-${h.direction}`;
     let quantum: number;
     if (h.rate.kind === 'bytes') {

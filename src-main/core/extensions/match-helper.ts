@@ -9,7 +9,7 @@ export interface HelperMatch {
   invert: boolean;
 }
 
-export const helper: MatchExtension = {
+export const helper: MatchExtension<HelperMatch> = {
   kind: 'match',
   name: 'helper',
   // the name lands in a char[30]
@@ -18,10 +18,10 @@ export const helper: MatchExtension = {
     xtFcheck('helper', options, [{ name: 'helper', mand: true }]);
     const o = options[options.length - 1];
     const s: HelperMatch = { name: o.value as string, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as HelperMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --helper${saveString(s.name)}`;
   },
 };

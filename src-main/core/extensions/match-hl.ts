@@ -10,7 +10,7 @@ export interface HlMatch {
 
 const hlValue = (name: string) => ([v]: string[]) => xtUInt('hl', name, v, 0, 255);
 
-export const hl: MatchExtension = {
+export const hl: MatchExtension<HlMatch> = {
   kind: 'match',
   name: 'hl',
   families: ['ipv6'],
@@ -36,10 +36,10 @@ export const hl: MatchExtension = {
     const o = named[0];
     const op: HlMatch['op'] = o.name === 'hl-lt' ? 'lt' : o.name === 'hl-gt' ? 'gt' : o.invert ? 'ne' : 'eq';
     const s: HlMatch = { op, value: o.value as number };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as HlMatch;
+    const s = m.state;
     return `${s.op === 'ne' ? ' ! --hl-eq' : ` --hl-${s.op}`} ${s.value}`;
   },
 };

@@ -2,7 +2,7 @@
 import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt, requireOption } from './util.js';
+import { collectOptions, opt, requireOption, type OptionState } from './util.js';
 
 /** An ICMP type with an inclusive code range; type 255 is `any`. */
 export interface IcmpType {
@@ -98,7 +98,7 @@ export function parseIcmpType(s: string): IcmpType {
   return { type: t.value, codeMin, codeMax };
 }
 
-export const icmp: MatchExtension = {
+export const icmp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'icmp',
   // libipt_*: ip6tables has no such extension (it has the IPv6 counterpart)

@@ -3,7 +3,7 @@ import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
 import type { IcmpType } from './match-icmp.js';
-import { collectOptions, opt, requireOption } from './util.js';
+import { collectOptions, opt, requireOption, type OptionState } from './util.js';
 
 // libxt_icmp.h's icmpv6_codes, in its order (ambiguity is judged in this order).
 const ICMP6_NAMES: ReadonlyArray<readonly [string, number, number, number]> = [
@@ -82,7 +82,7 @@ export function parseIcmp6Type(s: string): IcmpType {
   return { type: t.value, codeMin, codeMax };
 }
 
-export const icmp6: MatchExtension = {
+export const icmp6: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'icmp6',
   families: ['ipv6'],

@@ -38,7 +38,7 @@ function parseOpts(ext: string, arg: string): number[] {
   return out;
 }
 
-function optsExtension(name: 'hbh' | 'dst'): MatchExtension {
+function optsExtension(name: 'hbh' | 'dst'): MatchExtension<OptsState> {
   const lenOpt = `${name}-len`;
   const optsOpt = `${name}-opts`;
   return {
@@ -55,10 +55,10 @@ function optsExtension(name: 'hbh' | 'dst'): MatchExtension {
         if (o.name === lenOpt) s.len = { value: o.value as number, invert: o.invert };
         else s.opts = o.value as number[];
       }
-      return s as unknown as Record<string, unknown>;
+      return s;
     },
     save(m) {
-      const s = m.state as unknown as OptsState;
+      const s = m.state;
       let out = '';
       if (s.len) out += `${s.len.invert ? ' !' : ''} --${lenOpt} ${s.len.value}`;
       if (s.opts) {

@@ -51,11 +51,7 @@ const rangeOpt = (name: string): OptionSpec => ({
 });
 const fmt = (a: number | bigint) => (typeof a === 'bigint' ? formatIPv6(a) : formatIPv4(a));
 
-export function iprangeOf(m: Match): IpRange | null {
-  return (m.state['iprange'] as IpRange | undefined) ?? null;
-}
-
-export const iprange: MatchExtension = {
+export const iprange: MatchExtension<IpRange> = {
   kind: 'match',
   name: 'iprange',
   options: [rangeOpt('src-range'), rangeOpt('dst-range')],
@@ -63,11 +59,10 @@ export const iprange: MatchExtension = {
     if (options.length === 0) throw new ValueError("iprange match: You must specify `--src-range' or `--dst-range'", 'missing-argument', 'add --src-range FIRST-LAST');
     const r: IpRange = {};
     for (const o of options) r[o.name === 'src-range' ? 'src' : 'dst'] = { invert: o.invert, range: o.value as IPv4Range | IPv6Range };
-    return { iprange: r };
+    return r;
   },
   save(m) {
-    const r = iprangeOf(m);
-    if (!r) return '';
+    const r = m.state;
     let out = '';
     for (const [k, name] of [['src', 'src-range'], ['dst', 'dst-range']] as const) {
       const v = r[k];

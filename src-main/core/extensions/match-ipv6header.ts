@@ -30,7 +30,14 @@ function headerBit(name: string): number {
   return f[1];
 }
 
-export const ipv6header: MatchExtension = {
+export interface Ipv6HeaderMatch {
+  /** the headers' bits (FLAGS) */
+  flags: number;
+  invert: boolean;
+  soft: boolean;
+}
+
+export const ipv6header: MatchExtension<Ipv6HeaderMatch> = {
   kind: 'match',
   name: 'ipv6header',
   families: ['ipv6'],
@@ -41,10 +48,10 @@ export const ipv6header: MatchExtension = {
   finalize(options) {
     xtFcheck('ipv6header', options, [{ name: 'header', mand: true }]);
     const h = options.find((o) => o.name === 'header')!;
-    return { flags: h.value, invert: h.invert, soft: options.some((o) => o.name === 'soft') };
+    return { flags: h.value as number, invert: h.invert, soft: options.some((o) => o.name === 'soft') };
   },
   save(m) {
-    const flags = m.state.flags as number;
+    const flags = m.state.flags;
     const names = FLAGS.filter(([, bit]) => flags & bit).map(([, , n]) => n);
     return `${m.state.invert ? ' !' : ''} --header ${names.length ? names.join(',') : 'NONE'}${m.state.soft ? ' --soft' : ''}`;
   },

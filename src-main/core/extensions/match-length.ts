@@ -38,7 +38,7 @@ export function parseUIntRange(ext: string, name: string, s: string, max: number
   return { min: vals[0], max: vals.length > 1 ? vals[1] : vals[0] };
 }
 
-export const length: MatchExtension = {
+export const length: MatchExtension<LengthMatch> = {
   kind: 'match',
   name: 'length',
   options: [{ name: 'length', arg: 'required', invert: true, parse: ([v]) => parseUIntRange('length', 'length', v, 0xffff) }],
@@ -47,10 +47,10 @@ export const length: MatchExtension = {
     const o = options[options.length - 1];
     const r = o.value as { min: number; max: number };
     const s: LengthMatch = { min: r.min, max: r.max, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as LengthMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --length ${s.min === s.max ? s.min : `${s.min}:${s.max}`}`;
   },
 };

@@ -82,11 +82,7 @@ export function limitOverflows(avg: number, burst: number): boolean {
   return burst === 0 || userToCredits((avg * burst) % 2 ** 32) < userToCredits(avg);
 }
 
-export function limitOf(m: Match): Limit | null {
-  return (m.state['limit'] as Limit | undefined) ?? null;
-}
-
-export const limit: MatchExtension = {
+export const limit: MatchExtension<Limit> = {
   kind: 'match',
   name: 'limit',
   options: [
@@ -105,17 +101,16 @@ export const limit: MatchExtension = {
     const avg = (options.find((o) => o.name === 'limit')?.value as number | undefined) ?? DEFAULT_AVG;
     const burst = (options.find((o) => o.name === 'limit-burst')?.value as number | undefined) ?? DEFAULT_BURST;
     const l: Limit = { avg, rate: periodToRate(avg, SCALE), burst };
-    return { limit: l };
+    return l;
   },
   kernelCheck(state) {
-    const l = state['limit'] as Limit;
+    const l = state;
     if (limitOverflows(l.avg, l.burst))
       return `limit ${l.rate.count}/${l.rate.unit} with burst ${l.burst} is out of the kernel's range (Numerical result out of range)`;
     return null;
   },
   save(m) {
-    const l = limitOf(m);
-    if (!l) return '';
+    const l = m.state;
     // 1.8.9 always prints the rate, and the burst when it is not the default
     return ` --limit ${l.rate.count}/${l.rate.unit}` + (l.burst !== DEFAULT_BURST ? ` --limit-burst ${l.burst}` : '');
   },

@@ -2,7 +2,7 @@
 import type { Match, OptionValue, Hook } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt, requireOption } from './util.js';
+import { collectOptions, opt, requireOption, type OptionState } from './util.js';
 
 /** The six bytes of a MAC address. */
 export type MacAddress = readonly number[];
@@ -31,7 +31,7 @@ export function formatMac(mac: MacAddress): string {
 }
 
 /** The source MAC a rule's mac match tests, with its `!`. */
-export function macSourceOf(m: Match): { invert: boolean; mac: MacAddress } | null {
+export function macSourceOf(m: Match<OptionState>): { invert: boolean; mac: MacAddress } | null {
   const o = opt(m.state, 'mac-source');
   return o ? { invert: o.invert, mac: o.value as MacAddress } : null;
 }
@@ -39,7 +39,7 @@ export function macSourceOf(m: Match): { invert: boolean; mac: MacAddress } | nu
 // Packets only carry a source MAC on the way in.
 const MAC_HOOKS: readonly Hook[] = ['PREROUTING', 'INPUT', 'FORWARD'];
 
-export const mac: MatchExtension = {
+export const mac: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'mac',
   options: [{ name: 'mac-source', arg: 'required', invert: true, parse: ([v]) => parseMac(v) }],

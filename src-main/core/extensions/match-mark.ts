@@ -1,5 +1,4 @@
 // -m mark (libxt_mark): the packet's nfmark compared under an optional mask.
-import type { Match } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { hex, xtFcheck, xtMarkMask } from './xt-options.js';
 
@@ -10,18 +9,14 @@ export interface MarkMatch {
   invert: boolean;
 }
 
-export function markMatchOf(m: Match): MarkMatch | null {
-  return m.name === 'mark' || m.name === 'connmark' ? (m.state as unknown as MarkMatch) : null;
-}
-
 /** libxt_mark/libxt_connmark print_mark: hex, the mask only when it is not all ones. */
 export function saveMarkMask(value: number, mask: number): string {
   return mask === 0xffffffff ? ' ' + hex(value) : ` ${hex(value)}/${hex(mask)}`;
 }
 
 /** mark and connmark share their option table, check and save format. */
-export function markLikeMatch(name: string): MatchExtension {
-  const ext: MatchExtension = {
+export function markLikeMatch(name: string): MatchExtension<MarkMatch> {
+  const ext: MatchExtension<MarkMatch> = {
     kind: 'match',
     name,
     options: [{ name: 'mark', arg: 'required', invert: true, parse: ([v]) => xtMarkMask(name, 'mark', v) }],
@@ -30,14 +25,14 @@ export function markLikeMatch(name: string): MatchExtension {
       const o = options[options.length - 1];
       const v = o.value as { value: number; mask: number };
       const state: MarkMatch = { value: v.value, mask: v.mask, invert: o.invert };
-      return state as unknown as Record<string, unknown>;
+      return state;
     },
     save(m) {
-      const s = m.state as unknown as MarkMatch;
+      const s = m.state;
       return (s.invert ? ' ! --mark' : ' --mark') + saveMarkMask(s.value, s.mask);
     },
   };
   return ext;
 }
 
-export const mark: MatchExtension = markLikeMatch('mark');
+export const mark = markLikeMatch('mark');

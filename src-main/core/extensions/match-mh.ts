@@ -36,7 +36,13 @@ function parseTypes(arg: string): [number, number] {
   return [lo, hi];
 }
 
-export const mh: MatchExtension = {
+export interface MhMatch {
+  /** inclusive range of mobility header types */
+  types: [number, number];
+  invert: boolean;
+}
+
+export const mh: MatchExtension<MhMatch> = {
   kind: 'match',
   name: 'mh',
   families: ['ipv6'],
@@ -44,10 +50,10 @@ export const mh: MatchExtension = {
   options: [{ name: 'mh-type', arg: 'required', invert: true, parse: ([v]) => parseTypes(v) }],
   finalize(options) {
     const o = options.find((x) => x.name === 'mh-type');
-    return { types: o ? o.value : [0, 255], invert: o ? o.invert : false };
+    return { types: o ? (o.value as [number, number]) : [0, 255], invert: o ? o.invert : false };
   },
   save(m) {
-    const [lo, hi] = m.state.types as [number, number];
+    const [lo, hi] = m.state.types;
     if (lo === 0 && hi === 255) return '';
     return `${m.state.invert ? ' !' : ''} --mh-type ${lo !== hi ? `${lo}:${hi}` : lo}`;
   },

@@ -62,16 +62,11 @@ function portsOption(name: MultiportKind, alias?: string) {
   };
 }
 
-/** The ports a multiport match tests. */
-export function multiportOf(m: Match): Multiport | null {
-  return (m.state['multiport'] as Multiport | undefined) ?? null;
-}
-
 function formatList(ports: PortRange[]): string {
   return ports.map((p) => (p.lo === p.hi ? String(p.lo) : `${p.lo}:${p.hi}`)).join(',');
 }
 
-export const multiport: MatchExtension = {
+export const multiport: MatchExtension<Multiport> = {
   kind: 'match',
   name: 'multiport',
   options: [portsOption('sports', 'source-ports'), portsOption('dports', 'destination-ports'), portsOption('ports')],
@@ -84,11 +79,10 @@ export const multiport: MatchExtension = {
     }
     const o = options[0];
     const mp: Multiport = { kind: o.name as MultiportKind, invert: o.invert, ports: o.value as PortRange[] };
-    return { multiport: mp };
+    return mp;
   },
   save(m) {
-    const mp = multiportOf(m);
-    if (!mp) return '';
+    const mp = m.state;
     return `${mp.invert ? ' !' : ''} --${mp.kind} ${formatList(mp.ports)}`;
   },
 };

@@ -61,7 +61,7 @@ function saveId(id: OwnerId): string {
 
 const OWNER_HOOKS: ReadonlySet<Hook> = new Set<Hook>(['OUTPUT', 'POSTROUTING']);
 
-export const owner: MatchExtension = {
+export const owner: MatchExtension<OwnerMatch> = {
   kind: 'match',
   name: 'owner',
   options: [
@@ -86,10 +86,10 @@ export const owner: MatchExtension = {
     }
     if (!s.uid && !s.gid && !s.socketExists)
       throw new ValueError('owner: At least one of --uid-owner, --gid-owner or --socket-exists is required', 'missing-argument');
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(state, _rule, { hooks }) {
-    const s = state as unknown as OwnerMatch;
+    const s = state;
     for (const h of hooks) {
       if (!OWNER_HOOKS.has(h))
         return `-m owner only works for locally generated packets (OUTPUT and POSTROUTING), not in ${h}`;
@@ -101,7 +101,7 @@ export const owner: MatchExtension = {
     return null;
   },
   save(m) {
-    const s = m.state as unknown as OwnerMatch;
+    const s = m.state;
     let out = '';
     if (s.socketExists) out += s.socketExists.invert ? ' ! --socket-exists' : ' --socket-exists';
     if (s.uid) out += (s.uid.invert ? ' ! --uid-owner' : ' --uid-owner') + saveId(s.uid.id);

@@ -17,7 +17,7 @@ function parseIface([v]: string[]): string {
   return v;
 }
 
-export const physdev: MatchExtension = {
+export const physdev: MatchExtension<PhysdevMatch> = {
   kind: 'match',
   name: 'physdev',
   options: [
@@ -39,17 +39,17 @@ export const physdev: MatchExtension = {
         default: s.isBridged = { invert: o.invert };
       }
     }
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(state, _rule, { hooks }) {
-    const s = state as unknown as PhysdevMatch;
+    const s = state;
     // locally generated packets have no output bridge port yet unless bridged is required
     if ((s.out || s.isOut) && (!s.isBridged || s.isBridged.invert) && hooks.has('OUTPUT'))
       return '--physdev-out and --physdev-is-out only work in FORWARD and POSTROUTING with bridged traffic (or with --physdev-is-bridged)';
     return null;
   },
   save(m) {
-    const s = m.state as unknown as PhysdevMatch;
+    const s = m.state;
     let out = '';
     if (s.isIn) out += s.isIn.invert ? ' ! --physdev-is-in' : ' --physdev-is-in';
     if (s.in) out += `${s.in.invert ? ' !' : ''} --physdev-in ${s.in.name}`;

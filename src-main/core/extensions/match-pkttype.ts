@@ -18,7 +18,7 @@ const TYPES = new Map<string, PacketType>([
   ['otherhost', 'otherhost'],
 ]);
 
-export const pkttype: MatchExtension = {
+export const pkttype: MatchExtension<PktTypeMatch> = {
   kind: 'match',
   name: 'pkttype',
   options: [
@@ -38,10 +38,10 @@ export const pkttype: MatchExtension = {
     xtFcheck('pkttype', options, [{ name: 'pkt-type', mand: true }]);
     const o = options[options.length - 1];
     const s: PktTypeMatch = { type: o.value as PacketType, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as PktTypeMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --pkt-type ${s.type}`;
   },
 };

@@ -68,7 +68,7 @@ function isEmpty(e: PolicyElement): boolean {
 
 const elementOption = (name: string, parse: OptionSpec['parse']): OptionSpec => ({ name, arg: 'required', invert: true, multi: true, parse });
 
-export const policy: MatchExtension = {
+export const policy: MatchExtension<PolicyMatch> = {
   kind: 'match',
   name: 'policy',
   // its IPv6 form (addresses, options) is not modelled yet: in ip6tables it is kept as written
@@ -148,10 +148,10 @@ export const policy: MatchExtension = {
         throw new ValueError('policy match: --tunnel-src/--tunnel-dst is only valid in tunnel mode', 'invalid-argument', 'add --mode tunnel');
     });
     xtFcheck('policy', options, [{ name: 'next', also: ['strict'] }]);
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(state, _rule, { hooks }) {
-    const s = state as unknown as PolicyMatch;
+    const s = state;
     const bad: Hook[] = s.dir === 'out' ? ['PREROUTING', 'INPUT'] : ['POSTROUTING', 'OUTPUT'];
     for (const h of bad) {
       if (hooks.has(h)) return `policy: --dir ${s.dir} is not valid in ${h}; use --dir ${s.dir === 'out' ? 'in' : 'out'} there`;
@@ -159,7 +159,7 @@ export const policy: MatchExtension = {
     return null;
   },
   save(m) {
-    const s = m.state as unknown as PolicyMatch;
+    const s = m.state;
     let out = ` --dir ${s.dir} --pol ${s.pol}`;
     if (s.strict) out += ' --strict';
     s.elements.forEach((e, i) => {

@@ -20,7 +20,7 @@ export function strtoull(s: string): { value: bigint; end: number } | null {
   return value > U64_MAX ? null : { value, end: m[0].length };
 }
 
-export const quota: MatchExtension = {
+export const quota: MatchExtension<QuotaMatch> = {
   kind: 'match',
   name: 'quota',
   options: [
@@ -40,10 +40,10 @@ export const quota: MatchExtension = {
     xtFcheck('quota', options, [{ name: 'quota', mand: true }]);
     const o = options[options.length - 1];
     const s: QuotaMatch = { bytes: o.value as bigint, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as QuotaMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --quota ${s.bytes}`;
   },
 };

@@ -37,11 +37,7 @@ const uint32 = (name: string, min: number): OptionSpec => ({
   },
 });
 
-export function recentOf(m: Match): Recent | null {
-  return (m.state['recent'] as Recent | undefined) ?? null;
-}
-
-export const recent: MatchExtension = {
+export const recent: MatchExtension<Recent> = {
   kind: 'match',
   name: 'recent',
   options: [
@@ -82,10 +78,10 @@ export const recent: MatchExtension = {
       mask: (get('mask')?.value as Recent['mask'] | undefined) ?? (ctx.family === 'ipv6' ? { kind: 'net6', addr: ALL_ONES6 } : { kind: 'net', addr: 0xffffffff }),
       side,
     };
-    return { recent: r };
+    return r;
   },
   kernelCheck(state) {
-    const r = state['recent'] as Recent;
+    const r = state;
     if ((r.command === 'set' || r.command === 'remove') && (r.seconds || r.hitcount || r.rttl || r.reap))
       return `recent: --${r.command} takes no --seconds, --hitcount, --rttl or --reap (Invalid argument)`;
     if (r.hitcount > MAX_HITCOUNT) return `recent: --hitcount ${r.hitcount} is larger than the kernel allows (${MAX_HITCOUNT}) (Invalid argument)`;
@@ -94,8 +90,7 @@ export const recent: MatchExtension = {
     return null;
   },
   save(m) {
-    const r = recentOf(m);
-    if (!r) return '';
+    const r = m.state;
     let out = `${r.invert ? ' !' : ''} --${r.command}`;
     if (r.seconds) out += ` --seconds ${r.seconds}`;
     if (r.reap) out += ' --reap';

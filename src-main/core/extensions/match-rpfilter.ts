@@ -11,7 +11,7 @@ export interface RpFilterMatch {
   invert: boolean;
 }
 
-export const rpfilter: MatchExtension = {
+export const rpfilter: MatchExtension<RpFilterMatch> = {
   kind: 'match',
   name: 'rpfilter',
   options: [
@@ -25,7 +25,7 @@ export const rpfilter: MatchExtension = {
     const s: RpFilterMatch = {
       loose: given.has('loose'), validmark: given.has('validmark'), acceptLocal: given.has('accept-local'), invert: given.has('invert'),
     };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(_state, _rule, { table, hooks }) {
     if (table !== 'raw' && table !== 'mangle') return `rpfilter is only valid in the raw or mangle table, not in ${table}`;
@@ -33,7 +33,7 @@ export const rpfilter: MatchExtension = {
     return null;
   },
   save(m) {
-    const s = m.state as unknown as RpFilterMatch;
+    const s = m.state;
     return (s.loose ? ' --loose' : '') + (s.validmark ? ' --validmark' : '') + (s.acceptLocal ? ' --accept-local' : '') + (s.invert ? ' --invert' : '');
   },
 };

@@ -26,7 +26,7 @@ function parseAddrs(arg: string): bigint[] {
   });
 }
 
-export const rt: MatchExtension = {
+export const rt: MatchExtension<RtState> = {
   kind: 'match',
   name: 'rt',
   families: ['ipv6'],
@@ -60,10 +60,10 @@ export const rt: MatchExtension = {
           s.notStrict = true;
       }
     }
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as RtState;
+    const s = m.state;
     let out = '';
     if (s.type) out += `${s.type.invert ? ' !' : ''} --rt-type ${s.type.value}`;
     if (!(s.segsleft.lo === 0 && s.segsleft.hi === 0xffffffff))

@@ -52,7 +52,7 @@ function parseCounter(s: string): bigint {
 
 const counter = (name: string): OptionSpec => ({ name, arg: 'required', invert: true, multi: true, parse: ([v]) => parseCounter(v) });
 
-export const set: MatchExtension = {
+export const set: MatchExtension<SetMatch> = {
   kind: 'match',
   name: 'set',
   // an old-style extension: it takes `!` everywhere and checks repeats and inversion itself
@@ -93,10 +93,10 @@ export const set: MatchExtension = {
       given = true;
     });
     if (!given) throw new ValueError("You must specify `--match-set' with proper arguments", 'missing-argument', 'add --match-set NAME src');
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as SetMatch;
+    const s = m.state;
     let out = `${s.invert ? ' !' : ''} --match-set ${s.name} ${s.dirs.join(',')}`;
     if (s.returnNomatch) out += ' --return-nomatch';
     if (s.skipCounterUpdate) out += ' ! --update-counters';

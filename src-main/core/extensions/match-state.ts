@@ -1,16 +1,16 @@
 // -m state (libxt_state, an alias of conntrack revision 3): connection states.
 import type { Match, OptionValue } from '../model.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt, requireOption } from './util.js';
+import { collectOptions, opt, requireOption, type OptionState } from './util.js';
 import { parseStateList, type CtState } from './match-conntrack.js';
 
 /** The states a state match tests, in iptables' print order, with its `!`. */
-export function statesOf(m: Match): { invert: boolean; states: CtState[] } | null {
+export function statesOf(m: Match<OptionState>): { invert: boolean; states: CtState[] } | null {
   const o = opt(m.state, 'state');
   return o ? { invert: o.invert, states: o.value as CtState[] } : null;
 }
 
-export const state: MatchExtension = {
+export const state: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'state',
   options: [{ name: 'state', arg: 'required', invert: true, parse: ([v]) => parseStateList(v) }],

@@ -42,7 +42,7 @@ export function formatProbability(raw: number): string {
   return `${q / SCALE}.${(q % SCALE).toString().padStart(11, '0')}`;
 }
 
-export const statistic: MatchExtension = {
+export const statistic: MatchExtension<StatisticMatch> = {
   kind: 'match',
   name: 'statistic',
   options: [
@@ -87,10 +87,10 @@ export const statistic: MatchExtension = {
     const s: StatisticMatch = mode === 'random'
       ? { mode, invert, probabilityRaw: raw! }
       : { mode, invert, every: every!, packet: packet! };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as StatisticMatch;
+    const s = m.state;
     const inv = s.invert ? ' !' : '';
     if (s.mode === 'random') return ` --mode random${inv} --probability ${formatProbability(s.probabilityRaw)}`;
     return ` --mode nth${inv} --every ${s.every} --packet ${s.packet}`;

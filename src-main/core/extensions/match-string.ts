@@ -87,7 +87,7 @@ export function formatPattern(p: Uint8Array): string {
 
 const ALGOS: ReadonlySet<string> = new Set(['bm', 'kmp']);
 
-export const string: MatchExtension = {
+export const string: MatchExtension<StringMatch> = {
   kind: 'match',
   name: 'string',
   options: [
@@ -122,17 +122,17 @@ export const string: MatchExtension = {
       { name: 'hex-string', excl: ['string'] },
       { name: 'icase' },
     ]);
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   kernelCheck(state) {
-    const s = state as unknown as StringMatch;
+    const s = state;
     if (!ALGOS.has(s.algo)) return `string: the kernel has no text-search algorithm "${s.algo}" (use bm or kmp)`;
     if (s.from > s.to) return `string: --from ${s.from} is after --to ${s.to}; the kernel refuses it`;
     if (s.pattern.length === 0) return 'string: the kernel refuses an empty pattern';
     return null;
   },
   save(m) {
-    const s = m.state as unknown as StringMatch;
+    const s = m.state;
     let out = (s.invert ? ' !' : '') + formatPattern(s.pattern) + ` --algo ${s.algo}`;
     if (s.from !== 0) out += ` --from ${s.from}`;
     if (s.to !== 0xffff) out += ` --to ${s.to}`;

@@ -1,7 +1,7 @@
 // -m tcp (libxt_tcp): ports, flags and options of TCP segments.
 import { ValueError, parsePortRange, requireUInt } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt } from './util.js';
+import { collectOptions, opt, type OptionState } from './util.js';
 import type { OptionValue } from '../model.js';
 
 export interface PortRange {
@@ -32,6 +32,12 @@ export function formatTcpFlags(v: number): string {
   return FLAGS.filter(([, b]) => v & b).map(([n]) => n).join(',');
 }
 
+/** `--tcp-flags MASK COMP` (and `--syn`): the flags under MASK must be exactly COMP. */
+export interface TcpFlags {
+  mask: number;
+  comp: number;
+}
+
 export function savePorts(name: string, o: OptionValue | undefined): string {
   if (!o) return '';
   const r = o.value as PortRange;
@@ -39,7 +45,7 @@ export function savePorts(name: string, o: OptionValue | undefined): string {
   return `${o.invert ? ' !' : ''} --${name} ${r.lo === r.hi ? r.lo : `${r.lo}:${r.hi}`}`;
 }
 
-export const tcp: MatchExtension = {
+export const tcp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'tcp',
   requiresProto: [6],

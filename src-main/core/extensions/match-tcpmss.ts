@@ -10,7 +10,7 @@ export interface TcpMssMatch {
   invert: boolean;
 }
 
-export const tcpmss: MatchExtension = {
+export const tcpmss: MatchExtension<TcpMssMatch> = {
   kind: 'match',
   name: 'tcpmss',
   requiresProto: [6],
@@ -31,10 +31,10 @@ export const tcpmss: MatchExtension = {
     const o = options[options.length - 1];
     const r = o.value as { min: number; max: number };
     const s: TcpMssMatch = { min: r.min, max: r.max, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as TcpMssMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --mss ${s.min === s.max ? s.min : `${s.min}:${s.max}`}`;
   },
 };

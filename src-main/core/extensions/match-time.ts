@@ -127,7 +127,7 @@ function formatDate(t: number): string {
     `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-export const time: MatchExtension = {
+export const time: MatchExtension<TimeMatch> = {
   kind: 'match',
   name: 'time',
   options: [
@@ -169,10 +169,10 @@ export const time: MatchExtension = {
       { name: 'utc', excl: ['localtz', 'kerneltz'] },
       { name: 'kerneltz', excl: ['utc'] },
     ]);
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as TimeMatch;
+    const s = m.state;
     let out = '';
     if (s.daytimeStart !== 0 || s.daytimeStop !== MAX_DAYTIME)
       out += ` --timestart ${formatDaytime(s.daytimeStart)} --timestop ${formatDaytime(s.daytimeStop)}`;

@@ -43,7 +43,7 @@ export function hex2(n: number): string {
   return '0x' + n.toString(16).padStart(2, '0');
 }
 
-export const tos: MatchExtension = {
+export const tos: MatchExtension<TosMatch> = {
   kind: 'match',
   name: 'tos',
   options: [{ name: 'tos', arg: 'required', invert: true, parse: ([v]) => parseTosMask(v) }],
@@ -52,10 +52,10 @@ export const tos: MatchExtension = {
     const o = options[options.length - 1];
     const v = o.value as { value: number; mask: number };
     const s: TosMatch = { value: v.value, mask: v.mask, invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as TosMatch;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --tos ${hex2(s.value)}/${hex2(s.mask)}`;
   },
 };

@@ -10,7 +10,7 @@ export interface TtlMatch {
 
 const ttlValue = (name: string) => ([v]: string[]) => xtUInt('ttl', name, v, 0, 255);
 
-export const ttl: MatchExtension = {
+export const ttl: MatchExtension<TtlMatch> = {
   kind: 'match',
   name: 'ttl',
   // libipt_*: ip6tables has no such extension (it has the IPv6 counterpart)
@@ -38,10 +38,10 @@ export const ttl: MatchExtension = {
     const o = named[0];
     const op: TtlMatch['op'] = o.name === 'ttl-lt' ? 'lt' : o.name === 'ttl-gt' ? 'gt' : o.invert ? 'ne' : 'eq';
     const s: TtlMatch = { op, value: o.value as number };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as TtlMatch;
+    const s = m.state;
     const opt = s.op === 'ne' ? ' ! --ttl-eq' : ` --ttl-${s.op}`;
     return `${opt} ${s.value}`;
   },

@@ -96,7 +96,7 @@ export function formatU32(tests: readonly U32Test[]): string {
     .join('&&');
 }
 
-export const u32: MatchExtension = {
+export const u32: MatchExtension<U32Match> = {
   kind: 'match',
   name: 'u32',
   options: [{ name: 'u32', arg: 'required', invert: true, parse: ([v]) => parseU32(v) }],
@@ -104,10 +104,10 @@ export const u32: MatchExtension = {
     xtFcheck('u32', options, [{ name: 'u32', mand: true }]);
     const o = options[options.length - 1];
     const s: U32Match = { tests: o.value as U32Test[], invert: o.invert };
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(m) {
-    const s = m.state as unknown as U32Match;
+    const s = m.state;
     return `${s.invert ? ' !' : ''} --u32 "${formatU32(s.tests)}"`;
   },
 };

@@ -1,10 +1,10 @@
 // -m udp (libxt_udp): source and destination ports.
 import { parsePortRange } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt } from './util.js';
+import { collectOptions, opt, type OptionState } from './util.js';
 import { savePorts } from './match-tcp.js';
 
-export const udp: MatchExtension = {
+export const udp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'udp',
   requiresProto: [17],

@@ -3,6 +3,8 @@ import { ValueError } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtUInt } from './xt-options.js';
+import { tcp, type TcpFlags } from './match-tcp.js';
+import { isMatchOf, opt } from './util.js';
 
 export interface TcpmssState {
   /** the MSS to set, or 'pmtu' to clamp to the path MTU minus 40 */
@@ -41,9 +43,9 @@ export const tcpmss: TargetExtension = {
     }
     // the kernel wants a tcp match that only lets SYN packets through
     const syn = rule.matches.some((m) => {
-      if (m.name !== 'tcp' || m.unknown) return false;
-      const f = m.state['tcp-flags'] as { invert: boolean; value: { mask: number; comp: number } } | undefined;
-      return f !== undefined && !f.invert && (f.value.comp & 0x02) !== 0;
+      if (!isMatchOf(m, tcp)) return false;
+      const f = opt(m.state, 'tcp-flags');
+      return f !== undefined && !f.invert && ((f.value as TcpFlags).comp & 0x02) !== 0;
     });
     if (!syn) return 'TCPMSS only works on TCP SYN packets: add -m tcp --tcp-flags SYN,RST SYN (or --syn) before -j TCPMSS';
     return null;

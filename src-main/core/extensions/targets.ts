@@ -1,4 +1,5 @@
 // Target extensions (one file each; add the import and the list entry here).
+// The IPv6-only ones (HL, DNPT, SNPT) say so with `families`.
 import type { Extension } from './types.js';
 import { reject } from './target-reject.js';
 import { log } from './target-log.js';
@@ -23,8 +24,13 @@ import { checksum } from './target-checksum.js';
 import { audit } from './target-audit.js';
 import { tee } from './target-tee.js';
 import { tcpoptstrip } from './target-tcpoptstrip.js';
+import { hlTarget } from './target-hl.js';
+import { dnpt, snpt } from './target-npt.js';
 
 export const TARGETS: Extension[] = [
+  hlTarget,
+  dnpt,
+  snpt,
   reject,
   log,
   dnat,

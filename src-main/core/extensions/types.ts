@@ -1,8 +1,12 @@
 // What an extension (one match or target, like iptables' libxt_*.c) declares.
 // The rule parser never special-cases an extension: it looks options up here,
 // hands values to `parse`, and asks `finalize` and `save` for checks and output.
+// The analysis never special-cases one either: a match's `analysis` says what
+// it means for packets (the tracer's conditions, the lint's packet space).
 import type { Match, Target, OptionValue, TableName, Hook, Rule, Family } from '../model.js';
 import type { FindingCode } from '../findings.js';
+import type { ChanceWords, Cond } from '../analysis/packet.js';
+import type { IntervalSet } from '../analysis/space.js';
 
 export interface OptionSpec {
   /** canonical long name without dashes, as iptables-save prints it */
@@ -36,7 +40,7 @@ export interface ParseContext {
 
 export interface FinalizeContext extends ParseContext {}
 
-interface ExtensionBase {
+interface ExtensionBase<S> {
   name: string;
   /** other names it can be loaded by (`-m nth` is not one: it is gone) */
   aliases?: string[];
@@ -50,9 +54,10 @@ interface ExtensionBase {
   /**
    * After all options of the rule: check mandatory options and conflicts, fill
    * in defaults, and build the state `save` prints. Throw ValueError to reject.
-   * Default: state = { [name]: value } of the options given.
+   * Default (no finalize): the options by name, as util.ts collectOptions
+   * builds them; such an extension declares S = OptionState.
    */
-  finalize?(options: OptionValue[], ctx: FinalizeContext): Record<string, unknown>;
+  finalize?(options: OptionValue[], ctx: FinalizeContext): S;
   /** IP protocols the kernel requires in the rule's `-p` (not negated), e.g. tcp for -m tcp */
   requiresProto?: readonly number[];
   /**
@@ -60,18 +65,60 @@ interface ExtensionBase {
    * fails at COMMIT). `hooks` are the builtin chains from which the rule can be
    * reached. Return a message to reject.
    */
-  kernelCheck?(state: Record<string, unknown>, rule: Rule, ctx: { table: TableName; hooks: ReadonlySet<Hook> }): string | null;
+  kernelCheck?(state: S, rule: Rule, ctx: { table: TableName; hooks: ReadonlySet<Hook> }): string | null;
 }
 
-export interface MatchExtension extends ExtensionBase {
+/**
+ * A match with state S (what `finalize` builds and `save` prints). Methods,
+ * not function properties: a MatchExtension<S> then serves where the registry
+ * holds MatchExtension<unknown>, and the state never needs a cast.
+ */
+export interface MatchExtension<S = unknown> extends ExtensionBase<S> {
   kind: 'match';
   /** text after ` -m NAME` as iptables-save prints it, each piece with its leading space */
-  save(m: Match): string;
+  save(m: Match<S>): string;
   /** the name iptables-save prints after -m (differs for aliases) */
   saveName?: string;
+  /** what the match means for packets; absent: the analysis treats it as a yes/no it cannot see into */
+  analysis?: MatchAnalysis<S>;
 }
 
-export interface TargetExtension extends ExtensionBase {
+/**
+ * A match's meaning for the analysis. The tracer asks `conditions`, the lint's
+ * shadowing and redundancy ask `space`; a match that declares neither is
+ * opaque (the tracer forks on it, the lint only relates it to an identical
+ * match). Each member is asked once per rule, never per packet.
+ */
+export interface MatchAnalysis<S> {
+  /**
+   * The result depends on history or chance (limit, statistic, recent …), not
+   * on the packet: the tracer forks on it and the lint never lets such a rule
+   * cover another. The function words the two outcomes (null: "… matches").
+   */
+  chance?(state: S): ChanceWords | null;
+  /**
+   * The conditions the match imposes on a packet, in the order the kernel
+   * tests them (packet.ts fieldCond builds one); [] when it imposes none;
+   * null when these options cannot be modelled (then it is opaque).
+   */
+  conditions?(state: S): Cond[] | null;
+  /**
+   * Narrow the rule's packet space (space.ts dimensions). Return false when
+   * these options cannot be expressed exactly: the rule then gets an opaque
+   * dimension for this match (constraints already added stay).
+   */
+  space?(state: S, space: SpaceConstraint): boolean;
+}
+
+/** What a match may say about the packets a rule covers (rule-space.ts builds the boxes). */
+export interface SpaceConstraint {
+  /** only packets with dimension `dim` in `s` (outside it when `invert`) */
+  set(dim: number, s: IntervalSet, invert?: boolean): void;
+  /** packets with `a` in `s` or `b` in `s` (multiport --ports): one box per way, later constraints apply to both */
+  either(a: number, b: number, s: IntervalSet): void;
+}
+
+export interface TargetExtension extends ExtensionBase<Record<string, unknown>> {
   kind: 'target';
   /** tables where the kernel accepts this target (all when absent) */
   tables?: readonly TableName[];

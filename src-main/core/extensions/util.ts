@@ -1,12 +1,24 @@
 // Small helpers most extensions share: the default final check and printing
 // options in a fixed order, the way each libxt_*.c save() function does.
-import type { OptionValue } from '../model.js';
+import type { Match, OptionValue } from '../model.js';
 import { saveString, ValueError } from '../values.js';
-import type { OptionSpec } from './types.js';
+import type { MatchExtension, OptionSpec } from './types.js';
+
+/** The match was parsed by `ext` (not kept as written): its state is ext's. */
+export function isMatchOf<S>(m: Match, ext: MatchExtension<S>): m is Match<S> {
+  return m.name === ext.name && !m.unknown;
+}
+
+/**
+ * The state of an extension that keeps its options by name (the default when
+ * it has no finalize): `{ invert, value }` of the last occurrence, an array of
+ * them for `multi` options.
+ */
+export type OptionState = Record<string, OptionValue | OptionValue[] | undefined>;
 
 /** state[name] = { invert, value } of the last occurrence (an array of them for `multi` options). */
-export function collectOptions(options: OptionValue[], specs: OptionSpec[]): Record<string, unknown> {
-  const state: Record<string, unknown> = {};
+export function collectOptions(options: OptionValue[], specs: OptionSpec[]): OptionState {
+  const state: OptionState = {};
   for (const o of options) {
     const spec = specs.find((s) => s.name === o.name);
     if (spec?.multi) ((state[o.name] as OptionValue[] | undefined) ?? (state[o.name] = [] as OptionValue[]) as OptionValue[]).push(o);
@@ -15,11 +27,11 @@ export function collectOptions(options: OptionValue[], specs: OptionSpec[]): Rec
   return state;
 }
 
-export function opt(state: Record<string, unknown>, name: string): OptionValue | undefined {
+export function opt(state: OptionState, name: string): OptionValue | undefined {
   return state[name] as OptionValue | undefined;
 }
 
-export function requireOption(ext: string, state: Record<string, unknown>, name: string): OptionValue {
+export function requireOption(ext: string, state: OptionState, name: string): OptionValue {
   const o = opt(state, name);
   if (!o) throw new ValueError(`${ext}: option "--${name}" must be specified`, 'missing-argument', `add --${name} VALUE`);
   return o;
@@ -33,10 +45,10 @@ export const asString: Printer = (v) => saveString(String(v));
  * Print options in the given order: ` [!] --name VALUE`. A printer returning
  * null prints the name alone (flags).
  */
-export function saveInOrder(state: Record<string, unknown>, order: Array<[string, Printer | null]>): string {
+export function saveInOrder(state: OptionState, order: Array<[string, Printer | null]>): string {
   let out = '';
   for (const [name, print] of order) {
-    const o = state[name] as OptionValue | OptionValue[] | undefined;
+    const o = state[name];
     if (!o) continue;
     for (const v of Array.isArray(o) ? o : [o]) {
       out += (v.invert ? ' ! --' : ' --') + name + (print ? print(v.value) : '');
