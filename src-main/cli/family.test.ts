@@ -68,10 +68,22 @@ describe('--family and its inference', () => {
     expect(JSON.parse(r.out).findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
   });
 
-  it('trace refuses an IPv6 ruleset plainly (not yet supported) rather than tracing it as IPv4', async () => {
-    const r = await run(['trace', 'rules.v6', '--src', '2001:db8::1', '--dst', '2001:db8::2', '--proto', 'tcp', '--dport', '22'], { 'rules.v6': V6 });
-    expect(r.code).toBe(2);
-    expect(r.err).toContain('IPv6 (ip6tables) ruleset is not supported yet');
+  it('trace walks an IPv6 packet through an ip6tables ruleset (family inferred from the name, said on stderr)', async () => {
+    const r = await run(['trace', 'rules.v6', '--src', '2001:db8::1', '--dst', '2001:db8::2', '--proto', 'tcp', '--dport', '22', '--in', 'eth0', '--json'], { 'rules.v6': V6 });
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('read as an IPv6 (ip6tables) ruleset');
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ verdict: 'ACCEPT', decidedBy: { table: 'filter', chain: 'INPUT', index: 4 }, packet: { src: '2001:db8::1', dst: '2001:db8::2', sport: null, dport: 22 } });
+    // the stock file's DHCPv6 rule (-d fe80::/64) and its REJECT with an ICMPv6 type
+    const dhcp = JSON.parse((await run(['trace', 'rules.v6', '--src', 'fe80::1', '--dst', 'fe80::2', '--proto', 'udp', '--dport', '546', '--in', 'eth0', '--json'], { 'rules.v6': V6 })).out);
+    expect(dhcp.decidedBy).toMatchObject({ index: 5 });
+    const other = await run(['trace', 'rules.v6', '--src', '2001:db8::1', '--dst', '2001:db8::2', '--proto', 'udp', '--dport', '53', '--in', 'eth0'], { 'rules.v6': V6 });
+    expect(other.out).toContain('REJECT (icmp6-adm-prohibited)');
+    expect(other.out).toMatch(/verdict: REJECT by INPUT #6/);
+    // an IPv4 address in an IPv6 trace is a usage error that says which family it belongs to
+    const v4 = await run(['trace', 'rules.v6', '--src', '198.18.0.1', '--dst', '2001:db8::2', '--proto', 'tcp', '--dport', '22'], { 'rules.v6': V6 });
+    expect(v4.code).toBe(2);
+    expect(v4.err).toContain('source: "198.18.0.1" is not an IPv6 address (it is an IPv4 address');
   });
 
   it('import of a script that runs only ip6tables builds the IPv6 ruleset, and says so', async () => {

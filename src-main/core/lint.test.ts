@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuleset, type Finding } from './index.js';
 import { lintParsed, lintRuleset, type LintOptions } from './lint.js';
+import { predictLockout } from './apply/lockout.js';
 
 const HEAD = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
 function lint(text: string, opts?: LintOptions): Finding[] {
@@ -205,7 +206,7 @@ ${filter('-A INPUT -i eth0 -p tcp --dport 422 -m state --state NEW,ESTABLISHED -
     const text = filter('-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\n-A INPUT -p tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
     const f = lint(text, { client: '198.51.100.7' }).find((x) => x.code === 'ssh-lockout');
     expect(f).toMatchObject({ severity: 'error', chain: 'INPUT', index: 3 });
-    expect(f!.message).toContain('REJECT by INPUT #3');
+    expect(f!.message).toContain('REJECT by filter INPUT #3 (line 7)');
     expect(lint(text, { client: '198.51.100.7', sshPort: 80 }).some((x) => x.code === 'ssh-lockout')).toBe(false);
     expect(lint(text).some((x) => x.code === 'ssh-lockout')).toBe(false);
   });
@@ -218,5 +219,42 @@ ${filter('-A INPUT -i eth0 -p tcp --dport 422 -m state --state NEW,ESTABLISHED -
     // loopback is never the way in for a remote client
     const lo = lint(filter('-A INPUT -i lo -j ACCEPT\n-A INPUT -j DROP'), { client: '198.51.100.7' }).find((x) => x.code === 'ssh-lockout')!;
     expect(lo.severity).toBe('error');
+  });
+
+  it('ssh-lockout is the apply\'s own predictor: the finding and the refusal agree, DNAT and delivery included', () => {
+    const NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n';
+    const cases = [
+      filter('-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP'),
+      filter('-A INPUT -p tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT'),
+      filter('-A INPUT -i eth0 -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP'),
+      filter('-A INPUT -s 198.51.100.0/24 -j DROP'),
+      // every chain accepts, but port 22 is sent elsewhere: before, only the apply refused this one
+      `${NAT}-A PREROUTING -p tcp -m tcp --dport 22 -j REDIRECT --to-ports 2222\nCOMMIT\n${filter('')}`,
+      `${NAT}-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination 10.0.0.5\nCOMMIT\n${filter('')}`,
+    ];
+    const agree = cases.map((text) => {
+      const opts = { client: '198.51.100.7', local: ['192.0.2.1'] };
+      const f = lint(text, opts).find((x) => x.code === 'ssh-lockout');
+      const v = predictLockout(parseRuleset(text).ruleset, { client: opts.client, server: opts.local[0], sshPort: 22, local: opts.local });
+      expect(v.kind === 'open').toBe(f === undefined);
+      if (v.kind !== 'open') expect(f).toMatchObject({ severity: v.finding!.severity, message: v.finding!.message, table: v.finding!.table, index: v.finding!.index });
+      return v.kind;
+    });
+    expect(agree).toEqual(['open', 'locked', 'locked', 'locked', 'locked', 'locked']);
+    const redirected = lint(cases[4], { client: '198.51.100.7' }).find((x) => x.code === 'ssh-lockout')!;
+    expect(redirected).toMatchObject({ severity: 'error', table: 'nat', chain: 'PREROUTING', index: 1 });
+    expect(redirected.message).toContain('re-addressed by nat PREROUTING #1 (REDIRECT to the primary address of the incoming interface:2222) instead of reaching sshd on port 22');
+  });
+
+  it('ssh-lockout for an IPv6 client on an ip6tables ruleset; an IPv6 client on an IPv4 ruleset is a note', () => {
+    const v6 = '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 2001:db8:9::/48 -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+    const parsed = parseRuleset(v6, { family: 'ipv6' });
+    expect(lintParsed(parsed, { client: '2001:db8:9::5' }).some((x) => x.code === 'ssh-lockout')).toBe(false);
+    const f = lintParsed(parsed, { client: '2001:db8:a::5' }).find((x) => x.code === 'ssh-lockout')!;
+    expect(f).toMatchObject({ severity: 'error', table: 'filter', chain: 'INPUT' });
+    expect(f.message).toContain('from 2001:db8:a::5 to port 22 would not get in: DROP by the policy of filter INPUT');
+    const note = lint(filter('-A INPUT -j DROP'), { client: '2001:db8::5' }).find((x) => x.code === 'ssh-lockout')!;
+    expect(note).toMatchObject({ severity: 'info' });
+    expect(note.message).toContain('not IPv4: the IPv4 ruleset does not filter it');
   });
 });

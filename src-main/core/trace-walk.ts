@@ -17,10 +17,9 @@ import type { Chain, Hook, Rule, Ruleset, Table, TableName } from './model.js';
 import { findTable } from './model.js';
 import { canonicalRule } from './canonical.js';
 import { PROTO_TCP, ruleConds, type Cond, type EvalContext, type Packet } from './analysis/packet-match.js';
-import { readIPv4 } from './analysis/match-options.js';
 import { targetAction } from './analysis/targets.js';
-import { isLoopback, routeOut, type HostNet } from './analysis/host-net.js';
-import { natDestination, natSource, rawView, type ConnNat } from './trace-nat.js';
+import { isLoopback, isMulticast, readAddr, routeOut, type HostNet } from './analysis/host-net.js';
+import { natDestination, natKey, natSource, rawView, type ConnNat } from './trace-nat.js';
 
 export type TraceVerdict = 'ACCEPT' | 'DROP' | 'REJECT' | 'QUEUE';
 export type TraceHook = 'INPUT' | 'FORWARD' | 'OUTPUT' | 'PREROUTING' | 'POSTROUTING';
@@ -148,7 +147,7 @@ function stateKey(st: St): string {
   return [
     p.src, p.dst, p.proto, p.sport, p.dport, p.icmpType, p.icmpCode, p.inIface, p.outIface, p.notInIfaces?.join(','), p.state,
     p.tcpFlags, p.mark, p.ctmark, p.length, p.fragment, p.dnat, p.snat, p.dstLocal, st.redirected,
-    st.nat.dst || st.nat.src ? JSON.stringify(st.nat) : '', assumed,
+    natKey(st.nat), assumed,
   ].join('|');
 }
 
@@ -252,6 +251,13 @@ function assume(st: St, c: Cond, holds: boolean): void {
   pin(st.pkt, c, holds);
 }
 
+/** A host address as a rule prints it (`/32`, `/128`), or null. */
+function hostOf(v: string): Packet['src'] | undefined {
+  if (v.endsWith('/32')) return readAddr(v.slice(0, -3), 'ipv4') ?? undefined;
+  if (v.endsWith('/128')) return readAddr(v.slice(0, -4), 'ipv6') ?? undefined;
+  return undefined;
+}
+
 /** Fills in what a condition's assumption tells about the packet (so later rules agree with it). */
 function pin(p: Packet, c: Cond, holds: boolean): void {
   const m = /^(!\s)?(-i|-o|-s|-d|--dport|--sport) (\S+)$/.exec(c.text);
@@ -262,8 +268,8 @@ function pin(p: Packet, c: Cond, holds: boolean): void {
   switch (m[2]) {
     case '-i': if (!v.endsWith('+')) p.inIface ??= v; break;
     case '-o': if (!v.endsWith('+')) p.outIface ??= v; break;
-    case '-s': if (v.endsWith('/32')) p.src ??= readIPv4(v.slice(0, -3)) ?? undefined; break;
-    case '-d': if (v.endsWith('/32')) p.dst ??= readIPv4(v.slice(0, -3)) ?? undefined; break;
+    case '-s': p.src ??= hostOf(v); break;
+    case '-d': p.dst ??= hostOf(v); break;
     case '--dport': if (/^\d+$/.test(v)) p.dport ??= Number(v); break;
     case '--sport': if (/^\d+$/.test(v)) p.sport ??= Number(v); break;
   }
@@ -523,7 +529,7 @@ class Walk {
   private readonly finished = new Map<string, Top>();
   private readonly ctx: EvalContext;
   private readonly walkers = new Map<string, Walker>();
-  private readonly origDst: number | undefined;
+  private readonly origDst: Packet['dst'];
 
   constructor(private readonly input: WalkInput, private readonly budget: Budget) {
     const { pkt, hook, net } = input;
@@ -629,6 +635,8 @@ class Walk {
     if (st.redirected || st.pkt.dstLocal) return true;
     const dst = st.pkt.dst;
     if (dst !== undefined && isLoopback(dst)) return true;
+    // IPv6 multicast (neighbour discovery, all-nodes …) is delivered to the host; it forwards none without a multicast router
+    if (typeof dst === 'bigint' && isMulticast(dst)) return true;
     const { net, hook } = this.input;
     if (net.locals) return dst !== undefined && net.locals.includes(dst);
     if (hook === 'FORWARD') return false;
@@ -650,7 +658,7 @@ class Walk {
     if (r.giveUp) throw new GiveUp({ ...r.giveUp, reason: `replaying the connection's first packet: ${r.giveUp.reason}` });
     // nat decides before filter does: the translation is the nat table's whatever the first packet's verdict
     const groups = new Map<string, ConnNat>();
-    for (const d of r.done) groups.set(JSON.stringify(d.st.nat), d.st.nat);
+    for (const d of r.done) groups.set(natKey(d.st.nat), d.st.nat);
     return [...groups.values()].map((nat) => {
       const b: Top = { ...first, st: copyState(first.st), ctNat: nat };
       b.st.pkt.dnat = nat.dst?.changed ?? false;
@@ -668,7 +676,7 @@ class Walk {
 function topKey(t: Top): string {
   const stages = t.stages.length > t.stageIdx ? t.stages.slice(t.stageIdx).map((s) => (s.kind === 'route' ? 'route' : `${s.table}/${s.hook}`)).join(',') : '';
   const decisions = t.decisions.map((d) => `${d.table}:${d.by ? `${d.by.chain}#${d.by.index}` : '-'}`).join(',');
-  return `${t.stageIdx}|${stages}|${t.hooks.join(',')}|${decisions}|${t.ctNat ? JSON.stringify(t.ctNat) : ''}|${stateKey(t.st)}`;
+  return `${t.stageIdx}|${stages}|${t.hooks.join(',')}|${decisions}|${t.ctNat ? `ct${natKey(t.ctNat)}` : ''}|${stateKey(t.st)}`;
 }
 
 /** A packet of an existing connection: conntrack applies the NAT its first packet got, where nat would run. */

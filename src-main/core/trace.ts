@@ -3,12 +3,13 @@
 // gotos and RETURN, until a verdict. Where the answer depends on something the
 // description leaves open or on history (limit, statistic, recent …), the walk
 // forks and every outcome is reported with its condition — never guessed.
-import type { Hook, Ruleset } from './model.js';
+import type { Family, Hook, Ruleset } from './model.js';
 import { parseProtocol } from './values.js';
 import { PROTO_ICMP, PROTO_TCP, type Packet } from './analysis/packet-match.js';
-import { readIPv4, readIcmpType, readStates } from './analysis/match-options.js';
-import { HostNetError, readHostNet, type HostNet } from './analysis/host-net.js';
-import { packetOut, type TracePacketOut } from './trace-nat.js';
+import { readIcmpType, readStates, type ConnState } from './analysis/match-options.js';
+import { HostNetError, readAddr, readHostNet, type Addr, type HostNet } from './analysis/host-net.js';
+import { parseIcmp6Type } from './extensions/match-icmp6.js';
+import { packetOut, PORT_PROTOS, type TracePacketOut } from './trace-nat.js';
 import { flatten, walkPacket, type Top, type TraceDecision, type TraceGiveUp, type TraceHook, type TraceStep, type TraceVerdict, type WalkLimits } from './trace-walk.js';
 
 export type { TraceDecision, TraceGiveUp, TraceHook, TraceStep, TraceVerdict } from './trace-walk.js';
@@ -19,13 +20,15 @@ export type { Packet } from './analysis/packet-match.js';
 export interface PacketSpec {
   src?: string;
   dst?: string;
-  /** tcp, udp, icmp, a name from /etc/protocols or a number */
+  /** tcp, udp, icmp (in IPv6 also icmpv6, ipv6-icmp), a name from /etc/protocols or a number */
   proto: string | number;
   sport?: number;
   dport?: number;
-  /** a number, `8/0`, or a name like echo-request */
+  /** a number, `8/0`, or a name like echo-request (ICMPv6: as ip6tables names them, e.g. neighbour-solicitation) */
   icmpType?: string | number;
   icmpCode?: number;
+  /** IPv6 hop limit (default: open; 255 for neighbour and router discovery) */
+  hopLimit?: number;
   inIface?: string;
   outIface?: string;
   /** NEW (default), ESTABLISHED, RELATED, INVALID, UNTRACKED */
@@ -92,75 +95,118 @@ export class TraceInputError extends Error {
 
 const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
+const PROTO_ICMPV6 = 58;
+const TCP_FLAG_BITS: Record<string, number> = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, NONE: 0 };
 
-/** Turns a described packet into the tracer's packet; throws TraceInputError on bad values. */
-export function packetFromSpec(spec: PacketSpec): Packet {
-  const addr = (s: string | undefined, what: string): number | undefined => {
-    if (s === undefined) return undefined;
-    const v = readIPv4(s);
-    if (v === null) throw new TraceInputError(`${what}: "${s}" is not an IPv4 address`);
-    return v;
-  };
-  let proto: number;
-  try {
-    proto = typeof spec.proto === 'number' ? spec.proto : parseProtocol(spec.proto);
-  } catch {
-    throw new TraceInputError(`unknown protocol "${spec.proto}"`);
-  }
-  const states = readStates(spec.state ?? 'NEW');
-  if (!states || states.length !== 1) throw new TraceInputError(`state: "${spec.state}" is not one of NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED`);
-  const state = states[0];
-  const port = (v: number | undefined, what: string) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 65535)) throw new TraceInputError(`${what}: ${v} is not a port from 0 to 65535`);
-    return v;
-  };
+/**
+ * Turns a described packet into the tracer's packet; throws TraceInputError on
+ * bad values. `family` is the ruleset's: IPv6 addresses and ICMPv6 types (names
+ * as ip6tables knows them) for ip6tables, IPv4 and ICMP for iptables.
+ */
+export function packetFromSpec(spec: PacketSpec, family: Family = 'ipv4'): Packet {
+  const proto = specProto(spec.proto, family);
+  const state = specState(spec.state);
   const p: Packet = {
-    src: addr(spec.src, 'source'), dst: addr(spec.dst, 'destination'), proto,
+    src: specAddr(spec.src, 'source', family), dst: specAddr(spec.dst, 'destination', family), proto,
     inIface: spec.inIface, outIface: spec.outIface, state, mark: spec.mark ?? 0, ctmark: 0, length: spec.length, fragment: false,
   };
-  if (proto === 6 || proto === 17 || proto === 132 || proto === 33 || proto === 136) {
-    p.sport = port(spec.sport, 'source port');
-    p.dport = port(spec.dport, 'destination port');
+  if (spec.hopLimit !== undefined) p.hopLimit = specHopLimit(spec.hopLimit, family);
+  if (PORT_PROTOS.has(proto)) {
+    p.sport = specPort(spec.sport, 'source port');
+    p.dport = specPort(spec.dport, 'destination port');
   }
-  if (proto === PROTO_TCP) {
-    if (spec.tcpFlags !== undefined) {
-      let v = 0;
-      for (const f of spec.tcpFlags.split(',')) {
-        const b = ({ FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, NONE: 0 } as Record<string, number>)[f.toUpperCase()];
-        if (b === undefined) throw new TraceInputError(`tcp flags: unknown flag "${f}"`);
-        v |= b;
-      }
-      p.tcpFlags = v;
-    } else p.tcpFlags = state === 'NEW' ? TCP_SYN : TCP_ACK;
-  }
-  if (proto === PROTO_ICMP) {
-    if (spec.icmpType !== undefined) {
-      const t = readIcmpType(String(spec.icmpType));
-      if (!t || t.type === null) throw new TraceInputError(`icmp type: "${spec.icmpType}" is not an ICMP type`);
-      p.icmpType = t.type;
-      p.icmpCode = spec.icmpCode ?? t.code ?? 0;
-    } else {
-      // a ping, unless told otherwise
-      p.icmpType = 8;
-      p.icmpCode = 0;
-    }
-  }
+  if (proto === PROTO_TCP) p.tcpFlags = spec.tcpFlags !== undefined ? specTcpFlags(spec.tcpFlags) : state === 'NEW' ? TCP_SYN : TCP_ACK;
+  if (proto === PROTO_ICMP && family === 'ipv4') Object.assign(p, specIcmp(spec));
+  if (proto === PROTO_ICMPV6 && family === 'ipv6') Object.assign(p, specIcmp6(spec));
   return p;
+}
+
+const familyWord = (f: Family) => (f === 'ipv6' ? 'IPv6' : 'IPv4');
+
+function specAddr(s: string | undefined, what: string, family: Family): Addr | undefined {
+  if (s === undefined) return undefined;
+  const v = readAddr(s, family);
+  if (v !== null) return v;
+  const other: Family = family === 'ipv6' ? 'ipv4' : 'ipv6';
+  const hint = readAddr(s, other) !== null ? ` (it is an ${familyWord(other)} address: trace it through the ${other === 'ipv6' ? 'ip6tables' : 'iptables'} ruleset)` : '';
+  throw new TraceInputError(`${what}: "${s}" is not an ${familyWord(family)} address${hint}`);
+}
+
+/** tcp, udp, icmp (icmpv6 in IPv6), a name from /etc/protocols or a number. */
+function specProto(v: string | number, family: Family): number {
+  if (typeof v === 'number') return v;
+  // ip6tables' users say "icmp" for ping too; its protocol is ipv6-icmp
+  if (family === 'ipv6' && /^(icmp|icmpv6|icmp6|ipv6-icmp)$/i.test(v)) return PROTO_ICMPV6;
+  try {
+    return parseProtocol(v);
+  } catch {
+    throw new TraceInputError(`unknown protocol "${v}"`);
+  }
+}
+
+function specState(s: string | undefined): ConnState {
+  const states = readStates(s ?? 'NEW');
+  if (!states || states.length !== 1) throw new TraceInputError(`state: "${s}" is not one of NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED`);
+  return states[0];
+}
+
+function specPort(v: number | undefined, what: string): number | undefined {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 65535)) throw new TraceInputError(`${what}: ${v} is not a port from 0 to 65535`);
+  return v;
+}
+
+function specHopLimit(v: number, family: Family): number {
+  if (family !== 'ipv6') throw new TraceInputError('hop limit: only IPv6 packets have one (hl)');
+  if (!(Number.isInteger(v) && v >= 0 && v <= 255)) throw new TraceInputError(`hop limit: ${v} is not a number from 0 to 255`);
+  return v;
+}
+
+function specTcpFlags(s: string): number {
+  let v = 0;
+  for (const f of s.split(',')) {
+    const b = TCP_FLAG_BITS[f.toUpperCase()];
+    if (b === undefined) throw new TraceInputError(`tcp flags: unknown flag "${f}"`);
+    v |= b;
+  }
+  return v;
+}
+
+/** An ICMP type and code: a number, TYPE/CODE or a name; a ping unless told otherwise. */
+function specIcmp(spec: PacketSpec): Pick<Packet, 'icmpType' | 'icmpCode'> {
+  if (spec.icmpType === undefined) return { icmpType: 8, icmpCode: 0 };
+  const t = readIcmpType(String(spec.icmpType));
+  if (!t || t.type === null) throw new TraceInputError(`icmp type: "${spec.icmpType}" is not an ICMP type`);
+  return { icmpType: t.type, icmpCode: spec.icmpCode ?? t.code ?? 0 };
+}
+
+/** An ICMPv6 type and code as ip6tables reads --icmpv6-type (names, prefixes, TYPE/CODE); an echo request unless told otherwise. */
+function specIcmp6(spec: PacketSpec): Pick<Packet, 'icmpType' | 'icmpCode' | 'hopLimit'> {
+  if (spec.icmpType === undefined) return { icmpType: 128, icmpCode: 0 };
+  let t;
+  try {
+    t = parseIcmp6Type(String(spec.icmpType));
+  } catch (e) {
+    throw new TraceInputError(`icmpv6 type: "${spec.icmpType}" is not an ICMPv6 type (${(e as Error).message})`);
+  }
+  const out: Pick<Packet, 'icmpType' | 'icmpCode' | 'hopLimit'> = { icmpType: t.type, icmpCode: spec.icmpCode ?? t.codeMin };
+  // neighbour and router discovery travel with hop limit 255 (RFC 4861), which receivers check
+  if (t.type >= 133 && t.type <= 137) out.hopLimit = spec.hopLimit ?? 255;
+  return out;
 }
 
 // ---- the walk ----------------------------------------------------------------------
 
-function readNet(opts: TraceOptions): HostNet {
+function readNet(opts: TraceOptions, family: Family): HostNet {
   try {
-    return readHostNet(opts.local, opts.routes);
+    return readHostNet(opts.local, opts.routes, family);
   } catch (e) {
     if (e instanceof HostNetError) throw new TraceInputError(e.message);
     throw e;
   }
 }
 
-function toPacket(packet: PacketSpec | Packet): Packet {
-  const p = 'mark' in packet && typeof (packet as Packet).ctmark === 'number' ? { ...(packet as Packet) } : packetFromSpec(packet as PacketSpec);
+function toPacket(packet: PacketSpec | Packet, family: Family): Packet {
+  const p = 'mark' in packet && typeof (packet as Packet).ctmark === 'number' ? { ...(packet as Packet) } : packetFromSpec(packet as PacketSpec, family);
   // a new connection has no NAT yet; without tracking there is no NAT status; otherwise it is history
   if (p.state === 'NEW' || p.state === 'INVALID' || p.state === 'UNTRACKED') {
     p.dnat ??= false;
@@ -180,8 +226,9 @@ function limitsFor(ruleset: Ruleset, opts: TraceOptions): WalkLimits {
 }
 
 export function tracePacket(ruleset: Ruleset, packet: PacketSpec | Packet, opts: TraceOptions = {}): TraceResult {
-  const pkt = toPacket(packet);
-  const net = readNet(opts);
+  const family = ruleset.family ?? 'ipv4';
+  const pkt = toPacket(packet, family);
+  const net = readNet(opts, family);
   const hook: TraceHook = opts.hook ?? (pkt.outIface !== undefined && pkt.inIface === undefined ? 'OUTPUT'
     : pkt.outIface !== undefined && pkt.inIface !== undefined ? 'FORWARD' : 'INPUT');
   const r = walkPacket({ ruleset, pkt, hook, net, limits: limitsFor(ruleset, opts) });

@@ -84,7 +84,7 @@ describe('statistic diamonds (2^20 and 2^60 ways through) end fast with the righ
     const lockout = lint.findings.filter((f: { code: string }) => f.code === 'ssh-lockout');
     expect(lockout).toHaveLength(1);
     expect(lockout[0]).toMatchObject({ severity: 'warning' });
-    expect(lockout[0].message).toMatch(/may be refused.*DROP by the policy/);
+    expect(lockout[0].message).toMatch(/may not get in.*DROP by the policy of filter INPUT/);
   });
 
   it('60 levels: every way ends in ACCEPT; lint --client finds no lockout', async () => {

@@ -1,5 +1,6 @@
 // portcullis lint FILE — what an experienced admin would point out in a ruleset.
 import { hasErrors, lintPair, lintParsed, type Finding, type PairFinding } from '../../core/index.js';
+import { addressFamily } from '../../core/apply/lockout.js';
 import { flag, int, list, parseArgs, str, UsageError, type ParsedArgs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { registerCommand } from './index.js';
@@ -16,9 +17,12 @@ load balancing, rate limits that drop nothing, DNAT port mix-ups, missing
 ESTABLISHED accepts, trust in source ports, and — with --client — whether a new
 SSH connection from your address would still be accepted.
 
-  --client IP     your address as the server sees it: check for an SSH lockout
+  --client IP     your address as the server sees it (IPv4 or IPv6): check for
+                  an SSH lockout, with the same prediction apply refuses on; a
+                  client of the other family is not filtered by this ruleset
   --ssh-port N    the server's SSH port (default 22)
-  --local IP,…    the server's own addresses (DNAT and addrtype decisions)
+  --local IP,…    the server's own addresses (DNAT and addrtype decisions; the
+                  first one of the ruleset's family is the address SSH goes to)
   --family F      4 (iptables) or 6 (ip6tables); without it, inferred from the
                   file's name (rules.v6, ip6tables) or content, else 4
   --pair V4 V6    lint a host's two rulesets together (FILE is then not given):
@@ -50,11 +54,11 @@ registerCommand({
     if (flag(args, 'pair')) return runPair(args, io);
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const client = str(args, 'client');
-    if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client)) throw new UsageError(`--client must be an IPv4 address, not "${client}"`);
+    if (client !== undefined && !addressFamily(client)) throw new UsageError(`--client must be an IPv4 or IPv6 address, not "${client}"`);
     const sshPort = int(args, 'ssh-port', 1, 65535);
     if (sshPort !== undefined && client === undefined) throw new UsageError('--ssh-port needs --client');
     const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
-    for (const a of local) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new UsageError(`--local must list IPv4 addresses, not "${a}"`);
+    for (const a of local) if (!addressFamily(a)) throw new UsageError(`--local must list IPv4 or IPv6 addresses, not "${a}"`);
     const file = args.positionals[0];
     const loaded = loadRuleset(io, file, familyArg(args));
     if (!loaded.ok) return loaded.exit;

@@ -8,7 +8,7 @@ import { registerCommand } from './index.js';
 import { FAMILY_OPTION, familyArg, loadRuleset } from './read-ruleset.js';
 
 const usage = `usage: portcullis trace FILE --src IP --dst IP --proto P [--sport N] [--dport N]
-                       [--in IF] [--out IF] [--state S] [--icmp-type T] [--tcp-flags F,…]
+                       [--in IF] [--out IF] [--state S] [--icmp-type T] [--tcp-flags F,…] [--hl N]
                        [--local [IF=]IP,…] [--route NET/LEN=IF,…] [--hook H] [--family 4|6]
                        [--max-steps N] [--json]
 
@@ -18,20 +18,31 @@ following jumps, gotos and RETURN, until a verdict. Where the answer depends
 on history or chance (limit, statistic, recent …) or on something you did not
 say (no --in), every possible outcome is shown with its condition.
 
-  --proto P       tcp, udp, icmp, or a protocol number
+  --src, --dst    IPv4 addresses, or IPv6 ones for an ip6tables ruleset
+                  (2001:db8::1, no brackets)
+  --proto P       tcp, udp, icmp (ICMPv6 in an ip6tables ruleset; also
+                  icmpv6, ipv6-icmp), or a protocol number
   --state S       NEW (default), ESTABLISHED, RELATED, INVALID, UNTRACKED
-  --icmp-type T   a number, T/CODE, or a name (echo-request); default echo-request
+  --icmp-type T   a number, T/CODE, or a name (echo-request); default echo-request;
+                  ICMPv6 names as ip6tables knows them (neighbour-solicitation,
+                  router-advertisement, packet-too-big …)
+  --hl N          IPv6 hop limit (for -m hl; default open, 255 for neighbour
+                  and router discovery)
   --tcp-flags F   e.g. SYN or ACK,PSH (default SYN for NEW, ACK otherwise)
   --local [IF=]IP,…  the host's own addresses (a DNAT elsewhere means FORWARD);
                   IF=IP also says which interface has it: an interface's
                   first address is where REDIRECT sends packets arriving on
                   it and the source MASQUERADE gives packets leaving by it
+                  (IPv6: REDIRECT takes the interface's first address as
+                  \`ip -6 addr show\` lists it, usually the link-local one, so
+                  give them in that order; MASQUERADE picks by scope and
+                  longest common prefix with the destination)
   --route NET/LEN=IF,…  the host's routes (or default=IF): the interface a
                   forwarded packet leaves by when --out is not given
   --hook H        INPUT, FORWARD or OUTPUT (default: INPUT with only --in,
                   FORWARD with --in and --out, OUTPUT with only --out)
   --family F      4 (iptables) or 6 (ip6tables; inferred from the file's name or
-                  content); tracing IPv6 packets is not supported yet
+                  content); addresses, --local and --route follow the family
   --json          {"verdict","decidedBy":{"table","chain","index","line"}|null,"path":[…],
                    "packet":{"src","dst","sport","dport"},"outcomes":[…]}
                   (packet: as it leaves, after every NAT; null where not known)
@@ -61,7 +72,7 @@ registerCommand({
     const args = parseArgs(argv, {
       src: { type: 'string' }, dst: { type: 'string' }, proto: { type: 'string', short: 'p' },
       sport: { type: 'string' }, dport: { type: 'string' }, in: { type: 'string', short: 'i' }, out: { type: 'string', short: 'o' },
-      state: { type: 'string' }, 'icmp-type': { type: 'string' }, 'tcp-flags': { type: 'string' },
+      state: { type: 'string' }, 'icmp-type': { type: 'string' }, 'tcp-flags': { type: 'string' }, hl: { type: 'string' },
       local: { type: 'string', multiple: true }, route: { type: 'string', multiple: true }, hook: { type: 'string' }, json: { type: 'boolean' }, ...FAMILY_OPTION,
       'max-steps': { type: 'string' },
     });
@@ -76,15 +87,11 @@ registerCommand({
       src: str(args, 'src'), dst: str(args, 'dst'), proto: str(args, 'proto')!,
       sport: int(args, 'sport', 0, 65535), dport: int(args, 'dport', 0, 65535),
       inIface: str(args, 'in'), outIface: str(args, 'out'), state: str(args, 'state'),
-      icmpType: str(args, 'icmp-type'), tcpFlags: str(args, 'tcp-flags'),
+      icmpType: str(args, 'icmp-type'), tcpFlags: str(args, 'tcp-flags'), hopLimit: int(args, 'hl', 0, 255),
     };
     const file = args.positionals[0];
     const loaded = loadRuleset(io, file, familyArg(args));
     if (!loaded.ok) return loaded.exit;
-    if (loaded.result.ruleset.family === 'ipv6') {
-      io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: error: tracing a packet through an IPv6 (ip6tables) ruleset is not supported yet; check, canon, diff and lint read it\n`);
-      return 2;
-    }
     const errors = loaded.result.findings.filter((f) => f.severity === 'error');
     if (hasErrors(errors)) {
       for (const f of errors) io.err(escapeControls(formatFinding(file === '-' ? '<stdin>' : file, f)) + '\n');

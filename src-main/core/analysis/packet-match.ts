@@ -5,9 +5,9 @@
 // model the match. The tracer forks on "cannot tell" instead of guessing.
 import type { AddressSpec, InterfaceSpec, Rule } from '../model.js';
 import { formatNet, formatNet6 } from '../values.js';
-import { addressType } from './host-net.js';
+import { addressTypes, inNet, isMulticast, readAddrRange, type Addr } from './host-net.js';
 import {
-  HISTORY_MATCHES, arg, matchOptions, readAddrRange, readIcmpType, readMark, readPortList, readPortRange, readStates, readTcpFlags,
+  HISTORY_MATCHES, arg, matchOptions, readIcmpType, readMark, readPortList, readPortRange, readStates, readTcpFlags,
   type MatchOptions,
 } from './match-options.js';
 import { fieldCond, inv, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
@@ -30,19 +30,16 @@ function addressCond(flag: '-s' | '-d', a: AddressSpec): Cond | null {
     const text = `${a.invert ? '! ' : ''}${flag} ${a.name}`;
     return { key: text, text, chance: false, holds: text, fails: `not ${text}`, test: () => undefined };
   }
-  if (a.kind === 'net6') {
-    if (a.mask === 0n && !a.invert) return null;
-    // the tracer's packets carry IPv4 addresses: an IPv6 network cannot be told
-    const text = `${a.invert ? '! ' : ''}${flag} ${formatNet6(a.addr, a.mask)}`;
-    return { key: text, text, chance: false, holds: text, fails: `not ${text}`, test: () => undefined };
+  if (a.kind === 'net6' ? a.mask === 0n : a.mask === 0) {
+    if (!a.invert) return null;
   }
-  if (a.mask === 0 && !a.invert) return null;
-  const text = `${a.invert ? '! ' : ''}${flag} ${formatNet(a.addr, a.mask)}`;
+  const net = a.kind === 'net6' ? formatNet6(a.addr, a.mask) : formatNet(a.addr, a.mask);
+  const text = `${a.invert ? '! ' : ''}${flag} ${net}`;
   const words = flag === '-s' ? 'from' : 'to';
-  return unknownField(text, text, `${words} ${a.invert ? 'outside ' : ''}${formatNet(a.addr, a.mask)}`, `${words} ${a.invert ? '' : 'outside '}${formatNet(a.addr, a.mask)}`,
+  return unknownField(text, text, `${words} ${a.invert ? 'outside ' : ''}${net}`, `${words} ${a.invert ? '' : 'outside '}${net}`,
     (p) => {
       const v = p[field];
-      return inv(a.invert, v === undefined ? undefined : ((v & a.mask) >>> 0) === a.addr);
+      return inv(a.invert, v === undefined ? undefined : inNet(v, a.addr, a.mask));
     });
 }
 
@@ -255,13 +252,7 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
             if (field !== 'dst' || !p.dstLocal) return undefined;
             return inv(o.invert, types.includes('LOCAL'));
           }
-          let any: boolean | undefined = false;
-          for (const t of types) {
-            const v = addressType(t, a, ctx.isLocal(a));
-            if (v === true) { any = true; break; }
-            if (v === undefined) any = undefined;
-          }
-          return inv(o.invert, any);
+          return inv(o.invert, addressTypes(types, a, ctx.isLocal(a)));
         }));
       }
       return out;
@@ -273,9 +264,9 @@ function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
       const text = `${o.invert ? '! ' : ''}--pkt-type ${t}`;
       return [fieldCond(text, text, (p) => {
         if (p.dst === undefined) return undefined;
-        const kind = p.dst === 0xffffffff ? 'broadcast' : p.dst >>> 28 === 14 ? 'multicast' : 'unicast';
-        // a subnet's broadcast address also arrives as broadcast; we cannot know the subnet
-        if (kind === 'unicast' && t === 'broadcast' && (p.dst & 0xff) === 0xff) return undefined;
+        const kind = p.dst === 0xffffffff ? 'broadcast' : isMulticast(p.dst) ? 'multicast' : 'unicast';
+        // a subnet's broadcast address also arrives as broadcast; we cannot know the subnet (IPv6 has none)
+        if (kind === 'unicast' && t === 'broadcast' && typeof p.dst === 'number' && (p.dst & 0xff) === 0xff) return undefined;
         return inv(o.invert, kind === t);
       })];
     }

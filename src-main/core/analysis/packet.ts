@@ -8,9 +8,13 @@
 export const CONN_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED'] as const;
 export type ConnState = (typeof CONN_STATES)[number];
 
+/** An address of either family: a number (IPv4) or a bigint (IPv6, 128 bits); its type says its family. */
+export type Addr = number | bigint;
+
 export interface Packet {
-  src?: number;
-  dst?: number;
+  /** a number for IPv4, a bigint for IPv6 */
+  src?: Addr;
+  dst?: Addr;
   /** IP protocol number */
   proto: number;
   sport?: number;
@@ -47,7 +51,7 @@ export interface Packet {
 /** What a condition may ask about the host the packet meets. */
 export interface EvalContext {
   /** is the address one of the host's own: true, false, or unknown */
-  isLocal(addr: number): boolean | undefined;
+  isLocal(addr: Addr): boolean | undefined;
 }
 
 /**

@@ -4,7 +4,8 @@
 // on (MARK, CONNMARK, CT --notrack, LOG …).
 import type { Rule } from '../model.js';
 import { findTarget } from '../extensions/registry.js';
-import { readIPv4, readMark, targetOptions } from './match-options.js';
+import { readMark, targetOptions } from './match-options.js';
+import { readAddr, type Addr } from './host-net.js';
 
 export type TargetAction =
   | { kind: 'none' }
@@ -52,25 +53,40 @@ function markOp(opts: Map<string, { args: string[] }>): ((old: number) => number
 }
 
 export interface NatTo {
-  addr: number | null;
-  addrHi: number | null;
+  addr: Addr | null;
+  addrHi: Addr | null;
   port: number | null;
   portHi: number | null;
 }
 
-/** `10.0.0.1:22`, `10.0.0.1-10.0.0.3:22-25`, `:22` → address range, port range */
+/**
+ * `10.0.0.1:22`, `10.0.0.1-10.0.0.3:22-25`, `:22` → address range, port range;
+ * IPv6 as ip6tables prints it: `2001:db8::1`, `2001:db8::1-2001:db8::3`, and in
+ * brackets when ports follow (`[2001:db8::1]:22`, `[a-b]:22-25`).
+ */
 function readNatTo(s: string | undefined): NatTo {
   if (!s) return { addr: null, addrHi: null, port: null, portHi: null };
-  const colon = s.lastIndexOf(':');
-  const a = colon >= 0 ? s.slice(0, colon) : s;
-  const pr = colon >= 0 ? s.slice(colon + 1) : '';
+  const [a, pr] = splitNatTo(s);
+  const family = a.includes(':') ? 'ipv6' : 'ipv4';
   const [a0, a1] = a.split('-');
-  const addr = a ? readIPv4(a0) : null;
-  const addrHi = a ? readIPv4(a1 ?? a0) : null;
+  const addr = a ? readAddr(a0, family) : null;
+  const addrHi = a ? readAddr(a1 ?? a0, family) : null;
   const ports = /^(\d+)(?:-(\d+))?/.exec(pr);
   const port = ports ? Number(ports[1]) : null;
   const portHi = ports ? Number(ports[2] ?? ports[1]) : null;
   return { addr, addrHi, port, portHi };
+}
+
+/** The address part and the port part of a NAT target's `--to-*`. */
+function splitNatTo(s: string): [string, string] {
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    return [s.slice(1, close), s.slice(close + 1).replace(/^:/, '')];
+  }
+  // an IPv6 address (range) without brackets has no port
+  if (s.split('-').every((x) => readAddr(x, 'ipv6') !== null)) return [s, ''];
+  const colon = s.lastIndexOf(':');
+  return colon >= 0 ? [s.slice(0, colon), s.slice(colon + 1)] : [s, ''];
 }
 
 const cache = new WeakMap<Rule, TargetAction>();

@@ -53,6 +53,9 @@ describe('lockout prediction', () => {
   it('without a client address it cannot tell; an IPv6 client is not filtered by the IPv4 rules', () => {
     expect(predictLockout(rs(STOCK), { ...q, client: undefined }).kind).toBe('unknown');
     expect(predictLockout(rs(STOCK), { ...q, client: '2001:db8::1' })).toMatchObject({ kind: 'open', note: expect.stringMatching(/not IPv4/) });
+    // an IPv4-mapped address (a dual-stack socket) is IPv4 on the wire
+    const banned = rs(STOCK.replace('-A INPUT -m state', '-A INPUT -s 203.0.113.9/32 -j DROP\n-A INPUT -m state'));
+    expect(predictLockout(banned, { ...q, client: '::ffff:203.0.113.9' }).kind).toBe('locked');
   });
 
   it('a ruleset the check cannot follow within its budget: unknown, naming where it gave up (never open, never locked)', () => {
@@ -62,5 +65,26 @@ describe('lockout prediction', () => {
     expect(v.kind).toBe('unknown');
     if (v.kind === 'unknown') expect(v.reason).toMatch(/^the lockout check gave up at mangle PREROUTING #\d+ \(line \d+\): the walk went past its budget/);
   });
-});
 
+  it('IPv6: an ip6tables ruleset is predicted for an IPv6 session, with the ruleset family\'s addresses only', () => {
+    const v6 = (t: string) => parseRuleset(t, { family: 'ipv6' }).ruleset;
+    const STOCK6 = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p ipv6-icmp -j ACCEPT\n'
+      + '-A INPUT -i lo -j ACCEPT\n-A INPUT -s 2001:db8:9::/48 -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\nCOMMIT\n';
+    const q6 = { client: '2001:db8:9::5', server: '2001:db8:1::1', sshPort: 22, local: ['192.0.2.10', '2001:db8:1::1', 'fe80::1'] };
+    expect(predictLockout(v6(STOCK6), q6)).toEqual({ kind: 'open' });
+    const out = predictLockout(v6(STOCK6), { ...q6, client: '2001:db8:a::5' });
+    expect(out.kind).toBe('locked');
+    if (out.kind === 'locked') {
+      expect(out.finding).toMatchObject({ code: 'ssh-lockout', severity: 'error', table: 'filter', chain: 'INPUT', index: 5, line: 9 });
+      expect(out.finding.message).toBe('a new SSH connection from 2001:db8:a::5 to port 22 would not get in: REJECT by filter INPUT #5 (line 9) — applying this ruleset locks you out');
+      expect(out.finding.fix).toContain('-A INPUT -s 2001:db8:a::5/128 -p tcp --dport 22 -j ACCEPT');
+    }
+    // a DNAT of port 22 on the IPv6 nat table, even when every chain accepts the new port
+    const nat6 = STOCK6.replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT\n-A INPUT -j REJECT') + '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 22 -j DNAT --to-destination [2001:db8:1::1]:2222\nCOMMIT\n';
+    const moved = predictLockout(v6(nat6), q6);
+    expect(moved.kind).toBe('locked');
+    if (moved.kind === 'locked') expect(moved.reasons.join()).toMatch(/re-addressed by nat PREROUTING #1 \(DNAT to \[2001:db8:1::1\]:2222\)/);
+    // an IPv4 session is not filtered by the IPv6 rules
+    expect(predictLockout(v6(STOCK6), q)).toMatchObject({ kind: 'open', note: expect.stringMatching(/not IPv6: the IPv6 ruleset does not filter it/) });
+  });
+});

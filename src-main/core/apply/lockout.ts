@@ -3,78 +3,172 @@
 // ruleset that would run; it must be ACCEPTed in every outcome the tracer
 // finds, and still be addressed to this host's SSH port when it arrives (a DNAT
 // or REDIRECT of port 22 sends it elsewhere, even when every chain accepts).
-// This is the lint's `ssh-lockout` check, with what the apply knows besides:
-// the interface the client's packets arrive on and the host's own addresses.
-import type { Ruleset } from '../model.js';
+//
+// This is the ONE lockout predictor: the lint's `ssh-lockout` finding (what the
+// app shows while staging, `lint --client`) and the apply's refusal both come
+// from predictLockout, so the warning and the refusal cannot disagree. What
+// differs is only what the caller knows (the apply also knows the interface
+// the client's packets arrive on and all of the host's addresses).
+//
+// Both families: the ruleset says its family (iptables or ip6tables); a session
+// over the other family is not filtered by it (`open`, with a note). The walk is
+// the tracer's, bounded (state merging, a step budget): when it gives up the
+// answer is `unknown` with the reason, never a guess either way.
+import type { Family, Ruleset } from '../model.js';
 import type { Finding } from '../findings.js';
-import { describeGiveUp, packetFromSpec, tracePacket, TraceInputError, type TraceOutcome } from '../trace.js';
+import { readAddr } from '../analysis/host-net.js';
+import { describeGiveUp, packetFromSpec, tracePacket, TraceInputError, type TraceGiveUp, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 
 export interface LockoutQuery {
-  /** the client address as the server reports it for this session (SSH_CONNECTION) */
+  /** the client address as the server reports it for this session (SSH_CONNECTION); IPv4 or IPv6 */
   client: string | undefined;
   /** the server address of this session (SSH_CONNECTION) */
   server?: string;
   sshPort: number;
   /** the interface the client's packets come in on (`ip route get CLIENT` on the host) */
   inIface?: string;
-  /** every address of the host */
+  /** every address of the host (those of the other family are ignored) */
   local?: readonly string[];
+}
+
+/** Where a finding points: a rule (index 1-based) or a chain's policy (no index). */
+interface Place {
+  table: Finding['table'];
+  chain: string;
+  index?: number;
+  line: number;
 }
 
 export type LockoutVerdict =
   | { kind: 'open'; note?: string }
   | { kind: 'locked'; all: boolean; reasons: string[]; finding: Finding }
-  | { kind: 'unknown'; reason: string };
+  | { kind: 'unknown'; reason: string; finding?: Finding };
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const FAMILY_WORD: Record<Family, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
 
-function describe(o: Pick<TraceOutcome, 'verdict' | 'decidedBy' | 'condition' | 'path' | 'hooks'>, port: number): string | null {
-  const by = o.decidedBy ? `${o.decidedBy.table} ${o.decidedBy.chain} #${o.decidedBy.index}${o.decidedBy.line ? ` (line ${o.decidedBy.line})` : ''}` : 'the chain policy';
-  const when = o.condition ? ` if ${o.condition}` : '';
-  if (o.verdict !== 'ACCEPT') return `${o.verdict} by ${by}${when}`;
-  const moved = o.path.find((s) => /^(DNAT|REDIRECT|NETMAP) to /.test(s.action));
-  if (moved) return `re-addressed by ${moved.table} ${moved.chain} #${moved.index} (${moved.action}) instead of reaching sshd on port ${port}${when}`;
-  if (!o.hooks.includes('INPUT')) return `not delivered to this host (it would be forwarded)${when}`;
+/**
+ * The family of an address as SSH_CONNECTION reports it; an IPv4-mapped IPv6
+ * address (`::ffff:198.18.0.5`, a dual-stack socket) is IPv4 on the wire.
+ */
+export function addressFamily(a: string): { family: Family; address: string } | null {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
+  if (mapped && readAddr(mapped[1], 'ipv4') !== null) return { family: 'ipv4', address: mapped[1] };
+  if (readAddr(a, 'ipv4') !== null) return { family: 'ipv4', address: a };
+  if (readAddr(a, 'ipv6') !== null) return { family: 'ipv6', address: a };
   return null;
 }
 
+/**
+ * Predicts whether a new SSH connection from `q.client` gets in under `rs`
+ * (an iptables or ip6tables ruleset): open, locked (with the finding to show
+ * and refuse on) or unknown (with the reason).
+ */
 export function predictLockout(rs: Ruleset, q: LockoutQuery): LockoutVerdict {
   if (!q.client) return { kind: 'unknown', reason: 'the server did not report the client address (no SSH_CONNECTION)' };
-  if (!IPV4.test(q.client)) return { kind: 'open', note: `the session comes from ${q.client}, not IPv4: the IPv4 ruleset does not filter it` };
-  const server = q.server && IPV4.test(q.server) ? q.server : undefined;
-  const local = [...new Set([...(server ? [server] : []), ...(q.local ?? []).filter((a) => IPV4.test(a))])];
+  const family = rs.family ?? 'ipv4';
+  const client = addressFamily(q.client);
+  if (!client) return { kind: 'unknown', reason: `the client address "${q.client}" is neither an IPv4 nor an IPv6 address` };
+  if (client.family !== family) {
+    return { kind: 'open', note: `the session comes from ${q.client}, not ${FAMILY_WORD[family]}: the ${FAMILY_WORD[family]} ruleset does not filter it` };
+  }
+  const res = traceSsh(rs, family, client.address, q);
+  if (typeof res === 'string') return { kind: 'unknown', reason: res };
+  const who = { client: q.client, port: q.sshPort };
+  if (res.unknown) return unknownVerdict(res, res.unknown, who);
+  return lockedOrOpen(outcomesOf(res), who);
+}
+
+/** The walk of a TCP SYN from the client to the SSH port; a string when the query cannot be traced. */
+function traceSsh(rs: Ruleset, family: Family, client: string, q: LockoutQuery): TraceResult | string {
+  const server = q.server !== undefined ? addressFamily(q.server) : null;
+  const serverAddr = server?.family === family ? server.address : undefined;
+  const others = (q.local ?? []).map(addressFamily).filter((a) => a?.family === family).map((a) => a!.address);
+  const local = [...new Set([...(serverAddr ? [serverAddr] : []), ...others])];
   let pkt;
   try {
-    pkt = packetFromSpec({ src: q.client, dst: server, proto: 'tcp', dport: q.sshPort, state: 'NEW', tcpFlags: 'SYN', inIface: q.inIface });
+    pkt = packetFromSpec({ src: client, dst: serverAddr, proto: 'tcp', dport: q.sshPort, state: 'NEW', tcpFlags: 'SYN', inIface: q.inIface }, family);
   } catch (e) {
-    if (e instanceof TraceInputError) return { kind: 'unknown', reason: e.message };
+    if (e instanceof TraceInputError) return e.message;
     throw e;
   }
-  if (!q.inIface && pkt.src !== undefined && pkt.src >>> 24 !== 127) pkt.notInIfaces = ['lo'];
-  const res = tracePacket(rs, pkt, { hook: 'INPUT', ...(local.length ? { local } : {}) });
-  if (res.unknown) {
-    // the walk gave up: never guess in either direction
-    const seen = [...new Set((res.outcomes ?? []).map((o) => describe(o, q.sshPort)).filter((r): r is string => r !== null))];
-    return { kind: 'unknown', reason: `the lockout check ${describeGiveUp(res.unknown)}${seen.length ? ` (ways found before that refuse it: ${seen.slice(0, 3).join('; ')})` : ''}` };
+  // a remote client does not arrive on the loopback interface
+  const loopback = family === 'ipv6' ? pkt.src === 1n : typeof pkt.src === 'number' && pkt.src >>> 24 === 127;
+  if (!q.inIface && pkt.src !== undefined && !loopback) pkt.notInIfaces = ['lo'];
+  return tracePacket(rs, pkt, { hook: 'INPUT', ...(local.length ? { local } : {}) });
+}
+
+type Outcome = Pick<TraceOutcome, 'verdict' | 'decidedBy' | 'condition' | 'path' | 'hooks'>;
+
+function outcomesOf(res: TraceResult): Outcome[] {
+  return res.outcomes ?? [{ verdict: res.verdict as TraceOutcome['verdict'], decidedBy: res.decidedBy, condition: '', path: res.path, hooks: res.hooks }];
+}
+
+/** The policy step that decided, when no rule did. */
+const policyStep = (o: Outcome): TraceStep | undefined => [...o.path].reverse().find((s) => s.index === null && s.action.startsWith('policy '));
+const redirectStep = (o: Outcome): TraceStep | undefined => o.path.find((s) => /^(DNAT|REDIRECT|NETMAP) to /.test(s.action));
+
+/** Why this outcome keeps the connection out (without its condition), and where; null when it gets in. */
+function refusal(o: Outcome, port: number): { why: string; at: Place | null } | null {
+  if (o.verdict !== 'ACCEPT') {
+    const d = o.decidedBy;
+    if (d) return { why: `${o.verdict} by ${d.table} ${d.chain} #${d.index}${d.line ? ` (line ${d.line})` : ''}`, at: { table: d.table, chain: d.chain, index: d.index, line: d.line ?? 0 } };
+    const p = policyStep(o);
+    return { why: `${o.verdict} by the policy${p ? ` of ${p.table} ${p.chain}` : ''}`, at: p ? { table: p.table, chain: p.chain, line: p.line ?? 0 } : null };
   }
-  const outcomes = res.outcomes ?? [{ verdict: res.verdict as TraceOutcome['verdict'], decidedBy: res.decidedBy, condition: '', conditions: [], path: res.path, hooks: res.hooks }];
-  const reasons = [...new Set(outcomes.map((o) => describe(o, q.sshPort)).filter((r): r is string => r !== null))];
-  if (!reasons.length) return { kind: 'open' };
-  const bad = outcomes.filter((o) => describe(o, q.sshPort) !== null);
+  const moved = redirectStep(o);
+  if (moved) {
+    return {
+      why: `re-addressed by ${moved.table} ${moved.chain} #${moved.index} (${moved.action}) instead of reaching sshd on port ${port}`,
+      at: { table: moved.table, chain: moved.chain, index: moved.index ?? undefined, line: moved.line ?? 0 },
+    };
+  }
+  if (!o.hooks.includes('INPUT')) return { why: 'not delivered to this host (it would be forwarded)', at: null };
+  return null;
+}
+
+/** Ways that refuse for the same reason are one reason; its condition is said when there is one way. */
+function groupReasons(bad: Array<{ o: Outcome; why: string }>): string[] {
+  const groups = new Map<string, string[]>();
+  for (const { o, why } of bad) groups.set(why, [...(groups.get(why) ?? []), o.condition]);
+  return [...groups].map(([why, conds]) => (conds.length === 1 && conds[0] ? `${why} if ${conds[0]}` : why));
+}
+
+function lockedOrOpen(outcomes: Outcome[], who: { client: string; port: number }): LockoutVerdict {
+  const bad = outcomes.flatMap((o) => {
+    const r = refusal(o, who.port);
+    return r ? [{ o, ...r }] : [];
+  });
+  if (!bad.length) return { kind: 'open' };
   const all = bad.length === outcomes.length;
-  const first = bad[0]?.decidedBy ?? null;
-  const message = `${all ? 'a new SSH connection' : 'a new SSH connection may be refused'} from ${q.client} to port ${q.sshPort}${all ? ' would not get in' : ''}: ${reasons.join('; ')}`;
+  const reasons = groupReasons(bad);
+  const message = `a new SSH connection from ${who.client} to port ${who.port} ${all ? 'would not get in' : 'may not get in'}: ${reasons.join('; ')} — applying this ruleset ${all ? 'locks you out' : 'can lock you out'}`;
+  const at = bad.find((b) => b.at)?.at ?? null;
+  return { kind: 'locked', all, reasons, finding: lockoutFinding(all ? 'error' : 'warning', message, at, acceptFix(who)) };
+}
+
+function unknownVerdict(res: TraceResult, u: TraceGiveUp, who: { client: string; port: number }): LockoutVerdict {
+  const seen = [...new Set(outcomesOf(res).flatMap((o) => {
+    const r = refusal(o, who.port);
+    return r ? [r.why] : [];
+  }))];
+  const reason = `the lockout check ${describeGiveUp(u)}${seen.length ? ` (ways found before that refuse it: ${seen.slice(0, 3).join('; ')})` : ''}`;
+  const at: Place | null = u.table && u.chain ? { table: u.table, chain: u.chain, index: u.index ?? undefined, line: u.line ?? 0 } : null;
+  const message = `cannot tell whether a new SSH connection from ${who.client} to port ${who.port} gets in: the check ${describeGiveUp(u)}`;
+  const fix = `make sure the SSH rule comes before the part of the ruleset the check could not follow, e.g. ${acceptRule(who)} near the top of INPUT`;
+  return { kind: 'unknown', reason, finding: lockoutFinding('warning', message, at, fix) };
+}
+
+const acceptRule = (who: { client: string; port: number }) =>
+  `-A INPUT -s ${who.client}/${who.client.includes(':') ? 128 : 32} -p tcp --dport ${who.port} -j ACCEPT`;
+const acceptFix = (who: { client: string; port: number }) => `accept it before that point, e.g. ${acceptRule(who)} near the top of INPUT`;
+
+function lockoutFinding(severity: Finding['severity'], message: string, at: Place | null, fix: string): Finding {
   return {
-    kind: 'locked',
-    all,
-    reasons,
-    finding: {
-      code: 'ssh-lockout',
-      severity: 'error',
-      message,
-      line: first?.line ?? 0,
-      ...(first ? { table: first.table, chain: first.chain, index: first.index } : {}),
-      fix: `accept it before that point, e.g. -A INPUT -s ${q.client}/32 -p tcp --dport ${q.sshPort} -j ACCEPT near the top of INPUT`,
-    },
+    code: 'ssh-lockout',
+    severity,
+    message,
+    line: at?.line ?? 0,
+    ...(at ? { table: at.table, chain: at.chain, ...(at.index !== undefined ? { index: at.index } : {}) } : {}),
+    fix,
   };
 }

@@ -17,6 +17,10 @@ export interface LintOptions {
   sshPort?: number;
   /** the server's own addresses */
   local?: string[];
+  /** the server address of the SSH session (default: the first of local) */
+  server?: string;
+  /** the interface the client's packets arrive on, when known */
+  inIface?: string;
 }
 
 /** Per-run facts about one chain's rules, by position (plain arrays: no per-rule maps). */

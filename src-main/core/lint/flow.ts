@@ -1,12 +1,13 @@
 // Checks about where packets end up: limit-without-drop, dnat-port-mismatch,
-// no-established-accept, source-port-trust and ssh-lockout.
+// no-established-accept, source-port-trust and ssh-lockout (the apply's predictor).
 import type { Chain, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
 import { reachingHooks } from '../validate.js';
 import { boxDiff, boxesMeet, DIM, isFull, type Box, type IntervalSet } from '../analysis/space.js';
 import { STATE_NAMES } from '../analysis/match-options.js';
 import { targetAction } from '../analysis/targets.js';
-import { describeGiveUp, packetFromSpec, tracePacket, TraceInputError, type TraceDecision, type TraceOutcome } from '../trace.js';
+import { predictLockout } from '../apply/lockout.js';
+import type { Finding } from '../findings.js';
 import { isDropLike, verdictOf, type LintContext } from './context.js';
 import { MeetIndex } from './meet-index.js';
 
@@ -190,55 +191,33 @@ export function checkSourcePorts(ctx: LintContext, t: Table, c: Chain): void {
   }
 }
 
+/**
+ * ssh-lockout: the apply's own predictor (apply/lockout.ts), so that the
+ * finding shown while staging and the apply's refusal always agree.
+ */
 export function checkSshLockout(ctx: LintContext): void {
-  const { client, local } = ctx.opts;
+  const { client, local, server, inIface } = ctx.opts;
   if (!client) return;
-  const port = ctx.opts.sshPort ?? 22;
-  const filter = findTable(ctx.ruleset, 'filter');
-  let pkt;
-  try {
-    pkt = packetFromSpec({ src: client, dst: local?.[0], proto: 'tcp', dport: port, state: 'NEW', tcpFlags: 'SYN' });
-  } catch (e) {
-    if (e instanceof TraceInputError) {
-      ctx.findings.push({ code: 'invalid-argument', severity: 'error', line: 0, message: `cannot check for an SSH lockout: ${e.message}` });
-      return;
-    }
-    throw e;
-  }
-  // a remote client does not arrive on the loopback interface
-  if (pkt.src !== undefined && pkt.src >>> 24 !== 127) pkt.notInIfaces = ['lo'];
-  const res = tracePacket(ctx.ruleset, pkt, { local, hook: 'INPUT' });
-  if (res.unknown) {
-    // the walk gave up: say so where it stopped, never guess either way
-    const u = res.unknown;
-    const ut = (u.table && findTable(ctx.ruleset, u.table)) || filter || ctx.ruleset.tables[0];
-    if (!ut) return;
-    const uc = u.chain ? findChain(ut, u.chain) ?? null : null;
-    ctx.report('warning', 'ssh-lockout', ut, uc, uc && u.index !== null ? u.index - 1 : null,
-      `cannot tell whether a new SSH connection from ${client} to port ${port} gets in: the check ${describeGiveUp(u)}`,
-      `make sure the SSH rule comes before the part of the ruleset the check could not follow, e.g. -A INPUT -s ${client}/32 -p tcp --dport ${port} -j ACCEPT near the top of INPUT`);
+  const v = predictLockout(ctx.ruleset, { client, server: server ?? local?.[0], sshPort: ctx.opts.sshPort ?? 22, inIface, local });
+  if (v.kind === 'open') {
+    if (v.note) ctx.findings.push({ code: 'ssh-lockout', severity: 'info', line: 0, message: `no lockout check: ${v.note}` });
     return;
   }
-  const outcomes: Array<Pick<TraceOutcome, 'verdict' | 'decidedBy' | 'condition'>> = res.outcomes ?? [{ verdict: res.verdict as TraceOutcome['verdict'], decidedBy: res.decidedBy, condition: '' }];
-  const bad = outcomes.filter((o) => o.verdict !== 'ACCEPT');
-  if (!bad.length) return;
-  const by = (d: TraceDecision | null) => (d ? `${d.table === 'filter' ? '' : d.table + ' '}${d.chain} #${d.index}` : 'the policy');
-  const first = bad[0].decidedBy;
-  const t = (first && findTable(ctx.ruleset, first.table)) || filter || ctx.ruleset.tables[0];
-  if (!t) return;
-  const c = first ? findChain(t, first.chain) ?? null : findChain(t, 'INPUT') ?? null;
-  const idx = first ? first.index - 1 : null;
-  const all = bad.length === outcomes.length;
-  // outcomes that differ only in conditions that do not change the result are one reason
-  const groups = new Map<string, string[]>();
-  for (const o of bad) {
-    const k = `${o.verdict} by ${by(o.decidedBy)}`;
-    const g = groups.get(k) ?? [];
-    g.push(o.condition);
-    groups.set(k, g);
+  if (v.kind === 'unknown' && !v.finding) {
+    // the query itself cannot be traced (an address that is none)
+    ctx.findings.push({ code: 'invalid-argument', severity: 'error', line: 0, message: `cannot check for an SSH lockout: ${v.reason}` });
+    return;
   }
-  const reasons = [...groups].map(([k, conds]) => (conds.length === 1 && conds[0] ? `${k} if ${conds[0]}` : k)).join('; ');
-  ctx.report(all ? 'error' : 'warning', 'ssh-lockout', t, c, idx,
-    `${all ? 'a new SSH connection' : 'a new SSH connection may be refused'} from ${client} to port ${port}${all ? ' would be refused' : ''}: ${reasons} — applying this ruleset ${all ? 'locks you out' : 'can lock you out'}`,
-    `accept it before that point, e.g. -A INPUT -s ${client}/32 -p tcp --dport ${port} -j ACCEPT near the top of INPUT`);
+  reportAt(ctx, v.finding!);
+}
+
+/** A finding of the predictor, placed on the ruleset's table, chain and rule as every lint finding is. */
+function reportAt(ctx: LintContext, f: Finding): void {
+  const t = (f.table && findTable(ctx.ruleset, f.table)) || findTable(ctx.ruleset, 'filter') || ctx.ruleset.tables[0];
+  if (!t) {
+    ctx.findings.push(f);
+    return;
+  }
+  const c = f.chain ? findChain(t, f.chain) ?? null : findChain(t, 'INPUT') ?? null;
+  ctx.report(f.severity, f.code, t, c, c && f.index !== undefined ? f.index - 1 : null, f.message, f.fix);
 }
