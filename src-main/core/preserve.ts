@@ -39,13 +39,14 @@ export function writePreserving(original: ParseResult, edited: Ruleset): string 
       pos = sec.end + 1; // the table was removed
       continue;
     }
-    out.push(...writeTable(lines, sec, origTable, editedTable));
+    // one push per line: spreading a 100,000-line table overflows a worker's stack
+    for (const l of writeTable(lines, sec, origTable, editedTable)) out.push(l);
     pos = sec.end + 1;
   }
   for (; pos < lines.length; pos++) out.push(lines[pos]);
   // tables that were added go at the end
   for (const t of edited.tables) {
-    if (!original.ruleset.tables.some((o) => o.name === t.name)) out.push(...canonicalTable(t).trimEnd().split('\n'));
+    if (!original.ruleset.tables.some((o) => o.name === t.name)) for (const l of canonicalTable(t).trimEnd().split('\n')) out.push(l);
   }
   return out.join('\n') + (original.finalNewline || out.length > lines.length ? '\n' : '');
 }

@@ -4,6 +4,6 @@
 import { createEngine } from './engine.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
-const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
-const handle = createEngine((m) => scope.postMessage(m));
+const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const handle = createEngine((m, transfer) => scope.postMessage(m, transfer ?? []));
 scope.onmessage = (e) => handle(e.data);

@@ -5,10 +5,14 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalRuleset, diffRulesetsDetailed, lintParsed, parseRuleset, type Finding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
+import { applyEdit, canonicalRuleset, diffRulesetsDetailed, lintParsed, parseRuleset, type EditOp, type Finding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
 import { AnalysisClient, isCancelled, type ActiveJob } from './client.js';
 import { inlineWorker } from './spawn.js';
-import { PART_SIZE } from './protocol.js';
+import { createEngine } from './engine.js';
+import { PART_SIZE, type EditAnswer, type MarksAnswer } from './protocol.js';
+import { rowsOfParse, rowText } from '../state/rows.js';
+import { buildSearchIndex, searchRules, type SearchIndex } from '../state/search-index.js';
+import { stagedMarksOf } from '../state/staged-marks.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
 
 const CORPUS = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus', 'realworld');
@@ -73,5 +77,60 @@ describe('analysis client', () => {
     // the activity indicator saw the jobs come and go
     expect(seen.some((jobs) => jobs.length === 3)).toBe(true);
     expect(seen[seen.length - 1]).toEqual([]);
+  });
+
+  it('a staged edit is made in the worker: the text the core writes; a bad edit says why', async () => {
+    const text = blocklistRuleset(3000);
+    const c = client();
+    const op: EditOp = { kind: 'set-disabled', refs: [{ table: 'filter', chain: 'blocklist', at: 5 }], disabled: true };
+    const got = await c.run<EditAnswer>({ kind: 'edit', doc: { id: 1, text }, op }, { label: 'edit' }).promise;
+    const want = applyEdit(parseRuleset(text), op);
+    expect(want.ok).toBe(true);
+    expect(got).toEqual({ ok: true, text: want.ok ? want.text : '' });
+    // one line changed: the rule is now `#-A …`
+    const before = text.split('\n');
+    const after = (got as { text: string }).text.split('\n');
+    expect(after.length).toBe(before.length);
+    expect(after.filter((l, k) => l !== before[k])).toHaveLength(1);
+    expect(after.find((l, k) => l !== before[k])).toMatch(/^#\s*-A blocklist -s /);
+    const bad = await c.run<EditAnswer>({ kind: 'edit', doc: { id: 1, text }, op: { kind: 'replace', ref: { table: 'filter', chain: 'blocklist', at: 0 }, body: '-p tcp --dport 99999 -j DROP' } }, { label: 'bad' }).promise;
+    expect(bad.ok).toBe(false);
+    expect((bad as { message: string }).message).toMatch(/99999/);
+    // the edit parsed the document once: still one worker, and its answer is here without a parse job
+    expect(c.spawned).toBe(1);
+  });
+
+  it('the search index built in the worker answers queries as the one built here does; its arrays are transferred', async () => {
+    const text = blocklistRuleset(4000) + '';
+    const c = client();
+    const got = await c.run<SearchIndex>({ kind: 'search-index', doc: { id: 3, text } }, { label: 'index' }).promise;
+    const p = parseRuleset(text);
+    const { rows } = rowsOfParse(p);
+    const here = buildSearchIndex(rows, (r) => rowText(r, p.lines));
+    expect(got).toEqual(here);
+    for (const q of ['1030', 'drop', '10.0.0.0/8', 'ratelimit tcp 1500']) {
+      expect(searchRules(got, rows, { text: q, facets: {} }).hits).toEqual(searchRules(here, rows, { text: q, facets: {} }).hits);
+    }
+    expect(searchRules(got, rows, { text: '1030', facets: {} }).hits.length).toBeGreaterThan(0);
+    // the engine hands the index's arrays over as transferables (no copy of 100,000 rows' columns)
+    const posted: { type: string; transfer?: Transferable[] }[] = [];
+    createEngine((m, transfer) => posted.push({ type: m.type, transfer }))({ type: 'run', id: 1, job: { kind: 'search-index', doc: { id: 3, text } } });
+    const head = posted.find((m) => m.type === 'head');
+    expect(head?.transfer?.length).toBe(11);
+    expect(head?.transfer?.every((b) => b instanceof ArrayBuffer)).toBe(true);
+  });
+
+  it('the staged marks computed in the worker equal those computed here', async () => {
+    const base = blocklistRuleset(3000);
+    const edited = applyEdit(parseRuleset(base), { kind: 'delete', refs: [{ table: 'filter', chain: 'blocklist', at: 2 }] });
+    const cur = edited.ok ? edited.text.replace('--limit-burst 10 ', '--limit-burst 11 ') : '';
+    const c = client();
+    const got = await c.run<MarksAnswer>({ kind: 'marks', base: { id: 1, text: base }, cur: { id: 2, text: cur } }, { label: 'marks' }).promise;
+    const pb = parseRuleset(base);
+    const pc = parseRuleset(cur);
+    const want = stagedMarksOf({ rows: rowsOfParse(pb).rows, lines: pb.lines }, { rows: rowsOfParse(pc).rows, lines: pc.lines });
+    expect([...got.changed]).toEqual([...want.changed]);
+    expect(got.deleted).toEqual(want.deleted);
+    expect(got.deleted).toHaveLength(1 + (cur.includes('--limit-burst 11 ') ? 1 : 0));
   });
 });

@@ -29,6 +29,8 @@ export interface JobOptions {
   /** what the admin sees while it runs ("Linting web1.rules") */
   label: string;
   onProgress?: (p: Progress) => void;
+  /** ahead of the jobs waiting (not of the one running): a short job someone waits for, like the search's index */
+  first?: boolean;
 }
 
 export interface Job<T> {
@@ -91,7 +93,8 @@ export class AnalysisClient {
       onProgress: opts.onProgress,
       cancel: () => this.cancel(p),
     };
-    this.waiting.push(p);
+    if (opts.first) this.waiting.unshift(p);
+    else this.waiting.push(p);
     this.pump();
     this.notify();
     return { promise, label: opts.label, cancel: p.cancel };
@@ -148,8 +151,8 @@ export class AnalysisClient {
       case 'head':
         p.value = m.value;
         return;
-      case 'part':
-        appendAt(p.value, m.path, m.items);
+      case 'parts':
+        for (const part of m.parts) appendAt(p.value, part.path, part.items);
         return;
       case 'end':
         return this.finish(p, null);

@@ -3,6 +3,7 @@
 // on the caller's thread. It keeps the last few parsed documents, so the lint
 // after a parse, or a diff of two open files, does not parse them again.
 import {
+  applyEdit,
   canonicalRuleset,
   diffRulesetsDetailed,
   findRecipe,
@@ -13,18 +14,22 @@ import {
   type ParseResult,
   type RulesetDiff,
 } from '../../../src-main/core/index.js';
-import { PART_SIZE, type DocRef, type FromWorker, type JobRequest, type PartPath, type ToWorker } from './protocol.js';
+import { PART_SIZE, type DocRef, type EditAnswer, type FromWorker, type JobRequest, type MarksAnswer, type PartPath, type ToWorker } from './protocol.js';
+import { rowsOfParse } from '../state/rows.js';
+import { rowText } from '../state/rows.js';
+import { buildSearchIndex, searchIndexBuffers } from '../state/search-index.js';
+import { stagedMarksOf } from '../state/staged-marks.js';
 
 /** parsed documents kept (a 100,000-rule model is some 100 MB) */
 const KEEP = 4;
 
-export type Post = (m: FromWorker) => void;
+export type Post = (m: FromWorker, transfer?: Transferable[]) => void;
 
 export function createEngine(post: Post): (m: ToWorker) => void {
   const docs = new Map<number, { text: string; parsed: ParseResult }>();
 
   function parsed(ref: DocRef, id: number): ParseResult {
-    const hit = docs.get(ref.id);
+    const hit = docs.get(ref.id) ?? sameText(ref.text);
     if (hit && hit.text === ref.text) {
       // most recently used goes last
       docs.delete(ref.id);
@@ -36,6 +41,12 @@ export function createEngine(post: Post): (m: ToWorker) => void {
     docs.set(ref.id, { text: ref.text, parsed: p });
     while (docs.size > KEEP) docs.delete(docs.keys().next().value!);
     return p;
+  }
+
+  /** a document parsed under another id with the same text (an edit's result, parsed before the page named it) */
+  function sameText(text: string): { text: string; parsed: ParseResult } | undefined {
+    for (const d of docs.values()) if (d.text.length === text.length && d.text === text) return d;
+    return undefined;
   }
 
   return (m) => {
@@ -83,27 +94,53 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         const value = run.ok && run.placed ? { ...run, placed: { ...run.placed, ruleset: undefined } } : run;
         return send(post, id, value, []);
       }
+      case 'edit': {
+        const p = parsed(job.doc, id);
+        post({ type: 'progress', id, progress: { phase: 'editing' } });
+        const r = applyEdit(p, job.op);
+        const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
+        return send(post, id, answer, []);
+      }
+      case 'search-index': {
+        const p = parsed(job.doc, id);
+        post({ type: 'progress', id, progress: { phase: 'indexing' } });
+        const ix = buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines));
+        post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
+        return post({ type: 'end', id });
+      }
+      case 'marks': {
+        const base = parsed(job.base, id);
+        const cur = parsed(job.cur, id);
+        post({ type: 'progress', id, progress: { phase: 'comparing' } });
+        const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
+        const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };
+        post({ type: 'head', id, value: answer }, [answer.changed.buffer]);
+        return post({ type: 'end', id });
+      }
     }
   }
 }
 
-/** The parse without its lines (the page splits its own text) and with its rules in parts. */
+/**
+ * The parse without its lines (the page splits its own text): tables in the
+ * head, their chains (without rules) and then the rules in parts.
+ */
 function sendParse(post: Post, id: number, p: ParseResult): void {
-  const parts: { path: PartPath; items: unknown[] }[] = [];
-  const tables = p.ruleset.tables.map((t, ti) => ({
-    ...t,
-    chains: t.chains.map((c, ci) => {
+  const parts: { path: PartPath; items: readonly unknown[] }[] = [];
+  const tables = p.ruleset.tables.map((t, ti) => {
+    parts.push({ path: ['ruleset', 'tables', ti, 'chains'], items: t.chains.map((c) => ({ ...c, rules: [], disabled: [] })) });
+    t.chains.forEach((c, ci) => {
       parts.push({ path: ['ruleset', 'tables', ti, 'chains', ci, 'rules'], items: c.rules });
       parts.push({ path: ['ruleset', 'tables', ti, 'chains', ci, 'disabled'], items: c.disabled });
-      return { ...c, rules: [], disabled: [] };
-    }),
-  }));
+    });
+    return { ...t, chains: [] };
+  });
   parts.push({ path: ['findings'], items: p.findings });
   send(post, id, { ruleset: { family: p.ruleset.family, tables }, findings: [], lines: [], finalNewline: p.finalNewline }, parts);
 }
 
 function sendDiff(post: Post, id: number, d: RulesetDiff): void {
-  const parts: { path: PartPath; items: unknown[] }[] = [];
+  const parts: { path: PartPath; items: readonly unknown[] }[] = [];
   const chains = d.chains.map((c, ci) => {
     parts.push({ path: ['chains', ci, 'rows'], items: c.rows });
     return { ...c, rows: [] };
@@ -112,18 +149,35 @@ function sendDiff(post: Post, id: number, d: RulesetDiff): void {
   send(post, id, { chains, changes: [] }, parts);
 }
 
+/**
+ * The head, then the parts' items in messages of about PART_SIZE items each
+ * (small arrays share a message), then the end.
+ */
 function send(post: Post, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[]): void {
   post({ type: 'head', id, value: head });
   const total = parts.reduce((n, p) => n + p.items.length, 0);
   let done = 0;
   let sent = 0;
+  let batch: { path: PartPath; items: unknown[] }[] = [];
+  let size = 0;
+  const flush = () => {
+    if (!batch.length) return;
+    post({ type: 'parts', id, parts: batch });
+    done += size;
+    batch = [];
+    size = 0;
+    if (++sent % 8 === 0) post({ type: 'progress', id, progress: { phase: 'sending', done, total } });
+  };
   for (const p of parts) {
-    for (let k = 0; k < p.items.length; k += PART_SIZE) {
-      const items = p.items.slice(k, k + PART_SIZE);
-      post({ type: 'part', id, path: p.path, items });
-      done += items.length;
-      if (++sent % 8 === 0) post({ type: 'progress', id, progress: { phase: 'sending', done, total } });
+    for (let k = 0; k < p.items.length; ) {
+      const items = p.items.slice(k, k + PART_SIZE - size);
+      batch.push({ path: p.path, items });
+      size += items.length;
+      k += items.length;
+      // an empty chain's path costs a little too: a few hundred of them make a message
+      if (size >= PART_SIZE || batch.length >= PART_SIZE / 4) flush();
     }
   }
+  flush();
   post({ type: 'end', id });
 }

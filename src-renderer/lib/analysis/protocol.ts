@@ -3,10 +3,13 @@
 // terminates it) or that evicted a document parses it again by itself.
 //
 // Answers come in pieces: a skeleton (`head`) with its big arrays emptied,
-// then `part`s that append up to a few thousand items to one of those arrays,
-// then `end`. Each piece is its own task on the page's thread, so copying a
-// 100,000-rule model in never holds the page for longer than one piece.
-import type { LintOptions, RawParams } from '../../../src-main/core/index.js';
+// then `parts` messages, each appending about PART_SIZE items in all to one or
+// more of those arrays (a kube-proxy file's 20,000 chains are not 40,000
+// messages), then `end`. Each piece is its own task on the page's thread, so
+// copying a 100,000-rule model in never holds the page for longer than one
+// piece. Answers that are columns of typed arrays (the search index) are
+// transferred, not copied.
+import type { EditOp, LintOptions, RawParams } from '../../../src-main/core/index.js';
 
 export interface DocRef {
   id: number;
@@ -19,7 +22,20 @@ export type JobRequest =
   /** the canonical form's lines (what iptables-save prints), without the last empty one */
   | { kind: 'canonical'; doc: DocRef }
   | { kind: 'diff'; left: DocRef; right: DocRef }
-  | { kind: 'recipe'; doc: DocRef; recipe: string; raw: RawParams; client?: string; sshPort: number };
+  | { kind: 'recipe'; doc: DocRef; recipe: string; raw: RawParams; client?: string; sshPort: number }
+  /** a staged edit: the core applies it and writes the file back (EditAnswer); the new text is parsed when next asked for */
+  | { kind: 'edit'; doc: DocRef; op: EditOp }
+  /** the rule search's index over the document's rows (SearchIndex, its arrays transferred) */
+  | { kind: 'search-index'; doc: DocRef }
+  /** which rows of a staged step are new or changed since the file as opened (MarksAnswer) */
+  | { kind: 'marks'; base: DocRef; cur: DocRef };
+
+export type EditAnswer = { ok: true; text: string } | { ok: false; message: string };
+
+export interface MarksAnswer {
+  changed: Int32Array;
+  deleted: string[];
+}
 
 export type JobKind = JobRequest['kind'];
 
@@ -40,9 +56,9 @@ export interface Progress {
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'head'; id: number; value: unknown }
-  | { type: 'part'; id: number; path: PartPath; items: unknown[] }
+  | { type: 'parts'; id: number; parts: { path: PartPath; items: unknown[] }[] }
   | { type: 'end'; id: number }
   | { type: 'error'; id: number; message: string };
 
 /** items per part: a few milliseconds of structured-clone work on the page's side */
-export const PART_SIZE = 500;
+export const PART_SIZE = 250;

@@ -28,8 +28,8 @@ export function inlineWorker(): WorkerLike {
       stopped = true;
     },
   };
-  const handle = createEngine((m: FromWorker) => {
-    const copy = structuredClone(m);
+  const handle = createEngine((m: FromWorker, transfer?: Transferable[]) => {
+    const copy = structuredClone(m, { transfer });
     setTimeout(() => {
       if (!stopped) w.onmessage?.({ data: copy } as MessageEvent<FromWorker>);
     }, 0);

@@ -3,6 +3,8 @@
 import type { AppInfo, FwApi, RecentFile, Result } from '../../../src-main/contract/index.js';
 import { pickLocalFile, readLocalFile } from '../bridge/local-file.js';
 import { isCancelled } from '../analysis/client.js';
+import { analysis } from '../analysis/activity.svelte.js';
+import type { EditAnswer } from '../analysis/protocol.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
@@ -185,15 +187,44 @@ export class AppState {
   /**
    * One staged edit of the open ruleset: the core applies it and writes the
    * file back with its comments and layout; the result is the next step on
-   * the undo stack. Returns the problem when the edit cannot be made.
+   * the undo stack. Returns the problem when the edit cannot be made. A large
+   * file's edit is made and parsed in the analysis worker (the page keeps
+   * answering; the view shows the edit when it is ready): it returns null at
+   * once and a failure shows as a notice.
    */
   edit(op: EditOp, label: string, select?: RuleRef): string | null {
     const doc = this.doc;
     if (!doc) return 'nothing is open';
+    if (this.pendingEdit) return 'the last change is still being made: try again in a moment';
+    if (doc.large) {
+      void this.editInWorker(doc, op, label, select);
+      return null;
+    }
     const r = applyEdit(doc.asParseResult(), op);
     if (!r.ok) return r.message;
-    this.stage(doc, r.text, label, select);
+    void this.stage(doc, r.text, label, select);
     return null;
+  }
+
+  private async editInWorker(doc: RulesetDoc, op: EditOp, label: string, select?: RuleRef): Promise<void> {
+    // the lint of the step before is no longer wanted: it would only hold up this edit
+    doc.cancel();
+    const job = analysis.run<EditAnswer>({ kind: 'edit', doc: { id: doc.id, text: doc.text }, op: $state.snapshot(op) as EditOp }, { label: `${label} in ${doc.name}`, first: true });
+    const pending = { from: doc, cancel: () => job.cancel() };
+    this.pendingEdit = pending;
+    try {
+      const r = await job.promise;
+      if (this.pendingEdit !== pending) return;
+      this.pendingEdit = null;
+      if (r.ok) return await this.stage(doc, r.text, label, select);
+      this.notice = { kind: 'error', text: `${label}: ${r.message}` };
+    } catch (e) {
+      if (!isCancelled(e)) this.notice = { kind: 'error', text: `${label}: ${(e as Error).message}` };
+    } finally {
+      if (this.pendingEdit === pending) this.pendingEdit = null;
+    }
+    // no new step: the document stays, with its lint
+    if (this.doc === doc && doc.lintState === 'cancelled') void doc.lint();
   }
 
   /**
@@ -204,14 +235,36 @@ export class AppState {
   editText(text: string, label: string, merge = false): void {
     const doc = this.doc;
     if (!doc || text === doc.text) return;
-    this.stage(doc, text, label, undefined, merge);
+    // newer text replaces a step still being read: it holds all the typing so far
+    this.pendingEdit?.cancel();
+    this.pendingEdit = null;
+    void this.stage(doc, text, label, undefined, merge);
   }
 
-  private stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef, merge = false): void {
+  /** a large file's edit on its way through the worker (made, then its text parsed) */
+  private pendingEdit: { from: RulesetDoc; cancel(): void } | null = null;
+
+  private async stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef, merge = false): Promise<void> {
+    // a small file is parsed here at once; a large one in the worker, and the view stays on the step before until it is read
+    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage });
+    if (next.parseState === 'parsing') {
+      const pending = { from: doc, cancel: () => next.cancel() };
+      this.pendingEdit = pending;
+      doc.cancel();
+      try {
+        await next.ready;
+      } catch (e) {
+        if (!isCancelled(e)) this.notice = { kind: 'error', text: `${label}: ${(e as Error).message}` };
+        if (this.doc === doc && doc.lintState === 'cancelled') void doc.lint();
+        return;
+      } finally {
+        if (this.pendingEdit === pending) this.pendingEdit = null;
+      }
+      // the admin went elsewhere meanwhile (undo, another file): this step is not theirs any more
+      if (this.doc !== doc) return;
+    }
     const staging = doc.staging ?? new Staging(doc);
     doc.staging = staging;
-    // parsed here, whatever the size: the view stays on the edited rows
-    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage }, { here: true });
     carryViewState(doc, next);
     next.staging = staging;
     const last = staging.steps[staging.count - 1];
@@ -238,6 +291,12 @@ export class AppState {
   undo(k?: number): void {
     const doc = this.doc;
     const staging = doc?.staging;
+    // an edit still on its way is dropped first: undo takes back what is shown
+    if (this.pendingEdit) {
+      this.pendingEdit.cancel();
+      this.pendingEdit = null;
+      return;
+    }
     if (!doc || !staging || !staging.count) return;
     const prev = k === undefined ? staging.undo() : staging.undoTo(k);
     carryViewState(doc, prev);

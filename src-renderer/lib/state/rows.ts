@@ -1,7 +1,7 @@
 // Flattening a ruleset into the fixed-height rows of the virtualized list:
 // table header, chain header, then the chain's rules with its disabled (`#`)
 // rules where they sit. Plain data, built once per parse.
-import type { Chain, DisabledRule, Finding, Rule, Ruleset, Severity, Table, TableName } from '../../../src-main/core/index.js';
+import { canonicalRule, type Chain, type DisabledRule, type Finding, type ParseResult, type Rule, type Ruleset, type Severity, type Table, type TableName } from '../../../src-main/core/index.js';
 
 export type RuleRow =
   | { kind: 'table'; table: Table; ruleCount: number }
@@ -139,6 +139,26 @@ export function ruleBodyText(lineText: string): string {
     .replace(/^-[46]\s+/, '')
     .replace(/^(-A|--append|-I|--insert)\s+\S+\s*/, '')
     .trim();
+}
+
+/** Text for a rule row: what the admin wrote, or the canonical body when one line made several rules. */
+export function rowText(row: RuleRow, lines: readonly string[]): string {
+  switch (row.kind) {
+    case 'rule':
+      if (row.rule.source?.part || !row.line) return canonicalRule(row.chain.name, row.rule).replace(/^-A \S+ /, '');
+      return ruleBodyText(lines[row.line - 1] ?? '');
+    case 'disabled':
+      return ruleBodyText(row.disabled.text);
+    case 'unreadable':
+      return ruleBodyText(row.text);
+    default:
+      return '';
+  }
+}
+
+/** The rows of a parse, as the rule list shows them (the page and the analysis worker build the same ones). */
+export function rowsOfParse(p: ParseResult): RuleRows {
+  return buildRuleRows(p.ruleset, findUnreadable(p.ruleset, p.findings, p.lines));
 }
 
 /** CSS class for a target: verdicts get colours, jumps to user chains look like links. */

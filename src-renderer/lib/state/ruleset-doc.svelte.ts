@@ -20,10 +20,11 @@ import {
 } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
 import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
-import type { Progress } from '../analysis/protocol.js';
-import { buildRuleRows, findUnreadable, ruleBodyText, severityByLine, sortFindings, type RuleRow } from './rows.js';
+import type { MarksAnswer, Progress } from '../analysis/protocol.js';
+import { buildRuleRows, findUnreadable, rowText, severityByLine, sortFindings, type RuleRow } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
-import { buildSearchIndex, searchRules, type SearchFacets, type SearchResult } from './search-index.js';
+import { buildSearchIndex, searchRules, type SearchFacets, type SearchIndex, type SearchResult } from './search-index.js';
+import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
 export interface RulesetSource {
   name: string;
@@ -112,31 +113,37 @@ export class RulesetDoc {
   canonicalPending = $state(false);
   private canonicalJob: Job<string[]> | null = null;
 
-  /** the search over the rules: text and facets; the index is built on the first search */
+  /**
+   * The search over the rules: text and facets. The index is built on the
+   * first search: here for a small file, in the worker for a large one (the
+   * search answers once it is here; then each query is a few milliseconds).
+   */
   searchText = $state('');
   searchFacets = $state<SearchFacets>({});
-  searchIndex = $derived(buildSearchIndex(this.table.rows, (r) => this.rowText(r)));
+  #indexHere = $derived(this.large ? null : buildSearchIndex(this.table.rows, (r) => this.rowText(r)));
+  private indexFromWorker = $state.raw<SearchIndex | null>(null);
+  private indexJob: Job<SearchIndex> | null = null;
   searching = $derived(this.searchText.trim() !== '' || Object.values(this.searchFacets).some(Boolean));
-  searchResult = $derived<SearchResult | null>(
-    this.searching ? searchRules(this.searchIndex, this.table.rows, { text: this.searchText, facets: this.searchFacets }, (l) => this.severities.get(l)) : null,
-  );
+  searchResult = $derived.by<SearchResult | null>(() => {
+    const ix = this.searching ? this.searchIndex : null;
+    return ix ? searchRules(ix, this.table.rows, { text: this.searchText, facets: this.searchFacets }, (l) => this.severities.get(l)) : null;
+  });
+  /** staged rows' marks computed by the worker (a large file) */
+  private marksFromWorker = $state.raw<{ base: RulesetDoc; marks: StagedMarks } | null>(null);
+  private marksJob: Job<MarksAnswer> | null = null;
+  #marksHere = $derived(!this.large && this.staging && this.staging.base !== this ? stagedMarksOf(this.staging.base, this) : null);
 
   /** UI state that belongs to the document: which view, which row is selected */
   view = $state<DocView>('rules');
   selectedRow = $state(-1);
 
-  /**
-   * @param opts.here parse on this thread whatever the size: a staged edit
-   *   needs its rows at once (the view stays on them); a large file's edit
-   *   therefore still costs the page its parse time
-   */
-  constructor(src: RulesetSource, opts: { here?: boolean } = {}) {
+  constructor(src: RulesetSource) {
     this.name = src.name;
     this.path = src.path;
     this.text = src.text;
     this.lineage = src.lineage ?? this.id;
     forget?.register(this, this.id);
-    if (src.text.length <= INLINE_PARSE_LIMIT || opts.here) {
+    if (src.text.length <= INLINE_PARSE_LIMIT) {
       const t0 = performance.now();
       this.take(parseRuleset(src.text));
       this.parseMs = performance.now() - t0;
@@ -148,6 +155,69 @@ export class RulesetDoc {
       // whoever awaits `ready` sees the failure; nobody else has to
       this.ready.catch(() => {});
     }
+  }
+
+  /** parsed, indexed and compared in the worker: a file too large for the page's thread */
+  get large(): boolean {
+    return this.text.length > INLINE_PARSE_LIMIT;
+  }
+
+  /** The search index; null while the worker builds it (it is asked for on the first read). */
+  get searchIndex(): SearchIndex | null {
+    if (!this.large) return this.#indexHere;
+    if (!this.indexFromWorker && !this.indexJob && this.parseState === 'ready') queueMicrotask(() => this.buildIndex());
+    return this.indexFromWorker;
+  }
+
+  /** the search waits for the worker's index */
+  get indexing(): boolean {
+    return this.searching && !this.searchIndex;
+  }
+
+  private buildIndex(): void {
+    if (this.indexJob || this.indexFromWorker) return;
+    const job = analysis.run<SearchIndex>({ kind: 'search-index', doc: { id: this.id, text: this.text } }, { label: `Indexing ${this.name} for the search`, first: true });
+    this.indexJob = job;
+    job.promise.then(
+      (ix) => {
+        this.indexFromWorker = ix;
+        this.indexJob = null;
+      },
+      () => {
+        // cancelled (the document went) or failed: asked again on the next search
+        this.indexJob = null;
+      },
+    );
+  }
+
+  /**
+   * A staged step's rows that are new or changed since the file as opened,
+   * and the rules that are gone; null when this is no step, or while the
+   * worker compares a large file's.
+   */
+  get stagedMarks(): StagedMarks | null {
+    const base = this.staging?.base;
+    if (!base || base === this) return null;
+    if (!this.large) return this.#marksHere;
+    if (this.marksFromWorker?.base === base) return this.marksFromWorker.marks;
+    if (!this.marksJob && this.parseState === 'ready') queueMicrotask(() => this.compareWithBase(base));
+    return null;
+  }
+
+  private compareWithBase(base: RulesetDoc): void {
+    if (this.marksJob || this.marksFromWorker?.base === base) return;
+    const job = analysis.run<MarksAnswer>(
+      { kind: 'marks', base: { id: base.id, text: base.text }, cur: { id: this.id, text: this.text } },
+      { label: `Marking the staged changes of ${this.name}` },
+    );
+    this.marksJob = job;
+    job.promise.then(
+      (m) => {
+        this.marksJob = null;
+        this.marksFromWorker = { base, marks: { changed: new Set(m.changed), deleted: m.deleted } };
+      },
+      () => (this.marksJob = null),
+    );
   }
 
   /** Findings shown for the file: the lint's once it is done, the parser's until then. */
@@ -219,6 +289,8 @@ export class RulesetDoc {
     this.parseJob?.cancel();
     this.lintJob?.cancel();
     this.canonicalJob?.cancel();
+    this.indexJob?.cancel();
+    this.marksJob?.cancel();
   }
 
   private lintSoon(): void {
@@ -294,17 +366,7 @@ export class RulesetDoc {
 
   /** Text for a rule row: what the admin wrote, or the canonical body when one line made several rules. */
   rowText(row: RuleRow): string {
-    switch (row.kind) {
-      case 'rule':
-        if (row.rule.source?.part || !row.line) return canonicalRule(row.chain.name, row.rule).replace(/^-A \S+ /, '');
-        return ruleBodyText(this.lines[row.line - 1] ?? '');
-      case 'disabled':
-        return ruleBodyText(row.disabled.text);
-      case 'unreadable':
-        return ruleBodyText(row.text);
-      default:
-        return '';
-    }
+    return rowText(row, this.lines);
   }
 
   canonicalOf(row: RuleRow): string {

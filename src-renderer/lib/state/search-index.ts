@@ -1,9 +1,13 @@
 // One search over every table of a ruleset: words in the rule text and its
 // comment, ports (22 finds a rule for 20:30 and one for 80,22), addresses by
 // containment (10.0.0.5 finds -s 10.0.0.0/8), and facets for table, chain,
-// target, findings and disabled rules. The index is built once per parse:
-// plain arrays scanned in one pass, so a query over 100,000 rules is a few
-// milliseconds, not a walk of the model.
+// target, findings and disabled rules.
+//
+// The index is columns of typed arrays and one string: for a large file the
+// analysis worker builds it and hands it over (the arrays transferred, the
+// string copied at memcpy speed — no 100,000 objects to structured-clone on
+// the page's thread); a query is a few scans of it on the page, so a search
+// answers at once even while the worker is busy with a lint.
 import type { Rule, Severity } from '../../../src-main/core/index.js';
 import type { RuleRow } from './rows.js';
 
@@ -30,19 +34,29 @@ interface Net {
 export interface SearchIndex {
   /** row index in the ruleset's rows for each indexed rule */
   rowOf: Int32Array;
-  /** lower-cased text the words are looked up in */
-  hay: string[];
-  table: string[];
-  chain: string[];
-  target: string[];
+  /** every rule's lower-cased text, each followed by a newline; rule k is hay[hayAt[k], hayAt[k + 1] - 1) */
+  hay: string;
+  hayAt: Int32Array;
+  /** table, chain and target of each rule, as indexes into `names` */
+  table: Uint32Array;
+  chain: Uint32Array;
+  target: Uint32Array;
+  names: string[];
   disabled: Uint8Array;
   line: Int32Array;
-  /** non-negated -s/-d/--src-range/--dst-range of each rule */
-  nets: (Net[] | null)[];
-  /** port ranges [lo, hi, lo, hi …] of each rule's port options */
-  ports: (number[] | null)[];
+  /** non-negated -s/-d/--src-range/--dst-range of rule k: addr, mask pairs in nets[netAt[k], netAt[k + 1]) */
+  nets: Uint32Array;
+  netAt: Int32Array;
+  /** port ranges of rule k's port options: lo, hi pairs in ports[portAt[k], portAt[k + 1]) */
+  ports: Int32Array;
+  portAt: Int32Array;
   /** how many rules (active and disabled) the ruleset has */
   size: number;
+}
+
+/** the index's buffers, to transfer them from the worker instead of copying */
+export function searchIndexBuffers(ix: SearchIndex): ArrayBuffer[] {
+  return [ix.rowOf, ix.hayAt, ix.table, ix.chain, ix.target, ix.disabled, ix.line, ix.nets, ix.netAt, ix.ports, ix.portAt].map((a) => a.buffer as ArrayBuffer);
 }
 
 export interface SearchResult {
@@ -58,38 +72,58 @@ export interface SearchResult {
 export function buildSearchIndex(rows: readonly RuleRow[], textOf: (row: RuleRow) => string): SearchIndex {
   const rowOf: number[] = [];
   const hay: string[] = [];
-  const table: string[] = [];
-  const chain: string[] = [];
-  const target: string[] = [];
+  const hayAt: number[] = [0];
+  const names = new Map<string, number>();
+  const name = (n: string) => {
+    let k = names.get(n);
+    if (k === undefined) names.set(n, (k = names.size));
+    return k;
+  };
+  const table: number[] = [];
+  const chain: number[] = [];
+  const target: number[] = [];
   const disabled: number[] = [];
   const line: number[] = [];
-  const nets: (Net[] | null)[] = [];
-  const ports: (number[] | null)[] = [];
+  const nets: number[] = [];
+  const netAt: number[] = [0];
+  const ports: number[] = [];
+  const portAt: number[] = [0];
+  let at = 0;
   rows.forEach((r, i) => {
     if (r.kind !== 'rule' && r.kind !== 'disabled' && r.kind !== 'unreadable') return;
     const rule = r.kind === 'rule' ? r.rule : r.kind === 'disabled' ? r.disabled.rule : null;
     const t = rule?.target?.name ?? '';
     const comment = rule ? commentOf(rule) : '';
     rowOf.push(i);
-    hay.push(`${textOf(r)} ${comment} ${t} ${r.chain.name}`.toLowerCase());
-    table.push(r.table);
-    chain.push(r.chain.name);
-    target.push(t);
+    // no newline inside a rule's text: the newline ends it, so no word matches across two rules
+    const h = `${textOf(r)} ${comment} ${t} ${r.chain.name}`.toLowerCase().replace(/\n/g, ' ');
+    hay.push(h);
+    at += h.length + 1;
+    hayAt.push(at);
+    table.push(name(r.table));
+    chain.push(name(r.chain.name));
+    target.push(name(t));
     disabled.push(r.kind === 'disabled' ? 1 : 0);
     line.push(r.line);
-    nets.push(rule ? netsOf(rule) : null);
-    ports.push(rule ? portsOf(rule) : null);
+    if (rule) for (const n of netsOf(rule)) nets.push(n.addr, n.mask);
+    netAt.push(nets.length);
+    if (rule) portsOf(rule, ports);
+    portAt.push(ports.length);
   });
   return {
     rowOf: Int32Array.from(rowOf),
-    hay,
-    table,
-    chain,
-    target,
+    hay: hay.length ? hay.join('\n') + '\n' : '',
+    hayAt: Int32Array.from(hayAt),
+    table: Uint32Array.from(table),
+    chain: Uint32Array.from(chain),
+    target: Uint32Array.from(target),
+    names: [...names.keys()],
     disabled: Uint8Array.from(disabled),
     line: Int32Array.from(line),
-    nets,
-    ports,
+    nets: Uint32Array.from(nets),
+    netAt: Int32Array.from(netAt),
+    ports: Int32Array.from(ports),
+    portAt: Int32Array.from(portAt),
     size: rowOf.length,
   };
 }
@@ -115,14 +149,21 @@ const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 /** Every term must match (AND); facets narrow further. */
 export function searchRules(ix: SearchIndex, rows: readonly RuleRow[], q: SearchQuery, severityOfLine?: (line: number) => Severity | undefined): SearchResult {
   const t0 = performance.now();
-  const terms = parseQuery(q.text);
   const f = q.facets;
   const hits: number[] = [];
   const minRank = f.severity ? RANK[f.severity] : 0;
+  // a facet naming a value no rule has matches nothing
+  const code = (v: string | undefined) => (v ? ix.names.indexOf(v) : -2);
+  const table = code(f.table);
+  const chain = code(f.chain);
+  const target = code(f.target);
+  if (table === -1 || chain === -1 || target === -1) return { hits, rows: [], total: ix.size, ms: performance.now() - t0 };
+  // each term once over the whole text: which rules it matches
+  const terms = parseQuery(q.text).map((t) => termHits(ix, t));
   for (let k = 0; k < ix.size; k++) {
-    if (f.table && ix.table[k] !== f.table) continue;
-    if (f.chain && ix.chain[k] !== f.chain) continue;
-    if (f.target && ix.target[k] !== f.target) continue;
+    if (table >= 0 && ix.table[k] !== table) continue;
+    if (chain >= 0 && ix.chain[k] !== chain) continue;
+    if (target >= 0 && ix.target[k] !== target) continue;
     if (f.disabled === 'only' && !ix.disabled[k]) continue;
     if (f.disabled === 'hide' && ix.disabled[k]) continue;
     if (minRank) {
@@ -131,7 +172,7 @@ export function searchRules(ix: SearchIndex, rows: readonly RuleRow[], q: Search
     }
     let ok = true;
     for (const t of terms) {
-      if (!termMatches(ix, k, t)) {
+      if (!t[k]) {
         ok = false;
         break;
       }
@@ -141,32 +182,34 @@ export function searchRules(ix: SearchIndex, rows: readonly RuleRow[], q: Search
   return { hits, rows: withHeaders(rows, hits), total: ix.size, ms: performance.now() - t0 };
 }
 
-function termMatches(ix: SearchIndex, k: number, t: Term): boolean {
-  switch (t.kind) {
-    case 'word':
-      return ix.hay[k].includes(t.word);
-    case 'port': {
-      const p = ix.ports[k];
-      if (p) for (let j = 0; j < p.length; j += 2) if (p[j] <= t.port && t.port <= p[j + 1]) return true;
-      // a number that is no port of the rule may still be in its text as a word (a mark, a comment)
-      return wordIn(ix.hay[k], t.word);
+/** The rules one term matches: 1 at each rule's position. */
+function termHits(ix: SearchIndex, t: Term): Uint8Array {
+  const out = new Uint8Array(ix.size);
+  // the text: every place the word is, mapped to its rule (for a port, only where no digit, dot or colon is beside it)
+  const bounded = t.kind === 'port';
+  let k = 0;
+  for (let at = ix.hay.indexOf(t.word); at >= 0; at = ix.hay.indexOf(t.word, at + 1)) {
+    if (bounded && !standsAlone(ix.hay, at, t.word.length)) continue;
+    while (ix.hayAt[k + 1] <= at) k++;
+    out[k] = 1;
+  }
+  if (t.kind === 'port') {
+    for (let r = 0; r < ix.size; r++) {
+      for (let j = ix.portAt[r]; j < ix.portAt[r + 1] && !out[r]; j += 2) if (ix.ports[j] <= t.port && t.port <= ix.ports[j + 1]) out[r] = 1;
     }
-    case 'net': {
-      const ns = ix.nets[k];
-      if (ns) for (const n of ns) if (overlaps(n, t.net)) return true;
-      return ix.hay[k].includes(t.word);
+  } else if (t.kind === 'net') {
+    for (let r = 0; r < ix.size; r++) {
+      for (let j = ix.netAt[r]; j < ix.netAt[r + 1] && !out[r]; j += 2) if (overlaps({ addr: ix.nets[j], mask: ix.nets[j + 1] }, t.net)) out[r] = 1;
     }
   }
+  return out;
 }
 
-/** `word` in `hay` with no digit, dot or colon right beside it: 22 is not in 10.0.0.22 nor 2222 nor 22:30 */
-function wordIn(hay: string, word: string): boolean {
-  for (let at = hay.indexOf(word); at >= 0; at = hay.indexOf(word, at + 1)) {
-    const before = at > 0 ? hay[at - 1] : ' ';
-    const after = at + word.length < hay.length ? hay[at + word.length] : ' ';
-    if (!/[\d.:]/.test(before) && !/[\d.:]/.test(after)) return true;
-  }
-  return false;
+/** no digit, dot or colon right beside it: 22 is not in 10.0.0.22 nor 2222 nor 22:30 */
+function standsAlone(hay: string, at: number, len: number): boolean {
+  const before = at > 0 ? hay[at - 1] : ' ';
+  const after = at + len < hay.length ? hay[at + len] : ' ';
+  return !/[\d.:]/.test(before) && !/[\d.:]/.test(after);
 }
 
 /** The rule's network contains the query (10.0.0.5 in 10.0.0.0/8), or the query network contains the rule's. */
@@ -215,7 +258,7 @@ export function parseNet(s: string): Net | null {
   return { addr: addr >>> 0, mask };
 }
 
-function netsOf(rule: Rule): Net[] | null {
+function netsOf(rule: Rule): Net[] {
   const out: Net[] = [];
   for (const a of [rule.src, rule.dst]) if (a && a.kind === 'net' && !a.invert) out.push({ addr: a.addr >>> 0, mask: a.mask >>> 0 });
   for (const m of rule.matches) {
@@ -235,7 +278,7 @@ function netsOf(rule: Rule): Net[] | null {
     const a = v && typeof v === 'object' ? v.addr : null;
     if (a && typeof a.lo === 'number' && typeof a.hi === 'number' && a.lo >>> 0 <= a.hi >>> 0) out.push(...rangeNets(a.lo >>> 0, a.hi >>> 0));
   }
-  return out.length ? out : null;
+  return out;
 }
 
 /** The CIDR blocks covering [from, to] (at most 64 of them). */
@@ -258,8 +301,8 @@ function rangeNets(from: number, to: number): Net[] {
   return out;
 }
 
-function portsOf(rule: Rule): number[] | null {
-  const out: number[] = [];
+/** Appends the rule's port ranges (lo, hi pairs) to `out`. */
+function portsOf(rule: Rule, out: number[]): void {
   const push = (v: unknown) => {
     if (!v || typeof v !== 'object') return;
     const r = v as { lo?: unknown; hi?: unknown; ports?: unknown };
@@ -277,7 +320,6 @@ function portsOf(rule: Rule): number[] | null {
     const v = o.value as { ports?: { lo?: unknown; hi?: unknown } | null } | null;
     if (v && typeof v === 'object' && v.ports && typeof v.ports.lo === 'number' && typeof v.ports.hi === 'number') out.push(v.ports.lo, v.ports.hi);
   }
-  return out.length ? out : null;
 }
 
 function commentOf(rule: Rule): string {
@@ -291,5 +333,5 @@ function commentOf(rule: Rule): string {
 
 /** Distinct values of a facet among the indexed rules, for the facet menus. */
 export function facetValues(ix: SearchIndex, key: 'table' | 'chain' | 'target'): string[] {
-  return [...new Set(ix[key])].filter(Boolean).sort();
+  return [...new Set(ix[key])].map((k) => ix.names[k]).filter(Boolean).sort();
 }

@@ -5,6 +5,7 @@
 import type { RuleRef, TableName } from '../../../src-main/core/index.js';
 import type { RuleRow } from './rows.js';
 import type { RulesetDoc } from './ruleset-doc.svelte.js';
+import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
 /** Where a document came from, so "Review & apply" knows where its edits go. */
 export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed' };
@@ -103,28 +104,7 @@ export function entryCount(rows: readonly RuleRow[], table: TableName, chain: st
   return n;
 }
 
-/**
- * Rows whose text is not in the base document (new or changed rules), and
- * the base's rule lines that are gone — compared by the line as written,
- * which the preserving writer keeps for every rule that was not touched.
- */
-export function stagedMarks(base: RulesetDoc, cur: RulesetDoc): { changed: Set<number>; deleted: string[] } {
-  const key = (r: RuleRow, lines: readonly string[]) =>
-    r.kind === 'rule' || r.kind === 'disabled' ? `${r.table}\u0000${r.chain.name}\u0000${r.line ? lines[r.line - 1] : ''}` : null;
-  const before = new Map<string, number>();
-  for (const r of base.rows) {
-    const k = key(r, base.lines);
-    if (k) before.set(k, (before.get(k) ?? 0) + 1);
-  }
-  const changed = new Set<number>();
-  cur.rows.forEach((r, i) => {
-    const k = key(r, cur.lines);
-    if (!k) return;
-    const n = before.get(k) ?? 0;
-    if (n > 0 && (r.kind === 'rule' || r.kind === 'disabled') && r.line) before.set(k, n - 1);
-    else changed.add(i);
-  });
-  const deleted: string[] = [];
-  for (const [k, n] of before) for (let j = 0; j < n; j++) deleted.push(k.split('\u0000')[2]);
-  return { changed, deleted };
+/** Rows of `cur` that are new or changed since `base`, and the rule lines of `base` that are gone (see staged-marks.ts). */
+export function stagedMarks(base: RulesetDoc, cur: RulesetDoc): StagedMarks {
+  return stagedMarksOf(base, cur);
 }
