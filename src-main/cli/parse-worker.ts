@@ -5,7 +5,7 @@
 // a whole model between threads would cost more than parsing it.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { decodeRulesetBytes, inferFamily, parseRuleset, rulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
+import { decodeRulesetBytes, inferFamily, parseRulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
 
 export type WorkerParse =
   /** `inferred`: why the family was taken as IPv6 when none was given */
@@ -25,7 +25,8 @@ export function canParseInWorker(file: string): boolean {
 
 export function parseTextsInWorker(file: string, family?: Family): Promise<WorkerParse> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file, family }, argv: [] });
+    // the young generation as small as the main thread's (see main.ts)
+    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 3 } });
     w.once('message', (m: WorkerParse) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => {
@@ -49,9 +50,9 @@ export function runParseWorkerJob(): boolean {
   }
   const guess = given ? null : inferFamily(text, file);
   const family = given ?? guess?.family ?? 'ipv4';
-  const r = parseRuleset(text, { family });
+  const r = parseRulesetTexts(text, { family });
   const failed = r.findings.some((f) => f.severity === 'error');
   const inferred = guess?.family === 'ipv6' ? guess.reason : undefined;
-  parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : rulesetTexts(r.ruleset), family, inferred } satisfies WorkerParse);
+  parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : r.texts, family, inferred } satisfies WorkerParse);
   return true;
 }

@@ -60,7 +60,17 @@ export function saveTarget(t: Target): string {
 
 /** Everything after `-A CHAIN`, with a leading space (empty for a rule that matches all and has no target). */
 export function canonicalRuleBody(r: Rule): string {
-  let s = addr('-s', r.src) + addr('-d', r.dst) + iface('-i', r.inIface) + iface('-o', r.outIface);
+  return canonicalRuleAddresses(r) + canonicalRuleRest(r);
+}
+
+/** The first part of canonicalRuleBody: -s -d -i -o. */
+export function canonicalRuleAddresses(r: Rule): string {
+  return addr('-s', r.src) + addr('-d', r.dst) + iface('-i', r.inIface) + iface('-o', r.outIface);
+}
+
+/** The rest of canonicalRuleBody: -p, -f, the matches and the target. */
+export function canonicalRuleRest(r: Rule): string {
+  let s = '';
   if (r.proto && r.proto.num !== 0) s += `${r.proto.invert ? ' !' : ''} -p ${protocolName(r.proto.num)}`;
   if (r.fragment) s += r.fragment.invert ? ' ! -f' : ' -f';
   const matches = r.matches;

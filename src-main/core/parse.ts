@@ -10,7 +10,8 @@ import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
 import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
-import { canonicalRuleBody } from './canonical.js';
+import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleRest } from './canonical.js';
+import { flat, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -42,10 +43,42 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
   const lines = text.split('\n');
   const finalNewline = lines.length > 0 && lines[lines.length - 1] === '';
   if (finalNewline) lines.pop();
-  const reader = new RulesetReader(opts.family ?? 'ipv4');
+  const reader = new RulesetReader(opts.family ?? 'ipv4', false);
   reader.readLines(lines, finalNewline);
   return { ruleset: reader.ruleset, findings: reader.finish(lines.length), lines, finalNewline };
 }
+
+export interface TextsResult {
+  findings: Finding[];
+  family: Family;
+  /** each chain's rules as canonical `-A CHAIN …` lines (what `canon` and `diff` print) */
+  texts: RulesetTexts;
+}
+
+/**
+ * The file read for its canonical texts only: the same findings as
+ * parseRuleset, but each rule is turned into its canonical line as it is read
+ * and not kept, so 100,000 rules cost their text rather than their model
+ * (`portcullis canon` and `diff` need nothing else). A file that does more than
+ * append rules (-I, -D, -R, -E, -X, -F …, lines iptables skips) is read again
+ * with parseRuleset, whose model those commands work on.
+ */
+export function parseRulesetTexts(text: string, opts: ParseOptions = {}): TextsResult {
+  const family = opts.family ?? 'ipv4';
+  const reader = new RulesetReader(family, true);
+  try {
+    const count = reader.readText(text);
+    const findings = reader.finish(count);
+    return { findings, family, texts: reader.textsOf() };
+  } catch (e) {
+    if (e !== NEEDS_MODEL) throw e;
+    const r = parseRuleset(text, opts);
+    return { findings: r.findings, family, texts: rulesetTexts(r.ruleset) };
+  }
+}
+
+/** Thrown by a texts-only reader at a command that needs the model (see parseRulesetTexts). */
+const NEEDS_MODEL = Symbol('needs the model');
 
 /**
  * The reader of one file, line by line: each kind of line (table header, chain
@@ -66,8 +99,12 @@ class RulesetReader {
   private readonly texts: string[] = [];
   private readonly starts: number[] = [];
 
-  constructor(family: Family) {
+  /** texts-only mode (parseRulesetTexts): each chain's canonical rule lines, instead of its rules */
+  private readonly sink: Map<Chain, { head: string; texts: string[] }> | null;
+
+  constructor(family: Family, textsOnly: boolean) {
     this.ruleset = { family, tables: [] };
+    this.sink = textsOnly ? new Map() : null;
   }
 
   readLines(lines: readonly string[], finalNewline: boolean): void {
@@ -77,6 +114,32 @@ class RulesetReader {
       if (raw === '') continue;
       this.readLine(raw, lineNo, ln === lines.length - 1 && !finalNewline);
     }
+  }
+
+  /** The lines of `text` (as text.split('\n') without a last empty one), without an array of them; returns how many. */
+  readText(text: string): number {
+    const len = text.length;
+    let start = 0;
+    let lineNo = 0;
+    while (start < len) {
+      const nl = text.indexOf('\n', start);
+      const end = nl < 0 ? len : nl;
+      const raw = this.cleanLine(text.slice(start, end), ++lineNo);
+      if (raw !== '') this.readLine(raw, lineNo, nl < 0);
+      start = end + 1;
+    }
+    return lineNo;
+  }
+
+  /** Texts-only mode: the tables read, each chain with its canonical rule lines. */
+  textsOf(): RulesetTexts {
+    const sink = this.sink!;
+    return {
+      tables: this.ruleset.tables.map((t) => ({
+        name: t.name,
+        chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: sink.get(c)?.texts ?? [] })),
+      })),
+    };
   }
 
   /** After the last line: close an open table, drop scratch tables, findings in line order. */
@@ -291,16 +354,29 @@ class RulesetReader {
         const r = c.rules[0];
         if (counters && !r.counters) r.counters = counters;
         r.source = { line };
-        ch.rules.push(r);
-        if (st.checks) checkAppended(st.checks, st.table, ch, r, ch.rules.length - 1);
+        if (this.sink) return this.appendText(st, ch, r);
+        const index = ch.rules.push(r) - 1;
+        if (st.checks) checkAppended(st.checks, st.table, ch, r, index);
         return;
       }
     }
+    if (this.sink) throw NEEDS_MODEL;
     new CommandRunner(this, st, line, counters).run(c);
+  }
+
+  /** Texts-only mode: rule r appended to ch as its canonical line (the rule itself is not kept). */
+  private appendText(st: TableState, ch: Chain, r: Rule): void {
+    let to = this.sink!.get(ch);
+    if (!to) this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts: [] }));
+    // the part after the addresses is all the commit checks read of a rule: rules alike in it are checked once
+    const rest = canonicalRuleRest(r);
+    const index = to.texts.push(flat(to.head + canonicalRuleAddresses(r) + rest)) - 1;
+    if (st.checks) checkAppended(st.checks, st.table, ch, r, index, rest);
   }
 
   /** `#-A INPUT …`: a rule an admin commented out, kept with its chain so it can be toggled back on. */
   private maybeDisabledRule(st: TableState, raw: string, line: number): void {
+    if (this.sink) return; // only the model keeps them; they change no finding
     const m = /^#[ \t]*(?=(?:-A|--append)[ \t])/.exec(raw);
     if (!m) return;
     const { words } = tokenizeLine(raw, m[0].length);

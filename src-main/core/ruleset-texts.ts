@@ -31,6 +31,46 @@ export function rulesetTexts(rs: Ruleset): RulesetTexts {
 function chainTexts(c: Chain): string[] {
   const head = `-A ${c.name}`;
   const out = new Array<string>(c.rules.length);
-  for (let k = 0; k < c.rules.length; k++) out[k] = head + canonicalRuleBody(c.rules[k]);
+  for (let k = 0; k < c.rules.length; k++) out[k] = flat(head + canonicalRuleBody(c.rules[k]));
   return out;
 }
+
+/**
+ * The same string, stored flat. A rule's line is built from a dozen small
+ * pieces, which V8 keeps as a tree (a ConsString per +) until something reads
+ * its characters; reading one flattens it, and the next GC drops the tree — about
+ * 100 bytes and more per kept line, 10 MB and more on 100,000 rules.
+ */
+export function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
+/**
+ * `canon` from texts: what canonicalRuleset prints without counters — tables
+ * newest first, builtin chains in hook order then user chains by name, [0:0].
+ */
+export function canonicalFromTexts(rt: RulesetTexts): string {
+  return [...canonicalChunks(rt)].join('');
+}
+
+/**
+ * canonicalFromTexts in pieces of at most a few thousand lines, so that a
+ * writer can send 100,000 rules out without a copy of all of them in one string.
+ */
+export function* canonicalChunks(rt: RulesetTexts): Generator<string> {
+  for (let k = rt.tables.length - 1; k >= 0; k--) {
+    const t = rt.tables[k];
+    const user = t.chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const chains = [...t.chains.filter((c) => c.builtin), ...user];
+    const head = [`*${t.name}`];
+    for (const c of chains) head.push(`:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} [0:0]`);
+    yield head.join('\n') + '\n';
+    for (const c of chains) {
+      for (let i = 0; i < c.texts.length; i += LINES_PER_CHUNK) yield c.texts.slice(i, i + LINES_PER_CHUNK).join('\n') + '\n';
+    }
+    yield 'COMMIT\n';
+  }
+}
+
+const LINES_PER_CHUNK = 4096;

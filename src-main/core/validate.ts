@@ -7,8 +7,10 @@ import type { Finding, FindingCode } from './findings.js';
 import { findMatch, findTarget } from './extensions/registry.js';
 import { protocolName } from './values.js';
 
-/** A chain's rules, or only those of them that jump or go to a user chain (all the graph walks below look at). */
-type JumpsOf = (c: Chain) => readonly Rule[];
+/** What the graph walks below look at of a rule: where it jumps, and its line. */
+type JumpRef = Pick<Rule, 'target' | 'source'>;
+/** A chain's rules, or only those of them that jump or go to a user chain. */
+type JumpsOf = (c: Chain) => readonly JumpRef[];
 const allRules: JumpsOf = (c) => c.rules;
 
 /**
@@ -55,7 +57,7 @@ export function reachingHooks(t: Table, jumpsOf: JumpsOf = allRules): Map<string
 function findLoop(t: Table, jumpsOf: JumpsOf): string[] | null {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const state = new Map<string, 1 | 2>();
-  const path: Array<{ chain: Chain; rules: readonly Rule[]; k: number }> = [];
+  const path: Array<{ chain: Chain; rules: readonly JumpRef[]; k: number }> = [];
   const enter = (c: Chain) => {
     state.set(c.name, 1);
     path.push({ chain: c, rules: jumpsOf(c), k: 0 });
@@ -93,30 +95,46 @@ type Problem = { code: FindingCode; message: string; fix?: string };
  * caches): valid only while rules were only appended (no -I -R -D -F -X -E).
  */
 export interface AppendedChecks {
-  /** per chain, its rules that jump or go to a user chain, in order */
-  jumps: Map<Chain, Rule[]>;
+  /** per chain, its rules that jump or go to a user chain, in order (only their target and line) */
+  jumps: Map<Chain, JumpRef[]>;
   /** rules whose checks do not depend on hooks, with the problem found when they were appended */
   found: { chain: Chain; index: number; rule: Rule; problem: Problem }[];
   /** rules with checks that depend on the hooks that reach their chain: checked at commit */
   deferred: { chain: Chain; index: number; rule: Rule }[];
+  /**
+   * The same, when the reader gave each rule a key that says everything those
+   * checks read of it (its canonical text after the addresses and interfaces):
+   * one rule per chain and key, with the index and line of every rule like it.
+   * 70,000 `-j REJECT` rules of a fail2ban chain are then one check and two
+   * numbers each, instead of 70,000 rules kept until COMMIT.
+   */
+  alike: Map<string, { chain: Chain; rule: Rule; at: number[] }>;
 }
 
 export function newAppendedChecks(): AppendedChecks {
-  return { jumps: new Map(), found: [], deferred: [] };
+  return { jumps: new Map(), found: [], deferred: [], alike: new Map() };
 }
 
 const NO_HOOKS: ReadonlySet<Hook> = new Set();
 
-/** Record rule `r`, just appended to chain c of table t at 0-based index. */
-export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, index: number): void {
+/**
+ * Record rule `r`, just appended to chain c of table t at 0-based index.
+ * `key`: see AppendedChecks.alike (a reader that does not keep its rules gives one).
+ */
+export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, index: number, key?: string): void {
   const tg = r.target;
   if (tg?.chain) {
+    const jump: JumpRef = key !== undefined ? { target: tg, source: r.source } : r;
     const list = acc.jumps.get(c);
-    if (list) list.push(r);
-    else acc.jumps.set(c, [r]);
+    if (list) list.push(jump);
+    else acc.jumps.set(c, [jump]);
   }
   if (dependsOnHooks(r)) {
-    acc.deferred.push({ chain: c, index, rule: r });
+    if (key === undefined) return void acc.deferred.push({ chain: c, index, rule: r });
+    const k = `${c.name}\0${key}`;
+    const group = acc.alike.get(k);
+    if (group && group.chain === c) group.at.push(index, r.source?.line ?? -1);
+    else acc.alike.set(k, { chain: c, rule: r, at: [index, r.source?.line ?? -1] });
     return;
   }
   // without hook-dependent checks, ruleProblem uses neither the hooks nor the chain
@@ -157,7 +175,8 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
   const loop = findLoop(t, jumpsOf);
   if (loop) {
     const first = t.chains.find((c) => c.name === loop[0]);
-    const r = first?.rules.find((x) => x.target?.name === loop[1]);
+    // jumpsOf: with `appended`, the table's rules may not be kept (parseRulesetTexts)
+    const r = first ? jumpsOf(first).find((x) => x.target?.name === loop[1]) : undefined;
     out.push({ code: 'jump-loop', severity: 'error', line: r?.source?.line ?? commitLine, table: t.name, chain: loop[0],
       message: `the jumps ${loop.join(' → ')} form a loop; the kernel refuses the table ${atCommit}`, fix: 'break the loop: one of these chains must not jump back' });
   }
@@ -168,6 +187,12 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
     for (const d of appended.deferred) {
       const problem = ruleProblem(t, d.chain, d.rule, hooks.get(d.chain.name)!, builtin);
       if (problem) entries.push({ ...d, problem });
+    }
+    for (const { chain, rule, at } of appended.alike.values()) {
+      const problem = ruleProblem(t, chain, rule, hooks.get(chain.name)!, builtin);
+      if (!problem) continue;
+      // the rule itself for the first; for the others only its line differs
+      for (let k = 0; k < at.length; k += 2) entries.push({ chain, index: at[k], rule: k === 0 ? rule : { ...rule, source: at[k + 1] < 0 ? undefined : { line: at[k + 1] } }, problem });
     }
     const order = new Map(t.chains.map((c, k) => [c, k]));
     entries.sort((a, b) => order.get(a.chain)! - order.get(b.chain)! || a.index - b.index);

@@ -1,9 +1,9 @@
 // portcullis canon FILE — print the ruleset exactly as iptables-save would after loading it.
-import { canonicalRuleset, hasErrors } from '../../core/index.js';
+import { canonicalChunks, canonicalRuleset, hasErrors } from '../../core/index.js';
 import { flag, parseArgs, UsageError } from '../args.js';
 import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
-import { FAMILY_OPTION, familyArg, loadRuleset, printFindings } from './read-ruleset.js';
+import { FAMILY_OPTION, familyArg, loadRuleset, loadRulesetTexts, printFindings } from './read-ruleset.js';
 
 const usage = `usage: portcullis canon FILE [--counters] [--family 4|6]
 
@@ -24,13 +24,17 @@ registerCommand({
     const args = parseArgs(argv, { counters: { type: 'boolean', short: 'c' }, ...FAMILY_OPTION });
     if (args.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const file = args.positionals[0];
-    const loaded = loadRuleset(io, file, familyArg(args));
+    // without counters the canonical lines are all it needs: no model is kept (a fraction of the memory)
+    const counters = flag(args, 'counters');
+    const loaded = counters ? loadRuleset(io, file, familyArg(args)) : loadRulesetTexts(io, file, familyArg(args));
     if (!loaded.ok) return loaded.exit;
     printFindings(io, file, loaded.result.findings);
     if (hasErrors(loaded.result.findings)) return 1;
-    const text = canonicalRuleset(loaded.result.ruleset, { counters: flag(args, 'counters') });
+    const r = loaded.result;
     // byte-exact into a file or pipe; a terminal gets comments' and log prefixes' control characters escaped
-    io.out(io.tty ? escapeControls(text) : text);
+    const out = (text: string) => io.out(io.tty ? escapeControls(text) : text);
+    if ('ruleset' in r) out(canonicalRuleset(r.ruleset, { counters }));
+    else for (const chunk of canonicalChunks(r.texts)) out(chunk);
     return 0;
   },
 });

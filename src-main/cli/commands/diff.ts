@@ -1,10 +1,10 @@
 // portcullis diff OLD NEW — the semantic diff of two ruleset files.
-import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, rulesetTexts, type Family, type RulesetTexts } from '../../core/index.js';
+import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, type Family, type RulesetTexts } from '../../core/index.js';
 import { canParseInWorker, parseTextsInWorker } from '../parse-worker.js';
 import { flag, int, parseArgs, UsageError } from '../args.js';
 import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
-import { FAMILY_OPTION, familyArg, loadRuleset, printFindings } from './read-ruleset.js';
+import { FAMILY_OPTION, familyArg, loadRulesetTexts, printFindings } from './read-ruleset.js';
 import type { Finding } from '../../core/index.js';
 
 const usage = `usage: portcullis diff OLD NEW [--unified | --side-by-side] [--context N] [--width N] [--family 4|6] [--json]
@@ -66,9 +66,9 @@ registerCommand({
       texts.push(parsed.texts);
     };
     const local = (file: string) => {
-      const s = loadRuleset(io, file, family);
+      const s = loadRulesetTexts(io, file, family);
       if (!s.ok) return null;
-      return { findings: s.result.findings, texts: hasErrors(s.result.findings) ? null : rulesetTexts(s.result.ruleset), family: s.result.ruleset.family };
+      return { findings: s.result.findings, texts: hasErrors(s.result.findings) ? null : s.result.texts, family: s.result.family };
     };
     take(oldFile, local(oldFile));
     const fromWorker = pending ? await pending : null;

@@ -1,6 +1,6 @@
 // Reading a ruleset file for a command: I/O problems are reported as such
 // (exit 2), parse problems as findings in the FILE:LINE:COL format.
-import { inferFamily, parseFamily, parseRuleset, formatFinding, type Family, type Finding, type ParseResult } from '../../core/index.js';
+import { inferFamily, parseFamily, parseRuleset, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type TextsResult } from '../../core/index.js';
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 
@@ -32,14 +32,26 @@ export function resolveFamily(io: CliIO, file: string, text: string, given: Fami
 }
 
 export function loadRuleset(io: CliIO, file: string, family?: Family): Loaded {
-  let text: string;
+  const text = readText(io, file);
+  if (text === null) return { ok: false, exit: 2 };
+  return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family) }) };
+}
+
+/** loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept. */
+export function loadRulesetTexts(io: CliIO, file: string, family?: Family): { ok: true; result: TextsResult } | { ok: false; exit: number } {
+  const text = readText(io, file);
+  if (text === null) return { ok: false, exit: 2 };
+  return { ok: true, result: parseRulesetTexts(text, { family: resolveFamily(io, file, text, family) }) };
+}
+
+/** The file's text, or null after saying why it could not be read. */
+function readText(io: CliIO, file: string): string | null {
   try {
-    text = io.readFile(file);
+    return io.readFile(file);
   } catch (e) {
     io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e)}\n`);
-    return { ok: false, exit: 2 };
+    return null;
   }
-  return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family) }) };
 }
 
 /** Why a file could not be read, in words (every command says it the same way). */
