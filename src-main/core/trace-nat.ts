@@ -51,7 +51,8 @@ const natRange = (lo: Addr, hi: Addr, port: boolean) => (typeof lo === 'bigint' 
  * of the interface the packet came in on (127.0.0.1 or ::1 for a locally
  * generated one); when that address was not given, the destination is open but
  * local. (The kernel's IPv6 REDIRECT takes the interface's first address in
- * `ip -6 addr` order, usually its link-local one: give that one first.)
+ * `ip -6 addr show` order — global before link-local, newest first, as the
+ * lab test observed on ip6tables-legacy — so give them in that order.)
  */
 export function natDestination(p: Packet, a: DnatAction, hook: Hook, net: HostNet): DstNat {
   const ports = PORT_PROTOS.has(p.proto);

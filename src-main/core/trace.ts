@@ -31,7 +31,7 @@ export interface PacketSpec {
   hopLimit?: number;
   inIface?: string;
   outIface?: string;
-  /** NEW (default), ESTABLISHED, RELATED, INVALID, UNTRACKED */
+  /** NEW (default; UNTRACKED for ICMPv6 neighbour and router discovery and MLD, as conntrack leaves them), ESTABLISHED, RELATED, INVALID, UNTRACKED */
   state?: string;
   /** TCP flags as FIN,SYN,… ; default SYN for NEW, ACK otherwise */
   tcpFlags?: string;
@@ -96,6 +96,8 @@ export class TraceInputError extends Error {
 const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 const PROTO_ICMPV6 = 58;
+/** MLD query, report, done; router and neighbour solicitation and advertisement; MLDv2 report */
+const UNTRACKED_ICMP6 = new Set([130, 131, 132, 133, 134, 135, 136, 143]);
 const TCP_FLAG_BITS: Record<string, number> = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, NONE: 0 };
 
 /**
@@ -117,7 +119,11 @@ export function packetFromSpec(spec: PacketSpec, family: Family = 'ipv4'): Packe
   }
   if (proto === PROTO_TCP) p.tcpFlags = spec.tcpFlags !== undefined ? specTcpFlags(spec.tcpFlags) : state === 'NEW' ? TCP_SYN : TCP_ACK;
   if (proto === PROTO_ICMP && family === 'ipv4') Object.assign(p, specIcmp(spec));
-  if (proto === PROTO_ICMPV6 && family === 'ipv6') Object.assign(p, specIcmp6(spec));
+  if (proto === PROTO_ICMPV6 && family === 'ipv6') {
+    Object.assign(p, specIcmp6(spec));
+    // conntrack leaves neighbour and router discovery and MLD untracked (nf_conntrack_icmpv6's noct_valid_new)
+    if (spec.state === undefined && UNTRACKED_ICMP6.has(p.icmpType!)) p.state = 'UNTRACKED';
+  }
   return p;
 }
 

@@ -34,9 +34,10 @@ say (no --in), every possible outcome is shown with its condition.
                   first address is where REDIRECT sends packets arriving on
                   it and the source MASQUERADE gives packets leaving by it
                   (IPv6: REDIRECT takes the interface's first address as
-                  \`ip -6 addr show\` lists it, usually the link-local one, so
-                  give them in that order; MASQUERADE picks by scope and
-                  longest common prefix with the destination)
+                  \`ip -6 addr show dev IF\` lists it — global ones before
+                  link-local, the newest first — so give them in that order;
+                  MASQUERADE picks by scope and longest common prefix with
+                  the destination)
   --route NET/LEN=IF,…  the host's routes (or default=IF): the interface a
                   forwarded packet leaves by when --out is not given
   --hook H        INPUT, FORWARD or OUTPUT (default: INPUT with only --in,
