@@ -3,14 +3,12 @@
 // "cannot tell" — because the packet leaves a field open (no --in given), the
 // match depends on history or chance (limit, statistic, recent …), or we do not
 // model the match. The tracer forks on "cannot tell" instead of guessing.
-import type { AddressSpec, InterfaceSpec, Rule } from '../model.js';
+import type { AddressSpec, InterfaceSpec, Match, Rule } from '../model.js';
 import { formatNet, formatNet6 } from '../values.js';
-import { addressTypes, inNet, isMulticast, readAddrRange, type Addr } from './host-net.js';
-import {
-  HISTORY_MATCHES, arg, matchOptions, readIcmpType, readMark, readPortList, readPortRange, readStates, readTcpFlags,
-  type MatchOptions,
-} from './match-options.js';
-import { fieldCond, inv, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
+import { inNet } from './host-net.js';
+import { saveMatch } from '../canonical.js';
+import { findMatch, isChanceMatch } from '../extensions/registry.js';
+import { fieldCond, inv, type ChanceWords, type Cond } from './packet.js';
 
 export { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
 
@@ -63,260 +61,28 @@ function ruleId(r: Rule): number {
   return id;
 }
 
-const inRanges = (v: number, rs: Array<[number, number]>) => rs.some(([lo, hi]) => v >= lo && v <= hi);
-
-function portCond(text: string, field: 'sport' | 'dport', ranges: Array<[number, number]>, invert: boolean): Cond {
-  return fieldCond(text, text, (p) => {
-    const v = p[field];
-    return inv(invert, v === undefined ? undefined : inRanges(v, ranges));
-  });
+/** A match we cannot see into: the tracer forks on it (the same answer throughout one walk). */
+function opaque(text: string, key: string): Cond {
+  return { key, text, chance: false, holds: `${text} matches`, fails: `${text} does not match`, test: () => undefined };
 }
 
-function opaque(m: MatchOptions, key: string): Cond {
-  return { key, text: m.text, chance: false, holds: `${m.text} matches`, fails: `${m.text} does not match`, test: () => undefined };
+/** A match that depends on history or chance: forked on every time, in the extension's words when it has some. */
+function chanceCond(text: string, key: string, words: ChanceWords | null): Cond {
+  return { key, text, chance: true, holds: words?.holds ?? `${text} matches`, fails: words?.fails ?? `${text} does not match`, test: () => undefined };
 }
 
-function chanceCond(m: MatchOptions, key: string): Cond {
-  let holds = `${m.text} matches`;
-  let fails = `${m.text} does not match`;
-  if (m.name === 'limit' || m.name === 'hashlimit') {
-    const rate = arg(m, 'limit') ?? arg(m, 'hashlimit-upto') ?? arg(m, 'hashlimit') ?? arg(m, 'hashlimit-above');
-    const above = m.options.has('hashlimit-above');
-    if (rate) {
-      holds = above ? `over ${rate}` : `under ${rate}`;
-      fails = above ? `under ${rate}` : `over ${rate}`;
-    }
-  } else if (m.name === 'statistic') {
-    const mode = arg(m, 'mode');
-    const invert = m.options.get('every')?.invert || m.options.get('probability')?.invert;
-    if (mode === 'nth') {
-      const every = arg(m, 'every');
-      holds = `${invert ? 'all but ' : ''}1 packet in ${every} of those reaching this rule`;
-      fails = `${invert ? '' : 'all but '}1 packet in ${every} of those reaching this rule`;
-    } else if (mode === 'random') {
-      const p = arg(m, 'probability');
-      holds = `with probability ${invert ? `1-${p}` : p}`;
-      fails = `with probability ${invert ? p : `1-${p}`}`;
-    }
-  } else if (m.name === 'recent') {
-    const name = arg(m, 'name') ?? 'DEFAULT';
-    holds = `the address is in recent list ${name} (${m.text})`;
-    fails = `the address is not in recent list ${name} (${m.text})`;
-  } else if (m.name === 'connlimit') {
-    holds = `connection count over the limit (${m.text})`;
-    fails = `connection count within the limit (${m.text})`;
+/**
+ * A match's conditions, as its extension declares them (MatchAnalysis): the
+ * analysis knows no extension by name. Its printed text names it in the trace
+ * when the match is opaque or a matter of chance.
+ */
+function matchConds(r: Rule, k: number, m: Match): Cond[] {
+  const a = m.unknown ? undefined : findMatch(m.name)?.analysis;
+  if (isChanceMatch(m.name)) {
+    const text = saveMatch(m).trim();
+    return [chanceCond(text, `r${ruleId(r)}m${k}`, a?.chance ? a.chance(m.state, text) : null)];
   }
-  return { key, text: m.text, chance: true, holds, fails, test: () => undefined };
-}
-
-function matchConds(r: Rule, k: number, m: MatchOptions): Cond[] {
-  const key = `r${ruleId(r)}m${k}`;
-  if (m.name === 'comment') return [];
-  if (HISTORY_MATCHES.has(m.name)) return [chanceCond(m, key)];
-  if (r.matches[k].unknown && m.options.size === 0 && r.matches[k].unknown!.tokens.length > 0) return [opaque(m, key)];
-  const out: Cond[] = [];
-  const known = (names: string[]) => [...m.options.keys()].every((n) => names.includes(n));
-  switch (m.name) {
-    case 'tcp':
-    case 'udp': {
-      if (!known(['sport', 'dport', 'tcp-flags', 'syn', 'source-port', 'destination-port'])) return [opaque(m, key)];
-      for (const [name, field] of [['sport', 'sport'], ['source-port', 'sport'], ['dport', 'dport'], ['destination-port', 'dport']] as const) {
-        const o = m.options.get(name);
-        if (!o) continue;
-        const r0 = readPortRange(o.args[0] ?? '');
-        if (!r0) return [opaque(m, key)];
-        out.push(portCond(`${o.invert ? '! ' : ''}--${field} ${o.args[0]}`, field, [r0], o.invert));
-      }
-      const fl = m.options.get('tcp-flags');
-      const syn = m.options.get('syn');
-      if (fl || syn) {
-        const mask = fl ? readTcpFlags(fl.args[0] ?? '') : 0x17;
-        const comp = fl ? readTcpFlags(fl.args[1] ?? '') : 0x02;
-        if (mask === null || comp === null) return [opaque(m, key)];
-        const o = (fl ?? syn)!;
-        const text = fl ? `${o.invert ? '! ' : ''}--tcp-flags ${fl.args.join(' ')}` : `${o.invert ? '! ' : ''}--syn`;
-        out.push(fieldCond(text, text, (p) => inv(o.invert, p.tcpFlags === undefined ? undefined : (p.tcpFlags & mask) === comp)));
-      }
-      return out;
-    }
-    case 'multiport': {
-      for (const [name, fields] of [['sports', ['sport']], ['source-ports', ['sport']], ['dports', ['dport']], ['destination-ports', ['dport']], ['ports', ['sport', 'dport']]] as const) {
-        const o = m.options.get(name);
-        if (!o) continue;
-        const ranges = readPortList(o.args[0] ?? '');
-        if (!ranges) return [opaque(m, key)];
-        const text = `${o.invert ? '! ' : ''}--${name} ${o.args[0]}`;
-        out.push(fieldCond(text, text, (p) => {
-          const vals = fields.map((f) => p[f]);
-          if (fields.length === 2) {
-            // --ports: either port in the list
-            if (vals.some((v) => v !== undefined && inRanges(v, ranges))) return !o.invert;
-            if (vals.some((v) => v === undefined)) return undefined;
-            return o.invert;
-          }
-          return inv(o.invert, vals[0] === undefined ? undefined : inRanges(vals[0], ranges));
-        }));
-      }
-      if (out.length === 0) return [opaque(m, key)];
-      return out;
-    }
-    case 'icmp': {
-      const o = m.options.get('icmp-type');
-      const t = o ? readIcmpType(o.args[0] ?? '') : null;
-      if (!o || !t) return [opaque(m, key)];
-      if (t.type === null) return o.invert ? [fieldCond(m.text, m.text, () => false)] : [];
-      const text = `${o.invert ? '! ' : ''}--icmp-type ${o.args[0]}`;
-      return [fieldCond(text, text, (p) => {
-        if (p.icmpType === undefined) return undefined;
-        if (p.icmpType !== t.type) return o.invert;
-        if (t.code === null) return !o.invert;
-        if (p.icmpCode === undefined) return undefined;
-        return inv(o.invert, p.icmpCode === t.code);
-      })];
-    }
-    case 'icmp6': {
-      // ip6tables prints the type as TYPE or TYPE/CODE, always numbers
-      const o = m.options.get('icmpv6-type');
-      const t = o ? /^(\d+)(?:\/(\d+))?$/.exec(o.args[0] ?? '') : null;
-      if (!o || !t) return [opaque(m, key)];
-      const type = Number(t[1]);
-      const code = t[2] === undefined ? null : Number(t[2]);
-      const text = `${o.invert ? '! ' : ''}--icmpv6-type ${o.args[0]}`;
-      return [fieldCond(text, text, (p) => {
-        if (p.proto !== 58) return false;
-        if (p.icmpType === undefined) return undefined;
-        if (p.icmpType !== type) return o.invert;
-        if (code === null) return !o.invert;
-        if (p.icmpCode === undefined) return undefined;
-        return inv(o.invert, p.icmpCode === code);
-      })];
-    }
-    case 'hl': {
-      const op = ['hl-eq', 'hl-lt', 'hl-gt'].find((n) => m.options.has(n));
-      const o = op ? m.options.get(op)! : null;
-      const v = o ? Number(o.args[0]) : NaN;
-      if (!o || !Number.isInteger(v)) return [opaque(m, key)];
-      const text = `${o.invert ? '! ' : ''}--${op} ${v}`;
-      return [fieldCond(text, text, (p) => {
-        if (p.hopLimit === undefined) return undefined;
-        const r = op === 'hl-eq' ? p.hopLimit === v : op === 'hl-lt' ? p.hopLimit < v : p.hopLimit > v;
-        return inv(o.invert, r);
-      })];
-    }
-    case 'state':
-    case 'conntrack': {
-      const names = m.name === 'state' ? ['state'] : ['ctstate'];
-      if (!known(names)) return [opaque(m, key)];
-      const o = m.options.get(names[0]);
-      const cs = o ? readCtStates(o.args[0] ?? '', m.name === 'conntrack') : null;
-      if (!o || !cs) return [opaque(m, key)];
-      const text = `${o.invert ? '! ' : ''}--${names[0]} ${o.args[0]}`;
-      return [fieldCond(text, text, (p) => inv(o.invert, ctStateMatches(cs, p)))];
-    }
-    case 'iprange': {
-      if (!known(['src-range', 'dst-range'])) return [opaque(m, key)];
-      for (const [name, field] of [['src-range', 'src'], ['dst-range', 'dst']] as const) {
-        const o = m.options.get(name);
-        if (!o) continue;
-        const r0 = readAddrRange(o.args[0] ?? '');
-        if (!r0) return [opaque(m, key)];
-        const text = `${o.invert ? '! ' : ''}--${name} ${o.args[0]}`;
-        out.push(fieldCond(text, text, (p) => {
-          const v = p[field];
-          return inv(o.invert, v === undefined ? undefined : v >= r0[0] && v <= r0[1]);
-        }));
-      }
-      return out;
-    }
-    case 'mark':
-    case 'connmark': {
-      const o = m.options.get('mark');
-      const v = o ? readMark(o.args[0] ?? '') : null;
-      if (!o || !v || !known(['mark'])) return [opaque(m, key)];
-      const field = m.name === 'mark' ? 'mark' : 'ctmark';
-      const text = `${o.invert ? '! ' : ''}--mark ${o.args[0]}${m.name === 'connmark' ? ' (connmark)' : ''}`;
-      // the kernel compares (mark & mask) == value: a value with bits outside the mask never matches
-      return [fieldCond(text, text, (p) => inv(o.invert, ((p[field] & v[1]) >>> 0) === v[0]))];
-    }
-    case 'addrtype': {
-      if (!known(['src-type', 'dst-type'])) return [opaque(m, key)];
-      for (const [name, field] of [['src-type', 'src'], ['dst-type', 'dst']] as const) {
-        const o = m.options.get(name);
-        if (!o) continue;
-        const types = (o.args[0] ?? '').toUpperCase().split(',');
-        const text = `${o.invert ? '! ' : ''}--${name} ${o.args[0]}`;
-        out.push(fieldCond(text, text, (p, ctx) => {
-          const a = p[field];
-          if (a === undefined) {
-            // after a REDIRECT to an interface whose address we were not told: local, so of type LOCAL only
-            if (field !== 'dst' || !p.dstLocal) return undefined;
-            return inv(o.invert, types.includes('LOCAL'));
-          }
-          return inv(o.invert, addressTypes(types, a, ctx.isLocal(a)));
-        }));
-      }
-      return out;
-    }
-    case 'pkttype': {
-      const o = m.options.get('pkt-type');
-      if (!o) return [opaque(m, key)];
-      const t = (o.args[0] ?? '').toLowerCase();
-      const text = `${o.invert ? '! ' : ''}--pkt-type ${t}`;
-      return [fieldCond(text, text, (p) => {
-        if (p.dst === undefined) return undefined;
-        const kind = p.dst === 0xffffffff ? 'broadcast' : isMulticast(p.dst) ? 'multicast' : 'unicast';
-        // a subnet's broadcast address also arrives as broadcast; we cannot know the subnet (IPv6 has none)
-        if (kind === 'unicast' && t === 'broadcast' && typeof p.dst === 'number' && (p.dst & 0xff) === 0xff) return undefined;
-        return inv(o.invert, kind === t);
-      })];
-    }
-    case 'length': {
-      const o = m.options.get('length');
-      const r0 = o ? readPortRange(o.args[0] ?? '') : null;
-      if (!o || !r0) return [opaque(m, key)];
-      const text = `${o.invert ? '! ' : ''}--length ${o.args[0]}`;
-      return [fieldCond(text, text, (p) => inv(o.invert, p.length === undefined ? undefined : p.length >= r0[0] && p.length <= r0[1]))];
-    }
-    default:
-      return [opaque(m, key)];
-  }
-}
-
-interface CtStates {
-  states: ConnState[];
-  dnat: boolean;
-  snat: boolean;
-}
-
-/** `NEW,DNAT`: the conntrack states, and conntrack's virtual DNAT and SNAT states (not in -m state). */
-function readCtStates(s: string, virtual: boolean): CtStates | null {
-  const out: CtStates = { states: [], dnat: false, snat: false };
-  const plain: string[] = [];
-  for (const item of s.split(',')) {
-    const u = item.toUpperCase();
-    if (virtual && u === 'DNAT') out.dnat = true;
-    else if (virtual && u === 'SNAT') out.snat = true;
-    else plain.push(item);
-  }
-  if (plain.length) {
-    const st = readStates(plain.join(','));
-    if (!st) return null;
-    out.states = st;
-  }
-  return out;
-}
-
-function ctStateMatches(cs: CtStates, p: Packet): boolean | undefined {
-  if (cs.states.includes(p.state)) return true;
-  // no conntrack entry, no NAT status
-  if (p.state === 'INVALID' || p.state === 'UNTRACKED') return false;
-  let open = false;
-  for (const [wanted, bit] of [[cs.dnat, p.dnat], [cs.snat, p.snat]] as const) {
-    if (!wanted) continue;
-    if (bit === true) return true;
-    if (bit === undefined) open = true;
-  }
-  return open ? undefined : false;
+  return a?.conditions?.(m.state) ?? [opaque(saveMatch(m).trim(), `r${ruleId(r)}m${k}`)];
 }
 
 const compiled = new WeakMap<Rule, Cond[]>();
@@ -339,7 +105,7 @@ export function ruleConds(r: Rule): Cond[] {
     const f = r.fragment;
     c.push(fieldCond(f.invert ? '! -f' : '-f', f.invert ? 'not a fragment' : 'a fragment', (p) => (f.invert ? !p.fragment : p.fragment)));
   }
-  r.matches.forEach((m, k) => c!.push(...matchConds(r, k, matchOptions(m))));
+  r.matches.forEach((m, k) => c!.push(...matchConds(r, k, m)));
   compiled.set(r, c);
   return c;
 }

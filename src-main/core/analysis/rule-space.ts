@@ -5,11 +5,10 @@
 import type { Rule } from '../model.js';
 import { formatNet6 } from '../values.js';
 import type { Addr6Classes } from './addr6.js';
-import {
-  HISTORY_MATCHES, matchOptions, readAddrRange, readIcmpType, readPortList, readPortRange, readStates, readTcpFlags,
-  STATE_NAMES, type MatchOptions,
-} from './match-options.js';
-import { DIM, Dims, IfaceClasses, complement, constrain, fromRanges, fromValues, isEmptyBox, iv, type Box, type IntervalSet } from './space.js';
+import { saveMatch } from '../canonical.js';
+import { findMatch, isChanceMatch } from '../extensions/registry.js';
+import type { SpaceConstraint } from '../extensions/types.js';
+import { DIM, Dims, IfaceClasses, complement, constrain, isEmptyBox, iv, type Box, type IntervalSet } from './space.js';
 
 export interface RuleSpace {
   boxes: Box[];
@@ -33,7 +32,7 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   let exact = true;
   let chance = false;
   const box: Box = new Map();
-  let alternatives: Box[] | null = null; // multiport --ports: one box per way to match
+  let alternatives: Box[] | null = null; // multiport --ports: one box per way to match (later constraints apply to each)
   const set = (d: number, s: IntervalSet, invert = false) => constrain(box, d, maybeInvert(s, invert, dims.max(d)), dims);
   const opaque = (text: string) => set(dims.opaqueDim(text), [1, 1]);
 
@@ -59,111 +58,25 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   }
   if (r.fragment) set(DIM.fragment, [1, 1], r.fragment.invert);
 
+  const space: SpaceConstraint = {
+    set,
+    either(a, b, s) {
+      const x = new Map(box);
+      constrain(x, a, s, dims);
+      const y = new Map(box);
+      constrain(y, b, s, dims);
+      alternatives = [x, y];
+    },
+  };
   for (const m of r.matches) {
-    // comment and the history matches are known by name: no need to read their options
-    if (m.name === 'comment') continue;
-    if (HISTORY_MATCHES.has(m.name)) {
+    // a match's meaning is its extension's (MatchAnalysis): chance, a space, or opaque
+    if (isChanceMatch(m.name)) {
       chance = true;
       exact = false;
       continue;
     }
-    const o = matchOptions(m);
-    if (!addMatch(o)) opaque(o.text);
-  }
-
-  function addMatch(o: MatchOptions): boolean {
-    const only = (names: string[]) => [...o.options.keys()].every((n) => names.includes(n));
-    switch (o.name) {
-      case 'tcp':
-      case 'udp': {
-        if (!only(['sport', 'dport', 'tcp-flags', 'syn'])) return false;
-        const staged: Array<() => void> = [];
-        for (const [name, d] of [['sport', DIM.sport], ['dport', DIM.dport]] as const) {
-          const op = o.options.get(name);
-          if (!op) continue;
-          const pr = readPortRange(op.args[0] ?? '');
-          if (!pr) return false;
-          staged.push(() => set(d, iv(pr[0], pr[1]), op.invert));
-        }
-        const fl = o.options.get('tcp-flags') ?? o.options.get('syn');
-        if (fl) {
-          const mask = o.options.has('tcp-flags') ? readTcpFlags(fl.args[0] ?? '') : 0x17;
-          const comp = o.options.has('tcp-flags') ? readTcpFlags(fl.args[1] ?? '') : 0x02;
-          if (mask === null || comp === null) return false;
-          const vals: number[] = [];
-          for (let v = 0; v < 64; v++) if ((v & mask) === comp) vals.push(v);
-          staged.push(() => set(DIM.tcpFlags, fromValues(vals), fl.invert));
-        }
-        staged.forEach((f) => f());
-        return true;
-      }
-      case 'multiport': {
-        if (!only(['sports', 'dports', 'ports'])) return false;
-        const name = [...o.options.keys()][0];
-        const op = o.options.get(name)!;
-        const list = readPortList(op.args[0] ?? '');
-        if (!list) return false;
-        const s = fromRanges(list);
-        if (name === 'sports') set(DIM.sport, s, op.invert);
-        else if (name === 'dports') set(DIM.dport, s, op.invert);
-        else if (op.invert) {
-          set(DIM.sport, s, true);
-          set(DIM.dport, s, true);
-        } else {
-          const a = new Map(box);
-          constrain(a, DIM.sport, s, dims);
-          const b = new Map(box);
-          constrain(b, DIM.dport, s, dims);
-          alternatives = [a, b];
-          // later constraints apply to both alternatives
-        }
-        return true;
-      }
-      case 'icmp': {
-        const op = o.options.get('icmp-type');
-        const t = op ? readIcmpType(op.args[0] ?? '') : null;
-        if (!op || !t || !only(['icmp-type'])) return false;
-        if (t.type === null) {
-          if (op.invert) set(DIM.icmp, []);
-          return true;
-        }
-        const s = t.code === null ? iv(t.type * 256, t.type * 256 + 255) : iv(t.type * 256 + t.code, t.type * 256 + t.code);
-        set(DIM.icmp, s, op.invert);
-        return true;
-      }
-      case 'icmp6': {
-        // ICMPv6 types share the ICMP dimension: the protocol dimension keeps them apart
-        const op = o.options.get('icmpv6-type');
-        const t = op ? /^(\d+)(?:\/(\d+))?$/.exec(op.args[0] ?? '') : null;
-        if (!op || !t || !only(['icmpv6-type'])) return false;
-        const type = Number(t[1]);
-        const s = t[2] === undefined ? iv(type * 256, type * 256 + 255) : iv(type * 256 + Number(t[2]), type * 256 + Number(t[2]));
-        set(DIM.icmp, s, op.invert);
-        return true;
-      }
-      case 'state':
-      case 'conntrack': {
-        const name = o.name === 'state' ? 'state' : 'ctstate';
-        const op = o.options.get(name);
-        const st = op ? readStates(op.args[0] ?? '') : null;
-        if (!op || !st || !only([name])) return false;
-        set(DIM.state, fromValues(st.map((x) => STATE_NAMES.indexOf(x))), op.invert);
-        return true;
-      }
-      case 'iprange': {
-        if (!only(['src-range', 'dst-range'])) return false;
-        for (const [name, d] of [['src-range', DIM.src], ['dst-range', DIM.dst]] as const) {
-          const op = o.options.get(name);
-          if (!op) continue;
-          const rr = readAddrRange(op.args[0] ?? '');
-          if (!rr) return false;
-          set(d, iv(rr[0], rr[1]), op.invert);
-        }
-        return true;
-      }
-      default:
-        return false;
-    }
+    const a = m.unknown ? undefined : findMatch(m.name)?.analysis;
+    if (!a?.space?.(m.state, space)) opaque(saveMatch(m).trim());
   }
 
   let boxes: Box[];

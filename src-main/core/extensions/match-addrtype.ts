@@ -3,6 +3,8 @@ import type { Hook } from '../model.js';
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
+import { fieldCond, inv, type Cond } from '../analysis/packet.js';
+import { addressTypes } from '../analysis/host-net.js';
 
 /** linux/rtnetlink.h route types, in bit order (bit i = 1 << i). */
 export const ADDRESS_TYPES = [
@@ -47,6 +49,21 @@ function typesOf(mask: number): AddressType[] {
 const IN_ONLY: ReadonlySet<Hook> = new Set<Hook>(['PREROUTING', 'INPUT']);
 const OUT_ONLY: ReadonlySet<Hook> = new Set<Hook>(['POSTROUTING', 'OUTPUT']);
 
+/** `[!] --src-type` / `--dst-type` as a condition on the packet's address. */
+function typeCond(field: 'src' | 'dst', c: AddrTypeCondition): Cond {
+  const { types, invert } = c;
+  const text = `${invert ? '! ' : ''}--${field}-type ${types.join(',')}`;
+  return fieldCond(text, text, (p, ctx) => {
+    const a = p[field];
+    if (a === undefined) {
+      // after a REDIRECT to an interface whose address we were not told: local, so of type LOCAL only
+      if (field !== 'dst' || !p.dstLocal) return undefined;
+      return inv(invert, types.includes('LOCAL'));
+    }
+    return inv(invert, addressTypes(types, a, ctx.isLocal(a)));
+  });
+}
+
 export const addrtype: MatchExtension<AddrTypeMatch> = {
   kind: 'match',
   name: 'addrtype',
@@ -89,5 +106,15 @@ export const addrtype: MatchExtension<AddrTypeMatch> = {
     if (s.limitIfaceIn) out += ' --limit-iface-in';
     if (s.limitIfaceOut) out += ' --limit-iface-out';
     return out;
+  },
+  analysis: {
+    // --limit-iface-in/out (only the packet's interface's addresses count) is not modelled
+    conditions(s) {
+      if (s.limitIfaceIn || s.limitIfaceOut) return null;
+      const out: Cond[] = [];
+      if (s.src) out.push(typeCond('src', s.src));
+      if (s.dst) out.push(typeCond('dst', s.dst));
+      return out;
+    },
   },
 };

@@ -23,4 +23,6 @@ export const comment: MatchExtension<OptionState> = {
     return s;
   },
   save: (m) => saveInOrder(m.state, [['comment', asString]]),
+  // a note: it narrows no packet
+  analysis: { conditions: () => [], space: () => true },
 };

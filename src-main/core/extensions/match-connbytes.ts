@@ -99,4 +99,6 @@ export const connbytes: MatchExtension<ConnbytesMatch> = {
     const range = r.max === U64_MAX ? `${r.min}` : `${r.min}:${r.max}`;
     return `${r.invert ? ' !' : ''} --connbytes ${range} --connbytes-mode ${s.mode} --connbytes-dir ${s.dir}`;
   },
+  // depends on what the connection carried so far, not on the packet
+  analysis: { chance: () => null },
 };

@@ -68,4 +68,7 @@ export const connlimit: MatchExtension<Connlimit> = {
     const c = m.state;
     return c ? ` --connlimit-${c.direction} ${c.count} --connlimit-mask ${c.mask} --connlimit-${c.side}` : '';
   },
+  analysis: {
+    chance: (_c, text) => ({ holds: `connection count over the limit (${text})`, fails: `connection count within the limit (${text})` }),
+  },
 };

@@ -7,10 +7,12 @@ import {
 import type { MatchExtension, OptionSpec } from './types.js';
 import type { PortRange } from './match-tcp.js';
 import { parseU32Range, type U32Range } from './xt-options.js';
+import { CONN_STATES, fieldCond, inv, type Cond, type ConnState, type Packet } from '../analysis/packet.js';
+import { DIM, fromValues } from '../analysis/space.js';
 
 // State names in the order iptables prints them; parsing tries them in PARSE_ORDER
 // with prefix matching (`est` is ESTABLISHED), as strncasecmp(arg, name, len) does.
-export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'] as const;
+export const CT_STATES = [...CONN_STATES, 'SNAT', 'DNAT'] as const;
 export type CtState = (typeof CT_STATES)[number];
 const STATE_PARSE_ORDER: readonly CtState[] = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT'];
 
@@ -172,6 +174,45 @@ export interface Conntrack {
   ctdir?: 'ORIGINAL' | 'REPLY';
 }
 
+/**
+ * `[!] --ctstate` / `--state` as a condition: the connection's state, or for
+ * conntrack's virtual SNAT and DNAT states the packet's NAT status bits.
+ */
+export function ctStateCond(option: 'state' | 'ctstate', states: readonly CtState[], invert: boolean): Cond {
+  const text = `${invert ? '! ' : ''}--${option} ${states.join(',')}`;
+  const plain = states.filter((s): s is ConnState => s !== 'SNAT' && s !== 'DNAT');
+  const dnat = states.includes('DNAT');
+  const snat = states.includes('SNAT');
+  return fieldCond(text, text, (p) => inv(invert, ctStateMatches(plain, dnat, snat, p)));
+}
+
+function ctStateMatches(states: readonly ConnState[], dnat: boolean, snat: boolean, p: Packet): boolean | undefined {
+  if (states.includes(p.state)) return true;
+  // no conntrack entry, no NAT status
+  if (p.state === 'INVALID' || p.state === 'UNTRACKED') return false;
+  let open = false;
+  for (const [wanted, bit] of [[dnat, p.dnat], [snat, p.snat]] as const) {
+    if (!wanted) continue;
+    if (bit === true) return true;
+    if (bit === undefined) open = true;
+  }
+  return open ? undefined : false;
+}
+
+/** The state dimension for a list of states; null when it names SNAT or DNAT (status bits, not states). */
+export function ctStateSpace(states: readonly CtState[]): number[] | null {
+  const idx: number[] = [];
+  for (const s of states) {
+    const k = (CONN_STATES as readonly string[]).indexOf(s);
+    if (k < 0) return null;
+    idx.push(k);
+  }
+  return fromValues(idx);
+}
+
+/** Only --ctstate is modelled; any other conntrack option makes the match opaque. */
+const onlyCtstate = (ct: Conntrack): boolean => Object.keys(ct).every((k) => k === 'ctstate');
+
 export const conntrack: MatchExtension<Conntrack> = {
   kind: 'match',
   name: 'conntrack',
@@ -237,5 +278,16 @@ export const conntrack: MatchExtension<Conntrack> = {
       else out += v.range.lo === v.range.hi ? v.range.lo : `${v.range.lo}:${v.range.hi}`;
     }
     return out;
+  },
+  analysis: {
+    conditions(ct) {
+      return ct.ctstate && onlyCtstate(ct) ? [ctStateCond('ctstate', ct.ctstate.states, ct.ctstate.invert)] : null;
+    },
+    space(ct, space) {
+      const s = ct.ctstate && onlyCtstate(ct) ? ctStateSpace(ct.ctstate.states) : null;
+      if (!s) return false;
+      space.set(DIM.state, s, ct.ctstate!.invert);
+      return true;
+    },
   },
 };

@@ -230,19 +230,37 @@ export const hashlimit: MatchExtension<Hashlimit> = {
     }
     return out;
   },
+  analysis: {
+    chance(h) {
+      const rate = rateText(h);
+      return h.direction === 'above' ? { holds: `over ${rate}`, fails: `under ${rate}` } : { holds: `under ${rate}`, fails: `over ${rate}` };
+    },
+  },
 };
 
 const BYTE_UNITS: ReadonlyArray<readonly [string, number]> = [['m', 1048576], ['k', 1024], ['', 1]];
 
-// print_bytes: the largest unit that gives back the same cost, then the burst in bytes
-function saveBytes(out: string, cost: number, burst: number): [string, number] {
-  let r = costToBytes(cost);
+// print_bytes, its rate: the largest unit that gives back the same cost
+function byteRate(cost: number): string {
+  const r = costToBytes(cost);
   let i = 0;
   for (; i < BYTE_UNITS.length - 1; i++) {
     const t = BYTE_UNITS[i][1];
     if (r >= t && bytesToCost(r - (r % t)) === cost) break;
   }
-  out += ` ${Math.floor(r / BYTE_UNITS[i][1])}${BYTE_UNITS[i][0]}b/s`;
+  return `${Math.floor(r / BYTE_UNITS[i][1])}${BYTE_UNITS[i][0]}b/s`;
+}
+
+/** The rate as iptables-save prints it after --hashlimit-upto / --hashlimit-above. */
+function rateText(h: Hashlimit): string {
+  return h.rate.kind === 'bytes' ? byteRate(h.rate.cost) : `${h.rate.rate.count}/${h.rate.rate.unit}`;
+}
+
+// print_bytes: the rate, then the burst in bytes
+function saveBytes(out: string, cost: number, burst: number): [string, number] {
+  let r = costToBytes(cost);
+  let i: number;
+  out += ` ${byteRate(cost)}`;
   if (burst === 0) return [out, BYTE_EXPIRE * 1000];
   r *= burst;
   for (i = 0; i < BYTE_UNITS.length - 1; i++) if (r >= BYTE_UNITS[i][1]) break;

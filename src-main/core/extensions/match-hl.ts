@@ -2,6 +2,7 @@
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
+import { fieldCond, inv } from '../analysis/packet.js';
 
 export interface HlMatch {
   op: 'eq' | 'ne' | 'lt' | 'gt';
@@ -41,5 +42,15 @@ export const hl: MatchExtension<HlMatch> = {
   save(m) {
     const s = m.state;
     return `${s.op === 'ne' ? ' ! --hl-eq' : ` --hl-${s.op}`} ${s.value}`;
+  },
+  analysis: {
+    conditions({ op, value }) {
+      const text = `${op === 'ne' ? '! --hl-eq' : `--hl-${op}`} ${value}`;
+      return [fieldCond(text, text, (p) => {
+        if (p.hopLimit === undefined) return undefined;
+        const r = op === 'eq' || op === 'ne' ? p.hopLimit === value : op === 'lt' ? p.hopLimit < value : p.hopLimit > value;
+        return inv(op === 'ne', r);
+      })];
+    },
   },
 };

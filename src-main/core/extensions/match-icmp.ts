@@ -1,8 +1,10 @@
 // -m icmp (libipt_icmp): ICMP type and code; names are saved as numbers.
 import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
-import type { MatchExtension } from './types.js';
+import type { MatchAnalysis, MatchExtension } from './types.js';
 import { collectOptions, opt, requireOption, type OptionState } from './util.js';
+import { fieldCond, inv, type Cond } from '../analysis/packet.js';
+import { DIM, iv } from '../analysis/space.js';
 
 /** An ICMP type with an inclusive code range; type 255 is `any`. */
 export interface IcmpType {
@@ -98,6 +100,58 @@ export function parseIcmpType(s: string): IcmpType {
   return { type: t.value, codeMin, codeMax };
 }
 
+/** The code save prints after TYPE/ (only the lowest of a range), or null when it prints none (all codes). */
+export function printedCode(v: IcmpType): number | null {
+  return v.codeMin !== 0 || v.codeMax !== 255 ? v.codeMin : null;
+}
+
+/**
+ * An ICMP or ICMPv6 type (and code) test as printed: `[!] --OPTION TYPE[/CODE]`.
+ * `proto`: the packet must be of this protocol first (ICMPv6's test says so).
+ */
+export function icmpTypeCond(option: string, v: IcmpType, invert: boolean, proto?: number): Cond {
+  const code = printedCode(v);
+  const type = v.type;
+  const text = `${invert ? '! ' : ''}--${option} ${type}${code === null ? '' : '/' + code}`;
+  return fieldCond(text, text, (p) => {
+    if (proto !== undefined && p.proto !== proto) return false;
+    if (p.icmpType === undefined) return undefined;
+    if (p.icmpType !== type) return invert;
+    if (code === null) return !invert;
+    if (p.icmpCode === undefined) return undefined;
+    return inv(invert, p.icmpCode === code);
+  });
+}
+
+/** The type/code pairs (type × 256 + code) an ICMP type test covers. */
+export function icmpTypeSpace(v: IcmpType): [number, number] {
+  const code = printedCode(v);
+  return code === null ? [v.type * 256, v.type * 256 + 255] : [v.type * 256 + code, v.type * 256 + code];
+}
+
+const icmpAnalysis: MatchAnalysis<OptionState> = {
+  conditions(s) {
+    const o = opt(s, 'icmp-type');
+    if (!o) return null;
+    const v = o.value as IcmpType;
+    // type 255 is `any`: every ICMP packet (negated: none)
+    if (v.type === 255) return o.invert ? [fieldCond('-m icmp ! --icmp-type any', '-m icmp ! --icmp-type any', () => false)] : [];
+    return [icmpTypeCond('icmp-type', v, o.invert)];
+  },
+  space(s, space) {
+    const o = opt(s, 'icmp-type');
+    if (!o) return false;
+    const v = o.value as IcmpType;
+    if (v.type === 255) {
+      if (o.invert) space.set(DIM.icmp, []);
+      return true;
+    }
+    const [lo, hi] = icmpTypeSpace(v);
+    space.set(DIM.icmp, iv(lo, hi), o.invert);
+    return true;
+  },
+};
+
 export const icmp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'icmp',
@@ -119,4 +173,5 @@ export const icmp: MatchExtension<OptionState> = {
     if (v.type === 255) return `${inv} --icmp-type any`;
     return `${inv} --icmp-type ${v.type}${v.codeMin !== 0 || v.codeMax !== 255 ? '/' + v.codeMin : ''}`;
   },
+  analysis: icmpAnalysis,
 };

@@ -2,8 +2,9 @@
 import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
-import type { IcmpType } from './match-icmp.js';
+import { icmpTypeCond, icmpTypeSpace, type IcmpType } from './match-icmp.js';
 import { collectOptions, opt, requireOption, type OptionState } from './util.js';
+import { DIM, iv } from '../analysis/space.js';
 
 // libxt_icmp.h's icmpv6_codes, in its order (ambiguity is judged in this order).
 const ICMP6_NAMES: ReadonlyArray<readonly [string, number, number, number]> = [
@@ -98,5 +99,20 @@ export const icmp6: MatchExtension<OptionState> = {
     if (!o) return '';
     const v = o.value as IcmpType;
     return `${o.invert ? ' !' : ''} --icmpv6-type ${v.type}${v.codeMin !== 0 || v.codeMax !== 255 ? '/' + v.codeMin : ''}`;
+  },
+  analysis: {
+    // ip6tables has no `any`: type 255 is a type like the others
+    conditions(s) {
+      const o = opt(s, 'icmpv6-type');
+      return o ? [icmpTypeCond('icmpv6-type', o.value as IcmpType, o.invert, 58)] : null;
+    },
+    // ICMPv6 types share the ICMP dimension: the protocol dimension keeps them apart
+    space(s, space) {
+      const o = opt(s, 'icmpv6-type');
+      if (!o) return false;
+      const [lo, hi] = icmpTypeSpace(o.value as IcmpType);
+      space.set(DIM.icmp, iv(lo, hi), o.invert);
+      return true;
+    },
   },
 };

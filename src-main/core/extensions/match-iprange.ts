@@ -2,6 +2,8 @@
 import type { Match, OptionValue } from '../model.js';
 import { ValueError, formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
+import { fieldCond, inv, type Cond } from '../analysis/packet.js';
+import { DIM, iv } from '../analysis/space.js';
 
 /** An inclusive range of IPv4 addresses (32-bit numbers); iptables keeps a reversed one as given. */
 export interface IPv4Range {
@@ -51,6 +53,13 @@ const rangeOpt = (name: string): OptionSpec => ({
 });
 const fmt = (a: number | bigint) => (typeof a === 'bigint' ? formatIPv6(a) : formatIPv4(a));
 
+const SIDES = [['src', 'src-range', DIM.src], ['dst', 'dst-range', DIM.dst]] as const;
+
+/** A range the tracer reads (a reversed one, kept as given, it leaves opaque). */
+const ordered = (r: IPv4Range | IPv6Range): boolean => r.from <= r.to;
+/** A range the packet space reads: IPv4, in order (an IPv6 one is opaque there). */
+const readable4 = (r: IPv4Range | IPv6Range): r is IPv4Range => typeof r.from === 'number' && r.from <= r.to;
+
 export const iprange: MatchExtension<IpRange> = {
   kind: 'match',
   name: 'iprange',
@@ -69,5 +78,31 @@ export const iprange: MatchExtension<IpRange> = {
       if (v) out += `${v.invert ? ' !' : ''} --${name} ${fmt(v.range.from)}-${fmt(v.range.to)}`;
     }
     return out;
+  },
+  analysis: {
+    conditions(r) {
+      const out: Cond[] = [];
+      for (const [k, name] of SIDES) {
+        const v = r[k];
+        if (!v) continue;
+        const range = v.range;
+        if (!ordered(range)) return null;
+        const text = `${v.invert ? '! ' : ''}--${name} ${fmt(range.from)}-${fmt(range.to)}`;
+        out.push(fieldCond(text, text, (p) => {
+          const a = p[k];
+          return inv(v.invert, a === undefined ? undefined : a >= range.from && a <= range.to);
+        }));
+      }
+      return out;
+    },
+    space(r, space) {
+      for (const [k, , d] of SIDES) {
+        const v = r[k];
+        if (!v) continue;
+        if (!readable4(v.range)) return false;
+        space.set(d, iv(v.range.from, v.range.to), v.invert);
+      }
+      return true;
+    },
   },
 };

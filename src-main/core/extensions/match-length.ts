@@ -2,6 +2,7 @@
 import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
+import { fieldCond, inv } from '../analysis/packet.js';
 
 export interface LengthMatch {
   min: number;
@@ -52,5 +53,13 @@ export const length: MatchExtension<LengthMatch> = {
   save(m) {
     const s = m.state;
     return `${s.invert ? ' !' : ''} --length ${s.min === s.max ? s.min : `${s.min}:${s.max}`}`;
+  },
+  analysis: {
+    conditions({ min, max, invert }) {
+      const text = `${invert ? '! ' : ''}--length ${min === max ? min : `${min}:${max}`}`;
+      const lo = Math.min(min, max);
+      const hi = Math.max(min, max);
+      return [fieldCond(text, text, (p) => inv(invert, p.length === undefined ? undefined : p.length >= lo && p.length <= hi))];
+    },
   },
 };

@@ -114,4 +114,7 @@ export const limit: MatchExtension<Limit> = {
     // 1.8.9 always prints the rate, and the burst when it is not the default
     return ` --limit ${l.rate.count}/${l.rate.unit}` + (l.burst !== DEFAULT_BURST ? ` --limit-burst ${l.burst}` : '');
   },
+  analysis: {
+    chance: (l) => ({ holds: `under ${l.rate.count}/${l.rate.unit}`, fails: `over ${l.rate.count}/${l.rate.unit}` }),
+  },
 };

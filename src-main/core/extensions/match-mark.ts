@@ -1,6 +1,7 @@
 // -m mark (libxt_mark): the packet's nfmark compared under an optional mask.
 import type { MatchExtension } from './types.js';
 import { hex, xtFcheck, xtMarkMask } from './xt-options.js';
+import { fieldCond, inv } from '../analysis/packet.js';
 
 /** `[!] --mark value[/mask]`: matches when (mark & mask) == value, or != with invert. */
 export interface MarkMatch {
@@ -30,6 +31,14 @@ export function markLikeMatch(name: string): MatchExtension<MarkMatch> {
     save(m) {
       const s = m.state;
       return (s.invert ? ' ! --mark' : ' --mark') + saveMarkMask(s.value, s.mask);
+    },
+    analysis: {
+      conditions({ value, mask, invert }) {
+        const field = name === 'mark' ? 'mark' : 'ctmark';
+        const text = `${invert ? '! ' : ''}--mark${saveMarkMask(value, mask)}${name === 'connmark' ? ' (connmark)' : ''}`;
+        // the kernel compares (mark & mask) == value: a value with bits outside the mask never matches
+        return [fieldCond(text, text, (p) => inv(invert, ((p[field] & mask) >>> 0) === value))];
+      },
     },
   };
   return ext;

@@ -3,6 +3,8 @@ import type { Match, OptionValue } from '../model.js';
 import { ValueError, parsePort, singlePort } from '../values.js';
 import type { MatchExtension, ParseContext } from './types.js';
 import type { PortRange } from './match-tcp.js';
+import { fieldCond, inRanges } from '../analysis/packet.js';
+import { DIM, fromRanges } from '../analysis/space.js';
 
 export type MultiportKind = 'sports' | 'dports' | 'ports';
 
@@ -84,5 +86,35 @@ export const multiport: MatchExtension<Multiport> = {
   save(m) {
     const mp = m.state;
     return `${mp.invert ? ' !' : ''} --${mp.kind} ${formatList(mp.ports)}`;
+  },
+  analysis: {
+    conditions(mp) {
+      const text = `${mp.invert ? '! ' : ''}--${mp.kind} ${formatList(mp.ports)}`;
+      const ranges = mp.ports.flatMap((r) => [r.lo, r.hi]);
+      const { invert } = mp;
+      if (mp.kind === 'ports') {
+        // either port in the list
+        return [fieldCond(text, text, (p) => {
+          if ((p.sport !== undefined && inRanges(p.sport, ranges)) || (p.dport !== undefined && inRanges(p.dport, ranges))) return !invert;
+          if (p.sport === undefined || p.dport === undefined) return undefined;
+          return invert;
+        })];
+      }
+      const field = mp.kind === 'sports' ? 'sport' : 'dport';
+      return [fieldCond(text, text, (p) => {
+        const v = p[field];
+        return v === undefined ? undefined : inRanges(v, ranges) !== invert;
+      })];
+    },
+    space(mp, space) {
+      const s = fromRanges(mp.ports.map((r) => [r.lo, r.hi]));
+      if (mp.kind === 'sports') space.set(DIM.sport, s, mp.invert);
+      else if (mp.kind === 'dports') space.set(DIM.dport, s, mp.invert);
+      else if (mp.invert) {
+        space.set(DIM.sport, s, true);
+        space.set(DIM.dport, s, true);
+      } else space.either(DIM.sport, DIM.dport, s);
+      return true;
+    },
   },
 };

@@ -2,6 +2,8 @@
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
+import { fieldCond, inv } from '../analysis/packet.js';
+import { isMulticast } from '../analysis/host-net.js';
 
 export type PacketType = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
 
@@ -43,5 +45,17 @@ export const pkttype: MatchExtension<PktTypeMatch> = {
   save(m) {
     const s = m.state;
     return `${s.invert ? ' !' : ''} --pkt-type ${s.type}`;
+  },
+  analysis: {
+    conditions({ type, invert }) {
+      const text = `${invert ? '! ' : ''}--pkt-type ${type}`;
+      return [fieldCond(text, text, (p) => {
+        if (p.dst === undefined) return undefined;
+        const kind = p.dst === 0xffffffff ? 'broadcast' : isMulticast(p.dst) ? 'multicast' : 'unicast';
+        // a subnet's broadcast address also arrives as broadcast; we cannot know the subnet (IPv6 has none)
+        if (kind === 'unicast' && type === 'broadcast' && typeof p.dst === 'number' && (p.dst & 0xff) === 0xff) return undefined;
+        return inv(invert, kind === type);
+      })];
+    },
   },
 };

@@ -46,4 +46,6 @@ export const quota: MatchExtension<QuotaMatch> = {
     const s = m.state;
     return `${s.invert ? ' !' : ''} --quota ${s.bytes}`;
   },
+  // depends on what is left of the quota, not on the packet
+  analysis: { chance: () => null },
 };

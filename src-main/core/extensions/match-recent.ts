@@ -100,4 +100,7 @@ export const recent: MatchExtension<Recent> = {
     out += ` --name ${r.name} --mask ${r.mask.kind === 'net' ? formatIPv4(r.mask.addr) : r.mask.kind === 'net6' ? formatIPv6(r.mask.addr) : r.mask.name} --${r.side}`;
     return out;
   },
+  analysis: {
+    chance: (r, text) => ({ holds: `the address is in recent list ${r.name} (${text})`, fails: `the address is not in recent list ${r.name} (${text})` }),
+  },
 };

@@ -2,7 +2,8 @@
 import type { Match, OptionValue } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt, requireOption, type OptionState } from './util.js';
-import { parseStateList, type CtState } from './match-conntrack.js';
+import { ctStateCond, ctStateSpace, parseStateList, type CtState } from './match-conntrack.js';
+import { DIM } from '../analysis/space.js';
 
 /** The states a state match tests, in iptables' print order, with its `!`. */
 export function statesOf(m: Match<OptionState>): { invert: boolean; states: CtState[] } | null {
@@ -22,5 +23,18 @@ export const state: MatchExtension<OptionState> = {
   save(m) {
     const st = statesOf(m);
     return st ? `${st.invert ? ' !' : ''} --state ${st.states.join(',')}` : '';
+  },
+  analysis: {
+    conditions(s) {
+      const o = opt(s, 'state');
+      return o ? [ctStateCond('state', o.value as CtState[], o.invert)] : null;
+    },
+    space(s, space) {
+      const o = opt(s, 'state');
+      const set = o ? ctStateSpace(o.value as CtState[]) : null;
+      if (!o || !set) return false;
+      space.set(DIM.state, set, o.invert);
+      return true;
+    },
   },
 };

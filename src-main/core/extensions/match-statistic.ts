@@ -95,4 +95,14 @@ export const statistic: MatchExtension<StatisticMatch> = {
     if (s.mode === 'random') return ` --mode random${inv} --probability ${formatProbability(s.probabilityRaw)}`;
     return ` --mode nth${inv} --every ${s.every} --packet ${s.packet}`;
   },
+  analysis: {
+    chance(s) {
+      const but = s.invert ? 'all but ' : '';
+      if (s.mode === 'nth') {
+        return { holds: `${but}1 packet in ${s.every} of those reaching this rule`, fails: `${s.invert ? '' : 'all but '}1 packet in ${s.every} of those reaching this rule` };
+      }
+      const p = formatProbability(s.probabilityRaw);
+      return { holds: `with probability ${s.invert ? `1-${p}` : p}`, fails: `with probability ${s.invert ? p : `1-${p}`}` };
+    },
+  },
 };

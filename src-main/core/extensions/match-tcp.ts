@@ -1,8 +1,10 @@
 // -m tcp (libxt_tcp): ports, flags and options of TCP segments.
 import { ValueError, parsePortRange, requireUInt } from '../values.js';
-import type { MatchExtension } from './types.js';
+import type { MatchAnalysis, MatchExtension } from './types.js';
 import { collectOptions, opt, type OptionState } from './util.js';
 import type { OptionValue } from '../model.js';
+import { fieldCond, inv, type Cond } from '../analysis/packet.js';
+import { DIM, fromValues, iv } from '../analysis/space.js';
 
 export interface PortRange {
   lo: number;
@@ -45,6 +47,71 @@ export function savePorts(name: string, o: OptionValue | undefined): string {
   return `${o.invert ? ' !' : ''} --${name} ${r.lo === r.hi ? r.lo : `${r.lo}:${r.hi}`}`;
 }
 
+const PORT_FIELDS = [['sport', DIM.sport], ['dport', DIM.dport]] as const;
+
+/** `[!] --sport A[:B]` as printed, and the range sorted; null when save leaves it out (the full range). */
+function printedPorts(s: OptionState, name: 'sport' | 'dport'): { text: string; lo: number; hi: number; invert: boolean } | null {
+  const o = opt(s, name);
+  const text = savePorts(name, o).trim();
+  if (!o || !text) return null;
+  const r = o.value as PortRange;
+  return { text, lo: Math.min(r.lo, r.hi), hi: Math.max(r.lo, r.hi), invert: o.invert };
+}
+
+function portConds(s: OptionState): Cond[] {
+  const out: Cond[] = [];
+  for (const [name] of PORT_FIELDS) {
+    const pr = printedPorts(s, name);
+    if (!pr) continue;
+    const { lo, hi, invert } = pr;
+    out.push(fieldCond(pr.text, pr.text, (p) => {
+      const v = p[name];
+      return inv(invert, v === undefined ? undefined : v >= lo && v <= hi);
+    }));
+  }
+  return out;
+}
+
+/** `--tcp-flags` when save prints it (a zero mask is left out unless negated). */
+function printedFlags(s: OptionState): { text: string; mask: number; comp: number; invert: boolean } | null {
+  const f = opt(s, 'tcp-flags');
+  if (!f) return null;
+  const { mask, comp } = f.value as TcpFlags;
+  if (!mask && !f.invert) return null;
+  return { text: `${f.invert ? '! ' : ''}--tcp-flags ${formatTcpFlags(mask)} ${formatTcpFlags(comp)}`, mask, comp, invert: f.invert };
+}
+
+/** The flag combinations (0-63) a mask and comparison let through. */
+function flagValues(mask: number, comp: number): number[] {
+  const vals: number[] = [];
+  for (let v = 0; v < 64; v++) if ((v & mask) === comp) vals.push(v);
+  return vals;
+}
+
+/** tcp and udp: the ports (tcp: and flags) a packet must have; --tcp-option is opaque. */
+export const portAnalysis: MatchAnalysis<OptionState> = {
+  conditions(s) {
+    if (opt(s, 'tcp-option')) return null;
+    const out = portConds(s);
+    const fl = printedFlags(s);
+    if (fl) {
+      const { mask, comp, invert } = fl;
+      out.push(fieldCond(fl.text, fl.text, (p) => inv(invert, p.tcpFlags === undefined ? undefined : (p.tcpFlags & mask) === comp)));
+    }
+    return out;
+  },
+  space(s, space) {
+    if (opt(s, 'tcp-option')) return false;
+    for (const [name, d] of PORT_FIELDS) {
+      const pr = printedPorts(s, name);
+      if (pr) space.set(d, iv(pr.lo, pr.hi), pr.invert);
+    }
+    const fl = printedFlags(s);
+    if (fl) space.set(DIM.tcpFlags, fromValues(flagValues(fl.mask, fl.comp)), fl.invert);
+    return true;
+  },
+};
+
 export const tcp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'tcp',
@@ -80,4 +147,5 @@ export const tcp: MatchExtension<OptionState> = {
     }
     return out;
   },
+  analysis: portAnalysis,
 };

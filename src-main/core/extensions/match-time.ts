@@ -188,4 +188,6 @@ export const time: MatchExtension<TimeMatch> = {
     if (s.contiguous) out += ' --contiguous';
     return out;
   },
+  // depends on the clock, not on the packet
+  analysis: { chance: () => null },
 };

@@ -58,6 +58,19 @@ export const KNOWN_TARGETS = new Set([
   'NOTRACK', 'RATEEST', 'REDIRECT', 'REJECT', 'SECMARK', 'SET', 'SNAT', 'SYNPROXY', 'TCPMSS', 'TCPOPTSTRIP', 'TEE',
   'TOS', 'TPROXY', 'TRACE', 'TTL', 'ULOG', 'MIRROR',
 ]);
+// Known but not modelled, and their result depends on history or chance rather
+// than on the packet (a modelled one says so in its `analysis.chance`).
+const UNMODELLED_CHANCE = new Set(['rateest', 'nth', 'condition', 'cluster']);
+
+/**
+ * Does the match named so depend on history or chance (limit, statistic, recent …),
+ * not on the packet alone? The tracer forks on it, the lint never counts on it.
+ */
+export function isChanceMatch(name: string): boolean {
+  const ext = matches.get(name);
+  return ext ? ext.analysis?.chance !== undefined : UNMODELLED_CHANCE.has(name);
+}
+
 // The names that exist in one family only (libipt_* / libip6t_*).
 const IPV4_ONLY_MATCHES = new Set(['icmp', 'ttl', 'realm', 'unclean']);
 const IPV4_ONLY_TARGETS = new Set(['TTL', 'ECN', 'CLUSTERIP', 'ULOG', 'MIRROR']);

@@ -93,9 +93,10 @@ export interface MatchAnalysis<S> {
   /**
    * The result depends on history or chance (limit, statistic, recent …), not
    * on the packet: the tracer forks on it and the lint never lets such a rule
-   * cover another. The function words the two outcomes (null: "… matches").
+   * cover another. The function words the two outcomes for the trace (null:
+   * "TEXT matches" / "TEXT does not match"); `text` is the match as printed.
    */
-  chance?(state: S): ChanceWords | null;
+  chance?(state: S, text: string): ChanceWords | null;
   /**
    * The conditions the match imposes on a packet, in the order the kernel
    * tests them (packet.ts fieldCond builds one); [] when it imposes none;

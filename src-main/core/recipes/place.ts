@@ -17,7 +17,7 @@ import { findChain, findTable, newTable } from '../model.js';
 import type { Finding } from '../findings.js';
 import { canonicalRuleBody } from '../canonical.js';
 import { ruleConds } from '../analysis/packet-match.js';
-import { HISTORY_MATCHES } from '../analysis/match-options.js';
+import { isChanceMatch } from '../extensions/registry.js';
 import { targetAction, type TargetAction } from '../analysis/targets.js';
 import { describeGiveUp, tracePacket, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 import type { RecipeOutput, RecipeRule } from './types.js';
@@ -235,7 +235,7 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
       skip(rr, `${where(rr.table, rr.chain, stop + 1)} already ends the chain for every packet (-A ${rr.chain}${canonicalRuleBody(c.rules[stop])}); kept as it is`);
       continue;
     }
-    const chance = rr.rule.matches.some((m) => HISTORY_MATCHES.has(m.name));
+    const chance = rr.rule.matches.some((m) => isChanceMatch(m.name));
     if (rr.probe && !chance) {
       // an existing rule that already decides the probe the same way: the ruleset has it
       const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
