@@ -15,7 +15,7 @@ export interface CliIO {
  * Source"): they are shown as \uXXXX like the other controls.
  */
 // eslint-disable-next-line no-misleading-character-class
-export const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 
 export function escapeControls(s: string): string {
   // Keep \n and \t; show every other C0/C1 control and DEL as \xHH, bidi controls as \uXXXX.

@@ -11,7 +11,7 @@ import { UsageError } from './args.js';
 import { escapeControls, type CliIO } from './io.js';
 import { decodeRulesetBytes } from '../core/index.js';
 
-export function helpText(): string {
+function helpText(): string {
   const lines = ['portcullis — check, diff and safely apply iptables rulesets', '', 'Commands:'];
   for (const c of allCommands()) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
   lines.push('', 'Run `portcullis COMMAND --help` for the options of one command.');
@@ -61,7 +61,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
  * What reaches the user when a command fails in a way it did not foresee: one
  * line naming it a bug, never a stack trace (PORTCULLIS_DEBUG=1 adds the stack).
  */
-export function internalError(command: string | undefined, e: unknown): string {
+function internalError(command: string | undefined, e: unknown): string {
   const what = e instanceof Error ? e.message || e.name : String(e);
   const stack = process.env.PORTCULLIS_DEBUG && e instanceof Error && e.stack ? `\n${e.stack}` : '';
   return (
@@ -70,7 +70,7 @@ export function internalError(command: string | undefined, e: unknown): string {
   );
 }
 
-export function nodeIO(): CliIO {
+function nodeIO(): CliIO {
   // `portcullis lint big.rules | head`, `… 2>&1 | head`: a reader that goes away is
   // not an error. The rest of the output is dropped; the command still finishes
   // and exits with its own status (what `set -o pipefail` scripts see).

@@ -7,7 +7,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { readFileSync } from 'node:fs';
 import { decodeRulesetBytes, inferFamily, parseRulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
 
-export type WorkerParse =
+type WorkerParse =
   /** `inferred`: why the family was taken as IPv6 when none was given */
   | { kind: 'parsed'; findings: Finding[]; texts: RulesetTexts | null; family: Family; inferred?: string }
   | { kind: 'io-error' };

@@ -1,7 +1,7 @@
 // Messages quote what was wrong, but a token can be megabytes long (a pasted
 // blob, a corrupt file): a message quotes at most the first ~200 characters of
 // any one word, and says how much it left out.
-export const MAX_QUOTED_CHARS = 200;
+const MAX_QUOTED_CHARS = 200;
 
 /** Shortens every run of non-space characters longer than `max` to its first `max` characters. */
 export function clipTokens(text: string, max = MAX_QUOTED_CHARS): string {

@@ -9,7 +9,7 @@ import { canonicalRuleBody } from './canonical.js';
 import { diffRuleTexts, diffRulesets, type Change } from './diff.js';
 
 /** A rule by where it is and its canonical text (`-A CHAIN …`). */
-export interface DriftRule {
+interface DriftRule {
   table: TableName;
   chain: string;
   /** 1-based position in its chain (in the running rules for live-only, in the saved file for saved-only) */

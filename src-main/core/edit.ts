@@ -11,7 +11,7 @@ import { parseRuleset, type ParseResult } from './parse.js';
 import { writePreserving } from './preserve.js';
 import { registeredMatches, registeredTargets } from './extensions/registry.js';
 
-export interface Entry {
+interface Entry {
   rule: Rule;
   disabled: boolean;
 }
@@ -33,10 +33,10 @@ export type EditOp =
   | { kind: 'move'; table: TableName; chain: string; from: number[]; to: number }
   | { kind: 'policy'; table: TableName; chain: string; policy: 'ACCEPT' | 'DROP' };
 
-export type EditResult = { ok: true; text: string; ruleset: Ruleset } | { ok: false; message: string; findings?: Finding[] };
+type EditResult = { ok: true; text: string; ruleset: Ruleset } | { ok: false; message: string; findings?: Finding[] };
 
 /** A chain's active and disabled rules in file order. */
-export function chainEntries(c: Chain): Entry[] {
+function chainEntries(c: Chain): Entry[] {
   const out: Entry[] = [];
   const disabled = [...c.disabled].sort((a, b) => a.before - b.before);
   let d = 0;

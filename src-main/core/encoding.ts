@@ -4,7 +4,7 @@
 // comment and, written back, the file. iptables itself keeps such bytes as they
 // are (a comment "café" in Latin-1 loads and saves byte for byte).
 
-export interface DecodeProblem {
+interface DecodeProblem {
   /** 1-based line and byte column of the first byte that is not UTF-8 */
   line: number;
   col: number;
@@ -12,7 +12,7 @@ export interface DecodeProblem {
   message: string;
 }
 
-export type Decoded = { ok: true; text: string } | { ok: false; problem: DecodeProblem };
+type Decoded = { ok: true; text: string } | { ok: false; problem: DecodeProblem };
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 

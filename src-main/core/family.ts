@@ -4,7 +4,7 @@
 // other family; otherwise the caller keeps its default (IPv4) and can be told why.
 import type { Family } from './model.js';
 
-export interface FamilyGuess {
+interface FamilyGuess {
   family: Family;
   /** in words, for a note such as "read as IPv6: <reason>" */
   reason: string;

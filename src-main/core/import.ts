@@ -21,7 +21,7 @@ import { MAX_EXPANDED, MAX_WORD, shellLexer, type ShellWord, type Unresolved } f
 import { isOptionWord, scanWords, spanToDrop, type LineFinding, type Tok, type WordScan } from './import-scan.js';
 import { lintRuleset } from './lint.js';
 
-export interface ImportOptions {
+interface ImportOptions {
   /** values for $VARIABLES the script uses but does not set (they win over the script's own assignments) */
   defines?: Record<string, string>;
   /** which commands make the ruleset: iptables (ipv4, the default) or ip6tables (ipv6) */
@@ -30,9 +30,9 @@ export interface ImportOptions {
   lint?: boolean;
 }
 
-export type CommandStatus = 'imported' | 'left-out' | 'skipped';
+type CommandStatus = 'imported' | 'left-out' | 'skipped';
 
-export interface ImportedCommand {
+interface ImportedCommand {
   /** 1-based script line where the command starts */
   line: number;
   /** the command's words as the shell would pass them */

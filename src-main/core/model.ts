@@ -77,7 +77,7 @@ export interface Target {
   unknown?: { tokens: string[] };
 }
 
-export interface SourceRef {
+interface SourceRef {
   /** 1-based line number in the source file */
   line: number;
   /** when one line made several rules (`-s a,b`), which one this is */
@@ -153,10 +153,6 @@ export function findChain(t: Table, name: string): Chain | undefined {
     chainIndex.set(chains, m);
   }
   return found;
-}
-
-export function emptyRule(): Rule {
-  return { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null };
 }
 
 export function newTable(name: TableName, source?: SourceRef): Table {

@@ -246,7 +246,7 @@ const FLAG_BIT: Record<string, number> = {};
  */
 class LineParser implements ParseContext {
   readonly notes: LineNote[] = [];
-  // emptyRule() plus the `source` the file reader stamps on it: present from the
+  // an empty rule plus the `source` the file reader stamps on it: present from the
   // start so that setting it later does not give every rule a property store
   readonly rule: Rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
   readonly table: TableName;

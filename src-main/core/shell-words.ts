@@ -6,7 +6,7 @@
 // Anything we cannot evaluate offline ($(…), `…`, undefined variables) is
 // recorded on the word so the importer can say so instead of guessing.
 
-export interface Position {
+interface Position {
   /** 1-based line */
   line: number;
   /** 1-based column */
@@ -35,7 +35,7 @@ export interface ShellWord extends Position {
   assignment: boolean;
 }
 
-export interface ShellCommand {
+interface ShellCommand {
   words: ShellWord[];
   /** where the command starts (its first word, or where it would be) */
   line: number;

@@ -11,7 +11,7 @@ export interface Word {
   quoted: boolean;
 }
 
-export interface TokenizeResult {
+interface TokenizeResult {
   words: Word[];
   /** an opening quote was never closed */
   unterminatedQuote: boolean;

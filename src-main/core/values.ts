@@ -209,7 +209,7 @@ export function formatNet(addr: number, mask: number): string {
 
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_-]{1,63})*\.?$/;
 
-export type ParsedAddress = { kind: 'net'; addr: number; mask: number } | { kind: 'host-name'; name: string; mask: number | null };
+type ParsedAddress = { kind: 'net'; addr: number; mask: number } | { kind: 'host-name'; name: string; mask: number | null };
 
 /** One `addr[/mask]` item of `-s`/`-d`; a host name is kept (iptables resolves it on the host). */
 export function parseAddressItem(s: string): ParsedAddress {
@@ -489,7 +489,7 @@ export function formatNet6(addr: bigint, mask: bigint): string {
   return `${formatIPv6(addr & mask)}/${bits >= 0 ? bits : formatIPv6(mask)}`;
 }
 
-export type ParsedAddress6 = { kind: 'net6'; addr: bigint; mask: bigint } | { kind: 'host-name'; name: string; mask6: bigint | null };
+type ParsedAddress6 = { kind: 'net6'; addr: bigint; mask: bigint } | { kind: 'host-name'; name: string; mask6: bigint | null };
 
 /** xtables_ip6parse_any for one item of `-s`/`-d`: `addr[/len|/mask]` (the last `/`); a name is kept for the host to resolve. */
 export function parseAddressItem6(s: string): ParsedAddress6 {

@@ -8,7 +8,7 @@ import type { AnyAuthMethod, AuthenticationType, KeyboardInteractiveCallback, Pa
 import { ConfigError, type AuthAttempt, type HopRef } from './errors.js';
 import type { ResolvedHop } from './target.js';
 
-export type AuthMethodSpec =
+type AuthMethodSpec =
   | { kind: 'publickey'; file: string; key: ParsedKey }
   | { kind: 'agent'; socket: string }
   | { kind: 'keyboard-interactive' }
@@ -33,19 +33,19 @@ export interface Credentials {
 }
 
 /** What a password prompt says: whose password, for which hop (`password for alice@bastion: `). */
-export function passwordPrompt(hop: { user: string; name: string; host: string; port: number }): string {
+function passwordPrompt(hop: { user: string; name: string; host: string; port: number }): string {
   const where = hop.port === 22 ? hop.name : `${hop.name}:${hop.port}`;
   return `password for ${hop.user}@${where}${hop.name !== hop.host ? ` (${hop.host})` : ''}: `;
 }
 
 /** Where the agent is: SSH_AUTH_SOCK, else (Windows) the Win32-OpenSSH agent pipe. */
-export function defaultAgent(): string | undefined {
+function defaultAgent(): string | undefined {
   if (process.env.SSH_AUTH_SOCK) return process.env.SSH_AUTH_SOCK;
   if (process.platform === 'win32') return '\\\\.\\pipe\\openssh-ssh-agent';
   return undefined;
 }
 
-export interface LoadedKeys {
+interface LoadedKeys {
   keys: { file: string; key: ParsedKey }[];
   notTried: string[];
 }

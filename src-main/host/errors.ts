@@ -11,14 +11,14 @@ export interface HopRef {
   user: string;
 }
 
-export interface KnownKeyRef {
+interface KnownKeyRef {
   keyType: string;
   fingerprint: string;
   file: string;
   line: number;
 }
 
-export type HostErrorKind =
+type HostErrorKind =
   | 'host-key-unknown'
   | 'host-key-changed'
   | 'host-key-revoked'

@@ -2,7 +2,7 @@
 // ssh config, facts and pull. Never imports electron or svelte.
 export * from './errors.js';
 export { openSession, HostSession, shQuote, parseProbe, hopKey } from './session.js';
-export type { SessionOptions, ExecOptions, ExecResult, VerifiedHostKey, HostKeyQuestion, UnknownHostKeyAnswer, ProbeResult } from './session.js';
+export type { SessionOptions, ExecOptions, ExecResult, HostKeyQuestion, ProbeResult } from './session.js';
 export { privilegeName, type Privilege, type PrivilegeName } from './privilege.js';
 export { resolveRoute, parseTarget, type Route, type ResolvedHop, type RouteOptions, type TargetSpec } from './target.js';
 export { resolveSshConfig, loadSshConfig, type SshHostConfig } from './ssh-config.js';
@@ -14,8 +14,7 @@ export {
   appendKnownHost,
   loadKnownHosts,
   type KnownHostEntry,
-  type HostKeyVerdict,
 } from './known-hosts.js';
-export { defaultAgent, passwordPrompt, type Credentials } from './auth.js';
+export { type Credentials } from './auth.js';
 export { gatherFacts, parseFactsOutput, interpretFacts, factsScript, firewalldState, type FirewalldEvidence, type HostFacts } from './facts.js';
 export { pullRulesets, interpretPull, pullScript, normalizeLiveRules, sha256Hex, type PullResult, type PulledText, type LiveText, type PullOptions } from './pull.js';

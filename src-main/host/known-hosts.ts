@@ -16,7 +16,7 @@ export interface KnownHostEntry {
   key: Buffer;
 }
 
-export interface KnownHostsParse {
+interface KnownHostsParse {
   entries: KnownHostEntry[];
   /** lines we could not use, with the reason (bad base64, @cert-authority …) */
   skipped: { file: string; line: number; reason: string }[];
@@ -145,7 +145,7 @@ export function entryMatchesHost(e: KnownHostEntry, name: string): boolean {
   return patternListMatches(name, e.patterns ?? []);
 }
 
-export type HostKeyVerdict =
+type HostKeyVerdict =
   | { kind: 'trusted'; entry: KnownHostEntry }
   | { kind: 'revoked'; entry: KnownHostEntry }
   | { kind: 'changed'; expected: KnownHostEntry[] }

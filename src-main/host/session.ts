@@ -39,7 +39,7 @@ export type { Privilege, PrivilegeName } from './privilege.js';
 export type { ExecOptions, ExecResult, ProbeResult } from './session-port.js';
 export { privilegeName } from './privilege.js';
 
-export type UnknownHostKeyAnswer = 'reject' | 'accept-once' | 'accept-and-save';
+type UnknownHostKeyAnswer = 'reject' | 'accept-once' | 'accept-and-save';
 
 export interface HostKeyQuestion {
   hop: HopRef;
@@ -91,7 +91,7 @@ export interface SessionOptions extends RouteOptions, Credentials {
   log?: (line: string) => void;
 }
 
-export interface VerifiedHostKey {
+interface VerifiedHostKey {
   hop: HopRef;
   keyType: string;
   fingerprint: string;

@@ -265,7 +265,7 @@ export function resolveSshConfig(text: string, file: string, ctx: SshConfigConte
   return out;
 }
 
-export function expandTilde(p: string, home: string = homedir()): string {
+function expandTilde(p: string, home: string = homedir()): string {
   return p === '~' ? home : p.startsWith('~/') ? join(home, p.slice(2)) : p;
 }
 

@@ -12,7 +12,6 @@ import { parseTarget } from '../host/index.js';
 export const HOSTS_FILE_NAME = 'hosts.json';
 const MAX_PROFILES = 500;
 const SUDO_MODES: readonly SudoMode[] = ['auto', 'always', 'never'];
-export const DEFAULT_CONFIRM_TIMEOUT_S = 60;
 
 /** An alias, or what parseTarget accepts: no spaces, no shell or path characters. */
 function targetProblem(s: string, what: string): string | undefined {

@@ -22,7 +22,7 @@ const HEX16 = /^[0-9a-f]{16}$/;
 const SHA = /^[0-9a-f]{64}$/;
 const KINDS: readonly VersionKind[] = ['saved', 'running', 'applied'];
 
-export interface RecordExtra {
+interface RecordExtra {
   outcome?: ApplyOutcome;
   auditId?: string;
   /** what it was called (the candidate's name, the file path) */

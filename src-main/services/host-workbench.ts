@@ -43,7 +43,7 @@ import { PromptBroker } from './prompts.js';
 import { ProfileFiles } from './profile-files.js';
 import { secretKey, type SecretStore } from './secrets.js';
 
-export interface WorkbenchDeps {
+interface WorkbenchDeps {
   profiles: HostProfiles;
   secrets: SecretStore;
   emit: (e: FwEvent) => void;
@@ -115,7 +115,7 @@ export function hostFailure(e: AnyHostError, note = ''): FwFailure {
 }
 
 /** What to do next after a refused login, from what was tried (the host layer's message says what happened). */
-export function authAdvice(e: { attempts: readonly { method: string }[]; allowed: readonly string[]; hop: { user: string } }): string {
+function authAdvice(e: { attempts: readonly { method: string }[]; allowed: readonly string[]; hop: { user: string } }): string {
   const tried = new Set(e.attempts.map((a) => a.method));
   if (tried.has('password') || tried.has('keyboard-interactive')) return '. The password was not accepted: connect again to type it once more.';
   if (tried.has('publickey') || tried.has('agent')) {
@@ -127,7 +127,7 @@ export function authAdvice(e: { attempts: readonly { method: string }[]; allowed
 }
 
 /** What to check after a connection that never reached ssh. */
-export function connectAdvice(code: string): string {
+function connectAdvice(code: string): string {
   switch (code) {
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':

@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 
-export const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_DIR_MODE = 0o700;
 
 export function ensurePrivateDirSync(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });

@@ -7,8 +7,6 @@
 // takes any path on its command line: the person typed it.
 import { isAbsolute, join, normalize, sep } from 'node:path';
 
-export type ProfileFileKind = 'identity' | 'known-hosts';
-
 export class ProfileFiles {
   private readonly picked = new Set<string>();
 

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { FwFailure, type FwEvent, type PromptAnswer, type PromptRequest } from '../contract/index.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-export type PromptQuestion = DistributiveOmit<PromptRequest, 'id'>;
+type PromptQuestion = DistributiveOmit<PromptRequest, 'id'>;
 
-export const PROMPT_TIMEOUT_MS = 10 * 60_000;
+const PROMPT_TIMEOUT_MS = 10 * 60_000;
 
 export class PromptBroker {
   private pending = new Map<string, { req: PromptRequest; resolve: (a: PromptAnswer) => void; timer: NodeJS.Timeout }>();

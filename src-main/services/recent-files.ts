@@ -8,7 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { FwFailure, type OpenedFile, type RecentFile } from '../contract/index.js';
 import { readRulesetFile } from './ruleset-files.js';
 
-export const MAX_RECENT = 20;
+const MAX_RECENT = 20;
 
 export class RecentFiles {
   private entries: RecentFile[] | null = null;

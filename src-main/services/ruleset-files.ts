@@ -7,7 +7,7 @@ import { FwFailure, type OpenedFile } from '../contract/index.js';
 import { decodeRulesetBytes } from '../core/index.js';
 
 /** 100,000-rule files are ~7 MB; 64 MB leaves room without inviting a hang. */
-export const MAX_RULESET_BYTES = 64 * 1024 * 1024;
+const MAX_RULESET_BYTES = 64 * 1024 * 1024;
 
 export async function readRulesetFile(path: string, id: string, maxBytes = MAX_RULESET_BYTES): Promise<OpenedFile> {
   let fh;

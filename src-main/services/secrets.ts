@@ -45,7 +45,7 @@ export class NoSecretStore implements SecretStore {
 }
 
 /** What the OS keychain does for us: encrypt and decrypt with a key it holds. */
-export interface KeychainCipher {
+interface KeychainCipher {
   encrypt(plain: string): Buffer;
   decrypt(cipher: Buffer): string;
 }

@@ -103,7 +103,7 @@ function readHopPassword(spec: string, io: CliIO): HopPassword {
 }
 
 /** The password given for this hop: its name (alias or as written) or address, and its user and port when the spec names them. */
-export function matchHopPassword(given: readonly { hop: TargetSpec; password: string }[], hop: HopRef): string | undefined {
+function matchHopPassword(given: readonly { hop: TargetSpec; password: string }[], hop: HopRef): string | undefined {
   const m = given.find((g) => (g.hop.host === hop.name || g.hop.host === hop.host) && (g.hop.user ?? hop.user) === hop.user && (g.hop.port ?? hop.port) === hop.port);
   return m?.password;
 }
@@ -118,7 +118,7 @@ function openTty(): ReadStream | undefined {
 }
 
 /** Reads a line from the terminal (stdin, or `tty`) without echo; undefined on Ctrl-C or Ctrl-D. */
-export function askHidden(prompt: string, tty?: ReadStream): Promise<string | undefined> {
+function askHidden(prompt: string, tty?: ReadStream): Promise<string | undefined> {
   if (tty === undefined && !process.stdin.isTTY) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const stdin = tty ?? process.stdin;
@@ -196,7 +196,7 @@ export async function withSession<T>(host: string, opts: SessionOptions, fn: (s:
 
 const yesNo = (b: boolean | null | undefined) => (b === null || b === undefined ? 'unknown' : b ? 'yes' : 'no');
 
-export function formatFacts(f: HostFacts, target: { host: string; port: number; user: string }): string {
+function formatFacts(f: HostFacts, target: { host: string; port: number; user: string }): string {
   const unitText = (name: string, u: { active: string | null; enabled: string | null }) =>
     `${name}.service ${u.active ?? '?'}/${u.enabled ?? 'not installed'}`;
   const file = (p: string, x: HostFacts['files']['iptables']) =>

@@ -1,7 +1,7 @@
 // Every `portcullis` command, one file each. A command returns its exit code.
 import type { CliIO } from '../io.js';
 
-export interface Command {
+interface Command {
   name: string;
   summary: string;
   usage: string;

@@ -4,7 +4,7 @@
 import { hasErrors, lintPair, parseRuleset, type PairFinding } from '../../core/index.js';
 import type { PullResult, PulledText } from '../../host/index.js';
 
-export interface PullPair {
+interface PullPair {
   /** which pair was compared */
   source: 'saved' | 'live';
   findings: PairFinding[];

@@ -4,7 +4,7 @@ import { inferFamily, parseFamily, parseRuleset, parseRulesetTexts, formatFindin
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 
-export type Loaded = { ok: true; file: string; result: ParseResult } | { ok: false; exit: number };
+type Loaded = { ok: true; file: string; result: ParseResult } | { ok: false; exit: number };
 
 /** `--family 4|6` as every ruleset command takes it. */
 export const FAMILY_OPTION: Record<'family', OptionDef> = { family: { type: 'string' } };
@@ -22,7 +22,7 @@ export function familyArg(args: ParsedArgs): Family | undefined {
  * The family to read a file as: the one given, else the one its name or content
  * leaves no doubt about (IPv6 is said on stderr, with how to override it), else IPv4.
  */
-export function resolveFamily(io: CliIO, file: string, text: string, given: Family | undefined): Family {
+function resolveFamily(io: CliIO, file: string, text: string, given: Family | undefined): Family {
   if (given) return given;
   const guess = inferFamily(text, file);
   if (guess?.family === 'ipv6') {

@@ -83,7 +83,7 @@ function synopsis(r: Recipe): string {
   return `usage: portcullis recipe ${r.name}${parts.length ? ' ' + parts.join(' ') : ''} [--into FILE] [--client IP]${r.params.some((p) => p.name === 'ssh-port') ? '' : ' [--ssh-port N]'} [--json]`;
 }
 
-export function recipeHelp(r: Recipe): string {
+function recipeHelp(r: Recipe): string {
   const lines = [synopsis(r), '', `${r.title}.`, wrap(r.description, 78, ''), ''];
   if (r.params.length) lines.push('Parameters:', ...paramLines(r), '');
   else lines.push('This recipe has no parameters.', '');

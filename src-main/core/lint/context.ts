@@ -167,7 +167,7 @@ export class LintContext {
  * through the chain: ACCEPT, DROP, REJECT, RETURN, goto X, jump X (→ DROP),
  * DNAT …; null when matched packets go on to the next rule.
  */
-export function decisionLabel(ctx: LintContext, t: Table, r: Rule): string | null {
+function decisionLabel(ctx: LintContext, t: Table, r: Rule): string | null {
   const a = targetAction(r);
   if (a.kind === 'jump') return ctx.jumpLabel(t, a.chain);
   if (!endsChain(a)) return null;

@@ -8,7 +8,7 @@ import { canonicalRuleBody } from '../canonical.js';
 import { targetAction } from '../analysis/targets.js';
 import { matchOptions, readPortList, readPortRange, readStates } from '../analysis/match-options.js';
 
-export interface PairOptions {
+interface PairOptions {
   /** the SSH port (default 22) */
   sshPort?: number;
 }
