@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
-import { predictLockout } from './lockout.js';
+import { predictLockout, predictLockoutFamilies } from './lockout.js';
 import { stockRuleset } from '../testing/rulesets.js';
 
 const STOCK = stockRuleset();
@@ -86,5 +86,23 @@ describe('lockout prediction', () => {
     if (moved.kind === 'locked') expect(moved.reasons.join()).toMatch(/re-addressed by nat PREROUTING #1 \(DNAT to \[2001:db8:1::1\]:2222\)/);
     // an IPv4 session is not filtered by the IPv6 rules
     expect(predictLockout(v6(STOCK6), q)).toMatchObject({ kind: 'open', note: expect.stringMatching(/not IPv6: the IPv6 ruleset does not filter it/) });
+  });
+
+  it('both families of one apply: the session\'s family is predicted, the other one only when the profile reaches the host over it', () => {
+    const v4 = rs(STOCK.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n', ''));
+    const v6 = parseRuleset('*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n', { family: 'ipv6' }).ruleset;
+    // over IPv6: the IPv4 ruleset would lock out an IPv4 session, but there is none
+    const over6 = predictLockoutFamilies({ ipv4: v4, ipv6: v6 }, { client: '2001:db8:9::5', server: '2001:db8:1::1', sshPort: 22 });
+    expect(over6.byFamily.ipv6).toEqual({ kind: 'open' });
+    expect(over6.byFamily.ipv4).toMatchObject({ kind: 'open', note: expect.stringMatching(/no SSH connection of this profile uses IPv4/) });
+    expect(over6.verdict.kind).toBe('open');
+    // the same, when the profile also reaches the host over IPv4: refused for IPv4
+    const both = predictLockoutFamilies({ ipv4: v4, ipv6: v6 }, { client: '2001:db8:9::5', server: '2001:db8:1::1', sshPort: 22, other: { client: '203.0.113.9', server: '192.0.2.10' } });
+    expect(both.byFamily.ipv4!.kind).toBe('locked');
+    expect(both.verdict).toBe(both.byFamily.ipv4);
+    // over IPv4 with the IPv4 file fixed and an IPv6 file that drops everything: open (IPv6 not used)
+    const drop6 = parseRuleset('*filter\n:INPUT DROP [0:0]\nCOMMIT\n', { family: 'ipv6' }).ruleset;
+    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, q).verdict.kind).toBe('open');
+    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, { ...q, other: { client: '2001:db8:9::5' } }).verdict.kind).toBe('locked');
   });
 });

@@ -78,6 +78,43 @@ export function predictLockout(rs: Ruleset, q: LockoutQuery): LockoutVerdict {
   return lockedOrOpen(outcomesOf(res), who);
 }
 
+/** A session over one family, and how the profile reaches the host over the other one (when it does). */
+export interface SessionLockoutQuery extends LockoutQuery {
+  /**
+   * the profile also reaches the host over the other family: its client
+   * address as that family's server sees it, the host's address and the
+   * incoming interface of that family
+   */
+  other?: { client: string; server?: string; inIface?: string };
+}
+
+/**
+ * The lockout verdict for each family's ruleset of one apply (iptables and
+ * ip6tables under one timer): the family the SSH session uses is predicted,
+ * and the other one when `other` says the profile reaches the host over it
+ * too; a family no connection of ours uses is open, with a note. `verdict` is
+ * the one to refuse on: locked if any is, else unknown if any is, else open.
+ */
+export function predictLockoutFamilies(
+  rulesets: Partial<Record<Family, Ruleset>>,
+  q: SessionLockoutQuery,
+): { byFamily: Partial<Record<Family, LockoutVerdict>>; verdict: LockoutVerdict } {
+  const session = q.client ? addressFamily(q.client)?.family : undefined;
+  const other = q.other ? addressFamily(q.other.client)?.family : undefined;
+  const byFamily: Partial<Record<Family, LockoutVerdict>> = {};
+  for (const f of ['ipv4', 'ipv6'] as const) {
+    const rs = rulesets[f];
+    if (!rs) continue;
+    if (session === f || session === undefined) byFamily[f] = predictLockout(rs, q);
+    else if (q.other && other === f) byFamily[f] = predictLockout(rs, { ...q, client: q.other.client, server: q.other.server, inIface: q.other.inIface });
+    else byFamily[f] = { kind: 'open', note: `no SSH connection of this profile uses ${FAMILY_WORD[f]}: the ${FAMILY_WORD[f]} ruleset cannot lock it out` };
+  }
+  const all = Object.values(byFamily);
+  const verdict = all.find((v) => v.kind === 'locked') ?? all.find((v) => v.kind === 'unknown')
+    ?? { kind: 'open' as const, ...(all.some((v) => v.kind === 'open' && v.note) ? { note: all.flatMap((v) => (v.kind === 'open' && v.note ? [v.note] : [])).join('; ') } : {}) };
+  return { byFamily, verdict };
+}
+
 /** The walk of a TCP SYN from the client to the SSH port; a string when the query cannot be traced. */
 function traceSsh(rs: Ruleset, family: Family, client: string, q: LockoutQuery): TraceResult | string {
   const server = q.server !== undefined ? addressFamily(q.server) : null;
