@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRuleset, parseRulesetTexts, canonicalRuleset, canonicalFromTexts, rulesetTexts, type Family } from './index.js';
+import { parseRuleset, parseRulesetTexts, canonicalRule, canonicalRuleset, canonicalFromTexts, rulesetTexts, type Family } from './index.js';
 import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { SHAPES, generateShape } from '../../build/gen-shapes.mjs';
@@ -55,5 +55,32 @@ describe('parseRulesetTexts says what parseRuleset says', () => {
       '-A d -s 10.0.0.1 -p tcp -j DNAT --to-destination 1.1.1.1\n-A d -s 10.0.0.2 -p tcp -j DNAT --to-destination 1.1.1.1\n-A INPUT -j d\n-A PREROUTING -j d\nCOMMIT\n');
     same('');
     same('\n\n');
+  });
+});
+
+describe('rule templates (lines that differ only in their addresses, parsed once)', () => {
+  it('give the same model as parsing each line, including errors, inverted and odd addresses', () => {
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':bl - [0:0]', '-A INPUT -j bl'];
+    for (let i = 0; i < 40; i++) lines.push(`-A bl -s 10.0.${i}.${i * 3}/32 -j DROP`);
+    lines.push('-A bl -s 10.0.0.300/32 -j DROP', '-A bl -s 10.0.0.1/33 -j DROP', '-A bl -s 010.0.0.1/8 -j DROP', '-A bl ! -s 10.1.2.3/16 -j DROP', '-A bl ! -s 10.1.2.4/16 -j DROP');
+    lines.push('-A bl -s 10.9.9.9 -d 10.8.8.8/24 -p tcp --dport 22 -j REJECT --reject-with tcp-reset', '-A bl -s 10.9.9.8 -d 10.8.8.7/24 -p tcp --dport 22 -j REJECT --reject-with tcp-reset');
+    lines.push('-A bl -m comment --comment -s 10.0.0.1 -j DROP', '-A bl -m comment --comment -s 10.0.0.2 -j DROP');
+    lines.push(':bl2 - [0:0]', '[3:4] -A bl -s 10.7.7.7 -j bl2', '[3:4] -A bl -s 10.7.7.7 -j bl2', '-A bl -s 10.7.7.8 -j bl2', '-E bl2 bl3', '-A bl -s 10.7.7.9 -j bl3', 'COMMIT');
+    const text = lines.join('\n') + '\n';
+    same(text);
+    // against a parse where no line is like another: each line alone in a table
+    const r = parseRuleset(text);
+    const rules: string[] = [];
+    const failing: number[] = [];
+    lines.forEach((l, k) => {
+      if (!l.startsWith('-A bl') && !l.startsWith('[')) return;
+      const e = parseRuleset(`*filter\n:INPUT ACCEPT [0:0]\n:bl - [0:0]\n:bl2 - [0:0]\n:bl3 - [0:0]\n${l}\nCOMMIT\n`);
+      if (e.findings.some((f) => f.severity === 'error')) failing.push(k + 1);
+      for (const x of e.ruleset.tables[0].chains.find((c) => c.name === 'bl')!.rules) rules.push(canonicalRule('bl', x, { counters: true }).replace('bl2', 'bl3'));
+    });
+    const bl = r.ruleset.tables[0].chains.find((c) => c.name === 'bl')!;
+    expect(bl.rules.map((x) => canonicalRule('bl', x, { counters: true }))).toEqual(rules);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.line)).toEqual(failing);
+    expect(failing.length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -8,7 +8,7 @@ import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, Table
 import { isTableName, newTable } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
-import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, type Command, type CommandEnv } from './rule-parser.js';
+import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
 import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleRest } from './canonical.js';
 import { flat, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
@@ -35,6 +35,8 @@ interface TableState {
   env: CommandEnv;
   /** the commit checks done as rules were appended; null once a command did more than append */
   checks: AppendedChecks | null;
+  /** lines that differ only in their addresses, parsed once (cleared whenever the table's chains change) */
+  templates: RuleTemplates;
 }
 
 const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
@@ -101,6 +103,7 @@ class RulesetReader {
 
   /** texts-only mode (parseRulesetTexts): each chain's canonical rule lines, instead of its rules */
   private readonly sink: Map<Chain, { head: string; texts: string[] }> | null;
+  private lastRest: Pick<Rule, 'matches' | 'target' | 'proto' | 'fragment'> & { text: string } | null = null;
 
   constructor(family: Family, textsOnly: boolean) {
     this.ruleset = { family, tables: [] };
@@ -266,7 +269,7 @@ class RulesetReader {
       else rs.tables.push(table);
     }
     const chains = new Map(table.chains.map((c) => [c.name, c]));
-    return { table, chains, line, env: { table: name, isChain: (n) => chains.has(n), family: rs.family }, checks: newAppendedChecks() };
+    return { table, chains, line, env: { table: name, isChain: (n) => chains.has(n), family: rs.family }, checks: newAppendedChecks(), templates: new RuleTemplates() };
   }
 
   /** `:NAME POLICY [packets:bytes]` */
@@ -275,6 +278,7 @@ class RulesetReader {
     const [name, policy, ctrs] = parts;
     if (!name) return this.err(line, 'chain name invalid', 'syntax', 'write :NAME POLICY [0:0]', 1);
     if (name.length >= 29) return this.err(line, `Invalid chain name \`${name}' (28 chars max)`, 'invalid-argument', undefined, 2);
+    st.templates.clear();
     const chain = this.declaredChain(st, name, line);
     if (!chain) return;
     if (!policy) return this.err(line, `policy invalid for chain '${name}'`, 'missing-argument', `write :${name} ${chain.builtin ? 'ACCEPT' : '-'} [0:0]`);
@@ -338,7 +342,7 @@ class RulesetReader {
     const n = splitWords(raw, from, texts, starts);
     let parsed;
     try {
-      parsed = parseCommandTexts(texts, n, st.env);
+      parsed = parseCommandTexts(texts, n, st.env, st.templates);
     } catch (e) {
       if (e instanceof RuleError) return this.err(line, e.message, e.code, e.fix, colOf(starts, n, e.word, from));
       throw e;
@@ -369,9 +373,21 @@ class RulesetReader {
     let to = this.sink!.get(ch);
     if (!to) this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts: [] }));
     // the part after the addresses is all the commit checks read of a rule: rules alike in it are checked once
-    const rest = canonicalRuleRest(r);
+    const rest = this.restOf(r);
     const index = to.texts.push(flat(to.head + canonicalRuleAddresses(r) + rest)) - 1;
     if (st.checks) checkAppended(st.checks, st.table, ch, r, index, rest);
+  }
+
+  /**
+   * canonicalRuleRest, said again for a rule whose matches and target are the
+   * very objects of the rule before it (a template copy, see RuleTemplates).
+   */
+  private restOf(r: Rule): string {
+    const last = this.lastRest;
+    if (last && last.matches === r.matches && last.target === r.target && last.proto === r.proto && last.fragment === r.fragment) return last.text;
+    const text = canonicalRuleRest(r);
+    this.lastRest = { matches: r.matches, target: r.target, proto: r.proto, fragment: r.fragment, text };
+    return text;
   }
 
   /** `#-A INPUT …`: a rule an admin commented out, kept with its chain so it can be toggled back on. */
@@ -425,6 +441,7 @@ class CommandRunner {
 
   run(c: Command): void {
     const st = this.st;
+    st.templates.clear();
     // commands that change or remove rules: the commit checks start over from the table
     if (c.kind !== 'skip' && c.kind !== 'append' && c.kind !== 'check' && c.kind !== 'new-chain' && c.kind !== 'zero' && c.kind !== 'policy') st.checks = null;
     switch (c.kind) {

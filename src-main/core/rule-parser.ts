@@ -224,14 +224,134 @@ export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand
   return parseCommandTexts(texts, texts.length, env);
 }
 
-/** parseCommandWords over the first n of the words' texts (what the file reader has, without Word objects). */
-export function parseCommandTexts(texts: string[], n: number, env: CommandEnv): ParsedCommand {
+/**
+ * parseCommandWords over the first n of the words' texts (what the file reader
+ * has, without Word objects). `templates`: the reader's RuleTemplates for the
+ * table, for lines that differ from an earlier one only in their addresses.
+ */
+export function parseCommandTexts(texts: string[], n: number, env: CommandEnv, templates?: RuleTemplates): ParsedCommand {
+  const slots = templates && env.family !== 'ipv6' ? templates.slotsOf(texts, n) : null;
+  if (slots) {
+    const hit = templates!.apply(slots);
+    if (hit) return hit;
+  }
   try {
-    return parseWords(texts, n, env);
+    const p = new LineParser(texts, n, env);
+    p.readWords();
+    const parsed = p.finish();
+    if (slots) templates!.learn(slots, p, parsed);
+    return parsed;
   } catch (e) {
     if (e instanceof SkipLine) return { command: { kind: 'skip', reason: e.reason }, notes: [] };
     throw e;
   }
+}
+
+/** A line's words with the values of its -s and -d taken out (see RuleTemplates). */
+interface Slots {
+  key: string;
+  words: string[];
+  /** word index of the -s / -d value, -1 for none */
+  src: number;
+  dst: number;
+}
+
+interface Template {
+  chain: string;
+  /** the rule the line made, as the parser left it (the reader stamps its own copy) */
+  rule: Rule;
+  src: number;
+  dst: number;
+}
+
+/**
+ * Lines that differ only in the IPv4 addresses after -s and -d (a blocklist's
+ * 70,000 `-A bl -s ADDR/32 -j DROP`, fail2ban's REJECTs) are parsed once: the
+ * next line like it copies the rule and parses only its addresses. Exact: the
+ * option loop never looks at the value of -s or -d (it is read in finish()),
+ * so the same words elsewhere give the same rule, notes and errors; a template
+ * is kept only when the first line's -s/-d really took those words as values,
+ * made one rule and said nothing, and an address that does not parse as a
+ * plain IPv4 network is left to the full parse and its message. The reader
+ * clears the templates whenever the table's chains change.
+ */
+export class RuleTemplates {
+  private readonly byKey = new Map<string, Template>();
+  private lines = 0;
+  private hits = 0;
+  /** given up: this table's lines do not repeat (kube-proxy's comments, ports) */
+  private off = false;
+
+  clear(): void {
+    this.byKey.clear();
+  }
+
+  /** The line's key, or null when it has no address to take out (or templates do not pay off here). */
+  slotsOf(words: string[], n: number): Slots | null {
+    if (this.off) return null;
+    let src = -1;
+    let dst = -1;
+    for (let k = 0; k < n - 1; k++) {
+      const w = words[k];
+      if (w.length > 13 || w[0] !== '-' || !IPV4_NET.test(words[k + 1])) continue;
+      if (w === '-s' || w === '--source' || w === '--src') {
+        if (src >= 0) return null;
+        src = k + 1;
+      } else if (w === '-d' || w === '--destination' || w === '--dst') {
+        if (dst >= 0) return null;
+        dst = k + 1;
+      }
+    }
+    if (src < 0 && dst < 0) return null;
+    let key = '';
+    for (let k = 0; k < n; k++) key += (k === src || k === dst ? '\u0001' : words[k]) + '\u0000';
+    return { key, words, src, dst };
+  }
+
+  /** The rule of a line like an earlier one, or null (parse it in full). */
+  apply(slots: Slots): ParsedCommand | null {
+    this.lines++;
+    const t = this.byKey.get(slots.key);
+    if (!t || t.src !== slots.src || t.dst !== slots.dst) {
+      // after 2,000 lines with templates hitting under 1 in 8, stop making keys
+      if (this.lines === 2000 && this.hits * 8 < this.lines) this.off = true;
+      return null;
+    }
+    const r = t.rule;
+    const src = slots.src < 0 ? r.src : plainNet(slots.words[slots.src], (r.src as AddressSpec).invert);
+    const dst = slots.dst < 0 ? r.dst : plainNet(slots.words[slots.dst], (r.dst as AddressSpec).invert);
+    if (src === undefined || dst === undefined) return null;
+    this.hits++;
+    // a jump to a user chain gets its own target: -E renames it in place
+    const target = r.target?.chain ? { ...r.target } : r.target;
+    const rule: Rule = { src, dst, inIface: r.inIface, outIface: r.outIface, proto: r.proto, fragment: r.fragment, matches: r.matches, target, counters: r.counters, source: undefined };
+    return { command: { kind: 'append', chain: t.chain, rules: [rule] }, notes: [] };
+  }
+
+  /** After a full parse of a line with slots: keep it as a template when that is exact (see the class). */
+  learn(slots: Slots, p: LineParser, parsed: ParsedCommand): void {
+    const c = parsed.command;
+    if (c.kind !== 'append' || c.rules.length !== 1 || parsed.notes.length > 0) return;
+    if ((slots.src >= 0 ? p.srcWord !== slots.src : p.srcText !== null) || (slots.dst >= 0 ? p.dstWord !== slots.dst : p.dstText !== null)) return;
+    if (this.byKey.size >= MAX_TEMPLATES) return;
+    const r = c.rules[0];
+    // a copy: the reader stamps counters and the line on the rule it gets
+    this.byKey.set(slots.key, { chain: c.chain, rule: { ...r }, src: slots.src, dst: slots.dst });
+  }
+}
+
+const MAX_TEMPLATES = 512;
+const IPV4_NET = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
+
+/** A -s/-d value that is one IPv4 network, as addresses() makes it; undefined for anything else. */
+function plainNet(text: string, invert: boolean): AddressSpec | undefined {
+  let a;
+  try {
+    a = parseAddressItem(text);
+  } catch {
+    return undefined;
+  }
+  return a.kind === 'net' ? { kind: 'net', addr: a.addr, mask: a.mask, invert } : undefined;
 }
 
 // Bits of the generic options seen on the line (iptables' `options` flags), for
@@ -705,12 +825,6 @@ class LineParser implements ParseContext {
       default: return { command: { kind: 'replace', chain, num: this.ruleNum!, rules }, notes };
     }
   }
-}
-
-function parseWords(words: string[], n: number, env: CommandEnv): ParsedCommand {
-  const p = new LineParser(words, n, env);
-  p.readWords();
-  return p.finish();
 }
 
 function hintForBadArgument(w: string, words: string[], at: number): string | undefined {
