@@ -46,16 +46,6 @@ export function inNet(a: Addr, addr: Addr, mask: Addr): boolean {
   return typeof addr === 'number' && typeof mask === 'number' && ((a & mask) >>> 0) === addr;
 }
 
-/** iprange's `a-b` (or one address), of either family; null when unreadable. */
-export function readAddrRange(s: string): [Addr, Addr] | null {
-  const family: Family = s.includes(':') ? 'ipv6' : 'ipv4';
-  const [a, b] = s.split('-');
-  const lo = readAddr(a, family);
-  const hi = b === undefined ? lo : readAddr(b, family);
-  if (lo === null || hi === null || lo > hi) return null;
-  return [lo, hi];
-}
-
 /**
  * `local`: `IP` or `IFACE=IP` (the first address given for an interface is
  * its primary address). `routes`: `NET/LEN=IFACE` or `default=IFACE`.

@@ -79,7 +79,7 @@ export function predictLockout(rs: Ruleset, q: LockoutQuery): LockoutVerdict {
 }
 
 /** A session over one family, and how the profile reaches the host over the other one (when it does). */
-export interface SessionLockoutQuery extends LockoutQuery {
+interface SessionLockoutQuery extends LockoutQuery {
   /**
    * the profile also reaches the host over the other family: its client
    * address as that family's server sees it, the host's address and the
