@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as scripts from './scripts.js';
-import { parseKeyed, SAVE_MARK } from './scripts.js';
+import { parseKeyed, SAVE_MARK, SAVE6_MARK } from './scripts.js';
 
 const all = Object.entries(scripts).filter(([k, v]) => k.endsWith('_SCRIPT') && typeof v === 'string') as [string, string][];
 
@@ -22,7 +22,7 @@ describe('remote apply scripts', () => {
       expect(text, name).not.toMatch(/\$\{(?:input|opts|id|host|file)\b/);
       if (/read -r id/.test(text)) expect(text, name).toMatch(/pcl_id "\$id"/);
     }
-    expect(scripts.PUT_SCRIPT).toMatch(/case \$name in candidate\|backup\|expected\) ;;/);
+    expect(scripts.PUT_SCRIPT).toMatch(/case \$name in candidate\|backup\|expected\|candidate6\|backup6\|expected6\) ;;/);
   });
 
   it('never restart or stop iptables.service', () => {
@@ -37,6 +37,15 @@ describe('remote apply scripts', () => {
     expect(p.save).toBe('*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
     expect(parseKeyed('restored\n').save).toBeNull();
     expect(parseKeyed(`${SAVE_MARK}\n*nat\nCOMMIT\n`).save).toBe('*nat\nCOMMIT\n');
+  });
+
+  it('splits both families: iptables-save after SAVE_MARK, ip6tables-save after SAVE6_MARK, in either order or alone', () => {
+    const v4 = '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n';
+    const v6 = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT\nCOMMIT\n';
+    const both = parseKeyed(`outcome=reverted\nverify6=verified\n${SAVE_MARK}\n${v4}${SAVE6_MARK}\n${v6}`);
+    expect(both).toMatchObject({ save: v4, save6: v6, lines: ['outcome=reverted', 'verify6=verified'] });
+    expect(parseKeyed(`restored\n${SAVE6_MARK}\n${v6}`)).toMatchObject({ save: null, save6: v6, lines: ['restored'] });
+    expect(parseKeyed(`${SAVE6_MARK}\n${v6}${SAVE_MARK}\n${v4}`)).toMatchObject({ save: v4, save6: v6 });
   });
 });
 

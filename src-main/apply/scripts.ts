@@ -10,14 +10,20 @@ import { firewalldState, type FirewalldState } from '../host/facts.js';
 //                                (once a revert timer is armed). Before arming, the lock lives
 //                                while its SSH session does and at most ttl s past its last step;
 //                                arming extends it to the timer's deadline (+120 s)
-//   /run/portcullis/ID/          candidate, backup, expected, pre, timer | revert.pid,
+//   /run/portcullis/ID/          candidate, backup, expected, pre, timer | revert.pid (IPv6: candidate6,
+//                                backup6, expected6, pre6 …; families: the families this apply changes),
 //                                portcullis-revert and portcullis-guard (the scripts systemd or setsid
 //                                run: a file, because systemd expands $NAME and \${…} in command lines),
-//                                saved.orig + saved.sum (/etc/sysconfig/iptables before the countdown),
-//                                decided/ (whoever makes it — cancel or revert — wins), verify, outcome
-//   /run/systemd/system/iptables.service.d/portcullis-ID.conf
-//                                while undecided, where IPTABLES_SAVE_ON_STOP/RESTART is on: runs the
-//                                guard after iptables.service stops (a stop, a restart, a shutdown)
+//                                saved.orig + saved.sum (/etc/sysconfig/iptables before the countdown;
+//                                saved6.* for ip6tables), decided/ (whoever makes it — cancel or revert —
+//                                wins), verify, verify6, outcome
+//   /run/systemd/system/iptables.service.d/portcullis-ID.conf (ip6tables.service.d likewise)
+//                                while undecided, where IPTABLES_SAVE_ON_STOP/RESTART (IP6TABLES_…) is on:
+//                                runs the guard after the service stops (a stop, a restart, a shutdown)
+//
+// Both families are one apply: one lock, one timer, one decision. A family is in the apply when
+// its files were put (candidate6 …); ARM writes the list to families, and the restore, the revert
+// and the checks act on exactly those, so a change to one family never reloads the other.
 //   /var/log/portcullis.log      one JSON line per apply, per revert, per file put back
 //
 // The boot ruleset is written only by a confirmed apply. A save during the countdown
@@ -27,13 +33,39 @@ import { firewalldState, type FirewalldState } from '../host/facts.js';
 // Everything lives in /run: a reboot removes the timer, the guard, the lock and the work directory.
 
 const SAVE_MARK = '--portcullis-save--';
-export { SAVE_MARK };
+/** the mark before ip6tables-save's text (after iptables-save's, when both are printed) */
+const SAVE6_MARK = '--portcullis-save6--';
+export { SAVE_MARK, SAVE6_MARK };
+
+// family 4 or 6 → T: the tool, S: the work files' suffix, F: the saved file, V: its config's prefix.
+// The families of an apply: those whose backup was put (pcl_families DIR).
+const FAM_FN = `pcl_fam() {
+  case $1 in
+    4) T=iptables; S=; F=/etc/sysconfig/iptables; V=IPTABLES;;
+    6) T=ip6tables; S=6; F=/etc/sysconfig/ip6tables; V=IP6TABLES;;
+    *) echo "portcullis: bad family" >&2; exit 64;;
+  esac
+}
+pcl_families() {
+  pcl_l=
+  for pcl_x in 4 6; do pcl_fam $pcl_x; [ -s "$1/backup$S" ] && pcl_l="$pcl_l $pcl_x"; done
+  echo $pcl_l
+}
+# what the host runs now, per family: the mark, then TOOL-save
+pcl_saves() {
+  for pcl_x in $1; do
+    pcl_fam $pcl_x
+    if [ $pcl_x = 6 ]; then echo '${SAVE6_MARK}'; else echo '${SAVE_MARK}'; fi
+    if command -v $T-save >/dev/null 2>&1; then $T-save; fi
+  done
+}
+`;
 
 const PRELUDE = `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL
 umask 077
 P=/run/portcullis
-pcl_id() {
+${FAM_FN}pcl_id() {
   case $1 in ''|*[!0-9a-f]*) echo "portcullis: bad apply id" >&2; exit 64;; esac
   if [ \${#1} -lt 8 ] || [ \${#1} -gt 64 ]; then echo "portcullis: bad apply id" >&2; exit 64; fi
 }
@@ -58,12 +90,12 @@ pcl_session() {
   done
   return 1
 }
-# iptables-restore, waiting for the xtables lock where it can (CentOS >= 7.4), retried
+# $T-restore (pcl_fam), waiting for the xtables lock where it can (CentOS >= 7.4), retried
 pcl_restore() {
   pcl_n=0
   while :; do
-    if iptables-restore --help 2>&1 | grep -q -- '--wait'; then iptables-restore --wait=10 < "$1" && return 0
-    else iptables-restore < "$1" && return 0; fi
+    if $T-restore --help 2>&1 | grep -q -- '--wait'; then $T-restore --wait=10 < "$1" && return 0
+    else $T-restore < "$1" && return 0; fi
     pcl_n=$((pcl_n+1)); [ $pcl_n -ge 3 ] && return 1; sleep 1
   done
 }
@@ -72,14 +104,16 @@ pcl_children() {
   else for pcl_c in /proc/[0-9]*; do pcl_c=\${pcl_c#/proc/}; [ "$(pcl_stat "$pcl_c" 4)" = "$1" ] && echo "$pcl_c"; done; fi
 }
 # $1 = the boot id the apply started under: refuses malformed ones, and answers
-# "rebooted" (with what the host runs and saves now) when the host booted since
+# "rebooted" (with what the host runs and saves now, both families) when the host booted since
 pcl_boot() {
   case $1 in *[!0-9a-f-]*) echo "portcullis: bad boot id" >&2; exit 64;; esac
   if [ -n "$1" ] && [ "$1" != "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ]; then
     echo rebooted
-    if [ -e /etc/sysconfig/iptables ]; then echo "saved-sha256=$(sha256sum < /etc/sysconfig/iptables | cut -d ' ' -f 1)"; else echo "saved-sha256=absent"; fi
-    echo '${SAVE_MARK}'
-    iptables-save
+    for pcl_x in 4 6; do
+      pcl_fam $pcl_x
+      if [ -e $F ]; then echo "saved$S-sha256=$(sha256sum < $F | cut -d ' ' -f 1)"; else echo "saved$S-sha256=absent"; fi
+    done
+    pcl_saves "4 6"
     exit 0
   fi
 }
@@ -112,31 +146,33 @@ pcl_table() { awk -v t="*$2" '$0 == t { p = 1 } p { print } p && /^COMMIT$/ { ex
 `;
 
 const FILE_FN = `pcl_file_sum() {
-  if [ -e /etc/sysconfig/iptables ]; then sha256sum < /etc/sysconfig/iptables | cut -d ' ' -f 1; else echo absent; fi
+  if [ -e "$1" ]; then sha256sum < "$1" | cut -d ' ' -f 1; else echo absent; fi
 }
 # the boot ruleset is written only by a confirmed apply: a save during the countdown is undone,
-# what it wrote kept beside. $1 = work directory, $2 = who noticed (guard, revert)
+# what it wrote kept beside. $1 = work directory, $2 = who noticed (guard, revert), $3 = family
 pcl_guard_file() {
-  [ -s "$1/saved.sum" ] || return 0
-  [ "$(pcl_file_sum)" = "$(cat "$1/saved.sum")" ] && return 0
-  pcl_f=/etc/sysconfig/iptables; pcl_k=
+  pcl_fam "$3"
+  [ -s "$1/saved$S.sum" ] || return 0
+  [ "$(pcl_file_sum $F)" = "$(cat "$1/saved$S.sum")" ] && return 0
+  pcl_f=$F; pcl_k=
   if [ -e "$pcl_f" ]; then
     pcl_k="$pcl_f.portcullis-unconfirmed-$(date +%Y%m%d-%H%M%S)"; pcl_b=$pcl_k; pcl_n=1
     while [ -e "$pcl_k" ]; do pcl_k="$pcl_b-$pcl_n"; pcl_n=$((pcl_n+1)); done
     cp -p "$pcl_f" "$pcl_k"
   fi
-  if [ -e "$1/saved.orig" ]; then cp -p "$1/saved.orig" "$pcl_f.portcullis-put" && mv -f "$pcl_f.portcullis-put" "$pcl_f"; else rm -f "$pcl_f"; fi
+  if [ -e "$1/saved$S.orig" ]; then cp -p "$1/saved$S.orig" "$pcl_f.portcullis-put" && mv -f "$pcl_f.portcullis-put" "$pcl_f"; else rm -f "$pcl_f"; fi
   if command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled && command -v restorecon >/dev/null 2>&1; then restorecon "$pcl_f" 2>/dev/null; fi
   echo "$2 $pcl_k" >> "$1/file-restored"
   printf '{"time":"%s","event":"file-restored","id":"%s","by":"%s","kept":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "\${1##*/}" "$2" "$pcl_k" >> /var/log/portcullis.log
 }
-# takes the guard off iptables.service (the apply is decided)
+# takes the guards off iptables.service and ip6tables.service (the apply is decided)
 pcl_unguard() {
-  pcl_g=/run/systemd/system/iptables.service.d/portcullis-$1.conf
-  if [ -e "$pcl_g" ]; then
-    rm -f "$pcl_g"; rmdir /run/systemd/system/iptables.service.d 2>/dev/null
-    systemctl daemon-reload >/dev/null 2>&1
-  fi
+  pcl_r=
+  for pcl_u in iptables ip6tables; do
+    pcl_g=/run/systemd/system/$pcl_u.service.d/portcullis-$1.conf
+    if [ -e "$pcl_g" ]; then rm -f "$pcl_g"; rmdir /run/systemd/system/$pcl_u.service.d 2>/dev/null; pcl_r=1; fi
+  done
+  [ -n "$pcl_r" ] && systemctl daemon-reload >/dev/null 2>&1
   return 0
 }
 `;
@@ -150,41 +186,49 @@ if [ "$2" != claimed ]; then mkdir "$d/decided" 2>/dev/null || exit 0; fi
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL
 id=\${d##*/}
-${NORM_FN}${FILE_FN}
-r=revert-failed
-n=0
-while [ $n -lt 3 ]; do
-  if iptables-restore --help 2>&1 | grep -q -- '--wait'; then iptables-restore --wait=10 < "$d/backup" 2>>"$d/revert.err" && { r=reverted; break; }
-  else iptables-restore < "$d/backup" 2>>"$d/revert.err" && { r=reverted; break; }; fi
-  n=$((n+1)); sleep 1
-done
-# read the rules back: each table of the backup must now hold exactly the backup
-v=unverified
-if [ $r = reverted ] && iptables-save > "$d/after-revert" 2>/dev/null; then
-  pcl_norm "$d/backup" > "$d/backup.n"; pcl_norm "$d/after-revert" > "$d/after-revert.n"
-  bad=
-  for t in $(sed -n 's/^\\*//p' "$d/backup"); do
-    [ "$(pcl_table "$d/backup.n" "$t")" = "$(pcl_table "$d/after-revert.n" "$t")" ] || bad="$bad $t"
+${FAM_FN}${NORM_FN}${FILE_FN}
+fams=$(cat "$d/families" 2>/dev/null); [ -n "$fams" ] || fams=4
+# every family of the apply, each from its own backup; reverted only when all of them are
+r=reverted; vall=verified
+for f in $fams; do
+  pcl_fam $f
+  ok=; n=0
+  while [ $n -lt 3 ]; do
+    if $T-restore --help 2>&1 | grep -q -- '--wait'; then $T-restore --wait=10 < "$d/backup$S" 2>>"$d/revert.err" && { ok=1; break; }
+    else $T-restore < "$d/backup$S" 2>>"$d/revert.err" && { ok=1; break; }; fi
+    n=$((n+1)); sleep 1
   done
-  if [ -z "$bad" ]; then v=verified; else v="mismatch$bad"; fi
-fi
-echo "$v" > "$d/verify"
-pcl_guard_file "$d" revert
+  [ -n "$ok" ] || r=revert-failed
+  # read the rules back: each table of the backup must now hold exactly the backup
+  v=unverified
+  if [ -n "$ok" ] && $T-save > "$d/after-revert$S" 2>/dev/null; then
+    pcl_norm "$d/backup$S" > "$d/backup$S.n"; pcl_norm "$d/after-revert$S" > "$d/after-revert$S.n"
+    bad=
+    for t in $(sed -n 's/^\\*//p' "$d/backup$S"); do
+      [ "$(pcl_table "$d/backup$S.n" "$t")" = "$(pcl_table "$d/after-revert$S.n" "$t")" ] || bad="$bad $t"
+    done
+    if [ -z "$bad" ]; then v=verified; else v="mismatch$bad"; fi
+  fi
+  echo "$v" > "$d/verify$S"
+  [ "$v" = verified ] || [ "$vall" != verified ] || vall=$v
+  pcl_guard_file "$d" revert $f
+done
 pcl_unguard "$id"
 echo "$r" > "$d/outcome"
 # an elapsed transient timer stays loaded (RemainAfterElapse, which systemd 219 cannot turn off): unload it
 [ "$2" = now ] && systemctl stop "portcullis-revert-$id.timer" >/dev/null 2>&1
 [ "$(cat /run/portcullis/lock/id 2>/dev/null)" = "$id" ] && rm -rf /run/portcullis/lock
-printf '{"time":"%s","event":"revert","id":"%s","result":"%s","verify":"%s","by":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$r" "$v" "\${4:-timer}" >> /var/log/portcullis.log
+printf '{"time":"%s","event":"revert","id":"%s","result":"%s","verify":"%s","by":"%s","families":"%s","verify4":"%s","verify6":"%s"}\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$r" "$vall" "\${4:-timer}" "$fams" "$(cat "$d/verify" 2>/dev/null)" "$(cat "$d/verify6" 2>/dev/null)" >> /var/log/portcullis.log
 exit 0`;
 
-// Run by iptables.service's ExecStopPost while an apply is undecided (a stop, a restart, a shutdown)
+// Run by iptables.service's (ip6tables.service's) ExecStopPost while an apply is undecided
+// (a stop, a restart, a shutdown). Arguments: DIR FAMILY
 const GUARD_BODY = `d=$1
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 LC_ALL=C; export LC_ALL
 [ "$(cat "$d/outcome" 2>/dev/null)" = cancelled ] && exit 0
-${FILE_FN}
-pcl_guard_file "$d" guard
+${FAM_FN}${FILE_FN}
+pcl_guard_file "$d" guard "\${2:-4}"
 exit 0`;
 
 const REVERT_DEF = `REVERT=$(cat <<'PCL_REVERT_EOF'
@@ -206,7 +250,7 @@ echo "client=$1"
 echo "server=$3"
 echo "port=$4"
 if [ -n "$1" ]; then echo "route=$(ip -o route get "$1" 2>/dev/null | head -n 1)"; fi
-for a in $(ip -o -4 addr show 2>/dev/null | awk '{print $4}'); do echo "addr=\${a%%/*}"; done
+for a in $(ip -o addr show 2>/dev/null | awk '$3 == "inet" || $3 == "inet6" {print $4}'); do echo "addr=\${a%%/*}"; done
 if command -v systemctl >/dev/null 2>&1; then
   echo "firewalld=$(systemctl is-active firewalld.service 2>/dev/null | head -n 1)"
   echo "firewalld-enabled=$(systemctl is-enabled firewalld.service 2>/dev/null | head -n 1)"
@@ -268,27 +312,31 @@ echo "boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"
 echo locked
 `;
 
-/** stdin: `ID NAME` then the bytes. NAME is candidate, backup or expected. Prints the size written. */
+/** stdin: `ID NAME` then the bytes. NAME is candidate, backup or expected (IPv6: candidate6 …). Prints the size written. */
 export const PUT_SCRIPT = `${PRELUDE}
 read -r id name || exit 64
 pcl_id "$id"
-case $name in candidate|backup|expected) ;; *) echo "portcullis: bad file name" >&2; exit 64;; esac
+case $name in candidate|backup|expected|candidate6|backup6|expected6) ;; *) echo "portcullis: bad file name" >&2; exit 64;; esac
 pcl_ours "$id"
 cat > "$P/$id/$name" || exit 72
 wc -c < "$P/$id/$name"
 `;
 
 /**
- * stdin: `ID`. `iptables-restore --test` of the candidate and of the backup (a
- * revert that could not load it would fail when it is needed): prints
- * `NAME=ok`, or `NAME=fail` and `NAME-error=` lines with the complaint.
+ * stdin: `ID`. `iptables-restore --test` (ip6tables-restore for the IPv6 files) of
+ * each family's candidate and backup (a revert that could not load it would fail
+ * when it is needed): prints `NAME=ok`, or `NAME=fail` and `NAME-error=` lines
+ * with the complaint (NAME: backup, candidate, backup6, candidate6).
  */
 export const TEST_SCRIPT = `${PRELUDE}
 read -r id || exit 64
 pcl_id "$id"
 pcl_ours "$id"
-for f in backup candidate; do
-  if out=$(iptables-restore --test < "$P/$id/$f" 2>&1); then echo "$f=ok"; else echo "$f=fail"; printf '%s\\n' "$out" | sed "s/^/$f-error=/"; fi
+for fam in $(pcl_families "$P/$id"); do
+  pcl_fam $fam
+  for f in backup$S candidate$S; do
+    if out=$($T-restore --test < "$P/$id/$f" 2>&1); then echo "$f=ok"; else echo "$f=fail"; printf '%s\\n' "$out" | sed "s/^/$f-error=/"; fi
+  done
 done
 `;
 
@@ -311,22 +359,32 @@ pcl_id "$id"
 case $secs in ''|*[!0-9]*) echo "portcullis: bad seconds" >&2; exit 64;; esac
 pcl_ours "$id"
 d=$P/$id
-[ -s "$d/backup" ] || { echo "portcullis: no backup" >&2; exit 78; }
-rm -rf "$d/decided" "$d/outcome" "$d/timer" "$d/revert.pid" "$d/verify" "$d/file-restored" "$d/saved.orig"
+fams=$(pcl_families "$d")
+[ -n "$fams" ] || { echo "portcullis: no backup" >&2; exit 78; }
+rm -rf "$d/decided" "$d/outcome" "$d/timer" "$d/revert.pid" "$d/verify" "$d/verify6" "$d/file-restored" "$d/saved.orig" "$d/saved6.orig"
+echo "$fams" > "$d/families"
 printf '%s\\n' "$REVERT" > "$d/portcullis-revert" && printf '%s\\n' "$GUARD" > "$d/portcullis-guard" || exit 78
-# the boot ruleset as it is before anything is loaded: the guard and the revert put it back if it is overwritten
-f=/etc/sysconfig/iptables
-if [ -e "$f" ]; then cp -p "$f" "$d/saved.orig" || exit 78; sha256sum < "$d/saved.orig" | cut -d ' ' -f 1 > "$d/saved.sum"; else echo absent > "$d/saved.sum"; fi
+# each boot ruleset as it is before anything is loaded: the guard and the revert put it back if it is overwritten
+for f in $fams; do
+  pcl_fam $f
+  if [ -e "$F" ]; then cp -p "$F" "$d/saved$S.orig" || exit 78; sha256sum < "$d/saved$S.orig" | cut -d ' ' -f 1 > "$d/saved$S.sum"; else echo absent > "$d/saved$S.sum"; fi
+done
 # from now on the timer frees the lock: it outlives the session, until the timer's deadline
 : > "$P/lock/armed"
 echo $(( $(date +%s) + secs + 120 )) > "$P/lock/deadline"
-sos=no; sor=no
-if [ -r /etc/sysconfig/iptables-config ]; then
-  grep -Eq '^[[:space:]]*IPTABLES_SAVE_ON_STOP=["'"'"']?yes' /etc/sysconfig/iptables-config && sos=yes
-  grep -Eq '^[[:space:]]*IPTABLES_SAVE_ON_RESTART=["'"'"']?yes' /etc/sysconfig/iptables-config && sor=yes
-fi
-echo "save-on-stop=$sos"
-echo "save-on-restart=$sor"
+echo "families=$fams"
+guards=
+for f in $fams; do
+  pcl_fam $f
+  sos=no; sor=no
+  if [ -r "$F-config" ]; then
+    grep -Eq "^[[:space:]]*\${V}_SAVE_ON_STOP=[\\"']?yes" "$F-config" && sos=yes
+    grep -Eq "^[[:space:]]*\${V}_SAVE_ON_RESTART=[\\"']?yes" "$F-config" && sor=yes
+  fi
+  echo "save-on-stop$S=$sos"
+  echo "save-on-restart$S=$sor"
+  [ "$sos$sor" = nono ] || guards="$guards $f"
+done
 if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
   unit="portcullis-revert-$id"
   if ! out=$(systemd-run --unit "$unit" --on-active="$secs" --timer-property=AccuracySec=100ms /bin/sh "$d/portcullis-revert" "$d" now 0 timer 2>&1); then
@@ -338,12 +396,17 @@ if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
   echo "timer-next=$(systemctl show -p NextElapseUSecMonotonic "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
   echo "timer-entered=$(systemctl show -p ActiveEnterTimestampMonotonic "$unit.timer" 2>/dev/null | sed 's/^[^=]*=//')"
   echo "uptime=$(cut -d ' ' -f 1 /proc/uptime)"
-  # a stop, restart or shutdown of iptables.service would save the unconfirmed rules: the guard undoes it
-  if [ "$sos$sor" != nono ] && [ "$(systemctl show -p LoadState iptables.service 2>/dev/null)" = LoadState=loaded ]; then
-    mkdir -p /run/systemd/system/iptables.service.d &&
-      printf '[Service]\\nExecStopPost=/bin/sh %s/portcullis-guard %s\\n' "$d" "$d" > /run/systemd/system/iptables.service.d/portcullis-$id.conf &&
-      systemctl daemon-reload && echo "guard=iptables.service"
-  fi
+  # a stop, restart or shutdown of iptables.service (ip6tables.service) would save the unconfirmed rules: the guard undoes it
+  written=
+  for f in $guards; do
+    pcl_fam $f
+    if [ "$(systemctl show -p LoadState $T.service 2>/dev/null)" = LoadState=loaded ]; then
+      mkdir -p /run/systemd/system/$T.service.d &&
+        printf '[Service]\\nExecStopPost=/bin/sh %s/portcullis-guard %s %s\\n' "$d" "$d" "$f" > /run/systemd/system/$T.service.d/portcullis-$id.conf &&
+        written="$written $T.service"
+    fi
+  done
+  if [ -n "$written" ] && systemctl daemon-reload; then for g in $written; do echo "guard=$g"; done; fi
 else
   setsid nohup /bin/sh "$d/portcullis-revert" "$d" wait "$secs" timer </dev/null >/dev/null 2>&1 &
   i=0
@@ -363,22 +426,33 @@ fi
 `;
 
 /**
- * stdin: `ID`. Restores the candidate, unless the running rules changed since
- * they were read (`changed`). Prints `restored` or `failed` + stderr, then the
- * mark and iptables-save.
+ * stdin: `ID`. Restores each family's candidate (the families ARM recorded),
+ * unless its running rules changed since they were read (`changed`: nothing
+ * loaded). Prints `restored` or `failed` + stderr, then per family the mark and
+ * TOOL-save.
  */
 export const RESTORE_SCRIPT = `${PRELUDE}
 read -r id || exit 64
 pcl_id "$id"
 pcl_ours "$id"
 d=$P/$id
-${NORM_FN}iptables-save > "$d/pre" 2>"$d/pre.err" || { cat "$d/pre.err" >&2; exit 80; }
-pcl_norm "$d/pre" > "$d/pre.n"
-pcl_norm "$d/expected" > "$d/expected.n"
-if ! cmp -s "$d/pre.n" "$d/expected.n"; then echo changed; exit 0; fi
-if out=$(pcl_restore "$d/candidate" 2>&1); then echo restored; else echo failed; printf '%s\\n' "$out"; fi
-echo '${SAVE_MARK}'
-iptables-save
+fams=$(cat "$d/families" 2>/dev/null)
+[ -n "$fams" ] || { echo "portcullis: no revert timer armed" >&2; exit 78; }
+${NORM_FN}for f in $fams; do
+  pcl_fam $f
+  $T-save > "$d/pre$S" 2>"$d/pre.err" || { cat "$d/pre.err" >&2; exit 80; }
+  pcl_norm "$d/pre$S" > "$d/pre$S.n"
+  pcl_norm "$d/expected$S" > "$d/expected$S.n"
+  if ! cmp -s "$d/pre$S.n" "$d/expected$S.n"; then echo changed; exit 0; fi
+done
+res=restored; why=
+for f in $fams; do
+  pcl_fam $f
+  if ! out=$(pcl_restore "$d/candidate$S" 2>&1); then res=failed; why="$T-restore: $out"; break; fi
+done
+echo $res
+[ $res = restored ] || printf '%s\\n' "$why"
+pcl_saves "$fams"
 `;
 
 /**
@@ -399,17 +473,25 @@ pcl_unguard "$id"
 echo cancelled
 `;
 
+// `ID BOOT FAMS` on stdin: FAMS (4, 6 or "4 6") says whose rules to print when the work directory is gone
+const FAMS_FN = `pcl_fams() {
+  case "$1" in '') fams=$(cat "$2/families" 2>/dev/null); [ -n "$fams" ] || fams=4;; *[!46\\ ]*) echo "portcullis: bad families" >&2; exit 64;; *) fams=$1;; esac
+}
+`;
+
 /**
- * stdin: `ID BOOT`. Reverts now (or waits for the timer's revert already under
- * way); prints outcome=, verify=, by=, file-restored=, the mark, iptables-save;
- * or `rebooted` (pcl_boot).
+ * stdin: `ID BOOT FAMS`. Reverts now every family of the apply (or waits for the
+ * timer's revert already under way); prints outcome=, verify= (IPv4), verify6=,
+ * by=, file-restored=, then per family the mark and TOOL-save; or `rebooted` (pcl_boot).
  */
 export const REVERT_NOW_SCRIPT = `${PRELUDE}
 ${REVERT_DEF}
-read -r id boot || exit 64
+${FAMS_FN}
+read -r id boot fam_list || exit 64
 pcl_id "$id"
 pcl_boot "$boot"
 d=$P/$id
+pcl_fams "$fam_list" "$d"
 [ -d "$d" ] || { echo "portcullis: no such apply on this host" >&2; exit 78; }
 if mkdir "$d/decided" 2>/dev/null || [ "$(cat "$d/outcome" 2>/dev/null)" = cancelled ]; then
   pcl_stop_timer "$d"
@@ -421,37 +503,42 @@ else
 fi
 echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo unknown)"
 echo "verify=$(cat "$d/verify" 2>/dev/null || echo unverified)"
+echo "verify6=$(cat "$d/verify6" 2>/dev/null || echo unverified)"
 echo "by=$by"
 [ -s "$d/file-restored" ] && sed 's/^/file-restored=/' "$d/file-restored"
-echo '${SAVE_MARK}'
-iptables-save
+pcl_saves "$fams"
 `;
 
-/** stdin: `ID BOOT`. After the deadline: what the timer did (as REVERT_NOW prints it); waits a little for a revert under way. */
+/** stdin: `ID BOOT FAMS`. After the deadline: what the timer did (as REVERT_NOW prints it); waits a little for a revert under way. */
 export const CHECK_SCRIPT = `${PRELUDE}
-read -r id boot || exit 64
+${FAMS_FN}
+read -r id boot fam_list || exit 64
 pcl_id "$id"
 pcl_boot "$boot"
 d=$P/$id
+pcl_fams "$fam_list" "$d"
 i=0; while [ -d "$d/decided" ] && [ ! -s "$d/outcome" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo none)"
 echo "verify=$(cat "$d/verify" 2>/dev/null || echo unverified)"
+echo "verify6=$(cat "$d/verify6" 2>/dev/null || echo unverified)"
 [ -s "$d/file-restored" ] && sed 's/^/file-restored=/' "$d/file-restored"
-echo '${SAVE_MARK}'
-iptables-save
+pcl_saves "$fams"
 `;
 
 /**
- * stdin: `ID` then the new file. The CentOS way (iptables.init save): a temp
- * file in /etc/sysconfig, mode 0600, the old file kept as a dated backup,
- * rename, restorecon where SELinux is on. Prints previous=, restorecon=, sha256=.
+ * stdin: `ID FAMILY` (4 when absent) then the new file. The CentOS way
+ * (iptables.init save): a temp file in /etc/sysconfig, mode 0600, the old file
+ * kept as a dated backup, rename, restorecon where SELinux is on; the file is
+ * /etc/sysconfig/iptables or, for family 6, /etc/sysconfig/ip6tables.
+ * Prints previous=, restorecon=, sha256=.
  */
 export const PERSIST_SCRIPT = `${PRELUDE}
-read -r id || exit 64
+read -r id fam || exit 64
 pcl_id "$id"
-f=/etc/sysconfig/iptables
+pcl_fam "\${fam:-4}"
+f=$F
 mkdir -p /etc/sysconfig || exit 70
-tmp=$(mktemp /etc/sysconfig/iptables.portcullis-new.XXXXXX) || exit 71
+tmp=$(mktemp "$f.portcullis-new.XXXXXX") || exit 71
 chmod 600 "$tmp"
 if ! cat > "$tmp"; then rm -f "$tmp"; exit 72; fi
 [ -s "$tmp" ] || { rm -f "$tmp"; echo "portcullis: empty file" >&2; exit 73; }
@@ -484,11 +571,24 @@ echo unlocked
 /** stdin: one JSON line. */
 export const HOST_LOG_SCRIPT = `umask 077; cat >> /var/log/portcullis.log`;
 
-/** Splits `KEY=value` lines before the save mark, and the iptables-save text after it. */
-export function parseKeyed(out: string): { keys: Map<string, string[]>; lines: string[]; save: string | null } {
-  const at = out.indexOf(`\n${SAVE_MARK}\n`);
-  const head = at >= 0 ? out.slice(0, at) : out.startsWith(`${SAVE_MARK}\n`) ? '' : out;
-  const save = at >= 0 ? out.slice(at + SAVE_MARK.length + 2) : out.startsWith(`${SAVE_MARK}\n`) ? out.slice(SAVE_MARK.length + 1) : null;
+/**
+ * Splits `KEY=value` lines before the first save mark, iptables-save's text after
+ * SAVE_MARK (`save`) and ip6tables-save's after SAVE6_MARK (`save6`); null where absent.
+ */
+export function parseKeyed(out: string): { keys: Map<string, string[]>; lines: string[]; save: string | null; save6: string | null } {
+  const at = (mark: string) => (out.startsWith(`${mark}\n`) ? 0 : out.indexOf(`\n${mark}\n`) >= 0 ? out.indexOf(`\n${mark}\n`) + 1 : -1);
+  const marks = [
+    { mark: SAVE_MARK, pos: at(SAVE_MARK) },
+    { mark: SAVE6_MARK, pos: at(SAVE6_MARK) },
+  ].filter((m) => m.pos >= 0);
+  marks.sort((x, y) => x.pos - y.pos);
+  const textAfter = (mark: string): string | null => {
+    const i = marks.findIndex((m) => m.mark === mark);
+    if (i < 0) return null;
+    const end = i + 1 < marks.length ? marks[i + 1].pos : out.length;
+    return out.slice(marks[i].pos + mark.length + 1, end);
+  };
+  const head = marks.length ? out.slice(0, marks[0].pos) : out;
   const keys = new Map<string, string[]>();
   const lines = head.split('\n').filter((l) => l !== '');
   for (const l of lines) {
@@ -497,5 +597,5 @@ export function parseKeyed(out: string): { keys: Map<string, string[]>; lines: s
     if (!keys.has(m[1])) keys.set(m[1], []);
     keys.get(m[1])!.push(m[2]);
   }
-  return { keys, lines, save };
+  return { keys, lines, save: textAfter(SAVE_MARK), save6: textAfter(SAVE6_MARK) };
 }

@@ -3,7 +3,7 @@
 // the options: refuse (invalid, predicted lockout, host changed, firewalld),
 // nothing to do, or go — with the exact texts to apply, to restore on revert,
 // to expect running, and to persist.
-import type { Rule, Ruleset, Table } from '../model.js';
+import type { Family, Rule, Ruleset, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
 import type { Finding } from '../findings.js';
 import { parseRuleset, type ParseResult } from '../parse.js';
@@ -39,9 +39,13 @@ export interface HostSnapshot {
   liveRulesSha256: string;
 }
 
-/** Where the candidate came from: hashes from `pull --json`, or the saved file it was edited from. */
+/**
+ * Where the candidate came from: hashes from `pull --json`, or the saved file it was edited from.
+ * The hashes are of the candidate's family (saved6Sha256, live6RulesSha256: the IPv6 half of a
+ * two-family apply, checked against /etc/sysconfig/ip6tables and ip6tables-save).
+ */
 export type BaseRef =
-  | { kind: 'hashes'; source: string; savedSha256?: string; liveRulesSha256?: string }
+  | { kind: 'hashes'; source: string; savedSha256?: string; liveRulesSha256?: string; saved6Sha256?: string; live6RulesSha256?: string }
   | { kind: 'saved-text'; source: string; text: string; sha256: string };
 
 export type RefuseReason = 'invalid' | 'lockout' | 'host-changed' | 'firewalld' | 'busy' | 'revert-unproven';
@@ -61,9 +65,9 @@ export type CandidateCheck =
   | { ok: true; parsed: ParseResult; findings: Finding[] }
   | { ok: false; findings: Finding[]; message: string };
 
-/** Validation and lint of the candidate alone: no host needed. */
-export function checkCandidate(text: string): CandidateCheck {
-  const parsed = parseRuleset(text);
+/** Validation and lint of the candidate alone (read as iptables-restore, or ip6tables-restore for family ipv6): no host needed. */
+export function checkCandidate(text: string, family: Family = 'ipv4'): CandidateCheck {
+  const parsed = parseRuleset(text, { family });
   let findings: Finding[];
   try {
     findings = lintParsed(parsed);
@@ -96,6 +100,8 @@ export type ApplyPlan =
     };
 
 export interface PlanInput {
+  /** the family of the candidate and the snapshot (default ipv4) */
+  family?: Family;
   candidate: ParseResult;
   candidateText: string;
   findings: Finding[];
@@ -162,7 +168,17 @@ function rebase(candidate: Ruleset, original: Ruleset): Ruleset {
   };
 }
 
-/** What to write to /etc/sysconfig/iptables. */
+/** The file the host boots a family's rules from (iptables-services). */
+export function savedFile(family: Family = 'ipv4'): string {
+  return family === 'ipv6' ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables';
+}
+
+/** The save tool of a family, as the messages name it. */
+export function saveTool(family: Family = 'ipv4'): string {
+  return family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
+}
+
+/** What to write to /etc/sysconfig/iptables (ip6tables). */
 function persistedText(input: PlanInput, pruned: Ruleset): string {
   const { candidate, candidateText, snapshot } = input;
   // An admin's own file (it has comments): keep its layout. A generated one:
@@ -171,7 +187,7 @@ function persistedText(input: PlanInput, pruned: Ruleset): string {
   if (hasComments || !snapshot.savedPresent) {
     return pruned === candidate.ruleset ? candidateText : writePreserving(candidate, pruned);
   }
-  const saved = parseRuleset(snapshot.savedText);
+  const saved = parseRuleset(snapshot.savedText, { family: input.family ?? 'ipv4' });
   if (saved.findings.some((f) => f.severity === 'error')) return pruned === candidate.ruleset ? candidateText : writePreserving(candidate, pruned);
   return writePreserving(saved, rebase(pruned, saved.ruleset));
 }
@@ -208,6 +224,8 @@ function overridden(firewalld: HostView['firewalld'] | undefined, lockout: boole
 
 export function planApply(input: PlanInput): ApplyPlan {
   const { candidate, host, snapshot, base, force } = input;
+  const family = input.family ?? 'ipv4';
+  const file = savedFile(family);
   const warnings: (string | Message)[] = [];
   const refuse = (reason: RefuseReason, message: string | Message, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
     kind: 'refuse',
@@ -220,13 +238,16 @@ export function planApply(input: PlanInput): ApplyPlan {
 
   // the host changed since the base the candidate was made from
   if (base?.kind === 'hashes') {
-    if (base.savedSha256 && base.savedSha256 !== snapshot.savedSha256)
-      return refuse('host-changed', `/etc/sysconfig/iptables on ${host.name} changed since ${base.source} (sha256 ${short(base.savedSha256)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`);
-    if (base.liveRulesSha256 && base.liveRulesSha256 !== snapshot.liveRulesSha256)
-      return refuse('host-changed', `the running rules on ${host.name} changed since ${base.source} (rules sha256 ${short(base.liveRulesSha256)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`);
+    const savedBase = family === 'ipv6' ? base.saved6Sha256 : base.savedSha256;
+    const liveBase = family === 'ipv6' ? base.live6RulesSha256 : base.liveRulesSha256;
+    const rules = family === 'ipv6' ? 'running IPv6 rules' : 'running rules';
+    if (savedBase && savedBase !== snapshot.savedSha256)
+      return refuse('host-changed', `${file} on ${host.name} changed since ${base.source} (sha256 ${short(savedBase)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`);
+    if (liveBase && liveBase !== snapshot.liveRulesSha256)
+      return refuse('host-changed', `the ${rules} on ${host.name} changed since ${base.source} (rules sha256 ${short(liveBase)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`);
   } else if (base?.kind === 'saved-text') {
     if (base.sha256 !== snapshot.savedSha256)
-      return refuse('host-changed', `/etc/sysconfig/iptables on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
+      return refuse('host-changed', `${file} on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
   }
 
   if (overridden(host.firewalld, false) === 'firewalld') {
@@ -235,13 +256,13 @@ export function planApply(input: PlanInput): ApplyPlan {
     warnings.push(msg`${[{ text: why }]} (going on: ${FORCE})`);
   }
 
-  const live = parseRuleset(snapshot.liveText);
-  const savedParsed = snapshot.savedPresent ? parseRuleset(snapshot.savedText) : null;
+  const live = parseRuleset(snapshot.liveText, { family });
+  const savedParsed = snapshot.savedPresent ? parseRuleset(snapshot.savedText, { family }) : null;
   const foreign = findForeignChains(live.ruleset, savedParsed?.ruleset ?? null);
   const { ruleset: merged, report: kept } = mergeForeign(candidate.ruleset, live.ruleset, foreign);
   const applyText = merged === candidate.ruleset || !kept.chains.length ? input.candidateText : writePreserving(candidate, merged);
   if (applyText !== input.candidateText) {
-    const check = parseRuleset(applyText);
+    const check = parseRuleset(applyText, { family });
     const errors = check.findings.filter((f) => f.severity === 'error');
     if (errors.length)
       return refuse('invalid', `with the other tools' chains kept (${kept.chains.map((c) => c.chain).join(', ')}) the ruleset does not load: ${errors[0].message}`, errors);
@@ -249,19 +270,13 @@ export function planApply(input: PlanInput): ApplyPlan {
   for (const d of kept.dropped) warnings.push(`${d.table} ${d.chain} is not in the candidate, so its jump "${d.rule}" is gone`);
 
   if (base?.kind === 'saved-text') {
-    const baseRs = parseRuleset(base.text).ruleset;
+    const baseRs = parseRuleset(base.text, { family }).ruleset;
     const liveOwn = stripForeign(live.ruleset, foreign).ruleset;
     const drift = diffRulesets(onlyTables(liveOwn, baseRs), onlyTables(baseRs, baseRs)).changes.length;
     if (drift) warnings.push(`the running rules differ from ${base.source} in ${drift} place${drift === 1 ? '' : 's'} (changes never saved?): the apply replaces them`);
   }
 
-  const lockout = predictLockout(merged, {
-    client: host.clientAddress,
-    server: host.serverAddress,
-    sshPort: host.sshPort,
-    inIface: host.inIface,
-    local: host.localAddresses,
-  });
+  const lockout = lockoutFor(merged, host);
   if (lockout.kind === 'locked') {
     if (!force) return refuse('lockout', `predicted lockout: ${lockout.finding.message}`, [lockout.finding, ...input.findings], lockout);
     warnings.push(msg`predicted lockout (going on: ${FORCE}; the host reverts unless a new connection gets in): ${[{ text: lockout.finding.message }]}`);
@@ -289,6 +304,30 @@ export function planApply(input: PlanInput): ApplyPlan {
     warnings,
     lockout,
   };
+}
+
+const FAMILY_WORD: Record<Family, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+
+/** The family an SSH session runs over, from the client address the server reports (an IPv4-mapped address is IPv4). */
+export function sessionFamily(client: string | undefined): Family | undefined {
+  if (!client) return undefined;
+  return client.includes(':') && !/^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(client) ? 'ipv6' : 'ipv4';
+}
+
+/**
+ * The lockout prediction for the family of `rs`: only the ruleset of the family the SSH session
+ * runs over can lock it out; the other family's is reported as not filtering it.
+ */
+function lockoutFor(rs: Ruleset, host: HostView): LockoutVerdict {
+  const over = sessionFamily(host.clientAddress);
+  if (over && over !== rs.family)
+    return { kind: 'open', note: `the SSH session comes over ${FAMILY_WORD[over]} (from ${host.clientAddress}): the ${FAMILY_WORD[rs.family]} rules do not filter it` };
+  const v = predictLockout(rs, { client: host.clientAddress, server: host.serverAddress, sshPort: host.sshPort, inIface: host.inIface, local: host.localAddresses });
+  // a predictor that reads every ruleset as IPv4 answers an IPv6 session with "not filtered":
+  // under the IPv6 ruleset that would be a guess, so it is no prediction at all
+  if (rs.family === 'ipv6' && over === 'ipv6' && v.kind === 'open' && v.note && /not IPv4/.test(v.note))
+    return { kind: 'unknown', reason: 'this build cannot predict a lockout of an SSH session over IPv6 by the IPv6 rules' };
+  return v;
 }
 
 /** `rs` restricted to the tables `like` names (a missing one as an empty table). */
