@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
+  applyFamilies,
   auditRecord,
   initialState,
   isAction,
@@ -18,6 +19,7 @@ import {
   type AuditRecord,
   type BaseRef,
   type ConfirmMode,
+  type HostSnapshot,
   type HostView,
   type Message,
   type Step,
@@ -28,7 +30,8 @@ import {
   messageText,
   msg,
 } from '../core/apply/index.js';
-import { isHostError, normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type SessionOptions } from '../host/index.js';
+import { isHostError, normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type PullResult, type SessionOptions } from '../host/index.js';
+import type { Family } from '../core/model.js';
 import { inThisThread, type MachineRunner } from './machine-worker.js';
 import {
   ARM_SCRIPT,
@@ -66,6 +69,10 @@ export interface ApplyOptions {
   confirm: ConfirmMode;
   force: boolean;
   base: BaseRef | null;
+  /** the family of candidateText (default ipv4) */
+  family?: Family;
+  /** with family ipv4: the IPv6 candidate, applied with it as one change under one host timer */
+  candidate6?: { name: string; text: string };
   onProgress?: (p: ApplyProgress) => void;
   /** --confirm prompt: keep the new rules? Resolve false to revert; the deadline is enforced here too. */
   ask?: (q: { summary: string; deadlineAt: number }) => Promise<boolean>;
@@ -214,6 +221,10 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     confirm: opts.confirm,
     force: opts.force,
     base: opts.base,
+    ...(opts.family === 'ipv6' ? { family: 'ipv6' as const } : {}),
+    ...(opts.candidate6 && opts.family !== 'ipv6'
+      ? { other: { family: 'ipv6' as const, name: opts.candidate6.name, text: opts.candidate6.text, sha256: sha256Hex(opts.candidate6.text) } }
+      : {}),
   };
 
   let s1: HostSession | undefined;
@@ -238,19 +249,47 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
   };
   /** the boot id the lock was taken under: post-arm scripts answer `rebooted` when the host booted since */
   const boot = () => state.ctx.bootId ?? '';
+  /** the apply's families: the primary candidate's first */
+  const families = () => applyFamilies(state.ctx);
+  /** the families as the scripts take them: one word, 4, 6 or 46 */
+  const famWord = () => families().map((f) => (f === 'ipv6' ? '6' : '4')).sort().join('');
+  /** a family's key or work-file suffix in the scripts' answers */
+  const sfx = (f: Family) => (f === 'ipv6' ? '6' : '');
+  const saveOf = (p: { save: string | null; save6: string | null }, f: Family) => (f === 'ipv6' ? p.save6 : p.save);
   /** a `rebooted` answer (pcl_boot) as the event, else undefined */
   const rebootedEvent = (stdout: string): ApplyEvent | undefined => {
-    const { lines, keys, save } = parseKeyed(stdout);
-    if (lines[0] !== 'rebooted') return undefined;
-    const liveText = save ?? '';
+    const p = parseKeyed(stdout);
+    if (p.lines[0] !== 'rebooted') return undefined;
+    const [f, o] = families();
+    const liveText = saveOf(p, f) ?? '';
     const saved = state.ctx.snapshot;
     return {
       kind: 'host-rebooted',
       at: now(),
       liveText,
-      savedSha256: keys.get('saved-sha256')?.[0] ?? '',
+      savedSha256: p.keys.get(`saved${sfx(f)}-sha256`)?.[0] ?? '',
       liveIsSaved: saved?.savedPresent && saved.savedText ? sameRules(liveText, saved.savedText) : null,
+      ...(o ? { otherSavedSha256: p.keys.get(`saved${sfx(o)}-sha256`)?.[0] ?? '' } : {}),
     };
+  };
+  /** what a pull read of one family, as the machine's snapshot */
+  const snapshotOf = (p: PullResult, f: Family): HostSnapshot => {
+    const saved = f === 'ipv6' ? p.saved6 : p.saved;
+    const live = f === 'ipv6' ? p.live6 : p.live;
+    const tool = f === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
+    if (!live.ok) throw new StepError(`${tool} failed on the host: ${live.error ?? 'not installed'}`);
+    if (saved.present && !saved.ok) throw new StepError(`cannot read ${saved.source}: ${saved.error}`);
+    return { savedPresent: saved.present, savedText: saved.text, savedSha256: saved.sha256, liveText: live.text, liveRulesSha256: live.rulesSha256 };
+  };
+  const liveHash = (p: PullResult, f: Family) => (f === 'ipv6' ? p.live6 : p.live).rulesSha256;
+  const savedOf = (p: PullResult, f: Family) => (f === 'ipv6' ? p.saved6 : p.saved);
+  /** the rules read back after a revert, per family, against that family's backup */
+  const revertChecks = (p: { save: string | null; save6: string | null }) => {
+    const [f, o] = families();
+    const b = state.ctx.plan?.backup;
+    const ob = state.ctx.other?.plan?.backup;
+    const check = (text: string | null, backup: typeof b) => (backup && text !== null ? checkRevert(text, backup.text, backup.tables, sha256Hex) : undefined);
+    return { check: check(saveOf(p, f), b), ...(o ? { otherCheck: check(saveOf(p, o), ob) } : {}) };
   };
 
   async function perform(c: Extract<ApplyCommand, { kind: string }>): Promise<ApplyEvent> {
@@ -297,14 +336,10 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         return { kind: 'locked', at: at(), ...(took ? { tookOver: took } : {}), ...(boot ? { boot } : {}) };
       }
       case 'read-state': {
+        // one pull reads both families; the apply takes what its families need
         const p = await s1!.pull();
-        if (!p.live.ok) throw new StepError(`iptables-save failed on the host: ${p.live.error ?? 'not installed'}`);
-        if (p.saved.present && !p.saved.ok) throw new StepError(`cannot read /etc/sysconfig/iptables: ${p.saved.error}`);
-        return {
-          kind: 'state-read',
-          at: at(),
-          snapshot: { savedPresent: p.saved.present, savedText: p.saved.text, savedSha256: p.saved.sha256, liveText: p.live.text, liveRulesSha256: p.live.rulesSha256 },
-        };
+        const [f, o] = families();
+        return { kind: 'state-read', at: at(), snapshot: snapshotOf(p, f), ...(o ? { other: snapshotOf(p, o) } : {}) };
       }
       case 'upload': {
         for (const f of c.files) {
@@ -315,10 +350,17 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         return { kind: 'uploaded', at: at() };
       }
       case 'test': {
-        const r = await rootOk(s1!, TEST_SCRIPT, header(id), 'iptables-restore --test');
+        const [f, o] = families();
+        const r = await rootOk(s1!, TEST_SCRIPT, header(id), f === 'ipv6' ? 'ip6tables-restore --test' : 'iptables-restore --test');
         const k = parseKeyed(r.stdout).keys;
         const why = (name: string) => (k.get(`${name}-error`) ?? []).join('\n').trim();
-        return { kind: 'tested', at: at(), ok: k.get('candidate')?.[0] === 'ok', message: why('candidate'), backupOk: k.get('backup')?.[0] === 'ok', backupMessage: why('backup') };
+        const tested = (x: Family) => ({
+          ok: k.get(`candidate${sfx(x)}`)?.[0] === 'ok',
+          message: why(`candidate${sfx(x)}`),
+          backupOk: k.get(`backup${sfx(x)}`)?.[0] === 'ok',
+          backupMessage: why(`backup${sfx(x)}`),
+        });
+        return { kind: 'tested', at: at(), ...tested(f), ...(o ? { other: tested(o) } : {}) };
       }
       case 'arm': {
         const r = await rootOk(s1!, ARM_SCRIPT, header(id, c.seconds), 'arming the revert timer', 30_000);
@@ -328,23 +370,31 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         const one = (key: string) => k.get(key)?.[0];
         const timer: TimerRef = m[1] === 'systemd-run' ? { method: 'systemd-run', unit: m[2] } : { method: 'setsid', pid: Number(m[2]) };
         const report = { timerState: one('timer-state'), timerNext: one('timer-next'), uptime: one('uptime'), revertAlive: one('revert-alive'), revertSleep: one('revert-sleep') };
-        return {
-          kind: 'armed',
-          at: at(),
-          timer,
-          proof: proveTimer(timer, report, c.seconds),
-          guard: one('guard') === 'iptables.service',
-          saveOnStop: one('save-on-stop') === 'yes',
-          saveOnRestart: one('save-on-restart') === 'yes',
-        };
+        const [f, o] = families();
+        const guarded = (x: Family) => ({
+          guard: (k.get('guard') ?? []).includes(x === 'ipv6' ? 'ip6tables.service' : 'iptables.service'),
+          saveOnStop: one(`save-on-stop${sfx(x)}`) === 'yes',
+          saveOnRestart: one(`save-on-restart${sfx(x)}`) === 'yes',
+        });
+        return { kind: 'armed', at: at(), timer, proof: proveTimer(timer, report, c.seconds), ...guarded(f), ...(o ? { other: guarded(o) } : {}) };
       }
       case 'restore': {
         const r = await rootOk(s1!, RESTORE_SCRIPT, header(id), 'the restore', 120_000);
-        const { lines, save } = parseKeyed(r.stdout);
+        const p = parseKeyed(r.stdout);
+        const { lines } = p;
+        const [f, o] = families();
         if (lines[0] === 'changed') return { kind: 'restore-refused', at: at(), message: 'the running rules changed between the read and the restore (another tool at work?)' };
         if (lines[0] === 'failed') return { kind: 'restore-failed', at: at(), message: lines.slice(1).join(' / ') || 'iptables-restore failed' };
-        if (lines[0] !== 'restored' || save === null) throw new StepError(`the restore answered "${r.stdout.slice(0, 200)}"`);
-        return { kind: 'restored', at: at(), liveText: save, liveRulesSha256: sha256Hex(normalizeLiveRules(save)) };
+        const save = saveOf(p, f);
+        const otherSave = o ? saveOf(p, o) : null;
+        if (lines[0] !== 'restored' || save === null || (o && otherSave === null)) throw new StepError(`the restore answered "${r.stdout.slice(0, 200)}"`);
+        return {
+          kind: 'restored',
+          at: at(),
+          liveText: save,
+          liveRulesSha256: sha256Hex(normalizeLiveRules(save)),
+          ...(o && otherSave !== null ? { other: { liveText: otherSave, liveRulesSha256: sha256Hex(normalizeLiveRules(otherSave)) } } : {}),
+        };
       }
       case 'probe': {
         const t0 = now();
@@ -352,8 +402,12 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         try {
           s2 = await within(s1!.reopen(), left(), 'a new SSH connection', (late) => void late.close(), opts.signal);
           const p = await within(s2.pull(), left(), 'reading the rules through the new connection', undefined, opts.signal);
-          if (!p.live.ok) throw new StepError(`iptables-save through the new connection failed: ${p.live.error}`);
-          return { kind: 'probed', at: at(), liveRulesSha256: p.live.rulesSha256, clientAddress: s2.clientAddress, ms: now() - t0 };
+          const [f, o] = families();
+          for (const x of [f, ...(o ? [o] : [])]) {
+            const live = x === 'ipv6' ? p.live6 : p.live;
+            if (!live.ok) throw new StepError(`${x === 'ipv6' ? 'ip6tables-save' : 'iptables-save'} through the new connection failed: ${live.error}`);
+          }
+          return { kind: 'probed', at: at(), liveRulesSha256: liveHash(p, f), clientAddress: s2.clientAddress, ms: now() - t0, ...(o ? { otherLiveRulesSha256: liveHash(p, o) } : {}) };
         } catch (e) {
           return { kind: 'probe-failed', at: at(), message: messageOf(e) };
         }
@@ -382,11 +436,13 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         const s = alive(s2) ?? alive(s1);
         if (!s) throw new StepError('no session left to save through');
         const bytes = Buffer.from(c.text, 'utf8');
-        const r = await rootOk(s, PERSIST_SCRIPT, Buffer.concat([Buffer.from(header(id)), bytes]), 'saving /etc/sysconfig/iptables');
+        const six = c.family === 'ipv6';
+        const r = await rootOk(s, PERSIST_SCRIPT, Buffer.concat([Buffer.from(six ? header(id, 6) : header(id)), bytes]), `saving /etc/sysconfig/${six ? 'ip6tables' : 'iptables'}`);
         const k = parseKeyed(r.stdout).keys;
         return {
           kind: 'persisted',
           at: at(),
+          ...(c.family ? { family: c.family } : {}),
           sha256Sent: sha256Hex(bytes),
           sha256Host: k.get('sha256')?.[0] ?? '',
           previousBackup: k.get('previous')?.[0] || null,
@@ -401,7 +457,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
           if (opts.signal?.aborted) await s.close(); // opened after an interrupt closed the others
         }
         const p = await s.pull();
-        return { kind: 'verified', at: at(), savedSha256: p.saved.sha256, liveRulesSha256: p.live.rulesSha256, savedText: p.saved.text };
+        const [f, o] = families();
+        const read = (x: Family) => ({ savedSha256: savedOf(p, x).sha256, liveRulesSha256: liveHash(p, x), savedText: savedOf(p, x).text });
+        return { kind: 'verified', at: at(), ...read(f), ...(o ? { other: read(o) } : {}) };
       }
       case 'revert-now': {
         let lastErr: unknown;
@@ -410,20 +468,22 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         for (const s of sessions) {
           if (!s) continue;
           try {
-            const r = await rootOk(s, REVERT_NOW_SCRIPT, header(id, boot()), 'reverting', 60_000);
+            const r = await rootOk(s, REVERT_NOW_SCRIPT, header(id, famWord(), boot()), 'reverting', 60_000);
             const rebooted = rebootedEvent(r.stdout);
             if (rebooted) return rebooted;
-            const { keys, save } = parseKeyed(r.stdout);
-            const outcome = keys.get('outcome')?.[0];
+            const p = parseKeyed(r.stdout);
+            const outcome = p.keys.get('outcome')?.[0];
+            const save = saveOf(p, families()[0]);
             const backup = state.ctx.plan!.backup;
             return {
               kind: 'reverted',
               at: at(),
               outcome: outcome === 'reverted' ? 'reverted' : 'revert-failed',
               liveText: save ?? '',
-              by: keys.get('by')?.[0] === 'timer' ? 'timer' : 'client',
+              by: p.keys.get('by')?.[0] === 'timer' ? 'timer' : 'client',
+              ...revertChecks(p),
               check: checkRevert(save ?? '', backup.text, backup.tables, sha256Hex),
-              fileRestored: keys.get('file-restored'),
+              fileRestored: p.keys.get('file-restored'),
             };
           } catch (e) {
             lastErr = e;
@@ -440,20 +500,21 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
             s = await within(s1!.reopen(), 15_000, 'a new SSH connection to check the revert', (late) => void late.close(), opts.signal);
             extra.push(s);
           }
-          const r = await rootOk(s, CHECK_SCRIPT, header(id, boot()), 'checking the revert', 30_000);
+          const r = await rootOk(s, CHECK_SCRIPT, header(id, famWord(), boot()), 'checking the revert', 30_000);
           const rebooted = rebootedEvent(r.stdout);
           if (rebooted) return rebooted;
-          const { keys, save } = parseKeyed(r.stdout);
-          const outcome = keys.get('outcome')?.[0] ?? 'none';
-          const check = backup && save !== null ? checkRevert(save, backup.text, backup.tables, sha256Hex) : undefined;
-          const same = !!check?.verified;
+          const p = parseKeyed(r.stdout);
+          const outcome = p.keys.get('outcome')?.[0] ?? 'none';
+          const { check, otherCheck } = revertChecks(p);
+          const same = !!check?.verified && (!state.ctx.other || !!otherCheck?.verified);
           return {
             kind: 'timer-checked',
             at: at(),
             reverted: outcome === 'reverted' && same,
             message: `the host reports "${outcome}"${same ? '' : ', and the rules are not the backup'}`,
             ...(outcome === 'reverted' && check ? { check } : {}),
-            fileRestored: keys.get('file-restored'),
+            ...(outcome === 'reverted' && otherCheck ? { otherCheck } : {}),
+            fileRestored: p.keys.get('file-restored'),
           };
         } catch (e) {
           return { kind: 'timer-checked', at: at(), reverted: null, message: `could not reach the host to check: ${messageOf(e)}` };

@@ -473,25 +473,25 @@ pcl_unguard "$id"
 echo cancelled
 `;
 
-// `ID BOOT FAMS` on stdin: FAMS (4, 6 or "4 6") says whose rules to print when the work directory is gone
+// FAMS on stdin: the apply's families as one word (4, 6 or 46): whose rules to print
 const FAMS_FN = `pcl_fams() {
-  case "$1" in '') fams=$(cat "$2/families" 2>/dev/null); [ -n "$fams" ] || fams=4;; *[!46\\ ]*) echo "portcullis: bad families" >&2; exit 64;; *) fams=$1;; esac
+  case "$1" in 4) fams=4;; 6) fams=6;; 46) fams="4 6";; *) echo "portcullis: bad families" >&2; exit 64;; esac
 }
 `;
 
 /**
- * stdin: `ID BOOT FAMS`. Reverts now every family of the apply (or waits for the
+ * stdin: `ID FAMS BOOT`. Reverts now every family of the apply (or waits for the
  * timer's revert already under way); prints outcome=, verify= (IPv4), verify6=,
  * by=, file-restored=, then per family the mark and TOOL-save; or `rebooted` (pcl_boot).
  */
 export const REVERT_NOW_SCRIPT = `${PRELUDE}
 ${REVERT_DEF}
 ${FAMS_FN}
-read -r id boot fam_list || exit 64
+read -r id fam_word boot || exit 64
 pcl_id "$id"
+pcl_fams "$fam_word"
 pcl_boot "$boot"
 d=$P/$id
-pcl_fams "$fam_list" "$d"
 [ -d "$d" ] || { echo "portcullis: no such apply on this host" >&2; exit 78; }
 if mkdir "$d/decided" 2>/dev/null || [ "$(cat "$d/outcome" 2>/dev/null)" = cancelled ]; then
   pcl_stop_timer "$d"
@@ -509,14 +509,14 @@ echo "by=$by"
 pcl_saves "$fams"
 `;
 
-/** stdin: `ID BOOT FAMS`. After the deadline: what the timer did (as REVERT_NOW prints it); waits a little for a revert under way. */
+/** stdin: `ID FAMS BOOT`. After the deadline: what the timer did (as REVERT_NOW prints it); waits a little for a revert under way. */
 export const CHECK_SCRIPT = `${PRELUDE}
 ${FAMS_FN}
-read -r id boot fam_list || exit 64
+read -r id fam_word boot || exit 64
 pcl_id "$id"
+pcl_fams "$fam_word"
 pcl_boot "$boot"
 d=$P/$id
-pcl_fams "$fam_list" "$d"
 i=0; while [ -d "$d/decided" ] && [ ! -s "$d/outcome" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo "outcome=$(cat "$d/outcome" 2>/dev/null || echo none)"
 echo "verify=$(cat "$d/verify" 2>/dev/null || echo unverified)"

@@ -8,14 +8,14 @@ import { registerCommand } from './index.js';
 import { flag, int, parseArgs, str, UsageError } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { HOST_OPTIONS, HOST_OPTIONS_USAGE, reportHostError, sessionOptionsFrom } from './facts.js';
-import { printFindings, readProblem } from './read-ruleset.js';
+import { FAMILY_OPTION, familyArg, printFindings, readProblem, resolveFamily } from './read-ruleset.js';
 import { ApplyInterruptedError, runApply } from '../../apply/index.js';
 import { sha256Hex } from '../../host/index.js';
 import { appendHistory } from '../../services/history.js';
 import type { BaseRef, ConfirmMode } from '../../core/apply/index.js';
 
-const USAGE = `usage: portcullis apply HOST FILE [--confirm-timeout S] [--confirm auto|prompt] [--force]
-                        [--base FILE] [--json] [host options]
+const USAGE = `usage: portcullis apply HOST FILE [--rules6 FILE6] [--family 4|6] [--confirm-timeout S]
+                        [--confirm auto|prompt] [--force] [--base FILE] [--json] [host options]
 
 Applies FILE to the running firewall of HOST so that it can never lock you out:
 the candidate is validated and linted; a NEW SSH connection from the address
@@ -35,6 +35,17 @@ written to the file. Every apply is recorded in the local history
 ($PORTCULLIS_STATE_DIR or $XDG_STATE_HOME/portcullis/history.jsonl) and in
 /var/log/portcullis.log on the host.
 
+Both firewalls of the host: FILE is the iptables (IPv4) ruleset and --rules6 FILE6
+the ip6tables (IPv6) one, applied as ONE change — one revert timer reverts both,
+one new connection confirms both, then /etc/sysconfig/iptables and
+/etc/sysconfig/ip6tables are saved. A family whose file changes neither its
+running rules nor its saved file is left alone (not reloaded, not rewritten).
+--family 6 (or a FILE named rules.v6 / ip6tables, or one only IPv6 rules can be)
+applies FILE to IPv6 alone: the IPv4 rules are not touched. The lockout check
+traces the new SSH connection through the ruleset of the family it runs over.
+
+  --rules6 FILE6        the ip6tables ruleset applied together with FILE (IPv4)
+  --family 4|6          the family of FILE (inferred from its name or content, said on stderr)
   --confirm-timeout S   seconds the host waits for the confirmation (default 60, 3 to 3600)
   --confirm auto        confirm as soon as the new connection reads the rules (default)
   --confirm prompt      then ask on the terminal, within the remaining time
@@ -57,10 +68,13 @@ function readBase(io: CliIO, file: string): BaseRef {
   }
   if (text.trimStart().startsWith('{')) {
     try {
-      const j = JSON.parse(text) as { saved?: { sha256?: string }; live?: { rulesSha256?: string } };
+      const j = JSON.parse(text) as { saved?: { sha256?: string }; live?: { rulesSha256?: string }; saved6?: { sha256?: string }; live6?: { rulesSha256?: string } };
       const savedSha256 = j.saved?.sha256;
       const liveRulesSha256 = j.live?.rulesSha256;
-      if (savedSha256 || liveRulesSha256) return { kind: 'hashes', source: file, savedSha256, liveRulesSha256 };
+      const saved6Sha256 = j.saved6?.sha256;
+      const live6RulesSha256 = j.live6?.rulesSha256;
+      if (savedSha256 || liveRulesSha256 || saved6Sha256 || live6RulesSha256)
+        return { kind: 'hashes', source: file, savedSha256, liveRulesSha256, ...(saved6Sha256 ? { saved6Sha256 } : {}), ...(live6RulesSha256 ? { live6RulesSha256 } : {}) };
     } catch {
       /* not JSON after all: a ruleset file */
     }
@@ -122,6 +136,8 @@ registerCommand({
       confirm: { type: 'string' },
       force: { type: 'boolean' },
       base: { type: 'string' },
+      rules6: { type: 'string' },
+      ...FAMILY_OPTION,
     });
     if (args.positionals.length !== 2) throw new UsageError('apply needs a HOST and a FILE');
     const [host, file] = args.positionals;
@@ -131,15 +147,26 @@ registerCommand({
     if (confirm !== 'auto' && confirm !== 'prompt') throw new UsageError(`--confirm is auto or prompt, not "${escapeControls(confirm)}"`);
     if (file === '-' && (flag(args, 'password-stdin') || flag(args, 'passphrase-stdin'))) throw new UsageError('FILE cannot be - together with --password-stdin');
     const base = str(args, 'base') !== undefined ? readBase(io, str(args, 'base')!) : null;
-    let text: string;
-    try {
-      text = io.readFile(file);
-    } catch (e) {
-      io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e)}\n`);
-      return 2;
-    }
+    const read = (f: string): string | null => {
+      try {
+        return io.readFile(f);
+      } catch (e) {
+        io.err(`${escapeControls(f)}: error: cannot read the file: ${readProblem(e)}\n`);
+        return null;
+      }
+    };
+    const file6 = str(args, 'rules6');
+    const given = familyArg(args);
+    if (file6 !== undefined && given === 'ipv6') throw new UsageError('--rules6 goes with the IPv4 FILE: leave --family 6 out, or give only the IPv6 file');
+    if (file6 === '-' && file === '-') throw new UsageError('FILE and --rules6 cannot both be -');
+    if (file6 === '-' && (flag(args, 'password-stdin') || flag(args, 'passphrase-stdin'))) throw new UsageError('--rules6 cannot be - together with --password-stdin');
+    const text = read(file);
+    if (text === null) return 2;
+    const text6 = file6 !== undefined ? read(file6) : undefined;
+    if (text6 === null) return 2;
+    const family = file6 !== undefined ? (given ?? 'ipv4') : resolveFamily(io, file, text, given);
     const session = sessionOptionsFrom(args, io);
-    const stdinFree = file !== '-' && !flag(args, 'password-stdin') && !flag(args, 'passphrase-stdin');
+    const stdinFree = file !== '-' && file6 !== '-' && !flag(args, 'password-stdin') && !flag(args, 'passphrase-stdin');
     const ac = new AbortController();
     const release = onInterrupt(io, ac);
     // warnings already shown as progress are not repeated under the outcome
@@ -153,6 +180,8 @@ registerCommand({
       confirm,
       force: flag(args, 'force'),
       base,
+      ...(family === 'ipv6' ? { family } : {}),
+      ...(file6 !== undefined && text6 !== undefined ? { candidate6: { name: file6, text: text6 } } : {}),
       onProgress: (p) => {
         if (p.level === 'warn') shownWarnings.push(p.message);
         io.err(`portcullis apply: ${p.level === 'warn' ? 'warning: ' : ''}${escapeControls(p.message)}\n`);

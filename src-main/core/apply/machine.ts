@@ -10,10 +10,11 @@
 // reverts — right away through the old session when it still works, else by
 // the timer on the host, which never needed us.
 import type { Finding } from '../findings.js';
+import type { Family } from '../model.js';
 import { parseRuleset, type ParseResult } from '../parse.js';
 import { diffRulesets } from '../diff.js';
 import type { Change } from '../diff.js';
-import { checkCandidate, describeSummary, planApply, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
+import { checkCandidate, describeSummary, planApply, savedFile, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
 import { differingTables } from './backup.js';
 import type { ForeignReport } from './foreign.js';
 import { at as instant, messageText, ms as dur, msg, type Message } from './message.js';
@@ -35,6 +36,39 @@ export interface ApplyInput {
   confirm: ConfirmMode;
   force: boolean;
   base: BaseRef | null;
+  /** the family of candidateText (default ipv4: iptables, /etc/sysconfig/iptables) */
+  family?: Family;
+  /**
+   * the IPv6 candidate of a two-family apply (with family ipv4): one change, one host timer,
+   * one decision. A family whose candidate changes neither its running rules nor its saved
+   * file drops out of the apply (not reloaded, not rewritten).
+   */
+  other?: { family: Family; name: string; text: string; sha256: string };
+}
+
+/** The second family of a two-family apply, as far as the apply got with it. */
+export interface OtherFamily {
+  family: Family;
+  name: string;
+  text: string;
+  sha256: string;
+  candidate?: ParseResult;
+  snapshot?: HostSnapshot;
+  plan?: Extract<ApplyPlan, { kind: 'go' | 'noop' }>;
+  liveAfter?: { text: string; sha256: string };
+  persisted?: { sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean };
+  verified?: { savedSha256: string; liveRulesSha256: string };
+  revertCheck?: RevertCheck;
+}
+
+/** The work files of a family on the host: `candidate`, `backup`, `expected`; IPv6's end in 6. */
+export type WorkFile = 'candidate' | 'backup' | 'expected' | 'candidate6' | 'backup6' | 'expected6';
+
+export const workFile = (name: 'candidate' | 'backup' | 'expected', family: Family): WorkFile => (family === 'ipv6' ? `${name}6` : name);
+
+/** The families an apply changes: the primary candidate's, then the other's while it is in. */
+export function applyFamilies(ctx: Pick<Context, 'input' | 'other'>): Family[] {
+  return [ctx.input.family ?? 'ipv4', ...(ctx.other ? [ctx.other.family] : [])];
 }
 
 export interface SessionInfo {
@@ -72,36 +106,48 @@ export type ApplyEvent =
   /** boot: the host's boot id, to tell a reboot during the countdown */
   | { kind: 'locked'; at: number; tookOver?: string; boot?: string }
   | { kind: 'lock-busy'; at: number; holder: string }
-  | { kind: 'state-read'; at: number; snapshot: HostSnapshot }
+  /** snapshot: the primary family's; other: the other family's (a two-family apply) */
+  | { kind: 'state-read'; at: number; snapshot: HostSnapshot; other?: HostSnapshot }
   | { kind: 'uploaded'; at: number }
   /** backupOk: the backup passes iptables-restore --test too (a revert could not work otherwise) */
-  | { kind: 'tested'; at: number; ok: boolean; message: string; backupOk?: boolean; backupMessage?: string }
+  | { kind: 'tested'; at: number; ok: boolean; message: string; backupOk?: boolean; backupMessage?: string; other?: { ok: boolean; message: string; backupOk?: boolean; backupMessage?: string } }
   /**
    * proof: the timer exists and is due at the deadline; guard: iptables.service's stop is guarded
    * (IPTABLES_SAVE_ON_STOP/RESTART would save the unconfirmed rules as the boot ruleset)
    */
-  | { kind: 'armed'; at: number; timer: TimerRef; proof?: TimerProof; guard?: boolean; saveOnStop?: boolean; saveOnRestart?: boolean }
-  | { kind: 'restored'; at: number; liveText: string; liveRulesSha256: string }
+  | {
+      kind: 'armed';
+      at: number;
+      timer: TimerRef;
+      proof?: TimerProof;
+      guard?: boolean;
+      saveOnStop?: boolean;
+      saveOnRestart?: boolean;
+      /** the same for the other family's service (ip6tables.service) */
+      other?: { guard?: boolean; saveOnStop?: boolean; saveOnRestart?: boolean };
+    }
+  | { kind: 'restored'; at: number; liveText: string; liveRulesSha256: string; other?: { liveText: string; liveRulesSha256: string } }
   /** the running rules changed between the read and the restore: nothing was applied */
   | { kind: 'restore-refused'; at: number; message: string }
   /** iptables-restore failed: tables before the failing one may be live */
   | { kind: 'restore-failed'; at: number; message: string }
-  | { kind: 'probed'; at: number; liveRulesSha256: string; clientAddress?: string; ms: number }
+  | { kind: 'probed'; at: number; liveRulesSha256: string; clientAddress?: string; ms: number; otherLiveRulesSha256?: string }
   | { kind: 'probe-failed'; at: number; message: string }
   | { kind: 'answered'; at: number; keep: boolean; how: 'user' | 'timeout' }
   | { kind: 'cancelled'; at: number }
   | { kind: 'cancel-too-late'; at: number; outcome: string }
-  | { kind: 'persisted'; at: number; sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean }
+  /** family: which file (the primary family's when absent) */
+  | { kind: 'persisted'; at: number; sha256Sent: string; sha256Host: string; previousBackup: string | null; restorecon: boolean; family?: Family }
   /** savedText: the file as read back (recognises the new file when the persist step lost its answer) */
-  | { kind: 'verified'; at: number; savedSha256: string; liveRulesSha256: string; savedText?: string }
+  | { kind: 'verified'; at: number; savedSha256: string; liveRulesSha256: string; savedText?: string; other?: { savedSha256: string; liveRulesSha256: string; savedText?: string } }
   /** check: the rules read back against the backup; fileRestored: /etc/sysconfig/iptables was overwritten during the countdown and put back */
-  | { kind: 'reverted'; at: number; outcome: 'reverted' | 'revert-failed'; liveText: string; by: 'client' | 'timer'; check?: RevertCheck; fileRestored?: string[] }
-  | { kind: 'timer-checked'; at: number; reverted: boolean | null; message: string; check?: RevertCheck; fileRestored?: string[] }
+  | { kind: 'reverted'; at: number; outcome: 'reverted' | 'revert-failed'; liveText: string; by: 'client' | 'timer'; check?: RevertCheck; fileRestored?: string[]; otherCheck?: RevertCheck }
+  | { kind: 'timer-checked'; at: number; reverted: boolean | null; message: string; check?: RevertCheck; fileRestored?: string[]; otherCheck?: RevertCheck }
   /**
    * the host booted since the apply took its lock: the countdown's timer, guard and work directory
    * went with the reboot; liveIsSaved: whether it runs what its saved file holds
    */
-  | { kind: 'host-rebooted'; at: number; liveText: string; savedSha256: string; liveIsSaved: boolean | null }
+  | { kind: 'host-rebooted'; at: number; liveText: string; savedSha256: string; liveIsSaved: boolean | null; otherSavedSha256?: string }
   | { kind: 'disarmed'; at: number }
   | { kind: 'failed'; at: number; message: string; hostKey?: boolean };
 
@@ -110,14 +156,15 @@ export type ApplyCommand =
   | { kind: 'connect' }
   | { kind: 'lock'; ttlS: number }
   | { kind: 'read-state' }
-  | { kind: 'upload'; files: { name: 'candidate' | 'backup' | 'expected'; text: string }[] }
+  | { kind: 'upload'; files: { name: WorkFile; text: string }[] }
   | { kind: 'test' }
   | { kind: 'arm'; seconds: number }
   | { kind: 'restore' }
   | { kind: 'probe'; deadlineAt: number }
   | { kind: 'ask'; deadlineAt: number; summary: string }
   | { kind: 'cancel' }
-  | { kind: 'persist'; text: string }
+  /** family: which file (the primary family's when absent) */
+  | { kind: 'persist'; text: string; family?: Family }
   | { kind: 'verify' }
   | { kind: 'revert-now' }
   | { kind: 'await-timer'; until: number }
@@ -157,6 +204,18 @@ export interface AuditRecord {
   finishedAt: string;
   host: { name: string; user?: string; privilege?: string; hostKey?: string; hostKeyType?: string; route?: string[]; clientAddress?: string };
   candidate: { name: string; sha256: string };
+  /** the families the apply changed (absent in lines written before it existed: IPv4) */
+  families?: Family[];
+  /** the other family of a two-family apply: its candidate, hashes and changes */
+  other?: {
+    family: Family;
+    candidate: { name: string; sha256: string };
+    before?: { savedSha256: string; liveRulesSha256: string };
+    after?: { savedSha256?: string; liveRulesSha256?: string };
+    changes?: ChangeSummary;
+    persisted?: { previousBackup: string | null; restorecon: boolean };
+    revertCheck?: RevertCheck;
+  };
   before?: { savedSha256: string; liveRulesSha256: string };
   after?: { savedSha256?: string; liveRulesSha256?: string };
   changes?: ChangeSummary & { list: Change[]; truncated: boolean };
@@ -216,6 +275,8 @@ export interface Context {
   session?: SessionInfo;
   snapshot?: HostSnapshot;
   plan?: Extract<ApplyPlan, { kind: 'go' | 'noop' }>;
+  /** the second family of a two-family apply, while it is in the apply */
+  other?: OtherFamily;
   locked: boolean;
   /** the restore may have changed the running rules */
   live: boolean;
@@ -335,6 +396,8 @@ export function auditRecord<O extends string, X extends number>(
       clientAddress: host?.clientAddress,
     },
     candidate: { name: input.candidateName, sha256: input.candidateSha256 },
+    ...(input.family === 'ipv6' || ctx.other ? { families: applyFamilies(ctx) } : {}),
+    ...(ctx.other ? { other: otherRecord(ctx.other) } : {}),
     ...(snapshot ? { before: { savedSha256: snapshot.savedSha256, liveRulesSha256: snapshot.liveRulesSha256 } } : {}),
     ...(ctx.verified || ctx.liveAfter
       ? { after: { savedSha256: ctx.verified?.savedSha256, liveRulesSha256: ctx.verified?.liveRulesSha256 ?? ctx.liveAfter?.sha256 } }
@@ -366,6 +429,23 @@ export function auditRecord<O extends string, X extends number>(
     ...(ctx.revertCheck ? { revertCheck: ctx.revertCheck } : {}),
     ...(ctx.rebooted ? { rebooted: true } : {}),
   };
+}
+
+function otherRecord(o: OtherFamily): NonNullable<AuditRecord['other']> {
+  return {
+    family: o.family,
+    candidate: { name: o.name, sha256: o.sha256 },
+    ...(o.snapshot ? { before: { savedSha256: o.snapshot.savedSha256, liveRulesSha256: o.snapshot.liveRulesSha256 } } : {}),
+    ...(o.verified || o.liveAfter ? { after: { savedSha256: o.verified?.savedSha256, liveRulesSha256: o.verified?.liveRulesSha256 ?? o.liveAfter?.sha256 } } : {}),
+    ...(o.plan ? { changes: o.plan.summary } : {}),
+    ...(o.persisted ? { persisted: { previousBackup: o.persisted.previousBackup, restorecon: o.persisted.restorecon } } : {}),
+    ...(o.revertCheck ? { revertCheck: o.revertCheck } : {}),
+  };
+}
+
+/** The saved files of the apply's families, as the messages name them. */
+function filesOf(ctx: Pick<Context, 'input' | 'other'>): string {
+  return applyFamilies(ctx).map(savedFile).join(' and ');
 }
 
 function finish(
@@ -478,16 +558,23 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
   switch (s.kind) {
     case 'idle': {
       if (e.kind !== 'start') return unexpected();
-      const check = checkCandidate(input.candidateText);
+      const check = checkCandidate(input.candidateText, input.family ?? 'ipv4');
       if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, msg`${input.candidateName}: ${[{ text: check.message }]}; nothing was changed`, { refuseReason: 'invalid' });
-      const warn = check.findings.filter((f) => f.severity === 'warning').length;
+      const valid = [progress('validate', validMessage(input.candidateName, check.findings))];
+      let other: OtherFamily | undefined;
+      if (input.other) {
+        const o = checkCandidate(input.other.text, input.other.family);
+        if (!o.ok) return finish({ ...ctx, findings: o.findings }, at, 'refused', 4, msg`${input.other.name}: ${[{ text: o.message }]}; nothing was changed`, { refuseReason: 'invalid' });
+        other = { ...input.other, candidate: o.parsed };
+        valid.push(progress('validate', validMessage(input.other.name, o.findings)));
+      }
       return to(
         'connecting',
-        { ...ctx, candidate: check.parsed, findings: check.findings, timings: { ...ctx.timings, validate: 0 } },
+        { ...ctx, candidate: check.parsed, findings: check.findings, other, timings: { ...ctx.timings, validate: 0 } },
         at,
         'connect',
         { kind: 'connect' },
-        progress('validate', msg`${input.candidateName}: valid${asMessage(warn ? `, ${warn} lint warning${warn === 1 ? '' : 's'}` : '')}`),
+        ...valid,
       );
     }
 
@@ -517,64 +604,32 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
 
     case 'reading': {
       if (e.kind !== 'state-read') return unexpected();
-      const c: Context = { ...ctx, snapshot: e.snapshot };
-      const plan = planApply({
-        candidate: ctx.candidate!,
-        candidateText: input.candidateText,
-        findings: ctx.findings,
-        host: ctx.host!,
-        snapshot: e.snapshot,
-        base: input.base,
-        force: input.force,
-      });
-      const warnings = [...c.warnings, ...plan.warnings];
-      const warnCmds = plan.warnings.map((w) => progress('read', w, 'warn'));
-      if (plan.kind === 'refuse')
-        return withEffects(
-          finish({ ...c, warnings }, at, 'refused', 4, msg`${asMessage(plan.message)}; nothing was changed`, { refuseReason: plan.reason, findings: plan.findings, unlock: true, cleanup: true }),
-          warnCmds,
-        );
-      const c2: Context = { ...c, plan, warnings };
-      const keptCmds = describeKept(plan.kept).map((m) => progress('read', m));
-      if (plan.kind === 'noop')
-        return withEffects(
-          finish(c2, at, 'unchanged', 0, msg`${ctx.host!.name} already runs and saves this ruleset; nothing to do`, { unlock: true, cleanup: true }),
-          [...warnCmds, ...keptCmds],
-        );
-      return to(
-        'uploading',
-        c2,
-        at,
-        'upload',
-        {
-          kind: 'upload',
-          files: [
-            { name: 'candidate', text: plan.applyText },
-            { name: 'backup', text: plan.backup.text },
-            { name: 'expected', text: plan.expectedText },
-          ],
-        },
-        ...warnCmds,
-        ...keptCmds,
-        progress('read', `${describeSummary(plan.summary)}; lockout check: ${plan.lockout.kind === 'open' ? 'a new SSH connection gets in' : 'FORCED'}`),
-      );
+      return planned({ ...ctx, snapshot: e.snapshot }, at, e.other);
     }
 
     case 'uploading': {
       if (e.kind !== 'uploaded') return unexpected();
-      const empty = ctx.plan!.backup.emptyAdded;
-      return to(
-        'testing',
-        ctx,
-        at,
-        'test',
-        { kind: 'test' },
-        progress('upload', `candidate and backup on the host (backup of ${ctx.plan!.backup.tables.join(', ')}${empty.length ? `; ${empty.join(', ')} not loaded now: the revert empties ${empty.length === 1 ? 'it' : 'them'}` : ''})`),
-      );
+      const backups = [ctx.plan!, ...(ctx.other?.plan ? [ctx.other.plan] : [])].map((p, i) => {
+        const empty = p.backup.emptyAdded;
+        const fam = ctx.other ? `${FAMILY_WORD[applyFamilies(ctx)[i]]} ` : '';
+        return `${fam}backup of ${p.backup.tables.join(', ')}${empty.length ? `; ${empty.join(', ')} not loaded now: the revert empties ${empty.length === 1 ? 'it' : 'them'}` : ''}`;
+      });
+      return to('testing', ctx, at, 'test', { kind: 'test' }, progress('upload', `candidate and backup on the host (${backups.join('; ')})`));
     }
 
     case 'testing': {
       if (e.kind !== 'tested') return unexpected();
+      if (ctx.other && e.other && (!e.other.ok || e.other.backupOk === false))
+        return finish(
+          ctx,
+          at,
+          'refused',
+          4,
+          !e.other.ok
+            ? msg`${'ip6tables-restore --test'} on the host rejects ${ctx.other.name}: ${e.other.message}; nothing was changed`
+            : msg`the backup of the running IPv6 rules does not pass ${'ip6tables-restore --test'} on the host, so a revert could not restore them: ${e.other.backupMessage || 'no reason given'}; nothing was changed`,
+          { refuseReason: !e.other.ok ? 'invalid' : 'revert-unproven', unlock: true, cleanup: true },
+        );
       if (!e.ok)
         return finish(ctx, at, 'refused', 4, msg`${'iptables-restore --test'} on the host rejects the candidate: ${e.message}; nothing was changed`, {
           refuseReason: 'invalid',
@@ -606,16 +661,21 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
           { kind: 'disarm' },
         );
       const cmds = [progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s${e.proof ? `; checked: ${e.proof.detail}` : ''})`)];
-      const flags = [e.saveOnStop ? 'IPTABLES_SAVE_ON_STOP' : '', e.saveOnRestart ? 'IPTABLES_SAVE_ON_RESTART' : ''].filter(Boolean).join(' and ');
-      if (flags)
-        cmds.push(
-          progress(
-            'arm',
-            e.guard
-              ? msg`${flags} is on: until this apply is decided, a stop, restart or shutdown of iptables.service cannot make the unconfirmed rules the saved ones (guarded; the file is put back)`
-              : msg`${flags} is on: a save during the countdown is undone when the revert runs`,
-          ),
-        );
+      const guards = [{ family: input.family ?? 'ipv4', ...e }, ...(ctx.other && e.other ? [{ family: ctx.other.family, ...e.other }] : [])];
+      for (const g of guards) {
+        const V = g.family === 'ipv6' ? 'IP6TABLES' : 'IPTABLES';
+        const unit = g.family === 'ipv6' ? 'ip6tables.service' : 'iptables.service';
+        const flags = [g.saveOnStop ? `${V}_SAVE_ON_STOP` : '', g.saveOnRestart ? `${V}_SAVE_ON_RESTART` : ''].filter(Boolean).join(' and ');
+        if (flags)
+          cmds.push(
+            progress(
+              'arm',
+              g.guard
+                ? msg`${flags} is on: until this apply is decided, a stop, restart or shutdown of ${[{ text: unit }]} cannot make the unconfirmed rules the saved ones (guarded; the file is put back)`
+                : msg`${flags} is on: a save during the countdown is undone when the revert runs`,
+            ),
+          );
+      }
       return to('restoring', c, at, 'restore', { kind: 'restore' }, ...cmds);
     }
 
@@ -630,14 +690,19 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
         );
       if (e.kind === 'restore-failed') return revertNow({ ...ctx, live: true }, at, msg`${'iptables-restore'} failed on the host: ${e.message}`);
       if (e.kind !== 'restored') return unexpected();
-      const c: Context = { ...ctx, live: true, liveAfter: { text: e.liveText, sha256: e.liveRulesSha256 } };
+      const c: Context = {
+        ...ctx,
+        live: true,
+        liveAfter: { text: e.liveText, sha256: e.liveRulesSha256 },
+        ...(ctx.other && e.other ? { other: { ...ctx.other, liveAfter: { text: e.other.liveText, sha256: e.other.liveRulesSha256 } } } : {}),
+      };
       const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
       const confirmBy = deadline - confirmMargin(input.confirmTimeoutS);
       const cmds: ApplyCommand[] = [
         progress('restore', msg`rules live on ${ctx.host!.name}; the host reverts them at ${instant(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
       ];
       // iptables-save prints what the kernel holds: a difference is our reading of a rule, worth a look, not a failure
-      const differ = readbackDifferences(e.liveText, ctx.plan!.applyText);
+      const differ = readbackDifferences(e.liveText, ctx.plan!.applyText, input.family) + (ctx.other?.plan && e.other ? readbackDifferences(e.other.liveText, ctx.other.plan.applyText, ctx.other.family) : 0);
       if (differ) c.warnings = [...c.warnings, msg`the running rules read back with ${differ} difference${differ === 1 ? '' : 's'} from what was sent; check with ${'portcullis diff'}`];
       return to('probing', c, at, 'probe', { kind: 'probe', deadlineAt: confirmBy }, ...cmds, progress('probe', 'opening a NEW SSH connection over the same route'));
     }
@@ -646,12 +711,13 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'probe-failed') return revertNow({ ...ctx, probe: { ok: false, message: e.message } }, at, msg`no new SSH connection: ${e.message}`);
       if (e.kind !== 'probed') return unexpected();
       const c: Context = { ...ctx, probe: { ok: true, ms: e.ms, clientAddress: e.clientAddress } };
-      if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
+      const otherChanged = !!(ctx.other?.liveAfter && e.otherLiveRulesSha256 !== undefined && e.otherLiveRulesSha256 !== ctx.other.liveAfter.sha256);
+      if ((ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) || otherChanged)
         c.warnings = [...c.warnings, 'the rules changed between the restore and the new connection (another tool at work?)'];
       const gotIn = progress('probe', msg`a new SSH connection got in (${dur(e.ms)}) and read the rules`);
       const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
       if (input.confirm === 'prompt')
-        return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: describeSummary(ctx.plan!.summary) }, gotIn);
+        return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: summaryOf(ctx) }, gotIn);
       return to('cancelling', c, at, 'cancel', { kind: 'cancel' }, gotIn);
     }
 
@@ -666,21 +732,19 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'cancel-too-late') return to('awaiting-timer', { ...ctx, revertedBy: 'timer' }, at, 'await-timer', { kind: 'await-timer', until: at }, progress('cancel', `too late: the host timer already ${e.outcome === 'reverted' ? 'reverted' : 'started reverting'}`, 'warn'));
       if (e.kind !== 'cancelled') return unexpected();
       const c: Context = { ...ctx, confirmedAt: at };
-      return to('persisting', c, at, 'persist', { kind: 'persist', text: ctx.plan!.persistText }, progress('cancel', msg`confirmed after ${dur(at - ctx.startedAt)}; revert timer cancelled`));
+      return to('persisting', c, at, 'persist', persistCommand(ctx.plan!.persistText, input.family), progress('cancel', msg`confirmed after ${dur(at - ctx.startedAt)}; revert timer cancelled`));
     }
 
     case 'persisting': {
       if (e.kind !== 'persisted') return unexpected();
-      const c: Context = { ...ctx, persisted: e };
+      const primary = (e.family ?? 'ipv4') === (input.family ?? 'ipv4');
+      const { kind: _k, at: _a, family: _f, ...saved } = e;
+      const c: Context = primary ? { ...ctx, persisted: saved } : { ...ctx, other: { ...ctx.other!, persisted: saved } };
       if (e.sha256Host !== e.sha256Sent) return onFailure({ kind: 'persisting', ctx: c }, at, `the host wrote a file with sha256 ${e.sha256Host}, not the ${e.sha256Sent} sent`);
-      return to(
-        'verifying',
-        c,
-        at,
-        'verify',
-        { kind: 'verify' },
-        progress('persist', `saved /etc/sysconfig/iptables${e.previousBackup ? `; previous file kept as ${e.previousBackup}` : ''}${e.restorecon ? '; SELinux context restored' : ''}`),
-      );
+      const said = progress('persist', `saved ${savedFile(e.family ?? input.family)}${e.previousBackup ? `; previous file kept as ${e.previousBackup}` : ''}${e.restorecon ? '; SELinux context restored' : ''}`);
+      // the other family's file next, then one read-back of both
+      if (primary && c.other?.plan) return to('persisting', c, at, 'persist', persistCommand(c.other.plan.persistText, c.other.family), said);
+      return to('verifying', c, at, 'verify', { kind: 'verify' }, said);
     }
 
     case 'verifying': {
@@ -690,10 +754,15 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
         if ((ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) || (e.savedText !== undefined && e.savedText === ctx.plan?.persistText))
           return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
         if (ctx.snapshot && e.savedSha256 === ctx.snapshot.savedSha256) return revertNow(c, at, `saving failed (${ctx.persistFailed}); the file is unchanged, so the running rules go back to match it`);
-        return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and /etc/sysconfig/iptables is neither the old nor the new file (sha256 ${e.savedSha256}): look at the host`);
+        return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and ${filesOf(ctx)} ${ctx.other ? 'are' : 'is'} neither the old nor the new file${ctx.other ? 's' : ''} (sha256 ${e.savedSha256}): look at the host`);
       }
       if (e.savedSha256 !== ctx.persisted!.sha256Sent)
-        return finish(c, at, 'error', 2, msg`${'/etc/sysconfig/iptables'} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
+        return finish(c, at, 'error', 2, msg`${savedFile(input.family)} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
+      if (ctx.other) {
+        c.other = { ...ctx.other, ...(e.other ? { verified: { savedSha256: e.other.savedSha256, liveRulesSha256: e.other.liveRulesSha256 } } : {}) };
+        if (e.other?.savedSha256 !== ctx.other.persisted?.sha256Sent)
+          return finish(c, at, 'error', 2, msg`${savedFile(ctx.other.family)} read back with sha256 ${e.other?.savedSha256 ?? 'unknown'}, not the ${ctx.other.persisted?.sha256Sent ?? 'unknown'} written: look at the host`, { unlock: true });
+      }
       if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
         c.warnings = [
           ...c.warnings,
@@ -710,8 +779,11 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       const backup = ctx.plan!.backup;
       const check = e.check ?? checkRevert(e.liveText, backup.text, backup.tables);
       const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: e.by, revertCheck: e.outcome === 'reverted' ? check : undefined };
-      if (e.outcome !== 'reverted') return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: iptables-restore of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
+      if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
+      if (e.outcome !== 'reverted')
+        return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
       if (!check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, check));
+      if (ctx.other && e.otherCheck && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, e.otherCheck, ctx.other.family));
       // decided and verified: the work directory has served (a failed revert keeps it for a look)
       return finish(c, at, 'reverted', 3, revertMessage(c, e.by), { unlock: true, cleanup: true });
     }
@@ -720,7 +792,9 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
       if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
       if (e.kind !== 'timer-checked') return unexpected();
       const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: 'timer', revertCheck: e.check };
+      if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
       if (e.check && e.reverted !== null && !e.check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.check));
+      if (ctx.other && e.otherCheck && e.reverted !== null && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.otherCheck, ctx.other.family));
       if (e.reverted === false) return finish(c, at, 'error', 2, `the host timer should have reverted by now, but the rules are not the backup: ${e.message}`);
       if (e.reverted) return finish(c, at, 'reverted', 3, revertMessage(c, 'timer'), { unlock: true, cleanup: true });
       return finish(c, at, 'reverted', 3, `not confirmed; the host timer reverts by itself (${e.message})`);
@@ -734,10 +808,79 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
   }
 }
 
+/**
+ * After the read: plans each family against what its host side holds, refuses when either
+ * refuses, drops a family that changes nothing (it is not reloaded or rewritten), and uploads
+ * the files of the families left.
+ */
+function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefined): Transition {
+  const { input } = c0;
+  const family = input.family ?? 'ipv4';
+  const plan = planApply({ family, candidate: c0.candidate!, candidateText: input.candidateText, findings: c0.findings, host: c0.host!, snapshot: c0.snapshot!, base: input.base, force: input.force });
+  const two = !!c0.other;
+  const tag = (f: Family, w: Message | string): Message => (two ? msg`${asMessage(FAMILY_WORD[f])} rules: ${asMessage(w)}` : asMessage(w));
+  let warnings: (Message | string)[] = [...c0.warnings, ...plan.warnings.map((w) => tag(family, w))];
+  const refused = (p: Extract<ApplyPlan, { kind: 'refuse' }>, f: Family) =>
+    withEffects(
+      finish({ ...c0, warnings }, at, 'refused', 4, msg`${tag(f, p.message)}; nothing was changed`, { refuseReason: p.reason, findings: p.findings, unlock: true, cleanup: true }),
+      warnings.slice(c0.warnings.length).map((w) => progress('read', w, 'warn')),
+    );
+  if (plan.kind === 'refuse') return refused(plan, family);
+  let other = c0.other;
+  let otherPlan: ApplyPlan | undefined;
+  if (other) {
+    if (!otherSnapshot) return finish({ ...c0, warnings }, at, 'error', 2, msg`the host did not report its ${asMessage(FAMILY_WORD[other.family])} rules (${asMessage(other.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save')}); nothing was changed`, { unlock: true, cleanup: true });
+    otherPlan = planApply({
+      family: other.family,
+      candidate: other.candidate!,
+      candidateText: other.text,
+      findings: [],
+      host: c0.host!,
+      snapshot: otherSnapshot,
+      base: input.base?.kind === 'hashes' ? input.base : null,
+      force: input.force,
+    });
+    warnings = [...warnings, ...otherPlan.warnings.map((w) => tag(other!.family, w))];
+    if (otherPlan.kind === 'refuse') return refused(otherPlan, other.family);
+    other = { ...other, snapshot: otherSnapshot, plan: otherPlan };
+  }
+  const warnCmds = warnings.slice(c0.warnings.length).map((w) => progress('read', w, 'warn'));
+  let c: Context = { ...c0, plan, other, warnings };
+  const keptCmds = [plan, ...(otherPlan && otherPlan.kind !== 'refuse' ? [otherPlan] : [])].flatMap((p) => describeKept(p.kept)).map((m) => progress('read', m));
+  const left: ApplyCommand[] = [];
+  // a family that changes nothing drops out: the other one is the apply
+  if (other?.plan && plan.kind === 'noop' && other.plan.kind === 'go') {
+    left.push(progress('read', `${FAMILY_WORD[family]}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
+    c = {
+      ...c,
+      input: { ...input, family: other.family, candidateName: other.name, candidateText: other.text, candidateSha256: other.sha256, other: undefined },
+      candidate: other.candidate,
+      snapshot: other.snapshot,
+      plan: other.plan,
+      other: undefined,
+    };
+  } else if (other?.plan && other.plan.kind === 'noop') {
+    left.push(progress('read', `${FAMILY_WORD[other.family]}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
+    c = { ...c, other: undefined };
+  }
+  if (c.plan!.kind === 'noop')
+    return withEffects(finish(c, at, 'unchanged', 0, msg`${c0.host!.name} already runs and saves ${asMessage(two ? 'these rulesets' : 'this ruleset')}; nothing to do`, { unlock: true, cleanup: true }), [...warnCmds, ...keptCmds]);
+  const files = [c.plan!, ...(c.other?.plan ? [c.other.plan] : [])].flatMap((p, i) => {
+    const f = applyFamilies(c)[i];
+    return [
+      { name: workFile('candidate', f), text: p.applyText },
+      { name: workFile('backup', f), text: p.backup.text },
+      { name: workFile('expected', f), text: p.expectedText },
+    ];
+  });
+  const lockout = [c.plan!, ...(c.other?.plan ? [c.other.plan] : [])].every((p) => p.lockout.kind === 'open') ? 'a new SSH connection gets in' : 'FORCED';
+  return to('uploading', c, at, 'upload', { kind: 'upload', files }, ...warnCmds, ...keptCmds, ...left, progress('read', `${summaryOf(c)}; lockout check: ${lockout}`));
+}
+
 function finishConfirmed(c: Context, at: number, note?: string): Transition {
   const ms = (c.confirmedAt ?? at) - c.startedAt;
   const warnings = note ? [...c.warnings, note] : c.warnings;
-  return finish({ ...c, warnings }, at, 'confirmed', 0, msg`applied, confirmed through a new SSH connection (${dur(ms)} after the start) and saved to /etc/sysconfig/iptables`, {
+  return finish({ ...c, warnings }, at, 'confirmed', 0, msg`applied, confirmed through a new SSH connection (${dur(ms)} after the start) and saved to ${[{ text: filesOf(c) }]}`, {
     unlock: true,
     cleanup: true,
   });
@@ -749,21 +892,44 @@ function revertMessage(c: Context, by: 'client' | 'timer'): Message {
   const why = c.revertWhy ?? asMessage(c.warnings[c.warnings.length - 1] ?? 'not confirmed');
   const sha = c.revertCheck?.backupSha256 ? `, sha256 ${short(c.revertCheck.backupSha256)}…` : '';
   const proof = c.revertCheck?.verified ? asMessage(`: reverted and verified (the running rules read back match the backup${sha})`) : [];
-  const file = asMessage(c.fileRestored ? '/etc/sysconfig/iptables as it was before (put back)' : '/etc/sysconfig/iptables untouched');
+  const files = filesOf(c);
+  const file = asMessage(c.fileRestored ? `${files} as ${c.other ? 'they were' : 'it was'} before (put back)` : `${files} untouched`);
   return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before${proof}; ${file}`;
 }
 
-function mismatchMessage(c: Context, by: 'client' | 'timer', check: RevertCheck): Message {
+function mismatchMessage(c: Context, by: 'client' | 'timer', check: RevertCheck, family?: Family): Message {
   const n = check.differ.length;
   const hashes = check.liveSha256 && check.backupSha256 ? ` (read back sha256 ${short(check.liveSha256)}…, backup ${short(check.backupSha256)}…)` : '';
-  return msg`not confirmed; the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')}, but the running rules read back do NOT match the backup: the ${check.differ.join(', ')} table${asMessage(n === 1 ? '' : 's')} differ${asMessage(n === 1 ? 's' : '')}${asMessage(hashes)} — look at ${c.host?.name ?? c.input.host} now`;
+  const rules = asMessage(c.other || family ? `running ${FAMILY_WORD[family ?? c.input.family ?? 'ipv4']} rules` : 'running rules');
+  return msg`not confirmed; the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')}, but the ${rules} read back do NOT match the backup: the ${check.differ.join(', ')} table${asMessage(n === 1 ? '' : 's')} differ${asMessage(n === 1 ? 's' : '')}${asMessage(hashes)} — look at ${c.host?.name ?? c.input.host} now`;
+}
+
+const FAMILY_WORD: Record<Family, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+
+const restoreTool = (family?: Family) => (family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore');
+
+function persistCommand(text: string, family?: Family): ApplyCommand {
+  return family === 'ipv6' ? { kind: 'persist', text, family } : { kind: 'persist', text };
+}
+
+function validMessage(name: string, findings: Finding[]): Message {
+  const warn = findings.filter((f) => f.severity === 'warning').length;
+  return msg`${name}: valid${asMessage(warn ? `, ${warn} lint warning${warn === 1 ? '' : 's'}` : '')}`;
+}
+
+/** What the apply changes, per family when there are two. */
+function summaryOf(ctx: Context): string {
+  if (!ctx.other?.plan) return describeSummary(ctx.plan!.summary);
+  const [a, b] = applyFamilies(ctx);
+  return `${FAMILY_WORD[a]}: ${describeSummary(ctx.plan!.summary)}; ${FAMILY_WORD[b]}: ${describeSummary(ctx.other.plan.summary)}`;
 }
 
 /** /etc/sysconfig/iptables was written during the countdown and put back: say so, and where the written one is kept */
 function withFileRestored(c: Context, restored?: string[]): Context {
   if (!restored?.length) return c;
   const kept = restored.map((r) => r.split(' ')[1]).filter(Boolean);
-  const w = msg`${'/etc/sysconfig/iptables'} was overwritten during the countdown (a save of the unconfirmed rules: IPTABLES_SAVE_ON_STOP or a restart?) and put back${asMessage(kept.length ? `; what was written is kept as ${kept.join(', ')}` : '')}`;
+  const file = c.other ? 'a saved ruleset' : savedFile(c.input.family);
+  const w = msg`${file} was overwritten during the countdown (a save of the unconfirmed rules: ${asMessage(c.input.family === 'ipv6' ? 'IP6TABLES' : 'IPTABLES')}_SAVE_ON_STOP or a restart?) and put back${asMessage(kept.length ? `; what was written is kept as ${kept.join(', ')}` : '')}`;
   return { ...c, fileRestored: true, warnings: [...c.warnings, w] };
 }
 
@@ -772,11 +938,14 @@ function finishRebooted(ctx: Context, at: number, e: Extract<ApplyEvent, { kind:
   const c: Context = { ...ctx, rebooted: true, live: false, locked: false };
   const name = ctx.host?.name ?? ctx.input.host;
   const before = ctx.snapshot;
-  const fileChanged = before && e.savedSha256 !== (before.savedPresent ? before.savedSha256 : 'absent');
+  const otherBefore = ctx.other?.snapshot;
+  const fileChanged =
+    (before && e.savedSha256 !== (before.savedPresent ? before.savedSha256 : 'absent')) ||
+    (otherBefore && e.otherSavedSha256 !== undefined && e.otherSavedSha256 !== (otherBefore.savedPresent ? otherBefore.savedSha256 : 'absent'));
   if (fileChanged)
-    return finish(c, at, 'error', 2, msg`the host rebooted before confirmation, and ${'/etc/sysconfig/iptables'} is not the file it had before this apply (sha256 ${short(e.savedSha256)}…): it may have booted with unconfirmed rules — look at ${name} now`);
+    return finish(c, at, 'error', 2, msg`the host rebooted before confirmation, and ${filesOf(ctx)} ${asMessage(ctx.other ? 'are not the files' : 'is not the file')} it had before this apply (sha256 ${short(e.savedSha256)}…): it may have booted with unconfirmed rules — look at ${name} now`);
   const runs = e.liveIsSaved === false ? asMessage(', though the running rules differ from that file (another tool at work?)') : [];
-  return finish(c, at, 'reverted', 3, msg`not confirmed: the host rebooted before confirmation and runs its saved rules (${'/etc/sysconfig/iptables'}, unchanged)${runs}; the new rules are gone, and nothing of this apply is left on ${name} to revert anything later`);
+  return finish(c, at, 'reverted', 3, msg`not confirmed: the host rebooted before confirmation and runs its saved rules (${filesOf(ctx)}, unchanged)${runs}; the new rules are gone, and nothing of this apply is left on ${name} to revert anything later`);
 }
 
 function withEffects(t: Transition, before: ApplyCommand[]): Transition {
@@ -798,9 +967,9 @@ export function describeKept(k: ForeignReport): string[] {
 }
 
 /** Changes between what was sent and what the kernel reports, in the tables sent. */
-export function readbackDifferences(liveText: string, sentText: string): number {
-  const sent = parseRuleset(sentText).ruleset;
-  const live = parseRuleset(liveText).ruleset;
+export function readbackDifferences(liveText: string, sentText: string, family: Family = 'ipv4'): number {
+  const sent = parseRuleset(sentText, { family }).ruleset;
+  const live = parseRuleset(liveText, { family }).ruleset;
   const liveSent = { ...live, tables: live.tables.filter((t) => sent.tables.some((x) => x.name === t.name)) };
   return diffRulesets(sent, liveSent).changes.length;
 }
