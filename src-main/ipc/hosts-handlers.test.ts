@@ -327,6 +327,27 @@ describe('hosts handlers', () => {
     expect(await secrets.get(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'))).toBeUndefined();
   });
 
+  it('apply: an IPv6 proposal goes to the runner beside the IPv4 one (one change), or alone with family 6; the ip6tables base hashes too', async () => {
+    const p = await addHost();
+    connectImpl = async (opts) => fakeSession(opts, 'known-hosts');
+    value(await d('host:connect', [p.id]));
+    const seen: ApplyOptions[] = [];
+    applyImpl = async (o) => {
+      seen.push(o);
+      throw new Error('stop here');
+    };
+    const v6 = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT\nCOMMIT\n';
+    const base = { takenAt: 't', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) };
+    value(await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'v4', confirmTimeoutS: 30, force: false, base, ipv6: { text: v6, name: 'v6' } }]));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen[0]).toMatchObject({ candidateText: '*filter\nCOMMIT\n', candidate6: { name: 'v6', text: v6 }, base: { kind: 'hashes', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) } });
+    expect(seen[0].family).toBeUndefined();
+    value(await d('apply:start', [p.id, { text: v6, name: 'v6 only', confirmTimeoutS: 30, force: false, base: null, family: 6 }]));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen[1]).toMatchObject({ candidateText: v6, family: 'ipv6' });
+    expect(seen[1].candidate6).toBeUndefined();
+  });
+
   it('a saved profile keeps its secrets when only its name or timeout changes; a changed address drops them', async () => {
     const p = await addHost();
     await secrets.set(secretKey.password(p.id, 'login', 'root@198.51.100.7:22'), 'pw');

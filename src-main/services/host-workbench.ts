@@ -455,7 +455,6 @@ export class HostWorkbench {
     for (const a of this.applies.values()) if (a.hostId === hostId) throw new FwFailure('busy', `an apply to ${c.profile.name} is running`);
     if (!Number.isInteger(req.confirmTimeoutS) || req.confirmTimeoutS < 10 || req.confirmTimeoutS > 3600)
       throw new FwFailure('invalid-argument', 'the confirmation time is 10 to 3600 seconds');
-    if (req.family === 6 || req.ipv6) throw new FwFailure('invalid-argument', 'applying IPv6 rules from the app is not available in this build yet');
     const applyId = randomBytes(8).toString('hex');
     const running: RunningApply = { hostId };
     this.applies.set(applyId, running);
@@ -480,7 +479,19 @@ export class HostWorkbench {
       confirmTimeoutS: req.confirmTimeoutS,
       confirm: 'prompt',
       force: req.force,
-      base: req.base ? { kind: 'hashes', source: `the pull of ${req.base.takenAt}`, savedSha256: req.base.savedSha256, liveRulesSha256: req.base.liveRulesSha256 } : null,
+      base: req.base
+        ? {
+            kind: 'hashes',
+            source: `the pull of ${req.base.takenAt}`,
+            savedSha256: req.base.savedSha256,
+            liveRulesSha256: req.base.liveRulesSha256,
+            ...(req.base.saved6Sha256 ? { saved6Sha256: req.base.saved6Sha256 } : {}),
+            ...(req.base.live6RulesSha256 ? { live6RulesSha256: req.base.live6RulesSha256 } : {}),
+          }
+        : null,
+      // the IPv6 proposal alone, or beside the IPv4 one under the same host timer
+      ...(req.family === 6 ? { family: 'ipv6' as const } : {}),
+      ...(req.ipv6 && req.family !== 6 ? { candidate6: { name: req.ipv6.name, text: req.ipv6.text } } : {}),
       onRecord: (rec) => appendHistory(rec, this.deps.env),
       id: applyId,
       ...(this.deps.applyMachine ? { machine: this.deps.applyMachine() } : {}),

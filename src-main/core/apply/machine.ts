@@ -631,7 +631,7 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
           { refuseReason: !e.other.ok ? 'invalid' : 'revert-unproven', unlock: true, cleanup: true },
         );
       if (!e.ok)
-        return finish(ctx, at, 'refused', 4, msg`${'iptables-restore --test'} on the host rejects the candidate: ${e.message}; nothing was changed`, {
+        return finish(ctx, at, 'refused', 4, msg`${`${restoreTool(input.family)} --test`} on the host rejects the candidate: ${e.message}; nothing was changed`, {
           refuseReason: 'invalid',
           unlock: true,
           cleanup: true,
@@ -642,10 +642,13 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
           at,
           'refused',
           4,
-          msg`the backup of the running rules does not pass ${'iptables-restore --test'} on the host, so a revert could not restore them: ${e.backupMessage || 'no reason given'}; nothing was changed`,
+          msg`the backup of the running rules does not pass ${`${restoreTool(input.family)} --test`} on the host, so a revert could not restore them: ${e.backupMessage || 'no reason given'}; nothing was changed`,
           { refuseReason: 'revert-unproven', unlock: true, cleanup: true },
         );
-      return { ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${'iptables-restore --test'} passes on the host${asMessage(e.backupOk ? ', for the candidate and for the backup a revert restores' : '')}`)) };
+      const tools = ctx.other ? 'iptables-restore --test and ip6tables-restore --test' : `${restoreTool(input.family)} --test`;
+      return {
+        ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} ${asMessage(ctx.other ? 'pass' : 'passes')} on the host${asMessage(e.backupOk ? `, for the candidate${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
+      };
     }
 
     case 'arming': {
