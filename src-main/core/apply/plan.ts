@@ -306,28 +306,13 @@ export function planApply(input: PlanInput): ApplyPlan {
   };
 }
 
-const FAMILY_WORD: Record<Family, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
-
-/** The family an SSH session runs over, from the client address the server reports (an IPv4-mapped address is IPv4). */
-export function sessionFamily(client: string | undefined): Family | undefined {
-  if (!client) return undefined;
-  return client.includes(':') && !/^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(client) ? 'ipv6' : 'ipv4';
-}
-
 /**
- * The lockout prediction for the family of `rs`: only the ruleset of the family the SSH session
- * runs over can lock it out; the other family's is reported as not filtering it.
+ * The lockout prediction for the family of `rs` (the one predictor, core/apply/lockout.ts): only
+ * the ruleset of the family the SSH session runs over can lock it out; the other family's is
+ * reported as not filtering it (open, with a note).
  */
 function lockoutFor(rs: Ruleset, host: HostView): LockoutVerdict {
-  const over = sessionFamily(host.clientAddress);
-  if (over && over !== rs.family)
-    return { kind: 'open', note: `the SSH session comes over ${FAMILY_WORD[over]} (from ${host.clientAddress}): the ${FAMILY_WORD[rs.family]} rules do not filter it` };
-  const v = predictLockout(rs, { client: host.clientAddress, server: host.serverAddress, sshPort: host.sshPort, inIface: host.inIface, local: host.localAddresses });
-  // a predictor that reads every ruleset as IPv4 answers an IPv6 session with "not filtered":
-  // under the IPv6 ruleset that would be a guess, so it is no prediction at all
-  if (rs.family === 'ipv6' && over === 'ipv6' && v.kind === 'open' && v.note && /not IPv4/.test(v.note))
-    return { kind: 'unknown', reason: 'this build cannot predict a lockout of an SSH session over IPv6 by the IPv6 rules' };
-  return v;
+  return predictLockout(rs, { client: host.clientAddress, server: host.serverAddress, sshPort: host.sshPort, inIface: host.inIface, local: host.localAddresses });
 }
 
 /** `rs` restricted to the tables `like` names (a missing one as an empty table). */
