@@ -22,7 +22,7 @@ export function familyArg(args: ParsedArgs): Family | undefined {
  * The family to read a file as: the one given, else the one its name or content
  * leaves no doubt about (IPv6 is said on stderr, with how to override it), else IPv4.
  */
-function resolveFamily(io: CliIO, file: string, text: string, given: Family | undefined): Family {
+export function resolveFamily(io: CliIO, file: string, text: string, given: Family | undefined): Family {
   if (given) return given;
   const guess = inferFamily(text, file);
   if (guess?.family === 'ipv6') {

@@ -47,7 +47,7 @@ export interface ApplyInput {
 }
 
 /** The second family of a two-family apply, as far as the apply got with it. */
-export interface OtherFamily {
+interface OtherFamily {
   family: Family;
   name: string;
   text: string;
@@ -62,9 +62,9 @@ export interface OtherFamily {
 }
 
 /** The work files of a family on the host: `candidate`, `backup`, `expected`; IPv6's end in 6. */
-export type WorkFile = 'candidate' | 'backup' | 'expected' | 'candidate6' | 'backup6' | 'expected6';
+type WorkFile = 'candidate' | 'backup' | 'expected' | 'candidate6' | 'backup6' | 'expected6';
 
-export const workFile = (name: 'candidate' | 'backup' | 'expected', family: Family): WorkFile => (family === 'ipv6' ? `${name}6` : name);
+const workFile = (name: 'candidate' | 'backup' | 'expected', family: Family): WorkFile => (family === 'ipv6' ? `${name}6` : name);
 
 /** The families an apply changes: the primary candidate's, then the other's while it is in. */
 export function applyFamilies(ctx: Pick<Context, 'input' | 'other'>): Family[] {

@@ -173,11 +173,6 @@ export function savedFile(family: Family = 'ipv4'): string {
   return family === 'ipv6' ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables';
 }
 
-/** The save tool of a family, as the messages name it. */
-export function saveTool(family: Family = 'ipv4'): string {
-  return family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
-}
-
 /** What to write to /etc/sysconfig/iptables (ip6tables). */
 function persistedText(input: PlanInput, pruned: Ruleset): string {
   const { candidate, candidateText, snapshot } = input;
