@@ -584,6 +584,8 @@ class Walk {
       const local = this.routeLocal(t);
       t.stages = [...t.stages.slice(0, t.stageIdx + 1), ...(local ? LOCAL_IN : FORWARD)];
       if (!local && t.st.pkt.outIface === undefined && t.st.pkt.dst !== undefined) t.st.pkt.outIface = routeOut(this.input.net, t.st.pkt.dst);
+      // ip6_forward takes one off the hop limit before the FORWARD hook (-m hl there sees it)
+      if (!local && t.st.pkt.hopLimit !== undefined) t.st.pkt.hopLimit = Math.max(0, t.st.pkt.hopLimit - 1);
       t.stageIdx++;
       return this.add(t);
     }

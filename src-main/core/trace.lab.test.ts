@@ -14,7 +14,9 @@
 // loaded with ip6tables-legacy-restore into a namespace with addresses from
 // 2001:db8::/32, IPv6 packets (tcp, udp, ICMPv6 echo and neighbour/router
 // discovery, several hop limits, to the host's addresses and to ff02::1)
-// sent from a peer, counters compared as for IPv4.
+// sent from a peer, counters compared as for IPv4. The fourth is the IPv6
+// router: forwarded and NATed packets (DNAT, REDIRECT, SNAT, MASQUERADE on
+// the IPv6 nat table), checked by counters and by what arrives behind it.
 //
 // What these runs cannot check: matches whose answer depends on history or
 // chance (limit, hashlimit, recent, statistic, connlimit, quota — the tracer
@@ -29,7 +31,7 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseRuleset } from './index.js';
 import { tracePacket } from './trace.js';
-import { HOST6, randomProbe6, randomRuleset6, type Probe6 } from './testing/random-ruleset6.js';
+import { HOST6, randomProbe6, randomRouterProbe6, randomRouterRuleset6, randomRuleset6, ROUTER6, type Probe6 } from './testing/random-ruleset6.js';
 import {
   makeRandom, randomProbe, randomRouterProbe, randomRouterRuleset, randomRuleset, ROUTER, type RandomProbe, type RouterProbe,
 } from './testing/random-ruleset.js';
@@ -586,4 +588,155 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on IPv6: ip6tables-legac
     expect(tally.untracked).toBeGreaterThan(5);
     expect(tally.multicast).toBeGreaterThan(5);
   }, 120000);
+});
+
+// ---- IPv6: a router ----------------------------------------------------------------------
+
+const R6 = `${NS_PREFIX}6r`;
+const C6 = `${NS_PREFIX}6c`;
+const S6 = `${NS_PREFIX}6s`;
+const R6_IN = 'pclr6a';
+const R6_OUT = 'pclr6b';
+const ROUTER6_RULESETS = 50;
+const ROUTER6_PROBES = 8;
+const R6_ROUTES = [`2001:db8:2::/64=${R6_IN}`, `2001:db8:3::/64=${R6_OUT}`, `2001:db8:4::/64=${R6_OUT}`, `2001:db8:9::/64=${R6_OUT}`];
+
+/** Counting rules behind the IPv6 router (the server side's raw PREROUTING). */
+const SERVER6_COUNTERS: Array<{ rule: string; test: (p: TracePacketOut & { proto: string }) => boolean | undefined }> = (() => {
+  const out: Array<{ rule: string; test: (p: TracePacketOut & { proto: string }) => boolean | undefined }> = [{ rule: '-A PREROUTING', test: () => true }];
+  const eq = (v: string | number | null | undefined, w: string | number) => (v === null || v === undefined ? undefined : v === w);
+  for (const a of [...ROUTER6.clients, ...ROUTER6.serverSide, ROUTER6.snatSource]) out.push({ rule: `-A PREROUTING -s ${a}/128`, test: (p) => eq(p.src, a) });
+  for (const a of [...ROUTER6.servers, ...ROUTER6.virtual]) out.push({ rule: `-A PREROUTING -d ${a}/128`, test: (p) => eq(p.dst, a) });
+  for (const pr of ['tcp', 'udp']) {
+    for (const port of ROUTER6.ports) out.push({ rule: `-A PREROUTING -p ${pr} -m ${pr} --dport ${port}`, test: (p) => (p.proto !== pr ? false : eq(p.dport, port)) });
+    out.push({ rule: `-A PREROUTING -p ${pr} -m ${pr} --sport ${ROUTER6.snatPort}`, test: (p) => (p.proto !== pr ? false : eq(p.sport, ROUTER6.snatPort)) });
+  }
+  return out;
+})();
+
+function setUpRouter6(): void {
+  for (const ns of [R6, C6, S6]) {
+    sh(['ip', 'netns', 'add', ns]);
+    for (const k of ['accept_dad=0', 'router_solicitations=0', 'accept_ra=0']) {
+      inNs(ns, ['sysctl', '-q', '-w', `net.ipv6.conf.all.${k}`]);
+      inNs(ns, ['sysctl', '-q', '-w', `net.ipv6.conf.default.${k}`]);
+    }
+  }
+  sh(['ip', 'link', 'add', R6_IN, 'netns', R6, 'type', 'veth', 'peer', 'name', 'pclc6a', 'netns', C6]);
+  sh(['ip', 'link', 'add', R6_OUT, 'netns', R6, 'type', 'veth', 'peer', 'name', 'pcls6b', 'netns', S6]);
+  const addrs: Array<[string, string, string[]]> = [
+    [R6, R6_IN, ROUTER6.clientSide.map((a) => `${a}/64`)], [R6, R6_OUT, ROUTER6.serverSide.map((a) => `${a}/64`)],
+    [C6, 'pclc6a', ROUTER6.clients.map((a) => `${a}/64`)],
+    [S6, 'pcls6b', [...ROUTER6.servers.map((a) => `${a}/64`), ...ROUTER6.virtual.map((a) => `${a}/128`)]],
+  ];
+  for (const [ns, dev, list] of addrs) {
+    inNs(ns, ['ip', 'link', 'set', 'dev', dev, 'addrgenmode', 'none']);
+    for (const a of list) inNs(ns, ['ip', '-6', 'addr', 'add', a, 'dev', dev, 'nodad']);
+    inNs(ns, ['ip', 'link', 'set', dev, 'up']);
+    inNs(ns, ['ip', 'link', 'set', 'lo', 'up']);
+  }
+  inNs(R6, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
+  inNs(C6, ['ip', '-6', 'route', 'add', 'default', 'via', ROUTER6.clientSide[0]]);
+  inNs(S6, ['ip', '-6', 'route', 'add', 'default', 'via', ROUTER6.serverSide[0]]);
+  inNs(R6, ['ip', '-6', 'route', 'add', '2001:db8:9::/64', 'via', ROUTER6.servers[0]]);
+  const mac = (ns: string, dev: string) => /link\/ether (\S+)/.exec(inNs(ns, ['ip', '-o', 'link', 'show', dev]))![1];
+  const neigh = (ns: string, dev: string, a: string, m: string) => inNs(ns, ['ip', '-6', 'neigh', 'replace', a, 'lladdr', m, 'dev', dev, 'nud', 'permanent']);
+  for (const a of ROUTER6.clientSide) neigh(C6, 'pclc6a', a, mac(R6, R6_IN));
+  for (const a of ROUTER6.serverSide) neigh(S6, 'pcls6b', a, mac(R6, R6_OUT));
+  for (const a of ROUTER6.clients) neigh(R6, R6_IN, a, mac(C6, 'pclc6a'));
+  for (const a of ROUTER6.servers) neigh(R6, R6_OUT, a, mac(S6, 'pcls6b'));
+  inNs(S6, ['ip6tables-legacy-restore'], `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${SERVER6_COUNTERS.map((c) => c.rule).join('\n')}\nCOMMIT\n`
+    + '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\nCOMMIT\n');
+}
+
+describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwarded and NATed packets (lab)', () => {
+  let sender: Sender | null = null;
+  let flusher: Sender | null = null;
+  let local: string[] = [];
+
+  beforeAll(async () => {
+    for (const ns of [R6, C6, S6]) { try { sh(['ip', 'netns', 'del', ns]); } catch { /* not there */ } }
+    try {
+      setUpRouter6();
+      // the router's addresses per interface in the kernel's order (REDIRECT takes the first)
+      local = [R6_IN, R6_OUT].flatMap((dev) => addrOrder(R6, dev).map((a) => `${dev}=${a}`));
+      sender = new Sender(C6, SENDER6);
+      // the conntrack flush of the IPv4 router test, for AF_INET6
+      flusher = new Sender(R6, FLUSH.replace("struct.pack('=BBH', 2, 0, 0)", "struct.pack('=BBH', 10, 0, 0)"));
+      await sleep(1500);
+    } catch (e) {
+      for (const ns of [R6, C6, S6]) { try { sh(['ip', 'netns', 'del', ns]); } catch { /* not there */ } }
+      throw e;
+    }
+  }, 30000);
+
+  afterAll(() => {
+    sender?.close();
+    flusher?.close();
+    for (const ns of [R6, C6, S6]) { try { sh(['ip', 'netns', 'del', ns]); } catch { /* not there */ } }
+  });
+
+  it(`agrees with the kernel on ${ROUTER6_RULESETS} random IPv6 router rulesets × ${ROUTER6_PROBES} packets, nat6 included`, async () => {
+    const started = Date.now();
+    let seq = 1;
+    const disagreements: string[] = [];
+    const tally = { compared: 0, noisy: 0, forwarded: 0, local: 0, dropped: 0, forked: 0, dnat: 0, snat: 0 };
+    for (let n = 0; n < ROUTER6_RULESETS; n++) {
+      const seed = 12000 + n;
+      const text = randomRouterRuleset6(seed, R6_IN, R6_OUT);
+      const parsed = parseRuleset(text, { family: 'ipv6' });
+      expect(parsed.findings.filter((f) => f.severity === 'error'), text).toEqual([]);
+      inNs(R6, ['ip6tables-legacy-restore'], text);
+      const rnd = makeRandom(seed * 7919);
+      for (let k = 0; k < ROUTER6_PROBES; k++) {
+        const probe = { ...randomRouterProbe6(rnd, seq), seq: seq++, scope: 0 };
+        await flusher!.send({});
+        inNs(R6, ['sh', '-c', 'for t in raw mangle nat filter security; do ip6tables-legacy -t $t -Z; done']);
+        inNs(S6, ['ip6tables-legacy', '-t', 'raw', '-Z']);
+        await sender!.send(probe);
+        await sleep(15);
+        const kernel = kernelHits(inNs(R6, ['ip6tables-legacy-save', '-c']));
+        const server = kernelHits(inNs(S6, ['ip6tables-legacy-save', '-c', '-t', 'raw']));
+        // exactly the probe arrived (raw PREROUTING #1 counts every packet): anything else is the link's own chatter
+        if (kernel.get('raw PREROUTING #1') !== 1) { tally.noisy++; continue; }
+        tally.compared++;
+        const res = tracePacket(parsed.ruleset, {
+          src: probe.src, dst: probe.dst, proto: probe.proto, sport: probe.sport, dport: probe.dport,
+          icmpType: probe.icmpType, hopLimit: probe.hopLimit, inIface: R6_IN, state: 'NEW',
+        }, { hook: 'INPUT', local, routes: R6_ROUTES });
+        const outcomes = res.outcomes ?? [{ ...res, verdict: res.verdict as 'ACCEPT', condition: '', conditions: [], packet: res.packet! }];
+        if (res.outcomes) tally.forked++;
+        const k6 = JSON.stringify([...kernel].sort());
+        const serverSaw = SERVER6_COUNTERS.map((_, i) => server.has(`raw PREROUTING #${i + 1}`));
+        const fits = outcomes.filter((o) => {
+          if (hitsOf(o.path) !== k6) return false;
+          const forwarded = o.verdict === 'ACCEPT' && o.hooks.includes('FORWARD');
+          return SERVER6_COUNTERS.every((c, i) => {
+            const want = forwarded ? c.test({ ...o.packet, proto: probe.proto }) : false;
+            return want === undefined || want === serverSaw[i];
+          });
+        });
+        const o = fits[0];
+        if (!o) {
+          disagreements.push(`IPv6 router ruleset seed ${seed}, probe ${JSON.stringify(probe)}\nkernel: ${k6}\nserver saw: ${SERVER6_COUNTERS.filter((_, i) => serverSaw[i]).map((c) => c.rule).join(' | ')}\n`
+            + `tracer: ${outcomes.map((x) => `${x.verdict} ${hitsOf(x.path)} ${JSON.stringify(x.packet)} if ${x.condition}`).join('\n   or ')}\n${text}`);
+          continue;
+        }
+        if (o.verdict !== 'ACCEPT') tally.dropped++;
+        else if (o.hooks.includes('FORWARD')) tally.forwarded++;
+        else tally.local++;
+        if (o.path.some((s) => /^(DNAT|REDIRECT) to/.test(s.action))) tally.dnat++;
+        if (o.path.some((s) => /^(SNAT|MASQUERADE) to/.test(s.action))) tally.snat++;
+      }
+    }
+    console.log(`IPv6 router differential: ${JSON.stringify({ ...tally, disagreements: disagreements.length, seconds: (Date.now() - started) / 1000 })}`);
+    if (process.env.TRACE_LAB_DUMP) writeFileSync(process.env.TRACE_LAB_DUMP + '.r6', disagreements.join('\n=====\n'));
+    expect(disagreements.slice(0, 3)).toEqual([]);
+    expect(tally.compared).toBeGreaterThan(ROUTER6_RULESETS * ROUTER6_PROBES * 0.9);
+    expect(tally.forwarded).toBeGreaterThan(20);
+    expect(tally.local).toBeGreaterThan(10);
+    expect(tally.dropped).toBeGreaterThan(20);
+    expect(tally.dnat).toBeGreaterThan(15);
+    expect(tally.snat).toBeGreaterThan(15);
+  }, 240000);
 });

@@ -122,3 +122,130 @@ export function randomProbe6(rnd: () => number, seq: number): Probe6 {
   // a fresh source port each time so no probe looks like part of an earlier connection
   return { proto, src, dst, sport: 40000 + (seq % 20000), dport: pick(rnd, HOST6.ports), hopLimit, state: 'NEW' };
 }
+
+// ---- an IPv6 router: forwarded and NATed traffic -----------------------------------------
+
+/** The IPv6 lab router: clients on 2001:db8:2::/64, servers on 2001:db8:3::/64, 2001:db8:9::/64 behind the first server. */
+export const ROUTER6 = {
+  clientSide: ['2001:db8:2::1', '2001:db8:2::4'],
+  /** two networks on the server side: MASQUERADE picks its source by prefix */
+  serverSide: ['2001:db8:3::1', '2001:db8:4::1'],
+  clients: ['2001:db8:2::2', '2001:db8:2::3'],
+  servers: ['2001:db8:3::2', '2001:db8:3::3'],
+  /** routed to the first server, which owns them: only a DNAT or the route makes them land */
+  virtual: ['2001:db8:9::10', '2001:db8:9::20'],
+  ports: [22, 80, 443, 1500, 3000, 3128, 5353, 8080],
+  snatSource: '2001:db8:9::99',
+  snatPort: 5000,
+} as const;
+
+type RChain6 = 'raw:PREROUTING' | 'mangle:PREROUTING' | 'mangle:FORWARD' | 'nat:PREROUTING' | 'nat:POSTROUTING' | 'nat:DN'
+  | 'filter:INPUT' | 'filter:FORWARD' | 'filter:F1' | 'filter:F2';
+
+function routerMatch6(rnd: () => number, chain: RChain6, inIf: string, outIf: string): string[] {
+  const parts: string[] = [];
+  const [table, name] = chain.split(':');
+  const addrs = [...ROUTER6.clients, ...ROUTER6.servers, ...ROUTER6.virtual, ...ROUTER6.clientSide, ...ROUTER6.serverSide];
+  if (rnd() < 0.2) parts.push(pick(rnd, ['-s 2001:db8:2::2/128', '-s 2001:db8:2::/64', '! -s 2001:db8:2::3/128', `-s ${ROUTER6.snatSource}/128`]));
+  if (rnd() < 0.3) parts.push(`-d ${pick(rnd, [...addrs.map((a) => `${a}/128`), '2001:db8:9::/64', '2001:db8:3::/64', '2001:db8::/32'])}`);
+  const inOk = name !== 'POSTROUTING';
+  const outOk = name === 'FORWARD' || name === 'POSTROUTING' || name === 'F1' || name === 'F2';
+  if (inOk && rnd() < 0.15) parts.push(pick(rnd, [`-i ${inIf}`, `! -i ${inIf}`, '-i pcl+', `-i ${outIf}`]));
+  if (outOk && rnd() < 0.2) parts.push(pick(rnd, [`-o ${outIf}`, `! -o ${outIf}`, `-o ${inIf}`]));
+  const proto = pick(rnd, ['', '', 'tcp', 'udp', 'ipv6-icmp', 'tcp', 'udp']);
+  if (proto) parts.push(`-p ${proto}`);
+  if (proto === 'tcp' || proto === 'udp') {
+    const r = rnd();
+    if (r < 0.4) parts.push(`-m ${proto} ${pick(rnd, ['--dport 22', '--dport 80', '--dport 1000:3200', '! --dport 80', '--dport 3128', '--sport 40000:65535', `--sport ${ROUTER6.snatPort}`])}`);
+    else if (r < 0.55) parts.push(`-m multiport --dports ${pick(rnd, ['22,80,443', '443,1500', '8080,3000'])}`);
+  } else if (proto === 'ipv6-icmp' && rnd() < 0.5) {
+    parts.push(`-m icmp6 --icmpv6-type ${pick(rnd, ['echo-request', '128/0', 'echo-reply'])}`);
+  }
+  if (rnd() < 0.2 && table !== 'raw') parts.push(pick(rnd, ['-m conntrack --ctstate NEW', '-m conntrack --ctstate DNAT', '-m conntrack ! --ctstate DNAT', '-m conntrack --ctstate SNAT', '-m conntrack --ctstate NEW,DNAT', '-m conntrack --ctstate INVALID,UNTRACKED']));
+  if (rnd() < 0.15 && table !== 'raw') parts.push(`-m mark --mark ${pick(rnd, ['0x1', '0x2/0x1', '0x1/0x1', '0x0/0x3'])}`);
+  if (rnd() < 0.1) parts.push(`-m addrtype --dst-type ${pick(rnd, ['LOCAL', 'UNICAST', 'LOCAL,UNICAST', 'MULTICAST'])}`);
+  if (rnd() < 0.08) parts.push(`-m hl ${pick(rnd, ['--hl-eq 64', '--hl-lt 64', '--hl-gt 10'])}`);
+  return parts;
+}
+
+function routerTarget6(rnd: () => number, chain: RChain6, ports: boolean): string {
+  const [table, name] = chain.split(':');
+  const user = name === 'DN' || name === 'F1' || name === 'F2';
+  const t: string[] = ['', ''];
+  if (user) t.push('-j RETURN');
+  switch (table) {
+    case 'raw':
+      t.push('-j CT --notrack', '-j DROP', '-j ACCEPT');
+      break;
+    case 'mangle':
+      t.push('-j MARK --set-xmark 0x1/0xffffffff', '-j MARK --or-mark 0x2', '-j ACCEPT');
+      break;
+    case 'nat':
+      if (name === 'PREROUTING' || name === 'DN') {
+        const to = pick(rnd, [...ROUTER6.servers, ROUTER6.virtual[1], ...ROUTER6.clientSide, ROUTER6.serverSide[0]]);
+        t.push(`-j DNAT --to-destination ${to}`, '-j ACCEPT');
+        if (ports) t.push(`-j DNAT --to-destination [${to}]:${pick(rnd, ROUTER6.ports)}`, `-j REDIRECT --to-ports ${pick(rnd, ROUTER6.ports)}`, `-j DNAT --to-destination [${to}]:1000-3200`);
+        if (!user) t.push('-j DN', '-j DN');
+      } else {
+        t.push(`-j SNAT --to-source ${ROUTER6.snatSource}`, '-j ACCEPT', '-j MASQUERADE');
+        if (ports) t.push(`-j SNAT --to-source [${ROUTER6.snatSource}]:${ROUTER6.snatPort}`, `-j MASQUERADE --to-ports ${ROUTER6.snatPort}`);
+      }
+      break;
+    default:
+      t.push('-j ACCEPT', '-j DROP', '-j REJECT', '-j ACCEPT', '-j DROP');
+      if (name !== 'F2') t.push('-j F2', '-g F2');
+      if (name === 'INPUT' || name === 'FORWARD') t.push('-j F1');
+  }
+  return pick(rnd, t);
+}
+
+/**
+ * An IPv6 router's ip6tables ruleset over raw, mangle, nat and filter (as the
+ * IPv4 router's): DNAT with bracketed addresses and ports, REDIRECT, SNAT,
+ * MASQUERADE, marks, conntrack's DNAT/SNAT states, addrtype, hl, user chains.
+ * filter OUTPUT drops everything (the router's own answers would count in
+ * POSTROUTING); security INPUT counts what is delivered, per address and port.
+ */
+export function randomRouterRuleset6(seed: number, inIf: string, outIf: string, rules = 6): string {
+  const rnd = makeRandom(seed);
+  const chains: Record<string, RChain6[]> = {
+    raw: ['raw:PREROUTING'],
+    mangle: ['mangle:PREROUTING', 'mangle:FORWARD'],
+    nat: ['nat:PREROUTING', 'nat:POSTROUTING', 'nat:DN'],
+    filter: ['filter:INPUT', 'filter:FORWARD', 'filter:F1', 'filter:F2'],
+  };
+  const heads: Record<string, string[]> = {
+    raw: [':PREROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'],
+    mangle: [':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'],
+    nat: [':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':DN - [0:0]'],
+    filter: [`:INPUT ${rnd() < 0.5 ? 'ACCEPT' : 'DROP'} [0:0]`, `:FORWARD ${rnd() < 0.5 ? 'ACCEPT' : 'DROP'} [0:0]`, ':OUTPUT DROP [0:0]', ':F1 - [0:0]', ':F2 - [0:0]'],
+  };
+  const out: string[] = [];
+  for (const table of ['raw', 'mangle', 'nat', 'filter']) {
+    out.push(`*${table}`, ...heads[table]);
+    // every packet that arrives counts here first: the test's check that exactly the probe arrived
+    if (table === 'raw') out.push('-A PREROUTING');
+    for (const chain of chains[table]) {
+      const count = chain === 'raw:PREROUTING' ? Math.floor(rnd() * 3) : Math.floor(rnd() * (rules + 1));
+      for (let k = 0; k < count; k++) {
+        const parts = routerMatch6(rnd, chain, inIf, outIf);
+        const t = routerTarget6(rnd, chain, parts.includes('-p tcp') || parts.includes('-p udp'));
+        out.push(`-A ${chain.split(':')[1]}${parts.length ? ' ' + parts.join(' ') : ''}${t ? ' ' + t : ''}`);
+      }
+    }
+    out.push('COMMIT');
+  }
+  out.push('*security', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', '-A INPUT');
+  for (const a of [...ROUTER6.clientSide, ...ROUTER6.serverSide]) out.push(`-A INPUT -d ${a}/128`);
+  for (const p of ['tcp', 'udp']) for (const port of ROUTER6.ports) out.push(`-A INPUT -p ${p} -m ${p} --dport ${port}`);
+  out.push('COMMIT');
+  return out.join('\n') + '\n';
+}
+
+export function randomRouterProbe6(rnd: () => number, seq: number): Probe6 {
+  const proto = pick(rnd, ['tcp', 'udp', 'tcp', 'udp', 'icmp'] as const);
+  const src = pick(rnd, ROUTER6.clients);
+  const dst = pick(rnd, [...ROUTER6.servers, ...ROUTER6.virtual, ...ROUTER6.clientSide, ...ROUTER6.serverSide, ...ROUTER6.virtual]);
+  if (proto === 'icmp') return { proto, src, dst, icmpType: 128, hopLimit: 64, state: 'NEW' };
+  return { proto, src, dst, sport: 40000 + (seq % 20000), dport: pick(rnd, ROUTER6.ports), hopLimit: 64, state: 'NEW' };
+}
