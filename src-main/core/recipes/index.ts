@@ -5,7 +5,9 @@ import type { Ruleset } from '../model.js';
 import type { ParseResult } from '../parse.js';
 import { canonicalRuleBody } from '../canonical.js';
 import { writePreserving } from '../preserve.js';
-import type { Recipe, RecipeOutput, RawParams } from './types.js';
+import type { Family } from '../model.js';
+import type { AnyValues, Recipe, RecipeOutput, RawParams } from './types.js';
+import { familiesOf, type FamilyChoice } from './family.js';
 import { checkRecipeParams, type ParamsResult } from './params.js';
 import { placeRecipe, type PlaceOptions, type PlaceResult } from './place.js';
 import { loadBalance } from './load-balance.js';
@@ -18,7 +20,8 @@ import { logDrops } from './log-drops.js';
 import { baseline } from './baseline.js';
 
 export * from './types.js';
-export { checkRecipeParams, formatParamProblem, parseRate, type ParamsResult } from './params.js';
+export { checkRecipeParams, checkFamilyParams, formatParamProblem, parseRate, isIPv6, type ParamsResult } from './params.js';
+export { fam, familiesOf, familyChoice, rejectWith, FAMILY_CHOICES, IPV4_FORWARD, IPV6_FORWARD, type FamilyChoice, type FamilyWords } from './family.js';
 export { placeRecipe, findCatchAll, isCatchAll, matchesEverything, type PlaceOptions, type PlaceResult, type PlacedRule, type SkippedRule, type ReplacedRule } from './place.js';
 export { parseRuleLine, RecipeBuildError } from './rules.js';
 
@@ -55,6 +58,16 @@ export function formatRecipeRules(out: RecipeOutput, opts: { comments?: boolean 
   return lines.join('\n') + '\n';
 }
 
+/** The families the checked values ask for (the `family` parameter; `fallback` when it is not given). */
+export function recipeFamilies(values: AnyValues, fallback: Family = 'ipv4'): Family[] {
+  return familiesOf(values.family as FamilyChoice | undefined, fallback);
+}
+
+/** One output per family the values ask for, IPv4 first. */
+export function generateFamilies(recipe: Recipe, values: AnyValues): RecipeOutput[] {
+  return recipeFamilies(values).map((family) => recipe.generate(values, { family }));
+}
+
 export type RecipeRun =
   | { ok: false; kind: 'params'; problems: Extract<ParamsResult, { ok: false }>['problems'] }
   | { ok: false; kind: 'refused'; reason: string; output: RecipeOutput }
@@ -65,9 +78,14 @@ export type RecipeRun =
  * them and writes the file back with its layout kept (only new lines added).
  */
 export function runRecipe(recipe: Recipe, raw: RawParams, into?: ParseResult, opts: PlaceOptions = {}): RecipeRun {
-  const checked = checkRecipeParams(recipe, raw);
+  const checked = checkRecipeParams(recipe, raw, into?.ruleset.family);
   if (!checked.ok) return { ok: false, kind: 'params', problems: checked.problems };
-  const output = recipe.generate(checked.values, into ? { ruleset: into.ruleset } : {});
+  if (into && !recipeFamilies(checked.values).includes(into.ruleset.family)) {
+    const is = into.ruleset.family === 'ipv6' ? 'an IPv6 (ip6tables)' : 'an IPv4 (iptables)';
+    return { ok: false, kind: 'params', problems: [{ param: 'family', message: `is ${String(checked.values.family)}, but the rules go into ${is} ruleset`, fix: `give --family ${into.ruleset.family === 'ipv6' ? '6' : '4'}, or the other family's ruleset` }] };
+  }
+  // with both families and one ruleset, the rules of the ruleset's family go into it
+  const output = recipe.generate(checked.values, into ? { ruleset: into.ruleset, family: into.ruleset.family } : {});
   if (!into) return { ok: true, output };
   const placed = placeRecipe(into.ruleset, output, opts);
   if (!placed.ok) return { ok: false, kind: 'refused', reason: placed.reason, output };

@@ -8,7 +8,8 @@ import { canonicalRuleBody } from '../canonical.js';
 import { targetAction } from '../analysis/targets.js';
 import { defineRecipe, type RecipeRule } from './types.js';
 import { findCatchAll } from './place.js';
-import { recipeRule } from './rules.js';
+import { fam } from './family.js';
+import { ruleMaker } from './rules.js';
 
 export const logDrops = defineRecipe({
   name: 'log-drops',
@@ -16,6 +17,8 @@ export const logDrops = defineRecipe({
   summary: 'a LOGGING chain at the bottom: rate-limited LOG, then the drop (takes the place of an existing catch-all, keeping its verdict)',
   description:
     'Sends every packet that reaches the end of the chain to a LOGGING chain, which logs it (at most at the given rate, so a flood cannot fill the disk) and then drops it. When the chain already ends with a rule that drops or rejects everything, the jump takes that rule\'s place and LOGGING ends with the same verdict: the firewall decides exactly as before, it only logs. Messages go to the kernel log (journalctl -k, /var/log/messages).',
+  ipv6:
+    'The same chain in ip6tables, rejecting with ICMPv6\'s port unreachable. A DROP or REJECT at the end of IPv6\'s INPUT also drops neighbour discovery unless a rule above accepts it: the recipe refuses then (the host would lose IPv6) — add the Basic host firewall\'s ICMPv6 rules first.',
   params: [
     { name: 'prefix', label: 'Log prefix', help: 'text at the start of every log message, to find them (at most 29 characters)', type: 'text', default: 'IPTables Packet Dropped: ', maxLength: 29 },
     { name: 'limit', label: 'Rate', help: 'at most this many messages per second, minute, hour or day', type: 'rate', default: '2/min' },
@@ -32,9 +35,10 @@ export const logDrops = defineRecipe({
     return [];
   },
   generate(v, ctx) {
+    const rule = ruleMaker(ctx.family);
     const lc = v['log-chain'];
     const notes: string[] = ['LOG messages go to the kernel log: journalctl -k or /var/log/messages on CentOS 7'];
-    let finalBody = v.verdict === 'REJECT' ? ' -j REJECT --reject-with icmp-port-unreachable' : ' -j DROP';
+    let finalBody = v.verdict === 'REJECT' ? ` -j REJECT --reject-with ${fam(ctx.family).portUnreachable}` : ' -j DROP';
     let replaces: string | undefined;
     let refusal: string | undefined;
     const t = ctx.ruleset && findTable(ctx.ruleset, 'filter');
@@ -57,10 +61,10 @@ export const logDrops = defineRecipe({
       }
     }
     const rules: RecipeRule[] = [
-      recipeRule('filter', `-A ${lc} -m limit --limit ${v.limit.text} -j LOG --log-prefix "${v.prefix}" --log-level ${v.level}`,
+      rule('filter', `-A ${lc} -m limit --limit ${v.limit.text} -j LOG --log-prefix "${v.prefix}" --log-level ${v.level}`,
         `logs the packet with the prefix "${v.prefix}", at most ${v.limit.count} per ${v.limit.unit} (more are not logged, but still dropped), then lets it go on to the next rule`),
-      recipeRule('filter', `-A ${lc}${finalBody}`, `${finalBody.includes('REJECT') ? 'rejects' : 'drops'} every packet that reaches the logging chain, logged or not`, { catchAll: true }),
-      recipeRule('filter', `-A ${v.chain} -j ${lc}`,
+      rule('filter', `-A ${lc}${finalBody}`, `${finalBody.includes('REJECT') ? 'rejects' : 'drops'} every packet that reaches the logging chain, logged or not`, { catchAll: true }),
+      rule('filter', `-A ${v.chain} -j ${lc}`,
         `sends every packet no rule above accepted to ${lc}; it is the last rule of ${v.chain}, since nothing after it could ever match`,
         { catchAll: true, userChains: [lc], ...(replaces !== undefined ? { replaces } : {}) }),
     ];

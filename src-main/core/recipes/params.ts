@@ -1,8 +1,9 @@
 // Checking what the admin typed against a recipe's parameter schema. Every
 // problem names the parameter and says how to fix it; the CLI prints them and
 // the wizard shows them beside the field.
-import { byteLength, serviceToPort, parseUInt } from '../values.js';
+import { byteLength, formatIPv6, parseIPv6, prefixToMask6, serviceToPort, parseUInt } from '../values.js';
 import { RecipeBuildError } from './rules.js';
+import { familiesOf, type FamilyChoice } from './family.js';
 import type { AnyValues, IpPort, ParamProblem, ParamSpec, Rate, RateUnit, RawParams, Recipe } from './types.js';
 
 export type ParamsResult = { ok: true; values: AnyValues } | { ok: false; problems: ParamProblem[] };
@@ -11,6 +12,11 @@ const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1
 
 export function isIPv4(s: string): boolean {
   return IPV4_RE.test(s);
+}
+
+/** An IPv6 address as ip6tables takes it (no zone, no brackets). */
+export function isIPv6(s: string): boolean {
+  return s.includes(':') && parseIPv6(s) !== null;
 }
 
 function ipToNumber(s: string): number {
@@ -67,9 +73,14 @@ function checkOne(spec: ParamSpec, raw: string | boolean): { value: unknown } | 
       return { value: Number(s) };
     }
     case 'ip':
+      if (spec.family === 'ipv6') {
+        if (!isIPv6(s)) return bad(`"${s}" is not an IPv6 address`, `write it as ip6tables does${ex || ' (e.g. 2001:db8::10)'}, without brackets or a /prefix`);
+        return { value: formatIPv6(parseIPv6(s)!) };
+      }
       if (!isIPv4(s)) return bad(`"${s}" is not an IPv4 address`, `write it as four numbers from 0 to 255${ex}`);
       return { value: s };
     case 'cidr': {
+      if (spec.family === 'ipv6') return checkCidr6(s, bad, ex);
       const [a, bits, ...more] = s.split('/');
       if (more.length || !isIPv4(a) || (bits !== undefined && !/^(3[0-2]|[12]?\d)$/.test(bits)))
         return bad(`"${s}" is not an IPv4 network`, `write ADDRESS/PREFIX${ex || ' (e.g. 192.168.1.0/24)'}`);
@@ -101,9 +112,16 @@ function checkOne(spec: ParamSpec, raw: string | boolean): { value: unknown } | 
     case 'ip-port-list': {
       const items = s.split(',').map((x) => x.trim());
       const out: IpPort[] = [];
+      const v6 = spec.family === 'ipv6';
       for (const it of items) {
-        const m = /^([^:]+)(?::(.*))?$/.exec(it);
-        if (!m || !isIPv4(m[1])) return bad(`"${it}" is not IP or IP:PORT`, `write a comma-separated list${ex}, e.g. 10.0.0.11,10.0.0.12:8443`);
+        // IPv6 with a port in brackets, as ip6tables' DNAT reads it: [2001:db8::11]:8443
+        const m = v6 ? /^(?:\[([^\]]+)\](?::(.*))?|([^[\]]+))$/.exec(it) : /^([^:]+)(?::(.*))?$/.exec(it);
+        if (m && v6 && m[3] !== undefined) m[1] = m[3];
+        if (!m || !(v6 ? isIPv6(m[1]) : isIPv4(m[1])))
+          return v6
+            ? bad(`"${it}" is not IPV6 or [IPV6]:PORT`, `write a comma-separated list${ex}, e.g. 2001:db8::11,[2001:db8::12]:8443 (an address with a port goes in brackets)`)
+            : bad(`"${it}" is not IP or IP:PORT`, `write a comma-separated list${ex}, e.g. 10.0.0.11,10.0.0.12:8443`);
+        if (v6) m[1] = formatIPv6(parseIPv6(m[1])!);
         let port: number | null = null;
         if (m[2] !== undefined) {
           const p = parseUInt(m[2], 1, 65535);
@@ -122,8 +140,50 @@ function checkOne(spec: ParamSpec, raw: string | boolean): { value: unknown } | 
   }
 }
 
+function checkCidr6(s: string, bad: (message: string, fix?: string) => { problem: ParamProblem }, ex: string): { value: unknown } | { problem: ParamProblem } {
+  const [a, bits, ...more] = s.split('/');
+  const addr = parseIPv6(a);
+  if (more.length || addr === null || !a.includes(':') || (bits !== undefined && !/^(12[0-8]|1[01]\d|[1-9]?\d)$/.test(bits)))
+    return bad(`"${s}" is not an IPv6 network`, `write ADDRESS/PREFIX${ex || ' (e.g. 2001:db8:1::/64)'}`);
+  const prefix = bits === undefined ? 128 : Number(bits);
+  const net = addr & prefixToMask6(prefix);
+  if (net !== addr) return bad(`${s} has host bits set`, `write the network as ${formatIPv6(net)}/${prefix}`);
+  return { value: `${formatIPv6(addr)}/${prefix}` };
+}
+
+const given = (v: unknown) => v !== undefined && v !== false;
+
+/**
+ * The `family` parameter against the parameters of one family: a value for a
+ * family the rules are not made for is a mistake (it would be ignored), a
+ * required address needs its IPv6 twin when IPv6 rules are made, and a
+ * narrowing one given for one family only would leave the other wider open.
+ */
+export function checkFamilyParams(recipe: Recipe, values: AnyValues, fallback?: 'ipv4' | 'ipv6', raw: RawParams = values as RawParams): ParamProblem[] {
+  const fams = familiesOf(values.family as FamilyChoice | undefined, fallback);
+  const problems: ParamProblem[] = [];
+  const byName = new Map(recipe.params.map((p) => [p.name, p]));
+  for (const p of recipe.params) {
+    // a default is not a mistake, only a value the admin gave
+    if (p.family === 'ipv6' && given(raw[p.name]) && raw[p.name] !== p.default && !fams.includes('ipv6'))
+      problems.push({ param: p.name, message: 'is for the IPv6 rules, but the rules are made for IPv4 only', fix: `give --family 6 or --family both, or leave --${p.name} out` });
+    if (!p.twin) continue;
+    const four = byName.get(p.twin);
+    if (!four) continue;
+    const has4 = given(values[four.name]);
+    const has6 = given(values[p.name]);
+    if (fams.length === 1 && fams[0] === 'ipv6' && has4 && !has6)
+      problems.push({ param: four.name, message: 'is for the IPv4 rules, but the rules are made for IPv6 only', fix: `give the IPv6 value as --${p.name}${p.example ? ` (e.g. ${p.example})` : ''}` });
+    if (!fams.includes('ipv6') || has6) continue;
+    if (four.required) problems.push({ param: p.name, message: 'is required for the IPv6 rules', fix: `give --${p.name} ${p.example ?? 'VALUE'} (${p.help})` });
+    else if (fams.includes('ipv4') && has4 && !p.twinOptional)
+      problems.push({ param: p.name, message: `is missing: --${four.name} narrows the IPv4 rules, and without --${p.name} the IPv6 rules would not be narrowed the same way`, fix: `give --${p.name}${p.example ? ` (e.g. ${p.example})` : ''}, or --family 4` });
+  }
+  return problems;
+}
+
 /** Checks every parameter (unknown ones too), fills defaults, then the recipe's own cross checks. */
-export function checkRecipeParams(recipe: Recipe, raw: RawParams): ParamsResult {
+export function checkRecipeParams(recipe: Recipe, raw: RawParams, fallback?: 'ipv4' | 'ipv6'): ParamsResult {
   const problems: ParamProblem[] = [];
   const values: Record<string, unknown> = {};
   for (const key of Object.keys(raw)) {
@@ -132,11 +192,16 @@ export function checkRecipeParams(recipe: Recipe, raw: RawParams): ParamsResult 
       problems.push({ param: key, message: `${recipe.name} has no parameter --${key}`, fix: names ? `its parameters are ${names}` : `${recipe.name} takes no parameters` });
     }
   }
+  // an IPv4 address parameter with an IPv6 twin is not required when only IPv6 rules are made
+  const rawFamily = raw.family;
+  const choice = typeof rawFamily === 'string' && ['4', '6', 'both'].includes(rawFamily.trim()) ? (rawFamily.trim() as FamilyChoice) : undefined;
+  const ipv4Only = new Set(recipe.params.flatMap((p) => (p.twin ? [p.twin] : [])));
+  const inPlay = (spec: ParamSpec) => !ipv4Only.has(spec.name) || familiesOf(choice, fallback).includes('ipv4');
   for (const spec of recipe.params) {
     const given = raw[spec.name];
     const v = given !== undefined ? given : spec.default;
     if (v === undefined) {
-      if (spec.required) problems.push({ param: spec.name, message: 'is required', fix: `give --${spec.name} ${spec.example ?? spec.type.toUpperCase()} (${spec.help})` });
+      if (spec.required && inPlay(spec)) problems.push({ param: spec.name, message: 'is required', fix: `give --${spec.name} ${spec.example ?? spec.type.toUpperCase()} (${spec.help})` });
       values[spec.name] = undefined;
       continue;
     }
@@ -145,10 +210,14 @@ export function checkRecipeParams(recipe: Recipe, raw: RawParams): ParamsResult 
     else values[spec.name] = r.value;
   }
   if (problems.length) return { ok: false, problems };
+  // from here on the family is explicit: the recipe's checks and the output say which
+  values.family ??= fallback === 'ipv6' ? '6' : '4';
+  const fams = checkFamilyParams(recipe, values, fallback, raw);
+  if (fams.length) return { ok: false, problems: fams };
   const cross = recipe.check(values);
   if (cross.length) return { ok: false, problems: cross };
   try {
-    recipe.generate(values);
+    for (const family of familiesOf(values.family as FamilyChoice | undefined, fallback)) recipe.generate(values, { family });
   } catch (e) {
     // a combination no check above foresaw: iptables would not load the rule
     if (e instanceof RecipeBuildError) return { ok: false, problems: [{ param: '', message: `these values make a rule iptables does not load: ${e.message}`, fix: 'change the values the message names' }] };

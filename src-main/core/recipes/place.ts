@@ -19,9 +19,9 @@ import { canonicalRuleBody } from '../canonical.js';
 import { ruleConds } from '../analysis/packet-match.js';
 import { isChanceMatch } from '../extensions/registry.js';
 import { targetAction, type TargetAction } from '../analysis/targets.js';
-import { describeGiveUp, tracePacket, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
+import { describeGiveUp, tracePacket, TraceInputError, type PacketSpec, type TraceHook, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 import type { RecipeOutput, RecipeRule } from './types.js';
-import { PROBE } from './rules.js';
+import { fam } from './family.js';
 
 export interface PlaceOptions {
   /** lint the merged ruleset (e.g. `(rs) => lintRuleset(rs, {client, sshPort})`); new warnings make the recipe refuse */
@@ -174,230 +174,346 @@ function strip(r: PlaceResult & { lintProblem?: boolean }): PlaceResult {
   return r;
 }
 
-function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, allBottom: boolean): PlaceResult & { lintProblem?: boolean } {
-  const refusal = out.refusal;
-  if (refusal) return { ok: false, reason: refusal };
-  const rs = cloneRuleset(original);
-  const skipped: SkippedRule[] = [];
-  const replaced: ReplacedRule[] = [];
-  const createdChains: Array<{ table: TableName; name: string }> = [];
-  const notes: string[] = [];
-  const inserted = new Map<Rule, RecipeRule>();
-  /** rules (ours and identical ones already there) that belong to the recipe */
-  const recipeRules = new Set<Rule>();
-  const topCount = new Map<Chain, number>();
-  /** where the next `early` rule of a chain goes: right after the previous one */
-  const earlyAt = new Map<Chain, number>();
+type Attempt = PlaceResult & { lintProblem?: boolean };
 
-  const tableOf = (name: TableName): Table => {
-    let t = findTable(rs, name);
+/** One try at placing: the rules inserted where they go, then the probes, the SSH guard and the lint checked. */
+function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, allBottom: boolean): Attempt {
+  if (out.refusal) return { ok: false, reason: out.refusal };
+  if (out.family !== original.family) {
+    const is = (f: string) => (f === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)');
+    return { ok: false, reason: `these are ${is(out.family)} rules and the ruleset is ${is(original.family)}: make the recipe's rules for ${original.family === 'ipv6' ? 'IPv6' : 'IPv4'} (family ${original.family === 'ipv6' ? '6' : '4'})` };
+  }
+  const p = new Placement(original, allBottom);
+  p.createChains(out);
+  for (const rr of out.rules) p.placeRule(rr);
+  p.checkProbes();
+  return p.sshGuard(opts) ?? p.lintGuard(opts) ?? p.result();
+}
+
+// ---------------------------------------------------------------------------
+// IPv6 probes
+
+/**
+ * Whether the tracer reads IPv6 addresses (packets and --local). Until it does,
+ * an IPv6 probe walks without its addresses: a rule that matches on an address
+ * then gives an outcome each way, which the checks below treat as "it depends"
+ * (noted, never a wrong placement).
+ */
+const TRACER_READS_IPV6 = ((): boolean => {
+  try {
+    tracePacket({ family: 'ipv6', tables: [] }, { src: '2001:db8::7', dst: '2001:db8::1', proto: 'tcp', dport: 22 }, { local: ['2001:db8::1'] });
+    return true;
+  } catch (e) {
+    if (e instanceof TraceInputError) return false;
+    throw e;
+  }
+})();
+
+/** The probe's walk through the ruleset, in the ruleset's family. */
+function walkProbe(rs: Ruleset, packet: PacketSpec, opts: { local?: readonly string[]; hook?: TraceHook }): TraceResult {
+  if (rs.family === 'ipv6' && !TRACER_READS_IPV6) {
+    const bare: PacketSpec = { ...packet };
+    delete bare.src;
+    delete bare.dst;
+    return tracePacket(rs, bare, { ...(opts.hook ? { hook: opts.hook } : {}) });
+  }
+  return tracePacket(rs, packet, { ...(opts.local ? { local: opts.local } : {}), ...(opts.hook ? { hook: opts.hook } : {}) });
+}
+
+// ---------------------------------------------------------------------------
+// the placement, step by step
+
+type Foreign = { step: TraceStep; rule: Rule | null; condition: string };
+
+class Placement {
+  readonly rs: Ruleset;
+  readonly skipped: SkippedRule[] = [];
+  readonly replaced: ReplacedRule[] = [];
+  readonly createdChains: Array<{ table: TableName; name: string }> = [];
+  readonly notes: string[] = [];
+  readonly inserted = new Map<Rule, RecipeRule>();
+  /** rules (ours and identical ones already there) that belong to the recipe */
+  readonly recipeRules = new Set<Rule>();
+  readonly topCount = new Map<Chain, number>();
+  /** where the next `early` rule of a chain goes: right after the previous one */
+  readonly earlyAt = new Map<Chain, number>();
+
+  constructor(readonly original: Ruleset, readonly allBottom: boolean) {
+    this.rs = cloneRuleset(original);
+  }
+
+  tableOf(name: TableName): Table {
+    let t = findTable(this.rs, name);
     if (!t) {
       t = newTable(name);
-      rs.tables.push(t);
+      this.rs.tables.push(t);
     }
     return t;
-  };
-  for (const c of out.chains) {
-    const t = tableOf(c.table);
-    if (!findChain(t, c.name)) {
-      t.chains.push({ name: c.name, builtin: false, policy: null, counters: null, rules: [], disabled: [] });
-      createdChains.push({ table: c.table, name: c.name });
+  }
+
+  createChains(out: RecipeOutput): void {
+    for (const c of out.chains) {
+      const t = this.tableOf(c.table);
+      if (!findChain(t, c.name)) {
+        t.chains.push({ name: c.name, builtin: false, policy: null, counters: null, rules: [], disabled: [] });
+        this.createdChains.push({ table: c.table, name: c.name });
+      }
     }
   }
 
-  const skip = (r: RecipeRule, reason: string) => skipped.push({ table: r.table, chain: r.chain, text: r.text, why: r.why, reason });
+  skip(r: RecipeRule, reason: string): void {
+    this.skipped.push({ table: r.table, chain: r.chain, text: r.text, why: r.why, reason });
+  }
 
-  for (const rr of out.rules) {
-    const t = tableOf(rr.table);
+  walk(rr: RecipeRule): ReturnType<typeof outcomesOf> {
+    return outcomesOf(walkProbe(this.rs, rr.probe!.packet, { local: rr.probe!.local, hook: rr.probe!.hook }));
+  }
+
+  ruleAt(d: TraceStep): Rule | undefined {
+    return d.index === null ? undefined : findChain(findTable(this.rs, d.table)!, d.chain)?.rules[d.index - 1];
+  }
+
+  /** One recipe rule: taken as the replacement of a rule, found already there, or inserted where it works. */
+  placeRule(rr: RecipeRule): void {
+    const t = this.tableOf(rr.table);
     const c = findChain(t, rr.chain);
     if (!c) throw new RecipeRefusal(`the ${rr.table} table has no chain ${rr.chain}`, rr.text);
-    const body = canonicalRuleBody(rr.rule);
-    if (rr.replaces !== undefined) {
-      const at = c.rules.findIndex((x) => canonicalRuleBody(x) === rr.replaces);
-      if (at >= 0) {
-        replaced.push({ table: rr.table, chain: rr.chain, index: at + 1, from: `-A ${rr.chain}${rr.replaces}`, to: rr.text });
-        // the new rule keeps the old one's source line: the preserving writer puts it there
-        const nr: Rule = c.rules[at].source ? { ...rr.rule, source: c.rules[at].source } : rr.rule;
-        c.rules[at] = nr;
-        inserted.set(nr, rr);
-        recipeRules.add(nr);
-        continue;
-      }
-    }
-    const same = c.rules.findIndex((x) => canonicalRuleBody(x) === body);
-    if (same >= 0) {
-      recipeRules.add(c.rules[same]);
-      skip(rr, `already there: ${where(rr.table, rr.chain, same + 1)}`);
-      continue;
-    }
+    if (this.replaceExisting(rr, c)) return;
+    if (this.alreadyThere(rr, c)) return;
     const stop = findCatchAll(t, c);
     if (rr.catchAll && stop >= 0) {
-      skip(rr, `${where(rr.table, rr.chain, stop + 1)} already ends the chain for every packet (-A ${rr.chain}${canonicalRuleBody(c.rules[stop])}); kept as it is`);
-      continue;
+      this.skip(rr, `${where(rr.table, rr.chain, stop + 1)} already ends the chain for every packet (-A ${rr.chain}${canonicalRuleBody(c.rules[stop])}); kept as it is`);
+      return;
     }
-    const chance = rr.rule.matches.some((m) => isChanceMatch(m.name));
-    if (rr.probe && !chance) {
-      // an existing rule that already decides the probe the same way: the ruleset has it
-      const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
-      const deciders = outcomesOf(res).map((o) => {
-        const d = deciderIn(o.path, rr.table);
-        return d && d.index !== null ? { d, rule: findChain(findTable(rs, d.table)!, d.chain)?.rules[d.index - 1] } : null;
-      });
-      const mine = targetAction(rr.rule);
-      if (deciders.length && deciders.every((x) => x?.rule && !recipeRules.has(x.rule) && sameAction(targetAction(x.rule), mine))) {
-        const d = deciders[0]!.d;
-        skip(rr, `already handled: ${rr.probe.what} is decided the same way by ${where(d.table, d.chain, d.index!)} (${d.rule})`);
-        continue;
-      }
-    }
-    if (rr.onlyIfNeeded && rr.probe) {
-      const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
-      if (outcomesOf(res).every((o) => o.verdict === rr.probe!.expect)) {
-        skip(rr, `not needed: ${rr.probe.what} already gets ${rr.probe.expect}`);
-        continue;
-      }
-    }
-    let at: number;
-    const lastEarly = earlyAt.get(c);
-    if (rr.position === 'early' && lastEarly !== undefined && c.rules[lastEarly - 1]) {
-      at = lastEarly;
-    } else if (rr.position === 'early' && rr.probe) {
-      const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
-      const firsts = outcomesOf(res).map((o) => deciderIn(o.path, rr.table)).filter((d) => d && d.chain === rr.chain && d.index !== null);
-      const idx = firsts.length ? Math.min(...firsts.map((d) => d!.index! - 1)) : -1;
-      at = idx >= 0 && (stop < 0 || idx < stop) ? idx : stop >= 0 ? stop : c.rules.length;
-    } else if (rr.position === 'top' && !allBottom) {
-      at = topCount.get(c) ?? 0;
-      topCount.set(c, at + 1);
-    } else {
-      at = stop >= 0 ? stop : c.rules.length;
-    }
+    if (this.alreadyHandled(rr) || this.notNeeded(rr)) return;
+    const at = this.positionFor(rr, c, stop);
     c.rules.splice(at, 0, rr.rule);
-    if (rr.position === 'early') earlyAt.set(c, at + 1);
+    if (rr.position === 'early') this.earlyAt.set(c, at + 1);
     for (const d of c.disabled) if (d.before > at) d.before++;
-    inserted.set(rr.rule, rr);
-    recipeRules.add(rr.rule);
+    this.inserted.set(rr.rule, rr);
+    this.recipeRules.add(rr.rule);
   }
 
-  // --- check every probe against the merged ruleset
-  for (const [rule, rr] of [...inserted]) {
-    if (!rr.probe) continue;
-    const t = findTable(rs, rr.table)!;
-    const c = findChain(t, rr.chain)!;
-    const idx = c.rules.indexOf(rule);
-    if (idx < 0) continue;
-    const res = tracePacket(rs, rr.probe.packet, { local: rr.probe.local, hook: rr.probe.hook });
-    const outs = outcomesOf(res);
+  /** `replaces`: the rule takes the place (and source line) of an existing one. */
+  replaceExisting(rr: RecipeRule, c: Chain): boolean {
+    if (rr.replaces === undefined) return false;
+    const at = c.rules.findIndex((x) => canonicalRuleBody(x) === rr.replaces);
+    if (at < 0) return false;
+    this.replaced.push({ table: rr.table, chain: rr.chain, index: at + 1, from: `-A ${rr.chain}${rr.replaces}`, to: rr.text });
+    // the new rule keeps the old one's source line: the preserving writer puts it there
+    const nr: Rule = c.rules[at].source ? { ...rr.rule, source: c.rules[at].source } : rr.rule;
+    c.rules[at] = nr;
+    this.inserted.set(nr, rr);
+    this.recipeRules.add(nr);
+    return true;
+  }
+
+  /** The very same rule is in the chain already. */
+  alreadyThere(rr: RecipeRule, c: Chain): boolean {
+    const same = c.rules.findIndex((x) => canonicalRuleBody(x) === canonicalRuleBody(rr.rule));
+    if (same < 0) return false;
+    this.recipeRules.add(c.rules[same]);
+    this.skip(rr, `already there: ${where(rr.table, rr.chain, same + 1)}`);
+    return true;
+  }
+
+  /** An existing rule already decides the probe the same way: the ruleset has it. */
+  alreadyHandled(rr: RecipeRule): boolean {
+    const chance = rr.rule.matches.some((m) => isChanceMatch(m.name));
+    if (!rr.probe || chance) return false;
+    const deciders = this.walk(rr).map((o) => {
+      const d = deciderIn(o.path, rr.table);
+      return d && d.index !== null ? { d, rule: this.ruleAt(d) } : null;
+    });
+    const mine = targetAction(rr.rule);
+    if (!deciders.length || !deciders.every((x) => x?.rule && !this.recipeRules.has(x.rule) && sameAction(targetAction(x.rule), mine))) return false;
+    const d = deciders[0]!.d;
+    this.skip(rr, `already handled: ${rr.probe.what} is decided the same way by ${where(d.table, d.chain, d.index!)} (${d.rule})`);
+    return true;
+  }
+
+  /** A companion rule (onlyIfNeeded) whose probe already gets the verdict it is for. */
+  notNeeded(rr: RecipeRule): boolean {
+    if (!rr.onlyIfNeeded || !rr.probe) return false;
+    if (!this.walk(rr).every((o) => o.verdict === rr.probe!.expect)) return false;
+    this.skip(rr, `not needed: ${rr.probe.what} already gets ${rr.probe.expect}`);
+    return true;
+  }
+
+  /** Where the rule goes in its chain (0-based), by its position hint. */
+  positionFor(rr: RecipeRule, c: Chain, stop: number): number {
+    const lastEarly = this.earlyAt.get(c);
+    if (rr.position === 'early' && lastEarly !== undefined && c.rules[lastEarly - 1]) return lastEarly;
+    if (rr.position === 'early' && rr.probe) {
+      // just before the rule that decides the probe now
+      const firsts = this.walk(rr).map((o) => deciderIn(o.path, rr.table)).filter((d) => d && d.chain === rr.chain && d.index !== null);
+      const idx = firsts.length ? Math.min(...firsts.map((d) => d!.index! - 1)) : -1;
+      return idx >= 0 && (stop < 0 || idx < stop) ? idx : stop >= 0 ? stop : c.rules.length;
+    }
+    if (rr.position === 'top' && !this.allBottom) {
+      const at = this.topCount.get(c) ?? 0;
+      this.topCount.set(c, at + 1);
+      return at;
+    }
+    return stop >= 0 ? stop : c.rules.length;
+  }
+
+  /** Every inserted rule's probe, walked through the merged ruleset: reached, and given the verdict it is for. */
+  checkProbes(): void {
+    for (const [rule, rr] of [...this.inserted]) {
+      if (!rr.probe) continue;
+      const c = findChain(findTable(this.rs, rr.table)!, rr.chain)!;
+      if (c.rules.indexOf(rule) < 0) continue;
+      this.checkProbe(rule, rr, c);
+    }
+  }
+
+  checkProbe(rule: Rule, rr: RecipeRule, c: Chain): void {
+    const outs = this.walk(rr);
     const reached = outs.filter((o) => o.path.some((s) => s.table === rr.table && s.chain === rr.chain && s.index === c.rules.indexOf(rule) + 1));
-    const foreign: Array<{ step: TraceStep; rule: Rule | null; condition: string }> = [];
+    const foreign: Foreign[] = [];
     for (const o of outs) {
       if (reached.includes(o)) continue;
       const d = deciderIn(o.path, rr.table);
-      const dr = d && d.index !== null ? findChain(findTable(rs, d.table)!, d.chain)?.rules[d.index - 1] ?? null : null;
-      if (dr && recipeRules.has(dr)) continue;
+      const dr = d ? this.ruleAt(d) ?? null : null;
+      if (dr && this.recipeRules.has(dr)) continue;
       if (d) foreign.push({ step: d, rule: dr, condition: o.condition });
     }
-    const describe = (f: (typeof foreign)[number]) =>
-      f.step.index === null ? `the ${f.step.chain} policy (${f.step.action})` : `${where(f.step.table, f.step.chain, f.step.index)} (${f.step.rule})`;
-    if (reached.length === 0) {
-      const mine = targetAction(rule);
-      if (foreign.length && foreign.every((f) => f.rule && sameAction(targetAction(f.rule), mine))) {
-        c.rules.splice(c.rules.indexOf(rule), 1);
-        inserted.delete(rule);
-        skip(rr, `already handled: ${rr.probe.what} is decided the same way by ${describe(foreign[0])}`);
-        continue;
-      }
-      const by = foreign.length ? describe(foreign[0]) : 'a rule of another table';
-      throw new RecipeRefusal(
-        `${rr.text} would never be reached: ${rr.probe.what} is decided first by ${by}. Change or remove that rule first, then run the recipe again`,
-        rr.text,
-      );
-    }
+    if (reached.length === 0) return this.unreached(rule, rr, c, foreign);
     const conflicting = foreign.filter((f) => !f.rule || !sameAction(targetAction(f.rule), targetAction(rule)));
-    if (rr.table === 'nat' && conflicting.some((f) => f.rule && ['dnat', 'snat'].includes(targetAction(f.rule).kind))) {
-      const f = conflicting.find((x) => x.rule && ['dnat', 'snat'].includes(targetAction(x.rule).kind))!;
-      throw new RecipeRefusal(
-        `${describe(f)} already translates some of these packets (${rr.probe.what}), so the recipe's rules would not get all of them. Remove that rule first (for the seed's -m nth cascade, this recipe is its replacement)`,
-        rr.text,
-      );
+    refuseNatConflict(rr, conflicting);
+    for (const f of conflicting) this.notes.push(`${rr.text}: when ${f.condition || 'it applies'}, ${describeForeign(f)} decides ${rr.probe!.what} first`);
+    this.checkVerdicts(rr, reached);
+  }
+
+  /** The probe never reaches the rule: an earlier rule doing the same makes it unneeded; anything else is refused. */
+  unreached(rule: Rule, rr: RecipeRule, c: Chain, foreign: Foreign[]): void {
+    const mine = targetAction(rule);
+    if (foreign.length && foreign.every((f) => f.rule && sameAction(targetAction(f.rule), mine))) {
+      c.rules.splice(c.rules.indexOf(rule), 1);
+      this.inserted.delete(rule);
+      this.skip(rr, `already handled: ${rr.probe!.what} is decided the same way by ${describeForeign(foreign[0])}`);
+      return;
     }
-    for (const f of conflicting) notes.push(`${rr.text}: when ${f.condition || 'it applies'}, ${describe(f)} decides ${rr.probe.what} first`);
-    // a wrong verdict that holds only under a condition the tracer cannot tell (a match it does not model) is noted, not refused
-    const wrongs = reached.filter((o) => o.verdict !== rr.probe!.expect);
+    const by = foreign.length ? describeForeign(foreign[0]) : 'a rule of another table';
+    throw new RecipeRefusal(
+      `${rr.text} would never be reached: ${rr.probe!.what} is decided first by ${by}. Change or remove that rule first, then run the recipe again`,
+      rr.text,
+    );
+  }
+
+  /**
+   * The reached outcomes must get the expected verdict. A wrong verdict that
+   * holds only under a condition the tracer cannot tell (a match it does not
+   * model) is noted, not refused.
+   */
+  checkVerdicts(rr: RecipeRule, reached: ReturnType<typeof outcomesOf>): void {
+    const expect = rr.probe!.expect;
+    const wrongs = reached.filter((o) => o.verdict !== expect);
     const wrong = wrongs.find((o) => !o.condition) ?? (wrongs.length === reached.length ? wrongs[0] : undefined);
-    for (const o of wrongs) if (o !== wrong) notes.push(`${rr.text}: ${rr.probe.what} gets ${o.verdict} when ${o.condition}`);
-    if (wrong) {
-      const d = wrong.decidedBy;
-      throw new RecipeRefusal(
-        `${rr.probe.what} would still get ${wrong.verdict}${d ? ` from ${where(d.table, d.chain, d.index)}` : ' from a chain policy'}${wrong.condition ? ` when ${wrong.condition}` : ''}, after the recipe's ${rr.text}. Change that rule first`,
-        rr.text,
-      );
-    }
+    for (const o of wrongs) if (o !== wrong) this.notes.push(`${rr.text}: ${rr.probe!.what} gets ${o.verdict} when ${o.condition}`);
+    if (!wrong) return;
+    const d = wrong.decidedBy;
+    throw new RecipeRefusal(
+      `${rr.probe!.what} would still get ${wrong.verdict}${d ? ` from ${where(d.table, d.chain, d.index)}` : ' from a chain policy'}${wrong.condition ? ` when ${wrong.condition}` : ''}, after the recipe's ${rr.text}. Change that rule first`,
+      rr.text,
+    );
   }
 
-  // --- a new SSH connection that got in before must still get in
-  const sshPort = opts.sshPort ?? 22;
-  const ssh = { src: opts.client ?? PROBE.client, dst: PROBE.host, proto: 'tcp', sport: PROBE.clientPort, dport: sshPort, inIface: 'pcl0', state: 'NEW' };
-  const before = outcomesOf(tracePacket(original, ssh, { local: [PROBE.host], hook: 'INPUT' }));
-  if (before.every((o) => o.verdict === 'ACCEPT')) {
-    const after = outcomesOf(tracePacket(rs, ssh, { local: [PROBE.host], hook: 'INPUT' }));
-    const bad = after.find((o) => o.verdict !== 'ACCEPT');
-    if (bad) {
-      const d = bad.decidedBy;
-      return {
-        ok: false,
-        reason: `this would refuse new SSH connections to port ${sshPort} (${bad.verdict} by ${d ? where(d.table, d.chain, d.index) : 'the policy'}) and lock you out: accept SSH before it first (e.g. portcullis recipe baseline --ssh-port ${sshPort}), or tell the recipe your SSH port with --ssh-port`,
-      };
-    }
-  }
-
-  // --- the merge must not add lint warnings
-  if (opts.lint) {
-    const ruleOf = (r: Ruleset, f: Finding): Rule | undefined => {
-      const t = f.table ? findTable(r, f.table) : undefined;
-      const c = t && f.chain ? findChain(t, f.chain) : undefined;
-      return c && f.index ? c.rules[f.index - 1] : undefined;
+  /** A new SSH connection that got in before must still get in. */
+  sshGuard(opts: PlaceOptions): Attempt | null {
+    const sshPort = opts.sshPort ?? 22;
+    const P = fam(this.rs.family).probe;
+    // the admin's address counts only in its own family's ruleset
+    const client = opts.client && (opts.client.includes(':') === (this.rs.family === 'ipv6')) ? opts.client : P.client;
+    const ssh: PacketSpec = { src: client, dst: P.host, proto: 'tcp', sport: P.clientPort, dport: sshPort, inIface: 'pcl0', state: 'NEW' };
+    const walkSsh = (rs: Ruleset) => outcomesOf(walkProbe(rs, ssh, { local: [P.host], hook: 'INPUT' }));
+    if (!walkSsh(this.original).every((o) => o.verdict === 'ACCEPT')) return null;
+    const bad = walkSsh(this.rs).find((o) => o.verdict !== 'ACCEPT');
+    if (!bad) return null;
+    const d = bad.decidedBy;
+    return {
+      ok: false,
+      reason: `this would refuse new SSH connections to port ${sshPort} (${bad.verdict} by ${d ? where(d.table, d.chain, d.index) : 'the policy'}) and lock you out: accept SSH before it first (e.g. portcullis recipe baseline --ssh-port ${sshPort}), or tell the recipe your SSH port with --ssh-port`,
     };
-    const key = (r: Ruleset, f: Finding) => {
-      const rule = ruleOf(r, f);
-      return `${f.code}|${f.table ?? ''}|${f.chain ?? ''}|${rule ? canonicalRuleBody(rule) : f.index ?? ''}`;
-    };
-    const where2 = (f: Finding) => `${f.code}|${f.table ?? ''}|${f.chain ?? ''}`;
-    const seen = new Map<string, number>();
-    const seenWhere = new Map<string, number>();
-    const bump = (m: Map<string, number>, k: string, by: number) => m.set(k, (m.get(k) ?? 0) + by);
-    for (const f of opts.lint(original)) {
-      if (f.severity === 'info') continue;
-      bump(seen, key(original, f), 1);
-      bump(seenWhere, where2(f), 1);
-    }
-    for (const f of opts.lint(rs)) {
-      if (f.severity === 'info') continue;
-      const k = key(rs, f);
-      if ((seen.get(k) ?? 0) > 0) {
-        bump(seen, k, -1);
-        bump(seenWhere, where2(f), -1);
-        continue;
-      }
-      // a problem the chain already had, now reported at another (existing) rule, is not new
-      const about = ruleOf(rs, f);
-      if ((!(about && inserted.has(about)) || CHAIN_LEVEL.has(f.code)) && (seenWhere.get(where2(f)) ?? 0) > 0) {
-        bump(seenWhere, where2(f), -1);
-        continue;
-      }
-      return { ok: false, lintProblem: true, reason: `the result would get a lint ${f.severity} (${f.code}): ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}` };
-    }
   }
 
-  const added: PlacedRule[] = [];
-  for (const [rule, rr] of inserted) {
-    const c = findChain(findTable(rs, rr.table)!, rr.chain)!;
-    if (replaced.some((x) => x.to === rr.text && x.chain === rr.chain && x.table === rr.table)) continue;
-    added.push({ table: rr.table, chain: rr.chain, index: c.rules.indexOf(rule) + 1, text: rr.text, why: rr.why });
+  /** The merge must not add lint warnings or errors. */
+  lintGuard(opts: PlaceOptions): Attempt | null {
+    if (!opts.lint) return null;
+    const f = newLintFinding(opts.lint, this.original, this.rs, this.inserted);
+    return f ? { ok: false, lintProblem: true, reason: `the result would get a lint ${f.severity} (${f.code}): ${f.message}${f.fix ? ` (fix: ${f.fix})` : ''}` } : null;
   }
-  for (const x of replaced) {
-    const c = findChain(findTable(rs, x.table)!, x.chain)!;
-    x.index = c.rules.findIndex((r) => `-A ${x.chain}${canonicalRuleBody(r)}` === x.to) + 1;
+
+  result(): Attempt {
+    const added: PlacedRule[] = [];
+    for (const [rule, rr] of this.inserted) {
+      const c = findChain(findTable(this.rs, rr.table)!, rr.chain)!;
+      if (this.replaced.some((x) => x.to === rr.text && x.chain === rr.chain && x.table === rr.table)) continue;
+      added.push({ table: rr.table, chain: rr.chain, index: c.rules.indexOf(rule) + 1, text: rr.text, why: rr.why });
+    }
+    for (const x of this.replaced) {
+      const c = findChain(findTable(this.rs, x.table)!, x.chain)!;
+      x.index = c.rules.findIndex((r) => `-A ${x.chain}${canonicalRuleBody(r)}` === x.to) + 1;
+    }
+    return { ok: true, ruleset: this.rs, added, skipped: this.skipped, replaced: this.replaced, createdChains: this.createdChains, notes: this.notes };
   }
-  return { ok: true, ruleset: rs, added, skipped, replaced, createdChains, notes };
+}
+
+function describeForeign(f: Foreign): string {
+  return f.step.index === null ? `the ${f.step.chain} policy (${f.step.action})` : `${where(f.step.table, f.step.chain, f.step.index)} (${f.step.rule})`;
+}
+
+/** A nat rule whose packets an existing DNAT/SNAT already translates would get only some of them: refused. */
+function refuseNatConflict(rr: RecipeRule, conflicting: Foreign[]): void {
+  if (rr.table !== 'nat') return;
+  const f = conflicting.find((x) => x.rule && ['dnat', 'snat'].includes(targetAction(x.rule).kind));
+  if (!f) return;
+  throw new RecipeRefusal(
+    `${describeForeign(f)} already translates some of these packets (${rr.probe!.what}), so the recipe's rules would not get all of them. Remove that rule first (for the seed's -m nth cascade, this recipe is its replacement)`,
+    rr.text,
+  );
+}
+
+/**
+ * The first warning or error the merged ruleset has that the original did not.
+ * Findings are matched by code, table, chain and the rule they are about; a
+ * problem the chain already had, now reported at another (existing) rule, is
+ * not new.
+ */
+function newLintFinding(lint: (rs: Ruleset) => readonly Finding[], original: Ruleset, rs: Ruleset, inserted: Map<Rule, RecipeRule>): Finding | null {
+  const ruleOf = (r: Ruleset, f: Finding): Rule | undefined => {
+    const t = f.table ? findTable(r, f.table) : undefined;
+    const c = t && f.chain ? findChain(t, f.chain) : undefined;
+    return c && f.index ? c.rules[f.index - 1] : undefined;
+  };
+  const key = (r: Ruleset, f: Finding) => {
+    const rule = ruleOf(r, f);
+    return `${f.code}|${f.table ?? ''}|${f.chain ?? ''}|${rule ? canonicalRuleBody(rule) : f.index ?? ''}`;
+  };
+  const where2 = (f: Finding) => `${f.code}|${f.table ?? ''}|${f.chain ?? ''}`;
+  const seen = new Map<string, number>();
+  const seenWhere = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string, by: number) => m.set(k, (m.get(k) ?? 0) + by);
+  for (const f of lint(original)) {
+    if (f.severity === 'info') continue;
+    bump(seen, key(original, f), 1);
+    bump(seenWhere, where2(f), 1);
+  }
+  for (const f of lint(rs)) {
+    if (f.severity === 'info') continue;
+    const k = key(rs, f);
+    if ((seen.get(k) ?? 0) > 0) {
+      bump(seen, k, -1);
+      bump(seenWhere, where2(f), -1);
+      continue;
+    }
+    const about = ruleOf(rs, f);
+    if ((!(about && inserted.has(about)) || CHAIN_LEVEL.has(f.code)) && (seenWhere.get(where2(f)) ?? 0) > 0) {
+      bump(seenWhere, where2(f), -1);
+      continue;
+    }
+    return f;
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 // Building a recipe's rules from iptables-save text, so every rule a recipe
 // makes went through the same parser (and extension checks) as a file would.
-import type { Rule, TableName } from '../model.js';
+import type { Family, Rule, TableName } from '../model.js';
 import { BUILTIN_CHAINS, findChain, findTable } from '../model.js';
 import { parseRuleset } from '../parse.js';
 import { canonicalRuleBody } from '../canonical.js';
@@ -15,13 +15,13 @@ export class RecipeBuildError extends Error {
  * own chain, a jump target) are declared for the parse. Throws when the text
  * does not load: that is a bug in a recipe or a parameter check.
  */
-export function parseRuleLine(table: TableName, text: string, userChains: readonly string[] = []): { chain: string; rule: Rule } {
+export function parseRuleLine(table: TableName, text: string, userChains: readonly string[] = [], family: Family = 'ipv4'): { chain: string; rule: Rule } {
   const m = /^-A\s+(\S+)\s/.exec(text + ' ');
   if (!m) throw new RecipeBuildError(`not an -A line: ${text}`);
   const chain = m[1];
   const builtin = (BUILTIN_CHAINS[table] as readonly string[]).includes(chain);
   const declare = [...new Set([...(builtin ? [] : [chain]), ...userChains])].map((c) => `:${c} - [0:0]\n`).join('');
-  const p = parseRuleset(`*${table}\n${declare}${text}\nCOMMIT\n`);
+  const p = parseRuleset(`*${table}\n${declare}${text}\nCOMMIT\n`, { family });
   const errors = p.findings.filter((f) => f.severity === 'error');
   if (errors.length) throw new RecipeBuildError(`${text}: ${errors.map((e) => e.message).join('; ')}`);
   const rules = findChain(findTable(p.ruleset, table)!, chain)!.rules;
@@ -38,11 +38,13 @@ export interface RuleOpts {
   onlyIfNeeded?: boolean;
   replaces?: string;
   userChains?: readonly string[];
+  /** the rule is for ip6tables (ipv6) or iptables (ipv4, the default) */
+  family?: Family;
 }
 
 /** A recipe rule from its text and explanation. */
 export function recipeRule(table: TableName, text: string, why: string, opts: RuleOpts = {}): RecipeRule {
-  const { chain, rule } = parseRuleLine(table, text, opts.userChains);
+  const { chain, rule } = parseRuleLine(table, text, opts.userChains, opts.family);
   const out: RecipeRule = { table, chain, rule, text: `-A ${chain}${canonicalRuleBody(rule)}`, why, position: opts.position ?? 'bottom' };
   if (opts.probe) out.probe = opts.probe;
   if (opts.catchAll) out.catchAll = true;
@@ -51,10 +53,17 @@ export function recipeRule(table: TableName, text: string, why: string, opts: Ru
   return out;
 }
 
+export type RuleMaker = (table: TableName, text: string, why: string, opts?: Omit<RuleOpts, 'family'>) => RecipeRule;
+
+/** recipeRule for one family, so a generator writes its rules once for both. */
+export function ruleMaker(family: Family): RuleMaker {
+  return (table, text, why, opts = {}) => recipeRule(table, text, why, { ...opts, family });
+}
+
 /** ` -i eth0` or '' — the pieces generators put together. */
 export const opt = (flag: string, v: string | number | undefined | null): string => (v === undefined || v === null || v === '' ? '' : ` ${flag} ${v}`);
 
-/** Addresses the probes use where the admin gave none: TEST-NET-3, never a real host. */
+/** IPv4 addresses the probes use where the admin gave none: TEST-NET-3, never a real host (IPv6: family.ts). */
 export const PROBE = {
   client: '203.0.113.7',
   host: '203.0.113.1',
@@ -62,12 +71,3 @@ export const PROBE = {
   lanClient: '192.0.2.20',
   clientPort: 40123,
 } as const;
-
-/** An address inside the network `a.b.c.d/n` for probes: the first host (or the address of a /31, /32). */
-export function hostIn(cidr: string): string {
-  const [a, bits] = cidr.split('/');
-  const prefix = bits === undefined ? 32 : Number(bits);
-  if (prefix >= 31) return a;
-  const n = (a.split('.').reduce((x, p) => ((x << 8) | Number(p)) >>> 0, 0) + 1) >>> 0;
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
-}

@@ -2,7 +2,7 @@
 // read by the CLI), a generator that turns checked values into rules with an
 // explanation each, the host preconditions the rules rely on, and hints for
 // placing the rules into an existing ruleset where they work.
-import type { Rule, TableName } from '../model.js';
+import type { Family, Rule, TableName } from '../model.js';
 import type { PacketSpec, TraceHook, TraceVerdict } from '../trace.js';
 
 export type ParamType = 'port' | 'ip' | 'ip-port-list' | 'cidr' | 'interface' | 'rate' | 'int' | 'text' | 'enum' | 'bool';
@@ -52,6 +52,21 @@ export interface ParamSpec<T extends ParamType = ParamType> {
   readonly maxLength?: number;
   /** an example value for placeholders and help */
   readonly example?: string;
+  /**
+   * ip, cidr, ip-port-list: the address family of the value. A parameter of
+   * one family matters only when the recipe makes that family's rules (the
+   * wizard shows it in that family's part).
+   */
+  readonly family?: Family;
+  /** an IPv6 parameter that stands for the IPv4 parameter of this name (`servers6` for `servers`) */
+  readonly twin?: string;
+  /**
+   * with both families: may be left out while its twin is given (the IPv6
+   * rules then do without it, e.g. no trusted network). Without this, a twin
+   * that narrows what the rules let through must be given for both families,
+   * or one family would be wider open than the other.
+   */
+  readonly twinOptional?: boolean;
 }
 
 /** A parameter the admin got wrong, with the fix in plain words. */
@@ -73,6 +88,9 @@ export type ParamValues<P extends readonly ParamSpec[]> = {
 };
 
 export type AnyValues = Readonly<Record<string, unknown>>;
+
+/** A recipe's checked values with the `family` every recipe has (4, 6 or both; undefined: the ruleset's). */
+export type RecipeValues<P extends readonly ParamSpec[]> = ParamValues<P> & { readonly family?: '4' | '6' | 'both' };
 
 /**
  * A packet the rule exists for. After placement the tracer walks it through
@@ -139,6 +157,8 @@ export interface RecipeOutput {
   recipe: string;
   /** the checked values, defaults filled in */
   values: AnyValues;
+  /** the firewall these rules are for: iptables (ipv4) or ip6tables (ipv6) */
+  family: Family;
   chains: RecipeChain[];
   rules: RecipeRule[];
   preconditions: Precondition[];
@@ -151,6 +171,13 @@ export interface RecipeOutput {
 /** What the generator may know about the ruleset the rules go into. */
 export interface GenerateContext {
   ruleset?: import('../model.js').Ruleset;
+  /** the family to make the rules for (default: the ruleset's, else the first the `family` parameter names) */
+  family?: Family;
+}
+
+/** What a generator is told: the family is always decided. */
+export interface FamilyContext extends GenerateContext {
+  family: Family;
 }
 
 export interface RecipeDef<P extends readonly ParamSpec[]> {
@@ -159,10 +186,12 @@ export interface RecipeDef<P extends readonly ParamSpec[]> {
   summary: string;
   /** a paragraph for the wizard's first page and `--help` */
   description: string;
+  /** what the recipe does for IPv6 and how it differs from IPv4 (the wizard shows it in the IPv6 part) */
+  ipv6: string;
   params: P;
   /** checks across parameters (after each was checked on its own) */
-  check?(values: ParamValues<P>): ParamProblem[];
-  generate(values: ParamValues<P>, ctx: GenerateContext): Omit<RecipeOutput, 'recipe' | 'values'>;
+  check?(values: RecipeValues<P>): ParamProblem[];
+  generate(values: RecipeValues<P>, ctx: FamilyContext): Omit<RecipeOutput, 'recipe' | 'values' | 'family'>;
 }
 
 /** A recipe with its value types erased, as the registry holds it. */
@@ -171,9 +200,27 @@ export interface Recipe {
   readonly title: string;
   readonly summary: string;
   readonly description: string;
+  readonly ipv6: string;
   readonly params: readonly ParamSpec[];
   check(values: AnyValues): ParamProblem[];
   generate(values: AnyValues, ctx?: GenerateContext): RecipeOutput;
+}
+
+/** Every recipe's last parameter: which firewalls the rules are for. */
+export const FAMILY_PARAM: ParamSpec<'enum'> = {
+  name: 'family',
+  label: 'Family',
+  help: '4 for IPv4 (iptables), 6 for IPv6 (ip6tables), or both; without it, the family of the ruleset the rules go into (IPv4 when there is none)',
+  type: 'enum',
+  choices: ['4', '6', 'both'],
+  example: 'both',
+};
+
+/** The family the rules are made for: the one asked, else the ruleset's, else the first the values name. */
+export function familyFor(values: AnyValues, ctx: GenerateContext): Family {
+  if (ctx.family) return ctx.family;
+  if (ctx.ruleset) return ctx.ruleset.family;
+  return values.family === '6' ? 'ipv6' : 'ipv4';
 }
 
 export function defineRecipe<const P extends readonly ParamSpec[]>(def: RecipeDef<P>): Recipe {
@@ -182,8 +229,12 @@ export function defineRecipe<const P extends readonly ParamSpec[]>(def: RecipeDe
     title: def.title,
     summary: def.summary,
     description: def.description,
-    params: def.params,
-    check: (v) => def.check?.(v as ParamValues<P>) ?? [],
-    generate: (v, ctx = {}) => ({ recipe: def.name, values: v, ...def.generate(v as ParamValues<P>, ctx) }),
+    ipv6: def.ipv6,
+    params: [...def.params, FAMILY_PARAM],
+    check: (v) => def.check?.(v as RecipeValues<P>) ?? [],
+    generate: (v, ctx = {}) => {
+      const family = familyFor(v, ctx);
+      return { recipe: def.name, values: v, family, ...def.generate(v as RecipeValues<P>, { ...ctx, family }) };
+    },
   };
 }

@@ -106,7 +106,7 @@ export function mergeImported(into: ParseResult, a: PasteAnalysis, opts: { clien
     }
   }
   if (!rules.length && !chains.length) return { ok: false, reason: 'none of the pasted commands made a rule' };
-  const output: RecipeOutput = { recipe: 'pasted commands', values: {}, chains, rules, preconditions: [], notes: [] };
+  const output: RecipeOutput = { recipe: 'pasted commands', values: {}, family: into.ruleset.family, chains, rules, preconditions: [], notes: [] };
   const placed = mergeRecipe(into.ruleset, output, { client: opts.client, sshPort: opts.sshPort });
   if (!placed.ok) return { ok: false, reason: placed.reason };
   return { ok: true, text: writePreserving(into, placed.ruleset), added: placed.added.length, skipped: placed.skipped.map((s) => `${s.text}: ${s.reason}`) };
