@@ -125,3 +125,58 @@ COMMIT
     expect(c.err).toContain('bad:2');
   });
 });
+
+const HOST6 = `# web01 IPv6 — keep these comments
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p ipv6-icmp -j ACCEPT
+-A INPUT -p tcp --dport ssh -j ACCEPT
+
+# everything else
+-A INPUT -j REJECT --reject-with icmp6-adm-prohibited
+COMMIT
+`;
+
+describe('portcullis recipe --family', () => {
+  it('--family 6 prints ip6tables rules; --family both prints both, each labelled with its restore command', async () => {
+    const six = await run(['recipe', 'port-forward', '--from-port', '422', '--to-port', '22', '--to-host6', '2001:db8::5', '--family', '6']);
+    expect(six.code).toBe(0);
+    expect(six.out).toContain('-A PREROUTING -p tcp -m tcp --dport 422 -j DNAT --to-destination [2001:db8::5]:22\n');
+    expect(six.out).toContain('# requires: net.ipv6.conf.all.forwarding=1');
+    expect(parseRuleset(six.out, { family: 'ipv6' }).findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const both = await run(['recipe', 'loopback', '--family', 'both']);
+    expect(both.code).toBe(0);
+    const [v4, v6] = both.out.split('# IPv6: load with ip6tables-restore');
+    expect(v4).toMatch(/^# IPv4: load with iptables-restore/);
+    expect(v4).toContain('-A INPUT -i lo -j ACCEPT');
+    expect(v6).toContain('-A INPUT -i lo -j ACCEPT');
+    const json = JSON.parse((await run(['recipe', 'dns-out', '--family', 'both', '--servers', '192.0.2.53/32', '--servers6', '2001:db8::53/128', '--json'])).out) as { families: Array<{ family: string; rules: Array<{ rule: string }> }> };
+    expect(json.families.map((f) => [f.family, f.rules[0].rule])).toEqual([
+      ['4', '-A OUTPUT -d 192.0.2.53/32 -p udp -m udp --dport 53 -j ACCEPT'],
+      ['6', '-A OUTPUT -d 2001:db8::53/128 -p udp -m udp --dport 53 -j ACCEPT'],
+    ]);
+  });
+
+  it('--into an ip6tables file (by its name) places the IPv6 rules, says it read it as IPv6, keeps the comments', async () => {
+    const c = await run(['recipe', 'baseline', '--into', 'rules.v6'], { 'rules.v6': HOST6 });
+    expect(c.code).toBe(0);
+    expect(c.err).toMatch(/read as an IPv6 \(ip6tables\) ruleset/);
+    expect(c.out).toContain('# web01 IPv6 — keep these comments');
+    expect(c.out).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT');
+    expect(c.out.trimEnd().split('\n').filter((l) => l.startsWith('-A INPUT')).at(-1)).toBe('-A INPUT -j REJECT --reject-with icmp6-adm-prohibited');
+  });
+
+  it('refuses what cannot be: both with --into, 4 into an IPv6 file, an IPv6 parameter for IPv4 rules', async () => {
+    const both = await run(['recipe', 'loopback', '--family', 'both', '--into', 'rules.v6'], { 'rules.v6': HOST6 });
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/one file holds one family/);
+    const four = await run(['recipe', 'loopback', '--family', '4', '--into', 'x'], { x: HOST6 });
+    expect(four.code).toBe(2);
+    const v6param = await run(['recipe', 'dns-out', '--servers6', '2001:db8::53/128']);
+    expect(v6param.code).toBe(2);
+    expect(v6param.err).toMatch(/--servers6 is for the IPv6 rules, but the rules are made for IPv4 only: give --family 6 or --family both/);
+  });
+});

@@ -1,8 +1,8 @@
 // portcullis recipes / portcullis recipe NAME — the seed's recipes, done right:
 // list them, print a recipe's rules, or place them into a ruleset file.
 import {
-  findRecipe, formatParamProblem, formatRecipeRules, hasErrors, lintRuleset, listRecipes, runRecipe,
-  type ParamSpec, type RawParams, type Recipe,
+  findRecipe, formatParamProblem, formatRecipeRules, generateFamilies, hasErrors, isIPv6, lintRuleset, listRecipes, runRecipe,
+  type ParamSpec, type RawParams, type Recipe, type RecipeOutput,
 } from '../../core/index.js';
 import { flag, parseArgs, str, UsageError, type OptionDefs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
@@ -17,11 +17,16 @@ parameters. Run \`portcullis recipe NAME --help\` for one recipe.
   --json   {"recipes":[{"name","title","summary","description","params":[{"name","label","help","type","default","required","choices","min","max"}]}]}`;
 
 const GENERAL = `Options for every recipe:
-  --into FILE     place the rules into the ruleset FILE (iptables-save format) where
-                  they work and print the whole file, its comments and layout kept;
-                  what was added, kept and replaced goes to stderr
-  --client IP     your address as the server sees it: the recipe refuses to place
-                  rules that would refuse your new SSH connections
+  --family 4|6|both  the rules for IPv4 (iptables), IPv6 (ip6tables) or both (printed
+                  one after the other, each for its own restore command); default:
+                  the family of --into FILE (read as ip6tables when its name or
+                  content says so), else 4
+  --into FILE     place the rules into the ruleset FILE (iptables-save or
+                  ip6tables-save format) where they work and print the whole file,
+                  its comments and layout kept; what was added, kept and replaced
+                  goes to stderr. One file holds one family: run once per file
+  --client IP     your address as the server sees it (IPv4 or IPv6): the recipe
+                  refuses to place rules that would refuse your new SSH connections
   --ssh-port N    the server's SSH port for that check (default 22)
   --json          machine-readable output
 
@@ -41,7 +46,9 @@ ${GENERAL}`;
 function metavar(p: ParamSpec): string {
   switch (p.type) {
     case 'enum': return (p.choices ?? []).join('|');
-    case 'ip-port-list': return 'IP[:PORT],…';
+    case 'ip-port-list': return p.family === 'ipv6' ? 'IPV6|[IPV6]:PORT,…' : 'IP[:PORT],…';
+    case 'ip': return p.family === 'ipv6' ? 'IPV6' : 'IP';
+    case 'cidr': return p.family === 'ipv6' ? 'IPV6/LEN' : 'CIDR';
     case 'interface': return 'IF';
     case 'bool': return '';
     default: return p.type.toUpperCase();
@@ -84,7 +91,7 @@ function synopsis(r: Recipe): string {
 }
 
 function recipeHelp(r: Recipe): string {
-  const lines = [synopsis(r), '', `${r.title}.`, wrap(r.description, 78, ''), ''];
+  const lines = [synopsis(r), '', `${r.title}.`, wrap(r.description, 78, ''), '', `IPv6: ${wrap(r.ipv6, 72, '')}`, ''];
   if (r.params.length) lines.push('Parameters:', ...paramLines(r), '');
   else lines.push('This recipe has no parameters.', '');
   lines.push(GENERAL);
@@ -161,15 +168,17 @@ registerCommand({
       } else if (typeof v === 'string') raw[p.name] = v;
     }
     const client = str(args, 'client');
-    if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client)) return fail(io, recipe, `--client "${client}" is not an IPv4 address: give your address as the server sees it`);
+    if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client) && !isIPv6(client)) return fail(io, recipe, `--client "${client}" is not an IPv4 or IPv6 address: give your address as the server sees it`);
     const sp = str(args, 'ssh-port') ?? (typeof raw['ssh-port'] === 'string' ? raw['ssh-port'] : undefined);
     if (sp !== undefined && !(/^\d+$/.test(sp) && Number(sp) >= 1 && Number(sp) <= 65535)) return fail(io, recipe, `--ssh-port "${sp}" is not a port: give a number from 1 to 65535`);
     const sshPort = sp !== undefined ? Number(sp) : 22;
 
     const into = str(args, 'into');
+    const family = typeof raw.family === 'string' ? raw.family.trim() : undefined;
+    if (into !== undefined && family === 'both') return fail(io, recipe, '--family both with --into: one file holds one family; run the recipe once with --family 4 on the iptables file and once with --family 6 on the ip6tables file');
     let parsed;
     if (into !== undefined) {
-      const loaded = loadRuleset(io, into);
+      const loaded = loadRuleset(io, into, family === '6' ? 'ipv6' : family === '4' ? 'ipv4' : undefined);
       if (!loaded.ok) return 2;
       if (hasErrors(loaded.result.findings)) {
         printFindings(io, into, loaded.result.findings);
@@ -178,8 +187,13 @@ registerCommand({
       }
       parsed = loaded.result;
     }
+    // the admin's address counts for the lockout check only in its own family's ruleset
+    const clientFor = (v6: boolean) => (client && client.includes(':') === v6 ? client : undefined);
     const res = runRecipe(recipe, raw as RawParams, parsed, {
-      lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}),
+      lint: (rs) => {
+        const c = clientFor(rs.family === 'ipv6');
+        return lintRuleset(rs, c ? { client: c, sshPort } : {});
+      },
       ...(client ? { client } : {}),
       sshPort,
     });
@@ -196,14 +210,24 @@ registerCommand({
       return 1;
     }
     const { output } = res;
+    // without a file: one output per family asked for
+    const outputs = res.placed ? [output] : generateFamilies(recipe, output.values);
+    const jsonOf = (o: RecipeOutput) => ({
+      family: o.family === 'ipv6' ? '6' : '4',
+      chains: o.chains,
+      rules: o.rules.map((r) => ({ table: r.table, chain: r.chain, rule: r.text, why: r.why })),
+      preconditions: o.preconditions,
+      notes: o.notes,
+    });
+    if (json && outputs.length > 1) {
+      io.out(jsonText({ recipe: recipe.name, values: output.values, families: outputs.map(jsonOf) }) + '\n');
+      return 0;
+    }
     if (json) {
       io.out(jsonText({
         recipe: recipe.name,
         values: output.values,
-        chains: output.chains,
-        rules: output.rules.map((r) => ({ table: r.table, chain: r.chain, rule: r.text, why: r.why })),
-        preconditions: output.preconditions,
-        notes: output.notes,
+        ...jsonOf(output),
         ...(res.placed ? {
           placed: {
             added: res.placed.added, skipped: res.placed.skipped, replaced: res.placed.replaced,
@@ -215,7 +239,8 @@ registerCommand({
       return 0;
     }
     if (!res.placed) {
-      io.out(formatRecipeRules(output));
+      if (outputs.length === 1) io.out(formatRecipeRules(output));
+      else for (const o of outputs) io.out(`# ${o.family === 'ipv6' ? 'IPv6: load with ip6tables-restore (/etc/sysconfig/ip6tables)' : 'IPv4: load with iptables-restore (/etc/sysconfig/iptables)'}\n${formatRecipeRules(o)}\n`);
       return 0;
     }
     io.out(io.tty ? escapeControls(res.text!) : res.text!);

@@ -47,6 +47,8 @@ export const loadBalance = defineRecipe({
     const probe = (k: number) => ({
       packet: { src: F.probe.client, dst: hostAddr, proto: v.proto, sport: F.probe.clientPort, dport: v.port, inIface: v.in ?? 'pcl0', state: 'NEW' },
       local: [hostAddr],
+      // forwarded to a backend: said outright for IPv6, where the walk may not know the host's addresses
+      ...(v6 ? { hook: 'FORWARD' as const } : {}),
       expect: 'ACCEPT' as const,
       what: `a new ${v.proto.toUpperCase()} connection to port ${v.port}${k ? ` (backend ${k + 1})` : ''}`,
     });

@@ -54,7 +54,9 @@ export const portForward = defineRecipe({
     const client = source ? F.hostIn(source) : F.probe.client;
     const pre = `-A PREROUTING${opt('-s', source)}${opt('-d', dst && `${dst}${F.hostMask}`)}${opt('-i', v.in)} -p ${v.proto} -m ${v.proto} --dport ${from}`;
     const packet = { src: client, dst: host, proto: v.proto, sport: F.probe.clientPort, dport: from, inIface: v.in ?? 'pcl0', state: 'NEW' };
-    const probe = (what: string) => ({ packet, local: [host], expect: 'ACCEPT' as const, what });
+    // a DNAT to another host is forwarded: said outright for IPv6, where the walk may not know the host's addresses
+    const hook = v6 && other ? { hook: 'FORWARD' as const } : {};
+    const probe = (what: string) => ({ packet, local: [host], expect: 'ACCEPT' as const, what, ...hook });
     const ct = `-m conntrack --ctstate DNAT --ctorigdstport ${from}`;
     const rules: RecipeRule[] = [];
     if (!other) {
