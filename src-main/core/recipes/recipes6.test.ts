@@ -9,18 +9,8 @@ import { join } from 'node:path';
 import { canonicalRuleBody, findChain, findTable, lintRuleset, parseRuleset, type Ruleset } from '../index.js';
 import { checkRecipeParams, findRecipe, formatRecipeRules, generateFamilies, listRecipes, placeRecipe, runRecipe, type RawParams, type Recipe } from './index.js';
 import { stockRuleset } from '../testing/rulesets.js';
+import { SAMPLES6 } from '../testing/recipe-samples.js';
 
-/** Sample values per recipe for IPv6 (the twins of the IPv4 samples in recipes.test.ts). */
-export const SAMPLES6: Record<string, RawParams> = {
-  'load-balance': { family: '6', port: '443', backends6: '2001:db8:10::11,2001:db8:10::12,2001:db8:10::13', in: 'eth0' },
-  loopback: { family: '6' },
-  'lan-to-wan': { family: '6', 'lan-if': 'eth0', 'wan-if': 'eth1', lan6: '2001:db8:20::/64' },
-  'dns-out': { family: '6', servers6: '2001:db8::53/128' },
-  'dos-limit': { family: '6', port: '80', limit: '25/minute', burst: '100', 'per-client': true },
-  'port-forward': { family: '6', 'from-port': '422', 'to-port': '22', 'to-host6': '2001:db8:10::5' },
-  'log-drops': { family: '6' },
-  baseline: { family: '6', trusted6: '2001:db8:1::/64' },
-};
 
 const CORPUS6 = join(__dirname, '..', 'testing', 'corpus6');
 const STOCK6 = readFileSync(join(CORPUS6, 'centos7-stock.rules'), 'utf8');
