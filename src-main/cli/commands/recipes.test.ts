@@ -165,7 +165,9 @@ describe('portcullis recipe --family', () => {
     expect(c.code).toBe(0);
     expect(c.err).toMatch(/read as an IPv6 \(ip6tables\) ruleset/);
     expect(c.out).toContain('# web01 IPv6 — keep these comments');
-    expect(c.out).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT');
+    expect(c.out).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -m limit --limit 5/sec --limit-burst 10 -j ACCEPT');
+    // the file accepts all ICMPv6 already: neighbour discovery is kept as it is
+    expect(c.err).toMatch(/kept +-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT: already handled/);
     expect(c.out.trimEnd().split('\n').filter((l) => l.startsWith('-A INPUT')).at(-1)).toBe('-A INPUT -j REJECT --reject-with icmp6-adm-prohibited');
   });
 

@@ -19,10 +19,9 @@ import { canonicalRuleBody } from '../canonical.js';
 import { ruleConds } from '../analysis/packet-match.js';
 import { isChanceMatch } from '../extensions/registry.js';
 import { targetAction, type TargetAction } from '../analysis/targets.js';
-import { describeGiveUp, tracePacket, TraceInputError, type PacketSpec, type TraceHook, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
+import { describeGiveUp, tracePacket, type PacketSpec, type TraceHook, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 import type { RecipeOutput, RecipeRule } from './types.js';
 import { fam } from './family.js';
-import { parseAddressItem6, parseIPv6 } from '../values.js';
 
 export interface PlaceOptions {
   /** lint the merged ruleset (e.g. `(rs) => lintRuleset(rs, {client, sshPort})`); new warnings make the recipe refuse */
@@ -193,77 +192,9 @@ function placeOnce(original: Ruleset, out: RecipeOutput, opts: PlaceOptions, all
   return p.sshGuard(opts) ?? p.lintGuard(opts) ?? p.result();
 }
 
-// ---------------------------------------------------------------------------
-// IPv6 probes
-
-/**
- * Whether the tracer reads IPv6 addresses (packets and --local). Until it does,
- * an IPv6 probe walks without its addresses: a rule that matches on an address
- * then gives an outcome each way, which the checks below treat as "it depends"
- * (noted, never a wrong placement).
- */
-const TRACER_READS_IPV6 = ((): boolean => {
-  try {
-    tracePacket({ family: 'ipv6', tables: [] }, { src: '2001:db8::7', dst: '2001:db8::1', proto: 'tcp', dport: 22 }, { local: ['2001:db8::1'] });
-    return true;
-  } catch (e) {
-    if (e instanceof TraceInputError) return false;
-    throw e;
-  }
-})();
-
-/**
- * The probe's walk through the ruleset, in the ruleset's family: its outcomes,
- * or null when the walk cannot tell (an IPv6 packet translated by DNAT or
- * REDIRECT while the tracer does not read IPv6 addresses: it would guess the
- * new address and port).
- */
-function walkProbe(rs: Ruleset, packet: PacketSpec, opts: { local?: readonly string[]; hook?: TraceHook }): Outcome[] | null {
-  if (rs.family === 'ipv6' && !TRACER_READS_IPV6) {
-    const bare: PacketSpec = { ...packet };
-    delete bare.src;
-    delete bare.dst;
-    const outs = outcomesOf(tracePacket(rs, bare, { ...(opts.hook ? { hook: opts.hook } : {}) }));
-    if (outs.some((o) => o.path.some((st) => /^(DNAT|REDIRECT)\b/.test(st.action)))) return null;
-    return settleAddresses(outs, packet);
-  }
+/** The probe's walk through the ruleset (of either family: the tracer reads the addresses of both). */
+function walkProbe(rs: Ruleset, packet: PacketSpec, opts: { local?: readonly string[]; hook?: TraceHook }): Outcome[] {
   return outcomesOf(tracePacket(rs, packet, { ...(opts.local ? { local: opts.local } : {}), ...(opts.hook ? { hook: opts.hook } : {}) }));
-}
-
-const ADDRESS_COND = /^(not )?(! )?(-s|-d) (\S+)$/;
-
-/**
- * A walk without addresses forks at every `-s`/`-d`; the probe's own addresses
- * settle those forks: outcomes that need the other answer are dropped, and the
- * settled conditions leave the ones that remain. A destination is settled only
- * on a path without DNAT or REDIRECT (after one, the packet has another).
- */
-function settleAddresses(outs: Outcome[], packet: PacketSpec): Outcome[] {
-  const src = packet.src !== undefined ? parseIPv6(packet.src) : null;
-  const dst = packet.dst !== undefined ? parseIPv6(packet.dst) : null;
-  const kept: Outcome[] = [];
-  for (const o of outs) {
-    const translated = o.path.some((s) => /^(DNAT|REDIRECT)\b/.test(s.action));
-    let consistent = true;
-    const left = o.conditions.filter((c) => {
-      const m = ADDRESS_COND.exec(c);
-      const addr = m?.[3] === '-s' ? src : translated ? null : dst;
-      if (!m || addr === null) return true;
-      let net;
-      try {
-        net = parseAddressItem6(m[4]);
-      } catch {
-        return true;
-      }
-      if (net.kind !== 'net6') return true;
-      const matched = ((addr & net.mask) === net.addr) !== !!m[2];
-      // "not X" needs X unmatched, "X" needs it matched
-      if (matched === !!m[1]) consistent = false;
-      return false;
-    });
-    if (consistent) kept.push({ ...o, conditions: left, condition: left.join(' and ') });
-  }
-  return kept;
 }
 
 // ---------------------------------------------------------------------------
@@ -311,13 +242,8 @@ class Placement {
     this.skipped.push({ table: r.table, chain: r.chain, text: r.text, why: r.why, reason });
   }
 
-  /** rules whose probe could not be walked (see walkProbe) */
-  readonly unwalked: string[] = [];
-
-  walk(rr: RecipeRule): Outcome[] | null {
-    const outs = walkProbe(this.rs, rr.probe!.packet, { local: rr.probe!.local, hook: rr.probe!.hook });
-    if (!outs && !this.unwalked.includes(rr.text)) this.unwalked.push(rr.text);
-    return outs;
+  walk(rr: RecipeRule): Outcome[] {
+    return walkProbe(this.rs, rr.probe!.packet, { local: rr.probe!.local, hook: rr.probe!.hook });
   }
 
   ruleAt(d: TraceStep): Rule | undefined {
@@ -372,9 +298,7 @@ class Placement {
   alreadyHandled(rr: RecipeRule): boolean {
     const chance = rr.rule.matches.some((m) => isChanceMatch(m.name));
     if (!rr.probe || chance) return false;
-    const outs = this.walk(rr);
-    if (!outs) return false;
-    const deciders = outs.map((o) => {
+    const deciders = this.walk(rr).map((o) => {
       const d = deciderIn(o.path, rr.table);
       return d && d.index !== null ? { d, rule: this.ruleAt(d) } : null;
     });
@@ -388,8 +312,7 @@ class Placement {
   /** A companion rule (onlyIfNeeded) whose probe already gets the verdict it is for. */
   notNeeded(rr: RecipeRule): boolean {
     if (!rr.onlyIfNeeded || !rr.probe) return false;
-    const outs = this.walk(rr);
-    if (!outs || !outs.every((o) => o.verdict === rr.probe!.expect)) return false;
+    if (!this.walk(rr).every((o) => o.verdict === rr.probe!.expect)) return false;
     this.skip(rr, `not needed: ${rr.probe.what} already gets ${rr.probe.expect}`);
     return true;
   }
@@ -400,7 +323,7 @@ class Placement {
     if (rr.position === 'early' && lastEarly !== undefined && c.rules[lastEarly - 1]) return lastEarly;
     if (rr.position === 'early' && rr.probe) {
       // just before the rule that decides the probe now
-      const firsts = (this.walk(rr) ?? []).map((o) => deciderIn(o.path, rr.table)).filter((d) => d && d.chain === rr.chain && d.index !== null);
+      const firsts = this.walk(rr).map((o) => deciderIn(o.path, rr.table)).filter((d) => d && d.chain === rr.chain && d.index !== null);
       const idx = firsts.length ? Math.min(...firsts.map((d) => d!.index! - 1)) : -1;
       return idx >= 0 && (stop < 0 || idx < stop) ? idx : stop >= 0 ? stop : c.rules.length;
     }
@@ -424,7 +347,6 @@ class Placement {
 
   checkProbe(rule: Rule, rr: RecipeRule, c: Chain): void {
     const outs = this.walk(rr);
-    if (!outs) return;
     const reached = outs.filter((o) => o.path.some((s) => s.table === rr.table && s.chain === rr.chain && s.index === c.rules.indexOf(rule) + 1));
     const foreign: Foreign[] = [];
     for (const o of outs) {
@@ -483,9 +405,8 @@ class Placement {
     const client = opts.client && (opts.client.includes(':') === (this.rs.family === 'ipv6')) ? opts.client : P.client;
     const ssh: PacketSpec = { src: client, dst: P.host, proto: 'tcp', sport: P.clientPort, dport: sshPort, inIface: 'pcl0', state: 'NEW' };
     const walkSsh = (rs: Ruleset) => walkProbe(rs, ssh, { local: [P.host], hook: 'INPUT' });
-    const before = walkSsh(this.original);
-    if (!before || !before.every((o) => o.verdict === 'ACCEPT')) return null;
-    const bad = walkSsh(this.rs)?.find((o) => o.verdict !== 'ACCEPT');
+    if (!walkSsh(this.original).every((o) => o.verdict === 'ACCEPT')) return null;
+    const bad = walkSsh(this.rs).find((o) => o.verdict !== 'ACCEPT');
     if (!bad) return null;
     const d = bad.decidedBy;
     return {
@@ -512,10 +433,7 @@ class Placement {
       const c = findChain(findTable(this.rs, x.table)!, x.chain)!;
       x.index = c.rules.findIndex((r) => `-A ${x.chain}${canonicalRuleBody(r)}` === x.to) + 1;
     }
-    const notes = [...this.notes];
-    if (this.unwalked.length)
-      notes.push(`not proven by a packet walk (the tracer does not follow IPv6 address translation yet): ${this.unwalked.join('; ')} — placed by position and checked by lint only`);
-    return { ok: true, ruleset: this.rs, added, skipped: this.skipped, replaced: this.replaced, createdChains: this.createdChains, notes };
+    return { ok: true, ruleset: this.rs, added, skipped: this.skipped, replaced: this.replaced, createdChains: this.createdChains, notes: this.notes };
   }
 }
 

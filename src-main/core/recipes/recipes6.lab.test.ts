@@ -144,7 +144,7 @@ function merged(name: string, params: RawParams, base: string): { text: string; 
 /** More IPv6 variants than the samples: every option that changes a rule's text. */
 const VARIANTS: Array<[string, RawParams]> = [
   ...Object.entries(SAMPLES6),
-  ['baseline', { family: '6', icmp: false, loopback: false, 'reject-with': 'icmp-port-unreachable', dhcpv6: true, 'ssh-port': '2222' }],
+  ['baseline', { family: '6', icmp: false, loopback: false, 'reject-with': 'icmp-port-unreachable', dhcpv6: true, router: true, 'ssh-port': '2222' }],
   ['baseline', { family: '6', 'reject-with': 'icmp-net-unreachable' }],
   ['baseline', { family: '6', 'reject-with': 'icmp-host-unreachable' }],
   ['dns-out', { family: '6', if: 'eth0', tcp: false }],

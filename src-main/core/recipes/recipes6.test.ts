@@ -116,6 +116,17 @@ describe('baseline for IPv6: the ICMPv6 essentials of RFC 4890', () => {
     }
   });
 
+  it('a router: router solicitations accepted too, on request only', () => {
+    expect(generate6('baseline').rules.some((r) => r.text.includes('--icmpv6-type 133'))).toBe(false);
+    expect(generate6('baseline', { family: '6', router: true }).rules.map((r) => r.text)).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 133 -m hl --hl-eq 255 -j ACCEPT');
+  });
+
+  it('placing into a ruleset that drops router advertisements on purpose is refused, naming the rule', () => {
+    const base = DROP6.replace(':OUTPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type router-advertisement -j DROP');
+    const res = runRecipe(recipe('baseline'), { family: '6' }, parse6(base), { lint });
+    expect(!res.ok && res.kind === 'refused' && res.reason).toMatch(/a router advertisement is decided first by INPUT #\d+ \(-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 134 -j DROP\)/);
+  });
+
   it('DHCPv6 client: the stock file\'s rule, on request only', () => {
     expect(generate6('baseline').rules.some((r) => r.text.includes('--dport 546'))).toBe(false);
     expect(generate6('baseline', { family: '6', dhcpv6: true }).rules.map((r) => r.text)).toContain('-A INPUT -d fe80::/64 -p udp -m udp --dport 546 -m conntrack --ctstate NEW -j ACCEPT');
@@ -125,9 +136,11 @@ describe('baseline for IPv6: the ICMPv6 essentials of RFC 4890', () => {
     const { text, ruleset, placed } = merge6('baseline', STOCK6);
     const input = rulesOf(ruleset, 'filter', 'INPUT');
     expect(input.at(-1)).toBe('-A INPUT -j REJECT --reject-with icmp6-adm-prohibited');
-    expect(input).toContain('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT');
-    // the stock SSH rule already accepts what the recipe's SSH rule is for
-    expect(placed.skipped.map((s) => s.text)).toContain('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
+    expect(placed.added.map((a) => a.text)).toEqual(['-A INPUT -s 2001:db8:1::/64 -j ACCEPT', '-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -m limit --limit 5/sec --limit-burst 10 -j ACCEPT']);
+    // the stock file accepts all ICMPv6 and SSH already: the walk of each probe finds the rule that does it
+    const skipped = new Map(placed.skipped.map((s) => [s.text, s.reason]));
+    expect(skipped.get('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT')).toBe('already handled: a neighbour solicitation is decided the same way by INPUT #2 (-A INPUT -p ipv6-icmp -j ACCEPT)');
+    expect(skipped.get('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT')).toMatch(/^already handled: a new SSH connection to port 22 is decided the same way by INPUT #4/);
     const again = merge6('baseline', text);
     expect(again.placed.added).toEqual([]);
     expect(again.text).toBe(text);
