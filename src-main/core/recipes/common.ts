@@ -3,10 +3,7 @@
 import type { Family } from '../model.js';
 import type { RecipeRule } from './types.js';
 import { opt, recipeRule } from './rules.js';
-import { fam, IPV4_FORWARD } from './family.js';
-
-/** net.ipv4.ip_forward=1 (IPv6's is `fam('ipv6').forward`) */
-export const IP_FORWARD = IPV4_FORWARD;
+import { fam } from './family.js';
 
 /** Replies and related packets (ICMP errors) of connections already allowed, in INPUT or FORWARD. */
 export function establishedAccept(chain: 'INPUT' | 'FORWARD' | 'OUTPUT', ifFlag: { in?: string; out?: string } = {}, onlyIfNeeded = false, position: 'top' | 'bottom' = 'top', family: Family = 'ipv4'): RecipeRule {

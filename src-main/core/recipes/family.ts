@@ -10,9 +10,7 @@ import type { Precondition } from './types.js';
 /** The recipe parameter `family`: which firewalls the rules are for. */
 export type FamilyChoice = '4' | '6' | 'both';
 
-export const FAMILY_CHOICES: readonly FamilyChoice[] = ['4', '6', 'both'];
-
-export interface ProbeAddresses {
+interface ProbeAddresses {
   client: string;
   host: string;
   remote: string;
@@ -21,7 +19,7 @@ export interface ProbeAddresses {
   clientPort: number;
 }
 
-export interface FamilyWords {
+interface FamilyWords {
   family: Family;
   /** IPv4 / IPv6, for messages */
   label: 'IPv4' | 'IPv6';
@@ -42,7 +40,7 @@ export interface FamilyWords {
   hostIn(cidr: string): string;
 }
 
-export const IPV4_FORWARD: Precondition = {
+const IPV4_FORWARD: Precondition = {
   kind: 'sysctl',
   what: 'net.ipv4.ip_forward=1',
   why: 'the kernel routes packets between interfaces only when forwarding is on; without it the FORWARD rules never see a packet',
@@ -50,7 +48,7 @@ export const IPV4_FORWARD: Precondition = {
   fix: "sysctl -w net.ipv4.ip_forward=1, and to keep it after a reboot: echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-portcullis.conf",
 };
 
-export const IPV6_FORWARD: Precondition = {
+const IPV6_FORWARD: Precondition = {
   kind: 'sysctl',
   what: 'net.ipv6.conf.all.forwarding=1',
   why: 'the kernel routes IPv6 packets between interfaces only when IPv6 forwarding is on (net.ipv4.ip_forward does not cover IPv6); with it on, an interface stops taking router advertisements unless its accept_ra is 2, so a host that gets its own IPv6 address or default route by SLAAC needs that too',
@@ -114,9 +112,6 @@ export function familiesOf(choice: FamilyChoice | undefined, fallback: Family = 
   if (choice === 'both') return ['ipv4', 'ipv6'];
   return [fallback];
 }
-
-/** `4` / `6` for a family, as the parameter is written. */
-export const familyChoice = (f: Family): FamilyChoice => (f === 'ipv6' ? '6' : '4');
 
 /**
  * REJECT's ICMP type in IPv6 for one of IPv4's (the recipes offer IPv4's names):

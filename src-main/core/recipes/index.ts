@@ -20,8 +20,8 @@ import { logDrops } from './log-drops.js';
 import { baseline } from './baseline.js';
 
 export * from './types.js';
-export { checkRecipeParams, checkFamilyParams, formatParamProblem, parseRate, isIPv6, type ParamsResult } from './params.js';
-export { fam, familiesOf, familyChoice, rejectWith, FAMILY_CHOICES, IPV4_FORWARD, IPV6_FORWARD, type FamilyChoice, type FamilyWords } from './family.js';
+export { checkRecipeParams, formatParamProblem, parseRate, isIPv6, type ParamsResult } from './params.js';
+export { fam, familiesOf, rejectWith, type FamilyChoice } from './family.js';
 export { placeRecipe, findCatchAll, isCatchAll, matchesEverything, type PlaceOptions, type PlaceResult, type PlacedRule, type SkippedRule, type ReplacedRule } from './place.js';
 export { parseRuleLine, RecipeBuildError } from './rules.js';
 
@@ -59,7 +59,7 @@ export function formatRecipeRules(out: RecipeOutput, opts: { comments?: boolean 
 }
 
 /** The families the checked values ask for (the `family` parameter; `fallback` when it is not given). */
-export function recipeFamilies(values: AnyValues, fallback: Family = 'ipv4'): Family[] {
+function recipeFamilies(values: AnyValues, fallback: Family = 'ipv4'): Family[] {
   return familiesOf(values.family as FamilyChoice | undefined, fallback);
 }
 

@@ -159,7 +159,7 @@ const given = (v: unknown) => v !== undefined && v !== false;
  * required address needs its IPv6 twin when IPv6 rules are made, and a
  * narrowing one given for one family only would leave the other wider open.
  */
-export function checkFamilyParams(recipe: Recipe, values: AnyValues, fallback?: 'ipv4' | 'ipv6', raw: RawParams = values as RawParams): ParamProblem[] {
+function checkFamilyParams(recipe: Recipe, values: AnyValues, fallback?: 'ipv4' | 'ipv6', raw: RawParams = values as RawParams): ParamProblem[] {
   const fams = familiesOf(values.family as FamilyChoice | undefined, fallback);
   const problems: ParamProblem[] = [];
   const byName = new Map(recipe.params.map((p) => [p.name, p]));

@@ -62,12 +62,3 @@ export function ruleMaker(family: Family): RuleMaker {
 
 /** ` -i eth0` or '' — the pieces generators put together. */
 export const opt = (flag: string, v: string | number | undefined | null): string => (v === undefined || v === null || v === '' ? '' : ` ${flag} ${v}`);
-
-/** IPv4 addresses the probes use where the admin gave none: TEST-NET-3, never a real host (IPv6: family.ts). */
-export const PROBE = {
-  client: '203.0.113.7',
-  host: '203.0.113.1',
-  remote: '203.0.113.53',
-  lanClient: '192.0.2.20',
-  clientPort: 40123,
-} as const;

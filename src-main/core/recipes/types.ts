@@ -90,7 +90,7 @@ export type ParamValues<P extends readonly ParamSpec[]> = {
 export type AnyValues = Readonly<Record<string, unknown>>;
 
 /** A recipe's checked values with the `family` every recipe has (4, 6 or both; undefined: the ruleset's). */
-export type RecipeValues<P extends readonly ParamSpec[]> = ParamValues<P> & { readonly family?: '4' | '6' | 'both' };
+type RecipeValues<P extends readonly ParamSpec[]> = ParamValues<P> & { readonly family?: '4' | '6' | 'both' };
 
 /**
  * A packet the rule exists for. After placement the tracer walks it through
@@ -176,7 +176,7 @@ export interface GenerateContext {
 }
 
 /** What a generator is told: the family is always decided. */
-export interface FamilyContext extends GenerateContext {
+interface FamilyContext extends GenerateContext {
   family: Family;
 }
 
@@ -207,7 +207,7 @@ export interface Recipe {
 }
 
 /** Every recipe's last parameter: which firewalls the rules are for. */
-export const FAMILY_PARAM: ParamSpec<'enum'> = {
+const FAMILY_PARAM: ParamSpec<'enum'> = {
   name: 'family',
   label: 'Family',
   help: '4 for IPv4 (iptables), 6 for IPv6 (ip6tables), or both; without it, the family of the ruleset the rules go into (IPv4 when there is none)',
@@ -217,7 +217,7 @@ export const FAMILY_PARAM: ParamSpec<'enum'> = {
 };
 
 /** The family the rules are made for: the one asked, else the ruleset's, else the first the values name. */
-export function familyFor(values: AnyValues, ctx: GenerateContext): Family {
+function familyFor(values: AnyValues, ctx: GenerateContext): Family {
   if (ctx.family) return ctx.family;
   if (ctx.ruleset) return ctx.ruleset.family;
   return values.family === '6' ? 'ipv6' : 'ipv4';
