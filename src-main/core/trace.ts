@@ -6,7 +6,9 @@
 import type { Family, Hook, Ruleset } from './model.js';
 import { parseProtocol } from './values.js';
 import { PROTO_ICMP, PROTO_TCP, type Packet } from './analysis/packet-match.js';
-import { readIcmpType, readStates, type ConnState } from './analysis/match-options.js';
+import type { ConnState } from './analysis/packet.js';
+import { parseStateList } from './extensions/match-conntrack.js';
+import { parseIcmpType, printedCode } from './extensions/match-icmp.js';
 import { HostNetError, readAddr, readHostNet, type Addr, type HostNet } from './analysis/host-net.js';
 import { parseIcmp6Type } from './extensions/match-icmp6.js';
 import { packetOut, PORT_PROTOS, type TracePacketOut } from './trace-nat.js';
@@ -150,8 +152,14 @@ function specProto(v: string | number, family: Family): number {
   }
 }
 
+/** One connection state, read as -m state reads its list (prefixes allowed). */
 function specState(s: string | undefined): ConnState {
-  const states = readStates(s ?? 'NEW');
+  let states: readonly ConnState[] | null;
+  try {
+    states = parseStateList(s ?? 'NEW');
+  } catch {
+    states = null;
+  }
   if (!states || states.length !== 1) throw new TraceInputError(`state: "${s}" is not one of NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED`);
   return states[0];
 }
@@ -180,9 +188,15 @@ function specTcpFlags(s: string): number {
 /** An ICMP type and code: a number, TYPE/CODE or a name; a ping unless told otherwise. */
 function specIcmp(spec: PacketSpec): Pick<Packet, 'icmpType' | 'icmpCode'> {
   if (spec.icmpType === undefined) return { icmpType: 8, icmpCode: 0 };
-  const t = readIcmpType(String(spec.icmpType));
-  if (!t || t.type === null) throw new TraceInputError(`icmp type: "${spec.icmpType}" is not an ICMP type`);
-  return { icmpType: t.type, icmpCode: spec.icmpCode ?? t.code ?? 0 };
+  let t;
+  try {
+    t = parseIcmpType(String(spec.icmpType));
+  } catch {
+    t = null;
+  }
+  // type 255 is iptables' `any`: not one packet's type
+  if (!t || t.type === 255) throw new TraceInputError(`icmp type: "${spec.icmpType}" is not an ICMP type`);
+  return { icmpType: t.type, icmpCode: spec.icmpCode ?? printedCode(t) ?? 0 };
 }
 
 /** An ICMPv6 type and code as ip6tables reads --icmpv6-type (names, prefixes, TYPE/CODE); an echo request unless told otherwise. */

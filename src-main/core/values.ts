@@ -144,6 +144,18 @@ export function protocolMatchName(num: number, family: 'ipv4' | 'ipv6' = 'ipv4')
 
 // ---- IPv4 addresses ----------------------------------------------------------
 
+/**
+ * Exactly four dotted decimal octets (`198.18.0.1`; `010` is 10), as a person
+ * types a host's address; null otherwise. parseIPv4 is iptables' wider reading.
+ */
+export function parseDottedQuad(s: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  const b = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  if (b.some((x) => x > 255)) return null;
+  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+}
+
 /** xtables' numeric_to_ipaddr: 1 to 4 dotted parts (a network address may be shortened). */
 export function parseIPv4(s: string, isMask = false): number | null {
   // fast path: four plain decimal octets

@@ -5,8 +5,7 @@
 // here, for both families: an IPv4 address is a number, an IPv6 address a
 // bigint (128 bits), so the type of a value says its family.
 import type { Family } from '../model.js';
-import { formatIPv4, formatIPv6, parseIPv6, prefixToMask6 } from '../values.js';
-import { readIPv4 } from './match-options.js';
+import { formatIPv4, formatIPv6, parseIPv6, prefixToMask6, parseDottedQuad } from '../values.js';
 import type { Addr } from './packet.js';
 
 export type { Addr } from './packet.js';
@@ -32,7 +31,7 @@ const familyWord = (f: Family) => (f === 'ipv6' ? 'IPv6' : 'IPv4');
 
 /** One address of the family (IPv6 as inet_pton reads it, without brackets); null when it is not one. */
 export function readAddr(s: string, family: Family): Addr | null {
-  if (family === 'ipv4') return readIPv4(s);
+  if (family === 'ipv4') return parseDottedQuad(s);
   return s.includes(':') ? parseIPv6(s) : null;
 }
 

@@ -54,12 +54,12 @@ function parseNameList<T extends string>(arg: string, order: readonly T[], print
 }
 const NAME_LISTS = new WeakMap<readonly string[], Map<string, string[]>>();
 
-const STATE_ONLY_PARSE_ORDER = STATE_PARSE_ORDER.slice(0, 5);
-const STATE_ONLY_PRINT_ORDER = CT_STATES.slice(0, 5);
+// -m state knows the states of a connection only (no SNAT/DNAT status)
+const STATE_ONLY_PARSE_ORDER: readonly ConnState[] = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED'];
 
 /** `--state` of -m state (no SNAT/DNAT there). */
-export function parseStateList(arg: string): CtState[] {
-  return parseNameList(arg, STATE_ONLY_PARSE_ORDER, STATE_ONLY_PRINT_ORDER, 'state', true);
+export function parseStateList(arg: string): ConnState[] {
+  return parseNameList(arg, STATE_ONLY_PARSE_ORDER, CONN_STATES, 'state', true);
 }
 
 export function parseCtStateList(arg: string): CtState[] {

@@ -50,7 +50,7 @@ export function savePorts(name: string, o: OptionValue | undefined): string {
 const PORT_FIELDS = [['sport', DIM.sport], ['dport', DIM.dport]] as const;
 
 /** `[!] --sport A[:B]` as printed, and the range sorted; null when save leaves it out (the full range). */
-function printedPorts(s: OptionState, name: 'sport' | 'dport'): { text: string; lo: number; hi: number; invert: boolean } | null {
+export function printedPorts(s: OptionState, name: 'sport' | 'dport'): { text: string; lo: number; hi: number; invert: boolean } | null {
   const o = opt(s, name);
   const text = savePorts(name, o).trim();
   if (!o || !text) return null;

@@ -5,7 +5,8 @@
 // rule without the match split evenly.
 import type { Chain, Table } from '../model.js';
 import { canonicalRuleBody } from '../canonical.js';
-import { matchOptions } from '../analysis/match-options.js';
+import { isMatchOf } from '../extensions/util.js';
+import { formatProbability, statistic } from '../extensions/match-statistic.js';
 import { targetAction } from '../analysis/targets.js';
 import type { LintContext } from './context.js';
 import { nthCascade } from './matches.js';
@@ -19,7 +20,8 @@ interface Member {
 /** The rule without its statistic match and target: rules with the same key share one stream. */
 function streamKey(r: Chain['rules'][number]): string {
   let s = canonicalRuleBody({ ...r, matches: r.matches.filter((m) => m.name !== 'statistic'), target: null });
-  if (r.matches.some((m) => m.name !== 'statistic' && matchOptions(m).options.size === 0 && m.unknown)) s += ' ?';
+  // a match kept as written without any --option: nothing tells two of them apart
+  if (r.matches.some((m) => m.name !== 'statistic' && m.unknown && !m.unknown.tokens.some((t) => t.startsWith('--') && t.length > 2))) s += ' ?';
   return s;
 }
 
@@ -27,19 +29,17 @@ function takeOf(r: Chain['rules'][number]): number | null | undefined {
   const st = r.matches.filter((m) => m.name === 'statistic');
   if (st.length === 0) return null;
   if (st.length > 1) return undefined;
-  const o = matchOptions(st[0]);
-  const mode = o.options.get('mode')?.args[0];
-  if (mode === 'nth') {
-    const every = Number(o.options.get('every')?.args[0]);
-    if (!(every >= 1)) return undefined;
-    return o.options.get('every')!.invert ? 1 - 1 / every : 1 / every;
+  const m = st[0];
+  if (!isMatchOf(m, statistic)) return undefined;
+  const s = m.state;
+  if (s.mode === 'nth') {
+    if (!(s.every >= 1)) return undefined;
+    return s.invert ? 1 - 1 / s.every : 1 / s.every;
   }
-  if (mode === 'random') {
-    const p = Number(o.options.get('probability')?.args[0]);
-    if (!(p >= 0 && p <= 1)) return undefined;
-    return o.options.get('probability')!.invert ? 1 - p : p;
-  }
-  return undefined;
+  // the probability as iptables-save prints it (11 decimals), as the admin reads it
+  const p = Number(formatProbability(s.probabilityRaw));
+  if (!(p >= 0 && p <= 1)) return undefined;
+  return s.invert ? 1 - p : p;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -4,7 +4,7 @@ import type { Chain, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
 import { reachingHooks } from '../validate.js';
 import { boxDiff, boxesMeet, DIM, isFull, type Box, type IntervalSet } from '../analysis/space.js';
-import { STATE_NAMES } from '../analysis/match-options.js';
+import { CONN_STATES } from '../analysis/packet.js';
 import { targetAction } from '../analysis/targets.js';
 import { predictLockout } from '../apply/lockout.js';
 import type { Finding } from '../findings.js';
@@ -141,8 +141,8 @@ function portIndex(ports: number[]): { each(s: IntervalSet, fn: (i: number) => v
   };
 }
 
-const ESTABLISHED = STATE_NAMES.indexOf('ESTABLISHED');
-const NEW = STATE_NAMES.indexOf('NEW');
+const ESTABLISHED = CONN_STATES.indexOf('ESTABLISHED');
+const NEW = CONN_STATES.indexOf('NEW');
 
 function isCatchAll(ctx: LintContext, c: Chain, pos: number): boolean {
   const sp = ctx.space(c, pos);

@@ -1,7 +1,8 @@
 // deprecated-match and obsolete-match: matches that work but have a modern
 // replacement, and matches that are gone from iptables.
 import type { Table } from '../model.js';
-import { matchOptions } from '../analysis/match-options.js';
+import { isMatchOf, opt } from '../extensions/util.js';
+import { state } from '../extensions/match-state.js';
 import type { LintContext } from './context.js';
 
 const OBSOLETE: Record<string, string> = {
@@ -15,9 +16,9 @@ export function checkMatches(ctx: LintContext, t: Table): void {
       for (const m of r.matches) {
         if (OBSOLETE[m.name]) {
           ctx.report('error', 'obsolete-match', t, c, k, `-m ${m.name} was removed from iptables; the rule cannot be loaded`, OBSOLETE[m.name]);
-        } else if (m.name === 'state') {
-          const st = matchOptions(m).options.get('state');
-          const states = st?.args[0] ?? 'STATES';
+        } else if (isMatchOf(m, state)) {
+          const st = opt(m.state, 'state');
+          const states = st ? (st.value as string[]).join(',') : 'STATES';
           ctx.report('info', 'deprecated-match', t, c, k, `-m state is the old spelling of -m conntrack --ctstate (the kernel treats both the same)`,
             `write -m conntrack ${st?.invert ? '! ' : ''}--ctstate ${states}`);
         }

@@ -6,7 +6,13 @@ import { findChain, findTable } from '../model.js';
 import type { Finding, FindingCode } from '../findings.js';
 import { canonicalRuleBody } from '../canonical.js';
 import { targetAction } from '../analysis/targets.js';
-import { matchOptions, readPortList, readPortRange, readStates } from '../analysis/match-options.js';
+import { isMatchOf, opt } from '../extensions/util.js';
+import { printedPorts, tcp } from '../extensions/match-tcp.js';
+import { udp } from '../extensions/match-udp.js';
+import { multiport } from '../extensions/match-multiport.js';
+import { state } from '../extensions/match-state.js';
+import { conntrack, type CtState } from '../extensions/match-conntrack.js';
+import { recent } from '../extensions/match-recent.js';
 
 interface PairOptions {
   /** the SSH port (default 22) */
@@ -131,10 +137,14 @@ function openings(rs: Ruleset): Opening[] {
 /** The rule takes only packets of existing connections (ESTABLISHED/RELATED): it opens nothing. */
 function onlyOldStates(r: Rule): boolean {
   for (const m of r.matches) {
-    if (m.name !== 'state' && m.name !== 'conntrack') continue;
-    const o = matchOptions(m).options.get(m.name === 'state' ? 'state' : 'ctstate');
-    const st = o && !o.invert ? readStates(o.args[0] ?? '') : null;
-    if (st && !st.includes('NEW') && !st.includes('UNTRACKED') && !st.includes('INVALID')) return true;
+    let st: { invert: boolean; states: readonly CtState[] } | undefined;
+    if (isMatchOf(m, state)) {
+      const o = opt(m.state, 'state');
+      st = o && { invert: o.invert, states: o.value as CtState[] };
+    } else if (isMatchOf(m, conntrack)) st = m.state.ctstate;
+    // conntrack's SNAT and DNAT are not states of a connection's age
+    if (!st || st.invert || st.states.some((s) => s === 'SNAT' || s === 'DNAT')) continue;
+    if (!st.states.includes('NEW') && !st.states.includes('UNTRACKED') && !st.states.includes('INVALID')) return true;
   }
   return false;
 }
@@ -157,16 +167,13 @@ function portsOf(r: Rule): Pick<Opening, 'proto' | 'ports'> | null {
   const proto = r.proto.num === 6 ? 'tcp' : 'udp';
   if (onlyOldStates(r)) return null;
   for (const m of r.matches) {
-    const o = matchOptions(m);
-    if (m.name === 'tcp' || m.name === 'udp') {
-      const d = o.options.get('dport');
-      const pr = d && !d.invert ? readPortRange(d.args[0] ?? '') : null;
-      if (pr) return { proto, ports: [pr] };
+    if (isMatchOf(m, tcp) || isMatchOf(m, udp)) {
+      const pr = printedPorts(m.state, 'dport');
+      if (pr && !pr.invert) return { proto, ports: [[pr.lo, pr.hi]] };
     }
-    if (m.name === 'multiport') {
-      const d = o.options.get('dports') ?? o.options.get('ports');
-      const pl = d && !d.invert ? readPortList(d.args[0] ?? '') : null;
-      if (pl) return { proto, ports: pl };
+    if (isMatchOf(m, multiport)) {
+      const mp = m.state;
+      if ((mp.kind === 'dports' || mp.kind === 'ports') && !mp.invert) return { proto, ports: mp.ports.map((p): [number, number] => [p.lo, p.hi]) };
     }
   }
   return null;
@@ -221,7 +228,7 @@ function sshLimit(rs: Ruleset, port: number): { chain: Chain; index: number } | 
         const r = c.rules[k];
         const ports = portsOf(r);
         const ssh = toSsh || (ports !== null && ports.proto === 'tcp' && ports.ports.some(([lo, hi]) => port >= lo && port <= hi));
-        if (ssh && r.matches.some((m) => LIMITING.has(m.name) && !(m.name === 'recent' && /--set\b/.test(matchOptions(m).text)))) return { chain: c, index: k };
+        if (ssh && r.matches.some((m) => LIMITING.has(m.name) && !(isMatchOf(m, recent) && m.state.command === 'set'))) return { chain: c, index: k };
         const a = targetAction(r);
         if (a.kind === 'jump' || a.kind === 'goto') {
           const sub = findChain(t, a.chain);
