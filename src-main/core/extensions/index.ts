@@ -3,7 +3,7 @@
 // (match-NAME.ts), one import and one entry in MATCHES below; a new target:
 // targets.ts. The order is the order the app lists them in.
 import { registerExtensions } from './registry.js';
-import type { Extension } from './types.js';
+import type { Extension, MatchExtension } from './types.js';
 import { standardTargets } from './target-standard.js';
 import { tcp } from './match-tcp.js';
 import { udp } from './match-udp.js';
@@ -54,7 +54,7 @@ import { ecn } from './match-ecn.js';
 import { TARGETS } from './targets.js';
 
 /** Every match, one file each; the IPv4-only and IPv6-only ones say so with `families`. */
-export const MATCHES: Extension[] = [
+export const MATCHES: MatchExtension[] = [
   tcp, udp, comment, icmp, multiport, state, conntrack, limit, hashlimit, connlimit, recent, iprange, mac, esp, ah,
   icmp6, hl, hbh, dst, frag, rt, ipv6header, mh, eui64, srh,
   mark, connmark, owner, statistic, addrtype, length, ttl, tos, physdev, pkttype,

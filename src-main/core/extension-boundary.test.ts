@@ -1,0 +1,65 @@
+// The analysis knows no match by name: what a match means for packets is its
+// extension's (core/extensions/match-*.ts, MatchAnalysis), so a new match that
+// the tracer and the lint understand is one file. This test fails when code in
+// core/analysis, core/lint or the tracer switches on a match's name again
+// (`switch (m.name) { case 'tcp': … }`), as packet-match.ts and rule-space.ts
+// once did with 23 such cases.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { MATCHES } from './extensions/index.js';
+import { knownMatches } from './extensions/registry.js';
+
+const core = dirname(fileURLToPath(import.meta.url));
+const MATCH_NAMES = new Set([...MATCHES.flatMap((e) => [e.name, ...(e.aliases ?? [])]), ...knownMatches('ipv4'), ...knownMatches('ipv6')]);
+
+/** Every `switch` on something's name with a case that is a match's name: `file:line switch (X) case 'NAME'`. */
+export function nameSwitches(file: string, text: string): string[] {
+  const src = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (ts.isSwitchStatement(n) && /\bname\b|\bext\b|\bmodule\b/i.test(n.expression.getText(src))) {
+      for (const c of n.caseBlock.clauses) {
+        if (ts.isCaseClause(c) && ts.isStringLiteralLike(c.expression) && MATCH_NAMES.has(c.expression.text)) {
+          const line = src.getLineAndCharacterOfPosition(c.getStart(src)).line + 1;
+          out.push(`${file}:${line} switch (${n.expression.getText(src)}) case '${c.expression.text}'`);
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(src);
+  return out;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : /\.ts$/.test(e.name) && !/\.test\.ts$/.test(e.name) ? [join(dir, e.name)] : []);
+}
+
+describe('the analysis reaches matches only through their extensions', () => {
+  it('the detector finds a switch on a match name (and leaves other switches alone)', () => {
+    const bad = "function f(m: { name: string }) { switch (m.name) { case 'tcp': return 1; case 'other': return 2; } }";
+    expect(nameSwitches('probe.ts', bad)).toEqual(["probe.ts:1 switch (m.name) case 'tcp'"]);
+    // a target action kind that happens to be spelled like a match (`mark`) is not a match name switch
+    expect(nameSwitches('probe.ts', "function g(a: { kind: string }) { switch (a.kind) { case 'mark': return 1; } }")).toEqual([]);
+  });
+
+  it('no file in core/analysis, core/lint or the tracer switches on a match name', () => {
+    const files = [...sources(join(core, 'analysis')), ...sources(join(core, 'lint')), ...readdirSync(core).filter((f) => /^trace.*\.ts$/.test(f) && !f.endsWith('.test.ts')).map((f) => join(core, f))];
+    expect(files.length).toBeGreaterThan(15);
+    const found = files.flatMap((f) => nameSwitches(relative(core, f), readFileSync(f, 'utf8')));
+    expect(found).toEqual([]);
+  });
+
+  it('every match the analysis modelled by name before has analysis members now', () => {
+    // the 17 modules packet-match.ts and rule-space.ts switched on, plus the history matches they knew by name
+    const modelled = ['tcp', 'udp', 'multiport', 'icmp', 'icmp6', 'hl', 'state', 'conntrack', 'iprange', 'mark', 'connmark', 'addrtype', 'pkttype', 'length', 'comment'];
+    const chance = ['limit', 'hashlimit', 'recent', 'connlimit', 'statistic', 'quota', 'connbytes', 'time'];
+    const byName = new Map(MATCHES.map((e) => [e.name, e]));
+    for (const n of modelled) expect(byName.get(n)?.analysis?.conditions, n).toBeTypeOf('function');
+    for (const n of chance) expect(byName.get(n)?.analysis?.chance, n).toBeTypeOf('function');
+  });
+});
