@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { buildApp, launchApp, skipE2e, type AppHandle } from './support/app.js';
+import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
 import { PortcullisPage } from './support/ruleset-page.js';
 import { blocklistRuleset } from './support/blocklist.js';
 
@@ -43,8 +43,12 @@ afterAll(async () => {
 });
 
 async function openBig(): Promise<void> {
+  await openPath(big);
+}
+
+async function openPath(path: string): Promise<void> {
   const open = app.page.getByTestId('toolbar-open');
-  await app.chooseFile(big, async () => {
+  await app.chooseFile(path, async () => {
     if (await open.isVisible()) await open.click();
     else await app.page.getByTestId('open-file').click();
   });
@@ -53,7 +57,7 @@ async function openBig(): Promise<void> {
 /** Runs in the page: a 16 ms timer whose lateness is the event loop's lag, and each key's delay until handled and until the next frame. */
 async function startProbe(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const p = { lags: [] as number[], keys: [] as { handled: number; frame: number; busy: boolean }[], longTasks: [] as number[], stop: false, obs: null as PerformanceObserver | null };
+    const p = { lags: [] as number[], keys: [] as { handled: number; frame: number; busy: boolean }[], longTasks: [] as number[], stop: false, obs: null as PerformanceObserver | null, t0: performance.now() };
     (window as unknown as { __probe: typeof p }).__probe = p;
     // the browser's own account of every task over 50 ms on the page's thread
     p.obs = new PerformanceObserver((list) => {
@@ -95,12 +99,14 @@ interface ProbeResult {
   /** tasks over 50 ms on the page's thread (PerformanceObserver 'longtask') */
   longTasks: number;
   longTaskMaxMs: number;
+  /** of the time the probe ran, the share spent in long tasks */
+  longTaskShare: number;
 }
 
 async function stopProbe(page: Page): Promise<ProbeResult> {
   return page.evaluate(() => {
     const p = (
-      window as unknown as { __probe: { lags: number[]; keys: { handled: number; frame: number; busy: boolean }[]; longTasks: number[]; stop: boolean; obs: PerformanceObserver } }
+      window as unknown as { __probe: { lags: number[]; keys: { handled: number; frame: number; busy: boolean }[]; longTasks: number[]; stop: boolean; obs: PerformanceObserver; t0: number } }
     ).__probe;
     p.stop = true;
     for (const e of p.obs.takeRecords()) p.longTasks.push(e.duration);
@@ -119,6 +125,7 @@ async function stopProbe(page: Page): Promise<ProbeResult> {
       keyFrameMaxMs: round(Math.max(-1, ...p.keys.map((k) => k.frame))),
       longTasks: p.longTasks.length,
       longTaskMaxMs: round(Math.max(0, ...p.longTasks)),
+      longTaskShare: round(p.longTasks.reduce((a, b) => a + b, 0) / (performance.now() - p.t0)),
     };
   });
 }
@@ -186,6 +193,60 @@ const waitFor = async (what: () => boolean, ms = 10_000) => {
   }
 };
 
+/**
+ * The longest task the page's thread may run while a 100,000-rule file is
+ * read, linted, edited or searched. Done on the page's thread each of these
+ * was one task of seconds (measured before they moved to the worker: the
+ * kube-proxy file's chain list 3.0 s, a staged edit 1.4 s, the blocklist's
+ * parse 0.8 s). What is left on the page is taking the model's parts in,
+ * building the rows once, and the garbage collector walking a heap that holds
+ * 100,000 rules: ~100–250 ms on an idle 2-core machine, up to ~650 ms measured
+ * with eight engineers' test runs beside it (load average 20). The bound is
+ * for that loaded machine; the metrics line reports what was measured.
+ */
+const LONG_TASK_MS = 1000;
+
+/** In the page: when the admin clicks Open, and when the first rule row is on screen (and whether the worker was still reading then). */
+async function watchFirstRows(page: Page, name: string): Promise<void> {
+  await page.evaluate((name) => {
+    const w = { clickAt: 0, firstRowAt: 0, readingThen: false };
+    (window as unknown as { __first: typeof w }).__first = w;
+    document.addEventListener(
+      'click',
+      (e) => {
+        const id = (e.target as HTMLElement | null)?.closest('[data-testid]')?.getAttribute('data-testid');
+        if (id === 'toolbar-open' || id === 'open-file') Object.assign(w, { clickAt: performance.now(), firstRowAt: 0 });
+      },
+      true,
+    );
+    new MutationObserver(() => {
+      if (!w.clickAt || w.firstRowAt) return;
+      if (document.querySelector('[data-testid=doc-name]')?.textContent?.trim() === name && document.querySelector('[data-testid=rule-list] [data-kind=rule]')) {
+        w.firstRowAt = performance.now();
+        w.readingThen = !!document.querySelector('[data-testid=parse-running]');
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }, name);
+}
+
+async function firstRows(page: Page): Promise<{ ms: number; readingThen: boolean }> {
+  return page.evaluate(() => {
+    const w = (window as unknown as { __first: { clickAt: number; firstRowAt: number; readingThen: boolean } }).__first;
+    return { ms: Math.round(w.firstRowAt - w.clickAt), readingThen: w.readingThen };
+  });
+}
+
+/** Presses ArrowDown every 50 ms until `done` resolves; the probe records how each key was answered. */
+async function pressUntil(page: Page, done: Promise<unknown>): Promise<void> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  while (!finished) {
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(50);
+  }
+
+}
+
 describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worker)', () => {
   it('opens a 100,000-rule blocklist: its first rules appear at once, and the page answers input while the worker reads and lints it', async () => {
     const page = app.page;
@@ -240,6 +301,8 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     expect(linting.keyHandledMedianMs).toBeLessThan(100);
     expect(reading.keyHandledMedianMs).toBeLessThan(100);
     expect(linting.lagMaxMs).toBeLessThan((metrics.lintMs as number) / 2);
+    expect(reading.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+    expect(linting.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
     expect(reading.lagMaxMs).toBeLessThan((metrics.allRulesMs as number) / 2);
     // the lint's answer arrived: the findings list is the lint's (this blocklist has nothing to say)
     await expect(page.getByTestId('lint-note').count()).resolves.toBe(0);
@@ -313,6 +376,106 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await page.getByTestId('empty-state').waitFor();
     await waitFor(() => workers.closed > closed);
     await expect(page.getByTestId('analysis-activity').count()).resolves.toBe(0);
+  });
+
+  it('a 100,000-rule kube-proxy nat file (20,000 chains): first rules in under a second, the page answering through the read and the lint', async () => {
+    const page = app.page;
+    const { generateShape } = (await import(join(REPO, 'build', 'gen-shapes.mjs') as string)) as { generateShape: (shape: string, n: number) => string };
+    const kube = join(tmp, 'kube.rules');
+    writeFileSync(kube, generateShape('kube', RULES));
+    await watchFirstRows(page, 'kube.rules');
+    await startProbe(page);
+    const t0 = Date.now();
+    await openPath(kube);
+    await page.waitForFunction(() => (window as unknown as { __first: { firstRowAt: number } }).__first.firstRowAt > 0, null, { timeout: 60_000 });
+    await ui.ruleList.focus();
+    // keys while the worker reads and then lints: each is answered at once
+    await pressUntil(page, ui.settled());
+    metrics.kubeSettledMs = Date.now() - t0;
+    const probe = await stopProbe(page);
+    const first = await firstRows(page);
+    metrics.kube = { firstRulesMs: first.ms, ...probe };
+    // the first rules were on screen while the worker was still reading the file, within a second of the click
+    expect(first.readingThen).toBe(true);
+    expect(first.ms).toBeLessThan(1000);
+    expect(probe.keysDuringWork).toBeGreaterThanOrEqual(3);
+    expect(probe.keyHandledMedianMs).toBeLessThan(100);
+    expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+    // most of the time the page's thread is free: the work is the worker's
+    expect(probe.longTaskShare).toBeLessThan(0.5);
+    await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/1\d\d,\d{3} rules/);
+    // 20,000 chains: the side list shows each table's first ones and offers the rest
+    await expect(page.getByTestId('chain-nav').locator('button.chain').count()).resolves.toBeLessThanOrEqual(400);
+    await expect(page.getByTestId('chain-nav-more').first().innerText()).resolves.toMatch(/more of [\d,]+ chains/);
+  });
+
+  it('a staged edit of a 100,000-rule file is made and read in the worker: the page answers meanwhile, then shows the edit; undo takes it back', async () => {
+    const page = app.page;
+    await openBig();
+    await ui.showing('blocklist.rules');
+    await ui.settled();
+    await ui.ruleList.focus();
+    await page.keyboard.press('Home');
+    for (let k = 0; k < 12; k++) await page.keyboard.press('ArrowDown');
+    const selected = ui.ruleList.locator('[aria-selected=true]');
+    const row = await selected.getAttribute('data-index');
+    const text = await selected.locator('[data-kind]').getAttribute('data-text');
+    expect(text).toMatch(/^-s [\d.]+\/32 -j DROP$/);
+    await startProbe(page);
+    const t0 = Date.now();
+    await page.keyboard.press('d');
+    const staged = page.getByTestId('staged-bar').waitFor({ timeout: 60_000 });
+    // the page's own key handling goes on while the edit is made: the selection moves down and back
+    let moved = 0;
+    let finished = false;
+    void staged.finally(() => (finished = true));
+    while (!finished) {
+      await page.keyboard.press('ArrowDown');
+      if ((await selected.getAttribute('data-index')) === String(Number(row) + 1)) moved++;
+      await page.keyboard.press('ArrowUp');
+      await page.waitForTimeout(40);
+    }
+    metrics.editMs = Date.now() - t0;
+    const probe = await stopProbe(page);
+    metrics.duringEdit = probe;
+    expect(moved).toBeGreaterThanOrEqual(3);
+    expect(probe.keyHandledMedianMs).toBeLessThan(100);
+    expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+    expect(probe.longTaskShare).toBeLessThan(0.5);
+    // the edit shows where it was made: that rule, now disabled, marked as staged
+    await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
+    const edited = ui.ruleList.locator(`[data-index="${row}"] [data-kind]`);
+    await expect(edited.getAttribute('data-kind')).resolves.toBe('disabled');
+    await expect(edited.getAttribute('data-text')).resolves.toBe(text);
+    // which rows are staged changes is worked out in the worker too
+    await expect.poll(() => edited.getAttribute('data-staged'), { timeout: 30_000 }).toBe('changed');
+    await ui.ruleList.focus();
+    await page.keyboard.press('Control+z');
+    await page.getByTestId('staged-bar').waitFor({ state: 'detached' });
+    await expect(edited.getAttribute('data-kind')).resolves.toBe('rule');
+  });
+
+  it('searches the 100,000 rules: the index is built in the worker, every query answers with "N of M"', async () => {
+    const page = app.page;
+    await ui.settled();
+    await startProbe(page);
+    const input = page.getByTestId('search-input');
+    const summary = page.getByTestId('search-summary');
+    const t0 = Date.now();
+    await input.fill('1030');
+    await expect.poll(() => summary.innerText(), { timeout: 60_000 }).toMatch(/^\d+ of 100,000 rules$/);
+    metrics.firstSearchMs = Date.now() - t0;
+    const t1 = Date.now();
+    await input.fill('ratelimit 1500');
+    await expect.poll(() => summary.innerText(), { timeout: 10_000 }).toBe('2 of 100,000 rules');
+    metrics.searchMs = { roundTrip: Date.now() - t1, query: Number(await summary.getAttribute('data-ms')) };
+    const probe = await stopProbe(page);
+    metrics.duringSearch = probe;
+    expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+    const hits = await ui.ruleTexts('[data-kind=rule]');
+    expect(hits).toHaveLength(2);
+    for (const h of hits) expect(h).toContain('--dport 1500 ');
+    await page.getByTestId('search-clear').click();
   });
 
   it('the worker loads under the strict CSP (worker-src self) and nothing threw', async () => {

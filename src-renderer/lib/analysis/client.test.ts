@@ -133,4 +133,28 @@ describe('analysis client', () => {
     expect(got.deleted).toEqual(want.deleted);
     expect(got.deleted).toHaveLength(1 + (cur.includes('--limit-burst 11 ') ? 1 : 0));
   });
+
+  it('the worker sends a model\'s parts a couple at a time: the next only once the page took one in', async () => {
+    const posted: string[] = [];
+    const engine = createEngine((m) => posted.push(m.type));
+    engine({ type: 'run', id: 5, job: { kind: 'parse', doc: { id: 1, text: blocklistRuleset(PART_SIZE * 6) } } });
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    await settle();
+    const parts = () => posted.filter((t) => t === 'parts').length;
+    // two in flight, then it waits
+    expect(parts()).toBe(2);
+    expect(posted).not.toContain('end');
+    engine({ type: 'ack', id: 4 }); // another job's acknowledgement frees nothing
+    await settle();
+    expect(parts()).toBe(2);
+    engine({ type: 'ack', id: 5 });
+    await settle();
+    expect(parts()).toBe(3);
+    for (let k = 0; k < 20 && !posted.includes('end'); k++) {
+      engine({ type: 'ack', id: 5 });
+      await settle();
+    }
+    expect(posted[posted.length - 1]).toBe('end');
+    expect(parts()).toBeGreaterThanOrEqual(6);
+  });
 });

@@ -153,6 +153,7 @@ export class AnalysisClient {
         return;
       case 'parts':
         for (const part of m.parts) appendAt(p.value, part.path, part.items);
+        from.postMessage({ type: 'ack', id: m.id });
         return;
       case 'end':
         return this.finish(p, null);

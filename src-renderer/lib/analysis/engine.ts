@@ -25,7 +25,43 @@ const KEEP = 4;
 
 export type Post = (m: FromWorker, transfer?: Transferable[]) => void;
 
+/** `parts` messages the page may have unanswered: more would queue up on its thread ahead of its timers and input */
+const WINDOW = 2;
+
+/**
+ * Posts answers, holding back the next `parts` message while WINDOW of them
+ * wait on the page (it acknowledges each one it has taken in): so the page's
+ * queue never fills with a whole model's parts, and between two parts its
+ * input, timers and frames get their turn.
+ */
+class Outbox {
+  private unacked = 0;
+  private job = 0;
+  private wake: (() => void) | null = null;
+  constructor(readonly post: Post) {}
+
+  start(job: number): void {
+    this.job = job;
+    this.unacked = 0;
+  }
+
+  ack(job: number): void {
+    if (job !== this.job) return;
+    this.unacked = Math.max(0, this.unacked - 1);
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async part(m: FromWorker): Promise<void> {
+    this.post(m);
+    this.unacked++;
+    while (this.unacked >= WINDOW) await new Promise<void>((r) => (this.wake = r));
+  }
+}
+
 export function createEngine(post: Post): (m: ToWorker) => void {
+  const out = new Outbox(post);
   const docs = new Map<number, { text: string; parsed: ParseResult }>();
 
   function parsed(ref: DocRef, id: number): ParseResult {
@@ -54,34 +90,33 @@ export function createEngine(post: Post): (m: ToWorker) => void {
       docs.delete(m.doc);
       return;
     }
-    try {
-      run(m.id, m.job);
-    } catch (e) {
-      post({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) });
-    }
+    if (m.type === 'ack') return out.ack(m.id);
+    // the page sends one job at a time (the next after this one's end), so a job's parts are never interleaved with another's
+    out.start(m.id);
+    run(m.id, m.job).catch((e: unknown) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }));
   };
 
-  function run(id: number, job: JobRequest): void {
+  async function run(id: number, job: JobRequest): Promise<void> {
     switch (job.kind) {
       case 'parse':
-        return sendParse(post, id, parsed(job.doc, id));
+        return sendParse(out, id, parsed(job.doc, id));
       case 'lint': {
         const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'linting' } });
-        return send(post, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
+        return send(out, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
       }
       case 'canonical': {
         const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'writing' } });
         const lines = canonicalRuleset(p.ruleset).split('\n');
         if (lines.length && lines[lines.length - 1] === '') lines.pop();
-        return send(post, id, [], [{ path: [], items: lines }]);
+        return send(out, id, [], [{ path: [], items: lines }]);
       }
       case 'diff': {
         const a = parsed(job.left, id).ruleset;
         const b = parsed(job.right, id).ruleset;
         post({ type: 'progress', id, progress: { phase: 'comparing' } });
-        return sendDiff(post, id, diffRulesetsDetailed(a, b));
+        return sendDiff(out, id, diffRulesetsDetailed(a, b));
       }
       case 'recipe': {
         const recipe = findRecipe(job.recipe);
@@ -92,14 +127,14 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         const run = runRecipe(recipe, job.raw, p, { lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}), ...(client ? { client } : {}), sshPort });
         // the merged model is not shown, only what was added and the text: leave it here
         const value = run.ok && run.placed ? { ...run, placed: { ...run.placed, ruleset: undefined } } : run;
-        return send(post, id, value, []);
+        return send(out, id, value, []);
       }
       case 'edit': {
         const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'editing' } });
         const r = applyEdit(p, job.op);
         const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
-        return send(post, id, answer, []);
+        return send(out, id, answer, []);
       }
       case 'search-index': {
         const p = parsed(job.doc, id);
@@ -125,7 +160,7 @@ export function createEngine(post: Post): (m: ToWorker) => void {
  * The parse without its lines (the page splits its own text): tables in the
  * head, their chains (without rules) and then the rules in parts.
  */
-function sendParse(post: Post, id: number, p: ParseResult): void {
+function sendParse(out: Outbox, id: number, p: ParseResult): Promise<void> {
   const parts: { path: PartPath; items: readonly unknown[] }[] = [];
   const tables = p.ruleset.tables.map((t, ti) => {
     parts.push({ path: ['ruleset', 'tables', ti, 'chains'], items: t.chains.map((c) => ({ ...c, rules: [], disabled: [] })) });
@@ -136,37 +171,38 @@ function sendParse(post: Post, id: number, p: ParseResult): void {
     return { ...t, chains: [] };
   });
   parts.push({ path: ['findings'], items: p.findings });
-  send(post, id, { ruleset: { family: p.ruleset.family, tables }, findings: [], lines: [], finalNewline: p.finalNewline }, parts);
+  return send(out, id, { ruleset: { family: p.ruleset.family, tables }, findings: [], lines: [], finalNewline: p.finalNewline }, parts);
 }
 
-function sendDiff(post: Post, id: number, d: RulesetDiff): void {
+function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {
   const parts: { path: PartPath; items: readonly unknown[] }[] = [];
   const chains = d.chains.map((c, ci) => {
     parts.push({ path: ['chains', ci, 'rows'], items: c.rows });
     return { ...c, rows: [] };
   });
   parts.push({ path: ['changes'], items: d.changes });
-  send(post, id, { chains, changes: [] }, parts);
+  return send(out, id, { chains, changes: [] }, parts);
 }
 
 /**
  * The head, then the parts' items in messages of about PART_SIZE items each
  * (small arrays share a message), then the end.
  */
-function send(post: Post, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[]): void {
-  post({ type: 'head', id, value: head });
+async function send(out: Outbox, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[]): Promise<void> {
+  out.post({ type: 'head', id, value: head });
   const total = parts.reduce((n, p) => n + p.items.length, 0);
   let done = 0;
   let sent = 0;
   let batch: { path: PartPath; items: unknown[] }[] = [];
   let size = 0;
-  const flush = () => {
+  const flush = async () => {
     if (!batch.length) return;
-    post({ type: 'parts', id, parts: batch });
+    const m: FromWorker = { type: 'parts', id, parts: batch };
     done += size;
     batch = [];
     size = 0;
-    if (++sent % 8 === 0) post({ type: 'progress', id, progress: { phase: 'sending', done, total } });
+    if (++sent % 8 === 0) out.post({ type: 'progress', id, progress: { phase: 'sending', done, total } });
+    await out.part(m);
   };
   for (const p of parts) {
     for (let k = 0; k < p.items.length; ) {
@@ -174,10 +210,10 @@ function send(post: Post, id: number, head: unknown, parts: { path: PartPath; it
       batch.push({ path: p.path, items });
       size += items.length;
       k += items.length;
-      // an empty chain's path costs a little too: a few hundred of them make a message
-      if (size >= PART_SIZE || batch.length >= PART_SIZE / 4) flush();
+      // many small arrays (a chain's few rules each) share a message, up to a count of them
+      if (size >= PART_SIZE || batch.length >= PART_SIZE / 4) await flush();
     }
   }
-  flush();
-  post({ type: 'end', id });
+  await flush();
+  out.post({ type: 'end', id });
 }

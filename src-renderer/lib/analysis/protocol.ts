@@ -40,7 +40,11 @@ export interface MarksAnswer {
 export type JobKind = JobRequest['kind'];
 
 /** renderer → worker */
-export type ToWorker = { type: 'run'; id: number; job: JobRequest } | { type: 'drop'; doc: number };
+export type ToWorker =
+  | { type: 'run'; id: number; job: JobRequest }
+  | { type: 'drop'; doc: number }
+  /** the page took in one `parts` message of job `id` (the worker sends a few ahead, no more) */
+  | { type: 'ack'; id: number };
 
 /** where a part goes: property names and array indexes from the skeleton's root */
 export type PartPath = (string | number)[];

@@ -21,7 +21,7 @@ import {
 import { analysis } from '../analysis/activity.svelte.js';
 import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
 import type { MarksAnswer, Progress } from '../analysis/protocol.js';
-import { buildRuleRows, findUnreadable, rowText, severityByLine, sortFindings, type RuleRow } from './rows.js';
+import { buildRuleRows, findUnreadable, rowsOfParse, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, searchRules, type SearchFacets, type SearchIndex, type SearchResult } from './search-index.js';
 import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
@@ -106,7 +106,11 @@ export class RulesetDoc {
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
   valid = $derived(!hasErrors(this.findings));
   // rows come from the parse alone: the lint arriving later does not rebuild them (nor the search index)
-  table = $derived(buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.parseFindings, this.lines)));
+  /** a large file's rows, built in their own task before the model is shown (so that task is not also the one that renders it) */
+  private prebuilt: { ruleset: Ruleset; rows: RuleRows } | null = null;
+  table = $derived(
+    this.prebuilt?.ruleset === this.ruleset ? this.prebuilt.rows : buildRuleRows(this.ruleset, findUnreadable(this.ruleset, this.parseFindings, this.lines)),
+  );
   /** the canonical form, written when the canonical view first asks (in the worker for a large file) */
   private canonical = $state.raw<string[] | null>(null);
   /** the worker is writing the canonical form */
@@ -332,6 +336,8 @@ export class RulesetDoc {
       // each step its own task, so input waiting since the last part is answered in between
       await nextTask();
       parsed.lines = splitLines(this.text);
+      await nextTask();
+      this.prebuilt = { ruleset: parsed.ruleset, rows: rowsOfParse(parsed) };
       await nextTask();
       if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
       this.take(parsed);
