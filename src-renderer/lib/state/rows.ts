@@ -15,7 +15,7 @@ export type RuleRow =
   | { kind: 'policy'; table: TableName; chain: Chain };
 
 /** source line → the first row shown for it: a typed array, not a Map (100,000 Map entries cost the page tens of ms) */
-export class RowOfLine {
+class RowOfLine {
   private at = new Int32Array(256).fill(-1);
   get(line: number): number | undefined {
     const r = line >= 0 && line < this.at.length ? this.at[line] : -1;

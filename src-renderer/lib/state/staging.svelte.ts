@@ -5,7 +5,6 @@
 import type { RuleRef, TableName } from '../../../src-main/core/index.js';
 import type { RuleRow } from './rows.js';
 import type { RulesetDoc } from './ruleset-doc.svelte.js';
-import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
 /** Where a document came from, so "Review & apply" knows where its edits go. */
 export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed' };
@@ -102,9 +101,4 @@ export function entryCount(rows: readonly RuleRow[], table: TableName, chain: st
     if (r.kind === 'rule' || r.kind === 'disabled') n++;
   }
   return n;
-}
-
-/** Rows of `cur` that are new or changed since `base`, and the rule lines of `base` that are gone (see staged-marks.ts). */
-export function stagedMarks(base: RulesetDoc, cur: RulesetDoc): StagedMarks {
-  return stagedMarksOf(base, cur);
 }
