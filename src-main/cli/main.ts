@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `portcullis` command line. Commands live in ./commands/, one file each,
 // and are registered in ./commands/all.ts.
+import './v8-tuning.js'; // first: before the other modules allocate
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 import { runParseWorkerJob } from './parse-worker.js';
 import { allCommands, findCommand } from './commands/index.js';
@@ -94,7 +94,6 @@ function nodeIO(): CliIO {
 // same bundle also serves as the parse worker of `portcullis diff`.
 const isMain = typeof require !== 'undefined' ? require.main === module : process.argv[1]?.endsWith('main.ts');
 if (isMainThread && isMain) {
-  smallYoungGeneration();
   const io = nodeIO();
   runCli(process.argv.slice(2), io).then(
     (code) => {
@@ -108,19 +107,6 @@ if (isMainThread && isMain) {
 }
 
 runParseWorkerJob();
-
-/**
- * The young generation stays at V8's initial size (1 MB semi-spaces) instead of
- * growing to 16 MB. A command's objects either die within a line (the parser's
- * scratch) or live to the end (the model): a big nursery only holds more
- * garbage, and costs 30–50 MB of peak memory on a 100k-rule file for no gain in
- * time (the bench's shapes: canon, diff and lint take the same CPU time).
- * --max-semi-space-size set at run time does not stop the growth; a growth
- * factor of 1 does.
- */
-function smallYoungGeneration(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-}
 
 /** A file's bytes as text, or an error naming the first byte that is not UTF-8 (never replacement characters). */
 function decodeOrThrow(bytes: Uint8Array): string {

@@ -25,8 +25,8 @@ export function canParseInWorker(file: string): boolean {
 
 export function parseTextsInWorker(file: string, family?: Family): Promise<WorkerParse> {
   return new Promise((resolve, reject) => {
-    // the young generation as small as the main thread's (see main.ts)
-    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 3 } });
+    // the young generation as small as the main thread's (see v8-tuning.ts)
+    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
     w.once('message', (m: WorkerParse) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => {
