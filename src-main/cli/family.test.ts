@@ -86,6 +86,17 @@ describe('--family and its inference', () => {
     expect(v4.err).toContain('source: "198.18.0.1" is not an IPv6 address (it is an IPv4 address');
   });
 
+  it('lint --client with an IPv6 address checks the ip6tables ruleset for a lockout (the apply\'s predictor)', async () => {
+    const locked = await run(['lint', 'rules.v6', '--client', '2001:db8:a::5', '--json'], { 'rules.v6': V6.replace('-A INPUT -m state --state NEW -m tcp -p tcp --dport 22 -j ACCEPT\n', '') });
+    expect(locked.code).toBe(1);
+    const f = JSON.parse(locked.out).findings.find((x: { code: string }) => x.code === 'ssh-lockout');
+    expect(f).toMatchObject({ severity: 'error', table: 'filter', chain: 'INPUT', index: 5 });
+    expect(f.message).toContain('from 2001:db8:a::5 to port 22 would not get in: REJECT by filter INPUT #5');
+    const open = await run(['lint', 'rules.v6', '--client', '2001:db8:a::5', '--json'], { 'rules.v6': V6 });
+    expect(JSON.parse(open.out).findings.some((x: { code: string }) => x.code === 'ssh-lockout')).toBe(false);
+    expect((await run(['lint', 'rules.v6', '--client', '2001:db8::zz'], { 'rules.v6': V6 })).code).toBe(2);
+  });
+
   it('import of a script that runs only ip6tables builds the IPv6 ruleset, and says so', async () => {
     const script = '#!/bin/sh\nip6tables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\nip6tables -A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT\n' +
       'ip6tables -A INPUT -p icmpv6 --icmpv6-type echo-request -m hl --hl-eq 64 -j ACCEPT\n';

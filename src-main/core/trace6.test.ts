@@ -155,6 +155,16 @@ describe('tracePacket on IPv6', () => {
     expect(tracePacket(both, { ...ssh6, dst: '2001:db8:1::2' }, opts).verdict).toBe('ACCEPT');
   });
 
+  it('a forwarded packet has one hop less in FORWARD than in PREROUTING (ip6_forward)', () => {
+    const text = rs6(`*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n`
+      + '-A PREROUTING -m hl --hl-eq 64\n-A FORWARD -m hl --hl-eq 63 -j DROP\nCOMMIT\n');
+    const r = tracePacket(text, { ...ssh6, dst: '2001:db8:5::1', hopLimit: 64 }, { local: ['2001:db8:1::1'] });
+    expect(r.path.filter((s) => s.index !== null).map((s) => `${s.chain} #${s.index}`)).toEqual(['PREROUTING #1', 'FORWARD #1']);
+    expect(r.verdict).toBe('DROP');
+    // delivered locally: no hop taken off
+    expect(tracePacket(text, { ...ssh6, hopLimit: 64 }, { local: ['2001:db8:1::1'] }).verdict).toBe('ACCEPT');
+  });
+
   it('iprange with IPv6 addresses', () => {
     const text = filter6('-A INPUT -m iprange --src-range 2001:db8::10-2001:db8::20 -j DROP');
     expect(tracePacket(text, { ...ssh6, src: '2001:db8::15' }).verdict).toBe('DROP');
