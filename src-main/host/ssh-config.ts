@@ -90,69 +90,32 @@ function defaultReadFile(p: string): string | undefined {
  * text for messages and anchors relative Includes (OpenSSH: relative to ~/.ssh).
  */
 export function resolveSshConfig(text: string, file: string, ctx: SshConfigContext): SshHostConfig {
-  const home = ctx.homeDir ?? homedir();
-  const localUser = ctx.localUser ?? safeUserName();
-  const readFile = ctx.readFile ?? defaultReadFile;
-  const listDir = ctx.listDir ?? ((d: string) => (existsSync(d) ? readdirSync(d) : []));
-  const values = new Map<string, string[]>();
-  const multi = new Map<string, string[]>();
-  const out: SshHostConfig = { identityFiles: [], warnings: [] };
+  const r = new SshConfigReader(ctx);
+  r.read(text, file, 0, { on: true });
+  return r.result();
+}
 
-  const currentHostName = () => (values.get('hostname')?.[0] ?? ctx.host).replace(/%h/g, ctx.host);
+/** One pass over a config (and what it includes) for one destination: the first value of each option, in named steps. */
+class SshConfigReader {
+  private readonly home: string;
+  private readonly localUser: string;
+  private readonly readFile: (path: string) => string | undefined;
+  private readonly listDir: (dir: string) => string[];
+  private readonly values = new Map<string, string[]>();
+  private readonly multi = new Map<string, string[]>();
+  private readonly out: SshHostConfig = { identityFiles: [], warnings: [] };
 
-  const matchCriteria = (args: string[], where: string): boolean => {
-    let ok = true;
-    for (let i = 0; i < args.length; i++) {
-      let crit = args[i].toLowerCase();
-      const negate = crit.startsWith('!');
-      if (negate) crit = crit.slice(1);
-      let r: boolean;
-      switch (crit) {
-        case 'all':
-          r = true;
-          break;
-        case 'canonical':
-          r = false; // we never canonicalize host names
-          break;
-        case 'final':
-          r = true; // our single pass is also the last one
-          break;
-        case 'host':
-        case 'originalhost':
-        case 'user':
-        case 'localuser':
-        case 'localnetwork':
-        case 'exec':
-        case 'tagged': {
-          const arg = args[++i];
-          if (arg === undefined) {
-            out.warnings.push(`${where}: Match ${crit} needs an argument`);
-            return false;
-          }
-          const list = arg.split(',');
-          if (crit === 'host') r = patternListMatches(currentHostName(), list);
-          else if (crit === 'originalhost') r = patternListMatches(ctx.host, list);
-          else if (crit === 'user') r = patternListMatches(values.get('user')?.[0] ?? ctx.user ?? localUser, list);
-          else if (crit === 'localuser') r = patternListMatches(localUser, list);
-          else {
-            out.warnings.push(`${where}: Match ${crit} is not evaluated (${crit === 'exec' ? 'running commands from ssh config is disabled' : 'unsupported'}); block skipped`);
-            return false;
-          }
-          break;
-        }
-        default:
-          out.warnings.push(`${where}: unknown Match criterion "${crit}"; block skipped`);
-          return false;
-      }
-      if (negate) r = !r;
-      ok = ok && r;
-    }
-    return ok;
-  };
+  constructor(private readonly ctx: SshConfigContext) {
+    this.home = ctx.homeDir ?? homedir();
+    this.localUser = ctx.localUser ?? safeUserName();
+    this.readFile = ctx.readFile ?? defaultReadFile;
+    this.listDir = ctx.listDir ?? ((d: string) => (existsSync(d) ? readdirSync(d) : []));
+  }
 
-  const processText = (body: string, name: string, depth: number, active: { on: boolean }) => {
+  /** The lines of one file: Host and Match switch `active`, Include reads in place, the rest are options. */
+  read(body: string, name: string, depth: number, active: { on: boolean }): void {
     if (depth > 16) {
-      out.warnings.push(`${name}: Include nested too deep`);
+      this.out.warnings.push(`${name}: Include nested too deep`);
       return;
     }
     body.split(/\r?\n/).forEach((line, idx) => {
@@ -162,49 +125,90 @@ export function resolveSshConfig(text: string, file: string, ctx: SshConfigConte
       const { key, args } = parsed;
       if (key === 'host') {
         const pats = args.flatMap((a) => a.split(',')).filter(Boolean);
-        active.on = patternListMatches(ctx.host, pats);
-        return;
-      }
-      if (key === 'match') {
-        active.on = matchCriteria(args, where);
-        return;
-      }
-      if (key === 'include') {
-        if (!active.on) return;
-        for (const pattern of args) {
-          let p = expandTilde(pattern, home);
-          if (!isAbsolute(p)) p = join(home, '.ssh', p);
-          const dir = dirname(p);
-          const base = basename(p);
-          const files = /[*?]/.test(base)
-            ? listDir(dir)
-                .filter((f) => wildcardMatch(f, base))
-                .sort()
-                .map((f) => join(dir, f))
-            : [p];
-          for (const f of files) {
-            const t = readFile(f);
-            if (t === undefined) continue; // OpenSSH ignores missing include files
-            const saved: boolean = active.on;
-            processText(t, f, depth + 1, active);
-            active.on = saved;
-          }
-        }
-        return;
-      }
-      if (!active.on) return;
-      if (MULTI.has(key)) {
-        multi.set(key, [...(multi.get(key) ?? []), ...args]);
-        return;
-      }
-      if (!values.has(key)) values.set(key, args);
+        active.on = patternListMatches(this.ctx.host, pats);
+      } else if (key === 'match') active.on = this.matchCriteria(args, where);
+      else if (key === 'include') {
+        if (active.on) this.include(args, depth, active);
+      } else if (!active.on) return;
+      else if (MULTI.has(key)) this.multi.set(key, [...(this.multi.get(key) ?? []), ...args]);
+      else if (!this.values.has(key)) this.values.set(key, args);
     });
-  };
-  processText(text, file, 0, { on: true });
+  }
 
-  const v = (k: string) => values.get(k)?.[0];
-  const tokens = (s: string, hostName: string, port: number, user: string) =>
-    expandTilde(s, home).replace(/%(.)/g, (m, c: string) => {
+  /** Include: each file (wildcards sorted, as OpenSSH) read in place; a Host or Match inside ends with the file */
+  private include(patterns: string[], depth: number, active: { on: boolean }): void {
+    for (const pattern of patterns) {
+      let p = expandTilde(pattern, this.home);
+      if (!isAbsolute(p)) p = join(this.home, '.ssh', p);
+      const dir = dirname(p);
+      const base = basename(p);
+      const files = /[*?]/.test(base)
+        ? this.listDir(dir)
+            .filter((f) => wildcardMatch(f, base))
+            .sort()
+            .map((f) => join(dir, f))
+        : [p];
+      for (const f of files) {
+        const t = this.readFile(f);
+        if (t === undefined) continue; // OpenSSH ignores missing include files
+        const saved: boolean = active.on;
+        this.read(t, f, depth + 1, active);
+        active.on = saved;
+      }
+    }
+  }
+
+  private currentHostName(): string {
+    return (this.values.get('hostname')?.[0] ?? this.ctx.host).replace(/%h/g, this.ctx.host);
+  }
+
+  /** A Match line: whether all its criteria hold; a criterion we cannot evaluate skips the block (with a warning). */
+  private matchCriteria(args: string[], where: string): boolean {
+    let ok = true;
+    for (let i = 0; i < args.length; i++) {
+      let crit = args[i].toLowerCase();
+      const negate = crit.startsWith('!');
+      if (negate) crit = crit.slice(1);
+      let r: boolean | null;
+      if (crit === 'all' || crit === 'final') r = true; // our single pass is also the last one
+      else if (crit === 'canonical') r = false; // we never canonicalize host names
+      else if (['host', 'originalhost', 'user', 'localuser', 'localnetwork', 'exec', 'tagged'].includes(crit)) {
+        const arg = args[++i];
+        if (arg === undefined) {
+          this.out.warnings.push(`${where}: Match ${crit} needs an argument`);
+          return false;
+        }
+        r = this.criterion(crit, arg.split(','), where);
+      } else {
+        this.out.warnings.push(`${where}: unknown Match criterion "${crit}"; block skipped`);
+        return false;
+      }
+      if (r === null) return false;
+      if (negate) r = !r;
+      ok = ok && r;
+    }
+    return ok;
+  }
+
+  /** A Match criterion with a pattern list; null when it is not evaluated (exec, localnetwork, tagged) */
+  private criterion(crit: string, list: string[], where: string): boolean | null {
+    const { ctx, localUser } = this;
+    if (crit === 'host') return patternListMatches(this.currentHostName(), list);
+    if (crit === 'originalhost') return patternListMatches(ctx.host, list);
+    if (crit === 'user') return patternListMatches(this.values.get('user')?.[0] ?? ctx.user ?? localUser, list);
+    if (crit === 'localuser') return patternListMatches(localUser, list);
+    this.out.warnings.push(`${where}: Match ${crit} is not evaluated (${crit === 'exec' ? 'running commands from ssh config is disabled' : 'unsupported'}); block skipped`);
+    return null;
+  }
+
+  private v(k: string): string | undefined {
+    return this.values.get(k)?.[0];
+  }
+
+  /** ~ and the %-tokens OpenSSH expands in file names */
+  private tokens(s: string, hostName: string, port: number, user: string): string {
+    const { home, localUser, ctx, out } = this;
+    return expandTilde(s, home).replace(/%(.)/g, (m, c: string) => {
       switch (c) {
         case '%':
           return '%';
@@ -225,44 +229,50 @@ export function resolveSshConfig(text: string, file: string, ctx: SshConfigConte
           return m;
       }
     });
-
-  out.hostName = v('hostname')?.replace(/%h/g, ctx.host).replace(/%%/g, '%');
-  out.user = v('user');
-  if (v('port') !== undefined) {
-    const n = Number(v('port'));
-    if (Number.isInteger(n) && n > 0 && n < 65536) out.port = n;
-    else out.warnings.push(`Port "${v('port')}" is not a port number`);
   }
-  const hostName = out.hostName ?? ctx.host;
-  const port = out.port ?? 22;
-  const user = ctx.user ?? out.user ?? localUser;
-  out.identityFiles = (multi.get('identityfile') ?? []).filter((f) => f.toLowerCase() !== 'none').map((f) => tokens(f, hostName, port, user));
-  out.identitiesOnly = yesNo(v('identitiesonly'));
-  if (v('identityagent')) out.identityAgent = tokens(v('identityagent')!, hostName, port, user);
-  out.proxyJump = v('proxyjump');
-  out.proxyCommand = v('proxycommand');
-  if (values.has('userknownhostsfile'))
-    out.userKnownHostsFiles = values.get('userknownhostsfile')!.filter((f) => f !== 'none').map((f) => tokens(f, hostName, port, user));
-  if (values.has('globalknownhostsfile'))
-    out.globalKnownHostsFiles = values.get('globalknownhostsfile')!.filter((f) => f !== 'none').map((f) => tokens(f, hostName, port, user));
-  out.hostKeyAlias = v('hostkeyalias');
-  out.strictHostKeyChecking = v('stricthostkeychecking');
-  const num = (k: string) => {
-    const s = v(k);
+
+  private num(k: string): number | undefined {
+    const s = this.v(k);
     if (s === undefined) return undefined;
     const n = Number(s);
     return Number.isFinite(n) && n >= 0 ? n : undefined;
-  };
-  out.connectTimeout = num('connecttimeout');
-  out.serverAliveInterval = num('serveraliveinterval');
-  out.serverAliveCountMax = num('serveralivecountmax');
-  out.pubkeyAuthentication = yesNo(v('pubkeyauthentication'));
-  out.passwordAuthentication = yesNo(v('passwordauthentication'));
-  out.kbdInteractiveAuthentication = yesNo(v('kbdinteractiveauthentication') ?? v('challengeresponseauthentication'));
-  out.batchMode = yesNo(v('batchmode'));
-  if (out.proxyCommand && out.proxyCommand.toLowerCase() !== 'none')
-    out.warnings.push('ProxyCommand is not supported (it would run a local command); use ProxyJump');
-  return out;
+  }
+
+  /** The options read, typed and with their tokens expanded. */
+  result(): SshHostConfig {
+    const { out, values, ctx } = this;
+    const v = (k: string) => this.v(k);
+    out.hostName = v('hostname')?.replace(/%h/g, ctx.host).replace(/%%/g, '%');
+    out.user = v('user');
+    if (v('port') !== undefined) {
+      const n = Number(v('port'));
+      if (Number.isInteger(n) && n > 0 && n < 65536) out.port = n;
+      else out.warnings.push(`Port "${v('port')}" is not a port number`);
+    }
+    const hostName = out.hostName ?? ctx.host;
+    const port = out.port ?? 22;
+    const user = ctx.user ?? out.user ?? this.localUser;
+    const files = (list: string[]) => list.map((f) => this.tokens(f, hostName, port, user));
+    out.identityFiles = files((this.multi.get('identityfile') ?? []).filter((f) => f.toLowerCase() !== 'none'));
+    out.identitiesOnly = yesNo(v('identitiesonly'));
+    if (v('identityagent')) out.identityAgent = this.tokens(v('identityagent')!, hostName, port, user);
+    out.proxyJump = v('proxyjump');
+    out.proxyCommand = v('proxycommand');
+    if (values.has('userknownhostsfile')) out.userKnownHostsFiles = files(values.get('userknownhostsfile')!.filter((f) => f !== 'none'));
+    if (values.has('globalknownhostsfile')) out.globalKnownHostsFiles = files(values.get('globalknownhostsfile')!.filter((f) => f !== 'none'));
+    out.hostKeyAlias = v('hostkeyalias');
+    out.strictHostKeyChecking = v('stricthostkeychecking');
+    out.connectTimeout = this.num('connecttimeout');
+    out.serverAliveInterval = this.num('serveraliveinterval');
+    out.serverAliveCountMax = this.num('serveralivecountmax');
+    out.pubkeyAuthentication = yesNo(v('pubkeyauthentication'));
+    out.passwordAuthentication = yesNo(v('passwordauthentication'));
+    out.kbdInteractiveAuthentication = yesNo(v('kbdinteractiveauthentication') ?? v('challengeresponseauthentication'));
+    out.batchMode = yesNo(v('batchmode'));
+    if (out.proxyCommand && out.proxyCommand.toLowerCase() !== 'none')
+      out.warnings.push('ProxyCommand is not supported (it would run a local command); use ProxyJump');
+    return out;
+  }
 }
 
 function expandTilde(p: string, home: string = homedir()): string {
