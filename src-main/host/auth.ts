@@ -129,109 +129,128 @@ export function planAuth(
   /** false once the connection is gone: ssh2 must never be handed an answer after that (it throws from inside) */
   alive: () => boolean = () => true,
 ): AuthPlan {
-  const attempts: AuthAttempt[] = [];
-  const notTried = [...keys.notTried];
-  const queue: AuthMethodSpec[] = [];
-  if (hop.allowPublickey) {
-    for (const k of keys.keys) queue.push({ kind: 'publickey', file: k.file, key: k.key });
-    const agent = creds.agent === false ? undefined : (creds.agent ?? hop.identityAgent ?? defaultAgent());
-    if (agent && !(hop.identitiesOnly && keys.keys.length)) queue.push({ kind: 'agent', socket: agent });
-  }
-  const canPassword = creds.password !== undefined || !!creds.askPassword;
-  const hasKbd = !!creds.keyboardInteractive || canPassword;
-  if (hop.allowKeyboardInteractive && hasKbd) queue.push({ kind: 'keyboard-interactive' });
-  if (hop.allowPassword && canPassword) queue.push({ kind: 'password' });
-  if (!canPassword && !creds.keyboardInteractive) notTried.push('password and keyboard-interactive: no password given');
+  const seq = new AuthSequence(hop, keys, creds, pause, alive);
+  return { handler: seq.handler, attempts: seq.attempts, notTried: seq.notTried, allowed: () => seq.allowed, pendingPassword: () => seq.asking };
+}
 
-  // asked at most once per hop, then kept (and shared with sudo through creds)
-  let asking: Promise<string | undefined> | undefined;
-  const password = async (prompt: string): Promise<string | undefined> => {
+type SshNext = (m: AnyAuthMethod | false) => void;
+
+/** The methods to try for one hop, handed to ssh2 one at a time (`handler`), with a record of each attempt. */
+class AuthSequence {
+  readonly attempts: AuthAttempt[] = [];
+  readonly notTried: string[];
+  private readonly queue: AuthMethodSpec[] = [];
+  private readonly canPassword: boolean;
+  private readonly promptText: string;
+  private readonly username: string;
+  /** the methods the server said it accepts (from its last failure reply) */
+  allowed: string[] = [];
+  private started = false;
+  /** a password question waiting for its answer */
+  asking: Promise<string | undefined> | undefined;
+
+  constructor(
+    private readonly hop: ResolvedHop,
+    keys: LoadedKeys,
+    private readonly creds: Credentials,
+    private readonly pause: <T>(p: Promise<T>) => Promise<T>,
+    private readonly alive: () => boolean,
+  ) {
+    this.notTried = [...keys.notTried];
+    this.canPassword = creds.password !== undefined || !!creds.askPassword;
+    this.promptText = passwordPrompt(hop);
+    this.username = hop.user;
+    const queue = this.queue;
+    if (hop.allowPublickey) {
+      for (const k of keys.keys) queue.push({ kind: 'publickey', file: k.file, key: k.key });
+      const agent = creds.agent === false ? undefined : (creds.agent ?? hop.identityAgent ?? defaultAgent());
+      if (agent && !(hop.identitiesOnly && keys.keys.length)) queue.push({ kind: 'agent', socket: agent });
+    }
+    const hasKbd = !!creds.keyboardInteractive || this.canPassword;
+    if (hop.allowKeyboardInteractive && hasKbd) queue.push({ kind: 'keyboard-interactive' });
+    if (hop.allowPassword && this.canPassword) queue.push({ kind: 'password' });
+    if (!this.canPassword && !creds.keyboardInteractive) this.notTried.push('password and keyboard-interactive: no password given');
+  }
+
+  /** asked at most once per hop, then kept (and shared with sudo through creds) */
+  private async password(prompt: string): Promise<string | undefined> {
+    const { creds, hop } = this;
     if (creds.password === undefined && creds.askPassword) {
-      asking = pause(creds.askPassword(prompt, { name: hop.name, host: hop.host, port: hop.port, user: hop.user })).catch(() => undefined);
+      this.asking = this.pause(creds.askPassword(prompt, { name: hop.name, host: hop.host, port: hop.port, user: hop.user })).catch(() => undefined);
       try {
-        creds.password = await asking;
+        creds.password = await this.asking;
       } finally {
-        asking = undefined;
+        this.asking = undefined;
       }
     }
     return creds.password;
-  };
-  const promptText = passwordPrompt(hop);
+  }
 
-  let allowed: string[] = [];
-  let started = false;
-  const username = hop.user;
-
-  const handler: AuthPlan['handler'] = (methodsLeft, _partial, sshNext) => {
+  readonly handler: AuthPlan['handler'] = (methodsLeft, partial, sshNext) => {
     // answers that arrive after the server hung up (a person typing slowly) are dropped here
-    const next = (m: AnyAuthMethod | false) => {
-      if (alive()) sshNext(m);
+    const next: SshNext = (m) => {
+      if (this.alive()) sshNext(m);
     };
-    if (methodsLeft) allowed = methodsLeft.filter((m) => m !== 'none');
-    if (!started) {
+    if (methodsLeft) this.allowed = methodsLeft.filter((m) => m !== 'none');
+    if (!this.started) {
       // "none" first: it costs nothing and tells us which methods the server takes
-      started = true;
-      next({ type: 'none', username });
+      this.started = true;
+      next({ type: 'none', username: this.username });
       return;
     }
     const ok = (m: string) => !methodsLeft || methodsLeft.includes(m as AuthenticationType);
-    while (queue.length) {
-      const m = queue.shift()!;
-      switch (m.kind) {
-        case 'publickey':
-          if (!ok('publickey')) continue;
-          attempts.push({ method: 'publickey', detail: m.file });
-          next({ type: 'publickey', username, key: m.key });
-          return;
-        case 'agent':
-          if (!ok('publickey')) continue;
-          attempts.push({ method: 'agent', detail: m.socket });
-          next({ type: 'agent', username, agent: m.socket });
-          return;
-        case 'keyboard-interactive':
-          if (!ok('keyboard-interactive')) continue;
-          attempts.push({ method: 'keyboard-interactive' });
-          next({
-            type: 'keyboard-interactive',
-            username,
-            prompt: (name: string, instructions: string, _lang: string, prompts: Prompt[], sshFinish: KeyboardInteractiveCallback) => {
-              const finish = (answers: string[]) => {
-                if (alive()) sshFinish(answers);
-              };
-              if (!prompts.length) return finish([]);
-              if (creds.keyboardInteractive) {
-                pause(creds.keyboardInteractive(prompts, { name, instructions, hop: hop.name })).then(
-                  (a) => finish(a ?? []),
-                  () => finish([]),
-                );
-                return;
-              }
-              // without a prompt handler only the common case is answerable: one hidden "Password:" prompt
-              if (prompts.length === 1 && !prompts[0].echo && canPassword) {
-                password(promptText).then(
-                  (pw) => finish(pw === undefined ? [] : [pw]),
-                  () => finish([]),
-                );
-                return;
-              }
-              finish([]);
-            },
-          });
-          return;
-        case 'password':
-          if (!ok('password')) continue;
-          password(promptText).then(
-            (pw) => {
-              if (pw === undefined) return handler(methodsLeft, _partial, sshNext);
-              attempts.push({ method: 'password' });
-              next({ type: 'password', username, password: pw });
-            },
-            () => handler(methodsLeft, _partial, sshNext),
-          );
-          return;
-      }
+    while (this.queue.length) {
+      const m = this.queue.shift()!;
+      if (!ok(m.kind === 'agent' ? 'publickey' : m.kind)) continue;
+      if (m.kind === 'password') return this.tryPassword(() => this.handler(methodsLeft, partial, sshNext), next);
+      this.attempts.push(m.kind === 'publickey' ? { method: 'publickey', detail: m.file } : m.kind === 'agent' ? { method: 'agent', detail: m.socket } : { method: 'keyboard-interactive' });
+      next(m.kind === 'publickey' ? { type: 'publickey', username: this.username, key: m.key }
+        : m.kind === 'agent' ? { type: 'agent', username: this.username, agent: m.socket }
+          : this.keyboardInteractive());
+      return;
     }
     next(false);
   };
-  return { handler, attempts, notTried, allowed: () => allowed, pendingPassword: () => asking };
+
+  /** password: asked (once) first; without an answer the next method is tried */
+  private tryPassword(nextMethod: () => void, next: SshNext): void {
+    this.password(this.promptText).then(
+      (pw) => {
+        if (pw === undefined) return nextMethod();
+        this.attempts.push({ method: 'password' });
+        next({ type: 'password', username: this.username, password: pw });
+      },
+      () => nextMethod(),
+    );
+  }
+
+  private keyboardInteractive(): AnyAuthMethod {
+    const { creds, hop } = this;
+    return {
+      type: 'keyboard-interactive',
+      username: this.username,
+      prompt: (name: string, instructions: string, _lang: string, prompts: Prompt[], sshFinish: KeyboardInteractiveCallback) => {
+        const finish = (answers: string[]) => {
+          if (this.alive()) sshFinish(answers);
+        };
+        if (!prompts.length) return finish([]);
+        if (creds.keyboardInteractive) {
+          this.pause(creds.keyboardInteractive(prompts, { name, instructions, hop: hop.name })).then(
+            (a) => finish(a ?? []),
+            () => finish([]),
+          );
+          return;
+        }
+        // without a prompt handler only the common case is answerable: one hidden "Password:" prompt
+        if (prompts.length === 1 && !prompts[0].echo && this.canPassword) {
+          this.password(this.promptText).then(
+            (pw) => finish(pw === undefined ? [] : [pw]),
+            () => finish([]),
+          );
+          return;
+        }
+        finish([]);
+      },
+    };
+  }
 }
