@@ -3,7 +3,7 @@
 // payloads travel on stdin. This is what `facts`, `pull` and later `apply` use.
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as SshClient, ClientChannel } from 'ssh2';
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { loadIdentities, planAuth, type AuthPlan, type Credentials } from './auth.js';
 import {
   AuthError,
@@ -395,19 +395,7 @@ async function connectHop(
           fail(st.failure ?? new ConnectError(ref, 'closed', 'the connection closed before the SSH session was ready (not an SSH server, or it dropped us)'));
         });
         try {
-          client.connect({
-            host: hop.host,
-            port: hop.port,
-            sock,
-            username: hop.user,
-            readyTimeout: 0, // ours pauses during prompts; ssh2's would not
-            keepaliveInterval: opts.keepaliveIntervalMs ?? hop.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
-            keepaliveCountMax: opts.keepaliveCountMax ?? hop.keepaliveCountMax ?? 3,
-            algorithms: { serverHostKey: preferredHostKeyAlgorithms(kh.entries, lookupHost, hop.port) as never },
-            hostVerifier: hostVerifierFor(st, kh.entries, lookupHost),
-            authHandler: auth.handler as never,
-            tryKeyboard: true,
-          });
+          client.connect(connectConfig(st, sock, kh.entries, lookupHost, auth));
           // Our requests are small writes that wait for replies: with Nagle on,
           // each exec stalled ~40 ms on a delayed ACK (measured in the lab).
           client.setNoDelay(true);
@@ -418,6 +406,24 @@ async function connectHop(
       (e: unknown) => fail(e instanceof HostError ? e : new ConnectError(ref, 'config', String(e))),
     );
   });
+}
+
+/** ssh2's connect options for a hop: our host-key check and algorithms, our auth sequence, our keepalive. */
+function connectConfig(st: HopAttempt, sock: Duplex | undefined, known: KnownHostEntry[], lookupHost: string, auth: AuthPlan): ConnectConfig {
+  const { hop, opts } = st;
+  return {
+    host: hop.host,
+    port: hop.port,
+    sock,
+    username: hop.user,
+    readyTimeout: 0, // ours pauses during prompts; ssh2's would not
+    keepaliveInterval: opts.keepaliveIntervalMs ?? hop.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+    keepaliveCountMax: opts.keepaliveCountMax ?? hop.keepaliveCountMax ?? 3,
+    algorithms: { serverHostKey: preferredHostKeyAlgorithms(known, lookupHost, hop.port) as never },
+    hostVerifier: hostVerifierFor(st, known, lookupHost),
+    authHandler: auth.handler as never,
+    tryKeyboard: true,
+  };
 }
 
 function forwardTo(via: SshClient, hop: ResolvedHop, viaHop: ResolvedHop, timeoutMs: number): Promise<Duplex> {
