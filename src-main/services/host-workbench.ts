@@ -197,6 +197,47 @@ function applyResultDto(r: ApplyResult): ApplyResultDto {
   };
 }
 
+/**
+ * The secrets of one connect: asked of the keychain first, else of the
+ * person; what they typed with "Remember" is kept once the connect succeeds,
+ * and what the keychain gave is forgotten when the server refused it.
+ */
+class ConnectSecrets {
+  readonly passphrases: Connection['passphrases'] = new Map();
+  /** per hop (`user@host:port`) */
+  readonly logins = new Map<string, string>();
+  sudo: string | undefined;
+  private readonly toRemember: [string, string][] = [];
+  private readonly fromKeychain: string[] = [];
+
+  constructor(private readonly secrets: SecretStore) {}
+
+  async ask(key: string, q: () => Promise<PromptAnswer>): Promise<string | undefined> {
+    if (!this.fromKeychain.includes(key)) {
+      const kept = await this.secrets.get(key);
+      if (kept !== undefined) {
+        this.fromKeychain.push(key);
+        return kept;
+      }
+    }
+    const a = await q();
+    if (a.kind !== 'secret') return undefined;
+    if (a.remember && this.secrets.available) this.toRemember.push([key, a.value]);
+    return a.value;
+  }
+
+  async remember(log: (m: string) => void): Promise<void> {
+    for (const [k, v] of this.toRemember) await this.secrets.set(k, v).catch((e) => log(`keychain: ${(e as Error).message}`));
+  }
+
+  /** a kept secret that no longer works is forgotten, so the next try asks; false when none was kept */
+  async forgetKept(): Promise<boolean> {
+    if (!this.fromKeychain.length) return false;
+    for (const k of this.fromKeychain) await this.secrets.delete(k).catch(() => {});
+    return true;
+  }
+}
+
 export class HostWorkbench {
   readonly prompts: PromptBroker;
   /** the key and known_hosts files a profile from the page may name */
@@ -256,67 +297,10 @@ export class HostWorkbench {
     this.connecting.add(hostId);
     this.deps.emit({ kind: 'connection', hostId, state: 'connecting' });
     const secrets = this.deps.secrets;
-    const used: Connection['passphrases'] = new Map();
-    const logins = new Map<string, string>();
-    let sudo: string | undefined;
-    const toRemember: [string, string][] = [];
-    const fromKeychain: string[] = [];
+    const creds = new ConnectSecrets(secrets);
     // one login password per host, whichever hop it was typed for, is never offered to any hop
     for (const k of secretKey.legacy(hostId)) await secrets.delete(k).catch(() => {});
-    const ask = async (key: string, q: () => Promise<PromptAnswer>): Promise<string | undefined> => {
-      if (!fromKeychain.includes(key)) {
-        const kept = await secrets.get(key);
-        if (kept !== undefined) {
-          fromKeychain.push(key);
-          return kept;
-        }
-      }
-      const a = await q();
-      if (a.kind !== 'secret') return undefined;
-      if (a.remember && secrets.available) toRemember.push([key, a.value]);
-      return a.value;
-    };
-    const knownHostsFileOf = (hop: HopDto) => route.hops.find((h) => h.host === hop.host && h.port === hop.port)?.knownHostsFiles[0] ?? '';
-    const hostKeyPrompts = new Map<string, string>();
-    const opts: SessionOptions = {
-      ...this.routeOptions(profile),
-      onUnknownHostKey: async (q) => {
-        const a = await this.prompts.ask(
-          {
-            kind: 'host-key',
-            hostId,
-            hostName: profile.name,
-            offered: { hop: hopDto(q.hop), keyType: q.keyType, fingerprint: q.fingerprint },
-            otherKnownTypes: q.otherKnownTypes,
-            knownHostsFile: knownHostsFileOf(q.hop),
-          },
-          (id) => hostKeyPrompts.set(`${hopKey(q.hop)} ${q.fingerprint}`, id),
-        );
-        return a.kind === 'host-key' && a.accept ? 'accept-and-save' : 'reject';
-      },
-      onHostKeyWaitEnded: (q) => {
-        const id = hostKeyPrompts.get(`${hopKey(q.hop)} ${q.fingerprint}`);
-        if (id) this.prompts.update(id, { serverStoppedWaiting: true });
-      },
-      askPassword: async (prompt, hop) => {
-        const which = prompt.startsWith('[sudo]') ? 'sudo' : 'login';
-        const v = await ask(secretKey.password(hostId, which, hopKey(hop)), () =>
-          this.prompts.ask({ kind: 'password', hostId, hostName: profile.name, prompt, hop: hopDto(hop), canRemember: secrets.available }),
-        );
-        if (v !== undefined) {
-          if (which === 'sudo') sudo = v;
-          else logins.set(hopKey(hop), v);
-        }
-        return v;
-      },
-      passphrase: async (file) => {
-        const v = await ask(secretKey.passphrase(hostId, file), () =>
-          this.prompts.ask({ kind: 'passphrase', hostId, hostName: profile.name, file, canRemember: secrets.available }),
-        );
-        if (v !== undefined) used.set(file, v);
-        return v;
-      },
-    };
+    const opts = this.connectOptions(hostId, profile, route, creds);
     let session: HostSession | undefined;
     const abort = new AbortController();
     this.connectAborts.set(hostId, abort);
@@ -338,8 +322,8 @@ export class HostWorkbench {
         hostKey: { hop: hopDto(key.hop), keyType: key.keyType, fingerprint: key.fingerprint, trustedBy: key.trustedBy },
         facts,
       };
-      for (const [k, v] of toRemember) await secrets.set(k, v).catch((e) => this.deps.log?.(`keychain: ${(e as Error).message}`));
-      this.connections.set(hostId, { profile, session, info, logins, sudo: sudo ?? session.askedSudoPassword, passphrases: used });
+      await creds.remember((m) => this.deps.log?.(m));
+      this.connections.set(hostId, { profile, session, info, logins: creds.logins, sudo: creds.sudo ?? session.askedSudoPassword, passphrases: creds.passphrases });
       this.deps.emit({ kind: 'connection', hostId, state: 'connected' });
       return info;
     } catch (e) {
@@ -349,16 +333,60 @@ export class HostWorkbench {
       if (!isHostError(e)) throw e;
       // a kept secret that no longer works is forgotten, so the next try asks
       let note = '';
-      if (fromKeychain.length && (e.kind === 'auth' || e.kind === 'privilege')) {
-        for (const k of fromKeychain) await secrets.delete(k).catch(() => {});
+      if ((e.kind === 'auth' || e.kind === 'privilege') && (await creds.forgetKept()))
         note = ' (the password kept in the keychain was refused and has been forgotten; connect again to type it)';
-      }
       throw hostFailure(e, note);
     } finally {
       this.connecting.delete(hostId);
       this.connectAborts.delete(hostId);
       this.prompts.cancelHost(hostId);
     }
+  }
+
+  /** The session's options for a connect: its prompts (host key, passwords, passphrases) go to the page, answers through `creds`. */
+  private connectOptions(hostId: string, profile: HostProfile, route: Route, creds: ConnectSecrets): SessionOptions {
+    const secrets = this.deps.secrets;
+    const knownHostsFileOf = (hop: HopDto) => route.hops.find((h) => h.host === hop.host && h.port === hop.port)?.knownHostsFiles[0] ?? '';
+    const hostKeyPrompts = new Map<string, string>();
+    return {
+      ...this.routeOptions(profile),
+      onUnknownHostKey: async (q) => {
+        const a = await this.prompts.ask(
+          {
+            kind: 'host-key',
+            hostId,
+            hostName: profile.name,
+            offered: { hop: hopDto(q.hop), keyType: q.keyType, fingerprint: q.fingerprint },
+            otherKnownTypes: q.otherKnownTypes,
+            knownHostsFile: knownHostsFileOf(q.hop),
+          },
+          (id) => hostKeyPrompts.set(`${hopKey(q.hop)} ${q.fingerprint}`, id),
+        );
+        return a.kind === 'host-key' && a.accept ? 'accept-and-save' : 'reject';
+      },
+      onHostKeyWaitEnded: (q) => {
+        const id = hostKeyPrompts.get(`${hopKey(q.hop)} ${q.fingerprint}`);
+        if (id) this.prompts.update(id, { serverStoppedWaiting: true });
+      },
+      askPassword: async (prompt, hop) => {
+        const which = prompt.startsWith('[sudo]') ? 'sudo' : 'login';
+        const v = await creds.ask(secretKey.password(hostId, which, hopKey(hop)), () =>
+          this.prompts.ask({ kind: 'password', hostId, hostName: profile.name, prompt, hop: hopDto(hop), canRemember: secrets.available }),
+        );
+        if (v !== undefined) {
+          if (which === 'sudo') creds.sudo = v;
+          else creds.logins.set(hopKey(hop), v);
+        }
+        return v;
+      },
+      passphrase: async (file) => {
+        const v = await creds.ask(secretKey.passphrase(hostId, file), () =>
+          this.prompts.ask({ kind: 'passphrase', hostId, hostName: profile.name, file, canRemember: secrets.available }),
+        );
+        if (v !== undefined) creds.passphrases.set(file, v);
+        return v;
+      },
+    };
   }
 
   /** Gives up on a connect in progress (its prompts close); false when there is none. */
