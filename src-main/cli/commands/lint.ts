@@ -18,8 +18,9 @@ ESTABLISHED accepts, trust in source ports, and — with --client — whether a 
 SSH connection from your address would still be accepted.
 
   --client IP     your address as the server sees it (IPv4 or IPv6): check for
-                  an SSH lockout, with the same prediction apply refuses on; a
-                  client of the other family is not filtered by this ruleset
+                  an SSH lockout, with the same prediction apply refuses on (a
+                  client of the other family is not filtered by this ruleset:
+                  no finding)
   --ssh-port N    the server's SSH port (default 22)
   --local IP,…    the server's own addresses (DNAT and addrtype decisions; the
                   first one of the ruleset's family is the address SSH goes to)

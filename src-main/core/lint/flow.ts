@@ -199,10 +199,9 @@ export function checkSshLockout(ctx: LintContext): void {
   const { client, local, server, inIface } = ctx.opts;
   if (!client) return;
   const v = predictLockout(ctx.ruleset, { client, server: server ?? local?.[0], sshPort: ctx.opts.sshPort ?? 22, inIface, local });
-  if (v.kind === 'open') {
-    if (v.note) ctx.findings.push({ code: 'ssh-lockout', severity: 'info', line: 0, message: `no lockout check: ${v.note}` });
-    return;
-  }
+  // open, also for a client of the other family (this ruleset does not filter its connections): no finding,
+  // so that an ssh-lockout finding always means what the apply refuses on
+  if (v.kind === 'open') return;
   if (v.kind === 'unknown' && !v.finding) {
     // the query itself cannot be traced (an address that is none)
     ctx.findings.push({ code: 'invalid-argument', severity: 'error', line: 0, message: `cannot check for an SSH lockout: ${v.reason}` });
