@@ -106,12 +106,39 @@ function benchOne(shape, n) {
   rmSync(b);
 }
 
+/**
+ * The scaling table: per shape, one row per command, one column per size, each
+ * cell the median time (ms) and its ratio to restore --test ('!' over target);
+ * then peak RSS (MB) the same way. Near-linear shows as ms growing with n and
+ * ratios that stay flat across a row.
+ */
+function printScaling(rows) {
+  const sizes = [...new Set(rows.map((r) => r.n))].sort((a, b) => a - b);
+  const shapes = [...new Set(rows.map((r) => r.shape))];
+  const cell = (v, ratio, target) => `${v === null ? '-' : v.toFixed(0)}${ratio === null ? '' : ` ${ratio.toFixed(2)}${ratio > target ? '!' : ''}`}`.padStart(16);
+  const line = (shape, what, f) => `${(what === 'restore' ? shape : '').padEnd(10)} ${what.padEnd(11)}` + sizes.map((n) => { const r = rows.find((x) => x.shape === shape && x.n === n); return r ? f(r) : ''.padStart(16); }).join('');
+  console.log(`\nscaling: time in ms (ratio to restore --test), peak RSS in MB (ratio); targets canon/diff <= 1, lint <= 4, RSS <= 2.5`);
+  console.log(`${'shape'.padEnd(10)} ${'command'.padEnd(11)}${sizes.map((n) => k(n).padStart(16)).join('')}`);
+  const mb = (x) => (x === null ? null : x / 1024);
+  for (const shape of shapes) {
+    console.log(line(shape, 'restore', (r) => cell(r.restoreMs, null, 0)));
+    console.log(line(shape, 'canon', (r) => cell(r.canonMs, r.canon, 1)));
+    console.log(line(shape, 'diff', (r) => cell(r.diffMs, r.diff, 1)));
+    console.log(line(shape, 'lint', (r) => cell(r.lintMs, r.lint, 4)));
+    console.log(line(shape, 'RSS restore', (r) => cell(mb(r.restoreRss), null, 0)));
+    console.log(line(shape, 'RSS canon', (r) => cell(mb(r.canonRss), r.rssCanon, 2.5)));
+    console.log(line(shape, 'RSS diff', (r) => cell(mb(r.diffRss), r.rssDiff, 2.5)));
+    console.log(line(shape, 'RSS lint', (r) => cell(mb(r.lintRss), r.rssLint, 2.5)));
+  }
+}
+
 try {
   if (!existsSync(cli)) throw new Error('dist/cli.cjs is missing: run `npm run build` first (npm run bench does)');
   console.log(`benchmark: shapes ${SHAPE_LIST.join(', ')} at ${SIZES.map(k).join(', ')} rules; median of ${RUNS} run(s), whole processes`);
   console.log(`ratios against iptables-legacy-restore --test of the same file (diff: restore --test of both + diff -u); targets canon <= 1, diff <= 1, lint <= 4, RSS <= 2.5 ('!' = over)\n`);
   if (canRoot) spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' });
   for (const shape of SHAPE_LIST) for (const n of SIZES) benchOne(shape, n);
+  printScaling(results);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
   const pull = join(root, 'build', 'bench-pull.mjs');
   if (existsSync(pull) && canRoot && !quick && process.env.BENCH_PULL !== '0') {
