@@ -2,7 +2,7 @@
 // prints it: decide (ACCEPT, DROP, REJECT, QUEUE, the NAT targets), leave the
 // chain (RETURN), enter a user chain (jump, goto), or change the packet and go
 // on (MARK, CONNMARK, CT --notrack, LOG …).
-import type { Rule } from '../model.js';
+import type { Rule, Target } from '../model.js';
 import { findTarget } from '../extensions/registry.js';
 import { readMark, targetOptions } from './match-options.js';
 import { readAddr, type Addr } from './host-net.js';
@@ -89,18 +89,23 @@ function splitNatTo(s: string): [string, string] {
   return colon >= 0 ? [s.slice(0, colon), s.slice(colon + 1)] : [s, ''];
 }
 
-const cache = new WeakMap<Rule, TargetAction>();
+// Keyed by the target, which is all an action depends on: rules parsed from one
+// template share it (70,000 fail2ban REJECTs are one classification).
+const cache = new WeakMap<Target, TargetAction>();
 // shared, never modified
+const NONE: TargetAction = { kind: 'none' };
 const ACCEPT: TargetAction = { kind: 'accept' };
 const DROP: TargetAction = { kind: 'drop' };
 const RETURN: TargetAction = { kind: 'return' };
 const QUEUE: TargetAction = { kind: 'queue', name: 'QUEUE' };
 
 export function targetAction(r: Rule): TargetAction {
-  let a = cache.get(r);
+  const t = r.target;
+  if (!t) return NONE;
+  let a = cache.get(t);
   if (!a) {
     a = classify(r);
-    cache.set(r, a);
+    cache.set(t, a);
   }
   return a;
 }
