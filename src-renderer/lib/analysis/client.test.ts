@@ -13,6 +13,7 @@ import { PART_SIZE, type EditAnswer, type MarksAnswer } from './protocol.js';
 import { rowsOfParse, rowText } from '../state/rows.js';
 import { buildSearchIndex, searchRules, type SearchIndex } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
+import { analyzePaste, mergeImported, type MergeResult } from '../state/paste-import.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
 
 const CORPUS = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus', 'realworld');
@@ -156,5 +157,16 @@ describe('analysis client', () => {
     }
     expect(posted[posted.length - 1]).toBe('end');
     expect(parts()).toBeGreaterThanOrEqual(6);
+  });
+
+  it('pasted commands are added to a large file in the worker: the same text as on the page', async () => {
+    const seed = readFileSync(join(__dirname, '..', '..', '..', '..', 'shared', 'seed', 'iptables-recipes.txt'), 'utf8');
+    const text = blocklistRuleset(3000);
+    const paste = analyzePaste(seed);
+    const c = client();
+    const got = await c.run<MergeResult>({ kind: 'paste', doc: { id: 1, text }, paste, client: '192.0.2.9', sshPort: 22 }, { label: 'paste' }).promise;
+    const want = mergeImported(parseRuleset(text), paste, { client: '192.0.2.9', sshPort: 22 });
+    expect(want.ok).toBe(true);
+    expect(got).toEqual(want);
   });
 });

@@ -15,10 +15,10 @@ import {
   type RulesetDiff,
 } from '../../../src-main/core/index.js';
 import { PART_SIZE, type DocRef, type EditAnswer, type FromWorker, type JobRequest, type MarksAnswer, type PartPath, type ToWorker } from './protocol.js';
-import { rowsOfParse } from '../state/rows.js';
-import { rowText } from '../state/rows.js';
+import { rowsOfParse, rowText } from '../state/rows.js';
 import { buildSearchIndex, searchIndexBuffers } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
+import { mergeImported } from '../state/paste-import.js';
 
 /** parsed documents kept (a 100,000-rule model is some 100 MB) */
 const KEEP = 4;
@@ -135,6 +135,11 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         const r = applyEdit(p, job.op);
         const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
         return send(out, id, answer, []);
+      }
+      case 'paste': {
+        const p = parsed(job.doc, id);
+        post({ type: 'progress', id, progress: { phase: 'adding' } });
+        return send(out, id, mergeImported(p, job.paste, { client: job.client, sshPort: job.sshPort }), []);
       }
       case 'search-index': {
         const p = parsed(job.doc, id);

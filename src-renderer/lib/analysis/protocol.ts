@@ -10,6 +10,7 @@
 // piece. Answers that are columns of typed arrays (the search index) are
 // transferred, not copied.
 import type { EditOp, LintOptions, RawParams } from '../../../src-main/core/index.js';
+import type { PasteAnalysis } from '../state/paste-import.js';
 
 export interface DocRef {
   id: number;
@@ -25,6 +26,8 @@ export type JobRequest =
   | { kind: 'recipe'; doc: DocRef; recipe: string; raw: RawParams; client?: string; sshPort: number }
   /** a staged edit: the core applies it and writes the file back (EditAnswer); the new text is parsed when next asked for */
   | { kind: 'edit'; doc: DocRef; op: EditOp }
+  /** pasted commands added to the document (MergeResult) */
+  | { kind: 'paste'; doc: DocRef; paste: PasteAnalysis; client?: string; sshPort?: number }
   /** the rule search's index over the document's rows (SearchIndex, its arrays transferred) */
   | { kind: 'search-index'; doc: DocRef }
   /** which rows of a staged step are new or changed since the file as opened (MarksAnswer) */

@@ -4,13 +4,13 @@ import type { AppInfo, FwApi, RecentFile, Result } from '../../../src-main/contr
 import { pickLocalFile, readLocalFile } from '../bridge/local-file.js';
 import { isCancelled } from '../analysis/client.js';
 import { analysis } from '../analysis/activity.svelte.js';
-import type { EditAnswer } from '../analysis/protocol.js';
+import type { EditAnswer, JobRequest } from '../analysis/protocol.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
 import { applyEdit, type EditOp, type RuleRef } from '../../../src-main/core/index.js';
 import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
-import { mergeImported, type PasteAnalysis } from './paste-import.js';
+import { mergeImported, type MergeResult, type PasteAnalysis } from './paste-import.js';
 import type { ProposalDrafts } from './drafts.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
@@ -206,18 +206,28 @@ export class AppState {
     return null;
   }
 
-  private async editInWorker(doc: RulesetDoc, op: EditOp, label: string, select?: RuleRef): Promise<void> {
-    // the lint of the step before is no longer wanted: it would only hold up this edit
+  private editInWorker(doc: RulesetDoc, op: EditOp, label: string, select?: RuleRef): Promise<void> {
+    const request: JobRequest = { kind: 'edit', doc: { id: doc.id, text: doc.text }, op: $state.snapshot(op) as EditOp };
+    return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? { text: r.text, label } : { problem: r.message }), select);
+  }
+
+  /**
+   * A change of a large document made by the worker (an edit, pasted
+   * commands): the text it answers becomes the next step; a problem shows as
+   * a notice and the document stays, with its lint.
+   */
+  private async changeInWorker<T>(doc: RulesetDoc, request: JobRequest, label: string, outcome: (answer: T) => { text: string; label: string } | { problem: string }, select?: RuleRef): Promise<void> {
+    // the lint of the step before is no longer wanted: it would only hold up this change
     doc.cancel();
-    const job = analysis.run<EditAnswer>({ kind: 'edit', doc: { id: doc.id, text: doc.text }, op: $state.snapshot(op) as EditOp }, { label: `${label} in ${doc.name}`, first: true });
+    const job = analysis.run<T>(request, { label: `${label} in ${doc.name}`, first: true });
     const pending = { from: doc, cancel: () => job.cancel() };
     this.pendingEdit = pending;
     try {
-      const r = await job.promise;
+      const r = outcome(await job.promise);
       if (this.pendingEdit !== pending) return;
       this.pendingEdit = null;
-      if (r.ok) return await this.stage(doc, r.text, label, select);
-      this.notice = { kind: 'error', text: `${label}: ${r.message}` };
+      if ('text' in r) return await this.stage(doc, r.text, r.label, select);
+      this.notice = { kind: 'error', text: `${label}: ${r.problem}` };
     } catch (e) {
       if (!isCancelled(e)) this.notice = { kind: 'error', text: `${label}: ${(e as Error).message}` };
     } finally {
@@ -276,13 +286,25 @@ export class AppState {
     doc.cancel();
   }
 
-  /** Pasted `iptables …` commands added to the open ruleset as one staged change; the problem when they cannot be. */
+  /**
+   * Pasted `iptables …` commands added to the open ruleset as one staged
+   * change; the problem when they cannot be. A large file's are added in the
+   * worker (a failure then shows as a notice).
+   */
   addPasted(a: PasteAnalysis): string | null {
     const doc = this.doc;
     if (!doc) return 'Open a ruleset first: the commands are added to it.';
-    const r = mergeImported(doc.asParseResult(), a, { client: doc.lintOptions.client, sshPort: doc.lintOptions.sshPort });
+    if (this.pendingEdit) return 'the last change is still being made: try again in a moment';
+    const opts = { client: doc.lintOptions.client, sshPort: doc.lintOptions.sshPort };
+    if (doc.large) {
+      this.view = 'ruleset';
+      const request: JobRequest = { kind: 'paste', doc: { id: doc.id, text: doc.text }, paste: $state.snapshot(a) as PasteAnalysis, ...opts };
+      void this.changeInWorker<MergeResult>(doc, request, 'Adding the pasted commands', (r) => (r.ok ? { text: r.text, label: pastedLabel(r) } : { problem: r.reason }));
+      return null;
+    }
+    const r = mergeImported(doc.asParseResult(), a, opts);
     if (!r.ok) return r.reason;
-    this.editText(r.text, `Added ${r.added} pasted ${r.added === 1 ? 'rule' : 'rules'}${r.skipped.length ? ` (${r.skipped.length} already there)` : ''}`);
+    this.editText(r.text, pastedLabel(r));
     this.view = 'ruleset';
     return null;
   }
@@ -355,6 +377,10 @@ export class AppState {
   private fail(r: Result<unknown> & { ok: false }): void {
     this.notice = { kind: 'error', text: r.error.message };
   }
+}
+
+function pastedLabel(r: { added: number; skipped: string[] }): string {
+  return `Added ${r.added} pasted ${r.added === 1 ? 'rule' : 'rules'}${r.skipped.length ? ` (${r.skipped.length} already there)` : ''}`;
 }
 
 /** what the admin was looking at stays as it was across an edit */
