@@ -104,6 +104,51 @@ describe.skipIf(skipLab)('lab: the apply fault matrix over IPv6, and both famili
     expect((await sh(host, 'ls /etc/sysconfig')).split('\n').filter((f) => f.startsWith(`${fam === 6 ? 'ip6tables' : 'iptables'}.portcullis-`))).toEqual([]);
   }
 
+  it.skipIf(skipSystemd)('systemd host, IP6TABLES_SAVE_ON_STOP=yes: `systemctl stop ip6tables` during the countdown cannot make the unconfirmed IPv6 rules the saved file (ip6tables.service guarded); iptables.service untouched', async () => {
+    const host = 'systemd';
+    const config = '/etc/sysconfig/ip6tables-config';
+    const before = await sh(host, `cat ${config}`);
+    await sh(host, `sed -i 's/^IP6TABLES_SAVE_ON_STOP=.*/IP6TABLES_SAVE_ON_STOP="yes"/' ${config}`);
+    try {
+      const v4 = await counted(host, 4);
+      const progress: string[] = [];
+      const res = await runApply({
+        host,
+        session: { sshConfigPath: L.get().sshConfigPath, agent: false },
+        candidateName: 'good.v6',
+        candidateText: GOOD6,
+        family: 'ipv6',
+        confirmTimeoutS: 8,
+        confirm: 'prompt',
+        force: false,
+        base: null,
+        onProgress: (p) => progress.push(p.message),
+        ask: async () => {
+          // the stop's save wrote the unconfirmed rules; the guard put the file back right after it
+          await sh(host, 'systemctl stop ip6tables.service');
+          expect(await saved(host, 6)).toBe(STOCK_IP6TABLES);
+          expect(await sh(host, 'systemctl is-active iptables.service')).toBe('active\n');
+          return false;
+        },
+      });
+      expect(progress.join('\n')).toMatch(/IP6TABLES_SAVE_ON_STOP is on: until this apply is decided, a stop, restart or shutdown of ip6tables\.service cannot make the unconfirmed rules the saved ones/);
+      expect(res.exitCode, res.message).toBe(3);
+      expect(res.message).toMatch(/reverted and verified/);
+      expect(await saved(host, 6)).toBe(STOCK_IP6TABLES);
+      const kept = (await sh(host, 'ls /etc/sysconfig')).split('\n').filter((f) => f.startsWith('ip6tables.portcullis-unconfirmed-'));
+      expect(kept).toHaveLength(1);
+      expect(await sh(host, `cat /etc/sysconfig/${kept[0]}`)).toMatch(/--dport 80 -j ACCEPT/);
+      // the stop flushed IPv6; the revert put the backup back
+      expect(sameRules(await live(host, 6), STOCK_IP6TABLES)).toBe(true);
+      await expectLeftAlone(host, 4, v4);
+      expect(await revertLeft(host)).toEqual([]);
+      timings.push(`systemctl stop ip6tables during the countdown (IP6TABLES_SAVE_ON_STOP=yes): exit ${res.exitCode}: ${res.message}`);
+    } finally {
+      await sh(host, `cat > ${config}`, before);
+      await sh(host, 'systemctl start ip6tables.service');
+    }
+  });
+
   describe.each(TARGETS)('on $host (revert timer: $branch)', ({ host, branch }) => {
     it('IPv6 change over an IPv4 session (--family 6): confirmed, /etc/sysconfig/ip6tables saved the CentOS way, IPv4 not even reloaded', async () => {
       const v4 = await counted(host, 4);
