@@ -444,7 +444,7 @@ function otherRecord(o: OtherFamily): NonNullable<AuditRecord['other']> {
 }
 
 /** The saved files of the apply's families, as the messages name them. */
-function filesOf(ctx: Pick<Context, 'input' | 'other'>): string {
+export function savedFilesOf(ctx: Pick<Context, 'input' | 'other'>): string {
   return applyFamilies(ctx).map(savedFile).join(' and ');
 }
 
@@ -551,265 +551,294 @@ export function transition(s: ApplyState, e: ApplyEvent): Transition {
   if (s.kind === 'done') return { state: s, commands: [] };
   if (e.kind === 'failed') return onFailure(s, e.at, e.message, e.hostKey);
   const at = e.at;
-  const ctx = closeStep(s.ctx, at);
-  const { input } = ctx;
   const unexpected = () => onFailure(s, at, `internal: event ${e.kind} while ${s.kind}`);
-
-  switch (s.kind) {
-    case 'idle': {
-      if (e.kind !== 'start') return unexpected();
-      const check = checkCandidate(input.candidateText, input.family ?? 'ipv4');
-      if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, msg`${input.candidateName}: ${[{ text: check.message }]}; nothing was changed`, { refuseReason: 'invalid' });
-      const valid = [progress('validate', validMessage(input.candidateName, check.findings))];
-      let other: OtherFamily | undefined;
-      if (input.other) {
-        const o = checkCandidate(input.other.text, input.other.family);
-        if (!o.ok) return finish({ ...ctx, findings: o.findings }, at, 'refused', 4, msg`${input.other.name}: ${[{ text: o.message }]}; nothing was changed`, { refuseReason: 'invalid' });
-        other = { ...input.other, candidate: o.parsed };
-        valid.push(progress('validate', validMessage(input.other.name, o.findings)));
-      }
-      return to(
-        'connecting',
-        { ...ctx, candidate: check.parsed, findings: check.findings, other, timings: { ...ctx.timings, validate: 0 } },
-        at,
-        'connect',
-        { kind: 'connect' },
-        ...valid,
-      );
-    }
-
-    case 'connecting': {
-      if (e.kind !== 'connected') return unexpected();
-      const c = { ...ctx, host: e.host, session: e.session };
-      const where = e.host.clientAddress ? `, seen from ${e.host.clientAddress}${e.host.inIface ? ` on ${e.host.inIface}` : ''}` : '';
-      return to(
-        'locking',
-        c,
-        at,
-        'lock',
-        // before the timer is armed the host holds it while our SSH session lives, and at most
-        // PRE_ARM_LOCK_S past our last step; arming extends it to the timer's deadline
-        { kind: 'lock', ttlS: PRE_ARM_LOCK_S },
-        progress('connect', msg`connected to ${e.host.name} as ${e.session.user} (${e.session.privilege}${where}); host key ${e.session.hostKeyFingerprint}`),
-      );
-    }
-
-    case 'locking': {
-      if (e.kind === 'lock-busy')
-        return finish(ctx, at, 'refused', 4, `another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
-      if (e.kind !== 'locked') return unexpected();
-      const c = { ...ctx, locked: true, bootId: e.boot, warnings: e.tookOver ? [...ctx.warnings, msg`took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
-      return to('reading', c, at, 'read', { kind: 'read-state' }, progress('lock', 'apply lock taken'));
-    }
-
-    case 'reading': {
-      if (e.kind !== 'state-read') return unexpected();
-      return planned({ ...ctx, snapshot: e.snapshot }, at, e.other);
-    }
-
-    case 'uploading': {
-      if (e.kind !== 'uploaded') return unexpected();
-      const backups = [ctx.plan!, ...(ctx.other?.plan ? [ctx.other.plan] : [])].map((p, i) => {
-        const empty = p.backup.emptyAdded;
-        const fam = ctx.other ? `${FAMILY_WORD[applyFamilies(ctx)[i]]} ` : '';
-        return `${fam}backup of ${p.backup.tables.join(', ')}${empty.length ? `; ${empty.join(', ')} not loaded now: the revert empties ${empty.length === 1 ? 'it' : 'them'}` : ''}`;
-      });
-      return to('testing', ctx, at, 'test', { kind: 'test' }, progress('upload', `candidate and backup on the host (${backups.join('; ')})`));
-    }
-
-    case 'testing': {
-      if (e.kind !== 'tested') return unexpected();
-      if (ctx.other && e.other && (!e.other.ok || e.other.backupOk === false))
-        return finish(
-          ctx,
-          at,
-          'refused',
-          4,
-          !e.other.ok
-            ? msg`${'ip6tables-restore --test'} on the host rejects ${ctx.other.name}: ${e.other.message}; nothing was changed`
-            : msg`the backup of the running IPv6 rules does not pass ${'ip6tables-restore --test'} on the host, so a revert could not restore them: ${e.other.backupMessage || 'no reason given'}; nothing was changed`,
-          { refuseReason: !e.other.ok ? 'invalid' : 'revert-unproven', unlock: true, cleanup: true },
-        );
-      if (!e.ok)
-        return finish(ctx, at, 'refused', 4, msg`${`${restoreTool(input.family)} --test`} on the host rejects the candidate: ${e.message}; nothing was changed`, {
-          refuseReason: 'invalid',
-          unlock: true,
-          cleanup: true,
-        });
-      if (e.backupOk === false)
-        return finish(
-          ctx,
-          at,
-          'refused',
-          4,
-          msg`the backup of the running rules does not pass ${`${restoreTool(input.family)} --test`} on the host, so a revert could not restore them: ${e.backupMessage || 'no reason given'}; nothing was changed`,
-          { refuseReason: 'revert-unproven', unlock: true, cleanup: true },
-        );
-      const tools = ctx.other ? 'iptables-restore --test and ip6tables-restore --test' : `${restoreTool(input.family)} --test`;
-      return {
-        ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} ${asMessage(ctx.other ? 'pass' : 'passes')} on the host${asMessage(e.backupOk ? `, for the candidate${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
-      };
-    }
-
-    case 'arming': {
-      if (e.kind !== 'armed') return unexpected();
-      const c: Context = { ...ctx, timer: e.timer, armedAt: at, timerProof: e.proof };
-      const what = e.timer.method === 'systemd-run' ? `systemd timer ${e.timer.unit}` : `detached process ${e.timer.pid}`;
-      if (e.proof && !e.proof.ok)
-        return to(
-          'disarming',
-          { ...c, pending: { outcome: 'refused', exitCode: 4, message: msg`the revert timer could not be proven (${e.proof.detail}); nothing was changed`, refuseReason: 'revert-unproven' } },
-          at,
-          'disarm',
-          { kind: 'disarm' },
-        );
-      const cmds = [progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s${e.proof ? `; checked: ${e.proof.detail}` : ''})`)];
-      const guards = [{ family: input.family ?? 'ipv4', ...e }, ...(ctx.other && e.other ? [{ family: ctx.other.family, ...e.other }] : [])];
-      for (const g of guards) {
-        const V = g.family === 'ipv6' ? 'IP6TABLES' : 'IPTABLES';
-        const unit = g.family === 'ipv6' ? 'ip6tables.service' : 'iptables.service';
-        const flags = [g.saveOnStop ? `${V}_SAVE_ON_STOP` : '', g.saveOnRestart ? `${V}_SAVE_ON_RESTART` : ''].filter(Boolean).join(' and ');
-        if (flags)
-          cmds.push(
-            progress(
-              'arm',
-              g.guard
-                ? msg`${flags} is on: until this apply is decided, a stop, restart or shutdown of ${[{ text: unit }]} cannot make the unconfirmed rules the saved ones (guarded; the file is put back)`
-                : msg`${flags} is on: a save during the countdown is undone when the revert runs`,
-            ),
-          );
-      }
-      return to('restoring', c, at, 'restore', { kind: 'restore' }, ...cmds);
-    }
-
-    case 'restoring': {
-      if (e.kind === 'restore-refused')
-        return to(
-          'disarming',
-          { ...ctx, pending: { outcome: 'refused', exitCode: 4, message: msg`${e.message}; nothing was changed`, refuseReason: 'host-changed' } },
-          at,
-          'disarm',
-          { kind: 'disarm' },
-        );
-      if (e.kind === 'restore-failed') return revertNow({ ...ctx, live: true }, at, msg`${'iptables-restore'} failed on the host: ${e.message}`);
-      if (e.kind !== 'restored') return unexpected();
-      const c: Context = {
-        ...ctx,
-        live: true,
-        liveAfter: { text: e.liveText, sha256: e.liveRulesSha256 },
-        ...(ctx.other && e.other ? { other: { ...ctx.other, liveAfter: { text: e.other.liveText, sha256: e.other.liveRulesSha256 } } } : {}),
-      };
-      const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
-      const confirmBy = deadline - confirmMargin(input.confirmTimeoutS);
-      const cmds: ApplyCommand[] = [
-        progress('restore', msg`rules live on ${ctx.host!.name}; the host reverts them at ${instant(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
-      ];
-      // iptables-save prints what the kernel holds: a difference is our reading of a rule, worth a look, not a failure
-      const differ = readbackDifferences(e.liveText, ctx.plan!.applyText, input.family) + (ctx.other?.plan && e.other ? readbackDifferences(e.other.liveText, ctx.other.plan.applyText, ctx.other.family) : 0);
-      if (differ) c.warnings = [...c.warnings, msg`the running rules read back with ${differ} difference${differ === 1 ? '' : 's'} from what was sent; check with ${'portcullis diff'}`];
-      return to('probing', c, at, 'probe', { kind: 'probe', deadlineAt: confirmBy }, ...cmds, progress('probe', 'opening a NEW SSH connection over the same route'));
-    }
-
-    case 'probing': {
-      if (e.kind === 'probe-failed') return revertNow({ ...ctx, probe: { ok: false, message: e.message } }, at, msg`no new SSH connection: ${e.message}`);
-      if (e.kind !== 'probed') return unexpected();
-      const c: Context = { ...ctx, probe: { ok: true, ms: e.ms, clientAddress: e.clientAddress } };
-      const otherChanged = !!(ctx.other?.liveAfter && e.otherLiveRulesSha256 !== undefined && e.otherLiveRulesSha256 !== ctx.other.liveAfter.sha256);
-      if ((ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) || otherChanged)
-        c.warnings = [...c.warnings, 'the rules changed between the restore and the new connection (another tool at work?)'];
-      const gotIn = progress('probe', msg`a new SSH connection got in (${dur(e.ms)}) and read the rules`);
-      const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
-      if (input.confirm === 'prompt')
-        return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: summaryOf(ctx) }, gotIn);
-      return to('cancelling', c, at, 'cancel', { kind: 'cancel' }, gotIn);
-    }
-
-    case 'asking': {
-      if (e.kind !== 'answered') return unexpected();
-      if (!e.keep) return revertNow(ctx, at, e.how === 'timeout' ? 'no answer in time' : 'the new rules were not kept');
-      return to('cancelling', ctx, at, 'cancel', { kind: 'cancel' });
-    }
-
-    case 'cancelling': {
-      if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
-      if (e.kind === 'cancel-too-late') return to('awaiting-timer', { ...ctx, revertedBy: 'timer' }, at, 'await-timer', { kind: 'await-timer', until: at }, progress('cancel', `too late: the host timer already ${e.outcome === 'reverted' ? 'reverted' : 'started reverting'}`, 'warn'));
-      if (e.kind !== 'cancelled') return unexpected();
-      const c: Context = { ...ctx, confirmedAt: at };
-      return to('persisting', c, at, 'persist', persistCommand(ctx.plan!.persistText, input.family), progress('cancel', msg`confirmed after ${dur(at - ctx.startedAt)}; revert timer cancelled`));
-    }
-
-    case 'persisting': {
-      if (e.kind !== 'persisted') return unexpected();
-      const primary = (e.family ?? 'ipv4') === (input.family ?? 'ipv4');
-      const { kind: _k, at: _a, family: _f, ...saved } = e;
-      const c: Context = primary ? { ...ctx, persisted: saved } : { ...ctx, other: { ...ctx.other!, persisted: saved } };
-      if (e.sha256Host !== e.sha256Sent) return onFailure({ kind: 'persisting', ctx: c }, at, `the host wrote a file with sha256 ${e.sha256Host}, not the ${e.sha256Sent} sent`);
-      const said = progress('persist', `saved ${savedFile(e.family ?? input.family)}${e.previousBackup ? `; previous file kept as ${e.previousBackup}` : ''}${e.restorecon ? '; SELinux context restored' : ''}`);
-      // the other family's file next, then one read-back of both
-      if (primary && c.other?.plan) return to('persisting', c, at, 'persist', persistCommand(c.other.plan.persistText, c.other.family), said);
-      return to('verifying', c, at, 'verify', { kind: 'verify' }, said);
-    }
-
-    case 'verifying': {
-      if (e.kind !== 'verified') return unexpected();
-      const c: Context = { ...ctx, verified: { savedSha256: e.savedSha256, liveRulesSha256: e.liveRulesSha256 } };
-      if (ctx.persistFailed) {
-        if ((ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) || (e.savedText !== undefined && e.savedText === ctx.plan?.persistText))
-          return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
-        if (ctx.snapshot && e.savedSha256 === ctx.snapshot.savedSha256) return revertNow(c, at, `saving failed (${ctx.persistFailed}); the file is unchanged, so the running rules go back to match it`);
-        return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and ${filesOf(ctx)} ${ctx.other ? 'are' : 'is'} neither the old nor the new file${ctx.other ? 's' : ''} (sha256 ${e.savedSha256}): look at the host`);
-      }
-      if (e.savedSha256 !== ctx.persisted!.sha256Sent)
-        return finish(c, at, 'error', 2, msg`${savedFile(input.family)} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
-      if (ctx.other) {
-        c.other = { ...ctx.other, ...(e.other ? { verified: { savedSha256: e.other.savedSha256, liveRulesSha256: e.other.liveRulesSha256 } } : {}) };
-        if (e.other?.savedSha256 !== ctx.other.persisted?.sha256Sent)
-          return finish(c, at, 'error', 2, msg`${savedFile(ctx.other.family)} read back with sha256 ${e.other?.savedSha256 ?? 'unknown'}, not the ${ctx.other.persisted?.sha256Sent ?? 'unknown'} written: look at the host`, { unlock: true });
-      }
-      if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
-        c.warnings = [
-          ...c.warnings,
-          ctx.snapshot && e.liveRulesSha256 === ctx.snapshot.liveRulesSha256
-            ? msg`the host runs the rules from before this apply again (iptables.service stopped or restarted during the countdown?), while ${'/etc/sysconfig/iptables'} now holds the new ones: they load at the next boot or restart; apply again to load them now`
-            : 'the running rules changed after the restore (another tool at work?)',
-        ];
-      return finishConfirmed(c, at);
-    }
-
-    case 'reverting': {
-      if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
-      if (e.kind !== 'reverted') return unexpected();
-      const backup = ctx.plan!.backup;
-      const check = e.check ?? checkRevert(e.liveText, backup.text, backup.tables);
-      const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: e.by, revertCheck: e.outcome === 'reverted' ? check : undefined };
-      if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
-      if (e.outcome !== 'reverted')
-        return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
-      if (!check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, check));
-      if (ctx.other && e.otherCheck && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, e.otherCheck, ctx.other.family));
-      // decided and verified: the work directory has served (a failed revert keeps it for a look)
-      return finish(c, at, 'reverted', 3, revertMessage(c, e.by), { unlock: true, cleanup: true });
-    }
-
-    case 'awaiting-timer': {
-      if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
-      if (e.kind !== 'timer-checked') return unexpected();
-      const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: 'timer', revertCheck: e.check };
-      if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
-      if (e.check && e.reverted !== null && !e.check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.check));
-      if (ctx.other && e.otherCheck && e.reverted !== null && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.otherCheck, ctx.other.family));
-      if (e.reverted === false) return finish(c, at, 'error', 2, `the host timer should have reverted by now, but the rules are not the backup: ${e.message}`);
-      if (e.reverted) return finish(c, at, 'reverted', 3, revertMessage(c, 'timer'), { unlock: true, cleanup: true });
-      return finish(c, at, 'reverted', 3, `not confirmed; the host timer reverts by itself (${e.message})`);
-    }
-
-    case 'disarming': {
-      if (e.kind !== 'disarmed') return unexpected();
-      const p: NonNullable<Context['pending']> = ctx.pending ?? { outcome: 'error', exitCode: 2, message: [{ text: 'stopped' }] };
-      return finish({ ...ctx, timer: undefined }, at, p.outcome, p.exitCode, p.message, { refuseReason: p.refuseReason, unlock: true, cleanup: true });
-    }
-  }
+  return ON_EVENT[s.kind](closeStep(s.ctx, at), e, at, unexpected);
 }
+
+type Handler = (ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition) => Transition;
+
+function onIdle(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind !== 'start') return unexpected();
+  const check = checkCandidate(input.candidateText, input.family ?? 'ipv4');
+  if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, msg`${input.candidateName}: ${[{ text: check.message }]}; nothing was changed`, { refuseReason: 'invalid' });
+  const valid = [progress('validate', validMessage(input.candidateName, check.findings))];
+  let other: OtherFamily | undefined;
+  if (input.other) {
+    const o = checkCandidate(input.other.text, input.other.family);
+    if (!o.ok) return finish({ ...ctx, findings: o.findings }, at, 'refused', 4, msg`${input.other.name}: ${[{ text: o.message }]}; nothing was changed`, { refuseReason: 'invalid' });
+    other = { ...input.other, candidate: o.parsed };
+    valid.push(progress('validate', validMessage(input.other.name, o.findings)));
+  }
+  return to(
+    'connecting',
+    { ...ctx, candidate: check.parsed, findings: check.findings, other, timings: { ...ctx.timings, validate: 0 } },
+    at,
+    'connect',
+    { kind: 'connect' },
+    ...valid,
+  );
+}
+
+function onConnecting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  if (e.kind !== 'connected') return unexpected();
+  const c = { ...ctx, host: e.host, session: e.session };
+  const where = e.host.clientAddress ? `, seen from ${e.host.clientAddress}${e.host.inIface ? ` on ${e.host.inIface}` : ''}` : '';
+  return to(
+    'locking',
+    c,
+    at,
+    'lock',
+    // before the timer is armed the host holds it while our SSH session lives, and at most
+    // PRE_ARM_LOCK_S past our last step; arming extends it to the timer's deadline
+    { kind: 'lock', ttlS: PRE_ARM_LOCK_S },
+    progress('connect', msg`connected to ${e.host.name} as ${e.session.user} (${e.session.privilege}${where}); host key ${e.session.hostKeyFingerprint}`),
+  );
+}
+
+function onLocking(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind === 'lock-busy')
+    return finish(ctx, at, 'refused', 4, `another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
+  if (e.kind !== 'locked') return unexpected();
+  const c = { ...ctx, locked: true, bootId: e.boot, warnings: e.tookOver ? [...ctx.warnings, msg`took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
+  return to('reading', c, at, 'read', { kind: 'read-state' }, progress('lock', 'apply lock taken'));
+}
+
+function onReading(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  if (e.kind !== 'state-read') return unexpected();
+  return planned({ ...ctx, snapshot: e.snapshot }, at, e.other);
+}
+
+function onUploading(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  if (e.kind !== 'uploaded') return unexpected();
+  const backups = [ctx.plan!, ...(ctx.other?.plan ? [ctx.other.plan] : [])].map((p, i) => {
+    const empty = p.backup.emptyAdded;
+    const fam = ctx.other ? `${FAMILY_WORD[applyFamilies(ctx)[i]]} ` : '';
+    return `${fam}backup of ${p.backup.tables.join(', ')}${empty.length ? `; ${empty.join(', ')} not loaded now: the revert empties ${empty.length === 1 ? 'it' : 'them'}` : ''}`;
+  });
+  return to('testing', ctx, at, 'test', { kind: 'test' }, progress('upload', `candidate and backup on the host (${backups.join('; ')})`));
+}
+
+function onTesting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind !== 'tested') return unexpected();
+  if (ctx.other && e.other && (!e.other.ok || e.other.backupOk === false))
+    return finish(
+      ctx,
+      at,
+      'refused',
+      4,
+      !e.other.ok
+        ? msg`${'ip6tables-restore --test'} on the host rejects ${ctx.other.name}: ${e.other.message}; nothing was changed`
+        : msg`the backup of the running IPv6 rules does not pass ${'ip6tables-restore --test'} on the host, so a revert could not restore them: ${e.other.backupMessage || 'no reason given'}; nothing was changed`,
+      { refuseReason: !e.other.ok ? 'invalid' : 'revert-unproven', unlock: true, cleanup: true },
+    );
+  if (!e.ok)
+    return finish(ctx, at, 'refused', 4, msg`${`${restoreTool(input.family)} --test`} on the host rejects the candidate: ${e.message}; nothing was changed`, {
+      refuseReason: 'invalid',
+      unlock: true,
+      cleanup: true,
+    });
+  if (e.backupOk === false)
+    return finish(
+      ctx,
+      at,
+      'refused',
+      4,
+      msg`the backup of the running rules does not pass ${`${restoreTool(input.family)} --test`} on the host, so a revert could not restore them: ${e.backupMessage || 'no reason given'}; nothing was changed`,
+      { refuseReason: 'revert-unproven', unlock: true, cleanup: true },
+    );
+  const tools = ctx.other ? 'iptables-restore --test and ip6tables-restore --test' : `${restoreTool(input.family)} --test`;
+  return {
+    ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} ${asMessage(ctx.other ? 'pass' : 'passes')} on the host${asMessage(e.backupOk ? `, for the candidate${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
+  };
+}
+
+function onArming(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind !== 'armed') return unexpected();
+  const c: Context = { ...ctx, timer: e.timer, armedAt: at, timerProof: e.proof };
+  const what = e.timer.method === 'systemd-run' ? `systemd timer ${e.timer.unit}` : `detached process ${e.timer.pid}`;
+  if (e.proof && !e.proof.ok)
+    return to(
+      'disarming',
+      { ...c, pending: { outcome: 'refused', exitCode: 4, message: msg`the revert timer could not be proven (${e.proof.detail}); nothing was changed`, refuseReason: 'revert-unproven' } },
+      at,
+      'disarm',
+      { kind: 'disarm' },
+    );
+  const cmds = [progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s${e.proof ? `; checked: ${e.proof.detail}` : ''})`)];
+  const guards = [{ family: input.family ?? 'ipv4', ...e }, ...(ctx.other && e.other ? [{ family: ctx.other.family, ...e.other }] : [])];
+  for (const g of guards) {
+    const V = g.family === 'ipv6' ? 'IP6TABLES' : 'IPTABLES';
+    const unit = g.family === 'ipv6' ? 'ip6tables.service' : 'iptables.service';
+    const flags = [g.saveOnStop ? `${V}_SAVE_ON_STOP` : '', g.saveOnRestart ? `${V}_SAVE_ON_RESTART` : ''].filter(Boolean).join(' and ');
+    if (flags)
+      cmds.push(
+        progress(
+          'arm',
+          g.guard
+            ? msg`${flags} is on: until this apply is decided, a stop, restart or shutdown of ${[{ text: unit }]} cannot make the unconfirmed rules the saved ones (guarded; the file is put back)`
+            : msg`${flags} is on: a save during the countdown is undone when the revert runs`,
+        ),
+      );
+  }
+  return to('restoring', c, at, 'restore', { kind: 'restore' }, ...cmds);
+}
+
+function onRestoring(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind === 'restore-refused')
+    return to(
+      'disarming',
+      { ...ctx, pending: { outcome: 'refused', exitCode: 4, message: msg`${e.message}; nothing was changed`, refuseReason: 'host-changed' } },
+      at,
+      'disarm',
+      { kind: 'disarm' },
+    );
+  if (e.kind === 'restore-failed') return revertNow({ ...ctx, live: true }, at, msg`${'iptables-restore'} failed on the host: ${e.message}`);
+  if (e.kind !== 'restored') return unexpected();
+  const c: Context = {
+    ...ctx,
+    live: true,
+    liveAfter: { text: e.liveText, sha256: e.liveRulesSha256 },
+    ...(ctx.other && e.other ? { other: { ...ctx.other, liveAfter: { text: e.other.liveText, sha256: e.other.liveRulesSha256 } } } : {}),
+  };
+  const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
+  const confirmBy = deadline - confirmMargin(input.confirmTimeoutS);
+  const cmds: ApplyCommand[] = [
+    progress('restore', msg`rules live on ${ctx.host!.name}; the host reverts them at ${instant(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
+  ];
+  // iptables-save prints what the kernel holds: a difference is our reading of a rule, worth a look, not a failure
+  const differ = readbackDifferences(e.liveText, ctx.plan!.applyText, input.family) + (ctx.other?.plan && e.other ? readbackDifferences(e.other.liveText, ctx.other.plan.applyText, ctx.other.family) : 0);
+  if (differ) c.warnings = [...c.warnings, msg`the running rules read back with ${differ} difference${differ === 1 ? '' : 's'} from what was sent; check with ${'portcullis diff'}`];
+  return to('probing', c, at, 'probe', { kind: 'probe', deadlineAt: confirmBy }, ...cmds, progress('probe', 'opening a NEW SSH connection over the same route'));
+}
+
+function onProbing(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind === 'probe-failed') return revertNow({ ...ctx, probe: { ok: false, message: e.message } }, at, msg`no new SSH connection: ${e.message}`);
+  if (e.kind !== 'probed') return unexpected();
+  const c: Context = { ...ctx, probe: { ok: true, ms: e.ms, clientAddress: e.clientAddress } };
+  const otherChanged = !!(ctx.other?.liveAfter && e.otherLiveRulesSha256 !== undefined && e.otherLiveRulesSha256 !== ctx.other.liveAfter.sha256);
+  if ((ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) || otherChanged)
+    c.warnings = [...c.warnings, 'the rules changed between the restore and the new connection (another tool at work?)'];
+  const gotIn = progress('probe', msg`a new SSH connection got in (${dur(e.ms)}) and read the rules`);
+  const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
+  if (input.confirm === 'prompt')
+    return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: summaryOf(ctx) }, gotIn);
+  return to('cancelling', c, at, 'cancel', { kind: 'cancel' }, gotIn);
+}
+
+function onAsking(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  if (e.kind !== 'answered') return unexpected();
+  if (!e.keep) return revertNow(ctx, at, e.how === 'timeout' ? 'no answer in time' : 'the new rules were not kept');
+  return to('cancelling', ctx, at, 'cancel', { kind: 'cancel' });
+}
+
+function onCancelling(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
+  if (e.kind === 'cancel-too-late') return to('awaiting-timer', { ...ctx, revertedBy: 'timer' }, at, 'await-timer', { kind: 'await-timer', until: at }, progress('cancel', `too late: the host timer already ${e.outcome === 'reverted' ? 'reverted' : 'started reverting'}`, 'warn'));
+  if (e.kind !== 'cancelled') return unexpected();
+  const c: Context = { ...ctx, confirmedAt: at };
+  return to('persisting', c, at, 'persist', persistCommand(ctx.plan!.persistText, input.family), progress('cancel', msg`confirmed after ${dur(at - ctx.startedAt)}; revert timer cancelled`));
+}
+
+function onPersisting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind !== 'persisted') return unexpected();
+  const primary = (e.family ?? 'ipv4') === (input.family ?? 'ipv4');
+  const { kind: _k, at: _a, family: _f, ...saved } = e;
+  const c: Context = primary ? { ...ctx, persisted: saved } : { ...ctx, other: { ...ctx.other!, persisted: saved } };
+  if (e.sha256Host !== e.sha256Sent) return onFailure({ kind: 'persisting', ctx: c }, at, `the host wrote a file with sha256 ${e.sha256Host}, not the ${e.sha256Sent} sent`);
+  const said = progress('persist', `saved ${savedFile(e.family ?? input.family)}${e.previousBackup ? `; previous file kept as ${e.previousBackup}` : ''}${e.restorecon ? '; SELinux context restored' : ''}`);
+  // the other family's file next, then one read-back of both
+  if (primary && c.other?.plan) return to('persisting', c, at, 'persist', persistCommand(c.other.plan.persistText, c.other.family), said);
+  return to('verifying', c, at, 'verify', { kind: 'verify' }, said);
+}
+
+function onVerifying(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind !== 'verified') return unexpected();
+  const c: Context = { ...ctx, verified: { savedSha256: e.savedSha256, liveRulesSha256: e.liveRulesSha256 } };
+  if (ctx.persistFailed) {
+    if ((ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) || (e.savedText !== undefined && e.savedText === ctx.plan?.persistText))
+      return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
+    if (ctx.snapshot && e.savedSha256 === ctx.snapshot.savedSha256) return revertNow(c, at, `saving failed (${ctx.persistFailed}); the file is unchanged, so the running rules go back to match it`);
+    return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and ${savedFilesOf(ctx)} ${ctx.other ? 'are' : 'is'} neither the old nor the new file${ctx.other ? 's' : ''} (sha256 ${e.savedSha256}): look at the host`);
+  }
+  if (e.savedSha256 !== ctx.persisted!.sha256Sent)
+    return finish(c, at, 'error', 2, msg`${savedFile(input.family)} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
+  if (ctx.other) {
+    c.other = { ...ctx.other, ...(e.other ? { verified: { savedSha256: e.other.savedSha256, liveRulesSha256: e.other.liveRulesSha256 } } : {}) };
+    if (e.other?.savedSha256 !== ctx.other.persisted?.sha256Sent)
+      return finish(c, at, 'error', 2, msg`${savedFile(ctx.other.family)} read back with sha256 ${e.other?.savedSha256 ?? 'unknown'}, not the ${ctx.other.persisted?.sha256Sent ?? 'unknown'} written: look at the host`, { unlock: true });
+  }
+  if (ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256)
+    c.warnings = [
+      ...c.warnings,
+      ctx.snapshot && e.liveRulesSha256 === ctx.snapshot.liveRulesSha256
+        ? msg`the host runs the rules from before this apply again (iptables.service stopped or restarted during the countdown?), while ${'/etc/sysconfig/iptables'} now holds the new ones: they load at the next boot or restart; apply again to load them now`
+        : 'the running rules changed after the restore (another tool at work?)',
+    ];
+  return finishConfirmed(c, at);
+}
+
+function onReverting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  const { input } = ctx;
+  if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
+  if (e.kind !== 'reverted') return unexpected();
+  const backup = ctx.plan!.backup;
+  const check = e.check ?? checkRevert(e.liveText, backup.text, backup.tables);
+  const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: e.by, revertCheck: e.outcome === 'reverted' ? check : undefined };
+  if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
+  if (e.outcome !== 'reverted')
+    return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
+  if (!check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, check));
+  if (ctx.other && e.otherCheck && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, e.otherCheck, ctx.other.family));
+  // decided and verified: the work directory has served (a failed revert keeps it for a look)
+  return finish(c, at, 'reverted', 3, revertMessage(c, e.by), { unlock: true, cleanup: true });
+}
+
+function onAwaitingTimer(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  if (e.kind === 'host-rebooted') return finishRebooted(ctx, at, e);
+  if (e.kind !== 'timer-checked') return unexpected();
+  const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: 'timer', revertCheck: e.check };
+  if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
+  if (e.check && e.reverted !== null && !e.check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.check));
+  if (ctx.other && e.otherCheck && e.reverted !== null && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, 'timer', e.otherCheck, ctx.other.family));
+  if (e.reverted === false) return finish(c, at, 'error', 2, `the host timer should have reverted by now, but the rules are not the backup: ${e.message}`);
+  if (e.reverted) return finish(c, at, 'reverted', 3, revertMessage(c, 'timer'), { unlock: true, cleanup: true });
+  return finish(c, at, 'reverted', 3, `not confirmed; the host timer reverts by itself (${e.message})`);
+}
+
+function onDisarming(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
+  if (e.kind !== 'disarmed') return unexpected();
+  const p: NonNullable<Context['pending']> = ctx.pending ?? { outcome: 'error', exitCode: 2, message: [{ text: 'stopped' }] };
+  return finish({ ...ctx, timer: undefined }, at, p.outcome, p.exitCode, p.message, { refuseReason: p.refuseReason, unlock: true, cleanup: true });
+}
+
+/** What each state does with the event its action answered with. */
+const ON_EVENT: Record<Exclude<StateKind, 'done'>, Handler> = {
+  idle: onIdle,
+  connecting: onConnecting,
+  locking: onLocking,
+  reading: onReading,
+  uploading: onUploading,
+  testing: onTesting,
+  arming: onArming,
+  restoring: onRestoring,
+  probing: onProbing,
+  asking: onAsking,
+  cancelling: onCancelling,
+  persisting: onPersisting,
+  verifying: onVerifying,
+  reverting: onReverting,
+  'awaiting-timer': onAwaitingTimer,
+  disarming: onDisarming,
+};
 
 /**
  * After the read: plans each family against what its host side holds, refuses when either
@@ -883,7 +912,7 @@ function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefine
 function finishConfirmed(c: Context, at: number, note?: string): Transition {
   const ms = (c.confirmedAt ?? at) - c.startedAt;
   const warnings = note ? [...c.warnings, note] : c.warnings;
-  return finish({ ...c, warnings }, at, 'confirmed', 0, msg`applied, confirmed through a new SSH connection (${dur(ms)} after the start) and saved to ${[{ text: filesOf(c) }]}`, {
+  return finish({ ...c, warnings }, at, 'confirmed', 0, msg`applied, confirmed through a new SSH connection (${dur(ms)} after the start) and saved to ${[{ text: savedFilesOf(c) }]}`, {
     unlock: true,
     cleanup: true,
   });
@@ -895,7 +924,7 @@ function revertMessage(c: Context, by: 'client' | 'timer'): Message {
   const why = c.revertWhy ?? asMessage(c.warnings[c.warnings.length - 1] ?? 'not confirmed');
   const sha = c.revertCheck?.backupSha256 ? `, sha256 ${short(c.revertCheck.backupSha256)}…` : '';
   const proof = c.revertCheck?.verified ? asMessage(`: reverted and verified (the running rules read back match the backup${sha})`) : [];
-  const files = filesOf(c);
+  const files = savedFilesOf(c);
   const file = asMessage(c.fileRestored ? `${files} as ${c.other ? 'they were' : 'it was'} before (put back)` : `${files} untouched`);
   return msg`not confirmed (${why}); the host ${asMessage(by === 'timer' ? 'reverted by itself' : 'was reverted')} to the rules it ran before${proof}; ${file}`;
 }
@@ -946,9 +975,9 @@ function finishRebooted(ctx: Context, at: number, e: Extract<ApplyEvent, { kind:
     (before && e.savedSha256 !== (before.savedPresent ? before.savedSha256 : 'absent')) ||
     (otherBefore && e.otherSavedSha256 !== undefined && e.otherSavedSha256 !== (otherBefore.savedPresent ? otherBefore.savedSha256 : 'absent'));
   if (fileChanged)
-    return finish(c, at, 'error', 2, msg`the host rebooted before confirmation, and ${filesOf(ctx)} ${asMessage(ctx.other ? 'are not the files' : 'is not the file')} it had before this apply (sha256 ${short(e.savedSha256)}…): it may have booted with unconfirmed rules — look at ${name} now`);
+    return finish(c, at, 'error', 2, msg`the host rebooted before confirmation, and ${savedFilesOf(ctx)} ${asMessage(ctx.other ? 'are not the files' : 'is not the file')} it had before this apply (sha256 ${short(e.savedSha256)}…): it may have booted with unconfirmed rules — look at ${name} now`);
   const runs = e.liveIsSaved === false ? asMessage(', though the running rules differ from that file (another tool at work?)') : [];
-  return finish(c, at, 'reverted', 3, msg`not confirmed: the host rebooted before confirmation and runs its saved rules (${filesOf(ctx)}, unchanged)${runs}; the new rules are gone, and nothing of this apply is left on ${name} to revert anything later`);
+  return finish(c, at, 'reverted', 3, msg`not confirmed: the host rebooted before confirmation and runs its saved rules (${savedFilesOf(ctx)}, unchanged)${runs}; the new rules are gone, and nothing of this apply is left on ${name} to revert anything later`);
 }
 
 function withEffects(t: Transition, before: ApplyCommand[]): Transition {
