@@ -504,3 +504,67 @@ describe('apply state machine: confirmed while the old rules came back', () => {
     expect(t.final.result!.warnings.join('\n')).toMatch(/runs the rules from before this apply again .* now holds the new ones/);
   });
 });
+
+describe('apply state machine: both families as one change', () => {
+  const STOCK6 = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p ipv6-icmp -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\nCOMMIT\n';
+  const GOOD6 = STOCK6.replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m tcp --dport 443 -j ACCEPT\n-A INPUT -j REJECT');
+  const snap6 = { savedPresent: true, savedText: STOCK6, savedSha256: 'saved6', liveText: STOCK6, liveRulesSha256: 'live6' };
+  const two = (text6 = GOOD6) => input({ other: { family: 'ipv6', name: 'rules.v6', text: text6, sha256: 'cand6' } });
+  /** a host that answers for both families */
+  const both = (a: ApplyCommand, at: number): ApplyEvent | undefined => {
+    if (a.kind === 'read-state') return { kind: 'state-read', at, snapshot, other: snap6 };
+    if (a.kind === 'restore') return { kind: 'restored', at, liveText: GOOD, liveRulesSha256: 'live1', other: { liveText: GOOD6, liveRulesSha256: 'live6b' } };
+    if (a.kind === 'persist') return a.family === 'ipv6' ? { kind: 'persisted', at, family: 'ipv6', sha256Sent: 'file6', sha256Host: 'file6', previousBackup: null, restorecon: false } : undefined;
+    if (a.kind === 'verify') return { kind: 'verified', at, savedSha256: 'file1', liveRulesSha256: 'live1', other: { savedSha256: 'file6', liveRulesSha256: 'live6b' } };
+    return undefined;
+  };
+
+  it('one upload of both families\' files, one timer, both files persisted, then one read-back of both', () => {
+    const t = drive(two(), both);
+    expect(t.actions).toEqual(['connect', 'lock', 'read-state', 'upload', 'test', 'arm', 'restore', 'probe', 'cancel', 'persist', 'persist', 'verify']);
+    expect(t.actions.filter((a) => a === 'arm')).toHaveLength(1);
+    const upload = t.commands.find((c) => c.kind === 'upload') as Extract<ApplyCommand, { kind: 'upload' }>;
+    expect(upload.files.map((f) => f.name)).toEqual(['candidate', 'backup', 'expected', 'candidate6', 'backup6', 'expected6']);
+    expect(upload.files.find((f) => f.name === 'candidate6')!.text).toBe(GOOD6);
+    expect(t.commands.filter((c) => c.kind === 'persist')).toMatchObject([{ text: GOOD }, { text: GOOD6, family: 'ipv6' }]);
+    const r = t.final.result!;
+    expect(r).toMatchObject({ outcome: 'confirmed', exitCode: 0 });
+    expect(r.message).toMatch(/saved to \/etc\/sysconfig\/iptables and \/etc\/sysconfig\/ip6tables$/);
+    expect(r.record).toMatchObject({ families: ['ipv4', 'ipv6'], other: { family: 'ipv6', candidate: { name: 'rules.v6' }, changes: { add: 1 }, after: { savedSha256: 'file6' } } });
+  });
+
+  it('a family that changes nothing drops out: not uploaded, not restored, not persisted', () => {
+    // IPv6 unchanged (its file is the saved one): only IPv4 goes
+    const t = drive(two(STOCK6), both);
+    const upload = t.commands.find((c) => c.kind === 'upload') as Extract<ApplyCommand, { kind: 'upload' }>;
+    expect(upload.files.map((f) => f.name)).toEqual(['candidate', 'backup', 'expected']);
+    expect(t.commands.filter((c) => c.kind === 'persist')).toHaveLength(1);
+    expect(t.commands.some((c) => c.kind === 'progress' && /IPv6: web1 already runs and saves this ruleset; left alone/.test(c.message))).toBe(true);
+    expect(t.final.result!.record.families).toBeUndefined();
+    // IPv4 unchanged: the IPv6 candidate becomes the apply
+    const six = drive(input({ candidateText: STOCK, other: { family: 'ipv6', name: 'rules.v6', text: GOOD6, sha256: 'cand6' } }), (a, at) =>
+      a.kind === 'restore' ? { kind: 'restored', at, liveText: GOOD6, liveRulesSha256: 'live6b' } : a.kind === 'persist' ? { kind: 'persisted', at, family: 'ipv6', sha256Sent: 'file6', sha256Host: 'file6', previousBackup: null, restorecon: false } : a.kind === 'verify' ? { kind: 'verified', at, savedSha256: 'file6', liveRulesSha256: 'live6b' } : both(a, at),
+    );
+    const up6 = six.commands.find((c) => c.kind === 'upload') as Extract<ApplyCommand, { kind: 'upload' }>;
+    expect(up6.files.map((f) => f.name)).toEqual(['candidate6', 'backup6', 'expected6']);
+    expect(six.commands.filter((c) => c.kind === 'persist')).toMatchObject([{ text: GOOD6, family: 'ipv6' }]);
+    expect(six.final.result).toMatchObject({ outcome: 'confirmed', record: { families: ['ipv6'], candidate: { name: 'rules.v6' } } });
+    expect(six.final.result!.message).toMatch(/saved to \/etc\/sysconfig\/ip6tables$/);
+  });
+
+  it('an invalid IPv6 candidate is refused before connecting; a revert whose IPv6 read-back differs is an error naming IPv6', () => {
+    const bad = drive(two(GOOD6.replace('--dport 443', '--dport 99999')));
+    expect(bad.actions).toEqual([]);
+    expect(bad.final.result).toMatchObject({ outcome: 'refused', exitCode: 4, refuseReason: 'invalid' });
+    expect(bad.final.result!.message).toMatch(/^rules\.v6: /);
+    const mismatch = drive(two(), (a, at) =>
+      a.kind === 'probe'
+        ? { kind: 'probe-failed', at, message: 'refused' }
+        : a.kind === 'revert-now'
+          ? { kind: 'reverted', at, outcome: 'reverted', liveText: STOCK, by: 'client', otherCheck: { verified: false, differ: ['filter'] } }
+          : both(a, at),
+    );
+    expect(mismatch.final.result).toMatchObject({ outcome: 'error', exitCode: 2 });
+    expect(mismatch.final.result!.message).toMatch(/the running IPv6 rules read back do NOT match the backup: the filter table differs/);
+  });
+});
