@@ -2,7 +2,7 @@
 // list them, print a recipe's rules, or place them into a ruleset file.
 import {
   findRecipe, formatParamProblem, formatRecipeRules, generateFamilies, hasErrors, isIPv6, lintRuleset, listRecipes, runRecipe,
-  type ParamSpec, type RawParams, type Recipe, type RecipeOutput,
+  type Family, type ParamSpec, type ParseResult, type RawParams, type Recipe, type RecipeOutput,
 } from '../../core/index.js';
 import { flag, parseArgs, str, UsageError, type OptionDefs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
@@ -141,32 +141,16 @@ registerCommand({
     if (!name || name.startsWith('-')) return fail(io, null, 'give the recipe name first, e.g. portcullis recipe loopback');
     const recipe = findRecipe(name);
     if (!recipe) return fail(io, null, `there is no recipe "${name}"`);
-    const defs: OptionDefs = { into: { type: 'string' }, json: { type: 'boolean' }, client: { type: 'string' } };
-    const own = new Set(recipe.params.map((p) => p.name));
-    if (!own.has('ssh-port')) defs['ssh-port'] = { type: 'string' };
-    for (const p of recipe.params) {
-      if (p.type === 'bool') {
-        defs[p.name] = { type: 'boolean' };
-        defs[`no-${p.name}`] = { type: 'boolean' };
-      } else defs[p.name] = { type: 'string' };
-    }
     let args;
     try {
-      args = parseArgs(rest, defs);
+      args = parseArgs(rest, recipeOptions(recipe));
     } catch (e) {
       if (e instanceof UsageError) return fail(io, recipe, e.message.replace(/^unknown option (--\S+)$/, `${recipe.name} has no parameter $1`));
       throw e;
     }
     if (args.positionals.length) return fail(io, recipe, `unexpected argument "${args.positionals[0]}": parameters are given as --NAME VALUE`);
-    const raw: Record<string, string | boolean | undefined> = {};
-    for (const p of recipe.params) {
-      const v = args.values[p.name];
-      if (p.type === 'bool') {
-        if (v === true && args.values[`no-${p.name}`] === true) return fail(io, recipe, `--${p.name} and --no-${p.name} contradict each other: give one`);
-        if (v === true) raw[p.name] = true;
-        if (args.values[`no-${p.name}`] === true) raw[p.name] = false;
-      } else if (typeof v === 'string') raw[p.name] = v;
-    }
+    const raw = rawParams(recipe, args.values);
+    if (typeof raw === 'string') return fail(io, recipe, raw);
     const client = str(args, 'client');
     if (client !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(client) && !isIPv6(client)) return fail(io, recipe, `--client "${client}" is not an IPv4 or IPv6 address: give your address as the server sees it`);
     const sp = str(args, 'ssh-port') ?? (typeof raw['ssh-port'] === 'string' ? raw['ssh-port'] : undefined);
@@ -178,14 +162,8 @@ registerCommand({
     if (into !== undefined && family === 'both') return fail(io, recipe, '--family both with --into: one file holds one family; run the recipe once with --family 4 on the iptables file and once with --family 6 on the ip6tables file');
     let parsed;
     if (into !== undefined) {
-      const loaded = loadRuleset(io, into, family === '6' ? 'ipv6' : family === '4' ? 'ipv4' : undefined);
-      if (!loaded.ok) return 2;
-      if (hasErrors(loaded.result.findings)) {
-        printFindings(io, into, loaded.result.findings);
-        io.err(`portcullis recipe ${recipe.name}: ${escapeControls(into)} is not a valid ruleset; fix it first (portcullis check ${escapeControls(into)})\n`);
-        return 2;
-      }
-      parsed = loaded.result;
+      parsed = loadInto(io, recipe, into, family === '6' ? 'ipv6' : family === '4' ? 'ipv4' : undefined);
+      if (!parsed) return 2;
     }
     // the admin's address counts for the lockout check only in its own family's ruleset
     const clientFor = (v6: boolean) => (client && client.includes(':') === v6 ? client : undefined);
@@ -197,60 +175,104 @@ registerCommand({
       ...(client ? { client } : {}),
       sshPort,
     });
-    const json = flag(args, 'json');
-    if (!res.ok && res.kind === 'params') {
-      if (json) io.out(jsonText({ recipe: recipe.name, problems: res.problems }) + '\n');
-      for (const p of res.problems) io.err(`portcullis recipe ${recipe.name}: ${escapeControls(formatParamProblem(p))}\n`);
-      io.err(`Run \`portcullis recipe ${recipe.name} --help\` for its parameters.\n`);
-      return 2;
-    }
-    if (!res.ok) {
-      if (json) io.out(jsonText({ recipe: recipe.name, refused: res.reason }) + '\n');
-      io.err(`portcullis recipe ${recipe.name}: refused: ${escapeControls(res.reason)}\n`);
-      return 1;
-    }
-    const { output } = res;
-    // without a file: one output per family asked for
-    const outputs = res.placed ? [output] : generateFamilies(recipe, output.values);
-    const jsonOf = (o: RecipeOutput) => ({
-      family: o.family === 'ipv6' ? '6' : '4',
-      chains: o.chains,
-      rules: o.rules.map((r) => ({ table: r.table, chain: r.chain, rule: r.text, why: r.why })),
-      preconditions: o.preconditions,
-      notes: o.notes,
-    });
-    if (json && outputs.length > 1) {
-      io.out(jsonText({ recipe: recipe.name, values: output.values, families: outputs.map(jsonOf) }) + '\n');
-      return 0;
-    }
-    if (json) {
-      io.out(jsonText({
-        recipe: recipe.name,
-        values: output.values,
-        ...jsonOf(output),
-        ...(res.placed ? {
-          placed: {
-            added: res.placed.added, skipped: res.placed.skipped, replaced: res.placed.replaced,
-            createdChains: res.placed.createdChains, notes: res.placed.notes,
-          },
-          ruleset: res.text,
-        } : {}),
-      }) + '\n');
-      return 0;
-    }
-    if (!res.placed) {
-      if (outputs.length === 1) io.out(formatRecipeRules(output));
-      else for (const o of outputs) io.out(`# ${o.family === 'ipv6' ? 'IPv6: load with ip6tables-restore (/etc/sysconfig/ip6tables)' : 'IPv4: load with iptables-restore (/etc/sysconfig/iptables)'}\n${formatRecipeRules(o)}\n`);
-      return 0;
-    }
-    io.out(io.tty ? escapeControls(res.text!) : res.text!);
-    const p = res.placed;
-    const say = (s: string) => io.err(escapeControls(s) + '\n');
-    for (const a of p.added) say(`added   ${a.table} ${a.chain} #${a.index}: ${a.text}`);
-    for (const r of p.replaced) say(`replaced ${r.table} ${r.chain} #${r.index}: ${r.from}  →  ${r.to}`);
-    for (const s of p.skipped) say(`kept    ${s.text}: ${s.reason}`);
-    for (const n of p.notes) say(`note: ${n}`);
-    for (const pre of output.preconditions) say(`requires: ${pre.what} — ${pre.why}${pre.check ? ` (check: ${pre.check})` : ''}; ${pre.fix}`);
-    return 0;
+    return printRecipeResult(io, recipe, res, flag(args, 'json'));
   },
 });
+
+/** The options of `recipe NAME`: the recipe's parameters (a bool one also as --no-NAME) and the general ones. */
+function recipeOptions(recipe: Recipe): OptionDefs {
+  const defs: OptionDefs = { into: { type: 'string' }, json: { type: 'boolean' }, client: { type: 'string' } };
+  const own = new Set(recipe.params.map((p) => p.name));
+  if (!own.has('ssh-port')) defs['ssh-port'] = { type: 'string' };
+  for (const p of recipe.params) {
+    if (p.type === 'bool') {
+      defs[p.name] = { type: 'boolean' };
+      defs[`no-${p.name}`] = { type: 'boolean' };
+    } else defs[p.name] = { type: 'string' };
+  }
+  return defs;
+}
+
+/** The recipe's parameters as given (the recipe checks their values), or what is wrong with them. */
+function rawParams(recipe: Recipe, values: Record<string, unknown>): Record<string, string | boolean | undefined> | string {
+  const raw: Record<string, string | boolean | undefined> = {};
+  for (const p of recipe.params) {
+    const v = values[p.name];
+    if (p.type === 'bool') {
+      if (v === true && values[`no-${p.name}`] === true) return `--${p.name} and --no-${p.name} contradict each other: give one`;
+      if (v === true) raw[p.name] = true;
+      if (values[`no-${p.name}`] === true) raw[p.name] = false;
+    } else if (typeof v === 'string') raw[p.name] = v;
+  }
+  return raw;
+}
+
+/** The --into file, parsed; undefined (after saying why) when it is unreadable or invalid. */
+function loadInto(io: CliIO, recipe: Recipe, into: string, family: Family | undefined): ParseResult | undefined {
+  const loaded = loadRuleset(io, into, family);
+  if (!loaded.ok) return undefined;
+  if (hasErrors(loaded.result.findings)) {
+    printFindings(io, into, loaded.result.findings);
+    io.err(`portcullis recipe ${recipe.name}: ${escapeControls(into)} is not a valid ruleset; fix it first (portcullis check ${escapeControls(into)})\n`);
+    return undefined;
+  }
+  return loaded.result;
+}
+
+/** What the recipe did: bad parameters (2), refused (1), its rules per family, or the placed file and what changed in it (0). */
+function printRecipeResult(io: CliIO, recipe: Recipe, res: ReturnType<typeof runRecipe>, json: boolean): number {
+  if (!res.ok && res.kind === 'params') {
+    if (json) io.out(jsonText({ recipe: recipe.name, problems: res.problems }) + '\n');
+    for (const p of res.problems) io.err(`portcullis recipe ${recipe.name}: ${escapeControls(formatParamProblem(p))}\n`);
+    io.err(`Run \`portcullis recipe ${recipe.name} --help\` for its parameters.\n`);
+    return 2;
+  }
+  if (!res.ok) {
+    if (json) io.out(jsonText({ recipe: recipe.name, refused: res.reason }) + '\n');
+    io.err(`portcullis recipe ${recipe.name}: refused: ${escapeControls(res.reason)}\n`);
+    return 1;
+  }
+  const { output } = res;
+  // without a file: one output per family asked for
+  const outputs = res.placed ? [output] : generateFamilies(recipe, output.values);
+  const jsonOf = (o: RecipeOutput) => ({
+    family: o.family === 'ipv6' ? '6' : '4',
+    chains: o.chains,
+    rules: o.rules.map((r) => ({ table: r.table, chain: r.chain, rule: r.text, why: r.why })),
+    preconditions: o.preconditions,
+    notes: o.notes,
+  });
+  if (json && outputs.length > 1) {
+    io.out(jsonText({ recipe: recipe.name, values: output.values, families: outputs.map(jsonOf) }) + '\n');
+    return 0;
+  }
+  if (json) {
+    io.out(jsonText({
+      recipe: recipe.name,
+      values: output.values,
+      ...jsonOf(output),
+      ...(res.placed ? {
+        placed: {
+          added: res.placed.added, skipped: res.placed.skipped, replaced: res.placed.replaced,
+          createdChains: res.placed.createdChains, notes: res.placed.notes,
+        },
+        ruleset: res.text,
+      } : {}),
+    }) + '\n');
+    return 0;
+  }
+  if (!res.placed) {
+    if (outputs.length === 1) io.out(formatRecipeRules(output));
+    else for (const o of outputs) io.out(`# ${o.family === 'ipv6' ? 'IPv6: load with ip6tables-restore (/etc/sysconfig/ip6tables)' : 'IPv4: load with iptables-restore (/etc/sysconfig/iptables)'}\n${formatRecipeRules(o)}\n`);
+    return 0;
+  }
+  io.out(io.tty ? escapeControls(res.text!) : res.text!);
+  const p = res.placed;
+  const say = (s: string) => io.err(escapeControls(s) + '\n');
+  for (const a of p.added) say(`added   ${a.table} ${a.chain} #${a.index}: ${a.text}`);
+  for (const r of p.replaced) say(`replaced ${r.table} ${r.chain} #${r.index}: ${r.from}  →  ${r.to}`);
+  for (const s of p.skipped) say(`kept    ${s.text}: ${s.reason}`);
+  for (const n of p.notes) say(`note: ${n}`);
+  for (const pre of output.preconditions) say(`requires: ${pre.what} — ${pre.why}${pre.check ? ` (check: ${pre.check})` : ''}; ${pre.fix}`);
+  return 0;
+}
