@@ -3,6 +3,7 @@
 // untrusted text: the renderer shows it as text, never as HTML.
 import type { HostFacts } from './facts.js';
 import type { Message, MessagePart } from '../core/apply/index.js';
+import type { Family } from '../core/model.js';
 
 /**
  * A message of an apply as data: wording ({text}, lower case as the CLI has
@@ -134,8 +135,12 @@ export interface PulledFileDto {
 export interface PullDto {
   hostId: string;
   takenAt: string;
+  /** IPv4: /etc/sysconfig/iptables and iptables-save */
   saved: PulledFileDto;
   live: PulledFileDto & { rulesSha256: string };
+  /** IPv6: /etc/sysconfig/ip6tables and ip6tables-save, read in the same round trip */
+  saved6: PulledFileDto;
+  live6: PulledFileDto & { rulesSha256: string };
 }
 
 export interface ApplyRequest {
@@ -220,8 +225,10 @@ export interface HostVersionDto {
   /** applied versions: how the apply ended, and its audit id */
   outcome?: ApplyOutcome;
   auditId?: string;
-  /** the file or candidate it came from */
+  /** the file or proposal it came from */
   source?: string;
+  /** which firewall: absent for IPv4 (iptables), as every version kept before IPv6 was */
+  family?: Family;
 }
 
 export interface ApplyResultDto {

@@ -226,6 +226,10 @@ describe('hosts handlers', () => {
     expect(pulled.saved).toMatchObject({ text: '*filter\nCOMMIT\n', present: true });
     expect(pulled.saved.bytes).toBeUndefined();
     expect(pulled.live.rulesSha256).toBe('b'.repeat(64));
+    // the IPv6 firewall comes in the same pull, also without raw bytes
+    expect(pulled.saved6).toMatchObject({ present: true, ok: true, text: '' });
+    expect(pulled.saved6.bytes).toBeUndefined();
+    expect(pulled.live6).toMatchObject({ ok: true, text: '' });
     value(await d('host:disconnect', [p.id]));
     expect(await d('host:pull', [p.id])).toMatchObject({ ok: false, error: { code: 'not-connected' } });
   });

@@ -41,6 +41,23 @@ describe('kept versions of a host’s rules', () => {
     });
   });
 
+  it('keeps the IPv6 versions apart: each family repeats only its own last version, and says its family', () => {
+    withStore((v) => {
+      const v4 = v.record(HOST, 'saved', rules(3));
+      const six = rules(3).replace(/198\.18\.0\.(\d+)\/32/g, '2001:db8::$1/128');
+      const v6 = v.record(HOST, 'saved', six, { family: 'ipv6' });
+      expect(v6.id).not.toBe(v4.id);
+      expect(v6.family).toBe('ipv6');
+      // IPv4 versions carry no family (as every version kept before IPv6 was)
+      expect(v4.family).toBeUndefined();
+      // the IPv4 file seen again after the IPv6 one is still the same IPv4 version
+      expect(v.record(HOST, 'saved', rules(3)).id).toBe(v4.id);
+      expect(v.record(HOST, 'saved', six, { family: 'ipv6' }).id).toBe(v6.id);
+      expect(v.list(HOST).map((e) => e.family ?? 'ipv4')).toEqual(['ipv6', 'ipv4']);
+      expect(v.read(HOST, v6.id)?.text).toBe(six);
+    });
+  });
+
   it('skips a damaged index line, and refuses a host id that is not one', () => {
     withStore((v, dir) => {
       v.record(HOST, 'saved', rules(1));

@@ -14,6 +14,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import type { ApplyOutcome, HostVersionDto, VersionKind } from '../contract/index.js';
 import { stateDir } from './history.js';
+import type { Family } from '../core/index.js';
 
 export const MAX_ENTRIES = 300;
 export const MAX_BYTES = 64 * 1024 * 1024;
@@ -25,8 +26,10 @@ const KINDS: readonly VersionKind[] = ['saved', 'running', 'applied'];
 interface RecordExtra {
   outcome?: ApplyOutcome;
   auditId?: string;
-  /** what it was called (the candidate's name, the file path) */
+  /** what it was called (the proposal's name, the file path) */
   source?: string;
+  /** IPv6 (ip6tables) rules; absent: IPv4 */
+  family?: Family;
 }
 
 /** Counts `-A` lines (active rules) of an iptables-save text, for the list; the text itself is parsed by the renderer. */
@@ -48,7 +51,8 @@ function isEntry(x: unknown): x is HostVersionDto {
     typeof e.sha256 === 'string' &&
     SHA.test(e.sha256) &&
     typeof e.size === 'number' &&
-    typeof e.rules === 'number'
+    typeof e.rules === 'number' &&
+    (e.family === undefined || e.family === 'ipv4' || e.family === 'ipv6')
   );
 }
 
@@ -100,8 +104,9 @@ export class HostVersions {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const sha256 = createHash('sha256').update(text).digest('hex');
     const all = this.entries(hostId);
+    const family = extra.family ?? 'ipv4';
     if (kind !== 'applied') {
-      const last = [...all].reverse().find((e) => e.kind === kind);
+      const last = [...all].reverse().find((e) => e.kind === kind && (e.family ?? 'ipv4') === family);
       if (last && last.sha256 === sha256) return last;
     }
     const blob = join(dir, `${sha256}.rules`);
@@ -119,6 +124,7 @@ export class HostVersions {
       ...(extra.outcome ? { outcome: extra.outcome } : {}),
       ...(extra.auditId ? { auditId: extra.auditId } : {}),
       ...(extra.source ? { source: extra.source.slice(0, 300) } : {}),
+      ...(family === 'ipv6' ? { family } : {}),
     };
     const index = join(dir, 'index.jsonl');
     appendFileSync(index, JSON.stringify(entry) + '\n', { mode: 0o600 });

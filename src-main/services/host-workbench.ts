@@ -432,7 +432,7 @@ export class HostWorkbench {
     }
     this.keepVersions(hostId, p);
     const strip = <T extends { bytes: Buffer }>({ bytes: _b, ...rest }: T) => rest;
-    return { hostId, takenAt: p.takenAt, saved: strip(p.saved), live: strip(p.live) };
+    return { hostId, takenAt: p.takenAt, saved: strip(p.saved), live: strip(p.live), saved6: strip(p.saved6), live6: strip(p.live6) };
   }
 
   /** Keeps what a pull read; a full disk or a bad state directory never fails the pull (it is logged). */
@@ -441,6 +441,9 @@ export class HostWorkbench {
       if (p.saved.present && p.saved.ok) this.versionStore.record(hostId, 'saved', p.saved.text, { source: p.saved.source });
       // without counters and the dump's date comments: the same rules seen again are the same version
       if (p.live.ok) this.versionStore.record(hostId, 'running', normalizeLiveRules(p.live.text), { source: p.live.source });
+      if (p.saved6.present && p.saved6.ok) this.versionStore.record(hostId, 'saved', p.saved6.text, { source: p.saved6.source, family: 'ipv6' });
+      // a host without ip6tables (or with no IPv6 tables loaded) has no IPv6 version to keep
+      if (p.live6.ok && p.live6.text.trim()) this.versionStore.record(hostId, 'running', normalizeLiveRules(p.live6.text), { source: p.live6.source, family: 'ipv6' });
     } catch (e) {
       this.deps.log?.(`versions: not kept: ${(e as Error).message}`);
     }

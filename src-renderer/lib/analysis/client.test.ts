@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyEdit, canonicalRuleset, diffRulesetsDetailed, lintParsed, parseRuleset, type EditOp, type Finding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
+import { applyEdit, canonicalRuleset, diffRulesetsDetailed, lintPair, lintParsed, parseRuleset, type EditOp, type Finding, type PairFinding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
 import { AnalysisClient, isCancelled, type ActiveJob } from './client.js';
 import { inlineWorker } from './spawn.js';
 import { createEngine } from './engine.js';
@@ -48,6 +48,33 @@ describe('analysis client', () => {
     const canon = await c.run<string[]>({ kind: 'canonical', doc: { id: 8, text: b } }, { label: 'canonical' }).promise;
     expect(canon.join('\n') + '\n').toBe(canonicalRuleset(parseRuleset(b).ruleset));
     expect(c.spawned).toBe(1);
+  });
+
+  it('an IPv6 document is read, checked and linted as ip6tables-restore reads it; the same id read as the other family is parsed again', async () => {
+    const v6 = '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 2001:db8::/32 -p ipv6-icmp -m icmp6 --icmpv6-type echo-request -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+    const c = client();
+    const got = await c.run<ParseResult>({ kind: 'parse', doc: { id: 5, text: v6, family: 'ipv6' } }, { label: 'parse' }).promise;
+    expect(got.ruleset).toEqual(parseRuleset(v6, { family: 'ipv6' }).ruleset);
+    expect(got.ruleset.family).toBe('ipv6');
+    expect(got.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 5, text: v6, family: 'ipv6' }, opts: {} }, { label: 'lint' }).promise;
+    expect(lint).toEqual(lintParsed(parseRuleset(v6, { family: 'ipv6' })));
+    // the IPv6 rules read as IPv4 are refused (an IPv6 address, icmp6): never the cached IPv6 parse
+    const as4 = await c.run<ParseResult>({ kind: 'parse', doc: { id: 5, text: v6 } }, { label: 'parse as IPv4' }).promise;
+    expect(as4.ruleset.family).toBe('ipv4');
+    expect(as4.findings.some((f) => f.severity === 'error')).toBe(true);
+  });
+
+  it('the pair job gives the core\'s findings across the two families, each naming its family', async () => {
+    const v4 = '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -s 198.18.0.0/15 -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+    const v6 = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+    const c = client();
+    const got = await c.run<PairFinding[]>({ kind: 'pair', v4: { id: 11, text: v4 }, v6: { id: 12, text: v6, family: 'ipv6' }, sshPort: 22 }, { label: 'pair' }).promise;
+    expect(got).toEqual(lintPair(parseRuleset(v4).ruleset, parseRuleset(v6, { family: 'ipv6' }).ruleset, { sshPort: 22 }));
+    expect(got.find((f) => f.code === 'pair-policy-mismatch')).toMatchObject({ family: 'ipv6', chain: 'INPUT' });
+    // a file that does not load says nothing about the pair
+    const broken = await c.run<PairFinding[]>({ kind: 'pair', v4: { id: 13, text: v4.replace('-j ACCEPT', '-j NOPE') }, v6: { id: 12, text: v6, family: 'ipv6' }, sshPort: 22 }, { label: 'pair' }).promise;
+    expect(broken).toEqual([]);
   });
 
   it('an error in the worker fails that job only', async () => {

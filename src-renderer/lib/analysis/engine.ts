@@ -7,10 +7,13 @@ import {
   canonicalRuleset,
   diffRulesetsDetailed,
   findRecipe,
+  hasErrors,
+  lintPair,
   lintParsed,
   lintRuleset,
   parseRuleset,
   runRecipe,
+  type Family,
   type ParseResult,
   type RulesetDiff,
 } from '../../../src-main/core/index.js';
@@ -62,26 +65,27 @@ class Outbox {
 
 export function createEngine(post: Post): (m: ToWorker) => void {
   const out = new Outbox(post);
-  const docs = new Map<number, { text: string; parsed: ParseResult }>();
+  const docs = new Map<number, { text: string; family: Family; parsed: ParseResult }>();
 
   function parsed(ref: DocRef, id: number): ParseResult {
-    const hit = docs.get(ref.id) ?? sameText(ref.text);
-    if (hit && hit.text === ref.text) {
+    const family = ref.family ?? 'ipv4';
+    const hit = docs.get(ref.id) ?? sameText(ref.text, family);
+    if (hit && hit.text === ref.text && hit.family === family) {
       // most recently used goes last
       docs.delete(ref.id);
       docs.set(ref.id, hit);
       return hit.parsed;
     }
     post({ type: 'progress', id, progress: { phase: 'parsing' } });
-    const p = parseRuleset(ref.text);
-    docs.set(ref.id, { text: ref.text, parsed: p });
+    const p = parseRuleset(ref.text, { family });
+    docs.set(ref.id, { text: ref.text, family, parsed: p });
     while (docs.size > KEEP) docs.delete(docs.keys().next().value!);
     return p;
   }
 
   /** a document parsed under another id with the same text (an edit's result, parsed before the page named it) */
-  function sameText(text: string): { text: string; parsed: ParseResult } | undefined {
-    for (const d of docs.values()) if (d.text.length === text.length && d.text === text) return d;
+  function sameText(text: string, family: Family): { text: string; family: Family; parsed: ParseResult } | undefined {
+    for (const d of docs.values()) if (d.text.length === text.length && d.text === text && d.family === family) return d;
     return undefined;
   }
 
@@ -117,6 +121,14 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         const b = parsed(job.right, id).ruleset;
         post({ type: 'progress', id, progress: { phase: 'comparing' } });
         return sendDiff(out, id, diffRulesetsDetailed(a, b));
+      }
+      case 'pair': {
+        const a = parsed({ ...job.v4, family: 'ipv4' }, id);
+        const b = parsed({ ...job.v6, family: 'ipv6' }, id);
+        post({ type: 'progress', id, progress: { phase: 'comparing the families' } });
+        // a file that does not load says nothing about the pair (as lint --pair)
+        const items = hasErrors(a.findings) || hasErrors(b.findings) ? [] : lintPair(a.ruleset, b.ruleset, { sshPort: job.sshPort });
+        return send(out, id, [], [{ path: [], items }]);
       }
       case 'recipe': {
         const recipe = findRecipe(job.recipe);

@@ -9,12 +9,14 @@
 // copying a 100,000-rule model in never holds the page for longer than one
 // piece. Answers that are columns of typed arrays (the search index) are
 // transferred, not copied.
-import type { EditOp, LintOptions, RawParams } from '../../../src-main/core/index.js';
+import type { EditOp, Family, LintOptions, RawParams } from '../../../src-main/core/index.js';
 import type { PasteAnalysis } from '../state/paste-import.js';
 
 export interface DocRef {
   id: number;
   text: string;
+  /** an ip6tables ruleset is read as ip6tables-restore reads it (absent: IPv4) */
+  family?: Family;
 }
 
 export type JobRequest =
@@ -23,6 +25,8 @@ export type JobRequest =
   /** the canonical form's lines (what iptables-save prints), without the last empty one */
   | { kind: 'canonical'; doc: DocRef }
   | { kind: 'diff'; left: DocRef; right: DocRef }
+  /** a host's two firewalls together (core lintPair): what one family closes and the other leaves open */
+  | { kind: 'pair'; v4: DocRef; v6: DocRef; sshPort: number }
   | { kind: 'recipe'; doc: DocRef; recipe: string; raw: RawParams; client?: string; sshPort: number }
   /** a staged edit: the core applies it and writes the file back (EditAnswer); the new text is parsed when next asked for */
   | { kind: 'edit'; doc: DocRef; op: EditOp }

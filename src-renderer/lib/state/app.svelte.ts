@@ -8,9 +8,10 @@ import type { EditAnswer, JobRequest } from '../analysis/protocol.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
-import { applyEdit, type EditOp, type RuleRef } from '../../../src-main/core/index.js';
+import { applyEdit, type EditOp, type Family, type RuleRef } from '../../../src-main/core/index.js';
 import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
 import { mergeImported, type MergeResult, type PasteAnalysis } from './paste-import.js';
+import { withFamily } from './family.js';
 import type { ProposalDrafts } from './drafts.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
@@ -104,8 +105,8 @@ export class AppState {
     if (r.ok) this.recent = r.value;
   }
 
-  async openText(name: string, text: string, slot: Slot = this.defaultSlot()): Promise<void> {
-    await this.place(slot, { name, text });
+  async openText(name: string, text: string, slot: Slot = this.defaultSlot(), family?: Family): Promise<void> {
+    await this.place(slot, { name, text, family });
   }
 
   /**
@@ -118,7 +119,7 @@ export class AppState {
   async place(slot: Slot, src: RulesetSource): Promise<void> {
     let doc: RulesetDoc;
     try {
-      doc = new RulesetDoc(src);
+      doc = new RulesetDoc(withFamily(src));
     } catch (e) {
       // the parser reports problems as findings; reaching here is a bug, but the app stays up
       this.notice = { kind: 'error', text: `Could not read ${src.name}: ${(e as Error).message}` };
@@ -158,6 +159,13 @@ export class AppState {
     this.diff.selectedRow = -1;
   }
 
+  /** The open file read again as the other family (its name and content left a doubt, or misled). */
+  async readAs(family: Family): Promise<void> {
+    const doc = this.doc;
+    if (!doc || doc.owner || doc.staging?.count || doc.family === family) return;
+    await this.place('doc', { name: doc.name, path: doc.path, text: doc.text, family });
+  }
+
   /** Closes the open ruleset (its analysis stops). */
   closeDoc(): void {
     const doc = this.doc;
@@ -168,7 +176,7 @@ export class AppState {
   /** the document is still on screen somewhere: the ruleset view, the diff or a host */
   private shows(doc: RulesetDoc): boolean {
     if (this.doc === doc || this.diff.left === doc || this.diff.right === doc) return true;
-    for (const ws of this.hosts.workspaces.values()) if (ws.saved === doc || ws.running === doc || ws.proposed === doc) return true;
+    for (const ws of this.hosts.workspaces.values()) if (ws.holds(doc)) return true;
     return false;
   }
 
@@ -178,7 +186,7 @@ export class AppState {
       doc.owner = owner;
       const ws = this.hosts.workspaces.get(owner.hostId);
       // the lockout check runs while staging, for the address the host sees us at
-      if (ws?.client) doc.lintOptions = { client: ws.client, sshPort: ws.sshPort, local: ws.info?.facts.serverAddress ? [ws.info.facts.serverAddress] : undefined };
+      if (ws?.client) doc.lintOptions = ws.lintOptions(doc.family);
     }
     this.doc = doc;
     this.view = 'ruleset';
@@ -207,7 +215,7 @@ export class AppState {
   }
 
   private editInWorker(doc: RulesetDoc, op: EditOp, label: string, select?: RuleRef): Promise<void> {
-    const request: JobRequest = { kind: 'edit', doc: { id: doc.id, text: doc.text }, op: $state.snapshot(op) as EditOp };
+    const request: JobRequest = { kind: 'edit', doc: doc.ref(), op: $state.snapshot(op) as EditOp };
     return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? { text: r.text, label } : { problem: r.message }), select);
   }
 
@@ -256,7 +264,7 @@ export class AppState {
 
   private async stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef, merge = false): Promise<void> {
     // a small file is parsed here at once; a large one in the worker, and the view stays on the step before until it is read
-    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage });
+    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage, family: doc.family });
     if (next.parseState === 'parsing') {
       const pending = { from: doc, cancel: () => next.cancel() };
       this.pendingEdit = pending;
@@ -294,11 +302,12 @@ export class AppState {
   addPasted(a: PasteAnalysis): string | null {
     const doc = this.doc;
     if (!doc) return 'Open a ruleset first: the commands are added to it.';
+    if (a.result.ruleset.family !== doc.family) return `These commands build ${a.result.ruleset.family === 'ipv6' ? 'IPv6' : 'IPv4'} rules; ${doc.name} is ${doc.family === 'ipv6' ? 'IPv6' : 'IPv4'}.`;
     if (this.pendingEdit) return 'the last change is still being made: try again in a moment';
     const opts = { client: doc.lintOptions.client, sshPort: doc.lintOptions.sshPort };
     if (doc.large) {
       this.view = 'ruleset';
-      const request: JobRequest = { kind: 'paste', doc: { id: doc.id, text: doc.text }, paste: $state.snapshot(a) as PasteAnalysis, ...opts };
+      const request: JobRequest = { kind: 'paste', doc: doc.ref(), paste: $state.snapshot(a) as PasteAnalysis, ...opts };
       void this.changeInWorker<MergeResult>(doc, request, 'Adding the pasted commands', (r) => (r.ok ? { text: r.text, label: pastedLabel(r) } : { problem: r.reason }));
       return null;
     }
@@ -342,8 +351,9 @@ export class AppState {
     const ws = owner ? this.hosts.workspaces.get(owner.hostId) : undefined;
     if (owner && ws) {
       const n = staging.count;
-      ws.setProposal(doc.text, `${n} ${n === 1 ? 'change' : 'changes'} made in the rule table: review and apply them here.`);
-      const proposed = ws.proposed;
+      ws.setProposal(doc.text, `${n} ${n === 1 ? 'change' : 'changes'} made in the rule table: review and apply them here.`, owner.family);
+      ws.setFamily(owner.family);
+      const proposed = ws.families[owner.family].proposed;
       if (proposed) {
         carryViewState(doc, proposed);
         proposed.owner = { ...owner, which: 'proposed' };

@@ -65,7 +65,7 @@ export class DiffSession {
       return;
     }
     const job = analysis.run<RulesetDiff>(
-      { kind: 'diff', left: { id: a.id, text: a.text }, right: { id: b.id, text: b.text } },
+      { kind: 'diff', left: a.ref(), right: b.ref() },
       { label: `Comparing ${a.name} with ${b.name}` },
     );
     this.job = job;

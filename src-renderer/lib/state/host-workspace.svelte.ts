@@ -1,9 +1,10 @@
-// One host in the UI: its connection and facts, the saved and running rulesets
-// from the last pull, and the PROPOSED ruleset — the working copy the admin
-// edits (recipes, text) and finally applies. The three-way comparison and the
-// findings of the proposal (checked for a new SSH connection from the address
-// the server sees us at) come from the core's lint, run in the analysis worker
-// each time the proposal or the connection changes.
+// One host in the UI: its connection and facts, and its two firewalls — IPv4
+// (iptables) and IPv6 (ip6tables) — each with the saved and running rulesets
+// from the last pull and the PROPOSED ruleset, the working copy the admin
+// edits (recipes, text) and finally applies (host-family.svelte.ts). The
+// screens show the family the switch picks (remembered per host); the
+// findings across the pair (a port one family closes and the other leaves
+// open) come from the core's lintPair over both proposals, in the worker.
 import type {
   ApplyResultDto,
   AuditEntryDto,
@@ -17,23 +18,17 @@ import type {
   HostVersionDto,
   PullDto,
 } from '../../../src-main/contract/index.js';
-import { driftFromChanges, mergeLiveOnly, writePreserving, type Drift, type Finding } from '../../../src-main/core/index.js';
+import type { Family, LintOptions, PairFinding } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
 import { isCancelled, type Job } from '../analysis/client.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc } from './ruleset-doc.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
+import { FamilyRules, type ComparePair } from './host-family.svelte.js';
+import { FAMILY_NAME, type FamilyMemory } from './family.js';
 
+export { PAIRS, type ComparePair, type ProposalBase } from './host-family.svelte.js';
 export type HostPane = 'overview' | 'compare' | 'recipes' | 'apply' | 'history';
-/** what the proposal was last made from (edits on top of it set `edited`) */
-export type ProposalBase = 'saved' | 'running' | 'merged' | 'history' | 'restored';
-export type ComparePair = 'saved-running' | 'running-proposed' | 'saved-proposed';
-
-export const PAIRS: { id: ComparePair; left: 'saved' | 'running'; right: 'running' | 'proposed'; label: string }[] = [
-  { id: 'running-proposed', left: 'running', right: 'proposed', label: 'Running → Proposed' },
-  { id: 'saved-proposed', left: 'saved', right: 'proposed', label: 'Saved → Proposed' },
-  { id: 'saved-running', left: 'saved', right: 'running', label: 'Saved → Running' },
-];
 
 export interface ApplyStep {
   step: string;
@@ -54,7 +49,7 @@ export class ApplyRun {
   result = $state.raw<ApplyResultDto | null>(null);
   error = $state.raw<FwError | null>(null);
   readonly startedAt = Date.now();
-  /** @param proposedText the proposal this run applies (a later edit makes a new one to apply) */
+  /** @param proposedText the proposals this run applies, as HostWorkspace.proposalKey (a later edit makes a new one to apply) */
   constructor(readonly proposedText = '') {}
   get running(): boolean {
     return !this.result && !this.error;
@@ -92,13 +87,6 @@ export class HostWorkspace {
   error = $state.raw<FwError | null>(null);
   info = $state.raw<HostConnectionInfo | null>(null);
   pulled = $state.raw<PullDto | null>(null);
-  saved = $state.raw<RulesetDoc | null>(null);
-  running = $state.raw<RulesetDoc | null>(null);
-  proposed = $state.raw<RulesetDoc | null>(null);
-  /** the proposal differs from what it was made from by the admin's own edits */
-  edited = $state(false);
-  /** what the proposal started from */
-  base = $state<ProposalBase>('saved');
   pane = $state<HostPane>('overview');
   pair = $state<ComparePair>('running-proposed');
   busy = $state<string | null>(null);
@@ -112,38 +100,23 @@ export class HostWorkspace {
   /** one line that says what just happened ("Added 3 rules of dos-limit") */
   note = $state<string | null>(null);
 
-  readonly diffs: Record<ComparePair, DiffSession> = {
-    'saved-running': new DiffSession(),
-    'running-proposed': new DiffSession(),
-    'saved-proposed': new DiffSession(),
-  };
+  /** the host's two firewalls */
+  readonly families: Record<Family, FamilyRules>;
+  /** which firewall the host's screens show */
+  family = $state<Family>('ipv4');
+  /** the firewall shown: its rulesets, comparisons and findings */
+  get side(): FamilyRules {
+    return this.families[this.family];
+  }
 
   /** the address the server sees us at, and the port we reach its sshd on */
   client = $derived(this.info?.facts.clientAddress);
   sshPort = $derived(this.info?.hostKey.hop.port ?? 22);
 
-  /** Lint of the proposal with --client: an ssh-lockout shows here before anything is pushed. */
-  findings = $state.raw<Finding[]>([]);
-  /** the lint of the current proposal is still running (findings are the previous ones, or none) */
-  findingsPending = $state(false);
-  private lintJob: Job<Finding[]> | null = null;
-  errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
-  warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
-  lockout = $derived(this.findings.find((f) => f.code === 'ssh-lockout') ?? null);
-  /**
-   * Saved file ≠ running rules: which rules run that the saved file lacks, and
-   * which of those the proposal would remove when applied. Null without both.
-   */
-  drift = $derived.by<Drift | null>(() => {
-    // from the comparisons the worker made: nothing is canonicalized again on this thread
-    const sr = this.saved && this.running ? this.diffs['saved-running'].diff : null;
-    if (!sr) return null;
-    return driftFromChanges(sr.changes, this.proposed ? (this.diffs['running-proposed'].diff?.changes ?? null) : null);
-  });
-  /** the drift's "applying removes them" is known (the running → proposed comparison is done) */
-  driftChecked = $derived(!!this.proposed && !!this.diffs['running-proposed'].diff);
-  /** changes the apply would make to the running rules */
-  pending = $derived(this.diffs['running-proposed'].changeCount);
+  /** findings across the two proposals (lintPair): what one family closes and the other leaves open */
+  pairFindings = $state.raw<PairFinding[]>([]);
+  pairPending = $state(false);
+  private pairJob: Job<PairFinding[]> | null = null;
 
   /** the proposal came back from before a page reload (browser mode) */
   private restored = false;
@@ -151,18 +124,109 @@ export class HostWorkspace {
   constructor(
     profile: HostProfile,
     private readonly fw: FwApi,
-    private readonly drafts: ProposalDrafts | null = null,
+    drafts: ProposalDrafts | null = null,
+    private readonly memory: FamilyMemory | null = null,
   ) {
     this.profile = profile;
-    const draft = drafts?.load(profile.id);
-    if (draft) {
-      this.proposed = new RulesetDoc({ name: `proposed for ${profile.name}`, text: draft.text });
-      this.edited = true;
+    const host = { id: profile.id, name: profile.name, lintOptions: (f: Family) => this.lintOptions(f) };
+    this.families = { ipv4: new FamilyRules('ipv4', host, drafts), ipv6: new FamilyRules('ipv6', host, drafts) };
+    this.family = memory?.load(profile.id) ?? 'ipv4';
+    const at = Math.max(this.families.ipv4.restoreDraft() ?? 0, this.families.ipv6.restoreDraft() ?? 0);
+    if (at) {
       this.restored = true;
-      const at = new Date(draft.savedAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
-      this.relint();
-      this.note = `Your edited proposal (last changed ${at}) was restored after the page reloaded. Connect to compare it with the host; Reset proposal starts again from what the host has.`;
+      const when = new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+      this.note = `Your edited proposal (last changed ${when}) was restored after the page reloaded. Connect to compare it with the host; Reset proposal starts again from what the host has.`;
     }
+  }
+
+  /** Shows the other firewall (the choice is kept for this host). */
+  setFamily(f: Family): void {
+    this.family = f;
+    this.memory?.save(this.profile.id, f);
+  }
+
+  // the shown family's rulesets, comparisons and findings (the views read these)
+  get saved(): RulesetDoc | null {
+    return this.side.saved;
+  }
+  get running(): RulesetDoc | null {
+    return this.side.running;
+  }
+  get proposed(): RulesetDoc | null {
+    return this.side.proposed;
+  }
+  get edited(): boolean {
+    return this.side.edited;
+  }
+  get base() {
+    return this.side.base;
+  }
+  set base(b) {
+    this.side.base = b;
+  }
+  get diffs() {
+    return this.side.diffs;
+  }
+  get findings() {
+    return this.side.findings;
+  }
+  get findingsPending(): boolean {
+    return this.side.findingsPending;
+  }
+  get errorCount(): number {
+    return this.side.errorCount;
+  }
+  get warningCount(): number {
+    return this.side.warningCount;
+  }
+  get lockout() {
+    return this.side.lockout;
+  }
+  get drift() {
+    return this.side.drift;
+  }
+  get driftChecked(): boolean {
+    return this.side.driftChecked;
+  }
+  get pending(): number {
+    return this.side.pending;
+  }
+  /** changes the apply would make, both families together */
+  get pendingBoth(): number {
+    return this.families.ipv4.pending + this.families.ipv6.pending;
+  }
+  /** either family's proposal carries the admin's edits */
+  get editedAny(): boolean {
+    return this.families.ipv4.edited || this.families.ipv6.edited;
+  }
+
+  /** main's apply takes an IPv6 proposal beside the IPv4 one */
+  readonly canApplyIpv6 = false;
+
+  /**
+   * The families an apply sends: IPv4 whenever there is a proposal (as it
+   * always was), IPv6 when its proposal would change the running rules or the
+   * saved file (and main can apply it).
+   */
+  get applyFamilies(): Family[] {
+    const out: Family[] = [];
+    if (this.families.ipv4.proposed) out.push('ipv4');
+    const v6 = this.families.ipv6;
+    if (this.canApplyIpv6 && v6.proposed && (v6.pending > 0 || v6.diffs['saved-proposed'].changeCount > 0)) out.push('ipv6');
+    return out;
+  }
+
+  /** both proposals' texts as one: a later edit of either makes a new proposal to apply */
+  get proposalKey(): string {
+    return `${this.families.ipv4.proposed?.text ?? ''}\u0000${this.families.ipv6.proposed?.text ?? ''}`;
+  }
+
+  /** The lint options of a family's proposal: the SSH lockout check for our address when it is of that family. */
+  lintOptions(f: Family): LintOptions {
+    const client = this.client;
+    if (!client || (client.includes(':') ? 'ipv6' : 'ipv4') !== f) return {};
+    const local = this.info?.facts.serverAddress ? [this.info.facts.serverAddress] : undefined;
+    return { client, sshPort: this.sshPort, local };
   }
 
   async connect(): Promise<void> {
@@ -182,7 +246,7 @@ export class HostWorkspace {
     this.info = r.value;
     this.connection = 'connected';
     // a proposal the admin worked on survives a dropped or closed connection
-    const kept = this.edited && !!this.proposed;
+    const kept = this.editedAny;
     await this.pull({ keepProposal: kept });
     if (kept && this.pulled)
       this.note = this.restored
@@ -205,7 +269,7 @@ export class HostWorkspace {
     this.connection = 'disconnected';
   }
 
-  /** Reads the saved file and the running rules; the proposal starts as the saved file (else the running rules). */
+  /** Reads both families' saved files and running rules; each proposal starts as its saved file (else the running rules). */
   async pull(opts: { keepProposal?: boolean } = {}): Promise<void> {
     this.busy = 'Reading the saved and running rules…';
     try {
@@ -218,99 +282,91 @@ export class HostWorkspace {
       this.error = null;
       const p = r.value;
       this.pulled = p;
-      const host = this.profile.name;
-      this.saved = p.saved.present && p.saved.ok ? new RulesetDoc({ name: `saved on ${host}`, path: p.saved.source, text: p.saved.text }) : null;
-      this.running = p.live.ok ? new RulesetDoc({ name: `running on ${host}`, path: p.live.source, text: p.live.text }) : null;
-      if (!opts.keepProposal || !this.proposed) this.resetProposal();
-      else this.rewire();
+      // an edited proposal is kept per family: the other family's starts again from the host
+      this.families.ipv4.take(p.saved, p.live, !!opts.keepProposal && this.families.ipv4.edited);
+      this.families.ipv6.take(p.saved6, p.live6, !!opts.keepProposal && this.families.ipv6.edited);
+      this.relintPair();
       // the pull is kept as versions in main: the History pane lists it
       void this.loadHistory();
       // a large file is read in the worker: the note stays until its rules are here
-      await Promise.allSettled([this.saved?.ready, this.running?.ready, this.proposed?.ready]);
+      await Promise.allSettled(Object.values(this.families).flatMap((f) => [f.saved?.ready, f.running?.ready, f.proposed?.ready]));
     } finally {
       this.busy = null;
     }
   }
 
-  /** Back to what is on the host: the saved file (or the running rules when the admin started from them, or there is no file). */
+  /** Back to what is on the host (the shown family): the saved file, or the running rules when the admin started from them. */
   resetProposal(): void {
-    this.startFrom((this.base === 'running' && this.running) || !this.saved ? 'running' : 'saved');
+    this.side.resetProposal();
+    this.relintPair();
   }
 
-  /** A fresh proposal from the saved file or from the running rules (the admin's edits are dropped). */
+  /** A fresh proposal for the shown family from its saved file or running rules (the admin's edits are dropped). */
   startFrom(which: 'saved' | 'running'): void {
-    const base = which === 'saved' ? this.saved : this.running;
-    this.proposed = base ? new RulesetDoc({ name: `proposed for ${this.profile.name}`, text: base.text }) : null;
-    this.base = which;
-    this.edited = false;
-    this.drafts?.clear(this.profile.id);
-    this.rewire();
+    this.side.startFrom(which);
+    this.relintPair();
   }
 
   /** Puts the running rules the saved file lacks into the proposal, where they run; the admin's edits stay. */
   mergeLiveRules(): void {
-    if (!this.proposed || !this.saved || !this.running) return;
-    const { ruleset, added } = mergeLiveOnly(this.proposed.ruleset, this.saved.ruleset, this.running.ruleset);
+    const added = this.side.mergeLiveRules();
     if (added === 0) return;
-    const text = writePreserving(this.proposed.asParseResult(), ruleset);
-    this.setProposal(text, `Merged ${added} running rule${added === 1 ? '' : 's'} the saved file lacks into the proposal; applying keeps ${added === 1 ? 'it' : 'them'}.`);
-    this.base = 'merged';
+    this.note = `Merged ${added} running rule${added === 1 ? '' : 's'} the saved file lacks into the proposal; applying keeps ${added === 1 ? 'it' : 'them'}.`;
+    this.relintPair();
   }
 
-  setProposal(text: string, note?: string): void {
-    this.proposed = new RulesetDoc({ name: `proposed for ${this.profile.name}`, text });
-    this.edited = true;
+  /** A new proposal for a family (the shown one unless said). */
+  setProposal(text: string, note?: string, family: Family = this.family): void {
+    this.families[family].setProposal(text);
     this.note = note ?? null;
-    this.drafts?.save(this.profile.id, text);
-    this.rewire();
+    this.relintPair();
   }
 
-  private rewire(): void {
-    this.relint();
-    const doc = (w: 'saved' | 'running' | 'proposed') => (w === 'saved' ? this.saved : w === 'running' ? this.running : this.proposed);
-    for (const p of PAIRS) {
-      this.diffs[p.id].left = doc(p.left);
-      this.diffs[p.id].right = doc(p.right);
-      this.diffs[p.id].selectedRow = -1;
-    }
-  }
-
-  /** Lints the proposal in the worker (with the address the server sees us at, once connected). */
+  /** Lints the proposals again (the address the server sees us at is known now, say). */
   relint(): void {
-    this.lintJob?.cancel();
-    this.lintJob = null;
-    const doc = this.proposed;
-    if (!doc) {
-      this.findings = [];
-      this.findingsPending = false;
+    for (const f of Object.values(this.families)) f.relint();
+    this.relintPair();
+  }
+
+  /** The findings across the two proposals, in the worker; none when the host has no IPv6 firewall. */
+  relintPair(): void {
+    this.pairJob?.cancel();
+    this.pairJob = null;
+    const v4 = this.families.ipv4.proposed;
+    const v6 = this.families.ipv6.proposed;
+    if (!v4 || !v6) {
+      this.pairFindings = [];
+      this.pairPending = false;
       return;
     }
-    const local = this.info?.facts.serverAddress ? [this.info.facts.serverAddress] : undefined;
-    const opts = this.client ? { client: this.client, sshPort: this.sshPort, local } : {};
-    const job = analysis.run<Finding[]>({ kind: 'lint', doc: { id: doc.id, text: doc.text }, opts }, { label: `Checking the proposal for ${this.profile.name}` });
-    this.lintJob = job;
-    this.findingsPending = true;
+    const job = analysis.run<PairFinding[]>({ kind: 'pair', v4: v4.ref(), v6: v6.ref(), sshPort: this.sshPort }, { label: `Comparing the IPv4 and IPv6 rules of ${this.profile.name}` });
+    this.pairJob = job;
+    this.pairPending = true;
     job.promise.then(
       (found) => {
-        if (this.lintJob !== job) return;
-        this.lintJob = null;
-        this.findings = found;
-        this.findingsPending = false;
+        if (this.pairJob !== job) return;
+        this.pairJob = null;
+        this.pairFindings = found;
+        this.pairPending = false;
       },
       (e: unknown) => {
-        if (this.lintJob !== job) return;
-        this.lintJob = null;
-        this.findingsPending = false;
-        this.findings = isCancelled(e) ? [] : [{ code: 'lint-failed', severity: 'warning', line: 0, message: `the lint stopped: ${(e as Error).message}` }];
+        if (this.pairJob !== job) return;
+        this.pairJob = null;
+        this.pairPending = false;
+        this.pairFindings = isCancelled(e) ? [] : [{ code: 'lint-failed', severity: 'warning', line: 0, message: `the comparison of the two families stopped: ${(e as Error).message}`, family: 'ipv4' }];
       },
     );
   }
 
-  /** Stops the analyses running for this host (the proposal's lint, the comparisons). */
+  /** Stops the analyses running for this host (the proposals' lint, the comparisons). */
   cancelAnalysis(): void {
-    this.lintJob?.cancel();
-    for (const d of Object.values(this.diffs)) d.cancel();
-    for (const doc of [this.saved, this.running, this.proposed]) doc?.cancel();
+    this.pairJob?.cancel();
+    for (const f of Object.values(this.families)) f.cancel();
+  }
+
+  /** the document is one of this host's (either family) */
+  holds(doc: RulesetDoc): boolean {
+    return this.families.ipv4.holds(doc) || this.families.ipv6.holds(doc);
   }
 
   async loadHistory(): Promise<void> {
@@ -325,20 +381,22 @@ export class HostWorkspace {
       this.error = r.error;
       return null;
     }
-    return new RulesetDoc({ name: versionName(v), text: r.value.text });
+    return new RulesetDoc({ name: versionName(v), text: r.value.text, family: v.family ?? 'ipv4' });
   }
 
   /** Shows two kept versions side by side (`right` null: the version against the running rules). */
   async compareVersions(left: HostVersionDto, right: HostVersionDto | null): Promise<void> {
-    const [a, b] = await Promise.all([this.versionDoc(left), right ? this.versionDoc(right) : Promise.resolve(this.running)]);
+    // a version is compared with the running rules of its own family
+    const running = this.families[left.family ?? 'ipv4'].running;
+    const [a, b] = await Promise.all([this.versionDoc(left), right ? this.versionDoc(right) : Promise.resolve(running)]);
     if (!a || !b) {
-      if (!right && !this.running) this.note = 'Connect and pull to compare with the running rules.';
+      if (!right && !running) this.note = `Connect and pull to compare with the running ${FAMILY_NAME[left.family ?? 'ipv4']} rules.`;
       return;
     }
     this.versionDiff.left = a;
     this.versionDiff.right = b;
     this.versionDiff.selectedRow = -1;
-    this.versionPair = { left, right, leftName: a.name, rightName: right ? b.name : 'running rules (last pull)' };
+    this.versionPair = { left, right, leftName: a.name, rightName: right ? b.name : `running ${FAMILY_NAME[left.family ?? 'ipv4']} rules (last pull)` };
   }
 
   closeVersionCompare(): void {
@@ -354,20 +412,23 @@ export class HostWorkspace {
       this.error = r.error;
       return;
     }
-    this.setProposal(r.value.text, `The proposal is now ${versionName(v)}. Review the changes to the running rules, then apply it.`);
-    this.base = 'history';
+    const family = v.family ?? 'ipv4';
+    this.setProposal(r.value.text, `The ${FAMILY_NAME[family]} proposal is now ${versionName(v)}. Review the changes to the running rules, then apply it.`, family);
+    this.families[family].base = 'history';
+    this.setFamily(family);
     this.closeVersionCompare();
     this.pair = 'running-proposed';
     this.pane = 'compare';
   }
 
   async startApply(confirmTimeoutS: number, force: boolean): Promise<void> {
-    if (!this.proposed || this.apply?.running) return;
-    const run = new ApplyRun(this.proposed.text);
+    const v4 = this.families.ipv4.proposed;
+    if (!v4 || this.apply?.running) return;
+    const run = new ApplyRun(this.proposalKey);
     this.apply = run;
     const p = this.pulled;
     const r = await this.fw.startApply(this.profile.id, {
-      text: this.proposed.text,
+      text: v4.text,
       name: `proposed ruleset (${this.profile.name})`,
       confirmTimeoutS,
       force,
@@ -419,8 +480,7 @@ export class HostWorkspace {
     // the host changed (or was put back): show what it holds now, keep the admin's proposal
     if (result.outcome === 'confirmed' || result.outcome === 'reverted') await this.pull({ keepProposal: true });
     if (result.outcome === 'confirmed') {
-      this.edited = false;
-      this.drafts?.clear(this.profile.id);
+      for (const f of Object.values(this.families)) f.settled();
       this.note = null;
     }
   }
@@ -432,5 +492,5 @@ const KIND_WORD: Record<HostVersionDto['kind'], string> = { saved: 'saved file',
 export function versionName(v: HostVersionDto): string {
   const d = new Date(v.at);
   const when = `${d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}, ${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}`;
-  return `${KIND_WORD[v.kind]} of ${when}`;
+  return `${v.family === 'ipv6' ? 'IPv6 ' : ''}${KIND_WORD[v.kind]} of ${when}`;
 }

@@ -4,6 +4,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { FieldProblems, FwApi, FwEvent, HostProfile, HostProfileInput, PromptAnswer, PromptRequest } from '../../../src-main/contract/index.js';
 import { HostWorkspace } from './host-workspace.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
+import { FamilyMemory } from './family.js';
 
 export const NEW_HOST: HostProfileInput = { name: '', target: '', jump: '', identityFile: '', knownHostsFile: '', sudo: 'auto', confirmTimeoutS: 60 };
 
@@ -16,6 +17,9 @@ export class HostsState {
   /** main has a native file dialog (the desktop app): key and known_hosts files are chosen with it */
   canPickFiles = $state(false);
   readonly workspaces = new SvelteMap<string, HostWorkspace>();
+
+  /** which family each host was last shown with (kept across restarts) */
+  private readonly familyMemory = new FamilyMemory(typeof localStorage === 'undefined' ? null : localStorage);
 
   selected = $derived(this.selectedId ? (this.workspaces.get(this.selectedId) ?? null) : null);
 
@@ -43,7 +47,7 @@ export class HostsState {
     for (const p of r.value) {
       const w = this.workspaces.get(p.id);
       if (w) w.profile = p;
-      else this.workspaces.set(p.id, new HostWorkspace(p, this.fw, this.drafts));
+      else this.workspaces.set(p.id, new HostWorkspace(p, this.fw, this.drafts, this.familyMemory));
     }
     for (const [id, ws] of [...this.workspaces]) {
       if (r.value.some((p) => p.id === id)) continue;

@@ -55,3 +55,42 @@ describe('pasting iptables commands', () => {
     expect(parseRuleset(r.text).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });
+
+describe('pasting ip6tables commands', () => {
+  const stock6 = stock.replace('icmp-host-prohibited', 'icmp6-adm-prohibited');
+  const script = [
+    '# the IPv6 side of the how-to',
+    'ip6tables -A INPUT -s 2001:db8:1::/48 -p tcp --dport 443 -j ACCEPT',
+    'ip6tables -A INPUT -p ipv6-icmp --icmpv6-type echo-request -j ACCEPT',
+    'iptables -A INPUT -s 198.18.0.0/15 -p tcp --dport 443 -j ACCEPT',
+  ].join('\n');
+
+  it('builds the IPv6 rules from ip6tables lines; the iptables line is left for the IPv4 ruleset, and said so', () => {
+    expect(looksLikeCommands(script)).toBe(true);
+    const a = analyzePaste(script, 'ipv6');
+    expect(a.result.ruleset.family).toBe('ipv6');
+    expect(a.imported).toBe(2);
+    expect(a.commands.filter((c) => c.mark !== 'error').map((c) => c.converted)).toEqual([
+      '-A INPUT -s 2001:db8:1::/48 -p tcp -m tcp --dport 443 -j ACCEPT',
+      '-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT',
+    ]);
+    const skipped4 = a.result.findings.find((f) => f.line === 4);
+    expect(skipped4?.message).toMatch(/IPv6 ruleset/);
+    // the same script read for IPv4 takes the other line only
+    const a4 = analyzePaste(script, 'ipv4');
+    expect(a4.imported).toBe(1);
+  });
+
+  it('adds them to an IPv6 ruleset, placed before its catch-all REJECT, written back with the file kept', () => {
+    const into = parseRuleset(stock6, { family: 'ipv6' });
+    const r = mergeImported(into, analyzePaste(script, 'ipv6'));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.added).toBe(2);
+    const again = parseRuleset(r.text, { family: 'ipv6' });
+    expect(again.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const lines = r.text.split('\n');
+    expect(lines[0]).toBe('# sample configuration for iptables service');
+    expect(lines.findIndex((l) => l.includes('2001:db8:1::/48'))).toBeLessThan(lines.findIndex((l) => l.includes('icmp6-adm-prohibited')));
+  });
+});

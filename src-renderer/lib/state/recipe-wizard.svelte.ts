@@ -98,7 +98,7 @@ export class RecipeWizard {
       if (this.#pendingFor !== want) return;
       this.#job?.cancel();
       const job = analysis.run<RecipeRun>(
-        { kind: 'recipe', doc: { id: want.doc.id, text: want.doc.text }, recipe: this.recipe.name, raw: want.raw, ...(want.client ? { client: want.client } : {}), sshPort: want.sshPort },
+        { kind: 'recipe', doc: want.doc.ref(), recipe: this.recipe.name, raw: want.raw, ...(want.client ? { client: want.client } : {}), sshPort: want.sshPort },
         { label: `Placing the rules of ${this.recipe.title}` },
       );
       this.#job = job;

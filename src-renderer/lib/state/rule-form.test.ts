@@ -61,3 +61,34 @@ describe('rule form: implicit protocol match', () => {
     expect(textFromForm(f)).toBe('-p tcp -m tcp --dport 22 -j ACCEPT');
   });
 });
+
+describe('rule form of an IPv6 ruleset', () => {
+  const rs6 = parseRuleset('*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n', { family: 'ipv6' }).ruleset;
+  const canon6 = (body: string) => {
+    const p = parseRuleBody(rs6, 'filter', 'INPUT', body);
+    if (!p.ok) throw new Error(p.findings.map((f) => f.message).join('; '));
+    return canonicalRuleBody(p.rule);
+  };
+
+  it('offers the IPv6-only extensions as fields, and the IPv4-only ones not', () => {
+    expect(matchSpec('icmp6', 'ipv6')?.options.map((o) => o.name)).toContain('icmpv6-type');
+    expect(matchSpec('icmp6', 'ipv4')).toBeUndefined();
+    expect(matchSpec('icmp', 'ipv6')).toBeUndefined();
+    expect(matchSpec('hbh', 'ipv6')).toBeDefined();
+  });
+
+  it('reads IPv6 rules into fields and writes the same rules back', () => {
+    for (const b of [
+      '-s 2001:db8::/32 -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT',
+      '-d 2001:db8::1/128 -p tcp -m tcp --dport 443 -m conntrack --ctstate NEW -j ACCEPT',
+      '-p tcp -j REJECT --reject-with icmp6-adm-prohibited',
+      '-m frag --fragid 5 -j DROP',
+    ]) {
+      const form = formFromText(b, 'ipv6');
+      expect(form.family).toBe('ipv6');
+      // every option landed in a field of a known extension: nothing left as raw words
+      expect(form.matches.every((m) => m.known && !m.raw)).toBe(true);
+      expect(canon6(textFromForm(form))).toBe(canon6(b));
+    }
+  });
+});

@@ -3,7 +3,7 @@
 // the text after `-A CHAIN`. Which options a match or target has, their
 // arity and whether `!` applies come from the extension registry the parser
 // uses (ruleFormSpec), so the form knows what the parser knows.
-import { ruleFormSpec, type ExtensionFields, type OptionField } from '../../../src-main/core/index.js';
+import { ruleFormSpec, type ExtensionFields, type Family, type OptionField } from '../../../src-main/core/index.js';
 
 export interface FieldValue {
   /** the option is given */
@@ -23,15 +23,17 @@ export interface ExtensionForm {
 }
 
 export const GENERIC = [
-  { flag: '-p', name: 'protocol', label: 'Protocol', hint: 'tcp, udp, icmp, all or a number' },
-  { flag: '-s', name: 'source', label: 'Source', hint: 'address or network, e.g. 10.0.0.0/8' },
-  { flag: '-d', name: 'destination', label: 'Destination', hint: 'address or network' },
-  { flag: '-i', name: 'in', label: 'In interface', hint: 'e.g. eth0 or eth+' },
-  { flag: '-o', name: 'out', label: 'Out interface', hint: 'e.g. eth1' },
+  { flag: '-p', name: 'protocol', label: 'Protocol', hint: 'tcp, udp, icmp, all or a number', hint6: 'tcp, udp, ipv6-icmp, all or a number' },
+  { flag: '-s', name: 'source', label: 'Source', hint: 'address or network, e.g. 10.0.0.0/8', hint6: 'address or network, e.g. 2001:db8::/32' },
+  { flag: '-d', name: 'destination', label: 'Destination', hint: 'address or network', hint6: 'address or network, e.g. 2001:db8::1' },
+  { flag: '-i', name: 'in', label: 'In interface', hint: 'e.g. eth0 or eth+', hint6: 'e.g. eth0 or eth+' },
+  { flag: '-o', name: 'out', label: 'Out interface', hint: 'e.g. eth1', hint6: 'e.g. eth1' },
 ] as const;
 export type GenericName = (typeof GENERIC)[number]['name'];
 
 export interface RuleForm {
+  /** the ruleset's family: which extensions and options exist */
+  family: Family;
   generic: Record<GenericName, { value: string; invert: boolean }>;
   fragment: boolean;
   matches: ExtensionForm[];
@@ -40,20 +42,23 @@ export interface RuleForm {
   target: ExtensionForm | null;
 }
 
-let spec: ReturnType<typeof ruleFormSpec> | null = null;
-export function formSpec(): ReturnType<typeof ruleFormSpec> {
-  return (spec ??= ruleFormSpec());
+// each family has its own extensions (icmp6, hbh, frag … only in ip6tables; icmp, ttl … only in iptables)
+const specs = new Map<Family, ReturnType<typeof ruleFormSpec>>();
+export function formSpec(family: Family = 'ipv4'): ReturnType<typeof ruleFormSpec> {
+  let s = specs.get(family);
+  if (!s) specs.set(family, (s = ruleFormSpec(family)));
+  return s;
 }
-export function matchSpec(name: string): ExtensionFields | undefined {
-  return formSpec().matches.find((m) => m.name === name);
+export function matchSpec(name: string, family: Family = 'ipv4'): ExtensionFields | undefined {
+  return formSpec(family).matches.find((m) => m.name === name);
 }
-export function targetSpec(name: string): ExtensionFields | undefined {
-  return formSpec().targets.find((t) => t.name === name);
+export function targetSpec(name: string, family: Family = 'ipv4'): ExtensionFields | undefined {
+  return formSpec(family).targets.find((t) => t.name === name);
 }
 
-export function emptyForm(): RuleForm {
+export function emptyForm(family: Family = 'ipv4'): RuleForm {
   const generic = Object.fromEntries(GENERIC.map((g) => [g.name, { value: '', invert: false }])) as RuleForm['generic'];
-  return { generic, fragment: false, matches: [], targetKind: '-j', target: null };
+  return { family, generic, fragment: false, matches: [], targetKind: '-j', target: null };
 }
 
 export function extensionForm(name: string, fields: ExtensionFields | undefined): ExtensionForm {
@@ -105,8 +110,8 @@ function findField(fields: ExtensionFields | undefined, word: string): OptionFie
 }
 
 /** The form for a rule's text (after `-A CHAIN`); what it cannot place stays as raw words, never dropped. */
-export function formFromText(body: string): RuleForm {
-  const form = emptyForm();
+export function formFromText(body: string, family: Family = 'ipv4'): RuleForm {
+  const form = emptyForm(family);
   const words = splitRuleWords(body);
   let cur: ExtensionForm | null = null;
   let curFields: ExtensionFields | undefined;
@@ -128,21 +133,21 @@ export function formFromText(body: string): RuleForm {
       form.fragment = true;
     } else if ((w === '-m' || w === '--match') && k + 1 < words.length) {
       const name = words[++k];
-      curFields = matchSpec(name);
+      curFields = matchSpec(name, family);
       cur = extensionForm(name, curFields);
       form.matches.push(cur);
     } else if ((w === '-j' || w === '--jump' || w === '-g' || w === '--goto') && k + 1 < words.length) {
       const name = words[++k];
       form.targetKind = w === '-g' || w === '--goto' ? '-g' : '-j';
-      curFields = targetSpec(name);
+      curFields = targetSpec(name, family);
       cur = extensionForm(name, curFields);
       form.target = cur;
     } else {
       let f = findField(curFields, w);
       const proto = form.generic.protocol.value.toLowerCase();
-      if (!f && proto && !form.matches.some((m) => m.name === proto) && findField(matchSpec(proto), w)) {
+      if (!f && proto && !form.matches.some((m) => m.name === proto) && findField(matchSpec(proto, family), w)) {
         // `-p tcp --dport 22`: iptables loads the protocol's match by itself; the form shows it
-        curFields = matchSpec(proto);
+        curFields = matchSpec(proto, family);
         cur = extensionForm(proto, curFields);
         form.matches.push(cur);
         f = findField(curFields, w);
@@ -193,11 +198,11 @@ export function textFromForm(form: RuleForm): string {
   };
   for (const m of form.matches) {
     if (m.name) out.push('-m', m.name);
-    ext(m, m.known ? matchSpec(m.name) : undefined);
+    ext(m, m.known ? matchSpec(m.name, form.family) : undefined);
   }
   if (form.target && form.target.name) {
     out.push(form.targetKind, form.target.name);
-    ext(form.target, form.target.known ? targetSpec(form.target.name) : undefined);
+    ext(form.target, form.target.known ? targetSpec(form.target.name, form.family) : undefined);
   }
   return out.join(' ');
 }

@@ -13,6 +13,7 @@ import {
   canonicalRuleset,
   hasErrors,
   parseRuleset,
+  type Family,
   type Finding,
   type LintOptions,
   type ParseResult,
@@ -20,7 +21,7 @@ import {
 } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
 import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
-import type { MarksAnswer, Progress } from '../analysis/protocol.js';
+import type { DocRef, MarksAnswer, Progress } from '../analysis/protocol.js';
 import { buildRuleRows, findUnreadable, rowsOfParse, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, searchRules, type SearchFacets, type SearchIndex, type SearchResult } from './search-index.js';
@@ -33,6 +34,8 @@ export interface RulesetSource {
   text: string;
   /** an edit of another document: the same view, kept open across the edit */
   lineage?: number;
+  /** IPv4 (iptables) or IPv6 (ip6tables); absent: IPv4 */
+  family?: Family;
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
@@ -62,6 +65,8 @@ export class RulesetDoc {
   readonly name: string;
   readonly path: string | undefined;
   readonly text: string;
+  /** which firewall the text is for: it is parsed, checked and linted as that family's restore would */
+  readonly family: Family;
   /** milliseconds from asking for the parse to having the model (the worker's parse and the copy) */
   parseMs = $state(0);
   finalNewline = false;
@@ -145,11 +150,13 @@ export class RulesetDoc {
     this.name = src.name;
     this.path = src.path;
     this.text = src.text;
+    this.family = src.family ?? 'ipv4';
+    this.ruleset = { family: this.family, tables: [] };
     this.lineage = src.lineage ?? this.id;
     forget?.register(this, this.id);
     if (src.text.length <= INLINE_PARSE_LIMIT) {
       const t0 = performance.now();
-      this.take(parseRuleset(src.text));
+      this.take(parseRuleset(src.text, { family: this.family }));
       this.parseMs = performance.now() - t0;
       this.ready = Promise.resolve();
     } else {
@@ -180,7 +187,7 @@ export class RulesetDoc {
 
   private buildIndex(): void {
     if (this.indexJob || this.indexFromWorker) return;
-    const job = analysis.run<SearchIndex>({ kind: 'search-index', doc: { id: this.id, text: this.text } }, { label: `Indexing ${this.name} for the search`, first: true });
+    const job = analysis.run<SearchIndex>({ kind: 'search-index', doc: this.ref() }, { label: `Indexing ${this.name} for the search`, first: true });
     this.indexJob = job;
     job.promise.then(
       (ix) => {
@@ -211,7 +218,7 @@ export class RulesetDoc {
   private compareWithBase(base: RulesetDoc): void {
     if (this.marksJob || this.marksFromWorker?.base === base) return;
     const job = analysis.run<MarksAnswer>(
-      { kind: 'marks', base: { id: base.id, text: base.text }, cur: { id: this.id, text: this.text } },
+      { kind: 'marks', base: base.ref(), cur: this.ref() },
       { label: `Marking the staged changes of ${this.name}` },
     );
     this.marksJob = job;
@@ -241,7 +248,7 @@ export class RulesetDoc {
 
   private writeCanonical(): void {
     if (this.canonicalJob || this.canonical) return;
-    const job = analysis.run<string[]>({ kind: 'canonical', doc: { id: this.id, text: this.text } }, { label: `Writing the canonical form of ${this.name}` });
+    const job = analysis.run<string[]>({ kind: 'canonical', doc: this.ref() }, { label: `Writing the canonical form of ${this.name}` });
     this.canonicalJob = job;
     this.canonicalPending = true;
     job.promise.then(
@@ -267,7 +274,7 @@ export class RulesetDoc {
     this.lintJob?.cancel();
     this.lintFor = this.lintOptions;
     const opts = $state.snapshot(this.lintOptions) as LintOptions;
-    const job = analysis.run<Finding[]>({ kind: 'lint', doc: { id: this.id, text: this.text }, opts }, { label: `Linting ${this.name}` });
+    const job = analysis.run<Finding[]>({ kind: 'lint', doc: this.ref(), opts }, { label: `Linting ${this.name}` });
     this.lintJob = job;
     this.lintState = 'running';
     this.lintError = null;
@@ -318,7 +325,7 @@ export class RulesetDoc {
     const cut = this.text.lastIndexOf('\n', PREVIEW_BYTES);
     if (cut <= 0) return;
     const head = this.text.slice(0, cut + 1);
-    const p = parseRuleset(`${head}COMMIT\n`);
+    const p = parseRuleset(`${head}COMMIT\n`, { family: this.family });
     this.ruleset = p.ruleset;
     this.lines = splitLines(head);
     this.preview = true;
@@ -327,7 +334,7 @@ export class RulesetDoc {
   private async parseInWorker(): Promise<void> {
     const t0 = performance.now();
     const job = analysis.run<ParseResult>(
-      { kind: 'parse', doc: { id: this.id, text: this.text } },
+      { kind: 'parse', doc: this.ref() },
       { label: `Reading ${this.name}`, onProgress: (p) => (this.parseProgress = p) },
     );
     this.parseJob = job;
@@ -359,6 +366,11 @@ export class RulesetDoc {
     this.finalNewline = parsed.finalNewline;
     this.parseState = 'ready';
     this.preview = false;
+  }
+
+  /** the document as the analysis worker reads it */
+  ref(): DocRef {
+    return { id: this.id, text: this.text, family: this.family };
   }
 
   /** the parse as the core's writers and recipes take it (the same objects, nothing copied) */

@@ -2,12 +2,12 @@
 // delete, raw text) is a new text made by the core's preserving writer, kept
 // on a stack so Ctrl+Z steps back. Nothing leaves the app until the admin
 // chooses "Review & apply" (a host's proposal) or saves the file.
-import type { RuleRef, TableName } from '../../../src-main/core/index.js';
+import type { Family, RuleRef, TableName } from '../../../src-main/core/index.js';
 import type { RuleRow } from './rows.js';
 import type { RulesetDoc } from './ruleset-doc.svelte.js';
 
 /** Where a document came from, so "Review & apply" knows where its edits go. */
-export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed' };
+export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed'; family: Family };
 
 /** "Move to…": top, bottom, or before/after entry #n (1-based) of the chain */
 export type MoveDest = { kind: 'top' } | { kind: 'bottom' } | { kind: 'before' | 'after'; n: number };
