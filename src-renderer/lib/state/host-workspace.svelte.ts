@@ -413,7 +413,7 @@ export class HostWorkspace {
       return;
     }
     const family = v.family ?? 'ipv4';
-    this.setProposal(r.value.text, `The ${FAMILY_NAME[family]} proposal is now ${versionName(v)}. Review the changes to the running rules, then apply it.`, family);
+    this.setProposal(r.value.text, `The ${family === 'ipv6' ? 'IPv6 ' : ''}proposal is now ${versionName(v)}. Review the changes to the running rules, then apply it.`, family);
     this.families[family].base = 'history';
     this.setFamily(family);
     this.closeVersionCompare();
