@@ -6,6 +6,7 @@
 // findings across the pair (a port one family closes and the other leaves
 // open) come from the core's lintPair over both proposals, in the worker.
 import type {
+  ApplyRequest,
   ApplyResultDto,
   AuditEntryDto,
   ConnectionState,
@@ -200,20 +201,16 @@ export class HostWorkspace {
     return this.families.ipv4.edited || this.families.ipv6.edited;
   }
 
-  /** main's apply takes an IPv6 proposal beside the IPv4 one */
-  readonly canApplyIpv6 = false;
-
   /**
-   * The families an apply sends: IPv4 whenever there is a proposal (as it
-   * always was), IPv6 when its proposal would change the running rules or the
-   * saved file (and main can apply it).
+   * The families an apply sends: each whose proposal would change its running
+   * rules or its saved file (main leaves an unchanged family alone anyway).
+   * IPv4 also when nothing changes at all, as before: applying an unchanged
+   * proposal saves the running rules.
    */
   get applyFamilies(): Family[] {
-    const out: Family[] = [];
-    if (this.families.ipv4.proposed) out.push('ipv4');
-    const v6 = this.families.ipv6;
-    if (this.canApplyIpv6 && v6.proposed && (v6.pending > 0 || v6.diffs['saved-proposed'].changeCount > 0)) out.push('ipv6');
-    return out;
+    const changes = (f: FamilyRules) => !!f.proposed && (f.pending > 0 || f.diffs['saved-proposed'].changeCount > 0);
+    const out = (['ipv4', 'ipv6'] as const).filter((f) => changes(this.families[f]));
+    return out.length || !this.families.ipv4.proposed ? out : ['ipv4'];
   }
 
   /** both proposals' texts as one: a later edit of either makes a new proposal to apply */
@@ -422,20 +419,43 @@ export class HostWorkspace {
   }
 
   async startApply(confirmTimeoutS: number, force: boolean): Promise<void> {
-    const v4 = this.families.ipv4.proposed;
-    if (!v4 || this.apply?.running) return;
+    const sending = this.applyFamilies;
+    if (!sending.length || this.apply?.running) return;
     const run = new ApplyRun(this.proposalKey);
     this.apply = run;
-    const p = this.pulled;
-    const r = await this.fw.startApply(this.profile.id, {
-      text: v4.text,
-      name: `proposed ruleset (${this.profile.name})`,
-      confirmTimeoutS,
-      force,
-      base: p ? { takenAt: p.takenAt, savedSha256: p.saved.present ? p.saved.sha256 : undefined, liveRulesSha256: p.live.ok ? p.live.rulesSha256 : undefined } : null,
-    });
+    const r = await this.fw.startApply(this.profile.id, this.applyRequest(sending, confirmTimeoutS, force));
     if (!r.ok) run.error = r.error;
     else run.id = r.value.applyId;
+  }
+
+  /**
+   * One apply for what changed: the IPv4 proposal (with the IPv6 one beside it
+   * when both changed — one change under one host timer), or the IPv6 proposal
+   * alone. The pull's hashes of both families guard against a host that
+   * changed since.
+   */
+  private applyRequest(sending: Family[], confirmTimeoutS: number, force: boolean): ApplyRequest {
+    const p = this.pulled;
+    const base = p
+      ? {
+          takenAt: p.takenAt,
+          savedSha256: p.saved.present ? p.saved.sha256 : undefined,
+          liveRulesSha256: p.live.ok ? p.live.rulesSha256 : undefined,
+          saved6Sha256: p.saved6?.present ? p.saved6.sha256 : undefined,
+          live6RulesSha256: p.live6?.ok ? p.live6.rulesSha256 : undefined,
+        }
+      : null;
+    const name = (f: Family) => (f === 'ipv4' ? `proposed ruleset (${this.profile.name})` : `proposed IPv6 ruleset (${this.profile.name})`);
+    const v6 = this.families.ipv6.proposed;
+    if (!sending.includes('ipv4') && v6) return { text: v6.text, name: name('ipv6'), family: 6, confirmTimeoutS, force, base };
+    return {
+      text: this.families.ipv4.proposed!.text,
+      name: name('ipv4'),
+      confirmTimeoutS,
+      force,
+      base,
+      ...(sending.includes('ipv6') && v6 ? { ipv6: { text: v6.text, name: name('ipv6') } } : {}),
+    };
   }
 
   async answer(keep: boolean): Promise<void> {
