@@ -107,7 +107,13 @@ export function mergeImported(into: ParseResult, a: PasteAnalysis, opts: { clien
   }
   if (!rules.length && !chains.length) return { ok: false, reason: 'none of the pasted commands made a rule' };
   const output: RecipeOutput = { recipe: 'pasted commands', values: {}, family: into.ruleset.family, chains, rules, preconditions: [], notes: [] };
-  const placed = mergeRecipe(into.ruleset, output, { client: opts.client, sshPort: opts.sshPort });
+  let placed: ReturnType<typeof mergeRecipe>;
+  try {
+    placed = mergeRecipe(into.ruleset, output, { client: opts.client, sshPort: opts.sshPort });
+  } catch (e) {
+    // the placement's checks could not run on these rules: say so, the ruleset stays as it was
+    return { ok: false, reason: `the pasted rules could not be placed: ${(e as Error).message}` };
+  }
   if (!placed.ok) return { ok: false, reason: placed.reason };
   return { ok: true, text: writePreserving(into, placed.ruleset), added: placed.added.length, skipped: placed.skipped.map((s) => `${s.text}: ${s.reason}`) };
 }
