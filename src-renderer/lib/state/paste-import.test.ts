@@ -80,4 +80,17 @@ describe('pasting ip6tables commands', () => {
     const a4 = analyzePaste(script, 'ipv4');
     expect(a4.imported).toBe(1);
   });
+
+  it('adds them to an IPv6 ruleset, placed before its catch-all REJECT, written back with the file kept', () => {
+    const into = parseRuleset(stock6, { family: 'ipv6' });
+    const r = mergeImported(into, analyzePaste(script, 'ipv6'));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.added).toBe(2);
+    const again = parseRuleset(r.text, { family: 'ipv6' });
+    expect(again.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const lines = r.text.split('\n');
+    expect(lines[0]).toBe('# sample configuration for iptables service');
+    expect(lines.findIndex((l) => l.includes('2001:db8:1::/48'))).toBeLessThan(lines.findIndex((l) => l.includes('icmp6-adm-prohibited')));
+  });
 });
