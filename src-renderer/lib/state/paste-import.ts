@@ -106,7 +106,7 @@ export function mergeImported(into: ParseResult, a: PasteAnalysis, opts: { clien
     }
   }
   if (!rules.length && !chains.length) return { ok: false, reason: 'none of the pasted commands made a rule' };
-  const output: RecipeOutput = { recipe: 'pasted commands', values: {}, family: into.ruleset.family, chains, rules, preconditions: [], notes: [] };
+  const output: RecipeOutput = { recipe: 'pasted commands', values: {}, family: a.result.ruleset.family, chains, rules, preconditions: [], notes: [] };
   let placed: ReturnType<typeof mergeRecipe>;
   try {
     placed = mergeRecipe(into.ruleset, output, { client: opts.client, sshPort: opts.sshPort });
