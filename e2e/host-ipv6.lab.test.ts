@@ -123,4 +123,25 @@ describe.skipIf(skipLab || skipE2e)('lab: a host\'s IPv4 and IPv6 firewalls in t
     await page.locator('[data-testid=family-ipv6-warnings]').waitFor({ state: 'detached' });
     await checkAccessibility(page, 'apply with an IPv6 change');
   });
+
+  it('applies the IPv6 change through the safe apply: ip6tables runs and saved it, the IPv4 rules are untouched', async () => {
+    await byId('apply-timeout').fill('30');
+    await byId('apply-start').click();
+    await byId('apply-ask').waitFor({ timeout: 60_000 });
+    await shot('apply-ask');
+    await byId('apply-confirm').click();
+    await page.locator('[data-testid=apply-outcome][data-outcome=confirmed]').waitFor({ timeout: 60_000 });
+
+    const v6Live = await exec(['ip6tables-save']);
+    expect(inputRules(v6Live)).toContain(V6_FIXED);
+    expect(inputRules(v6Live)).not.toContain(V6_8080);
+    const v6Saved = (await L.get().readHostFile('plain', '/etc/sysconfig/ip6tables'))!.toString('utf8');
+    expect(v6Saved).toContain(V6_FIXED);
+    // the admin's file kept its comments
+    expect(v6Saved).toContain('# sample configuration for ip6tables service');
+    // IPv4: the same rules as before the apply
+    expect(inputRules(await exec(['iptables-save']))).toEqual(inputRules(v4Before));
+    expect((await L.get().readHostFile('plain', '/etc/sysconfig/iptables'))!.toString('utf8')).toContain(V4_8080);
+    await shot('applied');
+  });
 });

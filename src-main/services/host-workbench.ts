@@ -559,7 +559,10 @@ export class HostWorkbench {
         // what went live (or was tried) is a version of its own: it can be compared and restored later
         if (result.outcome !== 'refused' && result.outcome !== 'unchanged') {
           try {
-            this.versionStore.record(hostId, 'applied', req.text, { outcome: result.outcome, auditId: result.audit.id, source: req.name });
+            const kept = { outcome: result.outcome, auditId: result.audit.id };
+            // each family's proposal is a version of that family's rules
+            this.versionStore.record(hostId, 'applied', req.text, { ...kept, source: req.name, ...(req.family === 6 ? { family: 'ipv6' as const } : {}) });
+            if (req.ipv6 && req.family !== 6) this.versionStore.record(hostId, 'applied', req.ipv6.text, { ...kept, source: req.ipv6.name, family: 'ipv6' });
           } catch (e) {
             this.deps.log?.(`versions: not kept: ${(e as Error).message}`);
           }
