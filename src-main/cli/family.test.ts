@@ -79,6 +79,7 @@ describe('--family and its inference', () => {
     expect(dhcp.decidedBy).toMatchObject({ index: 5 });
     const other = await run(['trace', 'rules.v6', '--src', '2001:db8::1', '--dst', '2001:db8::2', '--proto', 'udp', '--dport', '53', '--in', 'eth0'], { 'rules.v6': V6 });
     expect(other.out).toContain('REJECT (icmp6-adm-prohibited)');
+    expect(other.out).toContain('packet: udp 2001:db8::1 → [2001:db8::2]:53, in eth0');
     expect(other.out).toMatch(/verdict: REJECT by INPUT #6/);
     // an IPv4 address in an IPv6 trace is a usage error that says which family it belongs to
     const v4 = await run(['trace', 'rules.v6', '--src', '198.18.0.1', '--dst', '2001:db8::2', '--proto', 'tcp', '--dport', '22'], { 'rules.v6': V6 });

@@ -120,9 +120,12 @@ function stepLine(s: TraceStep): string {
   return `  ${at}${line}${rule} → ${s.action}\n`;
 }
 
+/** `addr:port`, an IPv6 address in brackets when a port follows (as ip6tables and URLs write it). */
+const hostPort = (addr: string | undefined, port: string) => (port && addr?.includes(':') ? `[${addr}]${port}` : `${addr}${port}`);
+
 function printHuman(io: CliIO, res: TraceResult, spec: { src?: string; dst?: string; proto: string; sport?: number; dport?: number; inIface?: string; outIface?: string; state?: string }): void {
   const port = (p?: number) => (p !== undefined ? `:${p}` : '');
-  let head = `packet: ${spec.proto} ${spec.src}${port(spec.sport)} → ${spec.dst}${port(spec.dport)}`;
+  let head = `packet: ${spec.proto} ${hostPort(spec.src, port(spec.sport))} → ${hostPort(spec.dst, port(spec.dport))}`;
   if (spec.inIface) head += `, in ${spec.inIface}`;
   if (spec.outIface) head += `, out ${spec.outIface}`;
   head += `, state ${(spec.state ?? 'NEW').toUpperCase()}`;
@@ -144,7 +147,7 @@ function printHuman(io: CliIO, res: TraceResult, spec: { src?: string; dst?: str
   const after = res.packet;
   if (after && (after.src !== spec.src || after.dst !== spec.dst || after.sport !== (spec.sport ?? after.sport) || after.dport !== (spec.dport ?? after.dport))) {
     const pt = (p?: number | null) => (p === undefined ? '' : `:${p ?? '?'}`);
-    out += `after NAT: ${after.src ?? '?'}${pt(after.sport)} → ${after.dst ?? '?'}${pt(after.dport)}\n`;
+    out += `after NAT: ${hostPort(after.src ?? '?', pt(after.sport))} → ${hostPort(after.dst ?? '?', pt(after.dport))}\n`;
   }
   out += `verdict: ${describeTrace(res)}\n`;
   io.out(escapeControls(out));
