@@ -7,7 +7,7 @@ import type { Match, Rule } from '../model.js';
 import { saveMatch, saveTarget } from '../canonical.js';
 import { tokenizeLine } from '../tokenize.js';
 
-export interface MatchOption {
+interface MatchOption {
   invert: boolean;
   args: string[];
 }

@@ -10,10 +10,10 @@ import { saveMatch } from '../canonical.js';
 import { findMatch, isChanceMatch } from '../extensions/registry.js';
 import { fieldCond, inv, type ChanceWords, type Cond } from './packet.js';
 
-export { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
+export { PROTO_ICMP, PROTO_TCP, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
 
 /** `eth+` matches every name that starts with `eth`; `+` alone matches all. */
-export function ifaceMatches(pattern: string, name: string): boolean {
+function ifaceMatches(pattern: string, name: string): boolean {
   if (pattern.endsWith('+')) return name.startsWith(pattern.slice(0, -1));
   return pattern === name;
 }

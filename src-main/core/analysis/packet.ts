@@ -73,7 +73,6 @@ export interface Cond {
 }
 
 export const PROTO_TCP = 6;
-export const PROTO_UDP = 17;
 export const PROTO_ICMP = 1;
 
 /** `!` applied to an answer that may be "cannot tell". */
@@ -87,9 +86,6 @@ export const inv = (invert: boolean, v: boolean | undefined): boolean | undefine
 export function fieldCond(text: string, holds: string, test: Cond['test']): Cond {
   return { key: text, text, chance: false, holds, fails: `not (${holds})`, test };
 }
-
-/** `[!] --NAME TEXT`: the text of one printed option as a condition shows it. */
-export const optionText = (invert: boolean, name: string, value: string | number): string => `${invert ? '! ' : ''}--${name} ${value}`;
 
 /** Is `v` in one of the inclusive ranges (flattened: lo0, hi0, lo1, hi1 …)? */
 export function inRanges(v: number, ranges: readonly number[]): boolean {

@@ -31,7 +31,7 @@ export function fromRanges(ranges: Array<[number, number]>): IntervalSet {
   return out;
 }
 
-export function intersect(a: IntervalSet, b: IntervalSet): IntervalSet {
+function intersect(a: IntervalSet, b: IntervalSet): IntervalSet {
   const out: number[] = [];
   let i = 0;
   let j = 0;
@@ -56,7 +56,7 @@ export function complement(a: IntervalSet, max: number): IntervalSet {
   return out;
 }
 
-export function subtract(a: IntervalSet, b: IntervalSet, max: number): IntervalSet {
+function subtract(a: IntervalSet, b: IntervalSet, max: number): IntervalSet {
   return intersect(a, complement(b, max));
 }
 
@@ -75,7 +75,7 @@ export function size(a: IntervalSet): number {
 export const DIM = {
   src: 0, dst: 1, proto: 2, sport: 3, dport: 4, icmp: 5, tcpFlags: 6, inIface: 7, outIface: 8, state: 9, fragment: 10,
 } as const;
-export const FIXED_DIMS = 11;
+const FIXED_DIMS = 11;
 const FIXED_MAX = [0xffffffff, 0xffffffff, 255, 65535, 65535, 0xffff, 63, -1, -1, 4, 1];
 
 /** The dimensions of one analysis: interface classes and opaque matches depend on the ruleset. */
@@ -135,7 +135,7 @@ export function boxDiff(r: Box, e: Box, dims: Dims): Box[] {
 }
 
 /** True when the two sets share a value (intersect(a, b).length > 0, without building it). */
-export function setsMeet(a: IntervalSet, b: IntervalSet): boolean {
+function setsMeet(a: IntervalSet, b: IntervalSet): boolean {
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {

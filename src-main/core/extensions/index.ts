@@ -61,6 +61,6 @@ export const MATCHES: MatchExtension[] = [
   set, string, time, policy, u32, helper, quota, tcpmss, connbytes, rpfilter, dscp, ecn,
 ];
 
-export const ALL_EXTENSIONS: Extension[] = [...standardTargets, ...MATCHES, ...TARGETS];
+const ALL_EXTENSIONS: Extension[] = [...standardTargets, ...MATCHES, ...TARGETS];
 
 registerExtensions(ALL_EXTENSIONS);

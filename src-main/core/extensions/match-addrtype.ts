@@ -7,18 +7,18 @@ import { fieldCond, inv, type Cond } from '../analysis/packet.js';
 import { addressTypes } from '../analysis/host-net.js';
 
 /** linux/rtnetlink.h route types, in bit order (bit i = 1 << i). */
-export const ADDRESS_TYPES = [
+const ADDRESS_TYPES = [
   'UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST',
   'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE',
 ] as const;
-export type AddressType = (typeof ADDRESS_TYPES)[number];
+type AddressType = (typeof ADDRESS_TYPES)[number];
 
-export interface AddrTypeCondition {
+interface AddrTypeCondition {
   types: AddressType[];
   invert: boolean;
 }
 
-export interface AddrTypeMatch {
+interface AddrTypeMatch {
   src: AddrTypeCondition | null;
   dst: AddrTypeCondition | null;
   limitIfaceIn: boolean;

@@ -4,7 +4,7 @@ import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 import { U64_MAX, strtoull } from './match-quota.js';
 
-export interface ConnbytesMatch {
+interface ConnbytesMatch {
   /** as the kernel stores them: from > to means the range is negated */
   from: bigint;
   to: bigint;
@@ -13,7 +13,7 @@ export interface ConnbytesMatch {
 }
 
 /** The range as written and whether it is negated. */
-export function connbytesRange(s: ConnbytesMatch): { min: bigint; max: bigint; invert: boolean } {
+function connbytesRange(s: ConnbytesMatch): { min: bigint; max: bigint; invert: boolean } {
   return s.from > s.to ? { min: s.to, max: s.from, invert: true } : { min: s.from, max: s.to, invert: false };
 }
 

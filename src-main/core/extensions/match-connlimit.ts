@@ -4,7 +4,7 @@ import { ValueError, maskToPrefix, maskToPrefix6, parsePlenMask6, parseUInt } fr
 import type { MatchExtension, OptionSpec } from './types.js';
 import { parsePlenMask } from './match-conntrack.js';
 
-export interface Connlimit {
+interface Connlimit {
   /** upto: match while at most `count` connections; above: match when more */
   direction: 'upto' | 'above';
   count: number;

@@ -12,12 +12,12 @@ import { DIM, fromValues } from '../analysis/space.js';
 
 // State names in the order iptables prints them; parsing tries them in PARSE_ORDER
 // with prefix matching (`est` is ESTABLISHED), as strncasecmp(arg, name, len) does.
-export const CT_STATES = [...CONN_STATES, 'SNAT', 'DNAT'] as const;
+const CT_STATES = [...CONN_STATES, 'SNAT', 'DNAT'] as const;
 export type CtState = (typeof CT_STATES)[number];
 const STATE_PARSE_ORDER: readonly CtState[] = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT'];
 
-export const CT_STATUSES = ['EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'] as const;
-export type CtStatus = (typeof CT_STATUSES)[number];
+const CT_STATUSES = ['EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'] as const;
+type CtStatus = (typeof CT_STATUSES)[number];
 const STATUS_PARSE_ORDER = ['NONE', ...CT_STATUSES] as const;
 
 function prefixOf(item: string, name: string): boolean {
@@ -62,17 +62,17 @@ export function parseStateList(arg: string): ConnState[] {
   return parseNameList(arg, STATE_ONLY_PARSE_ORDER, CONN_STATES, 'state', true);
 }
 
-export function parseCtStateList(arg: string): CtState[] {
+function parseCtStateList(arg: string): CtState[] {
   return parseNameList(arg, STATE_PARSE_ORDER, CT_STATES, 'ctstate', false);
 }
 
 /** `--ctstatus`; NONE is no bit, and prints only when nothing else is set. */
-export function parseCtStatusList(arg: string): CtStatus[] {
+function parseCtStatusList(arg: string): CtStatus[] {
   return parseNameList(arg, STATUS_PARSE_ORDER, CT_STATUSES, 'ctstatus', false) as CtStatus[];
 }
 
 /** An address with its mask; a host name that only the host can resolve is kept. */
-export type CtAddress =
+type CtAddress =
   | { kind: 'net'; addr: number; mask: number }
   | { kind: 'net6'; addr: bigint; mask: bigint }
   | { kind: 'host-name'; name: string; mask: number; mask6?: bigint };
@@ -155,10 +155,9 @@ const SAVE_ORDER = [
   'ctstate', 'ctproto', 'ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst',
   'ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport', 'ctstatus', 'ctexpire', 'ctdir',
 ] as const;
-export type ConntrackOption = (typeof SAVE_ORDER)[number];
 
 /** What one conntrack match tests; every field is absent when not given. */
-export interface Conntrack {
+interface Conntrack {
   ctstate?: { invert: boolean; states: CtState[] };
   ctproto?: { invert: boolean; proto: number };
   ctorigsrc?: { invert: boolean; addr: CtAddress };

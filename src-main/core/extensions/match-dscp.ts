@@ -5,7 +5,7 @@ import { xtFcheck, xtUInt } from './xt-options.js';
 import { dscpClass } from './target-dscp.js';
 import { hex2 } from './match-tos.js';
 
-export interface DscpMatch {
+interface DscpMatch {
   /** 0–63 */
   dscp: number;
   invert: boolean;

@@ -4,7 +4,7 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtUInt } from './xt-options.js';
 
-export interface EcnMatch {
+interface EcnMatch {
   ece: { invert: boolean } | null;
   cwr: { invert: boolean } | null;
   /** the IP ECT codepoint, 0–3 */

@@ -4,7 +4,7 @@ import type { MatchExtension } from './types.js';
 import { collectOptions, opt, type OptionState } from './util.js';
 import { parseU32Range, type U32Range } from './xt-options.js';
 
-export type SpiRange = U32Range;
+type SpiRange = U32Range;
 
 export { parseU32Range };
 

@@ -2,7 +2,7 @@
 import type { MatchExtension } from './types.js';
 import { parseU32Range, xtFcheck, xtUInt, type U32Range } from './xt-options.js';
 
-export interface FragState {
+interface FragState {
   ids: U32Range;
   idsInvert: boolean;
   len: { value: number; invert: boolean } | null;

@@ -5,14 +5,14 @@ import { ValueError, parseUInt, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { atoi, periodToRate, rateUnitSeconds, type Rate } from './match-limit.js';
 
-export type HashlimitMode = 'srcip' | 'srcport' | 'dstip' | 'dstport';
+type HashlimitMode = 'srcip' | 'srcport' | 'dstip' | 'dstport';
 const MODE_ORDER: readonly HashlimitMode[] = ['srcip', 'srcport', 'dstip', 'dstport'];
 
-export type HashlimitRate =
+type HashlimitRate =
   | { kind: 'packets'; avg: number; rate: Rate }
   | { kind: 'bytes'; cost: number; bytesPerSecond: number };
 
-export interface Hashlimit {
+interface Hashlimit {
   /** upto: match while under the rate; above: match when over it */
   direction: 'upto' | 'above';
   rate: HashlimitRate;

@@ -3,7 +3,7 @@ import { saveString } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtString } from './xt-options.js';
 
-export interface HelperMatch {
+interface HelperMatch {
   /** helper name, optionally with the port (`ftp-2121`) */
   name: string;
   invert: boolean;

@@ -4,7 +4,7 @@ import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 import { fieldCond, inv } from '../analysis/packet.js';
 
-export interface HlMatch {
+interface HlMatch {
   op: 'eq' | 'ne' | 'lt' | 'gt';
   value: number;
 }

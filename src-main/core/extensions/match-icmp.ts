@@ -59,9 +59,6 @@ const ICMP_NAMES: ReadonlyArray<readonly [string, number, number, number]> = [
 ];
 const LOWER_NAMES = ICMP_NAMES.map(([n]) => n.toLowerCase());
 
-/** The ICMP type names iptables knows (for completion and wizards). */
-export const ICMP_TYPE_NAMES: readonly string[] = ICMP_NAMES.map(([n]) => n);
-
 const FIX = 'use a type name (echo-request, destination-unreachable, …), a number 0-255, or TYPE/CODE';
 
 /** `--icmp-type` as iptables 1.8.9 reads it: a (prefix of a) name, or TYPE[/CODE[:CODE]] numbers. */

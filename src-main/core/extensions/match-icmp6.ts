@@ -39,12 +39,6 @@ const ICMP6_NAMES: ReadonlyArray<readonly [string, number, number, number]> = [
 ];
 const LOWER = ICMP6_NAMES.map(([n]) => n.toLowerCase());
 
-/** The ICMPv6 type names ip6tables knows (for completion and wizards). */
-export const ICMP6_TYPE_NAMES: readonly string[] = ICMP6_NAMES.map(([n]) => n);
-
-/** Types a host needs to keep IPv6 working (RFC 4890): neighbour discovery and router discovery. */
-export const ICMP6_ND_TYPES = { routerSolicitation: 133, routerAdvertisement: 134, neighborSolicitation: 135, neighborAdvertisement: 136 } as const;
-
 const FIX = 'use a type name (echo-request, neighbour-solicitation, packet-too-big, …), a number 0-255, or TYPE/CODE';
 
 /** `--icmpv6-type` as ip6tables 1.8.9 reads it: a (prefix of a) name, or TYPE[/CODE[:CODE]]. */

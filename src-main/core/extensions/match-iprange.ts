@@ -6,18 +6,18 @@ import { fieldCond, inv, type Cond } from '../analysis/packet.js';
 import { DIM, iv } from '../analysis/space.js';
 
 /** An inclusive range of IPv4 addresses (32-bit numbers); iptables keeps a reversed one as given. */
-export interface IPv4Range {
+interface IPv4Range {
   from: number;
   to: number;
 }
 
 /** ip6tables: 128-bit addresses */
-export interface IPv6Range {
+interface IPv6Range {
   from: bigint;
   to: bigint;
 }
 
-export interface IpRange {
+interface IpRange {
   src?: { invert: boolean; range: IPv4Range | IPv6Range };
   dst?: { invert: boolean; range: IPv4Range | IPv6Range };
 }

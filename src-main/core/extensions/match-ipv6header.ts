@@ -30,7 +30,7 @@ function headerBit(name: string): number {
   return f[1];
 }
 
-export interface Ipv6HeaderMatch {
+interface Ipv6HeaderMatch {
   /** the headers' bits (FLAGS) */
   flags: number;
   invert: boolean;

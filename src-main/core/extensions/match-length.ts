@@ -4,7 +4,7 @@ import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 import { fieldCond, inv } from '../analysis/packet.js';
 
-export interface LengthMatch {
+interface LengthMatch {
   min: number;
   max: number;
   invert: boolean;

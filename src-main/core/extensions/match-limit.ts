@@ -3,7 +3,7 @@ import type { Match, OptionValue } from '../model.js';
 import { ValueError, parseUInt } from '../values.js';
 import type { MatchExtension } from './types.js';
 
-export type RateUnit = 'sec' | 'min' | 'hour' | 'day';
+type RateUnit = 'sec' | 'min' | 'hour' | 'day';
 
 /** A rate as iptables prints it: `count` per `unit`. */
 export interface Rate {
@@ -11,7 +11,7 @@ export interface Rate {
   unit: RateUnit;
 }
 
-export interface Limit {
+interface Limit {
   /** the kernel's form: XT_LIMIT_SCALE × seconds between packets */
   avg: number;
   /** the rate iptables-save prints for avg */

@@ -5,12 +5,12 @@ import type { MatchExtension } from './types.js';
 import { collectOptions, opt, requireOption, type OptionState } from './util.js';
 
 /** The six bytes of a MAC address. */
-export type MacAddress = readonly number[];
+type MacAddress = readonly number[];
 
 const BAD = () => new ValueError('Invalid MAC address specified.', 'invalid-argument', 'write six hex bytes separated by colons, e.g. 52:54:00:12:34:56');
 
 /** XTTYPE_ETHERMAC: six strtoul(…, 16) parts of at most two characters, colon separated. */
-export function parseMac(s: string): MacAddress {
+function parseMac(s: string): MacAddress {
   const out: number[] = [];
   let i = 0;
   for (let k = 0; k < 6; k++) {
@@ -26,12 +26,12 @@ export function parseMac(s: string): MacAddress {
   return out;
 }
 
-export function formatMac(mac: MacAddress): string {
+function formatMac(mac: MacAddress): string {
   return mac.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** The source MAC a rule's mac match tests, with its `!`. */
-export function macSourceOf(m: Match<OptionState>): { invert: boolean; mac: MacAddress } | null {
+function macSourceOf(m: Match<OptionState>): { invert: boolean; mac: MacAddress } | null {
   const o = opt(m.state, 'mac-source');
   return o ? { invert: o.invert, mac: o.value as MacAddress } : null;
 }

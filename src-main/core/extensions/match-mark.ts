@@ -4,14 +4,14 @@ import { hex, xtFcheck, xtMarkMask } from './xt-options.js';
 import { fieldCond, inv } from '../analysis/packet.js';
 
 /** `[!] --mark value[/mask]`: matches when (mark & mask) == value, or != with invert. */
-export interface MarkMatch {
+interface MarkMatch {
   value: number;
   mask: number;
   invert: boolean;
 }
 
 /** libxt_mark/libxt_connmark print_mark: hex, the mask only when it is not all ones. */
-export function saveMarkMask(value: number, mask: number): string {
+function saveMarkMask(value: number, mask: number): string {
   return mask === 0xffffffff ? ' ' + hex(value) : ` ${hex(value)}/${hex(mask)}`;
 }
 

@@ -36,7 +36,7 @@ function parseTypes(arg: string): [number, number] {
   return [lo, hi];
 }
 
-export interface MhMatch {
+interface MhMatch {
   /** inclusive range of mobility header types */
   types: [number, number];
   invert: boolean;

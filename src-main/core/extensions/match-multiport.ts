@@ -6,9 +6,9 @@ import type { PortRange } from './match-tcp.js';
 import { fieldCond, inRanges } from '../analysis/packet.js';
 import { DIM, fromRanges } from '../analysis/space.js';
 
-export type MultiportKind = 'sports' | 'dports' | 'ports';
+type MultiportKind = 'sports' | 'dports' | 'ports';
 
-export interface Multiport {
+interface Multiport {
   /** which ports of the packet: source, destination, or either */
   kind: MultiportKind;
   invert: boolean;
@@ -31,7 +31,7 @@ function protoFor(ctx: ParseContext): string {
 }
 
 /** A comma list of ports and lo:hi ranges, as parse_multi_ports_v1 reads it. */
-export function parseMultiportList(s: string, proto: string): PortRange[] {
+function parseMultiportList(s: string, proto: string): PortRange[] {
   const out: PortRange[] = [];
   let slots = 0;
   const items = s.split(',');

@@ -8,14 +8,14 @@ import type { MatchExtension, ParseContext } from './types.js';
  * passwd/group database while parsing, so an offline parser keeps the name
  * (only `root`, which is 0 everywhere, is turned into its number).
  */
-export type OwnerId = { kind: 'range'; min: number; max: number } | { kind: 'name'; name: string };
+type OwnerId = { kind: 'range'; min: number; max: number } | { kind: 'name'; name: string };
 
-export interface OwnerCondition {
+interface OwnerCondition {
   id: OwnerId;
   invert: boolean;
 }
 
-export interface OwnerMatch {
+interface OwnerMatch {
   socketExists: { invert: boolean } | null;
   uid: OwnerCondition | null;
   gid: OwnerCondition | null;

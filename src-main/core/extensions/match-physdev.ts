@@ -2,7 +2,7 @@
 import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 
-export interface PhysdevMatch {
+interface PhysdevMatch {
   /** bridge port names; a trailing `+` matches any name with that prefix */
   in: { name: string; invert: boolean } | null;
   out: { name: string; invert: boolean } | null;

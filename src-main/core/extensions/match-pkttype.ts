@@ -5,9 +5,9 @@ import { xtFcheck } from './xt-options.js';
 import { fieldCond, inv } from '../analysis/packet.js';
 import { isMulticast } from '../analysis/host-net.js';
 
-export type PacketType = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
+type PacketType = 'unicast' | 'broadcast' | 'multicast' | 'otherhost';
 
-export interface PktTypeMatch {
+interface PktTypeMatch {
   type: PacketType;
   invert: boolean;
 }

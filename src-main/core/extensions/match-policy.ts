@@ -4,14 +4,14 @@ import { ValueError, formatIPv4, inetAton, maskToPrefix, parseProtocol, prefixTo
 import type { MatchExtension, OptionSpec } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export interface PolicyAddress {
+interface PolicyAddress {
   addr: number;
   mask: number;
   invert: boolean;
 }
 
 /** One `--next`-separated element: the SA properties to compare (unset ones are not compared). */
-export interface PolicyElement {
+interface PolicyElement {
   reqid: { value: number; invert: boolean } | null;
   spi: { value: number; invert: boolean } | null;
   /** 50 esp, 51 ah, 108 ipcomp */
@@ -21,7 +21,7 @@ export interface PolicyElement {
   tunnelDst: PolicyAddress | null;
 }
 
-export interface PolicyMatch {
+interface PolicyMatch {
   dir: 'in' | 'out';
   pol: 'ipsec' | 'none';
   /** --strict: the elements must match the whole policy, in order; else any one SA */

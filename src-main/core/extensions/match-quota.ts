@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 
-export interface QuotaMatch {
+interface QuotaMatch {
   bytes: bigint;
   invert: boolean;
 }

@@ -4,10 +4,10 @@ import { ALL_ONES6, ValueError, formatIPv4, formatIPv6, parseHost6, parseUInt } 
 import type { MatchExtension, OptionSpec } from './types.js';
 import { parseHost } from './match-conntrack.js';
 
-export type RecentCommand = 'set' | 'rcheck' | 'update' | 'remove';
+type RecentCommand = 'set' | 'rcheck' | 'update' | 'remove';
 const COMMANDS: readonly RecentCommand[] = ['set', 'rcheck', 'update', 'remove'];
 
-export interface Recent {
+interface Recent {
   command: RecentCommand;
   invert: boolean;
   /** 0: not given */

@@ -1,7 +1,7 @@
 // -m rpfilter (libxt_rpfilter): reverse-path filtering, is the source routed back out the interface it came in on.
 import type { MatchExtension } from './types.js';
 
-export interface RpFilterMatch {
+interface RpFilterMatch {
   /** any route back counts, not only one via the incoming interface */
   loose: boolean;
   /** use the packet's mark in the reverse lookup */

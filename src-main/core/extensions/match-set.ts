@@ -3,10 +3,10 @@ import type { OptionValue } from '../model.js';
 import { ValueError, byteLength } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
 
-export type SetDirection = 'src' | 'dst';
-export type CounterOp = 'eq' | 'ne' | 'lt' | 'gt';
+type SetDirection = 'src' | 'dst';
+type CounterOp = 'eq' | 'ne' | 'lt' | 'gt';
 
-export interface SetMatch {
+interface SetMatch {
   /**
    * The ipset's name. iptables looks it up in the kernel while parsing, so a
    * set that does not exist on the host fails the whole load; offline we

@@ -6,7 +6,7 @@ import { ctStateCond, ctStateSpace, parseStateList, type CtState } from './match
 import { DIM } from '../analysis/space.js';
 
 /** The states a state match tests, in iptables' print order, with its `!`. */
-export function statesOf(m: Match<OptionState>): { invert: boolean; states: CtState[] } | null {
+function statesOf(m: Match<OptionState>): { invert: boolean; states: CtState[] } | null {
   const o = opt(m.state, 'state');
   return o ? { invert: o.invert, states: o.value as CtState[] } : null;
 }

@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export type StatisticMatch =
+type StatisticMatch =
   | {
       mode: 'random';
       invert: boolean;

@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtString, xtUInt } from './xt-options.js';
 
-export interface StringMatch {
+interface StringMatch {
   /** the pattern's bytes (UTF-8 for text given with --string) */
   pattern: Uint8Array;
   invert: boolean;
@@ -74,7 +74,7 @@ function needsHex(p: Uint8Array): boolean {
   return p.length > 0 && p[p.length - 1] === 0x5c;
 }
 
-export function formatPattern(p: Uint8Array): string {
+function formatPattern(p: Uint8Array): string {
   if (needsHex(p)) {
     let h = '';
     for (const b of p) h += b.toString(16).padStart(2, '0');

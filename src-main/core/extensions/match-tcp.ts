@@ -14,7 +14,7 @@ export interface PortRange {
 // iptables prints flags in this order, and knows these names.
 const FLAGS: Array<[string, number]> = [['FIN', 1], ['SYN', 2], ['RST', 4], ['PSH', 8], ['ACK', 16], ['URG', 32]];
 
-export function parseTcpFlagList(s: string): number {
+function parseTcpFlagList(s: string): number {
   let v = 0;
   for (const f of s.split(',')) {
     const u = f.toUpperCase();
@@ -29,7 +29,7 @@ export function parseTcpFlagList(s: string): number {
   return v;
 }
 
-export function formatTcpFlags(v: number): string {
+function formatTcpFlags(v: number): string {
   if (v === 0) return 'NONE';
   return FLAGS.filter(([, b]) => v & b).map(([n]) => n).join(',');
 }

@@ -4,7 +4,7 @@ import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 import { parseUIntRange } from './match-length.js';
 
-export interface TcpMssMatch {
+interface TcpMssMatch {
   min: number;
   max: number;
   invert: boolean;

@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 
-export interface TimeMatch {
+interface TimeMatch {
   /** seconds since the epoch (UTC); 0 = no lower bound */
   dateStart: number;
   /** seconds since the epoch (UTC); 2^31-1 = no upper bound (still printed by iptables) */
@@ -21,8 +21,8 @@ export interface TimeMatch {
   contiguous: boolean;
 }
 
-export const ALL_MONTHDAYS = 0xfffffffe;
-export const ALL_WEEKDAYS = 0xfe;
+const ALL_MONTHDAYS = 0xfffffffe;
+const ALL_WEEKDAYS = 0xfe;
 const MAX_DAYTIME = 24 * 60 * 60 - 1;
 const DATE_UNBOUNDED = 0x7fffffff;
 const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

@@ -3,14 +3,14 @@ import { ValueError, strtoulPrefix } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 
-export interface TosMatch {
+interface TosMatch {
   value: number;
   mask: number;
   invert: boolean;
 }
 
 /** xtables' tos_symbol_names; a name implies the mask 0x3f of the old TOS field. */
-export const TOS_NAMES: ReadonlyArray<[string, number]> = [
+const TOS_NAMES: ReadonlyArray<[string, number]> = [
   ['Minimize-Delay', 0x10],
   ['Maximize-Throughput', 0x08],
   ['Maximize-Reliability', 0x04],
@@ -19,7 +19,7 @@ export const TOS_NAMES: ReadonlyArray<[string, number]> = [
 ];
 
 /** XTTYPE_TOSMASK: `value[/mask]` (mask 0xff when absent) or a symbolic name (mask 0x3f). */
-export function parseTosMask(s: string, nameMask = 0x3f): { value: number; mask: number } {
+function parseTosMask(s: string, nameMask = 0x3f): { value: number; mask: number } {
   const v = strtoulPrefix(s, 0xff);
   if (v) {
     let end = v.end;

@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export interface TtlMatch {
+interface TtlMatch {
   op: 'eq' | 'ne' | 'lt' | 'gt';
   value: number;
 }

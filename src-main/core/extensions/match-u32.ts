@@ -3,16 +3,16 @@ import { ValueError } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { xtFcheck } from './xt-options.js';
 
-export type U32Op = '&' | '<<' | '>>' | '@';
+type U32Op = '&' | '<<' | '>>' | '@';
 
 /** One `location=ranges` test: read the word at location[0], then apply each op with its number. */
-export interface U32Test {
+interface U32Test {
   start: number;
   ops: Array<{ op: U32Op; value: number }>;
   ranges: Array<{ min: number; max: number }>;
 }
 
-export interface U32Match {
+interface U32Match {
   tests: U32Test[];
   invert: boolean;
 }
@@ -89,7 +89,7 @@ function parseU32(s: string): U32Test[] {
 
 const hex = (n: number) => '0x' + n.toString(16);
 
-export function formatU32(tests: readonly U32Test[]): string {
+function formatU32(tests: readonly U32Test[]): string {
   return tests
     .map((t) => hex(t.start) + t.ops.map((o) => o.op + hex(o.value)).join('') + '=' +
       t.ranges.map((r) => (r.min === r.max ? hex(r.min) : `${hex(r.min)}:${hex(r.max)}`)).join(','))

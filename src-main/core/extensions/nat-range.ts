@@ -141,7 +141,7 @@ function badAddress(s: string): ValueError {
 }
 
 /** sprint_range; `skipColon` for --to-ports, which prints the ports alone. */
-export function formatNatRange(r: NatRange, skipColon = false): string {
+function formatNatRange(r: NatRange, skipColon = false): string {
   let s = '';
   if (r.addr) {
     s += formatIPv4(r.addr.lo);
@@ -161,7 +161,7 @@ export function formatNatRange(r: NatRange, skipColon = false): string {
   return s;
 }
 
-export interface NatState {
+interface NatState {
   range: NatRange | null;
   random: boolean;
   randomFully: boolean;

@@ -45,7 +45,7 @@ export function registeredTargets(family?: Family): TargetExtension[] {
 // Extensions that exist in iptables 1.8 but that Portcullis does not model: a
 // rule using one is kept token for token (marked unknown), not rejected. Any
 // other name is an error, as in iptables ("Couldn't load match `multiports'").
-export const KNOWN_MATCHES = new Set([
+const KNOWN_MATCHES = new Set([
   'addrtype', 'ah', 'bpf', 'cgroup', 'cluster', 'comment', 'connbytes', 'connlabel', 'connlimit', 'connmark',
   'conntrack', 'cpu', 'dccp', 'devgroup', 'dscp', 'ecn', 'esp', 'hashlimit', 'helper', 'icmp', 'iprange',
   'ipcomp', 'ipvs', 'length', 'limit', 'mac', 'mark', 'multiport', 'nfacct', 'osf', 'owner', 'physdev', 'pkttype',

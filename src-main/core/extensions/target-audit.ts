@@ -4,19 +4,19 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck } from './xt-options.js';
 
-export type AuditType = 'accept' | 'drop' | 'reject';
+type AuditType = 'accept' | 'drop' | 'reject';
 
 const TYPES: readonly AuditType[] = ['accept', 'drop', 'reject'];
 
 /** accept, drop or reject, in any case. */
-export function parseAuditType(arg: string): AuditType {
+function parseAuditType(arg: string): AuditType {
   const a = arg.toLowerCase();
   const hit = TYPES.find((t) => a === t);
   if (!hit) throw new ValueError(`Bad action type value "${arg}"`, 'invalid-argument', 'use accept, drop or reject');
   return hit;
 }
 
-export function auditType(t: Target): AuditType {
+function auditType(t: Target): AuditType {
   return t.state.type as AuditType;
 }
 

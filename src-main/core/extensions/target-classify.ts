@@ -4,17 +4,17 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck } from './xt-options.js';
 
-export interface ClassifyState {
+interface ClassifyState {
   major: number;
   minor: number;
 }
 
-export function classifyState(t: Target): ClassifyState {
+function classifyState(t: Target): ClassifyState {
   return t.state as unknown as ClassifyState;
 }
 
 /** sscanf("%x:%x") as CLASSIFY_string_to_priority reads it; TC_H_MAKE keeps the low 16 bits of each. */
-export function parseClass(arg: string): ClassifyState {
+function parseClass(arg: string): ClassifyState {
   const bad = () => new ValueError(`Bad class value "${arg}"`, 'invalid-argument', 'write MAJOR:MINOR in hex, e.g. 1:10');
   const a = strtoulPrefix(arg, 0xffffffff, 16);
   if (!a || arg[a.end] !== ':') throw bad();

@@ -5,7 +5,7 @@ import type { Target } from '../model.js';
 import { hex, xtFcheck, xtUInt, type XtEntry } from './xt-options.js';
 import { markOperation, type MarkXset } from './target-mark.js';
 
-export interface ConnmarkState {
+interface ConnmarkState {
   /** set: ctmark = (ctmark & ~ctmask) ^ ctmark value; save: ctmark from nfmark; restore: nfmark from ctmark */
   mode: 'set' | 'save' | 'restore';
   ctmark: number;
@@ -15,7 +15,7 @@ export interface ConnmarkState {
   shiftBits: number;
 }
 
-export function connmarkState(t: Target): ConnmarkState {
+function connmarkState(t: Target): ConnmarkState {
   return t.state as unknown as ConnmarkState;
 }
 

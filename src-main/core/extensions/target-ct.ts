@@ -4,14 +4,14 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtString } from './xt-options.js';
 
-export interface CtZone {
+interface CtZone {
   /** zone id, or 'mark' to take it from the packet mark */
   id: number | 'mark';
   /** which direction(s) the zone applies to */
   dir: 'both' | 'orig' | 'reply';
 }
 
-export interface CtState {
+interface CtState {
   notrack: boolean;
   helper: string;
   timeout: string;
@@ -20,7 +20,7 @@ export interface CtState {
   zone: CtZone | null;
 }
 
-export function ctState(t: Target): CtState {
+function ctState(t: Target): CtState {
   return t.state as unknown as CtState;
 }
 

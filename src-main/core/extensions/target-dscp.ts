@@ -4,12 +4,12 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export interface DscpState {
+interface DscpState {
   /** 0–63 */
   dscp: number;
 }
 
-export function dscpState(t: Target): DscpState {
+function dscpState(t: Target): DscpState {
   return t.state as unknown as DscpState;
 }
 

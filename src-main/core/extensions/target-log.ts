@@ -5,7 +5,7 @@ import type { Target } from '../model.js';
 import { xtString } from './xt-options.js';
 
 /** syslog level LOG_WARNING: what LOG uses when --log-level is not given; never printed. */
-export const LOG_DEFAULT_LEVEL = 4;
+const LOG_DEFAULT_LEVEL = 4;
 
 // xtopt_parse_sysloglevel's names, matched case-sensitively
 const LEVEL_NAMES: Record<string, number> = {
@@ -13,7 +13,7 @@ const LEVEL_NAMES: Record<string, number> = {
 };
 
 /** A level 0–7 (base 0 number) or a syslog name. */
-export function parseLogLevel(arg: string): number {
+function parseLogLevel(arg: string): number {
   const n = strtoulWhole(arg, 0, 7);
   if (n !== null) return n;
   if (Object.prototype.hasOwnProperty.call(LEVEL_NAMES, arg)) return LEVEL_NAMES[arg];
@@ -23,9 +23,9 @@ export function parseLogLevel(arg: string): number {
 
 // the flags in the order LOG_save prints them
 const FLAGS = ['log-tcp-sequence', 'log-tcp-options', 'log-ip-options', 'log-uid', 'log-macdecode'] as const;
-export type LogFlag = (typeof FLAGS)[number];
+type LogFlag = (typeof FLAGS)[number];
 
-export interface LogState {
+interface LogState {
   /** syslog level 0–7 (default 4) */
   level: number;
   /** '' when none */
@@ -33,7 +33,7 @@ export interface LogState {
   flags: LogFlag[];
 }
 
-export function logState(t: Target): LogState {
+function logState(t: Target): LogState {
   return t.state as unknown as LogState;
 }
 

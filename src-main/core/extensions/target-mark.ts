@@ -10,7 +10,7 @@ export interface MarkXset {
   mask: number;
 }
 
-export function markState(t: Target): MarkXset {
+function markState(t: Target): MarkXset {
   return t.state as unknown as MarkXset;
 }
 

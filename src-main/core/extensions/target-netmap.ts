@@ -4,14 +4,14 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck } from './xt-options.js';
 
-export interface NetmapState {
+interface NetmapState {
   /** network address (masked) and its mask; bigints in ip6tables */
   addr: number | bigint;
   mask: number | bigint;
 }
 
 /** The IPv6 form: `host[/len|/mask]`, masked. */
-export function parseNetmapTo6(arg: string): NetmapState {
+function parseNetmapTo6(arg: string): NetmapState {
   const slash = arg.lastIndexOf('/');
   const hostText = slash < 0 ? arg : arg.slice(0, slash);
   const host = parseIPv6(hostText);
@@ -21,12 +21,12 @@ export function parseNetmapTo6(arg: string): NetmapState {
   return { addr: host & mask, mask };
 }
 
-export function netmapState(t: Target): NetmapState {
+function netmapState(t: Target): NetmapState {
   return t.state as unknown as NetmapState;
 }
 
 /** XTTYPE_HOSTMASK for IPv4 as iptables 1.8.9 parses it: `host[/len|/mask]`. */
-export function parseNetmapTo(arg: string): NetmapState {
+function parseNetmapTo(arg: string): NetmapState {
   const slash = arg.indexOf('/');
   const hostText = slash < 0 ? arg : arg.slice(0, slash);
   const host = inetAton(hostText);

@@ -5,9 +5,9 @@ import type { Target } from '../model.js';
 import { xtFcheck, xtString, xtUInt } from './xt-options.js';
 
 /** iptables 1.8.9 leaves the threshold 0 when not given (the kernel then uses its own) and prints any other value */
-export const NFLOG_DEFAULT_THRESHOLD = 0;
+const NFLOG_DEFAULT_THRESHOLD = 0;
 
-export interface NflogState {
+interface NflogState {
   group: number;
   /** '' when none */
   prefix: string;
@@ -17,7 +17,7 @@ export interface NflogState {
   threshold: number;
 }
 
-export function nflogState(t: Target): NflogState {
+function nflogState(t: Target): NflogState {
   return t.state as unknown as NflogState;
 }
 

@@ -4,7 +4,7 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export interface NfqueueState {
+interface NfqueueState {
   /** first queue */
   queue: number;
   /** number of queues balanced over (1: just `queue`) */
@@ -13,7 +13,7 @@ export interface NfqueueState {
   cpuFanout: boolean;
 }
 
-export function nfqueueState(t: Target): NfqueueState {
+function nfqueueState(t: Target): NfqueueState {
   return t.state as unknown as NfqueueState;
 }
 

@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 
-export type RejectWith =
+type RejectWith =
   | 'icmp-net-unreachable' | 'icmp-host-unreachable' | 'icmp-proto-unreachable' | 'icmp-port-unreachable'
   | 'icmp-net-prohibited' | 'icmp-host-prohibited' | 'tcp-reset' | 'icmp-admin-prohibited'
   | 'icmp6-no-route' | 'icmp6-adm-prohibited' | 'icmp6-addr-unreachable' | 'icmp6-port-unreachable'
@@ -33,10 +33,10 @@ const REJECT6_TYPES: ReadonlyArray<readonly [RejectWith, string]> = [
   ['icmp6-reject-route', 'reject-route'],
 ];
 
-export const REJECT_DEFAULT: RejectWith = 'icmp-port-unreachable';
-export const REJECT6_DEFAULT: RejectWith = 'icmp6-port-unreachable';
+const REJECT_DEFAULT: RejectWith = 'icmp-port-unreachable';
+const REJECT6_DEFAULT: RejectWith = 'icmp6-port-unreachable';
 
-export function parseRejectWith(arg: string, family: 'ipv4' | 'ipv6' = 'ipv4'): RejectWith {
+function parseRejectWith(arg: string, family: 'ipv4' | 'ipv6' = 'ipv4'): RejectWith {
   const a = arg.toLowerCase();
   const table = family === 'ipv6' ? REJECT6_TYPES : REJECT_TYPES;
   for (const [name, alias] of table) if (name.startsWith(a) || alias.startsWith(a)) return name;
@@ -47,7 +47,7 @@ export function parseRejectWith(arg: string, family: 'ipv4' | 'ipv6' = 'ipv4'): 
 }
 
 /** What the rejected packet gets back (the default filled in). */
-export function rejectWith(t: Target): RejectWith {
+function rejectWith(t: Target): RejectWith {
   return (t.state.with as RejectWith | undefined) ?? REJECT_DEFAULT;
 }
 

@@ -6,12 +6,12 @@ import { xtUInt } from './xt-options.js';
 import { tcp, type TcpFlags } from './match-tcp.js';
 import { isMatchOf, opt } from './util.js';
 
-export interface TcpmssState {
+interface TcpmssState {
   /** the MSS to set, or 'pmtu' to clamp to the path MTU minus 40 */
   mss: number | 'pmtu';
 }
 
-export function tcpmssState(t: Target): TcpmssState {
+function tcpmssState(t: Target): TcpmssState {
   return t.state as unknown as TcpmssState;
 }
 

@@ -6,7 +6,7 @@ import type { Target } from '../model.js';
 const OPTION_NAMES: Record<string, number> = { wscale: 3, mss: 2, 'sack-permitted': 4, sack: 5, timestamp: 8, md5: 19 };
 
 /** The TCP option kinds to strip, ascending. */
-export function strippedOptions(t: Target): number[] {
+function strippedOptions(t: Target): number[] {
   return t.state.options as number[];
 }
 

@@ -4,14 +4,14 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck, xtString } from './xt-options.js';
 
-export interface TeeState {
+interface TeeState {
   /** a bigint in ip6tables */
   gateway: number | bigint;
   /** '' when not given */
   oif: string;
 }
 
-export function teeState(t: Target): TeeState {
+function teeState(t: Target): TeeState {
   return t.state as unknown as TeeState;
 }
 

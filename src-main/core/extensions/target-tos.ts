@@ -4,12 +4,12 @@ import type { OptionSpec, TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export interface TosState {
+interface TosState {
   value: number;
   mask: number;
 }
 
-export function tosState(t: Target): TosState {
+function tosState(t: Target): TosState {
   return t.state as unknown as TosState;
 }
 
@@ -19,7 +19,7 @@ const TOS_NAMES: ReadonlyArray<readonly [string, number]> = [
 ];
 
 /** XTTYPE_TOSMASK: `value[/mask]` (mask 0xff) or a name. */
-export function parseTosMask(arg: string): TosState {
+function parseTosMask(arg: string): TosState {
   const first = strtoulPrefix(arg, 0xff);
   if (first) {
     const illegal = () => new ValueError(`Illegal value: "${arg}"`, 'invalid-argument', 'write VALUE or VALUE/MASK, each 0-255');

@@ -4,12 +4,12 @@ import type { TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { xtFcheck, xtUInt } from './xt-options.js';
 
-export interface TtlState {
+interface TtlState {
   mode: 'set' | 'inc' | 'dec';
   value: number;
 }
 
-export function ttlState(t: Target): TtlState {
+function ttlState(t: Target): TtlState {
   return t.state as unknown as TtlState;
 }
 

@@ -38,7 +38,7 @@ export interface ParseContext {
   warn?(code: FindingCode, message: string, fix?: string): void;
 }
 
-export interface FinalizeContext extends ParseContext {}
+interface FinalizeContext extends ParseContext {}
 
 interface ExtensionBase<S> {
   name: string;

@@ -37,8 +37,7 @@ export function requireOption(ext: string, state: OptionState, name: string): Op
   return o;
 }
 
-export type Printer = (v: unknown) => string;
-export const asText: Printer = (v) => ' ' + String(v);
+type Printer = (v: unknown) => string;
 export const asString: Printer = (v) => saveString(String(v));
 
 /**

@@ -42,7 +42,7 @@ export function parseU32Range(arg: string, ext: string, name: string): U32Range 
   return { lo: vals[0], hi: vals.length > 1 ? vals[1] : vals[0] };
 }
 
-export interface MarkMask {
+interface MarkMask {
   value: number;
   mask: number;
 }
