@@ -67,13 +67,14 @@ export interface Match<S = unknown> {
   unknown?: { tokens: string[] };
 }
 
-export interface Target {
+/** A target; S is its extension's state (core/extensions: TargetExtension<S>). */
+export interface Target<S = unknown> {
   kind: 'jump' | 'goto';
   name: string;
   /** a jump or goto to a user chain (then `name` is the chain) */
   chain?: true;
   options: OptionValue[];
-  state: Record<string, unknown>;
+  state: S;
   unknown?: { tokens: string[] };
 }
 

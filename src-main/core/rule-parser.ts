@@ -853,7 +853,8 @@ function interfaceSpec(name: string, invert: boolean): InterfaceSpec {
 }
 
 // Jumps to user chains have no options: one frozen pair serves them all.
-const NO_OPTIONS: OptionValue[] = Object.freeze([]) as unknown as OptionValue[];
+const NO_OPTIONS: OptionValue[] = [];
+Object.freeze(NO_OPTIONS);
 const NO_STATE: Record<string, unknown> = Object.freeze({});
 
 function simpleCommand(c: Generic, chain: string, arg2: string | null, at: number): Command {
@@ -907,9 +908,9 @@ function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext):
     if (!t) VERDICTS.set(inst.ext, (t = Object.freeze({ kind, name: inst.ext.name, options: NO_OPTIONS, state: NO_STATE })));
     return t;
   }
-  let state: Record<string, unknown>;
+  let state: unknown;
   try {
-    state = inst.ext.kind === 'target' && inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
+    state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
   } catch (e) {
     throw asRuleError(e, inst.word);
   }

@@ -49,7 +49,10 @@ function parseNameList<T extends string>(arg: string, order: readonly T[], print
   if (!lists) NAME_LISTS.set(printOrder, (lists = new Map()));
   const key = list.join(',');
   let shared = lists.get(key);
-  if (!shared) lists.set(key, (shared = Object.freeze(list) as unknown as string[]));
+  if (!shared) {
+    Object.freeze(list); // the model shares it: nobody may change it
+    lists.set(key, (shared = list));
+  }
   return shared as T[];
 }
 const NAME_LISTS = new WeakMap<readonly string[], Map<string, string[]>>();

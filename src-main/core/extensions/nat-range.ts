@@ -161,16 +161,13 @@ function formatNatRange(r: NatRange, skipColon = false): string {
   return s;
 }
 
-interface NatState {
+export interface NatState {
   range: NatRange | null;
   random: boolean;
   randomFully: boolean;
   persistent: boolean;
 }
 
-export function natState(t: Target): NatState {
-  return t.state as unknown as NatState;
-}
 
 /** The state of a NAT target from its options; `rangeOption` holds the range. */
 export function natFinalize(options: Target['options'], rangeOption: string, keepBase: boolean): NatState {

@@ -1,7 +1,6 @@
 // -j AUDIT (libxt_AUDIT): write an audit record for the packet and continue.
 import { ValueError } from '../values.js';
 import type { TargetExtension } from './types.js';
-import type { Target } from '../model.js';
 import { xtFcheck } from './xt-options.js';
 
 type AuditType = 'accept' | 'drop' | 'reject';
@@ -16,11 +15,11 @@ function parseAuditType(arg: string): AuditType {
   return hit;
 }
 
-function auditType(t: Target): AuditType {
-  return t.state.type as AuditType;
+interface AuditState {
+  type: AuditType;
 }
 
-export const audit: TargetExtension = {
+export const audit: TargetExtension<AuditState> = {
   kind: 'target',
   name: 'AUDIT',
   // records only; the packet continues to the next rule
@@ -28,7 +27,7 @@ export const audit: TargetExtension = {
   options: [{ name: 'type', arg: 'required', parse: ([v]) => parseAuditType(v) }],
   finalize(options) {
     xtFcheck('AUDIT', options, [{ name: 'type', mand: true }]);
-    return { type: options[0].value };
+    return { type: options[0].value as AuditType };
   },
-  save: (t) => ` --type ${auditType(t)}`,
+  save: (t) => ` --type ${t.state.type}`,
 };

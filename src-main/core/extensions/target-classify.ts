@@ -9,9 +9,6 @@ interface ClassifyState {
   minor: number;
 }
 
-function classifyState(t: Target): ClassifyState {
-  return t.state as unknown as ClassifyState;
-}
 
 /** sscanf("%x:%x") as CLASSIFY_string_to_priority reads it; TC_H_MAKE keeps the low 16 bits of each. */
 function parseClass(arg: string): ClassifyState {
@@ -23,7 +20,7 @@ function parseClass(arg: string): ClassifyState {
   return { major: a.value & 0xffff, minor: b.value & 0xffff };
 }
 
-export const classify: TargetExtension = {
+export const classify: TargetExtension<ClassifyState> = {
   kind: 'target',
   name: 'CLASSIFY',
   // any table, but only on the way out; the packet continues
@@ -35,7 +32,7 @@ export const classify: TargetExtension = {
     return { ...(options[0].value as ClassifyState) };
   },
   save(t) {
-    const s = classifyState(t);
+    const s = t.state;
     const h = (n: number) => n.toString(16).padStart(4, '0');
     return ` --set-class ${h(s.major)}:${h(s.minor)}`;
   },

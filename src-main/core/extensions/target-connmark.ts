@@ -15,9 +15,6 @@ interface ConnmarkState {
   shiftBits: number;
 }
 
-function connmarkState(t: Target): ConnmarkState {
-  return t.state as unknown as ConnmarkState;
-}
 
 const SET_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'] as const;
 const OPS = [...SET_OPS, 'save-mark', 'restore-mark'];
@@ -35,7 +32,7 @@ const ENTRIES: XtEntry[] = [
   { name: 'mask', excl: ['ctmask', 'nfmask'] },
 ];
 
-export const connmark: TargetExtension = {
+export const connmark: TargetExtension<ConnmarkState> = {
   kind: 'target',
   name: 'CONNMARK',
   // valid in every table; the packet continues
@@ -77,7 +74,7 @@ export const connmark: TargetExtension = {
     return { ...s };
   },
   save(t) {
-    const s = connmarkState(t);
+    const s = t.state;
     let out = s.mode === 'set'
       ? ` --set-xmark ${hex(s.ctmark)}/${hex(s.ctmask)}`
       : ` --${s.mode}-mark --nfmask ${hex(s.nfmask)} --ctmask ${hex(s.ctmask)}`;

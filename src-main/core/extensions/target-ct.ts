@@ -20,9 +20,6 @@ interface CtState {
   zone: CtZone | null;
 }
 
-function ctState(t: Target): CtState {
-  return t.state as unknown as CtState;
-}
 
 // in the order iptables prints them
 const CT_EVENTS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark'];
@@ -50,7 +47,7 @@ const HELPERS: Record<string, readonly number[]> = {
   tftp: [17], amanda: [17], snmp: [17], 'netbios-ns': [17], RAS: [17],
 };
 
-export const ct: TargetExtension = {
+export const ct: TargetExtension<CtState> = {
   kind: 'target',
   name: 'CT',
   tables: ['raw'],
@@ -92,7 +89,7 @@ export const ct: TargetExtension = {
     return { ...s };
   },
   kernelCheck(state, rule) {
-    const { helper, notrack } = state as unknown as CtState;
+    const { helper, notrack } = state;
     // with --notrack the kernel sets up no conntrack entry, so it never looks the helper up
     if (!helper || notrack) return null;
     // the helper is looked up for the rule's protocol, so -p must name one
@@ -105,7 +102,7 @@ export const ct: TargetExtension = {
     return null;
   },
   save(t) {
-    const s = ctState(t);
+    const s = t.state;
     let out = s.notrack ? ' --notrack' : '';
     if (s.helper) out += ` --helper ${s.helper}`;
     if (s.timeout) out += ` --timeout ${s.timeout}`;

@@ -1,9 +1,10 @@
 // -j DNAT (libxt_DNAT, revision 2): rewrite the destination address and/or port.
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, natState, parseNatTo } from './nat-range.js';
+import { natFinalize, natSave, parseNatTo } from './nat-range.js';
+import type { NatState } from './nat-range.js';
 import { xtFcheck } from './xt-options.js';
 
-export const dnat: TargetExtension = {
+export const dnat: TargetExtension<NatState> = {
   kind: 'target',
   name: 'DNAT',
   tables: ['nat'],
@@ -20,5 +21,5 @@ export const dnat: TargetExtension = {
     // revision 2 keeps the base port of a shifted port map
     return { ...natFinalize(options, 'to-destination', true) };
   },
-  save: (t) => natSave(natState(t), 'to-destination', false),
+  save: (t) => natSave(t.state, 'to-destination', false),
 };

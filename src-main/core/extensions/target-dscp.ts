@@ -9,9 +9,6 @@ interface DscpState {
   dscp: number;
 }
 
-function dscpState(t: Target): DscpState {
-  return t.state as unknown as DscpState;
-}
 
 // dscp_helper.c's table, searched in this order
 const CLASSES: ReadonlyArray<readonly [string, number]> = [
@@ -28,7 +25,7 @@ export function dscpClass(arg: string): number {
   return hit[1];
 }
 
-export const dscp: TargetExtension = {
+export const dscp: TargetExtension<DscpState> = {
   kind: 'target',
   name: 'DSCP',
   tables: ['mangle'],
@@ -41,7 +38,7 @@ export const dscp: TargetExtension = {
   finalize(options) {
     xtFcheck('DSCP', options, [{ name: 'set-dscp', excl: ['set-dscp-class'] }, { name: 'set-dscp-class', excl: ['set-dscp'] }]);
     if (options.length === 0) throw new ValueError('DSCP target: Parameter --set-dscp is required', 'missing-argument', 'add --set-dscp VALUE');
-    return { dscp: options[0].value };
+    return { dscp: options[0].value as number };
   },
-  save: (t) => ` --set-dscp 0x${dscpState(t).dscp.toString(16).padStart(2, '0')}`,
+  save: (t) => ` --set-dscp 0x${t.state.dscp.toString(16).padStart(2, '0')}`,
 };

@@ -5,7 +5,12 @@ import { xtFcheck, xtUInt } from './xt-options.js';
 
 const OPS = ['hl-set', 'hl-dec', 'hl-inc'] as const;
 
-export const hlTarget: TargetExtension = {
+interface HlState {
+  mode: 'set' | 'dec' | 'inc';
+  value: number;
+}
+
+export const hlTarget: TargetExtension<HlState> = {
   kind: 'target',
   name: 'HL',
   families: ['ipv6'],
@@ -20,7 +25,7 @@ export const hlTarget: TargetExtension = {
     xtFcheck('HL', options, OPS.map((name) => ({ name, excl: OPS })));
     if (options.length === 0) throw new ValueError('HL: You must specify an action', 'missing-argument', 'add --hl-set, --hl-dec or --hl-inc');
     const o = options[0];
-    return { mode: o.name.slice(3), value: o.value };
+    return { mode: o.name.slice(3) as HlState['mode'], value: o.value as number };
   },
-  save: (t) => ` --hl-${t.state.mode as string} ${t.state.value as number}`,
+  save: (t) => ` --hl-${t.state.mode} ${t.state.value}`,
 };

@@ -33,11 +33,8 @@ interface LogState {
   flags: LogFlag[];
 }
 
-function logState(t: Target): LogState {
-  return t.state as unknown as LogState;
-}
 
-export const log: TargetExtension = {
+export const log: TargetExtension<LogState> = {
   kind: 'target',
   name: 'LOG',
   // logs and lets the packet continue to the next rule
@@ -62,10 +59,10 @@ export const log: TargetExtension = {
       else if (o.name === 'log-prefix') s.prefix = o.value as string;
     }
     s.flags = FLAGS.filter((f) => options.some((o) => o.name === f));
-    return s as unknown as Record<string, unknown>;
+    return s;
   },
   save(t) {
-    const s = logState(t);
+    const s = t.state;
     let out = s.prefix ? ' --log-prefix' + saveString(s.prefix) : '';
     if (s.level !== LOG_DEFAULT_LEVEL) out += ` --log-level ${s.level}`;
     for (const f of s.flags) out += ' --' + f;

@@ -10,9 +10,6 @@ export interface MarkXset {
   mask: number;
 }
 
-function markState(t: Target): MarkXset {
-  return t.state as unknown as MarkXset;
-}
 
 const OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'] as const;
 
@@ -40,7 +37,7 @@ export function markOperation(ext: string, name: string, arg: string): MarkXset 
 
 const ENTRIES: XtEntry[] = OPS.map((name) => ({ name, excl: OPS }));
 
-export const mark: TargetExtension = {
+export const mark: TargetExtension<MarkXset> = {
   kind: 'target',
   name: 'MARK',
   // revision 2 works in every table and hook; the packet continues
@@ -54,7 +51,7 @@ export const mark: TargetExtension = {
     return { ...(options[0].value as MarkXset) };
   },
   save(t) {
-    const s = markState(t);
+    const s = t.state;
     return ` --set-xmark ${hex(s.value)}/${hex(s.mask)}`;
   },
 };

@@ -1,8 +1,9 @@
 // -j MASQUERADE (libxt_MASQUERADE): SNAT to the outgoing interface's address.
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, natState, parseNatPorts } from './nat-range.js';
+import { natFinalize, natSave, parseNatPorts } from './nat-range.js';
+import type { NatState } from './nat-range.js';
 
-export const masquerade: TargetExtension = {
+export const masquerade: TargetExtension<NatState> = {
   kind: 'target',
   name: 'MASQUERADE',
   tables: ['nat'],
@@ -15,5 +16,5 @@ export const masquerade: TargetExtension = {
     { name: 'random-fully', arg: 'none' },
   ],
   finalize: (options) => ({ ...natFinalize(options, 'to-ports', false) }),
-  save: (t) => natSave(natState(t), 'to-ports', true),
+  save: (t) => natSave(t.state, 'to-ports', true),
 };

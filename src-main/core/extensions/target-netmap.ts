@@ -21,9 +21,6 @@ function parseNetmapTo6(arg: string): NetmapState {
   return { addr: host & mask, mask };
 }
 
-function netmapState(t: Target): NetmapState {
-  return t.state as unknown as NetmapState;
-}
 
 /** XTTYPE_HOSTMASK for IPv4 as iptables 1.8.9 parses it: `host[/len|/mask]`. */
 function parseNetmapTo(arg: string): NetmapState {
@@ -49,7 +46,7 @@ function parseNetmapTo(arg: string): NetmapState {
   return { addr: (host & mask) >>> 0, mask };
 }
 
-export const netmap: TargetExtension = {
+export const netmap: TargetExtension<NetmapState> = {
   kind: 'target',
   name: 'NETMAP',
   tables: ['nat'],
@@ -63,7 +60,7 @@ export const netmap: TargetExtension = {
     return { ...(options[options.length - 1].value as NetmapState) };
   },
   save(t) {
-    const s = netmapState(t);
+    const s = t.state;
     if (typeof s.addr === 'bigint') return ` --to ${formatIPv6(s.addr)}/${maskToPrefix6(s.mask as bigint)}`;
     return ` --to ${formatIPv4(s.addr)}/${maskToPrefix(s.mask as number)}`;
   },

@@ -17,11 +17,8 @@ interface NflogState {
   threshold: number;
 }
 
-function nflogState(t: Target): NflogState {
-  return t.state as unknown as NflogState;
-}
 
-export const nflog: TargetExtension = {
+export const nflog: TargetExtension<NflogState> = {
   kind: 'target',
   name: 'NFLOG',
   // logs and lets the packet continue
@@ -60,7 +57,7 @@ export const nflog: TargetExtension = {
     return { ...s };
   },
   save(t) {
-    const s = nflogState(t);
+    const s = t.state;
     let out = s.prefix ? ' --nflog-prefix' + saveString(s.prefix) : '';
     if (s.group) out += ` --nflog-group ${s.group}`;
     if (s.copyLen) out += ` --nflog-size ${s.len}`;

@@ -13,9 +13,6 @@ interface NfqueueState {
   cpuFanout: boolean;
 }
 
-function nfqueueState(t: Target): NfqueueState {
-  return t.state as unknown as NfqueueState;
-}
 
 /** XTTYPE_UINT16RC `lo:hi` (either side may be empty) as --queue-balance takes it. */
 function parseBalance(arg: string): { lo: number; hi: number } {
@@ -47,7 +44,7 @@ function parseBalance(arg: string): { lo: number; hi: number } {
   return { lo: vals[0], hi: vals[1] };
 }
 
-export const nfqueue: TargetExtension = {
+export const nfqueue: TargetExtension<NfqueueState> = {
   kind: 'target',
   name: 'NFQUEUE',
   // the userspace program decides the packet's fate; with --queue-bypass and no
@@ -80,12 +77,12 @@ export const nfqueue: TargetExtension = {
     return { ...s };
   },
   kernelCheck(state) {
-    const s = state as unknown as NfqueueState;
+    const s = state;
     if (s.total === 0) return 'NFQUEUE --queue-balance covers more than 65535 queues; the kernel refuses it';
     return null;
   },
   save(t) {
-    const s = nfqueueState(t);
+    const s = t.state;
     let out = s.total > 1 ? ` --queue-balance ${s.queue}:${s.queue + s.total - 1}` : ` --queue-num ${s.queue}`;
     if (s.bypass) out += ' --queue-bypass';
     if (s.cpuFanout) out += ' --queue-cpu-fanout';

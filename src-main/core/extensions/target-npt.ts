@@ -20,7 +20,12 @@ function parsePrefix(ext: string, opt: string, arg: string): Prefix {
   return { addr, len };
 }
 
-function npt(name: 'DNPT' | 'SNPT', hooks: Hook[]): TargetExtension {
+interface NptState {
+  src: Prefix;
+  dst: Prefix;
+}
+
+function npt(name: 'DNPT' | 'SNPT', hooks: Hook[]): TargetExtension<NptState> {
   return {
     kind: 'target',
     name,
@@ -34,11 +39,11 @@ function npt(name: 'DNPT' | 'SNPT', hooks: Hook[]): TargetExtension {
     ],
     finalize(options) {
       xtFcheck(name, options, [{ name: 'src-pfx', mand: true }, { name: 'dst-pfx', mand: true }]);
-      return { src: options.find((o) => o.name === 'src-pfx')!.value, dst: options.find((o) => o.name === 'dst-pfx')!.value };
+      return { src: options.find((o) => o.name === 'src-pfx')!.value as Prefix, dst: options.find((o) => o.name === 'dst-pfx')!.value as Prefix };
     },
     // ip6t_NPT's checkentry: prefixes of at most 64 bits, no bits set past them
     kernelCheck(state) {
-      for (const p of [state.src, state.dst] as Prefix[]) {
+      for (const p of [state.src, state.dst]) {
         if (p.len > 64) return `${name}: a prefix is at most /64 (Invalid argument)`;
         if ((p.addr & prefixToMask6(p.len)) !== p.addr) return `${name}: ${formatIPv6(p.addr)} has bits set past /${p.len} (Invalid argument)`;
       }
@@ -46,7 +51,7 @@ function npt(name: 'DNPT' | 'SNPT', hooks: Hook[]): TargetExtension {
     },
     save(t) {
       const f = (p: Prefix) => `${formatIPv6(p.addr)}/${p.len}`;
-      return ` --src-pfx ${f(t.state.src as Prefix)} --dst-pfx ${f(t.state.dst as Prefix)}`;
+      return ` --src-pfx ${f(t.state.src)} --dst-pfx ${f(t.state.dst)}`;
     },
   };
 }

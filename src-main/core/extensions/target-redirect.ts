@@ -1,9 +1,10 @@
 // -j REDIRECT (libxt_REDIRECT): DNAT to the local machine, optionally to other ports.
 import { ValueError } from '../values.js';
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, natState, parseNatPorts, type NatRange } from './nat-range.js';
+import { natFinalize, natSave, parseNatPorts, type NatRange } from './nat-range.js';
+import type { NatState } from './nat-range.js';
 
-export const redirect: TargetExtension = {
+export const redirect: TargetExtension<NatState> = {
   kind: 'target',
   name: 'REDIRECT',
   tables: ['nat'],
@@ -21,5 +22,5 @@ export const redirect: TargetExtension = {
           'REDIRECT cannot shift ports; use DNAT --to-destination ADDR:LO-HI/BASE');
     return { ...natFinalize(options, 'to-ports', false) };
   },
-  save: (t) => natSave(natState(t), 'to-ports', true),
+  save: (t) => natSave(t.state, 'to-ports', true),
 };

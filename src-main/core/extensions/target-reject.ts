@@ -1,7 +1,6 @@
 // -j REJECT (libipt_REJECT): drop the packet and answer with an ICMP error or a TCP reset.
 import { ValueError } from '../values.js';
 import type { TargetExtension } from './types.js';
-import type { Target } from '../model.js';
 
 type RejectWith =
   | 'icmp-net-unreachable' | 'icmp-host-unreachable' | 'icmp-proto-unreachable' | 'icmp-port-unreachable'
@@ -46,12 +45,12 @@ function parseRejectWith(arg: string, family: 'ipv4' | 'ipv6' = 'ipv4'): RejectW
       `use one of ${table.map(([n]) => n).join(', ')}`);
 }
 
-/** What the rejected packet gets back (the default filled in). */
-function rejectWith(t: Target): RejectWith {
-  return (t.state.with as RejectWith | undefined) ?? REJECT_DEFAULT;
+/** What the rejected packet gets back (finalize fills in the family's default). */
+interface RejectState {
+  with: RejectWith;
 }
 
-export const reject: TargetExtension = {
+export const reject: TargetExtension<RejectState> = {
   kind: 'target',
   name: 'REJECT',
   // ipt_REJECT registers for the filter table and the three filter hooks only
@@ -70,5 +69,6 @@ export const reject: TargetExtension = {
       return 'REJECT --reject-with tcp-reset needs -p tcp in the same rule (the kernel refuses it otherwise)';
     return null;
   },
-  save: (t) => ` --reject-with ${rejectWith(t)}`,
+  // a target built without finalize has no `with`: iptables' default
+  save: (t) => ` --reject-with ${t.state.with ?? REJECT_DEFAULT}`,
 };

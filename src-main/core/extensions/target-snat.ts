@@ -1,9 +1,10 @@
 // -j SNAT (libxt_SNAT): rewrite the source address and/or port.
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, natState, parseNatTo } from './nat-range.js';
+import { natFinalize, natSave, parseNatTo } from './nat-range.js';
+import type { NatState } from './nat-range.js';
 import { xtFcheck } from './xt-options.js';
 
-export const snat: TargetExtension = {
+export const snat: TargetExtension<NatState> = {
   kind: 'target',
   name: 'SNAT',
   tables: ['nat'],
@@ -20,5 +21,5 @@ export const snat: TargetExtension = {
     xtFcheck('SNAT', options, [{ name: 'to-source', mand: true }]);
     return { ...natFinalize(options, 'to-source', false) };
   },
-  save: (t) => natSave(natState(t), 'to-source', false),
+  save: (t) => natSave(t.state, 'to-source', false),
 };

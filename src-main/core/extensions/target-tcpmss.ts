@@ -11,13 +11,10 @@ interface TcpmssState {
   mss: number | 'pmtu';
 }
 
-function tcpmssState(t: Target): TcpmssState {
-  return t.state as unknown as TcpmssState;
-}
 
 const CLAMP_HOOKS = new Set(['FORWARD', 'OUTPUT', 'POSTROUTING']);
 
-export const tcpmss: TargetExtension = {
+export const tcpmss: TargetExtension<TcpmssState> = {
   kind: 'target',
   name: 'TCPMSS',
   // the kernel target is registered for TCP only
@@ -51,7 +48,7 @@ export const tcpmss: TargetExtension = {
     return null;
   },
   save(t) {
-    const s = tcpmssState(t);
+    const s = t.state;
     return s.mss === 'pmtu' ? ' --clamp-mss-to-pmtu' : ` --set-mss ${s.mss}`;
   },
 };

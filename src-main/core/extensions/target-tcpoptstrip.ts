@@ -1,13 +1,12 @@
 // -j TCPOPTSTRIP (libxt_TCPOPTSTRIP): remove TCP options from the segment.
 import { ValueError, strtoulWhole } from '../values.js';
 import type { TargetExtension } from './types.js';
-import type { Target } from '../model.js';
 
 const OPTION_NAMES: Record<string, number> = { wscale: 3, mss: 2, 'sack-permitted': 4, sack: 5, timestamp: 8, md5: 19 };
 
-/** The TCP option kinds to strip, ascending. */
-function strippedOptions(t: Target): number[] {
-  return t.state.options as number[];
+interface TcpOptStripState {
+  /** the TCP option kinds to strip, ascending */
+  options: number[];
 }
 
 function parseList(arg: string): number[] {
@@ -27,7 +26,7 @@ function parseList(arg: string): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-export const tcpoptstrip: TargetExtension = {
+export const tcpoptstrip: TargetExtension<TcpOptStripState> = {
   kind: 'target',
   name: 'TCPOPTSTRIP',
   tables: ['mangle'],
@@ -36,10 +35,10 @@ export const tcpoptstrip: TargetExtension = {
   terminal: false,
   options: [{ name: 'strip-options', arg: 'required', parse: ([v]) => parseList(v) }],
   finalize(options) {
-    return { options: options.length ? options[0].value : [] };
+    return { options: options.length ? (options[0].value as number[]) : [] };
   },
   save(t) {
-    const list = strippedOptions(t);
+    const list = t.state.options;
     return list.length ? ` --strip-options ${list.join(',')}` : '';
   },
 };

@@ -11,11 +11,8 @@ interface TeeState {
   oif: string;
 }
 
-function teeState(t: Target): TeeState {
-  return t.state as unknown as TeeState;
-}
 
-export const tee: TargetExtension = {
+export const tee: TargetExtension<TeeState> = {
   kind: 'target',
   name: 'TEE',
   // the original packet goes on through the chain
@@ -45,7 +42,7 @@ export const tee: TargetExtension = {
     return { ...s };
   },
   save(t) {
-    const s = teeState(t);
+    const s = t.state;
     return ` --gateway ${typeof s.gateway === 'bigint' ? formatIPv6(s.gateway) : formatIPv4(s.gateway)}` + (s.oif ? ` --oif ${s.oif}` : '');
   },
 };

@@ -9,9 +9,6 @@ interface TosState {
   mask: number;
 }
 
-function tosState(t: Target): TosState {
-  return t.state as unknown as TosState;
-}
 
 // RFC 1349 names; with a name the mask is 0x3f (the precedence bits stay)
 const TOS_NAMES: ReadonlyArray<readonly [string, number]> = [
@@ -49,7 +46,7 @@ function parseOp(name: string, arg: string): TosState {
   return { value: v, mask: 0 };
 }
 
-export const tos: TargetExtension = {
+export const tos: TargetExtension<TosState> = {
   kind: 'target',
   name: 'TOS',
   tables: ['mangle'],
@@ -62,7 +59,7 @@ export const tos: TargetExtension = {
     return { ...(options[0].value as TosState) };
   },
   save(t) {
-    const s = tosState(t);
+    const s = t.state;
     const h = (n: number) => '0x' + n.toString(16).padStart(2, '0');
     return ` --set-tos ${h(s.value)}/${h(s.mask)}`;
   },

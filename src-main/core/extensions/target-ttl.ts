@@ -9,13 +9,10 @@ interface TtlState {
   value: number;
 }
 
-function ttlState(t: Target): TtlState {
-  return t.state as unknown as TtlState;
-}
 
 const OPS = ['ttl-set', 'ttl-dec', 'ttl-inc'] as const;
 
-export const ttl: TargetExtension = {
+export const ttl: TargetExtension<TtlState> = {
   kind: 'target',
   name: 'TTL',
   // libipt_*: ip6tables has no such extension (it has the IPv6 counterpart)
@@ -34,10 +31,10 @@ export const ttl: TargetExtension = {
     if (options.length === 0)
       throw new ValueError('TTL: You must specify an action', 'missing-argument', 'add --ttl-set, --ttl-dec or --ttl-inc');
     const o = options[0];
-    return { mode: o.name.slice(4), value: o.value };
+    return { mode: o.name.slice(4) as TtlState['mode'], value: o.value as number };
   },
   save(t) {
-    const s = ttlState(t);
+    const s = t.state;
     return ` --ttl-${s.mode} ${s.value}`;
   },
 };

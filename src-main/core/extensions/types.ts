@@ -119,7 +119,8 @@ export interface SpaceConstraint {
   either(a: number, b: number, s: IntervalSet): void;
 }
 
-export interface TargetExtension extends ExtensionBase<Record<string, unknown>> {
+/** A target with state S, as MatchExtension<S>. */
+export interface TargetExtension<S = unknown> extends ExtensionBase<S> {
   kind: 'target';
   /** tables where the kernel accepts this target (all when absent) */
   tables?: readonly TableName[];
@@ -127,7 +128,7 @@ export interface TargetExtension extends ExtensionBase<Record<string, unknown>> 
   hooks?: readonly Hook[];
   /** ACCEPT DROP RETURN QUEUE and targets that always decide the packet's fate */
   terminal?: boolean;
-  save(t: Target): string;
+  save(t: Target<S>): string;
   /** the name iptables-save prints after -j (NOTRACK is saved as CT) */
   saveName?: string;
 }
