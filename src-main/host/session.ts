@@ -436,7 +436,7 @@ function forwardTo(via: SshClient, hop: ResolvedHop, viaHop: ResolvedHop, timeou
         return reject(
           new ConnectError(hopRef(hop), 'jump', `${viaHop.name} could not open a connection to ${hop.host}:${hop.port}: ${err.message}`),
         );
-      resolve(stream as unknown as Duplex);
+      resolve(stream);
     });
   });
 }
