@@ -238,6 +238,22 @@ class ConnectSecrets {
   }
 }
 
+/** An apply that threw instead of ending with a result: an `error` outcome with its message, for the page and its history. */
+function stoppedApplyDto(e: unknown, applyId: string, candidate: string): ApplyResultDto {
+  const messageParts = msg`the apply stopped: ${(e as Error)?.message ?? String(e)}`;
+  const message = messageText(messageParts);
+  const at = new Date().toISOString();
+  return {
+    outcome: 'error',
+    message,
+    messageParts,
+    findings: [],
+    warnings: [],
+    warningParts: [],
+    audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, candidate, totalMs: 0, warnings: [] },
+  };
+}
+
 export class HostWorkbench {
   readonly prompts: PromptBroker;
   /** the key and known_hosts files a profile from the page may name */
@@ -491,20 +507,9 @@ export class HostWorkbench {
     this.applies.set(applyId, running);
     const emit = this.deps.emit;
     const margin = confirmMargin(req.confirmTimeoutS);
-    const keys = c.session.hostKeys.filter((k) => k.trustedBy !== 'known-hosts').map((k) => k.fingerprint);
-    const session: SessionOptions = {
-      ...this.routeOptions(c.profile),
-      // the keys the admin accepted on connect, in case known_hosts could not be written
-      trust: keys,
-      saveTrusted: false,
-      // each hop gets the password typed for it, and no other
-      hopPassword: (h) => c.logins.get(hopKey(h)),
-      sudoPassword: c.sudo,
-      passphrase: async (file) => c.passphrases.get(file),
-    };
     const run = this.runApply({
       host: c.profile.target,
-      session,
+      session: this.applySessionOptions(c),
       candidateName: req.name,
       candidateText: req.text,
       confirmTimeoutS: req.confirmTimeoutS,
@@ -539,20 +544,7 @@ export class HostWorkbench {
     void run
       .then(
         (r) => applyResultDto(r),
-        (e: unknown): ApplyResultDto => {
-          const messageParts = msg`the apply stopped: ${(e as Error)?.message ?? String(e)}`;
-          const message = messageText(messageParts);
-          const at = new Date().toISOString();
-          return {
-            outcome: 'error',
-            message,
-            messageParts,
-            findings: [],
-            warnings: [],
-            warningParts: [],
-            audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, candidate: req.name, totalMs: 0, warnings: [] },
-          };
-        },
+        (e: unknown) => stoppedApplyDto(e, applyId, req.name),
       )
       .then((result) => {
         this.applies.delete(applyId);
@@ -570,6 +562,21 @@ export class HostWorkbench {
         emit({ kind: 'apply-done', applyId, hostId, result });
       });
     return { applyId };
+  }
+
+  /** The apply's own sessions: the connect's trusted keys, and each hop's password as typed for it (never another's). */
+  private applySessionOptions(c: Connection): SessionOptions {
+    const keys = c.session.hostKeys.filter((k) => k.trustedBy !== 'known-hosts').map((k) => k.fingerprint);
+    return {
+      ...this.routeOptions(c.profile),
+      // the keys the admin accepted on connect, in case known_hosts could not be written
+      trust: keys,
+      saveTrusted: false,
+      // each hop gets the password typed for it, and no other
+      hopPassword: (h) => c.logins.get(hopKey(h)),
+      sudoPassword: c.sudo,
+      passphrase: async (file) => c.passphrases.get(file),
+    };
   }
 
   answerApply(applyId: string, keep: boolean): null {
