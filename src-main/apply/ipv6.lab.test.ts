@@ -104,6 +104,30 @@ describe.skipIf(skipLab)('lab: the apply fault matrix over IPv6, and both famili
     expect((await sh(host, 'ls /etc/sysconfig')).split('\n').filter((f) => f.startsWith(`${fam === 6 ? 'ip6tables' : 'iptables'}.portcullis-`))).toEqual([]);
   }
 
+  it('the command line over IPv6: facts and pull --json of [2001:db8:…] see the IPv6 client; an IPv6 apply whose base (pull --json) no longer matches the running IPv6 rules is refused', async () => {
+    const lab = L.get();
+    const h = lab.hosts.plain;
+    const target = `root@[${h.address6}]`;
+    const facts = await cli(['facts', target, '--json', ...cfg()]);
+    expect(facts.code, facts.err).toBe(0);
+    expect(JSON.parse(facts.out)).toMatchObject({ clientAddress: h.peerAddress6, iptablesServices: { ip6tables: { active: 'active' } } });
+    const pulled = await cli(['pull', target, '--json', ...cfg()]);
+    expect(pulled.code, pulled.err).toBe(0);
+    const base = file('base.json', pulled.out);
+    expect(JSON.parse(pulled.out).saved6.text).toBe(STOCK_IP6TABLES);
+    // someone bans an IPv6 address by hand after the pull
+    await sh('plain', 'ip6tables -I INPUT -s 2001:db8:dead::/48 -j DROP');
+    const changed = await live('plain', 6);
+    const r = await cli(['apply', target, file('rules.v6', GOOD6), '--base', base, '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+    expect(r.code, r.err).toBe(4);
+    expect(r.err).toMatch(/rules\.v6: note: read as an IPv6 \(ip6tables\) ruleset: the file is named rules\.v6/);
+    expect(r.out).toMatch(/the running IPv6 rules on 2001:db8:[0-9a-f:]+ changed since .*base\.json/);
+    expect(sameRules(await live('plain', 6), changed)).toBe(true);
+    expect(await live('plain', 6)).toContain('-A INPUT -s 2001:db8:dead::/48 -j DROP');
+    expect(await saved('plain', 6)).toBe(STOCK_IP6TABLES);
+    expect(await lockHeld('plain')).toBe(false);
+  });
+
   it.skipIf(skipSystemd)('systemd host, IP6TABLES_SAVE_ON_STOP=yes: `systemctl stop ip6tables` during the countdown cannot make the unconfirmed IPv6 rules the saved file (ip6tables.service guarded); iptables.service untouched', async () => {
     const host = 'systemd';
     const config = '/etc/sysconfig/ip6tables-config';
