@@ -437,54 +437,11 @@ class LineParser implements ParseContext {
 
   // argAt: the word holding the option's value (the option's own word when attached)
   handleGeneric(val: Generic, arg: string | undefined, at: number, argAt = at): void {
-    const words = this.words;
-    if (COMMAND_NAMES[val]) {
-      this.setCommand(val, at);
-      switch (val) {
-        case 'A': case 'C': case 'N':
-          this.chain = arg!;
-          break;
-        case 'D':
-          this.chain = arg!;
-          if (this.nextIsValue()) this.ruleNum = this.parseRuleNum(words[this.i], this.i++);
-          break;
-        case 'I':
-          this.chain = arg!;
-          this.ruleNum = this.nextIsValue() ? this.parseRuleNum(words[this.i], this.i++) : 1;
-          break;
-        case 'R':
-          this.chain = arg!;
-          if (!this.nextIsValue()) throw new RuleError('-R requires a rule number', 'missing-argument', at);
-          this.ruleNum = this.parseRuleNum(words[this.i], this.i++);
-          break;
-        case 'E':
-          this.chain = arg!;
-          if (!this.nextIsValue()) throw new RuleError('-E requires old-chain-name and new-chain-name', 'missing-argument', at);
-          this.cmdArg2 = words[this.i++];
-          break;
-        case 'P':
-          this.chain = arg!;
-          if (this.i >= this.n) throw new RuleError('-P requires a chain and a policy', 'missing-argument', at);
-          this.cmdArg2 = words[this.i++];
-          break;
-        case 'L': case 'S':
-          throw new RuleError(`--${COMMAND_NAMES[val]} lists rules; it has no place in a ruleset file`, 'invalid-argument', at, 'remove the line');
-        default: // F Z X: optional chain
-          this.chain = arg ?? (this.nextIsValue() ? words[this.i++] : '');
-      }
-      return;
-    }
+    if (COMMAND_NAMES[val]) return this.commandOption(val, arg, at);
     // iptables 1.8.9 reads -s -d -i -o -j from argv[optind-1], the word that
     // held the value: written attached (--source=X, -s=X, -sX) that is the
     // option's own word, so the value is the whole word (observed: long-equals.test.ts)
-    if (arg !== undefined && argAt === at && (val === 's' || val === 'd' || val === 'i' || val === 'o' || val === 'j')) {
-      const whole = words[at];
-      const fix = `write the value as a separate word: ${whole.startsWith('--') ? whole.slice(0, whole.indexOf('=') < 0 ? undefined : whole.indexOf('=')) : '-' + val} ${arg.replace(/^=/, '')}`;
-      if (val === 's' || val === 'd') throw new RuleError(`host/network \`${whole}' not found (iptables 1.8.9 takes the whole word as the address)`, 'invalid-argument', at, fix);
-      if (val === 'j') throw new RuleError(`Couldn't load target \`${whole}': iptables 1.8.9 takes the whole word as the target name`, 'invalid-argument', at, fix);
-      if (whole.length >= 16) throw new RuleError(`interface name \`${whole}' must be shorter than IFNAMSIZ (15) (iptables 1.8.9 takes the whole word as the name)`, 'invalid-argument', at, fix);
-      arg = whole;
-    }
+    if (arg !== undefined && argAt === at && (val === 's' || val === 'd' || val === 'i' || val === 'o' || val === 'j')) arg = this.wholeWordValue(val, arg, at);
     const invert = this.invert;
     if (invert && !INVERTIBLE.has(val)) {
       throw new RuleError(`cannot have ! before -${val}`, 'invalid-argument', this.invertWord);
@@ -496,6 +453,60 @@ class LineParser implements ParseContext {
       throw new RuleError(`multiple -${flagKey} flags not allowed`, 'invalid-argument', at);
     }
     this.seen |= bit;
+    this.ruleOption(val, arg, at, argAt, invert);
+    this.invert = false;
+  }
+
+  /** -A -C -D -I -R -L -S -F -Z -N -X -E -P and what each takes after its chain. */
+  private commandOption(val: Generic, arg: string | undefined, at: number): void {
+    const words = this.words;
+    this.setCommand(val, at);
+    switch (val) {
+      case 'A': case 'C': case 'N':
+        this.chain = arg!;
+        break;
+      case 'D':
+        this.chain = arg!;
+        if (this.nextIsValue()) this.ruleNum = this.parseRuleNum(words[this.i], this.i++);
+        break;
+      case 'I':
+        this.chain = arg!;
+        this.ruleNum = this.nextIsValue() ? this.parseRuleNum(words[this.i], this.i++) : 1;
+        break;
+      case 'R':
+        this.chain = arg!;
+        if (!this.nextIsValue()) throw new RuleError('-R requires a rule number', 'missing-argument', at);
+        this.ruleNum = this.parseRuleNum(words[this.i], this.i++);
+        break;
+      case 'E':
+        this.chain = arg!;
+        if (!this.nextIsValue()) throw new RuleError('-E requires old-chain-name and new-chain-name', 'missing-argument', at);
+        this.cmdArg2 = words[this.i++];
+        break;
+      case 'P':
+        this.chain = arg!;
+        if (this.i >= this.n) throw new RuleError('-P requires a chain and a policy', 'missing-argument', at);
+        this.cmdArg2 = words[this.i++];
+        break;
+      case 'L': case 'S':
+        throw new RuleError(`--${COMMAND_NAMES[val]} lists rules; it has no place in a ruleset file`, 'invalid-argument', at, 'remove the line');
+      default: // F Z X: optional chain
+        this.chain = arg ?? (this.nextIsValue() ? words[this.i++] : '');
+    }
+  }
+
+  /** -s -d -i -o -j written attached: iptables 1.8.9 takes the whole word as the value (see handleGeneric). */
+  private wholeWordValue(val: 's' | 'd' | 'i' | 'o' | 'j', arg: string, at: number): string {
+    const whole = this.words[at];
+    const fix = `write the value as a separate word: ${whole.startsWith('--') ? whole.slice(0, whole.indexOf('=') < 0 ? undefined : whole.indexOf('=')) : '-' + val} ${arg.replace(/^=/, '')}`;
+    if (val === 's' || val === 'd') throw new RuleError(`host/network \`${whole}' not found (iptables 1.8.9 takes the whole word as the address)`, 'invalid-argument', at, fix);
+    if (val === 'j') throw new RuleError(`Couldn't load target \`${whole}': iptables 1.8.9 takes the whole word as the target name`, 'invalid-argument', at, fix);
+    if (whole.length >= 16) throw new RuleError(`interface name \`${whole}' must be shorter than IFNAMSIZ (15) (iptables 1.8.9 takes the whole word as the name)`, 'invalid-argument', at, fix);
+    return whole;
+  }
+
+  /** A generic option of the rule itself (not a command), its flag checked. */
+  private ruleOption(val: Generic, arg: string | undefined, at: number, argAt: number, invert: boolean): void {
     const rule = this.rule;
     switch (val) {
       case 's':
@@ -508,29 +519,8 @@ class LineParser implements ParseContext {
         this.dstWord = argAt;
         rule.dst = { kind: 'net', addr: 0, mask: 0, invert };
         break;
-      case 'p': {
-        // iptables 1.8.9 reads the protocol from the word after -p, so the
-        // attached forms (-ptcp, --protocol=tcp) fail there; 1.4.21 takes them.
-        const opt = words[at];
-        if (opt !== '-p' && opt !== '--protocol' && !/^--p[a-z]*$/.test(opt))
-          throw new RuleError(`unknown protocol "${opt}" specified`, 'invalid-argument', at,
-            `write the protocol as a separate word: -p ${arg}`);
-        let num: number;
-        try {
-          num = parseProtocol(arg!);
-        } catch (e) {
-          throw asRuleError(e, argAt);
-        }
-        if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
-        // ip6tables: an extension header is never the upper-layer protocol the kernel compares -p with
-        if (this.family === 'ipv6' && !invert && EXTENSION_HEADERS.has(num))
-          this.notes.push({ code: 'never-matches', severity: 'warning', word: argAt,
-            message: `never matched protocol: ${arg}: IPv6 extension headers are skipped before -p is compared`,
-            fix: num === 51 ? 'use -m ah' : num === 44 ? 'use -m frag' : num === 43 ? 'use -m rt' : 'use -m dst' });
-        rule.proto = protocolSpec(num, invert);
-        this.protoName = num === 0 ? null : arg!.toLowerCase();
-        break;
-      }
+      case 'p':
+        return this.protocolOption(arg!, at, argAt, invert);
       case 'i':
       case 'o': {
         const name = arg!;
@@ -547,66 +537,14 @@ class LineParser implements ParseContext {
         rule.fragment = { invert };
         break;
       case 'j':
-      case 'g': {
-        const name = arg!;
-        if (name.length > 28) throw new RuleError(`Invalid target name \`${name}' (28 chars max)`, 'invalid-argument', at);
-        this.targetKind = val === 'g' ? 'goto' : 'jump';
-        this.targetName = name;
-        this.targetWord = at;
-        if (val === 'j') {
-          const ext = findTarget(name, this.family) ?? null;
-          if (ext) {
-            this.target = newInstance(ext, name, at, false);
-            this.loaded.push(this.target);
-          } else if (!this.env.isChain(name) && knownTargets(this.family).has(name)) {
-            const target = newInstance(null, name, at, false);
-            this.target = target;
-            this.loaded.push(target);
-            this.passThrough = target;
-            this.notes.push({
-              code: 'unknown-extension',
-              severity: 'info',
-              message: `target ${name} is kept as written; Portcullis does not check its options`,
-              word: at,
-            });
-          }
-        }
-        break;
-      }
-      case 'm': {
-        const name = arg!;
-        if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', this.invertWord);
-        const ext = findMatch(name, this.family) ?? null;
-        if (ext) {
-          const inst = newInstance(ext, name, at, false);
-          this.insts.push(inst);
-          this.loaded.push(inst);
-          if (this.protoName && (name === this.protoName)) this.protoUsed = true;
-        } else if (knownMatches(this.family).has(name)) {
-          const inst = newInstance(null, name, at, false);
-          this.insts.push(inst);
-          this.loaded.push(inst);
-          this.passThrough = inst;
-          this.notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
-        } else if (name === 'nth') {
-          throw new RuleError("Couldn't load match `nth': it was removed from iptables", 'obsolete-match', at,
-            'use -m statistic --mode nth --every N --packet P, one rule per share with --every N, N-1, … (see the load-balance recipe)');
-        } else {
-          throw new RuleError(`Couldn't load match \`${name}':No such file or directory`, 'unknown-extension', at, matchHint(name, this.family));
-        }
-        break;
-      }
+      case 'g':
+        return this.targetOption(val, arg!, at);
+      case 'm':
+        return this.matchOption(arg!, at, invert);
       case 't':
         throw new RuleError('The -t option cannot be used in a ruleset file; the table comes from the *table line', 'invalid-argument', at);
-      case 'c': {
-        const pk = arg!;
-        if (this.i >= this.n) throw new RuleError('-c requires packet and byte counter', 'missing-argument', at);
-        const by = words[this.i++];
-        if (!/^\d+$/.test(pk)) throw new RuleError('-c packet counter not numeric', 'invalid-argument', at);
-        if (!/^\d+$/.test(by)) throw new RuleError('-c byte counter not numeric', 'invalid-argument', this.i - 1);
-        rule.counters = { packets: BigInt(pk), bytes: BigInt(by) } satisfies Counters;
-        break;
-      }
+      case 'c':
+        return this.countersOption(arg!, at);
       case '4':
       case '6':
         if ((val === '6') !== (this.env.family === 'ipv6'))
@@ -618,7 +556,86 @@ class LineParser implements ParseContext {
       default:
         throw new RuleError(`option -${val} has no place in a ruleset file`, 'invalid-argument', at);
     }
-    this.invert = false;
+  }
+
+  private protocolOption(arg: string, at: number, argAt: number, invert: boolean): void {
+    // iptables 1.8.9 reads the protocol from the word after -p, so the
+    // attached forms (-ptcp, --protocol=tcp) fail there; 1.4.21 takes them.
+    const opt = this.words[at];
+    if (opt !== '-p' && opt !== '--protocol' && !/^--p[a-z]*$/.test(opt))
+      throw new RuleError(`unknown protocol "${opt}" specified`, 'invalid-argument', at,
+        `write the protocol as a separate word: -p ${arg}`);
+    let num: number;
+    try {
+      num = parseProtocol(arg);
+    } catch (e) {
+      throw asRuleError(e, argAt);
+    }
+    if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
+    // ip6tables: an extension header is never the upper-layer protocol the kernel compares -p with
+    if (this.family === 'ipv6' && !invert && EXTENSION_HEADERS.has(num))
+      this.notes.push({ code: 'never-matches', severity: 'warning', word: argAt,
+        message: `never matched protocol: ${arg}: IPv6 extension headers are skipped before -p is compared`,
+        fix: num === 51 ? 'use -m ah' : num === 44 ? 'use -m frag' : num === 43 ? 'use -m rt' : 'use -m dst' });
+    this.rule.proto = protocolSpec(num, invert);
+    this.protoName = num === 0 ? null : arg.toLowerCase();
+  }
+
+  /** -j NAME / -g CHAIN: a target extension, a target we keep as written, or (checked in finish) a chain. */
+  private targetOption(val: 'j' | 'g', name: string, at: number): void {
+    if (name.length > 28) throw new RuleError(`Invalid target name \`${name}' (28 chars max)`, 'invalid-argument', at);
+    this.targetKind = val === 'g' ? 'goto' : 'jump';
+    this.targetName = name;
+    this.targetWord = at;
+    if (val !== 'j') return;
+    const ext = findTarget(name, this.family) ?? null;
+    if (ext) {
+      this.target = newInstance(ext, name, at, false);
+      this.loaded.push(this.target);
+    } else if (!this.env.isChain(name) && knownTargets(this.family).has(name)) {
+      const target = newInstance(null, name, at, false);
+      this.target = target;
+      this.loaded.push(target);
+      this.passThrough = target;
+      this.notes.push({
+        code: 'unknown-extension',
+        severity: 'info',
+        message: `target ${name} is kept as written; Portcullis does not check its options`,
+        word: at,
+      });
+    }
+  }
+
+  /** -m NAME: a match extension, one we keep as written, or an error naming what it may have meant. */
+  private matchOption(name: string, at: number, invert: boolean): void {
+    if (invert) throw new RuleError('unexpected ! flag before --match', 'invalid-argument', this.invertWord);
+    const ext = findMatch(name, this.family) ?? null;
+    if (ext) {
+      const inst = newInstance(ext, name, at, false);
+      this.insts.push(inst);
+      this.loaded.push(inst);
+      if (this.protoName && (name === this.protoName)) this.protoUsed = true;
+    } else if (knownMatches(this.family).has(name)) {
+      const inst = newInstance(null, name, at, false);
+      this.insts.push(inst);
+      this.loaded.push(inst);
+      this.passThrough = inst;
+      this.notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
+    } else if (name === 'nth') {
+      throw new RuleError("Couldn't load match `nth': it was removed from iptables", 'obsolete-match', at,
+        'use -m statistic --mode nth --every N --packet P, one rule per share with --every N, N-1, … (see the load-balance recipe)');
+    } else {
+      throw new RuleError(`Couldn't load match \`${name}':No such file or directory`, 'unknown-extension', at, matchHint(name, this.family));
+    }
+  }
+
+  /** -c PACKETS BYTES */
+  private countersOption(pk: string, at: number): void {
+    if (this.i >= this.n) throw new RuleError('-c requires packet and byte counter', 'missing-argument', at);
+    const by = this.words[this.i++];
+    if (!/^\d+$/.test(pk)) throw new RuleError('-c packet counter not numeric', 'invalid-argument', at);
+    if (!/^\d+$/.test(by)) throw new RuleError('-c byte counter not numeric', 'invalid-argument', this.i - 1);
+    this.rule.counters = { packets: BigInt(pk), bytes: BigInt(by) } satisfies Counters;
   }
 
   handleExtOption(inst: Instance, spec: OptionSpec, inline: string | undefined, at: number): void {
