@@ -109,38 +109,44 @@ function checkOne(spec: ParamSpec, raw: string | boolean): { value: unknown } | 
       if (byteLength(raw) > max) return bad(`is longer than ${max} bytes`, `shorten it to ${max} bytes`);
       return { value: raw };
     }
-    case 'ip-port-list': {
-      const items = s.split(',').map((x) => x.trim());
-      const out: IpPort[] = [];
-      const v6 = spec.family === 'ipv6';
-      for (const it of items) {
-        // IPv6 with a port in brackets, as ip6tables' DNAT reads it: [2001:db8::11]:8443
-        const m = v6 ? /^(?:\[([^\]]+)\](?::(.*))?|([^[\]]+))$/.exec(it) : /^([^:]+)(?::(.*))?$/.exec(it);
-        if (m && v6 && m[3] !== undefined) m[1] = m[3];
-        if (!m || !(v6 ? isIPv6(m[1]) : isIPv4(m[1])))
-          return v6
-            ? bad(`"${it}" is not IPV6 or [IPV6]:PORT`, `write a comma-separated list${ex}, e.g. 2001:db8::11,[2001:db8::12]:8443 (an address with a port goes in brackets)`)
-            : bad(`"${it}" is not IP or IP:PORT`, `write a comma-separated list${ex}, e.g. 10.0.0.11,10.0.0.12:8443`);
-        if (v6) m[1] = formatIPv6(parseIPv6(m[1])!);
-        let port: number | null = null;
-        if (m[2] !== undefined) {
-          const p = parseUInt(m[2], 1, 65535);
-          if (p === null || p === 0) return bad(`"${m[2]}" in "${it}" is not a port`, 'give a port number from 1 to 65535 after the colon');
-          port = p;
-        }
-        if (out.some((o) => o.ip === m[1] && o.port === port)) return bad(`${it} is listed twice`, 'list each backend once');
-        out.push({ ip: m[1], port });
-      }
-      const min = spec.min ?? 1;
-      const max = spec.max ?? 64;
-      if (out.length < min) return bad(`lists ${out.length} entr${out.length === 1 ? 'y' : 'ies'}; at least ${min} are needed`, `give ${min} or more, separated by commas`);
-      if (out.length > max) return bad(`lists ${out.length} entries; at most ${max} are supported`, `give at most ${max}`);
-      return { value: out };
-    }
+    case 'ip-port-list':
+      return checkIpPortList(spec, s, bad, ex);
   }
 }
 
-function checkCidr6(s: string, bad: (message: string, fix?: string) => { problem: ParamProblem }, ex: string): { value: unknown } | { problem: ParamProblem } {
+type Bad = (message: string, fix?: string) => { problem: ParamProblem };
+
+/** `IP[:PORT],…` (IPv6: `IPV6` or `[IPV6]:PORT`, as ip6tables' DNAT reads it) */
+function checkIpPortList(spec: ParamSpec, s: string, bad: Bad, ex: string): { value: unknown } | { problem: ParamProblem } {
+  const items = s.split(',').map((x) => x.trim());
+  const out: IpPort[] = [];
+  const v6 = spec.family === 'ipv6';
+  for (const it of items) {
+    // IPv6 with a port in brackets, as ip6tables' DNAT reads it: [2001:db8::11]:8443
+    const m = v6 ? /^(?:\[([^\]]+)\](?::(.*))?|([^[\]]+))$/.exec(it) : /^([^:]+)(?::(.*))?$/.exec(it);
+    if (m && v6 && m[3] !== undefined) m[1] = m[3];
+    if (!m || !(v6 ? isIPv6(m[1]) : isIPv4(m[1])))
+      return v6
+        ? bad(`"${it}" is not IPV6 or [IPV6]:PORT`, `write a comma-separated list${ex}, e.g. 2001:db8::11,[2001:db8::12]:8443 (an address with a port goes in brackets)`)
+        : bad(`"${it}" is not IP or IP:PORT`, `write a comma-separated list${ex}, e.g. 10.0.0.11,10.0.0.12:8443`);
+    if (v6) m[1] = formatIPv6(parseIPv6(m[1])!);
+    let port: number | null = null;
+    if (m[2] !== undefined) {
+      const p = parseUInt(m[2], 1, 65535);
+      if (p === null || p === 0) return bad(`"${m[2]}" in "${it}" is not a port`, 'give a port number from 1 to 65535 after the colon');
+      port = p;
+    }
+    if (out.some((o) => o.ip === m[1] && o.port === port)) return bad(`${it} is listed twice`, 'list each backend once');
+    out.push({ ip: m[1], port });
+  }
+  const min = spec.min ?? 1;
+  const max = spec.max ?? 64;
+  if (out.length < min) return bad(`lists ${out.length} entr${out.length === 1 ? 'y' : 'ies'}; at least ${min} are needed`, `give ${min} or more, separated by commas`);
+  if (out.length > max) return bad(`lists ${out.length} entries; at most ${max} are supported`, `give at most ${max}`);
+  return { value: out };
+}
+
+function checkCidr6(s: string, bad: Bad, ex: string): { value: unknown } | { problem: ParamProblem } {
   const [a, bits, ...more] = s.split('/');
   const addr = parseIPv6(a);
   if (more.length || addr === null || !a.includes(':') || (bits !== undefined && !/^(12[0-8]|1[01]\d|[1-9]?\d)$/.test(bits)))
