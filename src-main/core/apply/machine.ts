@@ -534,7 +534,7 @@ function onFailure(s: ApplyState, at: number, message: string, hostKey = false):
       return to('verifying', { ...ctx, persistFailed: message }, at, 'verify', { kind: 'verify' }, progress('verify', msg`saving failed (${message}); checking what the host holds`, 'warn'));
     case 'verifying':
       if (ctx.persistFailed)
-        return finish(ctx, at, 'error', 2, `the new rules run and were confirmed, but saving failed (${ctx.persistFailed}) and the file could not be checked (${message}): look at /etc/sysconfig/iptables on the host`);
+        return finish(ctx, at, 'error', 2, msg`the new rules run and were confirmed, but saving failed (${[{ text: ctx.persistFailed }]}) and the file could not be checked (${[{ text: message }]}): look at ${savedFilesOf(ctx)} on the host`);
       return finish(ctx, at, 'error', 2, `the new rules run and were saved, but re-reading them failed: ${message}`);
     case 'reverting':
       return awaitTimer(ctx, at, `could not revert through the first session (${message})`);
@@ -599,7 +599,7 @@ function onConnecting(ctx: Context, e: ApplyEvent, at: number, unexpected: () =>
 function onLocking(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
   const { input } = ctx;
   if (e.kind === 'lock-busy')
-    return finish(ctx, at, 'refused', 4, `another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
+    return finish(ctx, at, 'refused', 4, msg`another apply holds the lock on ${ctx.host?.name ?? input.host} (${e.holder}); nothing was changed`, { refuseReason: 'busy' });
   if (e.kind !== 'locked') return unexpected();
   const c = { ...ctx, locked: true, bootId: e.boot, warnings: e.tookOver ? [...ctx.warnings, msg`took over a stale apply lock (${e.tookOver})`] : ctx.warnings };
   return to('reading', c, at, 'read', { kind: 'read-state' }, progress('lock', 'apply lock taken'));
@@ -753,7 +753,7 @@ function onPersisting(ctx: Context, e: ApplyEvent, at: number, unexpected: () =>
   const { kind: _k, at: _a, family: _f, ...saved } = e;
   const c: Context = primary ? { ...ctx, persisted: saved } : { ...ctx, other: { ...ctx.other!, persisted: saved } };
   if (e.sha256Host !== e.sha256Sent) return onFailure({ kind: 'persisting', ctx: c }, at, `the host wrote a file with sha256 ${e.sha256Host}, not the ${e.sha256Sent} sent`);
-  const said = progress('persist', `saved ${savedFile(e.family ?? input.family)}${e.previousBackup ? `; previous file kept as ${e.previousBackup}` : ''}${e.restorecon ? '; SELinux context restored' : ''}`);
+  const said = progress('persist', msg`saved ${savedFile(e.family ?? input.family)}${e.previousBackup ? msg`; previous file kept as ${e.previousBackup}` : []}${asMessage(e.restorecon ? '; SELinux context restored' : '')}`);
   // the other family's file next, then one read-back of both
   if (primary && c.other?.plan) return to('persisting', c, at, 'persist', persistCommand(c.other.plan.persistText, c.other.family), said);
   return to('verifying', c, at, 'verify', { kind: 'verify' }, said);
@@ -767,7 +767,7 @@ function onVerifying(ctx: Context, e: ApplyEvent, at: number, unexpected: () => 
     if ((ctx.persisted && e.savedSha256 === ctx.persisted.sha256Sent) || (e.savedText !== undefined && e.savedText === ctx.plan?.persistText))
       return finishConfirmed(c, at, `saving reported a problem (${ctx.persistFailed}) but the file is the new one`);
     if (ctx.snapshot && e.savedSha256 === ctx.snapshot.savedSha256) return revertNow(c, at, `saving failed (${ctx.persistFailed}); the file is unchanged, so the running rules go back to match it`);
-    return finish(c, at, 'error', 2, `saving failed (${ctx.persistFailed}) and ${savedFilesOf(ctx)} ${ctx.other ? 'are' : 'is'} neither the old nor the new file${ctx.other ? 's' : ''} (sha256 ${e.savedSha256}): look at the host`);
+    return finish(c, at, 'error', 2, msg`saving failed (${[{ text: ctx.persistFailed }]}) and ${savedFilesOf(ctx)} ${asMessage(ctx.other ? 'are neither the old nor the new files' : 'is neither the old nor the new file')} (sha256 ${e.savedSha256}): look at the host`);
   }
   if (e.savedSha256 !== ctx.persisted!.sha256Sent)
     return finish(c, at, 'error', 2, msg`${savedFile(input.family)} read back with sha256 ${e.savedSha256}, not the ${ctx.persisted!.sha256Sent} written: look at the host`, { unlock: true });
@@ -795,7 +795,7 @@ function onReverting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => 
   const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: e.by, revertCheck: e.outcome === 'reverted' ? check : undefined };
   if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
   if (e.outcome !== 'reverted')
-    return finish(c, at, 'error', 2, `REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
+    return finish(c, at, 'error', 2, msg`REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
   if (!check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, check));
   if (ctx.other && e.otherCheck && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, e.otherCheck, ctx.other.family));
   // decided and verified: the work directory has served (a failed revert keeps it for a look)
@@ -882,7 +882,7 @@ function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefine
   const left: ApplyCommand[] = [];
   // a family that changes nothing drops out: the other one is the apply
   if (other?.plan && plan.kind === 'noop' && other.plan.kind === 'go') {
-    left.push(progress('read', `${FAMILY_WORD[family]}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
+    left.push(progress('read', msg`${asMessage(FAMILY_WORD[family])}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
     c = {
       ...c,
       input: { ...input, family: other.family, candidateName: other.name, candidateText: other.text, candidateSha256: other.sha256, other: undefined },
@@ -892,7 +892,7 @@ function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefine
       other: undefined,
     };
   } else if (other?.plan && other.plan.kind === 'noop') {
-    left.push(progress('read', `${FAMILY_WORD[other.family]}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
+    left.push(progress('read', msg`${asMessage(FAMILY_WORD[other.family])}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
     c = { ...c, other: undefined };
   }
   if (c.plan!.kind === 'noop')

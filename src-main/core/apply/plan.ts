@@ -81,7 +81,8 @@ export function checkCandidate(text: string, family: Family = 'ipv4'): Candidate
 }
 
 export type ApplyPlan =
-  | { kind: 'refuse'; reason: RefuseReason; message: string | Message; findings: Finding[]; warnings: (string | Message)[]; lockout?: LockoutVerdict }
+  /** message and warnings as data (names as names: files, hosts, hashes, chains), read with messageText */
+  | { kind: 'refuse'; reason: RefuseReason; message: Message; findings: Finding[]; warnings: (string | Message)[]; lockout?: LockoutVerdict }
   | {
       kind: 'go' | 'noop';
       /** what iptables-restore gets: the candidate with other tools' chains kept */
@@ -222,7 +223,7 @@ export function planApply(input: PlanInput): ApplyPlan {
   const family = input.family ?? 'ipv4';
   const file = savedFile(family);
   const warnings: (string | Message)[] = [];
-  const refuse = (reason: RefuseReason, message: string | Message, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
+  const refuse = (reason: RefuseReason, message: Message, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
     kind: 'refuse',
     reason,
     message,
@@ -237,12 +238,12 @@ export function planApply(input: PlanInput): ApplyPlan {
     const liveBase = family === 'ipv6' ? base.live6RulesSha256 : base.liveRulesSha256;
     const rules = family === 'ipv6' ? 'running IPv6 rules' : 'running rules';
     if (savedBase && savedBase !== snapshot.savedSha256)
-      return refuse('host-changed', `${file} on ${host.name} changed since ${base.source} (sha256 ${short(savedBase)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`);
+      return refuse('host-changed', msg`${file} on ${host.name} changed since ${base.source} (sha256 ${short(savedBase)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`);
     if (liveBase && liveBase !== snapshot.liveRulesSha256)
-      return refuse('host-changed', `the ${rules} on ${host.name} changed since ${base.source} (rules sha256 ${short(liveBase)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`);
+      return refuse('host-changed', msg`the ${[{ text: rules }]} on ${host.name} changed since ${base.source} (rules sha256 ${short(liveBase)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`);
   } else if (base?.kind === 'saved-text') {
     if (base.sha256 !== snapshot.savedSha256)
-      return refuse('host-changed', `${file} on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
+      return refuse('host-changed', msg`${file} on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
   }
 
   if (overridden(host.firewalld, false) === 'firewalld') {
@@ -260,24 +261,24 @@ export function planApply(input: PlanInput): ApplyPlan {
     const check = parseRuleset(applyText, { family });
     const errors = check.findings.filter((f) => f.severity === 'error');
     if (errors.length)
-      return refuse('invalid', `with the other tools' chains kept (${kept.chains.map((c) => c.chain).join(', ')}) the ruleset does not load: ${errors[0].message}`, errors);
+      return refuse('invalid', msg`with the other tools' chains kept (${kept.chains.map((c) => c.chain).join(', ')}) the ruleset does not load: ${[{ text: errors[0].message }]}`, errors);
   }
-  for (const d of kept.dropped) warnings.push(`${d.table} ${d.chain} is not in the candidate, so its jump "${d.rule}" is gone`);
+  for (const d of kept.dropped) warnings.push(msg`${d.table} ${d.chain} is not in the candidate, so its jump "${d.rule}" is gone`);
 
   if (base?.kind === 'saved-text') {
     const baseRs = parseRuleset(base.text, { family }).ruleset;
     const liveOwn = stripForeign(live.ruleset, foreign).ruleset;
     const drift = diffRulesets(onlyTables(liveOwn, baseRs), onlyTables(baseRs, baseRs)).changes.length;
-    if (drift) warnings.push(`the running rules differ from ${base.source} in ${drift} place${drift === 1 ? '' : 's'} (changes never saved?): the apply replaces them`);
+    if (drift) warnings.push(msg`the running rules differ from ${base.source} in ${[{ text: `${drift} place${drift === 1 ? '' : 's'}` }]} (changes never saved?): the apply replaces them`);
   }
 
   const lockout = lockoutFor(merged, host);
   if (lockout.kind === 'locked') {
-    if (!force) return refuse('lockout', `predicted lockout: ${lockout.finding.message}`, [lockout.finding, ...input.findings], lockout);
+    if (!force) return refuse('lockout', msg`predicted lockout: ${[{ text: lockout.finding.message }]}`, [lockout.finding, ...input.findings], lockout);
     warnings.push(msg`predicted lockout (going on: ${FORCE}; the host reverts unless a new connection gets in): ${[{ text: lockout.finding.message }]}`);
   } else if (lockout.kind === 'unknown') {
     if (!force) return refuse('lockout', msg`cannot predict whether a new SSH connection gets in: ${[{ text: lockout.reason }]}; pass ${FORCE} to rely on the revert timer alone`, input.findings, lockout);
-    warnings.push(`lockout not predicted (${lockout.reason}); relying on the revert timer`);
+    warnings.push(msg`lockout not predicted (${[{ text: lockout.reason }]}); relying on the revert timer`);
   } else if (lockout.note) warnings.push(lockout.note);
 
   const tables = candidate.ruleset.tables.map((t) => t.name);
