@@ -180,7 +180,11 @@ describe('architecture', () => {
 
   it('typecheck runs each layer with its own compiler settings', () => {
     const script: string = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).scripts.typecheck;
-    for (const p of ['tsconfig.json', 'src-main/core/tsconfig.json', 'src-main/contract/tsconfig.json', 'src-main/tsconfig.json']) expect(script).toContain(`-p ${p}`);
+    for (const p of ['tsconfig.json', 'src-main/core/tsconfig.json', 'src-main/contract/tsconfig.json', 'src-main/tsconfig.json', 'src-renderer/tsconfig.json']) expect(script).toContain(`-p ${p}`);
+    // the renderer: the DOM, and no Node (a sandboxed page reaches main through window.fw only)
+    const renderer = JSON.parse(readFileSync(join(repo, 'src-renderer/tsconfig.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')).compilerOptions;
+    expect(renderer.types).toEqual([]);
+    expect(renderer.lib.some((l: string) => /dom/i.test(l))).toBe(true);
     for (const p of ['src-main/core/tsconfig.json', 'src-main/contract/tsconfig.json']) {
       const text = readFileSync(join(repo, p), 'utf8').replace(/^\s*\/\/.*$/gm, '');
       const opts = JSON.parse(text).compilerOptions;
@@ -199,6 +203,25 @@ describe('architecture', () => {
         extends: join(repo, 'src-main', 'core', 'tsconfig.json'),
         include: [join(repo, 'src-main', 'core'), join(dir, 'probe.ts')],
         exclude: [join(repo, 'src-main', 'core', '**', '*.test.ts'), join(repo, 'src-main', 'core', '**', 'testing', '**')],
+      }));
+      const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+      const run = spawnSync(process.execPath, [tsc, '--noEmit', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+      const errors = run.stdout.split('\n').filter((l) => /error TS/.test(l));
+      expect(errors.filter((l) => !l.includes('probe.ts'))).toEqual([]);
+      expect(errors.map((l) => /probe\.ts\((\d+),/.exec(l)?.[1])).toEqual(['1', '2', '3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("the renderer's compiler settings reject Node, and the renderer compiles under them", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-renderer-tsc-'));
+    try {
+      writeFileSync(join(dir, 'probe.ts'), ['export const a = process.pid;', "export const b = Buffer.from('x');", "import { readFileSync } from 'node:fs';", 'export const c = readFileSync;', 'export const d = document.title;', ''].join('\n'));
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        extends: join(repo, 'src-renderer', 'tsconfig.json'),
+        include: [join(repo, 'src-renderer'), join(dir, 'probe.ts')],
+        exclude: [join(repo, 'src-renderer', '**', '*.test.ts')],
       }));
       const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
       const run = spawnSync(process.execPath, [tsc, '--noEmit', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
