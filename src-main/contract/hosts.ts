@@ -137,10 +137,10 @@ export interface PullDto {
   takenAt: string;
   /** IPv4: /etc/sysconfig/iptables and iptables-save */
   saved: PulledFileDto;
-  live: PulledFileDto & { rulesSha256: string };
+  running: PulledFileDto & { rulesSha256: string };
   /** IPv6: /etc/sysconfig/ip6tables and ip6tables-save, read in the same round trip */
   saved6: PulledFileDto;
-  live6: PulledFileDto & { rulesSha256: string };
+  running6: PulledFileDto & { rulesSha256: string };
 }
 
 export interface ApplyRequest {
@@ -153,9 +153,9 @@ export interface ApplyRequest {
   force: boolean;
   /**
    * hashes from the pull the proposal was made from: the apply refuses when the host changed since
-   * (saved6Sha256 / live6RulesSha256: the same for /etc/sysconfig/ip6tables and ip6tables-save)
+   * (saved6Sha256 / running6RulesSha256: the same for /etc/sysconfig/ip6tables and ip6tables-save)
    */
-  base: { takenAt: string; savedSha256?: string; liveRulesSha256?: string; saved6Sha256?: string; live6RulesSha256?: string } | null;
+  base: { takenAt: string; savedSha256?: string; runningRulesSha256?: string; saved6Sha256?: string; running6RulesSha256?: string } | null;
   /**
    * which family `text` is: 4 (the default: iptables, /etc/sysconfig/iptables) or 6 (ip6tables,
    * /etc/sysconfig/ip6tables; an IPv6-only change, the IPv4 rules are not touched)
@@ -188,7 +188,8 @@ export interface AuditEntryDto {
   message: string;
   /** the message as data; absent for history lines written before it existed (show `message` then) */
   messageParts?: Message;
-  candidate: string;
+  /** the name of the proposal applied */
+  proposal: string;
   user?: string;
   clientAddress?: string;
   hostKey?: string;

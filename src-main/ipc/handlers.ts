@@ -56,9 +56,9 @@ function isApplyRequest(x: unknown): boolean {
       (typeof b === 'object' &&
         typeof b.takenAt === 'string' &&
         optHex(b.savedSha256) &&
-        optHex(b.liveRulesSha256) &&
+        optHex(b.runningRulesSha256) &&
         optHex(b.saved6Sha256) &&
-        optHex(b.live6RulesSha256))) &&
+        optHex(b.running6RulesSha256))) &&
     (o.family === undefined || o.family === 4 || o.family === 6) &&
     (o.ipv6 === undefined || (o.family !== 6 && isProposal(o.ipv6)))
   );

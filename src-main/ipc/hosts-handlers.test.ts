@@ -110,7 +110,7 @@ describe('hosts handlers', () => {
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: 'yes', base: null }]],
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: { takenAt: 't', savedSha256: 'nothex' } }]],
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: null, family: 5 }]],
-      ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: { takenAt: 't', live6RulesSha256: 'nothex' } }]],
+      ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: { takenAt: 't', running6RulesSha256: 'nothex' } }]],
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: null, ipv6: { text: 1, name: 'n6' } }]],
       ['apply:start', ['0123456789abcdef', { text: 'x', name: 'n', confirmTimeoutS: 60, force: false, base: null, family: 6, ipv6: { text: 'x', name: 'n6' } }]],
       ['apply:answer', ['0123456789abcdef', 'yes']],
@@ -225,11 +225,11 @@ describe('hosts handlers', () => {
     const pulled = value<Record<string, Record<string, unknown>>>(await d('host:pull', [p.id]));
     expect(pulled.saved).toMatchObject({ text: '*filter\nCOMMIT\n', present: true });
     expect(pulled.saved.bytes).toBeUndefined();
-    expect(pulled.live.rulesSha256).toBe('b'.repeat(64));
+    expect(pulled.running.rulesSha256).toBe('b'.repeat(64));
     // the IPv6 firewall comes in the same pull, also without raw bytes
     expect(pulled.saved6).toMatchObject({ present: true, ok: true, text: '' });
     expect(pulled.saved6.bytes).toBeUndefined();
-    expect(pulled.live6).toMatchObject({ ok: true, text: '' });
+    expect(pulled.running6).toMatchObject({ ok: true, text: '' });
     value(await d('host:disconnect', [p.id]));
     expect(await d('host:pull', [p.id])).toMatchObject({ ok: false, error: { code: 'not-connected' } });
   });
@@ -267,7 +267,7 @@ describe('hosts handlers', () => {
     expect(ask).toMatchObject({ applyId, summary: '1 rule added', confirmBy: 50_000, hostRevertAt: 50_000 + 7500 });
     expect(value(await d('apply:answer', [applyId, true]))).toBeNull();
     await new Promise((r) => setTimeout(r, 10));
-    expect(events.at(-1)).toMatchObject({ kind: 'apply-done', applyId, result: { outcome: 'confirmed', audit: { id: applyId, candidate: 'proposed' } } });
+    expect(events.at(-1)).toMatchObject({ kind: 'apply-done', applyId, result: { outcome: 'confirmed', audit: { id: applyId, proposal: 'proposed' } } });
     expect(await d('apply:answer', [applyId, true])).toMatchObject({ ok: false, error: { code: 'not-found' } });
     // what went live is kept as a version, with its outcome, and can be read back
     const versions = value<{ id: string; kind: string; outcome?: string; auditId?: string }[]>(await d('host:versions', [p.id]));
@@ -341,7 +341,7 @@ describe('hosts handlers', () => {
       throw new Error('stop here');
     };
     const v6 = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT\nCOMMIT\n';
-    const base = { takenAt: 't', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) };
+    const base = { takenAt: 't', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), running6RulesSha256: 'd'.repeat(64) };
     value(await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'v4', confirmTimeoutS: 30, force: false, base, ipv6: { text: v6, name: 'v6' } }]));
     await new Promise((r) => setTimeout(r, 10));
     expect(seen[0]).toMatchObject({ candidateText: '*filter\nCOMMIT\n', candidate6: { name: 'v6', text: v6 }, base: { kind: 'hashes', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) } });

@@ -166,7 +166,7 @@ export function auditEntry(r: AuditRecord): AuditEntryDto {
     outcome: r.outcome,
     message: r.message,
     ...(isMessage(r.messageParts) ? { messageParts: r.messageParts } : {}),
-    candidate: r.candidate?.name ?? '',
+    proposal: r.candidate?.name ?? '',
     user: r.host?.user,
     clientAddress: r.host?.clientAddress,
     hostKey: r.host?.hostKey,
@@ -250,7 +250,7 @@ function stoppedApplyDto(e: unknown, applyId: string, candidate: string): ApplyR
     findings: [],
     warnings: [],
     warningParts: [],
-    audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, candidate, totalMs: 0, warnings: [] },
+    audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, proposal: candidate, totalMs: 0, warnings: [] },
   };
 }
 
@@ -448,7 +448,7 @@ export class HostWorkbench {
     }
     this.keepVersions(hostId, p);
     const strip = <T extends { bytes: Buffer }>({ bytes: _b, ...rest }: T) => rest;
-    return { hostId, takenAt: p.takenAt, saved: strip(p.saved), live: strip(p.live), saved6: strip(p.saved6), live6: strip(p.live6) };
+    return { hostId, takenAt: p.takenAt, saved: strip(p.saved), running: strip(p.live), saved6: strip(p.saved6), running6: strip(p.live6) };
   }
 
   /** Keeps what a pull read; a full disk or a bad state directory never fails the pull (it is logged). */
@@ -520,9 +520,9 @@ export class HostWorkbench {
             kind: 'hashes',
             source: `the pull of ${req.base.takenAt}`,
             savedSha256: req.base.savedSha256,
-            liveRulesSha256: req.base.liveRulesSha256,
+            liveRulesSha256: req.base.runningRulesSha256,
             ...(req.base.saved6Sha256 ? { saved6Sha256: req.base.saved6Sha256 } : {}),
-            ...(req.base.live6RulesSha256 ? { live6RulesSha256: req.base.live6RulesSha256 } : {}),
+            ...(req.base.running6RulesSha256 ? { live6RulesSha256: req.base.running6RulesSha256 } : {}),
           }
         : null,
       // the IPv6 proposal alone, or beside the IPv4 one under the same host timer

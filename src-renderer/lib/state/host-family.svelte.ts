@@ -96,11 +96,11 @@ export class FamilyRules {
   }
 
   /** Takes what a pull read for this family; the proposal starts again from it unless `keepProposal`. */
-  take(saved: PulledFileDto | undefined, live: PulledFileDto | undefined, keepProposal: boolean): void {
+  take(saved: PulledFileDto | undefined, running: PulledFileDto | undefined, keepProposal: boolean): void {
     this.saved = saved?.present && saved.ok ? this.doc(`saved on ${this.label}`, saved.text, saved.source) : null;
     // no ip6tables-save on the host, or no IPv6 table loaded: there are no running IPv6 rules to show
-    const hasLive = !!live?.ok && (this.family === 'ipv4' || live.text.trim() !== '');
-    this.running = hasLive ? this.doc(`running on ${this.label}`, live!.text, live!.source) : null;
+    const hasRunning = !!running?.ok && (this.family === 'ipv4' || running.text.trim() !== '');
+    this.running = hasRunning ? this.doc(`running on ${this.label}`, running!.text, running!.source) : null;
     this.present = !!this.saved || !!this.running;
     if (!keepProposal || !this.proposed) this.resetProposal();
     else this.rewire();

@@ -280,8 +280,8 @@ export class HostWorkspace {
       const p = r.value;
       this.pulled = p;
       // an edited proposal is kept per family: the other family's starts again from the host
-      this.families.ipv4.take(p.saved, p.live, !!opts.keepProposal && this.families.ipv4.edited);
-      this.families.ipv6.take(p.saved6, p.live6, !!opts.keepProposal && this.families.ipv6.edited);
+      this.families.ipv4.take(p.saved, p.running, !!opts.keepProposal && this.families.ipv4.edited);
+      this.families.ipv6.take(p.saved6, p.running6, !!opts.keepProposal && this.families.ipv6.edited);
       this.relintPair();
       // the pull is kept as versions in main: the History pane lists it
       void this.loadHistory();
@@ -440,9 +440,9 @@ export class HostWorkspace {
       ? {
           takenAt: p.takenAt,
           savedSha256: p.saved.present ? p.saved.sha256 : undefined,
-          liveRulesSha256: p.live.ok ? p.live.rulesSha256 : undefined,
+          runningRulesSha256: p.running.ok ? p.running.rulesSha256 : undefined,
           saved6Sha256: p.saved6?.present ? p.saved6.sha256 : undefined,
-          live6RulesSha256: p.live6?.ok ? p.live6.rulesSha256 : undefined,
+          running6RulesSha256: p.running6?.ok ? p.running6.rulesSha256 : undefined,
         }
       : null;
     const name = (f: Family) => (f === 'ipv4' ? `proposed ruleset (${this.profile.name})` : `proposed IPv6 ruleset (${this.profile.name})`);
