@@ -133,15 +133,19 @@ export interface AppendedChecks {
   /**
    * The same, when the reader gave each rule a key that says everything those
    * checks read of it (its canonical text after the addresses and interfaces):
-   * one rule per chain and key, with the index and line of every rule like it.
-   * 70,000 `-j REJECT` rules of a fail2ban chain are then one check and two
-   * numbers each, instead of 70,000 rules kept until COMMIT.
+   * a run of rules of one chain with the same key is one rule and the index and
+   * line of every rule like it. 70,000 `-j REJECT` rules of a fail2ban chain are
+   * then one check and two numbers each, instead of 70,000 rules kept until
+   * COMMIT. Only runs: a map of every key costs more than it saves where rules
+   * differ (rate limits on their ports).
    */
-  alike: Map<string, { chain: Chain; rule: Rule; at: number[] }>;
+  alike: { chain: Chain; rule: Rule; at: number[] }[];
+  /** the key of the last entry of `alike` */
+  lastKey: string | null;
 }
 
 export function newAppendedChecks(): AppendedChecks {
-  return { jumps: new Map(), found: [], deferred: [], alike: new Map() };
+  return { jumps: new Map(), found: [], deferred: [], alike: [], lastKey: null };
 }
 
 const NO_HOOKS: ReadonlySet<Hook> = new Set();
@@ -160,10 +164,12 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
   }
   if (dependsOnHooks(r)) {
     if (key === undefined) return void acc.deferred.push({ chain: c, index, rule: r });
-    const k = `${c.name}\0${key}`;
-    const group = acc.alike.get(k);
-    if (group && group.chain === c) group.at.push(index, r.source?.line ?? -1);
-    else acc.alike.set(k, { chain: c, rule: r, at: [index, r.source?.line ?? -1] });
+    const last = acc.alike.length ? acc.alike[acc.alike.length - 1] : null;
+    if (last && last.chain === c && acc.lastKey === key) last.at.push(index, r.source?.line ?? -1);
+    else {
+      acc.alike.push({ chain: c, rule: r, at: [index, r.source?.line ?? -1] });
+      acc.lastKey = key;
+    }
     return;
   }
   // without hook-dependent checks, ruleProblem uses neither the hooks nor the chain
@@ -218,7 +224,7 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
       const problem = ruleProblem(t, d.chain, d.rule, hooks.get(d.chain.name)!, builtin);
       if (problem) entries.push({ ...d, problem });
     }
-    for (const { chain, rule, at } of appended.alike.values()) {
+    for (const { chain, rule, at } of appended.alike) {
       const problem = ruleProblem(t, chain, rule, hooks.get(chain.name)!, builtin);
       if (!problem) continue;
       // the rule itself for the first; for the others only its line differs
