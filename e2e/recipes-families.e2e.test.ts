@@ -1,7 +1,8 @@
 // The recipe wizard and the two firewalls (real Chromium, browser mode): on an
 // IPv4 file the family starts as IPv4; choosing both (by keyboard, the radio
 // group's arrows) shows the IPv6 rules in their own section, said to be not
-// added since the file holds IPv4 only, and Add adds the IPv4 rules alone.
+// added since the file holds IPv4 only, and Add adds the IPv4 rules alone; an
+// ip6tables file (rules.v6) gets its IPv6 rules placed and added.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,5 +84,41 @@ describe.skipIf(skipE2e)('e2e: the recipe wizard with both families', () => {
     const texts = await ui.ruleTexts('[data-kind=rule]');
     expect(texts.some((t) => t.includes('REJECT --reject-with icmp-host-prohibited'))).toBe(true);
     expect(texts.some((t) => t.includes('icmp6'))).toBe(false);
+  });
+
+  it('an ip6tables file (rules.v6) that drops neighbour discovery: IPv6 by default, the rules that fix it placed before its REJECT and added', async () => {
+    const page = app.page;
+    const byId = (id: string) => page.getByTestId(id);
+    const file = join(tmp, 'rules.v6');
+    writeFileSync(file, '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp6-adm-prohibited\nCOMMIT\n');
+    await app.chooseFile(file, async () => {
+      const open = byId('toolbar-open');
+      if (await open.isVisible()) await open.click();
+      else await byId('open-file').click();
+    });
+    await ui.showing(basename(file));
+    // read as ip6tables reads it: its REJECT drops neighbour discovery, an error
+    await page.locator('[data-testid=finding-group][data-code=ipv6-nd-dropped]').waitFor();
+    await byId('rule-recipes').click();
+    await byId('recipes-dialog').waitFor();
+    await byId('recipe-baseline').click();
+    await byId('recipe-form').waitFor();
+    expect(await byId('family-6').isChecked()).toBe(true);
+    const nd = page.locator('[data-testid=preview-rule][data-family=ipv6]', { hasText: '-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT' });
+    await nd.waitFor();
+    // placed before the file's own REJECT, which the recipe keeps
+    expect(await nd.innerText()).toMatch(/filter · INPUT · rule [2-9]/);
+    expect(await byId('recipe-preview-ipv6').innerText()).toMatch(/Not added: -A INPUT -j REJECT --reject-with icmp6-adm-prohibited — already there: INPUT #16/);
+    expect(await byId('recipe-preview-ipv4').count()).toBe(0);
+    await byId('recipe-add').click();
+    await expect.poll(() => byId('recipes-dialog').isVisible()).toBe(false);
+    await expect.poll(() => byId('staged-count').innerText()).toBe('1 staged change');
+    // the file's ipv6-nd-dropped error is gone with the recipe's rules
+    await expect.poll(async () => page.locator('[data-testid=finding-group][data-code=ipv6-nd-dropped]').count()).toBe(0);
+    const texts = await ui.ruleTexts('[data-kind=rule]');
+    const nsAt = texts.findIndex((t) => t.includes('--icmpv6-type 135'));
+    const rejectAt = texts.findIndex((t) => t.includes('REJECT --reject-with icmp6-adm-prohibited'));
+    expect(nsAt).toBeGreaterThanOrEqual(0);
+    expect(nsAt).toBeLessThan(rejectAt);
   });
 });

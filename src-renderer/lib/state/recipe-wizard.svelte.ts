@@ -165,7 +165,8 @@ export class RecipeWizard {
       const doc = targets[family];
       if (doc === undefined) out[family] = { kind: 'no-firewall' };
       else if (!doc) out[family] = { kind: 'no-ruleset' };
-      else if (doc.errorCount) out[family] = { kind: 'invalid-ruleset' };
+      // a ruleset that does not load cannot take rules; lint errors (a lockout, neighbour discovery dropped) are what recipes fix
+      else if (doc.parseFindings.some((f) => f.severity === 'error')) out[family] = { kind: 'invalid-ruleset' };
       // the admin's address counts for the lockout check only in its own family
       else out[family] = { kind: 'run', doc, family, raw: this.raw, ...(client && client.includes(':') === (family === 'ipv6') ? { client } : {}), sshPort };
     }
