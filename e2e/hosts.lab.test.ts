@@ -111,6 +111,9 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
     await byId('pane-recipes').click();
     await byId('recipe-dos-limit').click();
     await byId('recipe-form').waitFor();
+    // this workflow is about the IPv4 firewall: the lab host has IPv6 too, so the wizard starts with both
+    expect(await byId('family-both').isChecked()).toBe(true);
+    await byId('family-4').check();
     // the defaults of the schema are filled in
     expect(await byId('param-limit').inputValue()).toBe('25/minute');
     expect(await byId('param-burst').inputValue()).toBe('100');

@@ -210,7 +210,8 @@ describe.skipIf(skip)('IPv6 recipes on real ip6tables (network namespaces)', () 
     expect(Object.keys(other)).toEqual(['error:Permission denied']); // icmp6-adm-prohibited
     const rs = live();
     expect(packets(rs, 'filter', 'INPUT', '-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -m hl --hl-eq 255 -j ACCEPT')).toBeGreaterThan(0);
-    expect(packets(rs, 'filter', 'INPUT', '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT')).toBe(2); // the two SYNs; the rest are ESTABLISHED
+    // the two SYNs (a SYN the kernel sends again when its SYN-ACK is slow on a loaded machine counts too); the rest are ESTABLISHED
+    expect(packets(rs, 'filter', 'INPUT', '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT')).toBeGreaterThanOrEqual(2);
     // the two SYNs to 8080, and whatever else the link sent that a host does not take (router solicitations)
     expect(packets(rs, 'filter', 'INPUT', '-A INPUT -j REJECT --reject-with icmp6-adm-prohibited')).toBeGreaterThanOrEqual(2);
   });
