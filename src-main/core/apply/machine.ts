@@ -649,9 +649,10 @@ function onTesting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Tr
       msg`the backup of the running rules does not pass ${`${restoreTool(input.family)} --test`} on the host, so a revert could not restore them: ${e.backupMessage || 'no reason given'}; nothing was changed`,
       { refuseReason: 'revert-unproven', unlock: true, cleanup: true },
     );
-  const tools = ctx.other ? 'iptables-restore --test and ip6tables-restore --test' : `${restoreTool(input.family)} --test`;
+  // both families: iptables' first, worded as every IPv4 apply says it
+  const tools = `${restoreTool(ctx.other ? 'ipv4' : input.family)} --test`;
   return {
-    ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} ${asMessage(ctx.other ? 'pass' : 'passes')} on the host${asMessage(e.backupOk ? `, for the candidate${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
+    ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} passes on the host${asMessage(ctx.other ? ', and ip6tables-restore --test' : '')}${asMessage(e.backupOk ? `, for the candidate${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
   };
 }
 
