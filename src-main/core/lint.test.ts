@@ -185,6 +185,21 @@ ${filter('-A INPUT -i eth0 -p tcp --dport 422 -m state --state NEW,ESTABLISHED -
     expect(fs.find((f) => f.code === 'dnat-port-mismatch')!.fix).toContain('--dport 22');
   });
 
+  it('dnat-port-mismatch: a load-balancing cascade whose backends listen on different ports is not a mismatch', () => {
+    const nat = (rules: string) => `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${rules}\nCOMMIT\n`;
+    const cascade = nat(`-A PREROUTING -p tcp --dport 443 -m statistic --mode nth --every 2 --packet 0 -j DNAT --to-destination 10.0.0.1:443
+-A PREROUTING -p tcp --dport 443 -j DNAT --to-destination 10.0.0.2:8443`);
+    // each FORWARD rule names its backend and the port that backend listens on
+    const right = lint(cascade + filter('-A FORWARD -d 10.0.0.1/32 -p tcp --dport 443 -j ACCEPT\n-A FORWARD -d 10.0.0.2/32 -p tcp --dport 8443 -j ACCEPT'));
+    expect(codes(right, 'dnat-port-mismatch')).toEqual([]);
+    // a rule for the second backend on the old port never sees its connections
+    const wrong = lint(cascade + filter('-A FORWARD -d 10.0.0.2/32 -p tcp --dport 443 -j ACCEPT'));
+    expect(codes(wrong, 'dnat-port-mismatch')).toEqual(['FORWARD#1']);
+    // without a cascade keeping 443, a rule on 443 for the rewritten destination is still flagged
+    const single = lint(nat('-A PREROUTING -p tcp --dport 443 -j DNAT --to-destination 10.0.0.2:8443') + filter('-A FORWARD -p tcp --dport 443 -j ACCEPT'));
+    expect(codes(single, 'dnat-port-mismatch')).toEqual(['FORWARD#1']);
+  });
+
   it('no-established-accept: DROP policy or a catch-all drop without an ESTABLISHED accept before it', () => {
     expect(codes(lint(filter('-A INPUT -p tcp --dport 22 -j ACCEPT', '', 'DROP')), 'no-established-accept')).toEqual(['INPUT#undefined']);
     expect(codes(lint(filter('-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT')), 'no-established-accept')).toEqual(['INPUT#2']);

@@ -82,17 +82,27 @@ export function checkDnatPorts(ctx: LintContext): void {
   const filter = findTable(ctx.ruleset, 'filter');
   if (!nat || !filter) return;
   const natHooks = reachingHooks(nat);
-  const rewrites: Array<{ chain: Chain; pos: number; proto: IntervalSet | undefined; from: number; to: number; name: string }> = [];
+  const rewrites: Rewrite[] = [];
+  // ports that some DNAT/REDIRECT keeps (a load-balancing cascade sending one backend the same port),
+  // with where it sends them (undefined: anywhere we cannot compare): a filter rule on that port for
+  // such a destination still serves those connections, so it is not a mismatch
+  const kept = new Map<number, Array<IntervalSet | undefined>>();
   for (const c of nat.chains) {
     if (!natHooks.get(c.name)?.has('PREROUTING')) continue;
     c.rules.forEach((r, pos) => {
       const a = targetAction(r);
-      if (a.kind !== 'dnat' || a.port === null) return;
+      if (a.kind !== 'dnat') return;
       const b = ctx.space(c, pos).boxes;
       if (b.length !== 1) return;
       const dp = dimOf(b[0], DIM.dport);
-      if (!dp || dp.length !== 2 || dp[0] !== dp[1] || dp[0] === a.port) return;
-      rewrites.push({ chain: c, pos, proto: dimOf(b[0], DIM.proto), from: dp[0], to: a.port, name: a.name });
+      if (!dp || dp.length !== 2 || dp[0] !== dp[1]) return;
+      const to = typeof a.addr === 'number' ? [a.addr, typeof a.addrHi === 'number' ? a.addrHi : a.addr] : undefined;
+      if (a.port === null || a.port === dp[0]) {
+        const k = kept.get(dp[0]);
+        if (k) k.push(to); else kept.set(dp[0], [to]);
+        return;
+      }
+      rewrites.push({ chain: c, pos, proto: dimOf(b[0], DIM.proto), from: dp[0], to: a.port, toAddr: to, name: a.name });
     });
   }
   if (!rewrites.length) return;
@@ -111,6 +121,10 @@ export function checkDnatPorts(ctx: LintContext): void {
         byPort.each(dp, (i) => {
           const w = rewrites[i];
           if (i >= first || has(dp, w.to)) return;
+          // a rule for another destination than the one the rewrite sends to is not about those connections
+          const dst = dimOf(b, DIM.dst);
+          if (w.toAddr && !meets(dst, w.toAddr)) return;
+          if (kept.get(w.from)?.some((k) => !k || meets(dst, k))) return;
           if (!pr || !w.proto || pr.some((_, k) => k % 2 === 0 && w.proto!.some((__, j) => j % 2 === 0 && pr[k] <= w.proto![j + 1] && w.proto![j] <= pr[k + 1]))) first = i;
         });
       }
@@ -122,6 +136,24 @@ export function checkDnatPorts(ctx: LintContext): void {
         `match --dport ${w.to} (the port after ${w.name}) in this rule`);
     }
   }
+}
+
+interface Rewrite {
+  chain: Chain;
+  pos: number;
+  proto: IntervalSet | undefined;
+  from: number;
+  to: number;
+  /** the IPv4 address range it sends to (IPv6 and REDIRECT: not compared) */
+  toAddr?: IntervalSet;
+  name: string;
+}
+
+/** Whether a dimension (absent: everything) meets an interval set. */
+function meets(s: IntervalSet | undefined, t: IntervalSet): boolean {
+  if (!s) return true;
+  for (let k = 0; k < s.length; k += 2) for (let j = 0; j < t.length; j += 2) if (s[k] <= t[j + 1] && t[j] <= s[k + 1]) return true;
+  return false;
 }
 
 /** The rewrites by old port: each(set, fn) calls fn with the index of every rewrite whose old port is in the set. */
