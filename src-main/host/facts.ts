@@ -130,11 +130,74 @@ function unit(sections: Map<string, Section>, u: string): UnitFacts {
 
 const yes = (v: string | undefined) => (v === undefined ? undefined : v.toLowerCase() === 'yes');
 
+type Get = (k: string) => Section | undefined;
+
+/**
+ * The facts from the probe's sections, in one step per subject (OS, iptables, services, firewalld,
+ * iptables-config, files, SELinux, addresses); each step adds its warnings in the order an admin
+ * reads them.
+ */
 export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext): HostFacts {
   const warnings: string[] = [];
-  const get = (k: string) => sections.get(k);
+  const get: Get = (k) => sections.get(k);
+  const rpm = ok(get('rpm')) ?? text(get('rpm')) ?? '';
+  const pkg = (name: string) => rpm.split('\n').find((l) => l.startsWith(name + '-') && /\d/.test(l.slice(name.length + 1, name.length + 2)))?.trim();
 
-  // OS
+  const os = osFacts(get, warnings);
+  const iptables = iptablesFacts(get, pkg, warnings);
+  const v6 = ok(get('ip6tables-version'))?.trim();
+  const ip6tables = {
+    present: !!v6,
+    version: v6 ? /v(\d+\.\d+(?:\.\d+)?)/.exec(v6)?.[1] : undefined,
+    saveTool: get('ip6tables-save-tool')?.rc === 0,
+  };
+  const iptablesServices = servicesFacts(sections, pkg, warnings);
+  const fw = firewalldFacts(sections, pkg, warnings);
+  const iptablesConfig = configFacts(get, warnings);
+  const files = { iptables: fileFacts(get, 'iptables'), ip6tables: fileFacts(get, 'ip6tables') };
+  if (files.iptables.present === false) warnings.push('there is no /etc/sysconfig/iptables');
+  const selinux = selinuxFacts(get, warnings);
+  const addresses = addressFacts(get, ctx, iptablesServices.ip6tables, fw.firewalld, warnings);
+  if (ctx.privilege === 'none')
+    warnings.push(`no root on this host (${ctx.privilegeDetail ?? 'not root, no usable sudo'}): facts that need root are unknown, and pull/apply will fail`);
+
+  const tools = new Set((ok(get('tools')) ?? '').split('\n').map((l) => l.trim()));
+  const ipsetText = ok(get('ipset'))?.trim();
+  return {
+    host: ctx.host,
+    hostname: ok(get('hostname'))?.trim(),
+    user: ctx.probe.user,
+    os,
+    iptables,
+    ip6tables,
+    iptablesServices,
+    firewalld: fw.firewalld,
+    firewalldUnit: fw.unit,
+    iptablesConfig,
+    files,
+    selinux,
+    ipForward: { ipv4: bool01(get('ip-forward')), ipv6: bool01(get('ip6-forward')) },
+    ipset: { present: !get('ipset')?.absent && !!ipsetText, version: ipsetText ? /v?(\d+(?:\.\d+)+)/.exec(ipsetText)?.[1] : undefined },
+    loadedTables: { ipv4: lines(get('tables')), ipv6: lines(get('tables6')) },
+    ...(addresses !== undefined ? { addresses } : {}),
+    tools: {
+      systemdRun: tools.has('systemd-run'),
+      setsid: tools.has('setsid'),
+      nohup: tools.has('nohup'),
+      restorecon: tools.has('restorecon'),
+      flock: tools.has('flock'),
+    },
+    privilege: ctx.privilege,
+    privilegeDetail: ctx.privilegeDetail,
+    sudo: ctx.probe.sudo,
+    clientAddress: ctx.probe.clientAddress,
+    serverAddress: ctx.probe.serverAddress,
+    hostKey: ctx.hostKey,
+    warnings,
+  };
+}
+
+function osFacts(get: Get, warnings: string[]): HostFacts['os'] {
   const osr = parseShellVars(ok(get('os-release')) ?? '');
   const release = ok(get('redhat-release'))?.trim();
   const os = {
@@ -146,8 +209,10 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
     centos7: /^(centos|rhel)$/.test(osr.ID ?? '') ? (osr.VERSION_ID ?? '').split('.')[0] === '7' : /release 7\./.test(release ?? ''),
   };
   if (!os.centos7) warnings.push(`not CentOS/RHEL 7 (${os.prettyName ?? release ?? 'unknown OS'}): Portcullis is built and tested for CentOS 7`);
+  return os;
+}
 
-  // iptables
+function iptablesFacts(get: Get, pkg: (name: string) => string | undefined, warnings: string[]): HostFacts['iptables'] {
   const verText = ok(get('iptables-version'))?.trim();
   const verMatch = verText ? /v(\d+\.\d+(?:\.\d+)?)/.exec(verText) : null;
   const pathLines = (ok(get('iptables-path')) ?? '').trim().split('\n');
@@ -161,8 +226,6 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   // usage goes to stdout or stderr depending on the version
   const helpSec = get('restore-help');
   const help = (text(helpSec) ?? '') + (helpSec?.stderr ?? '');
-  const rpm = ok(get('rpm')) ?? text(get('rpm')) ?? '';
-  const pkg = (name: string) => rpm.split('\n').find((l) => l.startsWith(name + '-') && /\d/.test(l.slice(name.length + 1, name.length + 2)))?.trim();
   const iptables = {
     present: !get('iptables-version')?.absent && !!verText,
     version: verMatch?.[1],
@@ -174,27 +237,23 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   };
   if (!iptables.present) warnings.push('iptables is not installed');
   if (backend === 'nft') warnings.push('iptables uses the nf_tables backend here; Portcullis targets the legacy backend of CentOS 7');
+  return iptables;
+}
 
-  const v6 = ok(get('ip6tables-version'))?.trim();
-  const ip6tables = {
-    present: !!v6,
-    version: v6 ? /v(\d+\.\d+(?:\.\d+)?)/.exec(v6)?.[1] : undefined,
-    saveTool: get('ip6tables-save-tool')?.rc === 0,
-  };
-
-  // services
-  const rpmAbsent = !!get('rpm')?.absent;
+function servicesFacts(sections: Map<string, Section>, pkg: (name: string) => string | undefined, warnings: string[]): HostFacts['iptablesServices'] {
+  const rpmAbsent = !!sections.get('rpm')?.absent;
   const servicesPkg = pkg('iptables-services');
   const ipt = unit(sections, 'iptables');
   const ip6t = unit(sections, 'ip6tables');
   const installed = !rpmAbsent ? !!servicesPkg : ipt.enabled !== null ? true : null;
-  const iptablesServices = { installed, package: servicesPkg, iptables: ipt, ip6tables: ip6t };
   if (installed === false) warnings.push('iptables-services is not installed: rules written to /etc/sysconfig/iptables will not be loaded at boot');
   else if (ipt.enabled && ipt.enabled !== 'enabled') warnings.push(`iptables.service is ${ipt.enabled}: the saved rules will not be loaded at boot`);
+  return { installed, package: servicesPkg, iptables: ipt, ip6tables: ip6t };
+}
 
-  // firewalld
+function firewalldFacts(sections: Map<string, Section>, pkg: (name: string) => string | undefined, warnings: string[]): { firewalld: HostFacts['firewalld']; unit: HostFacts['firewalldUnit'] } {
   const fwUnit = unit(sections, 'firewalld');
-  const fwCmd = get('firewall-cmd');
+  const fwCmd = sections.get('firewall-cmd');
   const fwState = fwCmd && !fwCmd.absent ? text(fwCmd)?.trim() || fwCmd.stderr.trim() : undefined;
   const firewalld = firewalldState({
     active: fwUnit.active,
@@ -206,8 +265,10 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   if (firewalld === 'active')
     warnings.push('firewalld is active: it flushes rules loaded with iptables-restore on every reload, and conflicts with iptables.service');
   else if (firewalld === 'inactive' && fwUnit.enabled === 'enabled') warnings.push('firewalld is enabled and will start at boot, replacing these rules');
+  return { firewalld, unit: { ...fwUnit, state: fwState } };
+}
 
-  // iptables-config
+function configFacts(get: Get, warnings: string[]): HostFacts['iptablesConfig'] {
   const cfgSec = get('iptables-config');
   const cfgText = ok(cfgSec);
   const values = cfgText ? parseShellVars(cfgText) : {};
@@ -229,21 +290,20 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
     );
   if (iptablesConfig.saveOnRestart)
     warnings.push('IPTABLES_SAVE_ON_RESTART="yes": a restart saves the running rules over the file; apply puts back a save made before its rules are confirmed');
+  return iptablesConfig;
+}
 
-  // files
-  const fileFacts = (k: string): FileFacts => {
-    const s = get(`stat-${k}`);
-    if (!s) return { present: null };
-    if (s.absent) return { present: false };
-    const t = ok(s)?.trim();
-    if (!t) return { present: true };
-    const [mode, owner, size] = t.split(' ');
-    return { present: true, mode: mode.padStart(4, '0'), owner, size: Number(size) };
-  };
-  const files = { iptables: fileFacts('iptables'), ip6tables: fileFacts('ip6tables') };
-  if (files.iptables.present === false) warnings.push('there is no /etc/sysconfig/iptables');
+function fileFacts(get: Get, k: string): FileFacts {
+  const s = get(`stat-${k}`);
+  if (!s) return { present: null };
+  if (s.absent) return { present: false };
+  const t = ok(s)?.trim();
+  if (!t) return { present: true };
+  const [mode, owner, size] = t.split(' ');
+  return { present: true, mode: mode.padStart(4, '0'), owner, size: Number(size) };
+}
 
-  // SELinux
+function selinuxFacts(get: Get, warnings: string[]): HostFacts['selinux'] {
   let mode: SelinuxMode = 'absent';
   const ge = ok(get('getenforce'))?.trim().toLowerCase();
   if (ge === 'enforcing' || ge === 'permissive' || ge === 'disabled') mode = ge;
@@ -254,21 +314,13 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
   }
   const ctxLine = ok(get('context')) ?? '';
   const fileContext = ctxLine.split(/\s+/).find((t) => /^[^:\s]+:[^:\s]+:[^:\s]+_t(:\S+)?$/.test(t));
-  const tools = new Set((ok(get('tools')) ?? '').split('\n').map((l) => l.trim()));
   if (mode === 'enforcing' && fileContext && !/system_conf_t/.test(fileContext))
     warnings.push(`/etc/sysconfig/iptables has SELinux context ${fileContext}, not system_conf_t: iptables.service may fail to read it at boot (restorecon fixes it)`);
+  return { mode, fileContext };
+}
 
-  const bool01 = (s: Section | undefined) => {
-    const t = ok(s)?.trim();
-    return t === undefined ? null : t !== '0';
-  };
-  const lines = (s: Section | undefined) => {
-    if (!s || s.absent) return s?.absent ? [] : null;
-    const t = ok(s);
-    return t === undefined ? null : t.split('\n').map((l) => l.trim()).filter(Boolean);
-  };
-  const ipsetText = ok(get('ipset'))?.trim();
-
+/** The host's addresses, and what they mean for IPv6 (a filter that is not loaded, a session over IPv6). */
+function addressFacts(get: Get, ctx: FactsContext, ip6t: UnitFacts, firewalld: HostFacts['firewalld'], warnings: string[]): HostFacts['addresses'] | undefined {
   const addrSec = get('addresses');
   const addrText = ok(addrSec);
   const addresses = addrSec?.absent ? null : addrText === undefined ? undefined : parseAddresses(addrText);
@@ -277,42 +329,18 @@ export function interpretFacts(sections: Map<string, Section>, ctx: FactsContext
     warnings.push(`the host has global IPv6 addresses (${globalV6.map((a) => a.address).join(', ')}) but ip6tables.service is ${ip6t.active}: after a reboot its IPv6 traffic is not filtered at all`);
   if (ctx.probe.clientAddress?.includes(':') && !ctx.probe.clientAddress.startsWith('::ffff:'))
     warnings.push(`this SSH session runs over IPv6 (from ${ctx.probe.clientAddress}): a lockout is decided by the IPv6 ruleset (/etc/sysconfig/ip6tables), not the IPv4 one`);
+  return addresses;
+}
 
-  if (ctx.privilege === 'none')
-    warnings.push(`no root on this host (${ctx.privilegeDetail ?? 'not root, no usable sudo'}): facts that need root are unknown, and pull/apply will fail`);
+function bool01(s: Section | undefined): boolean | null {
+  const t = ok(s)?.trim();
+  return t === undefined ? null : t !== '0';
+}
 
-  return {
-    host: ctx.host,
-    hostname: ok(get('hostname'))?.trim(),
-    user: ctx.probe.user,
-    os,
-    iptables,
-    ip6tables,
-    iptablesServices,
-    firewalld,
-    firewalldUnit: { ...fwUnit, state: fwState },
-    iptablesConfig,
-    files,
-    selinux: { mode, fileContext },
-    ipForward: { ipv4: bool01(get('ip-forward')), ipv6: bool01(get('ip6-forward')) },
-    ipset: { present: !get('ipset')?.absent && !!ipsetText, version: ipsetText ? /v?(\d+(?:\.\d+)+)/.exec(ipsetText)?.[1] : undefined },
-    loadedTables: { ipv4: lines(get('tables')), ipv6: lines(get('tables6')) },
-    ...(addresses !== undefined ? { addresses } : {}),
-    tools: {
-      systemdRun: tools.has('systemd-run'),
-      setsid: tools.has('setsid'),
-      nohup: tools.has('nohup'),
-      restorecon: tools.has('restorecon'),
-      flock: tools.has('flock'),
-    },
-    privilege: ctx.privilege,
-    privilegeDetail: ctx.privilegeDetail,
-    sudo: ctx.probe.sudo,
-    clientAddress: ctx.probe.clientAddress,
-    serverAddress: ctx.probe.serverAddress,
-    hostKey: ctx.hostKey,
-    warnings,
-  };
+function lines(s: Section | undefined): string[] | null {
+  if (!s || s.absent) return s?.absent ? [] : null;
+  const t = ok(s);
+  return t === undefined ? null : t.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 export function parseFactsOutput(raw: Buffer | string, nonce: string, ctx: FactsContext): HostFacts {
