@@ -4,10 +4,9 @@
 // namespace's firewall is never touched; every namespace is deleted in afterAll
 // (and at process exit). Names: pcl-r-<tag>-…, addresses from 198.18.0.0/15.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { NetnsLab } from '../testing/netns-lab.js';
 import { canonicalRuleBody, findChain, findTable, lintRuleset, parseRuleset, type Ruleset } from '../index.js';
 import { findRecipe, runRecipe, formatRecipeRules, type RawParams } from './index.js';
 
@@ -96,59 +95,15 @@ elif cmd == 'udp-query': udp_query(args[0], int(args[1]), float(args[2]), int(ar
 elif cmd == 'udp-listen': udp_listen(int(args[0]), float(args[1]))
 `;
 
-let dir = '';
-let helper = '';
-const servers: ChildProcess[] = [];
-const made: string[] = [];
-
-function sh(argv: string[], input?: string): string {
-  const r = spawnSync(argv[0], argv.slice(1), { input: input ?? '', encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`\`${argv.join(' ')}\` exited ${r.status}: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-const inNs = (ns: string, argv: string[], input?: string) => sh(['ip', 'netns', 'exec', ns, ...argv], input);
-const py = (ns: string, ...args: string[]) => inNs(ns, ['python3', helper, ...args]).trim();
+const lab = new NetnsLab(4);
+const { inNs, py, startServer, addNs, link, cleanup } = lab;
 const pyAsync = (ns: string, ...args: string[]): Promise<string> =>
   new Promise((resolve, reject) => {
-    const c = spawn('ip', ['netns', 'exec', ns, 'python3', helper, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('ip', ['netns', 'exec', ns, 'python3', lab.helper, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
     c.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`helper ${args.join(' ')} exited ${code}`))));
   });
-
-function startServer(ns: string, ...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('ip', ['netns', 'exec', ns, 'python3', helper, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    servers.push(c);
-    const t = setTimeout(() => reject(new Error(`server ${args.join(' ')} in ${ns} did not start`)), 10_000);
-    c.stdout.once('data', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    c.once('exit', (code) => reject(new Error(`server ${args.join(' ')} in ${ns} exited ${code}`)));
-  });
-}
-
-function cleanup(): void {
-  for (const s of servers) if (s.exitCode === null && s.pid) try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
-  for (const ns of made.splice(0).reverse()) spawnSync('ip', ['netns', 'del', ns]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-function addNs(name: string): void {
-  spawnSync('ip', ['netns', 'del', name]); // a leftover of a crashed run with the same pid
-  sh(['ip', 'netns', 'add', name]);
-  made.push(name);
-  inNs(name, ['ip', 'link', 'set', 'lo', 'up']);
-}
-
-function link(a: string, aIf: string, aIp: string, b: string, bIf: string, bIp: string): void {
-  sh(['ip', 'link', 'add', aIf, 'netns', a, 'type', 'veth', 'peer', 'name', bIf, 'netns', b]);
-  inNs(a, ['ip', 'addr', 'add', `${aIp}/24`, 'dev', aIf]);
-  inNs(b, ['ip', 'addr', 'add', `${bIp}/24`, 'dev', bIf]);
-  inNs(a, ['ip', 'link', 'set', aIf, 'up']);
-  inNs(b, ['ip', 'link', 'set', bIf, 'up']);
-}
 
 /** Loads a whole ruleset into the host namespace (filter and nat always both, so nothing of a previous test stays). */
 function load(text: string): void {
@@ -185,9 +140,7 @@ const STRICT_FORWARD = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTP
 describe.skipIf(skip)('recipes with real packets (network namespaces)', () => {
   beforeAll(() => {
     process.once('exit', cleanup);
-    dir = mkdtempSync(join(tmpdir(), 'pcl-r-'));
-    helper = join(dir, 'helper.py');
-    writeFileSync(helper, HELPER);
+    lab.writeHelper('pcl-r-', HELPER);
     addNs(NS.client);
     addNs(NS.host);
     link(NS.client, `pr${TAG}c`, CLIENT_IP, NS.host, IF_CLIENT, HOST_IP);

@@ -8,10 +8,9 @@
 // firewall is never touched; every namespace is deleted in afterAll (and at
 // exit). Names: pcl-r6-<tag>-…, addresses from 2001:db8::/32.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { NetnsLab } from '../testing/netns-lab.js';
 import { canonicalRuleBody, findChain, findTable, lintRuleset, parseRuleset, type Ruleset } from '../index.js';
 import { checkRecipeParams, findRecipe, formatRecipeRules, generateFamilies, listRecipes, runRecipe, type RawParams } from './index.js';
 import { SAMPLES6 } from '../testing/recipe-samples.js';
@@ -64,53 +63,8 @@ if cmd == 'serve-tcp': serve_tcp(int(args[0]), args[1])
 elif cmd == 'connect': connect(args[0], int(args[1]), int(args[2]), float(args[3]))
 `;
 
-let dir = '';
-let helper = '';
-const servers: ChildProcess[] = [];
-const made: string[] = [];
-
-function sh(argv: string[], input?: string): string {
-  const r = spawnSync(argv[0], argv.slice(1), { input: input ?? '', encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`\`${argv.join(' ')}\` exited ${r.status}: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-const inNs = (ns: string, argv: string[], input?: string) => sh(['ip', 'netns', 'exec', ns, ...argv], input);
-const py = (ns: string, ...args: string[]) => inNs(ns, ['python3', helper, ...args]).trim();
-
-function startServer(ns: string, ...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const c = spawn('ip', ['netns', 'exec', ns, 'python3', helper, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    servers.push(c);
-    const t = setTimeout(() => reject(new Error(`server ${args.join(' ')} in ${ns} did not start`)), 10_000);
-    c.stdout.once('data', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    c.once('exit', (code) => reject(new Error(`server ${args.join(' ')} in ${ns} exited ${code}`)));
-  });
-}
-
-function cleanup(): void {
-  for (const s of servers) if (s.exitCode === null && s.pid) try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
-  for (const ns of made.splice(0).reverse()) spawnSync('ip', ['netns', 'del', ns]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}
-
-function addNs(name: string): void {
-  spawnSync('ip', ['netns', 'del', name]); // a leftover of a crashed run with the same pid
-  sh(['ip', 'netns', 'add', name]);
-  made.push(name);
-  inNs(name, ['ip', 'link', 'set', 'lo', 'up']);
-}
-
-function link(a: string, aIf: string, aIp: string, b: string, bIf: string, bIp: string): void {
-  sh(['ip', 'link', 'add', aIf, 'netns', a, 'type', 'veth', 'peer', 'name', bIf, 'netns', b]);
-  // nodad: usable at once, no duplicate address detection to wait for
-  inNs(a, ['ip', '-6', 'addr', 'add', `${aIp}/64`, 'dev', aIf, 'nodad']);
-  inNs(b, ['ip', '-6', 'addr', 'add', `${bIp}/64`, 'dev', bIf, 'nodad']);
-  inNs(a, ['ip', 'link', 'set', aIf, 'up']);
-  inNs(b, ['ip', 'link', 'set', bIf, 'up']);
-}
+const lab = new NetnsLab(6);
+const { inNs, py, startServer, addNs, link, cleanup } = lab;
 
 /** Loads a whole IPv6 ruleset into the host (filter and nat always both, so nothing of a previous test stays). */
 function load(text: string): void {
@@ -160,9 +114,7 @@ const VARIANTS: Array<[string, RawParams]> = [
 describe.skipIf(skip)('IPv6 recipes on real ip6tables (network namespaces)', () => {
   beforeAll(() => {
     process.once('exit', cleanup);
-    dir = mkdtempSync(join(tmpdir(), 'pcl-r6-'));
-    helper = join(dir, 'helper.py');
-    writeFileSync(helper, HELPER);
+    lab.writeHelper('pcl-r6-', HELPER);
     addNs(NS.client);
     addNs(NS.host);
     link(NS.client, `p6${TAG}c`, CLIENT_IP, NS.host, IF_CLIENT, HOST_IP);
