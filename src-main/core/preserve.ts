@@ -104,82 +104,106 @@ function writeTable(lines: string[], sec: Section, orig: Table, edited: Table): 
     for (const l of slice.slice(1)) if (l.startsWith('#') || l === '') head.push(l); else break;
     return [slice[0], ...head, ...canonicalTable(edited).trimEnd().split('\n').slice(1)];
   }
-  const origByKey = originalRules(orig);
-  const anchors = new Map<number, Emit[]>(); // line index within the file → what to write there
-  const floating: Emit[] = []; // rules of chains with no anchor, before COMMIT
-  const declared = new Set<string>();
-  for (const l of slice) if (l.startsWith(':')) declared.add(l.slice(1).split(/[ \t]/)[0]);
+  return new TableWriter(lines, sec, orig, edited).write(slice);
+}
 
-  for (const c of edited.chains) placeChain(c);
+/**
+ * Writes one edited table over its section of the original file: first every
+ * rule is placed at a source line (placeChain), then the section's lines are
+ * walked and each one is kept, changed, replaced by the rules placed there or
+ * dropped (writeLine).
+ */
+class TableWriter {
+  private readonly origByKey: Map<string, OrigRule>;
+  /** line number within the file → what to write there */
+  private readonly anchors = new Map<number, Emit[]>();
+  /** rules of chains with no anchor, before COMMIT */
+  private readonly floating: Emit[] = [];
+  private readonly declared = new Set<string>();
 
-  const out: string[] = [];
-  const lastDecl = slice.reduce((acc, l, i) => (l.startsWith(':') ? i : acc), 0);
-  slice.forEach((l, i) => {
-    const lineNo = sec.start + i + 1;
+  constructor(
+    private readonly lines: string[],
+    private readonly sec: Section,
+    private readonly orig: Table,
+    private readonly edited: Table,
+  ) {
+    this.origByKey = originalRules(orig);
+  }
+
+  write(slice: string[]): string[] {
+    for (const l of slice) if (l.startsWith(':')) this.declared.add(l.slice(1).split(/[ \t]/)[0]);
+    for (const c of this.edited.chains) this.placeChain(c);
+    const out: string[] = [];
+    const lastDecl = slice.reduce((acc, l, i) => (l.startsWith(':') ? i : acc), 0);
+    slice.forEach((l, i) => this.writeLine(out, l, i, i === slice.length - 1, lastDecl));
+    return out;
+  }
+
+  private writeLine(out: string[], l: string, i: number, last: boolean, lastDecl: number): void {
+    const lineNo = this.sec.start + i + 1;
     if (i === 0) {
       out.push(l);
-      if (lastDecl === 0) out.push(...newDeclarations());
+      if (lastDecl === 0) out.push(...this.newDeclarations());
       return;
     }
     if (l.startsWith(':')) {
       const name = l.slice(1).split(/[ \t]/)[0];
-      const ec = edited.chains.find((c) => c.name === name);
+      const ec = this.edited.chains.find((c) => c.name === name);
       if (ec) {
-        const oc = orig.chains.find((c) => c.name === name);
+        const oc = this.orig.chains.find((c) => c.name === name);
         out.push(oc && ec.builtin && oc.policy !== ec.policy ? l.replace(/^(:\S+[ \t]+)\S+/, `$1${ec.policy}`) : l);
       }
-      if (i === lastDecl) out.push(...newDeclarations());
+      if (i === lastDecl) out.push(...this.newDeclarations());
       return;
     }
-    if (i === slice.length - 1 && l.replace(/\r$/, '') === 'COMMIT') {
-      for (const e of floating) out.push(render(e));
+    if (last && l.replace(/\r$/, '') === 'COMMIT') {
+      for (const e of this.floating) out.push(this.render(e));
       out.push(l);
       return;
     }
-    const here = anchors.get(lineNo);
+    const here = this.anchors.get(lineNo);
     if (here) {
       // a line that made several rules (-s a,b) is kept whole when all of them are
-      const own = here.filter((e) => e.kind === 'rule' && e.rule.source?.line === lineNo && isUnchanged(e));
-      const whole = hasParts(lineNo) && own.length === partsOf(lineNo);
+      const own = here.filter((e) => e.kind === 'rule' && e.rule.source?.line === lineNo && this.isUnchanged(e));
+      const whole = this.hasParts(lineNo) && own.length === this.partsOf(lineNo);
       for (const e of here) {
         if (whole && own.includes(e)) {
-          if (e === own[0]) out.push(render(e, true));
-        } else out.push(render(e));
+          if (e === own[0]) out.push(this.render(e, true));
+        } else out.push(this.render(e));
       }
       return;
     }
     // a line whose rules are all gone is dropped; every other line (comments,
     // blank lines, lines iptables ignores) stays as written
-    if (!origRuleAt(lineNo)) out.push(l);
-  });
-  return out;
-
-  function origRuleAt(lineNo: number): boolean {
-    return origByKey.has(`${lineNo}:0`);
+    if (!this.origByKey.has(`${lineNo}:0`)) out.push(l);
   }
 
-  function newDeclarations(): string[] {
-    return edited.chains.filter((c) => !c.builtin && !declared.has(c.name)).map((c) => `:${c.name} - [0:0]`);
+  private newDeclarations(): string[] {
+    return this.edited.chains.filter((c) => !c.builtin && !this.declared.has(c.name)).map((c) => `:${c.name} - [0:0]`);
   }
 
-  function isUnchanged(e: Emit): boolean {
+  private isUnchanged(e: Emit): boolean {
     if (e.kind !== 'rule' || !e.rule.source) return false;
-    const o = origByKey.get(`${e.rule.source.line}:${e.rule.source.part ?? 0}`);
+    const o = this.origByKey.get(`${e.rule.source.line}:${e.rule.source.part ?? 0}`);
     return Boolean(o && o.chain === e.chain && o.body === canonicalRuleBody(e.rule));
   }
 
-  function partsOf(line: number): number {
+  private partsOf(line: number): number {
     let n = 0;
-    while (origByKey.has(`${line}:${n}`)) n++;
+    while (this.origByKey.has(`${line}:${n}`)) n++;
     return n;
   }
 
-  function render(e: Emit, wholeLine = false): string {
+  private hasParts(line: number): boolean {
+    return this.origByKey.has(`${line}:1`);
+  }
+
+  private render(e: Emit, wholeLine = false): string {
     if (e.kind === 'line') return e.text;
     const src = e.rule.source;
-    const o = src ? origByKey.get(`${src.line}:${src.part ?? 0}`) : undefined;
-    const text = lines[src ? src.line - 1 : -1];
-    const unchanged = o && isUnchanged(e) && (wholeLine || !hasParts(src!.line));
+    const o = src ? this.origByKey.get(`${src.line}:${src.part ?? 0}`) : undefined;
+    const text = this.lines[src ? src.line - 1 : -1];
+    const unchanged = o && this.isUnchanged(e) && (wholeLine || !this.hasParts(src!.line));
     if (unchanged && text !== undefined) {
       if (o.disabled === e.disabled) return text;
       if (e.disabled) return '#' + text;
@@ -189,16 +213,12 @@ function writeTable(lines: string[], sec: Section, orig: Table, edited: Table): 
     return e.disabled ? '#' + canon : canon;
   }
 
-  function hasParts(line: number): boolean {
-    return origByKey.has(`${line}:1`);
-  }
-
   /**
    * Put each rule of the chain (active and disabled, in order) at its own
    * source line when it still stands in file order there, else right after
    * the previous rule written.
    */
-  function placeChain(c: Chain): void {
+  private placeChain(c: Chain): void {
     const seq: Emit[] = [];
     // a stale position past the end still belongs at the end: never lose a rule
     const disabledAt = (k: number) => c.disabled.filter((d) => Math.min(d.before, c.rules.length) === k);
@@ -208,21 +228,22 @@ function writeTable(lines: string[], sec: Section, orig: Table, edited: Table): 
     }
     const lineOf = (e: Emit): number => {
       if (e.kind !== 'rule' || !e.rule.source) return -1;
-      const o = origByKey.get(`${e.rule.source.line}:${e.rule.source.part ?? 0}`);
+      const o = this.origByKey.get(`${e.rule.source.line}:${e.rule.source.part ?? 0}`);
       if (!o || o.chain !== c.name) return -1;
       const ln = e.rule.source.line;
-      return ln > sec.start && ln <= sec.end + 1 ? ln : -1;
+      return ln > this.sec.start && ln <= this.sec.end + 1 ? ln : -1;
     };
     const keep = increasingAnchors(seq.map(lineOf));
+    const anchors = this.anchors;
     let lastAnchor: number | null = null;
     let pending: Emit[] = [];
+    const floatingBefore: Emit[] = [];
     const flushAfter = (ln: number | null) => {
       if (!pending.length) return;
       if (ln === null) floatingBefore.push(...pending);
       else anchors.get(ln)!.push(...pending);
       pending = [];
     };
-    const floatingBefore: Emit[] = [];
     seq.forEach((e, k) => {
       if (keep[k]) {
         const ln = lineOf(e);
@@ -241,7 +262,7 @@ function writeTable(lines: string[], sec: Section, orig: Table, edited: Table): 
       }
     });
     flushAfter(lastAnchor);
-    floating.push(...floatingBefore);
+    this.floating.push(...floatingBefore);
   }
 }
 
