@@ -67,110 +67,53 @@ export function contentSecurityPolicy(port: number): string {
   ].join('; ');
 }
 
+/** Where the server listens: port and origin are known once it listens. */
+interface Site {
+  staticDir: string;
+  port: number;
+  origin: string;
+}
+
+const allowedHosts = (site: Site) => [`${HOST}:${site.port}`, `localhost:${site.port}`];
+
 export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserServer> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const tokenBuf = Buffer.from(token);
   const log = opts.log ?? (() => {});
-  let port = 0;
-  let origin = '';
-  const hosts = () => [`${HOST}:${port}`, `localhost:${port}`];
+  const site: Site = { staticDir: opts.staticDir, port: 0, origin: '' };
 
   const server = createServer((req, res) => {
-    void serveStatic(req, res).catch((e) => {
+    void serveStatic(req, res, site).catch((e) => {
       log(`http: ${(e as Error).message}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
 
-  async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hosts().includes(req.headers.host ?? '')) return void res.writeHead(403).end('forbidden');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', origin).pathname);
-    } catch {
-      return void res.writeHead(400).end();
-    }
-    if (pathname === '/') pathname = '/index.html';
-    const file = normalize(join(opts.staticDir, pathname));
-    if (!file.startsWith(normalize(opts.staticDir) + sep) || pathname.includes('\0')) return void res.writeHead(404).end();
-    let body: Buffer;
-    try {
-      body = await readFile(file);
-    } catch {
-      return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': body.length,
-      'Content-Security-Policy': contentSecurityPolicy(port),
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
   // the frame limit agrees with apply:start's ruleset limit (see contract/wire.ts)
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WIRE_MESSAGE_BYTES });
   wss.on('error', (e) => log(`websocket server: ${e.message}`));
 
-  function refuse(socket: Duplex, why: string): void {
-    log(`websocket refused: ${why}`);
-    socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  }
-
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // after 'upgrade' the raw socket has no error listener: a reset while we refuse would end the process
     socket.on('error', (e) => log(`websocket upgrade: ${e.message}`));
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '', origin);
-    } catch {
-      return refuse(socket, 'bad url');
+    const why = upgradeRefusal(req, site, tokenBuf);
+    if (why !== null) {
+      log(`websocket refused: ${why}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
     }
-    if (url.pathname !== WS_PATH) return refuse(socket, 'wrong path');
-    if (!hosts().includes(req.headers.host ?? '')) return refuse(socket, 'wrong host');
-    if (req.headers.origin !== origin) return refuse(socket, `wrong origin ${String(req.headers.origin).slice(0, 100)}`);
-    const given = Buffer.from(url.searchParams.get(TOKEN_PARAM) ?? '');
-    if (given.length !== tokenBuf.length || !timingSafeEqual(given, tokenBuf)) return refuse(socket, 'wrong token');
-    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, wss, opts, log));
   });
-
-  function serveSocket(ws: WebSocket): void {
-    // a frame over maxPayload, a bad opcode, a reset: ws reports it here and closes
-    // the socket (1009 for size). Without a listener it would end the process.
-    ws.on('error', (e) => log(`websocket: ${e.message}`));
-    ws.on('close', () => {
-      if (wss.clients.size === 0) opts.onAllClosed?.();
-    });
-    ws.on('message', (data, isBinary) => {
-      const reply = (id: number | null, result: Result<unknown>) => sendSafely(ws, { id, result } satisfies WireReply, log);
-      const frame = readFrame(data, isBinary);
-      if (frame.kind === 'refused') return reply(frame.id, fail('invalid-argument', frame.why));
-      const { id, channel, args } = frame;
-      opts.dispatch(channel, args).then(
-        (result) => reply(id, result),
-        // the dispatcher never rejects; if it ever does, the page still gets an answer
-        (e: unknown) => {
-          log(`dispatch: ${(e as Error)?.stack ?? String(e)}`);
-          reply(id, fail('internal', 'the call failed inside Portcullis; see its log'));
-        },
-      );
-    });
-  }
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, HOST, () => {
       const addr = server.address();
-      port = typeof addr === 'object' && addr ? addr.port : 0;
-      origin = `http://${HOST}:${port}`;
+      site.port = typeof addr === 'object' && addr ? addr.port : 0;
+      site.origin = `http://${HOST}:${site.port}`;
+      const origin = site.origin;
       resolve({
-        port,
+        port: site.port,
         origin,
         token,
         url: `${origin}/#${TOKEN_PARAM}=${token}`,
@@ -188,6 +131,77 @@ export function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserS
           }),
       });
     });
+  });
+}
+
+async function serveStatic(req: IncomingMessage, res: ServerResponse, site: Site): Promise<void> {
+  if (!allowedHosts(site).includes(req.headers.host ?? '')) return void res.writeHead(403).end('forbidden');
+  if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', site.origin).pathname);
+  } catch {
+    return void res.writeHead(400).end();
+  }
+  if (pathname === '/') pathname = '/index.html';
+  const file = normalize(join(site.staticDir, pathname));
+  if (!file.startsWith(normalize(site.staticDir) + sep) || pathname.includes('\0')) return void res.writeHead(404).end();
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch {
+    return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+  }
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    'Content-Security-Policy': contentSecurityPolicy(site.port),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** Why a WebSocket upgrade is refused (path, Host, Origin, token), or null to accept it. */
+function upgradeRefusal(req: IncomingMessage, site: Site, tokenBuf: Buffer): string | null {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '', site.origin);
+  } catch {
+    return 'bad url';
+  }
+  if (url.pathname !== WS_PATH) return 'wrong path';
+  if (!allowedHosts(site).includes(req.headers.host ?? '')) return 'wrong host';
+  if (req.headers.origin !== site.origin) return `wrong origin ${String(req.headers.origin).slice(0, 100)}`;
+  const given = Buffer.from(url.searchParams.get(TOKEN_PARAM) ?? '');
+  if (given.length !== tokenBuf.length || !timingSafeEqual(given, tokenBuf)) return 'wrong token';
+  return null;
+}
+
+function serveSocket(ws: WebSocket, wss: WebSocketServer, opts: BrowserServerOptions, log: (m: string) => void): void {
+  // a frame over maxPayload, a bad opcode, a reset: ws reports it here and closes
+  // the socket (1009 for size). Without a listener it would end the process.
+  ws.on('error', (e) => log(`websocket: ${e.message}`));
+  ws.on('close', () => {
+    if (wss.clients.size === 0) opts.onAllClosed?.();
+  });
+  ws.on('message', (data, isBinary) => {
+    const reply = (id: number | null, result: Result<unknown>) => sendSafely(ws, { id, result } satisfies WireReply, log);
+    const frame = readFrame(data, isBinary);
+    if (frame.kind === 'refused') return reply(frame.id, fail('invalid-argument', frame.why));
+    const { id, channel, args } = frame;
+    opts.dispatch(channel, args).then(
+      (result) => reply(id, result),
+      // the dispatcher never rejects; if it ever does, the page still gets an answer
+      (e: unknown) => {
+        log(`dispatch: ${(e as Error)?.stack ?? String(e)}`);
+        reply(id, fail('internal', 'the call failed inside Portcullis; see its log'));
+      },
+    );
   });
 }
 
