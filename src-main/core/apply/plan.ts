@@ -12,7 +12,7 @@ import { diffRulesets, type Change, type ChangeSet } from '../diff.js';
 import { lintParsed } from '../lint.js';
 import { writePreserving } from '../preserve.js';
 import { buildBackup, type Backup } from './backup.js';
-import { findForeignChains, mergeForeign, stripForeign, type ForeignReport } from './foreign.js';
+import { findForeignChains, mergeForeign, stripForeign, type ForeignChains, type ForeignReport } from './foreign.js';
 import { predictLockout, type LockoutVerdict } from './lockout.js';
 import { FORCE, msg, type Message } from './message.js';
 
@@ -221,7 +221,6 @@ function overridden(firewalld: HostView['firewalld'] | undefined, lockout: boole
 export function planApply(input: PlanInput): ApplyPlan {
   const { candidate, host, snapshot, base, force } = input;
   const family = input.family ?? 'ipv4';
-  const file = savedFile(family);
   const warnings: (string | Message)[] = [];
   const refuse = (reason: RefuseReason, message: Message, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
     kind: 'refuse',
@@ -232,19 +231,8 @@ export function planApply(input: PlanInput): ApplyPlan {
     lockout,
   });
 
-  // the host changed since the base the candidate was made from
-  if (base?.kind === 'hashes') {
-    const savedBase = family === 'ipv6' ? base.saved6Sha256 : base.savedSha256;
-    const liveBase = family === 'ipv6' ? base.live6RulesSha256 : base.liveRulesSha256;
-    const rules = family === 'ipv6' ? 'running IPv6 rules' : 'running rules';
-    if (savedBase && savedBase !== snapshot.savedSha256)
-      return refuse('host-changed', msg`${file} on ${host.name} changed since ${base.source} (sha256 ${short(savedBase)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`);
-    if (liveBase && liveBase !== snapshot.liveRulesSha256)
-      return refuse('host-changed', msg`the ${[{ text: rules }]} on ${host.name} changed since ${base.source} (rules sha256 ${short(liveBase)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`);
-  } else if (base?.kind === 'saved-text') {
-    if (base.sha256 !== snapshot.savedSha256)
-      return refuse('host-changed', msg`${file} on ${host.name} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`);
-  }
+  const changed = hostChanged(base, snapshot, family, host.name);
+  if (changed) return refuse('host-changed', changed);
 
   if (overridden(host.firewalld, false) === 'firewalld') {
     const why = 'firewalld is active: it flushes rules loaded with iptables-restore at its next reload, and it conflicts with iptables.service';
@@ -265,12 +253,8 @@ export function planApply(input: PlanInput): ApplyPlan {
   }
   for (const d of kept.dropped) warnings.push(msg`${d.table} ${d.chain} is not in the candidate, so its jump "${d.rule}" is gone`);
 
-  if (base?.kind === 'saved-text') {
-    const baseRs = parseRuleset(base.text, { family }).ruleset;
-    const liveOwn = stripForeign(live.ruleset, foreign).ruleset;
-    const drift = diffRulesets(onlyTables(liveOwn, baseRs), onlyTables(baseRs, baseRs)).changes.length;
-    if (drift) warnings.push(msg`the running rules differ from ${base.source} in ${[{ text: `${drift} place${drift === 1 ? '' : 's'}` }]} (changes never saved?): the apply replaces them`);
-  }
+  const drift = base?.kind === 'saved-text' ? driftWarning(base, live.ruleset, foreign, family) : null;
+  if (drift) warnings.push(drift);
 
   const lockout = lockoutFor(merged, host);
   if (lockout.kind === 'locked') {
@@ -300,6 +284,32 @@ export function planApply(input: PlanInput): ApplyPlan {
     warnings,
     lockout,
   };
+}
+
+/** Why the host is not the base the candidate was made from any more (file or running rules), or null. */
+function hostChanged(base: BaseRef | null, snapshot: HostSnapshot, family: Family, hostName: string): Message | null {
+  const file = savedFile(family);
+  if (base?.kind === 'hashes') {
+    const savedBase = family === 'ipv6' ? base.saved6Sha256 : base.savedSha256;
+    const liveBase = family === 'ipv6' ? base.live6RulesSha256 : base.liveRulesSha256;
+    const rules = family === 'ipv6' ? 'running IPv6 rules' : 'running rules';
+    if (savedBase && savedBase !== snapshot.savedSha256)
+      return msg`${file} on ${hostName} changed since ${base.source} (sha256 ${short(savedBase)} then, ${short(snapshot.savedSha256)} now): pull again and redo the change`;
+    if (liveBase && liveBase !== snapshot.liveRulesSha256)
+      return msg`the ${[{ text: rules }]} on ${hostName} changed since ${base.source} (rules sha256 ${short(liveBase)} then, ${short(snapshot.liveRulesSha256)} now; fail2ban bans count too): pull again and redo the change`;
+  } else if (base?.kind === 'saved-text') {
+    if (base.sha256 !== snapshot.savedSha256)
+      return msg`${file} on ${hostName} is not ${base.source} any more (sha256 ${short(base.sha256)} there, ${short(snapshot.savedSha256)} on the host): pull again and redo the change`;
+  }
+  return null;
+}
+
+/** The warning when the running rules (other tools' chains aside) differ from the saved file the candidate was edited from. */
+function driftWarning(base: BaseRef & { kind: 'saved-text' }, live: Ruleset, foreign: ForeignChains, family: Family): Message | null {
+  const baseRs = parseRuleset(base.text, { family }).ruleset;
+  const liveOwn = stripForeign(live, foreign).ruleset;
+  const drift = diffRulesets(onlyTables(liveOwn, baseRs), onlyTables(baseRs, baseRs)).changes.length;
+  return drift ? msg`the running rules differ from ${base.source} in ${[{ text: `${drift} place${drift === 1 ? '' : 's'}` }]} (changes never saved?): the apply replaces them` : null;
 }
 
 /**
