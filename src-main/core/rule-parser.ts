@@ -710,59 +710,11 @@ class LineParser implements ParseContext {
       }
 
       if (w.length >= 2 && w[0] === '-' && w[1] === '-') {
-        if (w.length === 2) throw new RuleError("Bad argument `--'", 'invalid-argument', at);
-        const eq = w.indexOf('=');
-        const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
-        const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
-        const r = resolveLong(name, this.loaded);
-        if (r.kind === 'generic') {
-          let arg: string | undefined;
-          if (r.opt.hasArg === 1) {
-            if (inline !== undefined) arg = inline;
-            else if (this.i < n) arg = words[this.i++];
-            else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
-          } else if (r.opt.hasArg === 2) arg = inline;
-          else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
-          this.handleGeneric(r.opt.val, arg, at, r.opt.hasArg === 1 && inline === undefined ? at + 1 : at);
-        } else if (r.kind === 'ext') {
-          this.handleExtOption(r.inst, r.spec, inline, at);
-        } else {
-          if (this.tryImplicitProto()) {
-            this.i = at;
-            continue;
-          }
-          if (r.kind === 'ambiguous')
-            throw new RuleError(`option "${w}" is ambiguous; possibilities: ${r.names.map((x) => '--' + x).join(' ')}`, 'unknown-option', at);
-          throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, this.insts, this.target, this.protoName));
-        }
+        this.readLong(w, at);
         continue;
       }
       if (w.length >= 2 && w[0] === '-') {
-        // short options, possibly bundled (-fv) or with the value attached (-ptcp)
-        let k = 1;
-        while (k < w.length) {
-          const c = w[k++];
-          const has = SHORT_ARG[c];
-          if (has === undefined) {
-            if (this.tryImplicitProto()) {
-              this.i = at;
-              break;
-            }
-            throw new RuleError(`unknown option "-${c}"`, 'unknown-option', at);
-          }
-          let arg: string | undefined;
-          let argAt = at;
-          if (has === 1) {
-            if (k < w.length) arg = w.slice(k);
-            else if (this.i < n) arg = words[(argAt = this.i++)];
-            else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
-            k = w.length;
-          } else if (has === 2 && k < w.length) {
-            arg = w.slice(k);
-            k = w.length;
-          }
-          this.handleGeneric(c as Generic, arg, at, argAt);
-        }
+        this.readShort(w, at);
         continue;
       }
       if (w === '!') {
@@ -772,6 +724,65 @@ class LineParser implements ParseContext {
         continue;
       }
       throw new RuleError(`Bad argument \`${w}'`, 'invalid-argument', at, hintForBadArgument(w, words, at));
+    }
+  }
+
+  /** A long option (`--name`, `--name=value`): generic, of a loaded extension, or an implicit protocol match's. */
+  private readLong(w: string, at: number): void {
+    if (w.length === 2) throw new RuleError("Bad argument `--'", 'invalid-argument', at);
+    const words = this.words;
+    const eq = w.indexOf('=');
+    const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
+    const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
+    const r = resolveLong(name, this.loaded);
+    if (r.kind === 'generic') {
+      let arg: string | undefined;
+      if (r.opt.hasArg === 1) {
+        if (inline !== undefined) arg = inline;
+        else if (this.i < this.n) arg = words[this.i++];
+        else throw new RuleError(`option "--${r.opt.name}" requires an argument`, 'missing-argument', at);
+      } else if (r.opt.hasArg === 2) arg = inline;
+      else if (inline !== undefined) throw new RuleError(`option "--${r.opt.name}" takes no argument`, 'invalid-argument', at);
+      this.handleGeneric(r.opt.val, arg, at, r.opt.hasArg === 1 && inline === undefined ? at + 1 : at);
+    } else if (r.kind === 'ext') {
+      this.handleExtOption(r.inst, r.spec, inline, at);
+    } else {
+      // read the word again with the protocol's match loaded
+      if (this.tryImplicitProto()) {
+        this.i = at;
+        return;
+      }
+      if (r.kind === 'ambiguous')
+        throw new RuleError(`option "${w}" is ambiguous; possibilities: ${r.names.map((x) => '--' + x).join(' ')}`, 'unknown-option', at);
+      throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, this.insts, this.target, this.protoName));
+    }
+  }
+
+  /** Short options, possibly bundled (-fv) or with the value attached (-ptcp). */
+  private readShort(w: string, at: number): void {
+    let k = 1;
+    while (k < w.length) {
+      const c = w[k++];
+      const has = SHORT_ARG[c];
+      if (has === undefined) {
+        if (this.tryImplicitProto()) {
+          this.i = at;
+          return;
+        }
+        throw new RuleError(`unknown option "-${c}"`, 'unknown-option', at);
+      }
+      let arg: string | undefined;
+      let argAt = at;
+      if (has === 1) {
+        if (k < w.length) arg = w.slice(k);
+        else if (this.i < this.n) arg = this.words[(argAt = this.i++)];
+        else throw new RuleError(`option "-${c}" requires an argument`, 'missing-argument', at);
+        k = w.length;
+      } else if (has === 2 && k < w.length) {
+        arg = w.slice(k);
+        k = w.length;
+      }
+      this.handleGeneric(c as Generic, arg, at, argAt);
     }
   }
 
