@@ -334,7 +334,8 @@ export class HostWorkbench {
       const info: HostConnectionInfo = {
         hostId,
         connectedAt: new Date().toISOString(),
-        route: session.route.hops.map((h) => `${h.user}@${h.host}:${h.port}`),
+        // an IPv6 hop in brackets: user@[2001:db8::2]:22, never the ambiguous user@2001:db8::2:22
+        route: session.route.hops.map(hopKey),
         hostKey: { hop: hopDto(key.hop), keyType: key.keyType, fingerprint: key.fingerprint, trustedBy: key.trustedBy },
         facts,
       };
