@@ -1,21 +1,25 @@
-// The analysis knows no match by name: what a match means for packets is its
-// extension's (core/extensions/match-*.ts, MatchAnalysis), so a new match that
+// The analysis knows no match or target by name: what a match means for packets
+// is its extension's (core/extensions/match-*.ts, MatchAnalysis), what a target
+// does to them too (target-*.ts, TargetAnalysis), so a new match or target that
 // the tracer and the lint understand is one file. This test fails when code in
-// core/analysis, core/lint or the tracer switches on a match's name again
+// core/analysis, core/lint or the tracer switches on an extension's name again
 // (`switch (m.name) { case 'tcp': … }`), as packet-match.ts and rule-space.ts
-// once did with 23 such cases.
+// once did with 23 such cases and analysis/targets.ts with 15.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { MATCHES } from './extensions/index.js';
-import { knownMatches } from './extensions/registry.js';
+import { knownMatches, knownTargets, registeredTargets } from './extensions/registry.js';
 
 const core = dirname(fileURLToPath(import.meta.url));
-const MATCH_NAMES = new Set([...MATCHES.flatMap((e) => [e.name, ...(e.aliases ?? [])]), ...knownMatches('ipv4'), ...knownMatches('ipv6')]);
+const MATCH_NAMES = new Set([
+  ...[...MATCHES, ...registeredTargets()].flatMap((e) => [e.name, ...(e.aliases ?? [])]),
+  ...knownMatches('ipv4'), ...knownMatches('ipv6'), ...knownTargets('ipv4'), ...knownTargets('ipv6'),
+]);
 
-/** Every `switch` on something's name with a case that is a match's name: `file:line switch (X) case 'NAME'`. */
+/** Every `switch` on something's name with a case that is a match's or target's name: `file:line switch (X) case 'NAME'`. */
 export function nameSwitches(file: string, text: string): string[] {
   const src = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const out: string[] = [];
@@ -43,11 +47,13 @@ describe('the analysis reaches matches only through their extensions', () => {
   it('the detector finds a switch on a match name (and leaves other switches alone)', () => {
     const bad = "function f(m: { name: string }) { switch (m.name) { case 'tcp': return 1; case 'other': return 2; } }";
     expect(nameSwitches('probe.ts', bad)).toEqual(["probe.ts:1 switch (m.name) case 'tcp'"]);
+    const target = "function f(t: { name: string }) { switch (t.name) { case 'ACCEPT': return 1; case 'MASQUERADE': return 2; } }";
+    expect(nameSwitches('probe.ts', target)).toEqual(["probe.ts:1 switch (t.name) case 'ACCEPT'", "probe.ts:1 switch (t.name) case 'MASQUERADE'"]);
     // a target action kind that happens to be spelled like a match (`mark`) is not a match name switch
     expect(nameSwitches('probe.ts', "function g(a: { kind: string }) { switch (a.kind) { case 'mark': return 1; } }")).toEqual([]);
   });
 
-  it('no file in core/analysis, core/lint or the tracer switches on a match name', () => {
+  it('no file in core/analysis, core/lint or the tracer switches on a match or target name', () => {
     const files = [...sources(join(core, 'analysis')), ...sources(join(core, 'lint')), ...readdirSync(core).filter((f) => /^trace.*\.ts$/.test(f) && !f.endsWith('.test.ts')).map((f) => join(core, f))];
     expect(files.length).toBeGreaterThan(15);
     const found = files.flatMap((f) => nameSwitches(relative(core, f), readFileSync(f, 'utf8')));
@@ -61,5 +67,13 @@ describe('the analysis reaches matches only through their extensions', () => {
     const byName = new Map(MATCHES.map((e) => [e.name, e]));
     for (const n of modelled) expect(byName.get(n)?.analysis?.conditions, n).toBeTypeOf('function');
     for (const n of chance) expect(byName.get(n)?.analysis?.chance, n).toBeTypeOf('function');
+  });
+
+  it('every target analysis/targets.ts once classified by name has an analysis member now', () => {
+    // the 15 cases of its two switches (ACCEPT … CT) less NETMAP, which decides and says so with `terminal`
+    const modelled = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'NFQUEUE', 'DNAT', 'REDIRECT', 'SNAT', 'MASQUERADE', 'MARK', 'CONNMARK', 'NOTRACK', 'CT', 'LOG', 'NFLOG'];
+    const byName = new Map(registeredTargets().map((e) => [e.name, e]));
+    for (const n of modelled) expect(byName.get(n)?.analysis?.action, n).toBeTypeOf('function');
+    expect(byName.get('NETMAP')?.terminal).toBe(true);
   });
 });

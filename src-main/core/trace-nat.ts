@@ -3,7 +3,7 @@
 // translation changed the tuple (conntrack's DNAT/SNAT status).
 import type { Hook } from './model.js';
 import type { Packet } from './analysis/packet-match.js';
-import type { TargetAction } from './analysis/targets.js';
+import type { TargetAction } from './analysis/target-action.js';
 import { formatAddr, loopbackOf, masqueradeSource, type Addr, type HostNet } from './analysis/host-net.js';
 
 /** The packet as it leaves the last hook, after every NAT (null where the tracer cannot know it). */
@@ -90,7 +90,7 @@ export function natSource(p: Packet, a: SnatAction, net: HostNet): SrcNat {
   const withPort = ports && a.port !== null;
   let src: Addr | undefined;
   let where: string;
-  if (a.name === 'MASQUERADE') {
+  if (a.fromInterface) {
     src = p.outIface !== undefined ? masqueradeSource(net, p.outIface, p.dst) : undefined;
     where = src !== undefined ? natWord(src, withPort) : `the address of ${p.outIface ?? 'the outgoing interface'}`;
   } else if (a.addr === null) {

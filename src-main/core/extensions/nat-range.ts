@@ -3,6 +3,7 @@
 import { ValueError, formatIPv4, formatIPv6, inetPton4, parseIPv6, serviceToPort, strtoulPrefix } from '../values.js';
 import type { ParseContext } from './types.js';
 import type { Target } from '../model.js';
+import type { NatTo } from '../analysis/target-action.js';
 
 export interface NatRange {
   /** NF_NAT_RANGE_MAP_IPS: addresses as 32-bit numbers (lo may exceed hi: the kernel takes it) */
@@ -159,6 +160,13 @@ function formatNatRange(r: NatRange, skipColon = false): string {
     if (r.base !== null) s += '/' + r.base;
   }
   return s;
+}
+
+/** The addresses and ports a NAT target picks from, as the analysis reads them (null: kept). */
+export function natTo(s: NatState): NatTo {
+  const r = s.range;
+  const a = r?.addr ?? r?.addr6 ?? null;
+  return { addr: a?.lo ?? null, addrHi: a?.hi ?? null, port: r?.ports?.lo ?? null, portHi: r?.ports?.hi ?? null };
 }
 
 export interface NatState {

@@ -58,6 +58,20 @@ export const KNOWN_TARGETS = new Set([
   'NOTRACK', 'RATEEST', 'REDIRECT', 'REJECT', 'SECMARK', 'SET', 'SNAT', 'SYNPROXY', 'TCPMSS', 'TCPOPTSTRIP', 'TEE',
   'TOS', 'TPROXY', 'TRACE', 'TTL', 'ULOG', 'MIRROR',
 ]);
+// Known targets not modelled here (kept token for token), by what iptables'
+// module does to the packet's walk: these decide its fate, ULOG logs it; the
+// rest (ECN, SECMARK, SET …) change the packet or its connection and let it go
+// on. A modelled target says so itself (its `terminal`, its `analysis`).
+const UNMODELLED_VERDICTS = new Set(['TPROXY', 'SYNPROXY', 'TARPIT', 'MIRROR', 'CLUSTERIP']);
+const UNMODELLED_LOGGING = new Set(['ULOG']);
+
+/** What a known but unmodelled target does to the walk; null for a name iptables does not know. */
+export function unmodelledTarget(name: string): 'verdict' | 'log' | 'continue' | null {
+  if (UNMODELLED_VERDICTS.has(name)) return 'verdict';
+  if (UNMODELLED_LOGGING.has(name)) return 'log';
+  return KNOWN_TARGETS.has(name) || KNOWN6_TARGETS.has(name) ? 'continue' : null;
+}
+
 // Known but not modelled, and their result depends on history or chance rather
 // than on the packet (a modelled one says so in its `analysis.chance`).
 const UNMODELLED_CHANCE = new Set(['rateest', 'nth', 'condition', 'cluster']);

@@ -3,7 +3,7 @@ import { ValueError } from '../values.js';
 import type { OptionSpec, TargetExtension } from './types.js';
 import type { Target } from '../model.js';
 import { hex, xtFcheck, xtUInt, type XtEntry } from './xt-options.js';
-import { markOperation, type MarkXset } from './target-mark.js';
+import { markOperation, xmark, type MarkXset } from './target-mark.js';
 
 interface ConnmarkState {
   /** set: ctmark = (ctmark & ~ctmask) ^ ctmark value; save: ctmark from nfmark; restore: nfmark from ctmark */
@@ -80,5 +80,14 @@ export const connmark: TargetExtension<ConnmarkState> = {
       : ` --${s.mode}-mark --nfmask ${hex(s.nfmask)} --ctmask ${hex(s.ctmask)}`;
     if (s.shiftBits !== 0) out += ` --${s.shiftDir}-shift-mark ${s.shiftBits}`;
     return out;
+  },
+  analysis: {
+    // --save-mark and --restore-mark copy the whole mark: their masks and shifts are not modelled
+    action(s, text) {
+      if (s.mode === 'save') return { kind: 'mark', field: 'ctmark', apply: (m) => m, text: text() };
+      if (s.mode === 'restore') return { kind: 'mark', field: 'mark', apply: (_m, c) => c, text: text() };
+      const { ctmark, ctmask } = s;
+      return { kind: 'mark', field: 'ctmark', apply: (_m, c) => xmark(c, ctmark, ctmask), text: text() };
+    },
   },
 };

@@ -111,4 +111,6 @@ export const ct: TargetExtension<CtState> = {
     if (s.zone) out += ` --zone${s.zone.dir === 'both' ? '' : '-' + s.zone.dir} ${s.zone.id}`;
     return out;
   },
+  // helper, zone, events and timeout do not change what the rules see of the packet
+  analysis: { action: (s) => (s.notrack ? { kind: 'notrack' } : { kind: 'continue', name: 'CT' }) },
 };

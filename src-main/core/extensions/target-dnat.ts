@@ -1,6 +1,6 @@
 // -j DNAT (libxt_DNAT, revision 2): rewrite the destination address and/or port.
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, parseNatTo } from './nat-range.js';
+import { natFinalize, natSave, natTo, parseNatTo } from './nat-range.js';
 import type { NatState } from './nat-range.js';
 import { xtFcheck } from './xt-options.js';
 
@@ -22,4 +22,5 @@ export const dnat: TargetExtension<NatState> = {
     return { ...natFinalize(options, 'to-destination', true) };
   },
   save: (t) => natSave(t.state, 'to-destination', false),
+  analysis: { action: (s, text) => ({ kind: 'dnat', name: 'DNAT', ...natTo(s), toLocal: false, text: text() }) },
 };

@@ -68,4 +68,5 @@ export const log: TargetExtension<LogState> = {
     for (const f of s.flags) out += ' --' + f;
     return out;
   },
+  analysis: { action: () => ({ kind: 'continue', name: 'LOG', log: true }) },
 };

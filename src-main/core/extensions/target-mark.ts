@@ -54,4 +54,12 @@ export const mark: TargetExtension<MarkXset> = {
     const s = t.state;
     return ` --set-xmark ${hex(s.value)}/${hex(s.mask)}`;
   },
+  analysis: {
+    action: ({ value, mask }, text) => ({ kind: 'mark', field: 'mark', apply: (m) => xmark(m, value, mask), text: text() }),
+  },
 };
+
+/** The kernel's arithmetic for every MARK and CONNMARK --set-* option. */
+export function xmark(old: number, value: number, mask: number): number {
+  return ((old & ~mask) ^ value) >>> 0;
+}

@@ -1,6 +1,6 @@
 // -j MASQUERADE (libxt_MASQUERADE): SNAT to the outgoing interface's address.
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, parseNatPorts } from './nat-range.js';
+import { natFinalize, natSave, natTo, parseNatPorts } from './nat-range.js';
 import type { NatState } from './nat-range.js';
 
 export const masquerade: TargetExtension<NatState> = {
@@ -17,4 +17,6 @@ export const masquerade: TargetExtension<NatState> = {
   ],
   finalize: (options) => ({ ...natFinalize(options, 'to-ports', false) }),
   save: (t) => natSave(t.state, 'to-ports', true),
+  // the new source is the outgoing interface's address, known only on the way out
+  analysis: { action: (s, text) => ({ kind: 'snat', name: 'MASQUERADE', ...natTo(s), fromInterface: true, text: text() }) },
 };

@@ -65,4 +65,5 @@ export const nflog: TargetExtension<NflogState> = {
     if (s.threshold !== NFLOG_DEFAULT_THRESHOLD) out += ` --nflog-threshold ${s.threshold}`;
     return out;
   },
+  analysis: { action: () => ({ kind: 'continue', name: 'NFLOG', log: true }) },
 };

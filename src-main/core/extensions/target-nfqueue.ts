@@ -88,4 +88,6 @@ export const nfqueue: TargetExtension<NfqueueState> = {
     if (s.cpuFanout) out += ' --queue-cpu-fanout';
     return out;
   },
+  // with --queue-bypass the packet goes on when no program listens: which, only the host knows
+  analysis: { action: (s) => (s.bypass ? { kind: 'unknown', name: 'NFQUEUE --queue-bypass' } : { kind: 'queue', name: 'NFQUEUE' }) },
 };

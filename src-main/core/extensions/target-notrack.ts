@@ -10,4 +10,5 @@ export const notrack: TargetExtension = {
   options: [],
   finalize: () => ({ notrack: true }),
   save: () => '',
+  analysis: { action: () => ({ kind: 'notrack' }) },
 };

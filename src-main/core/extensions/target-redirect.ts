@@ -1,7 +1,7 @@
 // -j REDIRECT (libxt_REDIRECT): DNAT to the local machine, optionally to other ports.
 import { ValueError } from '../values.js';
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, parseNatPorts, type NatRange } from './nat-range.js';
+import { natFinalize, natSave, natTo, parseNatPorts, type NatRange } from './nat-range.js';
 import type { NatState } from './nat-range.js';
 
 export const redirect: TargetExtension<NatState> = {
@@ -23,4 +23,6 @@ export const redirect: TargetExtension<NatState> = {
     return { ...natFinalize(options, 'to-ports', false) };
   },
   save: (t) => natSave(t.state, 'to-ports', true),
+  // to this host: the address is the incoming interface's, the ports as given
+  analysis: { action: (s, text) => ({ kind: 'dnat', name: 'REDIRECT', ...natTo(s), addr: null, addrHi: null, toLocal: true, text: text() }) },
 };

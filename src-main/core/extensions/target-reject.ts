@@ -71,4 +71,5 @@ export const reject: TargetExtension<RejectState> = {
   },
   // a target built without finalize has no `with`: iptables' default
   save: (t) => ` --reject-with ${t.state.with ?? REJECT_DEFAULT}`,
+  analysis: { action: (s) => ({ kind: 'reject', with: s.with ?? REJECT_DEFAULT }) },
 };

@@ -1,6 +1,6 @@
 // -j SNAT (libxt_SNAT): rewrite the source address and/or port.
 import type { TargetExtension } from './types.js';
-import { natFinalize, natSave, parseNatTo } from './nat-range.js';
+import { natFinalize, natSave, natTo, parseNatTo } from './nat-range.js';
 import type { NatState } from './nat-range.js';
 import { xtFcheck } from './xt-options.js';
 
@@ -22,4 +22,5 @@ export const snat: TargetExtension<NatState> = {
     return { ...natFinalize(options, 'to-source', false) };
   },
   save: (t) => natSave(t.state, 'to-source', false),
+  analysis: { action: (s, text) => ({ kind: 'snat', name: 'SNAT', ...natTo(s), fromInterface: false, text: text() }) },
 };

@@ -2,11 +2,13 @@
 // The rule parser never special-cases an extension: it looks options up here,
 // hands values to `parse`, and asks `finalize` and `save` for checks and output.
 // The analysis never special-cases one either: a match's `analysis` says what
-// it means for packets (the tracer's conditions, the lint's packet space).
+// it means for packets (the tracer's conditions, the lint's packet space), a
+// target's what it does to them (its TargetAction).
 import type { Match, Target, OptionValue, TableName, Hook, Rule, Family } from '../model.js';
 import type { FindingCode } from '../findings.js';
 import type { ChanceWords, Cond } from '../analysis/packet.js';
 import type { IntervalSet } from '../analysis/space.js';
+import type { TargetAction } from '../analysis/target-action.js';
 
 export interface OptionSpec {
   /** canonical long name without dashes, as iptables-save prints it */
@@ -131,6 +133,26 @@ export interface TargetExtension<S = unknown> extends ExtensionBase<S> {
   save(t: Target<S>): string;
   /** the name iptables-save prints after -j (NOTRACK is saved as CT) */
   saveName?: string;
+  /**
+   * what the target does to a packet for the analysis; absent: it decides
+   * (`terminal`) or lets the packet go on unchanged, as far as the analysis sees
+   */
+  analysis?: TargetAnalysis<S>;
+}
+
+/**
+ * A target's meaning for the analysis (the tracer's walk, the lint's chain
+ * ends, the lockout prediction, the recipes' placement): asked once per
+ * target (analysis/targets.ts caches the answer), never per packet.
+ */
+export interface TargetAnalysis<S> {
+  /**
+   * What the target does: decide (accept, drop, reject, queue), rewrite the
+   * packet's addresses or marks, or record it and go on. `text()` is the
+   * target as iptables-save prints it (`-j NAME --opt v`), for the words of
+   * the actions that carry it; read it only there (it prints the target).
+   */
+  action(state: S, text: () => string): TargetAction;
 }
 
 export type Extension = MatchExtension | TargetExtension;
