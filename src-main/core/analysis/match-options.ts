@@ -2,7 +2,7 @@
 // for it: the app's words for a rule (search, descriptions) read every
 // extension alike this way, also those kept token for token. The analysis of
 // matches does not: each match's meaning is its extension's (MatchAnalysis in
-// extensions/types.ts). Targets are still read from their printed form here.
+// extensions/types.ts), nor of targets (TargetAnalysis).
 import type { Match, Rule } from '../model.js';
 import { saveMatch, saveTarget } from '../canonical.js';
 import { tokenizeLine } from '../tokenize.js';
@@ -74,20 +74,4 @@ export function targetOptions(r: Rule): TargetOptions | null {
   const tokens: string[] = [];
   for (let k = 2; k < words.length; k++) tokens.push(words[k].text);
   return { name: t.name, options: parseTokens(tokens), text };
-}
-
-// ---- values of targets (the targets' analysis still reads the printed form) -----------
-
-/** `0x10/0xff` or `16` → [value, mask] */
-export function readMark(s: string): [number, number] | null {
-  const [v, m] = s.split('/');
-  const num = (x: string): number | null => {
-    if (/^0x[0-9a-f]+$/i.test(x)) return parseInt(x.slice(2), 16) >>> 0;
-    if (/^\d+$/.test(x)) return Number(x) >>> 0;
-    return null;
-  };
-  const value = num(v);
-  const mask = m === undefined ? 0xffffffff : num(m);
-  if (value === null || mask === null) return null;
-  return [value, mask];
 }
