@@ -11,7 +11,7 @@ import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
 import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleRest } from './canonical.js';
-import { flat, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
+import { flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -302,8 +302,9 @@ class RulesetReader {
         if (e instanceof RuleError) return void this.err(line, `error creating chain '${name}': ${e.message}`, e.code, undefined, 2);
         throw e;
       }
-      chain = { name, builtin: false, policy: null, counters: null, rules: [], disabled: [], source: { line } };
-      st.chains.set(name, chain);
+      // the name outlives the file's text (see ownCopy); the map's key is the same string
+      chain = { name: ownCopy(name), builtin: false, policy: null, counters: null, rules: [], disabled: [], source: { line } };
+      st.chains.set(chain.name, chain);
       st.table.chains.push(chain);
     } else if (!chain.builtin) {
       return void this.err(line, `error creating chain '${name}': Chain already exists`, 'duplicate-chain', 'remove the second declaration', 2);
@@ -374,6 +375,9 @@ class RulesetReader {
     if (!to) this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts: [] }));
     // the part after the addresses is all the commit checks read of a rule: rules alike in it are checked once
     const rest = this.restOf(r);
+    // a jump is kept for the commit's jump checks: by the chain's own name, not the line's word (see ownCopy)
+    const tg = r.target;
+    if (tg?.chain) tg.name = st.chains.get(tg.name)?.name ?? ownCopy(tg.name);
     const index = to.texts.push(flat(to.head + canonicalRuleAddresses(r) + rest)) - 1;
     if (st.checks) checkAppended(st.checks, st.table, ch, r, index, rest);
   }
