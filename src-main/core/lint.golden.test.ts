@@ -1,0 +1,104 @@
+// The lint's findings, pinned: every bench shape, every real-world file (IPv4
+// and IPv6), the host pairs and a few hundred random rulesets give exactly the
+// findings recorded in testing/lint-golden.json. Work on the lint's speed and
+// memory (issue 11) must not change a single finding, message or order.
+//
+// The golden file was made by the lint as it was on main at e5658e6 (before
+// the compact lint state), with
+//   UPDATE_LINT_GOLDEN=1 npx vitest run src-main/core/lint.golden.test.ts
+// Each entry is the number of findings, the count per code, and a SHA-256 of
+// the findings as JSON. Regenerate only for a change that is meant to change
+// findings, and say so in the commit.
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRuleset, type Family, type Finding } from './index.js';
+import { lintParsed, type LintOptions } from './lint.js';
+import { lintPair } from './lint/pair.js';
+import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
+import { randomRouterRuleset, randomRuleset } from './testing/random-ruleset.js';
+import { randomRuleset6 } from './testing/random-ruleset6.js';
+// @ts-expect-error plain JavaScript, no declarations
+import { SHAPES, generateShape } from '../../build/gen-shapes.mjs';
+
+const GOLDEN = join(__dirname, 'testing', 'lint-golden.json');
+const update = process.env.UPDATE_LINT_GOLDEN === '1';
+
+interface Entry { n: number; codes: Record<string, number>; sha256: string }
+
+function entry(findings: readonly Finding[]): Entry {
+  const codes: Record<string, number> = {};
+  for (const f of findings) codes[f.code] = (codes[f.code] ?? 0) + 1;
+  return { n: findings.length, codes, sha256: createHash('sha256').update(JSON.stringify(findings)).digest('hex') };
+}
+
+const CLIENT: LintOptions = { client: '198.51.100.7', sshPort: 22, local: ['203.0.113.1'] };
+const CLIENT6: LintOptions = { client: '2001:db8:ffff::7', sshPort: 22, local: ['2001:db8::1'] };
+
+function lintText(text: string, family: Family, opts: LintOptions): Finding[] {
+  return lintParsed(parseRuleset(text, { family }), opts);
+}
+
+/** Every case: name → findings (made lazily, so one failing case names itself). */
+function cases(): Array<[string, () => Finding[]]> {
+  const out: Array<[string, () => Finding[]]> = [];
+  for (const shape of Object.keys(SHAPES)) {
+    out.push([`shape ${shape} 10000`, () => lintText(generateShape(shape, 10_000, 1) as string, 'ipv4', {})]);
+    out.push([`shape ${shape} 3000 --client`, () => lintText(generateShape(shape, 3_000, 2) as string, 'ipv4', CLIENT)]);
+  }
+  if (sharedAvailable()) {
+    for (const f of corpusFiles()) {
+      out.push([`corpus ${f}`, () => lintText(readCorpus(f), 'ipv4', {})]);
+      out.push([`corpus ${f} --client`, () => lintText(readCorpus(f), 'ipv4', CLIENT)]);
+    }
+  }
+  const dir6 = join(__dirname, 'testing', 'corpus6');
+  for (const f of readdirSync(dir6).filter((x) => x.endsWith('.rules')).sort()) {
+    const text = () => readFileSync(join(dir6, f), 'utf8');
+    out.push([`corpus6 ${f}`, () => lintText(text(), 'ipv6', {})]);
+    out.push([`corpus6 ${f} --client`, () => lintText(text(), 'ipv6', CLIENT6)]);
+  }
+  const pairs = join(__dirname, 'testing', 'pairs');
+  for (const f of readdirSync(pairs).filter((x) => x.endsWith('.v4')).sort()) {
+    const base = f.slice(0, -3);
+    out.push([`pair ${base}`, () => {
+      const v4 = parseRuleset(readFileSync(join(pairs, `${base}.v4`), 'utf8'), { family: 'ipv4' });
+      const v6 = parseRuleset(readFileSync(join(pairs, `${base}.v6`), 'utf8'), { family: 'ipv6' });
+      return [...lintParsed(v4), ...lintParsed(v6), ...lintPair(v4.ruleset, v6.ruleset, {})];
+    }]);
+  }
+  for (let seed = 1; seed <= 150; seed++) {
+    out.push([`random ${seed}`, () => lintText(randomRuleset(seed, { iface: 'eth0', rules: 14 }), 'ipv4', CLIENT)]);
+    out.push([`router ${seed}`, () => lintText(randomRouterRuleset(seed, { inIf: 'eth1', outIf: 'eth2' }), 'ipv4', {})]);
+    out.push([`random6 ${seed}`, () => lintText(randomRuleset6(seed, 'eth0'), 'ipv6', CLIENT6)]);
+  }
+  return out;
+}
+
+describe('lint findings are exactly the recorded ones', () => {
+  const all = cases();
+  if (update) {
+    it('records the golden file', { timeout: 600_000 }, () => {
+      const golden: Record<string, Entry> = {};
+      for (const [name, run] of all) golden[name] = entry(run());
+      writeFileSync(GOLDEN, JSON.stringify(golden, null, 1) + '\n');
+    });
+    return;
+  }
+  const golden = existsSync(GOLDEN) ? (JSON.parse(readFileSync(GOLDEN, 'utf8')) as Record<string, Entry>) : {};
+  it('has an entry for every case', () => {
+    const missing = all.map(([name]) => name).filter((n) => !(n in golden));
+    expect(missing).toEqual([]);
+  });
+  it('gives the recorded findings on every case', { timeout: 600_000 }, () => {
+    const differ: string[] = [];
+    for (const [name, run] of all) {
+      const want = golden[name];
+      if (!want) continue;
+      const got = entry(run());
+      if (got.sha256 !== want.sha256) differ.push(`${name}: ${JSON.stringify({ n: got.n, codes: got.codes })} (recorded ${JSON.stringify({ n: want.n, codes: want.codes })})`);
+    }
+    expect(differ).toEqual([]);
+  });
+});
