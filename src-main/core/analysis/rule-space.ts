@@ -8,7 +8,7 @@ import type { Addr6Classes } from './addr6.js';
 import { saveMatch } from '../canonical.js';
 import { findMatch, isChanceMatch } from '../extensions/registry.js';
 import type { SpaceConstraint } from '../extensions/types.js';
-import { DIM, Dims, IfaceClasses, complement, constrain, isEmptyBox, iv, type Box, type IntervalSet } from './space.js';
+import { Box, DIM, Dims, IfaceClasses, complement, constrain, isEmptyBox, iv, type IntervalSet } from './space.js';
 
 export interface RuleSpace {
   boxes: Box[];
@@ -31,7 +31,7 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   const { dims } = env;
   let exact = true;
   let chance = false;
-  const box: Box = new Map();
+  const box = new Box();
   let alternatives: Box[] | null = null; // multiport --ports: one box per way to match (later constraints apply to each)
   const set = (d: number, s: IntervalSet, invert = false) => constrain(box, d, maybeInvert(s, invert, dims.max(d)), dims);
   const opaque = (text: string) => set(dims.opaqueDim(text), [1, 1]);
@@ -61,9 +61,9 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   const space: SpaceConstraint = {
     set,
     either(a, b, s) {
-      const x = new Map(box);
+      const x = new Box(box);
       constrain(x, a, s, dims);
-      const y = new Map(box);
+      const y = new Box(box);
       constrain(y, b, s, dims);
       alternatives = [x, y];
     },
@@ -82,11 +82,13 @@ export function ruleSpace(r: Rule, env: SpaceEnv): RuleSpace {
   let boxes: Box[];
   if (alternatives) {
     boxes = (alternatives as Box[]).map((alt) => {
-      const b = new Map(alt);
-      for (const [d, s] of box) constrain(b, d, s, dims);
+      const b = new Box(alt);
+      for (let k = 0; k < box.size; k++) constrain(b, box.dimAt(k), box.setAt(k), dims);
       return b;
-    });
-  } else boxes = [box];
-  boxes = boxes.filter((b) => !isEmptyBox(b));
+    }).filter((b) => !isEmptyBox(b));
+  } else {
+    // a literal: filter's result would reserve room for 16 boxes, and the lint keeps one array per rule
+    boxes = isEmptyBox(box) ? [] : [box];
+  }
   return { boxes, exact, chance };
 }

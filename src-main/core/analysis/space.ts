@@ -95,11 +95,91 @@ export class Dims {
   }
 }
 
-/** Absent dimensions are unconstrained. */
-export type Box = Map<number, IntervalSet>;
+/**
+ * One interval set per constrained dimension; absent dimensions are
+ * unconstrained. A Map's interface (get, set, has, size, iteration in the
+ * order dimensions were first set) over one flat array [d0, s0, d1, s1 …]
+ * of exact length: the lint keeps a box per rule, and a Map's hash table
+ * costs about 175 bytes where this costs about 50.
+ */
+export class Box {
+  private kv: Array<number | IntervalSet>;
+
+  constructor(from?: Box) {
+    this.kv = from ? from.kv.slice() : [];
+  }
+
+  /** A box with the given sets, in order (each dimension once). */
+  static of(entries: Iterable<readonly [number, IntervalSet]>): Box {
+    const b = new Box();
+    for (const [d, s] of entries) b.set(d, s);
+    return b;
+  }
+
+  get size(): number {
+    return this.kv.length >> 1;
+  }
+
+  /** The k-th constrained dimension (0 ≤ k < size), in the order it was first set. */
+  dimAt(k: number): number {
+    return this.kv[2 * k] as number;
+  }
+
+  /** The set of the k-th constrained dimension. */
+  setAt(k: number): IntervalSet {
+    return this.kv[2 * k + 1] as IntervalSet;
+  }
+
+  get(d: number): IntervalSet | undefined {
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) if (kv[i] === d) return kv[i + 1] as IntervalSet;
+    return undefined;
+  }
+
+  has(d: number): boolean {
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) if (kv[i] === d) return true;
+    return false;
+  }
+
+  set(d: number, s: IntervalSet): this {
+    const kv = this.kv;
+    for (let i = 0; i < kv.length; i += 2) {
+      if (kv[i] === d) {
+        kv[i + 1] = s;
+        return this;
+      }
+    }
+    // a new array of exact length: push would reserve room for 16 more
+    this.kv = kv.length === 0 ? [d, s] : kv.concat([d, s]);
+    return this;
+  }
+
+  keys(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.kv.length; i += 2) out.push(this.kv[i] as number);
+    return out;
+  }
+
+  values(): IntervalSet[] {
+    const out: IntervalSet[] = [];
+    for (let i = 1; i < this.kv.length; i += 2) out.push(this.kv[i] as IntervalSet);
+    return out;
+  }
+
+  entries(): Array<[number, IntervalSet]> {
+    const out: Array<[number, IntervalSet]> = [];
+    for (let i = 0; i < this.kv.length; i += 2) out.push([this.kv[i] as number, this.kv[i + 1] as IntervalSet]);
+    return out;
+  }
+
+  [Symbol.iterator](): Iterator<[number, IntervalSet]> {
+    return this.entries()[Symbol.iterator]();
+  }
+}
 
 export function isEmptyBox(b: Box): boolean {
-  for (const s of b.values()) if (s.length === 0) return true;
+  for (let k = 0; k < b.size; k++) if (b.setAt(k).length === 0) return true;
   return false;
 }
 
@@ -115,19 +195,21 @@ export function constrain(b: Box, d: number, s: IntervalSet, dims: Dims): void {
 export function boxDiff(r: Box, e: Box, dims: Dims): Box[] {
   const out: Box[] = [];
   let cur: Box = r;
-  for (const [d, es] of e) {
+  for (let k = 0; k < e.size; k++) {
+    const d = e.dimAt(k);
+    const es = e.setAt(k);
     const max = dims.max(d);
     const rs = cur.get(d) ?? [0, max];
     const inter = intersect(rs, es);
     if (inter.length === 0) return [r];
     const rest = subtract(rs, es, max);
     if (rest.length) {
-      const piece = new Map(cur);
+      const piece = new Box(cur);
       piece.set(d, rest);
       out.push(piece);
     }
-    if (inter.length !== rs.length || inter.some((x, k) => x !== rs[k])) {
-      cur = new Map(cur);
+    if (inter.length !== rs.length || inter.some((x, j) => x !== rs[j])) {
+      cur = new Box(cur);
       cur.set(d, inter);
     }
   }
@@ -147,9 +229,9 @@ function setsMeet(a: IntervalSet, b: IntervalSet): boolean {
 }
 
 export function boxesMeet(a: Box, b: Box): boolean {
-  for (const [d, s] of b) {
-    const t = a.get(d);
-    if (t && !setsMeet(t, s)) return false;
+  for (let k = 0; k < b.size; k++) {
+    const t = a.get(b.dimAt(k));
+    if (t && !setsMeet(t, b.setAt(k))) return false;
   }
   return true;
 }

@@ -13,7 +13,7 @@ import { canonicalRuleset } from '../canonical.js';
 import { lintRuleset } from '../lint.js';
 import { ruleConds } from '../analysis/packet-match.js';
 import { ruleSpace } from '../analysis/rule-space.js';
-import { Dims, DIM, IfaceClasses, iv } from '../analysis/space.js';
+import { Box, Dims, DIM, IfaceClasses, iv } from '../analysis/space.js';
 import { fieldCond, inv } from '../analysis/packet.js';
 import { tracePacket, type PacketSpec } from '../trace.js';
 import { registerExtensions } from './registry.js';
@@ -97,7 +97,7 @@ describe('a match understood through its analysis members only', () => {
     const inIfaces = new IfaceClasses([]);
     const outIfaces = new IfaceClasses([]);
     const sp = ruleSpace(rule, { dims: new Dims(inIfaces.max, outIfaces.max), inIfaces, outIfaces });
-    expect(sp).toEqual({ exact: true, chance: false, boxes: [new Map([[DIM.proto, [6, 6]], [DIM.dport, [0, 1023]]])] });
+    expect(sp).toEqual({ exact: true, chance: false, boxes: [Box.of([[DIM.proto, [6, 6]], [DIM.dport, [0, 1023]]])] });
     const shadowed = lintRuleset(rs).filter((f) => f.code === 'shadowed-rule');
     // line 6: the DROP rule (line 1 *filter, 2-4 the chains, 5 the portclass rule)
     expect(shadowed.map((f) => f.line)).toEqual([6]);

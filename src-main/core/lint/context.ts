@@ -8,6 +8,7 @@ import { Dims, IfaceClasses } from '../analysis/space.js';
 import { ruleSpace, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
 import { Addr6Classes } from '../analysis/addr6.js';
 import { endsChain, targetAction } from '../analysis/targets.js';
+import type { TargetAction } from '../analysis/target-action.js';
 import { ruleConds } from '../analysis/packet-match.js';
 
 export interface LintOptions {
@@ -171,6 +172,18 @@ function decisionLabel(ctx: LintContext, t: Table, r: Rule): string | null {
   const a = targetAction(r);
   if (a.kind === 'jump') return ctx.jumpLabel(t, a.chain);
   if (!endsChain(a)) return null;
+  if (a.kind === 'dnat' || a.kind === 'snat') {
+    // built text: once per action (rules of one template share their target, hence their action)
+    let l = builtLabels.get(a);
+    if (l === undefined) builtLabels.set(a, (l = actionLabel(a)));
+    return l;
+  }
+  return actionLabel(a);
+}
+
+const builtLabels = new WeakMap<TargetAction, string | null>();
+
+function actionLabel(a: TargetAction): string | null {
   switch (a.kind) {
     case 'accept': return 'ACCEPT';
     case 'drop': return 'DROP';

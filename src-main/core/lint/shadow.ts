@@ -52,7 +52,9 @@ function values(d: number, s: IntervalSet, limit: number): number[] | null {
 /** A hash of the box's contents that does not depend on the order its dimensions were set in. */
 function boxHash(b: Box): number {
   let h = b.size;
-  for (const [d, s] of b) {
+  for (let j = 0; j < b.size; j++) {
+    const d = b.dimAt(j);
+    const s = b.setAt(j);
     let x = Math.imul(d + 1, 0x9e3779b1) ^ s.length;
     for (let i = 0; i < s.length; i++) x = Math.imul(x ^ s[i], 0x85ebca6b) + i;
     h = (h + (x ^ (x >>> 15))) | 0;
@@ -62,8 +64,9 @@ function boxHash(b: Box): number {
 
 function sameBox(a: Box, b: Box): boolean {
   if (a.size !== b.size) return false;
-  for (const [d, s] of a) {
-    const t = b.get(d);
+  for (let j = 0; j < a.size; j++) {
+    const s = a.setAt(j);
+    const t = b.get(a.dimAt(j));
     if (!t || t.length !== s.length) return false;
     for (let i = 0; i < s.length; i++) if (s[i] !== t[i]) return false;
   }
