@@ -7,6 +7,7 @@
 // later when the others are gone.
 import { userInfo } from 'node:os';
 import {
+  addressFamily,
   applyFamilies,
   checkRevert,
   messageText,
@@ -18,10 +19,11 @@ import {
   type ApplyState,
   type HostSnapshot,
   type HostView,
+  type OtherFamilyRoute,
   type TimerRef,
 } from '../core/apply/index.js';
 import type { Family } from '../core/model.js';
-import { normalizeLiveRules, openSession, privilegeName, sha256Hex, type HostSession, type PullResult } from '../host/index.js';
+import { normalizeLiveRules, openSession, otherFamilyRouteOf, privilegeName, sha256Hex, type HostSession, type PullResult } from '../host/index.js';
 import type { ApplyOptions } from './options.js';
 import {
   ARM_SCRIPT,
@@ -210,6 +212,8 @@ export class HostSteps {
       localAddresses: k.get('addr') ?? [],
       firewalld: whereFirewalld(k),
     };
+    const other = await this.otherFamily(s1, host);
+    if (other) host.other = other;
     const last = s1.hostKeys[s1.hostKeys.length - 1];
     return {
       kind: 'connected',
@@ -223,6 +227,17 @@ export class HostSteps {
         route: s1.route.hops.map((h) => `${h.user}@${h.host}:${h.port}`),
       },
     };
+  }
+
+  /**
+   * How the profile reaches the host over the family the session does not use, when this apply
+   * changes that family's rules (host/other-family.ts: no second login; a TCP connection and key
+   * exchange to the host's SSH port at most, bounded by PROBE_TIMEOUT_MS).
+   */
+  private async otherFamily(s1: HostSession, host: HostView): Promise<OtherFamilyRoute | undefined> {
+    const session = host.clientAddress ? addressFamily(host.clientAddress)?.family : undefined;
+    if (!session || this.families.every((f) => f === session)) return undefined;
+    return otherFamilyRouteOf(s1, host.sshPort, host.localAddresses);
   }
 
   private async lock(c: ActionOf<'lock'>): Promise<ApplyEvent> {

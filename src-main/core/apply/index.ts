@@ -5,6 +5,6 @@ export * from './machine.js';
 export { msg, ms, at, messageText, type Message, type MessagePart } from './message.js';
 export { planApply, applyBlock, type ApplyBlock, checkCandidate, summarize, describeSummary, type ApplyPlan, type BaseRef, type HostSnapshot, type HostView, type ChangeSummary, type RefuseReason, type CandidateCheck } from './plan.js';
 export { buildBackup, emptyTableSection, sameRules, differingTables, saveSections, tablesIn, type Backup } from './backup.js';
-export { addressFamily, predictLockout, predictLockoutFamilies, type LockoutQuery, type LockoutVerdict } from './lockout.js';
+export { addressFamily, predictFamilyLockout, predictLockout, predictLockoutFamilies, type FamilyLockoutVerdict, type LockoutQuery, type LockoutVerdict, type OtherFamilyRoute } from './lockout.js';
 export { foreignOwner, findForeignChains, mergeForeign, stripForeign, type ForeignChains, type ForeignReport, type KeptChain, type KeptJump } from './foreign.js';
 export { proveTimer, parseTimespanMs, checkRevert, tableRules, type TimerProof, type TimerReport, type RevertCheck } from './revert-proof.js';

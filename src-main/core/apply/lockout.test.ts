@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
-import { predictLockout, predictLockoutFamilies } from './lockout.js';
+import { predictFamilyLockout, predictLockout, predictLockoutFamilies } from './lockout.js';
 import { stockRuleset } from '../testing/rulesets.js';
 
 const STOCK = stockRuleset();
@@ -91,18 +91,32 @@ describe('lockout prediction', () => {
   it('both families of one apply: the session\'s family is predicted, the other one only when the profile reaches the host over it', () => {
     const v4 = rs(STOCK.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n', ''));
     const v6 = parseRuleset('*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n', { family: 'ipv6' }).ruleset;
-    // over IPv6: the IPv4 ruleset would lock out an IPv4 session, but there is none
+    // over IPv6, nothing known about IPv4: the IPv4 ruleset would lock out an IPv4 client, but whether there is one was not looked into
     const over6 = predictLockoutFamilies({ ipv4: v4, ipv6: v6 }, { client: '2001:db8:9::5', server: '2001:db8:1::1', sshPort: 22 });
     expect(over6.byFamily.ipv6).toEqual({ kind: 'open' });
-    expect(over6.byFamily.ipv4).toMatchObject({ kind: 'open', note: expect.stringMatching(/no SSH connection of this profile uses IPv4/) });
-    expect(over6.verdict.kind).toBe('open');
-    // the same, when the profile also reaches the host over IPv4: refused for IPv4
-    const both = predictLockoutFamilies({ ipv4: v4, ipv6: v6 }, { client: '2001:db8:9::5', server: '2001:db8:1::1', sshPort: 22, other: { client: '203.0.113.9', server: '192.0.2.10' } });
-    expect(both.byFamily.ipv4!.kind).toBe('locked');
+    expect(over6.byFamily.ipv4).toMatchObject({ kind: 'unchecked', reason: expect.stringMatching(/^IPv4 not checked: the SSH session runs over IPv6, and whether this profile reaches the host over IPv4 was not looked into/) });
+    expect(over6.verdict.kind).toBe('unchecked');
+    // the same, when the profile also reaches the host over IPv4: locked for IPv4, with the route it assumed
+    const via = 'the host\'s address 192.0.2.10 answers on port 22 from 203.0.113.9';
+    const both = predictLockoutFamilies({ ipv4: v4, ipv6: v6 }, { client: '2001:db8:9::5', server: '2001:db8:1::1', sshPort: 22, other: { kind: 'reachable', family: 'ipv4', client: '203.0.113.9', server: '192.0.2.10', via } });
+    expect(both.byFamily.ipv4).toMatchObject({ kind: 'locked', all: true, over: `over IPv4, assuming ${via}` });
     expect(both.verdict).toBe(both.byFamily.ipv4);
-    // over IPv4 with the IPv4 file fixed and an IPv6 file that drops everything: open (IPv6 not used)
+    // a route of the wrong family is not used for this one
+    expect(predictLockoutFamilies({ ipv4: v4 }, { client: '2001:db8:9::5', sshPort: 22, other: { kind: 'reachable', family: 'ipv6', client: '2001:db8:9::6', via } }).verdict.kind).toBe('unchecked');
+    // over IPv4 with the IPv4 file fixed and an IPv6 file that drops everything
     const drop6 = parseRuleset('*filter\n:INPUT DROP [0:0]\nCOMMIT\n', { family: 'ipv6' }).ruleset;
-    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, q).verdict.kind).toBe('open');
-    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, { ...q, other: { client: '2001:db8:9::5' } }).verdict.kind).toBe('locked');
+    const reach6 = (client: string, inIface?: string) => ({ kind: 'reachable' as const, family: 'ipv6' as const, client, server: '2001:db8:1::2', inIface, via });
+    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, q).verdict.kind).toBe('unchecked');
+    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, { ...q, other: { kind: 'unreachable', family: 'ipv6', why: 'no IPv6 route from here' } }).verdict).toEqual({ kind: 'unchecked', reason: 'IPv6 not checked: no IPv6 route from here' });
+    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, { ...q, other: { kind: 'unknown', family: 'ipv6', why: 'behind a jump host' } }).verdict.kind).toBe('unchecked');
+    expect(predictLockoutFamilies({ ipv4: rs(STOCK), ipv6: drop6 }, { ...q, other: reach6('2001:db8:9::5') }).verdict.kind).toBe('locked');
+    // the other family's interface and host addresses count as the session's do
+    const byIface = parseRuleset('*filter\n:INPUT DROP [0:0]\n-A INPUT -i eth1 -p tcp --dport 22 -j ACCEPT\n-A INPUT -d 2001:db8:1::2 -p tcp --dport 2222 -j ACCEPT\nCOMMIT\n', { family: 'ipv6' }).ruleset;
+    expect(predictFamilyLockout(byIface, { ...q, other: reach6('2001:db8:9::5', 'eth1') })).toMatchObject({ kind: 'open', over: expect.stringContaining('over IPv6') });
+    expect(predictFamilyLockout(byIface, { ...q, other: reach6('2001:db8:9::5', 'eth0') })).toMatchObject({ kind: 'locked', all: true });
+    expect(predictFamilyLockout(byIface, { ...q, sshPort: 2222, other: reach6('2001:db8:9::5', 'eth0') })).toMatchObject({ kind: 'open' });
+    expect(predictFamilyLockout(byIface, { ...q, sshPort: 2222, other: { ...reach6('2001:db8:9::5', 'eth0'), server: '2001:db8:1::3' } })).toMatchObject({ kind: 'locked' });
+    // the session's own family ignores `other`
+    expect(predictFamilyLockout(rs(STOCK), { ...q, other: reach6('2001:db8:9::5') })).toEqual({ kind: 'open' });
   });
 });

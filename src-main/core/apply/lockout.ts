@@ -11,7 +11,11 @@
 // the client's packets arrive on and all of the host's addresses).
 //
 // Both families: the ruleset says its family (iptables or ip6tables); a session
-// over the other family is not filtered by it (`open`, with a note). The walk is
+// over the other family is not filtered by it (`open`, with a note). An apply
+// predicts both families of its change (predictFamilyLockout): the session's
+// for the session's client, the other one for the client address the profile
+// would have over it (found main-side, apply/other-family.ts), or says it was
+// not checked and why. The walk is
 // the tracer's, bounded (state merging, a step budget): when it gives up the
 // answer is `unknown` with the reason, never a guess either way.
 import type { Family, Ruleset } from '../model.js';
@@ -78,40 +82,73 @@ export function predictLockout(rs: Ruleset, q: LockoutQuery): LockoutVerdict {
   return lockedOrOpen(outcomesOf(res), who);
 }
 
-/** A session over one family, and how the profile reaches the host over the other one (when it does). */
-interface SessionLockoutQuery extends LockoutQuery {
-  /**
-   * the profile also reaches the host over the other family: its client
-   * address as that family's server sees it, the host's address and the
-   * incoming interface of that family
-   */
-  other?: { client: string; server?: string; inIface?: string };
+/**
+ * How this profile reaches the host over the family its SSH session does NOT
+ * use, as found on the admin's side (apply/other-family.ts: the profile's host
+ * name resolved, the host's own addresses, the laptop's source address and a
+ * TCP connection to sshd; never a second login):
+ * - reachable: a connection of this profile may come in over that family from
+ *   `client` (the address the host sees, `server` the host's address it goes
+ *   to, `inIface` where it arrives); `via` says how that was found, for the plan;
+ * - unreachable: no connection of this profile uses that family (why);
+ * - unknown: it may, but from where cannot be told (a jump host, NAT): why.
+ */
+export type OtherFamilyRoute =
+  | { kind: 'reachable'; family: Family; client: string; server?: string; inIface?: string; via: string }
+  | { kind: 'unreachable' | 'unknown'; family: Family; why: string };
+
+/** A session over one family, and how the profile reaches the host over the other one. */
+export interface SessionLockoutQuery extends LockoutQuery {
+  other?: OtherFamilyRoute;
+}
+
+/**
+ * A family's verdict in an apply: a LockoutVerdict, or `unchecked` for the
+ * family the session does not use when the profile does not reach the host
+ * over it (or from where cannot be told) — said in the plan, never "open".
+ * `over` is set on the other family's verdicts: the route that was assumed.
+ */
+export type FamilyLockoutVerdict = (LockoutVerdict & { over?: string }) | { kind: 'unchecked'; reason: string };
+
+/**
+ * The lockout verdict of one family's ruleset in an apply over a session of
+ * either family: the session's family is predicted for the session's client;
+ * the other family for the client `q.other` found (reachable), else unchecked
+ * with the reason. Pure: what the profile reaches is found main-side.
+ */
+export function predictFamilyLockout(rs: Ruleset, q: SessionLockoutQuery): FamilyLockoutVerdict {
+  const family = rs.family ?? 'ipv4';
+  const session = q.client ? addressFamily(q.client)?.family : undefined;
+  if (session === family || session === undefined) return predictLockout(rs, q);
+  const word = FAMILY_WORD[family];
+  const o = q.other?.family === family ? q.other : undefined;
+  if (!o) return { kind: 'unchecked', reason: `${word} not checked: the SSH session runs over ${FAMILY_WORD[session]}, and whether this profile reaches the host over ${word} was not looked into` };
+  if (o.kind !== 'reachable') return { kind: 'unchecked', reason: `${word} not checked: ${o.why}` };
+  const over = `over ${word}, assuming ${o.via}`;
+  const v = predictLockout(rs, { ...q, client: o.client, server: o.server, inIface: o.inIface });
+  return { ...v, over };
 }
 
 /**
  * The lockout verdict for each family's ruleset of one apply (iptables and
- * ip6tables under one timer): the family the SSH session uses is predicted,
- * and the other one when `other` says the profile reaches the host over it
- * too; a family no connection of ours uses is open, with a note. `verdict` is
- * the one to refuse on: locked if any is, else unknown if any is, else open.
+ * ip6tables under one timer), predictFamilyLockout per family. `verdict` is
+ * the one to refuse on: locked if any is, else unknown if any is, else open
+ * or unchecked (the notes and reasons joined).
  */
 export function predictLockoutFamilies(
   rulesets: Partial<Record<Family, Ruleset>>,
   q: SessionLockoutQuery,
-): { byFamily: Partial<Record<Family, LockoutVerdict>>; verdict: LockoutVerdict } {
-  const session = q.client ? addressFamily(q.client)?.family : undefined;
-  const other = q.other ? addressFamily(q.other.client)?.family : undefined;
-  const byFamily: Partial<Record<Family, LockoutVerdict>> = {};
+): { byFamily: Partial<Record<Family, FamilyLockoutVerdict>>; verdict: FamilyLockoutVerdict } {
+  const byFamily: Partial<Record<Family, FamilyLockoutVerdict>> = {};
   for (const f of ['ipv4', 'ipv6'] as const) {
     const rs = rulesets[f];
-    if (!rs) continue;
-    if (session === f || session === undefined) byFamily[f] = predictLockout(rs, q);
-    else if (q.other && other === f) byFamily[f] = predictLockout(rs, { ...q, client: q.other.client, server: q.other.server, inIface: q.other.inIface });
-    else byFamily[f] = { kind: 'open', note: `no SSH connection of this profile uses ${FAMILY_WORD[f]}: the ${FAMILY_WORD[f]} ruleset cannot lock it out` };
+    if (rs) byFamily[f] = predictFamilyLockout(rs, q);
   }
   const all = Object.values(byFamily);
+  const unchecked = all.flatMap((v) => (v.kind === 'unchecked' ? [v.reason] : []));
+  const notes = all.flatMap((v) => (v.kind === 'open' && v.note ? [v.note] : []));
   const verdict = all.find((v) => v.kind === 'locked') ?? all.find((v) => v.kind === 'unknown')
-    ?? { kind: 'open' as const, ...(all.some((v) => v.kind === 'open' && v.note) ? { note: all.flatMap((v) => (v.kind === 'open' && v.note ? [v.note] : [])).join('; ') } : {}) };
+    ?? (unchecked.length ? { kind: 'unchecked' as const, reason: [...unchecked, ...notes].join('; ') } : { kind: 'open' as const, ...(notes.length ? { note: notes.join('; ') } : {}) });
   return { byFamily, verdict };
 }
 

@@ -17,6 +17,7 @@ import type { Change } from '../diff.js';
 import { checkCandidate, describeSummary, planApply, savedFile, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
 import { differingTables } from './backup.js';
 import type { ForeignReport } from './foreign.js';
+import type { FamilyLockoutVerdict } from './lockout.js';
 import { at as instant, messageText, ms as dur, msg, type Message } from './message.js';
 import { checkRevert, type RevertCheck, type TimerProof, type TimerRef } from './revert-proof.js';
 
@@ -406,7 +407,7 @@ export function auditRecord<O extends string, X extends number>(
       ? {
           changes: { ...plan.summary, list: plan.changes.changes.slice(0, 200), truncated: plan.changes.changes.length > 200 },
           kept: plan.kept,
-          lockout: plan.lockout.kind === 'locked' ? plan.lockout.finding.message : plan.lockout.kind === 'unknown' ? `unknown: ${plan.lockout.reason}` : 'a new SSH connection gets in',
+          lockout: lockoutRecord(plan.lockout),
         }
       : {}),
     ...(ctx.timer ? { timer: { ...ctx.timer, seconds: input.confirmTimeoutS } } : {}),
@@ -906,7 +907,7 @@ function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefine
       { name: workFile('expected', f), text: p.expectedText },
     ];
   });
-  const lockout = [c.plan!, ...(c.other?.plan ? [c.other.plan] : [])].every((p) => p.lockout.kind === 'open') ? 'a new SSH connection gets in' : 'FORCED';
+  const lockout = lockoutLine([c.plan!, ...(c.other?.plan ? [c.other.plan] : [])].map((p) => p.lockout), applyFamilies(c));
   return to('uploading', c, at, 'upload', { kind: 'upload', files }, ...warnCmds, ...keptCmds, ...left, progress('read', `${summaryOf(c)}; lockout check: ${lockout}`));
 }
 
@@ -1005,4 +1006,25 @@ export function readbackDifferences(liveText: string, sentText: string, family: 
   const live = parseRuleset(liveText, { family }).ruleset;
   const liveSent = { ...live, tables: live.tables.filter((t) => sent.tables.some((x) => x.name === t.name)) };
   return diffRulesets(sent, liveSent).changes.length;
+}
+
+/** the audit record's lockout: what was predicted (a family not checked says so, never "gets in") */
+function lockoutRecord(v: FamilyLockoutVerdict): string {
+  const over = (v.kind === 'locked' || v.kind === 'unknown') && v.over ? ` (${v.over})` : '';
+  if (v.kind === 'locked') return v.finding.message + over;
+  if (v.kind === 'unknown') return `unknown${over}: ${v.reason}`;
+  if (v.kind === 'unchecked') return `not checked: ${v.reason}`;
+  return 'a new SSH connection gets in';
+}
+
+/** the plan's lockout line: every family checked and open, FORCED past a refusal, or which family was not checked */
+function lockoutLine(verdicts: FamilyLockoutVerdict[], families: Family[]): string {
+  if (verdicts.some((v) => v.kind === 'locked' || v.kind === 'unknown')) return 'FORCED';
+  const unchecked = families.filter((_, i) => verdicts[i]?.kind === 'unchecked');
+  // the other family checked for the route the runner found: say which it assumed
+  const assumed = verdicts.flatMap((v) => (v.kind === 'open' && v.over ? [` (also ${v.over})`] : [])).join('');
+  if (!unchecked.length) return `a new SSH connection gets in${assumed}`;
+  const checked = families.filter((f) => !unchecked.includes(f));
+  const gets = checked.length ? `a new SSH connection gets in over ${checked.map((f) => FAMILY_WORD[f]).join(' and ')}; ` : '';
+  return `${gets}${unchecked.map((f) => FAMILY_WORD[f]).join(' and ')} not checked (the reason above)`;
 }

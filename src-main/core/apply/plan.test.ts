@@ -109,4 +109,31 @@ describe('apply plan', () => {
     expect(plan(GENERATED, { host: { ...host, clientAddress: '203.0.113.7' }, force: true }).kind).toBe('go');
     expect(plan(GENERATED, { host: { ...host, clientAddress: undefined } })).toMatchObject({ kind: 'refuse', reason: 'lockout' });
   });
+
+  it('an IPv6 proposal over an IPv4 session: refused for the IPv6 client the profile would have, with the route it assumed; not reachable: applied, saying why it was not checked', () => {
+    const stock6 = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p ipv6-icmp -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp6-port-unreachable\nCOMMIT\n';
+    const drop6 = stock6.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n');
+    const snap6: HostSnapshot = { savedPresent: true, savedText: stock6, savedSha256: 's6', liveText: stock6, liveRulesSha256: 'l6' };
+    const plan6 = (text: string, h: Partial<HostView>, force = false) => {
+      const c = checkCandidate(text, 'ipv6');
+      if (!c.ok) throw new Error(c.message);
+      return planApply({ family: 'ipv6', candidate: c.parsed, candidateText: text, findings: c.findings, host: { ...host, localAddresses: ['192.0.2.10', '2001:db8:1::2'], ...h }, snapshot: snap6, base: null, force });
+    };
+    const via = "the host's address 2001:db8:1::2 answers on port 22 from 2001:db8:9::5";
+    const reach = { other: { kind: 'reachable' as const, family: 'ipv6' as const, client: '2001:db8:9::5', server: '2001:db8:1::2', inIface: 'eth0', via } };
+    const refused = plan6(drop6, reach);
+    expect(refused).toMatchObject({ kind: 'refuse', reason: 'lockout', lockout: { kind: 'locked', over: `over IPv6, assuming ${via}` } });
+    expect(refused.kind === 'refuse' && messageText(refused.message)).toMatch(/^predicted lockout over IPv6, assuming the host's address 2001:db8:1::2 answers on port 22 from 2001:db8:9::5: a new SSH connection from 2001:db8:9::5 to port 22 would not get in: REJECT by filter INPUT #4/);
+    const forced = plan6(drop6, reach, true);
+    expect(forced.kind).toBe('go');
+    expect(forced.warnings.map((w) => (typeof w === 'string' ? w : messageText(w))).join('\n')).toMatch(/^predicted lockout over IPv6, assuming .* \(going on: --force; the host reverts unless a new connection gets in\)/m);
+    // the stock IPv6 rules let the profile in over IPv6
+    const fine = plan6(stock6.replace('-A INPUT -j REJECT', '-A INPUT -p udp -m udp --dport 53 -j ACCEPT\n-A INPUT -j REJECT'), reach);
+    expect(fine).toMatchObject({ kind: 'go', lockout: { kind: 'open', over: expect.stringContaining('over IPv6') } });
+    // not reachable: applied, the plan says why IPv6 was not checked (never "open")
+    const unreachable = plan6(drop6, { other: { kind: 'unreachable', family: 'ipv6', why: 'no TCP connection to [2001:db8:1::2]:22 from here (connection refused)' } });
+    expect(unreachable).toMatchObject({ kind: 'go', lockout: { kind: 'unchecked' } });
+    expect(unreachable.warnings).toContain('IPv6 not checked: no TCP connection to [2001:db8:1::2]:22 from here (connection refused)');
+    expect(plan6(drop6, {})).toMatchObject({ kind: 'go', lockout: { kind: 'unchecked', reason: expect.stringMatching(/was not looked into/) } });
+  });
 });

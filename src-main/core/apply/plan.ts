@@ -13,7 +13,7 @@ import { lintParsed } from '../lint.js';
 import { writePreserving } from '../preserve.js';
 import { buildBackup, type Backup } from './backup.js';
 import { findForeignChains, mergeForeign, stripForeign, type ForeignChains, type ForeignReport } from './foreign.js';
-import { predictLockout, type LockoutVerdict } from './lockout.js';
+import { predictFamilyLockout, type FamilyLockoutVerdict, type OtherFamilyRoute } from './lockout.js';
 import { FORCE, msg, type Message } from './message.js';
 
 /** What the apply knows about the host and this session. */
@@ -26,6 +26,11 @@ export interface HostView {
   /** the interface the client's packets arrive on */
   inIface?: string;
   localAddresses: string[];
+  /**
+   * how this profile reaches the host over the family the session does not
+   * use (found by the runner, apply/other-family.ts); absent: not looked into
+   */
+  other?: OtherFamilyRoute;
   firewalld: 'active' | 'inactive' | 'masked' | 'absent';
 }
 
@@ -82,7 +87,7 @@ export function checkCandidate(text: string, family: Family = 'ipv4'): Candidate
 
 export type ApplyPlan =
   /** message and warnings as data (names as names: files, hosts, hashes, chains), read with messageText */
-  | { kind: 'refuse'; reason: RefuseReason; message: Message; findings: Finding[]; warnings: (string | Message)[]; lockout?: LockoutVerdict }
+  | { kind: 'refuse'; reason: RefuseReason; message: Message; findings: Finding[]; warnings: (string | Message)[]; lockout?: FamilyLockoutVerdict }
   | {
       kind: 'go' | 'noop';
       /** what iptables-restore gets: the candidate with other tools' chains kept */
@@ -97,7 +102,7 @@ export type ApplyPlan =
       summary: ChangeSummary;
       findings: Finding[];
       warnings: (string | Message)[];
-      lockout: LockoutVerdict;
+      lockout: FamilyLockoutVerdict;
     };
 
 export interface PlanInput {
@@ -222,7 +227,7 @@ export function planApply(input: PlanInput): ApplyPlan {
   const { candidate, host, snapshot, base, force } = input;
   const family = input.family ?? 'ipv4';
   const warnings: (string | Message)[] = [];
-  const refuse = (reason: RefuseReason, message: Message, findings: Finding[] = input.findings, lockout?: LockoutVerdict): ApplyPlan => ({
+  const refuse = (reason: RefuseReason, message: Message, findings: Finding[] = input.findings, lockout?: FamilyLockoutVerdict): ApplyPlan => ({
     kind: 'refuse',
     reason,
     message,
@@ -257,13 +262,8 @@ export function planApply(input: PlanInput): ApplyPlan {
   if (drift) warnings.push(drift);
 
   const lockout = lockoutFor(merged, host);
-  if (lockout.kind === 'locked') {
-    if (!force) return refuse('lockout', msg`predicted lockout: ${[{ text: lockout.finding.message }]}`, [lockout.finding, ...input.findings], lockout);
-    warnings.push(msg`predicted lockout (going on: ${FORCE}; the host reverts unless a new connection gets in): ${[{ text: lockout.finding.message }]}`);
-  } else if (lockout.kind === 'unknown') {
-    if (!force) return refuse('lockout', msg`cannot predict whether a new SSH connection gets in: ${[{ text: lockout.reason }]}; pass ${FORCE} to rely on the revert timer alone`, input.findings, lockout);
-    warnings.push(msg`lockout not predicted (${[{ text: lockout.reason }]}); relying on the revert timer`);
-  } else if (lockout.note) warnings.push(lockout.note);
+  const stop = lockoutStop(lockout, force, warnings);
+  if (stop) return refuse('lockout', stop, lockout.kind === 'locked' ? [lockout.finding, ...input.findings] : input.findings, lockout);
 
   const tables = candidate.ruleset.tables.map((t) => t.name);
   const backup = buildBackup(snapshot.liveText, tables);
@@ -284,6 +284,24 @@ export function planApply(input: PlanInput): ApplyPlan {
     warnings,
     lockout,
   };
+}
+
+/**
+ * The refusal a lockout verdict makes (null: go on), or with force the warning
+ * it leaves in `warnings`; an unchecked family's reason and an open one's note
+ * are warnings too. The other family's verdicts say the route they assumed.
+ */
+function lockoutStop(lockout: FamilyLockoutVerdict, force: boolean, warnings: (string | Message)[]): Message | null {
+  const over = (lockout.kind === 'locked' || lockout.kind === 'unknown') && lockout.over ? ` ${lockout.over}` : '';
+  if (lockout.kind === 'locked') {
+    if (!force) return msg`predicted lockout${[{ text: over }]}: ${[{ text: lockout.finding.message }]}`;
+    warnings.push(msg`predicted lockout${[{ text: over }]} (going on: ${FORCE}; the host reverts unless a new connection gets in): ${[{ text: lockout.finding.message }]}`);
+  } else if (lockout.kind === 'unknown') {
+    if (!force) return msg`cannot predict whether a new SSH connection${[{ text: over }]} gets in: ${[{ text: lockout.reason }]}; pass ${FORCE} to rely on the revert timer alone`;
+    warnings.push(msg`lockout${[{ text: over }]} not predicted (${[{ text: lockout.reason }]}); relying on the revert timer`);
+  } else if (lockout.kind === 'unchecked') warnings.push(lockout.reason);
+  else if (lockout.note) warnings.push(lockout.note);
+  return null;
 }
 
 /** Why the host is not the base the candidate was made from any more (file or running rules), or null. */
@@ -313,12 +331,12 @@ function driftWarning(base: BaseRef & { kind: 'saved-text' }, live: Ruleset, for
 }
 
 /**
- * The lockout prediction for the family of `rs` (the one predictor, core/apply/lockout.ts): only
- * the ruleset of the family the SSH session runs over can lock it out; the other family's is
- * reported as not filtering it (open, with a note).
+ * The lockout prediction for the family of `rs` (the one predictor, core/apply/lockout.ts): the
+ * family the SSH session runs over for the session's client; the other family for the client the
+ * profile would have over it (host.other), or unchecked with the reason.
  */
-function lockoutFor(rs: Ruleset, host: HostView): LockoutVerdict {
-  return predictLockout(rs, { client: host.clientAddress, server: host.serverAddress, sshPort: host.sshPort, inIface: host.inIface, local: host.localAddresses });
+function lockoutFor(rs: Ruleset, host: HostView): FamilyLockoutVerdict {
+  return predictFamilyLockout(rs, { client: host.clientAddress, server: host.serverAddress, sshPort: host.sshPort, inIface: host.inIface, local: host.localAddresses, other: host.other });
 }
 
 /** `rs` restricted to the tables `like` names (a missing one as an empty table). */
