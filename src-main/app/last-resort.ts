@@ -6,7 +6,7 @@
 // callback is guarded where it is registered; this catches what slips through.
 // No electron here: the entries hand in where to log and how to tell.
 
-export interface LastResortOptions {
+interface LastResortOptions {
   log: (message: string) => void;
   /** tell the person (an event to every page) */
   notify: (message: string) => void;

@@ -9,7 +9,7 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'portcullis';
 
 /** Stricter than the page's meta tag: no WebSocket in Electron (the bridge is IPC). Both apply. */
-export const ELECTRON_CSP = [
+const ELECTRON_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -12,7 +12,7 @@ import { RECENT_FILES_NAME } from './paths.js';
 import { ensurePrivateDirSync } from '../services/private-dir.js';
 import type { Mode } from '../contract/index.js';
 
-export interface MainWiring {
+interface MainWiring {
   dispatch: Dispatch;
   events: EventHub;
   recent: RecentFiles;

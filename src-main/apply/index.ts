@@ -1,3 +1,3 @@
 // Safe apply over SSH: runs the core's state machine with the host layer.
-export { runApply, ApplyInterruptedError, type ApplyOptions, type ApplyProgress, type InterruptedPhase, type InterruptedRecord } from './run.js';
+export { runApply, ApplyInterruptedError, type ApplyOptions, type InterruptedRecord } from './run.js';
 export { machineInWorker, inThisThread, type MachineRunner } from './machine-worker.js';

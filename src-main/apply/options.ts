@@ -6,7 +6,7 @@ import type { Family } from '../core/model.js';
 import type { SessionOptions } from '../host/index.js';
 import type { MachineRunner } from './machine-worker.js';
 
-export interface ApplyProgress {
+interface ApplyProgress {
   step: Step;
   /** the text of parts, as the CLI prints it */
   message: string;
@@ -54,7 +54,7 @@ export interface ApplyOptions {
 }
 
 /** What an interrupted apply left on the host. */
-export type InterruptedPhase =
+type InterruptedPhase =
   /** nothing loaded, no timer armed (the apply lock was released) */
   | 'before-change'
   /** nothing loaded, but a revert timer may be armed: it puts back the same rules and frees the lock at revertAt */

@@ -11,7 +11,7 @@ import { interruptionError, recordInterruption } from './interrupt.js';
 import { HostSteps } from './steps.js';
 import { StepError, messageOf } from './step-util.js';
 
-export { ApplyInterruptedError, type ApplyOptions, type ApplyProgress, type InterruptedPhase, type InterruptedRecord } from './options.js';
+export { ApplyInterruptedError, type ApplyOptions, type InterruptedRecord } from './options.js';
 
 const INTERRUPT = Symbol('interrupt');
 

@@ -50,7 +50,7 @@ export interface RecentFile {
 }
 
 /** Channel → argument tuple and result value. */
-export interface InvokeMap {
+interface InvokeMap {
   'app:get-info': { args: []; result: AppInfo };
   /** shows the native open dialog; null when the admin cancels */
   'ruleset:open-dialog': { args: []; result: OpenedFile | null };
@@ -124,7 +124,7 @@ export const FW_FUNCTIONS = {
   answerApply: 'apply:answer',
 } as const satisfies Record<string, Channel>;
 
-export type FwFunctionName = keyof typeof FW_FUNCTIONS;
+type FwFunctionName = keyof typeof FW_FUNCTIONS;
 
 export type FwListener = (event: FwEvent) => void;
 
@@ -148,9 +148,9 @@ export function isChannel(s: unknown): s is Channel {
 }
 
 /** One transport-level invoke: `(channel, args) → Result`. */
-export type InvokeFn = (channel: Channel, args: unknown[]) => Promise<Result<unknown>>;
+type InvokeFn = (channel: Channel, args: unknown[]) => Promise<Result<unknown>>;
 /** One transport-level subscription to main's events. */
-export type SubscribeFn = (listener: FwListener) => () => void;
+type SubscribeFn = (listener: FwListener) => () => void;
 
 /**
  * The factory both bridges use: one function per contract entry, each a thin

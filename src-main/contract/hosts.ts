@@ -48,14 +48,14 @@ export interface HopDto {
   user: string;
 }
 
-export interface HostKeyDto {
+interface HostKeyDto {
   hop: HopDto;
   keyType: string;
   /** SHA256:… as ssh-keygen -l prints it */
   fingerprint: string;
 }
 
-export interface KnownKeyDto {
+interface KnownKeyDto {
   keyType: string;
   fingerprint: string;
   file: string;
@@ -172,7 +172,7 @@ export interface ApplyRequest {
 /** 'interrupted': the CLI was stopped mid-apply (Ctrl-C); such records come from the shared history */
 export type ApplyOutcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error' | 'interrupted';
 
-export interface ApplyFindingDto {
+interface ApplyFindingDto {
   code: string;
   severity: 'error' | 'warning' | 'info';
   line: number;

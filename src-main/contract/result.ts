@@ -3,7 +3,7 @@
 import type { ErrorDetails } from './hosts.js';
 
 /** Error codes a renderer can act on. Add codes; never change what one means. */
-export type ErrorCode =
+type ErrorCode =
   | 'unknown-channel' // no such function in the contract
   | 'invalid-argument' // arguments failed validation in main
   | 'unsupported' // not available in this mode (e.g. a native dialog in browser mode)

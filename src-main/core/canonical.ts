@@ -5,7 +5,7 @@ import type { AddressSpec, Chain, Counters, InterfaceSpec, Match, Rule, Ruleset,
 import { findMatch, findTarget } from './extensions/registry.js';
 import { formatIPv4, formatNet, formatNet6, protocolName, saveString } from './values.js';
 
-export interface CanonicalOptions {
+interface CanonicalOptions {
   /** print packet and byte counters (iptables-save -c) instead of [0:0] */
   counters?: boolean;
 }

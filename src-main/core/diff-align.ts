@@ -173,7 +173,7 @@ function myers(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number
   for (let p = pairs.length - 2; p >= 0; p -= 2) out.push(pairs[p], pairs[p + 1]);
 }
 
-export interface Alignment {
+interface Alignment {
   /** matched (old, new) index pairs, increasing */
   pairs: Int32Array;
   /** old index → new index of the same rule moved elsewhere, or -1 */

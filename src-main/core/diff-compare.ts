@@ -25,7 +25,7 @@ function sortedChains(name: TableName, a: ChainTexts[], b: ChainTexts[]): { name
   return out;
 }
 
-export interface DetailOptions {
+interface DetailOptions {
   /**
    * Rows for chains without changes too (default true). The views print
    * changed chains only; without these rows a diff of two big, mostly equal

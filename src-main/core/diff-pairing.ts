@@ -8,7 +8,7 @@
 // bounded: big gaps are cut into blocks, so the work stays linear in the rules.
 
 /** A rule's words grouped per option: `-p tcp`, `--dport 22`, `! -s 10.0.0.0/8`, `-j ACCEPT`. */
-export interface OptionGroup {
+interface OptionGroup {
   key: string;
   value: string;
 }
@@ -115,7 +115,7 @@ export function ruleSimilarity(a: readonly OptionGroup[], b: readonly OptionGrou
 }
 
 /** Below this, a deleted and an added rule are shown apart, not as one changed rule. */
-export const PAIR_CUTOFF = 0.5;
+const PAIR_CUTOFF = 0.5;
 /** Dels × adds compared at once; bigger gaps are cut into blocks of this side. */
 const BLOCK = 16;
 

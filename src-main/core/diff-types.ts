@@ -2,8 +2,6 @@
 // it can cross IPC, be stored and be applied back) and the rows of the views.
 import type { TableName } from './model.js';
 
-export type ChangeOp = 'add' | 'delete' | 'replace' | 'move' | 'policy' | 'chain-add' | 'chain-delete';
-
 /**
  * One difference. Indexes are 1-based, as `iptables -L --line-numbers`: `index`
  * is the position in the NEW chain (for `delete`, in the old one), `fromIndex`
@@ -24,7 +22,7 @@ export interface ChangeSet {
 
 export type RowKind = 'same' | 'add' | 'delete' | 'replace' | 'move-from' | 'move-to';
 
-export interface RowSide {
+interface RowSide {
   /** 1-based position in its chain */
   index: number;
   text: string;

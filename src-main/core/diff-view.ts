@@ -1,7 +1,7 @@
 // The diff as text for the command line: unified, or side by side.
 import type { ChainDiff, DiffRow, RowKind, RulesetDiff } from './diff-types.js';
 
-export interface ViewOptions {
+interface ViewOptions {
   /** unchanged rules shown around each change (default 3) */
   context?: number;
 }

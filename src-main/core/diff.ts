@@ -7,9 +7,9 @@
 //   diff-apply.ts    a change set applied back to a ruleset
 //   diff-view.ts     unified and side-by-side text for the CLI
 // ruleset-texts.ts reduces a ruleset to the canonical texts all of them compare.
-export type { Change, ChangeOp, ChangeSet, RowKind, RowSide, DiffRow, ChainStatus, ChainDiff, RulesetDiff } from './diff-types.js';
+export type { Change, ChangeSet, RowKind, DiffRow, ChainStatus, ChainDiff, RulesetDiff } from './diff-types.js';
 export { alignSequences, diffRuleTexts } from './diff-align.js';
 export { rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
-export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, type DetailOptions } from './diff-compare.js';
+export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts } from './diff-compare.js';
 export { applyChangeSet, ChangeSetError } from './diff-apply.js';
-export { formatUnified, formatSideBySide, type ViewOptions } from './diff-view.js';
+export { formatUnified, formatSideBySide } from './diff-view.js';

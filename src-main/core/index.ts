@@ -8,7 +8,7 @@ export { parseRuleset, parseRulesetTexts, type ParseResult, type ParseOptions, t
 export { canonicalFromTexts, canonicalChunks } from './ruleset-texts.js';
 export { decodeRulesetBytes } from './encoding.js';
 export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';
-export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, rulesetTexts, type RulesetTexts, type ChainTexts, applyChangeSet, ChangeSetError, formatUnified, formatSideBySide, type Change, type ChangeOp, type ChangeSet, type ChainDiff, type DiffRow, type RulesetDiff } from './diff.js';
+export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, rulesetTexts, type RulesetTexts, type ChainTexts, applyChangeSet, ChangeSetError, formatUnified, formatSideBySide, type Change, type ChangeSet, type ChainDiff, type DiffRow, type RulesetDiff } from './diff.js';
 export { changedWords, ruleSimilarity, optionGroups, pairBySimilarity, type TextPiece } from './diff-pairing.js';
 export { findDrift, driftFromChanges, mergeLiveOnly, type Drift } from './drift.js';
 export { writePreserving } from './preserve.js';

@@ -41,7 +41,7 @@ export class RuleError extends Error {
   }
 }
 
-export interface LineNote {
+interface LineNote {
   code: FindingCode;
   severity: 'warning' | 'info';
   message: string;
@@ -49,7 +49,7 @@ export interface LineNote {
   fix?: string;
 }
 
-export interface ParsedCommand {
+interface ParsedCommand {
   command: Command;
   notes: LineNote[];
 }
@@ -1025,7 +1025,7 @@ function isGenericWord(w: string, next: string | undefined): boolean {
 
 // --- suggestions ---------------------------------------------------------------
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0];

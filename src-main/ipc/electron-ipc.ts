@@ -5,9 +5,7 @@ import { ipcMain, webContents, type IpcMainInvokeEvent } from 'electron';
 import { CHANNELS, EVENT_CHANNEL, fail, type FwEvent, type Result } from '../contract/index.js';
 import type { Dispatch } from './handlers.js';
 
-/** The renderer is served from this origin (see app/protocol.ts). */
-export const APP_ORIGIN = 'app://portcullis';
-
+/** The renderer is served from app://portcullis (see app/protocol.ts). */
 export function isTrustedSenderUrl(url: string | undefined): boolean {
   if (!url) return false;
   try {

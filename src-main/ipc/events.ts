@@ -3,7 +3,7 @@
 // subscribe to it. Plain data only; no electron here.
 import type { FwEvent } from '../contract/index.js';
 
-export type EventSink = (event: FwEvent) => void;
+type EventSink = (event: FwEvent) => void;
 
 export class EventHub {
   private sinks = new Set<EventSink>();

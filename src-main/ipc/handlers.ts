@@ -21,7 +21,7 @@ import { isHostProfileInput, type HostProfiles } from '../services/host-profiles
 import { isPromptAnswer } from '../services/prompts.js';
 import type { HostWorkbench } from '../services/host-workbench.js';
 
-export interface HandlerDeps {
+interface HandlerDeps {
   app: { name: string; version: string; mode: Mode };
   recent: RecentFiles;
   profiles: HostProfiles;
@@ -34,7 +34,7 @@ export interface HandlerDeps {
   pickHostFile?: (kind: 'identity' | 'known-hosts') => Promise<string | null>;
 }
 
-export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultOf<C>> };
+type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultOf<C>> };
 
 type Validators = { [C in Channel]: (args: unknown[]) => boolean };
 
@@ -156,7 +156,7 @@ export function createDispatcher(handlers: Handlers, log: (msg: string) => void 
 }
 
 /** What was thrown, as text, whatever it is (String() itself can throw on a hostile object). */
-export function describeThrown(e: unknown, stack: boolean): string {
+function describeThrown(e: unknown, stack: boolean): string {
   try {
     if (e instanceof Error) return (stack ? e.stack : e.message) ?? e.message;
     return String(e);

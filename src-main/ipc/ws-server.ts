@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { fail, MAX_WIRE_MESSAGE_BYTES, TOKEN_PARAM, WS_PATH, type FwEvent, type Result, type WireEvent, type WireReply } from '../contract/index.js';
 import type { Dispatch } from './handlers.js';
 
-export interface BrowserServerOptions {
+interface BrowserServerOptions {
   /** directory with the built renderer (index.html) */
   staticDir: string;
   dispatch: Dispatch;
@@ -52,7 +52,7 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export function contentSecurityPolicy(port: number): string {
+function contentSecurityPolicy(port: number): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -214,7 +214,7 @@ function leadingId(data: Buffer): number | null {
 }
 
 /** One frame as a call, or why it is refused (with its id when it has one). Never throws. */
-export function readFrame(raw: WebSocket.RawData, isBinary: boolean): Frame {
+function readFrame(raw: WebSocket.RawData, isBinary: boolean): Frame {
   const data = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
   if (isBinary) return { kind: 'refused', id: leadingId(data), why: 'binary frames are not accepted: send each call as JSON text' };
   let msg: unknown;

@@ -12,7 +12,7 @@ function visible(el: HTMLElement): boolean {
 }
 
 /** The first control a keyboard user would reach inside `root` (or root itself when it takes focus). */
-export function firstFocusable(root: Element): HTMLElement | null {
+function firstFocusable(root: Element): HTMLElement | null {
   for (const el of root.querySelectorAll<HTMLElement>(FOCUSABLE)) if (visible(el) && !el.closest('[inert], dialog:not([open])')) return el;
   if (root instanceof HTMLElement && root.tabIndex >= 0 && visible(root)) return root;
   return null;

@@ -17,7 +17,7 @@ export function duration(ms: number): string {
   return m % 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m / 60} h`;
 }
 
-export interface TimeText {
+interface TimeText {
   /** local wall-clock time for the reader */
   text: string;
   /** the same instant in UTC, for a tooltip */
@@ -52,7 +52,7 @@ export function dateTime(at: Date | number | string, timeZone?: string): TimeTex
 }
 
 /** one piece of a message as shown: text, or a time with its UTC title */
-export type ShownPart = { text: string; time?: undefined } | { text: string; time: TimeText };
+type ShownPart = { text: string; time?: undefined } | { text: string; time: TimeText };
 
 /**
  * A message from main (wording, names, durations in ms, instants in epoch ms)

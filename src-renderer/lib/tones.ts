@@ -3,7 +3,7 @@
 import type { ApplyOutcome, ConnectionState } from '../../src-main/contract/index.js';
 import type { ChainDiff } from '../../src-main/core/index.js';
 
-export type Tone = 'accept' | 'drop' | 'error' | 'warn' | 'info' | 'plain';
+type Tone = 'accept' | 'drop' | 'error' | 'warn' | 'info' | 'plain';
 
 export const toneClass = (t: Tone | null): string => (t ? `tone-${t}` : '');
 

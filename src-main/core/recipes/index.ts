@@ -20,12 +20,12 @@ import { logDrops } from './log-drops.js';
 import { baseline } from './baseline.js';
 
 export * from './types.js';
-export { checkRecipeParams, formatParamProblem, parseRate, isIPv6, type ParamsResult } from './params.js';
+export { checkRecipeParams, formatParamProblem, isIPv6, type ParamsResult } from './params.js';
 export { fam, familiesOf, rejectWith, type FamilyChoice } from './family.js';
-export { placeRecipe, findCatchAll, isCatchAll, matchesEverything, type PlaceOptions, type PlaceResult, type PlacedRule, type SkippedRule, type ReplacedRule } from './place.js';
-export { parseRuleLine, RecipeBuildError } from './rules.js';
+export { placeRecipe, findCatchAll, type PlaceOptions, type PlaceResult } from './place.js';
+export { RecipeBuildError } from './rules.js';
 
-export const RECIPES: readonly Recipe[] = [loadBalance, loopback, lanToWan, dnsOut, dosLimit, portForward, logDrops, baseline];
+const RECIPES: readonly Recipe[] = [loadBalance, loopback, lanToWan, dnsOut, dosLimit, portForward, logDrops, baseline];
 
 export function listRecipes(): readonly Recipe[] {
   return RECIPES;

@@ -10,7 +10,7 @@ export type ParamsResult = { ok: true; values: AnyValues } | { ok: false; proble
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export function isIPv4(s: string): boolean {
+function isIPv4(s: string): boolean {
   return IPV4_RE.test(s);
 }
 
@@ -34,7 +34,7 @@ const UNITS: ReadonlyArray<[RateUnit, string, number]> = [
 ];
 
 /** `25/minute`, `25/min`, `25/m` (any prefix of the unit, as iptables reads it) or a bare number (per second). */
-export function parseRate(s: string): Rate | string {
+function parseRate(s: string): Rate | string {
   const m = /^(\d+)(?:\/([a-zA-Z]+))?$/.exec(s.trim());
   if (!m) return `"${s}" is not a rate`;
   const count = Number(m[1]);

@@ -33,7 +33,7 @@ export interface PlaceOptions {
   sshPort?: number;
 }
 
-export interface PlacedRule {
+interface PlacedRule {
   table: TableName;
   chain: string;
   /** 1-based, as `iptables -L --line-numbers`, in the merged ruleset */
@@ -42,7 +42,7 @@ export interface PlacedRule {
   why: string;
 }
 
-export interface SkippedRule {
+interface SkippedRule {
   table: TableName;
   chain: string;
   text: string;
@@ -51,7 +51,7 @@ export interface SkippedRule {
   reason: string;
 }
 
-export interface ReplacedRule {
+interface ReplacedRule {
   table: TableName;
   chain: string;
   index: number;
@@ -74,7 +74,7 @@ export type PlaceResult =
 /** lint codes about a chain as a whole, reported at whichever rule ends it */
 const CHAIN_LEVEL = new Set(['no-established-accept', 'ssh-lockout']);
 
-export class RecipeRefusal extends Error {
+class RecipeRefusal extends Error {
   override name = 'RecipeRefusal';
   constructor(message: string, readonly rule?: string) {
     super(message);
@@ -85,12 +85,12 @@ export class RecipeRefusal extends Error {
 // catch-alls
 
 /** The rule matches every packet (nothing but comments narrows it). */
-export function matchesEverything(r: Rule): boolean {
+function matchesEverything(r: Rule): boolean {
   return ruleConds(r).length === 0 && r.matches.every((m) => m.name === 'comment');
 }
 
 /** Every packet entering the user chain gets a verdict there (no RETURN before a deciding catch-all). */
-export function chainAlwaysDecides(t: Table, name: string, seen = new Set<string>()): boolean {
+function chainAlwaysDecides(t: Table, name: string, seen = new Set<string>()): boolean {
   const c = findChain(t, name);
   if (!c || c.builtin || seen.has(name)) return false;
   seen.add(name);
@@ -116,7 +116,7 @@ function decides(t: Table, a: TargetAction, seen: Set<string>): boolean {
 }
 
 /** A rule that ends the walk of every packet reaching it. */
-export function isCatchAll(t: Table, r: Rule): boolean {
+function isCatchAll(t: Table, r: Rule): boolean {
   return matchesEverything(r) && decides(t, targetAction(r), new Set());
 }
 

@@ -15,7 +15,7 @@ export class RecipeBuildError extends Error {
  * own chain, a jump target) are declared for the parse. Throws when the text
  * does not load: that is a bug in a recipe or a parameter check.
  */
-export function parseRuleLine(table: TableName, text: string, userChains: readonly string[] = [], family: Family = 'ipv4'): { chain: string; rule: Rule } {
+function parseRuleLine(table: TableName, text: string, userChains: readonly string[] = [], family: Family = 'ipv4'): { chain: string; rule: Rule } {
   const m = /^-A\s+(\S+)\s/.exec(text + ' ');
   if (!m) throw new RecipeBuildError(`not an -A line: ${text}`);
   const chain = m[1];
@@ -31,7 +31,7 @@ export function parseRuleLine(table: TableName, text: string, userChains: readon
   return { chain, rule };
 }
 
-export interface RuleOpts {
+interface RuleOpts {
   position?: 'top' | 'bottom' | 'early';
   probe?: Probe;
   catchAll?: boolean;

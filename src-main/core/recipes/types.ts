@@ -5,7 +5,7 @@
 import type { Family, Rule, TableName } from '../model.js';
 import type { PacketSpec, TraceHook, TraceVerdict } from '../trace.js';
 
-export type ParamType = 'port' | 'ip' | 'ip-port-list' | 'cidr' | 'interface' | 'rate' | 'int' | 'text' | 'enum' | 'bool';
+type ParamType = 'port' | 'ip' | 'ip-port-list' | 'cidr' | 'interface' | 'rate' | 'int' | 'text' | 'enum' | 'bool';
 
 /** `IP[:PORT]` of a backend; port null = keep the packet's port. */
 export interface IpPort {
@@ -23,7 +23,7 @@ export interface Rate {
 }
 
 /** The JavaScript value a parameter of each type is checked into. */
-export type ParamValueOf<T extends ParamType> = T extends 'port' | 'int'
+type ParamValueOf<T extends ParamType> = T extends 'port' | 'int'
   ? number
   : T extends 'ip-port-list'
     ? IpPort[]
@@ -81,7 +81,7 @@ export interface ParamProblem {
 export type RawParams = Readonly<Record<string, string | boolean | undefined>>;
 
 /** Checked values keyed by parameter name; optional parameters without default are undefined. */
-export type ParamValues<P extends readonly ParamSpec[]> = {
+type ParamValues<P extends readonly ParamSpec[]> = {
   [S in P[number] as S['name']]: S extends { readonly required: true } | { readonly default: string | boolean }
     ? ParamValueOf<S['type']>
     : ParamValueOf<S['type']> | undefined;
@@ -133,13 +133,13 @@ export interface RecipeRule {
   replaces?: string;
 }
 
-export interface RecipeChain {
+interface RecipeChain {
   table: TableName;
   name: string;
   why: string;
 }
 
-export type PreconditionKind = 'sysctl' | 'kernel-module' | 'package' | 'routing' | 'logging';
+type PreconditionKind = 'sysctl' | 'kernel-module' | 'package' | 'routing' | 'logging';
 
 /** Something the host must have for the rules to work; reported, never changed by the recipe. */
 export interface Precondition {
@@ -169,7 +169,7 @@ export interface RecipeOutput {
 }
 
 /** What the generator may know about the ruleset the rules go into. */
-export interface GenerateContext {
+interface GenerateContext {
   ruleset?: import('../model.js').Ruleset;
   /** the family to make the rules for (default: the ruleset's, else the first the `family` parameter names) */
   family?: Family;
@@ -180,7 +180,7 @@ interface FamilyContext extends GenerateContext {
   family: Family;
 }
 
-export interface RecipeDef<P extends readonly ParamSpec[]> {
+interface RecipeDef<P extends readonly ParamSpec[]> {
   name: string;
   title: string;
   summary: string;

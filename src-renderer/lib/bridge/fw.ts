@@ -4,7 +4,7 @@ import type { FwApi } from '../../../src-main/contract/index.js';
 import { connectWebSocketFw, takeToken } from './ws-client.js';
 
 /** `shell`: the Electron window, or a browser tab on the browser-mode server (which a reload starts again) */
-export type FwConnection = { kind: 'ready'; fw: FwApi; shell: 'electron' | 'browser' } | { kind: 'failed'; message: string };
+type FwConnection = { kind: 'ready'; fw: FwApi; shell: 'electron' | 'browser' } | { kind: 'failed'; message: string };
 
 export async function connectFw(): Promise<FwConnection> {
   if (window.fw) return { kind: 'ready', fw: window.fw, shell: 'electron' };

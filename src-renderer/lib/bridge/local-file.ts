@@ -2,7 +2,7 @@
 // an <input type=file> read with File.text(). The content is untrusted text.
 import { decodeRulesetBytes } from '../../../src-main/core/encoding.js';
 
-export const MAX_LOCAL_BYTES = 64 * 1024 * 1024;
+const MAX_LOCAL_BYTES = 64 * 1024 * 1024;
 
 export function pickLocalFile(accept = '.rules,.save,.v4,.txt,.conf,text/plain'): Promise<File | null> {
   return new Promise((resolve) => {

@@ -14,6 +14,7 @@ import {
   type FwListener,
   type Result,
   type WireEvent,
+  type WireRequest,
   type WireReply,
 } from '../../../src-main/contract/index.js';
 
@@ -33,10 +34,10 @@ export function takeToken(loc: Location = location, storage: Storage = sessionSt
   return storage.getItem(STORAGE_KEY);
 }
 
-export class ConnectError extends Error {}
+class ConnectError extends Error {}
 
 /** UTF-8 size of a frame, encoding only when it could be over the limit. */
-export function wireBytes(text: string): number {
+function wireBytes(text: string): number {
   return text.length * 3 <= MAX_WIRE_MESSAGE_BYTES ? text.length : new TextEncoder().encode(text).length;
 }
 
@@ -79,7 +80,7 @@ export function connectWebSocketFw(token: string, loc: Location = location): Pro
   const invoke = (channel: Channel, args: unknown[]): Promise<Result<unknown>> => {
     if (closed || socket.readyState !== WebSocket.OPEN) return Promise.resolve(fail('disconnected', 'not connected to Portcullis'));
     const id = nextId++;
-    const frame = JSON.stringify({ id, channel, args });
+    const frame = JSON.stringify({ id, channel, args } satisfies WireRequest);
     // the server closes the socket on a frame over its limit; say so here and keep the connection
     if (wireBytes(frame) > MAX_WIRE_MESSAGE_BYTES)
       return Promise.resolve(fail('too-large', `this is too large to send to Portcullis in browser mode (over ${Math.round(MAX_WIRE_MESSAGE_BYTES / 1024 / 1024)} MB)`));

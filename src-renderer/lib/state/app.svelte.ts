@@ -18,7 +18,7 @@ export type AppView = 'ruleset' | 'diff' | 'hosts';
 /** where an opened file goes: the ruleset view, or one side of the diff */
 export type Slot = 'doc' | 'left' | 'right';
 
-export interface Notice {
+interface Notice {
   kind: 'error' | 'info';
   text: string;
 }

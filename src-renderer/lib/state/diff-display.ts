@@ -11,7 +11,7 @@ export type DisplayRow =
   /** `key` names the fold for `expanded`; `count` rules are hidden */
   | { kind: 'fold'; chain: ChainDiff; key: string; count: number };
 
-export interface DisplayOptions {
+interface DisplayOptions {
   /** chains without changes are left out (default true) */
   onlyChanges?: boolean;
   /** unchanged rules shown before and after each change (default 3) */
@@ -20,7 +20,7 @@ export interface DisplayOptions {
   expanded?: ReadonlyMap<string, number>;
 }
 
-export interface Display {
+interface Display {
   rows: DisplayRow[];
   /** position in `rows` of each change, in order (for F7 / Shift+F7) */
   changes: number[];

@@ -7,8 +7,8 @@ import { analysis } from '../analysis/activity.svelte.js';
 import { isCancelled, type Job } from '../analysis/client.js';
 import type { RulesetDoc } from './ruleset-doc.svelte.js';
 
-export type DiffViewRow = { kind: 'chain'; chain: ChainDiff } | { kind: 'row'; chain: ChainDiff; row: DiffRow };
-export type DiffState = 'none' | 'running' | 'done' | 'cancelled' | 'failed';
+type DiffViewRow = { kind: 'chain'; chain: ChainDiff } | { kind: 'row'; chain: ChainDiff; row: DiffRow };
+type DiffState = 'none' | 'running' | 'done' | 'cancelled' | 'failed';
 
 export class DiffSession {
   #left = $state.raw<RulesetDoc | null>(null);
@@ -91,7 +91,7 @@ export class DiffSession {
   }
 }
 
-export function flattenDiff(d: RulesetDiff, onlyChanges: boolean): DiffViewRow[] {
+function flattenDiff(d: RulesetDiff, onlyChanges: boolean): DiffViewRow[] {
   const out: DiffViewRow[] = [];
   for (const chain of d.chains) {
     if (onlyChanges && chain.status === 'same') continue;

@@ -3,7 +3,7 @@
 // Only the ruleset text and when it was kept: never a password, passphrase or
 // anything main holds. The Electron window does not reload, and gets no store.
 
-export interface ProposalDraft {
+interface ProposalDraft {
   text: string;
   /** ms since the epoch */
   savedAt: number;

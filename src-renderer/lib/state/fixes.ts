@@ -5,14 +5,14 @@ import type { EditOp, Finding, RuleRef, TableName } from '../../../src-main/core
 import type { RuleRow } from './rows.js';
 import { chainRow, refOfRow } from './staging.svelte.js';
 
-export interface Fix {
+interface Fix {
   op: EditOp;
   label: string;
   select?: RuleRef;
 }
 
 /** The row of active rule #index (1-based, as iptables -L numbers them) of a chain. */
-export function rowOfRuleIndex(rows: readonly RuleRow[], table: string, chain: string, index: number): number {
+function rowOfRuleIndex(rows: readonly RuleRow[], table: string, chain: string, index: number): number {
   const c = chainRow(rows, table as TableName, chain);
   if (c < 0) return -1;
   let n = 0;

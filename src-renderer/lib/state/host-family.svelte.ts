@@ -12,7 +12,7 @@ import type { ProposalDrafts } from './drafts.js';
 import { FAMILY_NAME } from './family.js';
 
 /** what the proposal was last made from (edits on top of it set `edited`) */
-export type ProposalBase = 'saved' | 'running' | 'merged' | 'history' | 'restored';
+type ProposalBase = 'saved' | 'running' | 'merged' | 'history' | 'restored';
 export type ComparePair = 'saved-running' | 'running-proposed' | 'saved-proposed';
 
 export const PAIRS: { id: ComparePair; left: 'saved' | 'running'; right: 'running' | 'proposed'; label: string }[] = [
@@ -22,7 +22,7 @@ export const PAIRS: { id: ComparePair; left: 'saved' | 'running'; right: 'runnin
 ];
 
 /** What a family's rulesets need from their host. */
-export interface FamilyHost {
+interface FamilyHost {
   readonly id: string;
   readonly name: string;
   /** lint options for this family's proposal: the SSH check for the address the host sees us at */

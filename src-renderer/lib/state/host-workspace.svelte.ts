@@ -28,10 +28,10 @@ import type { ProposalDrafts } from './drafts.js';
 import { FamilyRules, type ComparePair } from './host-family.svelte.js';
 import { FAMILY_NAME, type FamilyMemory } from './family.js';
 
-export { PAIRS, type ComparePair, type ProposalBase } from './host-family.svelte.js';
+export { PAIRS, type ComparePair } from './host-family.svelte.js';
 export type HostPane = 'overview' | 'compare' | 'recipes' | 'apply' | 'history';
 
-export interface ApplyStep {
+interface ApplyStep {
   step: string;
   message: string;
   /** the message as data (durations, instants, names as values) */
@@ -41,7 +41,7 @@ export interface ApplyStep {
 }
 
 /** One apply, from the click to its outcome. */
-export class ApplyRun {
+class ApplyRun {
   id = $state<string | null>(null);
   steps = $state.raw<ApplyStep[]>([]);
   ask = $state.raw<{ summary: string; confirmBy: number; hostRevertAt: number } | null>(null);
@@ -509,7 +509,7 @@ export class HostWorkspace {
 const KIND_WORD: Record<HostVersionDto['kind'], string> = { saved: 'saved file', running: 'running rules', applied: 'applied ruleset' };
 
 /** "saved file of 14:02:11, 4 Dec" — what a version is called in titles and notes. */
-export function versionName(v: HostVersionDto): string {
+function versionName(v: HostVersionDto): string {
   const d = new Date(v.at);
   const when = `${d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}, ${d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' })}`;
   return `${v.family === 'ipv6' ? 'IPv6 ' : ''}${KIND_WORD[v.kind]} of ${when}`;

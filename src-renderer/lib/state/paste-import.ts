@@ -20,9 +20,9 @@ import {
 } from '../../../src-main/core/index.js';
 import { quoteWord } from './rule-form.js';
 
-export type PasteMark = 'ok' | 'warn' | 'error';
+type PasteMark = 'ok' | 'warn' | 'error';
 
-export interface PastedCommand {
+interface PastedCommand {
   line: number;
   /** the command as pasted (its words joined) */
   text: string;

@@ -44,7 +44,7 @@ export interface WizardContext {
 export const FAMILY_LABEL: Record<Family, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
 
 /** The family a new wizard starts with: both where the host has IPv6 and the view both rulesets, else the one it has. */
-export function defaultFamily(ctx: WizardContext): FamilyChoice {
+function defaultFamily(ctx: WizardContext): FamilyChoice {
   const has = (f: Family) => f in ctx.targets;
   if (has('ipv4') && (has('ipv6') || ctx.hostHasIpv6)) return ctx.hostHasIpv6 || ctx.targets.ipv6 ? 'both' : '4';
   if (has('ipv6')) return '6';

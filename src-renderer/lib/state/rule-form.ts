@@ -5,7 +5,7 @@
 // uses (ruleFormSpec), so the form knows what the parser knows.
 import { ruleFormSpec, type ExtensionFields, type Family, type OptionField } from '../../../src-main/core/index.js';
 
-export interface FieldValue {
+interface FieldValue {
   /** the option is given */
   on: boolean;
   invert: boolean;
@@ -29,7 +29,7 @@ export const GENERIC = [
   { flag: '-i', name: 'in', label: 'In interface', hint: 'e.g. eth0 or eth+', hint6: 'e.g. eth0 or eth+' },
   { flag: '-o', name: 'out', label: 'Out interface', hint: 'e.g. eth1', hint6: 'e.g. eth1' },
 ] as const;
-export type GenericName = (typeof GENERIC)[number]['name'];
+type GenericName = (typeof GENERIC)[number]['name'];
 
 export interface RuleForm {
   /** the ruleset's family: which extensions and options exist */
@@ -56,7 +56,7 @@ export function targetSpec(name: string, family: Family = 'ipv4'): ExtensionFiel
   return formSpec(family).targets.find((t) => t.name === name);
 }
 
-export function emptyForm(family: Family = 'ipv4'): RuleForm {
+function emptyForm(family: Family = 'ipv4'): RuleForm {
   const generic = Object.fromEntries(GENERIC.map((g) => [g.name, { value: '', invert: false }])) as RuleForm['generic'];
   return { family, generic, fragment: false, matches: [], targetKind: '-j', target: null };
 }

@@ -8,7 +8,7 @@ import { formatNet, formatNet6, matchOptions, targetOptions, type AddressSpec, t
 
 const PROTOCOLS: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 112: 'VRRP', 132: 'SCTP', 136: 'UDPLite' };
 
-export function addressWords(a: AddressSpec): string {
+function addressWords(a: AddressSpec): string {
   if (a.kind === 'host-name') return a.name;
   // a single address reads as itself, a network with its prefix
   if (a.kind === 'net6') return formatNet6(a.addr, a.mask).replace(/\/128$/, '');

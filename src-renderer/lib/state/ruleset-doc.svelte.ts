@@ -39,11 +39,11 @@ export interface RulesetSource {
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
-export type ParseState = 'parsing' | 'ready' | 'cancelled' | 'failed';
-export type LintState = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+type ParseState = 'parsing' | 'ready' | 'cancelled' | 'failed';
+type LintState = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
 /** texts up to this size (about 600 rules, a few ms) are parsed on the page's thread */
-export const INLINE_PARSE_LIMIT = 48 * 1024;
+const INLINE_PARSE_LIMIT = 48 * 1024;
 /** of a larger text, this much is parsed here at once, to show its first rules while the worker reads the whole */
 const PREVIEW_BYTES = 16 * 1024;
 

@@ -21,7 +21,7 @@ export interface SearchFacets {
   disabled?: 'only' | 'hide';
 }
 
-export interface SearchQuery {
+interface SearchQuery {
   text: string;
   facets: SearchFacets;
 }

@@ -27,7 +27,7 @@ export function moveTarget(from: readonly number[], total: number, dest: MoveDes
   return Math.max(0, Math.min(rest, at - shift + (dest.kind === 'after' ? 1 : 0)));
 }
 
-export interface StagedStep {
+interface StagedStep {
   label: string;
   doc: RulesetDoc;
 }
