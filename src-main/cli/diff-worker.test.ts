@@ -1,10 +1,15 @@
-// The built CLI parses diff's second file in a worker thread; the result must be
-// exactly what the in-process path (used by the other tests) prints.
-import { describe, it, expect, beforeAll } from 'vitest';
+// The built CLI parses diff's second file in a worker thread, and reads the
+// files of canon and diff in pieces; the result must be exactly what the
+// in-process path (used by the other tests, reading each file whole) prints.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REALWORLD, REPO_ROOT, sharedAvailable } from '../core/testing/shared-data.js';
 import { run } from './testing/capture.js';
+// @ts-expect-error plain JavaScript, no declarations
+import { generateShape } from '../../build/gen-shapes.mjs';
 
 const cli = join(REPO_ROOT, 'dist', 'cli.cjs');
 
@@ -32,4 +37,50 @@ describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse work
       expect(built.stderr).toBe(inProcess.err);
     });
   }
+});
+
+describe.skipIf(!sharedAvailable())('portcullis canon and diff, built, reading files in pieces', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-pieces-'));
+  const file = (name: string, text: string | Buffer) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  // pieces are 16 KB of bytes: a multi-byte character across the end of one, a file of many
+  const pad = '# ' + 'x'.repeat(16_384 - 2 - 18) + '\n';
+  const cafe = file('cafe.rules', `*filter\n:INPUT ACCEPT [0:0]\n${pad}-A INPUT -m comment --comment "café über" -j ACCEPT\nCOMMIT\n`);
+  const kube = file('kube.rules', generateShape('kube', 3000, 5) as string);
+  const kube2 = file('kube2.rules', (generateShape('kube', 3000, 5) as string).replace(/--dport 53\b/g, '--dport 54'));
+  const v6 = file('v6-content.rules', '*filter\n:INPUT ACCEPT [0:0]\n' + pad.repeat(3) + '-A INPUT -s 2001:db8::1/128 -j DROP\nCOMMIT\n');
+  const needsModel = file('needs-model.rules', `*filter\n:INPUT ACCEPT [0:0]\n${pad.repeat(2)}-N x\n-A INPUT -j x\n-A x -s 10.0.0.1 -j DROP\n-E x y\nCOMMIT\n`);
+  const noNewline = file('no-newline.rules', `*filter\n:INPUT ACCEPT [0:0]\n${pad}-A INPUT -j ACCEPT\nCOMMIT`);
+  const directory = join(dir, 'a-directory');
+  mkdirSync(directory);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cases: string[][] = [
+    ['canon', cafe], ['canon', kube], ['canon', v6], ['canon', needsModel], ['canon', noNewline], ['canon', directory],
+    ['canon', join(dir, 'missing.rules')], ['canon', join(REALWORLD, '123.rules')], ['canon', '--family', '6', v6],
+    ['diff', kube, kube2], ['diff', '--json', cafe, needsModel], ['diff', v6, kube],
+  ];
+  for (const args of cases) {
+    it(`${args.map((a) => a.replace(dir, '…')).join(' ')}: same output and exit status as in process`, async () => {
+      const built = spawnSync('node', [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const inProcess = await run(args);
+      expect(built.stderr).toBe(inProcess.err);
+      expect(built.stdout).toBe(inProcess.out);
+      expect(built.status).toBe(inProcess.code);
+    });
+  }
+
+  it('a byte that is not UTF-8, deep in the file: the message check gives, exit 2, nothing printed', () => {
+    const bad = file('latin1.rules', Buffer.concat([Buffer.from(`*filter\n:INPUT ACCEPT [0:0]\n${pad.repeat(70)}-A INPUT -m comment --comment "caf`), Buffer.from([0xe9]), Buffer.from('" -j ACCEPT\nCOMMIT\n')]));
+    const check = spawnSync('node', [cli, 'check', bad], { encoding: 'utf8' });
+    expect(check.stderr).toMatch(/cannot read the file: not UTF-8 text: line 73, byte 35 of the line is 0xE9/);
+    for (const args of [['canon', bad], ['diff', bad, cafe], ['diff', cafe, bad]]) {
+      const r = spawnSync('node', [cli, ...args], { encoding: 'utf8' });
+      expect(r.stderr).toBe(check.stderr);
+      expect(r.stdout).toBe('');
+      expect(r.status).toBe(2);
+    }
+  });
 });

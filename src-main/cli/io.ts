@@ -4,6 +4,11 @@ export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   readFile(path: string): string;
+  /**
+   * The file in pieces (see read-pieces.ts), for commands that need not hold it
+   * whole; throws ReadFailure as readFile throws. Without it they use readFile.
+   */
+  readPieces?(path: string): Iterable<string>;
   /** true when stdout is a terminal (escape untrusted text) */
   tty: boolean;
 }

@@ -8,6 +8,7 @@ import { runParseWorkerJob } from './parse-worker.js';
 import { allCommands, findCommand } from './commands/index.js';
 import './commands/all.js';
 import { UsageError } from './args.js';
+import { readFilePieces } from './read-pieces.js';
 import { escapeControls, type CliIO } from './io.js';
 import { decodeRulesetBytes } from '../core/index.js';
 
@@ -86,6 +87,7 @@ function nodeIO(): CliIO {
     out: (t) => void (gone.out || process.stdout.write(t)),
     err: (t) => void (gone.err || process.stderr.write(t)),
     readFile: (p) => decodeOrThrow(readFileSync(p === '-' ? 0 : p)),
+    readPieces: readFilePieces,
     tty: Boolean(process.stdout.isTTY),
   };
 }

@@ -5,7 +5,8 @@
 // a whole model between threads would cost more than parsing it.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
-import { decodeRulesetBytes, inferFamily, parseRulesetTexts, type Family, type Finding, type RulesetTexts } from '../core/index.js';
+import { decodeRulesetBytes, inferFamily, parseRulesetPieces, parseRulesetTexts, type Family, type Finding, type RulesetTexts, type TextsResult } from '../core/index.js';
+import { ReadFailure, readFilePieces } from './read-pieces.js';
 
 type WorkerParse =
   /** `inferred`: why the family was taken as IPv6 when none was given */
@@ -39,20 +40,37 @@ export function parseTextsInWorker(file: string, family?: Family): Promise<Worke
 export function runParseWorkerJob(): boolean {
   if (isMainThread || (workerData as { job?: string } | null)?.job !== JOB) return false;
   const { file, family: given } = workerData as { file: string; family?: Family };
-  let text: string;
+  let r: TextsResult;
+  let inferred: string | undefined;
   try {
-    const d = decodeRulesetBytes(readFileSync(file));
-    if (!d.ok) throw new Error(d.problem.message);
-    text = d.text;
-  } catch {
+    // in pieces, as the main thread reads its file (read-pieces.ts)
+    const p = parseRulesetPieces(() => readFilePieces(file), { family: given, fileName: file });
+    if (p) {
+      r = p.result;
+      inferred = p.guess?.family === 'ipv6' && !given ? p.guess.reason : undefined;
+    } else {
+      // commands that need the model: the whole text
+      const d = decodeRulesetBytes(readWhole(file));
+      if (!d.ok) throw new ReadFailure(d.problem.message);
+      const guess = given ? null : inferFamily(d.text, file);
+      r = parseRulesetTexts(d.text, { family: given ?? guess?.family ?? 'ipv4' });
+      inferred = guess?.family === 'ipv6' ? guess.reason : undefined;
+    }
+  } catch (e) {
+    if (!(e instanceof ReadFailure)) throw e;
     parentPort!.postMessage({ kind: 'io-error' } satisfies WorkerParse);
     return true;
   }
-  const guess = given ? null : inferFamily(text, file);
-  const family = given ?? guess?.family ?? 'ipv4';
-  const r = parseRulesetTexts(text, { family });
   const failed = r.findings.some((f) => f.severity === 'error');
-  const inferred = guess?.family === 'ipv6' ? guess.reason : undefined;
+  const family = r.family;
   parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : r.texts, family, inferred } satisfies WorkerParse);
   return true;
+}
+
+function readWhole(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new ReadFailure(e);
+  }
 }

@@ -4,7 +4,7 @@
 // other family; otherwise the caller keeps its default (IPv4) and can be told why.
 import type { Family } from './model.js';
 
-interface FamilyGuess {
+export interface FamilyGuess {
   family: Family;
   /** in words, for a note such as "read as IPv6: <reason>" */
   reason: string;
@@ -31,17 +31,49 @@ const V4_CONTENT: ReadonlyArray<[RegExp, string]> = [
 
 /** The family the name or the content leaves no doubt about; null when they say nothing or contradict each other. */
 export function inferFamily(text: string, fileName?: string): FamilyGuess | null {
-  const base = fileName && fileName !== '-' ? fileName : '';
-  const nameV6 = base !== '' && V6_NAME.test(base);
-  const nameV4 = base !== '' && !nameV6 && V4_NAME.test(base);
-  const v6 = V6_CONTENT.find(([re]) => re.test(text));
-  const v4 = V4_CONTENT.find(([re]) => re.test(text));
-  if (nameV6 && !v4) return { family: 'ipv6', reason: `the file is named ${base.split(/[/\\]/).pop()}` };
-  if (nameV4 && !v6) return { family: 'ipv4', reason: `the file is named ${base.split(/[/\\]/).pop()}` };
-  if (nameV6 || nameV4) return null;
-  if (v6 && !v4) return { family: 'ipv6', reason: v6[1] };
-  if (v4 && !v6) return { family: 'ipv4', reason: v4[1] };
-  return null;
+  const scan = new FamilyScan();
+  scan.add(text);
+  return scan.guess(fileName);
+}
+
+/**
+ * inferFamily over a file read in parts (see parseRulesetPieces): each content
+ * test is run on each part until it matches once. A test matches the whole text
+ * exactly when it matches one of the parts as long as no match can span two
+ * parts; the parts are cut before a line that starts with `-A `, which can
+ * continue none of them (each goes on past a line end only with an address,
+ * ICMP type, `!`, `-m`, `-p`, `--icmp…` or `ip6tables`/`iptables`).
+ */
+export class FamilyScan {
+  /** the first test of each list (in list order) that matched so far; the list's length for none */
+  private v6 = V6_CONTENT.length;
+  private v4 = V4_CONTENT.length;
+
+  add(text: string): void {
+    // only a test before the one that matched can change which is first
+    for (let k = 0; k < this.v6; k++) if (V6_CONTENT[k][0].test(text)) this.v6 = k;
+    for (let k = 0; k < this.v4; k++) if (V4_CONTENT[k][0].test(text)) this.v4 = k;
+  }
+
+  guess(fileName?: string): FamilyGuess | null {
+    const base = fileName && fileName !== '-' ? fileName : '';
+    const nameV6 = base !== '' && V6_NAME.test(base);
+    const nameV4 = base !== '' && !nameV6 && V4_NAME.test(base);
+    // the first test in list order that matched, as Array.find over the whole text
+    const v6 = V6_CONTENT[this.v6];
+    const v4 = V4_CONTENT[this.v4];
+    if (nameV6 && !v4) return { family: 'ipv6', reason: `the file is named ${base.split(/[/\\]/).pop()}` };
+    if (nameV4 && !v6) return { family: 'ipv4', reason: `the file is named ${base.split(/[/\\]/).pop()}` };
+    if (nameV6 || nameV4) return null;
+    if (v6 && !v4) return { family: 'ipv6', reason: v6[1] };
+    if (v4 && !v6) return { family: 'ipv4', reason: v4[1] };
+    return null;
+  }
+
+  /** The family a file of this name is read as before its content is known (what guess gives when the content says nothing). */
+  static byName(fileName?: string): Family {
+    return fileName && fileName !== '-' && V6_NAME.test(fileName) ? 'ipv6' : 'ipv4';
+  }
 }
 
 /** `4`, `6`, `ipv4`, `ipv6` (as --family takes them); null for anything else. */

@@ -12,6 +12,7 @@ import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTe
 import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleRest } from './canonical.js';
 import { flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
+import { FamilyScan, type FamilyGuess } from './family.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -79,6 +80,63 @@ export function parseRulesetTexts(text: string, opts: ParseOptions = {}): TextsR
   }
 }
 
+/**
+ * null when the file does more than append rules: then read it whole and use
+ * parseRulesetTexts (which reads it with parseRuleset), as inferFamily says.
+ */
+type PiecesResult = {
+  result: TextsResult;
+  /** without a family given: what the name and content say (inferFamily); the family read is guess?.family ?? 'ipv4' */
+  guess: FamilyGuess | null;
+} | null;
+
+/**
+ * parseRulesetTexts over a file read in pieces of any size (`read()` gives them
+ * from the start; the file's text is their concatenation), so that a file of
+ * 100,000 rules is never held whole: only its canonical texts are kept. The
+ * same findings and texts as parseRulesetTexts of the whole text. Without
+ * `family` it is inferred as inferFamily does, on the same pieces; the file is
+ * read as the name suggests and read again in the rare case the content says
+ * otherwise.
+ */
+export function parseRulesetPieces(read: () => Iterable<string>, opts: { family?: Family; fileName?: string } = {}): PiecesResult {
+  const scan = opts.family ? null : new FamilyScan();
+  const first = opts.family ?? FamilyScan.byName(opts.fileName);
+  let result = readPieces(read(), first, scan);
+  if (!result) return null;
+  const guess = scan ? scan.guess(opts.fileName) : null;
+  const family = opts.family ?? guess?.family ?? 'ipv4';
+  if (family !== first) result = readPieces(read(), family, null);
+  return result && { result, guess };
+}
+
+function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null): TextsResult | null {
+  const reader = new RulesetReader(family, true);
+  let count = 0;
+  let carry = '';
+  try {
+    for (const piece of pieces) {
+      // lines up to the last one before an `-A ` line; the rest waits for the next piece (see FamilyScan)
+      const text = carry === '' ? piece : carry + piece;
+      const cut = text.lastIndexOf('\n-A ');
+      if (cut < 0) {
+        carry = text;
+        continue;
+      }
+      const part = text.slice(0, cut + 1);
+      carry = text.slice(cut + 1);
+      scan?.add(part);
+      count = reader.readPart(part, count, false);
+    }
+    scan?.add(carry);
+    count = reader.readPart(carry, count, true);
+    return { findings: reader.finish(count), family, texts: reader.textsOf() };
+  } catch (e) {
+    if (e !== NEEDS_MODEL) throw e;
+    return null;
+  }
+}
+
 /** Thrown by a texts-only reader at a command that needs the model (see parseRulesetTexts). */
 const NEEDS_MODEL = Symbol('needs the model');
 
@@ -121,15 +179,23 @@ class RulesetReader {
 
   /** The lines of `text` (as text.split('\n') without a last empty one), without an array of them; returns how many. */
   readText(text: string): number {
+    return this.readPart(text, 0, true);
+  }
+
+  /**
+   * readText for one part of a file: its lines are numbered from lineNo + 1, and
+   * a part that is not the file's end (`end` false) ends with a line end. Returns
+   * the number of the part's last line.
+   */
+  readPart(text: string, lineNo: number, end: boolean): number {
     const len = text.length;
     let start = 0;
-    let lineNo = 0;
     while (start < len) {
       const nl = text.indexOf('\n', start);
-      const end = nl < 0 ? len : nl;
-      const raw = this.cleanLine(text.slice(start, end), ++lineNo);
-      if (raw !== '') this.readLine(raw, lineNo, nl < 0);
-      start = end + 1;
+      const stop = nl < 0 ? len : nl;
+      const raw = this.cleanLine(text.slice(start, stop), ++lineNo);
+      if (raw !== '') this.readLine(raw, lineNo, nl < 0 && end);
+      start = stop + 1;
     }
     return lineNo;
   }

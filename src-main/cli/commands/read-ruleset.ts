@@ -1,8 +1,9 @@
 // Reading a ruleset file for a command: I/O problems are reported as such
 // (exit 2), parse problems as findings in the FILE:LINE:COL format.
-import { inferFamily, parseFamily, parseRuleset, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type TextsResult } from '../../core/index.js';
+import { inferFamily, parseFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type TextsResult } from '../../core/index.js';
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
+import { ReadFailure } from '../read-pieces.js';
 
 type Loaded = { ok: true; file: string; result: ParseResult } | { ok: false; exit: number };
 
@@ -25,10 +26,12 @@ export function familyArg(args: ParsedArgs): Family | undefined {
 export function resolveFamily(io: CliIO, file: string, text: string, given: Family | undefined): Family {
   if (given) return given;
   const guess = inferFamily(text, file);
-  if (guess?.family === 'ipv6') {
-    io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: note: read as an IPv6 (ip6tables) ruleset: ${guess.reason} (--family 4 reads it as IPv4)\n`);
-  }
+  if (guess?.family === 'ipv6') noteIPv6(io, file, guess.reason);
   return guess?.family ?? 'ipv4';
+}
+
+function noteIPv6(io: CliIO, file: string, reason: string): void {
+  io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: note: read as an IPv6 (ip6tables) ruleset: ${reason} (--family 4 reads it as IPv4)\n`);
 }
 
 export function loadRuleset(io: CliIO, file: string, family?: Family): Loaded {
@@ -37,8 +40,23 @@ export function loadRuleset(io: CliIO, file: string, family?: Family): Loaded {
   return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family) }) };
 }
 
-/** loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept. */
+/** loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept, nor the file's whole text. */
 export function loadRulesetTexts(io: CliIO, file: string, family?: Family): { ok: true; result: TextsResult } | { ok: false; exit: number } {
+  if (io.readPieces && file !== '-') {
+    let r;
+    try {
+      r = parseRulesetPieces(() => io.readPieces!(file), { family, fileName: file });
+    } catch (e) {
+      if (!(e instanceof ReadFailure)) throw e;
+      io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e.reason)}\n`);
+      return { ok: false, exit: 2 };
+    }
+    if (r) {
+      if (r.guess?.family === 'ipv6' && !family) noteIPv6(io, file, r.guess.reason);
+      return { ok: true, result: r.result };
+    }
+    // commands that need the model: the whole text, as below
+  }
   const text = readText(io, file);
   if (text === null) return { ok: false, exit: 2 };
   return { ok: true, result: parseRulesetTexts(text, { family: resolveFamily(io, file, text, family) }) };
