@@ -18,5 +18,7 @@ export { lintPair, type PairFinding } from './lint/pair.js';
 export { importScript, type ImportResult } from './import.js';
 export * from './recipes/index.js';
 export { applyEdit, parseRuleBody, ruleFormSpec, type EditOp, type RuleRef, type OptionField, type ExtensionFields } from './edit.js';
-export { matchOptions, targetOptions, type MatchOptions, type TargetOptions } from './analysis/match-options.js';
+export { matchWords, targetDetail } from './extension-words.js';
+export { targetAction } from './analysis/targets.js';
+export type { TargetAction } from './analysis/target-action.js';
 export { formatNet, formatNet6 } from './values.js';

@@ -23,6 +23,8 @@ export const comment: MatchExtension<OptionState> = {
     return s;
   },
   save: (m) => saveInOrder(m.state, [['comment', asString]]),
+  // the rule list shows comments in their own column
+  words: () => [],
   // a note: it narrows no packet
   analysis: { conditions: () => [], space: () => true },
 };

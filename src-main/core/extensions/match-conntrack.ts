@@ -7,6 +7,7 @@ import {
 import type { MatchExtension, OptionSpec } from './types.js';
 import type { PortRange } from './match-tcp.js';
 import { parseU32Range, type U32Range } from './xt-options.js';
+import { not } from './util.js';
 import { CONN_STATES, fieldCond, inv, type Cond, type ConnState, type Packet } from '../analysis/packet.js';
 import { DIM, fromValues } from '../analysis/space.js';
 
@@ -212,8 +213,40 @@ export function ctStateSpace(states: readonly CtState[]): number[] | null {
   return fromValues(idx);
 }
 
+/** Connection states in words: the common sets by what they are for, others by name. */
+export function ctStateWords(states: readonly CtState[], invert: boolean): string {
+  const set = new Set(states);
+  const words =
+    set.size === 2 && set.has('RELATED') && set.has('ESTABLISHED') ? 'replies and related (established connections)'
+    : set.size === 1 && set.has('NEW') ? 'new connections'
+    : set.size === 1 && set.has('INVALID') ? 'invalid packets'
+    : `connection state ${[...set].map((x) => x.toLowerCase()).join(', ')}`;
+  return not(invert) + words;
+}
+
 /** Only --ctstate is modelled; any other conntrack option makes the match opaque. */
 const onlyCtstate = (ct: Conntrack): boolean => Object.keys(ct).every((k) => k === 'ctstate');
+
+/** The options in iptables-save's order, each with its leading space. */
+function saveConntrack(ct: Conntrack): string {
+  let out = '';
+  for (const name of SAVE_ORDER) {
+    const v = ct[name];
+    if (v === undefined) continue;
+    if (typeof v === 'string') {
+      out += ` --ctdir ${v}`;
+      continue;
+    }
+    out += `${v.invert ? ' !' : ''} --${name} `;
+    if ('states' in v) out += v.states.join(',');
+    else if ('statuses' in v) out += v.statuses.length ? v.statuses.join(',') : 'NONE';
+    else if ('proto' in v) out += v.proto;
+    else if ('addr' in v) out += formatHostMask(v.addr);
+    else if ('ports' in v) out += v.ports.hi === 0 || v.ports.lo === v.ports.hi ? v.ports.lo : `${v.ports.lo}:${v.ports.hi}`;
+    else out += v.range.lo === v.range.hi ? v.range.lo : `${v.range.lo}:${v.range.hi}`;
+  }
+  return out;
+}
 
 export const conntrack: MatchExtension<Conntrack> = {
   kind: 'match',
@@ -261,25 +294,12 @@ export const conntrack: MatchExtension<Conntrack> = {
     }
     return ct;
   },
-  save(m) {
-    const ct = m.state;
-    let out = '';
-    for (const name of SAVE_ORDER) {
-      const v = ct[name];
-      if (v === undefined) continue;
-      if (typeof v === 'string') {
-        out += ` --ctdir ${v}`;
-        continue;
-      }
-      out += `${v.invert ? ' !' : ''} --${name} `;
-      if ('states' in v) out += v.states.join(',');
-      else if ('statuses' in v) out += v.statuses.length ? v.statuses.join(',') : 'NONE';
-      else if ('proto' in v) out += v.proto;
-      else if ('addr' in v) out += formatHostMask(v.addr);
-      else if ('ports' in v) out += v.ports.hi === 0 || v.ports.lo === v.ports.hi ? v.ports.lo : `${v.ports.lo}:${v.ports.hi}`;
-      else out += v.range.lo === v.range.hi ? v.range.lo : `${v.range.lo}:${v.range.hi}`;
-    }
-    return out;
+  save: (m) => saveConntrack(m.state),
+  // the states in words; the other options as printed
+  words(ct) {
+    const { ctstate, ...rest } = ct;
+    const others = saveConntrack(rest).trim();
+    return [...(ctstate ? [ctStateWords(ctstate.states, ctstate.invert)] : []), ...(others ? [others] : [])];
   },
   analysis: {
     conditions(ct) {

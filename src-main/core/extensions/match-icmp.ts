@@ -2,7 +2,7 @@
 import type { OptionValue } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchAnalysis, MatchExtension } from './types.js';
-import { collectOptions, opt, requireOption, type OptionState } from './util.js';
+import { collectOptions, not, opt, requireOption, type OptionState } from './util.js';
 import { fieldCond, inv, type Cond } from '../analysis/packet.js';
 import { DIM, iv } from '../analysis/space.js';
 
@@ -171,4 +171,12 @@ export const icmp: MatchExtension<OptionState> = {
     return `${inv} --icmp-type ${v.type}${v.codeMin !== 0 || v.codeMax !== 255 ? '/' + v.codeMin : ''}`;
   },
   analysis: icmpAnalysis,
+  words(s) {
+    const o = opt(s, 'icmp-type');
+    if (!o) return [];
+    const v = o.value as IcmpType;
+    // as save prints it: `any` for type 255 whatever the codes
+    const code = v.type === 255 ? null : printedCode(v);
+    return [`${not(o.invert)}ICMP type ${v.type === 255 ? 'any' : v.type}${code === null ? '' : '/' + code}`];
+  },
 };

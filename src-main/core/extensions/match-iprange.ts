@@ -2,6 +2,7 @@
 import type { Match, OptionValue } from '../model.js';
 import { ValueError, formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
+import { not } from './util.js';
 import { fieldCond, inv, type Cond } from '../analysis/packet.js';
 import { DIM, iv } from '../analysis/space.js';
 
@@ -76,6 +77,14 @@ export const iprange: MatchExtension<IpRange> = {
     for (const [k, name] of [['src', 'src-range'], ['dst', 'dst-range']] as const) {
       const v = r[k];
       if (v) out += `${v.invert ? ' !' : ''} --${name} ${fmt(v.range.from)}-${fmt(v.range.to)}`;
+    }
+    return out;
+  },
+  words(r) {
+    const out: string[] = [];
+    for (const [k, w] of [['src', 'from'], ['dst', 'to']] as const) {
+      const v = r[k];
+      if (v) out.push(`${not(v.invert)}${w} ${fmt(v.range.from)}–${fmt(v.range.to)}`);
     }
     return out;
   },

@@ -117,4 +117,6 @@ export const limit: MatchExtension<Limit> = {
   analysis: {
     chance: (l) => ({ holds: `under ${l.rate.count}/${l.rate.unit}`, fails: `over ${l.rate.count}/${l.rate.unit}` }),
   },
+  // the burst when iptables-save prints it
+  words: (l) => [`at most ${l.rate.count}/${l.rate.unit}${l.burst !== DEFAULT_BURST ? ` (bursts of ${l.burst})` : ''}`],
 };

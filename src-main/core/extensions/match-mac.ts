@@ -2,7 +2,7 @@
 import type { Match, OptionValue, Hook } from '../model.js';
 import { ValueError, strtoul } from '../values.js';
 import type { MatchExtension } from './types.js';
-import { collectOptions, opt, requireOption, type OptionState } from './util.js';
+import { collectOptions, not, opt, requireOption, type OptionState } from './util.js';
 
 /** The six bytes of a MAC address. */
 type MacAddress = readonly number[];
@@ -55,5 +55,9 @@ export const mac: MatchExtension<OptionState> = {
   save(m) {
     const v = macSourceOf(m);
     return v ? `${v.invert ? ' !' : ''} --mac-source ${formatMac(v.mac)}` : '';
+  },
+  words(s, text) {
+    const o = opt(s, 'mac-source');
+    return o ? [`${not(o.invert)}from MAC ${formatMac(o.value as MacAddress)}`] : [text()];
   },
 };

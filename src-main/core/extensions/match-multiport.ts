@@ -3,6 +3,7 @@ import type { Match, OptionValue } from '../model.js';
 import { ValueError, parsePort, singlePort } from '../values.js';
 import type { MatchExtension, ParseContext } from './types.js';
 import type { PortRange } from './match-tcp.js';
+import { not, portRangeWords } from './util.js';
 import { fieldCond, inRanges } from '../analysis/packet.js';
 import { DIM, fromRanges } from '../analysis/space.js';
 
@@ -64,6 +65,8 @@ function portsOption(name: MultiportKind, alias?: string) {
   };
 }
 
+const PORTS_WORDS: Record<MultiportKind, string> = { dports: 'to ports', sports: 'from ports', ports: 'ports' };
+
 function formatList(ports: PortRange[]): string {
   return ports.map((p) => (p.lo === p.hi ? String(p.lo) : `${p.lo}:${p.hi}`)).join(',');
 }
@@ -87,6 +90,7 @@ export const multiport: MatchExtension<Multiport> = {
     const mp = m.state;
     return `${mp.invert ? ' !' : ''} --${mp.kind} ${formatList(mp.ports)}`;
   },
+  words: (mp) => [`${not(mp.invert)}${PORTS_WORDS[mp.kind]} ${mp.ports.map(portRangeWords).join(', ')}`],
   analysis: {
     conditions(mp) {
       const text = `${mp.invert ? '! ' : ''}--${mp.kind} ${formatList(mp.ports)}`;

@@ -2,6 +2,7 @@
 import type { OptionValue } from '../model.js';
 import { ValueError, byteLength } from '../values.js';
 import type { MatchExtension, OptionSpec } from './types.js';
+import { not } from './util.js';
 
 type SetDirection = 'src' | 'dst';
 type CounterOp = 'eq' | 'ne' | 'lt' | 'gt';
@@ -104,6 +105,8 @@ export const set: MatchExtension<SetMatch> = {
     out += saveCounter('packets', s.packets) + saveCounter('bytes', s.bytes);
     return out;
   },
+  // the set and the direction of its first dimension; the counters and flags are in the rule's detail
+  words: (s) => [`${not(s.invert)}${s.dirs[0] === 'src' ? 'source' : 'destination'} in set ${s.name}`],
 };
 
 function applyOption(s: SetMatch, o: OptionValue, once: () => void): void {

@@ -2,7 +2,7 @@
 import type { Match, OptionValue } from '../model.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt, requireOption, type OptionState } from './util.js';
-import { ctStateCond, ctStateSpace, parseStateList, type CtState } from './match-conntrack.js';
+import { ctStateCond, ctStateSpace, ctStateWords, parseStateList, type CtState } from './match-conntrack.js';
 import { DIM } from '../analysis/space.js';
 
 /** The states a state match tests, in iptables' print order, with its `!`. */
@@ -23,6 +23,10 @@ export const state: MatchExtension<OptionState> = {
   save(m) {
     const st = statesOf(m);
     return st ? `${st.invert ? ' !' : ''} --state ${st.states.join(',')}` : '';
+  },
+  words(s) {
+    const o = opt(s, 'state');
+    return o ? [ctStateWords(o.value as CtState[], o.invert)] : [];
   },
   analysis: {
     conditions(s) {

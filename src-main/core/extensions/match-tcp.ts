@@ -1,7 +1,7 @@
 // -m tcp (libxt_tcp): ports, flags and options of TCP segments.
 import { ValueError, parsePortRange, requireUInt } from '../values.js';
 import type { MatchAnalysis, MatchExtension } from './types.js';
-import { collectOptions, opt, type OptionState } from './util.js';
+import { collectOptions, not, opt, portRangeWords, type OptionState } from './util.js';
 import type { OptionValue } from '../model.js';
 import { fieldCond, inv, type Cond } from '../analysis/packet.js';
 import { DIM, fromValues, iv } from '../analysis/space.js';
@@ -112,6 +112,19 @@ export const portAnalysis: MatchAnalysis<OptionState> = {
   },
 };
 
+/** tcp and udp in words: the ports (destination first), tcp's flags; the printed form when only what has no words is given. */
+export function portWords(s: OptionState, text: () => string): string[] {
+  const out: string[] = [];
+  for (const [name, w] of [['dport', 'to port'], ['sport', 'from port']] as const) {
+    const o = opt(s, name);
+    if (o && savePorts(name, o)) out.push(`${not(o.invert)}${w} ${portRangeWords(o.value as PortRange)}`);
+  }
+  const fl = printedFlags(s);
+  if (fl) out.push(`${not(fl.invert)}flags ${formatTcpFlags(fl.comp)} of ${formatTcpFlags(fl.mask)}`);
+  // --tcp-option alone
+  return out.length || !opt(s, 'tcp-option') ? out : [text()];
+}
+
 export const tcp: MatchExtension<OptionState> = {
   kind: 'match',
   name: 'tcp',
@@ -148,4 +161,5 @@ export const tcp: MatchExtension<OptionState> = {
     return out;
   },
   analysis: portAnalysis,
+  words: portWords,
 };

@@ -2,7 +2,7 @@
 import { parsePortRange } from '../values.js';
 import type { MatchExtension } from './types.js';
 import { collectOptions, opt, type OptionState } from './util.js';
-import { portAnalysis, savePorts } from './match-tcp.js';
+import { portAnalysis, portWords, savePorts } from './match-tcp.js';
 
 export const udp: MatchExtension<OptionState> = {
   kind: 'match',
@@ -15,4 +15,5 @@ export const udp: MatchExtension<OptionState> = {
   finalize: (options) => collectOptions(options, udp.options),
   save: (m) => savePorts('sport', opt(m.state, 'sport')) + savePorts('dport', opt(m.state, 'dport')),
   analysis: portAnalysis,
+  words: portWords,
 };

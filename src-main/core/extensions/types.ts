@@ -83,6 +83,14 @@ export interface MatchExtension<S = unknown> extends ExtensionBase<S> {
   saveName?: string;
   /** what the match means for packets; absent: the analysis treats it as a yes/no it cannot see into */
   analysis?: MatchAnalysis<S>;
+  /**
+   * The match in words for the app's rule list ("to port 22", "new
+   * connections"), one phrase per test; [] when it says nothing worth a word
+   * (a comment has its own column). Absent: the list shows the match as
+   * iptables-save prints it; `text()` is that printed form (`-m NAME …`), for
+   * the options it has no words for.
+   */
+  words?(state: S, text: () => string): string[];
 }
 
 /**

@@ -56,3 +56,13 @@ export function saveInOrder(state: OptionState, order: Array<[string, Printer | 
   return out;
 }
 
+
+// ---- words for the rule list (MatchExtension.words) ----
+
+/** `not ` before a negated test's words. */
+export const not = (invert: boolean | undefined): string => (invert ? 'not ' : '');
+
+/** A port or port range in words: `22`, `1000–2000`. */
+export function portRangeWords(r: { lo: number; hi: number }): string {
+  return r.lo === r.hi ? String(r.lo) : `${r.lo}–${r.hi}`;
+}

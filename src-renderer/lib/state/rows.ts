@@ -1,7 +1,7 @@
 // Flattening a ruleset into the fixed-height rows of the virtualized list:
 // table header, chain header, then the chain's rules with its disabled (`#`)
 // rules where they sit. Plain data, built once per parse.
-import { canonicalRule, type Chain, type DisabledRule, type Finding, type ParseResult, type Rule, type Ruleset, type Severity, type Table, type TableName } from '../../../src-main/core/index.js';
+import { canonicalRule, targetAction, type Chain, type DisabledRule, type Finding, type ParseResult, type Rule, type Ruleset, type Severity, type Table, type TableName } from '../../../src-main/core/index.js';
 
 export type RuleRow =
   | { kind: 'table'; table: Table; ruleCount: number }
@@ -179,25 +179,14 @@ export function rowsOfParse(p: ParseResult): RuleRows {
   return buildRuleRows(p.ruleset, findUnreadable(p.ruleset, p.findings, p.lines));
 }
 
-/** CSS class for a target: verdicts get colours, jumps to user chains look like links. */
+/** CSS class for a target, by what it does: verdicts get colours, jumps to user chains look like links. */
 export function targetClass(rule: Rule): string {
-  const t = rule.target;
-  if (!t) return 'none';
-  if (t.chain) return 'jump';
-  switch (t.name) {
-    case 'ACCEPT':
-      return 'accept';
-    case 'DROP':
-      return 'drop';
-    case 'REJECT':
-      return 'reject';
-    case 'LOG':
-    case 'NFLOG':
-    case 'ULOG':
-      return 'log';
-    case 'RETURN':
-      return 'return';
-    default:
-      return 'other';
+  const a = targetAction(rule);
+  switch (a.kind) {
+    case 'none': return 'none';
+    case 'jump': case 'goto': return 'jump';
+    case 'accept': case 'drop': case 'reject': case 'return': return a.kind;
+    case 'continue': return a.log ? 'log' : 'other';
+    default: return 'other';
   }
 }

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseRuleset } from '../../../src-main/core/index.js';
 import { actionOf, emptyChainWords, ruleComment, ruleWords, shortCount } from './rule-words.js';
+import { targetClass } from './rows.js';
 
 const rules = (lines: string[]) => parseRuleset(`*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:web - [0:0]\n${lines.join('\n')}\nCOMMIT\n`).ruleset.tables[0];
 
@@ -30,5 +31,33 @@ describe('rules in plain words', () => {
     expect(emptyChainWords('filter', t.chains[3])).toMatch(/return to the chain they came from/);
     expect(shortCount(1234567n, 'B')).toBe('1.2 MB');
     expect(shortCount(999n)).toBe('999');
+  });
+
+  it("reads each match from its extension's state, and shows one without words as iptables-save prints it", () => {
+    const t = rules([
+      '-A INPUT -p tcp -m tcp ! --dport 1000:2000 --tcp-flags SYN,ACK SYN -m conntrack ! --ctstate NEW --ctproto 6 -j DROP',
+      '-A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 ! --dst-range 192.0.2.1-192.0.2.2 -m mac ! --mac-source 00:11:22:33:44:55 -j ACCEPT',
+      '-A INPUT -m set ! --match-set blocked src,dst -p icmp -m icmp --icmp-type any -j DROP',
+      '-A INPUT -p tcp -m tcp --tcp-option 5 -m ttl --ttl-gt 3 -j ACCEPT',
+    ]);
+    const [tcp, range, set, opaque] = t.chains[0].rules;
+    // the conntrack options other than --ctstate as printed, without the state's `!`
+    expect(ruleWords(tcp)).toBe('TCP · not to port 1000–2000 · flags SYN of SYN,ACK · not new connections · --ctproto 6');
+    expect(ruleWords(range)).toBe('from 10.0.0.1–10.0.0.9 · not to 192.0.2.1–192.0.2.2 · not from MAC 00:11:22:33:44:55');
+    expect(ruleWords(set)).toBe('ICMP · not source in set blocked · ICMP type any');
+    expect(ruleWords(opaque)).toBe('TCP · -m tcp --tcp-option 5 · -m ttl --ttl-gt 3');
+  });
+
+  it("the action's glyph and class come from what the target does, its detail from the printer", () => {
+    const nat = parseRuleset('*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.2:8080\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n').ruleset.tables[0];
+    const [dnat] = nat.chains.find((c) => c.name === 'PREROUTING')!.rules;
+    expect(actionOf(dnat)).toEqual({ word: 'DNAT', glyph: '↪', detail: '--to-destination 10.0.0.2:8080' });
+    const t = rules(['-A INPUT -j LOG --log-prefix "in: "', '-A INPUT -j REJECT', '-A INPUT -j NFQUEUE --queue-num 3', '-A INPUT -g web', '-A INPUT']);
+    const [log, reject, queue, go, count] = t.chains[0].rules;
+    expect([actionOf(log), targetClass(log)]).toEqual([{ word: 'LOG', glyph: '✎', detail: '--log-prefix "in: "' }, 'log']);
+    expect([actionOf(reject), targetClass(reject)]).toEqual([{ word: 'REJECT', glyph: '⊘', detail: '--reject-with icmp-port-unreachable' }, 'reject']);
+    expect([actionOf(queue).glyph, targetClass(queue)]).toEqual(['⇢', 'other']);
+    expect([actionOf(go), targetClass(go)]).toEqual([{ word: 'go to web', glyph: '⇥', detail: '' }, 'jump']);
+    expect([actionOf(count).glyph, targetClass(count)]).toEqual(['∑', 'none']);
   });
 });
