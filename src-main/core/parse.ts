@@ -13,6 +13,7 @@ import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } 
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleRest } from './canonical.js';
 import { flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
+import { ModelInterner } from './model-intern.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -162,10 +163,13 @@ class RulesetReader {
   /** texts-only mode (parseRulesetTexts): each chain's canonical rule lines, instead of its rules */
   private readonly sink: Map<Chain, { head: string; texts: string[] }> | null;
   private lastRest: Pick<Rule, 'matches' | 'target' | 'proto' | 'fragment'> & { text: string } | null = null;
+  /** model mode: equal matches and targets of different rules become one object (see model-intern.ts) */
+  private readonly interner: ModelInterner | null;
 
   constructor(family: Family, textsOnly: boolean) {
     this.ruleset = { family, tables: [] };
     this.sink = textsOnly ? new Map() : null;
+    this.interner = textsOnly ? null : new ModelInterner();
   }
 
   readLines(lines: readonly string[], finalNewline: boolean): void {
@@ -418,6 +422,7 @@ class RulesetReader {
       this.findings.push({ code: note.code, severity: note.severity, line, col: colOf(starts, n, note.word, from), message: note.message, fix: note.fix, table: st.table.name });
     }
     const c = parsed.command;
+    if (this.interner && 'rules' in c) for (const r of c.rules) this.interner.internRule(r);
     // the common case, -A with one rule, without runCommand's generality
     if (c.kind === 'append' && c.rules.length === 1) {
       const ch = st.chains.get(c.chain);
