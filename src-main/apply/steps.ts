@@ -23,7 +23,7 @@ import {
   type TimerRef,
 } from '../core/apply/index.js';
 import type { Family } from '../core/model.js';
-import { normalizeLiveRules, openSession, otherFamilyRouteOf, privilegeName, sha256Hex, type HostSession, type PullResult } from '../host/index.js';
+import { normalizeLiveRules, openSession, otherFamilyRouteOf, privilegeName, probeSshHostKey, sha256Hex, type HostSession, type PullResult } from '../host/index.js';
 import type { ApplyOptions } from './options.js';
 import {
   ARM_SCRIPT,
@@ -326,10 +326,29 @@ export class HostSteps {
         const live = x === 'ipv6' ? p.live6 : p.live;
         if (!live.ok) throw new StepError(`${x === 'ipv6' ? 'ip6tables-save' : 'iptables-save'} through the new connection failed: ${live.error}`);
       }
-      return { kind: 'probed', at: this.now(), liveRulesSha256: liveHash(p, f), clientAddress: s2.clientAddress, ms: this.now() - t0, ...(o ? { otherLiveRulesSha256: liveHash(p, o) } : {}) };
+      const also = await this.probeOtherFamily(left());
+      return { kind: 'probed', at: this.now(), liveRulesSha256: liveHash(p, f), clientAddress: s2.clientAddress, ms: this.now() - t0, ...(o ? { otherLiveRulesSha256: liveHash(p, o) } : {}), ...(also ? { also } : {}) };
     } catch (e) {
       return { kind: 'probe-failed', at: this.now(), message: messageOf(e) };
     }
+  }
+
+  /**
+   * When the lockout check predicted the other family for a route the profile has over it, the
+   * confirmation proves that route too: a new connection to the host's SSH port over that family
+   * that gets to the same host key (host/other-family.ts; no login — the firewall decides on the
+   * connection, not on what it authenticates). Throws (a failed probe) when it does not get there.
+   */
+  private async probeOtherFamily(leftMs: number): Promise<string | undefined> {
+    const host = this.state().ctx.host;
+    const o = host?.other;
+    if (o?.kind !== 'reachable' || !o.server || !this.families.includes(o.family)) return undefined;
+    const where = o.server.includes(':') ? `[${o.server}]:${host!.sshPort}` : `${o.server}:${host!.sshPort}`;
+    const word = o.family === 'ipv6' ? 'IPv6' : 'IPv4';
+    const last = this.s1!.hostKeys[this.s1!.hostKeys.length - 1];
+    const a = await probeSshHostKey(o.server, host!.sshPort, last, Math.max(1000, Math.min(leftMs, 5000)));
+    if (!a.ok) throw new StepError(`a new connection over ${word} to ${where} (the route the lockout check assumed) did not get in: ${a.why}`);
+    return `over ${word}, a new connection from ${a.local} to ${where} reached sshd (the same host key)`;
   }
 
   private async ask(c: ActionOf<'ask'>): Promise<ApplyEvent> {

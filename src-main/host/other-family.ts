@@ -199,6 +199,8 @@ function socketWhy(e: NodeJS.ErrnoException): string {
       return 'no route to that network';
     case 'EHOSTUNREACH':
       return 'no route to the host';
+    case 'EACCES':
+      return 'refused by a firewall on the way (ICMP administratively prohibited)';
     case 'EADDRNOTAVAIL':
       return 'no source address for it here';
     default:

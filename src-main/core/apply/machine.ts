@@ -132,7 +132,8 @@ export type ApplyEvent =
   | { kind: 'restore-refused'; at: number; message: string }
   /** iptables-restore failed: tables before the failing one may be live */
   | { kind: 'restore-failed'; at: number; message: string }
-  | { kind: 'probed'; at: number; liveRulesSha256: string; clientAddress?: string; ms: number; otherLiveRulesSha256?: string }
+  /** also: what the confirmation proved over the other family (the route its lockout check assumed) */
+  | { kind: 'probed'; at: number; liveRulesSha256: string; clientAddress?: string; ms: number; otherLiveRulesSha256?: string; also?: string }
   | { kind: 'probe-failed'; at: number; message: string }
   | { kind: 'answered'; at: number; keep: boolean; how: 'user' | 'timeout' }
   | { kind: 'cancelled'; at: number }
@@ -726,7 +727,7 @@ function onProbing(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Tr
   const otherChanged = !!(ctx.other?.liveAfter && e.otherLiveRulesSha256 !== undefined && e.otherLiveRulesSha256 !== ctx.other.liveAfter.sha256);
   if ((ctx.liveAfter && e.liveRulesSha256 !== ctx.liveAfter.sha256) || otherChanged)
     c.warnings = [...c.warnings, 'the rules changed between the restore and the new connection (another tool at work?)'];
-  const gotIn = progress('probe', msg`a new SSH connection got in (${dur(e.ms)}) and read the rules`);
+  const gotIn = progress('probe', msg`a new SSH connection got in (${dur(e.ms)}) and read the rules${asMessage(e.also ? `; ${e.also}` : '')}`);
   const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
   if (input.confirm === 'prompt')
     return to('asking', c, at, 'ask', { kind: 'ask', deadlineAt: deadline - confirmMargin(input.confirmTimeoutS), summary: summaryOf(ctx) }, gotIn);
