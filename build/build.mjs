@@ -2,7 +2,8 @@
 // Builds everything into dist/: the CLI and the main-process bundles with
 // esbuild, the renderer with Vite. `node build/build.mjs cli` builds only the CLI.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -43,7 +44,12 @@ const lazyExternals = {
 };
 
 const entries = [
-  { name: 'cli', entryPoints: ['src-main/cli/main.ts'], outfile: 'dist/cli.cjs', plugins: [lazyExternals] },
+  // whitespace and syntax minified (names kept, the source map says where): a
+  // smaller source is parsed faster at each start and, without its comments'
+  // non-ASCII characters, held as one byte per character — 2.5 MB less RSS at start
+  { name: 'cli', entryPoints: ['src-main/cli/main.ts'], outfile: 'dist/cli-main.cjs', plugins: [lazyExternals], minifyWhitespace: true, minifySyntax: true, charset: 'ascii' },
+  // the bin: starts dist/cli-main.cjs from its code cache (made below)
+  { name: 'cli', entryPoints: ['src-main/cli/start.ts'], outfile: 'dist/cli.cjs', banner: { js: '#!/usr/bin/env node' } },
   { name: 'main', entryPoints: ['src-main/app/main.ts'], outfile: 'dist/main/main.cjs' },
   { name: 'preload', entryPoints: ['src-main/preload/preload.ts'], outfile: 'dist/main/preload.cjs', platform: 'node' },
   { name: 'browser', entryPoints: ['src-main/app/browser-server.ts'], outfile: 'dist/main/browser.cjs' },
@@ -58,9 +64,33 @@ for (const e of entries) {
   const { name, ...opts } = e;
   await build({ ...common, ...opts });
 }
+if (!only || only === 'cli') cliCodeCache();
 if (!only || only === 'renderer') {
   if (existsSync(join(root, 'src-renderer/index.html'))) {
     const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+}
+
+/**
+ * V8's code cache of the CLI bundle (see src-main/cli/start.ts), made by
+ * running a diff of two generated rulesets: the cache then holds the functions
+ * that reading, canon and diff compile, not only the bundle's top level.
+ */
+function cliCodeCache() {
+  const cache = join(root, 'dist', 'cli-main.cjs.cache');
+  rmSync(cache, { force: true });
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-code-cache-'));
+  try {
+    const a = join(dir, 'a.rules');
+    const b = join(dir, 'b.rules');
+    const gen = (shape, n, seed) => spawnSync(process.execPath, [join(root, 'build', 'gen-shapes.mjs'), shape, String(n), String(seed)], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
+    writeFileSync(a, gen('mixed', 3000, 1));
+    writeFileSync(b, gen('mixed', 3000, 2));
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.cjs'), 'diff', a, b], { env: { ...process.env, PORTCULLIS_CODE_CACHE: 'write' }, encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`making the CLI's code cache: diff exited ${r.status}: ${r.stderr}`);
+    if (!existsSync(cache)) throw new Error("making the CLI's code cache: no cache was written");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -19,6 +19,12 @@ describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse work
     expect(b.status, b.stderr).toBe(0);
   }, 60_000);
 
+  it('starts the bundle from the code cache the build made', () => {
+    const r = spawnSync('node', [cli, '--version'], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_CODE_CACHE: 'report' } });
+    expect(r.stderr).toBe('code cache: used\n');
+    expect(r.stdout).toBe('portcullis 0.1.0\n');
+  });
+
   const cases: Array<[string, string, string[]]> = [
     ['001.rules', '002.rules', []],
     ['044.rules', '044.rules', []],

@@ -4,7 +4,8 @@
 // the canonical texts of each chain and the parser's findings — because copying
 // a whole model between threads would cost more than parsing it.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { decodeRulesetBytes, inferFamily, parseRulesetPieces, parseRulesetTexts, type Family, type Finding, type RulesetTexts, type TextsResult } from '../core/index.js';
 import { ReadFailure, readFilePieces } from './read-pieces.js';
 
@@ -15,7 +16,7 @@ type WorkerParse =
 
 const JOB = 'portcullis-parse-texts';
 
-/** The bundle's own file when running as the built CLI (dist/cli.cjs); null under tsx or tests. */
+/** The bundle's own file when running as the built CLI (dist/cli-main.cjs, started by dist/cli.cjs); null under tsx or tests. */
 function bundleFile(): string | null {
   return typeof __filename === 'string' && __filename.endsWith('.cjs') ? __filename : null;
 }
@@ -27,7 +28,9 @@ export function canParseInWorker(file: string): boolean {
 export function parseTextsInWorker(file: string, family?: Family): Promise<WorkerParse> {
   return new Promise((resolve, reject) => {
     // the young generation as small as the main thread's (see v8-tuning.ts)
-    const w = new Worker(bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+    // started as the bin starts the bundle, from its code cache (start.ts), where there is one
+    const bin = join(dirname(bundleFile()!), 'cli.cjs');
+    const w = new Worker(existsSync(bin) ? bin : bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
     w.once('message', (m: WorkerParse) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => {
