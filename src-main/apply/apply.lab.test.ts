@@ -127,7 +127,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       // proven before the rules were loaded: there, and due at the deadline
       expect(rec.timerProof).toMatchObject({ ok: true, detail: expect.stringMatching(/is due in \d+\.\d s$/) });
       expect(Math.abs(rec.timerProof.dueInMs - TIMEOUT_S * 1000)).toBeLessThan(3000);
-      expect(r.err).toMatch(/iptables-restore --test passes on the host, for the candidate and for the backup/);
+      expect(r.err).toMatch(/iptables-restore --test passes on the host, for the proposal and for the backup/);
     });
 
     it('good change: confirmed through a new connection, persisted with the comment, timer gone, audit written locally and on the host', async () => {
@@ -201,15 +201,15 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       await expectUntouched(host, before);
     });
 
-    it('candidate that adds a nat table, not kept: reverted, nat rules gone again', async () => {
+    it('proposal that adds a nat table, not kept: reverted, nat rules gone again', async () => {
       // a host that never loaded nat: iptables-save has no *nat section at all (fresh namespace would be needed
       // for "not loaded"; the backup adds the empty section either way, which is what matters)
       const before = await live(host);
       const res = await runApply({
         host: host,
         session: { sshConfigPath: L.get().sshConfigPath, agent: false },
-        candidateName: 'with-nat.rules',
-        candidateText: WITH_NAT,
+        proposalName: 'with-nat.rules',
+        proposalText: WITH_NAT,
         confirmTimeoutS: TIMEOUT_S,
         confirm: 'prompt',
         force: false,
@@ -225,7 +225,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       await expectUntouched(host, before);
     });
 
-    it('invalid candidate: refused before any change (exit 4), nothing on the host', async () => {
+    it('invalid proposal: refused before any change (exit 4), nothing on the host', async () => {
       const before = await live(host);
       const r = await cli(['apply', host, file('invalid.rules', INVALID), ...cfg()]);
       expect(r.code).toBe(4);
@@ -264,8 +264,8 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       const first = runApply({
         host: host,
         session: { sshConfigPath: L.get().sshConfigPath, agent: false },
-        candidateName: 'good.rules',
-        candidateText: GOOD,
+        proposalName: 'good.rules',
+        proposalText: GOOD,
         confirmTimeoutS: 8,
         confirm: 'prompt',
         force: false,
@@ -431,7 +431,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       expect(r.code, r.err).toBe(3);
       expect(r.exitedAfterMs).toBeLessThan(3000);
       expect(r.err).toMatch(/SIGINT: stopping; the host is left to its revert timer/);
-      expect(r.out).toMatch(new RegExp(`^interrupted: the new rules may be live on ${host}; the host reverts them by itself at \\d\\d:\\d\\d:\\d\\dZ \\(in \\d+ s\\)`));
+      expect(r.out).toMatch(new RegExp(`^interrupted: the new rules may be running on ${host}; the host reverts them by itself at \\d\\d:\\d\\d:\\d\\dZ \\(in \\d+ s\\)`));
       // the client did not revert: the timer does
       expect(await live(host)).toMatch(/--dport 80 -j ACCEPT/);
       // and the local history says so: rules live, reverting at T

@@ -45,11 +45,11 @@ export async function interruptionError(state: ApplyState, opts: ApplyOptions, s
         'confirmed',
         name,
         null,
-        msg`interrupted after the new rules were confirmed: they stay live on ${name}, but ${[{ text: files }]} may not be saved; check with ${`portcullis pull ${opts.host}`}, and apply again to save them`,
+        msg`interrupted after the new rules were confirmed: they keep running on ${name}, but ${[{ text: files }]} may not be saved; check with ${`portcullis pull ${opts.host}`}, and apply again to save them`,
         2,
       );
     default:
-      return new ApplyInterruptedError('live', name, revertAt, msg`interrupted: the new rules may be live on ${name}; the host reverts them by itself at ${at}; ${[{ text: files }]} untouched`, 3);
+      return new ApplyInterruptedError('live', name, revertAt, msg`interrupted: the new rules may be running on ${name}; the host reverts them by itself at ${at}; ${[{ text: files }]} untouched`, 3);
   }
 }
 

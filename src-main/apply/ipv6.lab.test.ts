@@ -139,8 +139,8 @@ describe.skipIf(skipLab)('lab: the apply fault matrix over IPv6, and both famili
       const res = await runApply({
         host,
         session: { sshConfigPath: L.get().sshConfigPath, agent: false },
-        candidateName: 'good.v6',
-        candidateText: GOOD6,
+        proposalName: 'good.v6',
+        proposalText: GOOD6,
         family: 'ipv6',
         confirmTimeoutS: 8,
         confirm: 'prompt',
@@ -308,9 +308,9 @@ describe.skipIf(skipLab)('lab: the apply fault matrix over IPv6, and both famili
       const res = await runApply({
         host: `${host}-v6`,
         session: { sshConfigPath: L.get().sshConfigPath, agent: false },
-        candidateName: 'good.rules',
-        candidateText: stock().replace('-A INPUT -j REJECT', '-A INPUT -p udp -m udp --dport 53 -j ACCEPT\n-A INPUT -j REJECT'),
-        candidate6: { name: 'good.v6', text: GOOD6 },
+        proposalName: 'good.rules',
+        proposalText: stock().replace('-A INPUT -j REJECT', '-A INPUT -p udp -m udp --dport 53 -j ACCEPT\n-A INPUT -j REJECT'),
+        proposal6: { name: 'good.v6', text: GOOD6 },
         confirmTimeoutS: TIMEOUT_S,
         confirm: 'prompt',
         force: true,

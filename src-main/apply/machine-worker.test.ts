@@ -1,6 +1,6 @@
 // The apply machine in a real worker thread (its entry bundled by esbuild as
 // the app's build does) steps exactly as it does in this thread: the same
-// states and commands through a whole apply, with the parsed candidate kept
+// states and commands through a whole apply, with the parsed proposal kept
 // in the worker (the main thread's copy is light) — and a worker that cannot
 // start leaves the apply to this thread instead of failing it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the apply machine in a worker thread', () => {
-  it('steps a whole apply exactly as in this thread; the parsed candidate stays in the worker', async () => {
+  it('steps a whole apply exactly as in this thread; the parsed proposal stays in the worker', async () => {
     const here = await drive(inThisThread);
     const there = await drive(machineInWorker(entry));
     expect(here.kinds.at(-1)).toBe('done');
@@ -63,10 +63,10 @@ describe('the apply machine in a worker thread', () => {
     expect(there.kinds).toEqual(here.kinds);
     expect(there.commands).toEqual(here.commands);
     expect(there.states.at(-1)!.result).toEqual(here.states.at(-1)!.result);
-    // the plan (made in the worker from the candidate it kept) reached the main side
+    // the plan (made in the worker from the proposal it kept) reached the main side
     expect(there.states.some((s) => s.ctx.plan?.applyText)).toBe(true);
-    expect(here.states.some((s) => s.ctx.candidate)).toBe(true);
-    expect(there.states.some((s) => s.ctx.candidate)).toBe(false);
+    expect(here.states.some((s) => s.ctx.proposal)).toBe(true);
+    expect(there.states.some((s) => s.ctx.proposal)).toBe(false);
   });
 
   it('a worker that cannot start leaves the apply to this thread', async () => {

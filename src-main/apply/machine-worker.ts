@@ -1,10 +1,10 @@
 // The apply's state machine off the main thread. Its pure steps include the
-// expensive ones — validating and linting the candidate, planning against the
+// expensive ones — validating and linting the proposal, planning against the
 // host's rules (three parses and the lockout prediction), reading the result
 // back — which for a 100,000-rule ruleset would hold the app's main process
 // (its IPC, its WebSocket, every other host) for seconds. Here the machine
 // lives in a worker thread: the main thread sends each event and gets the
-// commands back with a light copy of the state (the parsed candidate stays in
+// commands back with a light copy of the state (the parsed proposal stays in
 // the worker), everything else in runApply unchanged.
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -20,8 +20,8 @@ export const inThisThread: MachineRunner = { step: transition };
 
 /** what the worker sends back: the state without what only the machine itself reads again */
 export function lightState(s: ApplyState): ApplyState {
-  if (!s.ctx.candidate) return s;
-  return { ...s, ctx: { ...s.ctx, candidate: undefined } } as ApplyState;
+  if (!s.ctx.proposal) return s;
+  return { ...s, ctx: { ...s.ctx, proposal: undefined } } as ApplyState;
 }
 
 type Reply = { ok: true; t: Transition } | { ok: false; message: string; worker?: boolean };

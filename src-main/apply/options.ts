@@ -19,16 +19,16 @@ interface ApplyProgress {
 export interface ApplyOptions {
   host: string;
   session: SessionOptions;
-  candidateName: string;
-  candidateText: string;
+  proposalName: string;
+  proposalText: string;
   confirmTimeoutS: number;
   confirm: ConfirmMode;
   force: boolean;
   base: BaseRef | null;
-  /** the family of candidateText (default ipv4) */
+  /** the family of proposalText (default ipv4) */
   family?: Family;
-  /** with family ipv4: the IPv6 candidate, applied with it as one change under one host timer */
-  candidate6?: { name: string; text: string };
+  /** with family ipv4: the IPv6 proposal, applied with it as one change under one host timer */
+  proposal6?: { name: string; text: string };
   onProgress?: (p: ApplyProgress) => void;
   /** --confirm prompt: keep the new rules? Resolve false to revert; the deadline is enforced here too. */
   ask?: (q: { summary: string; deadlineAt: number }) => Promise<boolean>;

@@ -15,21 +15,21 @@ export { ApplyInterruptedError, type ApplyOptions, type InterruptedRecord } from
 
 const INTERRUPT = Symbol('interrupt');
 
-/** The machine's input from the caller's options: hashes, and the families the candidates are for. */
+/** The machine's input from the caller's options: hashes, and the families the proposals are for. */
 function applyInput(opts: ApplyOptions, id: string): ApplyInput {
   return {
     id,
     host: opts.host,
-    candidateName: opts.candidateName,
-    candidateText: opts.candidateText,
-    candidateSha256: sha256Hex(opts.candidateText),
+    proposalName: opts.proposalName,
+    proposalText: opts.proposalText,
+    proposalSha256: sha256Hex(opts.proposalText),
     confirmTimeoutS: opts.confirmTimeoutS,
     confirm: opts.confirm,
     force: opts.force,
     base: opts.base,
     ...(opts.family === 'ipv6' ? { family: 'ipv6' as const } : {}),
-    ...(opts.candidate6 && opts.family !== 'ipv6'
-      ? { other: { family: 'ipv6' as const, name: opts.candidate6.name, text: opts.candidate6.text, sha256: sha256Hex(opts.candidate6.text) } }
+    ...(opts.proposal6 && opts.family !== 'ipv6'
+      ? { other: { family: 'ipv6' as const, name: opts.proposal6.name, text: opts.proposal6.text, sha256: sha256Hex(opts.proposal6.text) } }
       : {}),
   };
 }

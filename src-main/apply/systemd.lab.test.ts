@@ -112,8 +112,8 @@ describe.skipIf(skipSystemd)('lab: apply on a systemd host (reboots, save-on-sto
     const res = await runApply({
       host: H,
       session: { sshConfigPath: L.get().sshConfigPath, agent: false },
-      candidateName: 'good.rules',
-      candidateText: GOOD,
+      proposalName: 'good.rules',
+      proposalText: GOOD,
       confirmTimeoutS: TIMEOUT_S,
       confirm: 'prompt',
       force: false,

@@ -251,7 +251,7 @@ describe('hosts handlers', () => {
         findings: [],
         warnings: [],
         warningParts: [],
-        record: { id: o.id!, startedAt: 's', finishedAt: 'f', host: { name: hop.host }, candidate: { name: o.candidateName, sha256: '' }, confirm: 'prompt', force: false, outcome: keep ? 'confirmed' : 'reverted', exitCode: 0, message: 'applied', warnings: [], timings: {}, totalMs: 5 },
+        record: { id: o.id!, startedAt: 's', finishedAt: 'f', host: { name: hop.host }, candidate: { name: o.proposalName, sha256: '' }, confirm: 'prompt', force: false, outcome: keep ? 'confirmed' : 'reverted', exitCode: 0, message: 'applied', warnings: [], timings: {}, totalMs: 5 },
       };
     };
     const { applyId } = value<{ applyId: string }>(
@@ -344,12 +344,12 @@ describe('hosts handlers', () => {
     const base = { takenAt: 't', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), running6RulesSha256: 'd'.repeat(64) };
     value(await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'v4', confirmTimeoutS: 30, force: false, base, ipv6: { text: v6, name: 'v6' } }]));
     await new Promise((r) => setTimeout(r, 10));
-    expect(seen[0]).toMatchObject({ candidateText: '*filter\nCOMMIT\n', candidate6: { name: 'v6', text: v6 }, base: { kind: 'hashes', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) } });
+    expect(seen[0]).toMatchObject({ proposalText: '*filter\nCOMMIT\n', proposal6: { name: 'v6', text: v6 }, base: { kind: 'hashes', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) } });
     expect(seen[0].family).toBeUndefined();
     value(await d('apply:start', [p.id, { text: v6, name: 'v6 only', confirmTimeoutS: 30, force: false, base: null, family: 6 }]));
     await new Promise((r) => setTimeout(r, 10));
-    expect(seen[1]).toMatchObject({ candidateText: v6, family: 'ipv6' });
-    expect(seen[1].candidate6).toBeUndefined();
+    expect(seen[1]).toMatchObject({ proposalText: v6, family: 'ipv6' });
+    expect(seen[1].proposal6).toBeUndefined();
   });
 
   it('a saved profile keeps its secrets when only its name or timeout changes; a changed address drops them', async () => {

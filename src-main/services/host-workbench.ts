@@ -239,7 +239,7 @@ class ConnectSecrets {
 }
 
 /** An apply that threw instead of ending with a result: an `error` outcome with its message, for the page and its history. */
-function stoppedApplyDto(e: unknown, applyId: string, candidate: string): ApplyResultDto {
+function stoppedApplyDto(e: unknown, applyId: string, proposal: string): ApplyResultDto {
   const messageParts = msg`the apply stopped: ${(e as Error)?.message ?? String(e)}`;
   const message = messageText(messageParts);
   const at = new Date().toISOString();
@@ -250,7 +250,7 @@ function stoppedApplyDto(e: unknown, applyId: string, candidate: string): ApplyR
     findings: [],
     warnings: [],
     warningParts: [],
-    audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, proposal: candidate, totalMs: 0, warnings: [] },
+    audit: { id: applyId, startedAt: at, finishedAt: at, outcome: 'error', message, messageParts, proposal, totalMs: 0, warnings: [] },
   };
 }
 
@@ -511,8 +511,8 @@ export class HostWorkbench {
     const run = this.runApply({
       host: c.profile.target,
       session: this.applySessionOptions(c),
-      candidateName: req.name,
-      candidateText: req.text,
+      proposalName: req.name,
+      proposalText: req.text,
       confirmTimeoutS: req.confirmTimeoutS,
       confirm: 'prompt',
       force: req.force,
@@ -528,7 +528,7 @@ export class HostWorkbench {
         : null,
       // the IPv6 proposal alone, or beside the IPv4 one under the same host timer
       ...(req.family === 6 ? { family: 'ipv6' as const } : {}),
-      ...(req.ipv6 && req.family !== 6 ? { candidate6: { name: req.ipv6.name, text: req.ipv6.text } } : {}),
+      ...(req.ipv6 && req.family !== 6 ? { proposal6: { name: req.ipv6.name, text: req.ipv6.text } } : {}),
       onRecord: (rec) => appendHistory(rec, this.deps.env),
       id: applyId,
       ...(this.deps.applyMachine ? { machine: this.deps.applyMachine() } : {}),

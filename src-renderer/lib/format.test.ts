@@ -37,10 +37,10 @@ describe('format', () => {
     expect(messageString(msg`${'web'}: valid`)).toBe('web: valid');
     // an instant is a local time whose part carries the UTC time
     const deadline = Date.UTC(2026, 10, 30, 12, 0, 30);
-    const live = msg`rules live on ${'web'}; the host reverts them at ${at(deadline)} (in ${30} s) unless a new connection confirms`;
-    expect(messageText(live)).toBe('rules live on web; the host reverts them at 12:00:30Z (in 30 s) unless a new connection confirms');
+    const live = msg`rules running on ${'web'}; the host reverts them at ${at(deadline)} (in ${30} s) unless a new connection confirms`;
+    expect(messageText(live)).toBe('rules running on web; the host reverts them at 12:00:30Z (in 30 s) unless a new connection confirms');
     const parts = showMessage(live, '', 'Asia/Kolkata');
-    expect(parts.map((p) => p.text).join('')).toBe('Rules live on web; the host reverts them at 17:30:30 (in 30 s) unless a new connection confirms');
+    expect(parts.map((p) => p.text).join('')).toBe('Rules running on web; the host reverts them at 17:30:30 (in 30 s) unless a new connection confirms');
     expect(parts.find((p) => p.time)?.time).toEqual({ text: '17:30:30', title: '12:00:30 UTC', iso: '2026-11-30T12:00:30.000Z' });
     // a message spliced into another keeps its parts
     expect(msg`${msg`no new SSH connection: ${'timed out'}`}; reverting now`).toEqual([{ text: 'no new SSH connection: ' }, { name: 'timed out' }, { text: '; reverting now' }]);

@@ -18,7 +18,7 @@ const USAGE = `usage: portcullis apply HOST FILE [--rules6 FILE6] [--family 4|6]
                         [--confirm auto|prompt] [--force] [--base FILE] [--json] [host options]
 
 Applies FILE to the running firewall of HOST so that it can never lock you out:
-the candidate is validated and linted; a NEW SSH connection from the address
+the proposal is validated and linted; a NEW SSH connection from the address
 the server sees for this session is traced through it (a predicted lockout is
 refused); the host must be unchanged since --base (a file from \`pull\`, or
 \`pull --json\` output; without it, the state read at the start); the host
@@ -51,7 +51,7 @@ traces the new SSH connection through the ruleset of the family it runs over.
   --confirm prompt      then ask on the terminal, within the remaining time
   --force               go on despite a predicted lockout or an active firewalld
                         (the revert timer still guards the change)
-  --base FILE           the file the candidate was made from (\`portcullis pull\`), or
+  --base FILE           the file the proposal was made from (\`portcullis pull\`), or
                         \`pull --json\` output: refuse when the host changed since
   --json                the audit record as JSON on stdout
 
@@ -174,14 +174,14 @@ registerCommand({
     const result = await runApply({
       host,
       session,
-      candidateName: file,
-      candidateText: text,
+      proposalName: file,
+      proposalText: text,
       confirmTimeoutS: timeout,
       confirm,
       force: flag(args, 'force'),
       base,
       ...(family === 'ipv6' ? { family } : {}),
-      ...(file6 !== undefined && text6 !== undefined ? { candidate6: { name: file6, text: text6 } } : {}),
+      ...(file6 !== undefined && text6 !== undefined ? { proposal6: { name: file6, text: text6 } } : {}),
       onProgress: (p) => {
         if (p.level === 'warn') shownWarnings.push(p.message);
         io.err(`portcullis apply: ${p.level === 'warn' ? 'warning: ' : ''}${escapeControls(p.message)}\n`);

@@ -20,14 +20,14 @@ COMMIT
 `;
 
 describe('backup', () => {
-  it('holds the live sections of the tables the candidate touches, and an empty one for each table not loaded', () => {
+  it('holds the live sections of the tables the proposal touches, and an empty one for each table not loaded', () => {
     const b = buildBackup(LIVE, ['filter', 'nat']);
     expect(b.emptyAdded).toEqual(['nat']);
     expect(b.text).toBe(
       '*filter\n:INPUT ACCEPT [120:9000]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [80:7000]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n' +
         '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n',
     );
-    // mangle is not touched by the candidate: a revert must leave it alone
+    // mangle is not touched by the proposal: a revert must leave it alone
     expect(b.text).not.toContain('*mangle');
     expect(tablesIn(b.text)).toEqual(['filter', 'nat']);
   });

@@ -3,10 +3,10 @@
 //
 // iptables-save prints only the tables whose modules are loaded, and
 // iptables-restore leaves alone every table its input does not name. So a
-// backup made of plain iptables-save output cannot undo a candidate that
+// backup made of plain iptables-save output cannot undo a proposal that
 // brings in a new table (nat on a host that never used it): the revert would
 // leave the new nat rules running. The backup therefore carries, for every
-// table the candidate touches, either the live section or an empty one.
+// table the proposal touches, either the live section or an empty one.
 import { BUILTIN_CHAINS, isTableName, type TableName } from '../model.js';
 
 /** `*table` … `COMMIT` sections of an iptables-save style text, `#` lines dropped, in order. */
@@ -38,15 +38,15 @@ export function emptyTableSection(t: TableName): string {
 export interface Backup {
   /** what the revert restores: the live sections of the touched tables, and empty ones for tables not loaded */
   text: string;
-  /** tables the candidate touches */
+  /** tables the proposal touches */
   tables: TableName[];
   /** tables that were not loaded and get an empty section */
   emptyAdded: TableName[];
 }
 
 /**
- * The backup for a candidate touching `tables`, made from the live
- * iptables-save text. Tables the candidate leaves alone are not in it: a
+ * The backup for a proposal touching `tables`, made from the live
+ * iptables-save text. Tables the proposal leaves alone are not in it: a
  * revert must not reset them (and the bans fail2ban added there meanwhile).
  */
 export function buildBackup(liveText: string, tables: readonly TableName[]): Backup {

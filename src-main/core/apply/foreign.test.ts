@@ -74,7 +74,7 @@ describe('other tools\' chains', () => {
     expect(findForeignChains(rs(SAVED), rs(SAVED)).size).toBe(0);
   });
 
-  it('keeps the chains, their rules (the ban) and the jumps where they were; tables the candidate leaves out stay alone', () => {
+  it('keeps the chains, their rules (the ban) and the jumps where they were; tables the proposal leaves out stay alone', () => {
     const cand = SAVED.replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
     const f = findForeignChains(rs(LIVE), rs(SAVED));
     const { ruleset, report } = mergeForeign(rs(cand), rs(LIVE), f);
@@ -114,7 +114,7 @@ COMMIT
     expect(same.report.jumps[0]).toMatchObject({ index: 2, placed: 'same-index' });
   });
 
-  it('copies of the chains in the candidate (from a pull --live) give way to the running ones, without duplicating the jump', () => {
+  it('copies of the chains in the proposal (from a pull --live) give way to the running ones, without duplicating the jump', () => {
     const live = LIVE;
     const cand = LIVE.replace('-A f2b-sshd -s 203.0.113.7/32', '-A f2b-sshd -s 198.51.100.1/32').replace(/^\*nat[\s\S]*?COMMIT\n/m, '');
     const f = findForeignChains(rs(live), rs(SAVED));
@@ -123,7 +123,7 @@ COMMIT
     expect(rules(text, 'INPUT').filter((r) => r.endsWith('f2b-sshd'))).toHaveLength(1);
   });
 
-  it('a jump from a chain the candidate no longer has is reported as dropped', () => {
+  it('a jump from a chain the proposal no longer has is reported as dropped', () => {
     const live = `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:MINE - [0:0]\n:f2b-x - [0:0]\n-A INPUT -j MINE\n-A MINE -j f2b-x\n-A f2b-x -j RETURN\nCOMMIT\n`;
     const saved = `*filter\n:INPUT ACCEPT [0:0]\n:MINE - [0:0]\n-A INPUT -j MINE\nCOMMIT\n`;
     const r = mergeForeign(rs(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n`), rs(live), findForeignChains(rs(live), rs(saved)));

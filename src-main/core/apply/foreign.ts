@@ -67,35 +67,35 @@ export interface KeptJump {
 export interface ForeignReport {
   chains: KeptChain[];
   jumps: KeptJump[];
-  /** tables the candidate does not name: restore leaves them, and these chains, alone */
+  /** tables the proposal does not name: restore leaves them, and these chains, alone */
   untouched: { table: TableName; chains: string[] }[];
-  /** jumps that had nowhere to go (their chain is not in the candidate) */
+  /** jumps that had nowhere to go (their chain is not in the proposal) */
   dropped: { table: TableName; chain: string; rule: string }[];
 }
 
 const jumpsInto = (r: Rule, names: Set<string>) => !!r.target?.chain && names.has(r.target.name);
 
 function cloneRule(r: Rule): Rule {
-  // from another text: its source line means nothing in the candidate's file
+  // from another text: its source line means nothing in the proposal's file
   const { source: _s, ...rest } = r;
   return { ...rest, counters: null };
 }
 
 /**
- * The candidate with the other tools' chains of the live rules put back into
+ * The proposal with the other tools' chains of the live rules put back into
  * every table it names. Pure: the inputs are not changed.
  */
-export function mergeForeign(candidate: Ruleset, live: Ruleset, foreign: ForeignChains): { ruleset: Ruleset; report: ForeignReport } {
+export function mergeForeign(proposal: Ruleset, live: Ruleset, foreign: ForeignChains): { ruleset: Ruleset; report: ForeignReport } {
   const report: ForeignReport = { chains: [], jumps: [], untouched: [], dropped: [] };
   const tables: Table[] = [];
-  for (const ct of candidate.tables) {
+  for (const ct of proposal.tables) {
     const names = foreign.get(ct.name);
     const lt = findTable(live, ct.name);
     if (!names?.size || !lt) {
       tables.push(ct);
       continue;
     }
-    // the candidate's own copies (from a pull of the running rules) give way to the fresh ones
+    // the proposal's own copies (from a pull of the running rules) give way to the fresh ones
     const chains: Chain[] = ct.chains
       .filter((c) => c.builtin || !names.has(c.name))
       .map((c) => ({ ...c, rules: c.rules.filter((r) => !jumpsInto(r, names)) }));
@@ -121,13 +121,13 @@ export function mergeForeign(candidate: Ruleset, live: Ruleset, foreign: Foreign
     tables.push({ ...ct, chains });
   }
   for (const [t, names] of foreign) {
-    if (!candidate.tables.some((c) => c.name === t)) report.untouched.push({ table: t, chains: [...names] });
+    if (!proposal.tables.some((c) => c.name === t)) report.untouched.push({ table: t, chains: [...names] });
   }
-  return { ruleset: { ...candidate, tables }, report };
+  return { ruleset: { ...proposal, tables }, report };
 }
 
 /**
- * Where each jump goes in the candidate's chain: right after the admin rule it
+ * Where each jump goes in the proposal's chain: right after the admin rule it
  * followed in the running chain, else right before the one it preceded, else
  * at the top when it was in the leading block (fail2ban and Docker insert
  * there), else at the same index.
@@ -140,7 +140,7 @@ function placeJumps(
 ): { rules: Rule[]; at: { index: number; rule: Rule; how: KeptJump['placed'] }[] } {
   const bodies = cand.map(canonicalRuleBody);
   const liveBodies = live.rules.map(canonicalRuleBody);
-  /** the candidate index of live rule j: same text, same occurrence among its equals */
+  /** the proposal index of live rule j: same text, same occurrence among its equals */
   const find = (j: number): number => {
     const body = liveBodies[j];
     let nth = 0;
@@ -191,14 +191,14 @@ function placeJumps(
 }
 
 /**
- * The candidate without other tools' chains and the jumps into them: what is
+ * The proposal without other tools' chains and the jumps into them: what is
  * persisted. Returns the same object when there is nothing to take out, so the
  * preserving writer gives the file back byte for byte.
  */
-export function stripForeign(candidate: Ruleset, foreign: ForeignChains): { ruleset: Ruleset; removed: { table: TableName; chain: string; rules: number }[] } {
+export function stripForeign(proposal: Ruleset, foreign: ForeignChains): { ruleset: Ruleset; removed: { table: TableName; chain: string; rules: number }[] } {
   const removed: { table: TableName; chain: string; rules: number }[] = [];
   let changed = false;
-  const tables = candidate.tables.map((t) => {
+  const tables = proposal.tables.map((t) => {
     const names = foreign.get(t.name);
     if (!names?.size) return t;
     const hit = t.chains.some((c) => names.has(c.name) || c.rules.some((r) => jumpsInto(r, names)) || c.disabled.some((d) => jumpsInto(d.rule, names)));
@@ -223,5 +223,5 @@ export function stripForeign(candidate: Ruleset, foreign: ForeignChains): { rule
       });
     return { ...t, chains };
   });
-  return { ruleset: changed ? { ...candidate, tables } : candidate, removed };
+  return { ruleset: changed ? { ...proposal, tables } : proposal, removed };
 }

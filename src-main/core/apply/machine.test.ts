@@ -86,19 +86,19 @@ describe('apply state machine: paths', () => {
     expect(r.record.warningParts!.map(messageText)).toEqual(r.record.warnings);
   });
 
-  it('an invalid candidate is refused before connecting (exit 4)', () => {
-    const t = drive(input({ candidateText: STOCK.replace('--dport 22', '--dport 99999') }));
+  it('an invalid proposal is refused before connecting (exit 4)', () => {
+    const t = drive(input({ proposalText: STOCK.replace('--dport 22', '--dport 99999') }));
     expect(t.actions).toEqual([]);
     expect(t.final.result).toMatchObject({ outcome: 'refused', exitCode: 4, refuseReason: 'invalid' });
     expect(t.final.result!.findings.some((f) => f.severity === 'error')).toBe(true);
   });
 
   it('a predicted lockout is refused after the read, the lock let go (exit 4); --force goes on', () => {
-    const t = drive(input({ candidateText: LOCKOUT }));
+    const t = drive(input({ proposalText: LOCKOUT }));
     expect(t.actions).toEqual(['connect', 'lock', 'read-state']);
     expect(t.final.result).toMatchObject({ exitCode: 4, refuseReason: 'lockout' });
     expect(t.commands.some((c) => c.kind === 'unlock')).toBe(true);
-    const forced = drive(input({ candidateText: LOCKOUT, force: true }), (a, at) => (a.kind === 'probe' ? { kind: 'probe-failed', at, message: 'connection refused' } : undefined));
+    const forced = drive(input({ proposalText: LOCKOUT, force: true }), (a, at) => (a.kind === 'probe' ? { kind: 'probe-failed', at, message: 'connection refused' } : undefined));
     expect(forced.actions).toEqual(['connect', 'lock', 'read-state', 'upload', 'test', 'arm', 'restore', 'probe', 'revert-now']);
     expect(forced.final.result).toMatchObject({ outcome: 'reverted', exitCode: 3 });
     expect(forced.final.result!.record.revertedBy).toBe('client');
@@ -179,7 +179,7 @@ describe('apply state machine: paths', () => {
         : a.kind === 'revert-now'
           ? { kind: 'failed', at, message: 'gone' }
           : a.kind === 'await-timer'
-            ? { kind: 'timer-checked', at, reverted: false, message: 'still the candidate' }
+            ? { kind: 'timer-checked', at, reverted: false, message: 'still the proposal' }
             : undefined,
     );
     expect(notReverted.final.result).toMatchObject({ outcome: 'error', exitCode: 2 });
@@ -248,7 +248,7 @@ describe('apply state machine: paths', () => {
   });
 
   it('nothing to do: exit 0 without arming anything', () => {
-    const t = drive(input({ candidateText: STOCK }));
+    const t = drive(input({ proposalText: STOCK }));
     expect(t.actions).toEqual(['connect', 'lock', 'read-state']);
     expect(t.final.result).toMatchObject({ outcome: 'unchanged', exitCode: 0 });
   });
@@ -541,8 +541,8 @@ describe('apply state machine: both families as one change', () => {
     expect(t.commands.filter((c) => c.kind === 'persist')).toHaveLength(1);
     expect(t.commands.some((c) => c.kind === 'progress' && /IPv6: web1 already runs and saves this ruleset; left alone/.test(c.message))).toBe(true);
     expect(t.final.result!.record.families).toBeUndefined();
-    // IPv4 unchanged: the IPv6 candidate becomes the apply
-    const six = drive(input({ candidateText: STOCK, other: { family: 'ipv6', name: 'rules.v6', text: GOOD6, sha256: 'cand6' } }), (a, at) =>
+    // IPv4 unchanged: the IPv6 proposal becomes the apply
+    const six = drive(input({ proposalText: STOCK, other: { family: 'ipv6', name: 'rules.v6', text: GOOD6, sha256: 'cand6' } }), (a, at) =>
       a.kind === 'restore' ? { kind: 'restored', at, liveText: GOOD6, liveRulesSha256: 'live6b' } : a.kind === 'persist' ? { kind: 'persisted', at, family: 'ipv6', sha256Sent: 'file6', sha256Host: 'file6', previousBackup: null, restorecon: false } : a.kind === 'verify' ? { kind: 'verified', at, savedSha256: 'file6', liveRulesSha256: 'live6b' } : both(a, at),
     );
     const up6 = six.commands.find((c) => c.kind === 'upload') as Extract<ApplyCommand, { kind: 'upload' }>;
@@ -552,7 +552,7 @@ describe('apply state machine: both families as one change', () => {
     expect(six.final.result!.message).toMatch(/saved to \/etc\/sysconfig\/ip6tables$/);
   });
 
-  it('an invalid IPv6 candidate is refused before connecting; a revert whose IPv6 read-back differs is an error naming IPv6', () => {
+  it('an invalid IPv6 proposal is refused before connecting; a revert whose IPv6 read-back differs is an error naming IPv6', () => {
     const bad = drive(two(GOOD6.replace('--dport 443', '--dport 99999')));
     expect(bad.actions).toEqual([]);
     expect(bad.final.result).toMatchObject({ outcome: 'refused', exitCode: 4, refuseReason: 'invalid' });

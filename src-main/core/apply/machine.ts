@@ -14,7 +14,7 @@ import type { Family } from '../model.js';
 import { parseRuleset, type ParseResult } from '../parse.js';
 import { diffRulesets } from '../diff.js';
 import type { Change } from '../diff.js';
-import { checkCandidate, describeSummary, planApply, savedFile, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
+import { checkProposal, describeSummary, planApply, savedFile, type ApplyPlan, type BaseRef, type ChangeSummary, type HostSnapshot, type HostView, type RefuseReason } from './plan.js';
 import { differingTables } from './backup.js';
 import type { ForeignReport } from './foreign.js';
 import type { FamilyLockoutVerdict } from './lockout.js';
@@ -30,18 +30,18 @@ export interface ApplyInput {
   /** hex, unique per apply: names the host's work directory and timer */
   id: string;
   host: string;
-  candidateName: string;
-  candidateText: string;
-  candidateSha256: string;
+  proposalName: string;
+  proposalText: string;
+  proposalSha256: string;
   confirmTimeoutS: number;
   confirm: ConfirmMode;
   force: boolean;
   base: BaseRef | null;
-  /** the family of candidateText (default ipv4: iptables, /etc/sysconfig/iptables) */
+  /** the family of proposalText (default ipv4: iptables, /etc/sysconfig/iptables) */
   family?: Family;
   /**
-   * the IPv6 candidate of a two-family apply (with family ipv4): one change, one host timer,
-   * one decision. A family whose candidate changes neither its running rules nor its saved
+   * the IPv6 proposal of a two-family apply (with family ipv4): one change, one host timer,
+   * one decision. A family whose proposal changes neither its running rules nor its saved
    * file drops out of the apply (not reloaded, not rewritten).
    */
   other?: { family: Family; name: string; text: string; sha256: string };
@@ -53,7 +53,7 @@ interface OtherFamily {
   name: string;
   text: string;
   sha256: string;
-  candidate?: ParseResult;
+  proposal?: ParseResult;
   snapshot?: HostSnapshot;
   plan?: Extract<ApplyPlan, { kind: 'go' | 'noop' }>;
   liveAfter?: { text: string; sha256: string };
@@ -62,12 +62,15 @@ interface OtherFamily {
   revertCheck?: RevertCheck;
 }
 
-/** The work files of a family on the host: `candidate`, `backup`, `expected`; IPv6's end in 6. */
+/**
+ * The work files of a family on the host: `candidate` (the proposal), `backup`, `expected`; IPv6's
+ * end in 6. The names are the host side's (apply/scripts.ts), as a revert armed earlier reads them.
+ */
 type WorkFile = 'candidate' | 'backup' | 'expected' | 'candidate6' | 'backup6' | 'expected6';
 
 const workFile = (name: 'candidate' | 'backup' | 'expected', family: Family): WorkFile => (family === 'ipv6' ? `${name}6` : name);
 
-/** The families an apply changes: the primary candidate's, then the other's while it is in. */
+/** The families an apply changes: the primary proposal's, then the other's while it is in. */
 export function applyFamilies(ctx: Pick<Context, 'input' | 'other'>): Family[] {
   return [ctx.input.family ?? 'ipv4', ...(ctx.other ? [ctx.other.family] : [])];
 }
@@ -205,10 +208,14 @@ export interface AuditRecord {
   startedAt: string;
   finishedAt: string;
   host: { name: string; user?: string; privilege?: string; hostKey?: string; hostKeyType?: string; route?: string[]; clientAddress?: string };
+  /**
+   * the proposal applied. The record's field keeps its first name: history.jsonl and the
+   * host's /var/log/portcullis.log hold lines written with it (the app's AuditEntryDto says proposal)
+   */
   candidate: { name: string; sha256: string };
   /** the families the apply changed (absent in lines written before it existed: IPv4) */
   families?: Family[];
-  /** the other family of a two-family apply: its candidate, hashes and changes */
+  /** the other family of a two-family apply: its proposal (as `candidate`, above), hashes and changes */
   other?: {
     family: Family;
     candidate: { name: string; sha256: string };
@@ -271,7 +278,7 @@ export interface ApplyResult {
 export interface Context {
   input: ApplyInput;
   startedAt: number;
-  candidate?: ParseResult;
+  proposal?: ParseResult;
   findings: Finding[];
   host?: HostView;
   session?: SessionInfo;
@@ -397,7 +404,7 @@ export function auditRecord<O extends string, X extends number>(
       route: session?.route,
       clientAddress: host?.clientAddress,
     },
-    candidate: { name: input.candidateName, sha256: input.candidateSha256 },
+    candidate: { name: input.proposalName, sha256: input.proposalSha256 },
     ...(input.family === 'ipv6' || ctx.other ? { families: applyFamilies(ctx) } : {}),
     ...(ctx.other ? { other: otherRecord(ctx.other) } : {}),
     ...(snapshot ? { before: { savedSha256: snapshot.savedSha256, liveRulesSha256: snapshot.liveRulesSha256 } } : {}),
@@ -562,19 +569,19 @@ type Handler = (ctx: Context, e: ApplyEvent, at: number, unexpected: () => Trans
 function onIdle(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
   const { input } = ctx;
   if (e.kind !== 'start') return unexpected();
-  const check = checkCandidate(input.candidateText, input.family ?? 'ipv4');
-  if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, msg`${input.candidateName}: ${[{ text: check.message }]}; nothing was changed`, { refuseReason: 'invalid' });
-  const valid = [progress('validate', validMessage(input.candidateName, check.findings))];
+  const check = checkProposal(input.proposalText, input.family ?? 'ipv4');
+  if (!check.ok) return finish({ ...ctx, findings: check.findings }, at, 'refused', 4, msg`${input.proposalName}: ${[{ text: check.message }]}; nothing was changed`, { refuseReason: 'invalid' });
+  const valid = [progress('validate', validMessage(input.proposalName, check.findings))];
   let other: OtherFamily | undefined;
   if (input.other) {
-    const o = checkCandidate(input.other.text, input.other.family);
+    const o = checkProposal(input.other.text, input.other.family);
     if (!o.ok) return finish({ ...ctx, findings: o.findings }, at, 'refused', 4, msg`${input.other.name}: ${[{ text: o.message }]}; nothing was changed`, { refuseReason: 'invalid' });
-    other = { ...input.other, candidate: o.parsed };
+    other = { ...input.other, proposal: o.parsed };
     valid.push(progress('validate', validMessage(input.other.name, o.findings)));
   }
   return to(
     'connecting',
-    { ...ctx, candidate: check.parsed, findings: check.findings, other, timings: { ...ctx.timings, validate: 0 } },
+    { ...ctx, proposal: check.parsed, findings: check.findings, other, timings: { ...ctx.timings, validate: 0 } },
     at,
     'connect',
     { kind: 'connect' },
@@ -617,9 +624,11 @@ function onUploading(ctx: Context, e: ApplyEvent, at: number, unexpected: () => 
   const backups = [ctx.plan!, ...(ctx.other?.plan ? [ctx.other.plan] : [])].map((p, i) => {
     const empty = p.backup.emptyAdded;
     const fam = ctx.other ? `${FAMILY_WORD[applyFamilies(ctx)[i]]} ` : '';
-    return `${fam}backup of ${p.backup.tables.join(', ')}${empty.length ? `; ${empty.join(', ')} not loaded now: the revert empties ${empty.length === 1 ? 'it' : 'them'}` : ''}`;
+    const unloaded = empty.length ? msg`; ${empty.join(', ')} not loaded now: the revert empties ${asMessage(empty.length === 1 ? 'it' : 'them')}` : [];
+    return msg`${asMessage(fam)}backup of ${p.backup.tables.join(', ')}${unloaded}`;
   });
-  return to('testing', ctx, at, 'test', { kind: 'test' }, progress('upload', `candidate and backup on the host (${backups.join('; ')})`));
+  const list = backups.flatMap((b, i) => (i ? [...asMessage('; '), ...b] : b));
+  return to('testing', ctx, at, 'test', { kind: 'test' }, progress('upload', msg`proposal and backup on the host (${list})`));
 }
 
 function onTesting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Transition): Transition {
@@ -637,7 +646,7 @@ function onTesting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Tr
       { refuseReason: !e.other.ok ? 'invalid' : 'revert-unproven', unlock: true, cleanup: true },
     );
   if (!e.ok)
-    return finish(ctx, at, 'refused', 4, msg`${`${restoreTool(input.family)} --test`} on the host rejects the candidate: ${e.message}; nothing was changed`, {
+    return finish(ctx, at, 'refused', 4, msg`${`${restoreTool(input.family)} --test`} on the host rejects the proposal: ${e.message}; nothing was changed`, {
       refuseReason: 'invalid',
       unlock: true,
       cleanup: true,
@@ -654,7 +663,7 @@ function onTesting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Tr
   // both families: iptables' first, worded as every IPv4 apply says it
   const tools = `${restoreTool(ctx.other ? 'ipv4' : input.family)} --test`;
   return {
-    ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} passes on the host${asMessage(ctx.other ? ', and ip6tables-restore --test' : '')}${asMessage(e.backupOk ? `, for the candidate${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
+    ...to('arming', { ...ctx, armIssuedAt: at }, at, 'arm', { kind: 'arm', seconds: input.confirmTimeoutS }, progress('test', msg`${tools} passes on the host${asMessage(ctx.other ? ', and ip6tables-restore --test' : '')}${asMessage(e.backupOk ? `, for the proposal${ctx.other ? 's' : ''} and for the backup${ctx.other ? 's' : ''} a revert restores` : '')}`)),
   };
 }
 
@@ -662,7 +671,7 @@ function onArming(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Tra
   const { input } = ctx;
   if (e.kind !== 'armed') return unexpected();
   const c: Context = { ...ctx, timer: e.timer, armedAt: at, timerProof: e.proof };
-  const what = e.timer.method === 'systemd-run' ? `systemd timer ${e.timer.unit}` : `detached process ${e.timer.pid}`;
+  const what = e.timer.method === 'systemd-run' ? msg`systemd timer ${e.timer.unit}` : msg`detached process ${e.timer.pid}`;
   if (e.proof && !e.proof.ok)
     return to(
       'disarming',
@@ -671,7 +680,8 @@ function onArming(ctx: Context, e: ApplyEvent, at: number, unexpected: () => Tra
       'disarm',
       { kind: 'disarm' },
     );
-  const cmds = [progress('arm', `revert timer armed on the host (${what}, ${input.confirmTimeoutS} s${e.proof ? `; checked: ${e.proof.detail}` : ''})`)];
+  const checked = e.proof ? msg`; checked: ${[{ text: e.proof.detail }]}` : [];
+  const cmds = [progress('arm', msg`revert timer armed on the host (${what}, ${input.confirmTimeoutS} s${checked})`)];
   const guards = [{ family: input.family ?? 'ipv4', ...e }, ...(ctx.other && e.other ? [{ family: ctx.other.family, ...e.other }] : [])];
   for (const g of guards) {
     const V = g.family === 'ipv6' ? 'IP6TABLES' : 'IPTABLES';
@@ -711,7 +721,7 @@ function onRestoring(ctx: Context, e: ApplyEvent, at: number, unexpected: () => 
   const deadline = (ctx.armIssuedAt ?? at) + input.confirmTimeoutS * 1000;
   const confirmBy = deadline - confirmMargin(input.confirmTimeoutS);
   const cmds: ApplyCommand[] = [
-    progress('restore', msg`rules live on ${ctx.host!.name}; the host reverts them at ${instant(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
+    progress('restore', msg`rules running on ${ctx.host!.name}; the host reverts them at ${instant(deadline)} (in ${input.confirmTimeoutS} s) unless a new connection confirms`),
   ];
   // iptables-save prints what the kernel holds: a difference is our reading of a rule, worth a look, not a failure
   const differ = readbackDifferences(e.liveText, ctx.plan!.applyText, input.family) + (ctx.other?.plan && e.other ? readbackDifferences(e.other.liveText, ctx.other.plan.applyText, ctx.other.family) : 0);
@@ -798,7 +808,7 @@ function onReverting(ctx: Context, e: ApplyEvent, at: number, unexpected: () => 
   const c: Context = { ...withFileRestored(ctx, e.fileRestored), revertedBy: e.by, revertCheck: e.outcome === 'reverted' ? check : undefined };
   if (c.other && e.otherCheck) c.other = { ...c.other, revertCheck: e.otherCheck };
   if (e.outcome !== 'reverted')
-    return finish(c, at, 'error', 2, msg`REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the candidate or part of it — log in and check now`);
+    return finish(c, at, 'error', 2, msg`REVERT FAILED on ${ctx.host!.name}: ${ctx.other ? 'iptables-restore or ip6tables-restore' : restoreTool(input.family)} of the backup did not succeed; the host runs the proposal or part of it — log in and check now`);
   if (!check.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, check));
   if (ctx.other && e.otherCheck && !e.otherCheck.verified) return finish(c, at, 'error', 2, mismatchMessage(c, e.by, e.otherCheck, ctx.other.family));
   // decided and verified: the work directory has served (a failed revert keeps it for a look)
@@ -851,7 +861,7 @@ const ON_EVENT: Record<Exclude<StateKind, 'done'>, Handler> = {
 function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefined): Transition {
   const { input } = c0;
   const family = input.family ?? 'ipv4';
-  const plan = planApply({ family, candidate: c0.candidate!, candidateText: input.candidateText, findings: c0.findings, host: c0.host!, snapshot: c0.snapshot!, base: input.base, force: input.force });
+  const plan = planApply({ family, proposal: c0.proposal!, proposalText: input.proposalText, findings: c0.findings, host: c0.host!, snapshot: c0.snapshot!, base: input.base, force: input.force });
   const two = !!c0.other;
   const tag = (f: Family, w: Message | string): Message => (two ? msg`${asMessage(FAMILY_WORD[f])} rules: ${asMessage(w)}` : asMessage(w));
   let warnings: (Message | string)[] = [...c0.warnings, ...plan.warnings.map((w) => tag(family, w))];
@@ -867,8 +877,8 @@ function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefine
     if (!otherSnapshot) return finish({ ...c0, warnings }, at, 'error', 2, msg`the host did not report its ${asMessage(FAMILY_WORD[other.family])} rules (${asMessage(other.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save')}); nothing was changed`, { unlock: true, cleanup: true });
     otherPlan = planApply({
       family: other.family,
-      candidate: other.candidate!,
-      candidateText: other.text,
+      proposal: other.proposal!,
+      proposalText: other.text,
       findings: [],
       host: c0.host!,
       snapshot: otherSnapshot,
@@ -888,8 +898,8 @@ function planned(c0: Context, at: number, otherSnapshot: HostSnapshot | undefine
     left.push(progress('read', msg`${asMessage(FAMILY_WORD[family])}: ${c0.host!.name} already runs and saves this ruleset; left alone`));
     c = {
       ...c,
-      input: { ...input, family: other.family, candidateName: other.name, candidateText: other.text, candidateSha256: other.sha256, other: undefined },
-      candidate: other.candidate,
+      input: { ...input, family: other.family, proposalName: other.name, proposalText: other.text, proposalSha256: other.sha256, other: undefined },
+      proposal: other.proposal,
       snapshot: other.snapshot,
       plan: other.plan,
       other: undefined,
@@ -987,17 +997,14 @@ function withEffects(t: Transition, before: ApplyCommand[]): Transition {
   return { state: t.state, commands: [...before, ...t.commands] };
 }
 
-export function describeKept(k: ForeignReport): string[] {
-  const out: string[] = [];
+function describeKept(k: ForeignReport): Message[] {
+  const out: Message[] = [];
   for (const c of k.chains) {
     const jumps = k.jumps.filter((j) => j.table === c.table && j.rule.endsWith(` ${c.chain}`));
-    out.push(
-      `keeping ${c.tool} chain ${c.table} ${c.chain} (${c.rules} rule${c.rules === 1 ? '' : 's'})` +
-        (jumps.length ? ` and its jump${jumps.length === 1 ? '' : 's'} from ${jumps.map((j) => `${j.chain} #${j.index}`).join(', ')}` : '') +
-        '; not written to /etc/sysconfig/iptables',
-    );
+    const from = jumps.length ? msg` and its jump${asMessage(jumps.length === 1 ? '' : 's')} from ${jumps.map((j) => `${j.chain} #${j.index}`).join(', ')}` : [];
+    out.push(msg`keeping ${c.tool} chain ${c.table} ${c.chain} (${asMessage(`${c.rules} rule${c.rules === 1 ? '' : 's'}`)})${from}; not written to ${'/etc/sysconfig/iptables'}`);
   }
-  for (const u of k.untouched) out.push(`the ${u.table} table is not in the candidate: it stays as it runs (${u.chains.join(', ')})`);
+  for (const u of k.untouched) out.push(msg`the ${u.table} table is not in the proposal: it stays as it runs (${u.chains.join(', ')})`);
   return out;
 }
 

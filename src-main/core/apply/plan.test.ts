@@ -1,7 +1,7 @@
 import { messageText } from './message.js';
 import { describe, expect, it } from 'vitest';
 import { parseRuleset } from '../parse.js';
-import { applyBlock, checkCandidate, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
+import { applyBlock, checkProposal, planApply, type HostSnapshot, type HostView, type PlanInput } from './plan.js';
 import { stockRuleset, stockWith } from '../testing/rulesets.js';
 
 const STOCK = stockRuleset(2);
@@ -9,20 +9,20 @@ const LIVE = STOCK.replace(/^#.*\n/gm, '').replace(':OUTPUT ACCEPT [0:0]\n', ':O
 const host: HostView = { name: 'web1', clientAddress: '198.51.100.4', serverAddress: '192.0.2.10', sshPort: 22, inIface: 'eth0', localAddresses: ['192.0.2.10'], firewalld: 'masked' };
 const snap: HostSnapshot = { savedPresent: true, savedText: STOCK, savedSha256: 's0', liveText: LIVE, liveRulesSha256: 'l0' };
 
-function plan(candidateText: string, over: Partial<PlanInput> = {}) {
-  const c = checkCandidate(candidateText);
+function plan(proposalText: string, over: Partial<PlanInput> = {}) {
+  const c = checkProposal(proposalText);
   if (!c.ok) throw new Error(c.message);
-  return planApply({ candidate: c.parsed, candidateText, findings: c.findings, host, snapshot: snap, base: null, force: false, ...over });
+  return planApply({ proposal: c.parsed, proposalText, findings: c.findings, host, snapshot: snap, base: null, force: false, ...over });
 }
 
-// a generated candidate: canonical, no comments, one rule more
+// a generated proposal: canonical, no comments, one rule more
 const GENERATED = stockWith('-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n');
 
 describe('apply plan', () => {
-  it('checks the candidate alone first: errors refuse, warnings do not', () => {
-    expect(checkCandidate('*filter\n-A INPUT -j NOSUCHCHAIN\nCOMMIT\n').ok).toBe(false);
-    expect(checkCandidate('# nothing\n')).toMatchObject({ ok: false, message: expect.stringMatching(/no table/) });
-    expect(checkCandidate(GENERATED).ok).toBe(true);
+  it('checks the proposal alone first: errors refuse, warnings do not', () => {
+    expect(checkProposal('*filter\n-A INPUT -j NOSUCHCHAIN\nCOMMIT\n').ok).toBe(false);
+    expect(checkProposal('# nothing\n')).toMatchObject({ ok: false, message: expect.stringMatching(/no table/) });
+    expect(checkProposal(GENERATED).ok).toBe(true);
   });
 
   it('goes: fail2ban kept in what is applied, left out of what is saved; the backup is the running filter table', () => {
@@ -39,7 +39,7 @@ describe('apply plan', () => {
     expect(p.lockout.kind).toBe('open');
   });
 
-  it('a generated candidate is saved in the layout of the saved file, comments kept around unchanged rules', () => {
+  it('a generated proposal is saved in the layout of the saved file, comments kept around unchanged rules', () => {
     const p = plan(GENERATED);
     if (p.kind !== 'go') throw new Error(p.kind);
     expect(p.persistText.startsWith('# sample configuration for iptables service\n# you can edit this manually')).toBe(true);
@@ -115,9 +115,9 @@ describe('apply plan', () => {
     const drop6 = stock6.replace('-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n', '-A INPUT -p tcp -m tcp --dport 80 -j ACCEPT\n');
     const snap6: HostSnapshot = { savedPresent: true, savedText: stock6, savedSha256: 's6', liveText: stock6, liveRulesSha256: 'l6' };
     const plan6 = (text: string, h: Partial<HostView>, force = false) => {
-      const c = checkCandidate(text, 'ipv6');
+      const c = checkProposal(text, 'ipv6');
       if (!c.ok) throw new Error(c.message);
-      return planApply({ family: 'ipv6', candidate: c.parsed, candidateText: text, findings: c.findings, host: { ...host, localAddresses: ['192.0.2.10', '2001:db8:1::2'], ...h }, snapshot: snap6, base: null, force });
+      return planApply({ family: 'ipv6', proposal: c.parsed, proposalText: text, findings: c.findings, host: { ...host, localAddresses: ['192.0.2.10', '2001:db8:1::2'], ...h }, snapshot: snap6, base: null, force });
     };
     const via = "the host's address 2001:db8:1::2 answers on port 22 from 2001:db8:9::5";
     const reach = { other: { kind: 'reachable' as const, family: 'ipv6' as const, client: '2001:db8:9::5', server: '2001:db8:1::2', inIface: 'eth0', via } };

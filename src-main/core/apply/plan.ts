@@ -1,5 +1,5 @@
 // The decisions an apply makes before it touches anything, as one pure
-// function of the candidate, the host's state read under the apply lock, and
+// function of the proposal, the host's state read under the apply lock, and
 // the options: refuse (invalid, predicted lockout, host changed, firewalld),
 // nothing to do, or go — with the exact texts to apply, to restore on revert,
 // to expect running, and to persist.
@@ -45,8 +45,8 @@ export interface HostSnapshot {
 }
 
 /**
- * Where the candidate came from: hashes from `pull --json`, or the saved file it was edited from.
- * The hashes are of the candidate's family (saved6Sha256, live6RulesSha256: the IPv6 half of a
+ * Where the proposal came from: hashes from `pull --json`, or the saved file it was edited from.
+ * The hashes are of the proposal's family (saved6Sha256, live6RulesSha256: the IPv6 half of a
  * two-family apply, checked against /etc/sysconfig/ip6tables and ip6tables-save).
  */
 export type BaseRef =
@@ -66,12 +66,12 @@ export interface ChangeSummary {
   total: number;
 }
 
-export type CandidateCheck =
+export type ProposalCheck =
   | { ok: true; parsed: ParseResult; findings: Finding[] }
   | { ok: false; findings: Finding[]; message: string };
 
-/** Validation and lint of the candidate alone (read as iptables-restore, or ip6tables-restore for family ipv6): no host needed. */
-export function checkCandidate(text: string, family: Family = 'ipv4'): CandidateCheck {
+/** Validation and lint of the proposal alone (read as iptables-restore, or ip6tables-restore for family ipv6): no host needed. */
+export function checkProposal(text: string, family: Family = 'ipv4'): ProposalCheck {
   const parsed = parseRuleset(text, { family });
   let findings: Finding[];
   try {
@@ -80,8 +80,8 @@ export function checkCandidate(text: string, family: Family = 'ipv4'): Candidate
     findings = [...parsed.findings, { code: 'lint-failed', severity: 'warning', line: 0, message: `the lint stopped: ${(e as Error).message}` }];
   }
   const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length) return { ok: false, findings, message: `the candidate is not valid (${errors.length} error${errors.length === 1 ? '' : 's'})` };
-  if (!parsed.ruleset.tables.length) return { ok: false, findings, message: 'the candidate has no table (*filter … COMMIT)' };
+  if (errors.length) return { ok: false, findings, message: `the proposal is not valid (${errors.length} error${errors.length === 1 ? '' : 's'})` };
+  if (!parsed.ruleset.tables.length) return { ok: false, findings, message: 'the proposal has no table (*filter … COMMIT)' };
   return { ok: true, parsed, findings };
 }
 
@@ -90,7 +90,7 @@ export type ApplyPlan =
   | { kind: 'refuse'; reason: RefuseReason; message: Message; findings: Finding[]; warnings: (string | Message)[]; lockout?: FamilyLockoutVerdict }
   | {
       kind: 'go' | 'noop';
-      /** what iptables-restore gets: the candidate with other tools' chains kept */
+      /** what iptables-restore gets: the proposal with other tools' chains kept */
       applyText: string;
       backup: Backup;
       /** what must still be running right before the restore (else the host changed meanwhile) */
@@ -106,10 +106,10 @@ export type ApplyPlan =
     };
 
 export interface PlanInput {
-  /** the family of the candidate and the snapshot (default ipv4) */
+  /** the family of the proposal and the snapshot (default ipv4) */
   family?: Family;
-  candidate: ParseResult;
-  candidateText: string;
+  proposal: ParseResult;
+  proposalText: string;
   findings: Finding[];
   host: HostView;
   snapshot: HostSnapshot;
@@ -142,14 +142,14 @@ export function describeSummary(s: ChangeSummary): string {
 }
 
 /**
- * Gives the candidate's rules the source lines of the same rules in `original`
+ * Gives the proposal's rules the source lines of the same rules in `original`
  * (same table, chain, canonical text, occurrence), so the preserving writer
  * keeps the original's text around them; rules it does not have are new.
  */
-function rebase(candidate: Ruleset, original: Ruleset): Ruleset {
+function rebase(proposal: Ruleset, original: Ruleset): Ruleset {
   return {
-    ...candidate,
-    tables: candidate.tables.map((t): Table => {
+    ...proposal,
+    tables: proposal.tables.map((t): Table => {
       const ot = findTable(original, t.name);
       return {
         ...t,
@@ -181,15 +181,15 @@ export function savedFile(family: Family = 'ipv4'): string {
 
 /** What to write to /etc/sysconfig/iptables (ip6tables). */
 function persistedText(input: PlanInput, pruned: Ruleset): string {
-  const { candidate, candidateText, snapshot } = input;
+  const { proposal, proposalText, snapshot } = input;
   // An admin's own file (it has comments): keep its layout. A generated one:
   // keep the layout of the saved file around the rules that stay.
-  const hasComments = candidate.lines.some((l) => l.startsWith('#') && !/^#\s*-[AI]\s/.test(l));
+  const hasComments = proposal.lines.some((l) => l.startsWith('#') && !/^#\s*-[AI]\s/.test(l));
   if (hasComments || !snapshot.savedPresent) {
-    return pruned === candidate.ruleset ? candidateText : writePreserving(candidate, pruned);
+    return pruned === proposal.ruleset ? proposalText : writePreserving(proposal, pruned);
   }
   const saved = parseRuleset(snapshot.savedText, { family: input.family ?? 'ipv4' });
-  if (saved.findings.some((f) => f.severity === 'error')) return pruned === candidate.ruleset ? candidateText : writePreserving(candidate, pruned);
+  if (saved.findings.some((f) => f.severity === 'error')) return pruned === proposal.ruleset ? proposalText : writePreserving(proposal, pruned);
   return writePreserving(saved, rebase(pruned, saved.ruleset));
 }
 
@@ -224,7 +224,7 @@ function overridden(firewalld: HostView['firewalld'] | undefined, lockout: boole
 }
 
 export function planApply(input: PlanInput): ApplyPlan {
-  const { candidate, host, snapshot, base, force } = input;
+  const { proposal, host, snapshot, base, force } = input;
   const family = input.family ?? 'ipv4';
   const warnings: (string | Message)[] = [];
   const refuse = (reason: RefuseReason, message: Message, findings: Finding[] = input.findings, lockout?: FamilyLockoutVerdict): ApplyPlan => ({
@@ -248,15 +248,15 @@ export function planApply(input: PlanInput): ApplyPlan {
   const live = parseRuleset(snapshot.liveText, { family });
   const savedParsed = snapshot.savedPresent ? parseRuleset(snapshot.savedText, { family }) : null;
   const foreign = findForeignChains(live.ruleset, savedParsed?.ruleset ?? null);
-  const { ruleset: merged, report: kept } = mergeForeign(candidate.ruleset, live.ruleset, foreign);
-  const applyText = merged === candidate.ruleset || !kept.chains.length ? input.candidateText : writePreserving(candidate, merged);
-  if (applyText !== input.candidateText) {
+  const { ruleset: merged, report: kept } = mergeForeign(proposal.ruleset, live.ruleset, foreign);
+  const applyText = merged === proposal.ruleset || !kept.chains.length ? input.proposalText : writePreserving(proposal, merged);
+  if (applyText !== input.proposalText) {
     const check = parseRuleset(applyText, { family });
     const errors = check.findings.filter((f) => f.severity === 'error');
     if (errors.length)
       return refuse('invalid', msg`with the other tools' chains kept (${kept.chains.map((c) => c.chain).join(', ')}) the ruleset does not load: ${[{ text: errors[0].message }]}`, errors);
   }
-  for (const d of kept.dropped) warnings.push(msg`${d.table} ${d.chain} is not in the candidate, so its jump "${d.rule}" is gone`);
+  for (const d of kept.dropped) warnings.push(msg`${d.table} ${d.chain} is not in the proposal, so its jump "${d.rule}" is gone`);
 
   const drift = base?.kind === 'saved-text' ? driftWarning(base, live.ruleset, foreign, family) : null;
   if (drift) warnings.push(drift);
@@ -265,10 +265,10 @@ export function planApply(input: PlanInput): ApplyPlan {
   const stop = lockoutStop(lockout, force, warnings);
   if (stop) return refuse('lockout', stop, lockout.kind === 'locked' ? [lockout.finding, ...input.findings] : input.findings, lockout);
 
-  const tables = candidate.ruleset.tables.map((t) => t.name);
+  const tables = proposal.ruleset.tables.map((t) => t.name);
   const backup = buildBackup(snapshot.liveText, tables);
   const changes = diffRulesets(onlyTables(live.ruleset, merged), merged);
-  const pruned = stripForeign(candidate.ruleset, foreign).ruleset;
+  const pruned = stripForeign(proposal.ruleset, foreign).ruleset;
   const persistText = persistedText(input, pruned);
   const noop = changes.changes.length === 0 && snapshot.savedPresent && persistText === snapshot.savedText;
   return {
@@ -304,7 +304,7 @@ function lockoutStop(lockout: FamilyLockoutVerdict, force: boolean, warnings: (s
   return null;
 }
 
-/** Why the host is not the base the candidate was made from any more (file or running rules), or null. */
+/** Why the host is not the base the proposal was made from any more (file or running rules), or null. */
 function hostChanged(base: BaseRef | null, snapshot: HostSnapshot, family: Family, hostName: string): Message | null {
   const file = savedFile(family);
   if (base?.kind === 'hashes') {
@@ -322,7 +322,7 @@ function hostChanged(base: BaseRef | null, snapshot: HostSnapshot, family: Famil
   return null;
 }
 
-/** The warning when the running rules (other tools' chains aside) differ from the saved file the candidate was edited from. */
+/** The warning when the running rules (other tools' chains aside) differ from the saved file the proposal was edited from. */
 function driftWarning(base: BaseRef & { kind: 'saved-text' }, live: Ruleset, foreign: ForeignChains, family: Family): Message | null {
   const baseRs = parseRuleset(base.text, { family }).ruleset;
   const liveOwn = stripForeign(live, foreign).ruleset;

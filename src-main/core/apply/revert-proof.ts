@@ -1,6 +1,6 @@
 // The revert is proven before it is needed and checked after it ran. A
 // rollback timer that fires and silently fails to restore is worse than none:
-// the admin believes the host is back. So before the candidate is loaded the
+// the admin believes the host is back. So before the proposal is loaded the
 // runner reports what the host said about the armed timer, and this decides
 // whether it is really there and due at the deadline; after a revert, the
 // rules read back are compared with the backup, table by table.

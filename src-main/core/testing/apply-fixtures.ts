@@ -1,4 +1,4 @@
-// The host, session and candidate the apply machine's tests drive it with, and
+// The host, session and proposal the apply machine's tests drive it with, and
 // a well-behaved host's answer to each action: shared by the machine's own
 // tests (core/apply/machine.test.ts) and the worker-thread runner's
 // (apply/machine-worker.test.ts), which must step the same apply.
@@ -18,9 +18,9 @@ export function applyInput(over: Partial<ApplyInput> = {}): ApplyInput {
   return {
     id: 'abcdef0123456789',
     host: 'web1',
-    candidateName: 'new.rules',
-    candidateText: GOOD,
-    candidateSha256: 'cand',
+    proposalName: 'new.rules',
+    proposalText: GOOD,
+    proposalSha256: 'cand',
     confirmTimeoutS: 60,
     confirm: 'auto',
     force: false,
