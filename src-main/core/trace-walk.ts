@@ -16,9 +16,9 @@
 import type { Chain, Hook, Rule, Ruleset, Table, TableName } from './model.js';
 import { findTable } from './model.js';
 import { canonicalRule } from './canonical.js';
-import { PROTO_TCP, ruleConds, type Cond, type EvalContext, type Packet } from './analysis/packet-match.js';
+import { PROTO_ICMP, PROTO_TCP, ruleConds, type Cond, type EvalContext, type Packet } from './analysis/packet-match.js';
 import { targetAction } from './analysis/targets.js';
-import { isLoopback, isMulticast, readAddr, routeOut, type HostNet } from './analysis/host-net.js';
+import { isLoopback, isMulticast, readAddr, routeKind6, routeOut, type Addr, type HostNet } from './analysis/host-net.js';
 import { natDestination, natKey, natSource, rawView, type ConnNat } from './trace-nat.js';
 
 export type TraceVerdict = 'ACCEPT' | 'DROP' | 'REJECT' | 'QUEUE';
@@ -535,15 +535,14 @@ class Walk {
     const { pkt, hook, net } = input;
     this.origDst = pkt.dst;
     const origDst = pkt.dst;
-    this.ctx = {
-      isLocal(a) {
-        if (isLoopback(a)) return true;
-        if (net.locals) return net.locals.includes(a);
-        if (hook === 'INPUT' || hook === 'PREROUTING') return a === origDst ? true : undefined;
-        if (hook === 'OUTPUT') return undefined;
-        return a === origDst ? false : undefined;
-      },
+    const isLocal = (a: Addr): boolean | undefined => {
+      if (isLoopback(a)) return true;
+      if (net.locals) return net.locals.includes(a);
+      if (hook === 'INPUT' || hook === 'PREROUTING') return a === origDst ? true : undefined;
+      if (hook === 'OUTPUT') return undefined;
+      return a === origDst ? false : undefined;
     };
+    this.ctx = { isLocal, routeKind: (a) => routeKind6(net, a, isLocal(a)) };
   }
 
   run(): Top[] {
@@ -551,7 +550,7 @@ class Walk {
     const st: St = { pkt, assumed: new Map(), cond: null, path: null, redirected: false, nat: {} };
     const stages = hook === 'OUTPUT' ? LOCAL_OUT : hook === 'POSTROUTING' ? POST : PRE;
     const first: Top = { st, stages, stageIdx: 0, hooks: [], decisions: [], ctNat: null, verdict: null, finalBy: null };
-    const starts = pkt.state === 'ESTABLISHED' && findTable(ruleset, 'nat') ? this.replay(first) : [first];
+    const starts = !natTableRuns(pkt) && pkt.state !== 'INVALID' && pkt.state !== 'UNTRACKED' && findTable(ruleset, 'nat') ? this.replay(first) : [first];
     for (const t of starts) this.add(t);
     for (let t = this.take(); t; t = this.take()) this.step(t);
     return this.done;
@@ -592,8 +591,9 @@ class Walk {
     if (t.hooks[t.hooks.length - 1] !== stage.hook) t.hooks.push(stage.hook);
     const table = findTable(this.input.ruleset, stage.table);
     // nat sees only the first packet of a connection; conntrack applies its NAT to the later ones
-    if (stage.table === 'nat' && t.st.pkt.state !== 'NEW') applyConnNat(t, stage.hook);
-    const chain = table && !(stage.table === 'nat' && t.st.pkt.state !== 'NEW') ? table.chains.find((c) => c.builtin && c.name === stage.hook) : undefined;
+    const natTable = natTableRuns(t.st.pkt);
+    if (stage.table === 'nat' && !natTable) applyConnNat(t, stage.hook);
+    const chain = table && !(stage.table === 'nat' && !natTable) ? table.chains.find((c) => c.builtin && c.name === stage.hook) : undefined;
     if (!table || !chain) {
       t.stageIdx++;
       return this.add(t);
@@ -654,15 +654,16 @@ class Walk {
    * ruleset's.)
    */
   private replay(first: Top): Top[] {
-    const p0: Packet = { ...first.st.pkt, state: 'NEW', dnat: false, snat: false, dstLocal: undefined };
-    if (p0.proto === PROTO_TCP) p0.tcpFlags = 0x02;
-    const r = walkPacket({ ...this.input, pkt: p0 }, this.budget);
-    if (r.giveUp) throw new GiveUp({ ...r.giveUp, reason: `replaying the connection's first packet: ${r.giveUp.reason}` });
-    // nat decides before filter does: the translation is the nat table's whatever the first packet's verdict
     const groups = new Map<string, ConnNat>();
-    for (const d of r.done) groups.set(natKey(d.st.nat), d.st.nat);
+    for (const p0 of firstPackets(first.st.pkt)) {
+      const r = walkPacket({ ...this.input, pkt: p0 }, this.budget);
+      if (r.giveUp) throw new GiveUp({ ...r.giveUp, reason: `replaying the connection's first packet: ${r.giveUp.reason}` });
+      // nat decides before filter does: the translation is the nat table's whatever the first packet's verdict
+      for (const d of r.done) groups.set(natKey(d.st.nat), d.st.nat);
+    }
     return [...groups.values()].map((nat) => {
-      const b: Top = { ...first, st: copyState(first.st), ctNat: nat };
+      // each branch its own path of hooks and decisions (the walk pushes onto them)
+      const b: Top = { ...first, hooks: [...first.hooks], decisions: [...first.decisions], st: copyState(first.st), ctNat: nat };
       b.st.pkt.dnat = nat.dst?.changed ?? false;
       b.st.pkt.snat = nat.src?.changed ?? false;
       if (groups.size > 1) {
@@ -673,6 +674,34 @@ class Walk {
       return b;
     });
   }
+}
+
+/**
+ * The first packet of the connection a packet belongs to, as far as it is known. ESTABLISHED: the
+ * packet itself, NEW (a SYN for TCP). RELATED (an ICMP error, say) belongs to a connection between the
+ * same two addresses whose protocol and ports it does not show: a TCP, a UDP and a ping connection
+ * with the ports open — every translation one of them could have got.
+ */
+const PROTO_UDP = 17;
+const PROTO_ICMPV6 = 58;
+const isIcmp = (p: Packet) => p.proto === (typeof p.src === 'bigint' || typeof p.dst === 'bigint' ? PROTO_ICMPV6 : PROTO_ICMP);
+
+/**
+ * Whether the packet runs through the nat table (nf_nat_inet_fn): a connection's first packet — NEW,
+ * or RELATED other than an ICMP error (an expected connection, FTP data say, that no helper set up
+ * NAT for). Every other packet gets its connection's translation (an ICMP error: the one of the
+ * connection it is about).
+ */
+function natTableRuns(p: Packet): boolean {
+  return p.state === 'NEW' || (p.state === 'RELATED' && !isIcmp(p));
+}
+
+function firstPackets(pkt: Packet): Packet[] {
+  const base: Packet = { ...pkt, state: 'NEW', dnat: false, snat: false, dstLocal: undefined };
+  if (pkt.state !== 'RELATED') return [base.proto === PROTO_TCP ? { ...base, tcpFlags: 0x02 } : base];
+  const ping = typeof pkt.src === 'bigint' || typeof pkt.dst === 'bigint' ? { proto: PROTO_ICMPV6, icmpType: 128 } : { proto: PROTO_ICMP, icmpType: 8 };
+  const open = { sport: undefined, dport: undefined, icmpType: undefined, icmpCode: undefined, tcpFlags: undefined };
+  return [{ ...base, ...open, proto: PROTO_TCP, tcpFlags: 0x02 }, { ...base, ...open, proto: PROTO_UDP }, { ...base, ...open, ...ping, icmpCode: 0 }];
 }
 
 function topKey(t: Top): string {
@@ -687,16 +716,18 @@ function applyConnNat(t: Top, hook: Hook): void {
   if (!n) return;
   const st = t.st;
   const step = (action: string) => { st.path = append(st.path, { table: 'nat', chain: hook, index: null, line: null, rule: null, action }); };
+  // a RELATED packet (an ICMP error) has no ports of its own: only its addresses are translated
+  const ports = st.pkt.state !== 'RELATED';
   if ((hook === 'PREROUTING' || hook === 'OUTPUT') && n.dst && n.dst.changed !== false) {
     st.pkt.dst = n.dst.dst;
-    st.pkt.dport = n.dst.dport;
+    if (ports) st.pkt.dport = n.dst.dport;
     if (n.dst.dstLocal) st.pkt.dstLocal = true;
     st.redirected = n.dst.dstLocal;
     step(`conntrack: DNAT to ${n.dst.text} (the connection's, set up by its first packet)`);
   }
   if ((hook === 'POSTROUTING' || hook === 'INPUT') && n.src && n.src.changed !== false) {
     st.pkt.src = n.src.src;
-    st.pkt.sport = n.src.sport;
+    if (ports) st.pkt.sport = n.src.sport;
     step(`conntrack: SNAT to ${n.src.text} (the connection's, set up by its first packet)`);
   }
 }

@@ -16,21 +16,26 @@
 // discovery, several hop limits, to the host's addresses and to ff02::1)
 // sent from a peer, counters compared as for IPv4. The fourth is the IPv6
 // router: forwarded and NATed packets (DNAT, REDIRECT, SNAT, MASQUERADE on
-// the IPv6 nat table), checked by counters and by what arrives behind it.
+// the IPv6 nat table), checked by counters and by what arrives behind it,
+// NEW, ESTABLISHED (the second datagram of a UDP flow answered from behind)
+// and RELATED (an ICMPv6 port-unreachable the client sends about the answer,
+// which conntrack gives the flow's translation).
 //
 // What these runs cannot check: matches whose answer depends on history or
 // chance (limit, hashlimit, recent, statistic, connlimit, quota — the tracer
 // reports both ways, the kernel takes one) are left out of the generators;
-// ESTABLISHED probes are UDP flows answered from behind the router (not TCP,
-// and not connections to the router itself, whose answers its filter OUTPUT
-// drops); where the kernel picks a port from a NAT range the tracer leaves it
-// open and only the kernel's path is checked against one of its outcomes;
-// CONNMARK across packets of a connection is not generated.
+// ESTABLISHED and RELATED probes are UDP flows answered from behind the router
+// (not TCP, and not connections to the router itself, whose answers its filter
+// OUTPUT drops; RELATED only as ICMPv6 errors, not expected connections);
+// where the kernel picks a port from a NAT range the tracer leaves it open and
+// only the kernel's path is checked against one of its outcomes; CONNMARK
+// across packets of a connection is not generated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseRuleset } from './index.js';
 import { tracePacket } from './trace.js';
+import { formatIPv6, parseIPv6 } from './values.js';
 import { HOST6, randomProbe6, randomRouterProbe6, randomRouterRuleset6, randomRuleset6, ROUTER6, type Probe6 } from './testing/random-ruleset6.js';
 import {
   makeRandom, randomProbe, randomRouterProbe, randomRouterRuleset, randomRuleset, ROUTER, type RandomProbe, type RouterProbe,
@@ -471,6 +476,12 @@ for line in sys.stdin:
         t = q['icmpType']
         if t in (128, 129):
             h = struct.pack('!BBHHH', t, 0, 0, q['seq'] & 0xffff, 1) + b'probe'
+        elif 'inner' in q:
+            # an error (port unreachable) quoting the packet it is about: its IPv6 and UDP headers
+            i = q['inner']
+            body = struct.pack('!HHHH', i['sport'], i['dport'], 14, 0) + b'answer'
+            ip6 = struct.pack('!IHBB', 6 << 28, len(body), 17, 64) + socket.inet_pton(socket.AF_INET6, i['src']) + socket.inet_pton(socket.AF_INET6, i['dst'])
+            h = struct.pack('!BBHI', t, 4, 0, 0) + ip6 + body
         else:
             h = struct.pack('!BBHI', t, 0, 0, 0) + socket.inet_pton(socket.AF_INET6, q['dst'])
     s.setsockopt(socket.IPPROTO_IPV6, IPV6_UNICAST_HOPS, q['hopLimit'])
@@ -484,9 +495,9 @@ for line in sys.stdin:
 const RULESETS6 = 40;
 const PROBES6 = 6;
 
-/** The interface's IPv6 addresses in the kernel's order (`ip -6 addr show`), the order REDIRECT picks from. */
-function addrOrder(ns: string, dev: string): string[] {
-  return [...inNs(ns, ['ip', '-6', '-o', 'addr', 'show', 'dev', dev]).matchAll(/inet6 ([0-9a-f:]+)\//g)].map((m) => m[1]);
+/** The interface's IPv6 addresses in the kernel's order (`ip -6 addr show`), the order REDIRECT picks from; with `/LEN` if asked. */
+function addrOrder(ns: string, dev: string, withLength = false): string[] {
+  return [...inNs(ns, ['ip', '-6', '-o', 'addr', 'show', 'dev', dev]).matchAll(/inet6 ([0-9a-f:]+)(\/\d+)/g)].map((m) => (withLength ? m[1] + m[2] : m[1]));
 }
 
 function setUpHost6(): void {
@@ -522,8 +533,8 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on IPv6: ip6tables-legac
     try {
       setUpHost6();
       scope = Number(/^(\d+):/.exec(inNs(PEER6, ['ip', '-o', 'link', 'show', PEER6_IF]))![1]);
-      // the host's addresses as the kernel lists them: REDIRECT takes the first
-      local = addrOrder(FW6, FW6_IF).map((a) => `${FW6_IF}=${a}`);
+      // the host's addresses as the kernel lists them (REDIRECT takes the first), with their on-link prefixes (addrtype)
+      local = addrOrder(FW6, FW6_IF, true).map((a) => `${FW6_IF}=${a}`);
       sender = new Sender(PEER6, SENDER6);
       // the reports a new address sends (MLD) are over before the first probe
       await sleep(1500);
@@ -597,7 +608,7 @@ const C6 = `${NS_PREFIX}6c`;
 const S6 = `${NS_PREFIX}6s`;
 const R6_IN = 'pclr6a';
 const R6_OUT = 'pclr6b';
-const ROUTER6_RULESETS = 50;
+const ROUTER6_RULESETS = 60;
 const ROUTER6_PROBES = 8;
 const R6_ROUTES = [`2001:db8:2::/64=${R6_IN}`, `2001:db8:3::/64=${R6_OUT}`, `2001:db8:4::/64=${R6_OUT}`, `2001:db8:9::/64=${R6_OUT}`];
 
@@ -645,22 +656,38 @@ function setUpRouter6(): void {
   for (const a of ROUTER6.serverSide) neigh(S6, 'pcls6b', a, mac(R6, R6_OUT));
   for (const a of ROUTER6.clients) neigh(R6, R6_IN, a, mac(C6, 'pclc6a'));
   for (const a of ROUTER6.servers) neigh(R6, R6_OUT, a, mac(S6, 'pcls6b'));
+  // the server side counts what arrives (raw, before anything else) and answers only the answered flows (UDP, nothing else leaves)
   inNs(S6, ['ip6tables-legacy-restore'], `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${SERVER6_COUNTERS.map((c) => c.rule).join('\n')}\nCOMMIT\n`
-    + '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\nCOMMIT\n');
+    + '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -p udp -m udp --sport 30000:30999 -j ACCEPT\n-A OUTPUT -p udp -m udp --dport 30000:30999 -j ACCEPT\nCOMMIT\n');
+}
+
+/** Is the probe's flow in the IPv6 router's conntrack table with an answer seen? (conntrack prints IPv6 addresses in full) */
+function answered6(p: Probe6): boolean {
+  const full = (a: string) => formatIPv6(parseIPv6(a)!);
+  return inNs(R6, ['cat', '/proc/net/nf_conntrack']).split('\n').some((l) => {
+    const m = /^ipv6\s.*?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) /.exec(l);
+    return !!m && full(m[1]) === p.src && full(m[2]) === p.dst && Number(m[3]) === p.sport && Number(m[4]) === p.dport && !l.includes('[UNREPLIED]');
+  });
 }
 
 describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwarded and NATed packets (lab)', () => {
   let sender: Sender | null = null;
   let flusher: Sender | null = null;
+  let echo: ChildProcessWithoutNullStreams | null = null;
   let local: string[] = [];
 
   beforeAll(async () => {
     for (const ns of [R6, C6, S6]) { try { sh(['ip', 'netns', 'del', ns]); } catch { /* not there */ } }
     try {
       setUpRouter6();
-      // the router's addresses per interface in the kernel's order (REDIRECT takes the first)
-      local = [R6_IN, R6_OUT].flatMap((dev) => addrOrder(R6, dev).map((a) => `${dev}=${a}`));
+      // the router's addresses per interface in the kernel's order (REDIRECT takes the first), with their prefix lengths (MASQUERADE)
+      local = [R6_IN, R6_OUT].flatMap((dev) => addrOrder(R6, dev, true).map((a) => `${dev}=${a}`));
       sender = new Sender(C6, SENDER6);
+      echo = spawn('ip', ['netns', 'exec', S6, 'python3', '-u', '-c', ECHO.replace('socket.AF_INET,', 'socket.AF_INET6,'), [...ROUTER6.servers, ...ROUTER6.virtual].join(','), ROUTER6.ports.join(',')]);
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('the answering IPv6 server did not start')), 5000);
+        echo!.stdout.once('data', () => { clearTimeout(t); resolve(); });
+      });
       // the conntrack flush of the IPv4 router test, for AF_INET6
       flusher = new Sender(R6, FLUSH.replace("struct.pack('=BBH', 2, 0, 0)", "struct.pack('=BBH', 10, 0, 0)"));
       await sleep(1500);
@@ -673,6 +700,7 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwa
   afterAll(() => {
     sender?.close();
     flusher?.close();
+    echo?.kill();
     for (const ns of [R6, C6, S6]) { try { sh(['ip', 'netns', 'del', ns]); } catch { /* not there */ } }
   });
 
@@ -680,7 +708,7 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwa
     const started = Date.now();
     let seq = 1;
     const disagreements: string[] = [];
-    const tally = { compared: 0, noisy: 0, forwarded: 0, local: 0, dropped: 0, forked: 0, dnat: 0, snat: 0 };
+    const tally = { compared: 0, noisy: 0, established: 0, related: 0, unanswered: 0, forwarded: 0, local: 0, dropped: 0, forked: 0, dnat: 0, snat: 0 };
     for (let n = 0; n < ROUTER6_RULESETS; n++) {
       const seed = 12000 + n;
       const text = randomRouterRuleset6(seed, R6_IN, R6_OUT);
@@ -691,9 +719,20 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwa
       for (let k = 0; k < ROUTER6_PROBES; k++) {
         const probe = { ...randomRouterProbe6(rnd, seq), seq: seq++, scope: 0 };
         await flusher!.send({});
+        if (probe.flow) {
+          // the first datagram and its answer make the connection; then the probe is its next datagram, or an
+          // ICMPv6 error the client sends about the answer it got (from the address it sent to)
+          const first = { ...probe, proto: 'udp' as const, ...probe.flow, icmpType: undefined };
+          await sender!.send(first);
+          // the answer comes back within a few ms; a loaded machine gets up to 300 ms
+          let ok = false;
+          for (let w = 0; w < 10 && !ok; w++) { await sleep(w ? 30 : 15); ok = answered6(first); }
+          if (!ok) { tally.unanswered++; continue; }
+          tally[probe.state === 'RELATED' ? 'related' : 'established']++;
+        }
         inNs(R6, ['sh', '-c', 'for t in raw mangle nat filter security; do ip6tables-legacy -t $t -Z; done']);
         inNs(S6, ['ip6tables-legacy', '-t', 'raw', '-Z']);
-        await sender!.send(probe);
+        await sender!.send(probe.state === 'RELATED' ? { ...probe, inner: { src: probe.dst, dst: probe.src, sport: probe.flow!.dport, dport: probe.flow!.sport } } : probe);
         await sleep(15);
         const kernel = kernelHits(inNs(R6, ['ip6tables-legacy-save', '-c']));
         const server = kernelHits(inNs(S6, ['ip6tables-legacy-save', '-c', '-t', 'raw']));
@@ -702,7 +741,7 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwa
         tally.compared++;
         const res = tracePacket(parsed.ruleset, {
           src: probe.src, dst: probe.dst, proto: probe.proto, sport: probe.sport, dport: probe.dport,
-          icmpType: probe.icmpType, hopLimit: probe.hopLimit, inIface: R6_IN, state: 'NEW',
+          icmpType: probe.icmpType, hopLimit: probe.hopLimit, inIface: R6_IN, state: probe.state,
         }, { hook: 'INPUT', local, routes: R6_ROUTES });
         const outcomes = res.outcomes ?? [{ ...res, verdict: res.verdict as 'ACCEPT', condition: '', conditions: [], packet: res.packet! }];
         if (res.outcomes) tally.forked++;
@@ -725,18 +764,21 @@ describe.skipIf(!canRunLab6)('tracer against the kernel on an IPv6 router: forwa
         if (o.verdict !== 'ACCEPT') tally.dropped++;
         else if (o.hooks.includes('FORWARD')) tally.forwarded++;
         else tally.local++;
-        if (o.path.some((s) => /^(DNAT|REDIRECT) to/.test(s.action))) tally.dnat++;
-        if (o.path.some((s) => /^(SNAT|MASQUERADE) to/.test(s.action))) tally.snat++;
+        // a translation by a rule, or the connection's by conntrack (ESTABLISHED, RELATED)
+        if (o.path.some((s) => /^(conntrack: )?(DNAT|REDIRECT) to/.test(s.action))) tally.dnat++;
+        if (o.path.some((s) => /^(conntrack: )?(SNAT|MASQUERADE) to/.test(s.action))) tally.snat++;
       }
     }
     console.log(`IPv6 router differential: ${JSON.stringify({ ...tally, disagreements: disagreements.length, seconds: (Date.now() - started) / 1000 })}`);
     if (process.env.TRACE_LAB_DUMP) writeFileSync(process.env.TRACE_LAB_DUMP + '.r6', disagreements.join('\n=====\n'));
     expect(disagreements.slice(0, 3)).toEqual([]);
-    expect(tally.compared).toBeGreaterThan(ROUTER6_RULESETS * ROUTER6_PROBES * 0.9);
+    expect(tally.compared + tally.unanswered).toBeGreaterThan(ROUTER6_RULESETS * ROUTER6_PROBES * 0.9);
     expect(tally.forwarded).toBeGreaterThan(20);
     expect(tally.local).toBeGreaterThan(10);
     expect(tally.dropped).toBeGreaterThan(20);
     expect(tally.dnat).toBeGreaterThan(15);
     expect(tally.snat).toBeGreaterThan(15);
+    expect(tally.established).toBeGreaterThan(10);
+    expect(tally.related).toBeGreaterThan(5);
   }, 240000);
 });

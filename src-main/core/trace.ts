@@ -44,8 +44,10 @@ export interface PacketSpec {
 export interface TraceOptions {
   /**
    * the host's own addresses (decides INPUT or FORWARD after DNAT, and addrtype
-   * LOCAL), each `IP` or `IFACE=IP`; an interface's first address is its primary
-   * one, where REDIRECT sends packets and MASQUERADE takes its source from
+   * LOCAL), each `IP` or `IFACE=IP`, either with `/LEN`; an interface's first
+   * address is its primary one, where REDIRECT sends packets and IPv4's
+   * MASQUERADE takes its source from (IPv6 selects by the lengths; /LEN also
+   * gives the on-link prefix addrtype's ANYCAST and UNREACHABLE look at)
    */
   local?: readonly string[];
   /** routes, `NET/LEN=IFACE` or `default=IFACE`: the interface a forwarded packet leaves by when --out is not given */

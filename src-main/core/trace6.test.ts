@@ -131,8 +131,54 @@ describe('tracePacket on IPv6', () => {
     expect(fwd('fe80::1').packet).toMatchObject({ src: 'fe80::9' });
     // the longest common prefix: 2001:db8:6:: shares more with 2001:db8:7:: than with 2001:db8:5::
     expect(fwd('2001:db8:6::1').packet).toMatchObject({ src: '2001:db8:7::9' });
-    // two equally good candidates: the tracer does not pick one
-    expect(fwd('2001:db8:8::1').packet).toMatchObject({ src: null });
+    // two equally good candidates: the first as `ip -6 addr show` lists them, as the kernel keeps the first
+    expect(fwd('2001:db8:8::1').packet).toMatchObject({ src: '2001:db8:5::9' });
+    // one given without its interface could be the outgoing interface's and win: not told
+    const loose = (dst: string) => trace(masq, { src: '2001:db8:9::5', dst, proto: 'udp', sport: 5000, dport: 53, inIface: 'eth0', outIface: 'eth1' }, { local: [...local, '2001:db8:6::9'] });
+    expect(loose('2001:db8:6::1').packet).toMatchObject({ src: null });
+    expect(loose('fe80::1').packet).toMatchObject({ src: 'fe80::9' });
+  });
+
+  it('nat6: MASQUERADE counts the common prefix up to each address\'s own prefix length (IFACE=IP/LEN), /64 where not given', () => {
+    const masq = `${NAT_HEAD}-A POSTROUTING -o eth1 -j MASQUERADE\nCOMMIT\n`;
+    const fwd = (dst: string, local: string[]) => trace(masq, { src: '2001:db8:9::5', dst, proto: 'udp', sport: 5000, dport: 53, inIface: 'eth0', outIface: 'eth1' }, { local }).packet?.src;
+    // 126 bits in common with the /126 one, 125 with the other: both /64 would tie (the first wins), the lengths decide
+    expect(fwd('2001:db8:3::2', ['eth1=2001:db8:3::5/64', 'eth1=2001:db8:3::1/126'])).toBe('2001:db8:3::1');
+    expect(fwd('2001:db8:3::2', ['eth1=2001:db8:3::5', 'eth1=2001:db8:3::1'])).toBe('2001:db8:3::5');
+    // a /56 shares 120 bits with the destination but counts 56; the /64 one shares 64 and counts 64
+    expect(fwd('2001:db8:3::2', ['eth1=2001:db8:3::100/56', 'eth1=2001:db8:3:0:ffff::1/64'])).toBe('2001:db8:3:0:ffff::1');
+    // only a link-local address on the way out: a global address of another interface (scope first)
+    expect(fwd('2001:db8:3::2', ['eth0=2001:db8:2::1/64', 'eth1=fe80::9/64'])).toBe('2001:db8:2::1');
+    // a unique-local address on the way out beats a global one elsewhere: the outgoing interface before the label
+    expect(fwd('2001:db8:3::2', ['eth0=2001:db8:2::1/64', 'eth1=fd00::9/64'])).toBe('fd00::9');
+    // on the way out: a global one and a unique-local one; the label (global like the destination) decides
+    expect(fwd('2001:db8:3::2', ['eth1=fd00::9/64', 'eth1=2001:db8:7::9/64'])).toBe('2001:db8:7::9');
+    // the outgoing interface's addresses not given: not told
+    expect(fwd('2001:db8:3::2', ['eth0=2001:db8:2::1/64'])).toBeNull();
+    expect(() => fwd('2001:db8:3::2', ['eth1=2001:db8:3::1/129'])).toThrow(TraceInputError);
+  });
+
+  it('addrtype ANYCAST and UNREACHABLE from the routes known (as the kernel\'s route lookup answers, observed in a namespace)', () => {
+    const text = rs6('*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -m addrtype --dst-type ANYCAST -j DROP\n-A PREROUTING -m addrtype --dst-type UNREACHABLE -j DROP\nCOMMIT\n');
+    const local = ['eth0=2001:db8:1::1/64', 'eth0=2001:db8:5::1/120'];
+    const routes = ['2001:db8:9::/64=eth0', 'default=eth1'];
+    const at = (dst: string, o: TraceOptions) => tracePacket(text, { ...ssh6, dst }, { hook: 'INPUT', ...o }).verdict;
+    // the subnet-router anycast address of an on-link prefix
+    expect(at('2001:db8:1::', { local })).toBe('DROP');
+    expect(at('2001:db8:5::', { local })).toBe('DROP');
+    // in an on-link prefix, not its network address: neither
+    expect(at('2001:db8:1::2', { local })).toBe('ACCEPT');
+    // the host's own and multicast: neither
+    expect(at('2001:db8:1::1', { local })).toBe('ACCEPT');
+    expect(at('ff02::1', { local })).toBe('ACCEPT');
+    // outside every on-link prefix: not told without routes; with the routing table, covered by a route or not
+    expect(at('2001:db8:7::1', { local })).toBe('CONDITIONAL');
+    expect(at('2001:db8:7::1', { local, routes })).toBe('ACCEPT');
+    expect(at('2001:db8:7::1', { local, routes: ['2001:db8:9::/64=eth0'] })).toBe('DROP');
+    // a told route's own network address: anycast only if it has no gateway, which a route given does not say
+    expect(at('2001:db8:9::', { local, routes })).toBe('CONDITIONAL');
+    // without /LEN an address makes no on-link prefix
+    expect(at('2001:db8:1::', { local: ['eth0=2001:db8:1::1'] })).toBe('CONDITIONAL');
   });
 
   it('addrtype LOCAL and MULTICAST on IPv6 addresses; UNICAST includes the host\'s own', () => {
@@ -183,6 +229,24 @@ describe('tracePacket on IPv6', () => {
     const r = trace(text, { ...ssh6, state: 'ESTABLISHED' }, { local: ['2001:db8:1::1'] });
     expect(r.path[0].action).toMatch(/^conntrack: DNAT to \[2001:db8:2::10\]:2222/);
     expect(r.packet).toMatchObject({ dst: '2001:db8:2::10', dport: 2222 });
+  });
+
+  it('a RELATED ICMPv6 error gets the translation of the connection it is about; a RELATED connection of its own runs through nat', () => {
+    const text = `${NAT_HEAD}-A PREROUTING -d 2001:db8:1::1/128 -p udp -m udp --dport 53 -j DNAT --to-destination [2001:db8:2::10]:5353\n`
+      + '-A POSTROUTING -o eth1 -j MASQUERADE\nCOMMIT\n';
+    const o = { local: ['eth0=2001:db8:1::1/64', 'eth1=2001:db8:2::1/64'], routes: ['2001:db8:2::/64=eth1'] };
+    // port unreachable about the answer of a connection to 2001:db8:1::1: a TCP or ping connection got no DNAT, a UDP one to port 53 did
+    const err = trace(text, { src: '2001:db8:9::5', dst: '2001:db8:1::1', proto: 'icmp', icmpType: 'port-unreachable', inIface: 'eth0', state: 'RELATED' }, o);
+    expect(err.outcomes).toHaveLength(2);
+    const dnat = err.outcomes!.find((x) => /DNAT/.test(x.condition))!;
+    expect(dnat.hooks).toEqual(['PREROUTING', 'FORWARD', 'POSTROUTING']);
+    // addresses translated (MASQUERADE's source too), no ports on an ICMPv6 error
+    expect(dnat.packet).toMatchObject({ src: '2001:db8:2::1', dst: '2001:db8:2::10' });
+    expect(dnat.packet.dport ?? null).toBeNull();
+    expect(err.outcomes!.find((x) => !/DNAT/.test(x.condition))!.hooks).toEqual(['PREROUTING', 'INPUT']);
+    // an expected connection's first packet (FTP data, say) meets the nat table itself
+    const data = trace(text, { src: '2001:db8:9::5', dst: '2001:db8:1::1', proto: 'udp', sport: 20, dport: 53, inIface: 'eth0', state: 'RELATED' }, o);
+    expect(data.path[0].action).toMatch(/^DNAT to \[2001:db8:2::10\]:5353/);
   });
 
   it('bad IPv6 input is a clear TraceInputError', () => {

@@ -9,7 +9,7 @@ import { FAMILY_OPTION, familyArg, loadRuleset } from './read-ruleset.js';
 
 const usage = `usage: portcullis trace FILE --src IP --dst IP --proto P [--sport N] [--dport N]
                        [--in IF] [--out IF] [--state S] [--icmp-type T] [--tcp-flags F,…] [--hl N]
-                       [--local [IF=]IP,…] [--route NET/LEN=IF,…] [--hook H] [--family 4|6]
+                       [--local [IF=]IP[/LEN],…] [--route NET/LEN=IF,…] [--hook H] [--family 4|6]
                        [--max-steps N] [--json]
 
 Walks one packet through the ruleset the way the kernel would: raw, mangle,
@@ -29,17 +29,22 @@ say (no --in), every possible outcome is shown with its condition.
   --hl N          IPv6 hop limit (for -m hl; default open, 255 for neighbour
                   and router discovery)
   --tcp-flags F   e.g. SYN or ACK,PSH (default SYN for NEW, ACK otherwise)
-  --local [IF=]IP,…  the host's own addresses (a DNAT elsewhere means FORWARD);
-                  IF=IP also says which interface has it: an interface's
-                  first address is where REDIRECT sends packets arriving on
-                  it and the source MASQUERADE gives packets leaving by it
-                  (IPv6: REDIRECT takes the interface's first address as
-                  \`ip -6 addr show dev IF\` lists it — global ones before
-                  link-local, the newest first — so give them in that order;
-                  MASQUERADE picks by scope and longest common prefix with
-                  the destination)
+  --local [IF=]IP[/LEN],…  the host's own addresses (a DNAT elsewhere means
+                  FORWARD); IF=IP also says which interface has it: an
+                  interface's first address is where REDIRECT sends packets
+                  arriving on it and the source MASQUERADE gives packets
+                  leaving by it (IPv6: REDIRECT takes the interface's first
+                  address as \`ip -6 addr show dev IF\` lists it — global ones
+                  before link-local, the newest first — so give them in that
+                  order; MASQUERADE picks as the kernel does: scope, the
+                  outgoing interface, label, then the longest common prefix
+                  with the destination counted up to the address's /LEN, /64
+                  where not given). /LEN also makes the on-link prefix, whose
+                  network address addrtype calls ANYCAST
   --route NET/LEN=IF,…  the host's routes (or default=IF): the interface a
-                  forwarded packet leaves by when --out is not given
+                  forwarded packet leaves by when --out is not given; IPv6
+                  addrtype UNREACHABLE is an address no route (nor on-link
+                  prefix) covers
   --hook H        INPUT, FORWARD or OUTPUT (default: INPUT with only --in,
                   FORWARD with --in and --out, OUTPUT with only --out)
   --family F      4 (iptables) or 6 (ip6tables; inferred from the file's name or
@@ -49,7 +54,11 @@ say (no --in), every possible outcome is shown with its condition.
                   (packet: as it leaves, after every NAT; null where not known)
 
 A packet of an ESTABLISHED connection does not pass through nat: it gets the
-translation its connection's first packet got under this ruleset.
+translation its connection's first packet got under this ruleset. A RELATED
+ICMP error gets the translation of the connection it is about (one between the
+same addresses: TCP, UDP or ping, any ports — each translation one of them
+could have got is an outcome); a RELATED connection of its own (FTP data)
+passes through nat as a new one.
 
 The walk merges ways that reach the same rule in the same state and works
 within a budget (--max-steps, default 50,000 plus 20 per rule). When the

@@ -18,6 +18,10 @@ export interface HostNet {
   primary: Map<string, Addr>;
   /** interface → every address given for it, in the order given */
   byIface: Map<string, Addr[]>;
+  /** `IFACE=IP/LEN`: the prefix length of an address on an interface (key `IFACE=ADDRESS`, the address as formatAddr prints it) */
+  lengths: Map<string, number>;
+  /** the on-link prefixes the addresses given with a length make (the kernel's connected routes), longest first */
+  onLink: Array<{ addr: Addr; mask: Addr; bits: number; iface: string | null }>;
   /** longest prefix first */
   routes: Array<{ addr: Addr; mask: Addr; bits: number; iface: string }>;
 }
@@ -46,25 +50,41 @@ export function inNet(a: Addr, addr: Addr, mask: Addr): boolean {
 }
 
 /**
- * `local`: `IP` or `IFACE=IP` (the first address given for an interface is
- * its primary address). `routes`: `NET/LEN=IFACE` or `default=IFACE`.
+ * `local`: `IP`, `IFACE=IP`, either with `/LEN` as `ip addr` prints it (the
+ * first address given for an interface is its primary address; the length
+ * makes the on-link prefix and counts in IPv6 source selection).
+ * `routes`: `NET/LEN=IFACE` or `default=IFACE`.
  */
 export function readHostNet(local?: readonly string[], routes?: readonly string[], family: Family = 'ipv4'): HostNet {
-  const net: HostNet = { family, locals: local ? [] : null, primary: new Map(), byIface: new Map(), routes: [] };
+  const net: HostNet = { family, locals: local ? [] : null, primary: new Map(), byIface: new Map(), lengths: new Map(), onLink: [], routes: [] };
+  const max = family === 'ipv6' ? 128 : 32;
   for (const item of local ?? []) {
     const eq = item.indexOf('=');
     const iface = eq >= 0 ? item.slice(0, eq) : null;
-    const a = readAddr(eq >= 0 ? item.slice(eq + 1) : item, family);
-    if (a === null || iface === '') throw new HostNetError(`local address: "${item}" is not an ${familyWord(family)} address (or IFACE=ADDRESS)`);
+    const m = /^(.*?)(?:\/(\d{1,3}))?$/.exec(eq >= 0 ? item.slice(eq + 1) : item)!;
+    const a = readAddr(m[1], family);
+    const bits = m[2] === undefined ? undefined : Number(m[2]);
+    if (a === null || iface === '' || (bits !== undefined && bits > max)) {
+      throw new HostNetError(`local address: "${item}" is not an ${familyWord(family)} address (or IFACE=ADDRESS, either with /LEN up to ${max})`);
+    }
     net.locals!.push(a);
+    if (bits !== undefined) {
+      const mask = maskBits(bits, family);
+      net.onLink.push({ addr: andMask(a, mask), mask, bits, iface });
+    }
     if (iface === null) continue;
+    if (bits !== undefined) net.lengths.set(`${iface}=${formatAddr(a)}`, bits);
     if (!net.primary.has(iface)) net.primary.set(iface, a);
     net.byIface.set(iface, [...(net.byIface.get(iface) ?? []), a]);
   }
   for (const item of routes ?? []) net.routes.push(readRoute(item, family));
   net.routes.sort((x, y) => y.bits - x.bits);
+  net.onLink.sort((x, y) => y.bits - x.bits);
   return net;
 }
+
+const maskBits = (bits: number, family: Family): Addr => (family === 'ipv6' ? prefixToMask6(bits) : maskOf(bits));
+const andMask = (a: Addr, mask: Addr): Addr => (typeof a === 'bigint' ? a & (mask as bigint) : (a & (mask as number)) >>> 0);
 
 function readRoute(item: string, family: Family): HostNet['routes'][number] {
   const m = /^(default|([0-9a-fA-F.:]+)(?:\/(\d+))?)=(\S+)$/.exec(item);
@@ -104,8 +124,8 @@ const isLinkLocal6 = (a: bigint) => a >> 118n === 0x3fan; // fe80::/10
  * UNSPEC named must hold, and of LOCAL, ANYCAST and UNREACHABLE (a route
  * lookup) one must.
  */
-export function addressTypes(types: readonly string[], a: Addr, local: boolean | undefined): boolean | undefined {
-  if (typeof a === 'bigint') return addressTypes6(types, a, local);
+export function addressTypes(types: readonly string[], a: Addr, local: boolean | undefined, route?: RouteKind): boolean | undefined {
+  if (typeof a === 'bigint') return addressTypes6(types, a, local, route);
   let any: boolean | undefined = false;
   for (const t of types) {
     const v = addressType(t, a, local);
@@ -144,13 +164,51 @@ export function addressType(t: string, a: number, local: boolean | undefined): b
   }
 }
 
+/** What the kernel's route lookup (match_lookup_rt6) says of an address besides LOCAL; undefined where it cannot be told. */
+interface RouteKind {
+  anycast: boolean | undefined;
+  unreachable: boolean | undefined;
+}
+
+/**
+ * ANYCAST and UNREACHABLE of an IPv6 address as addrtype asks the kernel's
+ * route lookup (observed with ip6tables-legacy in a namespace, forwarding on
+ * and off): the most specific route decides. No route, or an unreachable or
+ * blackhole one: UNREACHABLE. An on-link route (no gateway) shorter than /127
+ * whose network address IS the address: ANYCAST (the subnet-router anycast
+ * address, 2001:db8:1:: under 2001:db8:1::1/64). The host's own addresses
+ * (a local route) and multicast ones are neither. What we know of the routes:
+ * the on-link prefixes of the addresses given with /LEN, and the routes given
+ * (taken as the host's routing table: an address none covers is
+ * UNREACHABLE; whether one of those has a gateway we are not told). Without
+ * routes given, an address outside every on-link prefix cannot be told.
+ */
+export function routeKind6(net: HostNet, a: bigint, local: boolean | undefined): RouteKind {
+  const neither = { anycast: false, unreachable: false };
+  if (isMulticast(a) || isLoopback(a) || local === true) return neither;
+  const asRemote = remoteRouteKind6(net, a);
+  if (local === false) return asRemote;
+  // perhaps one of the host's own (then neither): known only where both answers agree
+  return { anycast: asRemote.anycast === false ? false : undefined, unreachable: asRemote.unreachable === false ? false : undefined };
+}
+
+function remoteRouteKind6(net: HostNet, a: bigint): RouteKind {
+  const onLink = net.onLink.find((r) => inNet(a, r.addr, r.mask));
+  const told = net.routes.find((r) => inNet(a, r.addr, r.mask));
+  if (!onLink && !told) return net.routes.length ? { anycast: false, unreachable: true } : { anycast: undefined, unreachable: undefined };
+  if (onLink && (!told || onLink.bits >= told.bits)) return { anycast: onLink.bits < 127 && a === onLink.addr, unreachable: false };
+  // a route given, perhaps through a gateway (then never anycast)
+  return { anycast: told!.bits < 127 && a === told!.addr ? undefined : false, unreachable: false };
+}
+
 /**
  * ipv6_addr_type: every address but multicast, :: and the IPv4-mapped
  * ::ffff:0:0/96 is UNICAST (the host's own and ::1 included). A local route
- * (the host's own addresses, ::1) is LOCAL; ANYCAST and UNREACHABLE depend on
- * routes we are not told, except that a local or multicast address is neither.
+ * (the host's own addresses, ::1) is LOCAL; ANYCAST and UNREACHABLE are what
+ * routeKind6 tells from the routes we know (without them only the host's own
+ * and multicast addresses are known to be neither).
  */
-function addressTypes6(types: readonly string[], a: bigint, local: boolean | undefined): boolean | undefined {
+function addressTypes6(types: readonly string[], a: bigint, local: boolean | undefined, route: RouteKind | undefined): boolean | undefined {
   const multicast = isMulticast(a);
   const unicast = !multicast && a !== 0n && a >> 32n !== 0xffffn;
   if (types.includes('MULTICAST') && !multicast) return false;
@@ -160,34 +218,95 @@ function addressTypes6(types: readonly string[], a: bigint, local: boolean | und
   if (types.some((t) => !['MULTICAST', 'UNICAST', 'UNSPEC', 'LOCAL', 'ANYCAST', 'UNREACHABLE'].includes(t))) return undefined;
   if (!lookup.length) return true;
   const isLocal = multicast ? false : isLoopback(a) ? true : local;
+  const unknown = isLocal === true || multicast ? false : undefined;
   let any: boolean | undefined = false;
   for (const t of lookup) {
-    const v = t === 'LOCAL' ? isLocal : isLocal === true || multicast ? false : undefined;
+    const v = t === 'LOCAL' ? isLocal : t === 'ANYCAST' ? (route?.anycast ?? unknown) : (route?.unreachable ?? unknown);
     if (v === true) return true;
     if (v === undefined) any = undefined;
   }
   return any;
 }
 
+// ---- IPv6 source address selection (MASQUERADE) ------------------------------------
+
+const LINK_SCOPE = 2;
+const GLOBAL_SCOPE = 14;
+
+/** __ipv6_addr_src_scope: a multicast address's own scope; link-local (and ::1) 2, site-local 5, the rest global */
+function scope6(a: bigint): number {
+  if (isMulticast(a)) return Number((a >> 112n) & 0xfn);
+  if (isLinkLocal6(a) || a === 1n) return LINK_SCOPE;
+  if (a >> 118n === 0x3fbn) return 5; // fec0::/10
+  return GLOBAL_SCOPE;
+}
+
+/** the kernel's default address label table (ip6addrlbl_init_table), longest prefix first */
+const LABELS: Array<{ addr: bigint; mask: bigint; label: number }> = (
+  [['::1', 128, 0], ['::ffff:0:0', 96, 4], ['::', 96, 3], ['2001::', 32, 6], ['2001:10::', 28, 7], ['2002::', 16, 2], ['3ffe::', 16, 12], ['fec0::', 10, 11], ['fc00::', 7, 5], ['::', 0, 1]] as const
+).map(([a, bits, label]) => ({ addr: parseIPv6(a)!, mask: prefixToMask6(bits), label }));
+const label6 = (a: bigint) => LABELS.find((l) => (a & l.mask) === l.addr)!.label;
+const isOrchid = (a: bigint) => a >> 100n === 0x2001001n; // 2001:10::/28
+
+const commonPrefix = (a: bigint, b: bigint) => (a === b ? 128 : 128 - (a ^ b).toString(2).length);
+
 /**
  * The source MASQUERADE gives a packet leaving by `iface` for `dst`: IPv4 the
  * interface's primary address; IPv6 the kernel's source address selection
- * (RFC 6724), as far as it can be told from the addresses given: the
- * outgoing interface's addresses of the destination's scope (link-local or
- * not), the destination itself if it is one, then the longest common prefix
- * with the destination, counted up to 64 bits (the kernel stops at the
- * address's prefix length, which we are not told: /64 assumed); undefined when
- * that leaves a tie.
+ * (ipv6_dev_get_saddr, RFC 6724) over the addresses given, rule by rule:
+ * the destination itself; the smallest scope that reaches it (a global
+ * address for a global destination, even one of another interface when the
+ * outgoing one has only link-local ones); the outgoing interface's; the same
+ * label; the longest common prefix, counted up to the address's own prefix
+ * length (`IFACE=IP/LEN`; /64 where not given, as almost every IPv6 network
+ * is). A link-local or multicast destination takes only the outgoing
+ * interface's addresses. A full tie goes to the first address as `ip -6 addr
+ * show` lists them (the order to give them in); undefined when it cannot be
+ * told (the outgoing interface's addresses not given, a tie across
+ * interfaces, or an address without interface that could win).
  */
 export function masqueradeSource(net: HostNet, iface: string, dst: Addr | undefined): Addr | undefined {
   if (net.family === 'ipv4') return net.primary.get(iface);
-  const all = (net.byIface.get(iface) ?? []).filter((a): a is bigint => typeof a === 'bigint');
-  if (typeof dst !== 'bigint') return all.length === 1 ? all[0] : undefined;
-  const scoped = all.filter((a) => isLinkLocal6(a) === isLinkLocal6(dst));
-  if (scoped.length <= 1) return scoped[0];
-  if (scoped.includes(dst)) return dst;
-  const common = (a: bigint) => Math.min(64, a === dst ? 128 : 128 - (a ^ dst).toString(2).length);
-  const best = Math.max(...scoped.map(common));
-  const top = scoped.filter((a) => common(a) === best);
-  return top.length === 1 ? top[0] : undefined;
+  const own = (net.byIface.get(iface) ?? []).filter((a): a is bigint => typeof a === 'bigint');
+  if (!own.length) return undefined;
+  if (typeof dst !== 'bigint') return own.length === 1 ? own[0] : undefined;
+  const oifOnly = isMulticast(dst) || scope6(dst) <= LINK_SCOPE;
+  const cands: Array<{ a: bigint; iface: string | null }> = oifOnly ? own.map((a) => ({ a, iface })) : saddrCandidates(net);
+  const dstScope = scope6(dst);
+  const dstLabel = label6(dst);
+  const score = (c: { a: bigint; iface: string | null }): number[] => {
+    const s = scope6(c.a);
+    const len = (c.iface !== null ? net.lengths.get(`${c.iface}=${formatIPv6(c.a)}`) : undefined) ?? 64;
+    return [
+      c.a === dst ? 1 : 0,
+      s >= dstScope ? -s : s - 128,
+      // an address without interface might be on the outgoing one: counted so, it must not win
+      c.iface === iface || c.iface === null ? 1 : 0,
+      label6(c.a) === dstLabel ? 1 : 0,
+      isOrchid(c.a) === isOrchid(dst) ? 1 : 0,
+      Math.min(commonPrefix(c.a, dst), len),
+    ];
+  };
+  const scored = cands.map((c) => ({ ...c, s: score(c) }));
+  const best = scored.reduce((b, c) => (compareScores(c.s, b.s) > 0 ? c : b));
+  const top = scored.filter((c) => compareScores(c.s, best.s) === 0);
+  if (top.some((c) => c.iface === null)) return undefined;
+  return top.every((c) => c.iface === best.iface) ? top[0].a : undefined;
+}
+
+/** lexicographic: the first rule that tells them apart decides */
+function compareScores(x: number[], y: number[]): number {
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+/** every address given, with its interface (null when given without one), loopback left out */
+function saddrCandidates(net: HostNet): Array<{ a: bigint; iface: string | null }> {
+  const out: Array<{ a: bigint; iface: string | null }> = [];
+  const placed = new Set<bigint>();
+  for (const [iface, list] of net.byIface) {
+    for (const a of list) if (typeof a === 'bigint') (out.push({ a, iface }), placed.add(a));
+  }
+  for (const a of net.locals ?? []) if (typeof a === 'bigint' && a !== 1n && !placed.has(a)) out.push({ a, iface: null });
+  return out;
 }

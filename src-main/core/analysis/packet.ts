@@ -52,6 +52,8 @@ export interface Packet {
 export interface EvalContext {
   /** is the address one of the host's own: true, false, or unknown */
   isLocal(addr: Addr): boolean | undefined;
+  /** an IPv6 address's ANYCAST and UNREACHABLE (addrtype's route lookup) from the routes known; absent: not known */
+  routeKind?(addr: bigint): { anycast: boolean | undefined; unreachable: boolean | undefined };
 }
 
 /**

@@ -60,7 +60,7 @@ function typeCond(field: 'src' | 'dst', c: AddrTypeCondition): Cond {
       if (field !== 'dst' || !p.dstLocal) return undefined;
       return inv(invert, types.includes('LOCAL'));
     }
-    return inv(invert, addressTypes(types, a, ctx.isLocal(a)));
+    return inv(invert, addressTypes(types, a, ctx.isLocal(a), typeof a === 'bigint' ? ctx.routeKind?.(a) : undefined));
   });
 }
 

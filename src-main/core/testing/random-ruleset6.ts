@@ -2,8 +2,9 @@
 // link-local fe80::1, ff02::1): mangle and nat PREROUTING (DNAT to the host's
 // other address with and without a port, REDIRECT), filter INPUT with user
 // chains (jump, goto, RETURN), IPv6 prefixes, icmp6 types, hop limits,
-// addrtype, iprange, conntrack states (UNTRACKED neighbour discovery
-// included), REJECT with icmp6 types; each one valid for ip6tables-restore.
+// addrtype (ANYCAST and UNREACHABLE too), iprange, conntrack states
+// (UNTRACKED neighbour discovery included), REJECT with icmp6 types; each one
+// valid for ip6tables-restore.
 // Used by the tracer's IPv6 differential test against the kernel.
 import { makeRandom } from './random-ruleset.js';
 
@@ -37,7 +38,10 @@ function match6(rnd: () => number, chain: Chain6, iface: string): { parts: strin
     parts.push(pick(rnd, ['-m conntrack --ctstate NEW', '-m conntrack --ctstate ESTABLISHED,RELATED', '-m conntrack ! --ctstate NEW', '-m state --state NEW,ESTABLISHED', '-m conntrack --ctstate INVALID', '-m conntrack --ctstate UNTRACKED', '-m conntrack --ctstate DNAT']));
   }
   if (rnd() < 0.15) parts.push(`-m hl ${pick(rnd, ['--hl-eq 255', '--hl-lt 64', '--hl-gt 1', '! --hl-eq 64'])}`);
-  if (rnd() < 0.1) parts.push(`-m addrtype ${pick(rnd, ['--dst-type LOCAL', '--dst-type MULTICAST', '--dst-type UNICAST', '--dst-type LOCAL,UNICAST', '! --dst-type LOCAL', '--src-type UNICAST', '--src-type LOCAL'])}`);
+  if (rnd() < 0.1) {
+    parts.push(`-m addrtype ${pick(rnd, ['--dst-type LOCAL', '--dst-type MULTICAST', '--dst-type UNICAST', '--dst-type LOCAL,UNICAST', '! --dst-type LOCAL', '--src-type UNICAST', '--src-type LOCAL',
+      '--dst-type ANYCAST', '! --dst-type UNREACHABLE', '--src-type ANYCAST,UNREACHABLE', '--dst-type LOCAL,ANYCAST'])}`);
+  }
   if (rnd() < 0.08) parts.push(`-m iprange --src-range ${pick(rnd, ['2001:db8:1::1-2001:db8:1::2', '2001:db8:1::3-2001:db8:1::9'])}`);
   if (rnd() < 0.05) parts.push('-m comment --comment "generated"');
   return { parts, proto };
@@ -103,8 +107,17 @@ export interface Probe6 {
   dport?: number;
   icmpType?: number;
   hopLimit: number;
-  /** the state conntrack gives it: NEW, or UNTRACKED for neighbour and router discovery, INVALID for a reply without a request */
-  state: 'NEW' | 'UNTRACKED' | 'INVALID';
+  /**
+   * the state conntrack gives it: NEW, or UNTRACKED for neighbour and router discovery, INVALID for a reply
+   * without a request; ESTABLISHED (router probes) when a first datagram and its answer go before it
+   */
+  state: 'NEW' | 'UNTRACKED' | 'INVALID' | 'ESTABLISHED' | 'RELATED';
+  /**
+   * ESTABLISHED and RELATED router probes: the UDP flow set up first (its first datagram from src to dst
+   * with these ports, answered from behind the router); a RELATED probe is an ICMPv6 error about that
+   * flow's answer, as the client would send it, carrying the answer's headers
+   */
+  flow?: { sport: number; dport: number };
 }
 
 export function randomProbe6(rnd: () => number, seq: number): Probe6 {
@@ -161,9 +174,12 @@ function routerMatch6(rnd: () => number, chain: RChain6, inIf: string, outIf: st
   } else if (proto === 'ipv6-icmp' && rnd() < 0.5) {
     parts.push(`-m icmp6 --icmpv6-type ${pick(rnd, ['echo-request', '128/0', 'echo-reply'])}`);
   }
-  if (rnd() < 0.2 && table !== 'raw') parts.push(pick(rnd, ['-m conntrack --ctstate NEW', '-m conntrack --ctstate DNAT', '-m conntrack ! --ctstate DNAT', '-m conntrack --ctstate SNAT', '-m conntrack --ctstate NEW,DNAT', '-m conntrack --ctstate INVALID,UNTRACKED']));
+  if (rnd() < 0.2 && table !== 'raw') {
+    parts.push(pick(rnd, ['-m conntrack --ctstate NEW', '-m conntrack --ctstate DNAT', '-m conntrack ! --ctstate DNAT', '-m conntrack --ctstate SNAT', '-m conntrack --ctstate NEW,DNAT',
+      '-m conntrack --ctstate INVALID,UNTRACKED', '-m conntrack --ctstate ESTABLISHED', '-m state --state ESTABLISHED,RELATED', '-m conntrack --ctstate ESTABLISHED,DNAT', '-m conntrack ! --ctstate NEW']));
+  }
   if (rnd() < 0.15 && table !== 'raw') parts.push(`-m mark --mark ${pick(rnd, ['0x1', '0x2/0x1', '0x1/0x1', '0x0/0x3'])}`);
-  if (rnd() < 0.1) parts.push(`-m addrtype --dst-type ${pick(rnd, ['LOCAL', 'UNICAST', 'LOCAL,UNICAST', 'MULTICAST'])}`);
+  if (rnd() < 0.1) parts.push(`-m addrtype --dst-type ${pick(rnd, ['LOCAL', 'UNICAST', 'LOCAL,UNICAST', 'MULTICAST', 'ANYCAST', 'UNREACHABLE', 'LOCAL,UNREACHABLE'])}`);
   if (rnd() < 0.08) parts.push(`-m hl ${pick(rnd, ['--hl-eq 64', '--hl-lt 64', '--hl-gt 10'])}`);
   return parts;
 }
@@ -242,10 +258,22 @@ export function randomRouterRuleset6(seed: number, inIf: string, outIf: string, 
   return out.join('\n') + '\n';
 }
 
+/**
+ * A packet for the IPv6 router: NEW (tcp, udp, an echo request), or in a quarter of them a packet of a
+ * UDP flow (source ports 30000-30999, which the server side answers once): its second datagram
+ * (ESTABLISHED) or an ICMPv6 error about its answer (RELATED).
+ */
 export function randomRouterProbe6(rnd: () => number, seq: number): Probe6 {
-  const proto = pick(rnd, ['tcp', 'udp', 'tcp', 'udp', 'icmp'] as const);
+  const established = rnd() < 0.3;
+  const proto = established ? 'udp' : pick(rnd, ['tcp', 'udp', 'tcp', 'udp', 'icmp'] as const);
   const src = pick(rnd, ROUTER6.clients);
-  const dst = pick(rnd, [...ROUTER6.servers, ...ROUTER6.virtual, ...ROUTER6.clientSide, ...ROUTER6.serverSide, ...ROUTER6.virtual]);
+  // a flow goes to where something answers: the servers (the router's own addresses have no server)
+  const dst = pick(rnd, established ? [...ROUTER6.servers, ...ROUTER6.virtual] : [...ROUTER6.servers, ...ROUTER6.virtual, ...ROUTER6.clientSide, ...ROUTER6.serverSide, ...ROUTER6.virtual]);
   if (proto === 'icmp') return { proto, src, dst, icmpType: 128, hopLimit: 64, state: 'NEW' };
-  return { proto, src, dst, sport: 40000 + (seq % 20000), dport: pick(rnd, ROUTER6.ports), hopLimit: 64, state: 'NEW' };
+  const sport = established ? 30000 + (seq % 1000) : 40000 + (seq % 20000);
+  const dport = pick(rnd, ROUTER6.ports);
+  if (!established) return { proto, src, dst, sport, dport, hopLimit: 64, state: 'NEW' };
+  // a third of the flows get an ICMPv6 error instead of a second datagram: destination unreachable, port unreachable
+  if (rnd() < 0.35) return { proto: 'icmp', src, dst, icmpType: 1, hopLimit: 64, state: 'RELATED', flow: { sport, dport } };
+  return { proto, src, dst, sport, dport, hopLimit: 64, state: 'ESTABLISHED', flow: { sport, dport } };
 }
