@@ -32,6 +32,7 @@ function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false): 
       checkBalance(ctx, t, c);
       checkLimit(ctx, t, c);
       checkSourcePorts(ctx, t, c);
+      ctx.release(c);
     }
   }
   checkDnatPorts(ctx);

@@ -59,6 +59,16 @@ export class LintContext {
     return f;
   }
 
+  /**
+   * Forgets what was worked out about the chain's rules: the per-chain checks
+   * are done with it, and the few later checks that look at its rules again
+   * (no-established-accept, dnat-port-mismatch) work them out again. The lint
+   * then holds one chain's packet spaces at a time, not the whole ruleset's.
+   */
+  release(c: Chain): void {
+    this.facts.delete(c);
+  }
+
   /** The packets rule `pos` of the chain matches (computed once per run). */
   space(c: Chain, pos: number): RuleSpace {
     const f = this.chainFacts(c).spaces;
@@ -202,12 +212,14 @@ function actionLabel(a: TargetAction): string | null {
  * condition, so it cannot match every packet: the cheap half of
  * `ruleConds(r).length === 0`, without building the conditions.
  */
-function narrowedByGenericPart(r: Rule): boolean {
-  const addr = (a: Rule['src']) => Boolean(a) && (a!.kind === 'host-name' || a!.mask !== 0 || a!.invert);
-  const iface = (i: Rule['inIface']) => Boolean(i) && i!.name !== '' && (i!.name !== '+' || i!.invert);
-  return addr(r.src) || addr(r.dst) || iface(r.inIface) || iface(r.outIface) ||
+export function narrowedByGenericPart(r: Rule): boolean {
+  return narrowedAddr(r.src) || narrowedAddr(r.dst) || narrowedIface(r.inIface) || narrowedIface(r.outIface) ||
     Boolean(r.proto && (r.proto.num !== 0 || r.proto.invert)) || Boolean(r.fragment);
 }
+
+// plain functions, not closures made on every call: the lint asks this of every rule
+const narrowedAddr = (a: Rule['src']) => a != null && (a.kind === 'host-name' || a.mask !== 0 || a.invert);
+const narrowedIface = (i: Rule['inIface']) => i != null && i.name !== '' && (i.name !== '+' || i.invert);
 
 /** The plain verdict a decision label amounts to (jump X (which always ends in DROP) → DROP). */
 export function verdictOf(label: string): string {

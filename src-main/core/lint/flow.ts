@@ -1,6 +1,6 @@
 // Checks about where packets end up: limit-without-drop, dnat-port-mismatch,
 // no-established-accept, source-port-trust and ssh-lockout (the apply's predictor).
-import type { Chain, Table } from '../model.js';
+import type { Chain, Rule, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
 import { reachingHooks } from '../validate.js';
 import { boxDiff, boxesMeet, DIM, isFull, type Box, type IntervalSet } from '../analysis/space.js';
@@ -46,7 +46,8 @@ function meetIndex(ctx: LintContext, t: Table, c: Chain): MeetIndex {
 function limitFate(ctx: LintContext, t: Table, c: Chain, pos: number, index: MeetIndex): void {
   let rest: Box[] = ctx.space(c, pos).boxes;
   let drops = 0;
-  for (const k of index.candidates(rest, pos)) {
+  const cands = index.candidates(rest, pos);
+  for (let k = cands.next(); k >= 0; k = cands.next()) {
     if (!rest.length) break;
     const sp = ctx.space(c, k);
     if (!rest.some((b) => sp.boxes.some((e) => boxesMeet(b, e)))) continue;
@@ -177,8 +178,21 @@ const ESTABLISHED = CONN_STATES.indexOf('ESTABLISHED');
 const NEW = CONN_STATES.indexOf('NEW');
 
 function isCatchAll(ctx: LintContext, c: Chain, pos: number): boolean {
+  if (narrowedForSure(c.rules[pos])) return false;
   const sp = ctx.space(c, pos);
   return sp.exact && !sp.chance && sp.boxes.length === 1 && [...sp.boxes[0].entries()].every(([d, s]) => isFull(s, ctx.env.dims.max(d)));
+}
+
+/**
+ * A generic part whose packet space cannot be full (an IPv4 network other than
+ * 0.0.0.0/0, a host name, an interface, a protocol, -f), so the rule is no
+ * catch-all without building its space. IPv6 networks are left to the space:
+ * numbered by the ruleset's prefixes, one may cover them all.
+ */
+function narrowedForSure(r: Rule): boolean {
+  const addr = (a: Rule['src']) => a != null && (a.kind === 'host-name' || (a.kind === 'net' && (a.mask !== 0 || a.invert)));
+  const iface = (i: Rule['inIface']) => i != null && i.name !== '' && (i.name !== '+' || i.invert);
+  return addr(r.src) || addr(r.dst) || iface(r.inIface) || iface(r.outIface) || Boolean(r.proto && (r.proto.num !== 0 || r.proto.invert)) || Boolean(r.fragment);
 }
 
 export function checkEstablished(ctx: LintContext): void {

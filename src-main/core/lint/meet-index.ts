@@ -26,14 +26,21 @@ function levelOf(s: IntervalSet): number {
   return -1;
 }
 
-/** The values of a small set (ICMP by type), or null when it has too many. */
-function valuesOf(d: number, s: IntervalSet): number[] | null {
+/** At most MAX_VALUES values in the set (ICMP counted by type). */
+function isSmall(d: number, s: IntervalSet): boolean {
   const shift = d === DIM.icmp ? 8 : 0;
   let n = 0;
   for (let i = 0; i < s.length; i += 2) {
     n += (s[i + 1] >> shift) - (s[i] >> shift) + 1;
-    if (n > MAX_VALUES) return null;
+    if (n > MAX_VALUES) return false;
   }
+  return true;
+}
+
+/** The values of a small set (ICMP by type), or null when it has too many. */
+function valuesOf(d: number, s: IntervalSet): number[] | null {
+  if (!isSmall(d, s)) return null;
+  const shift = d === DIM.icmp ? 8 : 0;
   const out: number[] = [];
   for (let i = 0; i < s.length; i += 2) for (let v = s[i] >> shift; v <= s[i + 1] >> shift; v++) out.push(v);
   return out;
@@ -67,23 +74,38 @@ export class MeetIndex {
   private prefix: PrefixDim[] = PREFIX_DIMS.map((d) => ({ d, broad: [], own: LEVELS.map(() => new Map()), desc: LEVELS.map(() => new Map()) }));
   private value: ValueDim[] = VALUE_DIMS.map((d) => ({ d, broad: [], byValue: new Map() }));
 
-  /** Files a rule; positions must be added in ascending order. */
+  /**
+   * Files a rule; positions must be added in ascending order. Written without
+   * arrays per rule (every deciding rule of a chain is filed).
+   */
   add(pos: number, boxes: Box[]): void {
     this.all.push(pos);
     for (const p of this.prefix) {
-      const sets = boxes.map((b) => b.get(p.d));
-      const levels = sets.map((s) => (s ? levelOf(s) : -1));
-      if (levels.some((k) => k < 0)) { pushLast(p.broad, pos); continue; }
-      sets.forEach((s, i) => {
-        const k = levels[i];
-        add(p.own[k], blockOf(s![0], LEVELS[k]), pos);
-        for (let j = k + 1; j < LEVELS.length; j++) add(p.desc[j], blockOf(s![0], LEVELS[j]), pos);
-      });
+      let broad = false;
+      for (const b of boxes) {
+        const s = b.get(p.d);
+        if (!s || levelOf(s) < 0) { broad = true; break; }
+      }
+      if (broad) { pushLast(p.broad, pos); continue; }
+      for (const b of boxes) {
+        const s = b.get(p.d)!;
+        const k = levelOf(s);
+        add(p.own[k], blockOf(s[0], LEVELS[k]), pos);
+        for (let j = k + 1; j < LEVELS.length; j++) add(p.desc[j], blockOf(s[0], LEVELS[j]), pos);
+      }
     }
     for (const v of this.value) {
-      const vals = boxes.map((b) => { const s = b.get(v.d); return s ? valuesOf(v.d, s) : null; });
-      if (vals.some((x) => x === null)) { pushLast(v.broad, pos); continue; }
-      for (const xs of vals) for (const x of xs!) add(v.byValue, x, pos);
+      let broad = false;
+      for (const b of boxes) {
+        const s = b.get(v.d);
+        if (!s || !isSmall(v.d, s)) { broad = true; break; }
+      }
+      if (broad) { pushLast(v.broad, pos); continue; }
+      const shift = v.d === DIM.icmp ? 8 : 0;
+      for (const b of boxes) {
+        const s = b.get(v.d)!;
+        for (let i = 0; i < s.length; i += 2) for (let x = s[i] >> shift; x <= s[i + 1] >> shift; x++) add(v.byValue, x, pos);
+      }
     }
   }
 
@@ -132,16 +154,22 @@ export class MeetIndex {
     return out;
   }
 
-  /** Every indexed position after `pos` whose rule may meet the boxes, ascending, each once. */
-  *candidates(boxes: Box[], pos: number): Generator<number> {
+  /**
+   * Every indexed position after `pos` whose rule may meet the boxes,
+   * ascending, each once: next() gives the following one, -1 at the end (a
+   * cursor rather than a generator: no result object per position).
+   */
+  candidates(boxes: Box[], pos: number): { next(): number } {
     const lists = this.lists(boxes);
     const at = lists.map((l) => after(l, pos));
-    for (;;) {
-      let min = Infinity;
-      for (let i = 0; i < lists.length; i++) if (at[i] < lists[i].length && lists[i][at[i]] < min) min = lists[i][at[i]];
-      if (min === Infinity) return;
-      yield min;
-      for (let i = 0; i < lists.length; i++) if (at[i] < lists[i].length && lists[i][at[i]] === min) at[i]++;
-    }
+    return {
+      next() {
+        let min = Infinity;
+        for (let i = 0; i < lists.length; i++) if (at[i] < lists[i].length && lists[i][at[i]] < min) min = lists[i][at[i]];
+        if (min === Infinity) return -1;
+        for (let i = 0; i < lists.length; i++) if (at[i] < lists[i].length && lists[i][at[i]] === min) at[i]++;
+        return min;
+      },
+    };
   }
 }
