@@ -118,4 +118,29 @@ describe('rule templates (lines that differ only in their addresses, parsed once
     expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.line)).toEqual(failing);
     expect(failing.length).toBeGreaterThanOrEqual(3);
   });
+
+  it('in an IPv6 ruleset too: the same model as parsing each line, including errors, inverted, embedded IPv4 and odd addresses', () => {
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':bl - [0:0]', '-A INPUT -j bl'];
+    for (let i = 0; i < 40; i++) lines.push(`-A bl -s 2001:db8:${i.toString(16)}::${(i * 7).toString(16)}/128 -j DROP`);
+    lines.push('-A bl -s 2001:db8::g/128 -j DROP', '-A bl -s 2001:db8::1/129 -j DROP', '-A bl -s 2001:db8:::1 -j DROP', '-A bl -s ::ffff:10.0.0.1 -j DROP', '-A bl -s ::ffff:10.0.0.300 -j DROP');
+    lines.push('-A bl ! -s 2001:db8:1::/48 -j DROP', '-A bl ! -s 2001:db8:2::5/48 -j DROP', '-A bl -s 2001:DB8::A -j DROP', '-A bl -s 10.0.0.1 -j DROP');
+    lines.push('-A bl -s 2001:db8::9 -d 2001:db8::8/64 -p tcp --dport 22 -j REJECT --reject-with tcp-reset', '-A bl -s 2001:db8::7 -d 2001:db8:1::8/64 -p tcp --dport 22 -j REJECT --reject-with tcp-reset');
+    lines.push('-A bl -m comment --comment -s 2001:db8::1 -j DROP', '-A bl -m comment --comment -s 2001:db8::2 -j DROP');
+    lines.push(':bl2 - [0:0]', '[3:4] -A bl -s 2001:db8::7 -j bl2', '-A bl -s 2001:db8::8 -j bl2', '-E bl2 bl3', '-A bl -s 2001:db8::9 -j bl3', 'COMMIT');
+    const text = lines.join('\n') + '\n';
+    same(text, 'ipv6');
+    const r = parseRuleset(text, { family: 'ipv6' });
+    const rules: string[] = [];
+    const failing: number[] = [];
+    lines.forEach((l, k) => {
+      if (!l.startsWith('-A bl') && !l.startsWith('[')) return;
+      const e = parseRuleset(`*filter\n:INPUT ACCEPT [0:0]\n:bl - [0:0]\n:bl2 - [0:0]\n:bl3 - [0:0]\n${l}\nCOMMIT\n`, { family: 'ipv6' });
+      if (e.findings.some((f) => f.severity === 'error')) failing.push(k + 1);
+      for (const x of e.ruleset.tables[0].chains.find((c) => c.name === 'bl')!.rules) rules.push(canonicalRule('bl', x, { counters: true }).replace('bl2', 'bl3'));
+    });
+    const bl = r.ruleset.tables[0].chains.find((c) => c.name === 'bl')!;
+    expect(bl.rules.map((x) => canonicalRule('bl', x, { counters: true }))).toEqual(rules);
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.line)).toEqual(failing);
+    expect(failing.length).toBeGreaterThanOrEqual(4);
+  });
 });

@@ -96,25 +96,35 @@ type PiecesResult = {
  * from the start; the file's text is their concatenation), so that a file of
  * 100,000 rules is never held whole: only its canonical texts are kept. The
  * same findings and texts as parseRulesetTexts of the whole text. Without
- * `family` it is inferred as inferFamily does, on the same pieces; the file is
- * read as the name suggests and read again in the rare case the content says
- * otherwise.
+ * `family` it is inferred as inferFamily does, on the same pieces: the file is
+ * read as its name suggests until the content so far says otherwise, then only
+ * scanned, and read again as the family its whole content gives.
  */
 export function parseRulesetPieces(read: () => Iterable<string>, opts: { family?: Family; fileName?: string } = {}): PiecesResult {
+  const name = opts.fileName;
+  const first = opts.family ?? FamilyScan.byName(name);
   const scan = opts.family ? null : new FamilyScan();
-  const first = opts.family ?? FamilyScan.byName(opts.fileName);
-  let result = readPieces(read(), first, scan);
-  if (!result) return null;
-  const guess = scan ? scan.guess(opts.fileName) : null;
+  // would the file be read as `first` if it ended here?
+  const asFirst = scan && (() => (scan.guess(name)?.family ?? 'ipv4') === first);
+  const r = readPieces(read(), first, scan, asFirst);
+  if (r === NEEDS_MODEL) return null;
+  const guess = scan ? scan.guess(name) : null;
   const family = opts.family ?? guess?.family ?? 'ipv4';
-  if (family !== first) result = readPieces(read(), family, null);
-  return result && { result, guess };
+  const result = r !== null && family === first ? r : readPieces(read(), family, null, null);
+  return result === NEEDS_MODEL || result === null ? null : { result, guess };
 }
 
-function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null): TextsResult | null {
+/** The pieces read as `family`; null when `asFirst` said no at some point (the rest was only scanned). */
+function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null, asFirst: (() => boolean) | null): TextsResult | typeof NEEDS_MODEL | null {
   const reader = new RulesetReader(family, true);
+  let reading = true;
   let count = 0;
   let carry = '';
+  const part = (text: string, end: boolean) => {
+    scan?.add(text);
+    if (reading && asFirst && !asFirst()) reading = false;
+    if (reading) count = reader.readPart(text, count, end);
+  };
   try {
     for (const piece of pieces) {
       // lines up to the last one before an `-A ` line; the rest waits for the next piece (see FamilyScan)
@@ -124,22 +134,19 @@ function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan |
         carry = text;
         continue;
       }
-      const part = text.slice(0, cut + 1);
       carry = text.slice(cut + 1);
-      scan?.add(part);
-      count = reader.readPart(part, count, false);
+      part(text.slice(0, cut + 1), false);
     }
-    scan?.add(carry);
-    count = reader.readPart(carry, count, true);
-    return { findings: reader.finish(count), family, texts: reader.textsOf() };
+    part(carry, true);
   } catch (e) {
     if (e !== NEEDS_MODEL) throw e;
-    return null;
+    return NEEDS_MODEL;
   }
+  return reading ? { findings: reader.finish(count), family, texts: reader.textsOf() } : null;
 }
 
 /** Thrown by a texts-only reader at a command that needs the model (see parseRulesetTexts). */
-const NEEDS_MODEL = Symbol('needs the model');
+const NEEDS_MODEL: unique symbol = Symbol('needs the model');
 
 /**
  * The reader of one file, line by line: each kind of line (table header, chain

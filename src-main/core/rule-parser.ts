@@ -230,7 +230,7 @@ export function parseCommandWords(words: Word[], env: CommandEnv): ParsedCommand
  * table, for lines that differ from an earlier one only in their addresses.
  */
 export function parseCommandTexts(texts: string[], n: number, env: CommandEnv, templates?: RuleTemplates): ParsedCommand {
-  const slots = templates && env.family !== 'ipv6' ? templates.slotsOf(texts, n) : null;
+  const slots = templates ? templates.slotsOf(texts, n, env.family ?? 'ipv4') : null;
   if (slots) {
     const hit = templates!.apply(slots);
     if (hit) return hit;
@@ -254,6 +254,7 @@ interface Slots {
   /** word index of the -s / -d value, -1 for none */
   src: number;
   dst: number;
+  family: 'ipv4' | 'ipv6';
 }
 
 interface Template {
@@ -265,14 +266,15 @@ interface Template {
 }
 
 /**
- * Lines that differ only in the IPv4 addresses after -s and -d (a blocklist's
- * 70,000 `-A bl -s ADDR/32 -j DROP`, fail2ban's REJECTs) are parsed once: the
+ * Lines that differ only in the addresses after -s and -d (a blocklist's
+ * 70,000 `-A bl -s ADDR/32 -j DROP`, fail2ban's REJECTs; IPv4 or IPv6, as the
+ * ruleset's family) are parsed once: the
  * next line like it copies the rule and parses only its addresses. Exact: the
  * option loop never looks at the value of -s or -d (it is read in finish()),
  * so the same words elsewhere give the same rule, notes and errors; a template
  * is kept only when the first line's -s/-d really took those words as values,
- * made one rule and said nothing, and an address that does not parse as a
- * plain IPv4 network is left to the full parse and its message. The reader
+ * made one rule and said nothing, and an address that does not parse as one
+ * plain network of the family is left to the full parse and its message. The reader
  * clears the templates whenever the table's chains change.
  */
 export class RuleTemplates {
@@ -287,13 +289,14 @@ export class RuleTemplates {
   }
 
   /** The line's key, or null when it has no address to take out (or templates do not pay off here). */
-  slotsOf(words: string[], n: number): Slots | null {
+  slotsOf(words: string[], n: number, family: 'ipv4' | 'ipv6'): Slots | null {
     if (this.off) return null;
+    const net = family === 'ipv6' ? IPV6_NET : IPV4_NET;
     let src = -1;
     let dst = -1;
     for (let k = 0; k < n - 1; k++) {
       const w = words[k];
-      if (w.length > 13 || w[0] !== '-' || !IPV4_NET.test(words[k + 1])) continue;
+      if (w.length > 13 || w[0] !== '-' || !net.test(words[k + 1])) continue;
       if (w === '-s' || w === '--source' || w === '--src') {
         if (src >= 0) return null;
         src = k + 1;
@@ -305,7 +308,7 @@ export class RuleTemplates {
     if (src < 0 && dst < 0) return null;
     let key = '';
     for (let k = 0; k < n; k++) key += (k === src || k === dst ? '\u0001' : words[k]) + '\u0000';
-    return { key, words, src, dst };
+    return { key, words, src, dst, family };
   }
 
   /** The rule of a line like an earlier one, or null (parse it in full). */
@@ -318,8 +321,9 @@ export class RuleTemplates {
       return null;
     }
     const r = t.rule;
-    const src = slots.src < 0 ? r.src : plainNet(slots.words[slots.src], (r.src as AddressSpec).invert);
-    const dst = slots.dst < 0 ? r.dst : plainNet(slots.words[slots.dst], (r.dst as AddressSpec).invert);
+    const net = slots.family === 'ipv6' ? plainNet6 : plainNet;
+    const src = slots.src < 0 ? r.src : net(slots.words[slots.src], (r.src as AddressSpec).invert);
+    const dst = slots.dst < 0 ? r.dst : net(slots.words[slots.dst], (r.dst as AddressSpec).invert);
     if (src === undefined || dst === undefined) return null;
     this.hits++;
     // a jump to a user chain gets its own target: -E renames it in place
@@ -342,6 +346,19 @@ export class RuleTemplates {
 
 const MAX_TEMPLATES = 512;
 const IPV4_NET = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
+// what may be one IPv6 network (plainNet6 decides): hex digits and colons, perhaps an embedded IPv4 and a prefix
+const IPV6_NET = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?$/;
+
+/** A -s/-d value that is one IPv6 network, as addresses6() makes it; undefined for anything else. */
+function plainNet6(text: string, invert: boolean): AddressSpec | undefined {
+  let a;
+  try {
+    a = parseAddressItem6(text);
+  } catch {
+    return undefined;
+  }
+  return a.kind === 'net6' ? { kind: 'net6', addr: a.addr, mask: a.mask, invert } : undefined;
+}
 
 /** A -s/-d value that is one IPv4 network, as addresses() makes it; undefined for anything else. */
 function plainNet(text: string, invert: boolean): AddressSpec | undefined {
