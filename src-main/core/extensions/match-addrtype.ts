@@ -23,7 +23,12 @@ interface AddrTypeMatch {
   dst: AddrTypeCondition | null;
   limitIfaceIn: boolean;
   limitIfaceOut: boolean;
+  /** an ip6tables rule (the kernel takes fewer types for IPv6) */
+  ipv6: boolean;
 }
+
+/** what addrtype_mt_checkentry_v1 refuses for IPv6 (ip6tables-restore: "Invalid argument" at COMMIT; observed) */
+const NOT_IPV6: ReadonlySet<AddressType> = new Set(['BLACKHOLE', 'BROADCAST', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE']);
 
 /** parse_types: comma list; each item is a case-insensitive prefix of a type name, the first in bit order wins. */
 function parseTypes(arg: string): number {
@@ -73,8 +78,8 @@ export const addrtype: MatchExtension<AddrTypeMatch> = {
     { name: 'limit-iface-in', arg: 'none' },
     { name: 'limit-iface-out', arg: 'none' },
   ],
-  finalize(options) {
-    const s: AddrTypeMatch = { src: null, dst: null, limitIfaceIn: false, limitIfaceOut: false };
+  finalize(options, ctx) {
+    const s: AddrTypeMatch = { src: null, dst: null, limitIfaceIn: false, limitIfaceOut: false, ipv6: ctx.family === 'ipv6' };
     for (const o of options) {
       if (o.name === 'src-type') s.src = { types: typesOf(o.value as number), invert: o.invert };
       else if (o.name === 'dst-type') s.dst = { types: typesOf(o.value as number), invert: o.invert };
@@ -92,6 +97,8 @@ export const addrtype: MatchExtension<AddrTypeMatch> = {
   },
   kernelCheck(state, _rule, { hooks }) {
     const s = state;
+    const refused = s.ipv6 ? [...(s.src?.types ?? []), ...(s.dst?.types ?? [])].find((t) => NOT_IPV6.has(t)) : undefined;
+    if (refused) return `addrtype: the kernel does not match ${refused} for IPv6 (it takes UNSPEC, UNICAST, LOCAL, ANYCAST, MULTICAST and UNREACHABLE)`;
     for (const h of hooks) {
       if (s.limitIfaceOut && IN_ONLY.has(h)) return `addrtype: --limit-iface-out is not valid in ${h} (no output interface yet)`;
       if (s.limitIfaceIn && OUT_ONLY.has(h)) return `addrtype: --limit-iface-in is not valid in ${h} (no input interface)`;

@@ -129,6 +129,14 @@
 -m limit --limit 5/min -j LOG --log-prefix "[UFW BLOCK] ";;?
 -m eui64;;?
 -m addrtype --dst-type LOCAL;;?
+-m addrtype --dst-type ANYCAST,UNREACHABLE;;?
+-m addrtype ! --src-type MULTICAST,UNICAST,UNSPEC;;?
+-m addrtype --dst-type BLACKHOLE;;?
+-m addrtype --src-type BROADCAST;;?
+-m addrtype --dst-type LOCAL,PROHIBIT;;?
+-m addrtype --dst-type THROW;;?
+-m addrtype --dst-type NAT;;?
+-m addrtype --src-type XRESOLVE;;?
 -m pkttype --pkt-type multicast;;?
 -m mac --mac-source 00:11:22:33:44:55;;?
 :OUTPUT
