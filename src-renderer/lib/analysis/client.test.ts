@@ -15,6 +15,7 @@ import { buildSearchIndex, searchRules, type SearchIndex } from '../state/search
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { analyzePaste, mergeImported, type MergeResult } from '../state/paste-import.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
+import { LazyModel, type CompactParse } from '../state/lazy-model.js';
 
 const CORPUS = join(__dirname, '..', '..', '..', '..', 'shared', 'corpus', 'realworld');
 const corpus = (name: string) => readFileSync(join(CORPUS, name), 'utf8');
@@ -24,13 +25,17 @@ function client(seen?: ActiveJob[][]): AnalysisClient {
 }
 
 describe('analysis client', () => {
-  it('a parse comes back whole from its parts: the same model as the core parses, counters (bigint) included', async () => {
+  it('a parse comes back compact (rules as canonical lines) and reads back as the same model as the core parses, counters (bigint) included', async () => {
     // 063 has [packets:bytes] counters; the blocklist has many more rules than one part holds
     for (const text of [corpus('063.rules'), corpus('054.rules'), blocklistRuleset(PART_SIZE * 5 + 17)]) {
       const c = client();
-      const got = await c.run<ParseResult>({ kind: 'parse', doc: { id: 1, text } }, { label: 'parse' }).promise;
+      const got = await c.run<CompactParse>({ kind: 'parse', doc: { id: 1, text } }, { label: 'parse' }).promise;
       const want = parseRuleset(text);
-      expect(got.ruleset).toEqual(want.ruleset);
+      // the page holds one string and typed arrays, not the rules
+      expect(got.line).toBeInstanceOf(Int32Array);
+      expect(got.line.length).toBe(want.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, ch) => m + ch.rules.length, 0), 0));
+      expect(got.hasCounters).toBe(want.ruleset.tables.some((t) => t.chains.some((ch) => ch.rules.some((r) => r.counters))));
+      expect(new LazyModel(got, want.lines).ruleset).toEqual(want.ruleset);
       expect(got.findings).toEqual(want.findings);
       expect(got.finalNewline).toBe(want.finalNewline);
     }
@@ -53,15 +58,15 @@ describe('analysis client', () => {
   it('an IPv6 document is read, checked and linted as ip6tables-restore reads it; the same id read as the other family is parsed again', async () => {
     const v6 = '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 2001:db8::/32 -p ipv6-icmp -m icmp6 --icmpv6-type echo-request -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
     const c = client();
-    const got = await c.run<ParseResult>({ kind: 'parse', doc: { id: 5, text: v6, family: 'ipv6' } }, { label: 'parse' }).promise;
-    expect(got.ruleset).toEqual(parseRuleset(v6, { family: 'ipv6' }).ruleset);
-    expect(got.ruleset.family).toBe('ipv6');
+    const got = await c.run<CompactParse>({ kind: 'parse', doc: { id: 5, text: v6, family: 'ipv6' } }, { label: 'parse' }).promise;
+    expect(new LazyModel(got, v6.split('\n')).ruleset).toEqual(parseRuleset(v6, { family: 'ipv6' }).ruleset);
+    expect(got.family).toBe('ipv6');
     expect(got.findings.filter((f) => f.severity === 'error')).toEqual([]);
     const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 5, text: v6, family: 'ipv6' }, opts: {} }, { label: 'lint' }).promise;
     expect(lint).toEqual(lintParsed(parseRuleset(v6, { family: 'ipv6' })));
     // the IPv6 rules read as IPv4 are refused (an IPv6 address, icmp6): never the cached IPv6 parse
-    const as4 = await c.run<ParseResult>({ kind: 'parse', doc: { id: 5, text: v6 } }, { label: 'parse as IPv4' }).promise;
-    expect(as4.ruleset.family).toBe('ipv4');
+    const as4 = await c.run<CompactParse>({ kind: 'parse', doc: { id: 5, text: v6 } }, { label: 'parse as IPv4' }).promise;
+    expect(as4.family).toBe('ipv4');
     expect(as4.findings.some((f) => f.severity === 'error')).toBe(true);
   });
 
@@ -165,7 +170,9 @@ describe('analysis client', () => {
   it('the worker sends a model\'s parts a couple at a time: the next only once the page took one in', async () => {
     const posted: string[] = [];
     const engine = createEngine((m) => posted.push(m.type));
-    engine({ type: 'run', id: 5, job: { kind: 'parse', doc: { id: 1, text: blocklistRuleset(PART_SIZE * 6) } } });
+    // a lint with a finding per rule: many items to send (a parse sends its rules as one string)
+    const dup = '-A INPUT -p tcp --dport 22 -j ACCEPT\n'.repeat(PART_SIZE * 6);
+    engine({ type: 'run', id: 5, job: { kind: 'lint', doc: { id: 1, text: `*filter\n:INPUT DROP [0:0]\n${dup}COMMIT\n` }, opts: {} } });
     const settle = () => new Promise((r) => setTimeout(r, 0));
     await settle();
     const parts = () => posted.filter((t) => t === 'parts').length;

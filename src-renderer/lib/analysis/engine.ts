@@ -4,6 +4,7 @@
 // after a parse, or a diff of two open files, does not parse them again.
 import {
   applyEdit,
+  canonicalRule,
   canonicalRuleset,
   diffRulesetsDetailed,
   findRecipe,
@@ -22,6 +23,7 @@ import { rowsOfParse, rowText } from '../state/rows.js';
 import { buildSearchIndex, searchIndexBuffers } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { mergeImported } from '../state/paste-import.js';
+import type { CompactChain, CompactParse, CompactTable } from '../state/lazy-model.js';
 
 /** parsed documents kept (a 100,000-rule model is some 100 MB) */
 const KEEP = 4;
@@ -174,21 +176,40 @@ export function createEngine(post: Post): (m: ToWorker) => void {
 }
 
 /**
- * The parse without its lines (the page splits its own text): tables in the
- * head, their chains (without rules) and then the rules in parts.
+ * The parse as the page holds it (CompactParse): tables and chains without
+ * their rules, each rule as one canonical line in a single string with its
+ * source line and part in typed arrays (transferred), and the findings and
+ * disabled rules in parts. The page makes a Rule of a line when it shows it;
+ * the model stays here.
  */
 function sendParse(out: Outbox, id: number, p: ParseResult): Promise<void> {
   const parts: { path: PartPath; items: readonly unknown[] }[] = [];
-  const tables = p.ruleset.tables.map((t, ti) => {
-    parts.push({ path: ['ruleset', 'tables', ti, 'chains'], items: t.chains.map((c) => ({ ...c, rules: [], disabled: [] })) });
-    t.chains.forEach((c, ci) => {
-      parts.push({ path: ['ruleset', 'tables', ti, 'chains', ci, 'rules'], items: c.rules });
-      parts.push({ path: ['ruleset', 'tables', ti, 'chains', ci, 'disabled'], items: c.disabled });
+  let n = 0;
+  let hasCounters = false;
+  for (const t of p.ruleset.tables) for (const c of t.chains) n += c.rules.length;
+  const line = new Int32Array(n);
+  const part = new Int32Array(n);
+  const canon: string[] = [];
+  let k = 0;
+  const tables: CompactTable[] = p.ruleset.tables.map((t, ti) => {
+    const chains: CompactChain[] = t.chains.map((c, ci) => {
+      for (const r of c.rules) {
+        line[k] = r.source?.line ?? 0;
+        part[k] = r.source?.part ?? -1;
+        k++;
+        if (r.counters) hasCounters = true;
+        canon.push(r.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${canonicalRule(c.name, r)}\n` : `${canonicalRule(c.name, r)}\n`);
+      }
+      if (c.disabled.some((d) => d.rule.counters)) hasCounters = true;
+      parts.push({ path: ['tables', ti, 'chains', ci, 'disabled'], items: c.disabled });
+      return { name: c.name, builtin: c.builtin, policy: c.policy, counters: c.counters, ...(c.source ? { source: c.source } : {}), disabled: [], ruleCount: c.rules.length };
     });
-    return { ...t, chains: [] };
+    parts.unshift({ path: ['tables', ti, 'chains'], items: chains });
+    return { name: t.name, ...(t.source ? { source: t.source } : {}), chains: [] };
   });
   parts.push({ path: ['findings'], items: p.findings });
-  return send(out, id, { ruleset: { family: p.ruleset.family, tables }, findings: [], lines: [], finalNewline: p.finalNewline }, parts);
+  const head: CompactParse = { family: p.ruleset.family, finalNewline: p.finalNewline, findings: [], tables, canon: canon.join(''), line, part, hasCounters };
+  return send(out, id, head, parts, [line.buffer, part.buffer]);
 }
 
 function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {
@@ -205,8 +226,8 @@ function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {
  * The head, then the parts' items in messages of about PART_SIZE items each
  * (small arrays share a message), then the end.
  */
-async function send(out: Outbox, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[]): Promise<void> {
-  out.post({ type: 'head', id, value: head });
+async function send(out: Outbox, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[], transfer?: Transferable[]): Promise<void> {
+  out.post({ type: 'head', id, value: head }, transfer);
   const total = parts.reduce((n, p) => n + p.items.length, 0);
   let done = 0;
   let sent = 0;

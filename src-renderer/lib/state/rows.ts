@@ -2,6 +2,7 @@
 // table header, chain header, then the chain's rules with its disabled (`#`)
 // rules where they sit. Plain data, built once per parse.
 import { canonicalRule, targetAction, type Chain, type DisabledRule, type Finding, type ParseResult, type Rule, type Ruleset, type Severity, type Table, type TableName } from '../../../src-main/core/index.js';
+import { lazyRules, type LazyRules } from './lazy-model.js';
 
 export type RuleRow =
   | { kind: 'table'; table: Table; ruleCount: number }
@@ -60,7 +61,7 @@ export function findUnreadable(rs: Ruleset, findings: readonly Finding[], lines:
   // most files have no error at all: skip the pass over every rule
   if (!findings.some((f) => f.severity === 'error' && f.line > 0)) return [];
   const ruleLines = new Set<number>();
-  for (const t of rs.tables) for (const c of t.chains) for (const r of c.rules) if (r.source) ruleLines.add(r.source.line);
+  for (const t of rs.tables) for (const c of t.chains) for (let k = 0; k < c.rules.length; k++) ruleLines.add(lineOfRule(c, k));
   const out: Unreadable[] = [];
   const seen = new Set<number>();
   for (const f of findings) {
@@ -74,11 +75,33 @@ export function findUnreadable(rs: Ruleset, findings: readonly Finding[], lines:
     const chain = table?.chains.find((c) => c.name === name);
     if (!table || !chain) continue;
     let before = 0;
-    while (before < chain.rules.length && (chain.rules[before].source?.line ?? 0) < f.line) before++;
+    while (before < chain.rules.length && lineOfRule(chain, before) < f.line) before++;
     seen.add(f.line);
     out.push({ table, chain, line: f.line, text, before });
   }
   return out;
+}
+
+/** rule k's source line (0: none), without making a lazy rule */
+function lineOfRule(chain: Chain, k: number): number {
+  const lazy = lazyRules(chain.rules);
+  return lazy ? lazy.lineOf(k) : (chain.rules[k].source?.line ?? 0);
+}
+
+/** A rule row of a large file: its Rule is made when the row is read (shown, selected), not when the rows are built. */
+class LazyRuleRow {
+  readonly kind = 'rule';
+  constructor(
+    readonly table: TableName,
+    readonly chain: Chain,
+    private readonly lazy: LazyRules,
+    /** 1-based position in the chain */
+    readonly index: number,
+    readonly line: number,
+  ) {}
+  get rule(): Rule {
+    return this.lazy.at(this.index - 1)!;
+  }
 }
 
 export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = []): RuleRows {
@@ -117,8 +140,15 @@ export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = [
           d++;
         }
       };
+      const lazy = lazyRules(chain.rules);
       for (let k = 0; k < chain.rules.length; k++) {
         pushDisabledBefore(k);
+        if (lazy) {
+          const line = lazy.lineOf(k);
+          mark(line);
+          rows.push(new LazyRuleRow(table.name, chain, lazy, k + 1, line));
+          continue;
+        }
         const rule = chain.rules[k];
         const line = rule.source?.line ?? 0;
         mark(line);

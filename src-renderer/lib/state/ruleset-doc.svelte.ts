@@ -24,7 +24,8 @@ import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js'
 import type { DocRef, MarksAnswer, Progress } from '../analysis/protocol.js';
 import { buildRuleRows, findUnreadable, rowsOfParse, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
-import { buildSearchIndex, searchRules, type SearchFacets, type SearchIndex, type SearchResult } from './search-index.js';
+import { buildSearchIndex, facetValues, searchRules, type SearchFacets, type SearchIndex, type SearchResult } from './search-index.js';
+import { LazyModel, type CompactParse } from './lazy-model.js';
 import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
 export interface RulesetSource {
@@ -94,7 +95,7 @@ export class RulesetDoc {
   lintError = $state<string | null>(null);
   private lintFindings = $state.raw<Finding[] | null>(null);
   private lintJob: Job<Finding[]> | null = null;
-  private parseJob: Job<ParseResult> | null = null;
+  private parseJob: Job<CompactParse> | null = null;
   private lintQueued = false;
   /** the options of the last lint started (a change of lintOptions lints again) */
   private lintFor: LintOptions | null = null;
@@ -141,6 +142,22 @@ export class RulesetDoc {
   private marksFromWorker = $state.raw<{ base: RulesetDoc; marks: StagedMarks } | null>(null);
   private marksJob: Job<MarksAnswer> | null = null;
   #marksHere = $derived(!this.large && this.staging && this.staging.base !== this ? stagedMarksOf(this.staging.base, this) : null);
+
+  /** a large file's model: the worker's, each rule made here when read */
+  private lazy: LazyModel | null = null;
+  private countersFromWorker = false;
+
+  /** some rule carries counters (the list gives them a column); a large file's answer comes from the worker */
+  get hasCounters(): boolean {
+    if (this.lazy) return this.countersFromWorker;
+    return this.rows.some((r) => (r.kind === 'rule' && r.rule.counters) || (r.kind === 'disabled' && r.disabled.rule.counters));
+  }
+
+  /** the targets the rules jump to, for the search's facet (from the search index: no walk over the rules) */
+  get targetNames(): string[] {
+    const ix = this.searchIndex;
+    return ix ? facetValues(ix, 'target') : [];
+  }
 
   /** UI state that belongs to the document: which view, which row is selected */
   view = $state<DocView>('rules');
@@ -333,16 +350,20 @@ export class RulesetDoc {
 
   private async parseInWorker(): Promise<void> {
     const t0 = performance.now();
-    const job = analysis.run<ParseResult>(
+    const job = analysis.run<CompactParse>(
       { kind: 'parse', doc: this.ref() },
       { label: `Reading ${this.name}`, onProgress: (p) => (this.parseProgress = p) },
     );
     this.parseJob = job;
     try {
-      const parsed = await job.promise;
+      const compact = await job.promise;
       // each step its own task, so input waiting since the last part is answered in between
       await nextTask();
-      parsed.lines = splitLines(this.text);
+      // the worker keeps the rules; the page makes each one when it is shown
+      const lines = splitLines(this.text);
+      this.lazy = new LazyModel(compact, lines);
+      const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: compact.findings, lines, finalNewline: compact.finalNewline };
+      this.countersFromWorker = compact.hasCounters;
       await nextTask();
       this.prebuilt = { ruleset: parsed.ruleset, rows: rowsOfParse(parsed) };
       await nextTask();

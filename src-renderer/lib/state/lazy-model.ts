@@ -1,0 +1,218 @@
+// A large file's model as the page holds it: the worker owns the parsed
+// rules; the page gets each rule as one canonical line in a single string
+// (with the rule's source line and part in typed arrays) and makes a Rule
+// object of a line only when something reads it — the rows on screen, the
+// selected rule's details, an edit dialog. 100,000 rules on the page are then
+// one string and three typed arrays, not 100,000 object graphs for the page's
+// structured clone to build and its garbage collector to walk.
+//
+// A chain's `rules` is an array-like over those lines (a Proxy over a plain
+// array that fills in as it is read), so code written for a plain model (a
+// host's merge, the recipe preview) still works on a large file; it only pays
+// for what it reads.
+import { canonicalRule, parseRuleset, type Chain, type Counters, type DisabledRule, type Family, type Finding, type Rule, type Ruleset, type Table, type TableName } from '../../../src-main/core/index.js';
+
+/** what the worker sends for a large file's parse (the `parse` job's answer) */
+export interface CompactParse {
+  family: Family;
+  finalNewline: boolean;
+  findings: Finding[];
+  tables: CompactTable[];
+  /** every active rule's canonical line with its counters (`[p:b] -A CHAIN …`), in table and chain order, each ended by \n */
+  canon: string;
+  /** per rule (same order): its source line (0: none) and its part (-1: none) */
+  line: Int32Array;
+  part: Int32Array;
+  /** some rule or disabled rule has counters (the list shows their column) */
+  hasCounters: boolean;
+}
+
+export interface CompactTable {
+  name: TableName;
+  source?: Table['source'];
+  chains: CompactChain[];
+}
+
+export interface CompactChain {
+  name: string;
+  builtin: boolean;
+  policy: Chain['policy'];
+  counters: Counters | null;
+  source?: Chain['source'];
+  disabled: DisabledRule[];
+  /** how many active rules; they are the next ones in `canon` */
+  ruleCount: number;
+}
+
+/** The lazy rules of one chain: where they sit in the canonical text, and each Rule once made. */
+export class LazyRules {
+  private readonly made: (Rule | undefined)[];
+  constructor(
+    private readonly model: LazyModel,
+    readonly table: TableName,
+    readonly chain: string,
+    /** index of this chain's first rule in the model's columns */
+    readonly first: number,
+    readonly length: number,
+  ) {
+    this.made = new Array(length);
+  }
+
+  /** the source line of rule k without making the rule */
+  lineOf(k: number): number {
+    return this.model.line[this.first + k];
+  }
+
+  at(k: number): Rule | undefined {
+    if (k < 0 || k >= this.length) return undefined;
+    return (this.made[k] ??= this.model.decode(this.table, this.first + k));
+  }
+}
+
+/** which chains' rules are lazy, and their accounts */
+const lazyOf = new WeakMap<object, LazyRules>();
+
+/** The lazy account of a chain's rules, or undefined for a plain array. */
+export function lazyRules(rules: readonly Rule[]): LazyRules | undefined {
+  return lazyOf.get(rules);
+}
+
+/** The array a chain's `rules` is: reads of an index, iteration and length go to the lazy account. */
+function rulesArray(lazy: LazyRules): Rule[] {
+  const target: Rule[] = [];
+  const proxy = new Proxy(target, {
+    get(t, key, receiver) {
+      if (key === 'length') return lazy.length;
+      if (typeof key === 'string') {
+        const k = indexKey(key);
+        if (k >= 0) return lazy.at(k);
+      }
+      if (key === Symbol.iterator) return function* () {
+        for (let k = 0; k < lazy.length; k++) yield lazy.at(k)!;
+      };
+      // array methods (map, filter, slice, some …) read length and indexes through the proxy
+      return Reflect.get(t, key, receiver);
+    },
+    has(t, key) {
+      if (typeof key === 'string') {
+        const k = indexKey(key);
+        if (k >= 0) return k < lazy.length;
+      }
+      return Reflect.has(t, key);
+    },
+    set() {
+      // the model is the worker's: a change is an edit, never a write here
+      return false;
+    },
+    ownKeys() {
+      const keys: string[] = [];
+      for (let k = 0; k < lazy.length; k++) keys.push(String(k));
+      keys.push('length');
+      return keys;
+    },
+    getOwnPropertyDescriptor(t, key) {
+      if (key === 'length') return { value: lazy.length, writable: true, enumerable: false, configurable: false };
+      if (typeof key === 'string') {
+        const k = indexKey(key);
+        if (k >= 0 && k < lazy.length) return { value: lazy.at(k), writable: false, enumerable: true, configurable: true };
+      }
+      return Reflect.getOwnPropertyDescriptor(t, key);
+    },
+  });
+  lazyOf.set(proxy, lazy);
+  return proxy;
+}
+
+function indexKey(key: string): number {
+  // "0", "17" — not "01", "1.5", "-1"
+  return /^(?:0|[1-9]\d*)$/.test(key) ? Number(key) : -1;
+}
+
+export class LazyModel {
+  readonly line: Int32Array;
+  readonly part: Int32Array;
+  private readonly canon: string;
+  /** where rule k's line starts in `canon` (built on the first decode: one pass over the string) */
+  private starts: Int32Array | null = null;
+  private readonly userChains = new Map<TableName, Set<string>>();
+  readonly ruleset: Ruleset;
+
+  constructor(
+    c: CompactParse,
+    /** the file's lines (the page's own split of its text) */
+    private readonly lines: readonly string[],
+  ) {
+    this.line = c.line;
+    this.part = c.part;
+    this.canon = c.canon;
+    let first = 0;
+    const tables: Table[] = c.tables.map((t) => {
+      this.userChains.set(t.name, new Set(t.chains.filter((ch) => !ch.builtin).map((ch) => ch.name)));
+      const chains: Chain[] = t.chains.map((ch) => {
+        const lazy = new LazyRules(this, t.name, ch.name, first, ch.ruleCount);
+        first += ch.ruleCount;
+        const { ruleCount: _n, ...rest } = ch;
+        return { ...rest, rules: rulesArray(lazy) };
+      });
+      return { name: t.name, ...(t.source ? { source: t.source } : {}), chains };
+    });
+    this.ruleset = { family: c.family, tables };
+  }
+
+  /**
+   * Rule `i` of the model: read again from its line as written (so it is the
+   * rule the file's line gives, `-p tcp --dport 22` with its implicit match)
+   * in a table that declares the chains it names, when that reads back as the
+   * worker's canonical line; otherwise from that canonical line (a line that
+   * was changed by a later -R or -E, an -I at a position).
+   */
+  decode(table: TableName, i: number): Rule {
+    const starts = (this.starts ??= lineStarts(this.canon, this.line.length));
+    const canon = this.canon.slice(starts[i], starts[i + 1] - 1);
+    const chain = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(canon)?.[1] ?? '';
+    const line = this.line[i];
+    const part = this.part[i];
+    const written = line > 0 ? this.lines[line - 1] : undefined;
+    const fromLine = written === undefined ? undefined : this.readRule(table, written, part);
+    const fromCanon = fromLine && withCounters(chain, fromLine) === canon ? fromLine : this.readRule(table, canon, -1);
+    const source = line ? { line, ...(part >= 0 ? { part } : {}) } : undefined;
+    // the worker read this rule from the file: its canonical line always reads back; if not, say so where the rule is shown
+    if (!fromCanon) {
+      const target = { kind: 'jump' as const, name: `(not read back: ${canon})`, options: [], state: null };
+      return { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target, counters: null, ...(source ? { source } : {}) };
+    }
+    if (source) fromCanon.source = source;
+    else delete fromCanon.source;
+    return fromCanon;
+  }
+
+  /** the `part`-th rule (0: the only one) one rule line makes in a table of its own */
+  private readRule(table: TableName, text: string, part: number): Rule | undefined {
+    const user = this.userChains.get(table);
+    const names = new Set<string>();
+    for (const m of text.matchAll(/(?:^|\s)(?:-A|--append|-I|--insert|-j|--jump|-g|--goto)[\s=]+([^\s"']+)/g)) if (user?.has(m[1])) names.add(m[1]);
+    const doc = `*${table}\n${[...names].map((n) => `:${n} - [0:0]\n`).join('')}${text}\nCOMMIT\n`;
+    const p = parseRuleset(doc, { family: this.ruleset.family });
+    if (p.findings.some((f) => f.severity === 'error')) return undefined;
+    for (const c of p.ruleset.tables[0]?.chains ?? []) {
+      const r = part >= 0 ? c.rules.find((x) => x.source?.part === part) : c.rules.length === 1 ? c.rules[0] : undefined;
+      if (r) return r;
+    }
+    return undefined;
+  }
+}
+
+function withCounters(chain: string, r: Rule): string {
+  return r.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${canonicalRule(chain, r)}` : canonicalRule(chain, r);
+}
+
+function lineStarts(canon: string, n: number): Int32Array {
+  const at = new Int32Array(n + 1);
+  let pos = 0;
+  for (let k = 0; k < n; k++) {
+    at[k] = pos;
+    pos = canon.indexOf('\n', pos) + 1;
+  }
+  at[n] = pos;
+  return at;
+}
