@@ -18,13 +18,15 @@ import {
   type LintOptions,
   type ParseResult,
   type Ruleset,
+  type Severity,
 } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
 import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
 import type { DocRef, MarksAnswer, Progress } from '../analysis/protocol.js';
 import { buildRuleRows, findUnreadable, rowsOfParse, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
-import { buildSearchIndex, facetValues, searchRules, type SearchFacets, type SearchIndex, type SearchResult } from './search-index.js';
+import { buildSearchIndex, facetValues, searchRules, type SearchFacets, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.js';
+import { search, type IndexInfo } from '../analysis/search-client.js';
 import { LazyModel, type CompactParse } from './lazy-model.js';
 import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
@@ -51,7 +53,13 @@ const PREVIEW_BYTES = 16 * 1024;
 let nextDocId = 1;
 
 // a document nobody holds any more: the worker may forget its parse
-const forget = typeof FinalizationRegistry === 'undefined' ? null : new FinalizationRegistry<number>((id) => analysis.drop(id));
+const forget =
+  typeof FinalizationRegistry === 'undefined'
+    ? null
+    : new FinalizationRegistry<number>((id) => {
+        analysis.drop(id);
+        search.drop(id);
+      });
 
 export class RulesetDoc {
   readonly id = nextDocId++;
@@ -125,19 +133,51 @@ export class RulesetDoc {
 
   /**
    * The search over the rules: text and facets. The index is built on the
-   * first search: here for a small file, in the worker for a large one (the
-   * search answers once it is here; then each query is a few milliseconds).
+   * first search: here for a small file (queries run here, in microseconds);
+   * in the analysis worker for a large one, handed to the search worker, which
+   * answers its queries (the page holds neither the index nor the scan).
    */
   searchText = $state('');
   searchFacets = $state<SearchFacets>({});
   #indexHere = $derived(this.large ? null : buildSearchIndex(this.table.rows, (r) => this.rowText(r)));
-  private indexFromWorker = $state.raw<SearchIndex | null>(null);
+  /** a large file's index is in the search worker (what it said of it), or on its way there */
+  private indexed = $state.raw<IndexInfo | null>(null);
   private indexJob: Job<SearchIndex> | null = null;
   searching = $derived(this.searchText.trim() !== '' || Object.values(this.searchFacets).some(Boolean));
-  searchResult = $derived.by<SearchResult | null>(() => {
-    const ix = this.searching ? this.searchIndex : null;
-    return ix ? searchRules(ix, this.table.rows, { text: this.searchText, facets: this.searchFacets }, (l) => this.severities.get(l)) : null;
+  #resultHere = $derived.by<SearchResult | null>(() => {
+    const ix = this.searching && !this.large ? this.#indexHere : null;
+    return ix ? searchRules(ix, { text: this.searchText, facets: this.searchFacets }, (l) => this.severities.get(l)) : null;
   });
+  /** the search worker's answer, and the query it answers (a large file) */
+  private resultFromWorker = $state.raw<{ key: string; result: SearchResult } | null>(null);
+  /** the query last sent to the search worker */
+  private askedKey = '';
+
+  /** The search's answer: null when not searching, or before a large file's first answer (the last one stays while the next is on its way). */
+  get searchResult(): SearchResult | null {
+    if (!this.searching) return null;
+    if (!this.large) return this.#resultHere;
+    const query = { text: this.searchText, facets: $state.snapshot(this.searchFacets) as SearchFacets };
+    const severities = query.facets.severity ? this.severities : undefined;
+    const key = JSON.stringify(query) + (severities ? `/${this.findings.length}/${this.lintState}` : '');
+    if (this.indexed && key !== this.askedKey) {
+      this.askedKey = key;
+      queueMicrotask(() => void this.ask(key, query, severities));
+    }
+    return this.resultFromWorker?.result ?? null;
+  }
+
+  private async ask(key: string, query: SearchQuery, severities?: ReadonlyMap<number, Severity>): Promise<void> {
+    const a = await search.query(this.id, query, severities);
+    if (a.result) {
+      if (this.askedKey === key) this.resultFromWorker = { key, result: a.result };
+    } else if (a.missing && this.askedKey === key) {
+      // the search worker let the index go (other files came since): build it again
+      this.indexed = null;
+      this.askedKey = '';
+    }
+  }
+
   /** staged rows' marks computed by the worker (a large file) */
   private marksFromWorker = $state.raw<{ base: RulesetDoc; marks: StagedMarks } | null>(null);
   private marksJob: Job<MarksAnswer> | null = null;
@@ -155,7 +195,11 @@ export class RulesetDoc {
 
   /** the targets the rules jump to, for the search's facet (from the search index: no walk over the rules) */
   get targetNames(): string[] {
-    const ix = this.searchIndex;
+    if (this.large) {
+      this.requestIndex();
+      return this.indexed?.targets ?? [];
+    }
+    const ix = this.#indexHere;
     return ix ? facetValues(ix, 'target') : [];
   }
 
@@ -190,26 +234,28 @@ export class RulesetDoc {
     return this.text.length > INLINE_PARSE_LIMIT;
   }
 
-  /** The search index; null while the worker builds it (it is asked for on the first read). */
-  get searchIndex(): SearchIndex | null {
-    if (!this.large) return this.#indexHere;
-    if (!this.indexFromWorker && !this.indexJob && this.parseState === 'ready') queueMicrotask(() => this.buildIndex());
-    return this.indexFromWorker;
+  /** A large file's index is built (in the analysis worker) and handed to the search worker on the first search. */
+  private requestIndex(): void {
+    if (!this.indexed && !this.indexJob && this.parseState === 'ready') queueMicrotask(() => this.buildIndex());
   }
 
-  /** the search waits for the worker's index */
+  /** the search waits for the index */
   get indexing(): boolean {
-    return this.searching && !this.searchIndex;
+    if (!this.searching || !this.large) return false;
+    this.requestIndex();
+    return !this.indexed;
   }
 
   private buildIndex(): void {
-    if (this.indexJob || this.indexFromWorker) return;
+    if (this.indexJob || this.indexed) return;
     const job = analysis.run<SearchIndex>({ kind: 'search-index', doc: this.ref() }, { label: `Indexing ${this.name} for the search`, first: true });
     this.indexJob = job;
     job.promise.then(
-      (ix) => {
-        this.indexFromWorker = ix;
+      async (ix) => {
+        // its arrays go on to the search worker: the page keeps none of it
+        const info = await search.install(this.id, ix);
         this.indexJob = null;
+        this.indexed = info;
       },
       () => {
         // cancelled (the document went) or failed: asked again on the next search

@@ -36,7 +36,7 @@ function setup(src: string) {
 
 function lines(src: string, q: string, facets = {}, sev?: (l: number) => 'error' | 'warning' | 'info' | undefined): number[] {
   const { rows, ix } = setup(src);
-  return searchRules(ix, rows, { text: q, facets }, sev).hits.map((h) => (rows[h] as { line: number }).line);
+  return searchRules(ix, { text: q, facets }, sev).hits.map((h) => (rows[h] as { line: number }).line);
 }
 
 describe('rule search', () => {
@@ -84,7 +84,7 @@ describe('rule search', () => {
 
   it('shows each hit under its table and chain headers', () => {
     const { rows, ix } = setup(text);
-    const r = searchRules(ix, rows, { text: 'accept', facets: {} });
+    const r = searchRules(ix, { text: 'accept', facets: {} });
     expect(r.rows.map((i) => rows[i].kind)).toEqual(['table', 'chain', 'rule', 'rule', 'disabled', 'rule', 'chain', 'rule']);
     expect(r.total).toBe(8);
   });
@@ -100,12 +100,12 @@ describe('rule search', () => {
     const queries = ['10.0.0.5', '5432', 'db client 42', 'svc-web 8443', 'blocklist', '10.20.0.0/16'];
     const timings: Record<string, { hits: number; ms: number }> = {};
     for (const q of queries) {
-      const r = searchRules(ix, rows, { text: q, facets: {} });
+      const r = searchRules(ix, { text: q, facets: {} });
       timings[q] = { hits: r.hits.length, ms: Math.round(r.ms * 10) / 10 };
       expect(r.total).toBe(100_002);
     }
     // each hit really matches: every 5432 hit has the port in its text
-    const r = searchRules(ix, rows, { text: '5432', facets: { chain: 'svc-db' } });
+    const r = searchRules(ix, { text: '5432', facets: { chain: 'svc-db' } });
     expect(r.hits.length).toBeGreaterThan(1000);
     for (const h of r.hits.slice(0, 50)) expect(ruleBodyText(p.lines[(rows[h] as { line: number }).line - 1])).toContain('5432');
     process.stderr.write(`search index over 100,002 rules: built in ${Math.round(buildMs)} ms; queries ${JSON.stringify(timings)}\n`);

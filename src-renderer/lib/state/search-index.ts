@@ -50,13 +50,16 @@ export interface SearchIndex {
   /** port ranges of rule k's port options: lo, hi pairs in ports[portAt[k], portAt[k + 1]) */
   ports: Int32Array;
   portAt: Int32Array;
+  /** the rows of rule k's table and chain headers (shown above the hits) */
+  tableRow: Int32Array;
+  chainRow: Int32Array;
   /** how many rules (active and disabled) the ruleset has */
   size: number;
 }
 
 /** the index's buffers, to transfer them from the worker instead of copying */
 export function searchIndexBuffers(ix: SearchIndex): ArrayBuffer[] {
-  return [ix.rowOf, ix.hayAt, ix.table, ix.chain, ix.target, ix.disabled, ix.line, ix.nets, ix.netAt, ix.ports, ix.portAt].map((a) => a.buffer as ArrayBuffer);
+  return [ix.rowOf, ix.hayAt, ix.table, ix.chain, ix.target, ix.disabled, ix.line, ix.nets, ix.netAt, ix.ports, ix.portAt, ix.tableRow, ix.chainRow].map((a) => a.buffer as ArrayBuffer);
 }
 
 export interface SearchResult {
@@ -88,9 +91,17 @@ export function buildSearchIndex(rows: readonly RuleRow[], textOf: (row: RuleRow
   const netAt: number[] = [0];
   const ports: number[] = [];
   const portAt: number[] = [0];
+  const tableRow: number[] = [];
+  const chainRow: number[] = [];
+  let lastTable = -1;
+  let lastChain = -1;
   let at = 0;
   rows.forEach((r, i) => {
+    if (r.kind === 'table') lastTable = i;
+    if (r.kind === 'chain') lastChain = i;
     if (r.kind !== 'rule' && r.kind !== 'disabled' && r.kind !== 'unreadable') return;
+    tableRow.push(lastTable);
+    chainRow.push(lastChain);
     const rule = r.kind === 'rule' ? r.rule : r.kind === 'disabled' ? r.disabled.rule : null;
     const t = rule?.target?.name ?? '';
     const comment = rule ? commentOf(rule) : '';
@@ -124,6 +135,8 @@ export function buildSearchIndex(rows: readonly RuleRow[], textOf: (row: RuleRow
     netAt: Int32Array.from(netAt),
     ports: Int32Array.from(ports),
     portAt: Int32Array.from(portAt),
+    tableRow: Int32Array.from(tableRow),
+    chainRow: Int32Array.from(chainRow),
     size: rowOf.length,
   };
 }
@@ -147,10 +160,12 @@ export function parseQuery(text: string): Term[] {
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
 /** Every term must match (AND); facets narrow further. */
-export function searchRules(ix: SearchIndex, rows: readonly RuleRow[], q: SearchQuery, severityOfLine?: (line: number) => Severity | undefined): SearchResult {
+export function searchRules(ix: SearchIndex, q: SearchQuery, severityOfLine?: (line: number) => Severity | undefined): SearchResult {
   const t0 = performance.now();
   const f = q.facets;
   const hits: number[] = [];
+  /** the hits' positions in the index */
+  const ks: number[] = [];
   const minRank = f.severity ? RANK[f.severity] : 0;
   // a facet naming a value no rule has matches nothing
   const code = (v: string | undefined) => (v ? ix.names.indexOf(v) : -2);
@@ -177,9 +192,12 @@ export function searchRules(ix: SearchIndex, rows: readonly RuleRow[], q: Search
         break;
       }
     }
-    if (ok) hits.push(ix.rowOf[k]);
+    if (ok) {
+      hits.push(ix.rowOf[k]);
+      ks.push(k);
+    }
   }
-  return { hits, rows: withHeaders(rows, hits), total: ix.size, ms: performance.now() - t0 };
+  return { hits, rows: withHeaders(ix, ks), total: ix.size, ms: performance.now() - t0 };
 }
 
 /** The rules one term matches: 1 at each rule's position. */
@@ -218,30 +236,22 @@ function overlaps(rule: Net, q: Net): boolean {
   return ((rule.addr & m) >>> 0) === ((q.addr & m) >>> 0);
 }
 
-/** Table and chain header rows above the hits, so each hit is seen where it lives. */
-function withHeaders(rows: readonly RuleRow[], hits: readonly number[]): number[] {
+/** Table and chain header rows above the hits (index positions `ks`), so each hit is seen where it lives. */
+function withHeaders(ix: SearchIndex, ks: readonly number[]): number[] {
   const out: number[] = [];
-  let lastChain: unknown = null;
-  let lastTable: string | null = null;
-  const headerOf = (from: number, kind: 'table' | 'chain'): number => {
-    for (let i = from; i >= 0; i--) if (rows[i].kind === kind) return i;
-    return -1;
-  };
-  for (const h of hits) {
-    const r = rows[h];
-    if (r.kind === 'table') continue;
-    if (r.table !== lastTable) {
-      const t = headerOf(h, 'table');
-      if (t >= 0) out.push(t);
-      lastTable = r.table;
-      lastChain = null;
+  let lastChain = -1;
+  let lastTable = -1;
+  for (const k of ks) {
+    if (ix.tableRow[k] !== lastTable) {
+      lastTable = ix.tableRow[k];
+      if (lastTable >= 0) out.push(lastTable);
+      lastChain = -1;
     }
-    if (r.chain !== lastChain) {
-      const c = headerOf(h, 'chain');
-      if (c >= 0) out.push(c);
-      lastChain = r.chain;
+    if (ix.chainRow[k] !== lastChain) {
+      lastChain = ix.chainRow[k];
+      if (lastChain >= 0) out.push(lastChain);
     }
-    out.push(h);
+    out.push(ix.rowOf[k]);
   }
   return out;
 }
