@@ -1,9 +1,11 @@
 // The window never freezes: a 100,000-rule blocklist is read and linted in the
-// analysis worker while the page keeps answering (an event-loop probe and real
-// key presses measure it), and the analysis can be cancelled — with Cancel,
-// by opening another file, by closing the ruleset. A cancel of running work
-// ends the worker (Chromium reports it closed), which is how the spec tells a
-// cancel from work that merely finished.
+// analysis worker while the page keeps answering — every input (keys, scroll
+// wheel, clicks) is answered within 100 ms, measured in the page from the
+// event to the next frame (and by Chromium's Event Timing), and no task on the
+// page's thread comes near that — and the analysis can be cancelled: with
+// Cancel, by opening another file, by closing the ruleset. A cancel of running
+// work ends the worker (Chromium reports it closed), which is how the spec
+// tells a cancel from work that merely finished.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,16 +56,36 @@ async function openPath(path: string): Promise<void> {
   });
 }
 
-/** Runs in the page: a 16 ms timer whose lateness is the event loop's lag, and each key's delay until handled and until the next frame. */
+/**
+ * Runs in the page: a 16 ms timer whose lateness is the event loop's lag; for
+ * each input event (key, pointer, wheel) the time from the event to the next
+ * frame after it was handled (performance.now in requestAnimationFrame minus
+ * the event's timeStamp) — what the admin waits for; Chromium's Event Timing
+ * entries for the same; and every long task.
+ */
 async function startProbe(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const p = { lags: [] as number[], keys: [] as { handled: number; frame: number; busy: boolean }[], longTasks: [] as number[], stop: false, obs: null as PerformanceObserver | null, t0: performance.now() };
+    const p = {
+      lags: [] as number[],
+      inputs: [] as { type: string; handled: number; frame: number; busy: boolean }[],
+      eventTiming: [] as number[],
+      longTasks: [] as number[],
+      stop: false,
+      obs: [] as PerformanceObserver[],
+      t0: performance.now(),
+    };
     (window as unknown as { __probe: typeof p }).__probe = p;
     // the browser's own account of every task over 50 ms on the page's thread
-    p.obs = new PerformanceObserver((list) => {
+    const tasks = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) p.longTasks.push(e.duration);
     });
-    p.obs.observe({ type: 'longtask' });
+    tasks.observe({ type: 'longtask' });
+    // Event Timing: from the input to the paint after its handlers (keys, clicks; durations over 16 ms)
+    const events = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.startTime >= p.t0) p.eventTiming.push(e.duration);
+    });
+    events.observe({ type: 'event', durationThreshold: 16 } as PerformanceObserverInit);
+    p.obs = [tasks, events];
     let last = performance.now();
     const tick = () => {
       if (p.stop) return;
@@ -73,16 +95,13 @@ async function startProbe(page: Page): Promise<void> {
       setTimeout(tick, 16);
     };
     setTimeout(tick, 16);
-    document.addEventListener(
-      'keydown',
-      (e) => {
-        const handled = performance.now() - e.timeStamp;
-        // was the worker still reading or linting when the page took this key?
-        const busy = !!document.querySelector('[data-testid=lint-running], [data-testid=parse-running]');
-        requestAnimationFrame(() => p.keys.push({ handled, frame: performance.now() - e.timeStamp, busy }));
-      },
-      true,
-    );
+    const onInput = (e: Event) => {
+      const handled = performance.now() - e.timeStamp;
+      // was the worker still reading or linting when the page took this input?
+      const busy = !!document.querySelector('[data-testid=lint-running], [data-testid=parse-running]');
+      requestAnimationFrame(() => p.inputs.push({ type: e.type, handled, frame: performance.now() - e.timeStamp, busy }));
+    };
+    for (const type of ['keydown', 'pointerdown', 'wheel']) document.addEventListener(type, onInput, { capture: true, passive: true });
   });
 }
 
@@ -90,12 +109,19 @@ interface ProbeResult {
   samples: number;
   lagMaxMs: number;
   lagP95Ms: number;
+  /** input events (keys, pointer presses, wheel) */
+  inputs: number;
   keys: number;
-  /** keys the page handled while the worker was still reading or linting */
-  keysDuringWork: number;
-  keyHandledMedianMs: number;
-  keyHandledMaxMs: number;
-  keyFrameMaxMs: number;
+  /** inputs the page handled while the worker was still reading or linting */
+  inputsDuringWork: number;
+  /** from the event to the next frame after it was handled */
+  inputP50Ms: number;
+  inputP95Ms: number;
+  inputMaxMs: number;
+  /** from the event until its handler ran */
+  inputHandledMaxMs: number;
+  /** Chromium's Event Timing: the longest event-to-paint it saw (0: none over 16 ms) */
+  eventTimingMaxMs: number;
   /** tasks over 50 ms on the page's thread (PerformanceObserver 'longtask') */
   longTasks: number;
   longTaskMaxMs: number;
@@ -104,25 +130,34 @@ interface ProbeResult {
 }
 
 async function stopProbe(page: Page): Promise<ProbeResult> {
+  // the frame after the last input comes first
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   return page.evaluate(() => {
     const p = (
-      window as unknown as { __probe: { lags: number[]; keys: { handled: number; frame: number; busy: boolean }[]; longTasks: number[]; stop: boolean; obs: PerformanceObserver; t0: number } }
+      window as unknown as {
+        __probe: { lags: number[]; inputs: { type: string; handled: number; frame: number; busy: boolean }[]; eventTiming: number[]; longTasks: number[]; stop: boolean; obs: PerformanceObserver[]; t0: number };
+      }
     ).__probe;
     p.stop = true;
-    for (const e of p.obs.takeRecords()) p.longTasks.push(e.duration);
-    p.obs.disconnect();
+    for (const e of p.obs[0].takeRecords()) p.longTasks.push(e.duration);
+    for (const e of p.obs[1].takeRecords()) if (e.startTime >= p.t0) p.eventTiming.push(e.duration);
+    for (const o of p.obs) o.disconnect();
     const sorted = [...p.lags].sort((a, b) => a - b);
-    const handled = p.keys.map((k) => k.handled).sort((a, b) => a - b);
+    const frames = p.inputs.map((k) => k.frame).sort((a, b) => a - b);
+    const pick = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? -1;
     const round = (x: number) => Math.round(x * 10) / 10;
     return {
       samples: sorted.length,
       lagMaxMs: round(sorted[sorted.length - 1] ?? -1),
-      lagP95Ms: round(sorted[Math.floor(sorted.length * 0.95)] ?? -1),
-      keys: p.keys.length,
-      keysDuringWork: p.keys.filter((k) => k.busy).length,
-      keyHandledMedianMs: round(handled[Math.floor(handled.length / 2)] ?? -1),
-      keyHandledMaxMs: round(handled[handled.length - 1] ?? -1),
-      keyFrameMaxMs: round(Math.max(-1, ...p.keys.map((k) => k.frame))),
+      lagP95Ms: round(pick(sorted, 0.95)),
+      inputs: p.inputs.length,
+      keys: p.inputs.filter((k) => k.type === 'keydown').length,
+      inputsDuringWork: p.inputs.filter((k) => k.busy).length,
+      inputP50Ms: round(pick(frames, 0.5)),
+      inputP95Ms: round(pick(frames, 0.95)),
+      inputMaxMs: round(frames[frames.length - 1] ?? -1),
+      inputHandledMaxMs: round(Math.max(-1, ...p.inputs.map((k) => k.handled))),
+      eventTimingMaxMs: round(Math.max(0, ...p.eventTiming)),
       longTasks: p.longTasks.length,
       longTaskMaxMs: round(Math.max(0, ...p.longTasks)),
       longTaskShare: round(p.longTasks.reduce((a, b) => a + b, 0) / (performance.now() - p.t0)),
@@ -130,12 +165,45 @@ async function stopProbe(page: Page): Promise<ProbeResult> {
   });
 }
 
-/** Presses ArrowDown `n` times, 30 ms apart, and returns how many presses found the work still running. */
+/** The page's JavaScript heap after a full garbage collection, in MB (Chromium's own count). */
+async function pageHeapMb(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    return Math.round(usedSize / 1e5) / 10;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/**
+ * The issue's words: while a 100,000-rule file is analysed the window answers
+ * input within 100 ms. Every input the probe saw — not a median — went from
+ * the event to the next frame in less than that, and so did Chromium's own
+ * Event Timing; no task on the page's thread is long enough to hold one up.
+ */
+function expectAnswered(probe: ProbeResult): void {
+  expect(probe.inputs).toBeGreaterThan(0);
+  expect(probe.inputMaxMs).toBeLessThan(INPUT_MS);
+  expect(probe.eventTimingMaxMs).toBeLessThan(INPUT_MS);
+  expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+}
+
+/**
+ * Presses ArrowDown `n` times, 30 ms apart, and scrolls the rule list with the
+ * wheel between presses; returns how many presses found the work still running.
+ */
 async function pressWhileWorking(page: Page, n: number): Promise<number> {
   let during = 0;
+  const box = await page.getByTestId('rule-list').boundingBox();
   for (let k = 0; k < n; k++) {
     await page.keyboard.press('ArrowDown');
     if ((await page.getByTestId('lint-running').count()) + (await page.getByTestId('parse-running').count())) during++;
+    if (box) {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, k % 2 ? -120 : 120);
+    }
     await page.waitForTimeout(30);
   }
   return during;
@@ -164,25 +232,25 @@ async function clickWhenAttached(page: Page, target: string, when = target): Pro
   );
 }
 
-/** In the page: once the lint is running, drop a small file on the window (as a user drags one in). */
-async function dropWhenLinting(page: Page, name: string, text: string): Promise<void> {
+/** In the page: once `when` (parse-running, lint-running) is there, drop a small file on the window (as a user drags one in). */
+async function dropWhen(page: Page, when: string, name: string, text: string): Promise<void> {
   await page.evaluate(
-    ({ name, text }) =>
+    ({ when, name, text }) =>
       new Promise<void>((resolve, reject) => {
         const t0 = performance.now();
         const look = () => {
-          if (document.querySelector('[data-testid=lint-running]')) {
+          if (document.querySelector(`[data-testid=${when}]`)) {
             const dt = new DataTransfer();
             dt.items.add(new File([text], name));
             window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
             window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
             resolve();
-          } else if (performance.now() - t0 > 30_000) reject(new Error('the lint never started'));
+          } else if (performance.now() - t0 > 30_000) reject(new Error(`no ${when} within 30 s`));
           else requestAnimationFrame(look);
         };
         look();
       }),
-    { name, text },
+    { when, name, text },
   );
 }
 
@@ -194,17 +262,23 @@ const waitFor = async (what: () => boolean, ms = 10_000) => {
 };
 
 /**
+ * Every input is answered within this (the issue's words): event to next frame.
+ */
+const INPUT_MS = 100;
+
+/**
  * The longest task the page's thread may run while a 100,000-rule file is
  * read, linted, edited or searched. Done on the page's thread each of these
- * was one task of seconds (measured before they moved to the worker: the
- * kube-proxy file's chain list 3.0 s, a staged edit 1.4 s, the blocklist's
- * parse 0.8 s). What is left on the page is taking the model's parts in,
- * building the rows once, and the garbage collector walking a heap that holds
- * 100,000 rules: ~100–250 ms on an idle 2-core machine, up to ~650 ms measured
- * with eight engineers' test runs beside it (load average 20). The bound is
- * for that loaded machine; the metrics line reports what was measured.
+ * was one task of seconds (the kube-proxy file's chain list 3.0 s, a staged
+ * edit 1.4 s, the blocklist's parse 0.8 s); with the model copied to the page
+ * in parts, the garbage collector walking 100,000 rules made tasks of
+ * 130–250 ms on an idle machine (this bound was 1 s then). Now the worker
+ * keeps the model and the page holds rules as one string: what is left is
+ * taking that in, building the rows a slice at a time, and rendering a
+ * screenful. An input waits at most for the task it arrives in: a task this
+ * long still lets it be answered within INPUT_MS.
  */
-const LONG_TASK_MS = 1000;
+const LONG_TASK_MS = 90;
 
 /** In the page: when the admin clicks Open, and when the first rule row is on screen (and whether the worker was still reading then). */
 async function watchFirstRows(page: Page, name: string): Promise<void> {
@@ -236,31 +310,50 @@ async function firstRows(page: Page): Promise<{ ms: number; readingThen: boolean
   });
 }
 
-/** Presses ArrowDown every 50 ms until `done` resolves; the probe records how each key was answered. */
-async function pressUntil(page: Page, done: Promise<unknown>): Promise<void> {
+/**
+ * Until `done` resolves: ArrowDown, a turn of the wheel over the rule list and
+ * (with `clicks`) a click on a row, one every ~50 ms; the probe records how
+ * each was answered.
+ */
+async function workUntil(page: Page, done: Promise<unknown>, opts: { clicks?: boolean } = {}): Promise<void> {
   let finished = false;
   void done.finally(() => (finished = true));
-  while (!finished) {
-    await page.keyboard.press('ArrowDown');
+  const list = page.getByTestId('rule-list');
+  for (let k = 0; !finished; k++) {
+    if (opts.clicks && k % 3 === 2) {
+      const row = list.locator('[role=option]').nth(k % 5);
+      await row.click({ timeout: 5_000 }).catch(() => {});
+    } else if (k % 3 === 1) {
+      const box = await list.boundingBox();
+      if (box) {
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.wheel(0, k % 2 ? -120 : 120);
+      }
+    } else await page.keyboard.press('ArrowDown');
     await page.waitForTimeout(50);
   }
-
+  await done;
 }
 
+/** The page's heap with a 100,000-rule file open (a copy of the model was ~MODEL MB more). */
+const HEAP_MB = 60;
+
 describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worker)', () => {
-  it('opens a 100,000-rule blocklist: its first rules appear at once, and the page answers input while the worker reads and lints it', async () => {
+  it('opens a 100,000-rule blocklist: its first rules are on screen within a second, and every input is answered within 100 ms while the worker reads and lints it', async () => {
     const page = app.page;
+    await watchFirstRows(page, 'blocklist.rules');
     await startProbe(page);
     const t0 = Date.now();
     await openBig();
-    await ui.ruleRows().first().waitFor({ timeout: 60_000 });
-    metrics.firstRulesMs = Date.now() - t0;
+    await page.waitForFunction(() => (window as unknown as { __first: { firstRowAt: number } }).__first.firstRowAt > 0, null, { timeout: 60_000 });
+    const first = await firstRows(page);
+    metrics.firstRulesMs = first.ms;
     await expect(ui.ruleRows().first().getAttribute('data-text')).resolves.toContain('--ctstate RELATED,ESTABLISHED -j ACCEPT');
-    // the first rules are shown while the worker still reads the file; keys move through them meanwhile
-    await expect(page.getByTestId('parse-running').count()).resolves.toBe(1);
+    // the first rules are shown while the worker still reads the file; keys, the wheel and clicks go on meanwhile
+    expect(first.readingThen).toBe(true);
+    expect(first.ms).toBeLessThan(1000);
     await ui.ruleList.focus();
-    await pressWhileWorking(page, 3);
-    await page.getByTestId('parse-running').waitFor({ state: 'detached', timeout: 60_000 });
+    await workUntil(page, page.getByTestId('parse-running').waitFor({ state: 'detached', timeout: 60_000 }), { clicks: true });
     metrics.allRulesMs = Date.now() - t0;
     metrics.parseMs = Number(await page.getByTestId('doc-stats').getAttribute('data-parse-ms'));
     const reading = await stopProbe(page);
@@ -281,29 +374,25 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await pressWhileWorking(page, presses);
     // every key moved the selection: the page answered each one
     await expect(ui.ruleList.locator('[aria-selected=true]').getAttribute('data-index')).resolves.toBe(String(before + presses));
-    await page.getByTestId('lint-running').waitFor({ state: 'detached', timeout: 120_000 });
+    // and on through the lint, keys and the wheel
+    await workUntil(page, page.getByTestId('lint-running').waitFor({ state: 'detached', timeout: 120_000 }));
     metrics.lintMs = Date.now() - lintStart;
     const linting = await stopProbe(page);
     metrics.duringLint = linting;
+    metrics.blocklistHeapMb = await pageHeapMb(page);
 
-    // The proof that nothing blocks: the page took keys WHILE the worker was still
-    // reading and while it was linting (on the page's thread, no key would be
+    // The proof that nothing blocks: the page took input WHILE the worker was still
+    // reading and while it was linting (on the page's thread, nothing would be
     // handled before the work ended), and its timer kept firing throughout.
-    expect(reading.keysDuringWork).toBeGreaterThanOrEqual(1);
-    expect(linting.keysDuringWork).toBeGreaterThanOrEqual(2);
-    expect(linting.keys).toBe(1 + 12 + presses);
+    expect(reading.inputsDuringWork).toBeGreaterThanOrEqual(3);
+    expect(linting.inputsDuringWork).toBeGreaterThanOrEqual(4);
+    expect(linting.keys).toBeGreaterThanOrEqual(1 + 12 + presses);
     expect(reading.samples).toBeGreaterThanOrEqual(10);
     expect(linting.samples).toBeGreaterThanOrEqual(10);
-    // Latency: a key is answered within 100 ms (the median, so that a machine busy with
-    // other work does not decide the result). The page's longest stall stays well
-    // below the work itself: done on the page's thread, the lint (or parse) would be
-    // one stall as long as the whole of it.
-    expect(linting.keyHandledMedianMs).toBeLessThan(100);
-    expect(reading.keyHandledMedianMs).toBeLessThan(100);
-    expect(linting.lagMaxMs).toBeLessThan((metrics.lintMs as number) / 2);
-    expect(reading.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
-    expect(linting.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
-    expect(reading.lagMaxMs).toBeLessThan((metrics.allRulesMs as number) / 2);
+    expectAnswered(reading);
+    expectAnswered(linting);
+    // the page holds the rules on screen, not the model: 100,000 rules are one string here
+    expect(metrics.blocklistHeapMb).toBeLessThan(HEAP_MB);
     // the lint's answer arrived: the findings list is the lint's (this blocklist has nothing to say)
     await expect(page.getByTestId('lint-note').count()).resolves.toBe(0);
     await expect(page.getByTestId('no-findings').isVisible()).resolves.toBe(true);
@@ -337,6 +426,26 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toContain(`${RULES.toLocaleString('en-US')} rules`);
   });
 
+  it('opening another file while a large one is still being read cancels that read: the worker stops, the new file is shown and stays', async () => {
+    const page = app.page;
+    const small = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 443 -j ACCEPT\nCOMMIT\n';
+    // nothing else queued in the worker: the read starts at once
+    await ui.settled();
+    const closed = workers.closed;
+    await openBig();
+    await dropWhen(page, 'parse-running', 'other.rules', small);
+    await ui.showing('other.rules');
+    // the read was running in the worker: opening the other file ended that worker
+    await waitFor(() => workers.closed > closed);
+    await expect(page.getByTestId('parse-running').count()).resolves.toBe(0);
+    await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/^.*\b2 rules/);
+    // nothing of the cancelled read comes back later
+    await page.waitForTimeout(1500);
+    await expect(ui.docName.innerText()).resolves.toBe('other.rules');
+    await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/\b2 rules/);
+    await expect(page.getByTestId('analysis-activity').count()).resolves.toBe(0);
+  });
+
   it('Cancel stops a running lint; Lint now runs it again in a new worker', async () => {
     const page = app.page;
     await openBig();
@@ -359,7 +468,7 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await ui.ruleRows().first().waitFor({ timeout: 60_000 });
     const closed = workers.closed;
     const small = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
-    await dropWhenLinting(page, 'small.rules', small);
+    await dropWhen(page, 'lint-running', 'small.rules', small);
     await ui.showing('small.rules');
     await waitFor(() => workers.closed > closed);
     // the second rule repeats the first: the lint of the new file ran (behind no stale 100,000-rule lint)
@@ -378,7 +487,7 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await expect(page.getByTestId('analysis-activity').count()).resolves.toBe(0);
   });
 
-  it('a 100,000-rule kube-proxy nat file (20,000 chains): first rules in under a second, the page answering through the read and the lint', async () => {
+  it('a 100,000-rule kube-proxy nat file (20,000 chains): first rules in under a second, every input answered within 100 ms through the read and the lint', async () => {
     const page = app.page;
     const { generateShape } = (await import(join(REPO, 'build', 'gen-shapes.mjs') as string)) as { generateShape: (shape: string, n: number) => string };
     const kube = join(tmp, 'kube.rules');
@@ -389,28 +498,18 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await openPath(kube);
     await page.waitForFunction(() => (window as unknown as { __first: { firstRowAt: number } }).__first.firstRowAt > 0, null, { timeout: 60_000 });
     await ui.ruleList.focus();
-    // keys while the worker reads and then lints: each is answered at once
-    await pressUntil(page, ui.settled());
+    // keys, the wheel and clicks while the worker reads and then lints: each is answered at once
+    await workUntil(page, ui.settled(), { clicks: true });
     metrics.kubeSettledMs = Date.now() - t0;
     const probe = await stopProbe(page);
     const first = await firstRows(page);
-    metrics.kube = { firstRulesMs: first.ms, ...probe };
+    metrics.kube = { firstRulesMs: first.ms, ...probe, heapMb: await pageHeapMb(page) };
     // the first rules were on screen while the worker was still reading the file, within a second of the click
     expect(first.readingThen).toBe(true);
     expect(first.ms).toBeLessThan(1000);
-    expect(probe.keysDuringWork).toBeGreaterThanOrEqual(3);
-    expect(probe.keyHandledMedianMs).toBeLessThan(100);
-    // No task is more than a tenth of the whole read and lint. Before the chain list and the
-    // facets were bounded, two tasks of ~3 s each held the page through a 9.9 s read and lint
-    // (0.3 each); now ~0.3 s of ~11 s beside other runs, and ~1.1 s of 37 s in the full
-    // CI=true suite at load average 26 on two cores — where a fixed bound would measure the
-    // machine, not the app.
-    expect(probe.longTaskMaxMs).toBeLessThan(Math.max(LONG_TASK_MS, (metrics.kubeSettledMs as number) / 10));
-    // the page's thread is free for a good part of the time (done here, the read and the
-    // lint would be one task: a share near 1). Measured 0.2–0.3 beside other test runs and
-    // 0.5 in the full suite under CI=true, where the garbage collector's marking of the
-    // 100,000-rule model gets no second core.
-    expect(probe.longTaskShare).toBeLessThan(0.75);
+    expect(probe.inputsDuringWork).toBeGreaterThanOrEqual(5);
+    // before the worker kept the model: tasks of 250 ms and more, inputs waiting 370 ms for their frame
+    expectAnswered(probe);
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/1\d\d,\d{3} rules/);
     // 20,000 chains: the side list shows each table's first ones and offers the rest
     await expect(page.getByTestId('chain-nav').locator('button.chain').count()).resolves.toBeLessThanOrEqual(400);
@@ -447,9 +546,7 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     const probe = await stopProbe(page);
     metrics.duringEdit = probe;
     expect(moved).toBeGreaterThanOrEqual(3);
-    expect(probe.keyHandledMedianMs).toBeLessThan(100);
-    expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
-    expect(probe.longTaskShare).toBeLessThan(0.5);
+    expectAnswered(probe);
     // the edit shows where it was made: that rule, now disabled, marked as staged
     await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
     const edited = ui.ruleList.locator(`[data-index="${row}"] [data-kind]`);
@@ -470,16 +567,19 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     const input = page.getByTestId('search-input');
     const summary = page.getByTestId('search-summary');
     const t0 = Date.now();
-    await input.fill('1030');
+    await input.click();
+    await input.pressSequentially('1030', { delay: 30 });
     await expect.poll(() => summary.innerText(), { timeout: 60_000 }).toMatch(/^\d+ of 100,000 rules$/);
     metrics.firstSearchMs = Date.now() - t0;
     const t1 = Date.now();
-    await input.fill('ratelimit 1500');
+    await input.fill('');
+    await input.pressSequentially('ratelimit 1500', { delay: 30 });
     await expect.poll(() => summary.innerText(), { timeout: 10_000 }).toBe('2 of 100,000 rules');
     metrics.searchMs = { roundTrip: Date.now() - t1, query: Number(await summary.getAttribute('data-ms')) };
     const probe = await stopProbe(page);
     metrics.duringSearch = probe;
-    expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+    // the queries run in the search worker: typing them is answered at once
+    expectAnswered(probe);
     const hits = await ui.ruleTexts('[data-kind=rule]');
     expect(hits).toHaveLength(2);
     for (const h of hits) expect(h).toContain('--dport 1500 ');

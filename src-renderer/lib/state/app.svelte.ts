@@ -6,7 +6,7 @@ import { isCancelled } from '../analysis/client.js';
 import { analysis } from '../analysis/activity.svelte.js';
 import type { EditAnswer, JobRequest } from '../analysis/protocol.js';
 import { DiffSession } from './diff-session.svelte.js';
-import { RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
+import { INLINE_PARSE_LIMIT, RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
 import { applyEdit, type EditOp, type Family, type RuleRef } from '../../../src-main/core/index.js';
 import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
@@ -119,7 +119,12 @@ export class AppState {
   async place(slot: Slot, src: RulesetSource): Promise<void> {
     let doc: RulesetDoc;
     try {
-      doc = new RulesetDoc(withFamily(src));
+      // a large file: reading it, telling its family and showing its first rules are each a task of their own (input is answered between)
+      const large = src.text.length > INLINE_PARSE_LIMIT;
+      if (large) await nextTask();
+      const known = withFamily(src);
+      if (large) await nextTask();
+      doc = new RulesetDoc(known);
     } catch (e) {
       // the parser reports problems as findings; reaching here is a bug, but the app stays up
       this.notice = { kind: 'error', text: `Could not read ${src.name}: ${(e as Error).message}` };
@@ -400,4 +405,9 @@ function carryViewState(from: RulesetDoc, to: RulesetDoc): void {
   to.searchFacets = from.searchFacets;
   to.owner = from.owner;
   to.lintOptions = from.lintOptions;
+}
+
+/** the next task on the page's thread (input and frames waiting since are handled first) */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

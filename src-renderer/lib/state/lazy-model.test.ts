@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseRuleset, type Family } from '../../../src-main/core/index.js';
 import { createEngine } from '../analysis/engine.js';
 import type { FromWorker } from '../analysis/protocol.js';
-import { LazyModel, lazyRules, type CompactParse } from './lazy-model.js';
+import { LazyModel, lazyLines, lazyRules, type CompactParse } from './lazy-model.js';
 import { rowsOfParse, rowText } from './rows.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
 
@@ -93,5 +93,21 @@ describe('the lazy model of a large file', () => {
     expect(c.line.length).toBe(100_000);
     // nothing in the answer is per rule but the string and the columns
     expect(c.tables.every((t) => t.chains.every((ch) => !('rules' in ch)))).toBe(true);
+  });
+
+  it('cuts a text\'s lines as the parser splits them, without making them all', () => {
+    for (const text of ['', '\n', 'a', 'a\n', 'a\nb', 'a\nb\n', 'a\n\n', '\n\nx\n\n', '*filter\r\n-A INPUT -j ACCEPT\r\nCOMMIT']) {
+      const want = parseRuleset(text).lines;
+      const got = lazyLines(text);
+      expect(got.length, JSON.stringify(text)).toBe(want.length);
+      expect([...got], JSON.stringify(text)).toEqual(want);
+      for (let k = 0; k < want.length; k++) expect(got[k]).toBe(want[k]);
+      expect(got[want.length]).toBeUndefined();
+    }
+    const big = blocklistRuleset(20_000);
+    const lines = lazyLines(big);
+    expect(lines.length).toBe(parseRuleset(big).lines.length);
+    expect(lines[lines.length - 1]).toBe('COMMIT');
+    expect(Array.isArray(lines)).toBe(true);
   });
 });

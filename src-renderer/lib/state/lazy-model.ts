@@ -69,58 +69,64 @@ export class LazyRules {
   }
 }
 
-/** which chains' rules are lazy, and their accounts */
-const lazyOf = new WeakMap<object, LazyRules>();
+/** where a lazy rules array keeps its account (on the proxy's target: one handler serves every chain) */
+const LAZY = Symbol('lazy rules');
+
+type LazyTarget = Rule[] & { [LAZY]: LazyRules };
 
 /** The lazy account of a chain's rules, or undefined for a plain array. */
 export function lazyRules(rules: readonly Rule[]): LazyRules | undefined {
-  return lazyOf.get(rules);
+  return (rules as Partial<LazyTarget>)[LAZY];
 }
 
-/** The array a chain's `rules` is: reads of an index, iteration and length go to the lazy account. */
-function rulesArray(lazy: LazyRules): Rule[] {
-  const target: Rule[] = [];
-  const proxy = new Proxy(target, {
-    get(t, key, receiver) {
-      if (key === 'length') return lazy.length;
-      if (typeof key === 'string') {
-        const k = indexKey(key);
-        if (k >= 0) return lazy.at(k);
-      }
-      if (key === Symbol.iterator) return function* () {
+/** reads of an index, iteration and length go to the lazy account; array methods (map, some, slice …) read those through it */
+const HANDLER: ProxyHandler<LazyTarget> = {
+  get(t, key, receiver) {
+    const lazy = t[LAZY];
+    if (key === 'length') return lazy.length;
+    if (typeof key === 'string') {
+      const k = indexKey(key);
+      if (k >= 0) return lazy.at(k);
+    }
+    if (key === Symbol.iterator)
+      return function* () {
         for (let k = 0; k < lazy.length; k++) yield lazy.at(k)!;
       };
-      // array methods (map, filter, slice, some …) read length and indexes through the proxy
-      return Reflect.get(t, key, receiver);
-    },
-    has(t, key) {
-      if (typeof key === 'string') {
-        const k = indexKey(key);
-        if (k >= 0) return k < lazy.length;
-      }
-      return Reflect.has(t, key);
-    },
-    set() {
-      // the model is the worker's: a change is an edit, never a write here
-      return false;
-    },
-    ownKeys() {
-      const keys: string[] = [];
-      for (let k = 0; k < lazy.length; k++) keys.push(String(k));
-      keys.push('length');
-      return keys;
-    },
-    getOwnPropertyDescriptor(t, key) {
-      if (key === 'length') return { value: lazy.length, writable: true, enumerable: false, configurable: false };
-      if (typeof key === 'string') {
-        const k = indexKey(key);
-        if (k >= 0 && k < lazy.length) return { value: lazy.at(k), writable: false, enumerable: true, configurable: true };
-      }
-      return Reflect.getOwnPropertyDescriptor(t, key);
-    },
-  });
-  lazyOf.set(proxy, lazy);
-  return proxy;
+    return Reflect.get(t, key, receiver);
+  },
+  has(t, key) {
+    if (typeof key === 'string') {
+      const k = indexKey(key);
+      if (k >= 0) return k < t[LAZY].length;
+    }
+    return Reflect.has(t, key);
+  },
+  set() {
+    // the model is the worker's: a change is an edit, never a write here
+    return false;
+  },
+  ownKeys(t) {
+    const keys: string[] = [];
+    for (let k = 0; k < t[LAZY].length; k++) keys.push(String(k));
+    keys.push('length');
+    return keys;
+  },
+  getOwnPropertyDescriptor(t, key) {
+    const lazy = t[LAZY];
+    if (key === 'length') return { value: lazy.length, writable: true, enumerable: false, configurable: false };
+    if (typeof key === 'string') {
+      const k = indexKey(key);
+      if (k >= 0 && k < lazy.length) return { value: lazy.at(k), writable: false, enumerable: true, configurable: true };
+    }
+    return Reflect.getOwnPropertyDescriptor(t, key);
+  },
+};
+
+/** The array a chain's `rules` is (Array.isArray holds: the target is an array). */
+function rulesArray(lazy: LazyRules): Rule[] {
+  const target = [] as unknown as LazyTarget;
+  Object.defineProperty(target, LAZY, { value: lazy, enumerable: false, configurable: true });
+  return new Proxy(target, HANDLER);
 }
 
 function indexKey(key: string): number {
@@ -215,4 +221,82 @@ function lineStarts(canon: string, n: number): Int32Array {
   }
   at[n] = pos;
   return at;
+}
+
+/** where a lazy lines array keeps its text and line starts */
+const LINES = Symbol('lazy lines');
+
+interface LinesAccount {
+  text: string;
+  /** where line k starts; starts[length] is one past the last line's end (its \n) */
+  starts: Int32Array;
+  length: number;
+}
+
+type LinesTarget = string[] & { [LINES]: LinesAccount };
+
+const LINES_HANDLER: ProxyHandler<LinesTarget> = {
+  get(t, key, receiver) {
+    const a = t[LINES];
+    if (key === 'length') return a.length;
+    if (typeof key === 'string') {
+      const k = indexKey(key);
+      if (k >= 0) return k < a.length ? a.text.slice(a.starts[k], a.starts[k + 1] - 1) : undefined;
+    }
+    if (key === Symbol.iterator)
+      return function* () {
+        for (let k = 0; k < a.length; k++) yield a.text.slice(a.starts[k], a.starts[k + 1] - 1);
+      };
+    return Reflect.get(t, key, receiver);
+  },
+  has(t, key) {
+    if (typeof key === 'string') {
+      const k = indexKey(key);
+      if (k >= 0) return k < t[LINES].length;
+    }
+    return Reflect.has(t, key);
+  },
+  set() {
+    return false;
+  },
+  ownKeys(t) {
+    const keys: (string | symbol)[] = [];
+    for (let k = 0; k < t[LINES].length; k++) keys.push(String(k));
+    keys.push('length', LINES);
+    return keys;
+  },
+  getOwnPropertyDescriptor(t, key) {
+    const a = t[LINES];
+    if (key === 'length') return { value: a.length, writable: true, enumerable: false, configurable: false };
+    if (typeof key === 'string') {
+      const k = indexKey(key);
+      if (k >= 0 && k < a.length) return { value: a.text.slice(a.starts[k], a.starts[k + 1] - 1), writable: false, enumerable: true, configurable: true };
+    }
+    return Reflect.getOwnPropertyDescriptor(t, key);
+  },
+};
+
+/**
+ * A large text's lines as the parser makes them (split at \n, without the
+ * empty one after a final newline), each cut from the text when read: an
+ * Int32Array of where they start instead of 100,000 strings on the page.
+ */
+export function lazyLines(text: string): string[] {
+  let starts = new Int32Array(1024);
+  let n = 0;
+  for (let at = 0; at < text.length; ) {
+    if (n + 1 >= starts.length) {
+      const grown = new Int32Array(starts.length * 2);
+      grown.set(starts);
+      starts = grown;
+    }
+    starts[n++] = at;
+    const nl = text.indexOf('\n', at);
+    at = nl < 0 ? text.length + 1 : nl + 1;
+  }
+  // one past the end of the last line: its \n, or where one would be
+  starts[n] = text.endsWith('\n') ? text.length : text.length + 1;
+  const target = [] as unknown as LinesTarget;
+  Object.defineProperty(target, LINES, { value: { text, starts, length: n }, enumerable: false, configurable: true });
+  return new Proxy(target, LINES_HANDLER);
 }

@@ -1,7 +1,8 @@
 // Runs once vitest.config.ts includes src-renderer/**/*.test.ts.
 import { describe, it, expect } from 'vitest';
 import { parseRuleset } from '../../../src-main/core/index.js';
-import { buildRuleRows, ruleBodyText, severityByLine, sortFindings } from './rows.js';
+import { buildRuleRows, buildRuleRowsSliced, ruleBodyText, severityByLine, sortFindings } from './rows.js';
+import { generateShape } from '../../../build/gen-shapes.mjs';
 
 const text = [
   '*filter', // 1
@@ -70,5 +71,21 @@ describe('unreadable rules', () => {
     const { rows, rowOfLine } = buildRuleRows(parsed.ruleset, u);
     expect(rows.map((r) => r.kind)).toEqual(['table', 'chain', 'rule', 'unreadable', 'rule', 'policy', 'chain', 'empty', 'policy', 'chain', 'empty', 'policy']);
     expect(rowOfLine.get(4)).toBe(3);
+  });
+
+  it('built a slice at a time (the page\'s thread, giving way between slices), the rows are the same as built at once', async () => {
+    const p = parseRuleset(generateShape('kube', 5_000));
+    const whole = buildRuleRows(p.ruleset);
+    let gaveWay = 0;
+    const count = () => gaveWay++;
+    const timer = setInterval(count, 0);
+    // a 0 ms slice gives way after every step: the interval gets its turns in between
+    const sliced = await buildRuleRowsSliced(p.ruleset, [], 0);
+    clearInterval(timer);
+    expect(gaveWay).toBeGreaterThan(3);
+    expect(sliced.rows).toEqual(whole.rows);
+    expect(sliced.ruleCount).toBe(whole.ruleCount);
+    expect(sliced.chainCount).toBe(whole.chainCount);
+    for (let line = 1; line < p.lines.length; line += 97) expect(sliced.rowOfLine.get(line)).toBe(whole.rowOfLine.get(line));
   });
 });

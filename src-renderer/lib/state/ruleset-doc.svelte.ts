@@ -23,11 +23,11 @@ import {
 import { analysis } from '../analysis/activity.svelte.js';
 import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
 import type { DocRef, MarksAnswer, Progress } from '../analysis/protocol.js';
-import { buildRuleRows, findUnreadable, rowsOfParse, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
+import { buildRuleRows, findUnreadable, rowsOfParseSliced, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, facetValues, searchRules, type SearchFacets, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.js';
 import { search, type IndexInfo } from '../analysis/search-client.js';
-import { LazyModel, type CompactParse } from './lazy-model.js';
+import { LazyModel, lazyLines, type CompactParse } from './lazy-model.js';
 import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
 export interface RulesetSource {
@@ -406,12 +406,14 @@ export class RulesetDoc {
       // each step its own task, so input waiting since the last part is answered in between
       await nextTask();
       // the worker keeps the rules; the page makes each one when it is shown
-      const lines = splitLines(this.text);
+      // the lines are cut from the text when read (100,000 strings are not made here)
+      const lines = lazyLines(this.text);
+      await nextTask();
       this.lazy = new LazyModel(compact, lines);
       const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: compact.findings, lines, finalNewline: compact.finalNewline };
       this.countersFromWorker = compact.hasCounters;
       await nextTask();
-      this.prebuilt = { ruleset: parsed.ruleset, rows: rowsOfParse(parsed) };
+      this.prebuilt = { ruleset: parsed.ruleset, rows: await rowsOfParseSliced(parsed) };
       await nextTask();
       if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
       this.take(parsed);
