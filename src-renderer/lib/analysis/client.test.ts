@@ -31,7 +31,7 @@ describe('analysis client', () => {
       const c = client();
       const got = await c.run<CompactParse>({ kind: 'parse', doc: { id: 1, text } }, { label: 'parse' }).promise;
       const want = parseRuleset(text);
-      // the page holds one string and typed arrays, not the rules
+      // the page holds typed arrays, not the rules
       expect(got.line).toBeInstanceOf(Int32Array);
       expect(got.line.length).toBe(want.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, ch) => m + ch.rules.length, 0), 0));
       expect(got.hasCounters).toBe(want.ruleset.tables.some((t) => t.chains.some((ch) => ch.rules.some((r) => r.counters))));
@@ -68,6 +68,19 @@ describe('analysis client', () => {
     const as4 = await c.run<CompactParse>({ kind: 'parse', doc: { id: 5, text: v6 } }, { label: 'parse as IPv4' }).promise;
     expect(as4.family).toBe('ipv4');
     expect(as4.findings.some((f) => f.severity === 'error')).toBe(true);
+  });
+
+  it('a large document comes as a Blob: the same answers as its text, parsed once for the jobs that follow', async () => {
+    const text = blocklistRuleset(2000);
+    const blob = new Blob([text]);
+    const phases: string[] = [];
+    const c = client();
+    const onProgress = (p: { phase: string }) => phases.push(p.phase);
+    const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 21, blob }, opts: {} }, { label: 'lint', onProgress }).promise;
+    expect(lint).toEqual(lintParsed(parseRuleset(text)));
+    const canon = await c.run<string[]>({ kind: 'canonical', doc: { id: 21, blob } }, { label: 'canonical', onProgress }).promise;
+    expect(canon.join('\n') + '\n').toBe(canonicalRuleset(parseRuleset(text).ruleset));
+    expect(phases.filter((p) => p === 'parsing')).toHaveLength(1);
   });
 
   it('the pair job gives the core\'s findings across the two families, each naming its family', async () => {
@@ -148,6 +161,7 @@ describe('analysis client', () => {
     // the engine hands the index's arrays over as transferables (no copy of 100,000 rows' columns)
     const posted: { type: string; transfer?: Transferable[] }[] = [];
     createEngine((m, transfer) => posted.push({ type: m.type, transfer }))({ type: 'run', id: 1, job: { kind: 'search-index', doc: { id: 3, text } } });
+    await new Promise((r) => setTimeout(r, 0));
     const head = posted.find((m) => m.type === 'head');
     expect(head?.transfer?.length).toBe(13);
     expect(head?.transfer?.every((b) => b instanceof ArrayBuffer)).toBe(true);
@@ -170,7 +184,7 @@ describe('analysis client', () => {
   it('the worker sends a model\'s parts a couple at a time: the next only once the page took one in', async () => {
     const posted: string[] = [];
     const engine = createEngine((m) => posted.push(m.type));
-    // a lint with a finding per rule: many items to send (a parse sends its rules as one string)
+    // a lint with a finding per rule: many items to send (a parse sends its rules as one buffer)
     const dup = '-A INPUT -p tcp --dport 22 -j ACCEPT\n'.repeat(PART_SIZE * 6);
     engine({ type: 'run', id: 5, job: { kind: 'lint', doc: { id: 1, text: `*filter\n:INPUT DROP [0:0]\n${dup}COMMIT\n` }, opts: {} } });
     const settle = () => new Promise((r) => setTimeout(r, 0));

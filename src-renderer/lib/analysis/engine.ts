@@ -69,18 +69,22 @@ export function createEngine(post: Post): (m: ToWorker) => void {
   const out = new Outbox(post);
   const docs = new Map<number, { text: string; family: Family; parsed: ParseResult }>();
 
-  function parsed(ref: DocRef, id: number): ParseResult {
+  async function parsed(ref: DocRef, id: number): Promise<ParseResult> {
     const family = ref.family ?? 'ipv4';
-    const hit = docs.get(ref.id) ?? sameText(ref.text, family);
-    if (hit && hit.text === ref.text && hit.family === family) {
+    const known = docs.get(ref.id);
+    // a large document comes as a Blob (posting it copies nothing); a document's text never changes under its id
+    const byId = known && known.family === family && (ref.text === undefined || known.text === ref.text) ? known : undefined;
+    const text = byId?.text ?? ref.text ?? (await ref.blob!.text());
+    const hit = byId ?? sameText(text, family);
+    if (hit) {
       // most recently used goes last
       docs.delete(ref.id);
       docs.set(ref.id, hit);
       return hit.parsed;
     }
     post({ type: 'progress', id, progress: { phase: 'parsing' } });
-    const p = parseRuleset(ref.text, { family });
-    docs.set(ref.id, { text: ref.text, family, parsed: p });
+    const p = parseRuleset(text, { family });
+    docs.set(ref.id, { text, family, parsed: p });
     while (docs.size > KEEP) docs.delete(docs.keys().next().value!);
     return p;
   }
@@ -105,28 +109,28 @@ export function createEngine(post: Post): (m: ToWorker) => void {
   async function run(id: number, job: JobRequest): Promise<void> {
     switch (job.kind) {
       case 'parse':
-        return sendParse(out, id, parsed(job.doc, id));
+        return sendParse(out, id, await parsed(job.doc, id));
       case 'lint': {
-        const p = parsed(job.doc, id);
+        const p = await parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'linting' } });
         return send(out, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
       }
       case 'canonical': {
-        const p = parsed(job.doc, id);
+        const p = await parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'writing' } });
         const lines = canonicalRuleset(p.ruleset).split('\n');
         if (lines.length && lines[lines.length - 1] === '') lines.pop();
         return send(out, id, [], [{ path: [], items: lines }]);
       }
       case 'diff': {
-        const a = parsed(job.left, id).ruleset;
-        const b = parsed(job.right, id).ruleset;
+        const a = (await parsed(job.left, id)).ruleset;
+        const b = (await parsed(job.right, id)).ruleset;
         post({ type: 'progress', id, progress: { phase: 'comparing' } });
         return sendDiff(out, id, diffRulesetsDetailed(a, b));
       }
       case 'pair': {
-        const a = parsed({ ...job.v4, family: 'ipv4' }, id);
-        const b = parsed({ ...job.v6, family: 'ipv6' }, id);
+        const a = await parsed({ ...job.v4, family: 'ipv4' }, id);
+        const b = await parsed({ ...job.v6, family: 'ipv6' }, id);
         post({ type: 'progress', id, progress: { phase: 'comparing the families' } });
         // a file that does not load says nothing about the pair (as lint --pair)
         const items = hasErrors(a.findings) || hasErrors(b.findings) ? [] : lintPair(a.ruleset, b.ruleset, { sshPort: job.sshPort });
@@ -135,7 +139,7 @@ export function createEngine(post: Post): (m: ToWorker) => void {
       case 'recipe': {
         const recipe = findRecipe(job.recipe);
         if (!recipe) throw new Error(`no recipe called ${job.recipe}`);
-        const p = parsed(job.doc, id);
+        const p = await parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'placing' } });
         const { client, sshPort } = job;
         const run = runRecipe(recipe, job.raw, p, { lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}), ...(client ? { client } : {}), sshPort });
@@ -144,27 +148,27 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         return send(out, id, value, []);
       }
       case 'edit': {
-        const p = parsed(job.doc, id);
+        const p = await parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'editing' } });
         const r = applyEdit(p, job.op);
         const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
         return send(out, id, answer, []);
       }
       case 'paste': {
-        const p = parsed(job.doc, id);
+        const p = await parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'adding' } });
         return send(out, id, mergeImported(p, job.paste, { client: job.client, sshPort: job.sshPort }), []);
       }
       case 'search-index': {
-        const p = parsed(job.doc, id);
+        const p = await parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'indexing' } });
         const ix = buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines));
         post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
         return post({ type: 'end', id });
       }
       case 'marks': {
-        const base = parsed(job.base, id);
-        const cur = parsed(job.cur, id);
+        const base = await parsed(job.base, id);
+        const cur = await parsed(job.cur, id);
         post({ type: 'progress', id, progress: { phase: 'comparing' } });
         const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
         const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };
@@ -177,7 +181,7 @@ export function createEngine(post: Post): (m: ToWorker) => void {
 
 /**
  * The parse as the page holds it (CompactParse): tables and chains without
- * their rules, each rule as one canonical line in a single string with its
+ * their rules, each rule as one canonical line in one UTF-8 buffer with its
  * source line and part in typed arrays (transferred), and the findings and
  * disabled rules in parts. The page makes a Rule of a line when it shows it;
  * the model stays here.
@@ -208,8 +212,12 @@ function sendParse(out: Outbox, id: number, p: ParseResult): Promise<void> {
     return { name: t.name, ...(t.source ? { source: t.source } : {}), chains: [] };
   });
   parts.push({ path: ['findings'], items: p.findings });
-  const head: CompactParse = { family: p.ruleset.family, finalNewline: p.finalNewline, findings: [], tables, canon: canon.join(''), line, part, hasCounters };
-  return send(out, id, head, parts, [line.buffer, part.buffer]);
+  // UTF-8 bytes, transferred: no copy of a 10 MB string for the page's thread to make
+  const bytes = new TextEncoder().encode(canon.join(''));
+  const starts = new Int32Array(n + 1);
+  for (let i = 0, r = 0; i < bytes.length && r < n; i++) if (bytes[i] === 0x0a) starts[++r] = i + 1;
+  const head: CompactParse = { family: p.ruleset.family, finalNewline: p.finalNewline, findings: [], tables, canon: bytes, starts, line, part, hasCounters };
+  return send(out, id, head, parts, [bytes.buffer, starts.buffer, line.buffer, part.buffer]);
 }
 
 function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {

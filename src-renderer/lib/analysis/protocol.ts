@@ -1,6 +1,7 @@
 // The messages between the renderer and its analysis worker. Requests carry
-// the document's text with its id, so a worker that was restarted (a cancel
-// terminates it) or that evicted a document parses it again by itself.
+// the document's text (a large one as a Blob: posting it copies nothing) with
+// its id, so a worker that was restarted (a cancel terminates it) or that
+// evicted a document parses it again by itself.
 //
 // Answers come in pieces: a skeleton (`head`) with its big arrays emptied,
 // then `parts` messages, each appending about PART_SIZE items in all to one or
@@ -14,7 +15,9 @@ import type { PasteAnalysis } from '../state/paste-import.js';
 
 export interface DocRef {
   id: number;
-  text: string;
+  /** the document's text; a large one comes as `blob` instead (posting a Blob copies nothing, a 10 MB string is copied on the page's thread every time) */
+  text?: string;
+  blob?: Blob;
   /** an ip6tables ruleset is read as ip6tables-restore reads it (absent: IPv4) */
   family?: Family;
 }

@@ -1,9 +1,9 @@
 // A large file's model as the page holds it: the worker owns the parsed
-// rules; the page gets each rule as one canonical line in a single string
-// (with the rule's source line and part in typed arrays) and makes a Rule
+// rules; the page gets each rule as one canonical line in a single UTF-8
+// buffer (transferred; with the rule's source line and part in typed arrays) and makes a Rule
 // object of a line only when something reads it — the rows on screen, the
 // selected rule's details, an edit dialog. 100,000 rules on the page are then
-// one string and three typed arrays, not 100,000 object graphs for the page's
+// four typed arrays, not 100,000 object graphs for the page's
 // structured clone to build and its garbage collector to walk.
 //
 // A chain's `rules` is an array-like over those lines (a Proxy over a plain
@@ -18,8 +18,10 @@ export interface CompactParse {
   finalNewline: boolean;
   findings: Finding[];
   tables: CompactTable[];
-  /** every active rule's canonical line with its counters (`[p:b] -A CHAIN …`), in table and chain order, each ended by \n */
-  canon: string;
+  /** every active rule's canonical line with its counters (`[p:b] -A CHAIN …`), in table and chain order, each ended by \n: UTF-8 */
+  canon: Uint8Array;
+  /** where rule k's line starts in `canon` (starts[n]: the end) */
+  starts: Int32Array;
   /** per rule (same order): its source line (0: none) and its part (-1: none) */
   line: Int32Array;
   part: Int32Array;
@@ -137,9 +139,9 @@ function indexKey(key: string): number {
 export class LazyModel {
   readonly line: Int32Array;
   readonly part: Int32Array;
-  private readonly canon: string;
-  /** where rule k's line starts in `canon` (built on the first decode: one pass over the string) */
-  private starts: Int32Array | null = null;
+  private readonly canon: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly utf8 = new TextDecoder();
   private readonly userChains = new Map<TableName, Set<string>>();
   readonly ruleset: Ruleset;
 
@@ -151,6 +153,7 @@ export class LazyModel {
     this.line = c.line;
     this.part = c.part;
     this.canon = c.canon;
+    this.starts = c.starts;
     let first = 0;
     const tables: Table[] = c.tables.map((t) => {
       this.userChains.set(t.name, new Set(t.chains.filter((ch) => !ch.builtin).map((ch) => ch.name)));
@@ -173,8 +176,7 @@ export class LazyModel {
    * was changed by a later -R or -E, an -I at a position).
    */
   decode(table: TableName, i: number): Rule {
-    const starts = (this.starts ??= lineStarts(this.canon, this.line.length));
-    const canon = this.canon.slice(starts[i], starts[i + 1] - 1);
+    const canon = this.utf8.decode(this.canon.subarray(this.starts[i], this.starts[i + 1] - 1));
     const chain = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(canon)?.[1] ?? '';
     const line = this.line[i];
     const part = this.part[i];
@@ -210,17 +212,6 @@ export class LazyModel {
 
 function withCounters(chain: string, r: Rule): string {
   return r.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${canonicalRule(chain, r)}` : canonicalRule(chain, r);
-}
-
-function lineStarts(canon: string, n: number): Int32Array {
-  const at = new Int32Array(n + 1);
-  let pos = 0;
-  for (let k = 0; k < n; k++) {
-    at[k] = pos;
-    pos = canon.indexOf('\n', pos) + 1;
-  }
-  at[n] = pos;
-  return at;
 }
 
 /** where a lazy lines array keeps its text and line starts */
