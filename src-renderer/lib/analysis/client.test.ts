@@ -70,17 +70,33 @@ describe('analysis client', () => {
     expect(as4.findings.some((f) => f.severity === 'error')).toBe(true);
   });
 
-  it('a large document comes as a Blob: the same answers as its text, parsed once for the jobs that follow', async () => {
+  it('a document\'s text goes to a worker once: later jobs name it by id; a worker that let it go asks for it again', async () => {
     const text = blocklistRuleset(2000);
-    const blob = new Blob([text]);
-    const phases: string[] = [];
-    const c = client();
-    const onProgress = (p: { phase: string }) => phases.push(p.phase);
-    const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 21, blob }, opts: {} }, { label: 'lint', onProgress }).promise;
+    const sent: (string | undefined)[] = [];
+    const c = new AnalysisClient(() => {
+      const w = inlineWorker();
+      const post = w.postMessage.bind(w);
+      w.postMessage = (m) => {
+        if (m.type === 'run') sent.push('doc' in m.job ? m.job.doc.text : undefined);
+        post(m);
+      };
+      return w;
+    });
+    const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 21, text }, opts: {} }, { label: 'lint' }).promise;
     expect(lint).toEqual(lintParsed(parseRuleset(text)));
-    const canon = await c.run<string[]>({ kind: 'canonical', doc: { id: 21, blob } }, { label: 'canonical', onProgress }).promise;
+    const canon = await c.run<string[]>({ kind: 'canonical', doc: { id: 21, text } }, { label: 'canonical' }).promise;
     expect(canon.join('\n') + '\n').toBe(canonicalRuleset(parseRuleset(text).ruleset));
-    expect(phases.filter((p) => p === 'parsing')).toHaveLength(1);
+    expect(sent).toEqual([text, undefined]);
+    // the worker forgets it (as it does past a few documents): the next job is answered all the same, its text sent again
+    c.drop(21);
+    await c.run<string[]>({ kind: 'canonical', doc: { id: 21, text } }, { label: 'canonical' }).promise;
+    expect(sent.at(-1)).toBe(text);
+    const evicted = await Promise.all([22, 23, 24, 25, 26].map((id) => c.run<string[]>({ kind: 'canonical', doc: { id, text: `${text}# ${id}\n` } }, { label: 'fill' }).promise));
+    expect(evicted).toHaveLength(5);
+    const again = await c.run<string[]>({ kind: 'canonical', doc: { id: 21, text } }, { label: 'canonical' }).promise;
+    expect(again).toEqual(canon);
+    expect(sent.slice(-2)).toEqual([undefined, text]);
+    expect(c.spawned).toBe(1);
   });
 
   it('the pair job gives the core\'s findings across the two families, each naming its family', async () => {

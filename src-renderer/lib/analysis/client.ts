@@ -4,7 +4,7 @@
 // are plain synchronous code: nothing else can stop them) and starting a new
 // one for the jobs still waiting; the documents it had parsed are parsed
 // again when next asked for, from the text every request carries.
-import type { FromWorker, JobRequest, PartPath, Progress, ToWorker } from './protocol.js';
+import type { DocRef, FromWorker, JobRequest, PartPath, Progress, ToWorker } from './protocol.js';
 
 export class AnalysisCancelled extends Error {
   constructor(what: string) {
@@ -103,6 +103,7 @@ export class AnalysisClient {
   /** the document is gone: the worker may forget its parse */
   drop(docId: number): void {
     this.worker?.postMessage({ type: 'drop', doc: docId });
+    for (const k of [...this.held]) if (k.startsWith(`${docId}/`)) this.held.delete(k);
   }
 
   /** jobs running or waiting, running first */
@@ -115,13 +116,18 @@ export class AnalysisClient {
     const p = this.waiting.shift()!;
     this.current = p;
     p.startedAt = performance.now();
-    this.ensureWorker().postMessage({ type: 'run', id: p.id, job: p.request });
+    const w = this.ensureWorker();
+    w.postMessage({ type: 'run', id: p.id, job: withoutHeldTexts(p.request, this.held) });
   }
+
+  /** documents (id and family) the current worker was sent the text of: later requests name them by id */
+  private held = new Set<string>();
 
   private ensureWorker(): WorkerLike {
     if (this.worker) return this.worker;
     const w = this.spawn();
     this.spawned++;
+    this.held = new Set();
     w.onmessage = (e) => this.onMessage(w, e.data);
     // a worker that dies (out of memory, a bug) fails its job; the next job gets a new worker
     w.onerror = (e) => {
@@ -157,6 +163,12 @@ export class AnalysisClient {
         return;
       case 'end':
         return this.finish(p, null);
+      case 'need':
+        // the worker let the document go: the same request again, every text in it
+        for (const k of [...this.held]) if (k.startsWith(`${m.doc}/`)) this.held.delete(k);
+        from.postMessage({ type: 'run', id: p.id, job: p.request });
+        for (const ref of docRefs(p.request)) this.held.add(heldKey(ref));
+        return;
       case 'error':
         return this.finish(p, new Error(m.message));
     }
@@ -194,4 +206,42 @@ function appendAt(root: unknown, path: PartPath, items: unknown[]): void {
   for (const k of path) at = at[k] as Record<string | number, unknown>;
   const arr = at as unknown as unknown[];
   for (const it of items) arr.push(it);
+}
+
+/** the documents a request names */
+function docRefs(job: JobRequest): DocRef[] {
+  switch (job.kind) {
+    case 'diff':
+      return [job.left, job.right];
+    case 'pair':
+      return [job.v4, job.v6];
+    case 'marks':
+      return [job.base, job.cur];
+    default:
+      return [job.doc];
+  }
+}
+
+function heldKey(ref: DocRef): string {
+  return `${ref.id}/${ref.family ?? 'ipv4'}`;
+}
+
+/** The request as posted: the texts of documents the worker was already sent left out (and the others noted as sent). */
+function withoutHeldTexts(job: JobRequest, held: Set<string>): JobRequest {
+  const strip = (ref: DocRef): DocRef => {
+    const key = heldKey(ref);
+    if (held.has(key)) return { id: ref.id, ...(ref.family ? { family: ref.family } : {}) };
+    held.add(key);
+    return ref;
+  };
+  switch (job.kind) {
+    case 'diff':
+      return { ...job, left: strip(job.left), right: strip(job.right) };
+    case 'pair':
+      return { ...job, v4: strip(job.v4), v6: strip(job.v6) };
+    case 'marks':
+      return { ...job, base: strip(job.base), cur: strip(job.cur) };
+    default:
+      return { ...job, doc: strip(job.doc) };
+  }
 }

@@ -65,16 +65,24 @@ class Outbox {
   }
 }
 
+/** a request named a document this worker does not hold (restarted, or evicted it) without its text */
+class NeedText extends Error {
+  constructor(readonly doc: number) {
+    super(`document ${doc} is not here`);
+  }
+}
+
 export function createEngine(post: Post): (m: ToWorker) => void {
   const out = new Outbox(post);
   const docs = new Map<number, { text: string; family: Family; parsed: ParseResult }>();
 
-  async function parsed(ref: DocRef, id: number): Promise<ParseResult> {
+  function parsed(ref: DocRef, id: number): ParseResult {
     const family = ref.family ?? 'ipv4';
     const known = docs.get(ref.id);
-    // a large document comes as a Blob (posting it copies nothing); a document's text never changes under its id
+    // a document's text never changes under its id: the client sends it once per worker
     const byId = known && known.family === family && (ref.text === undefined || known.text === ref.text) ? known : undefined;
-    const text = byId?.text ?? ref.text ?? (await ref.blob!.text());
+    const text = byId?.text ?? ref.text;
+    if (text === undefined) throw new NeedText(ref.id);
     const hit = byId ?? sameText(text, family);
     if (hit) {
       // most recently used goes last
@@ -103,34 +111,34 @@ export function createEngine(post: Post): (m: ToWorker) => void {
     if (m.type === 'ack') return out.ack(m.id);
     // the page sends one job at a time (the next after this one's end), so a job's parts are never interleaved with another's
     out.start(m.id);
-    run(m.id, m.job).catch((e: unknown) => post({ type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }));
+    run(m.id, m.job).catch((e: unknown) => post(e instanceof NeedText ? { type: 'need', id: m.id, doc: e.doc } : { type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }));
   };
 
   async function run(id: number, job: JobRequest): Promise<void> {
     switch (job.kind) {
       case 'parse':
-        return sendParse(out, id, await parsed(job.doc, id));
+        return sendParse(out, id, parsed(job.doc, id));
       case 'lint': {
-        const p = await parsed(job.doc, id);
+        const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'linting' } });
         return send(out, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
       }
       case 'canonical': {
-        const p = await parsed(job.doc, id);
+        const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'writing' } });
         const lines = canonicalRuleset(p.ruleset).split('\n');
         if (lines.length && lines[lines.length - 1] === '') lines.pop();
         return send(out, id, [], [{ path: [], items: lines }]);
       }
       case 'diff': {
-        const a = (await parsed(job.left, id)).ruleset;
-        const b = (await parsed(job.right, id)).ruleset;
+        const a = parsed(job.left, id).ruleset;
+        const b = parsed(job.right, id).ruleset;
         post({ type: 'progress', id, progress: { phase: 'comparing' } });
         return sendDiff(out, id, diffRulesetsDetailed(a, b));
       }
       case 'pair': {
-        const a = await parsed({ ...job.v4, family: 'ipv4' }, id);
-        const b = await parsed({ ...job.v6, family: 'ipv6' }, id);
+        const a = parsed({ ...job.v4, family: 'ipv4' }, id);
+        const b = parsed({ ...job.v6, family: 'ipv6' }, id);
         post({ type: 'progress', id, progress: { phase: 'comparing the families' } });
         // a file that does not load says nothing about the pair (as lint --pair)
         const items = hasErrors(a.findings) || hasErrors(b.findings) ? [] : lintPair(a.ruleset, b.ruleset, { sshPort: job.sshPort });
@@ -139,7 +147,7 @@ export function createEngine(post: Post): (m: ToWorker) => void {
       case 'recipe': {
         const recipe = findRecipe(job.recipe);
         if (!recipe) throw new Error(`no recipe called ${job.recipe}`);
-        const p = await parsed(job.doc, id);
+        const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'placing' } });
         const { client, sshPort } = job;
         const run = runRecipe(recipe, job.raw, p, { lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}), ...(client ? { client } : {}), sshPort });
@@ -148,27 +156,27 @@ export function createEngine(post: Post): (m: ToWorker) => void {
         return send(out, id, value, []);
       }
       case 'edit': {
-        const p = await parsed(job.doc, id);
+        const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'editing' } });
         const r = applyEdit(p, job.op);
         const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
         return send(out, id, answer, []);
       }
       case 'paste': {
-        const p = await parsed(job.doc, id);
+        const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'adding' } });
         return send(out, id, mergeImported(p, job.paste, { client: job.client, sshPort: job.sshPort }), []);
       }
       case 'search-index': {
-        const p = await parsed(job.doc, id);
+        const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'indexing' } });
         const ix = buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines));
         post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
         return post({ type: 'end', id });
       }
       case 'marks': {
-        const base = await parsed(job.base, id);
-        const cur = await parsed(job.cur, id);
+        const base = parsed(job.base, id);
+        const cur = parsed(job.cur, id);
         post({ type: 'progress', id, progress: { phase: 'comparing' } });
         const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
         const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };

@@ -1,7 +1,8 @@
-// The messages between the renderer and its analysis worker. Requests carry
-// the document's text (a large one as a Blob: posting it copies nothing) with
-// its id, so a worker that was restarted (a cancel terminates it) or that
-// evicted a document parses it again by itself.
+// The messages between the renderer and its analysis worker. Requests name
+// documents by id, with their text the first time this worker sees them: a
+// worker that was restarted (a cancel terminates it) or that evicted a
+// document answers `need`, and the client sends the request again with the
+// texts.
 //
 // Answers come in pieces: a skeleton (`head`) with its big arrays emptied,
 // then `parts` messages, each appending about PART_SIZE items in all to one or
@@ -15,9 +16,12 @@ import type { PasteAnalysis } from '../state/paste-import.js';
 
 export interface DocRef {
   id: number;
-  /** the document's text; a large one comes as `blob` instead (posting a Blob copies nothing, a 10 MB string is copied on the page's thread every time) */
+  /**
+   * The document's text. The client leaves it out of a request when the
+   * worker already holds the document (a 10 MB text is not copied on the
+   * page's thread for every job); a worker that does not answers `need`.
+   */
   text?: string;
-  blob?: Blob;
   /** an ip6tables ruleset is read as ip6tables-restore reads it (absent: IPv4) */
   family?: Family;
 }
@@ -72,6 +76,8 @@ export type FromWorker =
   | { type: 'head'; id: number; value: unknown }
   | { type: 'parts'; id: number; parts: { path: PartPath; items: unknown[] }[] }
   | { type: 'end'; id: number }
+  /** the request named a document by id alone that this worker does not hold: send it again with the texts */
+  | { type: 'need'; id: number; doc: number }
   | { type: 'error'; id: number; message: string };
 
 /** items per part: a few milliseconds of structured-clone work on the page's side */

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseRuleset } from '../../../src-main/core/index.js';
 import { buildRuleRows, buildRuleRowsSliced, ruleBodyText, severityByLine, sortFindings } from './rows.js';
+// @ts-expect-error plain JavaScript, no declarations
 import { generateShape } from '../../../build/gen-shapes.mjs';
 
 const text = [

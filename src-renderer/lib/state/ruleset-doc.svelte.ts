@@ -439,13 +439,8 @@ export class RulesetDoc {
 
   /** the document as the analysis worker reads it */
   ref(): DocRef {
-    if (!this.large) return { id: this.id, text: this.text, family: this.family };
-    // made once: each job then posts a handle, not the text
-    this.blob ??= new Blob([this.text], { type: 'text/plain;charset=utf-8' });
-    return { id: this.id, blob: this.blob, family: this.family };
+    return { id: this.id, text: this.text, family: this.family };
   }
-
-  private blob: Blob | null = null;
 
   /** the parse as the core's writers and recipes take it (the same objects, nothing copied) */
   asParseResult(): ParseResult {
