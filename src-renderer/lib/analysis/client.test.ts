@@ -11,7 +11,7 @@ import { inlineWorker } from './spawn.js';
 import { createEngine } from './engine.js';
 import { PART_SIZE, type EditAnswer, type MarksAnswer } from './protocol.js';
 import { rowsOfParse, rowText } from '../state/rows.js';
-import { buildSearchIndex, searchRules, type SearchIndex } from '../state/search-index.js';
+import { buildSearchIndex, searchRules, unpackHay, type SearchIndex } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { analyzePaste, mergeImported, type MergeResult } from '../state/paste-import.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
@@ -165,7 +165,11 @@ describe('analysis client', () => {
   it('the search index built in the worker answers queries as the one built here does; its arrays are transferred', async () => {
     const text = blocklistRuleset(4000) + '';
     const c = client();
-    const got = await c.run<SearchIndex>({ kind: 'search-index', doc: { id: 3, text } }, { label: 'index' }).promise;
+    const packed = await c.run<SearchIndex>({ kind: 'search-index', doc: { id: 3, text } }, { label: 'index' }).promise;
+    // the hay travels as bytes and is a string again where it is searched
+    expect(packed.hay).toBe('');
+    expect(packed.hayBytes).toBeInstanceOf(Uint8Array);
+    const got = unpackHay(packed);
     const p = parseRuleset(text);
     const { rows } = rowsOfParse(p);
     const here = buildSearchIndex(rows, (r) => rowText(r, p.lines));
@@ -179,7 +183,7 @@ describe('analysis client', () => {
     createEngine((m, transfer) => posted.push({ type: m.type, transfer }))({ type: 'run', id: 1, job: { kind: 'search-index', doc: { id: 3, text } } });
     await new Promise((r) => setTimeout(r, 0));
     const head = posted.find((m) => m.type === 'head');
-    expect(head?.transfer?.length).toBe(13);
+    expect(head?.transfer?.length).toBe(14);
     expect(head?.transfer?.every((b) => b instanceof ArrayBuffer)).toBe(true);
   });
 

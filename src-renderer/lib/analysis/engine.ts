@@ -20,7 +20,7 @@ import {
 } from '../../../src-main/core/index.js';
 import { PART_SIZE, type DocRef, type EditAnswer, type FromWorker, type JobRequest, type MarksAnswer, type PartPath, type ToWorker } from './protocol.js';
 import { rowsOfParse, rowText } from '../state/rows.js';
-import { buildSearchIndex, searchIndexBuffers } from '../state/search-index.js';
+import { buildSearchIndex, packHay, searchIndexBuffers } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { mergeImported } from '../state/paste-import.js';
 import type { CompactChain, CompactParse, CompactTable } from '../state/lazy-model.js';
@@ -170,7 +170,7 @@ export function createEngine(post: Post): (m: ToWorker) => void {
       case 'search-index': {
         const p = parsed(job.doc, id);
         post({ type: 'progress', id, progress: { phase: 'indexing' } });
-        const ix = buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines));
+        const ix = packHay(buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines)));
         post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
         return post({ type: 'end', id });
       }

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { parseRuleset } from '../../../src-main/core/index.js';
 import { rowsOfParse, rowText } from '../state/rows.js';
-import { buildSearchIndex, searchRules } from '../state/search-index.js';
+import { buildSearchIndex, packHay, searchRules } from '../state/search-index.js';
 import { inlineSearchWorker, SearchClient } from './search-client.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
 
@@ -22,7 +22,8 @@ describe('search worker', () => {
     const here = make();
     const sent = make();
     const c = new SearchClient(inlineSearchWorker);
-    const info = await c.install(7, sent);
+    // as the analysis worker hands it over: the hay as bytes
+    const info = await c.install(7, packHay(sent));
     expect(info.size).toBe(here.size);
     expect(info.targets).toContain('DROP');
     // transferred: the page's arrays are detached

@@ -4,7 +4,7 @@
 // and answers queries. A worker of its own, so a query is answered while the
 // analysis worker is busy with a lint; only the newest query of a document is
 // run, the ones it overtook are answered "superseded".
-import { facetValues, searchRules, type SearchIndex, type SearchQuery } from '../state/search-index.js';
+import { facetValues, searchRules, unpackHay, type SearchIndex, type SearchQuery } from '../state/search-index.js';
 import type { Severity } from '../../../src-main/core/index.js';
 
 /** indexes kept (one per large open document, a few steps of staged edits) */
@@ -57,7 +57,7 @@ export function createSearchEngine(post: SearchPost): (m: ToSearch) => void {
     switch (m.type) {
       case 'index':
         indexes.delete(m.doc);
-        indexes.set(m.doc, m.ix);
+        indexes.set(m.doc, unpackHay(m.ix));
         while (indexes.size > KEEP) indexes.delete(indexes.keys().next().value!);
         return post({ type: 'indexed', doc: m.doc, targets: facetValues(m.ix, 'target'), size: m.ix.size });
       case 'drop':

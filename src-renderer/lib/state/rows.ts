@@ -132,6 +132,8 @@ function newRuleRows(): RuleRows {
   return { rows: [], rowOfLine: new RowOfLine(), ruleCount: 0, chainCount: 0 };
 }
 
+const NONE_BETWEEN: never[] = [];
+
 /** rows after which the builder offers to pause */
 const STEP_ROWS = 1024;
 
@@ -152,8 +154,8 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
       out.chainCount++;
       mark(chain.source?.line);
       rows.push({ kind: 'chain', table: table.name, chain });
-      // disabled and unreadable lines sit between rules; in file order among themselves
-      const between: { before: number; line: number; row: RuleRow }[] = [];
+      // disabled and unreadable lines sit between rules; in file order among themselves (most chains have none: no array for them)
+      const between: { before: number; line: number; row: RuleRow }[] = chain.disabled.length || unreadable.length ? [] : NONE_BETWEEN;
       for (const dr of chain.disabled) {
         const line = dr.rule.source?.line ?? 0;
         between.push({ before: dr.before, line, row: { kind: 'disabled', table: table.name, chain, disabled: dr, line } });
@@ -161,7 +163,7 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
       for (const u of unreadable) {
         if (u.chain === chain) between.push({ before: u.before, line: u.line, row: { kind: 'unreadable', table: table.name, chain, line: u.line, text: u.text } });
       }
-      between.sort((a, b) => a.before - b.before || a.line - b.line);
+      if (between.length > 1) between.sort((a, b) => a.before - b.before || a.line - b.line);
       let d = 0;
       const pushDisabledBefore = (k: number) => {
         while (d < between.length && between[d].before <= k) {

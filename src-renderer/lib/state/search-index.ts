@@ -36,6 +36,12 @@ export interface SearchIndex {
   rowOf: Int32Array;
   /** every rule's lower-cased text, each followed by a newline; rule k is hay[hayAt[k], hayAt[k + 1] - 1) */
   hay: string;
+  /**
+   * The hay as UTF-8 while the index travels (analysis worker → page → search
+   * worker), `hay` empty meanwhile: bytes are transferred, a string of
+   * megabytes would be copied on the page's thread twice (packHay, unpackHay).
+   */
+  hayBytes?: Uint8Array;
   hayAt: Int32Array;
   /** table, chain and target of each rule, as indexes into `names` */
   table: Uint32Array;
@@ -59,7 +65,21 @@ export interface SearchIndex {
 
 /** the index's buffers, to transfer them from the worker instead of copying */
 export function searchIndexBuffers(ix: SearchIndex): ArrayBuffer[] {
-  return [ix.rowOf, ix.hayAt, ix.table, ix.chain, ix.target, ix.disabled, ix.line, ix.nets, ix.netAt, ix.ports, ix.portAt, ix.tableRow, ix.chainRow].map((a) => a.buffer as ArrayBuffer);
+  const arrays = [ix.rowOf, ix.hayAt, ix.table, ix.chain, ix.target, ix.disabled, ix.line, ix.nets, ix.netAt, ix.ports, ix.portAt, ix.tableRow, ix.chainRow];
+  if (ix.hayBytes) arrays.push(ix.hayBytes);
+  return arrays.map((a) => a.buffer as ArrayBuffer);
+}
+
+/** The index ready to travel: its hay as UTF-8 bytes. */
+export function packHay(ix: SearchIndex): SearchIndex {
+  return { ...ix, hay: '', hayBytes: new TextEncoder().encode(ix.hay) };
+}
+
+/** The index where it is searched: its hay a string again (the same string, so `hayAt` holds). */
+export function unpackHay(ix: SearchIndex): SearchIndex {
+  if (!ix.hayBytes) return ix;
+  const { hayBytes, ...rest } = ix;
+  return { ...rest, hay: new TextDecoder().decode(hayBytes) };
 }
 
 export interface SearchResult {
