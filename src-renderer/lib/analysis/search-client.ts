@@ -17,7 +17,7 @@ export interface IndexInfo {
 }
 
 /** a query's answer; `missing`: the worker has no index for the document (build and send it again) */
-export type QueryAnswer = { result: SearchResult } | { result: null; missing: boolean };
+type QueryAnswer = { result: SearchResult } | { result: null; missing: boolean };
 
 export class SearchClient {
   private worker: SearchWorkerLike | null = null;
@@ -71,7 +71,7 @@ export class SearchClient {
   }
 }
 
-export function spawnSearchWorker(): SearchWorkerLike {
+function spawnSearchWorker(): SearchWorkerLike {
   if (typeof Worker === 'undefined') return inlineSearchWorker();
   return new Worker(new URL('./search.worker.ts', import.meta.url), { type: 'module', name: 'portcullis-search' }) as unknown as SearchWorkerLike;
 }

@@ -28,7 +28,7 @@ export type FromSearch =
   /** a newer query of the same document came first, or the document's index is gone (`missing`: send it again) */
   | { type: 'none'; id: number; missing: boolean };
 
-export type SearchPost = (m: FromSearch, transfer?: Transferable[]) => void;
+type SearchPost = (m: FromSearch, transfer?: Transferable[]) => void;
 
 export function createSearchEngine(post: SearchPost): (m: ToSearch) => void {
   const indexes = new Map<number, SearchIndex>();

@@ -46,7 +46,7 @@ type ParseState = 'parsing' | 'ready' | 'cancelled' | 'failed';
 type LintState = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
 /** texts up to this size (about 600 rules, a few ms) are parsed on the page's thread */
-const INLINE_PARSE_LIMIT = 48 * 1024;
+export const INLINE_PARSE_LIMIT = 48 * 1024;
 /** of a larger text, this much is parsed here at once, to show its first rules while the worker reads the whole */
 const PREVIEW_BYTES = 16 * 1024;
 

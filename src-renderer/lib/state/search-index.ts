@@ -21,7 +21,7 @@ export interface SearchFacets {
   disabled?: 'only' | 'hide';
 }
 
-interface SearchQuery {
+export interface SearchQuery {
   text: string;
   facets: SearchFacets;
 }
