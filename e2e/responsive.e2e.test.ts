@@ -469,16 +469,18 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
   it('opening another file while a large one is still being read cancels that read: the worker stops, the new file is shown and stays', async () => {
     const page = app.page;
     const small = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 443 -j ACCEPT\nCOMMIT\n';
-    // nothing else queued in the worker: the read starts at once; a text the worker has not read yet (it answers one it knows from its cache)
+    // nothing else queued in the worker: the read starts at once; a text the worker has not read yet (it answers one
+    // it knows from its cache), and a slow one to read (20,000 chains: seconds), so the other file surely comes mid-read
     await ui.settled();
+    const { generateShape } = (await import(join(REPO, 'build', 'gen-shapes.mjs') as string)) as { generateShape: (shape: string, n: number) => string };
     const fresh = join(tmp, 'fresh.rules');
-    writeFileSync(fresh, `# a copy, read for the first time\n${blocklistRuleset(RULES)}`);
+    writeFileSync(fresh, `# read for the first time\n${generateShape('kube', RULES)}`);
     const closed = workers.closed;
     await openPath(fresh);
     await dropWhen(page, 'parse-running', 'other.rules', small);
     await ui.showing('other.rules');
     // the read was running in the worker: opening the other file ended that worker
-    await waitFor(() => workers.closed > closed);
+    await waitFor(() => workers.closed > closed, 30_000);
     await expect(page.getByTestId('parse-running').count()).resolves.toBe(0);
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/^.*\b2 rules/);
     // nothing of the cancelled read comes back later
