@@ -22,8 +22,8 @@ export interface ConnNat {
 
 type DnatAction = Extract<TargetAction, { kind: 'dnat' }>;
 type SnatAction = Extract<TargetAction, { kind: 'snat' }>;
-export type DstNat = NonNullable<ConnNat['dst']>;
-export type SrcNat = NonNullable<ConnNat['src']>;
+type DstNat = NonNullable<ConnNat['dst']>;
+type SrcNat = NonNullable<ConnNat['src']>;
 
 export const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
 

@@ -77,7 +77,7 @@ export function flatten<T>(s: Seq<T>): T[] {
 }
 
 /** A condition an outcome rests on, with its opposite (to see that "p or not p" is no condition at all). */
-export interface CondItem {
+interface CondItem {
   text: string;
   opposite: string;
   /** about chance or history (limit, statistic …), not about the packet */
@@ -129,7 +129,7 @@ function mergeOrKeep<T extends { st: { cond: Seq<CondItem> } }>(seen: Map<string
 // ---- states --------------------------------------------------------------------------
 
 /** What the future of a walk depends on, plus what it has recorded so far (conditions, path). */
-export interface St {
+interface St {
   pkt: Packet;
   /** answers given to open conditions (not to chance: each evaluation of limit or statistic is its own) */
   assumed: ReadonlyMap<string, boolean>;
@@ -498,7 +498,7 @@ export interface Top {
   finalBy: TraceDecision | null;
 }
 
-export interface WalkInput {
+interface WalkInput {
   ruleset: Ruleset;
   pkt: Packet;
   hook: TraceHook;
@@ -506,7 +506,7 @@ export interface WalkInput {
   limits: WalkLimits;
 }
 
-export interface WalkResult {
+interface WalkResult {
   done: Top[];
   giveUp: TraceGiveUp | null;
 }

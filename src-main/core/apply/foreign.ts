@@ -46,7 +46,7 @@ export function findForeignChains(live: Ruleset, saved: Ruleset | null): Foreign
   return out;
 }
 
-export interface KeptChain {
+interface KeptChain {
   table: TableName;
   chain: string;
   tool: string;
@@ -54,7 +54,7 @@ export interface KeptChain {
   rules: number;
 }
 
-export interface KeptJump {
+interface KeptJump {
   table: TableName;
   chain: string;
   /** 1-based position in the applied chain */

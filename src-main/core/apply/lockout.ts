@@ -23,7 +23,7 @@ import type { Finding } from '../findings.js';
 import { readAddr } from '../analysis/host-net.js';
 import { describeGiveUp, packetFromSpec, tracePacket, TraceInputError, type TraceGiveUp, type TraceOutcome, type TraceResult, type TraceStep } from '../trace.js';
 
-export interface LockoutQuery {
+interface LockoutQuery {
   /** the client address as the server reports it for this session (SSH_CONNECTION); IPv4 or IPv6 */
   client: string | undefined;
   /** the server address of this session (SSH_CONNECTION) */
@@ -43,7 +43,7 @@ interface Place {
   line: number;
 }
 
-export type LockoutVerdict =
+type LockoutVerdict =
   | { kind: 'open'; note?: string }
   | { kind: 'locked'; all: boolean; reasons: string[]; finding: Finding }
   | { kind: 'unknown'; reason: string; finding?: Finding };
@@ -98,7 +98,7 @@ export type OtherFamilyRoute =
   | { kind: 'unreachable' | 'unknown'; family: Family; why: string };
 
 /** A session over one family, and how the profile reaches the host over the other one. */
-export interface SessionLockoutQuery extends LockoutQuery {
+interface SessionLockoutQuery extends LockoutQuery {
   other?: OtherFamilyRoute;
 }
 

@@ -24,7 +24,7 @@ import { checkRevert, type RevertCheck, type TimerProof, type TimerRef } from '.
 export type ConfirmMode = 'auto' | 'prompt';
 
 /** seconds the host keeps an apply lock, before the revert timer is armed, past the holder's last step */
-export const PRE_ARM_LOCK_S = 120;
+const PRE_ARM_LOCK_S = 120;
 
 export interface ApplyInput {
   /** hex, unique per apply: names the host's work directory and timer */
@@ -75,7 +75,7 @@ export function applyFamilies(ctx: Pick<Context, 'input' | 'other'>): Family[] {
   return [ctx.input.family ?? 'ipv4', ...(ctx.other ? [ctx.other.family] : [])];
 }
 
-export interface SessionInfo {
+interface SessionInfo {
   user: string;
   privilege: string;
   hostKeyType: string;
@@ -197,11 +197,11 @@ export const ACTIONS = [
   'await-timer',
   'disarm',
 ] as const;
-export type ActionKind = (typeof ACTIONS)[number];
+type ActionKind = (typeof ACTIONS)[number];
 export const isAction = (c: ApplyCommand): c is Extract<ApplyCommand, { kind: ActionKind }> => (ACTIONS as readonly string[]).includes(c.kind);
 
-export type Outcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error';
-export type ExitCode = 0 | 2 | 3 | 4 | 5;
+type Outcome = 'confirmed' | 'unchanged' | 'reverted' | 'refused' | 'error';
+type ExitCode = 0 | 2 | 3 | 4 | 5;
 
 export interface AuditRecord {
   id: string;
@@ -275,7 +275,7 @@ export interface ApplyResult {
   record: AuditRecord;
 }
 
-export interface Context {
+interface Context {
   input: ApplyInput;
   startedAt: number;
   proposal?: ParseResult;
@@ -1009,7 +1009,7 @@ function describeKept(k: ForeignReport): Message[] {
 }
 
 /** Changes between what was sent and what the kernel reports, in the tables sent. */
-export function readbackDifferences(liveText: string, sentText: string, family: Family = 'ipv4'): number {
+function readbackDifferences(liveText: string, sentText: string, family: Family = 'ipv4'): number {
   const sent = parseRuleset(sentText, { family }).ruleset;
   const live = parseRuleset(liveText, { family }).ruleset;
   const liveSent = { ...live, tables: live.tables.filter((t) => sent.tables.some((x) => x.name === t.name)) };

@@ -66,7 +66,7 @@ export interface ChangeSummary {
   total: number;
 }
 
-export type ProposalCheck =
+type ProposalCheck =
   | { ok: true; parsed: ParseResult; findings: Finding[] }
   | { ok: false; findings: Finding[]; message: string };
 
@@ -117,7 +117,7 @@ export interface PlanInput {
   force: boolean;
 }
 
-export function summarize(changes: readonly Change[]): ChangeSummary {
+function summarize(changes: readonly Change[]): ChangeSummary {
   const s: ChangeSummary = { add: 0, delete: 0, replace: 0, move: 0, policy: 0, chainAdd: 0, chainDelete: 0, total: changes.length };
   for (const c of changes) {
     if (c.op === 'chain-add') s.chainAdd++;

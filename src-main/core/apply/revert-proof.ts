@@ -10,7 +10,7 @@ import { differingTables, saveSections } from './backup.js';
 export type TimerRef = { method: 'systemd-run'; unit: string } | { method: 'setsid'; pid: number };
 
 /** What the arm step printed about the timer it armed (KEY=value lines of ARM_SCRIPT). */
-export interface TimerReport {
+interface TimerReport {
   /** systemd: the timer unit's ActiveState, its NextElapseUSecMonotonic, the host's /proc/uptime (s) */
   timerState?: string;
   timerNext?: string;
@@ -91,7 +91,7 @@ function dueAt(what: string, dueIn: number, want: number): TimerProof {
 }
 
 /** The rules of the given tables as compared after a revert (what the hashes are taken of). */
-export function tableRules(text: string, tables: readonly string[]): string {
+function tableRules(text: string, tables: readonly string[]): string {
   const secs = new Map(saveSections(text).map((s) => [s.table, s]));
   return tables
     .map((t) => {
