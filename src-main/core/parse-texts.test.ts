@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inferFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, canonicalRule, canonicalRuleset, canonicalFromTexts, rulesetTexts, type Family } from './index.js';
 import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
+import { findMatch, findTarget, knownMatches, knownTargets } from './extensions/registry.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { SHAPES, generateShape } from '../../build/gen-shapes.mjs';
 
@@ -64,6 +65,34 @@ describe('parseRulesetTexts says what parseRuleset says', () => {
       '-A d -s 10.0.0.1 -p tcp -j DNAT --to-destination 1.1.1.1\n-A d -s 10.0.0.2 -p tcp -j DNAT --to-destination 1.1.1.1\n-A INPUT -j d\n-A PREROUTING -j d\nCOMMIT\n');
     same('');
     same('\n\n');
+  });
+});
+
+describe('kernel checks at append or at commit', () => {
+  // validate.ts checks a rule as it is appended when no kernel check of it has a
+  // third parameter (the table and hooks), and keeps it to the commit otherwise
+  it('a kernel check that reads the hooks declares the parameter they come in', () => {
+    let checks = 0;
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const exts = [...[...knownMatches(family)].map((n) => findMatch(n, family)), ...[...knownTargets(family)].map((n) => findTarget(n, family))];
+      for (const ext of exts) {
+        const check = ext?.kernelCheck;
+        if (!check) continue;
+        checks++;
+        if (/\bhooks\b|\bctx\b|\barguments\b/.test(String(check))) expect(check.length, `${ext.name}'s kernelCheck`).toBeGreaterThanOrEqual(3);
+      }
+    }
+    expect(checks).toBeGreaterThan(10);
+  });
+
+  it('rate limits with their own ports each: the same findings as the model, hook-dependent rules among them', () => {
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':lim - [0:0]', '-A INPUT -j lim', '-A OUTPUT -j lim'];
+    for (let i = 0; i < 30; i++) lines.push(`-A lim -p tcp --dport ${1000 + i} -m limit --limit ${i + 1}/sec -j ACCEPT`);
+    lines.push('-A lim -p tcp --dport 7 -m limit --limit 0/sec -j ACCEPT', '-A lim -m owner --uid-owner 0 -j ACCEPT', '-A lim -p udp --dport 9 -j REJECT --reject-with tcp-reset', 'COMMIT');
+    const text = lines.join('\n') + '\n';
+    same(text);
+    const errors = parseRuleset(text).findings.filter((f) => f.severity === 'error').map((f) => f.line);
+    expect(errors).toEqual([37, 38, 39]);
   });
 });
 

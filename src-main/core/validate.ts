@@ -182,12 +182,23 @@ function dependsOnHooks(r: Rule): boolean {
   for (let k = 0; k < matches.length; k++) {
     const m = matches[k];
     if (m.unknown) continue;
-    if (findMatch(m.name)?.kernelCheck) return true;
+    if (readsHooks(findMatch(m.name)?.kernelCheck)) return true;
   }
   const tg = r.target;
   if (!tg || tg.chain || tg.unknown) return false;
   const ext = findTarget(tg.name);
-  return ext !== undefined && (ext.hooks !== undefined || ext.kernelCheck !== undefined);
+  return ext !== undefined && (ext.hooks !== undefined || readsHooks(ext.kernelCheck));
+}
+
+/**
+ * A kernel check that declares its third parameter (the table and hooks) may
+ * depend on the hooks; one of fewer parameters (limit's, string's, REJECT's:
+ * the state, the rule) gives the same answer at append as at commit, so its
+ * rules are checked as they are appended instead of kept to the commit — on
+ * 100,000 rate limits, each with its own port, that was every rule's model.
+ */
+function readsHooks(check: ((...args: never[]) => unknown) | undefined): boolean {
+  return check !== undefined && check.length >= 3;
 }
 
 const builtinSets = new Map<string, ReadonlySet<string>>();
