@@ -72,25 +72,38 @@ class NeedText extends Error {
   }
 }
 
-export function createEngine(post: Post): (m: ToWorker) => void {
-  const out = new Outbox(post);
-  const docs = new Map<number, { text: string; family: Family; parsed: ParseResult }>();
+/** A document as this worker holds it. */
+interface Doc {
+  text: string;
+  family: Family;
+  parsed: ParseResult;
+}
 
-  function parsed(ref: DocRef, id: number): ParseResult {
+/** The last KEEP parsed documents, by the page's id; the least recently used goes first. */
+class Documents {
+  private readonly docs = new Map<number, Doc>();
+  constructor(private readonly post: Post) {}
+
+  drop(id: number): void {
+    this.docs.delete(id);
+  }
+
+  parsed(ref: DocRef, id: number): ParseResult {
+    const docs = this.docs;
     const family = ref.family ?? 'ipv4';
     const known = docs.get(ref.id);
     // a document's text never changes under its id: the client sends it once per worker
     const byId = known && known.family === family && (ref.text === undefined || known.text === ref.text) ? known : undefined;
     const text = byId?.text ?? ref.text;
     if (text === undefined) throw new NeedText(ref.id);
-    const hit = byId ?? sameText(text, family);
+    const hit = byId ?? this.sameText(text, family);
     if (hit) {
       // most recently used goes last
       docs.delete(ref.id);
       docs.set(ref.id, hit);
       return hit.parsed;
     }
-    post({ type: 'progress', id, progress: { phase: 'parsing' } });
+    this.post({ type: 'progress', id, progress: { phase: 'parsing' } });
     const p = parseRuleset(text, { family });
     docs.set(ref.id, { text, family, parsed: p });
     while (docs.size > KEEP) docs.delete(docs.keys().next().value!);
@@ -98,91 +111,97 @@ export function createEngine(post: Post): (m: ToWorker) => void {
   }
 
   /** a document parsed under another id with the same text (an edit's result, parsed before the page named it) */
-  function sameText(text: string, family: Family): { text: string; family: Family; parsed: ParseResult } | undefined {
-    for (const d of docs.values()) if (d.text.length === text.length && d.text === text && d.family === family) return d;
+  private sameText(text: string, family: Family): Doc | undefined {
+    for (const d of this.docs.values()) if (d.text.length === text.length && d.text === text && d.family === family) return d;
     return undefined;
   }
+}
 
+export function createEngine(post: Post): (m: ToWorker) => void {
+  const out = new Outbox(post);
+  const docs = new Documents(post);
   return (m) => {
     if (m.type === 'drop') {
-      docs.delete(m.doc);
+      docs.drop(m.doc);
       return;
     }
     if (m.type === 'ack') return out.ack(m.id);
     // the page sends one job at a time (the next after this one's end), so a job's parts are never interleaved with another's
     out.start(m.id);
-    run(m.id, m.job).catch((e: unknown) => post(e instanceof NeedText ? { type: 'need', id: m.id, doc: e.doc } : { type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }));
+    runJob(out, docs, m.id, m.job).catch((e: unknown) => post(e instanceof NeedText ? { type: 'need', id: m.id, doc: e.doc } : { type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }));
   };
+}
 
-  async function run(id: number, job: JobRequest): Promise<void> {
-    switch (job.kind) {
-      case 'parse':
-        return sendParse(out, id, parsed(job.doc, id));
-      case 'lint': {
-        const p = parsed(job.doc, id);
-        post({ type: 'progress', id, progress: { phase: 'linting' } });
-        return send(out, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
-      }
-      case 'canonical': {
-        const p = parsed(job.doc, id);
-        post({ type: 'progress', id, progress: { phase: 'writing' } });
-        const lines = canonicalRuleset(p.ruleset).split('\n');
-        if (lines.length && lines[lines.length - 1] === '') lines.pop();
-        return send(out, id, [], [{ path: [], items: lines }]);
-      }
-      case 'diff': {
-        const a = parsed(job.left, id).ruleset;
-        const b = parsed(job.right, id).ruleset;
-        post({ type: 'progress', id, progress: { phase: 'comparing' } });
-        return sendDiff(out, id, diffRulesetsDetailed(a, b));
-      }
-      case 'pair': {
-        const a = parsed({ ...job.v4, family: 'ipv4' }, id);
-        const b = parsed({ ...job.v6, family: 'ipv6' }, id);
-        post({ type: 'progress', id, progress: { phase: 'comparing the families' } });
-        // a file that does not load says nothing about the pair (as lint --pair)
-        const items = hasErrors(a.findings) || hasErrors(b.findings) ? [] : lintPair(a.ruleset, b.ruleset, { sshPort: job.sshPort });
-        return send(out, id, [], [{ path: [], items }]);
-      }
-      case 'recipe': {
-        const recipe = findRecipe(job.recipe);
-        if (!recipe) throw new Error(`no recipe called ${job.recipe}`);
-        const p = parsed(job.doc, id);
-        post({ type: 'progress', id, progress: { phase: 'placing' } });
-        const { client, sshPort } = job;
-        const run = runRecipe(recipe, job.raw, p, { lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}), ...(client ? { client } : {}), sshPort });
-        // the merged model is not shown, only what was added and the text: leave it here
-        const value = run.ok && run.placed ? { ...run, placed: { ...run.placed, ruleset: undefined } } : run;
-        return send(out, id, value, []);
-      }
-      case 'edit': {
-        const p = parsed(job.doc, id);
-        post({ type: 'progress', id, progress: { phase: 'editing' } });
-        const r = applyEdit(p, job.op);
-        const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
-        return send(out, id, answer, []);
-      }
-      case 'paste': {
-        const p = parsed(job.doc, id);
-        post({ type: 'progress', id, progress: { phase: 'adding' } });
-        return send(out, id, mergeImported(p, job.paste, { client: job.client, sshPort: job.sshPort }), []);
-      }
-      case 'search-index': {
-        const p = parsed(job.doc, id);
-        post({ type: 'progress', id, progress: { phase: 'indexing' } });
-        const ix = packHay(buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines)));
-        post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
-        return post({ type: 'end', id });
-      }
-      case 'marks': {
-        const base = parsed(job.base, id);
-        const cur = parsed(job.cur, id);
-        post({ type: 'progress', id, progress: { phase: 'comparing' } });
-        const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
-        const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };
-        post({ type: 'head', id, value: answer }, [answer.changed.buffer]);
-        return post({ type: 'end', id });
-      }
+/** One job: its documents from the cache, its answer through the outbox. */
+async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest): Promise<void> {
+  const post = out.post;
+  switch (job.kind) {
+    case 'parse':
+      return sendParse(out, id, docs.parsed(job.doc, id));
+    case 'lint': {
+      const p = docs.parsed(job.doc, id);
+      post({ type: 'progress', id, progress: { phase: 'linting' } });
+      return send(out, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
+    }
+    case 'canonical': {
+      const p = docs.parsed(job.doc, id);
+      post({ type: 'progress', id, progress: { phase: 'writing' } });
+      const lines = canonicalRuleset(p.ruleset).split('\n');
+      if (lines.length && lines[lines.length - 1] === '') lines.pop();
+      return send(out, id, [], [{ path: [], items: lines }]);
+    }
+    case 'diff': {
+      const a = docs.parsed(job.left, id).ruleset;
+      const b = docs.parsed(job.right, id).ruleset;
+      post({ type: 'progress', id, progress: { phase: 'comparing' } });
+      return sendDiff(out, id, diffRulesetsDetailed(a, b));
+    }
+    case 'pair': {
+      const a = docs.parsed({ ...job.v4, family: 'ipv4' }, id);
+      const b = docs.parsed({ ...job.v6, family: 'ipv6' }, id);
+      post({ type: 'progress', id, progress: { phase: 'comparing the families' } });
+      // a file that does not load says nothing about the pair (as lint --pair)
+      const items = hasErrors(a.findings) || hasErrors(b.findings) ? [] : lintPair(a.ruleset, b.ruleset, { sshPort: job.sshPort });
+      return send(out, id, [], [{ path: [], items }]);
+    }
+    case 'recipe': {
+      const recipe = findRecipe(job.recipe);
+      if (!recipe) throw new Error(`no recipe called ${job.recipe}`);
+      const p = docs.parsed(job.doc, id);
+      post({ type: 'progress', id, progress: { phase: 'placing' } });
+      const { client, sshPort } = job;
+      const run = runRecipe(recipe, job.raw, p, { lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}), ...(client ? { client } : {}), sshPort });
+      // the merged model is not shown, only what was added and the text: leave it here
+      const value = run.ok && run.placed ? { ...run, placed: { ...run.placed, ruleset: undefined } } : run;
+      return send(out, id, value, []);
+    }
+    case 'edit': {
+      const p = docs.parsed(job.doc, id);
+      post({ type: 'progress', id, progress: { phase: 'editing' } });
+      const r = applyEdit(p, job.op);
+      const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
+      return send(out, id, answer, []);
+    }
+    case 'paste': {
+      const p = docs.parsed(job.doc, id);
+      post({ type: 'progress', id, progress: { phase: 'adding' } });
+      return send(out, id, mergeImported(p, job.paste, { client: job.client, sshPort: job.sshPort }), []);
+    }
+    case 'search-index': {
+      const p = docs.parsed(job.doc, id);
+      post({ type: 'progress', id, progress: { phase: 'indexing' } });
+      const ix = packHay(buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines)));
+      post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
+      return post({ type: 'end', id });
+    }
+    case 'marks': {
+      const base = docs.parsed(job.base, id);
+      const cur = docs.parsed(job.cur, id);
+      post({ type: 'progress', id, progress: { phase: 'comparing' } });
+      const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
+      const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };
+      post({ type: 'head', id, value: answer }, [answer.changed.buffer]);
+      return post({ type: 'end', id });
     }
   }
 }
