@@ -94,6 +94,18 @@ describe('kernel checks at append or at commit', () => {
     const errors = parseRuleset(text).findings.filter((f) => f.severity === 'error').map((f) => f.line);
     expect(errors).toEqual([37, 38, 39]);
   });
+
+  it('DNAT rules each with its own comment (checked up to the hooks at append): the same findings as the model', () => {
+    const lines = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':sep - [0:0]', ':bad - [0:0]'];
+    for (let i = 0; i < 20; i++) lines.push(`-A sep -p tcp -m comment --comment "svc ${i}" -m tcp -j DNAT --to-destination 10.0.0.${i}:80`);
+    lines.push('-A sep -m comment --comment "no proto" -m tcp --dport 1 -j DNAT --to-destination 10.0.0.1');
+    lines.push('-A bad -p tcp -m comment --comment "one" -j DNAT --to-destination 10.0.1.1', '-A bad -p tcp -m comment --comment "two" -j DNAT --to-destination 10.0.1.2');
+    lines.push('-A PREROUTING -j sep', '-A OUTPUT -j sep', '-A INPUT -j bad', 'COMMIT', '*filter', ':INPUT ACCEPT [0:0]', '-A INPUT -p tcp -m comment --comment "x" -j DNAT --to-destination 10.0.0.1', 'COMMIT');
+    const text = lines.join('\n') + '\n';
+    same(text);
+    const errors = parseRuleset(text).findings.filter((f) => f.severity === 'error');
+    expect(errors.map((f) => [f.line, f.code])).toEqual([[28, 'invalid-argument'], [29, 'wrong-table'], [30, 'wrong-table'], [37, 'wrong-table']]);
+  });
 });
 
 describe('parseRulesetPieces (a file read in pieces)', () => {

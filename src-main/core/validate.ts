@@ -167,7 +167,9 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
     const last = acc.alike.length ? acc.alike[acc.alike.length - 1] : null;
     if (last && last.chain === c && acc.lastKey === key) last.at.push(index, r.source?.line ?? -1);
     else {
-      acc.alike.push({ chain: c, rule: r, at: [index, r.source?.line ?? -1] });
+      const kept = onlyTargetHooks(r) ? targetHooksRule(t, c, r, index, acc) : r;
+      if (!kept) return void (acc.lastKey = null);
+      acc.alike.push({ chain: c, rule: kept, at: [index, r.source?.line ?? -1] });
       acc.lastKey = key;
     }
     return;
@@ -175,6 +177,34 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
   // without hook-dependent checks, ruleProblem uses neither the hooks nor the chain
   const problem = ruleProblem(t, c, r, NO_HOOKS, builtinChains(t));
   if (problem) acc.found.push({ chain: c, index, rule: r, problem });
+}
+
+/** The rule depends on the hooks only through its target's (DNAT, SNAT, MASQUERADE …): no kernel check, no protocol it needs. */
+function onlyTargetHooks(r: Rule): boolean {
+  const matches = r.matches;
+  for (let k = 0; k < matches.length; k++) {
+    const m = matches[k];
+    if (!m.unknown && readsHooks(findMatch(m.name)?.kernelCheck)) return false;
+  }
+  const ext = r.target && !r.target.chain && !r.target.unknown ? findTarget(r.target.name) : undefined;
+  return ext?.hooks !== undefined && ext.kernelCheck === undefined && ext.requiresProto === undefined;
+}
+
+/**
+ * For such a rule (a kube-proxy DNAT, each with its own comment and address):
+ * every check before the target's hooks is done now, and what the commit's
+ * hook check reads is all that is kept — the target's name and the line — not
+ * the rule's matches and state. Null when a check failed now (the hooks cannot
+ * change that: it comes first), recorded in `found`.
+ */
+function targetHooksRule(t: Table, c: Chain, r: Rule, index: number, acc: AppendedChecks): Rule | null {
+  const problem = ruleProblem(t, c, r, NO_HOOKS, builtinChains(t));
+  if (problem) {
+    acc.found.push({ chain: c, index, rule: r, problem });
+    return null;
+  }
+  const tg = r.target!;
+  return { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: { kind: tg.kind, name: tg.name, options: [], state: undefined }, counters: null, source: r.source };
 }
 
 function dependsOnHooks(r: Rule): boolean {
