@@ -106,3 +106,31 @@ describe('lint findings are exactly the recorded ones', () => {
     expect(differ).toEqual([]);
   });
 });
+
+describe('the lint of a file read without its lines (keepLines: false, the CLI lint)', () => {
+  const nth = [
+    '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]',
+    '-A INPUT -p tcp -m nth --every 3 --packet 0 -j ACCEPT', '-A INPUT -p tcp -m nth --every 3 --packet 1 -j ACCEPT',
+    '# a comment that says nth', '-A INPUT -p tcp -m nth --packet 2 -j DROP\r', 'COMMIT', '',
+  ].join('\n');
+  const texts: Array<[string, string, Family]> = [
+    ['nth', nth, 'ipv4'], ['nth, no final newline', nth.trimEnd(), 'ipv4'], ['empty', '', 'ipv4'],
+    ...(Object.keys(SHAPES).map((s) => [`shape ${s}`, generateShape(s, 600, 4) as string, 'ipv4'] as [string, string, Family])),
+  ];
+  if (sharedAvailable()) for (const f of corpusFiles()) texts.push([`corpus ${f}`, readCorpus(f), 'ipv4']);
+  it('gives the same model, parse findings and lint findings as with every line kept', () => {
+    for (const [name, text, family] of texts) {
+      const all = parseRuleset(text, { family });
+      const lean = parseRuleset(text, { family, keepLines: false });
+      expect(lean.ruleset, name).toEqual(all.ruleset);
+      expect(lean.findings, name).toEqual(all.findings);
+      expect(lean.finalNewline, name).toBe(all.finalNewline);
+      expect(lean.lines.length, name).toBe(all.lines.length);
+      lean.lines.forEach((l, k) => expect(l, `${name}:${k + 1}`).toBe(all.lines[k]));
+      expect(lintParsed(lean, CLIENT), name).toEqual(lintParsed(all, CLIENT));
+    }
+    // the -m nth fix comes from the kept lines
+    const f = lintParsed(parseRuleset(nth, { keepLines: false })).find((x) => x.code === 'obsolete-match');
+    expect(f?.fix).toContain('split 3 ways');
+  });
+});

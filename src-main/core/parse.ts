@@ -17,6 +17,13 @@ import { ModelInterner } from './model-intern.js';
 
 export interface ParseOptions {
   family?: Family;
+  /**
+   * false: `lines` holds only the lines that mention nth (the lint's fix for
+   * -m nth reads them), each at its place in an array as long as the file —
+   * for a caller that writes nothing back (the CLI's lint), so the file's
+   * lines and text need not be kept as long as the model.
+   */
+  keepLines?: boolean;
 }
 
 export interface ParseResult {
@@ -44,12 +51,35 @@ interface TableState {
 const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
 
 export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult {
+  if (opts.keepLines === false) {
+    // no array of the file's lines (nor the text they would keep alive)
+    const reader = new RulesetReader(opts.family ?? 'ipv4', false);
+    const count = reader.readText(text);
+    return { ruleset: reader.ruleset, findings: reader.finish(count), lines: nthLines(text, count), finalNewline: text === '' || text.endsWith('\n') };
+  }
   const lines = text.split('\n');
   const finalNewline = lines.length > 0 && lines[lines.length - 1] === '';
   if (finalNewline) lines.pop();
   const reader = new RulesetReader(opts.family ?? 'ipv4', false);
   reader.readLines(lines, finalNewline);
   return { ruleset: reader.ruleset, findings: reader.finish(lines.length), lines, finalNewline };
+}
+
+/** The lines of the text that contain `nth`, at their places (own copies, not views into the text); the rest are holes. */
+function nthLines(text: string, count: number): string[] {
+  const out: string[] = [];
+  out.length = count;
+  let lineNo = 0;
+  let from = 0;
+  for (let at = text.indexOf('nth'); at >= 0; at = text.indexOf('nth', at + 3)) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    if (start < from) continue; // the line is already kept
+    for (let k = text.indexOf('\n', from); k >= 0 && k < start; k = text.indexOf('\n', k + 1)) lineNo++;
+    from = start;
+    const end = text.indexOf('\n', at);
+    out[lineNo] = ownCopy(text.slice(start, end < 0 ? text.length : end));
+  }
+  return out;
 }
 
 export interface TextsResult {

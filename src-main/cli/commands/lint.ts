@@ -61,7 +61,7 @@ registerCommand({
     const local = list(args, 'local').flatMap((s) => s.split(',')).filter((s) => s !== '');
     for (const a of local) if (!addressFamily(a)) throw new UsageError(`--local must list IPv4 or IPv6 addresses, not "${a}"`);
     const file = args.positionals[0];
-    const loaded = loadRuleset(io, file, familyArg(args));
+    const loaded = loadRuleset(io, file, familyArg(args), false);
     if (!loaded.ok) return loaded.exit;
     const verbose = flag(args, 'verbose');
     const findings = lintParsed(loaded.result, { client, sshPort, local: local.length ? local : undefined })
@@ -114,9 +114,9 @@ function runPair(args: ParsedArgs, io: CliIO): number {
   if (str(args, 'family') !== undefined) throw new UsageError('--pair reads the first file as IPv4 and the second as IPv6: leave --family out');
   if (str(args, 'client') !== undefined) throw new UsageError('--client goes with one file: lint each file for a lockout');
   const [f4, f6] = args.positionals;
-  const l4 = loadRuleset(io, f4, 'ipv4');
+  const l4 = loadRuleset(io, f4, 'ipv4', false);
   if (!l4.ok) return l4.exit;
-  const l6 = loadRuleset(io, f6, 'ipv6');
+  const l6 = loadRuleset(io, f6, 'ipv6', false);
   if (!l6.ok) return l6.exit;
   const verbose = flag(args, 'verbose');
   const keep = (f: Finding) => verbose || !(f.severity === 'info' && NOTES.has(f.code));

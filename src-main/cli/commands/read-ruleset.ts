@@ -34,10 +34,15 @@ function noteIPv6(io: CliIO, file: string, reason: string): void {
   io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: note: read as an IPv6 (ip6tables) ruleset: ${reason} (--family 4 reads it as IPv4)\n`);
 }
 
-export function loadRuleset(io: CliIO, file: string, family?: Family): Loaded {
+/**
+ * The file read into the model. `keepLines` false for a command that writes
+ * nothing back (lint): the result's `lines` then hold only what the lint reads
+ * of them (see ParseOptions), and the file's text is not kept with the model.
+ */
+export function loadRuleset(io: CliIO, file: string, family?: Family, keepLines = true): Loaded {
   const text = readText(io, file);
   if (text === null) return { ok: false, exit: 2 };
-  return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family) }) };
+  return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family), keepLines }) };
 }
 
 /** loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept, nor the file's whole text. */
