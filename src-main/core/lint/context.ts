@@ -212,7 +212,7 @@ function actionLabel(a: TargetAction): string | null {
  * condition, so it cannot match every packet: the cheap half of
  * `ruleConds(r).length === 0`, without building the conditions.
  */
-export function narrowedByGenericPart(r: Rule): boolean {
+function narrowedByGenericPart(r: Rule): boolean {
   return narrowedAddr(r.src) || narrowedAddr(r.dst) || narrowedIface(r.inIface) || narrowedIface(r.outIface) ||
     Boolean(r.proto && (r.proto.num !== 0 || r.proto.invert)) || Boolean(r.fragment);
 }
