@@ -24,6 +24,7 @@ import { skipLab, useLabScratch } from '../../e2e/lab/testing.js';
 import { run } from '../../e2e/lab/run.js';
 import { repoRoot, STOCK_IP6TABLES } from '../../e2e/lab/fixtures.js';
 import { sameRules } from '../core/apply/index.js';
+import { lockoutInputsOf, openSession } from '../host/index.js';
 
 const TIMEOUT_S = 4;
 /** the admin's IPv6 proposal: a web port, and no SSH over IPv6 any more */
@@ -32,7 +33,7 @@ const NAME = 'dual.portcullis.test';
 
 describe.skipIf(skipLab)('lab: the lockout check for the other family (session over IPv4, an IPv6 proposal)', () => {
   let tmp = '';
-  const L = useLabScratch({ hosts: ['plain'], tmpPrefix: 'pcl-other-family-', stateDir: true, startTimeout: 300_000 }, (dir) => (tmp = dir));
+  const L = useLabScratch({ hosts: ['plain', 'bastion', 'inner'], tmpPrefix: 'pcl-other-family-', stateDir: true, startTimeout: 300_000 }, (dir) => (tmp = dir));
   const timings: string[] = [];
   afterAll(() => {
     if (timings.length) process.stderr.write(`other-family lab timings:\n  ${timings.join('\n  ')}\n`);
@@ -173,6 +174,45 @@ describe.skipIf(skipLab)('lab: the lockout check for the other family (session o
     expect(sameRules(await sh('iptables-save'), before4)).toBe(true);
     expect(await leftovers()).toEqual([]);
     timings.push(`refused (dual-stack name, IPv4 proposal over an IPv6 session): ${r.ms} ms wall, CLI process start included`);
+  });
+
+  it("what main finds on connect, for the app's lint (lockoutInputsOf) on real sessions: the client's interface and the other family's route — directly over IPv4, over IPv6, and through a jump host (cannot be used, said why)", async () => {
+    const lab = L.get();
+    const opts = { sshConfigPath: lab.sshConfigPath, agent: false as const };
+    const inputs = async (alias: string) => {
+      const s = await openSession(alias, opts);
+      try {
+        const facts = await s.facts();
+        const own = [...(facts.addresses?.ipv4 ?? []), ...(facts.addresses?.ipv6 ?? [])].map((a) => a.address);
+        return await lockoutInputsOf(s, s.target.port, own);
+      } finally {
+        await s.close();
+      }
+    };
+    const p = lab.hosts.plain;
+    const t0 = Date.now();
+    expect(await inputs('plain')).toEqual({
+      clientIface: 'eth0',
+      other: { kind: 'reachable', family: 'ipv6', client: p.peerAddress6, server: p.address6, inIface: 'eth0', via: `the host's own address ${p.address6}, which answers on port 22 with the same host key from ${p.peerAddress6} here` },
+    });
+    const directMs = Date.now() - t0;
+    expect(await inputs('plain-v6')).toMatchObject({ clientIface: 'eth0', other: { kind: 'reachable', family: 'ipv4', client: p.peerAddress, server: p.address, inIface: 'eth0' } });
+    const inner = lab.hosts.inner;
+    expect(await inputs('inner')).toEqual({
+      clientIface: 'eth0',
+      other: { kind: 'unreachable', family: 'ipv6', why: `the profile reaches the host through bastion by its IPv4 address ${inner.address}, so the host sees bastion over IPv4 only` },
+    });
+    // an IPv6 proposal through the jump host: applied, the plan says why IPv6 was not checked
+    const before6 = (await lab.hostExec('inner', ['ip6tables-save'])).stdout.toString();
+    try {
+      const r = await cli(['apply', 'inner', file('inner.v6', NO_SSH6), '--confirm-timeout', String(TIMEOUT_S), '--json']);
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toContain(`IPv6 not checked: the profile reaches the host through bastion by its IPv4 address ${inner.address}, so the host sees bastion over IPv4 only`);
+    } finally {
+      await lab.hostExec('inner', ['ip6tables-restore'], before6);
+      await lab.hostExec('inner', ['sh', '-c', 'cat > /etc/sysconfig/ip6tables; rm -f /etc/sysconfig/ip6tables.portcullis-*'], STOCK_IP6TABLES);
+    }
+    timings.push(`lockout inputs on connect (facts + route + the IPv6 probe) for plain: ${directMs} ms`);
   });
 
   it('IPv6 not reachable from the client (its running IPv6 rules refuse us): the IPv6 proposal is applied, the plan says why IPv6 was not checked', async () => {

@@ -2,6 +2,7 @@
 // only. Everything that came from a host (facts, rule text, stderr, names) is
 // untrusted text: the renderer shows it as text, never as HTML.
 import type { HostFacts } from './facts.js';
+import type { OtherFamilyRoute } from '../core/apply/lockout.js';
 import type { Message, MessagePart } from '../core/apply/index.js';
 import type { Family } from '../core/model.js';
 
@@ -119,6 +120,16 @@ export interface HostConnectionInfo {
   route: string[];
   hostKey: HostKeyDto & { trustedBy: 'known-hosts' | 'fingerprint' | 'prompt' };
   facts: HostFacts;
+  /** what the SSH lockout check needs beyond the facts, found as the apply finds it */
+  lockout?: LockoutInputs;
+}
+
+/** The lockout check's inputs the facts do not hold (host/other-family.ts lockoutInputsOf). */
+export interface LockoutInputs {
+  /** the interface the session's client arrives on (`ip -o route get CLIENT` on the host) */
+  clientIface?: string;
+  /** how the profile reaches the host over the family the session does not use */
+  other?: OtherFamilyRoute;
 }
 
 export interface PulledFileDto {

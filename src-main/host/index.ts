@@ -18,4 +18,4 @@ export {
 export { type Credentials } from './auth.js';
 export { gatherFacts, parseFactsOutput, interpretFacts, factsScript, firewalldState, type FirewalldEvidence, type HostFacts } from './facts.js';
 export { pullRulesets, interpretPull, pullScript, normalizeLiveRules, sha256Hex, type PullResult, type PulledText, type LiveText, type PullOptions } from './pull.js';
-export { otherFamilyRouteOf, findOtherFamilyRoute, probeSshHostKey, type OtherFamilyDeps, type OtherFamilyQuery } from './other-family.js';
+export { otherFamilyRouteOf, findOtherFamilyRoute, lockoutInputsOf, probeSshHostKey, type OtherFamilyDeps, type OtherFamilyQuery } from './other-family.js';

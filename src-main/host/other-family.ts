@@ -33,6 +33,7 @@ import { networkInterfaces } from 'node:os';
 import ssh2 from 'ssh2';
 import type { Family } from '../core/model.js';
 import type { OtherFamilyRoute } from '../core/apply/lockout.js';
+import type { LockoutInputs } from '../contract/hosts.js';
 import { fingerprintSha256, keyTypeOfBlob } from './known-hosts.js';
 
 const WORD: Record<Family, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
@@ -249,7 +250,24 @@ export async function otherFamilyRouteOf(s: SessionLike, port: number, hostAddre
   const key = s.hostKeys[s.hostKeys.length - 1];
   const r = await findOtherFamilyRoute({ family, hops: s.route.hops, port, hostAddresses, hostKey: key }, deps);
   if (r.kind !== 'reachable') return r;
-  const route = await s.exec(ROUTE_SCRIPT, { stdin: `${r.client}\n`, timeoutMs: 15_000 }).catch(() => undefined);
-  const dev = route?.code === 0 ? /\bdev (\S+)/.exec(route.stdout)?.[1] : undefined;
+  const dev = await inIfaceOf(s, r.client);
   return dev ? { ...r, inIface: dev } : r;
+}
+
+/** The interface the host receives `client`'s packets on (`ip -o route get` there, the address on stdin); undefined when it cannot tell. */
+async function inIfaceOf(s: SessionLike, client: string): Promise<string | undefined> {
+  const route = await s.exec(ROUTE_SCRIPT, { stdin: `${client}\n`, timeoutMs: 15_000 }).catch(() => undefined);
+  return route?.code === 0 ? /\bdev (\S+)/.exec(route.stdout)?.[1] : undefined;
+}
+
+/**
+ * What the app's lint needs beyond the facts to predict a lockout as the apply does: the
+ * interface the session's client arrives on, and the other family's route (both as the apply's
+ * runner finds them, apply/steps.ts: WHERE_SCRIPT's route and otherFamilyRouteOf).
+ */
+export async function lockoutInputsOf(s: SessionLike, port: number, hostAddresses: readonly string[], deps?: OtherFamilyDeps): Promise<LockoutInputs> {
+  const client = s.clientAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (!client) return {};
+  const [clientIface, other] = await Promise.all([inIfaceOf(s, client), otherFamilyRouteOf(s, port, hostAddresses, deps)]);
+  return { ...(clientIface ? { clientIface } : {}), ...(other ? { other } : {}) };
 }

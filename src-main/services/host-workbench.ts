@@ -26,6 +26,7 @@ import { confirmMargin, messageText, msg, type ApplyResult, type AuditRecord, ty
 import {
   hopKey,
   isHostError,
+  lockoutInputsOf,
   normalizeLiveRules,
   openSession as realOpenSession,
   resolveRoute,
@@ -330,6 +331,9 @@ export class HostWorkbench {
       opening.then((late) => abort.signal.aborted && void late.close().catch(() => {}), () => {});
       session = await Promise.race([opening, cancelled]);
       const facts: HostFacts = await Promise.race([session.facts(), cancelled]);
+      // the lint's lockout check gets what the apply's gets: the client's interface, the other family's route
+      const hostAddresses = [...(facts.addresses?.ipv4 ?? []), ...(facts.addresses?.ipv6 ?? [])].map((a) => a.address);
+      const lockout = await Promise.race([lockoutInputsOf(session, session.target.port, hostAddresses).catch(() => ({})), cancelled]);
       const key = session.hostKeys[session.hostKeys.length - 1];
       const info: HostConnectionInfo = {
         hostId,
@@ -338,6 +342,7 @@ export class HostWorkbench {
         route: session.route.hops.map(hopKey),
         hostKey: { hop: hopDto(key.hop), keyType: key.keyType, fingerprint: key.fingerprint, trustedBy: key.trustedBy },
         facts,
+        lockout,
       };
       await creds.remember((m) => this.deps.log?.(m));
       this.connections.set(hostId, { profile, session, info, logins: creds.logins, sudo: creds.sudo ?? session.askedSudoPassword, passphrases: creds.passphrases });

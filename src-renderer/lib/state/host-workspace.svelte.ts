@@ -27,6 +27,7 @@ import { RulesetDoc } from './ruleset-doc.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
 import { FamilyRules, type ComparePair } from './host-family.svelte.js';
 import { FAMILY_NAME, type FamilyMemory } from './family.js';
+import { lockoutLintOptions, lockoutNote } from './lockout-inputs.js';
 
 export { PAIRS, type ComparePair } from './host-family.svelte.js';
 export type HostPane = 'overview' | 'compare' | 'recipes' | 'apply' | 'history';
@@ -218,12 +219,14 @@ export class HostWorkspace {
     return `${this.families.ipv4.proposed?.text ?? ''}\u0000${this.families.ipv6.proposed?.text ?? ''}`;
   }
 
-  /** The lint options of a family's proposal: the SSH lockout check for our address when it is of that family. */
+  /** The lint options of a family's proposal: the SSH lockout check with what the apply's check gets (lockout-inputs.ts). */
   lintOptions(f: Family): LintOptions {
-    const client = this.client;
-    if (!client || (client.includes(':') ? 'ipv6' : 'ipv4') !== f) return {};
-    const local = this.info?.facts.serverAddress ? [this.info.facts.serverAddress] : undefined;
-    return { client, sshPort: this.sshPort, local };
+    return this.info ? lockoutLintOptions(this.info, f, this.sshPort) : {};
+  }
+
+  /** What the lockout check of family f's proposal is about, in words (the findings panel says it). */
+  lockoutNote(f: Family): string {
+    return this.info ? lockoutNote(this.info, f, this.sshPort) : 'Your address is unknown: the SSH lockout check is off.';
   }
 
   async connect(): Promise<void> {
