@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostFacts } from '../../../src-main/contract/facts.js';
 import type { HostConnectionInfo } from '../../../src-main/contract/hosts.js';
-import { checkCandidate, messageText, planApply, type HostView } from '../../../src-main/core/apply/index.js';
+import { checkProposal, messageText, planApply, type HostView } from '../../../src-main/core/apply/index.js';
 import { lintRuleset, parseRuleset, type Family } from '../../../src-main/core/index.js';
 import { lockoutLintOptions, lockoutNote } from './lockout-inputs.js';
 
@@ -41,10 +41,10 @@ const filter = (family: Family, body: string) =>
 /** the lint's ssh-lockout message and planApply's lockout refusal (or null) for one proposal */
 function both(family: Family, text: string) {
   const lint = lintRuleset(parseRuleset(text, { family }).ruleset, lockoutLintOptions(info, family, 22)).find((f) => f.code === 'ssh-lockout');
-  const c = checkCandidate(text, family);
+  const c = checkProposal(text, family);
   if (!c.ok) throw new Error(c.message);
   const snapshot = { savedPresent: true, savedText: text, savedSha256: 's', liveText: filter(family, ''), liveRulesSha256: 'l' };
-  const plan = planApply({ family, candidate: c.parsed, candidateText: text, findings: c.findings, host: hostView, snapshot, base: null, force: false });
+  const plan = planApply({ family, proposal: c.parsed, proposalText: text, findings: c.findings, host: hostView, snapshot, base: null, force: false });
   return { lint: lint?.message ?? null, refusal: plan.kind === 'refuse' && plan.reason === 'lockout' ? messageText(plan.message) : null };
 }
 
