@@ -18,28 +18,14 @@
 // Each finding says whether the name is still used in its own file
 // (`local`: drop the `export`) or not at all (`dead`: drop the code).
 import ts from 'typescript';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { walkFiles } from './source-walk.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function walk(dir, pick) {
-  const out = [];
-  let entries = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    if (e === 'node_modules' || e === 'dist') continue;
-    if (statSync(p).isDirectory()) out.push(...walk(p, pick));
-    else if (pick(e)) out.push(p);
-  }
-  return out;
-}
+const walk = (dir, pick) => walkFiles(dir, pick, (e) => e === 'node_modules' || e === 'dist');
 
 const isTest = (file) => /\.test\.ts$/.test(file) || file.includes(`${sep}testing${sep}`) || file.includes(`${sep}e2e${sep}`);
 

@@ -13,9 +13,10 @@
 // (the parent is that long to read), and is listed on its own as well.
 // --all also lists test files.
 import ts from 'typescript';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { walkFiles } from './source-walk.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -23,23 +24,12 @@ const limit = Number(args[args.indexOf('--limit') + 1] ?? 80) || 80;
 const json = args.includes('--json');
 const all = args.includes('--all');
 
-function sources(dir) {
-  const out = [];
-  let entries = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) {
-      if (e === 'node_modules' || (!all && e === 'testing')) continue;
-      out.push(...sources(p));
-    } else if (e.endsWith('.ts') && !e.endsWith('.d.ts') && (all || !/\.test\.ts$/.test(e))) out.push(p);
-  }
-  return out;
-}
+const sources = (dir) =>
+  walkFiles(
+    dir,
+    (e) => e.endsWith('.ts') && !e.endsWith('.d.ts') && (all || !/\.test\.ts$/.test(e)),
+    (e) => e === 'node_modules' || (!all && e === 'testing'),
+  );
 
 /** the name a reader would search for: `f`, `Class.method`, `const f = () =>` */
 function nameOf(node, sf) {

@@ -3,28 +3,19 @@
 // ipc/, app/ and preload/ import electron; host/apply/services never import
 // electron or svelte; the renderer reaches main only through window.fw.
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error: a plain .mjs build script, without type declarations
+import { walkFiles } from '../build/source-walk.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** the non-test sources below dir (.ts and .svelte; testing/ folders are tests' helpers) */
 function sources(dir: string): string[] {
-  const out: string[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (/\.(ts|svelte)$/.test(e) && !/\.test\.ts$/.test(e) && !p.includes(`${sep}testing${sep}`)) out.push(p);
-  }
-  return out;
+  return walkFiles(dir, (e: string) => /\.(ts|svelte)$/.test(e) && !/\.test\.ts$/.test(e), (e: string) => e === 'testing') as string[];
 }
 
 const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
