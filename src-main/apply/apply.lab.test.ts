@@ -141,7 +141,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       expect(rec.changes).toMatchObject({ add: 1, total: 1 });
       timings.push(`good change on ${host} (${branch}): start → confirmed ${rec.confirmedAfterMs} ms, whole apply ${rec.totalMs} ms (CLI wall ${wall} ms); steps ${JSON.stringify(rec.timings)}`);
       // progress: one line per step
-      for (const w of ['valid', `connected to ${host}`, 'apply lock taken', 'iptables-restore --test passes', 'revert timer armed', 'rules live', 'new SSH connection got in', 'revert timer cancelled', 'saved /etc/sysconfig/iptables'])
+      for (const w of ['valid', `connected to ${host}`, 'apply lock taken', 'iptables-restore --test passes', 'revert timer armed', 'rules running', 'new SSH connection got in', 'revert timer cancelled', 'saved /etc/sysconfig/iptables'])
         expect(r.err).toContain(w);
 
       // the host
@@ -270,7 +270,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
         confirm: 'prompt',
         force: false,
         base: null,
-        onProgress: (p) => p.message.startsWith('rules live') && liveSeen(),
+        onProgress: (p) => p.message.startsWith('rules running') && liveSeen(),
         ask: async () => {
           await secondDone;
           return true;
@@ -322,10 +322,10 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       try {
         let err = '';
         await new Promise<void>((resolveLive, reject) => {
-          const t = setTimeout(() => reject(new Error(`no "rules live" line within 30 s:\n${err}`)), 30_000);
+          const t = setTimeout(() => reject(new Error(`no "rules running" line within 30 s:\n${err}`)), 30_000);
           child.stderr!.on('data', (b: Buffer) => {
             err += b.toString();
-            if (err.includes('rules live')) {
+            if (err.includes('rules running')) {
               child.kill('SIGKILL');
               clearTimeout(t);
               resolveLive();
@@ -333,7 +333,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
           });
           child.on('exit', () => {
             clearTimeout(t);
-            if (!err.includes('rules live')) reject(new Error(`the CLI ended early:\n${err}`));
+            if (!err.includes('rules running')) reject(new Error(`the CLI ended early:\n${err}`));
           });
         });
         const killedAt = Date.now();
@@ -427,14 +427,14 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
 
     it('Ctrl-C after the rules went live: says the host reverts by itself and when, exits 3 at once; the host does', async () => {
       const before = await live(host);
-      const r = await interruptedApply('rules live', 'SIGINT');
+      const r = await interruptedApply('rules running', 'SIGINT');
       expect(r.code, r.err).toBe(3);
       expect(r.exitedAfterMs).toBeLessThan(3000);
       expect(r.err).toMatch(/SIGINT: stopping; the host is left to its revert timer/);
       expect(r.out).toMatch(new RegExp(`^interrupted: the new rules may be running on ${host}; the host reverts them by itself at \\d\\d:\\d\\d:\\d\\dZ \\(in \\d+ s\\)`));
       // the client did not revert: the timer does
       expect(await live(host)).toMatch(/--dport 80 -j ACCEPT/);
-      // and the local history says so: rules live, reverting at T
+      // and the local history says so: rules running, reverting at T
       const rec = readHistory<InterruptedRecord>().at(-1)!;
       expect(rec).toMatchObject({ outcome: 'interrupted', exitCode: 3, host: { name: host, user: 'root' }, candidate: { name: expect.stringMatching(/good\.rules$/) } });
       expect(rec.interrupted).toMatchObject({ phase: 'live', hostLeft: 'reverting', revertAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
@@ -508,7 +508,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       let killed = false;
       const r = await cli(['apply', 'plain', file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), '--json', ...cfg()], {
         onErr: (t) => {
-          if (!killed && t.includes('rules live')) {
+          if (!killed && t.includes('rules running')) {
             killed = true;
             killSshd();
           }

@@ -125,10 +125,10 @@ describe.skipIf(skipLab)('lab: the lockout check for the other family (session o
     try {
       let err = '';
       await new Promise<void>((resolveLive, reject) => {
-        const t = setTimeout(() => reject(new Error(`no "rules live" line within 30 s:\n${err}`)), 30_000);
+        const t = setTimeout(() => reject(new Error(`no "rules running" line within 30 s:\n${err}`)), 30_000);
         child.stderr!.on('data', (b: Buffer) => {
           err += b.toString();
-          if (err.includes('rules live')) {
+          if (err.includes('rules running')) {
             child.kill('SIGKILL');
             clearTimeout(t);
             resolveLive();
@@ -136,7 +136,7 @@ describe.skipIf(skipLab)('lab: the lockout check for the other family (session o
         });
         child.on('exit', () => {
           clearTimeout(t);
-          if (!err.includes('rules live')) reject(new Error(`the CLI ended early:\n${err}`));
+          if (!err.includes('rules running')) reject(new Error(`the CLI ended early:\n${err}`));
         });
       });
       const killedAt = Date.now();

@@ -252,10 +252,10 @@ describe.skipIf(skipSystemd)('lab: apply on a systemd host (reboots, save-on-sto
     });
     let err = '';
     await new Promise<void>((res2, rej) => {
-      const t = setTimeout(() => rej(new Error(`no "rules live" within 30 s:\n${err}`)), 30_000);
+      const t = setTimeout(() => rej(new Error(`no "rules running" within 30 s:\n${err}`)), 30_000);
       child.stderr!.on('data', (b: Buffer) => {
         err += b.toString();
-        if (err.includes('rules live')) {
+        if (err.includes('rules running')) {
           clearTimeout(t);
           child.kill('SIGKILL');
           res2();
