@@ -32,7 +32,7 @@ function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false): 
       checkBalance(ctx, t, c);
       checkLimit(ctx, t, c);
       checkSourcePorts(ctx, t, c);
-      ctx.release(c);
+      ctx.release(t, c);
     }
   }
   checkDnatPorts(ctx);

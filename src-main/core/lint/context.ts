@@ -60,13 +60,30 @@ export class LintContext {
   }
 
   /**
-   * Forgets what was worked out about the chain's rules: the per-chain checks
-   * are done with it, and the few later checks that look at its rules again
-   * (no-established-accept, dnat-port-mismatch) work them out again. The lint
-   * then holds one chain's packet spaces at a time, not the whole ruleset's.
+   * Forgets what was worked out about the chain's rules once the per-chain
+   * checks are done with it, so the lint holds one chain's packet spaces at a
+   * time rather than the whole ruleset's — except for the filter chains that
+   * later checks walk again: INPUT (no-established-accept) and, when the nat
+   * table rewrites ports, every filter chain (dnat-port-mismatch), which would
+   * otherwise work all their spaces out a second time.
    */
-  release(c: Chain): void {
+  release(t: Table, c: Chain): void {
+    if (t.name === 'filter' && (c.name === 'INPUT' || this.natRewritesPorts())) return;
     this.facts.delete(c);
+  }
+
+  private rewritesPorts: boolean | undefined;
+
+  /** Some nat rule's DNAT or REDIRECT names a port (what dnat-port-mismatch looks at). */
+  private natRewritesPorts(): boolean {
+    if (this.rewritesPorts === undefined) {
+      const nat = this.ruleset.tables.find((x) => x.name === 'nat');
+      this.rewritesPorts = Boolean(nat?.chains.some((c) => c.rules.some((r) => {
+        const a = targetAction(r);
+        return a.kind === 'dnat' && a.port !== null;
+      })));
+    }
+    return this.rewritesPorts;
   }
 
   /** The packets rule `pos` of the chain matches (computed once per run). */
