@@ -30,8 +30,25 @@ const inNs = (ns: string, args: string[], input?: string) => sh(['ip', 'netns', 
 const norm = (a: string) => formatIPv6(parseIPv6(a)!);
 const mac = (ns: string, dev: string) => /link\/ether (\S+)/.exec(inNs(ns, ['ip', '-o', 'link', 'show', dev]))![1];
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** this run's namespaces, and those a killed run left (pcl-a<pid>- whose process is gone) */
 function deleteNamespaces(): void {
-  for (const ns of [R, C, S]) {
+  let names: string[] = [];
+  try {
+    names = sh(['ip', 'netns', 'list']).split('\n').map((l) => l.split(' ')[0]);
+  } catch {
+    /* no ip */
+  }
+  const stale = names.filter((n) => /^pcl-a(\d+)-/.test(n) && !pidAlive(Number(/^pcl-a(\d+)-/.exec(n)![1])));
+  for (const ns of [R, C, S, ...stale]) {
     try {
       sh(['ip', 'netns', 'del', ns]);
     } catch {
