@@ -21,7 +21,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run as capture } from '../cli/testing/capture.js';
 import { skipLab, useLabScratch } from '../../e2e/lab/testing.js';
-import { run } from '../../e2e/lab/run.js';
+import { run, runSync } from '../../e2e/lab/run.js';
 import { repoRoot, STOCK_IP6TABLES } from '../../e2e/lab/fixtures.js';
 import { sameRules } from '../core/apply/index.js';
 import { lockoutInputsOf, openSession } from '../host/index.js';
@@ -52,8 +52,19 @@ describe.skipIf(skipLab)('lab: the lockout check for the other family (session o
   const live6 = () => sh('ip6tables-save');
   const saved6 = async () => (await L.get().readHostFile('plain', '/etc/sysconfig/ip6tables'))?.toString() ?? null;
   /** what an apply may leave: the lock, a work directory, a revert process, a kept file (the lock script's .guard file stays by design) */
-  const leftovers = async () =>
-    (await sh("ls -A /run/portcullis 2>/dev/null | grep -vx '.guard'; ls /etc/sysconfig | grep portcullis; pgrep -f 'portcullis-rever[t]'; true")).split('\n').filter(Boolean);
+  const leftovers = async () => {
+    const files = (await sh("ls -A /run/portcullis 2>/dev/null | grep -vx '.guard'; ls /etc/sysconfig | grep portcullis; true")).split('\n').filter(Boolean);
+    // revert processes in the host's network namespace (not other tests' hosts: the PID namespace is shared)
+    const pids = runSync(['ip', 'netns', 'pids', h().namespace], { allowFail: true }).stdout.toString().split(/\s+/).filter(Boolean);
+    const reverts = pids.filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('portcullis-revert');
+      } catch {
+        return false;
+      }
+    });
+    return [...files, ...reverts.map((p) => `revert process ${p}`)];
+  };
 
   beforeEach(async () => {
     await sh('iptables-restore', readFileSync(L.get().stockRuleset, 'utf8'));

@@ -333,7 +333,8 @@ export class HostWorkbench {
       const facts: HostFacts = await Promise.race([session.facts(), cancelled]);
       // the lint's lockout check gets what the apply's gets: the client's interface, the other family's route
       const hostAddresses = [...(facts.addresses?.ipv4 ?? []), ...(facts.addresses?.ipv6 ?? [])].map((a) => a.address);
-      const lockout = await Promise.race([lockoutInputsOf(session, session.target.port, hostAddresses).catch(() => ({})), cancelled]);
+      const s = session;
+      const lockout = await Promise.race([(async () => lockoutInputsOf(s, s.target.port, hostAddresses))().catch(() => ({})), cancelled]);
       const key = session.hostKeys[session.hostKeys.length - 1];
       const info: HostConnectionInfo = {
         hostId,
