@@ -10,6 +10,7 @@ import { run as capture, type RunOptions } from '../cli/testing/capture.js';
 import { skipLab, skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { run, runSync } from '../../e2e/lab/run.js';
+import { applyKilledOnceRunning } from './testing/killed-apply.js';
 import { repoRoot } from '../../e2e/lab/fixtures.js';
 import { runApply, type InterruptedRecord } from './run.js';
 import { sameRules } from '../core/apply/index.js';
@@ -314,38 +315,13 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     it('client process killed right after the rules went live: the host reverts by itself', async () => {
       const before = await live(host);
       // node itself with tsx's loader: SIGKILL must hit the process that runs the apply, not a wrapper
-      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', host, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        cwd: repoRoot,
-        env: { ...process.env },
-      });
-      try {
-        let err = '';
-        await new Promise<void>((resolveLive, reject) => {
-          const t = setTimeout(() => reject(new Error(`no "rules running" line within 30 s:\n${err}`)), 30_000);
-          child.stderr!.on('data', (b: Buffer) => {
-            err += b.toString();
-            if (err.includes('rules running')) {
-              child.kill('SIGKILL');
-              clearTimeout(t);
-              resolveLive();
-            }
-          });
-          child.on('exit', () => {
-            clearTimeout(t);
-            if (!err.includes('rules running')) reject(new Error(`the CLI ended early:\n${err}`));
-          });
-        });
-        const killedAt = Date.now();
-        // the new rules run, nobody confirms
-        expect(await live(host)).toMatch(/--dport 80 -j ACCEPT/);
-        expect((await revertLeft(host)).length).toBe(1);
-        await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
-        await expectUntouched(host, before);
-        expect((await hostLog(host)).some((l) => l.event === 'revert' && l.result === 'reverted' && l.verify === 'verified' && l.by === 'timer' && /^[0-9a-f]{16}$/.test(String(l.id)))).toBe(true);
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
+      const { killedAt } = await applyKilledOnceRunning([host, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+      // the new rules run, nobody confirms
+      expect(await live(host)).toMatch(/--dport 80 -j ACCEPT/);
+      expect((await revertLeft(host)).length).toBe(1);
+      await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+      await expectUntouched(host, before);
+      expect((await hostLog(host)).some((l) => l.event === 'revert' && l.result === 'reverted' && l.verify === 'verified' && l.by === 'timer' && /^[0-9a-f]{16}$/.test(String(l.id)))).toBe(true);
     });
 
     it('client killed outright before the timer is armed: the lock dies with its SSH session; a second apply takes it at once', async () => {

@@ -7,12 +7,12 @@
 // alone" must still carry the counters planted before), both saved files byte
 // for byte, the timer, the lock, the host's log.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { run as capture, type RunOptions } from '../cli/testing/capture.js';
 import { skipLab, skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { run, runSync } from '../../e2e/lab/run.js';
+import { applyKilledOnceRunning } from './testing/killed-apply.js';
 import { repoRoot, STOCK_IP6TABLES } from '../../e2e/lab/fixtures.js';
 import { runApply } from './run.js';
 import { sameRules } from '../core/apply/index.js';
@@ -232,47 +232,22 @@ describe.skipIf(skipLab)('lab: the apply fault matrix over IPv6, and both famili
       const v4before = await live(host, 4);
       const v6before = await live(host, 6);
       const good4 = stock().replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
-      const child: ChildProcess = spawn(
-        process.execPath,
-        ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', `${host}-v6`, file('good.rules', good4), '--rules6', file('reject.v6', REJECT_NEW6), '--force', '--confirm-timeout', String(TIMEOUT_S), ...cfg()],
-        { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot, env: { ...process.env } },
-      );
-      try {
-        let err = '';
-        await new Promise<void>((resolveLive, reject) => {
-          const t = setTimeout(() => reject(new Error(`no "rules running" line within 30 s:\n${err}`)), 30_000);
-          child.stderr!.on('data', (b: Buffer) => {
-            err += b.toString();
-            if (err.includes('rules running')) {
-              child.kill('SIGKILL');
-              clearTimeout(t);
-              resolveLive();
-            }
-          });
-          child.on('exit', () => {
-            clearTimeout(t);
-            if (!err.includes('rules running')) reject(new Error(`the CLI ended early:\n${err}`));
-          });
-        });
-        const killedAt = Date.now();
-        // both new rulesets run, nobody confirms; one timer (one process or one timer unit) guards both
-        expect(await live(host, 4)).toMatch(/--dport 80 -j ACCEPT/);
-        expect(await live(host, 6)).not.toMatch(/--dport 22 -j ACCEPT/);
-        expect(await revertLeft(host)).toHaveLength(1);
-        await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
-        expect(sameRules(await live(host, 4), v4before)).toBe(true);
-        expect(sameRules(await live(host, 6), v6before)).toBe(true);
-        expect(await saved(host, 4)).toBe(stock());
-        expect(await saved(host, 6)).toBe(STOCK_IP6TABLES);
-        expect(await revertLeft(host)).toEqual([]);
-        expect(await lockHeld(host)).toBe(false);
-        const line = (await hostLog(host)).filter((l) => l.event === 'revert').pop();
-        expect(line).toMatchObject({ result: 'reverted', verify: 'verified', verify4: 'verified', verify6: 'verified', by: 'timer', families: '4 6' });
-        timings.push(`both families reverted by the host timer on ${host} (${branch}) ${Date.now() - killedAt} ms after the client was killed`);
-        expect(await sshOver6(host)).toBe(0);
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
+      const { killedAt } = await applyKilledOnceRunning([`${host}-v6`, file('good.rules', good4), '--rules6', file('reject.v6', REJECT_NEW6), '--force', '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+      // both new rulesets run, nobody confirms; one timer (one process or one timer unit) guards both
+      expect(await live(host, 4)).toMatch(/--dport 80 -j ACCEPT/);
+      expect(await live(host, 6)).not.toMatch(/--dport 22 -j ACCEPT/);
+      expect(await revertLeft(host)).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+      expect(sameRules(await live(host, 4), v4before)).toBe(true);
+      expect(sameRules(await live(host, 6), v6before)).toBe(true);
+      expect(await saved(host, 4)).toBe(stock());
+      expect(await saved(host, 6)).toBe(STOCK_IP6TABLES);
+      expect(await revertLeft(host)).toEqual([]);
+      expect(await lockHeld(host)).toBe(false);
+      const line = (await hostLog(host)).filter((l) => l.event === 'revert').pop();
+      expect(line).toMatchObject({ result: 'reverted', verify: 'verified', verify4: 'verified', verify6: 'verified', by: 'timer', families: '4 6' });
+      timings.push(`both families reverted by the host timer on ${host} (${branch}) ${Date.now() - killedAt} ms after the client was killed`);
+      expect(await sshOver6(host)).toBe(0);
     });
 
     it('both families confirmed as one change (--rules6): both live, both files saved; then an IPv4-only change leaves IPv6 not even reloaded', async () => {

@@ -16,12 +16,12 @@
 // Nothing outside the lab's namespaces is changed; the mount namespace dies
 // with the CLI process.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run as capture } from '../cli/testing/capture.js';
 import { skipLab, useLabScratch } from '../../e2e/lab/testing.js';
 import { run, runSync } from '../../e2e/lab/run.js';
+import { applyKilledOnceRunning } from './testing/killed-apply.js';
 import { repoRoot, STOCK_IP6TABLES } from '../../e2e/lab/fixtures.js';
 import { sameRules } from '../core/apply/index.js';
 import { lockoutInputsOf, openSession } from '../host/index.js';
@@ -128,47 +128,22 @@ describe.skipIf(skipLab)('lab: the lockout check for the other family (session o
 
   it('forced, and the client killed once the IPv6 rules are live: the host timer reverts them (nobody could have confirmed over IPv6)', async () => {
     const before6 = await live6();
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', 'plain', file('rules.v6', NO_SSH6), '--force', '--confirm-timeout', String(TIMEOUT_S), '--ssh-config', L.get().sshConfigPath],
-      { stdio: ['ignore', 'ignore', 'pipe'], cwd: repoRoot, env: { ...process.env } },
-    );
-    try {
-      let err = '';
-      await new Promise<void>((resolveLive, reject) => {
-        const t = setTimeout(() => reject(new Error(`no "rules running" line within 30 s:\n${err}`)), 30_000);
-        child.stderr!.on('data', (b: Buffer) => {
-          err += b.toString();
-          if (err.includes('rules running')) {
-            child.kill('SIGKILL');
-            clearTimeout(t);
-            resolveLive();
-          }
-        });
-        child.on('exit', () => {
-          clearTimeout(t);
-          if (!err.includes('rules running')) reject(new Error(`the CLI ended early:\n${err}`));
-        });
-      });
-      const killedAt = Date.now();
-      expect(err).toMatch(/predicted lockout over IPv6, assuming the host's own address .* \(going on: --force/);
-      expect(await live6()).not.toMatch(/--dport 22 -j ACCEPT/);
-      // the lockout is real: OpenSSH over IPv6 does not get in while the new rules run
-      expect((await run(['ssh', '-F', L.get().sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=2', 'plain-v6', 'true'], { allowFail: true })).code).not.toBe(0);
-      await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
-      expect(sameRules(await live6(), before6)).toBe(true);
-      expect(await saved6()).toBe(STOCK_IP6TABLES);
-      // the lock and the revert process are gone; the work directory stays with the timer's outcome (for a later look; /run goes at boot)
-      const left = await leftovers();
-      expect(left.filter((x) => !/^[0-9a-f]{16}$/.test(x))).toEqual([]);
-      expect(left).toHaveLength(1);
-      expect(await sh(`cat /run/portcullis/${left[0]}/outcome`)).toBe('reverted\n');
-      const log = ((await L.get().readHostFile('plain', '/var/log/portcullis.log'))?.toString() ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(log.filter((l) => l.event === 'revert').pop()).toMatchObject({ result: 'reverted', verify: 'verified', by: 'timer' });
-      timings.push(`forced, client killed: the host timer reverted IPv6 ${Date.now() - killedAt} ms after the kill`);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    const { stderr: err, killedAt } = await applyKilledOnceRunning(['plain', file('rules.v6', NO_SSH6), '--force', '--confirm-timeout', String(TIMEOUT_S), '--ssh-config', L.get().sshConfigPath]);
+    expect(err).toMatch(/predicted lockout over IPv6, assuming the host's own address .* \(going on: --force/);
+    expect(await live6()).not.toMatch(/--dport 22 -j ACCEPT/);
+    // the lockout is real: OpenSSH over IPv6 does not get in while the new rules run
+    expect((await run(['ssh', '-F', L.get().sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=2', 'plain-v6', 'true'], { allowFail: true })).code).not.toBe(0);
+    await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+    expect(sameRules(await live6(), before6)).toBe(true);
+    expect(await saved6()).toBe(STOCK_IP6TABLES);
+    // the lock and the revert process are gone; the work directory stays with the timer's outcome (for a later look; /run goes at boot)
+    const left = await leftovers();
+    expect(left.filter((x) => !/^[0-9a-f]{16}$/.test(x))).toEqual([]);
+    expect(left).toHaveLength(1);
+    expect(await sh(`cat /run/portcullis/${left[0]}/outcome`)).toBe('reverted\n');
+    const log = ((await L.get().readHostFile('plain', '/var/log/portcullis.log'))?.toString() ?? '').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(log.filter((l) => l.event === 'revert').pop()).toMatchObject({ result: 'reverted', verify: 'verified', by: 'timer' });
+    timings.push(`forced, client killed: the host timer reverted IPv6 ${Date.now() - killedAt} ms after the kill`);
   });
 
   it('a dual-stack name (a private /etc/hosts): the session goes over IPv6 as the resolver prefers, and an IPv4 proposal that drops SSH is refused for the IPv4 address the name gives', async () => {

@@ -157,14 +157,25 @@ export class RulesetDoc {
   get searchResult(): SearchResult | null {
     if (!this.searching) return null;
     if (!this.large) return this.#resultHere;
-    const query = { text: this.searchText, facets: $state.snapshot(this.searchFacets) as SearchFacets };
-    const severities = query.facets.severity ? this.severities : undefined;
-    const key = JSON.stringify(query) + (severities ? `/${this.findings.length}/${this.lintState}` : '');
+    const { query, severities, key } = this.workerQuery();
     if (this.indexed && key !== this.askedKey) {
       this.askedKey = key;
       queueMicrotask(() => void this.ask(key, query, severities));
     }
     return this.resultFromWorker?.result ?? null;
+  }
+
+  /** A large file's answer on screen is for an earlier query while the newest is on its way (the summary says it is busy). */
+  get searchPending(): boolean {
+    if (!this.searching || !this.large) return false;
+    return this.resultFromWorker?.key !== this.workerQuery().key;
+  }
+
+  /** the query the search worker is asked, and its key (the severities count only when a findings facet is set) */
+  private workerQuery(): { query: SearchQuery; severities?: ReadonlyMap<number, Severity>; key: string } {
+    const query = { text: this.searchText, facets: $state.snapshot(this.searchFacets) as SearchFacets };
+    const severities = query.facets.severity ? this.severities : undefined;
+    return { query, severities, key: JSON.stringify(query) + (severities ? `/${this.findings.length}/${this.lintState}` : '') };
   }
 
   private async ask(key: string, query: SearchQuery, severities?: ReadonlyMap<number, Severity>): Promise<void> {
