@@ -66,7 +66,7 @@ export class RulesetDoc {
   /** the same for a document and every edit of it: the view stays mounted across edits */
   readonly lineage: number;
   /** the staged edits this document is a step of (null until the first edit) */
-  staging = $state.raw<Staging | null>(null);
+  staging = $state.raw<Staging<RulesetDoc> | null>(null);
   /** a host's saved, running or proposed rules: edits go to that host's proposal */
   owner = $state.raw<DocOwner | null>(null);
   /** lint with the admin's address (a host's document): the lockout check runs while staging */

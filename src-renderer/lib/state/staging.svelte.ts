@@ -4,7 +4,6 @@
 // chooses "Review & apply" (a host's proposal) or saves the file.
 import type { Family, RuleRef, TableName } from '../../../src-main/core/index.js';
 import type { RuleRow } from './rows.js';
-import type { RulesetDoc } from './ruleset-doc.svelte.js';
 
 /** Where a document came from, so "Review & apply" knows where its edits go. */
 export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed'; family: Family };
@@ -27,31 +26,36 @@ export function moveTarget(from: readonly number[], total: number, dest: MoveDes
   return Math.max(0, Math.min(rest, at - shift + (dest.kind === 'after' ? 1 : 0)));
 }
 
-interface StagedStep {
+interface StagedStep<D> {
   label: string;
-  doc: RulesetDoc;
+  doc: D;
 }
 
-export class Staging {
-  steps = $state.raw<StagedStep[]>([]);
-  constructor(readonly base: RulesetDoc) {}
+/**
+ * The stack of staged documents over a base one. Generic in the document (a
+ * RulesetDoc in the app) so this file need not import the document's module,
+ * which holds its Staging: no import cycle between the two.
+ */
+export class Staging<D> {
+  steps = $state.raw<StagedStep<D>[]>([]);
+  constructor(readonly base: D) {}
 
   get count(): number {
     return this.steps.length;
   }
-  get current(): RulesetDoc {
+  get current(): D {
     return this.steps.length ? this.steps[this.steps.length - 1].doc : this.base;
   }
-  push(label: string, doc: RulesetDoc): void {
+  push(label: string, doc: D): void {
     this.steps = [...this.steps, { label, doc }];
   }
   /** drops the last step; returns the document before it */
-  undo(): RulesetDoc {
+  undo(): D {
     this.steps = this.steps.slice(0, -1);
     return this.current;
   }
   /** back to before the step at index k (it and everything after it are dropped) */
-  undoTo(k: number): RulesetDoc {
+  undoTo(k: number): D {
     this.steps = this.steps.slice(0, Math.max(0, k));
     return this.current;
   }
