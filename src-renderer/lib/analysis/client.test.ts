@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEdit, canonicalRuleset, diffRulesetsDetailed, lintPair, lintParsed, parseRuleset, type EditOp, type Finding, type PairFinding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
-import { AnalysisClient, isCancelled, type ActiveJob } from './client.js';
+import { AnalysisClient, isCancelled, LatestJob, type ActiveJob, type Job } from './client.js';
 import { inlineWorker } from './spawn.js';
 import { createEngine } from './engine.js';
 import { PART_SIZE, type EditAnswer, type MarksAnswer } from './protocol.js';
@@ -236,5 +236,46 @@ describe('analysis client', () => {
     const want = mergeImported(parseRuleset(text), paste, { client: '192.0.2.9', sshPort: 22 });
     expect(want.ok).toBe(true);
     expect(got).toEqual(want);
+  });
+});
+
+describe('LatestJob: only the newest job of a kind counts', () => {
+  /** a job whose end the test decides */
+  function manual<T>(): { job: Job<T>; resolve(v: T): void; cancelled: () => boolean } {
+    let resolve!: (v: T) => void;
+    let reject!: (e: unknown) => void;
+    let cancelled = false;
+    const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+    return { job: { promise, label: 't', cancel: () => ((cancelled = true), reject(new Error('cancelled'))) }, resolve, cancelled: () => cancelled };
+  }
+
+  it("starting a newer job cancels the older, whose late answer is dropped; the newer's answer counts", async () => {
+    const latest = new LatestJob<number>();
+    const seen: string[] = [];
+    const a = manual<number>();
+    const b = manual<number>();
+    const pa = latest.start(a.job, (v) => seen.push(`a done ${v}`), () => seen.push('a failed'));
+    const pb = latest.start(b.job, (v) => seen.push(`b done ${v}`), () => seen.push('b failed'));
+    expect(a.cancelled()).toBe(true);
+    a.resolve(1);
+    b.resolve(2);
+    await Promise.all([pa, pb]);
+    expect(seen).toEqual(['b done 2']);
+  });
+
+  it('cancel() lets the newest report its cancellation; drop() silences it', async () => {
+    const latest = new LatestJob<number>();
+    const seen: string[] = [];
+    const a = manual<number>();
+    const pa = latest.start(a.job, () => seen.push('a done'), (e) => seen.push(`a failed: ${(e as Error).message}`));
+    latest.cancel();
+    await pa;
+    expect(seen).toEqual(['a failed: cancelled']);
+    const b = manual<number>();
+    const pb = latest.start(b.job, () => seen.push('b done'), () => seen.push('b failed'));
+    latest.drop();
+    await pb;
+    expect(b.cancelled()).toBe(true);
+    expect(seen).toEqual(['a failed: cancelled']);
   });
 });

@@ -39,6 +39,42 @@ export interface Job<T> {
   cancel(): void;
 }
 
+/**
+ * A kind of job of which only the newest counts (a document's lint, a host's
+ * pair findings): starting one cancels the one before, and the answer or
+ * failure of an older one is dropped, so a slow old answer never overwrites a
+ * newer one.
+ */
+export class LatestJob<T> {
+  private job: Job<T> | null = null;
+  /** runs `job`; `done`/`failed` are called only if it is still the newest when it ends */
+  start(job: Job<T>, done: (value: T) => void, failed: (e: unknown) => void): Promise<void> {
+    this.job?.cancel();
+    this.job = job;
+    return job.promise.then(
+      (value) => {
+        if (this.job !== job) return;
+        this.job = null;
+        done(value);
+      },
+      (e: unknown) => {
+        if (this.job !== job) return;
+        this.job = null;
+        failed(e);
+      },
+    );
+  }
+  /** stops the newest job; its `failed` still runs (with the cancellation) */
+  cancel(): void {
+    this.job?.cancel();
+  }
+  /** stops the newest job and drops it: neither of its callbacks runs */
+  drop(): void {
+    this.job?.cancel();
+    this.job = null;
+  }
+}
+
 /** a job as the activity indicator sees it */
 export interface ActiveJob {
   readonly id: number;

@@ -5,7 +5,7 @@
 import type { PulledFileDto } from '../../../src-main/contract/index.js';
 import { driftFromChanges, mergeLiveOnly, writePreserving, type Drift, type Family, type Finding, type LintOptions } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
-import { isCancelled, type Job } from '../analysis/client.js';
+import { isCancelled, LatestJob } from '../analysis/client.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc } from './ruleset-doc.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
@@ -50,7 +50,7 @@ export class FamilyRules {
   findings = $state.raw<Finding[]>([]);
   /** the lint of the current proposal is still running (findings are the previous ones, or none) */
   findingsPending = $state(false);
-  private lintJob: Job<Finding[]> | null = null;
+  private readonly lintJob = new LatestJob<Finding[]>();
   errorCount = $derived(this.findings.filter((f) => f.severity === 'error').length);
   warningCount = $derived(this.findings.filter((f) => f.severity === 'warning').length);
   lockout = $derived(this.findings.find((f) => f.code === 'ssh-lockout') ?? null);
@@ -157,8 +157,7 @@ export class FamilyRules {
 
   /** Lints the proposal in the worker (with the address the server sees us at, once connected). */
   relint(): void {
-    this.lintJob?.cancel();
-    this.lintJob = null;
+    this.lintJob.drop();
     const doc = this.proposed;
     if (!doc) {
       this.findings = [];
@@ -166,18 +165,14 @@ export class FamilyRules {
       return;
     }
     const job = analysis.run<Finding[]>({ kind: 'lint', doc: doc.ref(), opts: this.host.lintOptions(this.family) }, { label: `Checking the proposal for ${this.label}` });
-    this.lintJob = job;
     this.findingsPending = true;
-    job.promise.then(
+    void this.lintJob.start(
+      job,
       (found) => {
-        if (this.lintJob !== job) return;
-        this.lintJob = null;
         this.findings = found;
         this.findingsPending = false;
       },
-      (e: unknown) => {
-        if (this.lintJob !== job) return;
-        this.lintJob = null;
+      (e) => {
         this.findingsPending = false;
         this.findings = isCancelled(e) ? [] : [{ code: 'lint-failed', severity: 'warning', line: 0, message: `the lint stopped: ${(e as Error).message}` }];
       },
@@ -186,7 +181,7 @@ export class FamilyRules {
 
   /** Stops the analyses running for this family (the proposal's lint, the comparisons, the parses). */
   cancel(): void {
-    this.lintJob?.cancel();
+    this.lintJob.cancel();
     for (const d of Object.values(this.diffs)) d.cancel();
     for (const doc of [this.saved, this.running, this.proposed]) doc?.cancel();
   }

@@ -21,7 +21,7 @@ import type {
 } from '../../../src-main/contract/index.js';
 import type { Family, LintOptions, PairFinding } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
-import { isCancelled, type Job } from '../analysis/client.js';
+import { isCancelled, LatestJob } from '../analysis/client.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { RulesetDoc } from './ruleset-doc.svelte.js';
 import type { ProposalDrafts } from './drafts.js';
@@ -118,7 +118,7 @@ export class HostWorkspace {
   /** findings across the two proposals (lintPair): what one family closes and the other leaves open */
   pairFindings = $state.raw<PairFinding[]>([]);
   pairPending = $state(false);
-  private pairJob: Job<PairFinding[]> | null = null;
+  private readonly pairJob = new LatestJob<PairFinding[]>();
 
   /** the proposal came back from before a page reload (browser mode) */
   private restored = false;
@@ -330,8 +330,7 @@ export class HostWorkspace {
 
   /** The findings across the two proposals, in the worker; none when the host has no IPv6 firewall. */
   relintPair(): void {
-    this.pairJob?.cancel();
-    this.pairJob = null;
+    this.pairJob.drop();
     const v4 = this.families.ipv4.proposed;
     const v6 = this.families.ipv6.proposed;
     if (!v4 || !v6) {
@@ -340,18 +339,14 @@ export class HostWorkspace {
       return;
     }
     const job = analysis.run<PairFinding[]>({ kind: 'pair', v4: v4.ref(), v6: v6.ref(), sshPort: this.sshPort }, { label: `Comparing the IPv4 and IPv6 rules of ${this.profile.name}` });
-    this.pairJob = job;
     this.pairPending = true;
-    job.promise.then(
+    void this.pairJob.start(
+      job,
       (found) => {
-        if (this.pairJob !== job) return;
-        this.pairJob = null;
         this.pairFindings = found;
         this.pairPending = false;
       },
-      (e: unknown) => {
-        if (this.pairJob !== job) return;
-        this.pairJob = null;
+      (e) => {
         this.pairPending = false;
         this.pairFindings = isCancelled(e) ? [] : [{ code: 'lint-failed', severity: 'warning', line: 0, message: `the comparison of the two families stopped: ${(e as Error).message}`, family: 'ipv4' }];
       },
@@ -360,7 +355,7 @@ export class HostWorkspace {
 
   /** Stops the analyses running for this host (the proposals' lint, the comparisons). */
   cancelAnalysis(): void {
-    this.pairJob?.cancel();
+    this.pairJob.cancel();
     for (const f of Object.values(this.families)) f.cancel();
   }
 

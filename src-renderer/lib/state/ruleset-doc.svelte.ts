@@ -21,7 +21,7 @@ import {
   type Severity,
 } from '../../../src-main/core/index.js';
 import { analysis } from '../analysis/activity.svelte.js';
-import { AnalysisCancelled, isCancelled, type Job } from '../analysis/client.js';
+import { AnalysisCancelled, isCancelled, LatestJob, type Job } from '../analysis/client.js';
 import type { DocRef, MarksAnswer, Progress } from '../analysis/protocol.js';
 import { buildRuleRows, findUnreadable, rowsOfParseSliced, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
@@ -102,7 +102,7 @@ export class RulesetDoc {
   lintState = $state<LintState>('idle');
   lintError = $state<string | null>(null);
   private lintFindings = $state.raw<Finding[] | null>(null);
-  private lintJob: Job<Finding[]> | null = null;
+  private readonly lintJob = new LatestJob<Finding[]>();
   private parseJob: Job<CompactParse> | null = null;
   private lintQueued = false;
   /** the options of the last lint started (a change of lintOptions lints again) */
@@ -345,23 +345,19 @@ export class RulesetDoc {
 
   /** (Re)runs the lint in the worker. */
   lint(): Promise<void> {
-    this.lintJob?.cancel();
+    this.lintJob.drop();
     this.lintFor = this.lintOptions;
     const opts = $state.snapshot(this.lintOptions) as LintOptions;
     const job = analysis.run<Finding[]>({ kind: 'lint', doc: this.ref(), opts }, { label: `Linting ${this.name}` });
-    this.lintJob = job;
     this.lintState = 'running';
     this.lintError = null;
-    return job.promise.then(
+    return this.lintJob.start(
+      job,
       (found) => {
-        if (this.lintJob !== job) return;
-        this.lintJob = null;
         this.lintFindings = found;
         this.lintState = 'done';
       },
-      (e: unknown) => {
-        if (this.lintJob !== job) return;
-        this.lintJob = null;
+      (e) => {
         this.lintState = isCancelled(e) ? 'cancelled' : 'failed';
         this.lintError = isCancelled(e) ? null : `the lint stopped: ${(e as Error).message}`;
       },
@@ -372,7 +368,7 @@ export class RulesetDoc {
   cancel(): void {
     if (this.parseState === 'parsing') this.parseStopped = true;
     this.parseJob?.cancel();
-    this.lintJob?.cancel();
+    this.lintJob.cancel();
     this.canonicalJob?.cancel();
     this.indexJob?.cancel();
     this.marksJob?.cancel();
