@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { STOCK_IP6TABLES } from './lab/fixtures.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, hostRun } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 const V4_OLD = '-A INPUT -s 198.18.0.0/15 -p tcp -m state --state NEW -m tcp --dport 8080 -j ACCEPT';
@@ -40,11 +40,7 @@ describe.skipIf(skipLab || skipE2e)('lab: one change to both families through th
 
   const byId = (id: string) => page.getByTestId(id);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `both-${name}.png`) });
-  const exec = async (argv: string[], input?: string) => {
-    const r = await L.get().hostExec('plain', argv, input);
-    if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-    return String(r.stdout);
-  };
+  const exec = (argv: string[], input?: string) => hostRun(L, 'plain', argv, input);
   const file = async (path: string) => (await L.get().readHostFile('plain', path))!.toString('utf8');
   const hostLog = async () =>
     ((await L.get().readHostFile('plain', '/var/log/portcullis.log'))?.toString() ?? '')

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { STOCK_IP6TABLES } from './lab/fixtures.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, hostRun } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 // 8080 is open to the lab's own range over IPv4, to everyone over IPv6: the pair finding
@@ -31,11 +31,7 @@ describe.skipIf(skipLab || skipE2e)('lab: a host\'s IPv4 and IPv6 firewalls in t
 
   const byId = (id: string) => page.getByTestId(id);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `ipv6-${name}.png`) });
-  const exec = async (argv: string[], input?: string) => {
-    const r = await L.get().hostExec('plain', argv, input);
-    if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-    return String(r.stdout);
-  };
+  const exec = (argv: string[], input?: string) => hostRun(L, 'plain', argv, input);
   const inputRules = (save: string) => save.split('\n').filter((l) => l.startsWith('-A INPUT'));
   let v4Before = '';
 

@@ -15,7 +15,7 @@ import { skipLab } from './lab/testing.js';
 import { STOCK_IP6TABLES } from './lab/fixtures.js';
 import { run } from './lab/run.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, useLabApp } from './support/lab-app.js';
+import { SHOTS, useLabApp, hostRun } from './support/lab-app.js';
 import { labSshHome } from './support/ssh-home.js';
 import { checkAccessibility } from './support/axe.js';
 
@@ -41,11 +41,7 @@ describe.skipIf(skipLab || skipE2e)('lab: the app connected to a host over IPv6'
   );
   const byId = (id: string) => page.getByTestId(id);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `over-ipv6-${name}.png`) });
-  const exec = async (argv: string[], input?: string) => {
-    const r = await L.get().hostExec('plain', argv, input);
-    if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-    return String(r.stdout);
-  };
+  const exec = (argv: string[], input?: string) => hostRun(L, 'plain', argv, input);
   // a host-key question holds the connection until it is answered: with none open once connected (or refused), none was asked
   const noQuestion = async () => (await page.locator('[data-testid=prompt-dialog][open]').count()) === 0;
 

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { STOCK_IP6TABLES } from './lab/fixtures.js';
 import { skipE2e } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, hostRun } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 describe.skipIf(skipLab || skipE2e)('lab: a recipe for both of a host\'s firewalls', () => {
@@ -19,11 +19,7 @@ describe.skipIf(skipLab || skipE2e)('lab: a recipe for both of a host\'s firewal
   const L = useLabApp({ hosts: ['plain'], tmpPrefix: 'pcl-e2e-recipes6-', viewport: { width: 1440, height: 900 } }, (h) => ({ page, tmp } = h));
   const byId = (id: string) => page.getByTestId(id);
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `recipes6-${name}.png`) });
-  const exec = async (argv: string[], input?: string) => {
-    const r = await L.get().hostExec('plain', argv, input);
-    if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
-    return String(r.stdout);
-  };
+  const exec = (argv: string[], input?: string) => hostRun(L, 'plain', argv, input);
 
   it('starts with both families where the host has IPv6, and places each family\'s rules into its own proposal', async () => {
     // the stock ip6tables file saved and loaded, as ip6tables.service would at boot

@@ -56,6 +56,13 @@ export function useLabApp(opts: LabAppOptions, ready: (h: LabApp) => void): Retu
   return L;
 }
 
+/** Runs argv on a lab host (with `input` on stdin): its stdout, or an error naming the command and its stderr. */
+export async function hostRun(L: ReturnType<typeof useLab>, host: string, argv: string[], input?: string): Promise<string> {
+  const r = await L.get().hostExec(host, argv, input);
+  if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+  return String(r.stdout);
+}
+
 /**
  * Adds the lab's `plain` host in the Hosts tab (the lab key under HOME's ~/.ssh),
  * connects, trusts its key when asked, and waits until it is connected as root.

@@ -71,35 +71,42 @@ export class LazyRules {
   }
 }
 
-/** where a lazy rules array keeps its account (on the proxy's target: one handler serves every chain) */
-const LAZY = Symbol('lazy rules');
+/** What a lazy array reads through: its length and its k-th element, made when read (a chain's rules, a text's lines). */
+interface ArrayAccount<T> {
+  readonly length: number;
+  at(k: number): T | undefined;
+}
 
-type LazyTarget = Rule[] & { [LAZY]: LazyRules };
+/** where a lazy array keeps its account (on the proxy's target: one handler serves every array) */
+const ACCOUNT = Symbol('lazy array account');
+
+type LazyTarget<T> = T[] & { [ACCOUNT]: ArrayAccount<T> };
 
 /** The lazy account of a chain's rules, or undefined for a plain array. */
 export function lazyRules(rules: readonly Rule[]): LazyRules | undefined {
-  return (rules as Partial<LazyTarget>)[LAZY];
+  const account = (rules as Partial<LazyTarget<Rule>>)[ACCOUNT];
+  return account instanceof LazyRules ? account : undefined;
 }
 
-/** reads of an index, iteration and length go to the lazy account; array methods (map, some, slice …) read those through it */
-const HANDLER: ProxyHandler<LazyTarget> = {
+/** reads of an index, iteration and length go to the account; array methods (map, some, slice …) read those through it */
+const HANDLER: ProxyHandler<LazyTarget<unknown>> = {
   get(t, key, receiver) {
-    const lazy = t[LAZY];
-    if (key === 'length') return lazy.length;
+    const a = t[ACCOUNT];
+    if (key === 'length') return a.length;
     if (typeof key === 'string') {
       const k = indexKey(key);
-      if (k >= 0) return lazy.at(k);
+      if (k >= 0) return k < a.length ? a.at(k) : undefined;
     }
     if (key === Symbol.iterator)
       return function* () {
-        for (let k = 0; k < lazy.length; k++) yield lazy.at(k)!;
+        for (let k = 0; k < a.length; k++) yield a.at(k);
       };
     return Reflect.get(t, key, receiver);
   },
   has(t, key) {
     if (typeof key === 'string') {
       const k = indexKey(key);
-      if (k >= 0) return k < t[LAZY].length;
+      if (k >= 0) return k < t[ACCOUNT].length;
     }
     return Reflect.has(t, key);
   },
@@ -108,27 +115,32 @@ const HANDLER: ProxyHandler<LazyTarget> = {
     return false;
   },
   ownKeys(t) {
-    const keys: string[] = [];
-    for (let k = 0; k < t[LAZY].length; k++) keys.push(String(k));
-    keys.push('length');
+    const keys: (string | symbol)[] = [];
+    for (let k = 0; k < t[ACCOUNT].length; k++) keys.push(String(k));
+    keys.push('length', ACCOUNT);
     return keys;
   },
   getOwnPropertyDescriptor(t, key) {
-    const lazy = t[LAZY];
-    if (key === 'length') return { value: lazy.length, writable: true, enumerable: false, configurable: false };
+    const a = t[ACCOUNT];
+    if (key === 'length') return { value: a.length, writable: true, enumerable: false, configurable: false };
     if (typeof key === 'string') {
       const k = indexKey(key);
-      if (k >= 0 && k < lazy.length) return { value: lazy.at(k), writable: false, enumerable: true, configurable: true };
+      if (k >= 0 && k < a.length) return { value: a.at(k), writable: false, enumerable: true, configurable: true };
     }
     return Reflect.getOwnPropertyDescriptor(t, key);
   },
 };
 
-/** The array a chain's `rules` is (Array.isArray holds: the target is an array). */
+/** An array (Array.isArray holds: the target is one) whose elements are read through `account`. */
+function lazyArray<T>(account: ArrayAccount<T>): T[] {
+  const target = [] as T[];
+  Object.defineProperty(target, ACCOUNT, { value: account, enumerable: false, configurable: true });
+  return new Proxy(target as LazyTarget<T>, HANDLER as ProxyHandler<LazyTarget<T>>);
+}
+
+/** The array a chain's `rules` is. */
 function rulesArray(lazy: LazyRules): Rule[] {
-  const target = [] as unknown as LazyTarget;
-  Object.defineProperty(target, LAZY, { value: lazy, enumerable: false, configurable: true });
-  return new Proxy(target, HANDLER);
+  return lazyArray(lazy);
 }
 
 function indexKey(key: string): number {
@@ -214,58 +226,18 @@ function withCounters(chain: string, r: Rule): string {
   return r.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${canonicalRule(chain, r)}` : canonicalRule(chain, r);
 }
 
-/** where a lazy lines array keeps its text and line starts */
-const LINES = Symbol('lazy lines');
-
-interface LinesAccount {
-  text: string;
-  /** where line k starts; starts[length] is one past the last line's end (its \n) */
-  starts: Int32Array;
-  length: number;
+/** A text's lines cut from it when read: line k is text[starts[k], starts[k + 1] - 1). */
+class LineCuts implements ArrayAccount<string> {
+  constructor(
+    private readonly text: string,
+    /** where line k starts; starts[length] is one past the last line's end (its \n) */
+    private readonly starts: Int32Array,
+    readonly length: number,
+  ) {}
+  at(k: number): string | undefined {
+    return k < this.length ? this.text.slice(this.starts[k], this.starts[k + 1] - 1) : undefined;
+  }
 }
-
-type LinesTarget = string[] & { [LINES]: LinesAccount };
-
-const LINES_HANDLER: ProxyHandler<LinesTarget> = {
-  get(t, key, receiver) {
-    const a = t[LINES];
-    if (key === 'length') return a.length;
-    if (typeof key === 'string') {
-      const k = indexKey(key);
-      if (k >= 0) return k < a.length ? a.text.slice(a.starts[k], a.starts[k + 1] - 1) : undefined;
-    }
-    if (key === Symbol.iterator)
-      return function* () {
-        for (let k = 0; k < a.length; k++) yield a.text.slice(a.starts[k], a.starts[k + 1] - 1);
-      };
-    return Reflect.get(t, key, receiver);
-  },
-  has(t, key) {
-    if (typeof key === 'string') {
-      const k = indexKey(key);
-      if (k >= 0) return k < t[LINES].length;
-    }
-    return Reflect.has(t, key);
-  },
-  set() {
-    return false;
-  },
-  ownKeys(t) {
-    const keys: (string | symbol)[] = [];
-    for (let k = 0; k < t[LINES].length; k++) keys.push(String(k));
-    keys.push('length', LINES);
-    return keys;
-  },
-  getOwnPropertyDescriptor(t, key) {
-    const a = t[LINES];
-    if (key === 'length') return { value: a.length, writable: true, enumerable: false, configurable: false };
-    if (typeof key === 'string') {
-      const k = indexKey(key);
-      if (k >= 0 && k < a.length) return { value: a.text.slice(a.starts[k], a.starts[k + 1] - 1), writable: false, enumerable: true, configurable: true };
-    }
-    return Reflect.getOwnPropertyDescriptor(t, key);
-  },
-};
 
 /**
  * A large text's lines as the parser makes them (split at \n, without the
@@ -287,7 +259,5 @@ export function lazyLines(text: string): string[] {
   }
   // one past the end of the last line: its \n, or where one would be
   starts[n] = text.endsWith('\n') ? text.length : text.length + 1;
-  const target = [] as unknown as LinesTarget;
-  Object.defineProperty(target, LINES, { value: { text, starts, length: n }, enumerable: false, configurable: true });
-  return new Proxy(target, LINES_HANDLER);
+  return lazyArray(new LineCuts(text, starts, n));
 }
