@@ -8,24 +8,33 @@
 //   peak RSS of canon / diff / lint vs that of restore --test      target <= 2.5
 // The iptables side runs in a scratch network namespace and needs root; without
 // it only Portcullis' own times are printed. Peak RSS needs GNU time (/usr/bin/time).
+// IPv6 shapes (blocklist6, mixed6) are read with --family 6 and compared against
+// ip6tables-legacy-restore --test; the sets a shape's -m set rules name are
+// created (ipset) in the scratch namespace first.
 //   BENCH_QUICK=1 (or --quick)  sizes 10k and 50k, one run each
 //   BENCH_SIZES=10000,50000     BENCH_SHAPES=blocklist,kube     BENCH_RUNS=3
+// Without BENCH_SIZES the first seven shapes run at 10k, 50k, 100k and 200k,
+// the others (other tools' shapes, IPv6) at 10k and 100k only, to keep the
+// whole bench near 15 minutes on a quiet two-core machine.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHAPES, generateShape } from './gen-shapes.mjs';
+import { SHAPES, FIRST_SHAPES, generateShape, setNames, shapeFamily } from './gen-shapes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.cjs');
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const SIZES = (process.env.BENCH_SIZES ?? (quick ? '10000,50000' : '10000,50000,100000,200000')).split(',').map(Number);
+/** the sizes a shape runs at: all of SIZES, but only 10k and 100k for the newer shapes unless sizes were asked for */
+const sizesOf = (shape) => (process.env.BENCH_SIZES || quick || FIRST_SHAPES.includes(shape) ? SIZES : SIZES.filter((n) => n === 10000 || n === 100000));
 const RUNS = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
 const SHAPE_LIST = (process.env.BENCH_SHAPES ?? Object.keys(SHAPES).join(',')).split(',');
 const dir = mkdtempSync(join(tmpdir(), 'pcl-bench-'));
 const ns = `pcl-bench-${process.pid}`;
-const canRoot = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v iptables-legacy-restore && command -v ip']).status === 0;
+const canRoot = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v iptables-legacy-restore && command -v ip6tables-legacy-restore && command -v ip']).status === 0;
+const hasIpset = canRoot && spawnSync('sh', ['-c', 'command -v ipset']).status === 0;
 const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -79,13 +88,20 @@ function benchOne(shape, n) {
   const text = generateShape(shape, n, 1);
   writeFileSync(a, text);
   writeFileSync(b, mutate(text, 7));
-  const restore = (f) => (canRoot ? measure('ip', ['netns', 'exec', ns, 'iptables-legacy-restore', '--test'], { stdin: f }) : null);
+  const v6 = shapeFamily(shape) === 'ipv6';
+  const family = v6 ? ['--family', '6'] : [];
+  const sets = setNames(text);
+  const withSets = canRoot && (sets.length === 0 || hasIpset);
+  if (canRoot && !withSets) console.log(`${shape}: no ipset command, so no restore --test to compare with (its -m set rules need the sets)`);
+  for (const set of withSets ? sets : []) spawnSync('ip', ['netns', 'exec', ns, 'ipset', '-exist', 'create', set, 'hash:net', 'family', v6 ? 'inet6' : 'inet'], { stdio: 'inherit' });
+  const tool = v6 ? 'ip6tables-legacy-restore' : 'iptables-legacy-restore';
+  const restore = (f) => (withSets ? measure('ip', ['netns', 'exec', ns, tool, '--test'], { stdin: f }) : null);
   const rA = restore(a);
   const rB = restore(b);
-  const du = canRoot ? measure('diff', ['-u', a, b], { okCodes: [0, 1] }) : null;
-  const canon = measure('node', [cli, 'canon', a]);
-  const diff = measure('node', [cli, 'diff', a, b], { okCodes: [0, 1] });
-  const lint = measure('node', [cli, 'lint', a], { okCodes: [0, 1] });
+  const du = withSets ? measure('diff', ['-u', a, b], { okCodes: [0, 1] }) : null;
+  const canon = measure('node', [cli, 'canon', a, ...family]);
+  const diff = measure('node', [cli, 'diff', a, b, ...family], { okCodes: [0, 1] });
+  const lint = measure('node', [cli, 'lint', a, ...family], { okCodes: [0, 1] });
   const ratio = (x, y) => (y ? x / y : null);
   const row = {
     shape, n, restoreMs: rA?.ms ?? null, restoreRss: rA?.rss ?? null,
@@ -134,10 +150,10 @@ function printScaling(rows) {
 
 try {
   if (!existsSync(cli)) throw new Error('dist/cli.cjs is missing: run `npm run build` first (npm run bench does)');
-  console.log(`benchmark: shapes ${SHAPE_LIST.join(', ')} at ${SIZES.map(k).join(', ')} rules; median of ${RUNS} run(s), whole processes`);
+  console.log(`benchmark: shapes ${SHAPE_LIST.join(', ')} at ${SIZES.map(k).join(', ')} rules (newer shapes at 10k and 100k unless BENCH_SIZES); median of ${RUNS} run(s), whole processes`);
   console.log(`ratios against iptables-legacy-restore --test of the same file (diff: restore --test of both + diff -u); targets canon <= 1, diff <= 1, lint <= 4, RSS <= 2.5 ('!' = over)\n`);
   if (canRoot) spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' });
-  for (const shape of SHAPE_LIST) for (const n of SIZES) benchOne(shape, n);
+  for (const shape of SHAPE_LIST) for (const n of sizesOf(shape)) benchOne(shape, n);
   printScaling(results);
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
   const pull = join(root, 'build', 'bench-pull.mjs');

@@ -7,19 +7,13 @@
 //   docker      Docker's filter and nat chains plus fail2ban's f2b-* chains
 //   tree        a deep tree of user chains, each level narrowing the address block
 //   manymatch   service rules with many matches each
+// plus the shapes other tools write (gen-shapes-tools.mjs: calico, ufw,
+// firewalld, csf, neutron) and IPv6 shapes (gen-shapes6.mjs: blocklist6, mixed6).
 // node build/gen-shapes.mjs SHAPE N [SEED] > file
 import { generateRuleset } from './gen-ruleset.mjs';
-
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return (k) => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s % k;
-  };
-}
-
-/** A distinct address per index (no two rules of one generator share one by accident). */
-const addr = (base, i) => `${base}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+import { rng, addr } from './shape-util.mjs';
+import { TOOL_SHAPES } from './gen-shapes-tools.mjs';
+import { SHAPES6 } from './gen-shapes6.mjs';
 
 function blocklist(n, seed) {
   const rnd = rng(seed);
@@ -205,7 +199,17 @@ function manymatch(n, seed) {
 export const SHAPES = {
   mixed: (n, seed) => generateRuleset(n, seed).replace(/\n$/, '').split('\n'),
   blocklist, ratelimit, kube, docker, tree, manymatch,
+  ...TOOL_SHAPES, ...SHAPES6,
 };
+
+/** 'ipv6' for the shapes ip6tables-restore reads, else 'ipv4' */
+export const shapeFamily = (shape) => (shape in SHAPES6 ? 'ipv6' : 'ipv4');
+
+/** the shapes the bench has had from the start (run at every size by default; the others at fewer) */
+export const FIRST_SHAPES = ['mixed', 'blocklist', 'ratelimit', 'kube', 'docker', 'tree', 'manymatch'];
+
+/** the -m set names a file refers to: whoever loads it into a kernel must create them first */
+export const setNames = (text) => [...new Set(Array.from(text.matchAll(/--match-set (\S+)/g), (m) => m[1]))];
 
 export function generateShape(shape, n, seed = 1) {
   const g = SHAPES[shape];

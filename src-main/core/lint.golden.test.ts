@@ -24,7 +24,7 @@ import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.
 import { randomRouterRuleset, randomRuleset } from './testing/random-ruleset.js';
 import { randomRuleset6 } from './testing/random-ruleset6.js';
 // @ts-expect-error plain JavaScript, no declarations
-import { SHAPES, generateShape } from '../../build/gen-shapes.mjs';
+import { SHAPES, generateShape, shapeFamily } from '../../build/gen-shapes.mjs';
 
 const GOLDEN = join(__dirname, 'testing', 'lint-golden.json');
 const update = process.env.UPDATE_LINT_GOLDEN === '1';
@@ -48,8 +48,9 @@ function lintText(text: string, family: Family, opts: LintOptions): Finding[] {
 function cases(): Array<[string, () => Finding[]]> {
   const out: Array<[string, () => Finding[]]> = [];
   for (const shape of Object.keys(SHAPES)) {
-    out.push([`shape ${shape} 10000`, () => lintText(generateShape(shape, 10_000, 1) as string, 'ipv4', {})]);
-    out.push([`shape ${shape} 3000 --client`, () => lintText(generateShape(shape, 3_000, 2) as string, 'ipv4', CLIENT)]);
+    const family = shapeFamily(shape) as Family;
+    out.push([`shape ${shape} 10000`, () => lintText(generateShape(shape, 10_000, 1) as string, family, {})]);
+    out.push([`shape ${shape} 3000 --client`, () => lintText(generateShape(shape, 3_000, 2) as string, family, family === 'ipv6' ? CLIENT6 : CLIENT)]);
   }
   if (sharedAvailable()) {
     for (const f of corpusFiles()) {
@@ -115,7 +116,7 @@ describe('the lint of a file read without its lines (keepLines: false, the CLI l
   ].join('\n');
   const texts: Array<[string, string, Family]> = [
     ['nth', nth, 'ipv4'], ['nth, no final newline', nth.trimEnd(), 'ipv4'], ['empty', '', 'ipv4'],
-    ...(Object.keys(SHAPES).map((s) => [`shape ${s}`, generateShape(s, 600, 4) as string, 'ipv4'] as [string, string, Family])),
+    ...(Object.keys(SHAPES).map((s) => [`shape ${s}`, generateShape(s, 600, 4) as string, shapeFamily(s)] as [string, string, Family])),
   ];
   if (sharedAvailable()) for (const f of corpusFiles()) texts.push([`corpus ${f}`, readCorpus(f), 'ipv4']);
   it('gives the same model, parse findings and lint findings as with every line kept', () => {

@@ -9,7 +9,7 @@ import { inferFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, canon
 import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
 import { findMatch, findTarget, knownMatches, knownTargets } from './extensions/registry.js';
 // @ts-expect-error plain JavaScript, no declarations
-import { SHAPES, generateShape } from '../../build/gen-shapes.mjs';
+import { SHAPES, generateShape, shapeFamily } from '../../build/gen-shapes.mjs';
 
 function same(text: string, family: Family = 'ipv4'): void {
   const model = parseRuleset(text, { family });
@@ -44,7 +44,7 @@ describe('parseRulesetTexts says what parseRuleset says', () => {
   });
 
   it('on every bench shape', () => {
-    for (const shape of Object.keys(SHAPES)) same(generateShape(shape, 600, 3) as string);
+    for (const shape of Object.keys(SHAPES)) same(generateShape(shape, 600, 3) as string, shapeFamily(shape) as Family);
   });
 
   it('on files that insert, delete, rename, flush and skip lines (read again with the model)', () => {
