@@ -13,6 +13,26 @@ type WorkerParse =
   /** `inferred`: why the family was taken as IPv6 when none was given */
   | { kind: 'parsed'; findings: Finding[]; texts: RulesetTexts | null; family: Family; inferred?: string }
   | { kind: 'io-error' };
+/** What crosses between the threads: the same, with each chain's lines packed in one string (packTexts). */
+type WorkerMessage = Exclude<WorkerParse, { kind: 'parsed' }> | (Omit<Extract<WorkerParse, { kind: 'parsed' }>, 'texts'> & { texts: PackedTexts | null });
+
+/**
+ * RulesetTexts with each chain's lines joined by newlines (a canonical line
+ * never holds one). Copying a message between threads costs per string: one
+ * string per chain is a copy of its characters, 100,000 lines are 100,000
+ * strings to serialize, allocate and hash again on the other side.
+ */
+interface PackedTexts {
+  tables: { name: RulesetTexts['tables'][number]['name']; chains: { name: string; builtin: boolean; policy: string | null; lines: string; count: number }[] }[];
+}
+
+function packTexts(rt: RulesetTexts): PackedTexts {
+  return { tables: rt.tables.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.policy, lines: c.texts.join('\n'), count: c.texts.length })) })) };
+}
+
+function unpackTexts(p: PackedTexts): RulesetTexts {
+  return { tables: p.tables.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.policy, texts: c.count === 0 ? [] : c.lines.split('\n') })) })) };
+}
 
 const JOB = 'portcullis-parse-texts';
 
@@ -31,7 +51,7 @@ export function parseTextsInWorker(file: string, family?: Family): Promise<Worke
     // started as the bin starts the bundle, from its code cache (start.ts), where there is one
     const bin = join(dirname(bundleFile()!), 'cli.cjs');
     const w = new Worker(existsSync(bin) ? bin : bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
-    w.once('message', (m: WorkerParse) => resolve(m));
+    w.once('message', (m: WorkerMessage) => resolve(m.kind === 'parsed' ? { ...m, texts: m.texts && unpackTexts(m.texts) } : m));
     w.once('error', reject);
     w.once('exit', (code) => {
       if (code !== 0) reject(new Error(`the parse worker stopped with code ${code}`));
@@ -61,12 +81,12 @@ export function runParseWorkerJob(): boolean {
     }
   } catch (e) {
     if (!(e instanceof ReadFailure)) throw e;
-    parentPort!.postMessage({ kind: 'io-error' } satisfies WorkerParse);
+    parentPort!.postMessage({ kind: 'io-error' } satisfies WorkerMessage);
     return true;
   }
   const failed = r.findings.some((f) => f.severity === 'error');
   const family = r.family;
-  parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : r.texts, family, inferred } satisfies WorkerParse);
+  parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : packTexts(r.texts), family, inferred } satisfies WorkerMessage);
   return true;
 }
 

@@ -61,11 +61,16 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
     for (const { name, builtin, left, right } of sortedChains(tname, ta?.chains ?? [], tb?.chains ?? [])) {
       const lt = left ? left.texts : NO_TEXTS;
       const rt = right ? right.texts : NO_TEXTS;
-      const al = alignChain(lt, rt, interner);
       const status: ChainStatus = !left ? 'added' : !right ? 'deleted' : 'same';
       const polFrom = builtin ? (left?.policy ?? 'ACCEPT') : null;
       const polTo = builtin ? (right?.policy ?? 'ACCEPT') : null;
       const policy = polFrom !== null && polTo !== null ? { from: polFrom, to: polTo } : null;
+      // a chain the same on both sides has no changes and, without rows for it, nothing to align
+      if (!withRows && status === 'same' && polFrom === polTo && sameTexts(lt, rt)) {
+        if (rowMode === 'changed') chains.push({ table: tname, chain: name, builtin, status, policy, rows: [] });
+        continue;
+      }
+      const al = alignChain(lt, rt, interner);
       const before = changes.length;
       if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
       if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });
@@ -103,4 +108,10 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
     }
   }
   return { chains, changes };
+}
+
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
