@@ -3,7 +3,7 @@ import './extensions/index.js';
 
 export * from './model.js';
 export * from './findings.js';
-export { inferFamily, parseFamily } from './family.js';
+export { FamilyScan, inferFamily, parseFamily } from './family.js';
 export { parseRuleset, parseRulesetTexts, parseRulesetPieces, type ParseResult, type ParseOptions, type TextsResult } from './parse.js';
 export { canonicalFromTexts, canonicalChunks } from './ruleset-texts.js';
 export { decodeRulesetBytes } from './encoding.js';

@@ -11,7 +11,7 @@ import { HostsState } from './hosts.svelte.js';
 import { applyEdit, type EditOp, type Family, type RuleRef } from '../../../src-main/core/index.js';
 import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
 import { mergeImported, type MergeResult, type PasteAnalysis } from './paste-import.js';
-import { withFamily } from './family.js';
+import { withFamily, withFamilySliced } from './family.js';
 import type { ProposalDrafts } from './drafts.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
@@ -122,7 +122,7 @@ export class AppState {
       // a large file: reading it, telling its family and showing its first rules are each a task of their own (input is answered between)
       const large = src.text.length > INLINE_PARSE_LIMIT;
       if (large) await nextTask();
-      const known = withFamily(src);
+      const known = large ? await withFamilySliced(src) : withFamily(src);
       if (large) await nextTask();
       doc = new RulesetDoc(known);
     } catch (e) {

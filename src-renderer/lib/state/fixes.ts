@@ -15,11 +15,11 @@ interface Fix {
 function rowOfRuleIndex(rows: readonly RuleRow[], table: string, chain: string, index: number): number {
   const c = chainRow(rows, table as TableName, chain);
   if (c < 0) return -1;
-  let n = 0;
-  for (let k = c + 1; k < rows.length; k++) {
+  // rule #index has index - 1 rules (and any disabled or unreadable lines) between it and the header: start where it is when there are none
+  for (let k = c + Math.max(1, index); k < rows.length; k++) {
     const r = rows[k];
     if (r.kind === 'chain' || r.kind === 'table') break;
-    if (r.kind === 'rule' && ++n === index) return k;
+    if (r.kind === 'rule' && r.index === index) return k;
   }
   return -1;
 }

@@ -50,7 +50,23 @@ describe('the lazy model of a large file', () => {
       const want = parseRuleset(text, { family: f.family });
       const got = new LazyModel(await compactParse(text, f.family), want.lines);
       expect(got.ruleset, f.path).toEqual(want.ruleset);
+      expect(got.ruleCount, f.path).toBe(want.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0));
     }
+  });
+
+  it('built a slice of chains at a time (the page giving way between slices), is the same model', async () => {
+    const { generateShape } = (await import('../../../build/gen-shapes.mjs' as string)) as { generateShape: (shape: string, n: number) => string };
+    const text = generateShape('kube', 3000);
+    const want = parseRuleset(text);
+    const c = await compactParse(text, 'ipv4');
+    let gaveWay = 0;
+    const timer = setInterval(() => gaveWay++, 0);
+    // a 0 ms slice gives way after every few hundred chains
+    const got = await LazyModel.build(c, want.lines, 0);
+    clearInterval(timer);
+    expect(want.ruleset.tables.reduce((n, t) => n + t.chains.length, 0)).toBeGreaterThan(1000);
+    expect(gaveWay).toBeGreaterThan(2);
+    expect(got.ruleset).toEqual(want.ruleset);
   });
 
   it('gives the same rows and row texts as the whole model, and makes no rule until one is read', async () => {

@@ -156,28 +156,58 @@ export class LazyModel {
   private readonly utf8 = new TextDecoder();
   private readonly userChains = new Map<TableName, Set<string>>();
   readonly ruleset: Ruleset;
+  /** how many rules (no walk over 20,000 chains' lazy arrays to count them) */
+  readonly ruleCount: number;
 
   constructor(
     c: CompactParse,
     /** the file's lines (the page's own split of its text) */
     private readonly lines: readonly string[],
+    /** the chains are made by build(), a slice at a time */
+    later = false,
   ) {
     this.line = c.line;
     this.part = c.part;
     this.canon = c.canon;
     this.starts = c.starts;
+    this.ruleCount = c.line.length;
+    this.ruleset = { family: c.family, tables: [] };
+    if (!later) for (const _ of this.chainSteps(c));
+  }
+
+  /**
+   * The same model with its chains made a slice at a time, each slice at most
+   * about `sliceMs` on the page's thread (a kube-proxy file's 20,000 chains
+   * were one task of 25 ms on a quiet machine, several times that on a busy one).
+   */
+  static async build(c: CompactParse, lines: readonly string[], sliceMs = 8): Promise<LazyModel> {
+    const m = new LazyModel(c, lines, true);
+    const steps = m.chainSteps(c);
+    for (;;) {
+      const t0 = performance.now();
+      let done = false;
+      while (!(done = !!steps.next().done) && performance.now() - t0 < sliceMs);
+      if (done) return m;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** makes the tables and their chains (each chain's rules a lazy array), offering to pause every few hundred chains */
+  private *chainSteps(c: CompactParse): Generator<void, void, void> {
     let first = 0;
-    const tables: Table[] = c.tables.map((t) => {
+    let made = 0;
+    for (const t of c.tables) {
       this.userChains.set(t.name, new Set(t.chains.filter((ch) => !ch.builtin).map((ch) => ch.name)));
-      const chains: Chain[] = t.chains.map((ch) => {
+      const chains: Chain[] = [];
+      for (const ch of t.chains) {
         const lazy = new LazyRules(this, t.name, ch.name, first, ch.ruleCount);
         first += ch.ruleCount;
         const { ruleCount: _n, ...rest } = ch;
-        return { ...rest, rules: rulesArray(lazy) };
-      });
-      return { name: t.name, ...(t.source ? { source: t.source } : {}), chains };
-    });
-    this.ruleset = { family: c.family, tables };
+        chains.push({ ...rest, rules: rulesArray(lazy) });
+        if (++made % 256 === 0) yield;
+      }
+      this.ruleset.tables.push({ name: t.name, ...(t.source ? { source: t.source } : {}), chains });
+    }
   }
 
   /**

@@ -21,7 +21,9 @@ const text = [
 
 describe('rule rows', () => {
   it('flattens tables, chains, rules and disabled rules in order, with an empty marker', () => {
-    const { rows, rowOfLine, ruleCount, chainCount } = buildRuleRows(parseRuleset(text).ruleset);
+    const { rows, rowOfLine, heads, ruleCount, chainCount } = buildRuleRows(parseRuleset(text).ruleset);
+    // the header rows, for the chain list: every table and chain row, in order, and nothing else
+    expect(heads).toEqual(rows.flatMap((r, k) => (r.kind === 'table' || r.kind === 'chain' ? [k] : [])));
     expect(rows.map((r) => (r.kind === 'rule' ? `rule ${r.chain.name}#${r.index}@${r.line}` : r.kind === 'table' ? `table ${r.table.name}` : r.kind === 'disabled' ? `off @${r.line}` : `${r.kind} ${r.chain.name}`))).toEqual([
       'table filter',
       'chain INPUT',
@@ -87,6 +89,7 @@ describe('unreadable rules', () => {
     expect(sliced.rows).toEqual(whole.rows);
     expect(sliced.ruleCount).toBe(whole.ruleCount);
     expect(sliced.chainCount).toBe(whole.chainCount);
+    expect(sliced.heads).toEqual(whole.heads);
     for (let line = 1; line < p.lines.length; line += 97) expect(sliced.rowOfLine.get(line)).toBe(whole.rowOfLine.get(line));
   });
 });

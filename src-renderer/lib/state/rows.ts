@@ -37,6 +37,8 @@ export interface RuleRows {
   rows: RuleRow[];
   /** source line → row index, for "go to the rule of this finding" */
   rowOfLine: RowOfLine;
+  /** the table and chain rows' indexes, in order (the chain list walks these, not 100,000 rule rows) */
+  heads: number[];
   ruleCount: number;
   chainCount: number;
 }
@@ -129,7 +131,7 @@ export async function buildRuleRowsSliced(rs: Ruleset, unreadable: readonly Unre
 }
 
 function newRuleRows(): RuleRows {
-  return { rows: [], rowOfLine: new RowOfLine(), ruleCount: 0, chainCount: 0 };
+  return { rows: [], rowOfLine: new RowOfLine(), heads: [], ruleCount: 0, chainCount: 0 };
 }
 
 const NONE_BETWEEN: never[] = [];
@@ -148,11 +150,13 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
     let n = 0;
     for (const c of table.chains) n += c.rules.length;
     mark(table.source?.line);
+    out.heads.push(rows.length);
     rows.push({ kind: 'table', table, ruleCount: n });
     out.ruleCount += n;
     for (const chain of table.chains) {
       out.chainCount++;
       mark(chain.source?.line);
+      out.heads.push(rows.length);
       rows.push({ kind: 'chain', table: table.name, chain });
       // disabled and unreadable lines sit between rules; in file order among themselves (most chains have none: no array for them)
       const between: { before: number; line: number; row: RuleRow }[] = chain.disabled.length || unreadable.length ? [] : NONE_BETWEEN;

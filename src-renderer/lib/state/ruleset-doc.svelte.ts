@@ -110,7 +110,11 @@ export class RulesetDoc {
   /** cancelled after the worker's answer came, before it was taken */
   private parseStopped = false;
 
-  ruleCount = $derived(this.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0));
+  /** a large file's model: the worker's, each rule made here when read */
+  private lazy: LazyModel | null = null;
+  ruleCount = $derived(
+    this.ruleset === this.lazy?.ruleset ? this.lazy.ruleCount : this.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0),
+  );
   linted = $derived(this.lintState === 'done');
   #findings = $derived(
     sortFindings(this.lintFindings ?? (this.lintError ? [...this.parseFindings, { code: 'lint-failed', severity: 'warning', line: 0, message: this.lintError }] : this.parseFindings)),
@@ -194,8 +198,6 @@ export class RulesetDoc {
   private marksJob: Job<MarksAnswer> | null = null;
   #marksHere = $derived(!this.large && this.staging && this.staging.base !== this ? stagedMarksOf(this.staging.base, this) : null);
 
-  /** a large file's model: the worker's, each rule made here when read */
-  private lazy: LazyModel | null = null;
   private countersFromWorker = false;
 
   /** some rule carries counters (the list gives them a column); a large file's answer comes from the worker */
@@ -416,7 +418,7 @@ export class RulesetDoc {
       // the lines are cut from the text when read (100,000 strings are not made here)
       const lines = lazyLines(this.text);
       await nextTask();
-      this.lazy = new LazyModel(compact, lines);
+      this.lazy = await LazyModel.build(compact, lines);
       const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: compact.findings, lines, finalNewline: compact.finalNewline };
       this.countersFromWorker = compact.hasCounters;
       await nextTask();

@@ -65,6 +65,8 @@ export class Staging<D> {
 export function refOfRow(rows: readonly RuleRow[], i: number): RuleRef | null {
   const r = rows[i];
   if (!r || (r.kind !== 'rule' && r.kind !== 'disabled')) return null;
+  // no disabled rules in the chain: the entries before a rule are the rules before it (not a walk back through 85,000 rows)
+  if (r.kind === 'rule' && r.chain.disabled.length === 0) return { table: r.table, chain: r.chain.name, at: r.index - 1 };
   let at = 0;
   for (let k = i - 1; k >= 0; k--) {
     const p = rows[k];
@@ -76,8 +78,21 @@ export function refOfRow(rows: readonly RuleRow[], i: number): RuleRef | null {
 
 /** The row of a chain's header. */
 export function chainRow(rows: readonly RuleRow[], table: TableName, chain: string): number {
-  return rows.findIndex((r) => r.kind === 'chain' && r.table === table && r.chain.name === chain);
+  let at = chainRows.get(rows);
+  if (!at) {
+    // one pass over the rows, then each look-up is one (the findings' fixes ask for every finding shown)
+    at = new Map();
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (r.kind === 'chain' && !at.has(`${r.table} ${r.chain.name}`)) at.set(`${r.table} ${r.chain.name}`, k);
+    }
+    chainRows.set(rows, at);
+  }
+  return at.get(`${table} ${chain}`) ?? -1;
 }
+
+/** each (immutable) row list's chain headers: "table chain" → row */
+const chainRows = new WeakMap<readonly RuleRow[], Map<string, number>>();
 
 /** The row that shows entry `at` of a chain (or the chain's header when there is none). */
 export function rowOfRef(rows: readonly RuleRow[], ref: RuleRef): number {
