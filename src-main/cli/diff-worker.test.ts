@@ -3,7 +3,7 @@
 // in-process path (used by the other tests, reading each file whole) prints.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REALWORLD, REPO_ROOT, sharedAvailable } from '../core/testing/shared-data.js';
@@ -33,6 +33,26 @@ describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse work
     ['001.rules', '123.rules', []], // the new file is invalid: its errors, exit 2
     ['001.rules', 'missing.rules', []], // cannot be read: said so, exit 2
   ];
+  it('a diff that never reaches its worker (--help, a usage error, standard input) ends as in process: the worker started with it does not hold the process', async () => {
+    const a = join(REALWORLD, '001.rules');
+    const b = join(REALWORLD, '002.rules');
+    const runs: Array<[string[], string]> = [
+      [['diff', '--help'], ''],
+      [['diff', a], ''],
+      [['diff', '--context', 'x', a, b], ''],
+      [['diff', a, '-'], readFileSync(b, 'utf8')],
+      [['diff', '-', b], readFileSync(a, 'utf8')], // the worker reads b
+    ];
+    for (const [args, stdin] of runs) {
+      const built = spawnSync('node', [cli, ...args], { encoding: 'utf8', input: stdin, timeout: 30_000, maxBuffer: 1 << 26 });
+      const inProcess = await run(args, {}, { stdin });
+      expect(built.signal, args.join(' ')).toBe(null); // not killed at the timeout
+      expect(built.status).toBe(inProcess.code);
+      expect(built.stdout).toBe(inProcess.out);
+      expect(built.stderr).toBe(inProcess.err);
+    }
+  });
+
   for (const [a, b, opts] of cases) {
     it(`${a} vs ${b} ${opts.join(' ')}: same output and exit status as in process`, async () => {
       const args = ['diff', ...opts, join(REALWORLD, a), join(REALWORLD, b)];

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeRulesetBytes, inferFamily, parseRulesetPieces, parseRulesetTexts, type Family, type Finding, type RulesetTexts, type TextsResult } from '../core/index.js';
 import { ReadFailure, readFilePieces } from './read-pieces.js';
+import { EARLY_JOB, takeEarlyParseWorker } from './early-worker.js';
 
 type WorkerParse =
   /** `inferred`: why the family was taken as IPv6 when none was given */
@@ -47,10 +48,17 @@ export function canParseInWorker(file: string): boolean {
 
 export function parseTextsInWorker(file: string, family?: Family): Promise<WorkerParse> {
   return new Promise((resolve, reject) => {
-    // the young generation as small as the main thread's (see v8-tuning.ts)
-    // started as the bin starts the bundle, from its code cache (start.ts), where there is one
-    const bin = join(dirname(bundleFile()!), 'cli.cjs');
-    const w = new Worker(existsSync(bin) ? bin : bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+    // the one the bin started with the process (early-worker.ts), else one started now
+    let w = takeEarlyParseWorker();
+    if (w) {
+      w.ref();
+      w.postMessage({ file, family });
+    } else {
+      // the young generation as small as the main thread's (see v8-tuning.ts)
+      // started as the bin starts the bundle, from its code cache (start.ts), where there is one
+      const bin = join(dirname(bundleFile()!), 'cli.cjs');
+      w = new Worker(existsSync(bin) ? bin : bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+    }
     w.once('message', (m: WorkerMessage) => resolve(m.kind === 'parsed' ? { ...m, texts: m.texts && unpackTexts(m.texts) } : m));
     w.once('error', reject);
     w.once('exit', (code) => {
@@ -61,8 +69,21 @@ export function parseTextsInWorker(file: string, family?: Family): Promise<Worke
 
 /** In a worker started by parseTextsInWorker: do the job and report. Returns true when this thread is such a worker. */
 export function runParseWorkerJob(): boolean {
-  if (isMainThread || (workerData as { job?: string } | null)?.job !== JOB) return false;
-  const { file, family: given } = workerData as { file: string; family?: Family };
+  const job = isMainThread ? undefined : (workerData as { job?: string } | null)?.job;
+  if (job === JOB) {
+    const { file, family } = workerData as { file: string; family?: Family };
+    parseAndReport(file, family);
+    return true;
+  }
+  // started with the process: the job comes once the command line is read
+  if (job === EARLY_JOB) {
+    parentPort!.once('message', ({ file, family }: { file: string; family?: Family }) => parseAndReport(file, family));
+    return true;
+  }
+  return false;
+}
+
+function parseAndReport(file: string, given: Family | undefined): void {
   let r: TextsResult;
   let inferred: string | undefined;
   try {
@@ -82,12 +103,11 @@ export function runParseWorkerJob(): boolean {
   } catch (e) {
     if (!(e instanceof ReadFailure)) throw e;
     parentPort!.postMessage({ kind: 'io-error' } satisfies WorkerMessage);
-    return true;
+    return;
   }
   const failed = r.findings.some((f) => f.severity === 'error');
   const family = r.family;
   parentPort!.postMessage({ kind: 'parsed', findings: r.findings, texts: failed ? null : packTexts(r.texts), family, inferred } satisfies WorkerMessage);
-  return true;
 }
 
 function readWhole(file: string): Uint8Array {

@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { createRequire, Module } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
+import { startEarlyParseWorker } from './early-worker.js';
+
+// diff's parse worker starts now, with the process, not when the command is reached
+if (isMainThread && process.argv[2] === 'diff') startEarlyParseWorker(__filename);
 
 const file = join(__dirname, 'cli-main.cjs');
 const cacheFile = `${file}.cache`;
