@@ -116,6 +116,16 @@ export class Box {
     return b;
   }
 
+  /**
+   * A box over [d0, s0, d1, s1 …] as given (the array becomes the box's own):
+   * each dimension once, no set empty or full (what constrain would have left).
+   */
+  static ofFlat(kv: Array<number | IntervalSet>): Box {
+    const b = new Box();
+    b.kv = kv;
+    return b;
+  }
+
   get size(): number {
     return this.kv.length >> 1;
   }
@@ -150,8 +160,17 @@ export class Box {
         return this;
       }
     }
-    // a new array of exact length: push would reserve room for 16 more
-    this.kv = kv.length === 0 ? [d, s] : kv.concat([d, s]);
+    // a new array of exact length (push would reserve room for 16 more), without concat's temporary
+    const n = kv.length;
+    if (n === 0) {
+      this.kv = [d, s];
+      return this;
+    }
+    const next = new Array<number | IntervalSet>(n + 2);
+    for (let i = 0; i < n; i++) next[i] = kv[i];
+    next[n] = d;
+    next[n + 1] = s;
+    this.kv = next;
     return this;
   }
 

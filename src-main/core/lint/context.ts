@@ -5,7 +5,7 @@ import { findChain } from '../model.js';
 import { canonicalRuleBody } from '../canonical.js';
 import type { Finding, FindingCode, Severity } from '../findings.js';
 import { Dims, IfaceClasses } from '../analysis/space.js';
-import { ruleSpace, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
+import { ruleSpaceShared, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
 import { Addr6Classes } from '../analysis/addr6.js';
 import { endsChain, targetAction } from '../analysis/targets.js';
 import type { TargetAction } from '../analysis/target-action.js';
@@ -39,6 +39,8 @@ export class LintContext {
   private facts = new Map<Chain, ChainFacts>();
   private decides = new Map<Table, Map<string, string | null>>();
   private jumpLabels = new Map<Table, Map<string, string | null>>();
+  /** the packet space of each template's matches and generic part (see ruleSpaceShared) */
+  private rests: Parameters<typeof ruleSpaceShared>[2] = new WeakMap();
 
   constructor(readonly ruleset: Ruleset, readonly opts: LintOptions) {
     const ins = new Set<string>();
@@ -90,7 +92,13 @@ export class LintContext {
   space(c: Chain, pos: number): RuleSpace {
     const f = this.chainFacts(c).spaces;
     let s = f[pos];
-    if (s === undefined) f[pos] = s = ruleSpace(c.rules[pos], this.env);
+    if (s === undefined) {
+      s = ruleSpaceShared(c.rules[pos], this.env, this.rests);
+      // an address-only rule's space is built again on each request: cheaper than keeping 70,000 of them
+      if (s.cheap) return s;
+      while (f.length < pos) f.push(undefined); // dense: a far index would make the array a dictionary
+      f[pos] = s;
+    }
     return s;
   }
 

@@ -15,8 +15,6 @@ interface Cover {
   pos: number;
   boxes: Box[];
   label: string;
-  /** the last candidates() call that collected it (dedupes without a Set) */
-  stamp: number;
 }
 
 /** Most boxes kept while subtracting before we give up on a rule. */
@@ -27,10 +25,11 @@ const LEVELS = [32, 24, 16, 8];
 /** A port/type set with at most this many values is indexed value by value. */
 const MAX_VALUES = 64;
 const VALUE_DIMS = [DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface];
-const NO_COVERS: Cover[] = [];
+const NO_COVERS: number[] = [];
 
+/** The block of an address at a level; a /32's key as a signed 32-bit number (a small integer, not a boxed double). */
 function blockOf(addr: number, level: number): number {
-  return level === 32 ? addr : Math.floor(addr / 2 ** (32 - level));
+  return level === 32 ? addr | 0 : Math.floor(addr / 2 ** (32 - level));
 }
 
 function values(d: number, s: IntervalSet, limit: number): number[] | null {
@@ -79,10 +78,16 @@ function levelOf(s: IntervalSet): number {
   return -1;
 }
 
-function push(m: Map<number, Cover[]>, key: number, c: Cover): void {
+/** A bucket: the position of one cover alone (most keys of a blocklist hold one), or several. */
+type Bucket = number | number[];
+
+const bucketSize = (l: Bucket) => (typeof l === 'number' ? 1 : l.length);
+
+function push(m: Map<number, Bucket>, key: number, pos: number): void {
   const l = m.get(key);
-  if (l) l.push(c);
-  else m.set(key, [c]);
+  if (l === undefined) m.set(key, pos);
+  else if (typeof l === 'number') m.set(key, [l, pos]);
+  else l.push(pos);
 }
 
 /**
@@ -94,30 +99,53 @@ function push(m: Map<number, Cover[]>, key: number, c: Cover): void {
  * many narrow rules that cover a broad one are not searched (conservative).
  * Keys are numbers (one map per dimension and level), so filing and looking
  * up allocate no strings.
+ *
+ * The maps hold rule positions, not objects: a cover whose space the context
+ * rebuilds on request (an address-only rule, `cheap`) is kept as its position
+ * alone and made into a Cover again when a later rule looks it up — a
+ * 70,000-rule blocklist keeps two numbers per rule, not its boxes.
  */
 class CoverIndex {
   /** [src, dst] × LEVELS: block number → covers */
-  private blocks: Array<Map<number, Cover[]>> = Array.from({ length: 2 * LEVELS.length }, () => new Map());
+  private blocks: Array<Map<number, Bucket>> = Array.from({ length: 2 * LEVELS.length }, () => new Map());
   /** per VALUE_DIMS entry: value → covers */
-  private byValue: Array<Map<number, Cover[]>> = VALUE_DIMS.map(() => new Map());
-  private general: Cover[] = [];
+  private byValue: Array<Map<number, Bucket>> = VALUE_DIMS.map(() => new Map());
+  private general: number[] = [];
   /** single-box covers by boxHash, for exact twins */
-  private exact = new Map<number, Cover[]>();
+  private exact = new Map<number, Bucket>();
+  /** the covers that are not rebuilt on request, by position */
+  private held = new Map<number, Cover>();
+  /** per position: the last candidates() call that collected it (dedupes without a Set) */
+  private stamps: Int32Array;
   private stamp = 0;
+  /** the buckets one candidates() call looks at (reused: no array per rule) */
+  private lists: Bucket[] = [];
 
-  add(c: Cover): void {
+  constructor(private readonly ctx: LintContext, private readonly t: Table, private readonly c: Chain) {
+    this.stamps = new Int32Array(c.rules.length);
+  }
+
+  /** The cover at a position (filed earlier). */
+  private cover(pos: number): Cover {
+    const held = this.held.get(pos);
+    if (held) return held;
+    const { ctx, t, c } = this;
+    return { pos, boxes: ctx.space(c, pos).boxes, label: ctx.label(t, c, pos)! };
+  }
+
+  /** Files a cover; `hash` is boxHash of its box when it has one box; `cheap`: its space is rebuilt on request. */
+  add(c: Cover, hash: number, cheap: boolean): void {
+    if (!cheap) this.held.set(c.pos, c);
+    const pos = c.pos;
     const b = c.boxes.length === 1 ? c.boxes[0] : null;
     if (b) {
-      const h = boxHash(b);
-      const same = this.exact.get(h);
-      if (!same) this.exact.set(h, [c]);
-      else if (!same.some((x) => sameBox(x.boxes[0], b))) same.push(c);
+      if (!this.same(b, hash)) push(this.exact, hash, pos);
       for (let a = 0; a < 2; a++) {
         const s = b.get(a === 0 ? DIM.src : DIM.dst);
         if (!s || s.length !== 2) continue;
         const k = levelOf(s);
         if (k < 0) continue;
-        push(this.blocks[a * LEVELS.length + k], blockOf(s[0], LEVELS[k]), c);
+        push(this.blocks[a * LEVELS.length + k], blockOf(s[0], LEVELS[k]), pos);
         return;
       }
       let bestK = -1;
@@ -129,17 +157,27 @@ class CoverIndex {
         if (vals && (!bestVals || vals.length < bestVals.length)) { bestK = k; bestVals = vals; }
       }
       if (bestVals) {
-        for (const v of bestVals) push(this.byValue[bestK], v, c);
+        for (const v of bestVals) push(this.byValue[bestK], v, pos);
         return;
       }
     }
-    this.general.push(c);
+    // tried by every later rule: kept as an object
+    this.held.set(pos, c);
+    this.general.push(pos);
   }
 
-  /** The first earlier rule with exactly the same packets, if any. */
-  same(b: Box): Cover | undefined {
-    const l = this.exact.get(boxHash(b));
-    if (l) for (const c of l) if (sameBox(c.boxes[0], b)) return c;
+  /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
+  same(b: Box, hash: number): Cover | undefined {
+    const l = this.exact.get(hash);
+    if (l === undefined) return undefined;
+    if (typeof l === 'number') {
+      const c = this.cover(l);
+      return sameBox(c.boxes[0], b) ? c : undefined;
+    }
+    for (const p of l) {
+      const c = this.cover(p);
+      if (sameBox(c.boxes[0], b)) return c;
+    }
     return undefined;
   }
 
@@ -153,7 +191,9 @@ class CoverIndex {
    * per begin()); false when there are too many.
    */
   candidates(b: Box, into: Cover[]): boolean {
-    const lists: Cover[][] = [this.general];
+    const lists = this.lists;
+    lists.length = 0;
+    if (this.general.length) lists.push(this.general);
     for (let a = 0; a < 2; a++) {
       const s = b.get(a === 0 ? DIM.src : DIM.dst);
       if (!s || s.length !== 2) continue;
@@ -161,7 +201,7 @@ class CoverIndex {
         const block = blockOf(s[0], LEVELS[k]);
         if (block !== blockOf(s[1], LEVELS[k])) continue;
         const hit = this.blocks[a * LEVELS.length + k].get(block);
-        if (hit) lists.push(hit);
+        if (hit !== undefined) lists.push(hit);
       }
     }
     for (let k = 0; k < VALUE_DIMS.length; k++) {
@@ -172,14 +212,14 @@ class CoverIndex {
       if (!vals) continue;
       // every value must be covered: the rarest one's bucket holds every rule that could cover it alone
       const byValue = this.byValue[k];
-      let rarest: Cover[] = NO_COVERS;
+      let rarest: Bucket = NO_COVERS;
       let total = 0;
       const from = lists.length;
       for (let i = 0; i < vals.length; i++) {
         const hit = byValue.get(vals[i]) ?? NO_COVERS;
         lists.push(hit);
-        total += hit.length;
-        if (i === 0 || hit.length < rarest.length) rarest = hit;
+        total += bucketSize(hit);
+        if (i === 0 || bucketSize(hit) < bucketSize(rarest)) rarest = hit;
       }
       if (total > MAX_CANDIDATES) {
         lists.length = from;
@@ -187,28 +227,31 @@ class CoverIndex {
       }
     }
     let n = 0;
-    for (const l of lists) n += l.length;
+    for (const l of lists) n += bucketSize(l);
     if (n + into.length > MAX_CANDIDATES * 2) return false;
-    const stamp = this.stamp;
     for (const l of lists) {
-      for (const c of l) {
-        if (c.stamp === stamp) continue;
-        c.stamp = stamp;
-        into.push(c);
-      }
+      if (typeof l === 'number') this.collect(l, into);
+      else for (const p of l) this.collect(p, into);
     }
     return into.length <= MAX_CANDIDATES;
+  }
+
+  private collect(pos: number, into: Cover[]): void {
+    if (this.stamps[pos] === this.stamp) return;
+    this.stamps[pos] = this.stamp;
+    into.push(this.cover(pos));
   }
 }
 
 export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
-  const index = new CoverIndex();
+  const index = new CoverIndex(ctx, t, c);
   const { dims } = ctx.env;
   const cands: Cover[] = [];
   for (let pos = 0; pos < c.rules.length; pos++) {
     const sp = ctx.space(c, pos);
     const label = ctx.label(t, c, pos);
-    const twin = sp.boxes.length === 1 ? index.same(sp.boxes[0]) : undefined;
+    const hash = sp.boxes.length === 1 ? boxHash(sp.boxes[0]) : 0;
+    const twin = sp.boxes.length === 1 ? index.same(sp.boxes[0], hash) : undefined;
     if (twin) {
       report(ctx, t, c, pos, label, [twin]);
     } else if (sp.boxes.length > 0) {
@@ -239,7 +282,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
         if (!gaveUp && rest.length === 0) report(ctx, t, c, pos, label, minimal(used, sp.boxes, ctx));
       }
     }
-    if (label && sp.exact && !sp.chance) index.add({ pos, boxes: sp.boxes, label, stamp: 0 });
+    if (label && sp.exact && !sp.chance) index.add({ pos, boxes: sp.boxes, label }, hash, sp.cheap === true);
   }
 }
 
