@@ -96,7 +96,7 @@ export function applyEdit(parsed: ParseResult, op: EditOp): EditResult {
   }
 }
 
-function editRuleset(parsed: ParseResult, op: EditOp): { ok: true; ruleset: Ruleset } | { ok: false; message: string; findings?: Finding[] } {
+export function editRuleset(parsed: ParseResult, op: EditOp): { ok: true; ruleset: Ruleset } | { ok: false; message: string; findings?: Finding[] } {
   const rs = parsed.ruleset;
   const tableName = op.kind === 'replace' ? op.ref.table : op.kind === 'delete' || op.kind === 'set-disabled' ? op.refs[0]?.table : op.table;
   const t = tableName ? findTable(rs, tableName) : undefined;

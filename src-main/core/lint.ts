@@ -2,7 +2,7 @@
 // as findings with a code, a severity, a place and a fix. Each check lives in
 // lint/ and works on the parsed ruleset only, so the UI, the importer and the
 // CLI share it.
-import type { Ruleset } from './model.js';
+import type { Chain, Ruleset, Table } from './model.js';
 import type { Finding } from './findings.js';
 import type { ParseResult } from './parse.js';
 import { LintContext, type LintOptions } from './lint/context.js';
@@ -19,20 +19,40 @@ export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[]
   return sortFindings(dedupe(collect(ruleset, opts)));
 }
 
+/**
+ * The per-chain checks' findings of chains a lint before an edit already
+ * worked out (lint-incremental.ts): a chain's own checks read only its rules,
+ * the verdicts of the chains it jumps to and the packet-space environment (the
+ * interface names and IPv6 networks of the whole ruleset).
+ */
+export interface ChainLint {
+  /** the chain's findings as an earlier lint made them (lines moved to where they are now); undefined: check it */
+  reuse(t: Table, c: Chain): readonly Finding[] | undefined;
+  /** what the checks found for a chain they ran on */
+  record(t: Table, c: Chain, found: Finding[]): void;
+}
+
 /** Every check's findings, in the order the checks made them (duplicates included). */
-function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false): Finding[] {
+function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false, chains?: ChainLint): Finding[] {
   const ctx = new LintContext(ruleset, opts);
   for (const t of ruleset.tables) {
     checkChains(ctx, t);
     if (!wrongTableKnown) checkWrongTable(ctx, t);
     checkMatches(ctx, t);
     for (const c of t.chains) {
+      const known = chains?.reuse(t, c);
+      if (known) {
+        for (const f of known) ctx.findings.push(f);
+        continue;
+      }
+      const from = ctx.findings.length;
       checkShadows(ctx, t, c);
       checkTrailingPolicy(ctx, t, c);
       checkBalance(ctx, t, c);
       checkLimit(ctx, t, c);
       checkSourcePorts(ctx, t, c);
       ctx.release(t, c);
+      chains?.record(t, c, ctx.findings.slice(from));
     }
   }
   checkDnatPorts(ctx);
@@ -47,14 +67,14 @@ function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false): 
  * what the parser already reported (wrong-table at COMMIT, -m nth) is not
  * repeated, and a parse error on `-m nth` gets the statistic cascade as its fix.
  */
-export function lintParsed(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions = {}): Finding[] {
+export function lintParsed(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions = {}, chains?: ChainLint): Finding[] {
   const parseFindings = parsed.findings.map((f) => (f.code === 'obsolete-match' ? withCascade(f, parsed.lines) : f));
   // one dedupe and sort over both (the same result as deduping and sorting the lint's own first)
   const all = parseFindings;
   // A file that parsed without errors had every table validated at its COMMIT
   // (wrong-table included): the kernel checks are not walked a second time.
   const wrongTableKnown = !parsed.findings.some((f) => f.severity === 'error');
-  for (const f of collect(parsed.ruleset, opts, wrongTableKnown)) all.push(f);
+  for (const f of collect(parsed.ruleset, opts, wrongTableKnown, chains)) all.push(f);
   return sortFindings(dedupe(all));
 }
 

@@ -5,13 +5,15 @@
 // their neighbours; deleted rules lose their line; a rule that moved between
 // disabled (`#-A …`) and active keeps its text with the `#` removed or added.
 import type { Chain, Rule, Ruleset, Table } from './model.js';
-import { findTable } from './model.js';
+import { findChain, findTable } from './model.js';
 import type { ParseResult } from './parse.js';
 import { canonicalRuleBody, canonicalTable } from './canonical.js';
 
 interface OrigRule {
   chain: string;
-  body: string;
+  rule: Rule;
+  /** its canonical body, worked out when first asked (a rule an edit did not touch is the same object: no need) */
+  body?: string;
   /** the rule was commented out in the original */
   disabled: boolean;
 }
@@ -51,6 +53,80 @@ export function writePreserving(original: ParseResult, edited: Ruleset): string 
   return out.join('\n') + (original.finalNewline || out.length > lines.length ? '\n' : '');
 }
 
+/**
+ * writePreserving's lines for an edit that changed only the rules (and their
+ * order) of some chains: the other chains' lines are not looked at, only
+ * copied (a 100,000-rule file with one rule changed). For each line, where it
+ * came from (`from`: the original's 0-based line, or -1 for a line written
+ * anew), and for each rule of a changed chain the output line it is on.
+ * The same text as writePreserving (edit.reparse.property.test.ts); null where
+ * that cannot be promised cheaply: a table changed in more than its rules, a
+ * section with -I/-D/-N lines, tables added or removed.
+ */
+export function writePreservingChanged(original: ParseResult, edited: Ruleset): WrittenLines | null {
+  const lines = original.lines;
+  const origTables = original.ruleset.tables;
+  if (edited.tables.length !== origTables.length) return null;
+  const res: WrittenLines = { lines: [], from: [], ruleAt: new Map() };
+  const put = (text: string, from: number) => {
+    res.lines.push(text);
+    res.from.push(from);
+  };
+  let pos = 0;
+  for (const sec of tableSections(original)) {
+    for (; pos < sec.start; pos++) put(lines[pos], pos);
+    const k = origTables.findIndex((t) => t.source?.line === sec.start + 1);
+    const orig = origTables[k];
+    const ed = edited.tables[k];
+    if (orig && ed !== orig) {
+      const only = changedChains(orig, ed);
+      if (!only || sec.positional) return null;
+      // what writeTable's sameTable says: written the same (identical rules swapped), the section stays as it is
+      if ([...only].every((name) => sameChain(findChain(orig, name)!, findChain(ed, name)!))) continue;
+      const base = res.lines.length;
+      const w = new TableWriter(lines, sec, orig, ed, only);
+      const out = w.write(lines.slice(sec.start, sec.end + 1));
+      out.forEach((l, i) => put(l, w.origins[i]));
+      for (const [r, i] of w.ruleAt) res.ruleAt.set(r, base + i);
+      pos = sec.end + 1;
+    }
+  }
+  for (; pos < lines.length; pos++) put(lines[pos], pos);
+  return res;
+}
+
+export interface WrittenLines {
+  lines: string[];
+  /** per line: the original's 0-based line it is a copy of, or -1 */
+  from: number[];
+  /** each rule of a changed chain (active and disabled): the 0-based line it was written on */
+  ruleAt: Map<Rule, number>;
+}
+
+/** sameTable for one chain: the same rules and disabled rules, canonically (the same objects need no writing out) */
+function sameChain(a: Chain, b: Chain): boolean {
+  if (a.rules.length !== b.rules.length || a.disabled.length !== b.disabled.length) return false;
+  for (let k = 0; k < a.rules.length; k++) if (a.rules[k] !== b.rules[k] && canonicalRuleBody(a.rules[k]) !== canonicalRuleBody(b.rules[k])) return false;
+  return a.disabled.every((d, k) => {
+    const e = b.disabled[k];
+    return d.before === e.before && (d.rule === e.rule || canonicalRuleBody(d.rule) === canonicalRuleBody(e.rule));
+  });
+}
+
+/** The names of the chains whose rules differ (null when the table differs in more: chains added, removed, renamed, a policy). */
+function changedChains(orig: Table, ed: Table): Set<string> | null {
+  if (orig.name !== ed.name || orig.chains.length !== ed.chains.length) return null;
+  const out = new Set<string>();
+  for (let k = 0; k < orig.chains.length; k++) {
+    const a = orig.chains[k];
+    const b = ed.chains[k];
+    if (a === b) continue;
+    if (a.name !== b.name || a.policy !== b.policy || a.builtin !== b.builtin || a.counters !== b.counters) return null;
+    out.add(a.name);
+  }
+  return out;
+}
+
 interface Section {
   /** 0-based index of the `*table` line */
   start: number;
@@ -77,12 +153,18 @@ function tableSections(p: ParseResult): Section[] {
   return out;
 }
 
-function originalRules(t: Table): Map<string, OrigRule> {
-  const m = new Map<string, OrigRule>();
-  const key = (r: Rule) => `${r.source!.line}:${r.source!.part ?? 0}`;
+/** a rule's place in the original: its line and part as one number (a Map of numbers, not of 100,000 made-up strings) */
+export function lineKey(line: number, part = 0): number {
+  return line * 0x100000 + part;
+}
+
+function originalRules(t: Table, only?: ReadonlySet<string>): Map<number, OrigRule> {
+  const m = new Map<number, OrigRule>();
+  const key = (r: Rule) => lineKey(r.source!.line, r.source!.part);
   for (const c of t.chains) {
-    for (const r of c.rules) if (r.source) m.set(key(r), { chain: c.name, body: canonicalRuleBody(r), disabled: false });
-    for (const d of c.disabled) if (d.rule.source) m.set(key(d.rule), { chain: c.name, body: canonicalRuleBody(d.rule), disabled: true });
+    if (only && !only.has(c.name)) continue;
+    for (const r of c.rules) if (r.source) m.set(key(r), { chain: c.name, rule: r, disabled: false });
+    for (const d of c.disabled) if (d.rule.source) m.set(key(d.rule), { chain: c.name, rule: d.rule, disabled: true });
   }
   return m;
 }
@@ -114,51 +196,68 @@ function writeTable(lines: string[], sec: Section, orig: Table, edited: Table): 
  * dropped (writeLine).
  */
 class TableWriter {
-  private readonly origByKey: Map<string, OrigRule>;
+  private readonly origByKey: Map<number, OrigRule>;
   /** line number within the file → what to write there */
   private readonly anchors = new Map<number, Emit[]>();
   /** rules of chains with no anchor, before COMMIT */
   private readonly floating: Emit[] = [];
   private readonly declared = new Set<string>();
+  private readonly editedByName = new Map<string, Chain>();
+  private readonly origByName = new Map<string, Chain>();
+  /** per line written: the original's 0-based line it copies, or -1 */
+  readonly origins: number[] = [];
+  /** each rule written: its line in the output */
+  readonly ruleAt = new Map<Rule, number>();
 
+  /** `only`: the chains that changed; the lines of the others are copied without a look at their rules */
   constructor(
     private readonly lines: string[],
     private readonly sec: Section,
     private readonly orig: Table,
     private readonly edited: Table,
+    private readonly only?: ReadonlySet<string>,
   ) {
-    this.origByKey = originalRules(orig);
+    this.origByKey = originalRules(orig, only);
+    for (const c of edited.chains) this.editedByName.set(c.name, c);
+    for (const c of orig.chains) this.origByName.set(c.name, c);
   }
 
   write(slice: string[]): string[] {
     for (const l of slice) if (l.startsWith(':')) this.declared.add(l.slice(1).split(/[ \t]/)[0]);
-    for (const c of this.edited.chains) this.placeChain(c);
+    for (const c of this.edited.chains) if (!this.only || this.only.has(c.name)) this.placeChain(c);
     const out: string[] = [];
     const lastDecl = slice.reduce((acc, l, i) => (l.startsWith(':') ? i : acc), 0);
     slice.forEach((l, i) => this.writeLine(out, l, i, i === slice.length - 1, lastDecl));
     return out;
   }
 
+  /** a line of the output, and the original line it copies (-1: none) */
+  private put(out: string[], text: string, from: number): void {
+    out.push(text);
+    this.origins.push(from);
+  }
+
   private writeLine(out: string[], l: string, i: number, last: boolean, lastDecl: number): void {
     const lineNo = this.sec.start + i + 1;
     if (i === 0) {
-      out.push(l);
-      if (lastDecl === 0) out.push(...this.newDeclarations());
+      this.put(out, l, lineNo - 1);
+      if (lastDecl === 0) for (const d of this.newDeclarations()) this.put(out, d, -1);
       return;
     }
     if (l.startsWith(':')) {
       const name = l.slice(1).split(/[ \t]/)[0];
-      const ec = this.edited.chains.find((c) => c.name === name);
+      const ec = this.editedByName.get(name);
       if (ec) {
-        const oc = this.orig.chains.find((c) => c.name === name);
-        out.push(oc && ec.builtin && oc.policy !== ec.policy ? l.replace(/^(:\S+[ \t]+)\S+/, `$1${ec.policy}`) : l);
+        const oc = this.origByName.get(name);
+        if (oc && ec.builtin && oc.policy !== ec.policy) this.put(out, l.replace(/^(:\S+[ \t]+)\S+/, `$1${ec.policy}`), -1);
+        else this.put(out, l, lineNo - 1);
       }
-      if (i === lastDecl) out.push(...this.newDeclarations());
+      if (i === lastDecl) for (const d of this.newDeclarations()) this.put(out, d, -1);
       return;
     }
     if (last && l.replace(/\r$/, '') === 'COMMIT') {
-      for (const e of this.floating) out.push(this.render(e));
-      out.push(l);
+      for (const e of this.floating) this.emit(out, e);
+      this.put(out, l, lineNo - 1);
       return;
     }
     const here = this.anchors.get(lineNo);
@@ -166,16 +265,29 @@ class TableWriter {
       // a line that made several rules (-s a,b) is kept whole when all of them are
       const own = here.filter((e) => e.kind === 'rule' && e.rule.source?.line === lineNo && this.isUnchanged(e));
       const whole = this.hasParts(lineNo) && own.length === this.partsOf(lineNo);
+      let wholeAt = -1;
       for (const e of here) {
         if (whole && own.includes(e)) {
-          if (e === own[0]) out.push(this.render(e, true));
-        } else out.push(this.render(e));
+          if (e === own[0]) {
+            wholeAt = out.length;
+            this.emit(out, e, true);
+          } else if (e.kind === 'rule') this.ruleAt.set(e.rule, wholeAt);
+        } else this.emit(out, e);
       }
       return;
     }
     // a line whose rules are all gone is dropped; every other line (comments,
     // blank lines, lines iptables ignores) stays as written
-    if (!this.origByKey.has(`${lineNo}:0`)) out.push(l);
+    if (!this.origByKey.has(lineKey(lineNo))) this.put(out, l, lineNo - 1);
+  }
+
+  /** one rule (or line) written, with where it came from */
+  private emit(out: string[], e: Emit, wholeLine = false): void {
+    const text = this.render(e, wholeLine);
+    if (e.kind === 'rule') this.ruleAt.set(e.rule, out.length);
+    const src = e.kind === 'rule' ? e.rule.source : undefined;
+    // the original line as written, unchanged: a copy (a rule that lost its '#' or a part is written anew)
+    this.put(out, text, src && this.lines[src.line - 1] === text && this.isUnchanged(e) ? src.line - 1 : -1);
   }
 
   private newDeclarations(): string[] {
@@ -184,24 +296,27 @@ class TableWriter {
 
   private isUnchanged(e: Emit): boolean {
     if (e.kind !== 'rule' || !e.rule.source) return false;
-    const o = this.origByKey.get(`${e.rule.source.line}:${e.rule.source.part ?? 0}`);
-    return Boolean(o && o.chain === e.chain && o.body === canonicalRuleBody(e.rule));
+    const o = this.origByKey.get(lineKey(e.rule.source.line, e.rule.source.part));
+    if (!o || o.chain !== e.chain) return false;
+    if (o.rule === e.rule) return true;
+    o.body ??= canonicalRuleBody(o.rule);
+    return o.body === canonicalRuleBody(e.rule);
   }
 
   private partsOf(line: number): number {
     let n = 0;
-    while (this.origByKey.has(`${line}:${n}`)) n++;
+    while (this.origByKey.has(lineKey(line, n))) n++;
     return n;
   }
 
   private hasParts(line: number): boolean {
-    return this.origByKey.has(`${line}:1`);
+    return this.origByKey.has(lineKey(line, 1));
   }
 
   private render(e: Emit, wholeLine = false): string {
     if (e.kind === 'line') return e.text;
     const src = e.rule.source;
-    const o = src ? this.origByKey.get(`${src.line}:${src.part ?? 0}`) : undefined;
+    const o = src ? this.origByKey.get(lineKey(src.line, src.part)) : undefined;
     const text = this.lines[src ? src.line - 1 : -1];
     const unchanged = o && this.isUnchanged(e) && (wholeLine || !this.hasParts(src!.line));
     if (unchanged && text !== undefined) {
@@ -228,12 +343,16 @@ class TableWriter {
     }
     const lineOf = (e: Emit): number => {
       if (e.kind !== 'rule' || !e.rule.source) return -1;
-      const o = this.origByKey.get(`${e.rule.source.line}:${e.rule.source.part ?? 0}`);
+      const o = this.origByKey.get(lineKey(e.rule.source.line, e.rule.source.part));
       if (!o || o.chain !== c.name) return -1;
       const ln = e.rule.source.line;
       return ln > this.sec.start && ln <= this.sec.end + 1 ? ln : -1;
     };
-    const keep = increasingAnchors(seq.map(lineOf));
+    const at = seq.map(lineOf);
+    // the later parts of a line (-s a,b) follow its first part, not anchor by
+    // themselves: else an edit elsewhere in the table could split the line
+    for (let k = at.length - 1; k > 0; k--) if (at[k] >= 0 && at[k] === at[k - 1]) at[k] = -1;
+    const keep = increasingAnchors(at);
     const anchors = this.anchors;
     let lastAnchor: number | null = null;
     let pending: Emit[] = [];

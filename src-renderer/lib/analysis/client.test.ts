@@ -162,6 +162,43 @@ describe('analysis client', () => {
     expect(c.spawned).toBe(1);
   });
 
+  it('an edit\'s result is not parsed again: the page\'s parse of the new text and its lint equal the core\'s of the whole new text', async () => {
+    // a user chain that always drops: an edit of it changes the findings of INPUT, which jumps to it
+    const text = blocklistRuleset(3000).replace('COMMIT', ':GUARD - [0:0]\n-A INPUT -p tcp -j GUARD\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A GUARD -j DROP\nCOMMIT');
+    const c = client();
+    const opts = { client: '198.18.7.7', sshPort: 22 };
+    await c.run<CompactParse>({ kind: 'parse', doc: { id: 1, text } }, { label: 'parse' }).promise;
+    expect(await c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text }, opts }, { label: 'lint' }).promise).toEqual(lintParsed(parseRuleset(text), opts));
+    let cur = text;
+    let id = 1;
+    const ops: EditOp[] = [
+      { kind: 'replace', ref: { table: 'filter', chain: 'GUARD', at: 0 }, body: '-s 198.18.0.0/16 -j DROP' },
+      { kind: 'add', table: 'filter', chain: 'blocklist', at: 7, body: '-s 198.18.9.9 -j DROP' },
+      { kind: 'delete', refs: [{ table: 'filter', chain: 'blocklist', at: 2 }] },
+      { kind: 'move', table: 'filter', chain: 'blocklist', from: [0], to: 100 },
+    ];
+    for (const op of ops) {
+      const r = await c.run<EditAnswer>({ kind: 'edit', doc: { id, text: cur }, op }, { label: 'edit' }).promise;
+      const want = applyEdit(parseRuleset(cur), op);
+      expect(r).toEqual({ ok: true, text: want.ok ? want.text : '' });
+      cur = (r as { text: string }).text;
+      id++;
+      const phases: string[] = [];
+      const got = await c.run<CompactParse>({ kind: 'parse', doc: { id, text: cur } }, { label: 'parse', onProgress: (p) => phases.push(p.phase) }).promise;
+      // the edit's parse was kept: no parsing phase for the new text
+      expect(phases).not.toContain('parsing');
+      const whole = parseRuleset(cur);
+      expect(new LazyModel(got, whole.lines).ruleset).toEqual(whole.ruleset);
+      expect(got.findings).toEqual(whole.findings);
+      const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id, text: cur }, opts }, { label: 'lint' }).promise;
+      expect(lint).toEqual(lintParsed(whole, opts));
+    }
+    // the first edit made GUARD a chain that does not always drop: INPUT's ssh rule is no longer shadowed
+    expect(lintParsed(parseRuleset(text), opts).some((f) => f.code === 'shadowed-rule' && f.chain === 'INPUT')).toBe(true);
+    expect(lintParsed(parseRuleset(cur), opts).some((f) => f.code === 'shadowed-rule' && f.chain === 'INPUT')).toBe(false);
+    expect(c.spawned).toBe(1);
+  });
+
   it('the search index built in the worker answers queries as the one built here does; its arrays are transferred', async () => {
     const text = blocklistRuleset(4000) + '';
     const c = client();

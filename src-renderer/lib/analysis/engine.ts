@@ -3,19 +3,23 @@
 // on the caller's thread. It keeps the last few parsed documents, so the lint
 // after a parse, or a diff of two open files, does not parse them again.
 import {
-  applyEdit,
+  applyEditParsed,
   canonicalRule,
   canonicalRuleset,
   diffRulesetsDetailed,
   findRecipe,
   hasErrors,
   lintPair,
-  lintParsed,
+  lintIncremental,
   lintRuleset,
   parseRuleset,
   runRecipe,
+  type ChangedChain,
+  type EditSince,
   type Family,
+  type LintMemo,
   type ParseResult,
+  type Rule,
   type RulesetDiff,
 } from '../../../src-main/core/index.js';
 import { PART_SIZE, type DocRef, type EditAnswer, type FromWorker, type JobRequest, type MarksAnswer, type PartPath, type ToWorker } from './protocol.js';
@@ -77,6 +81,12 @@ interface Doc {
   text: string;
   family: Family;
   parsed: ParseResult;
+  /** each rule's canonical line as sent to the page (sendParse), in table and chain order: an edit's result reuses the unchanged chains' */
+  canon?: string[];
+  /** what its last lint leaves for the lint of an edit of it */
+  lint?: LintMemo;
+  /** made by an edit of a linted document: what its lint can carry over */
+  since?: EditSince;
 }
 
 /** The last KEEP parsed documents, by the page's id; the least recently used goes first. */
@@ -89,6 +99,21 @@ class Documents {
   }
 
   parsed(ref: DocRef, id: number): ParseResult {
+    return this.doc(ref, id).parsed;
+  }
+
+  /** an edit's result, held until the page names it (by its text) */
+  adopt(d: Doc): void {
+    this.docs.set(--this.unnamed, d);
+    this.trim();
+  }
+  private unnamed = 0;
+
+  private trim(): void {
+    while (this.docs.size > KEEP) this.docs.delete(this.docs.keys().next().value!);
+  }
+
+  doc(ref: DocRef, id: number): Doc {
     const docs = this.docs;
     const family = ref.family ?? 'ipv4';
     const known = docs.get(ref.id);
@@ -98,16 +123,18 @@ class Documents {
     if (text === undefined) throw new NeedText(ref.id);
     const hit = byId ?? this.sameText(text, family);
     if (hit) {
+      // an edit's result is named now: it is held once, under the page's id
+      if (!byId) for (const [k, v] of docs) if (k < 0 && v === hit) docs.delete(k);
       // most recently used goes last
       docs.delete(ref.id);
       docs.set(ref.id, hit);
-      return hit.parsed;
+      return hit;
     }
     this.post({ type: 'progress', id, progress: { phase: 'parsing' } });
-    const p = parseRuleset(text, { family });
-    docs.set(ref.id, { text, family, parsed: p });
-    while (docs.size > KEEP) docs.delete(docs.keys().next().value!);
-    return p;
+    const d: Doc = { text, family, parsed: parseRuleset(text, { family }) };
+    docs.set(ref.id, d);
+    this.trim();
+    return d;
   }
 
   /** a document parsed under another id with the same text (an edit's result, parsed before the page named it) */
@@ -137,11 +164,15 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
   const post = out.post;
   switch (job.kind) {
     case 'parse':
-      return sendParse(out, id, docs.parsed(job.doc, id));
+      return sendParse(out, id, docs.doc(job.doc, id));
     case 'lint': {
-      const p = docs.parsed(job.doc, id);
+      const d = docs.doc(job.doc, id);
       post({ type: 'progress', id, progress: { phase: 'linting' } });
-      return send(out, id, [], [{ path: [], items: lintParsed(p, job.opts) }]);
+      // after an edit, the chains it cannot have changed keep their findings (lintIncremental)
+      const r = lintIncremental(d.parsed, job.opts, d.since);
+      d.lint = r.memo;
+      d.since = undefined;
+      return send(out, id, [], [{ path: [], items: r.findings }]);
     }
     case 'canonical': {
       const p = docs.parsed(job.doc, id);
@@ -176,9 +207,10 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       return send(out, id, value, []);
     }
     case 'edit': {
-      const p = docs.parsed(job.doc, id);
+      const d = docs.doc(job.doc, id);
       post({ type: 'progress', id, progress: { phase: 'editing' } });
-      const r = applyEdit(p, job.op);
+      const r = applyEditParsed(d.parsed, job.op);
+      if (r.ok) docs.adopt(editedDoc(d, r.text, r.parsed, r.changed, r.moved));
       const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
       return send(out, id, answer, []);
     }
@@ -207,20 +239,58 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
 }
 
 /**
+ * The document an edit made, parsed (only what changed was read again): its
+ * canonical lines those of the unchanged chains before it, and what its lint
+ * can carry over from the lint before the edit.
+ */
+function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: ChangedChain[] | null, moved: Int32Array | null): Doc {
+  const d: Doc = { text, family: from.family, parsed };
+  if (!changed || !moved) return d;
+  if (from.lint) d.since = { memo: from.lint, changed, moved };
+  if (from.canon) d.canon = canonAfterEdit(from, parsed, changed);
+  return d;
+}
+
+function canonAfterEdit(from: Doc, parsed: ParseResult, changed: ChangedChain[]): string[] {
+  const old = from.canon!;
+  const oldAt = new Map<string, number>();
+  let at = 0;
+  for (const t of from.parsed.ruleset.tables) for (const c of t.chains) {
+    oldAt.set(`${t.name} ${c.name}`, at);
+    at += c.rules.length;
+  }
+  const touched = new Set(changed.map((c) => `${c.table} ${c.chain}`));
+  const out: string[] = [];
+  for (const t of parsed.ruleset.tables) for (const c of t.chains) {
+    const key = `${t.name} ${c.name}`;
+    const k = oldAt.get(key);
+    if (k !== undefined && !touched.has(key)) for (let i = 0; i < c.rules.length; i++) out.push(old[k + i]);
+    else for (const r of c.rules) out.push(canonLine(c.name, r));
+  }
+  return out;
+}
+
+function canonLine(chain: string, r: Rule): string {
+  return r.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${canonicalRule(chain, r)}\n` : `${canonicalRule(chain, r)}\n`;
+}
+
+/**
  * The parse as the page holds it (CompactParse): tables and chains without
  * their rules, each rule as one canonical line in one UTF-8 buffer with its
  * source line and part in typed arrays (transferred), and the findings and
  * disabled rules in parts. The page makes a Rule of a line when it shows it;
  * the model stays here.
  */
-function sendParse(out: Outbox, id: number, p: ParseResult): Promise<void> {
+function sendParse(out: Outbox, id: number, d: Doc): Promise<void> {
+  const p = d.parsed;
   const parts: { path: PartPath; items: readonly unknown[] }[] = [];
   let n = 0;
   let hasCounters = false;
   for (const t of p.ruleset.tables) for (const c of t.chains) n += c.rules.length;
   const line = new Int32Array(n);
   const part = new Int32Array(n);
-  const canon: string[] = [];
+  const known = d.canon?.length === n ? d.canon : null;
+  const canon: string[] = known ?? [];
   let k = 0;
   const tables: CompactTable[] = p.ruleset.tables.map((t, ti) => {
     const chains: CompactChain[] = t.chains.map((c, ci) => {
@@ -229,7 +299,7 @@ function sendParse(out: Outbox, id: number, p: ParseResult): Promise<void> {
         part[k] = r.source?.part ?? -1;
         k++;
         if (r.counters) hasCounters = true;
-        canon.push(r.counters ? `[${r.counters.packets}:${r.counters.bytes}] ${canonicalRule(c.name, r)}\n` : `${canonicalRule(c.name, r)}\n`);
+        if (!known) canon.push(canonLine(c.name, r));
       }
       if (c.disabled.some((d) => d.rule.counters)) hasCounters = true;
       parts.push({ path: ['tables', ti, 'chains', ci, 'disabled'], items: c.disabled });
@@ -239,6 +309,7 @@ function sendParse(out: Outbox, id: number, p: ParseResult): Promise<void> {
     return { name: t.name, ...(t.source ? { source: t.source } : {}), chains: [] };
   });
   parts.push({ path: ['findings'], items: p.findings });
+  d.canon = canon;
   // UTF-8 bytes, transferred: no copy of a 10 MB string for the page's thread to make
   const bytes = new TextEncoder().encode(canon.join(''));
   const starts = new Int32Array(n + 1);

@@ -1,0 +1,245 @@
+// A staged edit of a large file without reading the whole file again: the
+// edit is applied to the model (edit.ts), the file is written back with only
+// the changed chains' lines looked at (preserve.ts writePreservingChanged),
+// and of the new text only the lines written anew are parsed — in a small
+// file of their own, with the chains they name declared. Every other rule,
+// chain and finding is the old one with its line moved. The result is what
+// parseRuleset gives for the new text (edit-reparse.property.test.ts); where
+// that cannot be promised cheaply (a file with errors, an edit that makes
+// one, a policy, a section with -I/-D lines) the new text is parsed whole.
+import type { Chain, DisabledRule, Rule, Ruleset, Table, TableName } from './model.js';
+import { hasErrors, type Finding } from './findings.js';
+import { parseRuleset, type ParseResult } from './parse.js';
+import { lineKey, writePreserving, writePreservingChanged, type WrittenLines } from './preserve.js';
+import { validateTable } from './validate.js';
+import { editRuleset, type EditOp } from './edit.js';
+
+/** A chain whose rules an edit changed. */
+export interface ChangedChain {
+  table: TableName;
+  chain: string;
+}
+
+type EditParsed =
+  | {
+      ok: true;
+      text: string;
+      /** what parseRuleset(text) gives */
+      parsed: ParseResult;
+      /** the chains the edit changed; null when the text was parsed whole (then anything may have) */
+      changed: ChangedChain[] | null;
+      /** with `changed`: the old file's 1-based line → the new file's (0: gone) */
+      moved: Int32Array | null;
+    }
+  | { ok: false; message: string };
+
+/** Applies one operation and gives the new text with its parse, reading again only what changed where it can. */
+export function applyEditParsed(parsed: ParseResult, op: EditOp): EditParsed {
+  let edited: ReturnType<typeof editRuleset>;
+  try {
+    edited = editRuleset(parsed, op);
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+  if (!edited.ok) return { ok: false, message: edited.message };
+  const fast = op.kind === 'policy' || hasErrors(parsed.findings) ? null : reparseChanged(parsed, edited.ruleset, addsActive(op));
+  if (fast) return { ok: true, ...fast };
+  const text = writePreserving(parsed, edited.ruleset);
+  return { ok: true, text, parsed: parseRuleset(text, { family: parsed.ruleset.family }), changed: null, moved: null };
+}
+
+/** the edit makes a rule active (new, changed or enabled): a jump it adds can change what the kernel's commit checks find */
+function addsActive(op: EditOp): boolean {
+  return (op.kind === 'add' && !op.disabled) || op.kind === 'replace' || (op.kind === 'set-disabled' && !op.disabled);
+}
+
+function reparseChanged(old: ParseResult, edited: Ruleset, validate: boolean): { text: string; parsed: ParseResult; changed: ChangedChain[]; moved: Int32Array } | null {
+  const w = writePreservingChanged(old, edited);
+  if (!w) return null;
+  const n = old.lines.length;
+  // old 1-based line → new 1-based line (0: the line is gone)
+  const moved = new Int32Array(n + 1);
+  for (let i = 0; i < w.from.length; i++) if (w.from[i] >= 0) moved[w.from[i] + 1] = i + 1;
+  const remap = new Remap(moved);
+  const changed: ChangedChain[] = [];
+  const newFindings: Finding[] = [];
+  const tables: Table[] = [];
+  for (let k = 0; k < edited.tables.length; k++) {
+    const ed = edited.tables[k];
+    const orig = old.ruleset.tables[k];
+    if (ed === orig) {
+      tables.push(remap.table(orig));
+      continue;
+    }
+    const fresh = parseWritten(w, ed, edited.family);
+    if (!fresh) return null;
+    for (const f of fresh.findings) newFindings.push(f);
+    const chains: Chain[] = [];
+    for (let c = 0; c < ed.chains.length; c++) {
+      if (ed.chains[c] === orig.chains[c]) {
+        chains.push(remap.chain(orig.chains[c]));
+        continue;
+      }
+      const rebuilt = rebuildChain(ed.chains[c], orig.chains[c], w, remap, fresh);
+      if (!rebuilt) return null;
+      chains.push(rebuilt);
+      changed.push({ table: ed.name, chain: ed.chains[c].name });
+    }
+    const table: Table = { ...ed, chains, ...(orig.source ? { source: remap.source(orig.source) } : {}) };
+    // a new jump can make a chain reachable from a hook its rules may not run in, or a loop
+    if (validate && validateTable(table, 0).length) return null;
+    tables.push(table);
+  }
+  if (remap.lost) return null;
+  const findings: Finding[] = [];
+  for (const f of old.findings) {
+    if (f.line < 1 || f.line > n) return null;
+    if (moved[f.line]) findings.push(moved[f.line] === f.line ? f : { ...f, line: moved[f.line] });
+  }
+  for (const f of newFindings) findings.push(f);
+  // as the reader orders them (a stable sort: one line's findings keep their order)
+  findings.sort((a, b) => a.line - b.line || (a.col ?? 0) - (b.col ?? 0));
+  const finalNewline = old.finalNewline || w.lines.length > n;
+  const text = w.lines.join('\n') + (finalNewline ? '\n' : '');
+  return { text, parsed: { ruleset: { ...edited, tables }, findings, lines: w.lines, finalNewline }, changed, moved };
+}
+
+/** Old objects with their lines moved: the same object where its line did not move. */
+class Remap {
+  /** a line that should still be there is gone: the result would be wrong */
+  lost = false;
+  constructor(private readonly moved: Int32Array) {}
+
+  source<S extends { line: number }>(s: S): S {
+    const to = this.moved[s.line] ?? 0;
+    if (!to) this.lost = true;
+    return to === s.line ? s : { ...s, line: to };
+  }
+
+  rule(r: Rule): Rule {
+    if (!r.source) return r;
+    const s = this.source(r.source);
+    return s === r.source ? r : { ...r, source: s };
+  }
+
+  disabled(d: DisabledRule): DisabledRule {
+    const rule = this.rule(d.rule);
+    return rule === d.rule ? d : { ...d, rule };
+  }
+
+  chain(c: Chain): Chain {
+    let same = true;
+    const rules = c.rules.map((r) => {
+      const m = this.rule(r);
+      if (m !== r) same = false;
+      return m;
+    });
+    const disabled = c.disabled.map((d) => {
+      const m = this.disabled(d);
+      if (m !== d) same = false;
+      return m;
+    });
+    const source = c.source ? this.source(c.source) : undefined;
+    if (same && source === c.source) return c;
+    return { ...c, rules: same ? c.rules : rules, disabled: same ? c.disabled : disabled, ...(source ? { source } : {}) };
+  }
+
+  table(t: Table): Table {
+    const chains = t.chains.map((c) => this.chain(c));
+    const source = t.source ? this.source(t.source) : undefined;
+    if (source === t.source && chains.every((c, k) => c === t.chains[k])) return t;
+    return { ...t, chains, ...(source ? { source } : {}) };
+  }
+}
+
+/** The parse of a table's lines written anew: per line (0-based in the new text), its rules and disabled rule. */
+interface Fresh {
+  rules: Map<number, Rule[]>;
+  disabled: Map<number, DisabledRule>;
+  findings: Finding[];
+}
+
+/**
+ * The lines of table `t` written anew, parsed as a file of their own: the
+ * table, the user chains they name, the lines, COMMIT. Null when that file
+ * has errors (then the whole text is parsed: its findings say them right).
+ */
+function parseWritten(w: WrittenLines, t: Table, family: Ruleset['family']): Fresh | null {
+  const at: number[] = [];
+  for (const i of w.ruleAt.values()) if (w.from[i] < 0 && at[at.length - 1] !== i) at.push(i);
+  at.sort((a, b) => a - b);
+  const user = new Set(t.chains.filter((c) => !c.builtin).map((c) => c.name));
+  const named = new Set<string>();
+  for (const i of at) for (const word of w.lines[i].split(/[ \t]+/)) if (user.has(word)) named.add(word);
+  const head = [`*${t.name}`, ...[...named].map((c) => `:${c} - [0:0]`)];
+  const p = parseRuleset(`${head.join('\n')}\n${at.map((i) => w.lines[i]).join('\n')}\nCOMMIT\n`, { family });
+  if (hasErrors(p.findings)) return null;
+  // mini line (1-based) → line in the new text (0-based)
+  const lineOf = (l: number) => at[l - head.length - 1] ?? -1;
+  const fresh: Fresh = { rules: new Map(), disabled: new Map(), findings: [] };
+  for (const f of p.findings) {
+    const i = lineOf(f.line);
+    if (i < 0) return null;
+    fresh.findings.push({ ...f, line: i + 1 });
+  }
+  for (const c of p.ruleset.tables[0]?.chains ?? []) {
+    for (const r of c.rules) {
+      const i = lineOf(r.source!.line);
+      const list = fresh.rules.get(i) ?? [];
+      list.push({ ...r, source: { ...r.source!, line: i + 1 } });
+      fresh.rules.set(i, list);
+    }
+    for (const d of c.disabled) {
+      const i = lineOf(d.rule.source!.line);
+      fresh.disabled.set(i, { ...d, rule: { ...d.rule, source: { ...d.rule.source!, line: i + 1 } } });
+    }
+  }
+  return fresh;
+}
+
+/**
+ * A changed chain as the reader would make it of the new text: its entries in
+ * the order of their lines (a line of several rules stays whole, so that is
+ * not always the edited order), each the old rule of a line copied as it was
+ * (its line moved) or the fresh parse of a line written anew. Null when a rule
+ * cannot be found where the writer put it.
+ */
+function rebuildChain(ed: Chain, orig: Chain, w: WrittenLines, remap: Remap, fresh: Fresh): Chain | null {
+  const oldActive = new Map<number, Rule>();
+  for (const r of orig.rules) if (r.source) oldActive.set(lineKey(r.source.line, r.source.part), r);
+  const oldDisabled = new Map<number, DisabledRule>();
+  for (const d of orig.disabled) if (d.rule.source) oldDisabled.set(d.rule.source.line, d);
+  const active: { i: number; part: number; rule: Rule }[] = [];
+  for (const r of ed.rules) {
+    const i = w.ruleAt.get(r);
+    if (i === undefined) return null;
+    if (w.from[i] >= 0) {
+      const o = oldActive.get(lineKey(w.from[i] + 1, r.source?.part));
+      if (!o) return null;
+      active.push({ i, part: o.source?.part ?? 0, rule: remap.rule(o) });
+    } else {
+      const list = fresh.rules.get(i);
+      if (!list || list.length !== 1) return null;
+      active.push({ i, part: 0, rule: list[0] });
+    }
+  }
+  active.sort((a, b) => a.i - b.i || a.part - b.part);
+  const off: { i: number; d: DisabledRule }[] = [];
+  for (const d of ed.disabled) {
+    const i = w.ruleAt.get(d.rule);
+    if (i === undefined) return null;
+    const o = w.from[i] >= 0 ? oldDisabled.get(w.from[i] + 1) : fresh.disabled.get(i);
+    if (!o) return null;
+    off.push({ i, d: w.from[i] >= 0 ? remap.disabled(o) : o });
+  }
+  off.sort((a, b) => a.i - b.i);
+  // before: the active rules on lines above it, as the reader counts them
+  const disabled: DisabledRule[] = [];
+  let k = 0;
+  for (const { i, d } of off) {
+    while (k < active.length && active[k].i < i) k++;
+    disabled.push(d.before === k ? d : { ...d, before: k });
+  }
+  const source = orig.source ? remap.source(orig.source) : undefined;
+  return { ...ed, rules: active.map((a) => a.rule), disabled, ...(source ? { source } : {}) };
+}

@@ -1,0 +1,145 @@
+// The lint of a file after a staged edit, reusing what the lint before the
+// edit found where the edit cannot have changed it. A chain's own checks
+// (shadowed and redundant rules, a trailing rule that repeats the policy,
+// statistic balance, limits without a drop, source-port trust) read its rules,
+// the verdicts of the chains it jumps or goes to, and the packet-space
+// environment — the interface names and IPv6 networks of the whole ruleset.
+// So an edit of chain X changes those findings of X and of the chains that
+// reach X through jumps, nothing else, as long as the environment is the same;
+// the table-wide and ruleset-wide checks (unused and undefined chains,
+// deprecated matches, the INPUT chain's established rule, DNAT ports, the SSH
+// lockout, IPv6) run again in full. lint-incremental.property.test.ts checks
+// the result against a full lint.
+import type { Ruleset, Table, Chain } from './model.js';
+import type { Finding } from './findings.js';
+import { lintParsed, type ChainLint } from './lint.js';
+import type { LintOptions } from './lint/context.js';
+import type { ParseResult } from './parse.js';
+import type { ChangedChain } from './edit-reparse.js';
+
+/** What a lint leaves for the lint after the next edit. */
+export interface LintMemo {
+  opts: string;
+  env: string;
+  /** per chain (`table chain`): its own checks' findings */
+  chains: Map<string, Finding[]>;
+}
+
+/** The edit between the file a memo was made for and this one. */
+export interface EditSince {
+  memo: LintMemo;
+  /** the chains whose rules the edit changed */
+  changed: readonly ChangedChain[];
+  /** the earlier file's 1-based line → this file's (0: the line is gone) */
+  moved: Int32Array;
+}
+
+interface IncrementalLint {
+  findings: Finding[];
+  memo: LintMemo;
+  /** chains whose findings were carried over (not checked again) */
+  reused: number;
+}
+
+/** lintParsed's findings; with `since`, the chains the edit cannot have touched are not checked again. */
+export function lintIncremental(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions, since?: EditSince): IncrementalLint {
+  const memo: LintMemo = { opts: JSON.stringify(opts), env: envKey(parsed.ruleset), chains: new Map() };
+  const usable = since && since.memo.opts === memo.opts && since.memo.env === memo.env ? since : undefined;
+  const affected = usable ? reaching(parsed.ruleset, usable.changed) : null;
+  let reused = 0;
+  const chains: ChainLint = {
+    reuse(t, c) {
+      const key = `${t.name} ${c.name}`;
+      if (!usable || affected!.has(key)) return undefined;
+      const before = usable.memo.chains.get(key);
+      const found = before && movedFindings(before, usable.moved);
+      if (!found) return undefined;
+      memo.chains.set(key, found);
+      reused++;
+      return found;
+    },
+    record(t, c, found) {
+      memo.chains.set(`${t.name} ${c.name}`, found);
+    },
+  };
+  return { findings: lintParsed(parsed, opts, chains), memo, reused };
+}
+
+/** the findings with their lines where they are now; undefined when one's line is gone */
+function movedFindings(fs: readonly Finding[], moved: Int32Array): Finding[] | undefined {
+  const out: Finding[] = [];
+  for (const f of fs) {
+    if (f.line <= 0) out.push(f);
+    else {
+      const to = moved[f.line] ?? 0;
+      if (!to) return undefined;
+      out.push(to === f.line ? f : { ...f, line: to });
+    }
+  }
+  return out;
+}
+
+/** The changed chains and every chain that reaches one of them through jumps and gotos (`table chain`). */
+function reaching(rs: Ruleset, changed: readonly ChangedChain[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of rs.tables) {
+    const start = changed.filter((c) => c.table === t.name).map((c) => c.chain);
+    if (!start.length) continue;
+    const callers = callersOf(t);
+    const seen = new Set<string>(start);
+    const stack = [...start];
+    while (stack.length) {
+      for (const w of callers.get(stack.pop()!) ?? []) {
+        if (seen.has(w)) continue;
+        seen.add(w);
+        stack.push(w);
+      }
+    }
+    for (const n of seen) out.add(`${t.name} ${n}`);
+  }
+  return out;
+}
+
+function callersOf(t: Table): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  const add = (callee: string, c: Chain) => {
+    let s = m.get(callee);
+    if (!s) m.set(callee, (s = new Set()));
+    s.add(c.name);
+  };
+  for (const c of t.chains) {
+    const rules = c.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const tg = rules[k].target;
+      if (tg?.chain) add(tg.name, c);
+    }
+  }
+  return m;
+}
+
+/**
+ * What the packet-space environment is made of: the interface names (the
+ * classes are built sorted, so a set) and, for IPv6, the networks the rules
+ * name. The same key, the same environment.
+ */
+function envKey(rs: Ruleset): string {
+  const ins = new Set<string>();
+  const outs = new Set<string>();
+  const nets = new Set<string>();
+  const six = rs.family === 'ipv6';
+  for (const t of rs.tables) {
+    for (const c of t.chains) {
+      const rules = c.rules;
+      for (let k = 0; k < rules.length; k++) {
+        const r = rules[k];
+        if (r.inIface) ins.add(r.inIface.name);
+        if (r.outIface) outs.add(r.outIface.name);
+        if (six) {
+          if (r.src?.kind === 'net6') nets.add(`${r.src.addr}/${r.src.mask}`);
+          if (r.dst?.kind === 'net6') nets.add(`${r.dst.addr}/${r.dst.mask}`);
+        }
+      }
+    }
+  }
+  return [[...ins].sort().join(' '), [...outs].sort().join(' '), [...nets].sort().join(' ')].join('\n');
+}
