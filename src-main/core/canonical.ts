@@ -68,6 +68,11 @@ export function canonicalRuleAddresses(r: Rule): string {
   return addr('-s', r.src) + addr('-d', r.dst) + iface('-i', r.inIface) + iface('-o', r.outIface);
 }
 
+/** The -i -o part of canonicalRuleAddresses. */
+export function canonicalRuleInterfaces(r: Rule): string {
+  return iface('-i', r.inIface) + iface('-o', r.outIface);
+}
+
 /** The rest of canonicalRuleBody: -p, -f, the matches and the target. */
 export function canonicalRuleRest(r: Rule): string {
   let s = '';

@@ -9,8 +9,8 @@ import { isTableName, newTable } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
-import { checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
-import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleRest } from './canonical.js';
+import { appendedAlike, appendedKind, checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
+import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
 import { flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
@@ -199,6 +199,8 @@ class RulesetReader {
 
   /** texts-only mode (parseRulesetTexts): each chain's canonical rule lines, instead of its rules */
   private readonly sink: Map<Chain, { head: string; texts: string[] }> | null;
+  /** the line commandLine has now was scanned for a LineTemplate (one can be learnt from it) */
+  private scanned = false;
   private lastRest: Pick<Rule, 'matches' | 'target' | 'proto' | 'fragment'> & { text: string } | null = null;
   /** model mode: equal matches and targets of different rules become one object (see model-intern.ts) */
   private readonly interner: ModelInterner | null;
@@ -436,6 +438,9 @@ class RulesetReader {
 
   /** `[packets:bytes] -A CHAIN …` and every other command. */
   private commandLine(st: TableState, raw: string, line: number): void {
+    // texts mode: a line like an earlier one but for its addresses (the scan is kept for learning one)
+    this.scanned = false;
+    if (this.sink && st.templates.on && raw.charCodeAt(0) !== 91 /* [ */ && this.fromTemplate(st, raw, line)) return;
     let from = 0;
     let counters: Counters | null = null;
     if (raw[0] === '[') {
@@ -467,7 +472,11 @@ class RulesetReader {
         const r = c.rules[0];
         if (counters && !r.counters) r.counters = counters;
         r.source = { line };
-        if (this.sink) return this.appendText(st, ch, r);
+        if (this.sink) {
+          this.appendText(st, ch, r);
+          if (this.scanned && st.templates.templated) this.learnLine(st, ch, r, raw);
+          return;
+        }
         const index = ch.rules.push(r) - 1;
         if (st.checks) checkAppended(st.checks, st.table, ch, r, index);
         return;
@@ -488,6 +497,34 @@ class RulesetReader {
     if (tg?.chain) tg.name = st.chains.get(tg.name)?.name ?? ownCopy(tg.name);
     const index = to.texts.push(flat(to.head + canonicalRuleAddresses(r) + rest)) - 1;
     if (st.checks) checkAppended(st.checks, st.table, ch, r, index, rest);
+  }
+
+  /**
+   * Texts mode: the line's canonical text by a LineTemplate (see
+   * line-templates.ts), without a rule or its words; false when the line goes
+   * the long way (no template, checks that need the rule, an address not read there).
+   */
+  private fromTemplate(st: TableState, raw: string, line: number): boolean {
+    // words split at spaces only (tokenize.ts's plain lines)
+    if (raw.indexOf('"') >= 0 || raw.indexOf('\t') >= 0) return false;
+    const lt = st.templates.lineTemplates;
+    const t = lt.find(raw, this.ruleset.family === 'ipv6');
+    this.scanned = lt.scan.count > 0;
+    if (!t || t.checks === 'other' || !st.checks) return false;
+    const ch = st.chains.get(t.chain);
+    const to = ch && this.sink!.get(ch);
+    if (!to) return false;
+    if (!lt.get(t, raw)) return false;
+    if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.texts.length, line, t.rest)) return false;
+    to.texts.push(lt.text);
+    st.templates.countHit();
+    return true;
+  }
+
+  /** Texts mode: rule r, made by a RuleTemplates template from raw (just scanned), becomes a LineTemplate. */
+  private learnLine(st: TableState, ch: Chain, r: Rule, raw: string): void {
+    const to = this.sink!.get(ch)!;
+    st.templates.lineTemplates.learn(raw, this.ruleset.family === 'ipv6', r, ch.name, to.head, canonicalRuleInterfaces(r), this.restOf(r), appendedKind(st.table, ch, r));
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Extension, OptionSpec, ParseContext } from './extensions/types.js'
 import { collectOptions } from './extensions/util.js';
 import { ValueError, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
 import type { FindingCode } from './findings.js';
+import { LineTemplates } from './line-templates.js';
 
 export type Command =
   | { kind: 'append'; chain: string; rules: Rule[] }
@@ -263,6 +264,8 @@ interface Template {
   rule: Rule;
   src: number;
   dst: number;
+  /** lines it made: a full store drops those that made none */
+  used: number;
 }
 
 /**
@@ -283,13 +286,34 @@ export class RuleTemplates {
   private hits = 0;
   /** given up: this table's lines do not repeat (kube-proxy's comments, ports) */
   private off = false;
+  private decided = false;
+  /** hashes of the keys of lines that were parsed in full and could be templates */
+  private readonly seen = new Set<number>();
+  /** the last line given to slotsOf became its rule through a template (applied, or learnt from it) */
+  templated = false;
+  /** the texts reader's templates of whole lines, made from these (cleared with them) */
+  readonly lineTemplates = new LineTemplates();
 
   clear(): void {
     this.byKey.clear();
+    this.seen.clear();
+    this.lineTemplates.clear();
+  }
+
+  /** templates are in use (not given up for this table) */
+  get on(): boolean {
+    return !this.off;
+  }
+
+  /** A line that a LineTemplate made: counted as a hit of these. */
+  countHit(): void {
+    this.lines++;
+    this.hits++;
   }
 
   /** The line's key, or null when it has no address to take out (or templates do not pay off here). */
   slotsOf(words: string[], n: number, family: 'ipv4' | 'ipv6'): Slots | null {
+    this.templated = false;
     if (this.off) return null;
     const net = family === 'ipv6' ? IPV6_NET : IPV4_NET;
     let src = -1;
@@ -317,7 +341,10 @@ export class RuleTemplates {
     const t = this.byKey.get(slots.key);
     if (!t || t.src !== slots.src || t.dst !== slots.dst) {
       // after 2,000 lines with templates hitting under 1 in 8, stop making keys
-      if (this.lines === 2000 && this.hits * 8 < this.lines) this.off = true;
+      if (this.lines >= 2000 && !this.decided) {
+        this.decided = true;
+        if (this.hits * 8 < this.lines) this.off = true;
+      }
       return null;
     }
     const r = t.rule;
@@ -326,6 +353,8 @@ export class RuleTemplates {
     const dst = slots.dst < 0 ? r.dst : net(slots.words[slots.dst], (r.dst as AddressSpec).invert);
     if (src === undefined || dst === undefined) return null;
     this.hits++;
+    t.used++;
+    this.templated = true;
     // a jump to a user chain gets its own target: -E renames it in place
     const target = r.target?.chain ? { ...r.target } : r.target;
     const rule: Rule = { src, dst, inIface: r.inIface, outIface: r.outIface, proto: r.proto, fragment: r.fragment, matches: r.matches, target, counters: r.counters, source: undefined };
@@ -337,14 +366,40 @@ export class RuleTemplates {
     const c = parsed.command;
     if (c.kind !== 'append' || c.rules.length !== 1 || parsed.notes.length > 0) return;
     if ((slots.src >= 0 ? p.srcWord !== slots.src : p.srcText !== null) || (slots.dst >= 0 ? p.dstWord !== slots.dst : p.dstText !== null)) return;
-    if (this.byKey.size >= MAX_TEMPLATES) return;
+    // a template at the second line like it: a template of every line whose
+    // ports differ (a rate limit per port) only lived long enough to be copied
+    // out of the young generation before a full store dropped it
+    const h = hashOf(slots.key);
+    if (!this.seen.has(h)) {
+      if (this.seen.size >= 8192) this.seen.clear();
+      this.seen.add(h);
+      return;
+    }
+    if (this.byKey.size >= MAX_TEMPLATES && !this.dropUnused()) return;
     const r = c.rules[0];
     // a copy: the reader stamps counters and the line on the rule it gets
-    this.byKey.set(slots.key, { chain: c.chain, rule: { ...r }, src: slots.src, dst: slots.dst });
+    this.byKey.set(slots.key, { chain: c.chain, rule: { ...r }, src: slots.src, dst: slots.dst, used: 0 });
+  }
+
+  /**
+   * A full store drops the templates no line used: lines with their own ports
+   * each (a rate limit per port) would otherwise fill it before the lines that
+   * repeat come. False when every template was used.
+   */
+  private dropUnused(): boolean {
+    for (const [key, t] of this.byKey) if (t.used === 0) this.byKey.delete(key);
+    return this.byKey.size < MAX_TEMPLATES;
   }
 }
 
 const MAX_TEMPLATES = 512;
+
+/** FNV-1a of a string: a number to remember a key by without keeping the key. */
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h;
+}
 const IPV4_NET = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
 // what may be one IPv6 network (plainNet6 decides): hex digits and colons, perhaps an embedded IPv4 and a prefix
 const IPV6_NET = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?$/;

@@ -6,6 +6,7 @@ import type { Chain, Hook, Rule, Table } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { findMatch, findTarget } from './extensions/registry.js';
 import { protocolName } from './values.js';
+import type { TemplateChecks } from './line-templates.js';
 
 /** What the graph walks below look at of a rule: where it jumps, and its line. */
 type JumpRef = Pick<Rule, 'target' | 'source'>;
@@ -177,6 +178,30 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
   // without hook-dependent checks, ruleProblem uses neither the hooks nor the chain
   const problem = ruleProblem(t, c, r, NO_HOOKS, builtinChains(t));
   if (problem) acc.found.push({ chain: c, index, rule: r, problem });
+}
+
+/**
+ * checkAppended for a rule of the same chain and key as the last one recorded
+ * in `alike` (a LineTemplate's line): recorded as its index and line. False
+ * when the last one is not such (then checkAppended it).
+ */
+export function appendedAlike(acc: AppendedChecks, c: Chain, index: number, line: number, key: string): boolean {
+  const alike = acc.alike;
+  const last = alike.length ? alike[alike.length - 1] : null;
+  if (!last || last.chain !== c || acc.lastKey !== key) return false;
+  last.at.push(index, line);
+  return true;
+}
+
+/**
+ * What checkAppended does with rules like r (differing only in addresses,
+ * which no check reads): 'none' nothing (no jump, no check of the hooks,
+ * nothing found), 'alike' a run in `alike`, 'other' anything else.
+ */
+export function appendedKind(t: Table, c: Chain, r: Rule): TemplateChecks {
+  if (r.target?.chain) return 'other';
+  if (dependsOnHooks(r)) return 'alike';
+  return ruleProblem(t, c, r, NO_HOOKS, builtinChains(t)) ? 'other' : 'none';
 }
 
 /** The rule depends on the hooks only through its target's (DNAT, SNAT, MASQUERADE …): no kernel check, no protocol it needs. */

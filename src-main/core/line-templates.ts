@@ -1,0 +1,394 @@
+// Canonical lines of rules that differ only in their -s/-d networks, made
+// from the line's characters: a blocklist's 70,000 `-A bl -s ADDR/32 -j DROP`
+// or fail2ban's REJECTs cost a scan of the line, a look-up and (when the line
+// is already canonical, as a saved ruleset is) not a single new object.
+//
+// Only the texts reader (canon, diff) uses them, and only on top of
+// RuleTemplates (rule-parser.ts): a LineTemplate is made from a line that
+// RuleTemplates parsed through a template, so a line with the same characters
+// outside its address words has the same template key, the same rule but for
+// its addresses, no notes and no error. The address words are read here only
+// in their plain form (no leading zeros; anything else goes the long way,
+// where the same value gives the same rule and a bad one its error).
+import type { AddressSpec, Rule } from './model.js';
+import { formatNet, formatNet6, parseAddressItem6 } from './values.js';
+import { ownCopy } from './ruleset-texts.js';
+
+/** What the reader learns about a line's commit checks from its template once. */
+export type TemplateChecks =
+  /** nothing to keep: no jump, no check that reads the hooks, and the checks at append found nothing */
+  | 'none'
+  /** the rule's checks read the hooks: a run of such lines of one chain is kept as indexes (AppendedChecks.alike) */
+  | 'alike'
+  /** anything else: the line is read the long way */
+  | 'other';
+
+interface LineTemplate {
+  /** the line's text before, between and after its address words (own copies) */
+  readonly pre: string;
+  readonly mid: string;
+  readonly post: string;
+  /** number of address words (1 or 2); the first in the line is the source when srcFirst */
+  readonly slots: number;
+  readonly srcFirst: boolean;
+  readonly ipv6: boolean;
+  /** the canonical line: c0 + net + c1 (+ net + c2), the source's network first */
+  readonly c0: string;
+  readonly c1: string;
+  readonly c2: string;
+  /** the invert flags of the canonical first and second network (a ! -s 0.0.0.0/0 is not left out) */
+  readonly inv0: boolean;
+  readonly inv1: boolean;
+  /** the line is its own canonical text whenever its address words are canonical networks */
+  readonly verbatim: boolean;
+  /** the rule the line makes (its addresses those of the line the template was made from) */
+  readonly rule: Rule;
+  /** the chain's name as the table has it */
+  readonly chain: string;
+  /** canonicalRuleRest of the rule: the key of AppendedChecks.alike */
+  readonly rest: string;
+  readonly checks: TemplateChecks;
+  /** another template with the same hash */
+  next: LineTemplate | null;
+}
+
+/** What find() saw of the last line it scanned: its address words and hash. */
+interface Scan {
+  hash: number;
+  count: number;
+  /** start and end of each address word in the line, in line order */
+  s0: number;
+  e0: number;
+  s1: number;
+  e1: number;
+  /** the first address word (in line order) is the source */
+  srcFirst: boolean;
+  /** find() found a template of the line's text */
+  found: boolean;
+}
+
+const MAX = 512;
+
+export class LineTemplates {
+  private readonly byHash = new Map<number, LineTemplate>();
+  private size = 0;
+  /** the last scan (find's), valid until the next find */
+  readonly scan: Scan = { hash: 0, count: 0, s0: -1, e0: -1, s1: -1, e1: -1, srcFirst: true, found: false };
+  /** the canonical text of the last line get() made */
+  text = '';
+
+  clear(): void {
+    this.byHash.clear();
+    this.size = 0;
+  }
+
+  get empty(): boolean {
+    return this.size === 0;
+  }
+
+  /**
+   * Scan a line (no quote, tab or line end: words are what lies between spaces)
+   * for its address words as RuleTemplates.slotsOf finds them; the template
+   * with the same text around them, or null. The scan is kept for learn().
+   */
+  find(raw: string, ipv6: boolean): LineTemplate | null {
+    this.scan.count = 0;
+    this.scan.found = false;
+    if (!scanLine(raw, ipv6, this.scan)) return null;
+    const sc = this.scan;
+    for (let t = this.byHash.get(sc.hash) ?? null; t; t = t.next) {
+      if (sameShape(t, raw, sc)) {
+        sc.found = true;
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The canonical line of `raw` by template t (this.text), true; false when an
+   * address word is not one plain network (or leaves the network out of the
+   * canonical line): then the line goes the long way.
+   */
+  get(t: LineTemplate, raw: string): boolean {
+    const sc = this.scan;
+    const ipv6 = t.ipv6;
+    const a = t.slots === 2 && !t.srcFirst ? 1 : 0; // line slot of the canonical first network
+    if (!net(raw, a === 0 ? sc.s0 : sc.s1, a === 0 ? sc.e0 : sc.e1, ipv6, t.inv0)) return false;
+    const v0 = netVerbatim;
+    const n0 = netText;
+    if (t.slots === 1) {
+      if (v0 && t.verbatim) this.text = raw;
+      else this.text = flatten(t.c0 + (v0 ? raw.slice(sc.s0, sc.e0) : n0) + t.c1);
+      return true;
+    }
+    if (!net(raw, a === 0 ? sc.s1 : sc.s0, a === 0 ? sc.e1 : sc.e0, ipv6, t.inv1)) return false;
+    const v1 = netVerbatim;
+    const n1 = netText;
+    if (v0 && v1 && t.verbatim) this.text = raw;
+    else {
+      const x0 = v0 ? (a === 0 ? raw.slice(sc.s0, sc.e0) : raw.slice(sc.s1, sc.e1)) : n0;
+      const x1 = v1 ? (a === 0 ? raw.slice(sc.s1, sc.e1) : raw.slice(sc.s0, sc.e0)) : n1;
+      this.text = flatten(t.c0 + x0 + t.c1 + x1 + t.c2);
+    }
+    return true;
+  }
+
+  /**
+   * After the line last scanned became rule r through a RuleTemplates template
+   * (so the line's text around its addresses fixes everything else): keep it.
+   * `head` `-A CHAIN`, `rest` canonicalRuleRest(r), `fixed` the canonical
+   * interfaces.
+   */
+  learn(raw: string, ipv6: boolean, r: Rule, chain: string, head: string, fixed: string, rest: string, checks: TemplateChecks): void {
+    const sc = this.scan;
+    // a template of this text that could not make the line (its checks, its address) is not made again
+    if (sc.count === 0 || sc.found || this.size >= MAX) return;
+    const src = r.src as AddressSpec | null;
+    const dst = r.dst as AddressSpec | null;
+    const hasSrc = sc.count === 2 || sc.srcFirst;
+    const hasDst = sc.count === 2 || !sc.srcFirst;
+    // the slot's side must be the rule's network (not left out as 0.0.0.0/0) for the pieces below
+    if ((hasSrc && !isNet(src)) || (hasDst && !isNet(dst))) return;
+    const srcOp = src ? (src.invert ? ' ! -s ' : ' -s ') : '';
+    const dstOp = dst ? (dst.invert ? ' ! -d ' : ' -d ') : '';
+    let c0: string, c1: string, c2 = '';
+    let inv0: boolean, inv1 = false;
+    if (hasSrc && hasDst) {
+      c0 = head + srcOp;
+      c1 = dstOp;
+      c2 = fixed + rest;
+      inv0 = src!.invert;
+      inv1 = dst!.invert;
+    } else if (hasSrc) {
+      c0 = head + srcOp;
+      c1 = fixedAddr('-d', dst) + fixed + rest;
+      inv0 = src!.invert;
+    } else {
+      c0 = head + fixedAddr('-s', src) + dstOp;
+      c1 = fixed + rest;
+      inv0 = dst!.invert;
+    }
+    const pre = raw.slice(0, sc.s0);
+    const mid = sc.count === 2 ? raw.slice(sc.e0, sc.s1) : '';
+    const post = raw.slice(sc.count === 2 ? sc.e1 : sc.e0);
+    const verbatim = (sc.count === 1 || sc.srcFirst) && pre === c0 && (sc.count === 1 ? post === c1 : mid === c1 && post === c2);
+    const t: LineTemplate = {
+      pre: ownCopy(pre), mid: ownCopy(mid), post: ownCopy(post), slots: sc.count, srcFirst: sc.srcFirst, ipv6,
+      c0: flatten(c0), c1: flatten(c1), c2: flatten(c2), inv0, inv1, verbatim, rule: r, chain, rest, checks, next: this.byHash.get(sc.hash) ?? null,
+    };
+    this.byHash.set(sc.hash, t);
+    this.size++;
+  }
+}
+
+function isNet(a: AddressSpec | null): boolean {
+  return a !== null && (a.kind === 'net' || a.kind === 'net6');
+}
+
+/** canonical.ts's addr() for a side without an address word (a host name, or nothing) */
+function fixedAddr(flag: string, a: AddressSpec | null): string {
+  if (!a) return '';
+  const inv = a.invert ? ' !' : '';
+  if (a.kind === 'host-name') return `${inv} ${flag} ${a.name}`; // never: a host name makes no template (a note)
+  if (a.kind === 'net6') return a.mask === 0n && a.addr === 0n && !a.invert ? '' : `${inv} ${flag} ${formatNet6(a.addr, a.mask)}`;
+  return a.mask === 0 && a.addr === 0 && !a.invert ? '' : `${inv} ${flag} ${formatNet(a.addr, a.mask)}`;
+}
+
+function flatten(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
+function sameShape(t: LineTemplate, raw: string, sc: Scan): boolean {
+  if (t.slots !== sc.count || t.srcFirst !== sc.srcFirst) return false;
+  const end = sc.count === 2 ? sc.e1 : sc.e0;
+  if (t.pre.length !== sc.s0 || t.post.length !== raw.length - end) return false;
+  if (sc.count === 2 && t.mid.length !== sc.s1 - sc.e0) return false;
+  return raw.startsWith(t.pre) && raw.startsWith(t.post, end) && (sc.count === 1 || raw.startsWith(t.mid, sc.e0));
+}
+
+// --- the scan ------------------------------------------------------------------
+
+/** 1 for a word that is -s --source --src, 2 for -d --destination --dst, else 0 */
+function addressOption(raw: string, i: number, end: number): number {
+  const len = end - i;
+  if (len < 2 || len > 13 || raw.charCodeAt(i) !== 45) return 0;
+  if (len === 2) {
+    const c = raw.charCodeAt(i + 1);
+    return c === 115 ? 1 : c === 100 ? 2 : 0;
+  }
+  if (raw.charCodeAt(i + 1) !== 45) return 0;
+  if (len === 5) return raw.startsWith('--src', i) ? 1 : raw.startsWith('--dst', i) ? 2 : 0;
+  if (len === 8) return raw.startsWith('--source', i) ? 1 : 0;
+  if (len === 13) return raw.startsWith('--destination', i) ? 2 : 0;
+  return 0;
+}
+
+/** The word is what RuleTemplates takes for a network of the family (its IPV4_NET / IPV6_NET). */
+function netLike(raw: string, i: number, end: number, ipv6: boolean): boolean {
+  return ipv6 ? netLike6(raw, i, end) : netLike4(raw, i, end);
+}
+
+// /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/
+function netLike4(raw: string, i: number, end: number): boolean {
+  let part = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > (part === 4 ? 2 : 3)) return false;
+    } else if (c === 46 && part < 3 && digits > 0) {
+      part++;
+      digits = 0;
+    } else if (c === 47 && part === 3 && digits > 0) {
+      part = 4;
+      digits = 0;
+    } else return false;
+  }
+  return digits > 0 && part >= 3;
+}
+
+// /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?$/
+function netLike6(raw: string, i: number, end: number): boolean {
+  let colon = false;
+  let slash = -1;
+  for (let k = i; k < end; k++) {
+    const c = raw.charCodeAt(k);
+    if (slash >= 0) {
+      if (c < 48 || c > 57 || k - slash > 3) return false;
+    } else if (c === 58) colon = true;
+    else if (c === 47) {
+      if (!colon) return false;
+      slash = k;
+    } else if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46)) return false;
+  }
+  return colon && (slash < 0 || end - slash > 1);
+}
+
+/**
+ * The line's address words as slotsOf finds them, and a hash of the rest: of
+ * each other word its length and first, middle and last characters (FNV-1a;
+ * find() compares the whole text, the hash only has to spread the templates).
+ */
+function scanLine(raw: string, ipv6: boolean, sc: Scan): boolean {
+  const n = raw.length;
+  let h = 0x811c9dc5;
+  let prev = 0;
+  let count = 0;
+  let src = -1;
+  let dst = -1;
+  let i = 0;
+  while (i < n) {
+    if (raw.charCodeAt(i) === 32) {
+      h = Math.imul(h ^ 32, 16777619);
+      i++;
+      continue;
+    }
+    let end = raw.indexOf(' ', i);
+    if (end < 0) end = n;
+    if (prev !== 0 && netLike(raw, i, end, ipv6)) {
+      // a second -s or -d: no template (as slotsOf)
+      if (prev === 1 ? src >= 0 : dst >= 0) return false;
+      if (prev === 1) src = count;
+      else dst = count;
+      if (count === 0) {
+        sc.s0 = i;
+        sc.e0 = end;
+      } else {
+        sc.s1 = i;
+        sc.e1 = end;
+      }
+      count++;
+      h = Math.imul(h ^ 1, 16777619);
+      prev = 0;
+    } else {
+      h = Math.imul(h ^ (end - i), 16777619);
+      h = Math.imul(h ^ raw.charCodeAt(i), 16777619);
+      h = Math.imul(h ^ raw.charCodeAt((i + end) >> 1), 16777619);
+      h = Math.imul(h ^ raw.charCodeAt(end - 1), 16777619);
+      prev = addressOption(raw, i, end);
+    }
+    i = end;
+  }
+  if (count === 0) return false;
+  sc.count = count;
+  sc.srcFirst = src === 0;
+  sc.hash = h;
+  return true;
+}
+
+// --- the networks ----------------------------------------------------------------
+
+/** set by net(): the word is its own canonical text; else netText is */
+let netVerbatim = false;
+let netText = '';
+
+/**
+ * The network in raw[i, end) as the canonical line has it: true with
+ * netVerbatim (the word is it) or netText; false when the word is not read
+ * here (not plain, or a 0.0.0.0/0 that the canonical line leaves out).
+ */
+function net(raw: string, i: number, end: number, ipv6: boolean, invert: boolean): boolean {
+  return ipv6 ? net6(raw, i, end, invert) : net4(raw, i, end, invert);
+}
+
+function net4(raw: string, i: number, end: number, invert: boolean): boolean {
+  let addr = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  let k = i;
+  for (; k < end; k++) {
+    const c = raw.charCodeAt(k);
+    if (c === 46 || c === 47) {
+      if (digits === 0 || octet > 255) return false;
+      addr = addr * 256 + octet;
+      octet = 0;
+      digits = 0;
+      if (c === 47) break;
+      if (++dots > 3) return false;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return false; // a leading zero: the long way
+      octet = octet * 10 + (c - 48);
+      digits++;
+    } else return false;
+  }
+  let bits = 32;
+  const slash = k < end;
+  if (slash) {
+    if (dots !== 3) return false;
+    bits = 0;
+    let d = 0;
+    for (k++; k < end; k++) {
+      const c = raw.charCodeAt(k);
+      if (c < 48 || c > 57 || (d === 1 && bits === 0)) return false;
+      bits = bits * 10 + (c - 48);
+      d++;
+    }
+    if (d === 0 || bits > 32) return false;
+  } else {
+    if (dots !== 3 || digits === 0 || octet > 255) return false;
+    addr = addr * 256 + octet;
+  }
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const masked = (addr & mask) >>> 0;
+  if (mask === 0 && !invert) return false; // the canonical line leaves it out
+  netVerbatim = slash && masked === addr >>> 0;
+  if (!netVerbatim) netText = formatNet(masked, mask);
+  return true;
+}
+
+function net6(raw: string, i: number, end: number, invert: boolean): boolean {
+  const word = raw.slice(i, end);
+  let a;
+  try {
+    a = parseAddressItem6(word);
+  } catch {
+    return false;
+  }
+  if (a.kind !== 'net6' || (a.mask === 0n && a.addr === 0n && !invert)) return false;
+  netText = formatNet6(a.addr, a.mask);
+  netVerbatim = netText === word;
+  return true;
+}
