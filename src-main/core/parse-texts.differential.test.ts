@@ -41,7 +41,7 @@ describe('the texts reader prints what the model prints, byte for byte', () => {
       const rnd = makeRandom(7);
       const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':bl - [0:0]'];
       for (let k = 0; k < 3000; k++) {
-        const a = family === 'ipv6' ? `2001:db8:${(k * 7919) % 65536 .toString(16)}::${k.toString(16)}` : `198.${18 + (k & 1)}.${(k >> 8) & 255}.${k & 255}`;
+        const a = family === 'ipv6' ? `2001:db8:${((k * 7919) % 65536).toString(16)}::${k.toString(16)}` : `198.${18 + (k & 1)}.${(k >> 8) & 255}.${k & 255}`;
         lines.push(pick(rnd, [`-A bl -s ${a} -j DROP`, `-A bl -s ${a}/${family === 'ipv6' ? 128 : 32} -j DROP`, `-A INPUT -d ${a}/${family === 'ipv6' ? 64 : 24} -j REJECT`,
           `-A INPUT -s ${a} -d ${a} -p tcp -j REJECT --reject-with tcp-reset`, `-A INPUT -d ${a} -s ${a} -j ACCEPT`]));
       }
