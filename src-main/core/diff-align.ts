@@ -4,7 +4,7 @@
 import type { DiffRow, RowKind } from './diff-types.js';
 import { pairBySimilarity } from './diff-pairing.js';
 
-/** Interns canonical rule texts as small integers so alignment compares numbers. */
+/** Interns canonical rule texts as small integers (0, 1, 2 … in order of first sight) so alignment compares numbers. */
 export class Interner {
   private readonly ids = new Map<string, number>();
   id(s: string): number {
@@ -14,6 +14,10 @@ export class Interner {
       this.ids.set(s, v);
     }
     return v;
+  }
+  /** one more than the largest id given */
+  get size(): number {
+    return this.ids.size;
   }
 }
 
@@ -25,79 +29,113 @@ export class Interner {
  * the segment is left unmatched (shown as deleted and added, never wrong).
  */
 export function alignSequences(a: ArrayLike<number>, b: ArrayLike<number>, opts: { patience?: boolean } = {}): Int32Array {
-  const out: number[] = [];
-  alignRange(a, 0, a.length, b, 0, b.length, out, opts.patience === false ? MAX_PATIENCE_DEPTH : 0);
-  return Int32Array.from(out);
+  // any numbers: renamed 0, 1, 2 … for alignDense
+  const dense = new Map<number, number>();
+  const rename = (xs: ArrayLike<number>) => Int32Array.from({ length: xs.length }, (_, k) => {
+    let v = dense.get(xs[k]);
+    if (v === undefined) dense.set(xs[k], (v = dense.size));
+    return v;
+  });
+  const da = rename(a);
+  const db = rename(b);
+  return alignDense(da, db, dense.size, opts.patience === false ? MAX_PATIENCE_DEPTH : 0);
+}
+
+/** alignSequences of ids in [0, idCount), as an Interner gives them. */
+function alignDense(a: Int32Array, b: Int32Array, idCount: number, depth = 0): Int32Array {
+  const w: Work = { out: new Int32Array(2 * Math.min(a.length, b.length)), len: 0, inA: new Int32Array(idCount), inB: new Int32Array(idCount) };
+  alignRange(a, 0, a.length, b, 0, b.length, w, depth);
+  return w.out.subarray(0, w.len);
 }
 
 const MYERS_MAX_D = 1500;
 const MAX_PATIENCE_DEPTH = 8;
 const MYERS_BUDGET = 4_000_000;
 
-function alignRange(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number>, b0: number, b1: number, out: number[], depth: number): void {
+/**
+ * One alignment's state: the pairs found so far (out[0, len), never more than
+ * the shorter side's length), and the scratch counters of uniqueAnchors, one
+ * per id, zero between calls.
+ */
+interface Work {
+  out: Int32Array;
+  len: number;
+  inA: Int32Array;
+  inB: Int32Array;
+}
+
+function pair(w: Work, i: number, j: number): void {
+  w.out[w.len++] = i;
+  w.out[w.len++] = j;
+}
+
+function alignRange(a: Int32Array, a0: number, a1: number, b: Int32Array, b0: number, b1: number, w: Work, depth: number): void {
   // common prefix
-  while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) {
-    out.push(a0++, b0++);
-  }
-  // common suffix (pushed after the middle)
+  while (a0 < a1 && b0 < b1 && a[a0] === b[b0]) pair(w, a0++, b0++);
+  // common suffix (paired after the middle)
   let e = 0;
   while (a1 - e > a0 && b1 - e > b0 && a[a1 - 1 - e] === b[b1 - 1 - e]) e++;
   a1 -= e;
   b1 -= e;
   if (a0 < a1 && b0 < b1) {
-    const anchors = depth < MAX_PATIENCE_DEPTH ? uniqueAnchors(a, a0, a1, b, b0, b1) : null;
+    const anchors = depth < MAX_PATIENCE_DEPTH ? uniqueAnchors(a, a0, a1, b, b0, b1, w) : null;
     if (anchors && anchors.length > 0) {
       let pa = a0;
       let pb = b0;
       for (let k = 0; k < anchors.length; k += 2) {
-        alignRange(a, pa, anchors[k], b, pb, anchors[k + 1], out, depth + 1);
-        out.push(anchors[k], anchors[k + 1]);
+        alignRange(a, pa, anchors[k], b, pb, anchors[k + 1], w, depth + 1);
+        pair(w, anchors[k], anchors[k + 1]);
         pa = anchors[k] + 1;
         pb = anchors[k + 1] + 1;
       }
-      alignRange(a, pa, a1, b, pb, b1, out, depth + 1);
+      alignRange(a, pa, a1, b, pb, b1, w, depth + 1);
     } else {
-      myers(a, a0, a1, b, b0, b1, out);
+      myers(a, a0, a1, b, b0, b1, w);
     }
   }
-  for (let k = 0; k < e; k++) out.push(a1 + k, b1 + k);
+  for (let k = 0; k < e; k++) pair(w, a1 + k, b1 + k);
 }
 
 /** Lines that occur exactly once in each range, longest increasing run of them (patience). */
-function uniqueAnchors(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number>, b0: number, b1: number): number[] | null {
-  // count in a: 1 = once (position stored), -1 = more than once
-  const inA = new Map<number, number>();
+function uniqueAnchors(a: Int32Array, a0: number, a1: number, b: Int32Array, b0: number, b1: number, w: Work): Int32Array | null {
+  // per id, in a: position + 1 when seen once, -1 more than once; in b likewise, for ids seen in a
+  const { inA, inB } = w;
   for (let i = a0; i < a1; i++) {
     const v = a[i];
-    const p = inA.get(v);
-    inA.set(v, p === undefined ? i : -1);
+    inA[v] = inA[v] === 0 ? i + 1 : -1;
   }
-  const inB = new Map<number, number>();
+  let k = 0;
   for (let j = b0; j < b1; j++) {
     const v = b[j];
-    if (!inA.has(v)) continue;
-    const p = inB.get(v);
-    inB.set(v, p === undefined ? j : -1);
+    if (inA[v] === 0) continue;
+    inB[v] = inB[v] === 0 ? j + 1 : -1;
+  }
+  for (let j = b0; j < b1; j++) {
+    const v = b[j];
+    if (inB[v] === j + 1 && inA[v] > 0) k++;
   }
   // pairs ordered by position in b
-  const pairsA: number[] = [];
-  const pairsB: number[] = [];
+  const pairsA = new Int32Array(k);
+  const pairsB = new Int32Array(k);
+  k = 0;
   for (let j = b0; j < b1; j++) {
     const v = b[j];
-    if (inB.get(v) !== j) continue;
-    const i = inA.get(v)!;
-    if (i < 0) continue;
-    pairsA.push(i);
-    pairsB.push(j);
+    if (inB[v] === j + 1 && inA[v] > 0) {
+      pairsA[k] = inA[v] - 1;
+      pairsB[k++] = j;
+    }
   }
-  if (pairsA.length === 0) return null;
+  // the counters back to zero for the next call
+  for (let i = a0; i < a1; i++) inA[a[i]] = 0;
+  for (let j = b0; j < b1; j++) inB[b[j]] = 0;
+  if (k === 0) return null;
   // longest increasing subsequence of pairsA (patience sorting, O(k log k))
-  const k = pairsA.length;
-  const tails: number[] = [];
+  const tails = new Int32Array(k);
+  let len = 0;
   const prev = new Int32Array(k).fill(-1);
   for (let x = 0; x < k; x++) {
     let lo = 0;
-    let hi = tails.length;
+    let hi = len;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (pairsA[tails[mid]] < pairsA[x]) lo = mid + 1;
@@ -105,10 +143,11 @@ function uniqueAnchors(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLik
     }
     if (lo > 0) prev[x] = tails[lo - 1];
     tails[lo] = x;
+    if (lo === len) len++;
   }
-  const res: number[] = new Array(tails.length * 2);
-  let x = tails[tails.length - 1];
-  for (let p = tails.length - 1; p >= 0; p--) {
+  const res = new Int32Array(len * 2);
+  let x = tails[len - 1];
+  for (let p = len - 1; p >= 0; p--) {
     res[2 * p] = pairsA[x];
     res[2 * p + 1] = pairsB[x];
     x = prev[x];
@@ -117,7 +156,7 @@ function uniqueAnchors(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLik
 }
 
 /** Myers' greedy LCS on a[a0,a1) × b[b0,b1); gives up (no matches) past its budget. */
-function myers(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number>, b0: number, b1: number, out: number[]): void {
+function myers(a: Int32Array, a0: number, a1: number, b: Int32Array, b0: number, b1: number, w: Work): void {
   const n = a1 - a0;
   const m = b1 - b0;
   const max = Math.min(n + m, MYERS_MAX_D);
@@ -170,7 +209,7 @@ function myers(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<number
     y--;
     pairs.push(a0 + x, b0 + y);
   }
-  for (let p = pairs.length - 2; p >= 0; p -= 2) out.push(pairs[p], pairs[p + 1]);
+  for (let p = pairs.length - 2; p >= 0; p -= 2) pair(w, pairs[p], pairs[p + 1]);
 }
 
 interface Alignment {
@@ -200,7 +239,7 @@ export function alignChain(left: readonly string[], right: readonly string[], in
   const b = new Int32Array(m - pre - suf);
   for (let i = 0; i < a.length; i++) a[i] = interner.id(left[pre + i]);
   for (let j = 0; j < b.length; j++) b[j] = interner.id(right[pre + j]);
-  const mid = alignSequences(a, b);
+  const mid = alignDense(a, b, interner.size);
   const pairs = new Int32Array(2 * (pre + suf) + mid.length);
   let w = 0;
   for (let k = 0; k < pre; k++) {
