@@ -90,17 +90,28 @@ function lineOfRule(chain: Chain, k: number): number {
   return lazy ? lazy.lineOf(k) : (chain.rules[k].source?.line ?? 0);
 }
 
-/** A rule row of a large file: its Rule is made when the row is read (shown, selected), not when the rows are built. */
+/**
+ * A rule row of a large file: its Rule is made when the row is read (shown,
+ * selected), not when the rows are built. Three fields (the rest is read
+ * through the chain's lazy rules): 100,000 of these are the page's largest
+ * allocation while a file opens, and what the garbage collector copies.
+ */
 class LazyRuleRow {
-  readonly kind = 'rule';
   constructor(
-    readonly table: TableName,
     readonly chain: Chain,
     private readonly lazy: LazyRules,
     /** 1-based position in the chain */
     readonly index: number,
-    readonly line: number,
   ) {}
+  get kind(): 'rule' {
+    return 'rule';
+  }
+  get table(): TableName {
+    return this.lazy.table;
+  }
+  get line(): number {
+    return this.lazy.lineOf(this.index - 1);
+  }
   get rule(): Rule {
     return this.lazy.at(this.index - 1)!;
   }
@@ -183,7 +194,7 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
         if (lazy) {
           const line = lazy.lineOf(k);
           mark(line);
-          rows.push(new LazyRuleRow(table.name, chain, lazy, k + 1, line));
+          rows.push(new LazyRuleRow(chain, lazy, k + 1));
         } else {
           const rule = chain.rules[k];
           const line = rule.source?.line ?? 0;
