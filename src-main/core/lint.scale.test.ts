@@ -1,6 +1,8 @@
 // The lint stays near-linear on the shapes that made it quadratic (issue 11):
 // many rate limits before a long blocklist, tens of thousands of chains, many
-// DNAT rewrites against many filter rules — and still finds what it should.
+// DNAT rewrites against many filter rules, thousands of port-range rules (ufw)
+// before rules of other protocols and rules without ports — and still finds
+// what it should.
 // The time bounds are generous (a loaded machine): the quadratic versions took
 // minutes on these files.
 import { describe, expect, it } from 'vitest';
@@ -59,5 +61,20 @@ describe('lint at scale', () => {
     expect(mism[0].message).toContain('changed port 14321 to 24321');
     expect(findings.filter((f) => f.code === 'unused-chain' || f.code === 'undefined-chain')).toEqual([]);
     expect(ms).toBeLessThan(30_000);
+  });
+
+  it('600 UDP port-range accepts (ufw) before 15,000 TCP accepts and 5,000 drops without ports: the redundant one found, fast', { timeout: 120_000 }, () => {
+    const L = ['*filter', ':INPUT DROP [0:0]', ':FORWARD DROP [0:0]', ':OUTPUT ACCEPT [0:0]'];
+    // each range has more ports than the shadow index files value by value, so every one is tried against every later rule
+    for (let i = 0; i < 600; i++) { const p = 1 + i * 100; L.push(`-A INPUT -p udp -m multiport --dports ${p},${p + 2}:${p + 99} -j ACCEPT`); }
+    for (let i = 0; i < 15_000; i++) L.push(`-A INPUT -s ${ip(45, i)}/32 -p tcp -m tcp --dport ${1 + (i % 60_000)} -j ACCEPT`);
+    for (let i = 0; i < 5_000; i++) L.push(`-A INPUT -s ${ip(77, i)}/32 -j DROP`);
+    // inside the range of rule #14 (1301,1303:1400): changes nothing
+    L.push('-A INPUT -p udp -m udp --dport 1400 -j ACCEPT', 'COMMIT');
+    const { findings, ms } = lintTimed(L.join('\n') + '\n');
+    const red = findings.filter((f) => f.code === 'redundant-rule' || f.code === 'shadowed-rule');
+    expect(red.map((f) => [f.code, f.index])).toEqual([['redundant-rule', 20_601]]);
+    expect(red[0].message).toContain('rule #14');
+    expect(ms).toBeLessThan(20_000);
   });
 });

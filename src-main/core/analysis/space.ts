@@ -212,6 +212,8 @@ export function constrain(b: Box, d: number, s: IntervalSet, dims: Dims): void {
 
 /** The parts of `r` outside `e`, as disjoint boxes ([r] when they do not meet). */
 export function boxDiff(r: Box, e: Box, dims: Dims): Box[] {
+  // disjoint: r whole, found without building a piece per dimension first (most pairs the shadow check tries)
+  if (!boxesMeet(r, e)) return [r];
   const out: Box[] = [];
   let cur: Box = r;
   for (let k = 0; k < e.size; k++) {

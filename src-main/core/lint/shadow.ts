@@ -8,7 +8,7 @@
 // never covers another; when the analysis would grow too large it gives up and
 // claims nothing.
 import type { Chain, Table } from '../model.js';
-import { boxDiff, DIM, size, type Box, type IntervalSet } from '../analysis/space.js';
+import { boxDiff, DIM, size, type Box, type Dims, type IntervalSet } from '../analysis/space.js';
 import { verdictOf, type LintContext } from './context.js';
 
 interface Cover {
@@ -19,6 +19,13 @@ interface Cover {
 
 /** Most boxes kept while subtracting before we give up on a rule. */
 const MAX_PIECES = 64;
+/**
+ * Most intervals a piece's set may have before we give up on a rule: without
+ * it, a rule without ports minus a thousand earlier port-range rules keeps one
+ * piece whose port set grows by an interval per rule, and each subtraction
+ * copies it (ufw's port ranges: quadratic, minutes at 50,000 rules).
+ */
+const MAX_INTERVALS = 128;
 /** Most earlier rules tried per rule before we give up on it. */
 const MAX_CANDIDATES = 2000;
 const LEVELS = [32, 24, 16, 8];
@@ -83,6 +90,17 @@ type Bucket = number | number[];
 
 const bucketSize = (l: Bucket) => (typeof l === 'number' ? 1 : l.length);
 
+/** the one protocol number every box has, else -1 */
+function protoOf(boxes: Box[]): number {
+  let p = -1;
+  for (const b of boxes) {
+    const s = b.get(DIM.proto);
+    if (!s || s.length !== 2 || s[0] !== s[1] || (p >= 0 && p !== s[0])) return -1;
+    p = s[0];
+  }
+  return p;
+}
+
 function push(m: Map<number, Bucket>, key: number, pos: number): void {
   const l = m.get(key);
   if (l === undefined) m.set(key, pos);
@@ -111,6 +129,19 @@ class CoverIndex {
   /** per VALUE_DIMS entry: value → covers */
   private byValue: Array<Map<number, Bucket>> = VALUE_DIMS.map(() => new Map());
   private general: number[] = [];
+  /**
+   * The general covers again, split by protocol: those whose every box is of
+   * one protocol (by its number), and the rest. A rule of one protocol meets
+   * only the first kind of its own protocol and the rest; the others cannot
+   * take anything from it, so they are left out, but counted as before
+   * (the limits below say the same as with every general cover tried).
+   */
+  private generalByProto = new Map<number, number[]>();
+  private generalAnyProto: number[] = [];
+  /** general covers added to `into` since begin() */
+  private generalPushed = 0;
+  /** whether candidates() ran since begin() (every general cover counted once) */
+  private counted = false;
   /** single-box covers by boxHash, for exact twins */
   private exact = new Map<number, Bucket>();
   /** the covers that are not rebuilt on request, by position */
@@ -164,6 +195,20 @@ class CoverIndex {
     // tried by every later rule: kept as an object
     this.held.set(pos, c);
     this.general.push(pos);
+    const p = protoOf(c.boxes);
+    if (p < 0) this.generalAnyProto.push(pos);
+    else {
+      const l = this.generalByProto.get(p);
+      if (l) l.push(pos);
+      else this.generalByProto.set(p, [pos]);
+    }
+  }
+
+  /** the general covers that can meet a box of protocol set `s` */
+  private generalFor(s: IntervalSet | undefined): number[][] {
+    if (!s || s.length !== 2 || s[0] !== s[1]) return [this.general];
+    const own = this.generalByProto.get(s[0]);
+    return own ? [this.generalAnyProto, own] : [this.generalAnyProto];
   }
 
   /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
@@ -184,6 +229,8 @@ class CoverIndex {
   /** Starts a candidate collection for one rule. */
   begin(): void {
     this.stamp++;
+    this.generalPushed = 0;
+    this.counted = false;
   }
 
   /**
@@ -193,7 +240,6 @@ class CoverIndex {
   candidates(b: Box, into: Cover[]): boolean {
     const lists = this.lists;
     lists.length = 0;
-    if (this.general.length) lists.push(this.general);
     for (let a = 0; a < 2; a++) {
       const s = b.get(a === 0 ? DIM.src : DIM.dst);
       if (!s || s.length !== 2) continue;
@@ -226,14 +272,24 @@ class CoverIndex {
         lists.push(rarest);
       }
     }
-    let n = 0;
+    // counted as if every general cover were in `into` (each once per begin())
+    const intoCount = (): number => into.length - this.generalPushed + (this.counted ? this.general.length : 0);
+    let n = this.general.length;
     for (const l of lists) n += bucketSize(l);
-    if (n + into.length > MAX_CANDIDATES * 2) return false;
+    if (n + intoCount() > MAX_CANDIDATES * 2) return false;
+    for (const l of this.generalFor(b.get(DIM.proto))) {
+      for (const p of l) {
+        const before = into.length;
+        this.collect(p, into);
+        this.generalPushed += into.length - before;
+      }
+    }
+    this.counted = true;
     for (const l of lists) {
       if (typeof l === 'number') this.collect(l, into);
       else for (const p of l) this.collect(p, into);
     }
-    return into.length <= MAX_CANDIDATES;
+    return intoCount() <= MAX_CANDIDATES;
   }
 
   private collect(pos: number, into: Cover[]): void {
@@ -267,14 +323,12 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
         for (const cov of ordered) {
           let changed = false;
           for (const eb of cov.boxes) {
-            const next: Box[] = [];
-            for (const rb of rest) {
-              const d = boxDiff(rb, eb, dims);
-              if (d.length !== 1 || d[0] !== rb) changed = true;
-              for (const x of d) next.push(x);
-            }
+            const next = subtractBox(rest, eb, dims);
+            if (!next) { gaveUp = true; break; }
+            if (next !== rest) changed = true;
             rest = next;
           }
+          if (gaveUp) break;
           if (changed) used.push(cov);
           if (rest.length === 0) break;
           if (rest.length > MAX_PIECES) { gaveUp = true; break; }
@@ -284,6 +338,30 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
     }
     if (label && sp.exact && !sp.chance) index.add({ pos, boxes: sp.boxes, label }, hash, sp.cheap === true);
   }
+}
+
+/**
+ * The pieces of `rest` outside `eb`: `rest` itself (no new array) when `eb`
+ * takes nothing from it, as it does for most earlier rules tried; null when a
+ * piece's set has grown past MAX_INTERVALS (give up).
+ */
+function subtractBox(rest: Box[], eb: Box, dims: Dims): Box[] | null {
+  let next: Box[] | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const rb = rest[i];
+    const d = boxDiff(rb, eb, dims);
+    if (d.length === 1 && d[0] === rb) {
+      if (next) next.push(rb);
+      continue;
+    }
+    next ??= rest.slice(0, i);
+    for (const x of d) {
+      // only the dimensions eb constrains changed
+      for (let k = 0; k < eb.size; k++) if ((x.get(eb.dimAt(k))?.length ?? 0) > 2 * MAX_INTERVALS) return null;
+      next.push(x);
+    }
+  }
+  return next ?? rest;
 }
 
 function coveredBy(covers: Cover[], boxes: Box[], ctx: LintContext): boolean {
