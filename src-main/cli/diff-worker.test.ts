@@ -1,13 +1,16 @@
 // The built CLI parses diff's second file in a worker thread, and reads the
 // files of canon and diff in pieces; the result must be exactly what the
 // in-process path (used by the other tests, reading each file whole) prints.
+// And what the built bin loads to start a command (the floor every command
+// pays): one bundle of its own, ASCII, without other commands' code.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REALWORLD, REPO_ROOT, sharedAvailable } from '../core/testing/shared-data.js';
 import { run } from './testing/capture.js';
+import { COMMAND_TABLE } from './commands/table.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { generateShape } from '../../build/gen-shapes.mjs';
 
@@ -19,10 +22,11 @@ describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse work
     expect(b.status, b.stderr).toBe(0);
   }, 60_000);
 
-  it('starts the bundle from the code cache the build made', () => {
-    const r = spawnSync('node', [cli, '--version'], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_CODE_CACHE: 'report' } });
+  it("starts the command's bundle from the code cache the build made", () => {
+    const r = spawnSync('node', [cli, 'canon', join(REALWORLD, '001.rules')], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_CODE_CACHE: 'report' } });
     expect(r.stderr).toBe('code cache: used\n');
-    expect(r.stdout).toBe('portcullis 0.1.0\n');
+    expect(r.stdout).toMatch(/^\*filter\n/m);
+    expect(r.status).toBe(0);
   });
 
   const cases: Array<[string, string, string[]]> = [
@@ -110,3 +114,102 @@ describe.skipIf(!sharedAvailable())('portcullis canon and diff, built, reading f
     }
   });
 });
+
+describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command loads", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pcl-startup-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const bundles = () => readdirSync(join(REPO_ROOT, 'dist', 'cli')).filter((f) => f.endsWith('.cjs'));
+  const stock = join(REALWORLD, '001.rules');
+
+  /** runs the bin with a preload that records the Node modules the process loaded (process.moduleLoadList) */
+  const loaded = (args: string[]) => {
+    const list = join(dir, `loaded-${args[0]}.txt`);
+    const preload = join(dir, 'record.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const r = spawnSync('node', ['-r', preload, cli, ...args], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_CODE_CACHE: 'report' } });
+    return { ...r, modules: readFileSync(list, 'utf8').split('\n') };
+  };
+
+  it('every bundle is ASCII (V8 keeps a source with any other character at two bytes a character)', () => {
+    const files = [join(REPO_ROOT, 'dist', 'cli.cjs'), ...bundles().map((f) => join(REPO_ROOT, 'dist', 'cli', f))];
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      const at = bytes.findIndex((b) => b > 0x7f);
+      expect(at, `${f}: byte ${at} is not ASCII: …${bytes.subarray(Math.max(0, at - 40), at + 10).toString('utf8')}…`).toBe(-1);
+    }
+  });
+
+  it('each command of the table has its bundle, which registers it, with a code cache', () => {
+    for (const c of COMMAND_TABLE) {
+      const r = spawnSync('node', [cli, c.name, '--help'], { encoding: 'utf8', env: { ...process.env, PORTCULLIS_CODE_CACHE: 'report' } });
+      expect(r.status, `${c.name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: portcullis ${c.name}[ \\n]`));
+      expect(r.stderr).toBe('code cache: used\n');
+    }
+    expect(bundles().sort()).toEqual([...new Set(COMMAND_TABLE.map((c) => `${c.file}.cjs`))].sort());
+  });
+
+  it('--help, --version and an unknown command load no command bundle', () => {
+    for (const args of [['--help'], ['--version'], ['no-such-command'], []]) {
+      const r = loaded(args);
+      expect(r.stderr, args.join(' ')).not.toMatch(/code cache/);
+      expect(r.status).toBe(args[0] === '--help' || args[0] === '--version' ? 0 : 2);
+      expect(r.modules.filter((m) => /^NativeModule (crypto|readline|dns|dns\/promises|tls|os|tty|http|zlib)$/.test(m))).toEqual([]);
+    }
+  });
+
+  it('canon, check, diff and lint load neither the SSH stack nor a terminal prompt (Node modules loaded)', () => {
+    for (const args of [['canon', stock], ['check', stock], ['diff', stock, join(REALWORLD, '002.rules')], ['lint', stock]]) {
+      const r = loaded(args);
+      expect(r.stderr, args[0]).toMatch(/^code cache: used\n/);
+      expect(r.modules.filter((m) => /^NativeModule (crypto|readline|dns|dns\/promises|tls|http|zlib)$/.test(m)), args[0]).toEqual([]);
+    }
+  });
+
+  // A bundle may hold a module's top-level constants that esbuild cannot prove
+  // free of side effects (a few mapped places); a module whose functions are in
+  // it has hundreds to thousands (lint's own flow.ts: ~1,500).
+  it("canon, check and diff bundles hold no lint, recipe, apply or SSH code; lint's no SSH or host code (lint's lockout check is core/apply's)", () => {
+    const forbidden = (file: string, what: RegExp) => {
+      const places = mappedPlaces(readFileSync(join(REPO_ROOT, 'dist', 'cli', `${file}.cjs.map`), 'utf8'));
+      expect([...places.keys()], file).toContain('src-main/core/parse.ts');
+      return [...places].filter(([f, n]) => what.test(f) && n >= 100);
+    };
+    const host = /^src-main\/(apply|host|services)\/|ssh2/;
+    const hostOrApply = new RegExp(`${host.source}|^src-main\\/core\\/apply\\/`);
+    const notReading = /^src-main\/core\/(lint|recipes)[/.]|^src-main\/cli\/commands\/(lint|recipes|apply|facts|pull|trace|import)\.ts$/;
+    for (const file of ['canon', 'check', 'diff']) expect(forbidden(file, new RegExp(`${hostOrApply.source}|${notReading.source}`)), file).toEqual([]);
+    expect(forbidden('lint', host)).toEqual([]);
+  });
+});
+
+/** How many places of the bundle each source file maps to (source map v3: base64 VLQ segments whose second field is the source). */
+function mappedPlaces(mapText: string): Map<string, number> {
+  const map = JSON.parse(mapText) as { sources: string[]; mappings: string };
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const counts = new Map<string, number>();
+  let source = 0;
+  for (const line of map.mappings.split(';')) {
+    for (const seg of line.split(',')) {
+      const fields: number[] = [];
+      let v = 0;
+      let shift = 0;
+      for (const ch of seg) {
+        const d = B64.indexOf(ch);
+        v += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          fields.push(v & 1 ? -(v >> 1) : v >> 1);
+          v = 0;
+          shift = 0;
+        }
+      }
+      if (fields.length < 4) continue;
+      source += fields[1];
+      const name = map.sources[source].replace(/^(\.\.\/)+/, '');
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+  return counts;
+}

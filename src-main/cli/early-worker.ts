@@ -19,8 +19,9 @@ interface EarlyWorker {
   failed: boolean;
 }
 
-export function startEarlyParseWorker(bin: string): void {
-  const w = new Worker(bin, { workerData: { job: EARLY_JOB }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+/** `bin` loads `bundle` (diff's, which does the job) in the worker, as it does on the main thread (start.ts) */
+export function startEarlyParseWorker(bin: string, bundle: string): void {
+  const w = new Worker(bin, { workerData: { job: EARLY_JOB, bundle }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
   const early: EarlyWorker = { worker: w, failed: false };
   // an error with no listener would end the main thread; noted here, the taker falls back
   w.on('error', () => (early.failed = true));

@@ -2,9 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import { run } from './testing/capture.js';
 import { allCommands } from './commands/index.js';
+import { COMMAND_TABLE } from './commands/table.js';
 import './commands/all.js';
 
 describe('help and usage errors', () => {
+  it('the command table (what the bin lists and loads) names exactly the registered commands, in order', async () => {
+    expect(COMMAND_TABLE.map((c) => c.name)).toEqual(allCommands().map((c) => c.name));
+    const help = await run(['--help']);
+    for (const c of COMMAND_TABLE) expect(help.out).toContain(`  ${c.name.padEnd(10)} ${c.summary}\n`);
+  });
+
   for (const c of allCommands()) {
     it(`${c.name}: --help starts with its synopsis (exit 0); a usage error shows the synopsis and points to --help (exit 2)`, async () => {
       const help = await run([c.name, '--help']);

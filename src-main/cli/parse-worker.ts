@@ -4,7 +4,7 @@
 // the canonical texts of each chain and the parser's findings — because copying
 // a whole model between threads would cost more than parsing it.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeRulesetBytes, inferFamily, parseRulesetPieces, parseRulesetTexts, type Family, type Finding, type RulesetTexts, type TextsResult } from '../core/index.js';
 import { ReadFailure, readFilePieces } from './read-pieces.js';
@@ -37,7 +37,7 @@ function unpackTexts(p: PackedTexts): RulesetTexts {
 
 const JOB = 'portcullis-parse-texts';
 
-/** The bundle's own file when running as the built CLI (dist/cli-main.cjs, started by dist/cli.cjs); null under tsx or tests. */
+/** The bundle's own file when running as the built CLI (dist/cli/FILE.cjs, loaded by dist/cli.cjs); null under tsx or tests. */
 function bundleFile(): string | null {
   return typeof __filename === 'string' && __filename.endsWith('.cjs') ? __filename : null;
 }
@@ -54,10 +54,11 @@ export function parseTextsInWorker(file: string, family?: Family): Promise<Worke
       w.ref();
       w.postMessage({ file, family });
     } else {
-      // the young generation as small as the main thread's (see v8-tuning.ts)
-      // started as the bin starts the bundle, from its code cache (start.ts), where there is one
-      const bin = join(dirname(bundleFile()!), 'cli.cjs');
-      w = new Worker(existsSync(bin) ? bin : bundleFile()!, { workerData: { job: JOB, file, family }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+      // the young generation as small as the main thread's (see v8-tuning.ts);
+      // the bin (dist/cli.cjs, one folder up) loads this bundle in the worker as
+      // it does on the main thread, from its code cache (start.ts)
+      const bin = join(dirname(bundleFile()!), '..', 'cli.cjs');
+      w = new Worker(bin, { workerData: { job: JOB, file, family, bundle: bundleFile() }, argv: [], resourceLimits: { maxYoungGenerationSizeMb: 1 } });
     }
     w.once('message', (m: WorkerMessage) => resolve(m.kind === 'parsed' ? { ...m, texts: m.texts && unpackTexts(m.texts) } : m));
     w.once('error', reject);

@@ -57,7 +57,6 @@ describe('portcullis as a process', () => {
   it('an unforeseen failure is one line naming it a bug, with exit 2 and no stack trace', async () => {
     registerCommand({
       name: 'test-boom',
-      summary: 'fails',
       usage: 'usage: portcullis test-boom',
       run() {
         throw new TypeError("Cannot read properties of undefined (reading 'x')");

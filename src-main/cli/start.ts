@@ -1,38 +1,32 @@
-// The `portcullis` bin (dist/cli.cjs): starts the command line's bundle
-// (dist/cli-main.cjs) from V8's code cache of it, made by the build
-// (dist/cli-main.cjs.cache). Compiling the 600 KB bundle and the functions a
-// command runs is most of the command line's own start-up (about 15 ms of
-// ~95 ms of CPU before any work); with the cache they are read, not compiled.
-// A cache V8 does not accept (another Node, another bundle) is ignored and the
-// bundle compiled as usual.
-import './v8-tuning.js'; // first: the cache is valid only for the flags it was made with
-import { readFileSync, writeFileSync } from 'node:fs';
+// The `portcullis` bin (dist/cli.cjs). It answers --help, --version and an
+// unknown command from the command table alone, and for a command loads only
+// that command's bundle (dist/cli/FILE.cjs, with its code cache: load-bundle.ts),
+// so each command pays for reading and compiling its own code and no other's.
+// In a worker thread a bundle started (diff's parse worker) it loads that bundle
+// and lets it do the worker's job.
+import './v8-tuning.js'; // first: before anything allocates, and the code caches are valid only for these flags
 import { join } from 'node:path';
-import { Script } from 'node:vm';
-import { createRequire, Module } from 'node:module';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { answerTopLevel } from './dispatch.js';
+import { commandEntry } from './commands/table.js';
+import { nodeStreams } from './node-streams.js';
+import { loadBundle } from './load-bundle.js';
 import { startEarlyParseWorker } from './early-worker.js';
+import type { CliIO } from './io.js';
 
-// diff's parse worker starts now, with the process, not when the command is reached
-if (isMainThread && process.argv[2] === 'diff') startEarlyParseWorker(__filename);
+/** dist/cli/FILE.cjs beside this bin */
+const bundleOf = (file: string) => join(__dirname, 'cli', `${file}.cjs`);
 
-const file = join(__dirname, 'cli-main.cjs');
-const cacheFile = `${file}.cache`;
-let cachedData: Buffer | undefined;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined; // not built with one: compile
+if (isMainThread) {
+  const argv = process.argv.slice(2);
+  // diff's parse worker starts now, with the process, not when the command is reached
+  if (argv[0] === 'diff') startEarlyParseWorker(__filename, bundleOf(commandEntry('diff')!.file));
+  let streams: Pick<CliIO, 'out' | 'err'> | undefined;
+  const io = { out: (t: string) => (streams ??= nodeStreams()).out(t), err: (t: string) => (streams ??= nodeStreams()).err(t) };
+  const answered = answerTopLevel(argv, io, (name) => commandEntry(name) !== undefined);
+  if (answered !== null) process.exitCode = answered;
+  else loadBundle(bundleOf(commandEntry(argv[0])!.file)).main(argv[0], argv.slice(1));
+} else {
+  const job = workerData as { bundle?: unknown } | null;
+  if (typeof job?.bundle === 'string') loadBundle(job.bundle).worker();
 }
-const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
-const script = new Script(Module.wrap(source), { filename: file, cachedData });
-if (process.env.PORTCULLIS_CODE_CACHE === 'report' && isMainThread) process.stderr.write(`code cache: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
-// the bundle runs as the main module, as if node had been given its file
-const main = new Module(file, undefined);
-main.filename = file;
-main.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(__dirname);
-process.mainModule = main;
-const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
-run.call(main.exports, main.exports, createRequire(file), main, file, __dirname);
-// the build runs a command with this set to make the cache: after the run, so the functions it compiled are in it
-if (process.env.PORTCULLIS_CODE_CACHE === 'write' && isMainThread) process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));

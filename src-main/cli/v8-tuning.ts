@@ -6,7 +6,7 @@
 // CPU time on the bench's shapes (canon, diff and lint at 100k rules take the
 // same user time) and 30–50 MB less peak memory. --max-semi-space-size set at
 // run time does not stop the growth; a growth factor of 1 does, when it is set
-// before the heap has grown (hence this module is main.ts's first import).
+// before the heap has grown (hence this module is the bin's first import, start.ts).
 //
 // Scavenges run on the main thread only (--no-parallel-scavenge). With a 1 MB
 // nursery each one copies a few hundred KB; handing that to helper threads costs
@@ -14,7 +14,7 @@
 // that get no core: canon on 100k Docker rules at load 11 spent 765 ms of wall
 // time in scavenges with helpers and 258 ms without, the same CPU time. (The
 // marking flags cannot be changed once the heap exists: V8 aborts.)
-// Only in the bundled CLI (dist/cli.cjs, also the diff's parse worker), never
+// Only in the built bin (dist/cli.cjs, also the diff's parse worker), never
 // in a process that merely imports the sources (the tests).
 import { setFlagsFromString } from 'node:v8';
 

@@ -127,7 +127,6 @@ function onInterrupt(io: CliIO, ac: AbortController): () => void {
 
 registerCommand({
   name: 'apply',
-  summary: 'apply a ruleset to a host: revert timer on the host, confirmed by a new SSH connection',
   usage: USAGE,
   async run(argv, io) {
     const args = parseArgs(argv, {

@@ -18,7 +18,6 @@ Invalid input: errors on stderr as \`portcullis check\` prints them, exit 1.
 
 registerCommand({
   name: 'canon',
-  summary: 'print a ruleset in canonical iptables-save form',
   usage,
   run(argv, io) {
     const args = parseArgs(argv, { counters: { type: 'boolean', short: 'c' }, ...FAMILY_OPTION });

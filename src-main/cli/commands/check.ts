@@ -20,7 +20,6 @@ Exit status: 0 every file is valid, 1 some file is invalid, 2 a file could not b
 
 registerCommand({
   name: 'check',
-  summary: 'validate ruleset files as iptables-restore would',
   usage,
   run(argv, io) {
     const args = parseArgs(argv, { verbose: { type: 'boolean', short: 'v' }, ...FAMILY_OPTION });

@@ -28,7 +28,6 @@ read or is not a valid ruleset (its errors are printed as \`portcullis check\` d
 
 registerCommand({
   name: 'diff',
-  summary: 'compare two rulesets rule by rule (semantic diff)',
   usage,
   async run(argv, io) {
     const args = parseArgs(argv, {

@@ -244,7 +244,6 @@ function formatFacts(f: HostFacts, target: { host: string; port: number; user: s
 
 registerCommand({
   name: 'facts',
-  summary: 'what a host runs: OS, iptables, services, firewalld, SELinux, privilege',
   usage: `usage: portcullis facts HOST [--json] [host options]
 
 Gathers, in one round trip: OS release, iptables version and backend, what

@@ -27,7 +27,6 @@ be read or the options are wrong.`;
 
 registerCommand({
   name: 'import',
-  summary: 'turn pasted iptables commands into a ruleset, with findings',
   usage,
   run(argv, io) {
     const args = parseArgs(argv, {

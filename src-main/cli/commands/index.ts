@@ -1,9 +1,9 @@
 // Every `portcullis` command, one file each. A command returns its exit code.
+// Its name and summary for `portcullis --help` are in ./table.ts.
 import type { CliIO } from '../io.js';
 
 interface Command {
   name: string;
-  summary: string;
   usage: string;
   /** help that depends on the arguments (`recipe NAME --help`); defaults to usage */
   help?(argv: string[]): string;

@@ -45,7 +45,6 @@ const NOTES = new Set(['unknown-extension', 'ignored-line']);
 
 registerCommand({
   name: 'lint',
-  summary: 'find mistakes in a ruleset (shadowed rules, lockouts, …)',
   usage,
   run(argv, io) {
     const args = parseArgs(argv, {

@@ -10,7 +10,6 @@ import { pairOfPull } from './pull-pair.js';
 
 registerCommand({
   name: 'pull',
-  summary: 'fetch /etc/sysconfig/iptables (or the running rules with --live) from a host',
   usage: `usage: portcullis pull HOST [--live [--counters]] [--ipv6] [--output F] [--json] [host options]
 
 One round trip fetches /etc/sysconfig/iptables and ip6tables (byte for byte)

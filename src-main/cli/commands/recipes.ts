@@ -100,7 +100,6 @@ function recipeHelp(r: Recipe): string {
 
 registerCommand({
   name: 'recipes',
-  summary: 'list the recipes and their parameters',
   usage: listUsage,
   run(argv, io) {
     const args = parseArgs(argv, { json: { type: 'boolean' } });
@@ -129,7 +128,6 @@ function fail(io: CliIO, r: Recipe | null, message: string): number {
 
 registerCommand({
   name: 'recipe',
-  summary: 'print a recipe\'s rules, or place them into a ruleset file (--into)',
   usage: recipeUsage,
   help(argv) {
     const name = argv.find((a) => !a.startsWith('-'));

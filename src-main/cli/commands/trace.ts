@@ -76,7 +76,6 @@ const HOOKS: readonly TraceHook[] = ['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING',
 
 registerCommand({
   name: 'trace',
-  summary: 'follow a packet through a ruleset to its verdict',
   usage,
   run(argv, io) {
     const args = parseArgs(argv, {

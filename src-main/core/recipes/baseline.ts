@@ -11,7 +11,7 @@ import { ruleMaker, type RuleMaker } from './rules.js';
 
 const REJECT_CHOICES = ['icmp-port-unreachable', 'icmp-host-prohibited', 'icmp-admin-prohibited', 'icmp-net-unreachable', 'icmp-host-unreachable'] as const;
 
-export const baseline = defineRecipe({
+export const baseline = /* @__PURE__ */ defineRecipe({
   name: 'baseline',
   title: 'Basic host firewall',
   summary: 'accept established, loopback, trusted network, SSH and ICMP, then REJECT everything else',

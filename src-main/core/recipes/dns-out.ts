@@ -6,7 +6,7 @@ import { establishedAccept } from './common.js';
 import { fam } from './family.js';
 import { opt, ruleMaker } from './rules.js';
 
-export const dnsOut = defineRecipe({
+export const dnsOut = /* @__PURE__ */ defineRecipe({
   name: 'dns-out',
   title: 'Allow outbound DNS',
   summary: 'DNS queries out over UDP and TCP, replies in by connection state (not by source port 53)',

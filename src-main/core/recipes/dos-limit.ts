@@ -10,7 +10,7 @@ import { limitOverflows } from '../extensions/match-limit.js';
 
 const UNIT_SECONDS = { second: 1, minute: 60, hour: 3600, day: 86400 } as const;
 
-export const dosLimit = defineRecipe({
+export const dosLimit = /* @__PURE__ */ defineRecipe({
   name: 'dos-limit',
   title: 'Limit the rate of new connections',
   summary: 'accept at most RATE new connections to a port (after a burst), drop the rest',

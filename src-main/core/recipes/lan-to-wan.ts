@@ -9,7 +9,7 @@ import { establishedAccept } from './common.js';
 import { fam } from './family.js';
 import { opt, ruleMaker } from './rules.js';
 
-export const lanToWan = defineRecipe({
+export const lanToWan = /* @__PURE__ */ defineRecipe({
   name: 'lan-to-wan',
   title: 'Let the internal network out',
   summary: 'forward LAN → WAN, replies back by connection state, optional MASQUERADE',

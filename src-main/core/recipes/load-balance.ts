@@ -9,7 +9,7 @@ import { establishedAccept } from './common.js';
 import { fam } from './family.js';
 import { opt, ruleMaker } from './rules.js';
 
-export const loadBalance = defineRecipe({
+export const loadBalance = /* @__PURE__ */ defineRecipe({
   name: 'load-balance',
   title: 'Load balance incoming connections',
   summary: 'DNAT new connections to one port evenly over N backends (statistic cascade), with the FORWARD accepts',

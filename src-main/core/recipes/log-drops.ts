@@ -11,7 +11,7 @@ import { findCatchAll } from './place.js';
 import { fam } from './family.js';
 import { ruleMaker } from './rules.js';
 
-export const logDrops = defineRecipe({
+export const logDrops = /* @__PURE__ */ defineRecipe({
   name: 'log-drops',
   title: 'Log dropped packets',
   summary: 'a LOGGING chain at the bottom: rate-limited LOG, then the drop (takes the place of an existing catch-all, keeping its verdict)',

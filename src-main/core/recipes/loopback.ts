@@ -4,7 +4,7 @@ import { defineRecipe } from './types.js';
 import { fam } from './family.js';
 import { ruleMaker } from './rules.js';
 
-export const loopback = defineRecipe({
+export const loopback = /* @__PURE__ */ defineRecipe({
   name: 'loopback',
   title: 'Allow loopback traffic',
   summary: 'accept everything on the loopback interface lo (INPUT and OUTPUT)',

@@ -9,7 +9,7 @@ import { establishedAccept } from './common.js';
 import { fam, familiesOf, type FamilyChoice } from './family.js';
 import { opt, ruleMaker } from './rules.js';
 
-export const portForward = defineRecipe({
+export const portForward = /* @__PURE__ */ defineRecipe({
   name: 'port-forward',
   title: 'Forward a port',
   summary: 'connections to --from-port reach --to-port (REDIRECT here, or DNAT to --to-host), filtered on the port after the translation',
