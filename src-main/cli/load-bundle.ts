@@ -28,7 +28,13 @@ function codeCacheFile(bundle: string): string {
   return `${bundle}.${process.versions.v8}-${process.arch}.cache`;
 }
 
-export function loadBundle(file: string): CommandBundle {
+/**
+ * Loads and runs the bundle. `compiled` is called once V8 has checked the
+ * cache and compiled the bundle, before it runs: a worker thread started
+ * while V8 checks a cache made V8 reject it most of the time (diff's parse
+ * worker, start.ts).
+ */
+export function loadBundle(file: string, compiled?: () => void): CommandBundle {
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(codeCacheFile(file));
@@ -39,12 +45,14 @@ export function loadBundle(file: string): CommandBundle {
   if (!cachedData && mode !== 'write' && nodeCache) {
     if (mode === 'report' && isMainThread) process.stderr.write('code cache: node\n');
     nodeCache();
+    compiled?.();
     return createRequire(file)(file) as CommandBundle;
   }
   // the build keeps bundles ASCII: read as Latin-1, one byte a character in V8's heap (see build/build.mjs)
   const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file, cachedData });
   if (mode === 'report' && isMainThread) process.stderr.write(`code cache: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
   cachedData = undefined; // V8 has what it needs of it
+  compiled?.();
   const module = new Module(file, undefined);
   module.filename = file;
   module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));

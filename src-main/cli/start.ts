@@ -19,13 +19,16 @@ const bundleOf = (file: string) => join(__dirname, 'cli', `${file}.cjs`);
 
 if (isMainThread) {
   const argv = process.argv.slice(2);
-  // diff's parse worker starts now, with the process, not when the command is reached
-  if (argv[0] === 'diff') startEarlyParseWorker(__filename, bundleOf(commandEntry('diff')!.file));
   let streams: Pick<CliIO, 'out' | 'err'> | undefined;
   const io = { out: (t: string) => (streams ??= nodeStreams()).out(t), err: (t: string) => (streams ??= nodeStreams()).err(t) };
   const answered = answerTopLevel(argv, io, (name) => commandEntry(name) !== undefined);
   if (answered !== null) process.exitCode = answered;
-  else loadBundle(bundleOf(commandEntry(argv[0])!.file)).main(argv[0], argv.slice(1));
+  else {
+    const bundle = bundleOf(commandEntry(argv[0])!.file);
+    // diff's parse worker starts with the process, not when the command is reached (once the bundle is compiled: see loadBundle)
+    const early = argv[0] === 'diff' ? () => startEarlyParseWorker(__filename, bundle) : undefined;
+    loadBundle(bundle, early).main(argv[0], argv.slice(1));
+  }
 } else {
   const job = workerData as { bundle?: unknown } | null;
   if (typeof job?.bundle === 'string') loadBundle(job.bundle).worker();
