@@ -219,8 +219,6 @@ interface Alignment {
   moveTo: Int32Array;
   /** new index → old index it was moved from, or -1 */
   moveFrom: Int32Array;
-  /** gap start (old index) → the pairing of that gap's deletes and adds, once computed */
-  partners?: Map<number, Int32Array>;
 }
 
 /**
@@ -292,15 +290,12 @@ export function alignChain(left: readonly string[], right: readonly string[], in
  */
 export function walkAlignment(left: readonly string[], right: readonly string[], al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false): void {
   const { pairs, moveTo, moveFrom } = al;
-  // a second walk (the rows of a changed chain) reuses the pairing of the first
-  const cache = (al.partners ??= new Map());
   let i = 0;
   let j = 0;
   const gap = (ai: number, bj: number) => {
     if (i === ai && j === bj) return;
     const i0 = i;
-    let partner = cache.get(i0);
-    if (!partner) cache.set(i0, (partner = gapPartners(left, right, i, ai, j, bj, al)));
+    const partner = gapPartners(left, right, i, ai, j, bj, al);
     while (i < ai || j < bj) {
       if (i < ai && moveTo[i] >= 0) {
         visit('move-from', i++, -1);
@@ -349,7 +344,7 @@ export function diffRuleTexts(left: readonly string[], right: readonly string[],
   return rowsOf(left, right, alignChain(left, right, interner));
 }
 
-export function rowsOf(left: readonly string[], right: readonly string[], al: Alignment): DiffRow[] {
+function rowsOf(left: readonly string[], right: readonly string[], al: Alignment): DiffRow[] {
   const rows: DiffRow[] = [];
   walkAlignment(left, right, al, (kind, i, j) => {
     const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };

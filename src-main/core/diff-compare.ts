@@ -3,7 +3,7 @@
 import type { Ruleset, TableName } from './model.js';
 import { BUILTIN_CHAINS, TABLE_NAMES } from './model.js';
 import type { Change, ChangeSet, ChainDiff, ChainStatus, DiffRow, RulesetDiff } from './diff-types.js';
-import { alignChain, Interner, rowsOf, walkAlignment } from './diff-align.js';
+import { alignChain, Interner, walkAlignment } from './diff-align.js';
 import { rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 
 const NO_TEXTS: string[] = [];
@@ -61,14 +61,17 @@ export function diffRulesetTexts(a: RulesetTexts, b: RulesetTexts, opts: DetailO
 }
 
 function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none'): RulesetDiff {
-  const withRows = rowMode === 'all';
+  // unless every chain's rows are wanted, chains equal on both sides are skipped:
+  // the chains left all have changes, so their rows are made in the one walk
+  const skipEqual = rowMode !== 'all';
+  const withRows = rowMode !== 'none';
   const chains: ChainDiff[] = [];
   const changes: Change[] = [];
   for (const tname of TABLE_NAMES) {
     const ta = a.tables.find((t) => t.name === tname);
     const tb = b.tables.find((t) => t.name === tname);
     if (!ta && !tb) continue;
-    for (const { name, builtin, left, right } of sortedChains(tname, ta?.chains ?? [], tb?.chains ?? [], !withRows)) {
+    for (const { name, builtin, left, right } of sortedChains(tname, ta?.chains ?? [], tb?.chains ?? [], skipEqual)) {
       const lt = left ? left.texts : NO_TEXTS;
       const rt = right ? right.texts : NO_TEXTS;
       const status: ChainStatus = !left ? 'added' : !right ? 'deleted' : 'same';
@@ -76,7 +79,7 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
       const polTo = builtin ? (right?.policy ?? 'ACCEPT') : null;
       const policy = polFrom !== null && polTo !== null ? { from: polFrom, to: polTo } : null;
       // a chain the same on both sides has no changes and, without rows for it, nothing to align
-      if (!withRows && status === 'same' && polFrom === polTo && sameTexts(lt, rt)) continue;
+      if (skipEqual && status === 'same' && polFrom === polTo && sameTexts(lt, rt)) continue;
       // ids per chain: the alignment's counters are one per distinct line of the chain
       const al = alignChain(lt, rt, new Interner());
       const before = changes.length;
@@ -110,8 +113,6 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
       if (status === 'deleted') changes.push({ op: 'chain-delete', table: tname, chain: name });
       const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows };
       if (status === 'same' && changes.length > before) cd.status = 'changed';
-      // rows of a changed chain only: a second walk over the alignment, which is cheap
-      if (rowMode === 'changed' && changes.length > before) cd.rows = rowsOf(lt, rt, al);
       if (rowMode === 'all' || (rowMode === 'changed' && cd.status !== 'same')) chains.push(cd);
     }
   }
