@@ -132,6 +132,8 @@ interface Rest {
   fragment: Rule['fragment'];
   /** the box of the generic part and matches alone; null: not replayable (multiport alternatives) */
   box: Box | null;
+  /** a match of the rest narrows an address itself (iprange): replayed with constrain, not appended */
+  addressed: boolean;
   exact: boolean;
   chance: boolean;
 }
@@ -147,20 +149,34 @@ export function ruleSpaceShared(r: Rule, env: SpaceEnv, rests: WeakMap<Rule['mat
   if (!rest || rest.inIface !== r.inIface || rest.outIface !== r.outIface || rest.proto !== r.proto || rest.fragment !== r.fragment) {
     const sb = new SpaceBuilder(env.dims);
     const { exact, chance } = restOf(r, sb, env);
-    rest = { inIface: r.inIface, outIface: r.outIface, proto: r.proto, fragment: r.fragment, box: sb.alternatives ? null : sb.box, exact, chance };
+    const addressed = sb.box.has(DIM.src) || sb.box.has(DIM.dst);
+    rest = { inIface: r.inIface, outIface: r.outIface, proto: r.proto, fragment: r.fragment, box: sb.alternatives ? null : sb.box, addressed, exact, chance };
     rests.set(r.matches, rest);
   }
   if (!rest.box) return ruleSpace(r, env);
-  if (rest.box.size === 0) {
+  const from = rest.box;
+  if (from.size === 0) {
     // the rule is its addresses alone (a blocklist's -s X -j DROP): the box without a builder
     const kv = plainAddresses(r.src, r.dst);
-    if (kv) return { boxes: kv.length ? [Box.ofFlat(kv)] : [rest.box], exact: rest.exact, chance: rest.chance, cheap: true };
+    if (kv) return { boxes: kv.length ? [Box.ofFlat(kv)] : [from], exact: rest.exact, chance: rest.chance, cheap: true };
+  } else if (!rest.addressed) {
+    // plain networks before a rest that leaves the addresses alone: one array of exact length, no builder
+    const kv = plainAddresses(r.src, r.dst);
+    if (kv && kv.length) {
+      if (isEmptyBox(from)) return { boxes: [], exact: rest.exact, chance: rest.chance };
+      const n = kv.length;
+      kv.length = n + 2 * from.size;
+      for (let k = 0; k < from.size; k++) {
+        kv[n + 2 * k] = from.dimAt(k);
+        kv[n + 2 * k + 1] = from.setAt(k);
+      }
+      return { boxes: [Box.ofFlat(kv)], exact: rest.exact, chance: rest.chance };
+    }
   }
   const sb = new SpaceBuilder(env.dims);
   sb.addr('-s', r.src, DIM.src, env);
   sb.addr('-d', r.dst, DIM.dst, env);
   const box = sb.box;
-  const from = rest.box;
   if (box.size === 0) {
     // no address: the template's box as it is (boxes are never changed once built)
     return { boxes: isEmptyBox(from) ? [] : [from], exact: rest.exact, chance: rest.chance };

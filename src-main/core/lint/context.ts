@@ -45,9 +45,14 @@ export class LintContext {
   constructor(readonly ruleset: Ruleset, readonly opts: LintOptions) {
     const ins = new Set<string>();
     const outs = new Set<string>();
-    for (const t of ruleset.tables) for (const c of t.chains) for (const r of c.rules) {
-      if (r.inIface) ins.add(r.inIface.name);
-      if (r.outIface) outs.add(r.outIface.name);
+    // index loops: this runs once, unoptimised, where for-of makes an iterator result per rule
+    for (const t of ruleset.tables) for (const c of t.chains) {
+      const rules = c.rules;
+      for (let k = 0; k < rules.length; k++) {
+        const r = rules[k];
+        if (r.inIface) ins.add(r.inIface.name);
+        if (r.outIface) outs.add(r.outIface.name);
+      }
     }
     const inIfaces = new IfaceClasses(ins);
     const outIfaces = new IfaceClasses(outs);

@@ -113,6 +113,8 @@ export function checkDnatPorts(ctx: LintContext): void {
     const h = filterHooks.get(c.name);
     if (!h || !(h.has('INPUT') || h.has('FORWARD'))) continue;
     for (let pos = 0; pos < c.rules.length; pos++) {
+      // a destination port comes from a match: a rule without one (85,000 fail2ban REJECTs) has none to compare
+      if (c.rules[pos].matches.length === 0) continue;
       // the first rewrite (in nat order) whose old port this rule matches and whose new port it does not
       let first = Infinity;
       for (const b of ctx.space(c, pos).boxes) {
@@ -190,10 +192,12 @@ function isCatchAll(ctx: LintContext, c: Chain, pos: number): boolean {
  * numbered by the ruleset's prefixes, one may cover them all.
  */
 function narrowedForSure(r: Rule): boolean {
-  const addr = (a: Rule['src']) => a != null && (a.kind === 'host-name' || (a.kind === 'net' && (a.mask !== 0 || a.invert)));
-  const iface = (i: Rule['inIface']) => i != null && i.name !== '' && (i.name !== '+' || i.invert);
   return addr(r.src) || addr(r.dst) || iface(r.inIface) || iface(r.outIface) || Boolean(r.proto && (r.proto.num !== 0 || r.proto.invert)) || Boolean(r.fragment);
 }
+
+// plain functions, not closures made on every call: checkEstablished asks this of every INPUT rule
+const addr = (a: Rule['src']) => a != null && (a.kind === 'host-name' || (a.kind === 'net' && (a.mask !== 0 || a.invert)));
+const iface = (i: Rule['inIface']) => i != null && i.name !== '' && (i.name !== '+' || i.invert);
 
 export function checkEstablished(ctx: LintContext): void {
   const t = findTable(ctx.ruleset, 'filter');

@@ -17,12 +17,14 @@ const MAX_VALUES = 64;
 const PREFIX_DIMS = [DIM.src, DIM.dst];
 const VALUE_DIMS = [DIM.proto, DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface, DIM.state];
 
-const blockOf = (addr: number, level: number) => (level === 32 ? addr : Math.floor(addr / 2 ** (32 - level)));
+const SHIFTS = LEVELS.map((l) => 32 - l);
+/** The block of an address (0 … 2^32 − 1) at level k of LEVELS, by an integer shift (a /32's as a small integer). */
+const blockOf = (addr: number, k: number) => (k === 0 ? addr | 0 : addr >>> SHIFTS[k]);
 
 /** The narrowest level whose block holds the single interval whole, or -1. */
 function levelOf(s: IntervalSet): number {
   if (s.length !== 2) return -1;
-  for (let k = 0; k < LEVELS.length; k++) if (blockOf(s[0], LEVELS[k]) === blockOf(s[1], LEVELS[k])) return k;
+  for (let k = 0; k < LEVELS.length; k++) if (blockOf(s[0], k) === blockOf(s[1], k)) return k;
   return -1;
 }
 
@@ -35,15 +37,6 @@ function isSmall(d: number, s: IntervalSet): boolean {
     if (n > MAX_VALUES) return false;
   }
   return true;
-}
-
-/** The values of a small set (ICMP by type), or null when it has too many. */
-function valuesOf(d: number, s: IntervalSet): number[] | null {
-  if (!isSmall(d, s)) return null;
-  const shift = d === DIM.icmp ? 8 : 0;
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i += 2) for (let v = s[i] >> shift; v <= s[i + 1] >> shift; v++) out.push(v);
-  return out;
 }
 
 function add(m: Map<number, number[]>, key: number, pos: number): void {
@@ -90,8 +83,8 @@ export class MeetIndex {
       for (const b of boxes) {
         const s = b.get(p.d)!;
         const k = levelOf(s);
-        add(p.own[k], blockOf(s[0], LEVELS[k]), pos);
-        for (let j = k + 1; j < LEVELS.length; j++) add(p.desc[j], blockOf(s[0], LEVELS[j]), pos);
+        add(p.own[k], blockOf(s[0], k), pos);
+        for (let j = k + 1; j < LEVELS.length; j++) add(p.desc[j], blockOf(s[0], j), pos);
       }
     }
     for (const v of this.value) {
@@ -109,49 +102,63 @@ export class MeetIndex {
     }
   }
 
-  /** Lists (ascending positions) whose union holds every indexed rule that may meet the boxes. */
+  /**
+   * Lists (ascending positions) whose union holds every indexed rule that may
+   * meet the boxes: those of the dimension where they are shortest. Sizes are
+   * counted first and only the chosen dimension's lists are gathered.
+   */
   private lists(boxes: Box[]): number[][] {
-    let best: number[][] = [this.all];
     let bestSize = this.all.length;
-    const consider = (ls: number[][] | null) => {
-      if (!ls) return;
-      let n = 0;
-      for (const l of ls) n += l.length;
-      if (n < bestSize) { best = ls; bestSize = n; }
-    };
-    for (const p of this.prefix) consider(this.prefixLists(p, boxes));
-    for (const v of this.value) consider(this.valueLists(v, boxes));
-    return best;
+    let best = -1;
+    for (let i = 0; i < this.prefix.length; i++) {
+      const n = this.prefixLists(this.prefix[i], boxes, null);
+      if (n >= 0 && n < bestSize) { bestSize = n; best = i; }
+    }
+    for (let i = 0; i < this.value.length; i++) {
+      const n = this.valueLists(this.value[i], boxes, null);
+      if (n >= 0 && n < bestSize) { bestSize = n; best = this.prefix.length + i; }
+    }
+    if (best < 0) return [this.all];
+    const out: number[][] = [];
+    if (best < this.prefix.length) this.prefixLists(this.prefix[best], boxes, out);
+    else this.valueLists(this.value[best - this.prefix.length], boxes, out);
+    return out;
   }
 
-  private prefixLists(p: PrefixDim, boxes: Box[]): number[][] | null {
-    const out = [p.broad];
+  /** The lists of one address dimension into `out` (when given); their total length, -1 when a box is not narrow there. */
+  private prefixLists(p: PrefixDim, boxes: Box[], out: number[][] | null): number {
+    let n = p.broad.length;
+    out?.push(p.broad);
     for (const b of boxes) {
       const s = b.get(p.d);
       const k = s ? levelOf(s) : -1;
-      if (k < 0) return null;
+      if (k < 0) return -1;
       for (let j = k; j < LEVELS.length; j++) {
-        const l = p.own[j].get(blockOf(s![0], LEVELS[j]));
-        if (l) out.push(l);
+        const l = p.own[j].get(blockOf(s![0], j));
+        if (l) { n += l.length; out?.push(l); }
       }
-      const d = p.desc[k].get(blockOf(s![0], LEVELS[k]));
-      if (d) out.push(d);
+      const d = p.desc[k].get(blockOf(s![0], k));
+      if (d) { n += d.length; out?.push(d); }
     }
-    return out;
+    return n;
   }
 
-  private valueLists(v: ValueDim, boxes: Box[]): number[][] | null {
-    const out = [v.broad];
+  /** The lists of one value dimension into `out` (when given); their total length, -1 when a box has too many values there. */
+  private valueLists(v: ValueDim, boxes: Box[], out: number[][] | null): number {
+    let n = v.broad.length;
+    out?.push(v.broad);
+    const shift = v.d === DIM.icmp ? 8 : 0;
     for (const b of boxes) {
       const s = b.get(v.d);
-      const xs = s ? valuesOf(v.d, s) : null;
-      if (!xs) return null;
-      for (const x of xs) {
-        const l = v.byValue.get(x);
-        if (l) out.push(l);
+      if (!s || !isSmall(v.d, s)) return -1;
+      for (let i = 0; i < s.length; i += 2) {
+        for (let x = s[i] >> shift; x <= s[i + 1] >> shift; x++) {
+          const l = v.byValue.get(x);
+          if (l) { n += l.length; out?.push(l); }
+        }
       }
     }
-    return out;
+    return n;
   }
 
   /**

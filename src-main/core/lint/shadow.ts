@@ -34,9 +34,16 @@ const MAX_VALUES = 64;
 const VALUE_DIMS = [DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface];
 const NO_COVERS: number[] = [];
 
-/** The block of an address at a level; a /32's key as a signed 32-bit number (a small integer, not a boxed double). */
-function blockOf(addr: number, level: number): number {
-  return level === 32 ? addr | 0 : Math.floor(addr / 2 ** (32 - level));
+/** Bits shifted off an address for the block of each level of LEVELS. */
+const SHIFTS = LEVELS.map((l) => 32 - l);
+
+/**
+ * The block of an address (0 … 2^32 − 1) at level LEVELS[k]: integer shifts,
+ * not a division by a power; a /32's key as a signed 32-bit number (a small
+ * integer, not a boxed double).
+ */
+function blockOf(addr: number, k: number): number {
+  return k === 0 ? addr | 0 : addr >>> SHIFTS[k];
 }
 
 function values(d: number, s: IntervalSet, limit: number): number[] | null {
@@ -81,7 +88,7 @@ function sameBox(a: Box, b: Box): boolean {
 
 /** The level an address set is filed under: the narrowest block that holds it whole. */
 function levelOf(s: IntervalSet): number {
-  for (let k = 0; k < LEVELS.length; k++) if (blockOf(s[0], LEVELS[k]) === blockOf(s[1], LEVELS[k])) return k;
+  for (let k = 0; k < LEVELS.length; k++) if (blockOf(s[0], k) === blockOf(s[1], k)) return k;
   return -1;
 }
 
@@ -164,19 +171,40 @@ class CoverIndex {
     return { pos, boxes: ctx.space(c, pos).boxes, label: ctx.label(t, c, pos)! };
   }
 
-  /** Files a cover; `hash` is boxHash of its box when it has one box; `cheap`: its space is rebuilt on request. */
+  /**
+   * The address bucket a one-box space is filed under: index into blocks
+   * (dimension × level) × LEVELS.length + level, and its key; -1 when none.
+   */
+  private static blockSlot(b: Box): number {
+    for (let a = 0; a < 2; a++) {
+      const s = b.get(a === 0 ? DIM.src : DIM.dst);
+      if (!s || s.length !== 2) continue;
+      const k = levelOf(s);
+      if (k >= 0) return a * LEVELS.length + k;
+    }
+    return -1;
+  }
+
+  private static blockKey(b: Box, slot: number): number {
+    const k = slot % LEVELS.length;
+    return blockOf(b.get(slot < LEVELS.length ? DIM.src : DIM.dst)![0], k);
+  }
+
+  /**
+   * Files a cover; `hash` is boxHash of its box when it has one box; `cheap`:
+   * its space is rebuilt on request. A cheap cover filed under a single
+   * address (a /32) is not put in the twins' map: its bucket holds exactly the
+   * covers of that address, where same() looks as well.
+   */
   add(c: Cover, hash: number, cheap: boolean): void {
     if (!cheap) this.held.set(c.pos, c);
     const pos = c.pos;
     const b = c.boxes.length === 1 ? c.boxes[0] : null;
     if (b) {
-      if (!this.same(b, hash)) push(this.exact, hash, pos);
-      for (let a = 0; a < 2; a++) {
-        const s = b.get(a === 0 ? DIM.src : DIM.dst);
-        if (!s || s.length !== 2) continue;
-        const k = levelOf(s);
-        if (k < 0) continue;
-        push(this.blocks[a * LEVELS.length + k], blockOf(s[0], LEVELS[k]), pos);
+      const slot = CoverIndex.blockSlot(b);
+      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) push(this.exact, hash, pos);
+      if (slot >= 0) {
+        push(this.blocks[slot], CoverIndex.blockKey(b, slot), pos);
         return;
       }
       let bestK = -1;
@@ -213,15 +241,28 @@ class CoverIndex {
 
   /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
   same(b: Box, hash: number): Cover | undefined {
-    const l = this.exact.get(hash);
+    let found = this.firstSame(this.exact.get(hash), b, Infinity);
+    // the cheap /32 covers are in their address's bucket only (see add)
+    const slot = CoverIndex.blockSlot(b);
+    if (slot >= 0 && slot % LEVELS.length === 0) {
+      const there = this.firstSame(this.blocks[slot].get(CoverIndex.blockKey(b, slot)), b, found ? found.pos : Infinity);
+      if (there) found = there;
+    }
+    return found;
+  }
+
+  /** The first cover of the bucket (ascending positions) before `before` whose one box is b's twin. */
+  private firstSame(l: Bucket | undefined, b: Box, before: number): Cover | undefined {
     if (l === undefined) return undefined;
     if (typeof l === 'number') {
+      if (l >= before) return undefined;
       const c = this.cover(l);
-      return sameBox(c.boxes[0], b) ? c : undefined;
+      return c.boxes.length === 1 && sameBox(c.boxes[0], b) ? c : undefined;
     }
     for (const p of l) {
+      if (p >= before) return undefined;
       const c = this.cover(p);
-      if (sameBox(c.boxes[0], b)) return c;
+      if (c.boxes.length === 1 && sameBox(c.boxes[0], b)) return c;
     }
     return undefined;
   }
@@ -244,8 +285,8 @@ class CoverIndex {
       const s = b.get(a === 0 ? DIM.src : DIM.dst);
       if (!s || s.length !== 2) continue;
       for (let k = 0; k < LEVELS.length; k++) {
-        const block = blockOf(s[0], LEVELS[k]);
-        if (block !== blockOf(s[1], LEVELS[k])) continue;
+        const block = blockOf(s[0], k);
+        if (block !== blockOf(s[1], k)) continue;
         const hit = this.blocks[a * LEVELS.length + k].get(block);
         if (hit !== undefined) lists.push(hit);
       }
@@ -315,7 +356,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
       index.begin();
       let ok = true;
       for (const b of sp.boxes) ok = ok && index.candidates(b, cands);
-      if (ok && cands.length > 0) {
+      if (ok && cands.length > 0 && cornersCovered(sp.boxes, cands)) {
         const ordered = cands.length > 1 ? cands.sort((a, b) => a.pos - b.pos) : cands;
         let rest: Box[] = sp.boxes;
         const used: Cover[] = [];
@@ -362,6 +403,39 @@ function subtractBox(rest: Box[], eb: Box, dims: Dims): Box[] | null {
     }
   }
   return next ?? rest;
+}
+
+/**
+ * A necessary condition for the covers to take every packet of the boxes,
+ * tested without building anything: each box's lowest corner (every
+ * dimension at its smallest value) lies in some cover's box. When it does not,
+ * subtracting the covers would leave that packet, and no finding follows:
+ * most rules with candidates (every INPUT rule and an early ESTABLISHED
+ * accept) are settled here without a subtraction.
+ */
+function cornersCovered(boxes: Box[], covers: Cover[]): boolean {
+  for (const b of boxes) {
+    let hit = false;
+    for (let i = 0; i < covers.length && !hit; i++) {
+      const eb = covers[i].boxes;
+      for (let j = 0; j < eb.length && !hit; j++) hit = holdsCorner(eb[j], b);
+    }
+    if (!hit) return false;
+  }
+  return true;
+}
+
+/** Whether box e holds b's lowest corner. */
+function holdsCorner(e: Box, b: Box): boolean {
+  for (let k = 0; k < e.size; k++) {
+    const s = b.get(e.dimAt(k));
+    const v = s ? s[0] : 0;
+    const es = e.setAt(k);
+    let inside = false;
+    for (let i = 0; i < es.length && !inside; i += 2) inside = v >= es[i] && v <= es[i + 1];
+    if (!inside) return false;
+  }
+  return true;
 }
 
 function coveredBy(covers: Cover[], boxes: Box[], ctx: LintContext): boolean {
