@@ -350,7 +350,8 @@ export class RulesetDoc {
     this.lintJob.drop();
     this.lintFor = this.lintOptions;
     const opts = $state.snapshot(this.lintOptions) as LintOptions;
-    const job = analysis.run<Finding[]>({ kind: 'lint', doc: this.ref(), opts }, { label: `Linting ${this.name}` });
+    // a staged step's lint (after an edit: only the chains it can have changed) goes before its marks and index: the findings are what the admin waits for
+    const job = analysis.run<Finding[]>({ kind: 'lint', doc: this.ref(), opts }, { label: `Linting ${this.name}`, first: this.staging !== null && this.staging.base !== this });
     this.lintState = 'running';
     this.lintError = null;
     return this.lintJob.start(
