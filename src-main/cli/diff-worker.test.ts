@@ -5,7 +5,7 @@
 // pays): one bundle of its own, ASCII, without other commands' code.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REALWORLD, REPO_ROOT, sharedAvailable } from '../core/testing/shared-data.js';
@@ -148,6 +148,26 @@ describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command lo
       expect(r.stderr).toBe('code cache: used\n');
     }
     expect(bundles().sort()).toEqual([...new Set(COMMAND_TABLE.map((c) => `${c.file}.cjs`))].sort());
+  });
+
+  it("without a code cache for this Node's V8, or with one V8 rejects, the bundle is compiled and the command prints the same", () => {
+    const copy = join(dir, 'dist');
+    mkdirSync(join(copy, 'cli'), { recursive: true });
+    copyFileSync(cli, join(copy, 'cli.cjs'));
+    for (const f of bundles()) copyFileSync(join(REPO_ROOT, 'dist', 'cli', f), join(copy, 'cli', f));
+    const args = ['canon', stock];
+    const env = { ...process.env, PORTCULLIS_CODE_CACHE: 'report' };
+    const built = spawnSync('node', [cli, ...args], { encoding: 'utf8', env });
+    const none = spawnSync('node', [join(copy, 'cli.cjs'), ...args], { encoding: 'utf8', env });
+    expect(none.stderr).toBe('code cache: none\n');
+    expect(none.stdout).toBe(built.stdout);
+    // a cache under this V8's name that is not one (a partial copy, another build)
+    const cacheName = readdirSync(join(REPO_ROOT, 'dist', 'cli')).find((f) => f.startsWith('canon.cjs.') && f.endsWith('.cache'))!;
+    writeFileSync(join(copy, 'cli', cacheName), Buffer.alloc(4096, 7));
+    const rejected = spawnSync('node', [join(copy, 'cli.cjs'), ...args], { encoding: 'utf8', env });
+    expect(rejected.stderr).toBe('code cache: rejected\n');
+    expect(rejected.stdout).toBe(built.stdout);
+    expect([none.status, rejected.status]).toEqual([0, 0]);
   });
 
   it('--help, --version and an unknown command load no command bundle', () => {
