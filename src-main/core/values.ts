@@ -55,26 +55,39 @@ export function requireUInt(s: string, what: string, min = 0, max = 0xffffffff):
 
 // ---- services and protocols ------------------------------------------------
 
-const services = new Map<string, number>(); // `${proto}/${name}` → port
-const protoByName = new Map<string, number>();
-const protoByNum = new Map<number, string>();
-(function load() {
+// Read from the tables on first use, not when the module loads: every command
+// loads this module, few name a service (a start-up cost of every run).
+let services: Map<string, number> | undefined; // `${proto}/${name}` → port
+let protocols: { byName: Map<string, number>; byNum: Map<number, string> } | undefined;
+
+function serviceTable(): Map<string, number> {
+  if (services) return services;
+  services = new Map();
   for (const line of SERVICES_TEXT.split('\n')) {
     const [proto, port, ...names] = line.split(' ');
     for (const n of names) if (!services.has(`${proto}/${n}`)) services.set(`${proto}/${n}`, Number(port));
   }
+  return services;
+}
+
+function protocolTable(): { byName: Map<string, number>; byNum: Map<number, string> } {
+  if (protocols) return protocols;
+  const byName = new Map<string, number>();
+  const byNum = new Map<number, string>();
   for (const line of PROTOCOLS_TEXT.split('\n')) {
     const [num, name, ...aliases] = line.split(' ');
     const n = Number(num);
-    if (!protoByNum.has(n)) protoByNum.set(n, name);
-    for (const a of [name, ...aliases]) if (!protoByName.has(a)) protoByName.set(a, n);
+    if (!byNum.has(n)) byNum.set(n, name);
+    for (const a of [name, ...aliases]) if (!byName.has(a)) byName.set(a, n);
   }
-})();
+  return (protocols = { byName, byNum });
+}
 
 /** getservbyname(name, proto); with no proto, tcp then udp as glibc does for NULL. */
 export function serviceToPort(name: string, proto?: string): number | null {
-  if (proto) return services.get(`${proto}/${name}`) ?? null;
-  return services.get(`tcp/${name}`) ?? services.get(`udp/${name}`) ?? null;
+  const table = serviceTable();
+  if (proto) return table.get(`${proto}/${name}`) ?? null;
+  return table.get(`tcp/${name}`) ?? table.get(`udp/${name}`) ?? null;
 }
 
 /** xtables_parse_port: a number 0–65535 or a service name for the protocol. */
@@ -112,7 +125,7 @@ export function parseProtocol(s: string): number {
   const lower = s.toLowerCase();
   const n = parseUInt(lower, 0, 255);
   if (n !== null) return n;
-  const byName = protoByName.get(lower);
+  const byName = protocolTable().byName.get(lower);
   if (byName !== undefined) return byName;
   if (lower in CHAIN_PROTOS) return CHAIN_PROTOS[lower];
   throw new ValueError(`unknown protocol "${s}" specified`, 'invalid-argument', 'use tcp, udp, icmp, all, a name from /etc/protocols or a number');
@@ -120,7 +133,7 @@ export function parseProtocol(s: string): number {
 
 /** The name iptables-save prints for a protocol number (getprotobynumber, then its own list). */
 export function protocolName(num: number): string {
-  const n = protoByNum.get(num);
+  const n = protocolTable().byNum.get(num);
   if (n) return n;
   for (const [k, v] of Object.entries(CHAIN_PROTOS)) if (v === num) return k;
   return String(num);
