@@ -2,6 +2,7 @@
 // texts (canon, diff): the file's bytes and its whole text are never held at
 // once, only a piece of each (parseRulesetPieces). A 15 MB file otherwise
 // costs 15 MB of bytes and 15 MB of text at the peak of the parse.
+import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { decodeRulesetBytes } from '../core/index.js';
 
@@ -30,7 +31,10 @@ export function* readFilePieces(path: string): Generator<string> {
   try {
     // fatal: a byte that is not UTF-8 stops the read; the message then comes from the whole file
     const decoder = new TextDecoder('utf-8', { fatal: true });
-    const buf = new Uint8Array(READ);
+    const buf = Buffer.allocUnsafeSlow(READ);
+    // while every byte so far was ASCII the decoder has seen none: an ASCII
+    // piece is its bytes as Latin-1 (a tenth of the decoder's time; most files)
+    let ascii = true;
     for (;;) {
       let n: number;
       try {
@@ -40,8 +44,13 @@ export function* readFilePieces(path: string): Generator<string> {
       }
       if (n === 0) break;
       for (let at = 0; at < n; at += PIECE) {
-        const bytes = buf.subarray(at, Math.min(n, at + PIECE));
-        yield decodeOr(path, () => decoder.decode(bytes, { stream: true }));
+        const end = Math.min(n, at + PIECE);
+        const bytes = buf.subarray(at, end);
+        if (ascii && isAscii(bytes)) yield buf.toString('latin1', at, end);
+        else {
+          ascii = false;
+          yield decodeOr(path, () => decoder.decode(bytes, { stream: true }));
+        }
       }
     }
     const tail = decodeOr(path, () => decoder.decode());

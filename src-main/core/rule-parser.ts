@@ -287,7 +287,7 @@ export class RuleTemplates {
   /** given up: this table's lines do not repeat (kube-proxy's comments, ports) */
   private off = false;
   private decided = false;
-  /** hashes of the keys of lines that were parsed in full and could be templates */
+  /** hashes of the keys of lines that were parsed in full and could be templates (numbers: a key kept would outlive its line) */
   private readonly seen = new Set<number>();
   /** the last line given to slotsOf became its rule through a template (applied, or learnt from it) */
   templated = false;
@@ -368,7 +368,7 @@ export class RuleTemplates {
     if ((slots.src >= 0 ? p.srcWord !== slots.src : p.srcText !== null) || (slots.dst >= 0 ? p.dstWord !== slots.dst : p.dstText !== null)) return;
     // a template at the second line like it: a template of every line whose
     // ports differ (a rate limit per port) only lived long enough to be copied
-    // out of the young generation before a full store dropped it
+    // out of the young generation before a full store dropped it (a key alone is less)
     const h = hashOf(slots.key);
     if (!this.seen.has(h)) {
       if (this.seen.size >= 8192) this.seen.clear();
@@ -400,6 +400,7 @@ function hashOf(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h;
 }
+
 const IPV4_NET = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
 // what may be one IPv6 network (plainNet6 decides): hex digits and colons, perhaps an embedded IPv4 and a prefix
 const IPV6_NET = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?$/;

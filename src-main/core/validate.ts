@@ -138,15 +138,23 @@ export interface AppendedChecks {
    * line of every rule like it. 70,000 `-j REJECT` rules of a fail2ban chain are
    * then one check and two numbers each, instead of 70,000 rules kept until
    * COMMIT. Only runs: a map of every key costs more than it saves where rules
-   * differ (rate limits on their ports).
+   * differ (rate limits on their ports); but a run goes on after rules of other
+   * chains (fail2ban's chains are filled in turns).
    */
-  alike: { chain: Chain; rule: Rule; at: number[] }[];
-  /** the key of the last entry of `alike` */
-  lastKey: string | null;
+  alike: Alike[];
+  /** per chain, its last entry of `alike` (the run a rule of the same key goes on) */
+  lastAlike: Map<Chain, Alike>;
+}
+
+interface Alike {
+  chain: Chain;
+  rule: Rule;
+  at: number[];
+  key: string;
 }
 
 export function newAppendedChecks(): AppendedChecks {
-  return { jumps: new Map(), found: [], deferred: [], alike: [], lastKey: null };
+  return { jumps: new Map(), found: [], deferred: [], alike: [], lastAlike: new Map() };
 }
 
 const NO_HOOKS: ReadonlySet<Hook> = new Set();
@@ -165,13 +173,14 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
   }
   if (dependsOnHooks(r)) {
     if (key === undefined) return void acc.deferred.push({ chain: c, index, rule: r });
-    const last = acc.alike.length ? acc.alike[acc.alike.length - 1] : null;
-    if (last && last.chain === c && acc.lastKey === key) last.at.push(index, r.source?.line ?? -1);
+    const last = acc.lastAlike.get(c);
+    if (last && last.key === key) last.at.push(index, r.source?.line ?? -1);
     else {
       const kept = onlyTargetHooks(r) ? targetHooksRule(t, c, r, index, acc) : r;
-      if (!kept) return void (acc.lastKey = null);
-      acc.alike.push({ chain: c, rule: kept, at: [index, r.source?.line ?? -1] });
-      acc.lastKey = key;
+      if (!kept) return void acc.lastAlike.delete(c);
+      const entry = { chain: c, rule: kept, at: [index, r.source?.line ?? -1], key };
+      acc.alike.push(entry);
+      acc.lastAlike.set(c, entry);
     }
     return;
   }
@@ -181,14 +190,13 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
 }
 
 /**
- * checkAppended for a rule of the same chain and key as the last one recorded
+ * checkAppended for a rule of the same key as its chain's last one recorded
  * in `alike` (a LineTemplate's line): recorded as its index and line. False
  * when the last one is not such (then checkAppended it).
  */
 export function appendedAlike(acc: AppendedChecks, c: Chain, index: number, line: number, key: string): boolean {
-  const alike = acc.alike;
-  const last = alike.length ? alike[alike.length - 1] : null;
-  if (!last || last.chain !== c || acc.lastKey !== key) return false;
+  const last = acc.lastAlike.get(c);
+  if (!last || last.key !== key) return false;
   last.at.push(index, line);
   return true;
 }
