@@ -97,6 +97,23 @@ type Bucket = number | number[];
 
 const bucketSize = (l: Bucket) => (typeof l === 'number' ? 1 : l.length);
 
+/** general covers' positions with the bounds of their destination ports */
+interface GeneralList { pos: number[]; lo: number[]; hi: number[] }
+
+/** the lowest and highest destination port of the boxes (0 and 65535 for a box without) */
+function portBounds(boxes: Box[]): [number, number] {
+  let lo = 65535;
+  let hi = 0;
+  for (const b of boxes) {
+    const s = b.get(DIM.dport);
+    if (!s) return [0, 65535];
+    if (s.length === 0) continue;
+    lo = Math.min(lo, s[0]);
+    hi = Math.max(hi, s[s.length - 1]);
+  }
+  return lo > hi ? [0, 65535] : [lo, hi];
+}
+
 /** the one protocol number every box has, else -1 */
 function protoOf(boxes: Box[]): number {
   let p = -1;
@@ -142,9 +159,10 @@ class CoverIndex {
    * only the first kind of its own protocol and the rest; the others cannot
    * take anything from it, so they are left out, but counted as before
    * (the limits below say the same as with every general cover tried).
+   * Likewise a cover whose destination ports lie outside the rule's.
    */
-  private generalByProto = new Map<number, number[]>();
-  private generalAnyProto: number[] = [];
+  private generalByProto = new Map<number, GeneralList>();
+  private generalAnyProto: GeneralList = { pos: [], lo: [], hi: [] };
   /** general covers added to `into` since begin() */
   private generalPushed = 0;
   /** whether candidates() ran since begin() (every general cover counted once) */
@@ -224,19 +242,31 @@ class CoverIndex {
     this.held.set(pos, c);
     this.general.push(pos);
     const p = protoOf(c.boxes);
-    if (p < 0) this.generalAnyProto.push(pos);
-    else {
-      const l = this.generalByProto.get(p);
-      if (l) l.push(pos);
-      else this.generalByProto.set(p, [pos]);
-    }
+    let l = p < 0 ? this.generalAnyProto : this.generalByProto.get(p);
+    if (!l) this.generalByProto.set(p, (l = { pos: [], lo: [], hi: [] }));
+    const [lo, hi] = portBounds(c.boxes);
+    l.pos.push(pos);
+    l.lo.push(lo);
+    l.hi.push(hi);
   }
 
-  /** the general covers that can meet a box of protocol set `s` */
-  private generalFor(s: IntervalSet | undefined): number[][] {
-    if (!s || s.length !== 2 || s[0] !== s[1]) return [this.general];
-    const own = this.generalByProto.get(s[0]);
-    return own ? [this.generalAnyProto, own] : [this.generalAnyProto];
+  /** Collects the general covers that can meet `b` (its protocol, its destination ports); returns how many. */
+  private collectGeneral(b: Box, into: Cover[]): number {
+    const before = into.length;
+    const s = b.get(DIM.proto);
+    const [lo, hi] = portBounds([b]);
+    const scan = (l: GeneralList): void => {
+      for (let i = 0; i < l.pos.length; i++) if (l.lo[i] <= hi && l.hi[i] >= lo) this.collect(l.pos[i], into);
+    };
+    if (!s || s.length !== 2 || s[0] !== s[1]) {
+      scan(this.generalAnyProto);
+      for (const l of this.generalByProto.values()) scan(l);
+    } else {
+      scan(this.generalAnyProto);
+      const own = this.generalByProto.get(s[0]);
+      if (own) scan(own);
+    }
+    return into.length - before;
   }
 
   /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
@@ -318,13 +348,9 @@ class CoverIndex {
     let n = this.general.length;
     for (const l of lists) n += bucketSize(l);
     if (n + intoCount() > MAX_CANDIDATES * 2) return false;
-    for (const l of this.generalFor(b.get(DIM.proto))) {
-      for (const p of l) {
-        const before = into.length;
-        this.collect(p, into);
-        this.generalPushed += into.length - before;
-      }
-    }
+    // the general covers alone make too many: false, as it would be after collecting them
+    if (!this.counted && intoCount() + this.general.length > MAX_CANDIDATES) return false;
+    this.generalPushed += this.collectGeneral(b, into);
     this.counted = true;
     for (const l of lists) {
       if (typeof l === 'number') this.collect(l, into);
