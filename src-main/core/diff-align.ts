@@ -339,18 +339,65 @@ function gapPartners(left: readonly string[], right: readonly string[], i0: numb
   return partner;
 }
 
+const KINDS: readonly RowKind[] = ['same', 'add', 'delete', 'replace', 'move-from', 'move-to'];
+
+/**
+ * The rows of one chain as a walk gives them, kept as three numbers each
+ * (kind, old and new index) and made into DiffRow objects at the end — with a
+ * `context`, only the rows a view shows: a 100,000-rule chain with a few
+ * changes is a few dozen objects, not 100,000 rows of three each.
+ */
+export class RowRecorder {
+  private readonly buf: Int32Array;
+  private n = 0;
+  constructor(most: number) {
+    this.buf = new Int32Array(3 * most);
+  }
+  add(kind: RowKind, i: number, j: number): void {
+    const b = this.buf;
+    const w = 3 * this.n++;
+    b[w] = KINDS.indexOf(kind);
+    b[w + 1] = i;
+    b[w + 2] = j;
+  }
+  /** Every row, or with `context` the unchanged rows further than that from a change left out (one `skipped` row per run). */
+  rows(left: readonly string[], right: readonly string[], al: Alignment, context?: number): DiffRow[] {
+    const { buf, n } = this;
+    let show: Uint8Array | null = null;
+    if (context !== undefined) {
+      show = new Uint8Array(n);
+      for (let r = 0; r < n; r++) {
+        if (buf[3 * r] === 0) continue;
+        for (let q = Math.max(0, r - context); q <= Math.min(n - 1, r + context); q++) show[q] = 1;
+      }
+    }
+    const out: DiffRow[] = [];
+    for (let r = 0; r < n; r++) {
+      if (show && !show[r]) {
+        const last = out[out.length - 1];
+        if (last?.skipped !== undefined) last.skipped++;
+        else out.push({ kind: 'same', left: null, right: null, skipped: 1 });
+        continue;
+      }
+      const kind = KINDS[buf[3 * r]];
+      const i = buf[3 * r + 1];
+      const j = buf[3 * r + 2];
+      const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
+      if (kind === 'move-from') row.other = al.moveTo[i] + 1;
+      if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
+      out.push(row);
+    }
+    return out;
+  }
+}
+
 /** Rows of one chain: matched rules are `same`; the rest become moves, replaces, deletes and adds. */
 export function diffRuleTexts(left: readonly string[], right: readonly string[], interner = new Interner()): DiffRow[] {
   return rowsOf(left, right, alignChain(left, right, interner));
 }
 
 function rowsOf(left: readonly string[], right: readonly string[], al: Alignment): DiffRow[] {
-  const rows: DiffRow[] = [];
-  walkAlignment(left, right, al, (kind, i, j) => {
-    const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
-    if (kind === 'move-from') row.other = al.moveTo[i] + 1;
-    if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
-    rows.push(row);
-  });
-  return rows;
+  const rec = new RowRecorder(left.length + right.length);
+  walkAlignment(left, right, al, (kind, i, j) => rec.add(kind, i, j));
+  return rec.rows(left, right, al);
 }

@@ -3,7 +3,7 @@
 import type { Ruleset, TableName } from './model.js';
 import { BUILTIN_CHAINS, TABLE_NAMES } from './model.js';
 import type { Change, ChangeSet, ChainDiff, ChainStatus, DiffRow, RulesetDiff } from './diff-types.js';
-import { alignChain, Interner, walkAlignment } from './diff-align.js';
+import { alignChain, Interner, RowRecorder, walkAlignment } from './diff-align.js';
 import { rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 
 const NO_TEXTS: string[] = [];
@@ -55,12 +55,19 @@ export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
   return { changes: compare(rulesetTexts(a), rulesetTexts(b), 'none').changes };
 }
 
-/** The diff of two rulesets already reduced to their canonical texts (see rulesetTexts). */
-export function diffRulesetTexts(a: RulesetTexts, b: RulesetTexts, opts: DetailOptions & { rows?: boolean } = {}): RulesetDiff {
-  return compare(a, b, opts.rows === false ? 'none' : opts.unchangedRows === false ? 'changed' : 'all');
+/**
+ * The diff of two rulesets already reduced to their canonical texts (see
+ * rulesetTexts). `context` (with unchangedRows false): the rows of a view with
+ * that context only, each run of unchanged rules further from a change as one
+ * row with `skipped` (formatUnified and formatSideBySide with the same context
+ * print the same as from every row).
+ */
+export function diffRulesetTexts(a: RulesetTexts, b: RulesetTexts, opts: DetailOptions & { rows?: boolean; context?: number } = {}): RulesetDiff {
+  const mode = opts.rows === false ? 'none' : opts.unchangedRows === false ? 'changed' : 'all';
+  return compare(a, b, mode, mode === 'changed' ? opts.context : undefined);
 }
 
-function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none'): RulesetDiff {
+function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none', context?: number): RulesetDiff {
   // unless every chain's rows are wanted, chains equal on both sides are skipped:
   // the chains left all have changes, so their rows are made in the one walk
   const skipEqual = rowMode !== 'all';
@@ -85,14 +92,9 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
       const before = changes.length;
       if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
       if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });
-      const rows: DiffRow[] = [];
+      const rec = withRows ? new RowRecorder(lt.length + rt.length) : null;
       walkAlignment(lt, rt, al, (kind, i, j) => {
-        if (withRows) {
-          const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: lt[i] } : null, right: j >= 0 ? { index: j + 1, text: rt[j] } : null };
-          if (kind === 'move-from') row.other = al.moveTo[i] + 1;
-          if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
-          rows.push(row);
-        }
+        rec?.add(kind, i, j);
         switch (kind) {
           case 'add':
             changes.push({ op: 'add', table: tname, chain: name, index: j + 1, rule: rt[j] });
@@ -111,7 +113,7 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
         }
       }, !withRows);
       if (status === 'deleted') changes.push({ op: 'chain-delete', table: tname, chain: name });
-      const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows };
+      const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows: rec ? rec.rows(lt, rt, al, context) : [] };
       if (status === 'same' && changes.length > before) cd.status = 'changed';
       if (rowMode === 'all' || (rowMode === 'changed' && cd.status !== 'same')) chains.push(cd);
     }

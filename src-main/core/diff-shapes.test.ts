@@ -1,8 +1,9 @@
 // The diff the CLI prints, on the bench's shapes of ruleset (both families):
 // pinned, so that work on its speed (which chains are aligned, how lines are
 // matched) cannot change a single line of what it says; and the CLI's shortcut
-// (no rows for unchanged chains, equal chains not aligned at all) gives the same
-// change set and the same changed chains as the full diff with every row.
+// (no rows for unchanged chains, equal chains not aligned at all, only the rows
+// a view shows) gives the same change set, changed chains and views as the full
+// diff with every row.
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
@@ -68,6 +69,13 @@ function cliOutput(a: RulesetTexts, b: RulesetTexts): string {
   expect(none.changes).toEqual(full.changes);
   expect(none.chains).toEqual([]);
   expect(changed.chains).toEqual(full.chains.filter((c) => c.status !== 'same'));
+  // the rows a view shows only, as the CLI asks: the same text
+  for (const context of [0, 1, 3]) {
+    const shown = diffRulesetTexts(a, b, { unchangedRows: false, context });
+    expect(shown.changes).toEqual(full.changes);
+    expect(formatUnified(shown, 'a', 'b', { context })).toBe(formatUnified(changed, 'a', 'b', { context }));
+    expect(formatSideBySide(shown, 'a', 'b', { context, width: 200 })).toBe(formatSideBySide(changed, 'a', 'b', { context, width: 200 }));
+  }
   return [formatUnified(changed, 'a', 'b'), formatSideBySide(changed, 'a', 'b', { context: 1, width: 200 }), JSON.stringify(changed.changes)].join('\n');
 }
 

@@ -35,6 +35,12 @@ export interface DiffRow {
   right: RowSide | null;
   /** for move rows: where the rule went to (move-from) or came from (move-to), 1-based */
   other?: number;
+  /**
+   * Only in a diff asked for with `context` (diffRulesetTexts): this row, a
+   * `same` row with no sides, stands for that many unchanged rows left out,
+   * all further than `context` rows from any change.
+   */
+  skipped?: number;
 }
 
 export type ChainStatus = 'same' | 'changed' | 'added' | 'deleted';

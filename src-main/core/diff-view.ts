@@ -22,11 +22,11 @@ function visibleRows(rows: DiffRow[], context: number): (DiffRow | { skipped: nu
   const out: (DiffRow | { skipped: number })[] = [];
   let skipped = 0;
   for (let r = 0; r < rows.length; r++) {
-    if (show[r]) {
+    if (show[r] && rows[r].skipped === undefined) {
       if (skipped) out.push({ skipped });
       skipped = 0;
       out.push(rows[r]);
-    } else skipped++;
+    } else skipped += rows[r].skipped ?? 1;
   }
   if (skipped) out.push({ skipped });
   return out;

@@ -88,7 +88,8 @@ registerCommand({
       io.out(jsonText({ changes }) + '\n');
       return changes.length > 0 ? 1 : 0;
     }
-    const d = diffRulesetTexts(a, b, { unchangedRows: false });
+    // only the rows the view shows: long runs of unchanged rules come as one row each
+    const d = diffRulesetTexts(a, b, { unchangedRows: false, context });
     const { changes } = d;
     if (changes.length > 0) {
       const name = (f: string) => (f === '-' ? '<stdin>' : f);
