@@ -78,6 +78,7 @@ export class LineTemplates {
   text = '';
 
   clear(): void {
+    if (this.size === 0) return;
     this.byHash.clear();
     this.size = 0;
   }

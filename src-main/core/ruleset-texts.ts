@@ -75,13 +75,27 @@ export function* canonicalChunks(rt: RulesetTexts): Generator<string> {
     const t = rt.tables[k];
     const user = t.chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const chains = [...t.chains.filter((c) => c.builtin), ...user];
-    const head = [`*${t.name}`];
-    for (const c of chains) head.push(`:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} [0:0]`);
-    yield head.join('\n') + '\n';
+    // lines gathered across chains: 20,000 chains of a few rules each are a few chunks, not a write each
+    let lines: string[] = [`*${t.name}`];
     for (const c of chains) {
-      for (let i = 0; i < c.texts.length; i += LINES_PER_CHUNK) yield c.texts.slice(i, i + LINES_PER_CHUNK).join('\n') + '\n';
+      lines.push(`:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} [0:0]`);
+      if (lines.length >= LINES_PER_CHUNK) {
+        yield lines.join('\n') + '\n';
+        lines = [];
+      }
     }
-    yield 'COMMIT\n';
+    for (const c of chains) {
+      const texts = c.texts;
+      for (let k = 0; k < texts.length; k++) {
+        lines.push(texts[k]);
+        if (lines.length >= LINES_PER_CHUNK) {
+          yield lines.join('\n') + '\n';
+          lines = [];
+        }
+      }
+    }
+    lines.push('COMMIT');
+    yield lines.join('\n') + '\n';
   }
 }
 

@@ -25,9 +25,24 @@ export function tokenizeLine(line: string, from = 0): TokenizeResult {
   // Most lines have no quote and no tab: words are what lies between spaces,
   // found with indexOf (native) instead of a loop over every character.
   if (isPlain(line, from)) return plainWords(line, from);
-  const words: Word[] = [];
+  const texts: string[] = [];
+  const starts: number[] = [];
+  const quoted: boolean[] = [];
+  const unterminatedQuote = splitQuoted(line, from, texts, starts, quoted) < 0;
+  const words: Word[] = new Array(texts.length);
+  for (let k = 0; k < texts.length; k++) words[k] = { text: texts[k], start: starts[k], quoted: quoted[k] };
+  return { words, unterminatedQuote };
+}
+
+/**
+ * The words of a line with quotes or tabs into the caller's arrays (texts,
+ * starts, and whether each was quoted when `quoted` is given). Returns the
+ * number of words, negated minus one when an opening quote was never closed.
+ */
+function splitQuoted(line: string, from: number, texts: string[], starts: number[], quoted: boolean[] | null): number {
   const n = line.length;
   let i = from;
+  let count = 0;
   let unterminatedQuote = false;
   while (i < n) {
     let c = line.charCodeAt(i);
@@ -39,7 +54,10 @@ export function tokenizeLine(line: string, from = 0): TokenizeResult {
     // Fast path: a bare word is a slice of the line (most words are).
     while (i < n && c !== 34 && !isSpace(c)) c = line.charCodeAt(++i);
     if (i >= n || c !== 34) {
-      words.push({ text: line.slice(start, i), start, quoted: false });
+      texts[count] = line.slice(start, i);
+      starts[count] = start;
+      if (quoted) quoted[count] = false;
+      count++;
       continue;
     }
     // The word has a quote: build it character by character.
@@ -65,9 +83,12 @@ export function tokenizeLine(line: string, from = 0): TokenizeResult {
       buf += line[i++];
     }
     if (!closed) unterminatedQuote = true;
-    words.push({ text: buf, start, quoted: true });
+    texts[count] = buf;
+    starts[count] = start;
+    if (quoted) quoted[count] = true;
+    count++;
   }
-  return { words, unterminatedQuote };
+  return unterminatedQuote ? -count - 1 : count;
 }
 
 function isPlain(line: string, from: number): boolean {
@@ -110,10 +131,6 @@ function splitPlain(line: string, from: number, texts: string[], starts: number[
  */
 export function splitWords(line: string, from: number, texts: string[], starts: number[]): number {
   if (isPlain(line, from)) return splitPlain(line, from, texts, starts);
-  const { words } = tokenizeLine(line, from);
-  for (let k = 0; k < words.length; k++) {
-    texts[k] = words[k].text;
-    starts[k] = words[k].start;
-  }
-  return words.length;
+  const n = splitQuoted(line, from, texts, starts, null);
+  return n < 0 ? -n - 1 : n;
 }
