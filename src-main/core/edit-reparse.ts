@@ -214,7 +214,8 @@ function rebuildChain(ed: Chain, orig: Chain, w: WrittenLines, remap: Remap, fre
     const i = w.ruleAt.get(r);
     if (i === undefined) return null;
     if (w.from[i] >= 0) {
-      const o = oldActive.get(lineKey(w.from[i] + 1, r.source?.part));
+      // the rule itself, copied with its line (the common case), else the old rule of that line
+      const o = r.source?.line === w.from[i] + 1 && oldActive.get(lineKey(r.source.line, r.source.part)) === r ? r : oldActive.get(lineKey(w.from[i] + 1, r.source?.part));
       if (!o) return null;
       active.push({ i, part: o.source?.part ?? 0, rule: remap.rule(o) });
     } else {
@@ -223,7 +224,8 @@ function rebuildChain(ed: Chain, orig: Chain, w: WrittenLines, remap: Remap, fre
       active.push({ i, part: 0, rule: list[0] });
     }
   }
-  active.sort((a, b) => a.i - b.i || a.part - b.part);
+  // in line order already unless a line of several rules stayed whole around a moved part
+  if (!active.every((a, k) => k === 0 || active[k - 1].i < a.i || (active[k - 1].i === a.i && active[k - 1].part <= a.part))) active.sort((a, b) => a.i - b.i || a.part - b.part);
   const off: { i: number; d: DisabledRule }[] = [];
   for (const d of ed.disabled) {
     const i = w.ruleAt.get(d.rule);

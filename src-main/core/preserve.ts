@@ -4,7 +4,9 @@
 // line's text; new and changed rules are written in canonical form next to
 // their neighbours; deleted rules lose their line; a rule that moved between
 // disabled (`#-A …`) and active keeps its text with the `#` removed or added.
-import type { Chain, Rule, Ruleset, Table } from './model.js';
+import type { Chain, DisabledRule, Rule, Ruleset, Table } from './model.js';
+
+const NONE: readonly DisabledRule[] = [];
 import { findChain, findTable } from './model.js';
 import type { ParseResult } from './parse.js';
 import { canonicalRuleBody, canonicalTable } from './canonical.js';
@@ -141,11 +143,11 @@ function tableSections(p: ParseResult): Section[] {
   let cur: Section | null = null;
   p.lines.forEach((l, i) => {
     if (!cur && l.startsWith('*')) cur = { start: i, end: p.lines.length - 1, positional: false };
-    else if (cur && l.replace(/\r$/, '') === 'COMMIT') {
+    else if (cur && (l === 'COMMIT' || l === 'COMMIT\r')) {
       cur.end = i;
       out.push(cur);
       cur = null;
-    } else if (cur && l !== '' && l[0] !== '#' && l[0] !== ':' && !/^(\[\d+:\d+\]\s*)?(-A|--append)\s/.test(l)) {
+    } else if (cur && l !== '' && l[0] !== '#' && l[0] !== ':' && !(l.startsWith('-A ') || /^(\[\d+:\d+\]\s*)?(-A|--append)\s/.test(l))) {
       cur.positional = true;
     }
   });
@@ -261,6 +263,12 @@ class TableWriter {
       return;
     }
     const here = this.anchors.get(lineNo);
+    if (here && here.length === 1 && this.keptAsIs(here[0], lineNo)) {
+      // the rule of this line, untouched (most of a 70,000-rule chain an edit changed one rule of): the line as it was
+      this.ruleAt.set((here[0] as { rule: Rule }).rule, out.length);
+      this.put(out, l, lineNo - 1);
+      return;
+    }
     if (here) {
       // a line that made several rules (-s a,b) is kept whole when all of them are
       const own = here.filter((e) => e.kind === 'rule' && e.rule.source?.line === lineNo && this.isUnchanged(e));
@@ -279,6 +287,13 @@ class TableWriter {
     // a line whose rules are all gone is dropped; every other line (comments,
     // blank lines, lines iptables ignores) stays as written
     if (!this.origByKey.has(lineKey(lineNo))) this.put(out, l, lineNo - 1);
+  }
+
+  /** the entry is the very rule the line made, alone on it, in the same chain and state: writeLine's long way gives the line as it is */
+  private keptAsIs(e: Emit, lineNo: number): boolean {
+    if (e.kind !== 'rule' || e.rule.source?.line !== lineNo || (e.rule.source.part ?? 0) !== 0) return false;
+    const o = this.origByKey.get(lineKey(lineNo));
+    return o !== undefined && o.rule === e.rule && o.chain === e.chain && o.disabled === e.disabled && !this.origByKey.has(lineKey(lineNo, 1));
   }
 
   /** one rule (or line) written, with where it came from */
@@ -336,7 +351,14 @@ class TableWriter {
   private placeChain(c: Chain): void {
     const seq: Emit[] = [];
     // a stale position past the end still belongs at the end: never lose a rule
-    const disabledAt = (k: number) => c.disabled.filter((d) => Math.min(d.before, c.rules.length) === k);
+    const byAt = new Map<number, DisabledRule[]>();
+    for (const d of c.disabled) {
+      const k = Math.min(d.before, c.rules.length);
+      const list = byAt.get(k);
+      if (list) list.push(d);
+      else byAt.set(k, [d]);
+    }
+    const disabledAt = (k: number) => byAt.get(k) ?? NONE;
     for (let k = 0; k <= c.rules.length; k++) {
       for (const d of disabledAt(k)) seq.push({ kind: 'rule', chain: c.name, rule: d.rule, disabled: true });
       if (k < c.rules.length) seq.push({ kind: 'rule', chain: c.name, rule: c.rules[k], disabled: false });
