@@ -2,10 +2,12 @@
 // edit found where the edit cannot have changed it. A chain's own checks
 // (shadowed and redundant rules, a trailing rule that repeats the policy,
 // statistic balance, limits without a drop, source-port trust) read its rules,
-// the verdicts of the chains it jumps or goes to, and the packet-space
+// the verdicts of the chains it jumps to (the verdict a chain always ends in,
+// if any: "jump X (which always ends in DROP)"), and the packet-space
 // environment — the interface names and IPv6 networks of the whole ruleset.
-// So an edit of chain X changes those findings of X and of the chains that
-// reach X through jumps, nothing else, as long as the environment is the same;
+// So an edit of chain X changes those findings of X and, when X's verdict
+// changed, of the chains that jump to X (and so on up while verdicts change),
+// nothing else, as long as the environment is the same;
 // the table-wide and ruleset-wide checks (unused and undefined chains,
 // deprecated matches, the INPUT chain's established rule, DNAT ports, the SSH
 // lockout, IPv6) run again in full. lint-incremental.property.test.ts checks
@@ -13,7 +15,7 @@
 import type { Ruleset, Table, Chain } from './model.js';
 import type { Finding } from './findings.js';
 import { lintParsed, type ChainLint } from './lint.js';
-import type { LintOptions } from './lint/context.js';
+import type { LintContext, LintOptions } from './lint/context.js';
 import type { ParseResult } from './parse.js';
 import type { ChangedChain } from './edit-reparse.js';
 
@@ -23,6 +25,8 @@ export interface LintMemo {
   env: string;
   /** per chain (`table chain`): its own checks' findings */
   chains: Map<string, Finding[]>;
+  /** per chain some rule jumps to (`table chain`): the verdict it always ends in, or null */
+  verdicts: Map<string, string | null>;
 }
 
 /** The edit between the file a memo was made for and this one. */
@@ -43,14 +47,16 @@ interface IncrementalLint {
 
 /** lintParsed's findings; with `since`, the chains the edit cannot have touched are not checked again. */
 export function lintIncremental(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions, since?: EditSince): IncrementalLint {
-  const memo: LintMemo = { opts: JSON.stringify(opts), env: envKey(parsed.ruleset), chains: new Map() };
+  const memo: LintMemo = { opts: JSON.stringify(opts), env: envKey(parsed.ruleset), chains: new Map(), verdicts: new Map() };
   const usable = since && since.memo.opts === memo.opts && since.memo.env === memo.env ? since : undefined;
-  const affected = usable ? reaching(parsed.ruleset, usable.changed) : null;
+  let affected: Set<string> | null = null;
   let reused = 0;
   const chains: ChainLint = {
-    reuse(t, c) {
+    reuse(t, c, ctx) {
       const key = `${t.name} ${c.name}`;
-      if (!usable || affected!.has(key)) return undefined;
+      if (!usable) return undefined;
+      affected ??= reaching(parsed.ruleset, usable, ctx);
+      if (affected.has(key)) return undefined;
       const before = usable.memo.chains.get(key);
       const found = before && movedFindings(before, usable.moved);
       if (!found) return undefined;
@@ -60,6 +66,10 @@ export function lintIncremental(parsed: Pick<ParseResult, 'ruleset' | 'findings'
     },
     record(t, c, found) {
       memo.chains.set(`${t.name} ${c.name}`, found);
+    },
+    finished(ctx) {
+      // the verdicts the next edit's lint compares with (most were worked out for the jumps' labels already)
+      for (const t of parsed.ruleset.tables) for (const name of callersOf(t).keys()) memo.verdicts.set(`${t.name} ${name}`, ctx.chainVerdict(t, name));
     },
   };
   return { findings: lintParsed(parsed, opts, chains), memo, reused };
@@ -79,17 +89,25 @@ function movedFindings(fs: readonly Finding[], moved: Int32Array): Finding[] | u
   return out;
 }
 
-/** The changed chains and every chain that reaches one of them through jumps and gotos (`table chain`). */
-function reaching(rs: Ruleset, changed: readonly ChangedChain[]): Set<string> {
+/**
+ * The changed chains, and the chains that jump to a chain whose verdict is not
+ * what it was (`table chain`) — up the jumps for as long as verdicts change.
+ */
+function reaching(rs: Ruleset, since: EditSince, ctx: LintContext): Set<string> {
   const out = new Set<string>();
   for (const t of rs.tables) {
-    const start = changed.filter((c) => c.table === t.name).map((c) => c.chain);
+    const start = since.changed.filter((c) => c.table === t.name).map((c) => c.chain);
     if (!start.length) continue;
     const callers = callersOf(t);
     const seen = new Set<string>(start);
     const stack = [...start];
     while (stack.length) {
-      for (const w of callers.get(stack.pop()!) ?? []) {
+      const x = stack.pop()!;
+      const key = `${t.name} ${x}`;
+      // a chain nobody jumps to had no verdict asked: its callers (none) need nothing
+      const was = since.memo.verdicts.has(key) ? since.memo.verdicts.get(key) : undefined;
+      if (was !== undefined && was === ctx.chainVerdict(t, x)) continue;
+      for (const w of callers.get(x) ?? []) {
         if (seen.has(w)) continue;
         seen.add(w);
         stack.push(w);

@@ -27,9 +27,11 @@ export function lintRuleset(ruleset: Ruleset, opts: LintOptions = {}): Finding[]
  */
 export interface ChainLint {
   /** the chain's findings as an earlier lint made them (lines moved to where they are now); undefined: check it */
-  reuse(t: Table, c: Chain): readonly Finding[] | undefined;
+  reuse(t: Table, c: Chain, ctx: LintContext): readonly Finding[] | undefined;
   /** what the checks found for a chain they ran on */
   record(t: Table, c: Chain, found: Finding[]): void;
+  /** every check has run (the context's verdicts of chains can be read) */
+  finished(ctx: LintContext): void;
 }
 
 /** Every check's findings, in the order the checks made them (duplicates included). */
@@ -40,7 +42,7 @@ function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false, c
     if (!wrongTableKnown) checkWrongTable(ctx, t);
     checkMatches(ctx, t);
     for (const c of t.chains) {
-      const known = chains?.reuse(t, c);
+      const known = chains?.reuse(t, c, ctx);
       if (known) {
         for (const f of known) ctx.findings.push(f);
         continue;
@@ -59,6 +61,7 @@ function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false, c
   checkEstablished(ctx);
   checkSshLockout(ctx);
   checkIpv6(ctx);
+  chains?.finished(ctx);
   return ctx.findings;
 }
 
