@@ -26,6 +26,13 @@ const MAX_PIECES = 64;
  * copies it (ufw's port ranges: quadratic, minutes at 50,000 rules).
  */
 const MAX_INTERVALS = 128;
+/**
+ * Most dimensions a piece may constrain before we give up on a rule: each
+ * earlier rule with a match we do not model (its own yes/no dimension, e.g.
+ * neutron's -m physdev per port) leaves the piece one more "not this", and
+ * each subtraction copies it (quadratic at 20,000 rules).
+ */
+const MAX_DIMS = 48;
 /** Most earlier rules tried per rule before we give up on it. */
 const MAX_CANDIDATES = 2000;
 const LEVELS = [32, 24, 16, 8];
@@ -410,7 +417,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
 /**
  * The pieces of `rest` outside `eb`: `rest` itself (no new array) when `eb`
  * takes nothing from it, as it does for most earlier rules tried; null when a
- * piece's set has grown past MAX_INTERVALS (give up).
+ * piece's set has grown past MAX_INTERVALS or its dimensions past MAX_DIMS (give up).
  */
 function subtractBox(rest: Box[], eb: Box, dims: Dims): Box[] | null {
   let next: Box[] | null = null;
@@ -424,6 +431,7 @@ function subtractBox(rest: Box[], eb: Box, dims: Dims): Box[] | null {
     next ??= rest.slice(0, i);
     for (const x of d) {
       // only the dimensions eb constrains changed
+      if (x.size > MAX_DIMS) return null;
       for (let k = 0; k < eb.size; k++) if ((x.get(eb.dimAt(k))?.length ?? 0) > 2 * MAX_INTERVALS) return null;
       next.push(x);
     }
