@@ -139,18 +139,44 @@ interface Rest {
 }
 
 /**
+ * The rests of the templates seen, by matches array (see ruleSpaceShared). A
+ * rest is kept from the second rule that shares its matches array on: rules
+ * that share nothing (kube-proxy's, each with its own comment) get ruleSpace
+ * as before and leave nothing behind but a place in `seen`, which is bounded.
+ */
+export class RestCache {
+  readonly rests = new Map<Rule['matches'], Rest>();
+  private seen = new Set<Rule['matches']>();
+
+  /** True when the array was seen before (and is now remembered as seen). */
+  sawBefore(m: Rule['matches']): boolean {
+    if (this.seen.has(m)) return true;
+    if (this.seen.size >= MAX_SEEN) this.seen.clear();
+    this.seen.add(m);
+    return false;
+  }
+}
+/** Matches arrays remembered as seen once: a template's next rule is rarely further away than this. */
+const MAX_SEEN = 4096;
+/** Rests kept: more than the parser's templates per table (512). */
+const MAX_RESTS = 2048;
+
+/**
  * ruleSpace with the part after the addresses worked out once per template
  * (keyed by the rule's matches array, which a template's rules share) and
  * replayed over each rule's addresses: the same boxes, dimensions in the same
- * order, as ruleSpace. `rests` belongs to one env (opaque dimensions are the env's).
+ * order, as ruleSpace. `cache` belongs to one env (opaque dimensions are the env's).
  */
-export function ruleSpaceShared(r: Rule, env: SpaceEnv, rests: WeakMap<Rule['matches'], Rest>): RuleSpace {
+export function ruleSpaceShared(r: Rule, env: SpaceEnv, cache: RestCache): RuleSpace {
+  const rests = cache.rests;
   let rest = rests.get(r.matches);
   if (!rest || rest.inIface !== r.inIface || rest.outIface !== r.outIface || rest.proto !== r.proto || rest.fragment !== r.fragment) {
+    if (!cache.sawBefore(r.matches)) return ruleSpace(r, env);
     const sb = new SpaceBuilder(env.dims);
     const { exact, chance } = restOf(r, sb, env);
     const addressed = sb.box.has(DIM.src) || sb.box.has(DIM.dst);
     rest = { inIface: r.inIface, outIface: r.outIface, proto: r.proto, fragment: r.fragment, box: sb.alternatives ? null : sb.box, addressed, exact, chance };
+    if (rests.size >= MAX_RESTS) rests.clear();
     rests.set(r.matches, rest);
   }
   if (!rest.box) return ruleSpace(r, env);

@@ -5,7 +5,7 @@ import { findChain } from '../model.js';
 import { canonicalRuleBody } from '../canonical.js';
 import type { Finding, FindingCode, Severity } from '../findings.js';
 import { Dims, IfaceClasses } from '../analysis/space.js';
-import { ruleSpaceShared, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
+import { RestCache, ruleSpaceShared, type RuleSpace, type SpaceEnv } from '../analysis/rule-space.js';
 import { Addr6Classes } from '../analysis/addr6.js';
 import { endsChain, targetAction } from '../analysis/targets.js';
 import type { TargetAction } from '../analysis/target-action.js';
@@ -40,7 +40,7 @@ export class LintContext {
   private decides = new Map<Table, Map<string, string | null>>();
   private jumpLabels = new Map<Table, Map<string, string | null>>();
   /** the packet space of each template's matches and generic part (see ruleSpaceShared) */
-  private rests: Parameters<typeof ruleSpaceShared>[2] = new WeakMap();
+  private rests = new RestCache();
 
   constructor(readonly ruleset: Ruleset, readonly opts: LintOptions) {
     const ins = new Set<string>();

@@ -40,6 +40,8 @@ const LEVELS = [32, 24, 16, 8];
 const MAX_VALUES = 64;
 const VALUE_DIMS = [DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface];
 const NO_COVERS: number[] = [];
+/** an empty map, never written: a dimension no cover was filed under */
+const NO_MAP = new Map<number, number | number[]>();
 
 /** Bits shifted off an address for the block of each level of LEVELS. */
 const SHIFTS = LEVELS.map((l) => 32 - l);
@@ -140,6 +142,15 @@ function push(m: Map<number, Bucket>, key: number, pos: number): void {
 }
 
 /**
+ * Per position of the chain being checked: the last candidates() call that
+ * collected it (dedupes without a Set). One array for every chain, as the
+ * chains are checked one at a time; a stamp is never used twice, so what an
+ * earlier chain left in it never matches.
+ */
+let stamps = new Int32Array(1024);
+let lastStamp = 0;
+
+/**
  * Earlier deciding rules, each filed under ONE narrow dimension: its address
  * block, or each value of a small port / ICMP type / interface set. A rule
  * that covers another alone must contain every value of it in that
@@ -156,9 +167,10 @@ function push(m: Map<number, Bucket>, key: number, pos: number): void {
  */
 class CoverIndex {
   /** [src, dst] × LEVELS: block number → covers */
-  private blocks: Array<Map<number, Bucket>> = Array.from({ length: 2 * LEVELS.length }, () => new Map());
+  // (every map made on first use: kube-proxy files have 20,000 chains of a rule or two)
+  private blocks: Array<Map<number, Bucket> | undefined> = [];
   /** per VALUE_DIMS entry: value → covers */
-  private byValue: Array<Map<number, Bucket>> = VALUE_DIMS.map(() => new Map());
+  private byValue: Array<Map<number, Bucket> | undefined> = [];
   private general: number[] = [];
   /**
    * The general covers again, split by protocol: those whose every box is of
@@ -175,22 +187,20 @@ class CoverIndex {
   /** whether candidates() ran since begin() (every general cover counted once) */
   private counted = false;
   /** single-box covers by boxHash, for exact twins */
-  private exact = new Map<number, Bucket>();
+  private exact: Map<number, Bucket> | undefined;
   /** the covers that are not rebuilt on request, by position */
-  private held = new Map<number, Cover>();
-  /** per position: the last candidates() call that collected it (dedupes without a Set) */
-  private stamps: Int32Array;
+  private held: Map<number, Cover> | undefined;
   private stamp = 0;
   /** the buckets one candidates() call looks at (reused: no array per rule) */
   private lists: Bucket[] = [];
 
   constructor(private readonly ctx: LintContext, private readonly t: Table, private readonly c: Chain) {
-    this.stamps = new Int32Array(c.rules.length);
+    if (stamps.length < c.rules.length) stamps = new Int32Array(Math.max(c.rules.length, 2 * stamps.length));
   }
 
   /** The cover at a position (filed earlier). */
   private cover(pos: number): Cover {
-    const held = this.held.get(pos);
+    const held = this.held?.get(pos);
     if (held) return held;
     const { ctx, t, c } = this;
     return { pos, boxes: ctx.space(c, pos).boxes, label: ctx.label(t, c, pos)! };
@@ -222,14 +232,14 @@ class CoverIndex {
    * covers of that address, where same() looks as well.
    */
   add(c: Cover, hash: number, cheap: boolean): void {
-    if (!cheap) this.held.set(c.pos, c);
+    if (!cheap) (this.held ??= new Map()).set(c.pos, c);
     const pos = c.pos;
     const b = c.boxes.length === 1 ? c.boxes[0] : null;
     if (b) {
       const slot = CoverIndex.blockSlot(b);
-      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) push(this.exact, hash, pos);
+      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) push((this.exact ??= new Map()), hash, pos);
       if (slot >= 0) {
-        push(this.blocks[slot], CoverIndex.blockKey(b, slot), pos);
+        push((this.blocks[slot] ??= new Map()), CoverIndex.blockKey(b, slot), pos);
         return;
       }
       let bestK = -1;
@@ -241,12 +251,13 @@ class CoverIndex {
         if (vals && (!bestVals || vals.length < bestVals.length)) { bestK = k; bestVals = vals; }
       }
       if (bestVals) {
-        for (const v of bestVals) push(this.byValue[bestK], v, pos);
+        const m = (this.byValue[bestK] ??= new Map());
+        for (const v of bestVals) push(m, v, pos);
         return;
       }
     }
     // tried by every later rule: kept as an object
-    this.held.set(pos, c);
+    (this.held ??= new Map()).set(pos, c);
     this.general.push(pos);
     const p = protoOf(c.boxes);
     let l = p < 0 ? this.generalAnyProto : this.generalByProto.get(p);
@@ -278,11 +289,11 @@ class CoverIndex {
 
   /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
   same(b: Box, hash: number): Cover | undefined {
-    let found = this.firstSame(this.exact.get(hash), b, Infinity);
+    let found = this.firstSame(this.exact?.get(hash), b, Infinity);
     // the cheap /32 covers are in their address's bucket only (see add)
     const slot = CoverIndex.blockSlot(b);
     if (slot >= 0 && slot % LEVELS.length === 0) {
-      const there = this.firstSame(this.blocks[slot].get(CoverIndex.blockKey(b, slot)), b, found ? found.pos : Infinity);
+      const there = this.firstSame(this.blocks[slot]?.get(CoverIndex.blockKey(b, slot)), b, found ? found.pos : Infinity);
       if (there) found = there;
     }
     return found;
@@ -306,7 +317,7 @@ class CoverIndex {
 
   /** Starts a candidate collection for one rule. */
   begin(): void {
-    this.stamp++;
+    this.stamp = ++lastStamp;
     this.generalPushed = 0;
     this.counted = false;
   }
@@ -324,7 +335,7 @@ class CoverIndex {
       for (let k = 0; k < LEVELS.length; k++) {
         const block = blockOf(s[0], k);
         if (block !== blockOf(s[1], k)) continue;
-        const hit = this.blocks[a * LEVELS.length + k].get(block);
+        const hit = this.blocks[a * LEVELS.length + k]?.get(block);
         if (hit !== undefined) lists.push(hit);
       }
     }
@@ -335,7 +346,7 @@ class CoverIndex {
       const vals = values(d, s, MAX_VALUES);
       if (!vals) continue;
       // every value must be covered: the rarest one's bucket holds every rule that could cover it alone
-      const byValue = this.byValue[k];
+      const byValue = this.byValue[k] ?? NO_MAP;
       let rarest: Bucket = NO_COVERS;
       let total = 0;
       const from = lists.length;
@@ -367,8 +378,8 @@ class CoverIndex {
   }
 
   private collect(pos: number, into: Cover[]): void {
-    if (this.stamps[pos] === this.stamp) return;
-    this.stamps[pos] = this.stamp;
+    if (stamps[pos] === this.stamp) return;
+    stamps[pos] = this.stamp;
     into.push(this.cover(pos));
   }
 }
