@@ -70,13 +70,18 @@ export class LintContext {
    * Forgets what was worked out about the chain's rules once the per-chain
    * checks are done with it, so the lint holds one chain's packet spaces at a
    * time rather than the whole ruleset's — except for the filter chains that
-   * later checks walk again: INPUT (no-established-accept) and, when the nat
-   * table rewrites ports, every filter chain (dnat-port-mismatch), which would
-   * otherwise work all their spaces out a second time.
+   * later checks walk again: when the nat table rewrites ports, every filter
+   * chain (dnat-port-mismatch walks them all, and would otherwise work all
+   * their spaces out a second time). INPUT keeps its labels only:
+   * no-established-accept stops at the first accept of established packets
+   * and rebuilds the few spaces it looks at (20,000 INPUT rules' spaces were
+   * kept through the rest of the lint for it).
    */
   release(t: Table, c: Chain): void {
-    if (t.name === 'filter' && (c.name === 'INPUT' || this.natRewritesPorts())) return;
-    this.facts.delete(c);
+    if (t.name === 'filter' && this.natRewritesPorts()) return;
+    const f = this.facts.get(c);
+    if (f && t.name === 'filter' && c.name === 'INPUT') f.spaces = [];
+    else this.facts.delete(c);
   }
 
   private rewritesPorts: boolean | undefined;
