@@ -8,7 +8,7 @@
 // tells a cancel from work that merely finished.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
@@ -63,7 +63,9 @@ async function openPath(path: string): Promise<void> {
  * the event's timeStamp) — what the admin waits for; Chromium's Event Timing
  * entries for the same; and every long task.
  */
-async function startProbe(page: Page): Promise<void> {
+/** `trace`: start Chromium's trace of the page's tasks with it (false: none, or one already running goes on) */
+async function startProbe(page: Page, trace = true): Promise<void> {
+  if (trace) await startTrace(page);
   await page.evaluate(() => {
     const p = {
       lags: [] as number[],
@@ -127,11 +129,75 @@ interface ProbeResult {
   longTaskMaxMs: number;
   /** of the time the probe ran, the share spent in long tasks */
   longTaskShare: number;
+  /** Chromium's trace: the most thread (CPU) time one task on the page's thread took, and that task's wall time (-1: no trace) */
+  taskCpuMaxMs: number;
+  taskCpuMaxWallMs: number;
+  /** the machine's 1-minute load average per core, the higher of before and after (over 1: threads wait for a core) */
+  loadPerCore: number;
 }
 
-async function stopProbe(page: Page): Promise<ProbeResult> {
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/** the load average per core when the probe started */
+let loadAtStart = 0;
+const loadPerCore = () => loadavg()[0] / availableParallelism();
+
+/**
+ * Chromium's own trace of every task (the 'toplevel' category: each task's
+ * wall time and its thread time) while a probe runs. On a machine whose two
+ * cores are shared by many processes a task's wall time includes the time its
+ * thread waited for a core (a task of 110 ms measured 42 ms of thread time
+ * at load average 16); its thread time is the work the page did in it.
+ * Browser mode only (Electron's handle has no browser to trace).
+ */
+async function startTrace(page: Page): Promise<void> {
+  loadAtStart = loadPerCore();
+  const browser = page.context().browser();
+  // a probe a failed spec left running is stopped first (one trace at a time)
+  if (tracing) await browser?.stopTracing().catch(() => {});
+  await browser?.startTracing(page, { categories: ['toplevel'] });
+  tracing = !!browser;
+}
+let tracing = false;
+
+async function stopTrace(page: Page): Promise<{ cpuMaxMs: number; wallMs: number }> {
+  const browser = page.context().browser();
+  if (!browser) return { cpuMaxMs: -1, wallMs: -1 };
+  tracing = false;
+  const events = (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  // the page's thread: the renderer's main thread that ran the most tasks (one page, one renderer)
+  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
+  const tasks = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    const at = `${e.pid}/${e.tid}`;
+    if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(at)) tasks.set(at, [...(tasks.get(at) ?? []), e]);
+  }
+  const page_ = [...tasks.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  let top: TraceEvent | undefined;
+  for (const e of page_) if (!top || (e.tdur ?? e.dur ?? 0) > (top.tdur ?? top.dur ?? 0)) top = e;
+  const ms = (us: number | undefined) => Math.round((us ?? 0) / 100) / 10;
+  return { cpuMaxMs: ms(top?.tdur ?? top?.dur), wallMs: ms(top?.dur) };
+}
+
+/** `trace`: stop the trace and report its longest task (false: it goes on, reported by a later probe; -1 here) */
+async function stopProbe(page: Page, traceOn = true): Promise<ProbeResult> {
   // the frame after the last input comes first
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const inPage = await pageProbe(page);
+  const trace = traceOn ? await stopTrace(page) : { cpuMaxMs: -1, wallMs: -1 };
+  const load = Math.round(Math.max(loadAtStart, loadPerCore()) * 10) / 10;
+  return { ...inPage, taskCpuMaxMs: trace.cpuMaxMs, taskCpuMaxWallMs: trace.wallMs, loadPerCore: load };
+}
+
+function pageProbe(page: Page): Promise<Omit<ProbeResult, 'taskCpuMaxMs' | 'taskCpuMaxWallMs' | 'loadPerCore'>> {
   return page.evaluate(() => {
     const p = (
       window as unknown as {
@@ -181,23 +247,30 @@ async function pageHeapMb(page: Page): Promise<number> {
  * The issue's words: while a 100,000-rule file is analysed the window answers
  * input within 100 ms. Measured for every input (keys, wheel, clicks) from the
  * event to the next frame after its handlers (requestAnimationFrame), with
- * Chromium's Event Timing beside it, and the same inputs on the page at rest
- * right after (`atRest`) to show what the machine itself allows: all of it is
- * in the metrics line.
+ * Chromium's Event Timing beside it, the same inputs on the page at rest
+ * right after (`atRest`), and Chromium's trace of every task on the page's
+ * thread: all of it is in the metrics line.
  *
- * Asserted: the typical input (the median) is answered within 100 ms, every
- * input was answered at all, and no task on the page's thread reaches a
- * second (done on the page's thread the work was one task of seconds). The
- * strict form — every input within 100 ms, no task near it — holds at rest and
- * beside light load, not on this shared two-core machine at load average
- * 15–20, where the page doing nothing but rendering still waits 100–400 ms
- * now and then: measured and reported, not asserted, rather than a bound
- * that measures the machine.
+ * Asserted: every input was answered at all, the typical input (the median)
+ * within 100 ms, and no task on the page's thread did more than TASK_CPU_MS
+ * of work (its thread time in the trace) nor took a second of wall time.
+ * The work per task is what the page controls (slices, workers, rendering
+ * only the rows in view); a task's wall time and an input's wait also count
+ * the time the page's thread waited for a core, which on this shared
+ * two-core machine (load average 9–13 per core while measured) is most of it:
+ * over 11 runs the inputs' 95th percentile was 64–393 ms and the longest
+ * task 87–900 ms wall, while its thread time was at most 62 ms. Those wall
+ * numbers are reported, not asserted, rather than a bound that measures the
+ * machine. `traced`: this probe's trace is reported by a later one (-1 here).
  */
-function expectAnswered(probe: ProbeResult): void {
+function expectAnswered(probe: ProbeResult, traced = true): void {
   expect(probe.inputs).toBeGreaterThan(0);
   expect(probe.inputP50Ms).toBeLessThan(INPUT_MS);
   expect(probe.longTaskMaxMs).toBeLessThan(LONG_TASK_MS);
+  if (traced && app.kind === 'browser') {
+    expect(probe.taskCpuMaxMs).toBeGreaterThan(0);
+    expect(probe.taskCpuMaxMs).toBeLessThan(TASK_CPU_MS);
+  }
 }
 
 /** The page at rest (nothing read, linted or searched): the same keys and wheel the work was measured with, and how they were answered. */
@@ -205,13 +278,13 @@ async function controlProbe(page: Page): Promise<ProbeResult> {
   await expect(page.getByTestId('parse-running').count()).resolves.toBe(0);
   await expect(page.getByTestId('lint-running').count()).resolves.toBe(0);
   await page.getByTestId('rule-list').focus();
-  await startProbe(page);
+  await startProbe(page, false);
   for (let k = 0; k < 6; k++) {
     await page.keyboard.press(k % 2 ? 'ArrowUp' : 'ArrowDown');
     await page.waitForTimeout(50);
   }
   await pressWhileWorking(page, 4);
-  return stopProbe(page);
+  return stopProbe(page, false);
 }
 
 /** In one evaluation (the spec's own work on the page's thread kept small): is the worker still reading or linting? */
@@ -308,17 +381,25 @@ const waitFor = async (what: () => boolean, ms = 10_000) => {
 const INPUT_MS = 100;
 
 /**
- * The longest task the page's thread may run while a 100,000-rule file is
- * read, linted, edited or searched: a second, whatever the read took (it was
- * a tenth of the read and lint, so a slow read allowed more). Done on the
- * page's thread each of these was one task of seconds (the kube-proxy file's
- * chain list 3.0 s, a staged edit 1.4 s, the blocklist's parse 0.8 s). Now the
- * worker keeps the model and the page holds typed arrays: what is left are
- * the renders of a screenful (the first rules, then all of them), the family
- * check of the text and garbage collections — 60–400 ms measured beside six
- * other engineers' runs (load average 13–21 on two cores).
+ * The longest task (wall time) the page's thread may run while a
+ * 100,000-rule file is read, linted, edited or searched. Done on the page's
+ * thread each of these was one task of seconds (the kube-proxy file's chain
+ * list 3.0 s, a staged edit 1.4 s, the blocklist's parse 0.8 s). Measured
+ * over 11 runs here (load average 9–13 per core): 87–900 ms, almost all of it
+ * the thread waiting for a core (see TASK_CPU_MS).
  */
 const LONG_TASK_MS = 1000;
+
+/**
+ * The most work (thread time, Chromium's trace) one task on the page's thread
+ * may do while a 100,000-rule file is read, linted, edited or searched. What
+ * is left are the first screen of a file (the view, its rows and the chain
+ * list: 56–62 ms for the blocklist, which replaces the empty page, 24–40 ms
+ * for the kube-proxy and Docker files), renders of a screenful of rows and
+ * garbage collections (under 15 ms) — measured over 7 runs at load average
+ * 9–13 per core; 100 ms is the issue's bound for an answer to an input.
+ */
+const TASK_CPU_MS = 100;
 
 /** In the page: when the admin clicks Open, and when the first rule row is on screen (and whether the worker was still reading then). */
 async function watchFirstRows(page: Page, name: string): Promise<void> {
@@ -431,14 +512,15 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await workUntil(page, page.getByTestId('parse-running').waitFor({ state: 'detached', timeout: 60_000 }), { clicks: true });
     metrics.allRulesMs = Date.now() - t0;
     metrics.parseMs = Number(await page.getByTestId('doc-stats').getAttribute('data-parse-ms'));
-    const reading = await stopProbe(page);
+    // one trace over the read and the lint (stopping it between takes long enough that the lint could end unseen)
+    const reading = await stopProbe(page, false);
     metrics.duringRead = reading;
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toContain(`${RULES.toLocaleString('en-US')} rules`);
 
     // the lint runs (not done at once, not skipped) while we measure
     await page.getByTestId('lint-running').waitFor({ state: 'attached', timeout: 10_000 });
     expect(workers.started).toBeGreaterThanOrEqual(1);
-    await startProbe(page);
+    await startProbe(page, false);
     const lintStart = Date.now();
     await ui.ruleList.focus();
     // into the blocklist chain, where every row is a rule (the keys skip empty chains' rows)
@@ -466,7 +548,8 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     expect(linting.keys).toBeGreaterThanOrEqual(1 + 12 + presses);
     expect(reading.samples).toBeGreaterThanOrEqual(10);
     expect(linting.samples).toBeGreaterThanOrEqual(10);
-    expectAnswered(reading);
+    // the read's tasks are in the lint probe's trace (one trace over both)
+    expectAnswered(reading, false);
     expectAnswered(linting);
     // the page's longest stall stays well below the work itself: done on the page's thread, the lint (or read) would be one stall as long as the whole of it
     expect(linting.lagMaxMs).toBeLessThan((metrics.lintMs as number) / 2);
