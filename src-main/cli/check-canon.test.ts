@@ -21,6 +21,21 @@ describe('portcullis check', () => {
     expect(lines[2]).toMatch(/^bad\.rules:4:1: error: Bad argument `COMMIT'.*newline/);
   });
 
+  it('folds the same warning on many lines into one line after the third; --verbose lists all', async () => {
+    const rules = Array.from({ length: 40 }, (_, k) => `-A INPUT -m set --match-set blocked src -s 198.18.${k}.1 -j DROP`);
+    const other = '-A INPUT -m set --match-set admins src -j ACCEPT';
+    const file = `*filter\n:INPUT ACCEPT [0:0]\n${rules.join('\n')}\n${other}\nCOMMIT\n`;
+    const r = await run(['check', 'sets.rules'], { 'sets.rules': file });
+    expect(r.code).toBe(0);
+    const lines = r.err.trim().split('\n');
+    expect(lines.filter((l) => l.includes("ipset `blocked'"))).toHaveLength(4);
+    expect(lines.slice(0, 3).map((l) => l.split(':')[1])).toEqual(['3', '4', '5']);
+    expect(lines).toContain("sets.rules:43:17: warning: ipset `admins' must exist on the host when the rules load; if it does not, the whole ruleset fails to load (fix: create the set before the rules load (ipset restore, e.g. from the ipset service))");
+    expect(lines.at(-1)).toBe("sets.rules: warning: the same warning on 37 more lines (6, 7, 8, …): ipset `blocked' must exist on the host when the rules load; if it does not, the whole ruleset fails to load");
+    const all = await run(['check', '--verbose', 'sets.rules'], { 'sets.rules': file });
+    expect(all.err.trim().split('\n').filter((l) => l.includes("ipset `blocked'"))).toHaveLength(40);
+  });
+
   it('checks several files and exits with the worst status', async () => {
     const r = await run(['check', 'good.rules', 'bad.rules'], { 'good.rules': GOOD, 'bad.rules': BAD });
     expect(r.code).toBe(1);

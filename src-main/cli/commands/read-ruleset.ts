@@ -4,6 +4,7 @@ import { inferFamily, parseFamily, parseRuleset, parseRulesetPieces, parseRulese
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 import { ReadFailure } from '../read-pieces.js';
+import { clipTokens } from '../../core/clip.js';
 
 type Loaded = { ok: true; file: string; result: ParseResult } | { ok: false; exit: number };
 
@@ -83,9 +84,34 @@ export function readProblem(e: unknown): string {
   return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : escapeControls(String((e as Error).message));
 }
 
+/**
+ * Findings on stderr, one per line. The same warning on many lines (an ipset
+ * named by 5,000 Calico rules, a user looked up by every owner match) is shown
+ * on its first REPEATS_SHOWN lines and then folded into one line saying how
+ * many more there are; verbose (`check --verbose`) lists every one.
+ */
 export function printFindings(io: CliIO, file: string, findings: readonly Finding[], verbose = false): void {
+  const name = file === '-' ? '<stdin>' : file;
+  const seen = new Map<string, { count: number; lines: number[] }>();
   for (const f of findings) {
     if (f.severity === 'info' && !verbose) continue;
-    io.err(escapeControls(formatFinding(file === '-' ? '<stdin>' : file, f)) + '\n');
+    if (!verbose && f.severity === 'warning') {
+      const key = `${f.code}\0${f.message}`;
+      const s = seen.get(key) ?? { count: 0, lines: [] };
+      seen.set(key, s);
+      if (++s.count > REPEATS_SHOWN) {
+        s.lines.push(f.line);
+        continue;
+      }
+    }
+    io.err(escapeControls(formatFinding(name, f)) + '\n');
+  }
+  for (const [key, s] of seen) {
+    if (s.lines.length === 0) continue;
+    const first = s.lines.slice(0, 3).join(', ');
+    const message = key.slice(key.indexOf('\0') + 1);
+    io.err(escapeControls(`${name}: warning: the same warning on ${s.lines.length} more line${s.lines.length === 1 ? '' : 's'} (${first}${s.lines.length > 3 ? ', …' : ''}): ${clipTokens(message)}`) + '\n');
   }
 }
+
+const REPEATS_SHOWN = 3;
