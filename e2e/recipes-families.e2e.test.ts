@@ -56,6 +56,9 @@ describe.skipIf(skipE2e)('e2e: the recipe wizard with both families', () => {
     await page.keyboard.press('ArrowRight');
     expect(await byId('family-both').isChecked()).toBe(true);
     await byId('recipe-preview-ipv6').waitFor();
+    // choosing a family places the rules again: read the previews once both are placed (CI read one mid-way)
+    await expect.poll(() => byId('preview-computing').count()).toBe(0);
+    await page.locator('[data-testid=preview-rule][data-family=ipv4]').first().waitFor();
     const v4 = await byId('recipe-preview-ipv4').innerText();
     const v6 = await byId('recipe-preview-ipv6').innerText();
     expect(v4).toMatch(/IPv4 rules\s*\(iptables\)/);
