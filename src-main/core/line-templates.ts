@@ -12,7 +12,7 @@
 // where the same value gives the same rule and a bad one its error).
 import type { AddressSpec, Rule } from './model.js';
 import { formatNet, formatNet6, parseAddressItem6 } from './values.js';
-import { ownCopy } from './ruleset-texts.js';
+import { flat, ownCopy } from './ruleset-texts.js';
 
 /** What the reader learns about a line's commit checks from its template once. */
 export type TemplateChecks =
@@ -120,7 +120,7 @@ export class LineTemplates {
     const n0 = netText;
     if (t.slots === 1) {
       if (v0 && t.verbatim) this.text = raw;
-      else this.text = flatten(t.c0 + (v0 ? raw.slice(sc.s0, sc.e0) : n0) + t.c1);
+      else this.text = flat(t.c0 + (v0 ? raw.slice(sc.s0, sc.e0) : n0) + t.c1);
       return true;
     }
     if (!net(raw, a === 0 ? sc.s1 : sc.s0, a === 0 ? sc.e1 : sc.e0, ipv6, t.inv1)) return false;
@@ -130,7 +130,7 @@ export class LineTemplates {
     else {
       const x0 = v0 ? (a === 0 ? raw.slice(sc.s0, sc.e0) : raw.slice(sc.s1, sc.e1)) : n0;
       const x1 = v1 ? (a === 0 ? raw.slice(sc.s1, sc.e1) : raw.slice(sc.s0, sc.e0)) : n1;
-      this.text = flatten(t.c0 + x0 + t.c1 + x1 + t.c2);
+      this.text = flat(t.c0 + x0 + t.c1 + x1 + t.c2);
     }
     return true;
   }
@@ -176,7 +176,7 @@ export class LineTemplates {
     const verbatim = (sc.count === 1 || sc.srcFirst) && pre === c0 && (sc.count === 1 ? post === c1 : mid === c1 && post === c2);
     const t: LineTemplate = {
       pre: ownCopy(pre), mid: ownCopy(mid), post: ownCopy(post), slots: sc.count, srcFirst: sc.srcFirst, ipv6,
-      c0: flatten(c0), c1: flatten(c1), c2: flatten(c2), inv0, inv1, verbatim, rule: r, chain, rest, checks, next: this.byHash.get(sc.hash) ?? null,
+      c0: flat(c0), c1: flat(c1), c2: flat(c2), inv0, inv1, verbatim, rule: r, chain, rest, checks, next: this.byHash.get(sc.hash) ?? null,
     };
     this.byHash.set(sc.hash, t);
     this.size++;
@@ -194,11 +194,6 @@ function fixedAddr(flag: string, a: AddressSpec | null): string {
   if (a.kind === 'host-name') return `${inv} ${flag} ${a.name}`; // never: a host name makes no template (a note)
   if (a.kind === 'net6') return a.mask === 0n && a.addr === 0n && !a.invert ? '' : `${inv} ${flag} ${formatNet6(a.addr, a.mask)}`;
   return a.mask === 0 && a.addr === 0 && !a.invert ? '' : `${inv} ${flag} ${formatNet(a.addr, a.mask)}`;
-}
-
-function flatten(s: string): string {
-  s.charCodeAt(0);
-  return s;
 }
 
 function sameShape(t: LineTemplate, raw: string, sc: Scan): boolean {
