@@ -69,7 +69,7 @@ async function startProbe(page: Page, trace = true): Promise<void> {
   await page.evaluate(() => {
     const p = {
       lags: [] as number[],
-      inputs: [] as { type: string; handled: number; frame: number; busy: boolean }[],
+      inputs: [] as { type: string; at: number; handled: number; frame: number; busy: boolean }[],
       eventTiming: [] as number[],
       longTasks: [] as number[],
       stop: false,
@@ -101,7 +101,7 @@ async function startProbe(page: Page, trace = true): Promise<void> {
       const handled = performance.now() - e.timeStamp;
       // was the worker still reading or linting when the page took this input?
       const busy = !!document.querySelector('[data-testid=lint-running], [data-testid=parse-running]');
-      requestAnimationFrame(() => p.inputs.push({ type: e.type, handled, frame: performance.now() - e.timeStamp, busy }));
+      requestAnimationFrame(() => p.inputs.push({ type: e.type, at: e.timeStamp, handled, frame: performance.now() - e.timeStamp, busy }));
     };
     for (const type of ['keydown', 'pointerdown', 'wheel']) document.addEventListener(type, onInput, { capture: true, passive: true });
   });
@@ -116,6 +116,8 @@ interface ProbeResult {
   keys: number;
   /** inputs the page handled while the worker was still reading or linting */
   inputsDuringWork: number;
+  /** inputs made at least LONG_TASK_MS before a read or lint ended (watchWork's record) that the page handled only after it ended */
+  inputsMissed: number;
   /** from the event to the next frame after it was handled */
   inputP50Ms: number;
   inputP95Ms: number;
@@ -198,10 +200,11 @@ async function stopProbe(page: Page, traceOn = true): Promise<ProbeResult> {
 }
 
 function pageProbe(page: Page): Promise<Omit<ProbeResult, 'taskCpuMaxMs' | 'taskCpuMaxWallMs' | 'loadPerCore'>> {
-  return page.evaluate(() => {
+  return page.evaluate((longTaskMs) => {
+    const work = (window as unknown as { __work?: WorkSpan[] }).__work ?? [];
     const p = (
       window as unknown as {
-        __probe: { lags: number[]; inputs: { type: string; handled: number; frame: number; busy: boolean }[]; eventTiming: number[]; longTasks: number[]; stop: boolean; obs: PerformanceObserver[]; t0: number };
+        __probe: { lags: number[]; inputs: { type: string; at: number; handled: number; frame: number; busy: boolean }[]; eventTiming: number[]; longTasks: number[]; stop: boolean; obs: PerformanceObserver[]; t0: number };
       }
     ).__probe;
     p.stop = true;
@@ -219,6 +222,7 @@ function pageProbe(page: Page): Promise<Omit<ProbeResult, 'taskCpuMaxMs' | 'task
       inputs: p.inputs.length,
       keys: p.inputs.filter((k) => k.type === 'keydown').length,
       inputsDuringWork: p.inputs.filter((k) => k.busy).length,
+      inputsMissed: p.inputs.filter((k) => !k.busy && work.some((w) => k.at >= w.start && k.at < w.end - longTaskMs)).length,
       inputP50Ms: round(pick(frames, 0.5)),
       inputP95Ms: round(pick(frames, 0.95)),
       inputMaxMs: round(frames[frames.length - 1] ?? -1),
@@ -228,8 +232,58 @@ function pageProbe(page: Page): Promise<Omit<ProbeResult, 'taskCpuMaxMs' | 'task
       longTaskMaxMs: round(Math.max(0, ...p.longTasks)),
       longTaskShare: round(p.longTasks.reduce((a, b) => a + b, 0) / (performance.now() - p.t0)),
     };
+  }, LONG_TASK_MS);
+}
+
+/** A stretch of work the page showed: from when `id` (parse-running, lint-running) appeared to when it went (performance.now; end Infinity: still there). */
+interface WorkSpan {
+  id: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * In the page, from now on: every stretch in which the worker's read or lint
+ * was shown, recorded as it happens (a MutationObserver), so a lint that is
+ * over before the spec looks (the lint of the blocklist takes a few hundred
+ * ms on a quiet machine) is still seen to have run, and each input can be
+ * told apart as made during the work or not. Probes come and go; this stays.
+ */
+async function watchWork(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __work?: WorkSpan[] };
+    if (w.__work) return;
+    const spans: WorkSpan[] = (w.__work = []);
+    const open = new Map<string, WorkSpan>();
+    const look = () => {
+      const now = performance.now();
+      for (const id of ['parse-running', 'lint-running']) {
+        const there = !!document.querySelector(`[data-testid=${id}]`);
+        const span = open.get(id);
+        if (there && !span) {
+          const s = { id, start: now, end: Infinity };
+          open.set(id, s);
+          spans.push(s);
+        } else if (!there && span) {
+          span.end = now;
+          open.delete(id);
+        }
+      }
+    };
+    new MutationObserver(look).observe(document.body, { childList: true, subtree: true });
+    look();
   });
 }
+
+/** The stretches of `id` the page showed since `since` (performance.now in the page), closed ones only unless `open`. */
+function workSpans(page: Page, id: string, since: number): Promise<WorkSpan[]> {
+  return page.evaluate(
+    ({ id, since }) => ((window as unknown as { __work?: WorkSpan[] }).__work ?? []).filter((w) => w.id === id && w.start >= since).map((w) => ({ ...w, end: Number.isFinite(w.end) ? w.end : -1 })),
+    { id, since },
+  );
+}
+
+const pageNow = (page: Page): Promise<number> => page.evaluate(() => performance.now());
 
 /** The page's JavaScript heap after a full garbage collection, in MB (Chromium's own count). */
 async function pageHeapMb(page: Page): Promise<number> {
@@ -474,6 +528,8 @@ async function openShapeMeasured(shape: 'kube' | 'docker'): Promise<ProbeResult 
   const path = join(tmp, name);
   writeFileSync(path, generateShape(shape, RULES));
   await watchFirstRows(page, name);
+  await watchWork(page);
+  const clickAt = await pageNow(page);
   await startProbe(page);
   const t0 = Date.now();
   await openPath(path);
@@ -486,11 +542,16 @@ async function openShapeMeasured(shape: 'kube' | 'docker'): Promise<ProbeResult 
   const first = await firstRows(page);
   const heapMb = await pageHeapMb(page);
   const control = await controlProbe(page);
-  metrics[shape] = { firstRulesMs: first.ms, settledMs, ...probe, heapMb, atRest: control };
-  // the first rules were on screen while the worker was still reading the file, within a second of the click
-  expect(first.readingThen).toBe(true);
+  const [read] = await workSpans(page, 'parse-running', clickAt);
+  metrics[shape] = { firstRulesMs: first.ms, settledMs, readWorkMs: read ? Math.round(read.end - read.start) : -1, ...probe, heapMb, atRest: control };
+  // the first rules were on screen within a second of the click, and while the worker was still reading the file
+  // when that read lasted longer than a second (a faster read is no failure)
+  expect(read?.end).toBeGreaterThan(read?.start ?? Infinity);
   expect(first.ms).toBeLessThan(1000);
+  if (read.end - clickAt > LONG_TASK_MS) expect(first.readingThen).toBe(true);
   expectAnswered(probe);
+  // every input made a second or more before the read or the lint ended was handled while it still ran
+  expect(probe.inputsMissed).toBe(0);
   return { ...probe, heapMb };
 }
 
@@ -498,6 +559,8 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
   it('opens a 100,000-rule blocklist: its first rules are on screen within a second, and every input is answered within 100 ms while the worker reads and lints it', async () => {
     const page = app.page;
     await watchFirstRows(page, 'blocklist.rules');
+    await watchWork(page);
+    const clickAt = await pageNow(page);
     await startProbe(page);
     const t0 = Date.now();
     await openBig();
@@ -505,11 +568,14 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     const first = await firstRows(page);
     metrics.firstRulesMs = first.ms;
     await expect(ui.ruleRows().first().getAttribute('data-text')).resolves.toContain('--ctstate RELATED,ESTABLISHED -j ACCEPT');
-    // the first rules are shown while the worker still reads the file; keys, the wheel and clicks go on meanwhile
-    expect(first.readingThen).toBe(true);
     expect(first.ms).toBeLessThan(1000);
     await ui.ruleList.focus();
     await workUntil(page, page.getByTestId('parse-running').waitFor({ state: 'detached', timeout: 60_000 }), { clicks: true });
+    // the read ran in the worker (the page showed it), and while it lasted a second the first rules were already on screen
+    const [read] = await workSpans(page, 'parse-running', clickAt);
+    expect(read?.end).toBeGreaterThan(read?.start ?? Infinity);
+    metrics.readWorkMs = Math.round(read.end - read.start);
+    if (read.end - clickAt > LONG_TASK_MS) expect(first.readingThen).toBe(true);
     metrics.allRulesMs = Date.now() - t0;
     metrics.parseMs = Number(await page.getByTestId('doc-stats').getAttribute('data-parse-ms'));
     // one trace over the read and the lint (stopping it between takes long enough that the lint could end unseen)
@@ -517,8 +583,9 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     metrics.duringRead = reading;
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toContain(`${RULES.toLocaleString('en-US')} rules`);
 
-    // the lint runs (not done at once, not skipped) while we measure
-    await page.getByTestId('lint-running').waitFor({ state: 'attached', timeout: 10_000 });
+    // the lint runs after the read (not skipped): seen by the page's own record, since on a quiet machine it can be
+    // over before the spec gets here
+    await page.waitForFunction((since) => ((window as unknown as { __work?: WorkSpan[] }).__work ?? []).some((w) => w.id === 'lint-running' && w.start >= since), read.end, { timeout: 10_000 });
     expect(workers.started).toBeGreaterThanOrEqual(1);
     await startProbe(page, false);
     const lintStart = Date.now();
@@ -540,20 +607,29 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     const control = await controlProbe(page);
     metrics.blocklistAtRest = control;
 
-    // The proof that nothing blocks: the page took input WHILE the worker was still
-    // reading and while it was linting (on the page's thread, nothing would be
-    // handled before the work ended), and its timer kept firing throughout.
-    expect(reading.inputsDuringWork).toBeGreaterThanOrEqual(3);
-    expect(linting.inputsDuringWork).toBeGreaterThanOrEqual(4);
+    const [lint] = await workSpans(page, 'lint-running', read.end);
+    expect(lint?.end).toBeGreaterThan(lint?.start ?? Infinity);
+    metrics.lintWorkMs = Math.round(lint.end - lint.start);
+
+    // The proof that nothing blocks: the page took input WHILE the worker was
+    // still reading and while it was linting (on the page's thread, nothing
+    // would be handled before the work ended), and its timer kept firing
+    // throughout. However long the work lasts — faster work must not fail
+    // this — every input made a second (LONG_TASK_MS) or more before a read or
+    // lint ended was handled while it still ran.
+    expect(reading.inputsDuringWork).toBeGreaterThanOrEqual(1);
+    expect(reading.inputsMissed).toBe(0);
+    expect(linting.inputsMissed).toBe(0);
     expect(linting.keys).toBeGreaterThanOrEqual(1 + 12 + presses);
     expect(reading.samples).toBeGreaterThanOrEqual(10);
     expect(linting.samples).toBeGreaterThanOrEqual(10);
     // the read's tasks are in the lint probe's trace (one trace over both)
     expectAnswered(reading, false);
     expectAnswered(linting);
-    // the page's longest stall stays well below the work itself: done on the page's thread, the lint (or read) would be one stall as long as the whole of it
-    expect(linting.lagMaxMs).toBeLessThan((metrics.lintMs as number) / 2);
-    expect(reading.lagMaxMs).toBeLessThan((metrics.allRulesMs as number) / 2);
+    // the page's longest stall stays well below the work itself when that is long (done on the page's thread, the lint
+    // or read would be one stall as long as the whole of it), and below a long task's bound when it is short
+    expect(linting.lagMaxMs).toBeLessThan(Math.max(LONG_TASK_MS, (metrics.lintWorkMs as number) / 2));
+    expect(reading.lagMaxMs).toBeLessThan(Math.max(LONG_TASK_MS, (metrics.readWorkMs as number) / 2));
     // the page holds the rules on screen, not the model: 100,000 rules are one string here
     expect(metrics.blocklistHeapMb).toBeLessThan(HEAP_MB.blocklist);
     // the lint's answer arrived: the findings list is the lint's (this blocklist has nothing to say)
@@ -658,7 +734,7 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
   it('a 100,000-rule kube-proxy nat file (20,000 chains): first rules in under a second, every input answered within 100 ms through the read and the lint', async () => {
     const page = app.page;
     const probe = await openShapeMeasured('kube');
-    expect(probe.inputsDuringWork).toBeGreaterThanOrEqual(5);
+    expect(probe.inputsDuringWork).toBeGreaterThanOrEqual(1);
     // the page's thread is free most of the time (done here, the read and the lint would be one task: a share near 1)
     expect(probe.longTaskShare).toBeLessThan(0.75);
     expect(probe.heapMb).toBeLessThan(HEAP_MB.kube);
@@ -671,7 +747,7 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
   it('a 100,000-rule Docker + fail2ban file (85,000 rules in one chain, findings with fixes): first rules in under a second, every input answered within 100 ms through the read and the lint', async () => {
     const page = app.page;
     const probe = await openShapeMeasured('docker');
-    expect(probe.inputsDuringWork).toBeGreaterThanOrEqual(5);
+    expect(probe.inputsDuringWork).toBeGreaterThanOrEqual(1);
     expect(probe.longTaskShare).toBeLessThan(0.75);
     expect(probe.heapMb).toBeLessThan(HEAP_MB.docker);
     await expect(page.getByTestId('doc-stats').innerText()).resolves.toMatch(/100,0\d\d rules/);
