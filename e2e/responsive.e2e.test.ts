@@ -372,54 +372,63 @@ async function pressWhileWorking(page: Page, n: number): Promise<number> {
   return during;
 }
 
-/**
- * In the page: as soon as `when` is there (before its ~200 ms delay makes it
- * visible), click `target` — so the work `when` stands for is surely running.
- */
-async function clickWhenAttached(page: Page, target: string, when = target): Promise<void> {
-  await page.evaluate(
-    ({ target, when }) =>
-      new Promise<void>((resolve, reject) => {
-        const t0 = performance.now();
-        const look = () => {
-          const el = document.querySelector(`[data-testid=${when}]`) && document.querySelector<HTMLElement>(`[data-testid=${target}]`);
-          if (el) {
-            el.click();
-            resolve();
-          } else if (performance.now() - t0 > 30_000) reject(new Error(`no ${when} within 30 s`));
-          else requestAnimationFrame(look);
-        };
-        look();
-      }),
-    { target, when },
-  );
-}
+/** What the page does the moment the work it waits for shows: click a control, drop a file on the window, or only note it. */
+type WhenAct = { click: string } | { drop: { name: string; text: string } } | 'note';
 
 /**
- * In the page: once `when` (parse-running, lint-running) is there — and, with
- * `saying`, its text contains that (the worker's progress: the job is running
- * there, not waiting behind another) — drop a small file on the window (as a
- * user drags one in).
+ * Arms the page BEFORE the action that starts the work: the moment `when`
+ * (parse-running, lint-running) is rendered — with `saying`, once its text
+ * contains that (the worker's progress: the job runs there, not waiting
+ * behind another) — `act` is done in the page, in that same task (a
+ * MutationObserver hears of the element as soon as it is in the document,
+ * however briefly it stays). So a cancel surely comes while the work it
+ * stands for runs: the page asked the worker and has not taken its answer —
+ * however fast the work is. Looking for the element only after the action
+ * (polling) found it already gone when the work was quick. Fails at once if
+ * `when` is already there (work left over from before, not the action's).
+ * After the action, `await armed.fired()` waits (up to 30 s) for it to happen.
  */
-async function dropWhen(page: Page, when: string, name: string, text: string, saying = ''): Promise<void> {
-  await page.evaluate(
-    ({ when, name, text, saying }) =>
-      new Promise<void>((resolve, reject) => {
-        const t0 = performance.now();
-        const look = () => {
-          if (document.querySelector(`[data-testid=${when}]`)?.textContent?.includes(saying)) {
-            const dt = new DataTransfer();
-            dt.items.add(new File([text], name));
-            window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
-            window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
-            resolve();
-          } else if (performance.now() - t0 > 30_000) reject(new Error(`no ${when}${saying ? ` saying "${saying}"` : ''} within 30 s`));
-          else requestAnimationFrame(look);
-        };
-        look();
-      }),
-    { when, name, text, saying },
+async function armWhen(page: Page, when: string, act: WhenAct, saying = ''): Promise<{ fired(): Promise<void> }> {
+  const key = await page.evaluate(
+    ({ when, act, saying }) => {
+      const w = window as unknown as { __armed?: Promise<void>[] };
+      const armed = (w.__armed ??= []);
+      const there = () => document.querySelector(`[data-testid=${when}]`);
+      if (there()) throw new Error(`${when} is already there before the action`);
+      armed.push(
+        new Promise<void>((resolve, reject) => {
+          const obs = new MutationObserver(() => {
+            if (!there()?.textContent?.includes(saying)) return;
+            obs.disconnect();
+            clearTimeout(timer);
+            try {
+              if (act !== 'note' && 'click' in act) {
+                const el = document.querySelector<HTMLElement>(`[data-testid=${act.click}]`);
+                if (!el) throw new Error(`${when} is there, ${act.click} is not`);
+                el.click();
+              } else if (act !== 'note') {
+                const dt = new DataTransfer();
+                dt.items.add(new File([act.drop.text], act.drop.name));
+                window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
+                window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+              }
+              resolve();
+            } catch (e) {
+              reject(e as Error);
+            }
+          });
+          obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+          const timer = setTimeout(() => {
+            obs.disconnect();
+            reject(new Error(`no ${when}${saying ? ` saying "${saying}"` : ''} within 30 s of arming`));
+          }, 30_000);
+        }),
+      );
+      return armed.length - 1;
+    },
+    { when, act, saying },
   );
+  return { fired: () => page.evaluate((k) => (window as unknown as { __armed: Promise<void>[] }).__armed[k], key) };
 }
 
 const waitFor = async (what: () => boolean, ms = 10_000) => {
@@ -653,9 +662,11 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
 
   it('Cancel while a large file is read stops it; the ruleset shown before comes back', async () => {
     const page = app.page;
+    await ui.settled();
     const closed = workers.closed;
+    const cancel = await armWhen(page, 'parse-running', { click: 'parse-cancel' });
     await openBig();
-    await clickWhenAttached(page, 'parse-cancel');
+    await cancel.fired();
     await page.getByTestId('parse-running').waitFor({ state: 'detached', timeout: 10_000 });
     // the parse was running in the worker: cancelling it ended that worker
     await waitFor(() => workers.closed > closed);
@@ -675,9 +686,10 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     const fresh = join(tmp, 'fresh.rules');
     writeFileSync(fresh, `# read for the first time\n${generateShape('kube', RULES)}`);
     const closed = workers.closed;
-    await openPath(fresh);
     // once the worker says it is parsing it (a job still queued behind another is cancelled without ending the worker)
-    await dropWhen(page, 'parse-running', 'other.rules', small, '(parsing)');
+    const drop = await armWhen(page, 'parse-running', { drop: { name: 'other.rules', text: small } }, '(parsing)');
+    await openPath(fresh);
+    await drop.fired();
     await ui.showing('other.rules');
     // the read was running in the worker: opening the other file ended that worker
     await waitFor(() => workers.closed > closed, 30_000);
@@ -692,27 +704,32 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
 
   it('Cancel stops a running lint; Lint now runs it again in a new worker', async () => {
     const page = app.page;
-    await openBig();
-    await ui.ruleRows().first().waitFor({ timeout: 60_000 });
+    await ui.settled();
     const closed = workers.closed;
     const started = workers.started;
-    await clickWhenAttached(page, 'lint-cancel');
-    await expect(page.getByTestId('lint-note').innerText()).resolves.toContain('The lint was cancelled');
+    const cancel = await armWhen(page, 'lint-running', { click: 'lint-cancel' });
+    await openBig();
+    await cancel.fired();
+    await page.getByTestId('lint-note').filter({ hasText: 'The lint was cancelled' }).waitFor({ timeout: 10_000 });
     await waitFor(() => workers.closed > closed);
+    // the lint is seen to run again, however soon it is over (noted in the page as it appears)
+    const rerun = await armWhen(page, 'lint-running', 'note');
     await page.getByTestId('run-lint').click();
-    await page.getByTestId('lint-running').waitFor({ state: 'attached' });
+    await rerun.fired();
     await waitFor(() => workers.started > started);
     await page.getByTestId('lint-running').waitFor({ state: 'detached', timeout: 120_000 });
     await expect(page.getByTestId('lint-note').count()).resolves.toBe(0);
+    await expect(page.getByTestId('findings-pane').getAttribute('data-lint')).resolves.toBe('done');
   });
 
   it('opening another file while the lint runs cancels it: the new file is linted at once', async () => {
     const page = app.page;
-    await openBig();
-    await ui.ruleRows().first().waitFor({ timeout: 60_000 });
-    const closed = workers.closed;
     const small = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
-    await dropWhen(page, 'lint-running', 'small.rules', small);
+    await ui.settled();
+    const closed = workers.closed;
+    const drop = await armWhen(page, 'lint-running', { drop: { name: 'small.rules', text: small } });
+    await openBig();
+    await drop.fired();
     await ui.showing('small.rules');
     await waitFor(() => workers.closed > closed);
     // the second rule repeats the first: the lint of the new file ran (behind no stale 100,000-rule lint)
@@ -722,10 +739,11 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
 
   it('closing the ruleset while the lint runs cancels it', async () => {
     const page = app.page;
-    await openBig();
-    await ui.ruleRows().first().waitFor({ timeout: 60_000 });
+    await ui.settled();
     const closed = workers.closed;
-    await clickWhenAttached(page, 'doc-close', 'lint-running');
+    const close = await armWhen(page, 'lint-running', { click: 'doc-close' });
+    await openBig();
+    await close.fired();
     await page.getByTestId('empty-state').waitFor();
     await waitFor(() => workers.closed > closed);
     await expect(page.getByTestId('analysis-activity').count()).resolves.toBe(0);
