@@ -8,7 +8,7 @@ import { formatNet, formatNet6 } from '../values.js';
 import { inNet } from './host-net.js';
 import { saveMatch } from '../canonical.js';
 import { findMatch, isChanceMatch } from '../extensions/registry.js';
-import { fieldCond, inv, type ChanceWords, type Cond } from './packet.js';
+import { fieldCond, inv, type ChanceWords, type Cond, type EvalContext, type Packet } from './packet.js';
 
 export { PROTO_ICMP, PROTO_TCP, type Cond, type ConnState, type EvalContext, type Packet } from './packet.js';
 
@@ -108,4 +108,54 @@ export function ruleConds(r: Rule): Cond[] {
   r.matches.forEach((m, k) => c!.push(...matchConds(r, k, m)));
   compiled.set(r, c);
   return c;
+}
+
+/**
+ * What ruleConds(r)'s tests say together about one packet — false when one
+ * says false, else undefined when one cannot tell or is chance, else true —
+ * without building the conditions of the generic part or keeping any: the
+ * IPv6 lint walks a 70,000-rule blocklist chain for each essential ICMPv6
+ * message, and ruleConds kept four strings and a closure per address for the
+ * rest of the run (~100 MB at 100k rules). The parts are tested as their
+ * conditions would test them (packet-match.test.ts checks it against ruleConds).
+ */
+export function ruleTest(r: Rule, p: Packet, ctx: EvalContext): boolean | undefined {
+  let all: boolean | undefined = true;
+  const parts = [addressTest(r.src, p.src), addressTest(r.dst, p.dst), ifaceTest(r.inIface, p, true), ifaceTest(r.outIface, p, false)];
+  for (const v of parts) {
+    if (v === false) return false;
+    if (v === undefined) all = undefined;
+  }
+  const pr = r.proto;
+  if (pr && (pr.num !== 0 || pr.invert) && !(pr.num === 0 ? !pr.invert : pr.invert ? p.proto !== pr.num : p.proto === pr.num)) return false;
+  if (r.fragment && !(r.fragment.invert ? !p.fragment : p.fragment)) return false;
+  for (let k = 0; k < r.matches.length; k++) {
+    const m = r.matches[k];
+    if (isChanceMatch(m.name)) { all = undefined; continue; }
+    const a = m.unknown ? undefined : findMatch(m.name)?.analysis;
+    const conds = a?.conditions?.(m.state);
+    if (!conds) { all = undefined; continue; } // opaque: cannot tell
+    for (const cond of conds) {
+      const v = cond.test(p, ctx);
+      if (v === false) return false;
+      if (v === undefined || cond.chance) all = undefined;
+    }
+  }
+  return all;
+}
+
+/** addressCond's test (null: the part sets no condition). */
+function addressTest(a: AddressSpec | null, v: Packet['src']): boolean | undefined | null {
+  if (!a) return null;
+  if (a.kind === 'host-name') return undefined;
+  if ((a.kind === 'net6' ? a.mask === 0n : a.mask === 0) && !a.invert) return null;
+  return inv(a.invert, v === undefined ? undefined : inNet(v, a.addr, a.mask));
+}
+
+/** ifaceCond's test (null: the part sets no condition). */
+function ifaceTest(i: InterfaceSpec | null, p: Packet, incoming: boolean): boolean | undefined | null {
+  if (!i || i.name === '' || (i.name === '+' && !i.invert)) return null;
+  const v = incoming ? p.inIface : p.outIface;
+  if (v === undefined && incoming && !i.name.endsWith('+') && p.notInIfaces?.includes(i.name)) return i.invert;
+  return inv(i.invert, v === undefined ? undefined : ifaceMatches(i.name, v));
 }

@@ -4,7 +4,7 @@
 import type { Chain, Rule, Table } from '../model.js';
 import { findChain, findTable } from '../model.js';
 import type { Packet } from '../analysis/packet-match.js';
-import { ruleConds } from '../analysis/packet-match.js';
+import { ruleTest } from '../analysis/packet-match.js';
 import { targetAction } from '../analysis/targets.js';
 import type { LintContext } from './context.js';
 import type { FindingCode } from '../findings.js';
@@ -112,11 +112,7 @@ function walk(t: Table, c: Chain, pkt: Packet, depth: number, where: { chain: Ch
 
 /** true: the rule matches the packet; false: it cannot; undefined: it depends on what the packet does not say. */
 function matches(r: Rule, pkt: Packet): boolean | undefined {
-  let all: boolean | undefined = true;
-  for (const cond of ruleConds(r)) {
-    const v = cond.test(pkt, { isLocal: () => undefined });
-    if (v === false) return false;
-    if (v === undefined || cond.chance) all = undefined;
-  }
-  return all;
+  return ruleTest(r, pkt, NO_HOST);
 }
+
+const NO_HOST = { isLocal: () => undefined };
