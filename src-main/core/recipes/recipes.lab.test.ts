@@ -32,7 +32,7 @@ const IF_CLIENT = `pr${TAG}h`;
 const ifBackend = (i: number) => `pr${TAG}b${i}`;
 
 const HELPER = String.raw`
-import json, socket, sys, threading, time
+import json, select, socket, sys, threading, time
 def serve_tcp(port, name):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(('0.0.0.0', port)); s.listen(512)
@@ -82,10 +82,12 @@ def udp_query(host, port, timeout, sport):
     except socket.timeout: print('timeout')
     except PermissionError: print('blocked')
 def udp_listen(port, timeout):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', port)); s.settimeout(timeout)
+    # until a datagram comes, a line on stdin (the test: the probe surely arrived) or the timeout (a safety net)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', port))
     print('ready', flush=True)
-    try: d, peer = s.recvfrom(2048); print('got from %s:%d' % peer)
-    except socket.timeout: print('nothing')
+    r, _, _ = select.select([s, sys.stdin], [], [], timeout)
+    if s in r: d, peer = s.recvfrom(2048); print('got from %s:%d' % peer)
+    else: print('nothing')
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == 'serve-tcp': serve_tcp(int(args[0]), args[1])
 elif cmd == 'serve-udp': serve_udp(int(args[0]), args[1])
@@ -97,6 +99,44 @@ elif cmd == 'udp-listen': udp_listen(int(args[0]), float(args[1]))
 
 const lab = new NetnsLab(4);
 const { inNs, py, startServer, addNs, link, cleanup } = lab;
+/**
+ * A UDP listener on `port` in `ns`, bound before this resolves (it printed `ready`). `result()` is what it
+ * heard: `got from ADDR:PORT` as soon as a datagram comes, `nothing` once `stop()` was called first. A test
+ * that expects nothing calls stop() only when the kernel has surely dealt with the probe (a counter moved), not
+ * after a guessed delay: on a loaded machine the probe can come later than any delay.
+ */
+async function listenUdp(ns: string, port: number): Promise<{ stop(): void; result(): Promise<string>; heard(): boolean }> {
+  const c = spawn('ip', ['netns', 'exec', ns, 'python3', lab.helper, 'udp-listen', String(port), '20'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const closed = new Promise<string>((resolve, reject) => {
+    c.on('close', (code) => (code === 0 ? resolve(out.replace(/^ready\n/, '').trim()) : reject(new Error(`udp-listen exited ${code}: ${err}`))));
+  });
+  c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    c.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.startsWith('ready\n')) resolve();
+    });
+    closed.catch(reject);
+  });
+  return { stop: () => c.stdin.end('stop\n'), result: () => closed, heard: () => out.includes('got from') };
+}
+
+/** Polls until `done` (a loaded machine may take a while to pass a packet on); throws after `ms`. */
+async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const t0 = Date.now(); !done(); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms / 1000} s`);
+  }
+}
+
+/** The packets a built-in chain's policy took (iptables-save -c: `:INPUT DROP [packets:bytes]`). */
+function policyPackets(table: string, chain: string): number {
+  const m = new RegExp(`^:${chain} \\S+ \\[(\\d+):`, 'm').exec(inNs(NS.host, ['iptables-legacy-save', '-c', '-t', table]));
+  if (!m) throw new Error(`no policy line for ${table} ${chain}`);
+  return Number(m[1]);
+}
+
 const pyAsync = (ns: string, ...args: string[]): Promise<string> =>
   new Promise((resolve, reject) => {
     const c = spawn('ip', ['netns', 'exec', ns, 'python3', lab.helper, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -240,17 +280,19 @@ COMMIT
     load(merged('dns-out', {}, base).text);
     expect(py(NS.host, 'udp-query', backendIp(1), '53', '1')).toBe('dns-udp');
     expect(JSON.parse(py(NS.host, 'connect', backendIp(1), '53', '1', '1'))).toEqual({ 'dns-tcp': 1 });
-    // the seed's `--sport 53` rule would let this in; conntrack state does not
-    const listening = pyAsync(NS.host, 'udp-listen', '9999', '1.5');
-    await new Promise((r) => setTimeout(r, 300));
+    // the seed's `--sport 53` rule would let this in; conntrack state does not: the INPUT policy drops it (its
+    // counter moves), and the listener, told to stop only then, heard nothing
+    const listener = await listenUdp(NS.host, 9999);
+    const dropped = policyPackets('filter', 'INPUT');
     py(NS.backend(2), 'udp-query', hostSideIp(2), '9999', '0.2', '53');
-    expect(await listening).toBe('ready\nnothing');
+    await until(() => listener.heard() || policyPackets('filter', 'INPUT') > dropped, 'the datagram from port 53 dropped by the INPUT policy (or heard)');
+    listener.stop();
+    expect(await listener.result()).toBe('nothing');
     // …while the seed's version lets it in
     load(base.replace('COMMIT', '-A OUTPUT -p udp --dport 53 -j ACCEPT\n-A INPUT -p udp --sport 53 -j ACCEPT\nCOMMIT'));
-    const seedListening = pyAsync(NS.host, 'udp-listen', '9999', '1.5');
-    await new Promise((r) => setTimeout(r, 300));
+    const seedListener = await listenUdp(NS.host, 9999);
     py(NS.backend(2), 'udp-query', hostSideIp(2), '9999', '0.2', '53');
-    expect(await seedListening).toBe(`ready\ngot from ${backendIp(2)}:53`);
+    expect(await seedListener.result()).toBe(`got from ${backendIp(2)}:53`);
   });
 
   it('lan-to-wan with MASQUERADE: the LAN reaches the outside as the router; the outside cannot connect in', () => {
