@@ -3,14 +3,14 @@
 // the running rules (iptables-save), /etc/sysconfig/iptables, the revert timer
 // process, the apply lock, the host's log.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run as capture, type RunOptions } from '../cli/testing/capture.js';
 import { skipLab, skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { LAB_PASSWORDS } from '../../e2e/lab/lab.js';
 import { run, runSync } from '../../e2e/lab/run.js';
-import { applyKilledOnceRunning } from './testing/killed-apply.js';
+import { applyInterrupted, applyKilledOnceRunning, waitForHostRevert } from './testing/killed-apply.js';
 import { repoRoot } from '../../e2e/lab/fixtures.js';
 import { runApply, type InterruptedRecord } from './run.js';
 import { sameRules } from '../core/apply/index.js';
@@ -92,6 +92,8 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+  /** the revert lines the host's timer wrote to its log so far */
+  const timerReverts = async (host: string) => (await hostLog(host)).filter((l) => l.event === 'revert' && l.by === 'timer').length;
 
   /** every host back to its stock state: rules, file, no nat, no lock, no backups */
   async function reset(host: string) {
@@ -314,12 +316,12 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
 
     it('client process killed right after the rules went live: the host reverts by itself', async () => {
       const before = await live(host);
-      // node itself with tsx's loader: SIGKILL must hit the process that runs the apply, not a wrapper
+      const reverts = await timerReverts(host);
       const { killedAt } = await applyKilledOnceRunning([host, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
       // the new rules run, nobody confirms
       expect(await live(host)).toMatch(/--dport 80 -j ACCEPT/);
       expect((await revertLeft(host)).length).toBe(1);
-      await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+      await waitForHostRevert(killedAt, TIMEOUT_S, async () => (await timerReverts(host)) > reverts && (await revertLeft(host)).length === 0);
       await expectUntouched(host, before);
       expect((await hostLog(host)).some((l) => l.event === 'revert' && l.result === 'reverted' && l.verify === 'verified' && l.by === 'timer' && /^[0-9a-f]{16}$/.test(String(l.id)))).toBe(true);
     });
@@ -327,28 +329,8 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
     it('client killed outright before the timer is armed: the lock dies with its SSH session; a second apply takes it at once', async () => {
       const before = await live(host);
       // a long confirm timeout: the lock must not wait for it (nor for confirm-timeout + 300 s)
-      const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', host, file('good.rules', GOOD), '--confirm-timeout', '600', ...cfg()], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        cwd: repoRoot,
-        env: { ...process.env },
-      });
-      let err = '';
-      try {
-        await new Promise<void>((res, reject) => {
-          const t = setTimeout(() => reject(new Error(`no "apply lock taken" line within 30 s:\n${err}`)), 30_000);
-          child.stderr!.on('data', (b: Buffer) => {
-            err += b.toString();
-            if (err.includes('apply lock taken') && child.signalCode === null) child.kill('SIGKILL');
-          });
-          child.on('exit', () => {
-            clearTimeout(t);
-            res();
-          });
-        });
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
-      expect(child.signalCode, err).toBe('SIGKILL');
+      const { signal, err } = await applyInterrupted([host, file('good.rules', GOOD), '--confirm-timeout', '600', ...cfg()], 'apply lock taken', 'SIGKILL');
+      expect(signal, err).toBe('SIGKILL');
       expect(err).not.toMatch(/revert timer armed/);
       // killed holding the lock, before anything was armed or loaded
       expect(await lockHeld(host)).toBe(true);
@@ -369,40 +351,15 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       expect((await sh(host, 'ls -A /run/portcullis')).split('\n').filter((f) => /^[0-9a-f]+$/.test(f))).toEqual([]);
     });
 
-    /** runs the CLI (node + tsx, so the signal reaches the process that applies), sends `signal` once stderr shows `when` */
-    async function interruptedApply(when: string, signal: NodeJS.Signals, extra: string[] = []) {
-      const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', host, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...extra, ...cfg()], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        cwd: repoRoot,
-        env: { ...process.env },
-      });
-      let err = '';
-      let out = '';
-      let sentAt = 0;
-      child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-      try {
-        const code = await new Promise<number | null>((res, reject) => {
-          const t = setTimeout(() => reject(new Error(`no "${when}" line within 30 s:\n${err}`)), 30_000);
-          child.stderr!.on('data', (b: Buffer) => {
-            err += b.toString();
-            if (!sentAt && err.includes(when)) {
-              sentAt = Date.now();
-              child.kill(signal);
-            }
-          });
-          child.on('exit', (c) => {
-            clearTimeout(t);
-            res(c);
-          });
-        });
-        return { code, out, err, exitedAfterMs: Date.now() - sentAt, sentAt };
-      } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }
+    /** the CLI with the small good change, sent `signal` once stderr shows `when` */
+    async function interruptedApply(when: string, signal: NodeJS.Signals) {
+      const r = await applyInterrupted([host, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()], when, signal);
+      return { ...r, exitedAfterMs: r.exitedAt - r.sentAt };
     }
 
     it('Ctrl-C after the rules went live: says the host reverts by itself and when, exits 3 at once; the host does', async () => {
       const before = await live(host);
+      const reverts = await timerReverts(host);
       const r = await interruptedApply('rules running', 'SIGINT');
       expect(r.code, r.err).toBe(3);
       expect(r.exitedAfterMs).toBeLessThan(3000);
@@ -417,7 +374,7 @@ describe.skipIf(skipLab)('lab: portcullis apply fault matrix', () => {
       expect(rec.message).toMatch(/reverts them by itself at/);
       expect(rec.timer).toMatchObject({ seconds: TIMEOUT_S });
       expect(rec.before).toMatchObject({ savedSha256: expect.any(String), liveRulesSha256: expect.any(String) });
-      await new Promise((res) => setTimeout(res, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - r.sentAt))));
+      await waitForHostRevert(r.sentAt, TIMEOUT_S, async () => (await timerReverts(host)) > reverts && (await revertLeft(host)).length === 0);
       await expectUntouched(host, before);
       expect((await hostLog(host)).some((l) => l.event === 'revert' && l.result === 'reverted' && l.verify === 'verified' && l.by === 'timer' && /^[0-9a-f]{16}$/.test(String(l.id)))).toBe(true);
     });

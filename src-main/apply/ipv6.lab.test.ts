@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { run as capture, type RunOptions } from '../cli/testing/capture.js';
 import { skipLab, skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { run, runSync } from '../../e2e/lab/run.js';
-import { applyKilledOnceRunning } from './testing/killed-apply.js';
+import { applyKilledOnceRunning, waitForHostRevert } from './testing/killed-apply.js';
 import { repoRoot, STOCK_IP6TABLES } from '../../e2e/lab/fixtures.js';
 import { runApply } from './run.js';
 import { sameRules } from '../core/apply/index.js';
@@ -232,12 +232,13 @@ describe.skipIf(skipLab)('lab: the apply fault matrix over IPv6, and both famili
       const v4before = await live(host, 4);
       const v6before = await live(host, 6);
       const good4 = stock().replace('-A INPUT -j REJECT', '-A INPUT -p tcp -m state --state NEW -m tcp --dport 80 -j ACCEPT\n-A INPUT -j REJECT');
+      const reverts = (await hostLog(host)).filter((l) => l.event === 'revert').length;
       const { killedAt } = await applyKilledOnceRunning([`${host}-v6`, file('good.rules', good4), '--rules6', file('reject.v6', REJECT_NEW6), '--force', '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
       // both new rulesets run, nobody confirms; one timer (one process or one timer unit) guards both
       expect(await live(host, 4)).toMatch(/--dport 80 -j ACCEPT/);
       expect(await live(host, 6)).not.toMatch(/--dport 22 -j ACCEPT/);
       expect(await revertLeft(host)).toHaveLength(1);
-      await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+      await waitForHostRevert(killedAt, TIMEOUT_S, async () => (await revertLeft(host)).length === 0 && (await hostLog(host)).filter((l) => l.event === 'revert').length > reverts);
       expect(sameRules(await live(host, 4), v4before)).toBe(true);
       expect(sameRules(await live(host, 6), v6before)).toBe(true);
       expect(await saved(host, 4)).toBe(stock());

@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { run as capture } from '../cli/testing/capture.js';
 import { skipLab, useLabScratch } from '../../e2e/lab/testing.js';
 import { run, runSync } from '../../e2e/lab/run.js';
-import { applyKilledOnceRunning } from './testing/killed-apply.js';
+import { applyKilledOnceRunning, waitForHostRevert } from './testing/killed-apply.js';
 import { repoRoot, STOCK_IP6TABLES } from '../../e2e/lab/fixtures.js';
 import { sameRules } from '../core/apply/index.js';
 import { lockoutInputsOf, openSession } from '../host/index.js';
@@ -133,7 +133,8 @@ describe.skipIf(skipLab)('lab: the lockout check for the other family (session o
     expect(await live6()).not.toMatch(/--dport 22 -j ACCEPT/);
     // the lockout is real: OpenSSH over IPv6 does not get in while the new rules run
     expect((await run(['ssh', '-F', L.get().sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=2', 'plain-v6', 'true'], { allowFail: true })).code).not.toBe(0);
-    await new Promise((r) => setTimeout(r, Math.max(0, TIMEOUT_S * 1000 + 1500 - (Date.now() - killedAt))));
+    // done: the lock and the revert process gone, only the work directory with the timer's outcome left
+    await waitForHostRevert(killedAt, TIMEOUT_S, async () => (await leftovers()).length <= 1);
     expect(sameRules(await live6(), before6)).toBe(true);
     expect(await saved6()).toBe(STOCK_IP6TABLES);
     // the lock and the revert process are gone; the work directory stays with the timer's outcome (for a later look; /run goes at boot)

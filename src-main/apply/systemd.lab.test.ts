@@ -11,6 +11,7 @@ import { run as capture } from '../cli/testing/capture.js';
 import { skipSystemd, useLabScratch } from '../../e2e/lab/testing.js';
 import { iptablesConfig, repoRoot } from '../../e2e/lab/fixtures.js';
 import { runApply } from './run.js';
+import { applyKilledOnceRunning, waitForHostRevert } from './testing/killed-apply.js';
 import { sameRules } from '../core/apply/index.js';
 import { stockWith } from '../core/testing/rulesets.js';
 
@@ -245,24 +246,8 @@ describe.skipIf(skipSystemd)('lab: apply on a systemd host (reboots, save-on-sto
     const { res } = await applyWith(async () => {}, false);
     expect(res.message).toMatch(/reverted and verified \(the running rules read back match the backup, sha256 [0-9a-f]{12}…\)/);
     // the timer's own revert, no client: kill a CLI once the rules are live
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'src-main/cli/main.ts'), 'apply', H, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      cwd: repoRoot,
-      env: { ...process.env },
-    });
-    let err = '';
-    await new Promise<void>((res2, rej) => {
-      const t = setTimeout(() => rej(new Error(`no "rules running" within 30 s:\n${err}`)), 30_000);
-      child.stderr!.on('data', (b: Buffer) => {
-        err += b.toString();
-        if (err.includes('rules running')) {
-          clearTimeout(t);
-          child.kill('SIGKILL');
-          res2();
-        }
-      });
-    });
-    await new Promise((r) => setTimeout(r, TIMEOUT_S * 1000 + 1500));
+    const { killedAt } = await applyKilledOnceRunning([H, file('good.rules', GOOD), '--confirm-timeout', String(TIMEOUT_S), ...cfg()]);
+    await waitForHostRevert(killedAt, TIMEOUT_S, async () => (await leftovers()).length === 0);
     expect(sameRules(await live(), stock())).toBe(true);
     const line = (await hostLog()).filter((l) => l.event === 'revert').at(-1)!;
     // the revert runs from a file: systemd would have emptied ${d##*/} and ${4:-timer} on its command line
