@@ -39,6 +39,11 @@ export function serveRenderer(rendererDir: string): void {
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', ELECTRON_CSP);
     headers.set('X-Content-Type-Options', 'nosniff');
+    // cross-origin isolated (everything is same-origin): the page may share memory with its analysis worker, which
+    // then sees a cancel between the chains of a lint; without it a cancelled lint runs on until a grace period ends it
+    headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+    headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+    headers.set('Cross-Origin-Resource-Policy', 'same-origin');
     return new Response(res.body, { status: res.status, headers });
   });
   // Belt and braces: anything else the session loads gets the policy too.

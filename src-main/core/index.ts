@@ -14,7 +14,7 @@ export { findDrift, driftFromChanges, mergeLiveOnly, type Drift } from './drift.
 export { writePreserving } from './preserve.js';
 export { tracePacket, packetFromSpec, describeTrace, describeGiveUp, TraceInputError, type TraceGiveUp, type PacketSpec, type Packet, type TraceOptions, type TraceResult, type TraceOutcome, type TraceStep, type TraceDecision, type TraceVerdict, type TraceHook, type TracePacketOut } from './trace.js';
 export { lintRuleset, lintParsed, type LintOptions } from './lint.js';
-export { lintIncremental, type LintMemo, type EditSince } from './lint-incremental.js';
+export { lintIncremental, LintStopped, type LintMemo, type EditSince } from './lint-incremental.js';
 export { lintPair, type PairFinding } from './lint/pair.js';
 export { importScript, type ImportResult } from './import.js';
 export * from './recipes/index.js';

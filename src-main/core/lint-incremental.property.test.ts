@@ -3,7 +3,7 @@
 // finds: random rulesets of both families, random edits several in a row,
 // with and without the admin's address (the SSH lockout check).
 import { describe, expect, it } from 'vitest';
-import { applyEditParsed, lintIncremental, lintParsed, parseRuleset, type LintMemo, type LintOptions } from './index.js';
+import { applyEditParsed, lintIncremental, lintParsed, LintStopped, parseRuleset, type LintMemo, type LintOptions } from './index.js';
 import { makeRandom } from './testing/random-ruleset.js';
 import { randomFile, randomOp } from './testing/random-edits.js';
 
@@ -40,4 +40,20 @@ describe('the lint after an edit equals a full lint of the new file', () => {
       expect(withReuse / lints).toBeGreaterThan(0.5);
     });
   }
+});
+
+describe('a lint stopped between chains', () => {
+  it('ends with LintStopped where `stop` says so, after asking once per chain; a lint never stopped is the full one', () => {
+    const text = ['*filter', ':INPUT DROP [0:0]', ':A - [0:0]', ':B - [0:0]', '-A INPUT -j A', '-A INPUT -j B', '-A A -p tcp --dport 22 -j ACCEPT', '-A A -p tcp --dport 22 -j ACCEPT', '-A B -j DROP', 'COMMIT', ''].join('\n');
+    const p = parseRuleset(text);
+    let asked = 0;
+    // let two chains through, stop before the third
+    expect(() => lintIncremental(p, {}, undefined, () => ++asked > 2)).toThrow(LintStopped);
+    expect(asked).toBe(3);
+    asked = 0;
+    const whole = lintIncremental(p, {}, undefined, () => (asked++, false));
+    expect(asked).toBe(p.ruleset.tables.reduce((n, t) => n + t.chains.length, 0));
+    expect(whole.findings).toEqual(lintParsed(p, {}));
+    expect(whole.findings.some((f) => f.chain === 'A')).toBe(true);
+  });
 });

@@ -45,14 +45,28 @@ interface IncrementalLint {
   reused: number;
 }
 
-/** lintParsed's findings; with `since`, the chains the edit cannot have touched are not checked again. */
-export function lintIncremental(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions, since?: EditSince): IncrementalLint {
+/** Thrown out of lintIncremental when its `stop` says so: the lint was given up between two chains. */
+export class LintStopped extends Error {
+  constructor() {
+    super('the lint was stopped');
+    this.name = 'LintStopped';
+  }
+}
+
+/**
+ * lintParsed's findings; with `since`, the chains the edit cannot have touched
+ * are not checked again. `stop` is asked before each chain (a cancel the
+ * caller can see while this runs, e.g. a flag in shared memory): when it says
+ * yes the lint ends there with LintStopped, its thread free for the next job.
+ */
+export function lintIncremental(parsed: Pick<ParseResult, 'ruleset' | 'findings' | 'lines'>, opts: LintOptions, since?: EditSince, stop?: () => boolean): IncrementalLint {
   const memo: LintMemo = { opts: JSON.stringify(opts), env: envKey(parsed.ruleset), chains: new Map(), verdicts: new Map() };
   const usable = since && since.memo.opts === memo.opts && since.memo.env === memo.env ? since : undefined;
   let affected: Set<string> | null = null;
   let reused = 0;
   const chains: ChainLint = {
     reuse(t, c, ctx) {
+      if (stop?.()) throw new LintStopped();
       const key = `${t.name} ${c.name}`;
       if (!usable) return undefined;
       affected ??= reaching(parsed.ruleset, usable, ctx);

@@ -86,6 +86,9 @@ describe('browser-mode server', () => {
     expect(csp).not.toContain('unsafe-eval');
     expect(csp).toContain(`ws://127.0.0.1:${server.port}`);
     expect(r.headers['x-content-type-options']).toBe('nosniff');
+    // cross-origin isolated: the page shares memory with its analysis worker (a cancel it sees mid-lint)
+    expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp');
     expect((await get('/app.js')).headers['content-type']).toMatch(/javascript/);
   });
 

@@ -160,6 +160,8 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, site: Site
     'Referrer-Policy': 'no-referrer',
     'X-Frame-Options': 'DENY',
     'Cross-Origin-Opener-Policy': 'same-origin',
+    // with COOP, a cross-origin isolated page: it may share memory with its analysis worker (a cancel seen mid-lint)
+    'Cross-Origin-Embedder-Policy': 'require-corp',
     'Cross-Origin-Resource-Policy': 'same-origin',
     'Cache-Control': 'no-store',
   });

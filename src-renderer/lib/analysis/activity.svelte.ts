@@ -15,6 +15,9 @@ export interface ActivityEntry {
 
 class Activity {
   jobs = $state.raw<ActivityEntry[]>([]);
+  /** cancelled jobs the worker stopped itself (keeping its documents), and workers started: shown to tests, not to people */
+  stoppedInPlace = $state(0);
+  workers = $state(0);
 }
 
 export const activity = new Activity();
@@ -22,5 +25,7 @@ export const activity = new Activity();
 export const analysis = new AnalysisClient(spawnAnalysisWorker, {
   changed(jobs: readonly ActiveJob[]) {
     activity.jobs = jobs.map((j) => ({ id: j.id, label: j.label, startedAt: j.startedAt, progress: j.progress, cancel: j.cancel }));
+    activity.stoppedInPlace = analysis.stoppedInPlace;
+    activity.workers = analysis.spawned;
   },
 });

@@ -1,15 +1,16 @@
 // The analysis client against the real engine, the way the page uses it but on
 // this thread (inlineWorker: every message structured-cloned, every answer
 // asynchronous): answers put together from their parts equal the core's own
-// results, and a cancel ends the running job and the worker, not the queue.
-import { describe, it, expect } from 'vitest';
+// results, and a cancel ends the running job, not the queue nor (when it stops
+// in time) the worker and the documents it holds.
+import { describe, it, expect, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEdit, canonicalRuleset, diffRulesetsDetailed, lintPair, lintParsed, parseRuleset, type EditOp, type Finding, type PairFinding, type ParseResult, type RulesetDiff } from '../../../src-main/core/index.js';
-import { AnalysisClient, isCancelled, LatestJob, type ActiveJob, type Job } from './client.js';
+import { AnalysisClient, CANCEL_GRACE_MS, isCancelled, LatestJob, type ActiveJob, type Job, type WorkerLike } from './client.js';
 import { inlineWorker } from './spawn.js';
 import { createEngine } from './engine.js';
-import { PART_SIZE, type EditAnswer, type MarksAnswer } from './protocol.js';
+import { PART_SIZE, type EditAnswer, type MarksAnswer, type ToWorker } from './protocol.js';
 import { rowsOfParse, rowText } from '../state/rows.js';
 import { buildSearchIndex, searchRules, unpackHay, type SearchIndex } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
@@ -118,7 +119,7 @@ describe('analysis client', () => {
     await expect(c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text: corpus('001.rules') }, opts: {} }, { label: 'lint' }).promise).resolves.toBeInstanceOf(Array);
   });
 
-  it('cancel: a running job ends with its worker, a waiting one leaves the queue, the rest still run', async () => {
+  it('cancel: a running job stops in its worker, a waiting one leaves the queue, the rest still run', async () => {
     const seen: ActiveJob[][] = [];
     const c = client(seen);
     const big = blocklistRuleset(20_000);
@@ -133,12 +134,78 @@ describe('analysis client', () => {
     expect(await outcome(waiting.promise)).toBe('cancelled');
     const found = await after.promise;
     expect(found).toEqual(lintParsed(parseRuleset(corpus('001.rules'))));
-    // the running job's worker was ended and a new one started for what was left
-    expect(c.spawned).toBe(2);
+    // the running job stopped in the worker, which went on with what was left
+    expect(c.stoppedInPlace).toBe(1);
+    expect(c.spawned).toBe(1);
     expect(c.active).toEqual([]);
     // the activity indicator saw the jobs come and go
     expect(seen.some((jobs) => jobs.length === 3)).toBe(true);
     expect(seen[seen.length - 1]).toEqual([]);
+  });
+
+  it('a cancelled lint stops and its worker keeps the document: the next job on it reads nothing again', async () => {
+    const c = client();
+    const big = blocklistRuleset(20_000);
+    await c.run({ kind: 'parse', doc: { id: 1, text: big } }, { label: 'parse' }).promise;
+    // cancelled as it starts: the worker sees it before its first chain (the shared flag) and says so
+    const lint = c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text: big }, opts: {} }, { label: 'lint' });
+    lint.cancel();
+    await expect(lint.promise).rejects.toSatisfy(isCancelled);
+    const phases: string[] = [];
+    const again = await c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text: big }, opts: {} }, { label: 'lint again', onProgress: (p) => phases.push(p.phase) }).promise;
+    expect(again).toEqual(lintParsed(parseRuleset(big)));
+    expect(phases).toEqual(['linting']);
+    expect(c.stoppedInPlace).toBe(1);
+    expect(c.spawned).toBe(1);
+  });
+
+  it('a cancel of a long answer stops it between its parts; nothing of it reaches the next job', async () => {
+    const c = client();
+    const big = blocklistRuleset(PART_SIZE * 40);
+    // the canonical form's lines come in parts of PART_SIZE; 'sending' is said every few parts
+    const canon = c.run<string[]>({ kind: 'canonical', doc: { id: 1, text: big } }, { label: 'canonical', onProgress: (p) => p.phase === 'sending' && canon.cancel() });
+    const phases: string[] = [];
+    const next = c.run<Finding[]>({ kind: 'lint', doc: { id: 1, text: big }, opts: {} }, { label: 'lint', onProgress: (p) => phases.push(p.phase) });
+    await expect(canon.promise).rejects.toSatisfy(isCancelled);
+    expect(await next.promise).toEqual(lintParsed(parseRuleset(big)));
+    // the document the cancelled job read is still there
+    expect(phases).toEqual(['linting']);
+    expect(c.stoppedInPlace).toBe(1);
+    expect(c.spawned).toBe(1);
+  });
+
+  it('a worker that does not stop within the grace period is ended; the next job gets a new one', async () => {
+    vi.useFakeTimers();
+    try {
+      const posted: { w: number; m: ToWorker }[] = [];
+      const workers: WorkerLike[] = [];
+      const spawn = (): WorkerLike => {
+        const k = workers.length;
+        // a worker busy past any cancel (or one without shared memory in a long lint): it never answers
+        const w: WorkerLike = { onmessage: null, onerror: null, postMessage: (m) => posted.push({ w: k, m }), terminate: () => ((w as { ended?: boolean }).ended = true) };
+        workers.push(w);
+        return w;
+      };
+      const c = new AnalysisClient(spawn);
+      const stuck = c.run({ kind: 'lint', doc: { id: 1, text: 'x' }, opts: {} }, { label: 'stuck' });
+      const next = c.run({ kind: 'lint', doc: { id: 2, text: 'y' }, opts: {} }, { label: 'next' });
+      stuck.cancel();
+      await expect(stuck.promise).rejects.toSatisfy(isCancelled);
+      // asked to stop (in shared memory too), and the next job waits for it
+      expect(posted.filter((p) => p.w === 0).map((p) => p.m.type)).toEqual(['init', 'run', 'cancel']);
+      vi.advanceTimersByTime(CANCEL_GRACE_MS - 1);
+      expect(workers).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect((workers[0] as { ended?: boolean }).ended).toBe(true);
+      expect(c.spawned).toBe(2);
+      // the next job went to the new worker with its text
+      const run = posted.find((p) => p.w === 1 && p.m.type === 'run')?.m;
+      expect(run).toMatchObject({ job: { kind: 'lint', doc: { id: 2, text: 'y' } } });
+      next.cancel();
+      await expect(next.promise).rejects.toSatisfy(isCancelled);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a staged edit is made in the worker: the text the core writes; a bad edit says why', async () => {

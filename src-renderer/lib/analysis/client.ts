@@ -1,9 +1,13 @@
 // The page's side of the analysis worker: typed jobs with ids, one at a time
 // in order, answers put together from their parts, progress, and cancel.
-// A running job is cancelled by terminating the worker (the core's analyses
-// are plain synchronous code: nothing else can stop them) and starting a new
-// one for the jobs still waiting; the documents it had parsed are parsed
-// again when next asked for, from the text every request carries.
+// A cancel of the running job answers its caller at once and asks the worker
+// to stop it: the worker checks between the pieces of an answer and, where
+// the page can share memory with it, between the chains of a lint (the
+// core's analyses are plain synchronous code: a message cannot reach it
+// then). The next job waits until the worker says it stopped; one that does
+// not within CANCEL_GRACE_MS (a long parse, or no shared memory) is ended
+// with its worker, and the documents it held are sent again when next asked
+// for (each request can carry its texts).
 import type { DocRef, FromWorker, JobRequest, PartPath, Progress, ToWorker } from './protocol.js';
 
 export class AnalysisCancelled extends Error {
@@ -97,13 +101,27 @@ interface Pending extends ActiveJob {
   onProgress?: (p: Progress) => void;
 }
 
+/**
+ * How long a cancelled job may take to stop before its worker is ended. Ending
+ * it loses every document it holds: the next job then reads a 100,000-rule
+ * file again (a second or more) and lints it whole, so a stop within about
+ * that time is the cheaper one.
+ */
+export const CANCEL_GRACE_MS = 1500;
+
 export class AnalysisClient {
   private worker: WorkerLike | null = null;
+  /** shared with the current worker (where memory can be shared): a cancelled running job's id */
+  private stop: Int32Array | null = null;
+  /** the running job that was cancelled, until the worker says it stopped: the next job waits for that */
+  private draining: { id: number; timer: ReturnType<typeof setTimeout> } | null = null;
   private readonly waiting: Pending[] = [];
   private current: Pending | null = null;
   private nextId = 1;
-  /** workers started so far (a cancel of a running job starts a new one) */
+  /** workers started so far (a cancel the worker does not heed in time ends one, and the next job starts another) */
   spawned = 0;
+  /** running jobs the worker stopped on a cancel, keeping its documents */
+  stoppedInPlace = 0;
 
   constructor(
     private readonly spawn: () => WorkerLike,
@@ -148,7 +166,7 @@ export class AnalysisClient {
   }
 
   private pump(): void {
-    if (this.current || !this.waiting.length) return;
+    if (this.current || this.draining || !this.waiting.length) return;
     const p = this.waiting.shift()!;
     this.current = p;
     p.startedAt = performance.now();
@@ -164,12 +182,19 @@ export class AnalysisClient {
     const w = this.spawn();
     this.spawned++;
     this.held = new Set();
+    this.stop = null;
+    // shared memory exists on a cross-origin isolated page (and in Node); elsewhere a lint runs to its end once started
+    if (typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false) {
+      this.stop = new Int32Array(new SharedArrayBuffer(4));
+      w.postMessage({ type: 'init', stop: this.stop });
+    }
     w.onmessage = (e) => this.onMessage(w, e.data);
     // a worker that dies (out of memory, a bug) fails its job; the next job gets a new worker
     w.onerror = (e) => {
       e.preventDefault?.();
       if (this.worker !== w) return;
       this.stopWorker();
+      this.drained();
       this.finish(this.current, new Error(`the analysis stopped: ${e.message || 'the worker failed'}`));
     };
     this.worker = w;
@@ -181,9 +206,26 @@ export class AnalysisClient {
     this.worker = null;
   }
 
+  /** the cancelled job is over (stopped, finished, or its worker ended): the next one may start */
+  private drained(): void {
+    if (!this.draining) return;
+    clearTimeout(this.draining.timer);
+    this.draining = null;
+    if (this.stop) Atomics.store(this.stop, 0, 0);
+    this.pump();
+    this.notify();
+  }
+
   private onMessage(from: WorkerLike, m: FromWorker): void {
+    if (from !== this.worker) return;
+    if (this.draining && m.id === this.draining.id) {
+      // its answer is no one's; the parts need no acknowledgement (the cancel woke the worker's wait for them)
+      if (m.type === 'cancelled') this.stoppedInPlace++;
+      if (m.type === 'cancelled' || m.type === 'end' || m.type === 'error' || m.type === 'need') this.drained();
+      return;
+    }
     const p = this.current;
-    if (from !== this.worker || !p || m.id !== p.id) return;
+    if (!p || m.id !== p.id) return;
     switch (m.type) {
       case 'progress':
         p.progress = m.progress;
@@ -199,6 +241,9 @@ export class AnalysisClient {
         return;
       case 'end':
         return this.finish(p, null);
+      case 'cancelled':
+        // a cancel this page no longer waits for (never sent for the job running now)
+        return this.finish(p, new AnalysisCancelled(p.label));
       case 'need':
         // the worker let the document go: the same request again, every text in it
         for (const k of [...this.held]) if (k.startsWith(`${m.doc}/`)) this.held.delete(k);
@@ -228,7 +273,18 @@ export class AnalysisClient {
       return;
     }
     if (this.current !== p) return; // already done
-    this.stopWorker();
+    const w = this.worker;
+    if (w) {
+      // the worker stops it at its next chance; the next job waits for that, or for the worker's end
+      if (this.stop) Atomics.store(this.stop, 0, p.id);
+      w.postMessage({ type: 'cancel', id: p.id });
+      const timer = setTimeout(() => {
+        if (this.draining?.id !== p.id) return;
+        this.stopWorker();
+        this.drained();
+      }, CANCEL_GRACE_MS);
+      this.draining = { id: p.id, timer };
+    }
     this.finish(p, new AnalysisCancelled(p.label));
   }
 

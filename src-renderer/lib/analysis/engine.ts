@@ -11,6 +11,7 @@ import {
   hasErrors,
   lintPair,
   lintIncremental,
+  LintStopped,
   lintRuleset,
   parseRuleset,
   runRecipe,
@@ -47,11 +48,39 @@ class Outbox {
   private unacked = 0;
   private job = 0;
   private wake: (() => void) | null = null;
+  /** the page's cancel of the running job came as a message */
+  private cancelled = false;
+  /** the page's cancels as shared memory (a job's id in stop[0]): seen even while a lint runs */
+  private stop: Int32Array | null = null;
   constructor(readonly post: Post) {}
 
   start(job: number): void {
     this.job = job;
     this.unacked = 0;
+    this.cancelled = false;
+  }
+
+  share(stop: Int32Array): void {
+    this.stop = stop;
+  }
+
+  /** the page gave up job `job`: a wait for its acknowledgements ends */
+  cancel(job: number): void {
+    if (job !== this.job) return;
+    this.cancelled = true;
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** the running job was cancelled (cheap: asked between chains of a lint) */
+  stopped(): boolean {
+    return this.cancelled || (this.stop !== null && Atomics.load(this.stop, 0) === this.job);
+  }
+
+  /** ends the job with JobCancelled if the page gave it up */
+  check(): void {
+    if (this.stopped()) throw new JobCancelled();
   }
 
   ack(job: number): void {
@@ -63,9 +92,18 @@ class Outbox {
   }
 
   async part(m: FromWorker): Promise<void> {
+    this.check();
     this.post(m);
     this.unacked++;
-    while (this.unacked >= WINDOW) await new Promise<void>((r) => (this.wake = r));
+    while (this.unacked >= WINDOW && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
+    this.check();
+  }
+}
+
+/** the page cancelled the running job: it ends with `cancelled`, the worker and its documents stay */
+class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
   }
 }
 
@@ -153,10 +191,18 @@ export function createEngine(post: Post): (m: ToWorker) => void {
       return;
     }
     if (m.type === 'ack') return out.ack(m.id);
-    // the page sends one job at a time (the next after this one's end), so a job's parts are never interleaved with another's
+    if (m.type === 'init') return out.share(m.stop);
+    if (m.type === 'cancel') return out.cancel(m.id);
+    // the page sends one job at a time (the next after this one's end or cancel), so a job's parts are never interleaved with another's
     out.start(m.id);
-    runJob(out, docs, m.id, m.job).catch((e: unknown) => post(e instanceof NeedText ? { type: 'need', id: m.id, doc: e.doc } : { type: 'error', id: m.id, message: e instanceof Error ? e.message : String(e) }));
+    runJob(out, docs, m.id, m.job).catch((e: unknown) => post(failure(m.id, e)));
   };
+}
+
+function failure(id: number, e: unknown): FromWorker {
+  if (e instanceof JobCancelled || e instanceof LintStopped) return { type: 'cancelled', id };
+  if (e instanceof NeedText) return { type: 'need', id, doc: e.doc };
+  return { type: 'error', id, message: e instanceof Error ? e.message : String(e) };
 }
 
 /** One job: its documents from the cache, its answer through the outbox. */
@@ -169,7 +215,9 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       const d = docs.doc(job.doc, id);
       post({ type: 'progress', id, progress: { phase: 'linting' } });
       // after an edit, the chains it cannot have changed keep their findings (lintIncremental)
-      const r = lintIncremental(d.parsed, job.opts, d.since);
+      out.check();
+      // stopped between two chains when the page cancels it (the memo of the lint before stays for the next one)
+      const r = lintIncremental(d.parsed, job.opts, d.since, () => out.stopped());
       d.lint = r.memo;
       d.since = undefined;
       return send(out, id, [], [{ path: [], items: r.findings }]);
@@ -223,6 +271,7 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       const p = docs.parsed(job.doc, id);
       post({ type: 'progress', id, progress: { phase: 'indexing' } });
       const ix = packHay(buildSearchIndex(rowsOfParse(p).rows, (r) => rowText(r, p.lines)));
+      out.check();
       post({ type: 'head', id, value: ix }, searchIndexBuffers(ix));
       return post({ type: 'end', id });
     }
@@ -232,6 +281,7 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       post({ type: 'progress', id, progress: { phase: 'comparing' } });
       const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
       const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };
+      out.check();
       post({ type: 'head', id, value: answer }, [answer.changed.buffer]);
       return post({ type: 'end', id });
     }
@@ -333,6 +383,8 @@ function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {
  * (small arrays share a message), then the end.
  */
 async function send(out: Outbox, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[], transfer?: Transferable[]): Promise<void> {
+  // the work before the answer (a parse: plain synchronous code) ran to its end; a cancel since then stops it here
+  out.check();
   out.post({ type: 'head', id, value: head }, transfer);
   const total = parts.reduce((n, p) => n + p.items.length, 0);
   let done = 0;

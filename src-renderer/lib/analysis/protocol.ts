@@ -1,8 +1,13 @@
 // The messages between the renderer and its analysis worker. Requests name
 // documents by id, with their text the first time this worker sees them: a
-// worker that was restarted (a cancel terminates it) or that evicted a
+// worker that was restarted (a cancel that it did not heed in time ends it) or that evicted a
 // document answers `need`, and the client sends the request again with the
 // texts.
+//
+// A cancel stops the job, not the worker: the worker checks for it between
+// the pieces of an answer and (through memory shared with the page, where
+// there is any) between the chains of a lint, and says `cancelled`; the page
+// ends a worker only when it does not stop within a grace period.
 //
 // Answers come in pieces: a skeleton (`head`) with its big arrays emptied,
 // then `parts` messages, each appending about PART_SIZE items in all to one or
@@ -56,6 +61,15 @@ export type JobKind = JobRequest['kind'];
 /** renderer → worker */
 export type ToWorker =
   | { type: 'run'; id: number; job: JobRequest }
+  /**
+   * Sent first to a new worker where the page may share memory with it
+   * (SharedArrayBuffer: a cross-origin isolated page, or Node): the page
+   * writes a cancelled job's id in stop[0], which the worker reads between
+   * chains while it lints — no message can reach it then.
+   */
+  | { type: 'init'; stop: Int32Array }
+  /** the page gave up job `id`: stop at the next chance (between parts, between chains) and say `cancelled` */
+  | { type: 'cancel'; id: number }
   | { type: 'drop'; doc: number }
   /** the page took in one `parts` message of job `id` (the worker sends a few ahead, no more) */
   | { type: 'ack'; id: number };
@@ -76,6 +90,8 @@ export type FromWorker =
   | { type: 'head'; id: number; value: unknown }
   | { type: 'parts'; id: number; parts: { path: PartPath; items: unknown[] }[] }
   | { type: 'end'; id: number }
+  /** job `id` stopped on the page's cancel: the worker, with every document it holds, is free for the next job */
+  | { type: 'cancelled'; id: number }
   /** the request named a document by id alone that this worker does not hold: send it again with the texts */
   | { type: 'need'; id: number; doc: number }
   | { type: 'error'; id: number; message: string };
