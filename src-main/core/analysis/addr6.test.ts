@@ -2,8 +2,10 @@
 // holds exactly the networks inside it: checked against the definition, by
 // brute force, on random nested and disjoint prefixes of every length.
 import { describe, expect, it } from 'vitest';
-import { maskToPrefix6 } from '../values.js';
-import { Addr6Classes } from './addr6.js';
+import { maskToPrefix6, parseIPv6 } from '../values.js';
+import { parseRuleset } from '../index.js';
+import type { AddressSpec } from '../model.js';
+import { Addr6Classes, prefixOf6, words6 } from './addr6.js';
 
 const ALL = (1n << 128n) - 1n;
 const maskOf = (len: number) => (len === 0 ? 0n : (ALL << BigInt(128 - len)) & ALL);
@@ -45,4 +47,116 @@ describe('Addr6Classes', () => {
       expect(classes.interval((0x3fffn << 112n) | 0xdeadn, maskOf(128))).toBeNull();
     }
   });
+
+  it('words6 and prefixOf6 agree with BigInt arithmetic on random values and masks (contiguous or not)', () => {
+    const r = rng(99);
+    const rand128 = () => {
+      let v = 0n;
+      for (let k = 0; k < 8; k++) v = (v << 16n) | BigInt(r(0x10000));
+      return v;
+    };
+    const out = new Uint32Array(8);
+    const edges = [0n, ALL, 1n, ALL - 1n, 1n << 127n, (1n << 64n) - 1n, 1n << 64n, 0xffff_0000_0000n, parseIPv6('::ffff:0:0')!];
+    for (let k = 0; k < 3000; k++) {
+      const v = k < edges.length ? edges[k] : rand128();
+      words6(v, out, 4);
+      for (let w = 0; w < 4; w++) expect(out[4 + w]).toBe(Number((v >> BigInt(96 - 32 * w)) & 0xffffffffn));
+      expect(out[0]).toBe(0); // only its own four words are written
+      // every contiguous mask, then masks one bit away from one (a hole or a stray bit) and random ones
+      const len = k % 129;
+      const masks = [maskOf(len), maskOf(len) ^ (1n << BigInt(r(128))), v, v & maskOf(len)];
+      for (const m of masks) {
+        let want = -1;
+        for (let l = 0; l <= 128; l++) if (maskOf(l) === m) want = l;
+        expect(prefixOf6(m), m.toString(16)).toBe(want);
+        expect(maskToPrefix6(m)).toBe(want);
+      }
+    }
+  });
+
+  it('intervals over random prefixes of every length against the definition, with ::/0, ::ffff:0:0/96, /127 and /128 edges and repeats', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(1000 + seed);
+      const mapped = parseIPv6('::ffff:0:0')!;
+      const roots = [BigInt(0x2001_0db8) << 96n, mapped, (mapped | 0xc612_0000n), 0n, ALL, 0xfe80n << 112n];
+      const ps: { addr: bigint; len: number }[] = [{ addr: 0n, len: 0 }, { addr: mapped, len: 96 }];
+      for (let k = 0; k < 120; k++) {
+        const base = roots[r(roots.length)] ^ (r(2) ? 1n << BigInt(r(128)) : 0n) ^ (r(2) ? BigInt(r(4)) : 0n);
+        // /127 and /128 pairs next to each other, and any length at all
+        const len = [127, 128, 128, 96, 64, r(129), r(129), r(129)][r(8)];
+        const p = { addr: base & maskOf(len), len };
+        ps.push(p);
+        if (r(4) === 0) ps.push({ ...p }); // the same network named twice
+      }
+      const classes = new Addr6Classes(ps);
+      const ivs = ps.map((p) => classes.interval(p.addr, maskOf(p.len))!);
+      const root = classes.interval(0n, 0n)!;
+      const wrong: string[] = []; // (plain compares: an expect per pair takes seconds)
+      const name = (p: { addr: bigint; len: number }) => `${p.addr.toString(16)}/${p.len}`;
+      for (let a = 0; a < ps.length; a++) {
+        const [lo, hi] = ivs[a];
+        if (!(lo >= root[0] && hi <= root[1])) wrong.push(`${name(ps[a])} outside ::/0`);
+        for (let b = 0; b < ps.length; b++) {
+          const same = ps[a].addr === ps[b].addr && ps[a].len === ps[b].len;
+          // one number per distinct network; b's number lies in a's interval exactly when a holds b
+          if ((ivs[b][0] === lo) !== same) wrong.push(`${name(ps[a])} and ${name(ps[b])}: same number ${!same}`);
+          if ((ivs[b][0] >= lo && ivs[b][0] <= hi) !== inside(ps[a], ps[b])) wrong.push(`${name(ps[a])} ⊇ ${name(ps[b])}: ${!inside(ps[a], ps[b])}`);
+        }
+      }
+      expect(wrong, `seed ${seed}`).toEqual([]);
+      // not named: the /127's other half, a longer prefix of a named one, a mask that is no prefix
+      const named = new Set(ps.map((p) => `${p.addr}/${p.len}`));
+      for (const p of ps) {
+        for (const q of [{ addr: p.addr ^ 1n, len: 128 }, { addr: p.addr, len: Math.min(128, p.len + 1) }]) {
+          const iv = classes.interval(q.addr & maskOf(q.len), maskOf(q.len));
+          expect(iv === null).toBe(!named.has(`${q.addr & maskOf(q.len)}/${q.len}`));
+        }
+      }
+      expect(classes.interval(0n, maskOf(64) ^ (1n << 10n))).toBeNull();
+    }
+  });
+
+  it('a ruleset\'s addresses by object give the intervals their values give', () => {
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]'];
+    const r = rng(5);
+    for (let k = 0; k < 400; k++) {
+      const g = () => r(0x10000).toString(16);
+      const len = [128, 127, 64, 48, 96, r(129)][r(6)];
+      const a = r(5) === 0 ? `::ffff:198.18.${r(256)}.${r(256)}` : `2001:db8:${g()}:${r(4)}::${g()}`;
+      lines.push(`-A INPUT ${r(3) ? '' : '! '}-s ${a}/${len} -d 2001:db8:${r(3)}::/${r(2) ? 48 : 128} -j DROP`);
+    }
+    lines.push('-A INPUT -s ::/0 -j ACCEPT', '-A INPUT -d 2001:db8::/ffff:ffff:0:ffff:: -j ACCEPT', 'COMMIT', '');
+    const parsed = parseRuleset(lines.join('\n'), { family: 'ipv6' });
+    expect(parsed.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const classes = Addr6Classes.of(parsed.ruleset);
+    let n = 0;
+    for (const rule of parsed.ruleset.tables[0].chains[0].rules) {
+      for (const a of [rule.src, rule.dst] as AddressSpec[]) {
+        if (a?.kind !== 'net6') continue;
+        n++;
+        expect(classes.intervalOf(a)).toEqual(classes.interval(a.addr, a.mask));
+        // a copy (not the ruleset's object) is looked up by value
+        expect(classes.intervalOf({ ...a })).toEqual(classes.interval(a.addr, a.mask));
+      }
+    }
+    expect(n).toBe(802);
+    // one number per distinct network, ::/0 (named here too) the first, spanning them all
+    const numbers = new Map<string, number>();
+    const values = new Set<string>(['0/0']);
+    for (const rule of parsed.ruleset.tables[0].chains[0].rules) {
+      for (const a of [rule.src, rule.dst] as AddressSpec[]) {
+        if (a?.kind !== 'net6' || maskToPrefix6(a.mask) < 0) continue;
+        const v = `${a.addr}/${maskToPrefix6(a.mask)}`;
+        values.add(v);
+        const lo = classes.intervalOf(a)![0];
+        expect(numbers.get(v) ?? lo, v).toBe(lo);
+        numbers.set(v, lo);
+      }
+    }
+    expect(new Set(numbers.values()).size).toBe(numbers.size);
+    expect(classes.interval(0n, 0n)).toEqual([0, values.size - 1]);
+    const odd = parsed.ruleset.tables[0].chains[0].rules.at(-1)!.dst as AddressSpec & { kind: 'net6' };
+    expect(classes.intervalOf(odd)).toBeNull();
+  });
 });
+

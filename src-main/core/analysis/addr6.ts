@@ -4,82 +4,188 @@
 // network is the interval of its own number and its sub-networks'. One number
 // stands for "in this network but in none of its sub-networks named in the
 // ruleset", so the algebra stays exact for every question the lint asks.
-import type { Ruleset } from '../model.js';
-import { maskToPrefix6 } from '../values.js';
+import type { AddressSpec, Ruleset } from '../model.js';
 import type { IntervalSet } from './space.js';
 
-interface Node {
-  pre: number;
-  last: number;
+type Net6 = Extract<AddressSpec, { kind: 'net6' }>;
+
+/**
+ * Scratch for reading a 128-bit BigInt as four 32-bit words: DataView's
+ * setBigUint64 takes the low 64 bits without a BigInt per word (masks and
+ * shifts would allocate eight per address), with the byte order spelled out.
+ */
+const scratch = new DataView(new ArrayBuffer(16));
+
+/** Writes the four 32-bit words of `v` (most significant first) at out[at … at+3]. */
+export function words6(v: bigint, out: Uint32Array, at: number): void {
+  scratch.setBigUint64(0, v >> 64n);
+  scratch.setBigUint64(8, v);
+  out[at] = scratch.getUint32(0);
+  out[at + 1] = scratch.getUint32(4);
+  out[at + 2] = scratch.getUint32(8);
+  out[at + 3] = scratch.getUint32(12);
 }
 
-const key = (addr: bigint, len: number) => `${addr.toString(16)}/${len}`;
+const one = new Uint32Array(4);
+/** the network find() looks for */
+const probe = new Uint32Array(4);
+const probeLen = new Uint8Array(1);
+
+/** The prefix length of a 128-bit mask when its one bits are contiguous from the top, else -1 (maskToPrefix6 over words). */
+export function prefixOf6(mask: bigint): number {
+  words6(mask, one, 0);
+  let len = 0;
+  let w = 0;
+  while (w < 4 && one[w] === 0xffffffff) { len += 32; w++; }
+  if (w === 4) return 128;
+  // leading ones of the first word that is not all ones, then nothing but zeros
+  const ones = Math.clz32(~one[w]);
+  if (((one[w] << ones) | 0) !== 0) return -1;
+  for (let k = w + 1; k < 4; k++) if (one[k] !== 0) return -1;
+  return len + ones;
+}
+
+/** Words and lengths of networks, in the order they were added (duplicates included). */
+class Nets {
+  words = new Uint32Array(64);
+  lens = new Uint8Array(16);
+  n = 0;
+
+  add(addr: bigint, len: number): number {
+    if (this.n === this.lens.length) {
+      const w = new Uint32Array(this.words.length * 2);
+      w.set(this.words);
+      this.words = w;
+      const l = new Uint8Array(this.lens.length * 2);
+      l.set(this.lens);
+      this.lens = l;
+    }
+    words6(addr, this.words, this.n * 4);
+    this.lens[this.n] = len;
+    return this.n++;
+  }
+}
+
+/** Compares entry x of (wx, lx) with entry y of (wy, ly): by address, then shorter first. */
+function compareNets(wx: Uint32Array, lx: Uint8Array, x: number, wy: Uint32Array, ly: Uint8Array, y: number): number {
+  for (let w = 0; w < 4; w++) {
+    const d = wx[x * 4 + w] - wy[y * 4 + w];
+    if (d !== 0) return d;
+  }
+  return lx[x] - ly[y];
+}
 
 export class Addr6Classes {
-  private readonly byKey = new Map<string, Node>();
+  /** the networks numbered in depth-first order: node p's words at 4p, its length */
+  private readonly words: Uint32Array;
+  private readonly lens: Uint8Array;
+  /** the last number inside node p's network (its sub-networks' included) */
+  private readonly last: Int32Array;
+  /** the node of each address of the ruleset, by the object (a lookup without reading the BigInts) */
+  private readonly bySpec = new Map<Net6, number>();
 
-  // Sorted and nested over four 32-bit words per network rather than BigInts: a
-  // blocklist names 100,000 networks, and every BigInt compare or shift in a
-  // sort allocates (a quarter of lint's time on such a file went there).
-  constructor(prefixes: Iterable<{ addr: bigint; len: number }>) {
-    const keys: string[] = [key(0n, 0)];
-    const lens: number[] = [0];
-    const addrs: bigint[] = [0n];
-    const seen = new Set<string>(keys);
-    for (const p of prefixes) {
-      const k = key(p.addr, p.len);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      keys.push(k);
-      lens.push(p.len);
-      addrs.push(p.addr);
-    }
-    const n = keys.length;
-    const words = new Uint32Array(n * 4);
-    for (let i = 0; i < n; i++) for (let w = 0; w < 4; w++) words[i * 4 + w] = Number((addrs[i] >> BigInt(96 - 32 * w)) & 0xffffffffn);
+  // Sorted and nested over four 32-bit words per network rather than BigInts or
+  // text keys: a blocklist names 100,000 networks, and every BigInt compare,
+  // shift or hex key allocates (most of lint's time on such a file went there).
+  constructor(prefixes: Iterable<{ addr: bigint; len: number }>, specs?: Net6[]) {
+    const nets = new Nets();
+    nets.add(0n, 0); // ::/0, the root: every network is inside it
+    for (const p of prefixes) nets.add(p.addr, p.len);
+    const m = nets.n;
+    const { words, lens } = nets;
     // by address, then shorter first: a network comes right before the ones inside it
-    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => {
-      for (let w = 0; w < 4; w++) {
-        const d = words[x * 4 + w] - words[y * 4 + w];
-        if (d !== 0) return d;
-      }
-      return lens[x] - lens[y];
-    });
-    // outer contains inner: inner is at least as long and agrees on outer's first len bits
-    const contains = (o: number, i: number): boolean => {
-      if (lens[i] < lens[o]) return false;
-      for (let w = 0, left = lens[o]; left > 0; w++, left -= 32) {
-        const mask = left >= 32 ? 0xffffffff : ~(0xffffffff >>> left);
-        if (((words[o * 4 + w] ^ words[i * 4 + w]) & mask) !== 0) return false;
-      }
-      return true;
-    };
-    // each node's interval ends where the next node outside it begins
-    for (let p = 0; p < n; p++) {
-      let q = p + 1;
-      while (q < n && contains(order[p], order[q])) q++;
-      this.byKey.set(keys[order[p]], { pre: p, last: q - 1 });
+    const order = new Int32Array(m);
+    for (let i = 0; i < m; i++) order[i] = i;
+    order.sort((x, y) => compareNets(words, lens, x, words, lens, y) || x - y);
+    // equal networks are one node; node numbers in sorted order
+    const nodeOf = new Int32Array(m);
+    let n = 0;
+    for (let k = 0; k < m; k++) {
+      const i = order[k];
+      // (order[n - 1] is the previous node's first entry: the order is compacted in place)
+      if (k > 0 && compareNets(words, lens, i, words, lens, order[n - 1]) === 0) nodeOf[i] = n - 1;
+      else { order[n] = i; nodeOf[i] = n++; }
     }
+    this.words = new Uint32Array(n * 4);
+    this.lens = new Uint8Array(n);
+    for (let p = 0; p < n; p++) {
+      const i = order[p];
+      for (let w = 0; w < 4; w++) this.words[p * 4 + w] = words[i * 4 + w];
+      this.lens[p] = lens[i];
+    }
+    this.last = nestedEnds(this.words, this.lens);
+    if (specs) for (let k = 0; k < specs.length; k++) this.bySpec.set(specs[k], nodeOf[k + 1]);
   }
 
   /** The interval of a network (masked address, contiguous mask) named in the ruleset; null otherwise. */
   interval(addr: bigint, mask: bigint): IntervalSet | null {
-    const len = maskToPrefix6(mask);
+    const len = prefixOf6(mask);
     if (len < 0) return null;
-    const n = this.byKey.get(key(addr, len));
-    return n ? [n.pre, n.last] : null;
+    const p = this.find(addr, len);
+    return p < 0 ? null : [p, this.last[p]];
+  }
+
+  /** interval(a.addr, a.mask) — at once for an address of the ruleset this was made of. */
+  intervalOf(a: Net6): IntervalSet | null {
+    const p = this.bySpec.get(a);
+    return p === undefined ? this.interval(a.addr, a.mask) : [p, this.last[p]];
+  }
+
+  /** The node of the network, by binary search over the sorted words; -1 when the ruleset does not name it. */
+  private find(addr: bigint, len: number): number {
+    words6(addr, probe, 0);
+    probeLen[0] = len;
+    let lo = 0;
+    let hi = this.lens.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const d = compareNets(this.words, this.lens, mid, probe, probeLen, 0);
+      if (d === 0) return mid;
+      if (d < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   static of(rs: Ruleset): Addr6Classes {
     const ps: Array<{ addr: bigint; len: number }> = [];
+    const specs: Net6[] = [];
     for (const t of rs.tables)
       for (const c of t.chains)
         for (const r of c.rules)
           for (const a of [r.src, r.dst]) {
             if (a?.kind !== 'net6') continue;
-            const len = maskToPrefix6(a.mask);
-            if (len >= 0) ps.push({ addr: a.addr, len });
+            const len = prefixOf6(a.mask);
+            if (len < 0) continue;
+            ps.push({ addr: a.addr, len });
+            specs.push(a);
           }
-    return new Addr6Classes(ps);
+    return new Addr6Classes(ps, specs);
   }
+}
+
+/**
+ * For each node of a depth-first order, the last node inside it: a stack of
+ * the networks still open, each closed by the first node it does not contain.
+ */
+function nestedEnds(words: Uint32Array, lens: Uint8Array): Int32Array {
+  const n = lens.length;
+  const last = new Int32Array(n);
+  const open: number[] = [];
+  for (let q = 0; q < n; q++) {
+    while (open.length > 0 && !contains(words, lens, open[open.length - 1], q)) last[open.pop()!] = q - 1;
+    open.push(q);
+  }
+  while (open.length > 0) last[open.pop()!] = n - 1;
+  return last;
+}
+
+/** Node o's network contains node i's: i is at least as long and agrees on o's first len bits. */
+function contains(words: Uint32Array, lens: Uint8Array, o: number, i: number): boolean {
+  if (lens[i] < lens[o]) return false;
+  for (let w = 0, left = lens[o]; left > 0; w++, left -= 32) {
+    const mask = left >= 32 ? 0xffffffff : ~(0xffffffff >>> left);
+    if (((words[o * 4 + w] ^ words[i * 4 + w]) & mask) !== 0) return false;
+  }
+  return true;
 }

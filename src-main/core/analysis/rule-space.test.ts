@@ -102,4 +102,23 @@ describe('ruleSpaceShared gives every rule the boxes ruleSpace gives it', () => 
     expect(d.rules).toBe(18);
     expect(d.cheap).toBeGreaterThanOrEqual(8);
   });
+
+  it('on IPv6 address edge cases: inverted, ::/0, both addresses, /127 and /128, ::ffff:0:0/96, a mask that is no prefix', () => {
+    const text = [
+      '*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]',
+      '-A INPUT -s 2001:db8::1/128 -j DROP', '-A INPUT -s 2001:db8::2/128 -j DROP', '-A INPUT -s 2001:db8::/127 -j DROP', '-A INPUT -s 2001:db8::/127 -j DROP',
+      '-A INPUT ! -s 2001:db8::3/128 -j DROP', '-A INPUT ! -s 2001:db8::4/128 -j DROP',
+      '-A INPUT -s ::/0 -j DROP', '-A INPUT -s ::/0 -j DROP', '-A INPUT ! -s ::/0 -j DROP', '-A INPUT ! -d ::/0 -j DROP',
+      '-A INPUT -s ::ffff:0.0.0.0/96 -d 2001:db8:1::/48 -j ACCEPT', '-A INPUT -s ::ffff:198.18.0.1/128 -d 2001:db8:1:2::/64 -j ACCEPT',
+      '-A INPUT -d 2001:db8::/ffff:ffff:0:ffff:: -j DROP', '-A INPUT -d 2001:db8::/ffff:ffff:0:ffff:: -j DROP',
+      '-A INPUT -s 2001:db8::5/128 -p tcp -m tcp --dport 22 -j ACCEPT', '-A INPUT -s 2001:db8::6/128 -p tcp -m tcp --dport 22 -j ACCEPT',
+      '-A INPUT -s 2001:db8::5/128 -p tcp -m multiport --ports 22,80 -j ACCEPT', '-A INPUT -s 2001:db8::6/128 -p tcp -m multiport --ports 22,80 -j ACCEPT',
+      '-A INPUT -j ACCEPT', 'COMMIT', '',
+    ].join('\n');
+    const d = differences(text, 'ipv6');
+    expect(d.differ).toEqual([]);
+    expect(d.rules).toBe(19);
+    expect(d.cheap).toBeGreaterThanOrEqual(8);
+  });
 });
+

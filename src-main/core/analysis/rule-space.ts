@@ -66,7 +66,7 @@ class SpaceBuilder implements SpaceConstraint {
     // IPv6 networks: one opaque dimension per network (exact for equal networks, never claims a cover between different ones)
     else if (a.kind === 'net6') {
       if (a.mask === 0n) { if (a.invert) this.set(d, []); return; }
-      const s = env.addr6?.interval(a.addr, a.mask);
+      const s = env.addr6?.intervalOf(a);
       if (s) this.set(d, s, a.invert);
       else this.opaque(`${a.invert ? '! ' : ''}${flag} ${formatNet6(a.addr, a.mask)}`);
     }
@@ -184,11 +184,11 @@ export function ruleSpaceShared(r: Rule, env: SpaceEnv, cache: RestCache): RuleS
   const from = rest.box;
   if (from.size === 0) {
     // the rule is its addresses alone (a blocklist's -s X -j DROP): the box without a builder
-    const kv = plainAddresses(r.src, r.dst);
+    const kv = plainAddresses(r.src, r.dst, env);
     if (kv) return { boxes: kv.length ? [Box.ofFlat(kv)] : [from], exact: rest.exact, chance: rest.chance, cheap: true };
   } else if (!rest.addressed) {
     // plain networks before a rest that leaves the addresses alone: one array of exact length, no builder
-    const kv = plainAddresses(r.src, r.dst);
+    const kv = plainAddresses(r.src, r.dst, env);
     if (kv && kv.length) {
       if (isEmptyBox(from)) return { boxes: [], exact: rest.exact, chance: rest.chance };
       const n = kv.length;
@@ -213,20 +213,29 @@ export function ruleSpaceShared(r: Rule, env: SpaceEnv, cache: RestCache): RuleS
   return { boxes: isEmptyBox(box) ? [] : [box], exact: rest.exact, chance: rest.chance };
 }
 
-/** The IPv4 network as an interval, when it is one that narrows (not inverted, not 0/0); undefined: not plain; null: no address. */
-function plainNet(a: Rule['src']): IntervalSet | null | undefined {
+/**
+ * The network as an interval, when it is one that narrows (not inverted, not
+ * 0/0 or ::/0; an IPv6 one that env.addr6 numbers); undefined: not plain; null: no address.
+ */
+function plainNet(a: Rule['src'], env: SpaceEnv): IntervalSet | null | undefined {
   if (a === null) return null;
-  if (a.kind !== 'net' || a.invert) return undefined;
+  if (a.invert) return undefined;
+  if (a.kind === 'net6') {
+    // ::/0: SpaceBuilder.addr sets nothing; else the network's interval, never full (::/0 alone spans every number)
+    if (a.mask === 0n) return null;
+    return env.addr6?.intervalOf(a) ?? undefined;
+  }
+  if (a.kind !== 'net') return undefined;
   const hi = (a.addr | (~a.mask >>> 0)) >>> 0;
   // everything: constrain leaves a full set out
   if (a.addr === 0 && hi === 0xffffffff) return null;
   return [a.addr, hi];
 }
 
-/** [src, set, dst, set] of plain IPv4 networks, as SpaceBuilder.addr would set them; null when one is not plain. */
-function plainAddresses(src: Rule['src'], dst: Rule['dst']): Array<number | IntervalSet> | null {
-  const s = plainNet(src);
-  const d = plainNet(dst);
+/** [src, set, dst, set] of plain networks, as SpaceBuilder.addr would set them; null when one is not plain. */
+function plainAddresses(src: Rule['src'], dst: Rule['dst'], env: SpaceEnv): Array<number | IntervalSet> | null {
+  const s = plainNet(src, env);
+  const d = plainNet(dst, env);
   if (s === undefined || d === undefined) return null;
   if (s && d) return [DIM.src, s, DIM.dst, d];
   if (s) return [DIM.src, s];
