@@ -1,5 +1,7 @@
 // Output helpers. Text that came from a ruleset or a host is untrusted: control
 // characters are escaped before they reach a terminal.
+import type { PieceState } from './read-pieces.js';
+
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
@@ -8,7 +10,9 @@ export interface CliIO {
    * The file in pieces (see read-pieces.ts), for commands that need not hold it
    * whole; throws ReadFailure as readFile throws. Without it they use readFile.
    */
-  readPieces?(path: string): Iterable<string>;
+  readPieces?(path: string, state?: PieceState): Iterable<string>;
+  /** bytes to stdout as they are (`canon`'s output, see canon-out.ts); without it, out() */
+  outBytes?(bytes: Uint8Array): void;
   /** true when stdout is a terminal (escape untrusted text) */
   tty: boolean;
 }

@@ -4,7 +4,7 @@
 // its own status (what `set -o pipefail` scripts see).
 import type { CliIO } from './io.js';
 
-export function nodeStreams(): Pick<CliIO, 'out' | 'err' | 'tty'> {
+export function nodeStreams(): Pick<CliIO, 'out' | 'err' | 'tty' | 'outBytes'> {
   const gone = { out: false, err: false };
   const quiet = (which: 'out' | 'err') => (e: NodeJS.ErrnoException) => {
     // EPIPE, then (for writes already under way) "write after destroy"
@@ -15,6 +15,7 @@ export function nodeStreams(): Pick<CliIO, 'out' | 'err' | 'tty'> {
   process.stderr.on('error', quiet('err'));
   return {
     out: (t) => void (gone.out || process.stdout.write(t)),
+    outBytes: (b) => void (gone.out || process.stdout.write(b)),
     err: (t) => void (gone.err || process.stderr.write(t)),
     tty: Boolean(process.stdout.isTTY),
   };

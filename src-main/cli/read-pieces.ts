@@ -3,7 +3,7 @@
 // once, only a piece of each (parseRulesetPieces). A 15 MB file otherwise
 // costs 15 MB of bytes and 15 MB of text at the peak of the parse.
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, type BigIntStats } from 'node:fs';
 import { decodeRulesetBytes } from '../core/index.js';
 
 /** Why reading the file failed: an I/O error, or bytes that are not UTF-8 (with the place of the first, as decodeRulesetBytes says it). */
@@ -20,8 +20,19 @@ export class ReadFailure extends Error {
 const READ = 1 << 20;
 const PIECE = 1 << 14;
 
+/**
+ * What readFilePieces says of the pieces given so far: `bytes` while they are
+ * the bytes of a regular file one for one (every byte ASCII), and the file's
+ * identity and times when it was opened (for reading those bytes again, see
+ * canon-out.ts).
+ */
+export interface PieceState {
+  bytes: boolean;
+  stat: BigIntStats | null;
+}
+
 /** The file's text in pieces of about 16 KB, decoded as UTF-8 exactly as decodeRulesetBytes does (never a replacement character). */
-export function* readFilePieces(path: string): Generator<string> {
+export function* readFilePieces(path: string, state?: PieceState): Generator<string> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -29,6 +40,10 @@ export function* readFilePieces(path: string): Generator<string> {
     throw new ReadFailure(e);
   }
   try {
+    if (state) {
+      state.stat = fstatSync(fd, { bigint: true });
+      state.bytes = state.stat.isFile();
+    }
     // fatal: a byte that is not UTF-8 stops the read; the message then comes from the whole file
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const buf = Buffer.allocUnsafeSlow(READ);
@@ -49,6 +64,7 @@ export function* readFilePieces(path: string): Generator<string> {
         if (ascii && isAscii(bytes)) yield buf.toString('latin1', at, end);
         else {
           ascii = false;
+          if (state) state.bytes = false;
           yield decodeOr(path, () => decoder.decode(bytes, { stream: true }));
         }
       }

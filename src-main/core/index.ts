@@ -5,7 +5,7 @@ export * from './model.js';
 export * from './findings.js';
 export { FamilyScan, inferFamily, parseFamily } from './family.js';
 export { parseRuleset, parseRulesetTexts, parseRulesetPieces, type ParseResult, type ParseOptions, type TextsResult } from './parse.js';
-export { canonicalFromTexts, canonicalChunks } from './ruleset-texts.js';
+export { canonicalFromTexts, writeCanonical } from './ruleset-texts.js';
 export { decodeRulesetBytes } from './encoding.js';
 export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';
 export { diffRulesets, diffRulesetsDetailed, diffRulesetTexts, rulesetTexts, type RulesetTexts, type ChainTexts, applyChangeSet, ChangeSetError, formatUnified, formatSideBySide, type Change, type ChangeSet, type ChainDiff, type DiffRow, type RulesetDiff } from './diff.js';

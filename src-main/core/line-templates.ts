@@ -65,6 +65,8 @@ interface Scan {
   srcFirst: boolean;
   /** find() found a template of the line's text */
   found: boolean;
+  /** the scan stopped at a quote, tab, CR or NUL */
+  odd: boolean;
 }
 
 const MAX = 512;
@@ -73,8 +75,10 @@ export class LineTemplates {
   private readonly byHash = new Map<number, LineTemplate>();
   private size = 0;
   /** the last scan (find's), valid until the next find */
-  readonly scan: Scan = { hash: 0, count: 0, s0: -1, e0: -1, s1: -1, e1: -1, srcFirst: true, found: false };
-  /** the canonical text of the last line get() made */
+  readonly scan: Scan = { hash: 0, count: 0, s0: -1, e0: -1, s1: -1, e1: -1, srcFirst: true, found: false, odd: false };
+  /** get(): the line is its own canonical text */
+  verbatim = false;
+  /** get(): the canonical text of the line, when not verbatim */
   text = '';
 
   clear(): void {
@@ -88,17 +92,19 @@ export class LineTemplates {
   }
 
   /**
-   * Scan a line (no quote, tab or line end: words are what lies between spaces)
-   * for its address words as RuleTemplates.slotsOf finds them; the template
-   * with the same text around them, or null. The scan is kept for learn().
+   * Scan the line text[from, to) (words are what lies between spaces; a quote,
+   * tab, CR or NUL sends it the long way) for its address words as
+   * RuleTemplates.slotsOf finds them; the template with the same text around
+   * them, or null. The scan (offsets from `from`) is kept for learn().
    */
-  find(raw: string, ipv6: boolean): LineTemplate | null {
+  find(text: string, from: number, to: number, ipv6: boolean): LineTemplate | null {
     this.scan.count = 0;
     this.scan.found = false;
-    if (!scanLine(raw, ipv6, this.scan)) return null;
+    this.scan.odd = false;
+    if (!scanLine(text, from, to, ipv6, this.scan)) return null;
     const sc = this.scan;
     for (let t = this.byHash.get(sc.hash) ?? null; t; t = t.next) {
-      if (sameShape(t, raw, sc)) {
+      if (sameShape(t, text, from, to, sc)) {
         sc.found = true;
         return t;
       }
@@ -107,29 +113,34 @@ export class LineTemplates {
   }
 
   /**
-   * The canonical line of `raw` by template t (this.text), true; false when an
-   * address word is not one plain network (or leaves the network out of the
-   * canonical line): then the line goes the long way.
+   * The canonical line of text[from, to) by template t, true: `verbatim` when
+   * it is the line itself, else `text`. False when an address word is not one
+   * plain network (or leaves the network out of the canonical line): then the
+   * line goes the long way.
    */
-  get(t: LineTemplate, raw: string): boolean {
+  get(t: LineTemplate, text: string, from: number, to: number): boolean {
     const sc = this.scan;
     const ipv6 = t.ipv6;
+    const s0 = from + sc.s0;
+    const e0 = from + sc.e0;
     const a = t.slots === 2 && !t.srcFirst ? 1 : 0; // line slot of the canonical first network
-    if (!net(raw, a === 0 ? sc.s0 : sc.s1, a === 0 ? sc.e0 : sc.e1, ipv6, t.inv0)) return false;
+    if (!net(text, a === 0 ? s0 : from + sc.s1, a === 0 ? e0 : from + sc.e1, ipv6, t.inv0)) return false;
     const v0 = netVerbatim;
     const n0 = netText;
     if (t.slots === 1) {
-      if (v0 && t.verbatim) this.text = raw;
-      else this.text = flat(t.c0 + (v0 ? raw.slice(sc.s0, sc.e0) : n0) + t.c1);
+      this.verbatim = v0 && t.verbatim;
+      if (!this.verbatim) this.text = flat(t.c0 + (v0 ? text.slice(s0, e0) : n0) + t.c1);
       return true;
     }
-    if (!net(raw, a === 0 ? sc.s1 : sc.s0, a === 0 ? sc.e1 : sc.e0, ipv6, t.inv1)) return false;
+    const s1 = from + sc.s1;
+    const e1 = from + sc.e1;
+    if (!net(text, a === 0 ? s1 : s0, a === 0 ? e1 : e0, ipv6, t.inv1)) return false;
     const v1 = netVerbatim;
     const n1 = netText;
-    if (v0 && v1 && t.verbatim) this.text = raw;
-    else {
-      const x0 = v0 ? (a === 0 ? raw.slice(sc.s0, sc.e0) : raw.slice(sc.s1, sc.e1)) : n0;
-      const x1 = v1 ? (a === 0 ? raw.slice(sc.s1, sc.e1) : raw.slice(sc.s0, sc.e0)) : n1;
+    this.verbatim = v0 && v1 && t.verbatim;
+    if (!this.verbatim) {
+      const x0 = v0 ? (a === 0 ? text.slice(s0, e0) : text.slice(s1, e1)) : n0;
+      const x1 = v1 ? (a === 0 ? text.slice(s1, e1) : text.slice(s0, e0)) : n1;
       this.text = flat(t.c0 + x0 + t.c1 + x1 + t.c2);
     }
     return true;
@@ -196,12 +207,12 @@ function fixedAddr(flag: string, a: AddressSpec | null): string {
   return a.mask === 0 && a.addr === 0 && !a.invert ? '' : `${inv} ${flag} ${formatNet(a.addr, a.mask)}`;
 }
 
-function sameShape(t: LineTemplate, raw: string, sc: Scan): boolean {
+function sameShape(t: LineTemplate, text: string, from: number, to: number, sc: Scan): boolean {
   if (t.slots !== sc.count || t.srcFirst !== sc.srcFirst) return false;
   const end = sc.count === 2 ? sc.e1 : sc.e0;
-  if (t.pre.length !== sc.s0 || t.post.length !== raw.length - end) return false;
+  if (t.pre.length !== sc.s0 || t.post.length !== to - from - end) return false;
   if (sc.count === 2 && t.mid.length !== sc.s1 - sc.e0) return false;
-  return raw.startsWith(t.pre) && raw.startsWith(t.post, end) && (sc.count === 1 || raw.startsWith(t.mid, sc.e0));
+  return text.startsWith(t.pre, from) && text.startsWith(t.post, from + end) && (sc.count === 1 || text.startsWith(t.mid, from + sc.e0));
 }
 
 // --- the scan ------------------------------------------------------------------
@@ -263,54 +274,63 @@ function netLike6(raw: string, i: number, end: number): boolean {
 }
 
 /**
- * The line's address words as slotsOf finds them, and a hash of the rest: of
- * each other word its length and first, middle and last characters (FNV-1a;
- * find() compares the whole text, the hash only has to spread the templates).
+ * The line's address words as slotsOf finds them (offsets from `from`), and a
+ * hash of the rest: of each other word its length and first, middle and last
+ * characters (FNV-1a; find() compares the whole text, the hash only has to
+ * spread the templates). False for a line without one, or with a quote, tab,
+ * CR or NUL (tokenize.ts reads those; the reader cleans CR and NUL first).
  */
-function scanLine(raw: string, ipv6: boolean, sc: Scan): boolean {
-  const n = raw.length;
+function scanLine(s: string, from: number, to: number, ipv6: boolean, sc: Scan): boolean {
   let h = 0x811c9dc5;
   let prev = 0;
   let count = 0;
   let src = -1;
   let dst = -1;
-  let i = 0;
-  while (i < n) {
-    if (raw.charCodeAt(i) === 32) {
+  let i = from;
+  while (i < to) {
+    let c = s.charCodeAt(i);
+    if (c === 32) {
       h = Math.imul(h ^ 32, 16777619);
       i++;
       continue;
     }
-    let end = raw.indexOf(' ', i);
-    if (end < 0) end = n;
-    if (prev !== 0 && netLike(raw, i, end, ipv6)) {
+    const start = i;
+    for (;;) {
+      if (c === 34 || c === 9 || c === 13 || c === 0) {
+        sc.odd = true;
+        return false;
+      }
+      if (++i === to) break;
+      c = s.charCodeAt(i);
+      if (c === 32) break;
+    }
+    if (prev !== 0 && netLike(s, start, i, ipv6)) {
       // a second -s or -d: no template (as slotsOf)
       if (prev === 1 ? src >= 0 : dst >= 0) return false;
       if (prev === 1) src = count;
       else dst = count;
       if (count === 0) {
-        sc.s0 = i;
-        sc.e0 = end;
+        sc.s0 = start - from;
+        sc.e0 = i - from;
       } else {
-        sc.s1 = i;
-        sc.e1 = end;
+        sc.s1 = start - from;
+        sc.e1 = i - from;
       }
       count++;
       h = Math.imul(h ^ 1, 16777619);
       prev = 0;
     } else {
-      h = Math.imul(h ^ (end - i), 16777619);
-      h = Math.imul(h ^ raw.charCodeAt(i), 16777619);
-      h = Math.imul(h ^ raw.charCodeAt((i + end) >> 1), 16777619);
-      h = Math.imul(h ^ raw.charCodeAt(end - 1), 16777619);
-      prev = addressOption(raw, i, end);
+      h = Math.imul(h ^ (i - start), 16777619);
+      h = Math.imul(h ^ s.charCodeAt(start), 16777619);
+      h = Math.imul(h ^ s.charCodeAt((start + i) >> 1), 16777619);
+      h = Math.imul(h ^ s.charCodeAt(i - 1), 16777619);
+      prev = addressOption(s, start, i);
     }
-    i = end;
   }
   if (count === 0) return false;
   sc.count = count;
   sc.srcFirst = src === 0;
-  sc.hash = h;
+  sc.hash = h & 0x3fffffff; // a small integer: a Map key without a heap number
   return true;
 }
 

@@ -6,7 +6,7 @@
 // long way reads differently (leading zeros, host bits, /0, masks, names,
 // lists, inversion, both orders, odd spacing, counters), IPv4 and IPv6.
 import { describe, it, expect } from 'vitest';
-import { parseRuleset, parseRulesetPieces, parseRulesetTexts, canonicalRuleset, canonicalFromTexts, type Family } from './index.js';
+import { parseRuleset, parseRulesetPieces, parseRulesetTexts, canonicalRuleset, canonicalFromTexts, writeCanonical, type Family, type RulesetTexts } from './index.js';
 import { readObserved, readObserved6, restoreQuote, sharedAvailable, shellWords, type ObservedRow } from './testing/shared-data.js';
 import { makeRandom } from './testing/random-ruleset.js';
 import { pick, randomTemplateRuleset } from './testing/template-rulesets.js';
@@ -21,6 +21,39 @@ function same(text: string, family: Family): void {
     expect(pieces.result.findings).toEqual(model.findings);
     expect(canonicalFromTexts(pieces.result.texts)).toBe(canonicalRuleset(model.ruleset));
   }
+  sameWithSpans(text, family, model.findings, canonicalRuleset(model.ruleset));
+}
+
+/**
+ * Read with spans (canon's way): the pieces are the file's bytes while they
+ * are ASCII (as readFilePieces says); the spans, copied from the text, and the
+ * texts together are the model's canonical text. Pieces of a few sizes, so
+ * that lines and spans cross their ends.
+ */
+function sameWithSpans(text: string, family: Family, findings: unknown, canonical: string): void {
+  for (const size of [4096, 777]) {
+    const state = { given: 0 };
+    const read = function* () {
+      state.given = 0;
+      for (let at = 0; at < text.length; at += size) {
+        state.given = at + size;
+        yield text.slice(at, at + size);
+      }
+    };
+    // ASCII so far: the characters given are the file's bytes one for one
+    const firstWide = text.search(/[^\x00-\x7f]/);
+    const r = parseRulesetPieces(read, { family, spans: () => firstWide < 0 || state.given <= firstWide });
+    if (!r) return;
+    expect(r.result.findings).toEqual(findings);
+    expect(withSpans(r.result.texts, text)).toBe(canonical);
+  }
+}
+
+/** writeCanonical with the spans' bytes taken from the file's text (ASCII where there are spans) */
+function withSpans(rt: RulesetTexts, file: string): string {
+  let out = '';
+  writeCanonical(rt, { text: (s) => (out += s), span: (a, b) => (out += file.slice(a, b)) });
+  return out;
 }
 
 function* piecesOf(text: string, size: number): Generator<string> {
@@ -48,6 +81,37 @@ describe('the texts reader prints what the model prints, byte for byte', () => {
       lines.push('COMMIT', '');
       same(lines.join('\n'), family);
     }
+  });
+
+  it('on blocklists written in other ways: -I, a comment per line, mixed prefixes, nat, interfaces, CRLF, UTF-8, no final line end', () => {
+    const rnd = makeRandom(11);
+    const a = (k: number) => `198.${18 + (k & 1)}.${(k >> 8) & 255}.${k & 255}`;
+    const variants: ((k: number) => string)[] = [
+      (k) => `-I bl -s ${a(k)}/32 -j DROP`,
+      (k) => `-A bl -s ${a(k)}/32 -m comment --comment "blocked ${k % 7}" -j DROP`,
+      (k) => `-A bl -s ${a(k)}/32 -m comment --comment blocked -j DROP`,
+      (k) => `-A bl -s ${a(k)}/${pick(rnd, [24, 32, 16, 32])} -j DROP`,
+      (k) => `-A bl -i eth${k % 3} -s ${a(k)}/32 -j DROP`,
+      (k) => `-A bl ! -i lo -d ${a(k)}/32 -p tcp -m tcp --dport 443 -j REJECT --reject-with tcp-reset`,
+      (k) => `-A bl -s ${a(k)} -j DROP`,
+      (k) => `-A bl -s ${a(k)}/32 -j DROP\r`,
+      (k) => `-A bl -s ${a(k)}/32 -m comment --comment "bloqué ${k % 3}" -j DROP`,
+    ];
+    for (const v of variants) {
+      const filter = ['*filter', ':INPUT DROP [0:0]', ':bl - [0:0]', '-A INPUT -j bl'];
+      for (let k = 0; k < 1500; k++) filter.push(v(k));
+      filter.push('COMMIT');
+      same(filter.join('\n') + '\n', 'ipv4');
+      same(filter.join('\n'), 'ipv4');
+    }
+    // nat: the same lines in a table whose targets check the hooks
+    const nat = ['*nat', ':PREROUTING ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':bl - [0:0]', '-A PREROUTING -j bl'];
+    for (let k = 0; k < 1500; k++) {
+      nat.push(pick(rnd, [`-A bl -s ${a(k)}/32 -j RETURN`, `-A bl -d ${a(k)}/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080`,
+        `-A POSTROUTING -s ${a(k)}/32 -o eth0 -j MASQUERADE`, `-A bl -s ${a(k)}/32 -j MASQUERADE`]));
+    }
+    nat.push('COMMIT');
+    same(nat.join('\n') + '\n', 'ipv4');
   });
 
   const vectorFiles: [Family, () => ObservedRow[]][] = [['ipv4', readObserved], ['ipv6', readObserved6]];

@@ -121,6 +121,19 @@ type PiecesResult = {
   guess: FamilyGuess | null;
 } | null;
 
+export interface PiecesOptions {
+  family?: Family;
+  fileName?: string;
+  /**
+   * Asked after each piece is given: are the pieces so far the file's bytes one
+   * for one (all ASCII, no byte order mark)? While it says so, a rule line that
+   * is its own canonical text is kept as where it is in the file (start and end
+   * of its bytes, ChainTexts.parts) instead of as text: `canon` copies those
+   * bytes from the file to its output. Without it, texts only.
+   */
+  spans?: () => boolean;
+}
+
 /**
  * parseRulesetTexts over a file read in pieces of any size (`read()` gives them
  * from the start; the file's text is their concatenation), so that a file of
@@ -130,30 +143,35 @@ type PiecesResult = {
  * read as its name suggests until the content so far says otherwise, then only
  * scanned, and read again as the family its whole content gives.
  */
-export function parseRulesetPieces(read: () => Iterable<string>, opts: { family?: Family; fileName?: string } = {}): PiecesResult {
+export function parseRulesetPieces(read: () => Iterable<string>, opts: PiecesOptions = {}): PiecesResult {
   const name = opts.fileName;
   const first = opts.family ?? FamilyScan.byName(name);
   const scan = opts.family ? null : new FamilyScan();
   // would the file be read as `first` if it ended here?
   const asFirst = scan && (() => (scan.guess(name)?.family ?? 'ipv4') === first);
-  const r = readPieces(read(), first, scan, asFirst);
+  const spans = opts.spans ?? null;
+  const r = readPieces(read(), first, scan, asFirst, spans);
   if (r === NEEDS_MODEL) return null;
   const guess = scan ? scan.guess(name) : null;
   const family = opts.family ?? guess?.family ?? 'ipv4';
-  const result = r !== null && family === first ? r : readPieces(read(), family, null, null);
+  const result = r !== null && family === first ? r : readPieces(read(), family, null, null, spans);
   return result === NEEDS_MODEL || result === null ? null : { result, guess };
 }
 
 /** The pieces read as `family`; null when `asFirst` said no at some point (the rest was only scanned). */
-function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null, asFirst: (() => boolean) | null): TextsResult | typeof NEEDS_MODEL | null {
-  const reader = new RulesetReader(family, true);
+function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null, asFirst: (() => boolean) | null,
+  spans: (() => boolean) | null): TextsResult | typeof NEEDS_MODEL | null {
+  const reader = new RulesetReader(family, true, spans !== null);
   let reading = true;
   let count = 0;
   let carry = '';
+  // characters of the file before `carry`: its offset while the pieces are its bytes
+  let offset = 0;
   const part = (text: string, end: boolean) => {
     scan?.add(text);
     if (reading && asFirst && !asFirst()) reading = false;
-    if (reading) count = reader.readPart(text, count, end);
+    if (reading) count = reader.readPart(text, count, end, spans?.() ? offset : -1);
+    offset += text.length;
   };
   try {
     for (const piece of pieces) {
@@ -173,6 +191,21 @@ function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan |
     return NEEDS_MODEL;
   }
   return reading ? { findings: reader.finish(count), family, texts: reader.textsOf() } : null;
+}
+
+/** Texts mode: a chain's canonical lines so far (`parts` with spans, see ChainTexts), and how many rules they are. */
+interface ChainSink {
+  head: string;
+  texts: string[];
+  parts: (string | number)[] | null;
+  count: number;
+}
+
+/** The file's bytes [start, end) after a chain's parts: the last span made longer when it ends there. */
+function addSpan(parts: (string | number)[], start: number, end: number): void {
+  const n = parts.length;
+  if (n > 0 && parts[n - 1] === start) parts[n - 1] = end;
+  else parts.push(start, end);
 }
 
 /** Thrown by a texts-only reader at a command that needs the model (see parseRulesetTexts). */
@@ -198,16 +231,24 @@ class RulesetReader {
   private readonly starts: number[] = [];
 
   /** texts-only mode (parseRulesetTexts): each chain's canonical rule lines, instead of its rules */
-  private readonly sink: Map<Chain, { head: string; texts: string[] }> | null;
+  private readonly sink: Map<Chain, ChainSink> | null;
+  /** texts mode with spans (PiecesOptions.spans): lines that are their own canonical text are kept as spans of the file */
+  private readonly spans: boolean;
+  /** the file offset of the line being read and of its end (after its line end); -1 when not known */
+  private lineAt = -1;
+  private lineEnd = -1;
   /** the line commandLine has now was scanned for a LineTemplate (one can be learnt from it) */
   private scanned = false;
+  /** readPart scanned the line for a LineTemplate already (fastLine): commandLine does not again */
+  private triedFast = false;
   private lastRest: Pick<Rule, 'matches' | 'target' | 'proto' | 'fragment'> & { text: string } | null = null;
   /** model mode: equal matches and targets of different rules become one object (see model-intern.ts) */
   private readonly interner: ModelInterner | null;
 
-  constructor(family: Family, textsOnly: boolean) {
+  constructor(family: Family, textsOnly: boolean, spans = false) {
     this.ruleset = { family, tables: [] };
     this.sink = textsOnly ? new Map() : null;
+    this.spans = textsOnly && spans;
     this.interner = textsOnly ? null : new ModelInterner();
   }
 
@@ -230,16 +271,26 @@ class RulesetReader {
    * a part that is not the file's end (`end` false) ends with a line end. Returns
    * the number of the part's last line.
    */
-  readPart(text: string, lineNo: number, end: boolean): number {
+  readPart(text: string, lineNo: number, end: boolean, base = -1): number {
     const len = text.length;
+    const fast = this.sink !== null;
     let start = 0;
     while (start < len) {
       const nl = text.indexOf('\n', start);
       const stop = nl < 0 ? len : nl;
-      const raw = this.cleanLine(text.slice(start, stop), ++lineNo);
+      ++lineNo;
+      // a rule line like an earlier one: its canonical text from a LineTemplate, without a slice of it
+      if (fast && text.charCodeAt(start) === 45 /* - */ && this.fastLine(text, start, stop, lineNo, nl >= 0 ? base : -1)) {
+        start = stop + 1;
+        continue;
+      }
+      this.lineAt = base >= 0 && nl >= 0 ? base + start : -1;
+      this.lineEnd = base + stop + 1;
+      const raw = this.cleanLine(text.slice(start, stop), lineNo);
       if (raw !== '') this.readLine(raw, lineNo, nl < 0 && end);
       start = stop + 1;
     }
+    this.lineAt = -1;
     return lineNo;
   }
 
@@ -249,7 +300,11 @@ class RulesetReader {
     return {
       tables: this.ruleset.tables.map((t) => ({
         name: t.name,
-        chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: sink.get(c)?.texts ?? [] })),
+        chains: t.chains.map((c) => {
+          const to = sink.get(c);
+          const texts = { name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: to?.texts ?? [] };
+          return this.spans ? { ...texts, parts: to?.parts ?? [] } : texts;
+        }),
       })),
     };
   }
@@ -440,7 +495,11 @@ class RulesetReader {
   private commandLine(st: TableState, raw: string, line: number): void {
     // texts mode: a line like an earlier one but for its addresses (the scan is kept for learning one)
     this.scanned = false;
-    if (this.sink && st.templates.on && raw.charCodeAt(0) !== 91 /* [ */ && this.fromTemplate(st, raw, line)) return;
+    if (this.triedFast) {
+      // fastLine scanned this very line and found no template that makes it (or one that cannot)
+      this.triedFast = false;
+      this.scanned = st.templates.lineTemplates.scan.count > 0;
+    } else if (this.sink && st.templates.on && raw.charCodeAt(0) !== 91 /* [ */ && this.fromTemplate(st, raw, line)) return;
     let from = 0;
     let counters: Counters | null = null;
     if (raw[0] === '[') {
@@ -473,7 +532,7 @@ class RulesetReader {
         if (counters && !r.counters) r.counters = counters;
         r.source = { line };
         if (this.sink) {
-          this.appendText(st, ch, r);
+          this.appendText(st, ch, r, raw);
           if (this.scanned && st.templates.templated) this.learnLine(st, ch, r, raw);
           return;
         }
@@ -487,16 +546,50 @@ class RulesetReader {
   }
 
   /** Texts-only mode: rule r appended to ch as its canonical line (the rule itself is not kept). */
-  private appendText(st: TableState, ch: Chain, r: Rule): void {
+  private appendText(st: TableState, ch: Chain, r: Rule, raw: string): void {
     let to = this.sink!.get(ch);
-    if (!to) this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts: [] }));
+    if (!to) this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts: [], parts: this.spans ? [] : null, count: 0 }));
     // the part after the addresses is all the commit checks read of a rule: rules alike in it are checked once
     const rest = this.restOf(r);
     // a jump is kept for the commit's jump checks: by the chain's own name, not the line's word (see ownCopy)
     const tg = r.target;
     if (tg?.chain) tg.name = st.chains.get(tg.name)?.name ?? ownCopy(tg.name);
-    const index = to.texts.push(flat(to.head + canonicalRuleAddresses(r) + rest)) - 1;
+    const index = to.count++;
+    const text = to.head + canonicalRuleAddresses(r) + rest;
+    if (!to.parts) to.texts.push(flat(text));
+    // a line of the file that is its own canonical text: kept as where it is (the file's text need not be cleaned: lineEnd says so)
+    else if (this.lineAt >= 0 && this.lineEnd - this.lineAt === raw.length + 1 && text === raw) addSpan(to.parts, this.lineAt, this.lineEnd);
+    else to.parts.push(flat(text));
     if (st.checks) checkAppended(st.checks, st.table, ch, r, index, rest);
+  }
+
+  /**
+   * Texts mode: a line of a part (text[from, to), `at` its offset in the file
+   * or -1) made by a LineTemplate, as fromTemplate does but without a slice of
+   * it; false when it goes the usual way (as a command line). After a scan,
+   * triedFast tells commandLine that the scan it would do is done.
+   */
+  private fastLine(text: string, from: number, to: number, line: number, base: number): boolean {
+    const st = this.cur;
+    if (!st || !st.templates.on || !st.checks) return false;
+    const lt = st.templates.lineTemplates;
+    if (lt.empty) return false;
+    const t = lt.find(text, from, to, this.ruleset.family === 'ipv6');
+    // a line with a CR or NUL is cleaned first and scanned again
+    this.triedFast = !lt.scan.odd;
+    if (!t || t.checks === 'other') return false;
+    const ch = st.chains.get(t.chain);
+    const sink = ch && this.sink!.get(ch);
+    if (!sink || !lt.get(t, text, from, to)) return false;
+    if (t.checks === 'alike' && !appendedAlike(st.checks, ch, sink.count, line, t.rest)) return false;
+    this.triedFast = false;
+    this.lastContentLine = line;
+    sink.count++;
+    if (!lt.verbatim) (sink.parts ?? sink.texts).push(lt.text);
+    else if (sink.parts && base >= 0) addSpan(sink.parts, base + from, base + to + 1);
+    else (sink.parts ?? sink.texts).push(text.slice(from, to));
+    st.templates.countHit();
+    return true;
   }
 
   /**
@@ -508,15 +601,16 @@ class RulesetReader {
     // words split at spaces only (tokenize.ts's plain lines)
     if (raw.indexOf('"') >= 0 || raw.indexOf('\t') >= 0) return false;
     const lt = st.templates.lineTemplates;
-    const t = lt.find(raw, this.ruleset.family === 'ipv6');
+    const t = lt.find(raw, 0, raw.length, this.ruleset.family === 'ipv6');
     this.scanned = lt.scan.count > 0;
     if (!t || t.checks === 'other' || !st.checks) return false;
     const ch = st.chains.get(t.chain);
     const to = ch && this.sink!.get(ch);
     if (!to) return false;
-    if (!lt.get(t, raw)) return false;
-    if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.texts.length, line, t.rest)) return false;
-    to.texts.push(lt.text);
+    if (!lt.get(t, raw, 0, raw.length)) return false;
+    if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.count, line, t.rest)) return false;
+    to.count++;
+    (to.parts ?? to.texts).push(lt.verbatim ? raw : lt.text);
     st.templates.countHit();
     return true;
   }

@@ -14,6 +14,14 @@ export interface ChainTexts {
   /** builtin chains only */
   policy: string | null;
   texts: string[];
+  /**
+   * Read with spans (parseRulesetPieces' `spans`, for `canon`): the chain's
+   * lines instead of `texts` — a canonical line as a string, or two numbers,
+   * the start and end of a run of the file's bytes that is already those lines
+   * with their line ends (lines that were their own canonical text, next to
+   * each other in the file). Nothing of the file is kept for them.
+   */
+  parts?: (string | number)[];
 }
 export interface RulesetTexts {
   tables: { name: TableName; chains: ChainTexts[] }[];
@@ -70,7 +78,7 @@ export function canonicalFromTexts(rt: RulesetTexts): string {
  * canonicalFromTexts in pieces of at most a few thousand lines, so that a
  * writer can send 100,000 rules out without a copy of all of them in one string.
  */
-export function* canonicalChunks(rt: RulesetTexts): Generator<string> {
+function* canonicalChunks(rt: RulesetTexts): Generator<string> {
   for (let k = rt.tables.length - 1; k >= 0; k--) {
     const t = rt.tables[k];
     const user = t.chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -96,6 +104,37 @@ export function* canonicalChunks(rt: RulesetTexts): Generator<string> {
     }
     lines.push('COMMIT');
     yield lines.join('\n') + '\n';
+  }
+}
+
+/** Where writeCanonical puts the canonical text: strings, and runs of the file's bytes (ChainTexts.parts). */
+interface CanonicalSink {
+  text(s: string): void;
+  /** the file's bytes [start, end) */
+  span(start: number, end: number): void;
+}
+
+/** canonicalChunks for texts read with spans (or without), into a sink: each chain's parts as they are. */
+export function writeCanonical(rt: RulesetTexts, sink: CanonicalSink): void {
+  for (let k = rt.tables.length - 1; k >= 0; k--) {
+    const t = rt.tables[k];
+    const user = t.chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const chains = [...t.chains.filter((c) => c.builtin), ...user];
+    sink.text(`*${t.name}\n`);
+    for (const c of chains) sink.text(`:${c.name} ${c.builtin ? (c.policy ?? 'ACCEPT') : '-'} [0:0]\n`);
+    for (const c of chains) {
+      const parts = c.parts;
+      if (!parts) {
+        for (let j = 0; j < c.texts.length; j++) sink.text(c.texts[j] + '\n');
+        continue;
+      }
+      for (let j = 0; j < parts.length; j++) {
+        const p = parts[j];
+        if (typeof p === 'string') sink.text(p + '\n');
+        else sink.span(p, parts[++j] as number);
+      }
+    }
+    sink.text('COMMIT\n');
   }
 }
 

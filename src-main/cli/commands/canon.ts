@@ -1,8 +1,10 @@
 // portcullis canon FILE — print the ruleset exactly as iptables-save would after loading it.
-import { canonicalChunks, canonicalRuleset, hasErrors } from '../../core/index.js';
+import { canonicalRuleset, hasErrors } from '../../core/index.js';
 import { flag, parseArgs, UsageError } from '../args.js';
 import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
+import { FileChanged, writeCanonicalBytes } from '../canon-out.js';
+import type { PieceState } from '../read-pieces.js';
 import { FAMILY_OPTION, familyArg, loadRuleset, loadRulesetTexts, printFindings } from './read-ruleset.js';
 
 const usage = `usage: portcullis canon FILE [--counters] [--family 4|6]
@@ -25,15 +27,29 @@ registerCommand({
     const file = args.positionals[0];
     // without counters the canonical lines are all it needs: no model is kept (a fraction of the memory)
     const counters = flag(args, 'counters');
-    const loaded = counters ? loadRuleset(io, file, familyArg(args)) : loadRulesetTexts(io, file, familyArg(args));
+    // lines that are their own canonical text are copied from the file again, not kept (see canon-out.ts)
+    const spans: PieceState = { bytes: false, stat: null };
+    const loaded = counters ? loadRuleset(io, file, familyArg(args)) : loadRulesetTexts(io, file, familyArg(args), spans);
     if (!loaded.ok) return loaded.exit;
     printFindings(io, file, loaded.result.findings);
     if (hasErrors(loaded.result.findings)) return 1;
     const r = loaded.result;
     // byte-exact into a file or pipe; a terminal gets comments' and log prefixes' control characters escaped
     const out = (text: string) => io.out(io.tty ? escapeControls(text) : text);
-    if ('ruleset' in r) out(canonicalRuleset(r.ruleset, { counters }));
-    else for (const chunk of canonicalChunks(r.texts)) out(chunk);
+    if ('ruleset' in r) {
+      out(canonicalRuleset(r.ruleset, { counters }));
+      return 0;
+    }
+    const bytes = io.outBytes;
+    // a buffer holds whole characters: spans are ASCII, texts are written whole
+    const write = bytes && !io.tty ? (b: Uint8Array) => bytes(b) : (b: Uint8Array) => out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+    try {
+      writeCanonicalBytes(r.texts, file, spans.stat, write);
+    } catch (e) {
+      if (!(e instanceof FileChanged)) throw e;
+      io.err(`${escapeControls(file)}: error: ${e.message}; run canon again\n`);
+      return 2;
+    }
     return 0;
   },
 });

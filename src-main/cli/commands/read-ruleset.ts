@@ -3,7 +3,7 @@
 import { inferFamily, parseFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type TextsResult } from '../../core/index.js';
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
-import { ReadFailure } from '../read-pieces.js';
+import { ReadFailure, type PieceState } from '../read-pieces.js';
 import { clipTokens } from '../../core/clip.js';
 
 type Loaded = { ok: true; file: string; result: ParseResult } | { ok: false; exit: number };
@@ -46,12 +46,16 @@ export function loadRuleset(io: CliIO, file: string, family?: Family, keepLines 
   return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family), keepLines }) };
 }
 
-/** loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept, nor the file's whole text. */
-export function loadRulesetTexts(io: CliIO, file: string, family?: Family): { ok: true; result: TextsResult } | { ok: false; exit: number } {
+/**
+ * loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept, nor the file's whole text.
+ * With `spans` (canon), lines that are their own canonical text may be kept as
+ * where they are in the file (ChainTexts.parts): `spans` then says of which file.
+ */
+export function loadRulesetTexts(io: CliIO, file: string, family?: Family, spans?: PieceState): { ok: true; result: TextsResult } | { ok: false; exit: number } {
   if (io.readPieces && file !== '-') {
     let r;
     try {
-      r = parseRulesetPieces(() => io.readPieces!(file), { family, fileName: file });
+      r = parseRulesetPieces(() => io.readPieces!(file, spans), { family, fileName: file, spans: spans && (() => spans.bytes) });
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
       io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e.reason)}\n`);
