@@ -39,4 +39,43 @@ describe('tokenizeLine', () => {
       }),
     );
   });
+  it('splits every line as add_param_to_argv does, character by character (quotes, backslashes, tabs, an unclosed quote)', () => {
+    // the reference: iptables' loop, one character at a time
+    const reference = (line: string) => {
+      const out: { text: string; start: number; quoted: boolean }[] = [];
+      let i = 0;
+      let unterminated = false;
+      while (i < line.length) {
+        if (' \t\n'.includes(line[i])) { i++; continue; }
+        const start = i;
+        let text = '';
+        let quoted = false;
+        while (i < line.length && !' \t\n'.includes(line[i])) {
+          if (line[i] !== '"') { text += line[i++]; continue; }
+          quoted = true;
+          i++;
+          let closed = false;
+          while (i < line.length) {
+            if (line[i] === '\\') { if (i + 1 < line.length) text += line[i + 1]; i += 2; continue; }
+            if (line[i] === '"') { closed = true; i++; break; }
+            text += line[i++];
+          }
+          if (!closed) unterminated = true;
+          break;
+        }
+        out.push({ text, start, quoted });
+      }
+      return { words: out, unterminatedQuote: unterminated };
+    };
+    const char = fc.constantFrom('a', 'b', ' ', '"', '\\', '\t', "'", '-', 'x', 'é');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 60 }).map((cs) => cs.join('')), fc.integer({ min: 0, max: 3 }), (line, from) => {
+        const r = tokenizeLine(line, Math.min(from, line.length));
+        const ref = reference(line.slice(Math.min(from, line.length)));
+        const shift = Math.min(from, line.length);
+        expect({ words: r.words.map((w) => ({ ...w, start: w.start - shift })), unterminatedQuote: r.unterminatedQuote }).toEqual(ref);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

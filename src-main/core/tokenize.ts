@@ -60,35 +60,49 @@ function splitQuoted(line: string, from: number, texts: string[], starts: number
       count++;
       continue;
     }
-    // The word has a quote: build it character by character.
+    // The word has a quote: its runs of plain characters are sliced, not
+    // added one character at a time (a string per character: kube-proxy's
+    // comments were an eighth of everything canon allocated)
     let buf = line.slice(start, i);
     i++; // the opening quote
     let closed = false;
+    let run = i;
     while (i < n) {
       c = line.charCodeAt(i);
-      if (c === 92 /* \ */ && i + 1 < n) {
-        buf += line[i + 1];
+      if (c === 92 /* \ */) {
+        buf += line.slice(run, i);
+        if (i + 1 < n) buf += line[i + 1];
         i += 2;
-        continue;
-      }
-      if (c === 92) {
-        i++;
+        run = i;
         continue;
       }
       if (c === 34) {
         closed = true;
-        i++;
         break; // the closing quote ends the word
       }
-      buf += line[i++];
+      i++;
     }
-    if (!closed) unterminatedQuote = true;
-    texts[count] = buf;
+    buf += line.slice(run, Math.min(i, n));
+    if (closed) i++;
+    else unterminatedQuote = true;
+    texts[count] = ownText(buf);
     starts[count] = start;
     if (quoted) quoted[count] = true;
     count++;
   }
   return unterminatedQuote ? -count - 1 : count;
+}
+
+/**
+ * A quoted word as a string of its own: a slice of 13 characters or more would
+ * be a view that keeps the whole line (and the file's text it came from) alive
+ * for as long as the model keeps the word (a comment, a log prefix).
+ */
+function ownText(s: string): string {
+  if (s.length < 13) return s;
+  const t = ' ' + s;
+  t.charCodeAt(0); // flattened: the copy the slice below is a view of
+  return t.slice(1);
 }
 
 function isPlain(line: string, from: number): boolean {
