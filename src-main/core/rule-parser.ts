@@ -166,9 +166,12 @@ function indexOf(ext: Extension) {
   return ix;
 }
 
+const NO_SPECS: { byName: Map<string, OptionSpec>; names: string[] } = { byName: new Map(), names: [] };
+
 function newInstance(ext: Extension | null, name: string, word: number, implicit: boolean): Instance {
-  const ix = ext ? indexOf(ext) : { byName: new Map<string, OptionSpec>(), names: [] };
-  return { ext, name, options: [], word, implicit, unknownTokens: ext ? null : [], ...ix };
+  // fields named, not spread from the index: a spread copy is a slower object of its own shape, one per -m of every line
+  const ix = ext ? indexOf(ext) : NO_SPECS;
+  return { ext, name, options: [], word, implicit, unknownTokens: ext ? null : [], byName: ix.byName, names: ix.names };
 }
 
 type Resolved =
@@ -177,12 +180,22 @@ type Resolved =
   | { kind: 'ambiguous'; names: string[] }
   | { kind: 'unknown' };
 
+// what resolveLong finds by a whole name, without an object per option of every line:
+// one result per generic option, and one for extensions' options that the caller reads at once
+const GENERIC_RESOLVED = new Map<GenericOpt, Resolved>(GENERIC_LONG.map((o) => [o, { kind: 'generic', opt: o }]));
+const EXT_RESOLVED: { kind: 'ext'; inst: Instance; spec: OptionSpec } = { kind: 'ext', inst: null as unknown as Instance, spec: null as unknown as OptionSpec };
+
+/** The option a long name stands for. An 'ext' result found by its whole name is shared: read it before the next call. */
 function resolveLong(name: string, insts: Instance[]): Resolved {
   const g = GENERIC_BY_NAME.get(name);
-  if (g) return { kind: 'generic', opt: g };
+  if (g) return GENERIC_RESOLVED.get(g)!;
   for (let k = insts.length - 1; k >= 0; k--) {
     const spec = insts[k].byName.get(name);
-    if (spec) return { kind: 'ext', inst: insts[k], spec };
+    if (spec) {
+      EXT_RESOLVED.inst = insts[k];
+      EXT_RESOLVED.spec = spec;
+      return EXT_RESOLVED;
+    }
   }
   // unique prefix, as getopt_long: several candidates are fine when they are one option
   let found: Resolved | null = null;
@@ -405,7 +418,7 @@ const IPV4_NET = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
 // what may be one IPv6 network (plainNet6 decides): hex digits and colons, perhaps an embedded IPv4 and a prefix
 const IPV6_NET = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:\/\d{1,3})?$/;
 
-/** A -s/-d value that is one IPv6 network, as addresses6() makes it; undefined for anything else. */
+/** A -s/-d value that is one IPv6 network, as address6() makes it; undefined for anything else. */
 function plainNet6(text: string, invert: boolean): AddressSpec | undefined {
   let a;
   try {
@@ -716,7 +729,7 @@ class LineParser implements ParseContext {
     const invert = this.invert;
     const words = this.words;
     if (invert && !spec.invert) throw new RuleError(`${extName}: option "--${spec.name}" cannot be inverted.`, 'invalid-argument', this.invertWord);
-    if (!spec.multi && inst.options.length > 0 && inst.options.some((o) => o.name === spec.name))
+    if (!spec.multi && usedBefore(inst.options, spec.name))
       throw new RuleError(`${extName}: option "--${spec.name}" can only be used once.`, 'invalid-argument', at);
     const extra = spec.extraArgs ?? 0;
     let args: string[];
@@ -888,7 +901,11 @@ class LineParser implements ParseContext {
 
     // Final checks of each extension, in the order iptables runs them.
     const ctx = ctxOf(env, chain, rule, this.protoName);
-    if (insts.length > 0) rule.matches = insts.map((inst) => finishMatch(inst, ctx));
+    if (insts.length > 0) {
+      const matches = new Array<Match>(insts.length);
+      for (let k = 0; k < insts.length; k++) matches[k] = finishMatch(insts[k], ctx);
+      rule.matches = matches;
+    }
     const targetKind = this.targetKind;
     if (targetKind) {
       if (this.target) {
@@ -906,16 +923,24 @@ class LineParser implements ParseContext {
 
     // -s / -d: comma lists and host names make one rule per address pair.
     const fam = this.family;
-    const srcs = this.srcText !== null ? addresses(this.srcText, (rule.src as AddressSpec).invert, this.srcWord, notes, fam) : [null];
-    const dsts = this.dstText !== null ? addresses(this.dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes, fam) : [null];
+    const { srcText, dstText } = this;
     let rules: Rule[];
-    if (srcs.length === 1 && dsts.length === 1) {
-      rule.src = srcs[0];
-      rule.dst = dsts[0];
+    if ((srcText === null || srcText.indexOf(',') < 0) && (dstText === null || dstText.indexOf(',') < 0)) {
+      // one address each (most lines): no lists to make
+      if (srcText !== null) rule.src = address(srcText, (rule.src as AddressSpec).invert, this.srcWord, notes, fam);
+      if (dstText !== null) rule.dst = address(dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes, fam);
       rules = [rule];
     } else {
-      rules = [];
-      for (const s of srcs) for (const d of dsts) rules.push({ ...rule, src: s, dst: d });
+      const srcs = srcText !== null ? addresses(srcText, (rule.src as AddressSpec).invert, this.srcWord, notes, fam) : [null];
+      const dsts = dstText !== null ? addresses(dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes, fam) : [null];
+      if (srcs.length === 1 && dsts.length === 1) {
+        rule.src = srcs[0];
+        rule.dst = dsts[0];
+        rules = [rule];
+      } else {
+        rules = [];
+        for (const s of srcs) for (const d of dsts) rules.push({ ...rule, src: s, dst: d });
+      }
     }
 
     switch (command) {
@@ -926,6 +951,11 @@ class LineParser implements ParseContext {
       default: return { command: { kind: 'replace', chain, num: this.ruleNum!, rules }, notes };
     }
   }
+}
+
+function usedBefore(options: readonly OptionValue[], name: string): boolean {
+  for (let k = 0; k < options.length; k++) if (options[k].name === name) return true;
+  return false;
 }
 
 function hintForBadArgument(w: string, words: string[], at: number): string | undefined {
@@ -1019,28 +1049,23 @@ function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext):
 }
 
 function addresses(text: string, invert: boolean, at: number, notes: LineNote[], family: 'ipv4' | 'ipv6'): AddressSpec[] {
-  if (family === 'ipv6') return addresses6(text, invert, at, notes);
   const out: AddressSpec[] = [];
-  for (const item of text.split(',')) {
-    let a;
-    try {
-      a = parseAddressItem(item);
-    } catch (e) {
-      throw asRuleError(e, at);
-    }
-    if (a.kind === 'host-name') {
-      notes.push({
-        code: 'host-dependent',
-        severity: 'warning',
-        message: `host name \`${a.name}' is resolved by the host when the rules load; if it does not resolve there, the whole ruleset fails to load`,
-        word: at,
-        fix: 'use the address instead of the name',
-      });
-    }
-    // literals, not `{ ...a, invert }`: a spread copy gets a hidden class of its own
-    out.push(a.kind === 'net' ? { kind: 'net', addr: a.addr, mask: a.mask, invert } : { kind: 'host-name', name: a.name, mask: a.mask, invert });
-  }
+  for (const item of text.split(',')) out.push(address(item, invert, at, notes, family));
   return out;
+}
+
+/** One item of a -s / -d list (xtables_ipparse_multiple's), with a note for a host name. */
+function address(item: string, invert: boolean, at: number, notes: LineNote[], family: 'ipv4' | 'ipv6'): AddressSpec {
+  if (family === 'ipv6') return address6(item, invert, at, notes);
+  let a;
+  try {
+    a = parseAddressItem(item);
+  } catch (e) {
+    throw asRuleError(e, at);
+  }
+  if (a.kind === 'host-name') notes.push(hostNameNote(a.name, at));
+  // literals, not `{ ...a, invert }`: a spread copy gets a hidden class of its own
+  return a.kind === 'net' ? { kind: 'net', addr: a.addr, mask: a.mask, invert } : { kind: 'host-name', name: a.name, mask: a.mask, invert };
 }
 
 function hostNameNote(name: string, at: number): LineNote {
@@ -1053,22 +1078,19 @@ function hostNameNote(name: string, at: number): LineNote {
   };
 }
 
-/** ip6tables' xtables_ip6parse_multiple: each comma-separated item an IPv6 address or name. */
-function addresses6(text: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec[] {
-  const out: AddressSpec[] = [];
-  for (const item of text.split(',')) {
-    let a;
-    try {
-      a = parseAddressItem6(item);
-    } catch (e) {
-      throw asRuleError(e, at);
-    }
-    if (a.kind === 'host-name') {
-      notes.push(hostNameNote(a.name, at));
-      out.push({ kind: 'host-name', name: a.name, mask: null, mask6: a.mask6, invert });
-    } else out.push({ kind: 'net6', addr: a.addr, mask: a.mask, invert });
+/** One item of ip6tables' xtables_ip6parse_multiple: an IPv6 address or name. */
+function address6(item: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec {
+  let a;
+  try {
+    a = parseAddressItem6(item);
+  } catch (e) {
+    throw asRuleError(e, at);
   }
-  return out;
+  if (a.kind === 'host-name') {
+    notes.push(hostNameNote(a.name, at));
+    return { kind: 'host-name', name: a.name, mask: null, mask6: a.mask6, invert };
+  }
+  return { kind: 'net6', addr: a.addr, mask: a.mask, invert };
 }
 
 // -p of an IPv6 extension header (routing, fragment, AH, destination options): ip6tables warns it never matches
