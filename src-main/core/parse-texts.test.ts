@@ -66,6 +66,26 @@ describe('parseRulesetTexts says what parseRuleset says', () => {
     same('');
     same('\n\n');
   });
+
+  it('on chain declarations written every way (tabs, runs of spaces, no policy, odd counters), in both readers', () => {
+    const text = '*filter\n:INPUT\tDROP\t[5:6]\n:FORWARD   ACCEPT  [0:0]  extra\n:OUTPUT ACCEPT\n: \n:\n:a\n:b - [x:0]\n:c -\t[0:0\n:d - [1:2]\n:INPUT ACCEPT [0:0]\n:d - [0:0]\n' +
+      ':a-name-that-is-far-too-long-for-it - [0:0]\n:e\t\t-\t\t[0:0]\n-A INPUT -j e\nCOMMIT\n';
+    same(text);
+    const r = parseRuleset(text);
+    expect(r.findings.map((f) => [f.line, f.message])).toEqual([
+      [5, 'chain name invalid'],
+      [6, 'chain name invalid'],
+      [7, "policy invalid for chain 'a'"],
+      [8, "invalid policy counters for chain 'b': [x:0]"],
+      [9, "invalid policy counters for chain 'c': [0:0"],
+      [12, "error creating chain 'd': Chain already exists"],
+      [13, "Invalid chain name `a-name-that-is-far-too-long-for-it' (28 chars max)"],
+    ]);
+    const filter = r.ruleset.tables[0];
+    expect(filter.chains.map((c) => [c.name, c.policy, c.counters && `${c.counters.packets}:${c.counters.bytes}`])).toEqual([
+      ['INPUT', 'ACCEPT', '0:0'], ['FORWARD', 'ACCEPT', '0:0'], ['OUTPUT', 'ACCEPT', null], ['a', null, null], ['b', null, null], ['c', null, null], ['d', null, '1:2'], ['e', null, '0:0'],
+    ]);
+  });
 });
 
 describe('kernel checks at append or at commit', () => {

@@ -9,7 +9,7 @@ import type { Word } from './tokenize.js';
 import { findMatch, findTarget, KNOWN_TARGETS, knownMatches, knownTargets } from './extensions/registry.js';
 import type { Extension, OptionSpec, ParseContext } from './extensions/types.js';
 import { collectOptions } from './extensions/util.js';
-import { ValueError, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
+import { ValueError, lowerCase, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
 import type { FindingCode } from './findings.js';
 import { LineTemplates } from './line-templates.js';
 
@@ -664,7 +664,7 @@ class LineParser implements ParseContext {
         message: `never matched protocol: ${arg}: IPv6 extension headers are skipped before -p is compared`,
         fix: num === 51 ? 'use -m ah' : num === 44 ? 'use -m frag' : num === 43 ? 'use -m rt' : 'use -m dst' });
     this.rule.proto = protocolSpec(num, invert);
-    this.protoName = num === 0 ? null : arg.toLowerCase();
+    this.protoName = num === 0 ? null : lowerCase(arg);
   }
 
   /** -j NAME / -g CHAIN: a target extension, a target we keep as written, or (checked in finish) a chain. */

@@ -122,13 +122,22 @@ const CHAIN_PROTOS: Record<string, number> = { tcp: 6, sctp: 132, udp: 17, udpli
 
 /** `-p`: protocol name or number, lower-cased as iptables does. */
 export function parseProtocol(s: string): number {
-  const lower = s.toLowerCase();
+  const lower = lowerCase(s);
   const n = parseUInt(lower, 0, 255);
   if (n !== null) return n;
   const byName = protocolTable().byName.get(lower);
   if (byName !== undefined) return byName;
   if (lower in CHAIN_PROTOS) return CHAIN_PROTOS[lower];
   throw new ValueError(`unknown protocol "${s}" specified`, 'invalid-argument', 'use tcp, udp, icmp, all, a name from /etc/protocols or a number');
+}
+
+/** s.toLowerCase(), without a copy of a text that has no capital A-Z (`tcp` on every rule) */
+export function lowerCase(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return s.toLowerCase();
+  }
+  return s;
 }
 
 /** The name iptables-save prints for a protocol number (getprotobynumber, then its own list). */
@@ -261,10 +270,12 @@ export function parseAddressItem(s: string): ParsedAddress {
 // ---- strings -------------------------------------------------------------------
 
 const NO_QUOTE = /^[A-Za-z0-9_-]+$/;
+const ESCAPED = /["\\']/;
 /** xtables_save_string: bare when safe, else double-quoted with \" \\ \' escaped. Includes the leading space. */
 export function saveString(v: string): string {
   if (NO_QUOTE.test(v)) return ' ' + v;
-  return ' "' + v.replace(/["\\']/g, (c) => '\\' + c) + '"';
+  // most quoted texts (a comment with a space) have nothing to escape: no replace and its closure
+  return ' "' + (ESCAPED.test(v) ? v.replace(/["\\']/g, (c) => '\\' + c) : v) + '"';
 }
 
 /** length in bytes of the UTF-8 text, as the kernel counts it (TextEncoder's count: a lone surrogate is U+FFFD, 3 bytes) */

@@ -19,8 +19,16 @@ export type OptionState = Record<string, OptionValue | OptionValue[] | undefined
 /** state[name] = { invert, value } of the last occurrence (an array of them for `multi` options). */
 export function collectOptions(options: OptionValue[], specs: OptionSpec[]): OptionState {
   const state: OptionState = {};
-  for (const o of options) {
-    const spec = specs.find((s) => s.name === o.name);
+  for (let k = 0; k < options.length; k++) {
+    const o = options[k];
+    // a loop, not specs.find: a closure per option of every rule
+    let spec: OptionSpec | undefined;
+    for (let j = 0; j < specs.length; j++) {
+      if (specs[j].name === o.name) {
+        spec = specs[j];
+        break;
+      }
+    }
     if (spec?.multi) ((state[o.name] as OptionValue[] | undefined) ?? (state[o.name] = [] as OptionValue[]) as OptionValue[]).push(o);
     else state[o.name] = o;
   }
@@ -46,12 +54,14 @@ export const asString: Printer = (v) => saveString(String(v));
  */
 export function saveInOrder(state: OptionState, order: Array<[string, Printer | null]>): string {
   let out = '';
-  for (const [name, print] of order) {
+  for (let k = 0; k < order.length; k++) {
+    const name = order[k][0];
+    const print = order[k][1];
     const o = state[name];
     if (!o) continue;
-    for (const v of Array.isArray(o) ? o : [o]) {
-      out += (v.invert ? ' ! --' : ' --') + name + (print ? print(v.value) : '');
-    }
+    // no array made around a single option (one per option of every rule printed)
+    if (!Array.isArray(o)) out += (o.invert ? ' ! --' : ' --') + name + (print ? print(o.value) : '');
+    else for (const v of o) out += (v.invert ? ' ! --' : ' --') + name + (print ? print(v.value) : '');
   }
   return out;
 }
