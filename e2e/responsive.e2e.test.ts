@@ -805,9 +805,11 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     const staged = page.getByTestId('staged-bar').waitFor({ timeout: 60_000 });
     // the page's own key handling goes on while the edit is made: the selection moves down and back
     let moved = 0;
+    let presses = 0;
     let finished = false;
     void staged.finally(() => (finished = true));
     while (!finished) {
+      presses++;
       await page.keyboard.press('ArrowDown');
       if ((await selected.getAttribute('data-index')) === String(Number(row) + 1)) moved++;
       await page.keyboard.press('ArrowUp');
@@ -819,7 +821,11 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     await ui.settled();
     const control = await controlProbe(page);
     metrics.editAtRest = control;
-    expect(moved).toBeGreaterThanOrEqual(3);
+    // keys moved the selection while the edit was made: 3 times once there was time for 9 presses, a third of them
+    // before (a fast machine makes the edit in a press or two; at load ~10/core 3 of 7 presses found it moved). An edit
+    // made on the page's thread would be one long task, which expectAnswered and longTaskShare catch
+    metrics.editPresses = { presses, moved };
+    expect(moved).toBeGreaterThanOrEqual(Math.min(3, Math.floor(presses / 3)));
     expectAnswered(probe);
     expect(probe.longTaskShare).toBeLessThan(0.5);
     // the edit shows where it was made: that rule, now disabled, marked as staged
