@@ -11,7 +11,7 @@
 // in their plain form (no leading zeros; anything else goes the long way,
 // where the same value gives the same rule and a bad one its error).
 import type { AddressSpec, Rule } from './model.js';
-import { formatNet, formatNet6, parseAddressItem6 } from './values.js';
+import { formatNet, formatNet6, inetPton4 } from './values.js';
 import { flat, ownCopy } from './ruleset-texts.js';
 
 /** What the reader learns about a line's commit checks from its template once. */
@@ -395,16 +395,169 @@ function net4(raw: string, i: number, end: number, invert: boolean): boolean {
   return true;
 }
 
+/**
+ * net4 for IPv6: a word `addr` or `addr/len` (len plain decimal, at most 128),
+ * the address as inet_pton reads it (parseIPv6), printed as inet_ntop does
+ * (formatIPv6) after the mask, in 16-bit groups: no BigInt, and no string at
+ * all when the word is already canonical. Anything else goes the long way.
+ */
 function net6(raw: string, i: number, end: number, invert: boolean): boolean {
-  const word = raw.slice(i, end);
-  let a;
-  try {
-    a = parseAddressItem6(word);
-  } catch {
-    return false;
+  let slash = end;
+  for (let k = end - 1; k >= i; k--) {
+    if (raw.charCodeAt(k) === 47) {
+      slash = k;
+      break;
+    }
   }
-  if (a.kind !== 'net6' || (a.mask === 0n && a.addr === 0n && !invert)) return false;
-  netText = formatNet6(a.addr, a.mask);
-  netVerbatim = netText === word;
+  let bits = 128;
+  if (slash < end) {
+    bits = 0;
+    const len = end - slash - 1;
+    if (len === 0 || len > 3 || (len > 1 && raw.charCodeAt(slash + 1) === 48)) return false;
+    for (let k = slash + 1; k < end; k++) {
+      const c = raw.charCodeAt(k);
+      if (c < 48 || c > 57) return false;
+      bits = bits * 10 + (c - 48);
+    }
+    if (bits > 128) return false;
+  }
+  if (!parseGroups6(raw, i, slash)) return false;
+  if (bits === 0 && !invert) return false; // the canonical line leaves it out
+  for (let k = 0; k < 8; k++) {
+    const left = bits - 16 * k;
+    if (left <= 0) G6[k] = 0;
+    else if (left < 16) G6[k] &= (0xffff << (16 - left)) & 0xffff;
+  }
+  const n = formatGroups6(bits);
+  netVerbatim = n === end - i && sameCodes(raw, i, n);
+  if (!netVerbatim) {
+    C6.length = n;
+    netText = String.fromCharCode.apply(null, C6);
+  }
+  return true;
+}
+
+/** the groups of the last address parseGroups6 read, and the characters formatGroups6 made */
+const G6 = new Uint16Array(8);
+const C6: number[] = [];
+
+/** parseIPv6 (glibc inet_pton) of raw[i, end) into G6; false when it is not an address. */
+function parseGroups6(s: string, i: number, end: number): boolean {
+  if (i === end) return false;
+  if (s.charCodeAt(i) === 58) {
+    if (end - i < 2 || s.charCodeAt(i + 1) !== 58) return false;
+    i++;
+  }
+  let ng = 0;
+  let gap = -1;
+  let curtok = i;
+  let digits = 0;
+  let val = 0;
+  while (i < end) {
+    const ch = s.charCodeAt(i++);
+    const d = ch >= 48 && ch <= 57 ? ch - 48 : ch >= 97 && ch <= 102 ? ch - 87 : ch >= 65 && ch <= 70 ? ch - 55 : -1;
+    if (d >= 0) {
+      if (digits === 4) return false;
+      val = (val << 4) | d;
+      digits++;
+    } else if (ch === 58) {
+      curtok = i;
+      if (digits === 0) {
+        if (gap >= 0) return false;
+        gap = ng;
+        continue;
+      } else if (i === end || ng >= 8) return false;
+      G6[ng++] = val;
+      digits = 0;
+      val = 0;
+    } else if (ch === 46 && ng + 2 <= 8) {
+      const v4 = inetPton4(s.slice(curtok, end));
+      if (v4 === null) return false;
+      G6[ng++] = v4 >>> 16;
+      G6[ng++] = v4 & 0xffff;
+      digits = 0;
+      break;
+    } else return false;
+  }
+  if (digits > 0) {
+    if (ng >= 8) return false;
+    G6[ng++] = val;
+  }
+  if (gap >= 0) {
+    if (ng === 8) return false;
+    const move = ng - gap;
+    for (let k = 0; k < move; k++) G6[7 - k] = G6[ng - 1 - k];
+    for (let k = gap; k < 8 - move; k++) G6[k] = 0;
+    ng = 8;
+  }
+  return ng === 8;
+}
+
+/** formatNet6 (glibc inet_ntop, then /bits) of G6 as character codes in C6; returns how many. */
+function formatGroups6(bits: number): number {
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let k = 0; k < 8; k++) {
+    if (G6[k] === 0) {
+      if (curBase === -1) {
+        curBase = k;
+        curLen = 1;
+      } else curLen++;
+    } else if (curBase !== -1) {
+      if (bestBase === -1 || curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+      curBase = -1;
+    }
+  }
+  if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) {
+    bestBase = curBase;
+    bestLen = curLen;
+  }
+  if (bestBase !== -1 && bestLen < 2) bestBase = -1;
+  let n = 0;
+  for (let k = 0; k < 8; k++) {
+    if (bestBase !== -1 && k >= bestBase && k < bestBase + bestLen) {
+      if (k === bestBase) C6[n++] = 58;
+      continue;
+    }
+    if (k !== 0) C6[n++] = 58;
+    if (k === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && G6[5] === 0xffff))) {
+      n = decimal(G6[6] >> 8, n);
+      C6[n++] = 46;
+      n = decimal(G6[6] & 255, n);
+      C6[n++] = 46;
+      n = decimal(G6[7] >> 8, n);
+      C6[n++] = 46;
+      n = decimal(G6[7] & 255, n);
+      return slashBits(bits, n);
+    }
+    const g = G6[k];
+    for (let shift = g >= 0x1000 ? 12 : g >= 0x100 ? 8 : g >= 0x10 ? 4 : 0; shift >= 0; shift -= 4) {
+      const d = (g >> shift) & 15;
+      C6[n++] = d < 10 ? 48 + d : 87 + d;
+    }
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) C6[n++] = 58;
+  return slashBits(bits, n);
+}
+
+function decimal(v: number, n: number): number {
+  if (v >= 100) C6[n++] = 48 + ((v / 100) | 0);
+  if (v >= 10) C6[n++] = 48 + (((v / 10) | 0) % 10);
+  C6[n++] = 48 + (v % 10);
+  return n;
+}
+
+function slashBits(bits: number, n: number): number {
+  C6[n++] = 47;
+  return decimal(bits, n);
+}
+
+function sameCodes(raw: string, i: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (raw.charCodeAt(i + k) !== C6[k]) return false;
   return true;
 }

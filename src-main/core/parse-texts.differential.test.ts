@@ -10,6 +10,8 @@ import { parseRuleset, parseRulesetPieces, parseRulesetTexts, canonicalRuleset, 
 import { readObserved, readObserved6, restoreQuote, sharedAvailable, shellWords, type ObservedRow } from './testing/shared-data.js';
 import { makeRandom } from './testing/random-ruleset.js';
 import { pick, randomTemplateRuleset } from './testing/template-rulesets.js';
+// @ts-expect-error plain JavaScript, no declarations
+import { writeIp6 } from '../../build/shape-util.mjs';
 
 function same(text: string, family: Family): void {
   const model = parseRuleset(text, { family });
@@ -80,6 +82,24 @@ describe('the texts reader prints what the model prints, byte for byte', () => {
       }
       lines.push('COMMIT', '');
       same(lines.join('\n'), family);
+    }
+  });
+
+  it('on IPv6 blocklists whose addresses take every notation, zero runs and prefix (read without BigInt by LineTemplates)', () => {
+    const rnd = makeRandom(23);
+    const group = () => (rnd() < 0.4 ? 0 : rnd() < 0.3 ? Math.floor(rnd() * 16) : Math.floor(rnd() * 65536));
+    for (let round = 0; round < 4; round++) {
+      const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':bl - [0:0]'];
+      for (let k = 0; k < 1500; k++) {
+        const g = Array.from({ length: 8 }, group);
+        if (rnd() < 0.1) g.splice(0, 6, 0, 0, 0, 0, 0, rnd() < 0.5 ? 0xffff : 0);
+        const style = Math.floor(rnd() * 5);
+        const word = writeIp6(g, style);
+        const len = pick(rnd, ['', '/128', '/64', `/${Math.floor(rnd() * 129)}`, '/0', '/064', '/129', `/${Math.floor(rnd() * 129)}`]);
+        lines.push(pick(rnd, [`-A bl -s ${word}${len} -j DROP`, `-A bl ! -s ${word}${len} -j DROP`, `-A INPUT -d ${word}${len} -p tcp -j REJECT --reject-with tcp-reset`]));
+      }
+      lines.push('COMMIT', '');
+      same(lines.join('\n'), 'ipv6');
     }
   });
 
