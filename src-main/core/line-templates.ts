@@ -74,6 +74,13 @@ const MAX = 512;
 export class LineTemplates {
   private readonly byHash = new Map<number, LineTemplate>();
   private size = 0;
+  /**
+   * The templates found last, most recent first: a file's lines come in runs
+   * of one template, or in turns of a few (fail2ban's chains), and a line is
+   * tried against these as they are (their text around one address word)
+   * before it is scanned and hashed.
+   */
+  private readonly recent: (LineTemplate | null)[] = [null, null, null, null];
   /** the last scan (find's), valid until the next find */
   readonly scan: Scan = { hash: 0, count: 0, s0: -1, e0: -1, s1: -1, e1: -1, srcFirst: true, found: false, odd: false };
   /** get(): the line is its own canonical text */
@@ -85,6 +92,7 @@ export class LineTemplates {
     if (this.size === 0) return;
     this.byHash.clear();
     this.size = 0;
+    this.recent.fill(null);
   }
 
   get empty(): boolean {
@@ -101,15 +109,29 @@ export class LineTemplates {
     this.scan.count = 0;
     this.scan.found = false;
     this.scan.odd = false;
+    const recent = this.recent;
+    for (let k = 0; k < recent.length; k++) {
+      const t = recent[k];
+      if (t === null) break;
+      if (around(t, text, from, to, this.scan)) return this.found(t);
+    }
     if (!scanLine(text, from, to, ipv6, this.scan)) return null;
     const sc = this.scan;
     for (let t = this.byHash.get(sc.hash) ?? null; t; t = t.next) {
-      if (sameShape(t, text, from, to, sc)) {
-        sc.found = true;
-        return t;
-      }
+      if (sameShape(t, text, from, to, sc)) return this.found(t);
     }
     return null;
+  }
+
+  /** t was found: first in recent */
+  private found(t: LineTemplate): LineTemplate {
+    const recent = this.recent;
+    let k = recent.indexOf(t);
+    if (k < 0) k = recent.length - 1;
+    for (; k > 0; k--) recent[k] = recent[k - 1];
+    recent[0] = t;
+    this.scan.found = true;
+    return t;
   }
 
   /**
@@ -205,6 +227,35 @@ function fixedAddr(flag: string, a: AddressSpec | null): string {
   if (a.kind === 'host-name') return `${inv} ${flag} ${a.name}`; // never: a host name makes no template (a note)
   if (a.kind === 'net6') return a.mask === 0n && a.addr === 0n && !a.invert ? '' : `${inv} ${flag} ${formatNet6(a.addr, a.mask)}`;
   return a.mask === 0 && a.addr === 0 && !a.invert ? '' : `${inv} ${flag} ${formatNet(a.addr, a.mask)}`;
+}
+
+/**
+ * The line is t's text around one (or two) words that scanLine takes for
+ * networks: then it scans as the line t was made from (the same words but
+ * those, after the same options), and this sets the scan as scanLine would.
+ */
+function around(t: LineTemplate, s: string, from: number, to: number, sc: Scan): boolean {
+  const a = from + t.pre.length;
+  if (a >= to || !s.startsWith(t.pre, from)) return false;
+  let e = a;
+  while (e < to && s.charCodeAt(e) !== 32) e++;
+  if (!netLike(s, a, e, t.ipv6)) return false;
+  if (t.slots === 1) {
+    if (to - e !== t.post.length || !s.startsWith(t.post, e)) return false;
+  } else {
+    const b = e + t.mid.length;
+    if (b >= to || !s.startsWith(t.mid, e)) return false;
+    let f = b;
+    while (f < to && s.charCodeAt(f) !== 32) f++;
+    if (!netLike(s, b, f, t.ipv6) || to - f !== t.post.length || !s.startsWith(t.post, f)) return false;
+    sc.s1 = b - from;
+    sc.e1 = f - from;
+  }
+  sc.s0 = a - from;
+  sc.e0 = e - from;
+  sc.count = t.slots;
+  sc.srcFirst = t.srcFirst;
+  return true;
 }
 
 function sameShape(t: LineTemplate, text: string, from: number, to: number, sc: Scan): boolean {
