@@ -468,10 +468,12 @@ export function parseIPv6(s: string): bigint | null {
     groups.splice(gap, 0, ...new Array<number>(8 - groups.length).fill(0));
   }
   if (groups.length !== 8) return null;
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(g);
-  return v;
+  // the groups as two 64-bit halves: four BigInts per address instead of three per group
+  for (let k = 0; k < 8; k++) halves.setUint16(2 * k, groups[k]);
+  return (halves.getBigUint64(0) << 64n) | halves.getBigUint64(8);
 }
+
+const halves = new DataView(new ArrayBuffer(16));
 
 /** glibc inet_ntop(AF_INET6): the longest run of two or more zero groups as `::`, IPv4-mapped and -compatible tails dotted. */
 export function formatIPv6(v: bigint): string {
@@ -509,8 +511,13 @@ export function formatIPv6(v: bigint): string {
 }
 
 export function prefixToMask6(bits: number): bigint {
-  return bits === 0 ? 0n : (ALL_ONES6 << BigInt(128 - bits)) & ALL_ONES6;
+  // one BigInt per length, made on first use: a blocklist's 100,000 /128 and /64 masks share two
+  let m = MASKS6[bits];
+  if (m === undefined) MASKS6[bits] = m = bits === 0 ? 0n : (ALL_ONES6 << BigInt(128 - bits)) & ALL_ONES6;
+  return m;
 }
+
+const MASKS6: bigint[] = [];
 
 /** Number of leading one bits when the mask is contiguous, else -1. */
 export function maskToPrefix6(mask: bigint): number {

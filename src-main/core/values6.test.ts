@@ -2,7 +2,7 @@
 // observed with `ip6tables-legacy -A INPUT -s X` and ip6tables-legacy-save in a
 // scratch namespace).
 import { describe, it, expect } from 'vitest';
-import { formatIPv6, formatNet6, parseAddressItem6, parseIPv6 } from './values.js';
+import { formatIPv6, formatNet6, maskToPrefix6, parseAddressItem6, parseIPv6, prefixToMask6 } from './values.js';
 import { parseRuleset, canonicalRuleset } from './index.js';
 
 const PRINTED: Array<[string, string]> = [
@@ -101,5 +101,27 @@ describe('what ip6tables refuses', () => {
     expect(res.findings.filter((x) => x.severity === 'error')).toEqual([]);
     expect(res.findings.some((x) => x.severity === 'warning' && /never matched protocol/.test(x.message))).toBe(true);
     expect(canonicalRuleset(res.ruleset)).toContain('-A INPUT -p ipv6-frag -j DROP');
+  });
+});
+
+describe('IPv6 values against BigInt arithmetic', () => {
+  it('parseIPv6 of random addresses in every notation is the number their groups make; prefixToMask6 of every length', () => {
+    let seed = 7;
+    const rnd = (k: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % k);
+    for (let n = 0; n < 3000; n++) {
+      // groups with runs of zeros (for ::), all ones, and random values
+      const g = Array.from({ length: 8 }, () => [0, 0, 0xffff, 1, rnd(0x10000)][rnd(5)]);
+      let want = 0n;
+      for (const x of g) want = want * 65536n + BigInt(x);
+      const full = g.map((x) => x.toString(16).padStart(4, '0')).join(':');
+      const tail = `${g.slice(0, 6).map((x) => x.toString(16)).join(':')}:${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+      for (const text of [full, full.toUpperCase(), tail, formatIPv6(want)]) expect(parseIPv6(text), text).toBe(want);
+    }
+    for (let len = 0; len <= 128; len++) {
+      const want = len === 0 ? 0n : ((1n << BigInt(len)) - 1n) << BigInt(128 - len);
+      expect(prefixToMask6(len)).toBe(want);
+      expect(prefixToMask6(len)).toBe(want); // asked again (made once)
+      expect(maskToPrefix6(want)).toBe(len);
+    }
   });
 });
