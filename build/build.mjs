@@ -92,7 +92,7 @@ async function cliBundles() {
   await Promise.all(files.map((file) => build({
     ...common,
     stdin: {
-      contents: `import './commands/${file}.js';\nexport { main, worker } from './chunk.js';\n`,
+      contents: `import './commands/${file}.js';\nexport { main } from './chunk.js';\n`,
       resolveDir: join(root, 'src-main', 'cli'),
       sourcefile: `src-main/cli/bundle-${file}.ts`,
       loader: 'ts',

@@ -1,10 +1,9 @@
 // What a command's bundle (dist/cli/FILE.cjs, see build/build.mjs) gives the
-// bin (dist/cli.cjs, start.ts) that loaded it: run a command, or do a worker
-// thread's job. A bundle holds one command file of ./commands and what it
-// imports; the bin has already answered --help, --version and unknown names.
+// bin (dist/cli.cjs, start.ts) that loaded it: run a command. A bundle holds
+// one command file of ./commands and what it imports; the bin has already
+// answered --help, --version and unknown names.
 import { runCommand, internalError } from './run-command.js';
 import { nodeIO } from './node-io.js';
-import { runParseWorkerJob } from './parse-worker.js';
 
 /** Runs command `name` of this bundle on the process; its exit status becomes the process's. */
 export function main(name: string, rest: string[]): void {
@@ -19,6 +18,3 @@ export function main(name: string, rest: string[]): void {
     },
   );
 }
-
-/** In a worker thread the bundle started (diff's parse worker): does its job; false when there is none. */
-export const worker = runParseWorkerJob;

@@ -1,6 +1,7 @@
-// The built CLI parses diff's second file in a worker thread, and reads the
-// files of canon and diff in pieces; the result must be exactly what the
-// in-process path (used by the other tests, reading each file whole) prints.
+// The built CLI reads the files of canon and diff in pieces (and diff's new
+// file with the old file's lines, core/diff-reuse.ts); the result must be
+// exactly what the in-process path (used by the other tests, reading each file
+// whole) prints.
 // And what the built bin loads to start a command (the floor every command
 // pays): one bundle of its own, ASCII, without other commands' code.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -16,7 +17,7 @@ import { generateShape } from '../../build/gen-shapes.mjs';
 
 const cli = join(REPO_ROOT, 'dist', 'cli.cjs');
 
-describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse worker', () => {
+describe.skipIf(!sharedAvailable())('portcullis diff, built', () => {
   beforeAll(() => {
     const b = spawnSync('node', [join(REPO_ROOT, 'build', 'build.mjs'), 'cli'], { encoding: 'utf8' });
     expect(b.status, b.stderr).toBe(0);
@@ -37,7 +38,7 @@ describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse work
     ['001.rules', '123.rules', []], // the new file is invalid: its errors, exit 2
     ['001.rules', 'missing.rules', []], // cannot be read: said so, exit 2
   ];
-  it('a diff that never reaches its worker (--help, a usage error, standard input) ends as in process: the worker started with it does not hold the process', async () => {
+  it('a diff that reads no file or one from standard input (--help, a usage error, -) ends as in process', async () => {
     const a = join(REALWORLD, '001.rules');
     const b = join(REALWORLD, '002.rules');
     const runs: Array<[string[], string]> = [
@@ -45,7 +46,7 @@ describe.skipIf(!sharedAvailable())('portcullis diff, built, with its parse work
       [['diff', a], ''],
       [['diff', '--context', 'x', a, b], ''],
       [['diff', a, '-'], readFileSync(b, 'utf8')],
-      [['diff', '-', b], readFileSync(a, 'utf8')], // the worker reads b
+      [['diff', '-', b], readFileSync(a, 'utf8')],
     ];
     for (const [args, stdin] of runs) {
       const built = spawnSync('node', [cli, ...args], { encoding: 'utf8', input: stdin, timeout: 30_000, maxBuffer: 1 << 26 });

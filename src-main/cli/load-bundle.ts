@@ -15,7 +15,6 @@ import type * as Bundle from './chunk.js';
 /** what a command's bundle exports (its entry is ./chunk.ts) */
 interface CommandBundle {
   main: typeof Bundle.main;
-  worker: typeof Bundle.worker;
 }
 
 type Wrapped = (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
@@ -28,13 +27,8 @@ function codeCacheFile(bundle: string): string {
   return `${bundle}.${process.versions.v8}-${process.arch}.cache`;
 }
 
-/**
- * Loads and runs the bundle. `compiled` is called once V8 has checked the
- * cache and compiled the bundle, before it runs: a worker thread started
- * while V8 checks a cache made V8 reject it most of the time (diff's parse
- * worker, start.ts).
- */
-export function loadBundle(file: string, compiled?: () => void): CommandBundle {
+/** Loads and runs the bundle. */
+export function loadBundle(file: string): CommandBundle {
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(codeCacheFile(file));
@@ -45,14 +39,12 @@ export function loadBundle(file: string, compiled?: () => void): CommandBundle {
   if (!cachedData && mode !== 'write' && nodeCache) {
     if (mode === 'report' && isMainThread) process.stderr.write('code cache: node\n');
     nodeCache();
-    compiled?.();
     return createRequire(file)(file) as CommandBundle;
   }
   // the build keeps bundles ASCII: read as Latin-1, one byte a character in V8's heap (see build/build.mjs)
   const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file, cachedData });
   if (mode === 'report' && isMainThread) process.stderr.write(`code cache: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
   cachedData = undefined; // V8 has what it needs of it
-  compiled?.();
   const module = new Module(file, undefined);
   module.filename = file;
   module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));

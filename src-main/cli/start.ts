@@ -2,34 +2,20 @@
 // unknown command from the command table alone, and for a command loads only
 // that command's bundle (dist/cli/FILE.cjs, with its code cache: load-bundle.ts),
 // so each command pays for reading and compiling its own code and no other's.
-// In a worker thread a bundle started (diff's parse worker) it loads that bundle
-// and lets it do the worker's job.
 import './v8-tuning.js'; // first: before anything allocates, and the code caches are valid only for these flags
 import { join } from 'node:path';
-import { isMainThread, workerData } from 'node:worker_threads';
 import { answerTopLevel } from './dispatch.js';
 import { commandEntry } from './commands/table.js';
 import { nodeStreams } from './node-streams.js';
 import { loadBundle } from './load-bundle.js';
-import { startEarlyParseWorker } from './early-worker.js';
 import type { CliIO } from './io.js';
 
 /** dist/cli/FILE.cjs beside this bin */
 const bundleOf = (file: string) => join(__dirname, 'cli', `${file}.cjs`);
 
-if (isMainThread) {
-  const argv = process.argv.slice(2);
-  let streams: Pick<CliIO, 'out' | 'err'> | undefined;
-  const io = { out: (t: string) => (streams ??= nodeStreams()).out(t), err: (t: string) => (streams ??= nodeStreams()).err(t) };
-  const answered = answerTopLevel(argv, io, (name) => commandEntry(name) !== undefined);
-  if (answered !== null) process.exitCode = answered;
-  else {
-    const bundle = bundleOf(commandEntry(argv[0])!.file);
-    // diff's parse worker starts with the process, not when the command is reached (once the bundle is compiled: see loadBundle)
-    const early = argv[0] === 'diff' ? () => startEarlyParseWorker(__filename, bundle) : undefined;
-    loadBundle(bundle, early).main(argv[0], argv.slice(1));
-  }
-} else {
-  const job = workerData as { bundle?: unknown } | null;
-  if (typeof job?.bundle === 'string') loadBundle(job.bundle).worker();
-}
+const argv = process.argv.slice(2);
+let streams: Pick<CliIO, 'out' | 'err'> | undefined;
+const io = { out: (t: string) => (streams ??= nodeStreams()).out(t), err: (t: string) => (streams ??= nodeStreams()).err(t) };
+const answered = answerTopLevel(argv, io, (name) => commandEntry(name) !== undefined);
+if (answered !== null) process.exitCode = answered;
+else loadBundle(bundleOf(commandEntry(argv[0])!.file)).main(argv[0], argv.slice(1));

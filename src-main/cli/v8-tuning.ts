@@ -14,7 +14,7 @@
 // that get no core: canon on 100k Docker rules at load 11 spent 765 ms of wall
 // time in scavenges with helpers and 258 ms without, the same CPU time. (The
 // marking flags cannot be changed once the heap exists: V8 aborts.)
-// Only in the built bin (dist/cli.cjs, also the diff's parse worker), never
+// Only in the built bin (dist/cli.cjs), never
 // in a process that merely imports the sources (the tests).
 import { setFlagsFromString } from 'node:v8';
 

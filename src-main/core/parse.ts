@@ -9,11 +9,12 @@ import { isTableName, newTable } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
-import { appendedAlike, appendedKind, checkAppended, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
+import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppended, Kept, lastAlikeOf, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
 import { flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
+import { OldChain, OldLines, type LineCheck } from './diff-reuse.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -66,6 +67,7 @@ function declarationWords(raw: string, out: string[]): void {
     out[k] = raw.slice(start, i);
   }
 }
+const NO_OPTIONS: never[] = [];
 
 export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult {
   if (opts.keepLines === false) {
@@ -104,6 +106,19 @@ export interface TextsResult {
   family: Family;
   /** each chain's rules as canonical `-A CHAIN …` lines (what `canon` and `diff` print) */
   texts: RulesetTexts;
+  /** with `reuse.record`: the lines a diff's other file can take from this one (none from a file with errors) */
+  old?: OldLines | null;
+  /** with `reuse.from`: how many lines were taken from there */
+  reused?: number;
+}
+
+/**
+ * The diff's two files (see diff-reuse.ts): `record` keeps what the reader
+ * learnt of each line for another file's reader; `from` is what one kept.
+ */
+export interface ReuseOptions {
+  record?: boolean;
+  from?: OldLines | null;
 }
 
 /**
@@ -114,13 +129,12 @@ export interface TextsResult {
  * append rules (-I, -D, -R, -E, -X, -F …, lines iptables skips) is read again
  * with parseRuleset, whose model those commands work on.
  */
-export function parseRulesetTexts(text: string, opts: ParseOptions = {}): TextsResult {
+export function parseRulesetTexts(text: string, opts: ParseOptions & { reuse?: ReuseOptions } = {}): TextsResult {
   const family = opts.family ?? 'ipv4';
-  const reader = new RulesetReader(family, true);
+  const reader = new RulesetReader(family, true, false, opts.reuse);
   try {
     const count = reader.readText(text);
-    const findings = reader.finish(count);
-    return { findings, family, texts: reader.textsOf() };
+    return reader.textsResult(count);
   } catch (e) {
     if (e !== NEEDS_MODEL) throw e;
     const r = parseRuleset(text, opts);
@@ -149,6 +163,7 @@ export interface PiecesOptions {
    * bytes from the file to its output. Without it, texts only.
    */
   spans?: () => boolean;
+  reuse?: ReuseOptions;
 }
 
 /**
@@ -167,18 +182,18 @@ export function parseRulesetPieces(read: () => Iterable<string>, opts: PiecesOpt
   // would the file be read as `first` if it ended here?
   const asFirst = scan && (() => (scan.guess(name)?.family ?? 'ipv4') === first);
   const spans = opts.spans ?? null;
-  const r = readPieces(read(), first, scan, asFirst, spans);
+  const r = readPieces(read(), first, scan, asFirst, spans, opts.reuse);
   if (r === NEEDS_MODEL) return null;
   const guess = scan ? scan.guess(name) : null;
   const family = opts.family ?? guess?.family ?? 'ipv4';
-  const result = r !== null && family === first ? r : readPieces(read(), family, null, null, spans);
+  const result = r !== null && family === first ? r : readPieces(read(), family, null, null, spans, opts.reuse);
   return result === NEEDS_MODEL || result === null ? null : { result, guess };
 }
 
 /** The pieces read as `family`; null when `asFirst` said no at some point (the rest was only scanned). */
 function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null, asFirst: (() => boolean) | null,
-  spans: (() => boolean) | null): TextsResult | typeof NEEDS_MODEL | null {
-  const reader = new RulesetReader(family, true, spans !== null);
+  spans: (() => boolean) | null, reuse?: ReuseOptions): TextsResult | typeof NEEDS_MODEL | null {
+  const reader = new RulesetReader(family, true, spans !== null, reuse);
   let reading = true;
   let count = 0;
   let carry = '';
@@ -211,7 +226,7 @@ function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan |
     if (e !== NEEDS_MODEL) throw e;
     return NEEDS_MODEL;
   }
-  return reading ? { findings: reader.finish(count), family, texts: reader.textsOf() } : null;
+  return reading ? reader.textsResult(count) : null;
 }
 
 /**
@@ -235,6 +250,8 @@ interface ChainSink {
   texts: string[];
   parts: (string | number)[] | null;
   count: number;
+  /** with reuse.record: what the diff's new file may take of these lines (diff-reuse.ts) */
+  old: OldChain | null;
 }
 
 /** The file's bytes [start, end) after a chain's parts: the last span made longer when it ends there. */
@@ -282,12 +299,25 @@ class RulesetReader {
   private lastRest: Pick<Rule, 'matches' | 'target' | 'proto' | 'fragment'> & { text: string } | null = null;
   /** model mode: equal matches and targets of different rules become one object (see model-intern.ts) */
   private readonly interner: ModelInterner | null;
+  /** texts mode, reuse.record: each rule line is recorded for another file's reader */
+  private readonly recording: boolean;
+  /** texts mode, reuse.from: the lines of another file this one may take (see diff-reuse.ts) */
+  private readonly oldLines: OldLines | null;
+  /** lines taken from oldLines; -1 when none were offered */
+  private reused: number;
+  /** the line being parsed asked for a chain the table does not have (its reading depends on that) */
+  private askedAbsent = false;
 
-  constructor(family: Family, textsOnly: boolean, spans = false) {
+  constructor(family: Family, textsOnly: boolean, spans = false, reuse?: ReuseOptions) {
     this.ruleset = { family, tables: [] };
     this.sink = textsOnly ? new Map() : null;
     this.spans = textsOnly && spans;
     this.interner = textsOnly ? null : new ModelInterner();
+    // the diff keeps texts, never spans (canon's)
+    this.recording = textsOnly && !spans && reuse?.record === true;
+    const from = textsOnly && !spans ? reuse?.from : null;
+    this.oldLines = from && from.family === family ? from : null;
+    this.reused = textsOnly && reuse?.from !== undefined ? 0 : -1;
   }
 
   readLines(lines: readonly string[], finalNewline: boolean): void {
@@ -317,8 +347,10 @@ class RulesetReader {
       const nl = text.indexOf('\n', start);
       const stop = nl < 0 ? len : nl;
       ++lineNo;
-      // a rule line like an earlier one: its canonical text from a LineTemplate, without a slice of it
-      if (fast && text.charCodeAt(start) === 45 /* - */ && this.fastLine(text, start, stop, lineNo, nl >= 0 ? base : -1)) {
+      // a rule line the diff's old file has (see diff-reuse.ts), or like an earlier one: its canonical
+      // text from there, or from a LineTemplate, without a slice of it
+      if (fast && text.charCodeAt(start) === 45 /* - */ &&
+        ((this.oldLines !== null && this.fromOld(text, start, stop, lineNo)) || this.fastLine(text, start, stop, lineNo, nl >= 0 ? base : -1))) {
         start = stop + 1;
         continue;
       }
@@ -345,6 +377,31 @@ class RulesetReader {
         }),
       })),
     };
+  }
+
+  /** Texts-only mode, after the last line: findings, texts and what reuse asked for. */
+  textsResult(lineCount: number): TextsResult {
+    const findings = this.finish(lineCount);
+    // the diff keeps both files' texts: arrays of their length (a push leaves room; 36,000 small kube-proxy chains)
+    if (this.recording || this.oldLines) for (const to of this.sink!.values()) to.texts = to.old ? to.old.seal() : to.texts.slice();
+    const r: TextsResult = { findings, family: this.ruleset.family, texts: this.textsOf() };
+    if (this.recording) r.old = findings.some((f) => f.severity === 'error') ? null : this.oldLinesOf();
+    if (this.reused >= 0) r.reused = this.reused;
+    return r;
+  }
+
+  /** With reuse.record: the lines of each table's chains for another file's reader. */
+  private oldLinesOf(): OldLines {
+    const tables = new Map<TableName, Map<string, OldChain>>();
+    for (const t of this.ruleset.tables) {
+      const chains = new Map<string, OldChain>();
+      for (const c of t.chains) {
+        const old = this.sink!.get(c)?.old;
+        if (old) chains.set(c.name, old);
+      }
+      tables.set(t.name, chains);
+    }
+    return new OldLines(this.ruleset.family, tables);
   }
 
   /** After the last line: close an open table, drop scratch tables, findings in line order. */
@@ -471,7 +528,12 @@ class RulesetReader {
       else rs.tables.push(table);
     }
     const chains = new Map(table.chains.map((c) => [c.name, c]));
-    return { table, chains, line, env: { table: name, isChain: (n) => chains.has(n), family: rs.family }, checks: newAppendedChecks(), templates: new RuleTemplates() };
+    const isChain = (n: string) => {
+      if (chains.has(n)) return true;
+      this.askedAbsent = true;
+      return false;
+    };
+    return { table, chains, line, env: { table: name, isChain, family: rs.family }, checks: newAppendedChecks(), templates: new RuleTemplates() };
   }
 
   /** `:NAME POLICY [packets:bytes]` */
@@ -554,6 +616,7 @@ class RulesetReader {
     }
     const { texts, starts } = this;
     const n = splitWords(raw, from, texts, starts);
+    this.askedAbsent = false;
     let parsed;
     try {
       parsed = parseCommandTexts(texts, n, st.env, st.templates);
@@ -589,8 +652,7 @@ class RulesetReader {
 
   /** Texts-only mode: rule r appended to ch as its canonical line (the rule itself is not kept). */
   private appendText(st: TableState, ch: Chain, r: Rule, raw: string): void {
-    let to = this.sink!.get(ch);
-    if (!to) this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts: [], parts: this.spans ? [] : null, count: 0 }));
+    const to = this.sinkOf(ch);
     // the part after the addresses is all the commit checks read of a rule: rules alike in it are checked once
     const rest = this.restOf(r);
     // a jump is kept for the commit's jump checks: by the chain's own name, not the line's word (see ownCopy)
@@ -602,7 +664,55 @@ class RulesetReader {
     // a line of the file that is its own canonical text: kept as where it is (the file's text need not be cleaned: lineEnd says so)
     else if (this.lineAt >= 0 && this.lineEnd - this.lineAt === raw.length + 1 && text === raw) addSpan(to.parts, this.lineAt, this.lineEnd);
     else to.parts.push(flat(text));
-    if (st.checks) checkAppended(st.checks, st.table, ch, r, index, rest);
+    const kept = st.checks ? checkAppended(st.checks, st.table, ch, r, index, rest) : Kept.OTHER;
+    if (to.old) to.old.record(raw, this.askedAbsent ? undefined : this.checkOf(st, to.old, ch, kept, tg));
+  }
+
+  /** Texts mode: where chain ch's canonical lines go. */
+  private sinkOf(ch: Chain): ChainSink {
+    let to = this.sink!.get(ch);
+    if (!to) {
+      const texts: string[] = [];
+      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? [] : null, count: 0, old: this.recording ? new OldChain(ch.name, texts) : null }));
+    }
+    return to;
+  }
+
+  /** With reuse.record: what the new file's reader does again for a line (diff-reuse.ts); undefined: it cannot. */
+  private checkOf(st: TableState, old: OldChain, ch: Chain, kept: Kept, tg: Rule['target']): LineCheck | undefined {
+    if (kept === Kept.NOTHING) return null;
+    if (kept === Kept.JUMP) return tg!.kind === 'jump' ? tg!.name : tg!;
+    if (kept === Kept.ALIKE) return old.alike(lastAlikeOf(st.checks!, ch)!);
+    return undefined;
+  }
+
+  /**
+   * Texts mode, reuse.from: the line text[from, to) taken from the other
+   * file (see diff-reuse.ts) — its canonical text and its commit checks; false
+   * when that has no such line, or the line cannot be taken here.
+   */
+  private fromOld(text: string, from: number, to: number, line: number): boolean {
+    const st = this.cur;
+    const checks = st?.checks;
+    if (!st || !checks) return false;
+    const old = this.oldLines!.chainOf(st.table.name, text, from, to);
+    const k = old ? old.find(text, from, to) : -1;
+    const ch = k >= 0 ? st.chains.get(old!.name) : undefined;
+    if (!ch) return false;
+    const c = old!.checkOf(k);
+    // a jump to a chain this table does not have reads otherwise (an error)
+    const jump = c === null ? null : typeof c === 'string' ? { kind: 'jump' as const, name: c, options: NO_OPTIONS, state: undefined, chain: true as const } : 'kind' in c ? c : null;
+    if (jump && !st.chains.has(jump.name)) return false;
+    const sink = this.sinkOf(ch);
+    if (jump) appendedJump(checks, ch, jump, line);
+    else if (c !== null && typeof c === 'object' && 'key' in c) {
+      if (!appendedAlike(checks, ch, sink.count, line, c.key)) appendedAlikeAs(checks, ch, sink.count, line, c.key, c.rule);
+    }
+    sink.count++;
+    sink.texts.push(old!.texts[k]);
+    this.lastContentLine = line;
+    this.reused++;
+    return true;
   }
 
   /**
@@ -629,7 +739,9 @@ class RulesetReader {
     sink.count++;
     if (!lt.verbatim) (sink.parts ?? sink.texts).push(lt.text);
     else if (sink.parts && base >= 0) addSpan(sink.parts, base + from, base + to + 1);
-    else (sink.parts ?? sink.texts).push(text.slice(from, to));
+    // the diff's new file: a line of its own is a copy (a slice would keep the part of the file it is in)
+    else (sink.parts ?? sink.texts).push(this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to));
+    if (sink.old) sink.old.record(lt.verbatim ? sink.texts[sink.count - 1] : text.slice(from, to), t.checks === 'alike' ? sink.old.alike(lastAlikeOf(st.checks, ch)!) : null);
     st.templates.countHit();
     return true;
   }
@@ -652,7 +764,8 @@ class RulesetReader {
     if (!lt.get(t, raw, 0, raw.length)) return false;
     if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.count, line, t.rest)) return false;
     to.count++;
-    (to.parts ?? to.texts).push(lt.verbatim ? raw : lt.text);
+    (to.parts ?? to.texts).push(lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text);
+    if (to.old) to.old.record(raw, t.checks === 'alike' ? to.old.alike(lastAlikeOf(st.checks, ch)!) : null);
     st.templates.countHit();
     return true;
   }

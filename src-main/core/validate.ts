@@ -160,10 +160,19 @@ export function newAppendedChecks(): AppendedChecks {
 const NO_HOOKS: ReadonlySet<Hook> = new Set();
 
 /**
+ * What checkAppended kept of a rule, for a reader that does the same for an
+ * equal line later (the diff's new file, see diff-reuse.ts): NOTHING (no jump,
+ * no check of the hooks, nothing found), JUMP only (its target), ALIKE only (in
+ * the run acc.lastAlike has for the chain), or OTHER.
+ */
+export const Kept = { NOTHING: 0, JUMP: 1, ALIKE: 2, OTHER: 3 } as const;
+export type Kept = (typeof Kept)[keyof typeof Kept];
+
+/**
  * Record rule `r`, just appended to chain c of table t at 0-based index.
  * `key`: see AppendedChecks.alike (a reader that does not keep its rules gives one).
  */
-export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, index: number, key?: string): void {
+export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, index: number, key?: string): Kept {
   const tg = r.target;
   if (tg?.chain) {
     const jump: JumpRef = key !== undefined ? { target: tg, source: r.source } : r;
@@ -172,21 +181,61 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
     else acc.jumps.set(c, [jump]);
   }
   if (dependsOnHooks(r)) {
-    if (key === undefined) return void acc.deferred.push({ chain: c, index, rule: r });
+    if (key === undefined) {
+      acc.deferred.push({ chain: c, index, rule: r });
+      return Kept.OTHER;
+    }
     const last = acc.lastAlike.get(c);
     if (last && last.key === key) last.at.push(index, r.source?.line ?? -1);
     else {
       const kept = onlyTargetHooks(r) ? targetHooksRule(t, c, r, index, acc) : r;
-      if (!kept) return void acc.lastAlike.delete(c);
-      const entry = { chain: c, rule: kept, at: [index, r.source?.line ?? -1], key };
-      acc.alike.push(entry);
-      acc.lastAlike.set(c, entry);
+      if (!kept) {
+        acc.lastAlike.delete(c);
+        return Kept.OTHER;
+      }
+      startAlike(acc, c, kept, index, r.source?.line ?? -1, key);
     }
-    return;
+    return tg?.chain ? Kept.OTHER : Kept.ALIKE;
   }
   // without hook-dependent checks, ruleProblem uses neither the hooks nor the chain
   const problem = ruleProblem(t, c, r, NO_HOOKS, builtinChains(t));
-  if (problem) acc.found.push({ chain: c, index, rule: r, problem });
+  if (problem) {
+    acc.found.push({ chain: c, index, rule: r, problem });
+    return Kept.OTHER;
+  }
+  return tg?.chain ? Kept.JUMP : Kept.NOTHING;
+}
+
+function startAlike(acc: AppendedChecks, c: Chain, rule: Rule, index: number, line: number, key: string): void {
+  const entry = { chain: c, rule, at: [index, line], key };
+  acc.alike.push(entry);
+  acc.lastAlike.set(c, entry);
+}
+
+/**
+ * checkAppended of a rule that jumps or goes to a user chain and has no other
+ * check (Kept.JUMP), from its target alone: `target` may be another reader's
+ * (nothing changes it), the line is this one's.
+ */
+export function appendedJump(acc: AppendedChecks, c: Chain, target: NonNullable<Rule['target']>, line: number): void {
+  const jump: JumpRef = { target, source: { line } };
+  const list = acc.jumps.get(c);
+  if (list) list.push(jump);
+  else acc.jumps.set(c, [jump]);
+}
+
+/**
+ * checkAppended of a rule of Kept.ALIKE that does not go on its chain's last
+ * run (appendedAlike said false), from `rule`, what another reader kept of a
+ * rule of the same key (the run's first): a run of its own from this line.
+ */
+export function appendedAlikeAs(acc: AppendedChecks, c: Chain, index: number, line: number, key: string, rule: Rule): void {
+  startAlike(acc, c, { ...rule, source: { line } }, index, line, key);
+}
+
+/** The run of rules alike that chain c's last such rule is in (after checkAppended said Kept.ALIKE, or appendedAlike true). */
+export function lastAlikeOf(acc: AppendedChecks, c: Chain): { readonly rule: Rule; readonly key: string } | undefined {
+  return acc.lastAlike.get(c);
 }
 
 /**

@@ -66,6 +66,23 @@ describe('portcullis diff', () => {
     expect(m.err).toContain('nowhere: error: cannot read the file: no such file');
   });
 
+  it("a new file with errors: every finding of it, also the warnings of lines it shares with the old file (read without the old file's lines), the family note once", async () => {
+    const shared = '-A INPUT -m set --match-set blk src -j DROP\n-A INPUT -j ACCEPT\n';
+    const old = `*filter\n${head}${shared}COMMIT\n`;
+    const bad = `*filter\n${head}${shared}-A INPUT -p tcp --dportt 22 -j ACCEPT\nCOMMIT\n`;
+    const c = await run(['diff', 'old', 'bad'], { old, bad });
+    expect(c.code).toBe(2);
+    const alone = await run(['diff', 'bad', 'old'], { old, bad });
+    const lines = c.err.split('\n');
+    expect(lines[0]).toMatch(/^bad:5:\d+: warning: ipset `blk' must exist/);
+    expect(lines[1]).toMatch(/^bad:7:\d+: error: unknown option "--dportt"/);
+    // what the same file prints as the old one, read alone
+    expect(c.err).toBe(alone.err);
+    const v6 = await run(['diff', 'old.v6', 'bad.v6'], { 'old.v6': old, 'bad.v6': bad });
+    expect(v6.code).toBe(2);
+    expect(v6.err.match(/bad\.v6: note: read as an IPv6/g)).toHaveLength(1);
+  });
+
   it('is a usage error (exit 2) without two files or with both views', async () => {
     const c = await run(['diff', 'old'], { old: OLD });
     expect(c.code).toBe(2);

@@ -1,11 +1,19 @@
 // portcullis diff OLD NEW — the semantic diff of two ruleset files.
-import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, type Family, type RulesetTexts } from '../../core/index.js';
-import { canParseInWorker, parseTextsInWorker } from '../parse-worker.js';
+import { diffRulesetTexts, formatSideBySide, formatUnified, hasErrors, type Family, type ReuseOptions, type RulesetTexts } from '../../core/index.js';
+import type { OldLines } from '../../core/diff-reuse.js';
 import { flag, int, parseArgs, UsageError } from '../args.js';
 import { escapeControls, jsonText } from '../io.js';
 import { registerCommand } from './index.js';
 import { FAMILY_OPTION, familyArg, loadRulesetTexts, printFindings } from './read-ruleset.js';
 import type { Finding } from '../../core/index.js';
+
+interface Loaded {
+  findings: Finding[];
+  texts: RulesetTexts | null;
+  family: Family;
+  old: OldLines | null;
+  reused: number;
+}
 
 const usage = `usage: portcullis diff OLD NEW [--unified | --side-by-side] [--context N] [--width N] [--family 4|6] [--json]
 
@@ -46,33 +54,36 @@ registerCommand({
     const [oldFile, newFile] = args.positionals;
     if (oldFile === '-' && newFile === '-') throw new UsageError('only one of the files can be standard input');
 
-    // The new file is parsed on the other core while this thread parses the old one.
-    const pending = canParseInWorker(newFile) ? parseTextsInWorker(newFile, family).catch(() => null) : null;
     const texts: (RulesetTexts | null)[] = [];
     let failed = false;
     const families: Family[] = [];
-    const take = (file: string, parsed: { findings: Finding[]; texts: RulesetTexts | null; family: Family; inferred?: string } | null) => {
+    const take = (file: string, parsed: Loaded | null) => {
       if (!parsed) {
         failed = true;
         return;
       }
       families.push(parsed.family);
-      if (parsed.inferred) io.err(`${escapeControls(file === '-' ? '<stdin>' : file)}: note: read as an IPv6 (ip6tables) ruleset: ${parsed.inferred} (--family 4 reads it as IPv4)\n`);
       if (hasErrors(parsed.findings)) {
         printFindings(io, file, parsed.findings);
         failed = true;
       }
       texts.push(parsed.texts);
     };
-    const local = (file: string) => {
-      const s = loadRulesetTexts(io, file, family);
+    const load = (file: string, reuse?: ReuseOptions, again = false): Loaded | null => {
+      const s = loadRulesetTexts(io, file, family, undefined, { reuse, again });
       if (!s.ok) return null;
-      return { findings: s.result.findings, texts: hasErrors(s.result.findings) ? null : s.result.texts, family: s.result.family };
+      const r = s.result;
+      return { findings: r.findings, texts: hasErrors(r.findings) ? null : r.texts, family: r.family, old: r.old ?? null, reused: r.reused ?? 0 };
     };
-    take(oldFile, local(oldFile));
-    const fromWorker = pending ? await pending : null;
-    // the worker says nothing for a file it could not read: read it here, which reports why
-    take(newFile, fromWorker?.kind === 'parsed' ? fromWorker : local(newFile));
+    // The new file takes the lines it has of the old one from there (diff-reuse.ts).
+    // Standard input cannot be read twice, as a new file with errors is: read without.
+    const before = load(oldFile, { record: newFile !== '-' });
+    take(oldFile, before);
+    let after = load(newFile, { from: before?.old });
+    if (before) before.old = null; // what the new file's reader needed of the old one's lines: not kept through the comparison
+    // lines taken from the old file say none of their warnings: read again for every finding
+    if (after && after.reused > 0 && hasErrors(after.findings)) after = load(newFile, undefined, true);
+    take(newFile, after);
     if (failed) return 2;
     if (families[0] !== families[1]) {
       const fam = (f: Family) => (f === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)');

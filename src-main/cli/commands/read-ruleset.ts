@@ -1,6 +1,6 @@
 // Reading a ruleset file for a command: I/O problems are reported as such
 // (exit 2), parse problems as findings in the FILE:LINE:COL format.
-import { inferFamily, parseFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type TextsResult } from '../../core/index.js';
+import { inferFamily, parseFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type ReuseOptions, type TextsResult } from '../../core/index.js';
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 import { ReadFailure, type PieceState } from '../read-pieces.js';
@@ -50,26 +50,30 @@ export function loadRuleset(io: CliIO, file: string, family?: Family, keepLines 
  * loadRuleset for commands that print or compare canonical text only (canon, diff): no model is kept, nor the file's whole text.
  * With `spans` (canon), lines that are their own canonical text may be kept as
  * where they are in the file (ChainTexts.parts): `spans` then says of which file.
+ * `reuse`: the diff's two files (see diff-reuse.ts); `again`: the file was
+ * loaded before (the family note is not said twice).
  */
-export function loadRulesetTexts(io: CliIO, file: string, family?: Family, spans?: PieceState): { ok: true; result: TextsResult } | { ok: false; exit: number } {
+export function loadRulesetTexts(io: CliIO, file: string, family?: Family, spans?: PieceState, { reuse, again = false }: { reuse?: ReuseOptions; again?: boolean } = {}):
+  { ok: true; result: TextsResult } | { ok: false; exit: number } {
+  const quietIO = again ? { ...io, err: () => {} } : io;
   if (io.readPieces && file !== '-') {
     let r;
     try {
-      r = parseRulesetPieces(() => io.readPieces!(file, spans), { family, fileName: file, spans: spans && (() => spans.bytes) });
+      r = parseRulesetPieces(() => io.readPieces!(file, spans), { family, fileName: file, spans: spans && (() => spans.bytes), reuse });
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
       io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e.reason)}\n`);
       return { ok: false, exit: 2 };
     }
     if (r) {
-      if (r.guess?.family === 'ipv6' && !family) noteIPv6(io, file, r.guess.reason);
+      if (r.guess?.family === 'ipv6' && !family) noteIPv6(quietIO, file, r.guess.reason);
       return { ok: true, result: r.result };
     }
     // commands that need the model: the whole text, as below
   }
   const text = readText(io, file);
   if (text === null) return { ok: false, exit: 2 };
-  return { ok: true, result: parseRulesetTexts(text, { family: resolveFamily(io, file, text, family) }) };
+  return { ok: true, result: parseRulesetTexts(text, { family: resolveFamily(quietIO, file, text, family), reuse }) };
 }
 
 /** The file's text, or null after saying why it could not be read. */
