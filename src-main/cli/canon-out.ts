@@ -12,6 +12,8 @@ export class FileChanged extends Error {}
 const OUT = 1 << 16;
 /** the file is read again through a window of this size (a chain's spans come in file order) */
 const WINDOW = 1 << 20;
+/** what is read at a span that is not where the last read ended */
+const JUMP = 1 << 13;
 
 /**
  * writeCanonical of rt into `write`, in buffers it may keep (a fresh one
@@ -68,7 +70,7 @@ class SpanSource {
 
   /** Copies bytes from [pos, end) into out at `at` (as many as fit, at least one); returns how many. */
   copy(pos: number, end: number, out: Buffer, at: number): number {
-    if (pos < this.winStart || pos >= this.winEnd) this.fill(pos);
+    if (pos < this.winStart || pos >= this.winEnd) this.fill(pos, end);
     const n = Math.min(end, this.winEnd, pos + (out.length - at)) - pos;
     const from = pos - this.winStart;
     // a span ends at a line end: anything else is another file's bytes
@@ -78,9 +80,14 @@ class SpanSource {
     return n;
   }
 
-  private fill(pos: number): void {
+  private fill(pos: number, end: number): void {
     if (this.fd < 0) this.open();
-    const n = readSync(this.fd, this.win, 0, WINDOW, pos);
+    // a whole window only when the copy goes on where the last one ended; a jump
+    // (the next chain's spans: kube-proxy's 20,000 chains, sorted by name, lie all
+    // over the file) reads what the span needs, at least a few pages: 1 MB per
+    // jump was 40 GB of copies and 20 s on 100k kube-proxy rules
+    const want = pos === this.winEnd ? WINDOW : Math.min(WINDOW, Math.max(end - pos, JUMP));
+    const n = readSync(this.fd, this.win, 0, want, pos);
     if (n <= 0) throw new FileChanged('the file changed while it was read');
     this.winStart = pos;
     this.winEnd = pos + n;
