@@ -88,6 +88,16 @@ async function addHost(): Promise<HostProfile> {
   );
 }
 
+/**
+ * Waits until `cond` holds (the handlers' work is promises and file I/O: a
+ * loaded machine can take longer than any fixed wait); throws after `ms`.
+ */
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 5))) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+  }
+}
+
 /** waits for the next prompt event and returns it */
 async function nextPrompt(from = 0) {
   for (let i = 0; i < 100; i++) {
@@ -154,12 +164,11 @@ describe('hosts handlers', () => {
     const late = fakeSession({} as SessionOptions);
     connectImpl = () => new Promise((r) => (release = () => r(late)));
     const pending = d('host:connect', [p.id]);
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => release !== undefined, 'the connect under way');
     expect(value(await d('host:disconnect', [p.id]))).toBeNull();
     expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } });
     release();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(late.closed).toBe(true);
+    await until(() => late.closed, 'the late session closed');
     // nothing is left half-open: the host connects again
     connectImpl = async (opts) => fakeSession(opts);
     expect(await d('host:connect', [p.id])).toMatchObject({ ok: true });
@@ -258,7 +267,7 @@ describe('hosts handlers', () => {
       await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'proposed', confirmTimeoutS: 30, force: false, base: { takenAt: 't', savedSha256: 'a'.repeat(64) } }]),
     );
     expect(await d('apply:start', [p.id, { text: 'x', name: 'n', confirmTimeoutS: 30, force: false, base: null }])).toMatchObject({ ok: false, error: { code: 'busy' } });
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => events.some((e) => e.kind === 'apply-ask'), 'the keep-or-revert question');
     expect(seen).toMatchObject({ host: 'root@198.51.100.7', confirm: 'prompt', confirmTimeoutS: 30, id: applyId, base: { kind: 'hashes', savedSha256: 'a'.repeat(64) } });
     // the key the admin accepted on connect is trusted by the apply's own connections
     expect(seen!.session.trust).toEqual(['SHA256:new']);
@@ -266,7 +275,7 @@ describe('hosts handlers', () => {
     const ask = events.find((e) => e.kind === 'apply-ask');
     expect(ask).toMatchObject({ applyId, summary: '1 rule added', confirmBy: 50_000, hostRevertAt: 50_000 + 7500 });
     expect(value(await d('apply:answer', [applyId, true]))).toBeNull();
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => events.some((e) => e.kind === 'apply-done'), 'the apply done');
     expect(events.at(-1)).toMatchObject({ kind: 'apply-done', applyId, result: { outcome: 'confirmed', audit: { id: applyId, proposal: 'proposed' } } });
     expect(await d('apply:answer', [applyId, true])).toMatchObject({ ok: false, error: { code: 'not-found' } });
     // what went live is kept as a version, with its outcome, and can be read back
@@ -319,7 +328,7 @@ describe('hosts handlers', () => {
       throw new Error('stop here');
     };
     value(await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'n', confirmTimeoutS: 30, force: false, base: null }]));
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => seen !== undefined, 'the apply runner called');
     expect(seen!.session.password).toBeUndefined();
     expect(seen!.session.hopPassword!(bastion)).toBe('bastion-pw');
     expect(seen!.session.hopPassword!(hop)).toBe('target-pw');
@@ -343,11 +352,11 @@ describe('hosts handlers', () => {
     const v6 = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT\nCOMMIT\n';
     const base = { takenAt: 't', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), running6RulesSha256: 'd'.repeat(64) };
     value(await d('apply:start', [p.id, { text: '*filter\nCOMMIT\n', name: 'v4', confirmTimeoutS: 30, force: false, base, ipv6: { text: v6, name: 'v6' } }]));
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => seen.length === 1, 'the apply runner called');
     expect(seen[0]).toMatchObject({ proposalText: '*filter\nCOMMIT\n', proposal6: { name: 'v6', text: v6 }, base: { kind: 'hashes', savedSha256: 'a'.repeat(64), saved6Sha256: 'c'.repeat(64), live6RulesSha256: 'd'.repeat(64) } });
     expect(seen[0].family).toBeUndefined();
     value(await d('apply:start', [p.id, { text: v6, name: 'v6 only', confirmTimeoutS: 30, force: false, base: null, family: 6 }]));
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => seen.length === 2, 'the apply runner called again');
     expect(seen[1]).toMatchObject({ proposalText: v6, family: 'ipv6' });
     expect(seen[1].proposal6).toBeUndefined();
   });
