@@ -208,6 +208,33 @@ describe('analysis client', () => {
     }
   });
 
+  it('an edit with `as` answers the new document\'s parse with its text; the worker holds it under that id (later jobs read nothing again)', async () => {
+    const text = blocklistRuleset(PART_SIZE * 12);
+    const posted: ToWorker[] = [];
+    const c = new AnalysisClient(() => {
+      const w = inlineWorker();
+      const post = w.postMessage.bind(w);
+      w.postMessage = (m) => (posted.push(m), post(m));
+      return w;
+    });
+    await c.run({ kind: 'parse', doc: { id: 1, text } }, { label: 'parse' }).promise;
+    const op: EditOp = { kind: 'set-disabled', refs: [{ table: 'filter', chain: 'blocklist', at: 1000 }], disabled: true };
+    const got = await c.run<EditAnswer>({ kind: 'edit', doc: { id: 1, text }, op, as: 2 }, { label: 'edit' }).promise;
+    const want = applyEdit(parseRuleset(text), op);
+    if (!got.ok || !want.ok) throw new Error('the edit failed');
+    expect(got.text).toBe(want.text);
+    const whole = parseRuleset(want.text);
+    expect(new LazyModel(got.parse!, whole.lines).ruleset).toEqual(whole.ruleset);
+    expect(got.parse!.findings).toEqual(whole.findings);
+    // named by id alone from now on (its 5 MB text is not sent back), and not parsed again
+    const phases: string[] = [];
+    const lint = await c.run<Finding[]>({ kind: 'lint', doc: { id: 2, text: want.text }, opts: {} }, { label: 'lint', onProgress: (p) => phases.push(p.phase) }).promise;
+    expect(lint).toEqual(lintParsed(whole));
+    expect(phases).toEqual(['linting']);
+    const sent = posted.filter((m) => m.type === 'run' && m.job.kind === 'lint').map((m) => (m.type === 'run' && m.job.kind === 'lint' ? m.job.doc : null));
+    expect(sent).toEqual([{ id: 2 }]);
+  });
+
   it('a staged edit is made in the worker: the text the core writes; a bad edit says why', async () => {
     const text = blocklistRuleset(3000);
     const c = client();

@@ -240,6 +240,8 @@ export class AnalysisClient {
         from.postMessage({ type: 'ack', id: m.id });
         return;
       case 'end':
+        // an edit's result is held by this worker under the id the page gave it: later jobs name it by id alone
+        if (p.request.kind === 'edit' && p.request.as !== undefined && (p.value as { ok?: boolean } | undefined)?.ok) this.held.add(heldKey({ id: p.request.as, family: p.request.doc.family }));
         return this.finish(p, null);
       case 'cancelled':
         // a cancel this page no longer waits for (never sent for the job running now)

@@ -140,6 +140,13 @@ class Documents {
     return this.doc(ref, id).parsed;
   }
 
+  /** an edit's result under the id the page gave it: the page holds its parse and names it by id alone */
+  hold(id: number, d: Doc): void {
+    this.docs.delete(id);
+    this.docs.set(id, d);
+    this.trim();
+  }
+
   /** an edit's result, held until the page names it (by its text) */
   adopt(d: Doc): void {
     this.docs.set(--this.unnamed, d);
@@ -258,9 +265,17 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       const d = docs.doc(job.doc, id);
       post({ type: 'progress', id, progress: { phase: 'editing' } });
       const r = applyEditParsed(d.parsed, job.op);
-      if (r.ok) docs.adopt(editedDoc(d, r.text, r.parsed, r.changed, r.moved));
-      const answer: EditAnswer = r.ok ? { ok: true, text: r.text } : { ok: false, message: r.message };
-      return send(out, id, answer, []);
+      if (!r.ok) return send(out, id, { ok: false, message: r.message } satisfies EditAnswer, []);
+      const made = editedDoc(d, r.text, r.parsed, r.changed, r.moved);
+      if (job.as === undefined) {
+        docs.adopt(made);
+        return send(out, id, { ok: true, text: r.text } satisfies EditAnswer, []);
+      }
+      // the new document's parse in the same answer: no second job, and its text is not sent back here to be found again
+      docs.hold(job.as, made);
+      const c = compactOf(made);
+      const parts = c.parts.map((p) => ({ path: ['parse', ...p.path], items: p.items }));
+      return send(out, id, { ok: true, text: r.text, parse: c.head } satisfies EditAnswer, parts, c.transfer);
     }
     case 'paste': {
       const p = docs.parsed(job.doc, id);
@@ -332,6 +347,17 @@ function canonLine(chain: string, r: Rule): string {
  * the model stays here.
  */
 function sendParse(out: Outbox, id: number, d: Doc): Promise<void> {
+  const c = compactOf(d);
+  return send(out, id, c.head, c.parts, c.transfer);
+}
+
+interface Compact {
+  head: CompactParse;
+  parts: { path: PartPath; items: readonly unknown[] }[];
+  transfer: Transferable[];
+}
+
+function compactOf(d: Doc): Compact {
   const p = d.parsed;
   const parts: { path: PartPath; items: readonly unknown[] }[] = [];
   let n = 0;
@@ -365,7 +391,7 @@ function sendParse(out: Outbox, id: number, d: Doc): Promise<void> {
   const starts = new Int32Array(n + 1);
   for (let i = 0, r = 0; i < bytes.length && r < n; i++) if (bytes[i] === 0x0a) starts[++r] = i + 1;
   const head: CompactParse = { family: p.ruleset.family, finalNewline: p.finalNewline, findings: [], tables, canon: bytes, starts, line, part, hasCounters };
-  return send(out, id, head, parts, [bytes.buffer, starts.buffer, line.buffer, part.buffer]);
+  return { head, parts, transfer: [bytes.buffer, starts.buffer, line.buffer, part.buffer] };
 }
 
 function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {

@@ -18,6 +18,7 @@
 // transferred, not copied.
 import type { EditOp, Family, LintOptions, RawParams } from '../../../src-main/core/index.js';
 import type { PasteAnalysis } from '../state/paste-import.js';
+import type { CompactParse } from '../state/lazy-model.js';
 
 export interface DocRef {
   id: number;
@@ -40,8 +41,13 @@ export type JobRequest =
   /** a host's two firewalls together (core lintPair): what one family closes and the other leaves open */
   | { kind: 'pair'; v4: DocRef; v6: DocRef; sshPort: number }
   | { kind: 'recipe'; doc: DocRef; recipe: string; raw: RawParams; client?: string; sshPort: number }
-  /** a staged edit: the core applies it and writes the file back (EditAnswer); the new text is parsed when next asked for */
-  | { kind: 'edit'; doc: DocRef; op: EditOp }
+  /**
+   * A staged edit: the core applies it and writes the file back (EditAnswer).
+   * With `as`, the worker holds the new document under that id and answers
+   * its parse too (as a `parse` job would); without, it is parsed when next
+   * asked for by its text.
+   */
+  | { kind: 'edit'; doc: DocRef; op: EditOp; as?: number }
   /** pasted commands added to the document (MergeResult) */
   | { kind: 'paste'; doc: DocRef; paste: PasteAnalysis; client?: string; sshPort?: number }
   /** the rule search's index over the document's rows (SearchIndex, its arrays transferred) */
@@ -49,7 +55,7 @@ export type JobRequest =
   /** which rows of a staged step are new or changed since the file as opened (MarksAnswer) */
   | { kind: 'marks'; base: DocRef; cur: DocRef };
 
-export type EditAnswer = { ok: true; text: string } | { ok: false; message: string };
+export type EditAnswer = { ok: true; text: string; parse?: CompactParse } | { ok: false; message: string };
 
 export interface MarksAnswer {
   changed: Int32Array;

@@ -18,6 +18,13 @@ export type AppView = 'ruleset' | 'diff' | 'hosts';
 /** where an opened file goes: the ruleset view, or one side of the diff */
 export type Slot = 'doc' | 'left' | 'right';
 
+/** what a change made in the worker gives: the new text and its label, and with an edit the new document's parse (held there under `made.id`) */
+interface Change {
+  text: string;
+  label: string;
+  made?: RulesetSource['made'];
+}
+
 interface Notice {
   kind: 'error' | 'info';
   text: string;
@@ -220,8 +227,10 @@ export class AppState {
   }
 
   private editInWorker(doc: RulesetDoc, op: EditOp, label: string, select?: RuleRef): Promise<void> {
-    const request: JobRequest = { kind: 'edit', doc: doc.ref(), op: $state.snapshot(op) as EditOp };
-    return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? { text: r.text, label } : { problem: r.message }), select);
+    // the worker holds the new document under this id and answers its parse with the text: no parse job follows
+    const as = RulesetDoc.reserveId();
+    const request: JobRequest = { kind: 'edit', doc: doc.ref(), op: $state.snapshot(op) as EditOp, as };
+    return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? { text: r.text, label, ...(r.parse ? { made: { id: as, parse: r.parse } } : {}) } : { problem: r.message }), select);
   }
 
   /**
@@ -229,7 +238,7 @@ export class AppState {
    * commands): the text it answers becomes the next step; a problem shows as
    * a notice and the document stays, with its lint.
    */
-  private async changeInWorker<T>(doc: RulesetDoc, request: JobRequest, label: string, outcome: (answer: T) => { text: string; label: string } | { problem: string }, select?: RuleRef): Promise<void> {
+  private async changeInWorker<T>(doc: RulesetDoc, request: JobRequest, label: string, outcome: (answer: T) => Change | { problem: string }, select?: RuleRef): Promise<void> {
     // the lint of the step before is no longer wanted: it would only hold up this change
     doc.cancel();
     const job = analysis.run<T>(request, { label: `${label} in ${doc.name}`, first: true });
@@ -239,7 +248,7 @@ export class AppState {
       const r = outcome(await job.promise);
       if (this.pendingEdit !== pending) return;
       this.pendingEdit = null;
-      if ('text' in r) return await this.stage(doc, r.text, r.label, select);
+      if ('text' in r) return await this.stage(doc, r.text, r.label, select, false, r.made);
       this.notice = { kind: 'error', text: `${label}: ${r.problem}` };
     } catch (e) {
       if (!isCancelled(e)) this.notice = { kind: 'error', text: `${label}: ${(e as Error).message}` };
@@ -267,9 +276,9 @@ export class AppState {
   /** a large file's edit on its way through the worker (made, then its text parsed) */
   private pendingEdit: { from: RulesetDoc; cancel(): void } | null = null;
 
-  private async stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef, merge = false): Promise<void> {
-    // a small file is parsed here at once; a large one in the worker, and the view stays on the step before until it is read
-    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage, family: doc.family });
+  private async stage(doc: RulesetDoc, text: string, label: string, select?: RuleRef, merge = false, made?: Change['made']): Promise<void> {
+    // a small file is parsed here at once; a large one in the worker (or its parse came with the edit), and the view stays on the step before until it is read
+    const next = new RulesetDoc({ name: doc.name, path: doc.path, text, lineage: doc.lineage, family: doc.family, ...(made ? { made } : {}) });
     if (next.parseState === 'parsing') {
       const pending = { from: doc, cancel: () => next.cancel() };
       this.pendingEdit = pending;

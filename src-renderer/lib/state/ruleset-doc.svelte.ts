@@ -39,6 +39,8 @@ export interface RulesetSource {
   lineage?: number;
   /** IPv4 (iptables) or IPv6 (ip6tables); absent: IPv4 */
   family?: Family;
+  /** a large document the worker made (an edit) and holds under `id` (RulesetDoc.reserveId), with its parse */
+  made?: { id: number; parse: CompactParse };
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
@@ -62,7 +64,7 @@ const forget =
       });
 
 export class RulesetDoc {
-  readonly id = nextDocId++;
+  readonly id: number;
   /** the same for a document and every edit of it: the view stays mounted across edits */
   readonly lineage: number;
   /** the staged edits this document is a step of (null until the first edit) */
@@ -220,7 +222,13 @@ export class RulesetDoc {
   view = $state<DocView>('rules');
   selectedRow = $state(-1);
 
+  /** an id for a document the worker is about to make (RulesetSource.made) */
+  static reserveId(): number {
+    return nextDocId++;
+  }
+
   constructor(src: RulesetSource) {
+    this.id = src.made?.id ?? nextDocId++;
     this.name = src.name;
     this.path = src.path;
     this.text = src.text;
@@ -235,8 +243,9 @@ export class RulesetDoc {
       this.ready = Promise.resolve();
     } else {
       this.parseState = 'parsing';
-      this.showPreview();
-      this.ready = this.parseInWorker();
+      // an edit's result comes with its parse (and is not shown before it is here: no preview)
+      if (!src.made) this.showPreview();
+      this.ready = src.made ? this.takeCompact(src.made.parse, performance.now()) : this.parseInWorker();
       // whoever awaits `ready` sees the failure; nobody else has to
       this.ready.catch(() => {});
     }
@@ -411,8 +420,23 @@ export class RulesetDoc {
       { label: `Reading ${this.name}`, onProgress: (p) => (this.parseProgress = p) },
     );
     this.parseJob = job;
+    let compact: CompactParse;
     try {
-      const compact = await job.promise;
+      compact = await job.promise;
+    } catch (e) {
+      this.parseState = isCancelled(e) ? 'cancelled' : 'failed';
+      this.parseError = isCancelled(e) ? null : (e as Error).message;
+      throw e;
+    } finally {
+      this.parseJob = null;
+      this.parseProgress = null;
+    }
+    await this.takeCompact(compact, t0);
+  }
+
+  /** the worker's parse made into the page's model and rows, a task at a time */
+  private async takeCompact(compact: CompactParse, t0: number): Promise<void> {
+    try {
       // each step its own task, so input waiting since the last part is answered in between
       await nextTask();
       // the worker keeps the rules; the page makes each one when it is shown
@@ -432,9 +456,6 @@ export class RulesetDoc {
       this.parseState = isCancelled(e) ? 'cancelled' : 'failed';
       this.parseError = isCancelled(e) ? null : (e as Error).message;
       throw e;
-    } finally {
-      this.parseJob = null;
-      this.parseProgress = null;
     }
   }
 
