@@ -332,6 +332,39 @@ describe('analysis client', () => {
     expect(got.deleted).toHaveLength(1 + (cur.includes('--limit-burst 11 ') ? 1 : 0));
   });
 
+  it('the staged marks of steps made by edits in the worker (only the chains they changed compared) equal those of every row', async () => {
+    const base = blocklistRuleset(3000);
+    const c = client();
+    await c.run({ kind: 'parse', doc: { id: 1, text: base } }, { label: 'parse' }).promise;
+    const ops: EditOp[] = [
+      { kind: 'delete', refs: [{ table: 'filter', chain: 'blocklist', at: 2 }] },
+      { kind: 'set-disabled', refs: [{ table: 'filter', chain: 'ratelimit', at: 4 }], disabled: true },
+      // the same line as one still there: found in the base once, marked the second time
+      { kind: 'add', table: 'filter', chain: 'blocklist', at: 10, body: base.split('\n').find((l) => l.startsWith('-A blocklist'))!.replace('-A blocklist ', '') },
+      { kind: 'replace', ref: { table: 'filter', chain: 'INPUT', at: 0 }, body: '-m conntrack --ctstate ESTABLISHED -j ACCEPT' },
+    ];
+    let text = base;
+    const pb = parseRuleset(base);
+    const rb = rowsOfParse(pb);
+    for (const [k, op] of ops.entries()) {
+      const r = await c.run<EditAnswer>({ kind: 'edit', doc: { id: k + 1, text }, op, as: k + 2 }, { label: 'edit' }).promise;
+      if (!r.ok) throw new Error(r.message);
+      text = r.text;
+      const got = await c.run<MarksAnswer>({ kind: 'marks', base: { id: 1, text: base }, cur: { id: k + 2, text } }, { label: 'marks' }).promise;
+      const pc = parseRuleset(text);
+      const rc = rowsOfParse(pc);
+      const want = stagedMarksOf({ rows: rb.rows, lines: pb.lines }, { rows: rc.rows, lines: pc.lines });
+      expect([...got.changed], `step ${k}`).toEqual([...want.changed]);
+      expect(got.deleted, `step ${k}`).toEqual(want.deleted);
+      // and the chains alone, here: the same
+      const chains = new Set(ops.slice(0, k + 1).map((o) => `filter ${'chain' in o ? o.chain : 'refs' in o ? o.refs[0].chain : o.ref.chain}`));
+      const only = stagedMarksOf({ rows: rb.rows, lines: pb.lines, heads: rb.heads }, { rows: rc.rows, lines: pc.lines, heads: rc.heads }, chains);
+      expect([...only.changed]).toEqual([...want.changed]);
+      expect(only.deleted).toEqual(want.deleted);
+    }
+    expect(c.spawned).toBe(1);
+  });
+
   it('the worker sends a model\'s parts a couple at a time: the next only once the page took one in', async () => {
     const posted: string[] = [];
     const engine = createEngine((m) => posted.push(m.type));

@@ -24,7 +24,7 @@ import {
   type RulesetDiff,
 } from '../../../src-main/core/index.js';
 import { PART_SIZE, type DocRef, type EditAnswer, type FromWorker, type JobRequest, type MarksAnswer, type PartPath, type ToWorker } from './protocol.js';
-import { rowsOfParse, rowText } from '../state/rows.js';
+import { rowsOfParse, rowText, type RuleRows } from '../state/rows.js';
 import { buildSearchIndex, packHay, searchIndexBuffers } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { mergeImported } from '../state/paste-import.js';
@@ -125,7 +125,19 @@ interface Doc {
   lint?: LintMemo;
   /** made by an edit of a linted document: what its lint can carry over */
   since?: EditSince;
+  /** this document's own number (what `touched` names documents by: no reference that would keep one alive) */
+  serial: number;
+  /**
+   * The documents this one was made from by edits (their serials), each with
+   * the chains ("table chain") whose rules the edits since it changed: the
+   * staged marks against one of them compare those chains alone.
+   */
+  touched?: Map<number, Set<string>>;
+  /** its rows, as the marks read them (built once: the base of a staging is compared with every step) */
+  rows?: RuleRows;
 }
+
+let serials = 0;
 
 /** The last KEEP parsed documents, by the page's id; the least recently used goes first. */
 class Documents {
@@ -176,7 +188,7 @@ class Documents {
       return hit;
     }
     this.post({ type: 'progress', id, progress: { phase: 'parsing' } });
-    const d: Doc = { text, family, parsed: parseRuleset(text, { family }) };
+    const d: Doc = { text, family, parsed: parseRuleset(text, { family }), serial: ++serials };
     docs.set(ref.id, d);
     this.trim();
     return d;
@@ -274,7 +286,7 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       // the new document's parse in the same answer: no second job, and its text is not sent back here to be found again
       docs.hold(job.as, made);
       const c = compactOf(made);
-      const parts = c.parts.map((p) => ({ path: ['parse', ...p.path], items: p.items }));
+      const parts = c.parts.map((p) => ({ ...p, path: ['parse', ...p.path] }));
       return send(out, id, { ok: true, text: r.text, parse: c.head } satisfies EditAnswer, parts, c.transfer);
     }
     case 'paste': {
@@ -291,10 +303,13 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       return post({ type: 'end', id });
     }
     case 'marks': {
-      const base = docs.parsed(job.base, id);
-      const cur = docs.parsed(job.cur, id);
+      const b = docs.doc(job.base, id);
+      const c = docs.doc(job.cur, id);
       post({ type: 'progress', id, progress: { phase: 'comparing' } });
-      const m = stagedMarksOf({ rows: rowsOfParse(base).rows, lines: base.lines }, { rows: rowsOfParse(cur).rows, lines: cur.lines });
+      // the chains the edits since the base changed (unknown: every row is compared)
+      const only = c.touched?.get(b.serial);
+      const rowsOf = (d: Doc) => (d.rows ??= rowsOfParse(d.parsed));
+      const m = stagedMarksOf({ ...rowsOf(b), lines: b.parsed.lines }, { ...rowsOf(c), lines: c.parsed.lines }, only);
       const answer: MarksAnswer = { changed: Int32Array.from(m.changed), deleted: m.deleted };
       out.check();
       post({ type: 'head', id, value: answer }, [answer.changed.buffer]);
@@ -309,8 +324,12 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
  * can carry over from the lint before the edit.
  */
 function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: ChangedChain[] | null, moved: Int32Array | null): Doc {
-  const d: Doc = { text, family: from.family, parsed };
+  const d: Doc = { text, family: from.family, parsed, serial: ++serials };
   if (!changed || !moved) return d;
+  // what changed since each document this one comes from (a chain of staged steps: a few, each a few chains)
+  const keys = changed.map((c) => `${c.table} ${c.chain}`);
+  d.touched = new Map([[from.serial, new Set(keys)]]);
+  for (const [serial, set] of from.touched ?? []) d.touched.set(serial, new Set([...set, ...keys]));
   if (from.lint) d.since = { memo: from.lint, changed, moved };
   if (from.canon) d.canon = canonAfterEdit(from, parsed, changed);
   return d;
@@ -351,15 +370,21 @@ function sendParse(out: Outbox, id: number, d: Doc): Promise<void> {
   return send(out, id, c.head, c.parts, c.transfer);
 }
 
+/**
+ * A chain's entry in the parse (name, policy, counts: a few fields, no rules) takes the page a small part of a
+ * rule's time to take in: 20,000 kube-proxy chains went in 80 messages, each a round trip to the page and back
+ */
+const CHAIN_WEIGHT = 1 / 8;
+
 interface Compact {
   head: CompactParse;
-  parts: { path: PartPath; items: readonly unknown[] }[];
+  parts: Part[];
   transfer: Transferable[];
 }
 
 function compactOf(d: Doc): Compact {
   const p = d.parsed;
-  const parts: { path: PartPath; items: readonly unknown[] }[] = [];
+  const parts: Part[] = [];
   let n = 0;
   let hasCounters = false;
   for (const t of p.ruleset.tables) for (const c of t.chains) n += c.rules.length;
@@ -378,18 +403,23 @@ function compactOf(d: Doc): Compact {
         if (!known) canon.push(canonLine(c.name, r));
       }
       if (c.disabled.some((d) => d.rule.counters)) hasCounters = true;
-      parts.push({ path: ['tables', ti, 'chains', ci, 'disabled'], items: c.disabled });
+      // a part only for a chain with disabled rules (20,000 kube-proxy chains without were 300 messages, each a round trip)
+      if (c.disabled.length) parts.push({ path: ['tables', ti, 'chains', ci, 'disabled'], items: c.disabled });
       return { name: c.name, builtin: c.builtin, policy: c.policy, counters: c.counters, ...(c.source ? { source: c.source } : {}), disabled: [], ruleCount: c.rules.length };
     });
-    parts.unshift({ path: ['tables', ti, 'chains'], items: chains });
+    parts.unshift({ path: ['tables', ti, 'chains'], items: chains, weight: CHAIN_WEIGHT });
     return { name: t.name, ...(t.source ? { source: t.source } : {}), chains: [] };
   });
   parts.push({ path: ['findings'], items: p.findings });
   d.canon = canon;
   // UTF-8 bytes, transferred: no copy of a 10 MB string for the page's thread to make
-  const bytes = new TextEncoder().encode(canon.join(''));
+  const joined = canon.join('');
+  const bytes = new TextEncoder().encode(joined);
   const starts = new Int32Array(n + 1);
-  for (let i = 0, r = 0; i < bytes.length && r < n; i++) if (bytes[i] === 0x0a) starts[++r] = i + 1;
+  if (bytes.length === joined.length) {
+    // all ASCII (a byte per character): the lines' lengths, not a walk over 10 MB of bytes
+    for (let r = 0, at = 0; r < n; r++) starts[r + 1] = at += canon[r].length;
+  } else for (let i = 0, r = 0; i < bytes.length && r < n; i++) if (bytes[i] === 0x0a) starts[++r] = i + 1;
   const head: CompactParse = { family: p.ruleset.family, finalNewline: p.finalNewline, findings: [], tables, canon: bytes, starts, line, part, hasCounters };
   return { head, parts, transfer: [bytes.buffer, starts.buffer, line.buffer, part.buffer] };
 }
@@ -404,11 +434,18 @@ function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {
   return send(out, id, { chains, changes: [] }, parts);
 }
 
+/** items for one array of an answer; `weight`: what one item costs the page to take in, in PART_SIZE's units (1: a rule, a finding) */
+interface Part {
+  path: PartPath;
+  items: readonly unknown[];
+  weight?: number;
+}
+
 /**
  * The head, then the parts' items in messages of about PART_SIZE items each
- * (small arrays share a message), then the end.
+ * (small arrays share a message; light items go more to a message), then the end.
  */
-async function send(out: Outbox, id: number, head: unknown, parts: { path: PartPath; items: readonly unknown[] }[], transfer?: Transferable[]): Promise<void> {
+async function send(out: Outbox, id: number, head: unknown, parts: Part[], transfer?: Transferable[]): Promise<void> {
   // the work before the answer (a parse: plain synchronous code) ran to its end; a cancel since then stops it here
   out.check();
   out.post({ type: 'head', id, value: head }, transfer);
@@ -427,10 +464,11 @@ async function send(out: Outbox, id: number, head: unknown, parts: { path: PartP
     await out.part(m);
   };
   for (const p of parts) {
+    const w = p.weight ?? 1;
     for (let k = 0; k < p.items.length; ) {
-      const items = p.items.slice(k, k + PART_SIZE - size);
+      const items = p.items.slice(k, k + Math.max(1, Math.ceil((PART_SIZE - size) / w)));
       batch.push({ path: p.path, items });
-      size += items.length;
+      size += items.length * w;
       k += items.length;
       // many small arrays (a chain's few rules each) share a message, up to a count of them
       if (size >= PART_SIZE || batch.length >= PART_SIZE / 4) await flush();
