@@ -10,6 +10,7 @@
 import type { Chain, Table } from '../model.js';
 import { boxDiff, DIM, size, type Box, type Dims, type IntervalSet } from '../analysis/space.js';
 import { verdictOf, type LintContext } from './context.js';
+import { PosLists } from './pos-lists.js';
 
 interface Cover {
   pos: number;
@@ -39,9 +40,6 @@ const LEVELS = [32, 24, 16, 8];
 /** A port/type set with at most this many values is indexed value by value. */
 const MAX_VALUES = 64;
 const VALUE_DIMS = [DIM.sport, DIM.dport, DIM.icmp, DIM.inIface, DIM.outIface];
-const NO_COVERS: number[] = [];
-/** an empty map, never written: a dimension no cover was filed under */
-const NO_MAP = new Map<number, number | number[]>();
 
 /** Bits shifted off an address for the block of each level of LEVELS. */
 const SHIFTS = LEVELS.map((l) => 32 - l);
@@ -101,11 +99,6 @@ function levelOf(s: IntervalSet): number {
   return -1;
 }
 
-/** A bucket: the position of one cover alone (most keys of a blocklist hold one), or several. */
-type Bucket = number | number[];
-
-const bucketSize = (l: Bucket) => (typeof l === 'number' ? 1 : l.length);
-
 /** general covers' positions with the bounds of their destination ports */
 interface GeneralList { pos: number[]; lo: number[]; hi: number[] }
 
@@ -134,13 +127,6 @@ function protoOf(boxes: Box[]): number {
   return p;
 }
 
-function push(m: Map<number, Bucket>, key: number, pos: number): void {
-  const l = m.get(key);
-  if (l === undefined) m.set(key, pos);
-  else if (typeof l === 'number') m.set(key, [l, pos]);
-  else l.push(pos);
-}
-
 /**
  * Per position of the chain being checked: the last candidates() call that
  * collected it (dedupes without a Set). One array for every chain, as the
@@ -157,8 +143,8 @@ let lastStamp = 0;
  * dimension, so looking up the rarest of the later rule's values finds it;
  * rules with no narrow dimension are "general" and always tried. Unions of
  * many narrow rules that cover a broad one are not searched (conservative).
- * Keys are numbers (one map per dimension and level), so filing and looking
- * up allocate no strings.
+ * Keys are numbers (one PosLists per dimension and level, over typed
+ * arrays), so filing and looking up allocate nothing on the JS heap.
  *
  * The maps hold rule positions, not objects: a cover whose space the context
  * rebuilds on request (an address-only rule, `cheap`) is kept as its position
@@ -168,9 +154,9 @@ let lastStamp = 0;
 class CoverIndex {
   /** [src, dst] × LEVELS: block number → covers */
   // (every map made on first use: kube-proxy files have 20,000 chains of a rule or two)
-  private blocks: Array<Map<number, Bucket> | undefined> = [];
+  private blocks: Array<PosLists | undefined> = [];
   /** per VALUE_DIMS entry: value → covers */
-  private byValue: Array<Map<number, Bucket> | undefined> = [];
+  private byValue: Array<PosLists | undefined> = [];
   private general: number[] = [];
   /**
    * The general covers again, split by protocol: those whose every box is of
@@ -187,12 +173,13 @@ class CoverIndex {
   /** whether candidates() ran since begin() (every general cover counted once) */
   private counted = false;
   /** single-box covers by boxHash, for exact twins */
-  private exact: Map<number, Bucket> | undefined;
-  /** the covers that are not rebuilt on request, by position */
-  private held: Map<number, Cover> | undefined;
+  private exact: PosLists | undefined;
+  /** the covers that are not rebuilt on request, by position (dense: a far index would make it a dictionary) */
+  private held: Array<Cover | undefined> = [];
   private stamp = 0;
-  /** the buckets one candidates() call looks at (reused: no array per rule) */
-  private lists: Bucket[] = [];
+  /** the lists one candidates() call looks at, as index and slot (reused: no array per rule) */
+  private listMaps: PosLists[] = [];
+  private listSlots: number[] = [];
 
   constructor(private readonly ctx: LintContext, private readonly t: Table, private readonly c: Chain) {
     if (stamps.length < c.rules.length) stamps = new Int32Array(Math.max(c.rules.length, 2 * stamps.length));
@@ -200,7 +187,7 @@ class CoverIndex {
 
   /** The cover at a position (filed earlier). */
   private cover(pos: number): Cover {
-    const held = this.held?.get(pos);
+    const held = this.held[pos];
     if (held) return held;
     const { ctx, t, c } = this;
     return { pos, boxes: ctx.space(c, pos).boxes, label: ctx.label(t, c, pos)! };
@@ -231,15 +218,16 @@ class CoverIndex {
    * address (a /32) is not put in the twins' map: its bucket holds exactly the
    * covers of that address, where same() looks as well.
    */
-  add(c: Cover, hash: number, cheap: boolean): void {
-    if (!cheap) (this.held ??= new Map()).set(c.pos, c);
-    const pos = c.pos;
-    const b = c.boxes.length === 1 ? c.boxes[0] : null;
+  add(pos: number, boxes: Box[], label: string, hash: number, cheap: boolean): void {
+    // a cheap cover is its position alone unless it is general (no Cover object per blocklist rule)
+    const c = cheap ? null : { pos, boxes, label };
+    if (c) this.hold(c);
+    const b = boxes.length === 1 ? boxes[0] : null;
     if (b) {
       const slot = CoverIndex.blockSlot(b);
-      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) push((this.exact ??= new Map()), hash, pos);
+      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) (this.exact ??= new PosLists()).add(hash, pos);
       if (slot >= 0) {
-        push((this.blocks[slot] ??= new Map()), CoverIndex.blockKey(b, slot), pos);
+        (this.blocks[slot] ??= new PosLists()).add(CoverIndex.blockKey(b, slot), pos);
         return;
       }
       let bestK = -1;
@@ -251,63 +239,74 @@ class CoverIndex {
         if (vals && (!bestVals || vals.length < bestVals.length)) { bestK = k; bestVals = vals; }
       }
       if (bestVals) {
-        const m = (this.byValue[bestK] ??= new Map());
-        for (const v of bestVals) push(m, v, pos);
+        const m = (this.byValue[bestK] ??= new PosLists());
+        for (const v of bestVals) m.add(v, pos);
         return;
       }
     }
     // tried by every later rule: kept as an object
-    (this.held ??= new Map()).set(pos, c);
+    if (!c) this.hold({ pos, boxes, label });
     this.general.push(pos);
-    const p = protoOf(c.boxes);
+    const p = protoOf(boxes);
     let l = p < 0 ? this.generalAnyProto : this.generalByProto.get(p);
     if (!l) this.generalByProto.set(p, (l = { pos: [], lo: [], hi: [] }));
-    const [lo, hi] = portBounds(c.boxes);
+    const [lo, hi] = portBounds(boxes);
     l.pos.push(pos);
     l.lo.push(lo);
     l.hi.push(hi);
+  }
+
+  private hold(c: Cover): void {
+    const held = this.held;
+    while (held.length < c.pos) held.push(undefined);
+    held[c.pos] = c;
   }
 
   /** Collects the general covers that can meet `b` (its protocol, its destination ports); returns how many. */
   private collectGeneral(b: Box, into: Cover[]): number {
     const before = into.length;
     const s = b.get(DIM.proto);
-    const [lo, hi] = portBounds([b]);
-    const scan = (l: GeneralList): void => {
-      for (let i = 0; i < l.pos.length; i++) if (l.lo[i] <= hi && l.hi[i] >= lo) this.collect(l.pos[i], into);
-    };
+    // portBounds([b]) without its arrays (asked once per rule)
+    const d = b.get(DIM.dport);
+    const lo = d && d.length ? d[0] : 0;
+    const hi = d && d.length ? d[d.length - 1] : 65535;
+    this.scan(this.generalAnyProto, lo, hi, into);
     if (!s || s.length !== 2 || s[0] !== s[1]) {
-      scan(this.generalAnyProto);
-      for (const l of this.generalByProto.values()) scan(l);
+      for (const l of this.generalByProto.values()) this.scan(l, lo, hi, into);
     } else {
-      scan(this.generalAnyProto);
       const own = this.generalByProto.get(s[0]);
-      if (own) scan(own);
+      if (own) this.scan(own, lo, hi, into);
     }
     return into.length - before;
   }
 
+  private scan(l: GeneralList, lo: number, hi: number, into: Cover[]): void {
+    for (let i = 0; i < l.pos.length; i++) if (l.lo[i] <= hi && l.hi[i] >= lo) this.collect(l.pos[i], into);
+  }
+
+  /** How many covers `into` holds, counted as if every general cover were in it (each once per begin()). */
+  private intoCount(into: Cover[]): number {
+    return into.length - this.generalPushed + (this.counted ? this.general.length : 0);
+  }
+
   /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
   same(b: Box, hash: number): Cover | undefined {
-    let found = this.firstSame(this.exact?.get(hash), b, Infinity);
-    // the cheap /32 covers are in their address's bucket only (see add)
+    const exact = this.exact;
+    let found = exact ? this.firstSame(exact, exact.find(hash), b, Infinity) : undefined;
+    // the cheap /32 covers are in their address's list only (see add)
     const slot = CoverIndex.blockSlot(b);
-    if (slot >= 0 && slot % LEVELS.length === 0) {
-      const there = this.firstSame(this.blocks[slot]?.get(CoverIndex.blockKey(b, slot)), b, found ? found.pos : Infinity);
+    const m = slot >= 0 && slot % LEVELS.length === 0 ? this.blocks[slot] : undefined;
+    if (m) {
+      const there = this.firstSame(m, m.find(CoverIndex.blockKey(b, slot)), b, found ? found.pos : Infinity);
       if (there) found = there;
     }
     return found;
   }
 
-  /** The first cover of the bucket (ascending positions) before `before` whose one box is b's twin. */
-  private firstSame(l: Bucket | undefined, b: Box, before: number): Cover | undefined {
-    if (l === undefined) return undefined;
-    if (typeof l === 'number') {
-      if (l >= before) return undefined;
-      const c = this.cover(l);
-      return c.boxes.length === 1 && sameBox(c.boxes[0], b) ? c : undefined;
-    }
-    for (const p of l) {
+  /** The first cover of the list (ascending positions) before `before` whose one box is b's twin. */
+  private firstSame(m: PosLists, slot: number, b: Box, before: number): Cover | undefined {
+    for (let e = m.firstEntry(slot); e >= 0; e = m.nextEntry(e)) {
+      const p = m.posAt(e);
       if (p >= before) return undefined;
       const c = this.cover(p);
       if (c.boxes.length === 1 && sameBox(c.boxes[0], b)) return c;
@@ -327,16 +326,19 @@ class CoverIndex {
    * per begin()); false when there are too many.
    */
   candidates(b: Box, into: Cover[]): boolean {
-    const lists = this.lists;
-    lists.length = 0;
+    const maps = this.listMaps;
+    const slots = this.listSlots;
+    maps.length = 0;
+    slots.length = 0;
     for (let a = 0; a < 2; a++) {
       const s = b.get(a === 0 ? DIM.src : DIM.dst);
       if (!s || s.length !== 2) continue;
       for (let k = 0; k < LEVELS.length; k++) {
         const block = blockOf(s[0], k);
         if (block !== blockOf(s[1], k)) continue;
-        const hit = this.blocks[a * LEVELS.length + k]?.get(block);
-        if (hit !== undefined) lists.push(hit);
+        const m = this.blocks[a * LEVELS.length + k];
+        const hit = m ? m.find(block) : -1;
+        if (hit >= 0) { maps.push(m!); slots.push(hit); }
       }
     }
     for (let k = 0; k < VALUE_DIMS.length; k++) {
@@ -345,36 +347,38 @@ class CoverIndex {
       if (!s) continue;
       const vals = values(d, s, MAX_VALUES);
       if (!vals) continue;
-      // every value must be covered: the rarest one's bucket holds every rule that could cover it alone
-      const byValue = this.byValue[k] ?? NO_MAP;
-      let rarest: Bucket = NO_COVERS;
+      // every value must be covered: the rarest one's list holds every rule that could cover it alone
+      const byValue = this.byValue[k];
+      if (!byValue) continue; // no cover filed under this dimension: every value's list is empty
+      let rarest = -1;
+      let rarestCount = 0;
       let total = 0;
-      const from = lists.length;
+      const from = maps.length;
       for (let i = 0; i < vals.length; i++) {
-        const hit = byValue.get(vals[i]) ?? NO_COVERS;
-        lists.push(hit);
-        total += bucketSize(hit);
-        if (i === 0 || bucketSize(hit) < bucketSize(rarest)) rarest = hit;
+        const hit = byValue.find(vals[i]);
+        const count = byValue.count(hit);
+        if (hit >= 0) { maps.push(byValue); slots.push(hit); }
+        total += count;
+        if (i === 0 || count < rarestCount) { rarest = hit; rarestCount = count; }
       }
       if (total > MAX_CANDIDATES) {
-        lists.length = from;
-        lists.push(rarest);
+        maps.length = from;
+        slots.length = from;
+        if (rarest >= 0) { maps.push(byValue); slots.push(rarest); }
       }
     }
-    // counted as if every general cover were in `into` (each once per begin())
-    const intoCount = (): number => into.length - this.generalPushed + (this.counted ? this.general.length : 0);
     let n = this.general.length;
-    for (const l of lists) n += bucketSize(l);
-    if (n + intoCount() > MAX_CANDIDATES * 2) return false;
+    for (let i = 0; i < maps.length; i++) n += maps[i].count(slots[i]);
+    if (n + this.intoCount(into) > MAX_CANDIDATES * 2) return false;
     // the general covers alone make too many: false, as it would be after collecting them
-    if (!this.counted && intoCount() + this.general.length > MAX_CANDIDATES) return false;
+    if (!this.counted && this.intoCount(into) + this.general.length > MAX_CANDIDATES) return false;
     this.generalPushed += this.collectGeneral(b, into);
     this.counted = true;
-    for (const l of lists) {
-      if (typeof l === 'number') this.collect(l, into);
-      else for (const p of l) this.collect(p, into);
+    for (let i = 0; i < maps.length; i++) {
+      const m = maps[i];
+      for (let e = m.firstEntry(slots[i]); e >= 0; e = m.nextEntry(e)) this.collect(m.posAt(e), into);
     }
-    return intoCount() <= MAX_CANDIDATES;
+    return this.intoCount(into) <= MAX_CANDIDATES;
   }
 
   private collect(pos: number, into: Cover[]): void {
@@ -421,7 +425,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
         if (!gaveUp && rest.length === 0) report(ctx, t, c, pos, label, minimal(used, sp.boxes, ctx));
       }
     }
-    if (label && sp.exact && !sp.chance) index.add({ pos, boxes: sp.boxes, label }, hash, sp.cheap === true);
+    if (label && sp.exact && !sp.chance) index.add(pos, sp.boxes, label, hash, sp.cheap === true);
   }
 }
 
