@@ -4,7 +4,7 @@ import './extensions/index.js';
 export * from './model.js';
 export * from './findings.js';
 export { FamilyScan, inferFamily, parseFamily } from './family.js';
-export { parseRuleset, parseRulesetTexts, parseRulesetPieces, type ParseResult, type ParseOptions, type ReuseOptions, type TextsResult } from './parse.js';
+export { parseRuleset, parseRulesetTexts, parseRulesetPieces, parseRulesetModelPieces, type ParseResult, type ParseOptions, type ReuseOptions, type TextsResult } from './parse.js';
 export { canonicalFromTexts, writeCanonical } from './ruleset-texts.js';
 export { decodeRulesetBytes } from './encoding.js';
 export { canonicalRuleset, canonicalTable, canonicalRule, canonicalRuleBody, savedChainOrder } from './canonical.js';

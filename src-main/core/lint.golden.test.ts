@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseRuleset, type Family, type Finding } from './index.js';
+import { inferFamily, parseRuleset, parseRulesetModelPieces, type Family, type Finding } from './index.js';
 import { lintParsed, type LintOptions } from './lint.js';
 import { lintPair } from './lint/pair.js';
 import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
@@ -134,4 +134,39 @@ describe('the lint of a file read without its lines (keepLines: false, the CLI l
     const f = lintParsed(parseRuleset(nth, { keepLines: false })).find((x) => x.code === 'obsolete-match');
     expect(f?.fix).toContain('split 3 ways');
   });
+
+  it('read in pieces of any size (the CLI lint reads a file so): the same as read whole', () => {
+    for (const [name, text, family] of texts) {
+      const lean = parseRuleset(text, { family, keepLines: false });
+      const want = lintParsed(lean, CLIENT);
+      for (const size of text.length < 1000 ? [1, 5, 64] : [7, 4096, 1 << 20]) {
+        const { result, guess } = parseRulesetModelPieces(() => piecesOf(text, size), { family });
+        const at = `${name} in pieces of ${size}`;
+        expect(guess, at).toBeNull();
+        expect(result.ruleset, at).toEqual(lean.ruleset);
+        expect(result.findings, at).toEqual(lean.findings);
+        expect(result.finalNewline, at).toBe(lean.finalNewline);
+        expect(result.lines.length, at).toBe(lean.lines.length);
+        lean.lines.forEach((l, k) => expect(result.lines[k], `${at}:${k + 1}`).toBe(l));
+        expect(Object.keys(result.lines), at).toEqual(Object.keys(lean.lines));
+        expect(lintParsed(result, CLIENT), at).toEqual(want);
+      }
+    }
+  });
+
+  it('read in pieces without a family: inferred from the name and content as for the whole text', () => {
+    const v6 = generateShape('mixed6', 300, 2) as string;
+    for (const [text, fileName] of [[v6, 'x.rules'], [v6, 'rules.v4'], [nth, 'rules.v6'], [nth, 'x.rules']] as const) {
+      const { result, guess } = parseRulesetModelPieces(() => piecesOf(text, 999), { fileName });
+      const whole = inferFamily(text, fileName);
+      const family = whole?.family ?? 'ipv4';
+      expect(guess, fileName).toEqual(whole);
+      expect(result.ruleset.family, fileName).toBe(family);
+      expect(result.ruleset, fileName).toEqual(parseRuleset(text, { family, keepLines: false }).ruleset);
+    }
+  });
 });
+
+function* piecesOf(text: string, size: number): Generator<string> {
+  for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
+}

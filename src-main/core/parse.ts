@@ -101,6 +101,61 @@ function nthLines(text: string, count: number): string[] {
   return out;
 }
 
+/**
+ * parseRuleset(text, { keepLines: false }) over a file read in pieces, as
+ * parseRulesetPieces reads them (the family inferred the same way): the model
+ * without the file's bytes or whole text ever held (lint: 5 MB of text for a
+ * 100,000-rule blocklist lived in the old generation until the lint's full GC).
+ */
+export function parseRulesetModelPieces(read: () => Iterable<string>, opts: { family?: Family; fileName?: string } = {}): { result: ParseResult; guess: FamilyGuess | null } {
+  const name = opts.fileName;
+  const first = opts.family ?? FamilyScan.byName(name);
+  const scan = opts.family ? null : new FamilyScan();
+  const asFirst = scan && (() => (scan.guess(name)?.family ?? 'ipv4') === first);
+  const r = readModelPieces(read(), first, scan, asFirst);
+  const guess = scan ? scan.guess(name) : null;
+  const family = opts.family ?? guess?.family ?? 'ipv4';
+  return { result: r !== null && family === first ? r : readModelPieces(read(), family, null, null)!, guess };
+}
+
+/** readPieces for the model (see parseRulesetModelPieces); null when `asFirst` said no at some point. */
+function readModelPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null, asFirst: (() => boolean) | null): ParseResult | null {
+  const reader = new RulesetReader(family, false);
+  const lines: string[] = []; // the lines with `nth` (see nthLines)
+  let reading = true;
+  let count = 0;
+  let carry = '';
+  let tail = '';
+  let finalNewline = true;
+  const part = (text: string, end: boolean) => {
+    scan?.add(text);
+    if (reading && asFirst && !asFirst()) reading = false;
+    if (!reading) return;
+    const from = count;
+    count = reader.readPart(text, count, end);
+    if (text.includes('nth')) nthLines(text, count - from).forEach((l, k) => { lines[from + k] = l; });
+  };
+  for (const piece of pieces) {
+    if (piece !== '') finalNewline = piece.endsWith('\n');
+    // whole lines up to the last rule start, as readPieces cuts them
+    const text = carry === '' ? piece : carry + piece;
+    const cut = lastRuleStart(carry.length, tail, piece);
+    if (cut < 0) {
+      carry = text;
+      tail = piece.length >= 3 ? piece.slice(-3) : (tail + piece).slice(-3);
+      continue;
+    }
+    carry = text.slice(cut + 1);
+    tail = carry.slice(-3);
+    part(text.slice(0, cut + 1), false);
+  }
+  part(carry, true);
+  if (!reading) return null;
+  const findings = reader.finish(count);
+  lines.length = count;
+  return { ruleset: reader.ruleset, findings, lines, finalNewline };
+}
+
 export interface TextsResult {
   findings: Finding[];
   family: Family;

@@ -1,6 +1,6 @@
 // Reading a ruleset file for a command: I/O problems are reported as such
 // (exit 2), parse problems as findings in the FILE:LINE:COL format.
-import { inferFamily, parseFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type ReuseOptions, type TextsResult } from '../../core/index.js';
+import { inferFamily, parseFamily, parseRuleset, parseRulesetModelPieces, parseRulesetPieces, parseRulesetTexts, formatFinding, type Family, type Finding, type ParseResult, type ReuseOptions, type TextsResult } from '../../core/index.js';
 import { str, UsageError, type OptionDef, type ParsedArgs } from '../args.js';
 import { escapeControls, type CliIO } from '../io.js';
 import { ReadFailure, type PieceState } from '../read-pieces.js';
@@ -38,9 +38,22 @@ function noteIPv6(io: CliIO, file: string, reason: string): void {
 /**
  * The file read into the model. `keepLines` false for a command that writes
  * nothing back (lint): the result's `lines` then hold only what the lint reads
- * of them (see ParseOptions), and the file's text is not kept with the model.
+ * of them (see ParseOptions), and the file is read in pieces (never its whole
+ * text or bytes at once) when it can be.
  */
 export function loadRuleset(io: CliIO, file: string, family?: Family, keepLines = true): Loaded {
+  if (!keepLines && io.readPieces && file !== '-') {
+    let r;
+    try {
+      r = parseRulesetModelPieces(() => io.readPieces!(file), { family, fileName: file });
+    } catch (e) {
+      if (!(e instanceof ReadFailure)) throw e;
+      io.err(`${escapeControls(file)}: error: cannot read the file: ${readProblem(e.reason)}\n`);
+      return { ok: false, exit: 2 };
+    }
+    if (r.guess?.family === 'ipv6' && !family) noteIPv6(io, file, r.guess.reason);
+    return { ok: true, file, result: r.result };
+  }
   const text = readText(io, file);
   if (text === null) return { ok: false, exit: 2 };
   return { ok: true, file, result: parseRuleset(text, { family: resolveFamily(io, file, text, family), keepLines }) };
