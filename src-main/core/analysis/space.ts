@@ -276,20 +276,53 @@ export class IfaceClasses {
   get max(): number {
     return this.exact.length + this.prefixes.length - 1;
   }
+  /**
+   * The classes a pattern matches: the names it names, as intervals of their
+   * positions. Both lists are sorted, so the names that start with a prefix
+   * are one run of each, found by binary search (Calico's thousands of
+   * cali… interfaces made a scan of every name per pattern quadratic).
+   */
   classesOf(pattern: string): IntervalSet {
     let s = this.cache.get(pattern);
     if (s) return s;
-    const ids: number[] = [];
+    const { exact, prefixes } = this;
     if (pattern.endsWith('+')) {
       const q = pattern.slice(0, -1);
-      this.exact.forEach((n, k) => { if (n.startsWith(q)) ids.push(k); });
-      this.prefixes.forEach((r, k) => { if (r.startsWith(q)) ids.push(this.exact.length + k); });
+      const [a, b] = prefixRun(exact, q);
+      const [c, d] = prefixRun(prefixes, q);
+      const e = exact.length;
+      // as fromValues would merge the positions a … b-1 and e+c … e+d-1
+      s = [];
+      if (a < b) s.push(a, b - 1);
+      if (c < d) {
+        if (a < b && b === e && c === 0) s[s.length - 1] = e + d - 1;
+        else s.push(e + c, e + d - 1);
+      }
     } else {
-      const k = this.exact.indexOf(pattern);
-      if (k >= 0) ids.push(k);
+      const k = lowerBound(exact, pattern);
+      s = k < exact.length && exact[k] === pattern ? [k, k] : [];
     }
-    s = fromValues(ids);
     this.cache.set(pattern, s);
     return s;
   }
+}
+
+/** The first index of the sorted list whose string is not below s (the order of Array.prototype.sort). */
+function lowerBound(list: string[], s: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** [from, to): the run of the sorted list whose strings start with q. */
+function prefixRun(list: string[], q: string): [number, number] {
+  const from = lowerBound(list, q);
+  let to = from;
+  while (to < list.length && list[to].startsWith(q)) to++;
+  return [from, to];
 }
