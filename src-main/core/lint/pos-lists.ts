@@ -158,8 +158,11 @@ export class PosLists {
   }
 }
 
-/** Fibonacci hashing: neighbouring keys (addresses, ports) land far apart. */
+/** MurmurHash3's finalizer: every bit of the key moves the low bits the table uses (keys of /24 blocks differ only high up). */
 function hash(key: number): number {
-  const h = Math.imul(key, 0x9e3779b1);
+  let h = key ^ (key >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
