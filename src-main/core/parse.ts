@@ -11,7 +11,7 @@ import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
 import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppended, Kept, lastAlikeOf, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
-import { flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
+import { CanonLines, flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
 import { OldChain, OldLines, type LineCheck } from './diff-reuse.js';
@@ -303,18 +303,14 @@ function lastRuleStart(carryLength: number, tail: string, piece: string): number
 interface ChainSink {
   head: string;
   texts: string[];
-  parts: (string | number)[] | null;
+  parts: CanonLines | null;
   count: number;
   /** with reuse.record: what the diff's new file may take of these lines (diff-reuse.ts) */
   old: OldChain | null;
 }
 
-/** The file's bytes [start, end) after a chain's parts: the last span made longer when it ends there. */
-function addSpan(parts: (string | number)[], start: number, end: number): void {
-  const n = parts.length;
-  if (n > 0 && parts[n - 1] === start) parts[n - 1] = end;
-  else parts.push(start, end);
-}
+/** a span's end is an Int32 (CanonLines): a line past 2 GB is kept as text */
+const SPAN_MAX = 0x7fffffff;
 
 /** Thrown by a texts-only reader at a command that needs the model (see parseRulesetTexts). */
 const NEEDS_MODEL: unique symbol = Symbol('needs the model');
@@ -428,7 +424,7 @@ class RulesetReader {
         chains: t.chains.map((c) => {
           const to = sink.get(c);
           const texts = { name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: to?.texts ?? [] };
-          return this.spans ? { ...texts, parts: to?.parts ?? [] } : texts;
+          return this.spans ? { ...texts, parts: to?.parts ?? new CanonLines() } : texts;
         }),
       })),
     };
@@ -717,8 +713,8 @@ class RulesetReader {
     const text = to.head + canonicalRuleAddresses(r) + rest;
     if (!to.parts) to.texts.push(flat(text));
     // a line of the file that is its own canonical text: kept as where it is (the file's text need not be cleaned: lineEnd says so)
-    else if (this.lineAt >= 0 && this.lineEnd - this.lineAt === raw.length + 1 && text === raw) addSpan(to.parts, this.lineAt, this.lineEnd);
-    else to.parts.push(flat(text));
+    else if (this.lineAt >= 0 && this.lineEnd <= SPAN_MAX && this.lineEnd - this.lineAt === raw.length + 1 && text === raw) to.parts.span(this.lineAt, this.lineEnd);
+    else to.parts.text(flat(text));
     const kept = st.checks ? checkAppended(st.checks, st.table, ch, r, index, rest) : Kept.OTHER;
     if (to.old) to.old.record(raw, this.askedAbsent ? undefined : this.checkOf(st, to.old, ch, kept, tg));
   }
@@ -728,7 +724,7 @@ class RulesetReader {
     let to = this.sink!.get(ch);
     if (!to) {
       const texts: string[] = [];
-      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? [] : null, count: 0, old: this.recording ? new OldChain(ch.name, texts) : null }));
+      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? new CanonLines() : null, count: 0, old: this.recording ? new OldChain(ch.name, texts) : null }));
     }
     return to;
   }
@@ -792,10 +788,11 @@ class RulesetReader {
     this.triedFast = false;
     this.lastContentLine = line;
     sink.count++;
-    if (!lt.verbatim) (sink.parts ?? sink.texts).push(lt.text);
-    else if (sink.parts && base >= 0) addSpan(sink.parts, base + from, base + to + 1);
+    const made = lt.verbatim ? null : lt.text;
     // the diff's new file: a line of its own is a copy (a slice would keep the part of the file it is in)
-    else (sink.parts ?? sink.texts).push(this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to));
+    if (!sink.parts) sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
+    else if (made === null && base >= 0 && base + to < SPAN_MAX) sink.parts.span(base + from, base + to + 1);
+    else sink.parts.text(made ?? text.slice(from, to));
     if (sink.old) sink.old.record(lt.verbatim ? sink.texts[sink.count - 1] : text.slice(from, to), t.checks === 'alike' ? sink.old.alike(lastAlikeOf(st.checks, ch)!) : null);
     st.templates.countHit();
     return true;
@@ -819,7 +816,9 @@ class RulesetReader {
     if (!lt.get(t, raw, 0, raw.length)) return false;
     if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.count, line, t.rest)) return false;
     to.count++;
-    (to.parts ?? to.texts).push(lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text);
+    const made = lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text;
+    if (to.parts) to.parts.text(made);
+    else to.texts.push(made);
     if (to.old) to.old.record(raw, t.checks === 'alike' ? to.old.alike(lastAlikeOf(st.checks, ch)!) : null);
     st.templates.countHit();
     return true;

@@ -2,6 +2,7 @@
 // policy and its rules as canonical `-A CHAIN …` lines.
 import type { Chain, Ruleset, TableName } from './model.js';
 import { canonicalRuleBody } from './canonical.js';
+import { IntPairs } from './int-pairs.js';
 
 /**
  * What the diff compares: per table, each chain's policy and its rules as
@@ -14,14 +15,32 @@ export interface ChainTexts {
   /** builtin chains only */
   policy: string | null;
   texts: string[];
-  /**
-   * Read with spans (parseRulesetPieces' `spans`, for `canon`): the chain's
-   * lines instead of `texts` — a canonical line as a string, or two numbers,
-   * the start and end of a run of the file's bytes that is already those lines
-   * with their line ends (lines that were their own canonical text, next to
-   * each other in the file). Nothing of the file is kept for them.
-   */
-  parts?: (string | number)[];
+  /** read with spans (parseRulesetPieces' `spans`, for `canon`): the chain's lines instead of `texts` */
+  parts?: CanonLines;
+}
+
+/**
+ * A chain's canonical lines in order, each a text or a run of the file's
+ * bytes that is already those lines with their line ends (lines that were
+ * their own canonical text, next to each other in the file): nothing of the
+ * file is kept for them, only where they are.
+ */
+export class CanonLines {
+  /** per entry: start and end of the file's bytes, or -1 and the index of its text */
+  readonly entries = new IntPairs();
+  readonly texts: string[] = [];
+
+  /** the file's bytes [start, end) (at most 2^31 - 1): the last run made longer when it ends there */
+  span(start: number, end: number): void {
+    const e = this.entries;
+    const n = e.length;
+    if (n > 0 && e.at(n - 1) === start && e.at(n - 2) >= 0) e.setLast(end);
+    else e.push(start, end);
+  }
+
+  text(s: string): void {
+    this.entries.push(-1, this.texts.push(s) - 1);
+  }
 }
 export interface RulesetTexts {
   tables: { name: TableName; chains: ChainTexts[] }[];
@@ -128,10 +147,11 @@ export function writeCanonical(rt: RulesetTexts, sink: CanonicalSink): void {
         for (let j = 0; j < c.texts.length; j++) sink.text(c.texts[j] + '\n');
         continue;
       }
-      for (let j = 0; j < parts.length; j++) {
-        const p = parts[j];
-        if (typeof p === 'string') sink.text(p + '\n');
-        else sink.span(p, parts[++j] as number);
+      const e = parts.entries;
+      for (let j = 0; j < e.length; j += 2) {
+        const start = e.at(j);
+        if (start < 0) sink.text(parts.texts[e.at(j + 1)] + '\n');
+        else sink.span(start, e.at(j + 1));
       }
     }
     sink.text('COMMIT\n');

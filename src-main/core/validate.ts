@@ -2,6 +2,7 @@
 // wrong table or hook (DNAT in filter, MASQUERADE in PREROUTING), matches used
 // without the protocol they need, loops of jumps. iptables-restore only says
 // "line N failed" for the COMMIT line; we name the offending rule instead.
+import { IntPairs } from './int-pairs.js';
 import type { Chain, Hook, Rule, Table } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { findMatch, findTarget } from './extensions/registry.js';
@@ -149,7 +150,8 @@ export interface AppendedChecks {
 interface Alike {
   chain: Chain;
   rule: Rule;
-  at: number[];
+  /** index and line (-1: none) of each rule of the run */
+  at: IntPairs;
   key: string;
 }
 
@@ -207,7 +209,8 @@ export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, 
 }
 
 function startAlike(acc: AppendedChecks, c: Chain, rule: Rule, index: number, line: number, key: string): void {
-  const entry = { chain: c, rule, at: [index, line], key };
+  const entry = { chain: c, rule, at: new IntPairs(), key };
+  entry.at.push(index, line);
   acc.alike.push(entry);
   acc.lastAlike.set(c, entry);
 }
@@ -351,7 +354,7 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
       const problem = ruleProblem(t, chain, rule, hooks.get(chain.name)!, builtin);
       if (!problem) continue;
       // the rule itself for the first; for the others only its line differs
-      for (let k = 0; k < at.length; k += 2) entries.push({ chain, index: at[k], rule: k === 0 ? rule : { ...rule, source: at[k + 1] < 0 ? undefined : { line: at[k + 1] } }, problem });
+      for (let k = 0; k < at.length; k += 2) entries.push({ chain, index: at.at(k), rule: k === 0 ? rule : { ...rule, source: at.at(k + 1) < 0 ? undefined : { line: at.at(k + 1) } }, problem });
     }
     const order = new Map(t.chains.map((c, k) => [c, k]));
     entries.sort((a, b) => order.get(a.chain)! - order.get(b.chain)! || a.index - b.index);
