@@ -4,40 +4,32 @@
 // 70,000 keys (a blocklist's addresses) several MB that the young generation
 // copied and the old one kept as garbage after the chain. Here the keys and
 // the lists live in typed arrays (off the JS heap, never copied by a
-// scavenge): an open-addressing table of keys, each with its list chained
-// through two arrays in the order positions were added. freeze() then lays
-// every list out contiguously, for an index that is built once and searched
-// (binary search by position).
+// scavenge): an open-addressing table of slots (key, last entry, count; at
+// most 3/4 full) and the entries (position, next entry), each key's list a
+// ring from its last entry back to its first, in the order positions were
+// added. About 20 bytes per key of a blocklist, no array per key. freeze()
+// then lays every list out contiguously, for an index that is built once and
+// searched (binary search by position).
 
 const EMPTY = new Int32Array(0);
+/** Int32s per slot: key, last entry (after freeze(): start in `flat`), count (0: a free slot) */
+const STRIDE = 3;
 
 export class PosLists {
-  /** slot → key */
-  private keys: Int32Array;
-  /** slot → first entry + 1; after freeze(): the list's start in `flat` */
-  private heads: Int32Array;
-  /** slot → last entry (valid when heads[slot] > 0) */
-  private tails: Int32Array;
-  /** slot → length of its list (0: a free slot) */
-  private counts: Int32Array;
+  private slots: Int32Array;
   /** entry → position */
   private pos: Int32Array = EMPTY;
-  /** entry → next entry + 1 (0: the list's end) */
+  /** entry → the next entry of its list (the last one → the first) */
   private next: Int32Array = EMPTY;
   private entries = 0;
   private used = 0;
-  private mask: number;
+  /** slot count − 1 (a power of two) */
+  private mask = 15;
   /** every list, one after another (after freeze()) */
   private flat: Int32Array | null = null;
 
-  constructor(capacity = 8) {
-    let n = 16;
-    while (n < capacity * 2) n *= 2;
-    this.mask = n - 1;
-    this.keys = new Int32Array(n);
-    this.heads = new Int32Array(n);
-    this.tails = new Int32Array(n);
-    this.counts = new Int32Array(n);
+  constructor() {
+    this.slots = new Int32Array(16 * STRIDE);
   }
 
   /** Number of keys. */
@@ -47,45 +39,53 @@ export class PosLists {
 
   /** The slot of a key, or -1 when it has no list. */
   find(key: number): number {
-    const { keys, counts, mask } = this;
+    const { slots, mask } = this;
     for (let s = hash(key) & mask; ; s = (s + 1) & mask) {
-      if (counts[s] === 0) return -1;
-      if (keys[s] === key) return s;
+      const at = s * STRIDE;
+      if (slots[at + 2] === 0) return -1;
+      if (slots[at] === key) return s;
     }
   }
 
   /** Appends a position to the key's list (not after freeze()); positions come in ascending order. */
   add(key: number, p: number): void {
-    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
-    const { keys, counts, mask } = this;
+    if (4 * (this.used + 1) > 3 * (this.mask + 1)) this.grow();
+    const { slots, mask } = this;
     let s = hash(key) & mask;
-    while (counts[s] !== 0 && keys[s] !== key) s = (s + 1) & mask;
+    while (slots[s * STRIDE + 2] !== 0 && slots[s * STRIDE] !== key) s = (s + 1) & mask;
+    const at = s * STRIDE;
+    const count = slots[at + 2];
     // the same position twice in a row (a rule's two boxes under one key) is kept once
-    if (counts[s] !== 0 && this.pos[this.tails[s]] === p) return;
+    if (count !== 0 && this.pos[slots[at + 1]] === p) return;
     const e = this.entry(p);
-    if (counts[s] === 0) {
-      keys[s] = key;
-      this.heads[s] = e + 1;
+    if (count === 0) {
+      slots[at] = key;
+      this.next[e] = e;
       this.used++;
     } else {
-      this.next[this.tails[s]] = e + 1;
+      const last = slots[at + 1];
+      this.next[e] = this.next[last];
+      this.next[last] = e;
     }
-    this.tails[s] = e;
-    this.counts[s]++;
+    slots[at + 1] = e;
+    slots[at + 2] = count + 1;
   }
 
   /** The key's list length (0 for -1). */
   count(slot: number): number {
-    return slot < 0 ? 0 : this.counts[slot];
+    return slot < 0 ? 0 : this.slots[slot * STRIDE + 2];
   }
 
   /** The first entry of the slot's list (-1: none); with nextEntry and posAt, a walk without a callback. */
   firstEntry(slot: number): number {
-    return slot < 0 ? -1 : this.heads[slot] - 1;
+    return slot < 0 ? -1 : this.next[this.slots[slot * STRIDE + 1]];
   }
 
+  /** The entry after e in its list, -1 after its last. */
   nextEntry(e: number): number {
-    return this.next[e] - 1;
+    const n = this.next[e];
+    // the ring's way back to the first entry: positions only grow along a list
+    return this.pos[n] <= this.pos[e] ? -1 : n;
   }
 
   posAt(e: number): number {
@@ -94,23 +94,21 @@ export class PosLists {
 
   /**
    * Lays every list out contiguously (start(slot) … start(slot) + count(slot)
-   * in list()): no more add(); the chained entries are freed.
+   * in list()): no more add(); the entries are freed.
    */
   freeze(): void {
     const flat = new Int32Array(this.entries);
-    let at = 0;
-    const { heads, counts } = this;
-    for (let s = 0; s < heads.length; s++) {
-      if (counts[s] === 0) continue;
-      const start = at;
-      for (let e = heads[s] - 1; e >= 0; e = this.next[e] - 1) flat[at++] = this.pos[e];
-      heads[s] = start;
-      counts[s] = at - start;
+    let to = 0;
+    const { slots } = this;
+    for (let at = 0; at < slots.length; at += STRIDE) {
+      if (slots[at + 2] === 0) continue;
+      const start = to;
+      for (let e = this.firstEntry(at / STRIDE); e >= 0; e = this.nextEntry(e)) flat[to++] = this.pos[e];
+      slots[at + 1] = start;
     }
     this.flat = flat;
     this.pos = EMPTY;
     this.next = EMPTY;
-    this.tails = EMPTY;
   }
 
   /** After freeze(): the array every list lies in. */
@@ -120,7 +118,7 @@ export class PosLists {
 
   /** After freeze(): where the slot's list starts in list(). */
   start(slot: number): number {
-    return this.heads[slot];
+    return this.slots[slot * STRIDE + 1];
   }
 
   private entry(p: number): number {
@@ -139,21 +137,17 @@ export class PosLists {
   }
 
   private grow(): void {
-    const { keys, heads, tails, counts } = this;
-    const n = keys.length * 2;
+    const old = this.slots;
+    const n = (this.mask + 1) * 2;
     this.mask = n - 1;
-    this.keys = new Int32Array(n);
-    this.heads = new Int32Array(n);
-    this.tails = new Int32Array(n);
-    this.counts = new Int32Array(n);
-    for (let s = 0; s < keys.length; s++) {
-      if (counts[s] === 0) continue;
-      let t = hash(keys[s]) & this.mask;
-      while (this.counts[t] !== 0) t = (t + 1) & this.mask;
-      this.keys[t] = keys[s];
-      this.heads[t] = heads[s];
-      this.tails[t] = tails[s];
-      this.counts[t] = counts[s];
+    const slots = (this.slots = new Int32Array(n * STRIDE));
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at + 2] === 0) continue;
+      let s = hash(old[at]) & this.mask;
+      while (slots[s * STRIDE + 2] !== 0) s = (s + 1) & this.mask;
+      slots[s * STRIDE] = old[at];
+      slots[s * STRIDE + 1] = old[at + 1];
+      slots[s * STRIDE + 2] = old[at + 2];
     }
   }
 }
