@@ -55,13 +55,14 @@ function blockOf(addr: number, k: number): number {
 
 function values(d: number, s: IntervalSet, limit: number): number[] | null {
   if (d === DIM.icmp) {
-    // ICMP is filed by type (type × 256 + code): a type with any code
-    const types = new Set<number>();
+    // ICMP is filed by type (type × 256 + code): a type with any code; the
+    // intervals ascend, so each type once is each one above the last (no Set per rule)
+    const types: number[] = [];
     for (let i = 0; i < s.length; i += 2) {
       if ((s[i + 1] >> 8) - (s[i] >> 8) > limit) return null;
-      for (let t = s[i] >> 8; t <= s[i + 1] >> 8; t++) types.add(t);
+      for (let t = s[i] >> 8; t <= s[i + 1] >> 8; t++) if (types.length === 0 || t > types[types.length - 1]) types.push(t);
     }
-    return types.size > limit ? null : [...types];
+    return types.length > limit ? null : types;
   }
   if (size(s) > limit) return null;
   const out: number[] = [];
