@@ -31,6 +31,40 @@ const FINDINGS_MS = 60_000;
  * 3.1 s when a cancel ended the worker and the file was read again).
  */
 const EDIT_ROW_FLOOR_MS = 3_000;
+/** the most work (thread time in Chromium's trace) one task on the page's thread may do while an edit is made and shown: the window answers input meanwhile */
+const TASK_CPU_MS = 100;
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/** Chromium's trace of the page's tasks ('toplevel'): the most thread time one task on the page's main thread took (-1: no trace, Electron) */
+async function tracePageTasks<T>(work: () => Promise<T>): Promise<{ value: T; taskCpuMaxMs: number }> {
+  const browser = app.kind === 'browser' ? app.page.context().browser() : null;
+  if (!browser) return { value: await work(), taskCpuMaxMs: -1 };
+  await browser.startTracing(app.page, { categories: ['toplevel'] });
+  let value: T;
+  try {
+    value = await work();
+  } catch (e) {
+    await browser.stopTracing().catch(() => {});
+    throw e;
+  }
+  const events = (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
+  const byThread = new Map<string, TraceEvent[]>();
+  for (const e of events) if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(`${e.pid}/${e.tid}`)) byThread.set(`${e.pid}/${e.tid}`, [...(byThread.get(`${e.pid}/${e.tid}`) ?? []), e]);
+  // the page's thread: the renderer main thread that ran the most tasks
+  const tasks = [...byThread.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const most = tasks.reduce((m, e) => Math.max(m, e.tdur ?? e.dur ?? 0), 0);
+  return { value, taskCpuMaxMs: Math.round(most / 100) / 10 };
+}
 
 beforeAll(async () => {
   if (skipE2e) return;
@@ -149,8 +183,10 @@ async function shapeCase(shape: 'blocklist' | 'kube'): Promise<void> {
   if (shape === 'blocklist') {
     // the first of the 70,000 rules of the blocklist chain: the edit is made, read and shown without the file read again
     const first = /^-A blocklist (-s \S+ )/m.exec(text)![1];
-    const bigChain = await disableTimed(text, 'blocklist', first);
+    const traced = await tracePageTasks(() => disableTimed(text, 'blocklist', first));
+    const bigChain = { ...traced.value, taskCpuMaxMs: traced.taskCpuMaxMs };
     (metrics[shape] as Record<string, unknown>).bigChain = bigChain;
+    expect(bigChain.taskCpuMaxMs).toBeLessThan(TASK_CPU_MS);
     expect(bigChain.rowMs).toBeLessThan(Math.max(opened.readMs, EDIT_ROW_FLOOR_MS));
     expect(bigChain.findingsMs).toBeLessThan(Math.max(opened.openMs, EDIT_ROW_FLOOR_MS));
   }
