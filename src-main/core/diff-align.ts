@@ -399,50 +399,72 @@ function gapPartners(left: readonly string[], right: readonly string[], i0: numb
 const KINDS: readonly RowKind[] = ['same', 'add', 'delete', 'replace', 'move-from', 'move-to'];
 
 /**
- * The rows of one chain as a walk gives them, kept as three numbers each
- * (kind, old and new index) and made into DiffRow objects at the end — with a
- * `context`, only the rows a view shows: a 100,000-rule chain with a few
- * changes is a few dozen objects, not 100,000 rows of three each.
+ * The rows of one chain as a walk gives them, kept as four numbers per run of
+ * rows (kind, old and new index, how many: a run of unchanged rules is one)
+ * and made into DiffRow objects at the end — with a `context`, only the rows a
+ * view shows: a 100,000-rule chain with a few changes is a few dozen numbers
+ * and objects, not 100,000 rows.
  */
 export class RowRecorder {
-  private readonly buf: Int32Array;
-  private n = 0;
+  private buf: Int32Array;
+  /** numbers used in buf (4 per run) */
+  private used = 0;
   constructor(most: number) {
-    this.buf = new Int32Array(3 * most);
+    this.buf = new Int32Array(4 * Math.max(1, Math.min(most, 256)));
   }
   add(kind: RowKind, i: number, j: number): void {
-    const b = this.buf;
-    const w = 3 * this.n++;
-    b[w] = KINDS.indexOf(kind);
+    const k = KINDS.indexOf(kind);
+    let b = this.buf;
+    const w = this.used;
+    // an unchanged rule right after a run of them (the walk goes on by one on both sides) makes the run longer
+    if (k === 0 && w > 0 && b[w - 4] === 0 && b[w - 3] + b[w - 1] === i && b[w - 2] + b[w - 1] === j) {
+      b[w - 1]++;
+      return;
+    }
+    if (w + 4 > b.length) {
+      const grown = new Int32Array(2 * b.length);
+      grown.set(b);
+      this.buf = b = grown;
+    }
+    b[w] = k;
     b[w + 1] = i;
     b[w + 2] = j;
+    b[w + 3] = 1;
+    this.used = w + 4;
   }
-  /** Every row, or with `context` the unchanged rows further than that from a change left out (one `skipped` row per run). */
+  /**
+   * Every row, or with `context` the unchanged rows further than that from a
+   * change left out (one `skipped` row per run): of a run, the first `context`
+   * after a change and the last `context` before one are shown.
+   */
   rows(left: readonly string[], right: readonly string[], al: Alignment, context?: number): DiffRow[] {
-    const { buf, n } = this;
-    let show: Uint8Array | null = null;
-    if (context !== undefined) {
-      show = new Uint8Array(n);
-      for (let r = 0; r < n; r++) {
-        if (buf[3 * r] === 0) continue;
-        for (let q = Math.max(0, r - context); q <= Math.min(n - 1, r + context); q++) show[q] = 1;
-      }
-    }
+    const { buf, used } = this;
     const out: DiffRow[] = [];
-    for (let r = 0; r < n; r++) {
-      if (show && !show[r]) {
-        const last = out[out.length - 1];
-        if (last?.skipped !== undefined) last.skipped++;
-        else out.push({ kind: 'same', left: null, right: null, skipped: 1 });
+    const row = (kind: RowKind, i: number, j: number) => {
+      const r: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
+      if (kind === 'move-from') r.other = al.moveTo[i] + 1;
+      if (kind === 'move-to') r.other = al.moveFrom[j] + 1;
+      out.push(r);
+    };
+    for (let w = 0; w < used; w += 4) {
+      const kind = KINDS[buf[w]];
+      const i = buf[w + 1];
+      const j = buf[w + 2];
+      const count = buf[w + 3];
+      if (kind !== 'same') {
+        row(kind, i, j);
         continue;
       }
-      const kind = KINDS[buf[3 * r]];
-      const i = buf[3 * r + 1];
-      const j = buf[3 * r + 2];
-      const row: DiffRow = { kind, left: i >= 0 ? { index: i + 1, text: left[i] } : null, right: j >= 0 ? { index: j + 1, text: right[j] } : null };
-      if (kind === 'move-from') row.other = al.moveTo[i] + 1;
-      if (kind === 'move-to') row.other = al.moveFrom[j] + 1;
-      out.push(row);
+      // a run's neighbours are changes (runs next to each other are one)
+      const head = context === undefined ? count : w > 0 ? Math.min(count, context) : 0;
+      const tail = context === undefined ? 0 : w + 4 < used ? Math.min(count, context) : 0;
+      if (head + tail >= count) {
+        for (let t = 0; t < count; t++) row('same', i + t, j + t);
+        continue;
+      }
+      for (let t = 0; t < head; t++) row('same', i + t, j + t);
+      out.push({ kind: 'same', left: null, right: null, skipped: count - head - tail });
+      for (let t = count - tail; t < count; t++) row('same', i + t, j + t);
     }
     return out;
   }
