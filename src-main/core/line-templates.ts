@@ -20,10 +20,12 @@ export type TemplateChecks =
   | 'none'
   /** the rule's checks read the hooks: a run of such lines of one chain is kept as indexes (AppendedChecks.alike) */
   | 'alike'
+  /** a jump (or goto) to a user chain and nothing else to check: the jump is kept (appendedJump; csf's 21,000 `-j LOGDROPOUT`) */
+  | 'jump'
   /** anything else: the line is read the long way */
   | 'other';
 
-interface LineTemplate {
+export interface LineTemplate {
   /** the line's text before, between and after its address words (own copies) */
   readonly pre: string;
   readonly mid: string;

@@ -15,6 +15,7 @@ import { CanonLines, flat, ownCopy, rulesetTexts, type RulesetTexts } from './ru
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
 import { OldChain, OldLines, type LineCheck } from './diff-reuse.js';
+import type { LineTemplate } from './line-templates.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -785,6 +786,7 @@ class RulesetReader {
     const sink = ch && this.sink!.get(ch);
     if (!sink || !lt.get(t, text, from, to)) return false;
     if (t.checks === 'alike' && !appendedAlike(st.checks, ch, sink.count, line, t.rest)) return false;
+    if (t.checks === 'jump') appendedJump(st.checks, ch, t.rule.target!, line);
     this.triedFast = false;
     this.lastContentLine = line;
     sink.count++;
@@ -793,7 +795,7 @@ class RulesetReader {
     if (!sink.parts) sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
     else if (made === null && base >= 0 && base + to < SPAN_MAX) sink.parts.span(base + from, base + to + 1);
     else sink.parts.text(made ?? text.slice(from, to));
-    if (sink.old) sink.old.record(lt.verbatim ? sink.texts[sink.count - 1] : text.slice(from, to), t.checks === 'alike' ? sink.old.alike(lastAlikeOf(st.checks, ch)!) : null);
+    if (sink.old) sink.old.record(lt.verbatim ? sink.texts[sink.count - 1] : text.slice(from, to), this.templateCheck(t, sink.old, ch));
     st.templates.countHit();
     return true;
   }
@@ -815,13 +817,21 @@ class RulesetReader {
     if (!to) return false;
     if (!lt.get(t, raw, 0, raw.length)) return false;
     if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.count, line, t.rest)) return false;
+    if (t.checks === 'jump') appendedJump(st.checks, ch, t.rule.target!, line);
     to.count++;
     const made = lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text;
     if (to.parts) to.parts.text(made);
     else to.texts.push(made);
-    if (to.old) to.old.record(raw, t.checks === 'alike' ? to.old.alike(lastAlikeOf(st.checks, ch)!) : null);
+    if (to.old) to.old.record(raw, this.templateCheck(t, to.old, ch));
     st.templates.countHit();
     return true;
+  }
+
+  /** With reuse.record: checkOf for a line a LineTemplate made. */
+  private templateCheck(t: LineTemplate, old: OldChain, ch: Chain): LineCheck {
+    if (t.checks === 'alike') return old.alike(lastAlikeOf(this.cur!.checks!, ch)!);
+    if (t.checks === 'jump') return t.rule.target!.kind === 'jump' ? t.rule.target!.name : t.rule.target!;
+    return null;
   }
 
   /** Texts mode: rule r, made by a RuleTemplates template from raw (just scanned), becomes a LineTemplate. */

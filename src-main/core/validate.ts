@@ -256,12 +256,14 @@ export function appendedAlike(acc: AppendedChecks, c: Chain, index: number, line
 /**
  * What checkAppended does with rules like r (differing only in addresses,
  * which no check reads): 'none' nothing (no jump, no check of the hooks,
- * nothing found), 'alike' a run in `alike`, 'other' anything else.
+ * nothing found), 'alike' a run in `alike`, 'jump' only the jump kept
+ * (Kept.JUMP), 'other' anything else.
  */
 export function appendedKind(t: Table, c: Chain, r: Rule): TemplateChecks {
-  if (r.target?.chain) return 'other';
-  if (dependsOnHooks(r)) return 'alike';
-  return ruleProblem(t, c, r, NO_HOOKS, builtinChains(t)) ? 'other' : 'none';
+  const jump = r.target?.chain === true;
+  if (dependsOnHooks(r)) return jump ? 'other' : 'alike';
+  if (ruleProblem(t, c, r, NO_HOOKS, builtinChains(t))) return 'other';
+  return jump ? 'jump' : 'none';
 }
 
 /** The rule depends on the hooks only through its target's (DNAT, SNAT, MASQUERADE …): no kernel check, no protocol it needs. */
