@@ -208,7 +208,7 @@ type PiecesResult = {
   guess: FamilyGuess | null;
 } | null;
 
-export interface PiecesOptions {
+interface PiecesOptions {
   family?: Family;
   fileName?: string;
   /**
