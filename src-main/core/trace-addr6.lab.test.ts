@@ -12,7 +12,7 @@
 //    the host's routing table told and without it (then the tracer may leave
 //    an address open, never answer wrongly).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseRuleset } from './index.js';
 import { tracePacket, type TraceResult } from './trace.js';
@@ -100,10 +100,62 @@ function conntrackLine(sport: number): string | undefined {
   }
 }
 
-/** one UDP datagram from the namespace, by a fresh process (no state kept between sends) */
-function send(ns: string, src: string, dst: string, sport: number, scope = 0): void {
-  const code = `import socket\ns=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM)\ns.bind(('${src}',${sport},0,${scope}))\ns.sendto(b'x',('${dst}',9,0,${scope}))`;
-  inNs(ns, ['python3', '-c', code]);
+// One sender in the client's namespace for the whole file: a JSON line in, one UDP datagram out from a fresh
+// socket (no state kept between sends), "ok" back. A python3 started per datagram was most of the test's time,
+// and on a loaded machine (its start-up is CPU work) the MASQUERADE test took 200 s.
+const SENDER = String.raw`
+import sys, socket, json
+for line in sys.stdin:
+    q = json.loads(line)
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind((q['src'], q['sport'], 0, q['scope']))
+    s.sendto(b'x', (q['dst'], 9, 0, q['scope']))
+    s.close()
+    print('ok', flush=True)
+`;
+let sender: ChildProcessWithoutNullStreams | null = null;
+let answers: Array<{ sent(): void; failed(e: Error): void }> = [];
+
+function startSender(ns: string): void {
+  const proc = spawn('ip', ['netns', 'exec', ns, 'python3', '-u', '-c', SENDER]);
+  sender = proc;
+  let buf = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (d: string) => {
+    buf += d;
+    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) answers.shift()?.sent();
+  });
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // a send that failed (python's traceback) fails the sends waiting, not a 30 s timeout each
+  proc.on('exit', (code) => {
+    for (const a of answers.splice(0)) a.failed(new Error(`the sender ended (${code}): ${err}`));
+  });
+}
+
+function stopSender(): void {
+  sender?.stdin.end();
+  sender?.kill();
+  sender = null;
+  answers = [];
+}
+
+/** one UDP datagram from the client's namespace to port 9; resolves once it is sent */
+function send(src: string, dst: string, sport: number, scope = 0): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('the sender did not answer within 30 s')), 30_000);
+    answers.push({
+      sent: () => {
+        clearTimeout(t);
+        resolve();
+      },
+      failed: (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    });
+    sender!.stdin.write(`${JSON.stringify({ src, dst, sport, scope })}\n`);
+  });
 }
 
 const hitsOf = (path: TraceResult['path']) => JSON.stringify(path.filter((s) => s.index !== null && s.table === 'raw').map((s) => s.index));
@@ -126,15 +178,19 @@ describe.skipIf(!canRun)('IPv6 addresses: the tracer against the kernel (lab)', 
       inNs(C, ['ip', '-6', 'neigh', 'replace', 'fe80::1', 'lladdr', mac(R, 'pcla6i'), 'dev', 'pcla6c', 'nud', 'permanent']);
       inNs(R, ['ip', '-6', 'neigh', 'replace', 'fe80::2', 'lladdr', mac(S, 'pcla6s'), 'dev', 'pcla6o', 'nud', 'permanent']);
       inNs(R, ['ip', '-6', 'neigh', 'replace', '2001:db8:2::2', 'lladdr', mac(C, 'pcla6c'), 'dev', 'pcla6i', 'nud', 'permanent']);
+      startSender(C);
     } catch (e) {
       deleteNamespaces();
       throw e;
     }
   }, 30_000);
 
-  afterAll(deleteNamespaces);
+  afterAll(() => {
+    stopSender();
+    deleteNamespaces();
+  });
 
-  it('MASQUERADE takes the source the kernel takes, by the addresses\' real prefix lengths', () => {
+  it('MASQUERADE takes the source the kernel takes, by the addresses\' real prefix lengths', async () => {
     const RULES = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o pcla6o -j MASQUERADE\nCOMMIT\n';
     inNs(R, ['ip6tables-legacy-restore'], RULES);
     const parsed = parseRuleset(RULES, { family: 'ipv6' });
@@ -175,7 +231,7 @@ describe.skipIf(!canRun)('IPv6 addresses: the tracer against the kernel (lab)', 
         const dst = norm(pick([near, `2001:db8:3::${hex()}`, `2001:db8:3:${hex()}::${hex()}`, `2001:db8:${hex()}::${hex()}`, near]));
         if (owned.includes(dst) || dst.startsWith('2001:db8:2:')) continue;
         sport++;
-        send(C, '2001:db8:2::2', dst, sport);
+        await send('2001:db8:2::2', dst, sport);
         const line = conntrackLine(sport);
         const m = line && /src=\S+ dst=\S+ sport=\d+ dport=\d+ (?:\[UNREPLIED\] )?src=\S+ dst=(\S+)/.exec(line);
         if (!m) {
@@ -203,7 +259,7 @@ describe.skipIf(!canRun)('IPv6 addresses: the tracer against the kernel (lab)', 
     expect(tally.otherIface).toBeGreaterThan(0);
   }, LIMIT_MS);
 
-  it('addrtype ANYCAST, UNREACHABLE and LOCAL of IPv6 addresses as the kernel\'s route lookup answers them', () => {
+  it('addrtype ANYCAST, UNREACHABLE and LOCAL of IPv6 addresses as the kernel\'s route lookup answers them', async () => {
     inNs(R, ['ip', '-6', 'addr', 'flush', 'dev', 'pcla6o']);
     inNs(R, ['ip', '-6', 'route', 'flush', 'dev', 'pcla6o']);
     for (const a of ['2001:db8:3::1/64', '2001:db8:5::1/120', 'fe80::9/64']) inNs(R, ['ip', '-6', 'addr', 'add', a, 'dev', 'pcla6o', 'nodad']);
@@ -232,7 +288,7 @@ describe.skipIf(!canRun)('IPv6 addresses: the tracer against the kernel (lab)', 
       // straight to the router, whatever the address: a fixed neighbour entry
       if (!dst.startsWith('ff')) inNs(C, ['ip', '-6', 'neigh', 'replace', dst, 'lladdr', mac(R, 'pcla6i'), 'dev', 'pcla6c', 'nud', 'permanent']);
       inNs(R, ['ip6tables-legacy', '-t', 'raw', '-Z']);
-      send(C, dst.startsWith('f') ? 'fe80::c' : '2001:db8:2::2', dst, ++sport, dst.startsWith('f') ? scope : 0);
+      await send(dst.startsWith('f') ? 'fe80::c' : '2001:db8:2::2', dst, ++sport, dst.startsWith('f') ? scope : 0);
       // read again until the datagram got there (raw PREROUTING #1 counts every one): a loaded machine passes it on late
       const rawCounts = () => inNs(R, ['ip6tables-legacy-save', '-c', '-t', 'raw']).split('\n').filter((l) => / -A PREROUTING/.test(l)).map((l) => Number(/^\[(\d+):/.exec(l)![1]));
       let counts = rawCounts();
