@@ -134,6 +134,32 @@ describe('the texts reader prints what the model prints, byte for byte', () => {
     same(nat.join('\n') + '\n', 'ipv4');
   });
 
+  it('on more kinds of line than the template store holds (unused ones dropped, one replaced), against each line parsed alone', () => {
+    const rnd = makeRandom(11);
+    const head = ['*filter', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':user - [0:0]'];
+    const lines: string[] = [];
+    // 1,000 bodies (ports): 700 on two lines (a template learnt and never used: dropped when the store is full),
+    // 300 on six; plain and not plain addresses (a template replaced); each kind's lines close together
+    for (let p = 0; p < 1000; p++) {
+      const copies = p % 10 < 7 ? 2 : 6;
+      for (let c = 0; c < copies; c++) {
+        const a = `198.18.${p % 256}.${Math.floor(rnd() * 256)}`;
+        lines.push(`-A ${['INPUT', 'OUTPUT', 'user'][p % 3]} -s ${pick(rnd, [a, a, a, a + '/32', a + '/24', '198.18.01.1', 'localhost'])} -p tcp -m tcp --dport ${p + 1} -j ${['ACCEPT', 'user', 'DROP'][p % 3]}`);
+      }
+    }
+    for (let k = lines.length - 1; k > 0; k--) {
+      const j = Math.max(0, k - Math.floor(rnd() * 8));
+      [lines[k], lines[j]] = [lines[j], lines[k]];
+    }
+    const text = [...head, ...lines, 'COMMIT', ''].join('\n');
+    same(text, 'ipv4');
+    // each line alone (no template can apply) prints what the whole file prints for it
+    const whole = canonicalRuleset(parseRuleset(text).ruleset).split('\n').filter((l) => l.startsWith('-A '));
+    const alone = lines.map((l) => canonicalRuleset(parseRuleset([...head, l, 'COMMIT', ''].join('\n')).ruleset).split('\n').find((x) => x.startsWith('-A ')));
+    const byChain = (xs: (string | undefined)[]) => ['INPUT', 'OUTPUT', 'user'].flatMap((c) => xs.filter((x) => x?.startsWith(`-A ${c} `)));
+    expect(whole).toEqual(byChain(alone));
+  });
+
   const vectorFiles: [Family, () => ObservedRow[]][] = [['ipv4', readObserved], ['ipv6', readObserved6]];
   for (const [family, rows] of vectorFiles) {
     it.skipIf(!sharedAvailable())(`on every ${family} conformance vector, repeated with addresses (templates made and applied)`, () => {

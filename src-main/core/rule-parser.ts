@@ -12,6 +12,7 @@ import { collectOptions } from './extensions/util.js';
 import { ValueError, lowerCase, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
 import type { FindingCode } from './findings.js';
 import { LineTemplates } from './line-templates.js';
+import { ownCopy } from './ruleset-texts.js';
 
 export type Command =
   | { kind: 'append'; chain: string; rules: Rule[] }
@@ -261,10 +262,13 @@ export function parseCommandTexts(texts: string[], n: number, env: CommandEnv, t
   }
 }
 
-/** A line's words with the values of its -s and -d taken out (see RuleTemplates). */
+/** A line's words with the values of its -s and -d taken out (see RuleTemplates): one object, reused from line to line. */
 interface Slots {
-  key: string;
+  /** FNV-1a over the words, each slot one mark */
+  hash: number;
+  /** the line's words (the reader's array: valid for this line only) and how many */
   words: string[];
+  n: number;
   /** word index of the -s / -d value, -1 for none */
   src: number;
   dst: number;
@@ -272,6 +276,11 @@ interface Slots {
 }
 
 interface Template {
+  /** the line's words, '' at the slots (own copies: a word of the line would keep the file's text) */
+  words: string[];
+  hash: number;
+  /** another template with the same hash */
+  next: Template | null;
   chain: string;
   /** the rule the line made, as the parser left it (the reader stamps its own copy) */
   rule: Rule;
@@ -294,7 +303,10 @@ interface Template {
  * clears the templates whenever the table's chains change.
  */
 export class RuleTemplates {
-  private readonly byKey = new Map<string, Template>();
+  /** by the hash of their words (a key string per line was a copy of every line) */
+  private readonly byHash = new Map<number, Template>();
+  private size = 0;
+  private readonly slots: Slots = { hash: 0, words: [], n: 0, src: -1, dst: -1, family: 'ipv4' };
   private lines = 0;
   private hits = 0;
   /** given up: this table's lines do not repeat (kube-proxy's comments, ports) */
@@ -309,7 +321,10 @@ export class RuleTemplates {
 
   clear(): void {
     // Map.clear makes a new table even for an empty map: a kube-proxy table declares 20,000 chains
-    if (this.byKey.size > 0) this.byKey.clear();
+    if (this.size > 0) {
+      this.byHash.clear();
+      this.size = 0;
+    }
     this.lineTemplates.clear();
   }
 
@@ -343,16 +358,36 @@ export class RuleTemplates {
       }
     }
     if (src < 0 && dst < 0) return null;
-    let key = '';
-    for (let k = 0; k < n; k++) key += (k === src || k === dst ? '\u0001' : words[k]) + '\u0000';
-    return { key, words, src, dst, family };
+    let h = 0x811c9dc5;
+    for (let k = 0; k < n; k++) {
+      if (k === src || k === dst) h = Math.imul(h ^ 1, 16777619);
+      else {
+        const w = words[k];
+        for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
+      }
+      h = Math.imul(h, 16777619); // the word's end
+    }
+    const sl = this.slots;
+    sl.hash = h;
+    sl.words = words;
+    sl.n = n;
+    sl.src = src;
+    sl.dst = dst;
+    sl.family = family;
+    return sl;
+  }
+
+  /** The template of the line's words but for its slots, or null. */
+  private find(slots: Slots): Template | null {
+    for (let t = this.byHash.get(slots.hash) ?? null; t; t = t.next) if (sameWords(t, slots)) return t;
+    return null;
   }
 
   /** The rule of a line like an earlier one, or null (parse it in full). */
   apply(slots: Slots): ParsedCommand | null {
     this.lines++;
-    const t = this.byKey.get(slots.key);
-    if (!t || t.src !== slots.src || t.dst !== slots.dst) {
+    const t = this.find(slots);
+    if (!t) {
       // after 2,000 lines with templates hitting under 1 in 8, stop making keys
       if (this.lines >= 2000 && !this.decided) {
         this.decided = true;
@@ -382,16 +417,32 @@ export class RuleTemplates {
     // a template at the second line like it: a template of every line whose
     // ports differ (a rate limit per port) only lived long enough to be copied
     // out of the young generation before a full store dropped it (a key alone is less)
-    const h = hashOf(slots.key);
+    const h = slots.hash;
     if (!this.seen.has(h)) {
       if (this.seen.size >= 8192) this.seen.clear();
       this.seen.add(h);
       return;
     }
-    if (this.byKey.size >= MAX_TEMPLATES && !this.dropUnused()) return;
+    // a template of these words whose addresses were not plain: this one replaces it
+    const old = this.find(slots);
+    if (old) this.remove(old);
+    if (this.size >= MAX_TEMPLATES && !this.dropUnused()) return;
     const r = c.rules[0];
-    // a copy: the reader stamps counters and the line on the rule it gets
-    this.byKey.set(slots.key, { chain: c.chain, rule: { ...r }, src: slots.src, dst: slots.dst, used: 0 });
+    const words = new Array<string>(slots.n);
+    for (let k = 0; k < slots.n; k++) words[k] = k === slots.src || k === slots.dst ? '' : ownCopy(slots.words[k]);
+    // a copy of the rule: the reader stamps counters and the line on the rule it gets
+    this.byHash.set(h, { words, hash: h, next: this.byHash.get(h) ?? null, chain: c.chain, rule: { ...r }, src: slots.src, dst: slots.dst, used: 0 });
+    this.size++;
+  }
+
+  private remove(t: Template): void {
+    const h = t.hash;
+    let first = this.byHash.get(h) ?? null;
+    if (first === t) first = t.next;
+    else for (let x = first; x; x = x.next) if (x.next === t) x.next = t.next;
+    if (first) this.byHash.set(h, first);
+    else this.byHash.delete(h);
+    this.size--;
   }
 
   /**
@@ -400,19 +451,37 @@ export class RuleTemplates {
    * repeat come. False when every template was used.
    */
   private dropUnused(): boolean {
-    for (const [key, t] of this.byKey) if (t.used === 0) this.byKey.delete(key);
-    return this.byKey.size < MAX_TEMPLATES;
+    for (const [h, first] of this.byHash) {
+      let head: Template | null = null;
+      let last: Template | null = null;
+      for (let t: Template | null = first; t; t = t.next) {
+        if (t.used === 0) {
+          this.size--;
+          continue;
+        }
+        if (last) last.next = t;
+        else head = t;
+        last = t;
+      }
+      if (last) last.next = null;
+      if (head) this.byHash.set(h, head);
+      else this.byHash.delete(h);
+    }
+    return this.size < MAX_TEMPLATES;
   }
 }
 
-const MAX_TEMPLATES = 512;
-
-/** FNV-1a of a string: a number to remember a key by without keeping the key. */
-function hashOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h;
+/** The template was made from a line of these words, but for its slots (in the same places). */
+function sameWords(t: Template, slots: Slots): boolean {
+  const n = slots.n;
+  if (t.words.length !== n || t.src !== slots.src || t.dst !== slots.dst) return false;
+  const words = slots.words;
+  const tw = t.words;
+  for (let k = 0; k < n; k++) if (k !== t.src && k !== t.dst && tw[k] !== words[k]) return false;
+  return true;
 }
+
+const MAX_TEMPLATES = 512;
 
 const IPV4_NET = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?:\/\d{1,2})?$/;
 // what may be one IPv6 network (plainNet6 decides): hex digits and colons, perhaps an embedded IPv4 and a prefix
