@@ -51,6 +51,8 @@ interface TableState {
 }
 
 const COUNTERS_RE = /^\[(\d+):(\d+)\]$/;
+const NO_RULES: never[] = [];
+Object.freeze(NO_RULES);
 const BUILTIN_NAMES: ReadonlySet<string> = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 /**
@@ -623,7 +625,9 @@ class RulesetReader {
         throw e;
       }
       // the name outlives the file's text (see ownCopy); the map's key is the same string
-      chain = { name: ownCopy(name), builtin: false, policy: null, counters: null, rules: [], disabled: [], source: { line } };
+      // texts mode keeps no rules in chains (the sink has their lines): one frozen empty array, not two per chain (57,000 in a deep tree)
+      const none = this.sink ? NO_RULES : null;
+      chain = { name: ownCopy(name), builtin: false, policy: null, counters: null, rules: none ?? [], disabled: none ?? [], source: { line } };
       st.chains.set(chain.name, chain);
       st.table.chains.push(chain);
     } else if (!chain.builtin) {
