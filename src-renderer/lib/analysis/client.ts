@@ -104,10 +104,13 @@ interface Pending extends ActiveJob {
 /**
  * How long a cancelled job may take to stop before its worker is ended. Ending
  * it loses every document it holds: the next job then reads a 100,000-rule
- * file again (a second or more) and lints it whole, so a stop within about
- * that time is the cheaper one.
+ * file again (a second or more of work, several on a loaded machine) and lints
+ * it whole, so waiting for a stop within a few seconds is the cheaper one. A
+ * lint stops between chains at once; what runs on is a parse, a diff, a
+ * recipe's placement or the staged marks — a few hundred ms of work, which
+ * on a machine loaded 10–20 per core takes seconds.
  */
-export const CANCEL_GRACE_MS = 1500;
+export const CANCEL_GRACE_MS = 5000;
 
 export class AnalysisClient {
   private worker: WorkerLike | null = null;
