@@ -32,11 +32,11 @@ export interface AlikeCheck {
 }
 
 /**
- * What the new file's reader does again for a line: nothing (null), a jump to
- * the chain named (a string: the chain's own name, no object per line), a goto
- * (its target), or a run alike.
+ * What the new file's reader does again for a line: nothing (null), a jump or
+ * goto to a chain (the old line's target: nothing changes it, and the new
+ * file's line needs no object of its own), or a run alike.
  */
-export type LineCheck = string | Target | AlikeCheck | null;
+export type LineCheck = Target | AlikeCheck | null;
 
 /** Lines next to the last one found looked at before the map (a few deleted rules). */
 const WINDOW = 8;

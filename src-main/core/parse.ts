@@ -70,7 +70,6 @@ function declarationWords(raw: string, out: string[]): void {
     out[k] = raw.slice(start, i);
   }
 }
-const NO_OPTIONS: never[] = [];
 
 export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult {
   if (opts.keepLines === false) {
@@ -737,7 +736,7 @@ class RulesetReader {
   /** With reuse.record: what the new file's reader does again for a line (diff-reuse.ts); undefined: it cannot. */
   private checkOf(st: TableState, old: OldChain, ch: Chain, kept: Kept, tg: Rule['target']): LineCheck | undefined {
     if (kept === Kept.NOTHING) return null;
-    if (kept === Kept.JUMP) return tg!.kind === 'jump' ? tg!.name : tg!;
+    if (kept === Kept.JUMP) return tg!;
     if (kept === Kept.ALIKE) return old.alike(lastAlikeOf(st.checks!, ch)!);
     return undefined;
   }
@@ -757,11 +756,11 @@ class RulesetReader {
     if (!ch) return false;
     const c = old!.checkOf(k);
     // a jump to a chain this table does not have reads otherwise (an error)
-    const jump = c === null ? null : typeof c === 'string' ? { kind: 'jump' as const, name: c, options: NO_OPTIONS, state: undefined, chain: true as const } : 'kind' in c ? c : null;
+    const jump = c !== null && 'kind' in c ? c : null;
     if (jump && !st.chains.has(jump.name)) return false;
     const sink = this.sinkOf(ch);
     if (jump) appendedJump(checks, ch, jump, line);
-    else if (c !== null && typeof c === 'object' && 'key' in c) {
+    else if (c !== null && 'key' in c) {
       if (!appendedAlike(checks, ch, sink.count, line, c.key)) appendedAlikeAs(checks, ch, sink.count, line, c.key, c.rule);
     }
     sink.count++;
@@ -834,7 +833,7 @@ class RulesetReader {
   /** With reuse.record: checkOf for a line a LineTemplate made. */
   private templateCheck(t: LineTemplate, old: OldChain, ch: Chain): LineCheck {
     if (t.checks === 'alike') return old.alike(lastAlikeOf(this.cur!.checks!, ch)!);
-    if (t.checks === 'jump') return t.rule.target!.kind === 'jump' ? t.rule.target!.name : t.rule.target!;
+    if (t.checks === 'jump') return t.rule.target!;
     return null;
   }
 
