@@ -26,7 +26,7 @@ import type { Family, Rule, TableName, Target } from './model.js';
 import { flat, ownCopy } from './ruleset-texts.js';
 
 /** A run of rules alike for the commit checks: its key and the rule kept for them (see AppendedChecks.alike). */
-export interface AlikeCheck {
+interface AlikeCheck {
   readonly key: string;
   readonly rule: Rule;
 }
