@@ -28,7 +28,8 @@ export interface ChainTexts {
 export class CanonLines {
   /** per entry: start and end of the file's bytes, or -1 and the index of its text */
   readonly entries = new IntPairs();
-  readonly texts: string[] = [];
+  /** the texts (made on the first: most chains have none) */
+  texts: string[] | null = null;
 
   /** the file's bytes [start, end) (at most 2^31 - 1): the last run made longer when it ends there */
   span(start: number, end: number): void {
@@ -39,7 +40,7 @@ export class CanonLines {
   }
 
   text(s: string): void {
-    this.entries.push(-1, this.texts.push(s) - 1);
+    this.entries.push(-1, (this.texts ??= []).push(s) - 1);
   }
 }
 export interface RulesetTexts {
@@ -150,7 +151,7 @@ export function writeCanonical(rt: RulesetTexts, sink: CanonicalSink): void {
       const e = parts.entries;
       for (let j = 0; j < e.length; j += 2) {
         const start = e.at(j);
-        if (start < 0) sink.text(parts.texts[e.at(j + 1)] + '\n');
+        if (start < 0) sink.text(parts.texts![e.at(j + 1)] + '\n');
         else sink.span(start, e.at(j + 1));
       }
     }
