@@ -264,7 +264,9 @@ function teardownSlot(slot: number): void {
   }
   for (const d of existsSync(NSPAWN_PROPAGATE) ? readdirSync(NSPAWN_PROPAGATE) : [])
     if (d.startsWith(`pcl-s${slot}-`)) rmSync(join(NSPAWN_PROPAGATE, d), { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
+  // a host's process the kernel has not ended yet (at load 38 on two cores: seconds) can still write its log
+  // into the directory while it is removed (ENOTEMPTY): Node retries those, 100 ms apart, for up to 5 s
+  rmSync(dir, { recursive: true, force: true, maxRetries: 50, retryDelay: 100 });
 }
 
 /**
