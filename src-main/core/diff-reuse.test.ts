@@ -10,6 +10,7 @@ import { findTarget, knownTargets } from './extensions/registry.js';
 import type { Family } from './model.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { generateShape, SHAPES, shapeFamily } from '../../build/gen-shapes.mjs';
+import { mutateShape as mutate } from './testing/shape-mutate.js';
 
 const errorsOf = (r: TextsResult) => r.findings.filter((f) => f.severity === 'error');
 
@@ -23,32 +24,6 @@ function sameAsAlone(a: string, b: string, family: Family = 'ipv4'): { reused: n
   // A's reading does not change by being recorded
   expect(old.texts).toEqual(parseRulesetTexts(a, { family }).texts);
   return { reused: withOld.reused ?? 0, alone };
-}
-
-/** As diff-shapes.test.ts: about 1 % of the rules dropped, 1 % edited, some moved down and some duplicated. */
-function mutate(text: string, seed: number): string {
-  let s = seed;
-  const rnd = (k: number) => (s = (s * 1103515245 + 12345) >>> 0) % k;
-  const lines = text.split('\n');
-  const out: string[] = [];
-  for (let k = 0; k < lines.length; k++) {
-    const l = lines[k];
-    if (!l.startsWith('-A ')) {
-      out.push(l);
-      continue;
-    }
-    const r = rnd(1000);
-    if (r < 10) continue;
-    if (r < 20) out.push(l.replace(/--dport \d+/, `--dport ${1 + rnd(65535)}`).replace(/-s (\d+)\.(\d+)\./, `-s $1.${rnd(256)}.`));
-    else if (r < 25 && lines[k + 1]?.startsWith('-A ')) {
-      let to = k + 1;
-      const far = k + 2 + rnd(30);
-      while (to + 1 < lines.length && to < far && lines[to + 1].startsWith('-A ')) to++;
-      lines.splice(to + 1, 0, l);
-    } else if (r < 28) out.push(l, l);
-    else out.push(l);
-  }
-  return out.join('\n');
 }
 
 describe('the new file read with the old one\'s lines', () => {

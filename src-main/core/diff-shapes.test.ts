@@ -12,6 +12,7 @@ import { diffRulesetTexts, formatSideBySide, formatUnified, type RulesetTexts } 
 import type { Family } from './model.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { generateShape } from '../../build/gen-shapes.mjs';
+import { mutateShape as mutate } from './testing/shape-mutate.js';
 
 /** The same ruleset for ip6tables: IPv4 addresses and ICMP spelled as IPv6 ones. */
 function asIpv6(text: string): string {
@@ -23,33 +24,6 @@ function asIpv6(text: string): string {
     .replace(/-m icmp\b/g, '-m icmp6')
     .replace(/--icmp-type\b/g, '--icmpv6-type')
     .replace(/-m ttl --ttl-(gt|lt|eq)\b/g, '-m hl --hl-$1');
-}
-
-/** About 1 % of the rules dropped, 1 % edited, 0.5 % moved a few places down and some duplicated (as the bench's mutate, plus moves). */
-function mutate(text: string, seed: number): string {
-  let s = seed;
-  const rnd = (k: number) => (s = (s * 1103515245 + 12345) >>> 0) % k;
-  const lines = text.split('\n');
-  const out: string[] = [];
-  for (let k = 0; k < lines.length; k++) {
-    const l = lines[k];
-    if (!l.startsWith('-A ')) {
-      out.push(l);
-      continue;
-    }
-    const r = rnd(1000);
-    if (r < 10) continue;
-    if (r < 20) out.push(l.replace(/--dport \d+/, `--dport ${1 + rnd(65535)}`).replace(/-s (\d+)\.(\d+)\./, `-s $1.${rnd(256)}.`));
-    else if (r < 25 && lines[k + 1]?.startsWith('-A ')) {
-      // moved down past the next rules of the table
-      let to = k + 1;
-      const far = k + 2 + rnd(30);
-      while (to + 1 < lines.length && to < far && lines[to + 1].startsWith('-A ')) to++;
-      lines.splice(to + 1, 0, l);
-    } else if (r < 28) out.push(l, l);
-    else out.push(l);
-  }
-  return out.join('\n');
 }
 
 function texts(text: string, family: Family): RulesetTexts {

@@ -126,8 +126,6 @@ function readModelPieces(pieces: Iterable<string>, family: Family, scan: FamilyS
   const lines: string[] = []; // the lines with `nth` (see nthLines)
   let reading = true;
   let count = 0;
-  let carry = '';
-  let tail = '';
   let finalNewline = true;
   const part = (text: string, end: boolean) => {
     scan?.add(text);
@@ -137,21 +135,9 @@ function readModelPieces(pieces: Iterable<string>, family: Family, scan: FamilyS
     count = reader.readPart(text, count, end);
     if (text.includes('nth')) nthLines(text, count - from).forEach((l, k) => { lines[from + k] = l; });
   };
-  for (const piece of pieces) {
+  inRuleParts(pieces, part, (piece) => {
     if (piece !== '') finalNewline = piece.endsWith('\n');
-    // whole lines up to the last rule start, as readPieces cuts them
-    const text = carry === '' ? piece : carry + piece;
-    const cut = lastRuleStart(carry.length, tail, piece);
-    if (cut < 0) {
-      carry = text;
-      tail = piece.length >= 3 ? piece.slice(-3) : (tail + piece).slice(-3);
-      continue;
-    }
-    carry = text.slice(cut + 1);
-    tail = carry.slice(-3);
-    part(text.slice(0, cut + 1), false);
-  }
-  part(carry, true);
+  });
   if (!reading) return null;
   const findings = reader.finish(count);
   lines.length = count;
@@ -253,9 +239,6 @@ function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan |
   const reader = new RulesetReader(family, true, spans !== null, reuse);
   let reading = true;
   let count = 0;
-  let carry = '';
-  /** carry's last 3 characters (carry may be a long concatenation: reading it would flatten it) */
-  let tail = '';
   // characters of the file before `carry`: its offset while the pieces are its bytes
   let offset = 0;
   const part = (text: string, end: boolean) => {
@@ -265,20 +248,7 @@ function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan |
     offset += text.length;
   };
   try {
-    for (const piece of pieces) {
-      // lines up to the last one before an `-A ` line; the rest waits for the next piece (see FamilyScan)
-      const text = carry === '' ? piece : carry + piece;
-      const cut = lastRuleStart(carry.length, tail, piece);
-      if (cut < 0) {
-        carry = text;
-        tail = piece.length >= 3 ? piece.slice(-3) : (tail + piece).slice(-3);
-        continue;
-      }
-      carry = text.slice(cut + 1);
-      tail = carry.slice(-3);
-      part(text.slice(0, cut + 1), false);
-    }
-    part(carry, true);
+    inRuleParts(pieces, part);
   } catch (e) {
     if (e !== NEEDS_MODEL) throw e;
     return NEEDS_MODEL;
@@ -294,6 +264,32 @@ function readPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan |
  * without a rule) were a carry flattened and searched again for every 16 KB
  * piece, quadratic (40 MB of copies).
  */
+/**
+ * The pieces handed on as parts of whole lines: each part ends with the last
+ * line before an `-A ` line (the rest waits for the next piece, see
+ * FamilyScan), `part(text, false)`; what is left at the end, `part(rest, true)`.
+ * `each` sees every piece as it comes.
+ */
+function inRuleParts(pieces: Iterable<string>, part: (text: string, end: boolean) => void, each?: (piece: string) => void): void {
+  let carry = '';
+  /** carry's last 3 characters (carry may be a long concatenation: reading it would flatten it) */
+  let tail = '';
+  for (const piece of pieces) {
+    each?.(piece);
+    const text = carry === '' ? piece : carry + piece;
+    const cut = lastRuleStart(carry.length, tail, piece);
+    if (cut < 0) {
+      carry = text;
+      tail = piece.length >= 3 ? piece.slice(-3) : (tail + piece).slice(-3);
+      continue;
+    }
+    carry = text.slice(cut + 1);
+    tail = carry.slice(-3);
+    part(text.slice(0, cut + 1), false);
+  }
+  part(carry, true);
+}
+
 function lastRuleStart(carryLength: number, tail: string, piece: string): number {
   const at = piece.lastIndexOf('\n-A ');
   if (at >= 0 || carryLength === 0) return at < 0 ? -1 : carryLength + at;
