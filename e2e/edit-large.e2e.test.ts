@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
 import { PortcullisPage } from './support/ruleset-page.js';
+import { longestPageTask } from './support/page-trace.js';
 import { applyEdit, lintParsed, parseRuleset, type EditOp } from '../src-main/core/index.js';
 
 let app: AppHandle;
@@ -37,16 +38,6 @@ const EDIT_ROW_FLOOR_MS = 3_000;
 /** the most work (thread time in Chromium's trace) one task on the page's thread may do while an edit is made and shown: the window answers input meanwhile */
 const TASK_CPU_MS = 100;
 
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  dur?: number;
-  tdur?: number;
-  args?: { name?: string };
-}
-
 /** Chromium's trace of the page's tasks ('toplevel'): the most thread time one task on the page's main thread took (-1: no trace, Electron) */
 async function tracePageTasks<T>(work: () => Promise<T>): Promise<{ value: T; taskCpuMaxMs: number }> {
   const browser = app.kind === 'browser' ? app.page.context().browser() : null;
@@ -59,14 +50,7 @@ async function tracePageTasks<T>(work: () => Promise<T>): Promise<{ value: T; ta
     await browser.stopTracing().catch(() => {});
     throw e;
   }
-  const events = (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
-  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
-  const byThread = new Map<string, TraceEvent[]>();
-  for (const e of events) if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(`${e.pid}/${e.tid}`)) byThread.set(`${e.pid}/${e.tid}`, [...(byThread.get(`${e.pid}/${e.tid}`) ?? []), e]);
-  // the page's thread: the renderer main thread that ran the most tasks
-  const tasks = [...byThread.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-  const most = tasks.reduce((m, e) => Math.max(m, e.tdur ?? e.dur ?? 0), 0);
-  return { value, taskCpuMaxMs: Math.round(most / 100) / 10 };
+  return { value, taskCpuMaxMs: longestPageTask(await browser.stopTracing()).cpuMaxMs };
 }
 
 beforeAll(async () => {

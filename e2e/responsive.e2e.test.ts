@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildApp, launchApp, REPO, skipE2e, type AppHandle } from './support/app.js';
 import { PortcullisPage } from './support/ruleset-page.js';
+import { longestPageTask } from './support/page-trace.js';
 import { blocklistRuleset } from './support/blocklist.js';
 
 const RULES = 100_000;
@@ -140,16 +141,6 @@ interface ProbeResult {
   loadPerCore: number;
 }
 
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  dur?: number;
-  tdur?: number;
-  args?: { name?: string };
-}
-
 /** the load average per core when the probe started */
 let loadAtStart = 0;
 const loadPerCore = () => loadavg()[0] / availableParallelism();
@@ -176,19 +167,7 @@ async function stopTrace(page: Page): Promise<{ cpuMaxMs: number; wallMs: number
   const browser = page.context().browser();
   if (!browser) return { cpuMaxMs: -1, wallMs: -1 };
   tracing = false;
-  const events = (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
-  // the page's thread: the renderer's main thread that ran the most tasks (one page, one renderer)
-  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`));
-  const tasks = new Map<string, TraceEvent[]>();
-  for (const e of events) {
-    const at = `${e.pid}/${e.tid}`;
-    if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mains.has(at)) tasks.set(at, [...(tasks.get(at) ?? []), e]);
-  }
-  const page_ = [...tasks.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-  let top: TraceEvent | undefined;
-  for (const e of page_) if (!top || (e.tdur ?? e.dur ?? 0) > (top.tdur ?? top.dur ?? 0)) top = e;
-  const ms = (us: number | undefined) => Math.round((us ?? 0) / 100) / 10;
-  return { cpuMaxMs: ms(top?.tdur ?? top?.dur), wallMs: ms(top?.dur) };
+  return longestPageTask(await browser.stopTracing());
 }
 
 /** `trace`: stop the trace and report its longest task (false: it goes on, reported by a later probe; -1 here) */
