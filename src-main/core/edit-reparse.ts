@@ -13,6 +13,7 @@ import { parseRuleset, type ParseResult } from './parse.js';
 import { lineKey, writePreserving, writePreservingChanged, type WrittenLines } from './preserve.js';
 import { validateTable } from './validate.js';
 import { editRuleset, type EditOp } from './edit.js';
+import { spliceEdit } from './edit-splice.js';
 
 /** A chain whose rules an edit changed. */
 export interface ChangedChain {
@@ -30,11 +31,18 @@ type EditParsed =
       changed: ChangedChain[] | null;
       /** with `changed`: the old file's 1-based line → the new file's (0: gone) */
       moved: Int32Array | null;
+      /** per changed chain (`table chain`), where it is known: new rule k is the chain's old rule origin[k], or -1 (read anew) */
+      origins?: Map<string, Int32Array>;
+      /** how it was read: lines spliced (one chain, lines in order), the changed chains written, or the whole text */
+      road: 'splice' | 'chains' | 'whole';
     }
   | { ok: false; message: string };
 
 /** Applies one operation and gives the new text with its parse, reading again only what changed where it can. */
 export function applyEditParsed(parsed: ParseResult, op: EditOp): EditParsed {
+  // the common edit of a long chain: its lines spliced, no pass of the writer over the chain
+  const spliced = op.kind === 'policy' || hasErrors(parsed.findings) ? null : spliceEdit(parsed, op, addsActive(op));
+  if (spliced) return { ok: true, ...spliced, road: 'splice' };
   let edited: ReturnType<typeof editRuleset>;
   try {
     edited = editRuleset(parsed, op);
@@ -43,9 +51,9 @@ export function applyEditParsed(parsed: ParseResult, op: EditOp): EditParsed {
   }
   if (!edited.ok) return { ok: false, message: edited.message };
   const fast = op.kind === 'policy' || hasErrors(parsed.findings) ? null : reparseChanged(parsed, edited.ruleset, addsActive(op));
-  if (fast) return { ok: true, ...fast };
+  if (fast) return { ok: true, ...fast, road: 'chains' };
   const text = writePreserving(parsed, edited.ruleset);
-  return { ok: true, text, parsed: parseRuleset(text, { family: parsed.ruleset.family }), changed: null, moved: null };
+  return { ok: true, text, parsed: parseRuleset(text, { family: parsed.ruleset.family }), changed: null, moved: null, road: 'whole' };
 }
 
 /** the edit makes a rule active (new, changed or enabled): a jump it adds can change what the kernel's commit checks find */

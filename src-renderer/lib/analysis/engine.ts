@@ -278,7 +278,7 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       post({ type: 'progress', id, progress: { phase: 'editing' } });
       const r = applyEditParsed(d.parsed, job.op);
       if (!r.ok) return send(out, id, { ok: false, message: r.message } satisfies EditAnswer, []);
-      const made = editedDoc(d, r.text, r.parsed, r.changed, r.moved);
+      const made = editedDoc(d, r.text, r.parsed, r.changed, r.moved, r.origins);
       if (job.as === undefined) {
         docs.adopt(made);
         return send(out, id, { ok: true, text: r.text } satisfies EditAnswer, []);
@@ -323,7 +323,7 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
  * canonical lines those of the unchanged chains before it, and what its lint
  * can carry over from the lint before the edit.
  */
-function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: ChangedChain[] | null, moved: Int32Array | null): Doc {
+function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: ChangedChain[] | null, moved: Int32Array | null, origins?: Map<string, Int32Array>): Doc {
   const d: Doc = { text, family: from.family, parsed, serial: ++serials };
   if (!changed || !moved) return d;
   // what changed since each document this one comes from (a chain of staged steps: a few, each a few chains)
@@ -331,11 +331,12 @@ function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: Change
   d.touched = new Map([[from.serial, new Set(keys)]]);
   for (const [serial, set] of from.touched ?? []) d.touched.set(serial, new Set([...set, ...keys]));
   if (from.lint) d.since = { memo: from.lint, changed, moved };
-  if (from.canon) d.canon = canonAfterEdit(from, parsed, changed);
+  if (from.canon) d.canon = canonAfterEdit(from, parsed, changed, origins);
   return d;
 }
 
-function canonAfterEdit(from: Doc, parsed: ParseResult, changed: ChangedChain[]): string[] {
+/** the canonical lines after an edit: an unchanged chain's are the old ones; of a changed chain, those of its rules the edit kept (`origins`) too */
+function canonAfterEdit(from: Doc, parsed: ParseResult, changed: ChangedChain[], origins?: Map<string, Int32Array>): string[] {
   const old = from.canon!;
   const oldAt = new Map<string, number>();
   let at = 0;
@@ -348,7 +349,9 @@ function canonAfterEdit(from: Doc, parsed: ParseResult, changed: ChangedChain[])
   for (const t of parsed.ruleset.tables) for (const c of t.chains) {
     const key = `${t.name} ${c.name}`;
     const k = oldAt.get(key);
+    const origin = origins?.get(key);
     if (k !== undefined && !touched.has(key)) for (let i = 0; i < c.rules.length; i++) out.push(old[k + i]);
+    else if (k !== undefined && origin) for (let i = 0; i < c.rules.length; i++) out.push(origin[i] >= 0 ? old[k + origin[i]] : canonLine(c.name, c.rules[i]));
     else for (const r of c.rules) out.push(canonLine(c.name, r));
   }
   return out;
