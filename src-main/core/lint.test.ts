@@ -95,6 +95,31 @@ describe('shadowed-rule / redundant-rule', () => {
     expect(performance.now() - t0).toBeLessThan(20000);
     expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#20001', 'INPUT#20003']);
   });
+
+  it('a network covered by the earlier networks of its block: found among many that miss it, and the limit on candidates counts those too', () => {
+    // /23s of 10.1.0.0/16 (filed under that /16 block, like a country blocklist's networks): the 8 that
+    // make 10.1.0.0/20 spread among others of the block that do not meet it (10.1.16.0/23 on, over and
+    // over), then the /20 itself
+    const block = (extra: number) => {
+      const rules: string[] = [];
+      let inside = 0;
+      let outside = 0;
+      for (let k = 0; k < 8 + extra; k++) {
+        if (k % 8 === 0 && inside < 8) rules.push(`-A INPUT -s 10.1.${2 * inside++}.0/23 -j DROP`);
+        else rules.push(`-A INPUT -s 10.1.${16 + 2 * (outside++ % 120)}.0/23 -j DROP`);
+      }
+      rules.push('-A INPUT -s 10.1.0.0/20 -j DROP');
+      const fs = lint(filter(rules.join('\n')));
+      return fs.filter((f) => f.index === rules.length);
+    };
+    const few = block(1000);
+    expect(few.map((f) => f.code)).toEqual(['redundant-rule']);
+    // the 8 pieces named (rules 1, 9, 17 … 57), none of the others
+    expect(few[0].message.match(/#\d+/g)).toEqual(['#1009', ...Array.from({ length: 8 }, (_, k) => `#${1 + 8 * k}`)]);
+    // more than 2,000 earlier rules in the block: the check gives up on the rule (claims nothing), as it
+    // always has, even though most of them cannot take anything from it
+    expect(block(2100)).toEqual([]);
+  });
 });
 
 describe('chains', () => {

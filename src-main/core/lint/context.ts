@@ -60,9 +60,16 @@ export class LintContext {
     if (ruleset.family === 'ipv6') this.env.addr6 = Addr6Classes.of(ruleset);
   }
 
+  /** the chain chainFacts() answered for last, and its facts: the checks ask of one chain's rules in a row (no Map look-up per rule) */
+  private lastChain: Chain | null = null;
+  private lastFacts: ChainFacts | null = null;
+
   private chainFacts(c: Chain): ChainFacts {
+    if (c === this.lastChain) return this.lastFacts!;
     let f = this.facts.get(c);
     if (!f) this.facts.set(c, (f = { spaces: [], labels: [], bodies: [] }));
+    this.lastChain = c;
+    this.lastFacts = f;
     return f;
   }
 
@@ -82,6 +89,7 @@ export class LintContext {
     const f = this.facts.get(c);
     if (f && t.name === 'filter' && c.name === 'INPUT') f.spaces = [];
     else this.facts.delete(c);
+    if (this.lastChain === c) this.lastChain = this.lastFacts = null;
   }
 
   private rewritesPorts: boolean | undefined;

@@ -136,6 +136,20 @@ function protoOf(boxes: Box[]): number {
  */
 let stamps = new Int32Array(1024);
 let lastStamp = 0;
+/**
+ * Per position: the last candidates() call that counted it (stamps: that
+ * collected it). A cover filed under an address block that does not meet the
+ * rule's interval there is counted, as before, but not collected: its space
+ * is not built again, and it could not take anything from the rule.
+ */
+let seen = new Int32Array(1024);
+/**
+ * Per position of a cover filed under an address block: the interval of that
+ * address (the only one of its box in that dimension). Written by add(), read
+ * for the covers of the same chain only.
+ */
+let filedLo = new Float64Array(1024);
+let filedHi = new Float64Array(1024);
 
 /**
  * Earlier deciding rules, each filed under ONE narrow dimension: its address
@@ -168,9 +182,13 @@ class CoverIndex {
    * Likewise a cover whose destination ports lie outside the rule's.
    */
   private generalByProto = new Map<number, GeneralList>();
+  /** generalByProto's lists in an array (walked per rule without an iterator) */
+  private generalLists: GeneralList[] = [];
   private generalAnyProto: GeneralList = { pos: [], lo: [], hi: [] };
-  /** general covers added to `into` since begin() */
+  /** general covers counted since begin() */
   private generalPushed = 0;
+  /** positions counted since begin() (collected or left out as not meeting the rule) */
+  private seenCount = 0;
   /** whether candidates() ran since begin() (every general cover counted once) */
   private counted = false;
   /** single-box covers by boxHash, for exact twins */
@@ -181,9 +199,17 @@ class CoverIndex {
   /** the lists one candidates() call looks at, as index and slot (reused: no array per rule) */
   private listMaps: PosLists[] = [];
   private listSlots: number[] = [];
+  /** per list: the address dimension of its block (0 src, 1 dst), -1 for a list of values */
+  private listAddrs: number[] = [];
 
   constructor(private readonly ctx: LintContext, private readonly t: Table, private readonly c: Chain) {
-    if (stamps.length < c.rules.length) stamps = new Int32Array(Math.max(c.rules.length, 2 * stamps.length));
+    if (stamps.length < c.rules.length) {
+      const n = Math.max(c.rules.length, 2 * stamps.length);
+      stamps = new Int32Array(n);
+      seen = new Int32Array(n);
+      filedLo = new Float64Array(n);
+      filedHi = new Float64Array(n);
+    }
   }
 
   /** The cover at a position (filed earlier). */
@@ -229,6 +255,9 @@ class CoverIndex {
       if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) (this.exact ??= new PosLists()).add(hash, pos);
       if (slot >= 0) {
         (this.blocks[slot] ??= new PosLists()).add(CoverIndex.blockKey(b, slot), pos);
+        const a = b.get(slot < LEVELS.length ? DIM.src : DIM.dst)!;
+        filedLo[pos] = a[0];
+        filedHi[pos] = a[1];
         return;
       }
       let bestK = -1;
@@ -250,7 +279,10 @@ class CoverIndex {
     this.general.push(pos);
     const p = protoOf(boxes);
     let l = p < 0 ? this.generalAnyProto : this.generalByProto.get(p);
-    if (!l) this.generalByProto.set(p, (l = { pos: [], lo: [], hi: [] }));
+    if (!l) {
+      this.generalByProto.set(p, (l = { pos: [], lo: [], hi: [] }));
+      this.generalLists.push(l);
+    }
     const [lo, hi] = portBounds(boxes);
     l.pos.push(pos);
     l.lo.push(lo);
@@ -265,7 +297,8 @@ class CoverIndex {
 
   /** Collects the general covers that can meet `b` (its protocol, its destination ports); returns how many. */
   private collectGeneral(b: Box, into: Cover[]): number {
-    const before = into.length;
+    if (this.general.length === 0) return 0;
+    const before = this.seenCount;
     const s = b.get(DIM.proto);
     // portBounds([b]) without its arrays (asked once per rule)
     const d = b.get(DIM.dport);
@@ -273,12 +306,13 @@ class CoverIndex {
     const hi = d && d.length ? d[d.length - 1] : 65535;
     this.scan(this.generalAnyProto, lo, hi, into);
     if (!s || s.length !== 2 || s[0] !== s[1]) {
-      for (const l of this.generalByProto.values()) this.scan(l, lo, hi, into);
+      const lists = this.generalLists;
+      for (let i = 0; i < lists.length; i++) this.scan(lists[i], lo, hi, into);
     } else {
       const own = this.generalByProto.get(s[0]);
       if (own) this.scan(own, lo, hi, into);
     }
-    return into.length - before;
+    return this.seenCount - before;
   }
 
   private scan(l: GeneralList, lo: number, hi: number, into: Cover[]): void {
@@ -286,8 +320,8 @@ class CoverIndex {
   }
 
   /** How many covers `into` holds, counted as if every general cover were in it (each once per begin()). */
-  private intoCount(into: Cover[]): number {
-    return into.length - this.generalPushed + (this.counted ? this.general.length : 0);
+  private intoCount(): number {
+    return this.seenCount - this.generalPushed + (this.counted ? this.general.length : 0);
   }
 
   /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
@@ -319,6 +353,7 @@ class CoverIndex {
   begin(): void {
     this.stamp = ++lastStamp;
     this.generalPushed = 0;
+    this.seenCount = 0;
     this.counted = false;
   }
 
@@ -329,28 +364,36 @@ class CoverIndex {
   candidates(b: Box, into: Cover[]): boolean {
     const maps = this.listMaps;
     const slots = this.listSlots;
-    maps.length = 0;
-    slots.length = 0;
+    const addrs = this.listAddrs;
+    // (setting an array's length is a call into the runtime: only when there is something to drop)
+    if (maps.length) {
+      maps.length = 0;
+      slots.length = 0;
+      addrs.length = 0;
+    }
+    const src = b.get(DIM.src);
+    const dst = b.get(DIM.dst);
     for (let a = 0; a < 2; a++) {
-      const s = b.get(a === 0 ? DIM.src : DIM.dst);
+      const s = a === 0 ? src : dst;
       if (!s || s.length !== 2) continue;
       for (let k = 0; k < LEVELS.length; k++) {
         const block = blockOf(s[0], k);
         if (block !== blockOf(s[1], k)) continue;
         const m = this.blocks[a * LEVELS.length + k];
         const hit = m ? m.find(block) : -1;
-        if (hit >= 0) { maps.push(m!); slots.push(hit); }
+        if (hit >= 0) { maps.push(m!); slots.push(hit); addrs.push(a); }
       }
     }
     for (let k = 0; k < VALUE_DIMS.length; k++) {
       const d = VALUE_DIMS[k];
+      // no cover filed under this dimension: every value's list is empty
+      const byValue = this.byValue[k];
+      if (!byValue) continue;
       const s = b.get(d);
       if (!s) continue;
       const vals = values(d, s, MAX_VALUES);
       if (!vals) continue;
       // every value must be covered: the rarest one's list holds every rule that could cover it alone
-      const byValue = this.byValue[k];
-      if (!byValue) continue; // no cover filed under this dimension: every value's list is empty
       let rarest = -1;
       let rarestCount = 0;
       let total = 0;
@@ -358,31 +401,46 @@ class CoverIndex {
       for (let i = 0; i < vals.length; i++) {
         const hit = byValue.find(vals[i]);
         const count = byValue.count(hit);
-        if (hit >= 0) { maps.push(byValue); slots.push(hit); }
+        if (hit >= 0) { maps.push(byValue); slots.push(hit); addrs.push(-1); }
         total += count;
         if (i === 0 || count < rarestCount) { rarest = hit; rarestCount = count; }
       }
-      if (total > MAX_CANDIDATES) {
+      if (total > MAX_CANDIDATES && maps.length > from) {
         maps.length = from;
         slots.length = from;
-        if (rarest >= 0) { maps.push(byValue); slots.push(rarest); }
+        addrs.length = from;
+        if (rarest >= 0) { maps.push(byValue); slots.push(rarest); addrs.push(-1); }
       }
     }
     let n = this.general.length;
     for (let i = 0; i < maps.length; i++) n += maps[i].count(slots[i]);
-    if (n + this.intoCount(into) > MAX_CANDIDATES * 2) return false;
+    if (n + this.intoCount() > MAX_CANDIDATES * 2) return false;
     // the general covers alone make too many: false, as it would be after collecting them
-    if (!this.counted && this.intoCount(into) + this.general.length > MAX_CANDIDATES) return false;
+    if (!this.counted && this.intoCount() + this.general.length > MAX_CANDIDATES) return false;
     this.generalPushed += this.collectGeneral(b, into);
     this.counted = true;
     for (let i = 0; i < maps.length; i++) {
       const m = maps[i];
-      for (let e = m.firstEntry(slots[i]); e >= 0; e = m.nextEntry(e)) this.collect(m.posAt(e), into);
+      // a list of an address block: the rule's interval there, which a cover of the list must meet
+      const filed = addrs[i] === 0 ? src : addrs[i] === 1 ? dst : null;
+      for (let e = m.firstEntry(slots[i]); e >= 0; e = m.nextEntry(e)) {
+        const p = m.posAt(e);
+        if (filed && (filedLo[p] > filed[1] || filedHi[p] < filed[0])) this.count(p);
+        else this.collect(p, into);
+      }
     }
-    return this.intoCount(into) <= MAX_CANDIDATES;
+    return this.intoCount() <= MAX_CANDIDATES;
+  }
+
+  /** Counts a position once per begin(). */
+  private count(pos: number): void {
+    if (seen[pos] === this.stamp) return;
+    seen[pos] = this.stamp;
+    this.seenCount++;
   }
 
   private collect(pos: number, into: Cover[]): void {
+    this.count(pos);
     if (stamps[pos] === this.stamp) return;
     stamps[pos] = this.stamp;
     into.push(this.cover(pos));
@@ -401,7 +459,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
     if (twin) {
       report(ctx, t, c, pos, label, [twin]);
     } else if (sp.boxes.length > 0) {
-      cands.length = 0;
+      if (cands.length) cands.length = 0;
       index.begin();
       let ok = true;
       for (const b of sp.boxes) ok = ok && index.candidates(b, cands);
