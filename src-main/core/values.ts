@@ -219,8 +219,12 @@ function parseIPv4Slow(s: string, isMask: boolean): number | null {
   return v >>> 0;
 }
 
+// each byte's decimal text (with the dot after it): an address is four strings from these, not four numbers converted
+const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, k) => String(k));
+const BYTE_DOT: readonly string[] = BYTE_TEXT.map((t) => t + '.');
+
 export function formatIPv4(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return BYTE_DOT[v >>> 24] + BYTE_DOT[(v >>> 16) & 255] + BYTE_DOT[(v >>> 8) & 255] + BYTE_TEXT[v & 255];
 }
 
 export function prefixToMask(bits: number): number {

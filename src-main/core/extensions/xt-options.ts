@@ -70,9 +70,25 @@ const decoder = new TextDecoder();
 
 /** XTTYPE_STRING put into a char[size]: length checks, then cut to size-1 bytes as strncpy does. */
 export function xtString(s: string, size: number, min = 0): string {
-  const bytes = encoder.encode(s);
-  if (min && bytes.length < min) throw new ValueError(`Argument must have a minimum length of ${min} characters`, 'invalid-argument');
-  return bytes.length >= size ? decoder.decode(bytes.slice(0, size - 1)) : s;
+  // the length counted, not encoded: an encode per value (a log prefix on each of 10,000 rules) took ~20 µs
+  const length = utf8Length(s);
+  if (min && length < min) throw new ValueError(`Argument must have a minimum length of ${min} characters`, 'invalid-argument');
+  return length >= size ? decoder.decode(encoder.encode(s).slice(0, size - 1)) : s;
+}
+
+/** encoder.encode(s).length: a lone surrogate is encoded as U+FFFD, 3 bytes. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 4 bytes for its 2 units
+      i++;
+    } else n += 2;
+  }
+  return n;
 }
 
 export interface XtEntry {
