@@ -11,6 +11,8 @@ import type { Family } from './model.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { generateShape, SHAPES, shapeFamily } from '../../build/gen-shapes.mjs';
 import { mutateShape as mutate } from './testing/shape-mutate.js';
+import { resolveDiffTexts } from './diff-reuse.js';
+import { diffRulesetTexts, formatUnified } from './diff.js';
 
 const errorsOf = (r: TextsResult) => r.findings.filter((f) => f.severity === 'error');
 
@@ -19,10 +21,12 @@ function sameAsAlone(a: string, b: string, family: Family = 'ipv4'): { reused: n
   const old = parseRulesetTexts(a, { family, reuse: { record: true } });
   const alone = parseRulesetTexts(b, { family });
   const withOld = parseRulesetTexts(b, { family, reuse: { from: old.old } });
-  expect(withOld.texts).toEqual(alone.texts);
+  // every chain's texts, as a comparison would see them (resolveDiffTexts with `all`)
+  const [oldTexts, newTexts] = resolveDiffTexts(old.texts, old.old ?? null, withOld.texts, true);
+  expect(newTexts).toEqual(alone.texts);
   expect(errorsOf(withOld)).toEqual(errorsOf(alone));
   // A's reading does not change by being recorded
-  expect(old.texts).toEqual(parseRulesetTexts(a, { family }).texts);
+  expect(oldTexts).toEqual(parseRulesetTexts(a, { family }).texts);
   return { reused: withOld.reused ?? 0, alone };
 }
 
@@ -119,5 +123,48 @@ describe('the new file read with the old one\'s lines', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+/**
+ * The diff the CLI makes through the reuse (resolveDiffTexts leaving out the
+ * chains the new file took whole) against the plain diff of the two files
+ * read alone: the same change set and the same view.
+ */
+function sameDiff(a: string, b: string, family: Family = 'ipv4'): void {
+  const old = parseRulesetTexts(a, { family, reuse: { record: true } });
+  const withOld = parseRulesetTexts(b, { family, reuse: { from: old.old } });
+  const [l, r] = resolveDiffTexts(old.texts, old.old ?? null, withOld.texts);
+  const pa = parseRulesetTexts(a, { family }).texts;
+  const pb = parseRulesetTexts(b, { family }).texts;
+  expect(diffRulesetTexts(l, r, { rows: false }).changes).toEqual(diffRulesetTexts(pa, pb, { rows: false }).changes);
+  for (const context of [0, 3]) {
+    const view = (x: typeof l, y: typeof r) => formatUnified(diffRulesetTexts(x, y, { unchangedRows: false, context }), 'a', 'b', { context });
+    expect(view(l, r)).toBe(view(pa, pb));
+  }
+}
+
+describe('the diff through the old file\'s lines', () => {
+  for (const shape of Object.keys(SHAPES)) {
+    it(`${shape}: the same changes and view as the plain diff`, () => {
+      const family = shapeFamily(shape) as Family;
+      const a = generateShape(shape, 2000, 3) as string;
+      for (const seed of [5, 23]) sameDiff(a, mutate(a, seed), family);
+      // the same file, and one chain's lines in another order
+      sameDiff(a, a, family);
+      const lines = a.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('-A '));
+      [lines[at], lines[at + 1]] = [lines[at + 1], lines[at]];
+      sameDiff(a, lines.join('\n'), family);
+    });
+  }
+
+  const head = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+  it('chains emptied, added, deleted; lines with counters; a policy changed', () => {
+    const a = `${head}:x - [0:0]\n:y - [0:0]\n-A INPUT -j x\n-A x -s 198.18.0.1/32 -j DROP\n-A x -s 198.18.0.2/32 -j DROP\n[3:4] -A y -j ACCEPT\nCOMMIT\n`;
+    sameDiff(a, `${head}:x - [0:0]\n:z - [0:0]\n-A INPUT -j x\n-A z -s 198.18.0.1/32 -j DROP\nCOMMIT\n`);
+    sameDiff(a, a.replace('[3:4]', '[5:6]').replace(':INPUT ACCEPT', ':INPUT DROP'));
+    sameDiff(a, a.replace('-A x -s 198.18.0.2/32 -j DROP\n', ''));
+    sameDiff(a, a.replace('-A x -s 198.18.0.2/32 -j DROP\n', '-A x -s 198.18.0.2/32 -j DROP\n-A x -s 198.18.0.1/32 -j DROP\n'));
   });
 });

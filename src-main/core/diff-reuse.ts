@@ -22,8 +22,17 @@
 // A line's notes (warnings) are not repeated: the diff prints a file's findings
 // only when it has errors, and then reads it again without this (see diff.ts).
 // A file with errors teaches nothing: its reader's lines are not offered.
+//
+// What is kept of the old file is small: its text (the parts its reader was
+// given, about the file's size) and per line where it is in that text, its
+// canonical text only when it is not the line itself (most lines of a saved
+// ruleset are), and its check. The new file's lines taken from the old are
+// kept as runs of the old lines' indexes. resolveDiffTexts makes the texts a
+// comparison reads only for the chains that differ: a chain the same in both
+// files (most of 37,000 kube-proxy chains) never has a string per line.
 import type { Family, Rule, TableName, Target } from './model.js';
-import { flat, ownCopy } from './ruleset-texts.js';
+import { flat, ownCopy, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
+import { IntPairs } from './int-pairs.js';
 
 /** A run of rules alike for the commit checks: its key and the rule kept for them (see AppendedChecks.alike). */
 interface AlikeCheck {
@@ -44,18 +53,74 @@ const WINDOW = 8;
 const MISSES = 4;
 
 /**
- * One chain's lines as the old file's reader appended them: at each index its
- * canonical text (the reader's own array), the line as read (null when it
- * cannot be taken) and its check.
+ * The old file's text as its reader was given it: parts of whole lines, each
+ * kept with where it starts (characters from the file's start). A line is
+ * found in the part it starts in (the last one asked first: lines are read
+ * mostly in order).
+ */
+export class OldSource {
+  private readonly parts: string[] = [];
+  private readonly starts: number[] = [];
+  private end = 0;
+  private last = 0;
+
+  /** The next part of the file; returns the offset it starts at. */
+  add(part: string): number {
+    const at = this.end;
+    if (part.length > 0) {
+      this.parts.push(part);
+      this.starts.push(at);
+      this.end += part.length;
+    }
+    return at;
+  }
+
+  /** the part that holds offset `at`, as its index */
+  private partOf(at: number): number {
+    const starts = this.starts;
+    let p = this.last;
+    if (p < starts.length && starts[p] <= at && (p + 1 === starts.length || starts[p + 1] > at)) return p;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    this.last = p = lo;
+    return p;
+  }
+
+  /** The text [start, end) (within one line). */
+  slice(start: number, end: number): string {
+    const p = this.partOf(start);
+    const base = this.starts[p];
+    return this.parts[p].slice(start - base, end - base);
+  }
+
+  /** Is text[from, from + (end - start)) the file's text [start, end)? */
+  equals(text: string, from: number, start: number, end: number): boolean {
+    const p = this.partOf(start);
+    const part = this.parts[p];
+    let i = start - this.starts[p];
+    const stop = i + (end - start);
+    for (; i < stop; i++, from++) if (part.charCodeAt(i) !== text.charCodeAt(from)) return false;
+    return true;
+  }
+}
+
+/**
+ * One chain's lines as the old file's reader appended them: at each index
+ * where the line is in the file (OldSource), its canonical text when not the
+ * line itself, and its check.
  */
 export class OldChain {
-  /**
-   * the lines as read, made only once one is not its canonical text (or
-   * cannot be taken): until then the texts are the lines (a saved ruleset is
-   * mostly canonical)
-   */
-  private raws: (string | null)[] | null = null;
-  private count = 0;
+  /** per line: start and end of the line as read (OldSource offsets) */
+  private readonly spans = new IntPairs();
+  /** per index the canonical text when it is not the line; null until a line has one */
+  private canon: (string | null)[] | null = null;
+  /** per index, the line cannot be taken (null until one cannot) */
+  private never: Uint8Array | null = null;
   /** per index; null until a line has one */
   private checks: LineCheck[] | null = null;
   /** the run alike the chain's last ALIKE line was in, and the check made of it (until seal) */
@@ -68,20 +133,32 @@ export class OldChain {
 
   constructor(
     readonly name: string,
-    public texts: string[],
+    private readonly src: OldSource,
   ) {}
 
-  /** The old reader appended texts[k] (the next) from `raw`; `check` undefined: the line cannot be taken. */
-  record(raw: string, check: LineCheck | undefined): void {
-    const k = this.count++;
-    const text = this.texts[k];
-    // a copy of a line of its own (a slice would keep the whole piece of the file it was read in)
-    const value = check === undefined ? null : raw === text ? text : ownCopy(raw);
-    if (this.raws) this.raws.push(value);
-    else if (value !== text) {
-      const raws: (string | null)[] = this.texts.slice(0, k);
-      raws.push(value);
-      this.raws = raws;
+  /** lines recorded */
+  get length(): number {
+    return this.spans.length >> 1;
+  }
+
+  /**
+   * The old reader appended the line at [start, end) of the source, whose
+   * canonical text is `text` (null: the line itself); `check` undefined: the
+   * line cannot be taken.
+   */
+  record(start: number, end: number, text: string | null, check: LineCheck | undefined): void {
+    const k = this.length;
+    this.spans.push(start, end);
+    if (text !== null) (this.canon ??= new Array<string | null>(k).fill(null)).push(ownCopy(text));
+    else if (this.canon) this.canon.push(null);
+    if (check === undefined) {
+      if (!this.never) this.never = new Uint8Array(Math.max(16, 2 * k + 2));
+      else if (this.never.length <= k) {
+        const more = new Uint8Array(2 * k + 2);
+        more.set(this.never);
+        this.never = more;
+      }
+      this.never[k] = 1;
     }
     if (check !== null && check !== undefined) {
       if (!this.checks) this.checks = new Array<LineCheck>(k).fill(null);
@@ -99,49 +176,65 @@ export class OldChain {
     return this.lastCheck!;
   }
 
-  /**
-   * After the old file's last line: arrays of their length (a push leaves
-   * room for more: 36,000 kube-proxy chains of two or three rules each), and
-   * nothing of the reader's runs. Returns the texts array to use from now on.
-   */
-  seal(): string[] {
+  /** After the old file's last line: arrays of their length (a push leaves room), nothing of the reader's runs. */
+  seal(): void {
     this.lastRun = this.lastCheck = null;
-    this.texts = this.texts.slice();
-    if (this.raws) this.raws = this.raws.slice();
+    if (this.canon) this.canon = this.canon.slice();
     if (this.checks) this.checks = this.checks.slice();
-    return this.texts;
   }
 
   checkOf(k: number): LineCheck {
     return this.checks ? this.checks[k] : null;
   }
 
+  /** Line k's canonical text. */
+  text(k: number): string {
+    const c = this.canon ? this.canon[k] : null;
+    return c ?? this.src.slice(this.spans.at(2 * k), this.spans.at(2 * k + 1));
+  }
+
+  /** Every line's canonical text. */
+  texts(): string[] {
+    const n = this.length;
+    const out = new Array<string>(n);
+    for (let k = 0; k < n; k++) out[k] = this.text(k);
+    return out;
+  }
+
+  private takes(k: number): boolean {
+    return this.never === null || k >= this.never.length || this.never[k] === 0;
+  }
+
   /** The index of a line equal to text[from, to), or -1: the lines after the last found first, then (after misses) all. */
   find(text: string, from: number, to: number): number {
-    const raws = this.raws ?? this.texts;
-    const end = Math.min(raws.length, this.at + WINDOW);
+    const n = this.length;
+    const end = Math.min(n, this.at + WINDOW);
     const len = to - from;
+    const spans = this.spans;
     for (let k = this.at; k < end; k++) {
-      const r = raws[k];
-      if (r !== null && r.length === len && text.startsWith(r, from)) {
+      const s = spans.at(2 * k);
+      const e = spans.at(2 * k + 1);
+      if (e - s === len && this.src.equals(text, from, s, e) && this.takes(k)) {
         this.at = k + 1;
         this.misses = 0;
         return k;
       }
     }
     if (this.byRaw === null && ++this.misses < MISSES) return -1;
-    const k = this.map(raws).get(text.slice(from, to));
+    const k = this.map().get(text.slice(from, to));
     if (k === undefined) return -1;
     this.at = k + 1;
     return k;
   }
 
-  private map(raws: readonly (string | null)[]): Map<string, number> {
+  private map(): Map<string, number> {
     if (this.byRaw) return this.byRaw;
     const m = new Map<string, number>();
-    for (let k = 0; k < raws.length; k++) {
-      const r = raws[k];
-      if (r !== null && !m.has(r)) m.set(r, k);
+    const n = this.length;
+    for (let k = 0; k < n; k++) {
+      if (!this.takes(k)) continue;
+      const r = this.src.slice(this.spans.at(2 * k), this.spans.at(2 * k + 1));
+      if (!m.has(r)) m.set(r, k);
     }
     return (this.byRaw = m);
   }
@@ -154,10 +247,17 @@ export class OldLines {
   private lastChains: Map<string, OldChain> | undefined;
   private last: OldChain | null = null;
 
+  /** rule lines recorded */
+  readonly lines: number;
+
   constructor(
     readonly family: Family,
     private readonly tables: ReadonlyMap<TableName, Map<string, OldChain>>,
-  ) {}
+  ) {
+    let n = 0;
+    for (const t of tables.values()) for (const c of t.values()) n += c.length;
+    this.lines = n;
+  }
 
   /** The old chain of the line text[from, to)'s `-A NAME ` in the table, if it had lines; null for a line written otherwise. */
   chainOf(table: TableName, text: string, from: number, to: number): OldChain | null {
@@ -178,4 +278,109 @@ export class OldLines {
     if (c) this.last = c;
     return c;
   }
+
+  /** The chain `name` of table `table` (recorded with lines), if any. */
+  chain(table: TableName, name: string): OldChain | undefined {
+    return this.tables.get(table)?.get(name);
+  }
+}
+
+/**
+ * A chain of the new file read with the old file's lines: runs of lines taken
+ * from the old file's chain of the same name (new index, old index, count),
+ * and between them the chain's own texts in order (ChainTexts.texts).
+ */
+export class TakenLines {
+  /** (new start, old start) per run */
+  readonly runs = new IntPairs();
+  /** each run's length */
+  readonly counts: number[] = [];
+
+  /** new line `j` is old line `k` */
+  take(j: number, k: number): void {
+    const n = this.counts.length;
+    const runs = this.runs;
+    if (n > 0 && runs.at(2 * n - 2) + this.counts[n - 1] === j && runs.at(2 * n - 1) + this.counts[n - 1] === k) {
+      this.counts[n - 1]++;
+      return;
+    }
+    runs.push(j, k);
+    this.counts.push(1);
+  }
+
+  /** Every line is the old chain's line of the same index (and there are `count` of `length` old lines). */
+  isOld(count: number, length: number): boolean {
+    return count === length && (count === 0 || (this.counts.length === 1 && this.runs.at(0) === 0 && this.runs.at(1) === 0 && this.counts[0] === count));
+  }
+}
+
+/** The texts of a chain with taken lines: the old chain's strings where taken, its own texts elsewhere. */
+function takenTexts(c: ChainTexts, old: string[]): string[] {
+  const taken = c.taken!;
+  const own = c.texts;
+  const out = new Array<string>(taken.count);
+  let o = 0;
+  let j = 0;
+  const { runs, counts } = taken.lines;
+  for (let r = 0; r < counts.length; r++) {
+    const start = runs.at(2 * r);
+    const from = runs.at(2 * r + 1);
+    while (j < start) out[j++] = own[o++];
+    for (let x = 0; x < counts[r]; x++) out[j++] = old[from + x];
+  }
+  while (j < taken.count) out[j++] = own[o++];
+  return out;
+}
+
+const SAME: string[] = [];
+
+/**
+ * The two files' texts for a comparison (diffRulesetTexts), from the old
+ * file read with `record` (its chains' lines in `old`) and the new file read
+ * with them: a chain whose every line the new file took from the same place
+ * of the old one is the same on both sides, and is given no texts on either
+ * (one empty array, which a comparison sees as equal and skips); the others
+ * get their texts, the new side the very strings of the old where it took
+ * lines. (Only chains a comparison that skips equal chains leaves out: the
+ * same policy, the same rules.) With `all`, every chain gets its texts (for tests).
+ */
+export function resolveDiffTexts(a: RulesetTexts, old: OldLines | null, b: RulesetTexts, all = false): [RulesetTexts, RulesetTexts] {
+  const olds = new Map<ChainTexts, string[]>();
+  const oldTexts = (t: TableName, c: ChainTexts): string[] => {
+    let v = olds.get(c);
+    if (v === undefined) {
+      const oc = old?.chain(t, c.name);
+      v = oc ? oc.texts() : c.texts;
+      olds.set(c, v);
+    }
+    return v;
+  };
+  const left = new Map<ChainTexts, string[]>();
+  const right = new Map<ChainTexts, string[]>();
+  for (const tb of b.tables) {
+    const ta = a.tables.find((t) => t.name === tb.name);
+    const byName = new Map(ta?.chains.map((c) => [c.name, c]));
+    for (const cb of tb.chains) {
+      if (!cb.taken) continue;
+      const ca = byName.get(cb.name);
+      const oc = old?.chain(tb.name, cb.name);
+      if (!ca || !oc) throw new Error(`internal: chain ${cb.name} took lines of an old chain that is not there`);
+      // (a policy changed shows the chain's rules as unchanged rows: they are made then)
+      if (!all && ca.policy === cb.policy && ca.builtin === cb.builtin && cb.taken.lines.isOld(cb.taken.count, oc.length)) {
+        left.set(ca, SAME);
+        right.set(cb, SAME);
+        continue;
+      }
+      right.set(cb, takenTexts(cb, oldTexts(tb.name, ca)));
+    }
+  }
+  const side = (rt: RulesetTexts, made: Map<ChainTexts, string[]>, isOld: boolean): RulesetTexts => ({
+    tables: rt.tables.map((t) => ({
+      name: t.name,
+      chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.policy, texts: made.get(c) ?? (isOld ? oldTexts(t.name, c) : c.texts) })),
+    })),
+  });
+  // a chain's texts once: the old side's strings are those the new side's took
+  const l = side(a, left, true);
+  return [l, side(b, right, false)];
 }

@@ -11,10 +11,10 @@ import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
 import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppended, Kept, lastAlikeOf, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
-import { CanonLines, flat, ownCopy, rulesetTexts, type RulesetTexts } from './ruleset-texts.js';
+import { CanonLines, flat, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
-import { OldChain, OldLines, type LineCheck } from './diff-reuse.js';
+import { OldChain, OldLines, OldSource, TakenLines, type LineCheck } from './diff-reuse.js';
 import type { LineTemplate } from './line-templates.js';
 
 export interface ParseOptions {
@@ -303,8 +303,10 @@ interface ChainSink {
   texts: string[];
   parts: CanonLines | null;
   count: number;
-  /** with reuse.record: what the diff's new file may take of these lines (diff-reuse.ts) */
+  /** with reuse.record: what the diff's new file may take of these lines (diff-reuse.ts); `texts` stays empty */
   old: OldChain | null;
+  /** with reuse.from: the lines taken from the old file (`texts` has the others) */
+  taken: TakenLines | null;
 }
 
 /** a span's end is an Int32 (CanonLines): a line past 2 GB is kept as text */
@@ -348,8 +350,12 @@ class RulesetReader {
   private lastRest: Pick<Rule, 'matches' | 'target' | 'proto' | 'fragment'> & { text: string } | null = null;
   /** model mode: equal matches and targets of different rules become one object (see model-intern.ts) */
   private readonly interner: ModelInterner | null;
-  /** texts mode, reuse.record: each rule line is recorded for another file's reader */
+  /** texts mode, reuse.record: each rule line is recorded for another file's reader, with the file's text */
   private readonly recording: boolean;
+  private readonly source: OldSource | null;
+  /** with recording: where the line being read is in `source` */
+  private recAt = 0;
+  private recEnd = 0;
   /** texts mode, reuse.from: the lines of another file this one may take (see diff-reuse.ts) */
   private readonly oldLines: OldLines | null;
   /** lines taken from oldLines; -1 when none were offered */
@@ -364,6 +370,7 @@ class RulesetReader {
     this.interner = textsOnly ? null : new ModelInterner();
     // the diff keeps texts, never spans (canon's)
     this.recording = textsOnly && !spans && reuse?.record === true;
+    this.source = this.recording ? new OldSource() : null;
     const from = textsOnly && !spans ? reuse?.from : null;
     this.oldLines = from && from.family === family ? from : null;
     this.reused = textsOnly && reuse?.from !== undefined ? 0 : -1;
@@ -391,11 +398,14 @@ class RulesetReader {
   readPart(text: string, lineNo: number, end: boolean, base = -1): number {
     const len = text.length;
     const fast = this.sink !== null;
+    const partAt = this.source ? this.source.add(text) : 0;
     let start = 0;
     while (start < len) {
       const nl = text.indexOf('\n', start);
       const stop = nl < 0 ? len : nl;
       ++lineNo;
+      this.recAt = partAt + start;
+      this.recEnd = partAt + stop;
       // a rule line the diff's old file has (see diff-reuse.ts), or like an earlier one: its canonical
       // text from there, or from a LineTemplate, without a slice of it
       if (fast && text.charCodeAt(start) === 45 /* - */ &&
@@ -421,7 +431,8 @@ class RulesetReader {
         name: t.name,
         chains: t.chains.map((c) => {
           const to = sink.get(c);
-          const texts = { name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: to?.texts ?? [] };
+          const texts: ChainTexts = { name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: to?.texts ?? [] };
+          if (to?.taken) texts.taken = { lines: to.taken, count: to.count };
           return this.spans ? { ...texts, parts: to?.parts ?? new CanonLines() } : texts;
         }),
       })),
@@ -432,9 +443,17 @@ class RulesetReader {
   textsResult(lineCount: number): TextsResult {
     const findings = this.finish(lineCount);
     // the diff keeps both files' texts: arrays of their length (a push leaves room; 36,000 small kube-proxy chains)
-    if (this.recording || this.oldLines) for (const to of this.sink!.values()) to.texts = to.old ? to.old.seal() : to.texts.slice();
+    // a file with errors offers nothing: its lines' texts then are made as without recording
+    const offer = this.recording && !findings.some((f) => f.severity === 'error');
+    if (this.recording || this.oldLines) {
+      for (const to of this.sink!.values()) {
+        if (to.old && offer) to.old.seal();
+        else if (to.old) to.texts = to.old.texts();
+        else to.texts = to.texts.slice();
+      }
+    }
     const r: TextsResult = { findings, family: this.ruleset.family, texts: this.textsOf() };
-    if (this.recording) r.old = findings.some((f) => f.severity === 'error') ? null : this.oldLinesOf();
+    if (this.recording) r.old = offer ? this.oldLinesOf() : null;
     if (this.reused >= 0) r.reused = this.reused;
     return r;
   }
@@ -711,12 +730,14 @@ class RulesetReader {
     if (tg?.chain) tg.name = st.chains.get(tg.name)?.name ?? ownCopy(tg.name);
     const index = to.count++;
     const text = to.head + canonicalRuleAddresses(r) + rest;
-    if (!to.parts) to.texts.push(flat(text));
+    if (to.old) {
+      // recorded: kept by where the line is, and its text only when not the line itself
+    } else if (!to.parts) to.texts.push(flat(text));
     // a line of the file that is its own canonical text: kept as where it is (the file's text need not be cleaned: lineEnd says so)
     else if (this.lineAt >= 0 && this.lineEnd <= SPAN_MAX && this.lineEnd - this.lineAt === raw.length + 1 && text === raw) to.parts.span(this.lineAt, this.lineEnd);
     else to.parts.text(flat(text));
     const kept = st.checks ? checkAppended(st.checks, st.table, ch, r, index, rest) : Kept.OTHER;
-    if (to.old) to.old.record(raw, this.askedAbsent ? undefined : this.checkOf(st, to.old, ch, kept, tg));
+    if (to.old) to.old.record(this.recAt, this.recEnd, text === raw ? null : flat(text), this.askedAbsent ? undefined : this.checkOf(st, to.old, ch, kept, tg));
   }
 
   /** Texts mode: where chain ch's canonical lines go. */
@@ -724,7 +745,8 @@ class RulesetReader {
     let to = this.sink!.get(ch);
     if (!to) {
       const texts: string[] = [];
-      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? new CanonLines() : null, count: 0, old: this.recording ? new OldChain(ch.name, texts) : null }));
+      const old = this.source ? new OldChain(ch.name, this.source) : null;
+      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? new CanonLines() : null, count: 0, old, taken: null }));
     }
     return to;
   }
@@ -759,8 +781,7 @@ class RulesetReader {
     else if (c !== null && 'key' in c) {
       if (!appendedAlike(checks, ch, sink.count, line, c.key)) appendedAlikeAs(checks, ch, sink.count, line, c.key, c.rule);
     }
-    sink.count++;
-    sink.texts.push(old!.texts[k]);
+    (sink.taken ??= new TakenLines()).take(sink.count++, k);
     this.lastContentLine = line;
     this.reused++;
     return true;
@@ -791,10 +812,10 @@ class RulesetReader {
     sink.count++;
     const made = lt.verbatim ? null : lt.text;
     // the diff's new file: a line of its own is a copy (a slice would keep the part of the file it is in)
-    if (!sink.parts) sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
+    if (sink.old) sink.old.record(this.recAt, this.recEnd, made, this.templateCheck(t, sink.old, ch));
+    else if (!sink.parts) sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
     else if (made === null && base >= 0 && base + to < SPAN_MAX) sink.parts.span(base + from, base + to + 1);
     else sink.parts.text(made ?? text.slice(from, to));
-    if (sink.old) sink.old.record(lt.verbatim ? sink.texts[sink.count - 1] : text.slice(from, to), this.templateCheck(t, sink.old, ch));
     st.templates.countHit();
     return true;
   }
@@ -818,10 +839,13 @@ class RulesetReader {
     if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.count, line, t.rest)) return false;
     if (t.checks === 'jump') appendedJump(st.checks, ch, t.rule.target!, line);
     to.count++;
-    const made = lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text;
-    if (to.parts) to.parts.text(made);
-    else to.texts.push(made);
-    if (to.old) to.old.record(raw, this.templateCheck(t, to.old, ch));
+    if (to.old) {
+      to.old.record(this.recAt, this.recEnd, lt.verbatim ? null : lt.text, this.templateCheck(t, to.old, ch));
+    } else {
+      const made = lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text;
+      if (to.parts) to.parts.text(made);
+      else to.texts.push(made);
+    }
     st.templates.countHit();
     return true;
   }

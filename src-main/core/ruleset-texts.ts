@@ -3,6 +3,7 @@
 import type { Chain, Ruleset, TableName } from './model.js';
 import { canonicalRuleBody, savedOrder } from './canonical.js';
 import { IntPairs } from './int-pairs.js';
+import type { TakenLines } from './diff-reuse.js';
 
 /**
  * What the diff compares: per table, each chain's policy and its rules as
@@ -17,6 +18,12 @@ export interface ChainTexts {
   texts: string[];
   /** read with spans (parseRulesetPieces' `spans`, for `canon`): the chain's lines instead of `texts` */
   parts?: CanonLines;
+  /**
+   * the diff's new file read with the old one's lines (diff-reuse.ts): the
+   * lines taken from there (`texts` then holds the others only) and how many
+   * lines the chain has; resolveDiffTexts makes its whole texts
+   */
+  taken?: { lines: TakenLines; count: number };
 }
 
 /**
