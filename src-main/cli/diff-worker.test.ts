@@ -189,6 +189,14 @@ describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command lo
     }
   });
 
+  it("starting a command loads neither Node's public module API (its ES module loader, source maps) nor worker_threads", () => {
+    for (const args of [['--help'], ['canon', stock], ['diff', stock, join(REALWORLD, '002.rules')], ['lint', stock]]) {
+      const r = loaded(args);
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBeLessThan(2);
+      expect(r.modules.filter((m) => /^NativeModule (module|worker_threads|internal\/worker|internal\/modules\/esm\/loader)$/.test(m)), args[0]).toEqual([]);
+    }
+  });
+
   // A bundle may hold a module's top-level constants that esbuild cannot prove
   // free of side effects (a few mapped places); a module whose functions are in
   // it has hundreds to thousands (lint's own flow.ts: ~1,500).
