@@ -12,6 +12,7 @@
 // A kind of match that rarely repeats (a comment per rule, a port per rule) is
 // no longer looked up after a while: its table would cost more than it saves.
 import type { Match, Rule, Target } from './model.js';
+import { ownCopy } from './ruleset-texts.js';
 
 /** Lookups of one match name before its hit rate is judged. */
 const TRIAL = 256;
@@ -28,15 +29,30 @@ export class ModelInterner {
   private trials = new Map<string, Trial>();
   private lastMatches: Match[] | null = null;
 
+  /**
+   * own: the model outlives the file's text (the CLI's lint reads the file in
+   * pieces and keeps no line): every string of 13 characters or more in a rule
+   * is made an own copy (see ownCopy) before the rule is kept. A word of a line
+   * is a view into the part of the file it came from; one comment or jump
+   * target per rule kept the whole file's text alive (14 MB of 100k kube-proxy rules).
+   */
+  private readonly last: OwnWord | null;
+
+  constructor(own = false) {
+    this.last = own ? new OwnWord() : null;
+  }
+
   /** Swaps the rule's matches and target for equal ones seen before (in place). */
   internRule(r: Rule): void {
     const ms = r.matches;
     // rules of one parse template share their matches array: done once
     if (ms !== this.lastMatches && !Object.isFrozen(ms)) {
-      for (let k = 0; k < ms.length; k++) ms[k] = this.intern(ms[k], 'm');
+      const last = this.last;
+      for (let k = 0; k < ms.length; k++) ms[k] = this.intern(last ? ownStrings(ms[k], 0, last) : ms[k], 'm');
       this.lastMatches = ms;
     }
     const t = r.target;
+    if (t && this.last && !Object.isFrozen(t)) ownStrings(t, 0, this.last);
     if (t && !t.chain && !Object.isFrozen(t)) r.target = this.intern(t, 't');
   }
 
@@ -63,6 +79,49 @@ export class ModelInterner {
     }
     return x;
   }
+}
+
+/** The last word ownStrings copied, and its copy: a match's option and its state hold the same word (a comment). */
+class OwnWord {
+  private word = '';
+  private copy = '';
+
+  of(s: string): string {
+    if (s !== this.word) {
+      this.word = s;
+      this.copy = ownCopy(s);
+    }
+    return this.copy;
+  }
+}
+
+/** Deepest nesting ownStrings looks into (a match's options' values and its state's fields). */
+const OWN_DEPTH = 3;
+
+/**
+ * x with each string of 13 characters or more in it (own fields of plain
+ * objects and elements of arrays, to OWN_DEPTH) an own copy, in place; x itself
+ * when it is a string that need not be copied, or anything else (class
+ * instances, Maps, frozen objects are left alone: not made by this parse).
+ */
+function ownStrings<T>(x: T, depth: number, last: OwnWord): T {
+  if (typeof x === 'string') return (x.length < 13 ? x : last.of(x)) as T;
+  if (typeof x !== 'object' || x === null || depth > OWN_DEPTH || Object.isFrozen(x)) return x;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (typeof v === 'object' || (typeof v === 'string' && v.length >= 13)) x[i] = ownStrings(v, depth + 1, last);
+    }
+    return x;
+  }
+  const proto = Object.getPrototypeOf(x);
+  if (proto !== Object.prototype && proto !== null) return x;
+  const o = x as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'object' || (typeof v === 'string' && v.length >= 13)) o[k] = ownStrings(v, depth + 1, last);
+  }
+  return x;
 }
 
 /** A cheap key: the name and each option's name, inversion and plain value (objects are compared by equal()). */

@@ -74,7 +74,7 @@ function declarationWords(raw: string, out: string[]): void {
 export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult {
   if (opts.keepLines === false) {
     // no array of the file's lines (nor the text they would keep alive)
-    const reader = new RulesetReader(opts.family ?? 'ipv4', false);
+    const reader = new RulesetReader(opts.family ?? 'ipv4', false, false, undefined, true);
     const count = reader.readText(text);
     return { ruleset: reader.ruleset, findings: reader.finish(count), lines: nthLines(text, count), finalNewline: text === '' || text.endsWith('\n') };
   }
@@ -122,7 +122,7 @@ export function parseRulesetModelPieces(read: () => Iterable<string>, opts: { fa
 
 /** readPieces for the model (see parseRulesetModelPieces); null when `asFirst` said no at some point. */
 function readModelPieces(pieces: Iterable<string>, family: Family, scan: FamilyScan | null, asFirst: (() => boolean) | null): ParseResult | null {
-  const reader = new RulesetReader(family, false);
+  const reader = new RulesetReader(family, false, false, undefined, true);
   const lines: string[] = []; // the lines with `nth` (see nthLines)
   let reading = true;
   let count = 0;
@@ -363,11 +363,12 @@ class RulesetReader {
   /** the line being parsed asked for a chain the table does not have (its reading depends on that) */
   private askedAbsent = false;
 
-  constructor(family: Family, textsOnly: boolean, spans = false, reuse?: ReuseOptions) {
+  /** own: model mode, the file's text is not kept with the model (keepLines false): no view into it is kept either (see ModelInterner) */
+  constructor(family: Family, textsOnly: boolean, spans = false, reuse?: ReuseOptions, private readonly own = false) {
     this.ruleset = { family, tables: [] };
     this.sink = textsOnly ? new Map() : null;
     this.spans = textsOnly && spans;
-    this.interner = textsOnly ? null : new ModelInterner();
+    this.interner = textsOnly ? null : new ModelInterner(own);
     // the diff keeps texts, never spans (canon's)
     this.recording = textsOnly && !spans && reuse?.record === true;
     this.source = this.recording ? new OldSource() : null;
@@ -698,7 +699,13 @@ class RulesetReader {
       this.findings.push({ code: note.code, severity: note.severity, line, col: colOf(starts, n, note.word, from), message: note.message, fix: note.fix, table: st.table.name });
     }
     const c = parsed.command;
-    if (this.interner && 'rules' in c) for (const r of c.rules) this.interner.internRule(r);
+    if (this.interner && 'rules' in c) {
+      for (const r of c.rules) {
+        // a jump names its chain by the chain's own string (an own copy already, see ownCopy)
+        if (this.own && r.target?.chain) r.target.name = st.chains.get(r.target.name)?.name ?? r.target.name;
+        this.interner.internRule(r);
+      }
+    }
     // the common case, -A with one rule, without runCommand's generality
     if (c.kind === 'append' && c.rules.length === 1) {
       const ch = st.chains.get(c.chain);
@@ -892,7 +899,8 @@ class RulesetReader {
     if (!ch) return;
     const rule = parsed.command.rules[0];
     rule.source = { line };
-    const d: DisabledRule = { rule, before: ch.rules.length, text: raw };
+    if (this.own) this.interner?.internRule(rule);
+    const d: DisabledRule = { rule, before: ch.rules.length, text: this.own ? ownCopy(raw) : raw };
     ch.disabled.push(d);
   }
 

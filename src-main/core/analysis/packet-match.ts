@@ -111,6 +111,22 @@ export function ruleConds(r: Rule): Cond[] {
 }
 
 /**
+ * True when a match of the rule gives it a condition (ruleConds would list
+ * one for it), without building the rule's conditions or keeping any: the
+ * lint asks it of every rule of the chains whose verdict it works out, and the
+ * kept conditions of 100,000 kube-proxy rules (a chance condition per
+ * statistic match, an empty list per comment-only rule) stayed to the end.
+ */
+export function matchesHaveConds(r: Rule): boolean {
+  for (const m of r.matches) {
+    if (isChanceMatch(m.name)) return true;
+    const c = m.unknown ? undefined : findMatch(m.name)?.analysis?.conditions?.(m.state);
+    if (!c || c.length > 0) return true;
+  }
+  return false;
+}
+
+/**
  * What ruleConds(r)'s tests say together about one packet — false when one
  * says false, else undefined when one cannot tell or is chance, else true —
  * without building the conditions of the generic part or keeping any: the

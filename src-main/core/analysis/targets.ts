@@ -9,13 +9,17 @@ import { saveTarget } from '../canonical.js';
 import type { TargetAction } from './target-action.js';
 
 // Keyed by the target, which is all an action depends on: rules parsed from one
-// template share it (70,000 fail2ban REJECTs are one classification).
+// template share it (70,000 fail2ban REJECTs are one classification). A jump
+// or goto to a chain is not kept: each rule has a target of its own (-E
+// renames it in place), and 73,000 kube-proxy jumps kept an entry and an
+// action each for the rest of the run; its action is made again, cheaply.
 const cache = new WeakMap<Target, TargetAction>();
 const NONE: TargetAction = { kind: 'none' };
 
 export function targetAction(r: Rule): TargetAction {
   const t = r.target;
   if (!t) return NONE;
+  if (t.chain) return t.kind === 'goto' ? { kind: 'goto', chain: t.name } : { kind: 'jump', chain: t.name };
   let a = cache.get(t);
   if (!a) {
     a = classify(t);
@@ -25,7 +29,6 @@ export function targetAction(r: Rule): TargetAction {
 }
 
 function classify(t: Target): TargetAction {
-  if (t.chain) return t.kind === 'goto' ? { kind: 'goto', chain: t.name } : { kind: 'jump', chain: t.name };
   const ext = t.unknown ? undefined : findTarget(t.name);
   if (ext?.analysis) return ext.analysis.action(t.state, () => saveTarget(t).trim());
   if (ext) return ext.terminal ? { kind: 'terminal', name: t.name } : { kind: 'continue', name: t.name };

@@ -9,7 +9,7 @@ import { RestCache, ruleSpaceShared, type RuleSpace, type SpaceEnv } from '../an
 import { Addr6Classes } from '../analysis/addr6.js';
 import { endsChain, targetAction } from '../analysis/targets.js';
 import type { TargetAction } from '../analysis/target-action.js';
-import { ruleConds } from '../analysis/packet-match.js';
+import { matchesHaveConds } from '../analysis/packet-match.js';
 
 export interface LintOptions {
   /** the admin's address as the server sees it (for ssh-lockout) */
@@ -195,7 +195,7 @@ export class LintContext {
       const r = f.c.rules[f.k];
       const a = targetAction(r);
       if (a.kind === 'return') { finish(null); continue; }
-      const catchAll = !narrowedByGenericPart(r) && ruleConds(r).length === 0;
+      const catchAll = !narrowedByGenericPart(r) && !matchesHaveConds(r);
       if (a.kind === 'goto' || (a.kind === 'jump' && catchAll)) {
         // the callee's verdict first, then this rule again
         if (!known.has(a.chain)) { if (enter(a.chain)) continue; }

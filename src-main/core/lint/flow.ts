@@ -105,6 +105,8 @@ export function checkDnatPorts(ctx: LintContext): void {
       }
       rewrites.push({ chain: c, pos, proto: dimOf(b[0], DIM.proto), from: dp[0], to: a.port, toAddr: to, name: a.name });
     });
+    // the chain's spaces are not looked at again (26,000 kube-proxy KUBE-SEP chains' were kept to the end)
+    ctx.release(nat, c);
   }
   if (!rewrites.length) return;
   const byPort = portIndex(rewrites.map((w) => w.from));
