@@ -1,6 +1,6 @@
 // -m tcp (libxt_tcp): ports, flags and options of TCP segments.
 import { ValueError, parsePortRange, requireUInt } from '../values.js';
-import type { MatchAnalysis, MatchExtension } from './types.js';
+import type { MatchAnalysis, MatchExtension, SpaceConstraint } from './types.js';
 import { collectOptions, not, opt, portRangeWords, type OptionState } from './util.js';
 import type { OptionValue } from '../model.js';
 import { fieldCond, inv, type Cond } from '../analysis/packet.js';
@@ -81,6 +81,14 @@ function printedFlags(s: OptionState): { text: string; mask: number; comp: numbe
   return { text: `${f.invert ? '! ' : ''}--tcp-flags ${formatTcpFlags(mask)} ${formatTcpFlags(comp)}`, mask, comp, invert: f.invert };
 }
 
+/** A port option's range into the space, as printedPorts reads it: nothing when absent or the full range (save leaves it out). */
+function portSpace(o: OptionValue | undefined, d: number, space: SpaceConstraint): void {
+  if (!o) return;
+  const r = o.value as PortRange;
+  if (r.lo === 0 && r.hi === 0xffff) return;
+  space.set(d, iv(Math.min(r.lo, r.hi), Math.max(r.lo, r.hi)), o.invert);
+}
+
 /** The flag combinations (0-63) a mask and comparison let through. */
 function flagValues(mask: number, comp: number): number[] {
   const vals: number[] = [];
@@ -102,10 +110,9 @@ export const portAnalysis: MatchAnalysis<OptionState> = {
   },
   space(s, space) {
     if (opt(s, 'tcp-option')) return false;
-    for (const [name, d] of PORT_FIELDS) {
-      const pr = printedPorts(s, name);
-      if (pr) space.set(d, iv(pr.lo, pr.hi), pr.invert);
-    }
+    // what printedPorts says, without its text (the lint asks this of every rule with ports)
+    portSpace(opt(s, 'sport'), DIM.sport, space);
+    portSpace(opt(s, 'dport'), DIM.dport, space);
     const fl = printedFlags(s);
     if (fl) space.set(DIM.tcpFlags, fromValues(flagValues(fl.mask, fl.comp)), fl.invert);
     return true;

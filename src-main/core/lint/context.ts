@@ -124,9 +124,23 @@ export class LintContext {
   label(t: Table, c: Chain, pos: number): string | null {
     const f = this.chainFacts(c).labels;
     let l = f[pos];
-    if (l === undefined) f[pos] = l = decisionLabel(this, t, c.rules[pos]);
+    if (l === undefined) {
+      // a label is the table's and the target's alone: rules of one template share their target
+      const r = c.rules[pos];
+      if (r.target === null || r.target !== this.lastTarget || t !== this.lastTable) {
+        this.lastTarget = r.target;
+        this.lastTable = t;
+        this.lastLabel = decisionLabel(this, t, r);
+      }
+      f[pos] = l = this.lastLabel;
+    }
     return l;
   }
+
+  /** the target and table label() worked a label out for last, and that label */
+  private lastTarget: Rule['target'] = null;
+  private lastTable: Table | null = null;
+  private lastLabel: string | null = null;
 
   /** The rule as iptables-save prints it after `-A CHAIN`, trimmed (computed once per run). */
   body(c: Chain, pos: number): string {

@@ -68,3 +68,28 @@ describe('PosLists', () => {
     expect(m.list().length).toBe(0);
   });
 });
+
+describe('PosLists bounds', () => {
+  it("keeps each key's lowest and highest number through growth, and tells an interval none of them reaches", () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = rng(seed);
+      const m = new PosLists(true);
+      const ref = new Map<number, [number, number]>();
+      for (let pos = 0; pos < 2000; pos++) {
+        const key = r(300) - 150;
+        const lo = r(0x100000) * 4096;
+        const hi = lo + r(4096);
+        m.widen(m.add(key, pos), lo, hi);
+        const b = ref.get(key);
+        ref.set(key, b ? [Math.min(b[0], lo), Math.max(b[1], hi)] : [lo, hi]);
+      }
+      for (const [key, [lo, hi]] of ref) {
+        const s = m.find(key);
+        expect(m.mayMeet(s, lo, lo)).toBe(true);
+        expect(m.mayMeet(s, hi, hi + 5)).toBe(true);
+        expect(m.mayMeet(s, 0, lo - 1)).toBe(false);
+        expect(m.mayMeet(s, hi + 1, 2 ** 32)).toBe(false);
+      }
+    }
+  });
+});

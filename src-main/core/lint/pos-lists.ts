@@ -28,8 +28,17 @@ export class PosLists {
   /** every list, one after another (after freeze()) */
   private flat: Int32Array | null = null;
 
-  constructor() {
+  /**
+   * With `bounded`: per slot, the lowest and highest number given with the
+   * key's positions (widen()), e.g. the addresses of the covers filed under a
+   * block, so a look-up can tell that none of them meets an interval without
+   * walking the list.
+   */
+  private bounds: Float64Array | null;
+
+  constructor(bounded = false) {
     this.slots = new Int32Array(16 * STRIDE);
+    this.bounds = bounded ? new Float64Array(16 * 2) : null;
   }
 
   /** Number of keys. */
@@ -47,8 +56,11 @@ export class PosLists {
     }
   }
 
-  /** Appends a position to the key's list (not after freeze()); positions come in ascending order. */
-  add(key: number, p: number): void {
+  /**
+   * Appends a position to the key's list (not after freeze()); positions come
+   * in ascending order. Returns the key's slot (until the next add).
+   */
+  add(key: number, p: number): number {
     if (4 * (this.used + 1) > 3 * (this.mask + 1)) this.grow();
     const { slots, mask } = this;
     let s = hash(key) & mask;
@@ -56,12 +68,16 @@ export class PosLists {
     const at = s * STRIDE;
     const count = slots[at + 2];
     // the same position twice in a row (a rule's two boxes under one key) is kept once
-    if (count !== 0 && this.pos[slots[at + 1]] === p) return;
+    if (count !== 0 && this.pos[slots[at + 1]] === p) return s;
     const e = this.entry(p);
     if (count === 0) {
       slots[at] = key;
       this.next[e] = e;
       this.used++;
+      if (this.bounds) {
+        this.bounds[2 * s] = Infinity;
+        this.bounds[2 * s + 1] = -Infinity;
+      }
     } else {
       const last = slots[at + 1];
       this.next[e] = this.next[last];
@@ -69,6 +85,20 @@ export class PosLists {
     }
     slots[at + 1] = e;
     slots[at + 2] = count + 1;
+    return s;
+  }
+
+  /** Widens the slot's bounds (a bounded PosLists) to hold lo … hi. */
+  widen(slot: number, lo: number, hi: number): void {
+    const b = this.bounds!;
+    if (lo < b[2 * slot]) b[2 * slot] = lo;
+    if (hi > b[2 * slot + 1]) b[2 * slot + 1] = hi;
+  }
+
+  /** Whether some number the slot's list was widened by lies in lo … hi's reach: false when every one is outside [lo, hi]'s bounds. */
+  mayMeet(slot: number, lo: number, hi: number): boolean {
+    const b = this.bounds!;
+    return b[2 * slot] <= hi && b[2 * slot + 1] >= lo;
   }
 
   /** The key's list length (0 for -1). */
@@ -141,6 +171,8 @@ export class PosLists {
     const n = (this.mask + 1) * 2;
     this.mask = n - 1;
     const slots = (this.slots = new Int32Array(n * STRIDE));
+    const oldBounds = this.bounds;
+    const bounds = oldBounds ? (this.bounds = new Float64Array(n * 2)) : null;
     for (let at = 0; at < old.length; at += STRIDE) {
       if (old[at + 2] === 0) continue;
       let s = hash(old[at]) & this.mask;
@@ -148,6 +180,11 @@ export class PosLists {
       slots[s * STRIDE] = old[at];
       slots[s * STRIDE + 1] = old[at + 1];
       slots[s * STRIDE + 2] = old[at + 2];
+      if (bounds) {
+        const from = (2 * at) / STRIDE;
+        bounds[2 * s] = oldBounds![from];
+        bounds[2 * s + 1] = oldBounds![from + 1];
+      }
     }
   }
 }

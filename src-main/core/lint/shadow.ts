@@ -224,7 +224,7 @@ class CoverIndex {
    * The address bucket a one-box space is filed under: index into blocks
    * (dimension × level) × LEVELS.length + level, and its key; -1 when none.
    */
-  private static blockSlot(b: Box): number {
+  static blockSlot(b: Box): number {
     for (let a = 0; a < 2; a++) {
       const s = b.get(a === 0 ? DIM.src : DIM.dst);
       if (!s || s.length !== 2) continue;
@@ -243,19 +243,20 @@ class CoverIndex {
    * Files a cover; `hash` is boxHash of its box when it has one box; `cheap`:
    * its space is rebuilt on request. A cheap cover filed under a single
    * address (a /32) is not put in the twins' map: its bucket holds exactly the
-   * covers of that address, where same() looks as well.
+   * covers of that address, where same() looks as well. `twin`: same() found
+   * one for its box (asked before it is filed), `slot`: blockSlot of its box.
    */
-  add(pos: number, boxes: Box[], label: string, hash: number, cheap: boolean): void {
+  add(pos: number, boxes: Box[], label: string, hash: number, cheap: boolean, twin: boolean, slot: number): void {
     // a cheap cover is its position alone unless it is general (no Cover object per blocklist rule)
     const c = cheap ? null : { pos, boxes, label };
     if (c) this.hold(c);
     const b = boxes.length === 1 ? boxes[0] : null;
     if (b) {
-      const slot = CoverIndex.blockSlot(b);
-      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !this.same(b, hash)) (this.exact ??= new PosLists()).add(hash, pos);
+      if (!(cheap && slot >= 0 && slot % LEVELS.length === 0) && !twin) (this.exact ??= new PosLists()).add(hash, pos);
       if (slot >= 0) {
-        (this.blocks[slot] ??= new PosLists()).add(CoverIndex.blockKey(b, slot), pos);
+        const m = (this.blocks[slot] ??= new PosLists(true));
         const a = b.get(slot < LEVELS.length ? DIM.src : DIM.dst)!;
+        m.widen(m.add(CoverIndex.blockKey(b, slot), pos), a[0], a[1]);
         filedLo[pos] = a[0];
         filedHi[pos] = a[1];
         return;
@@ -324,12 +325,11 @@ class CoverIndex {
     return this.seenCount - this.generalPushed + (this.counted ? this.general.length : 0);
   }
 
-  /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash), if any. */
-  same(b: Box, hash: number): Cover | undefined {
+  /** The first earlier rule with exactly the same packets (`hash`: the box's boxHash, `slot`: its blockSlot), if any. */
+  same(b: Box, hash: number, slot: number): Cover | undefined {
     const exact = this.exact;
     let found = exact ? this.firstSame(exact, exact.find(hash), b, Infinity) : undefined;
     // the cheap /32 covers are in their address's list only (see add)
-    const slot = CoverIndex.blockSlot(b);
     const m = slot >= 0 && slot % LEVELS.length === 0 ? this.blocks[slot] : undefined;
     if (m) {
       const there = this.firstSame(m, m.find(CoverIndex.blockKey(b, slot)), b, found ? found.pos : Infinity);
@@ -359,18 +359,15 @@ class CoverIndex {
 
   /**
    * Adds the earlier rules worth trying against the box to `into` (each once
-   * per begin()); false when there are too many.
+   * per begin()); false when there are too many. `only`: the box is the
+   * rule's only one (this is the one call since begin()).
    */
-  candidates(b: Box, into: Cover[]): boolean {
+  candidates(b: Box, into: Cover[], only: boolean): boolean {
     const maps = this.listMaps;
     const slots = this.listSlots;
     const addrs = this.listAddrs;
-    // (setting an array's length is a call into the runtime: only when there is something to drop)
-    if (maps.length) {
-      maps.length = 0;
-      slots.length = 0;
-      addrs.length = 0;
-    }
+    // the lists are the arrays' first n entries (no length set per rule: a call into the runtime)
+    let n = 0;
     const src = b.get(DIM.src);
     const dst = b.get(DIM.dst);
     for (let a = 0; a < 2; a++) {
@@ -381,7 +378,7 @@ class CoverIndex {
         if (block !== blockOf(s[1], k)) continue;
         const m = this.blocks[a * LEVELS.length + k];
         const hit = m ? m.find(block) : -1;
-        if (hit >= 0) { maps.push(m!); slots.push(hit); addrs.push(a); }
+        if (hit >= 0) { maps[n] = m!; slots[n] = hit; addrs[n] = a; n++; }
       }
     }
     for (let k = 0; k < VALUE_DIMS.length; k++) {
@@ -397,38 +394,43 @@ class CoverIndex {
       let rarest = -1;
       let rarestCount = 0;
       let total = 0;
-      const from = maps.length;
+      const from = n;
       for (let i = 0; i < vals.length; i++) {
         const hit = byValue.find(vals[i]);
         const count = byValue.count(hit);
-        if (hit >= 0) { maps.push(byValue); slots.push(hit); addrs.push(-1); }
+        if (hit >= 0) { maps[n] = byValue; slots[n] = hit; addrs[n] = -1; n++; }
         total += count;
         if (i === 0 || count < rarestCount) { rarest = hit; rarestCount = count; }
       }
-      if (total > MAX_CANDIDATES && maps.length > from) {
-        maps.length = from;
-        slots.length = from;
-        addrs.length = from;
-        if (rarest >= 0) { maps.push(byValue); slots.push(rarest); addrs.push(-1); }
+      if (total > MAX_CANDIDATES && n > from) {
+        n = from;
+        if (rarest >= 0) { maps[n] = byValue; slots[n] = rarest; addrs[n] = -1; n++; }
       }
     }
-    let n = this.general.length;
-    for (let i = 0; i < maps.length; i++) n += maps[i].count(slots[i]);
-    if (n + this.intoCount() > MAX_CANDIDATES * 2) return false;
+    let listed = this.general.length;
+    for (let i = 0; i < n; i++) listed += maps[i].count(slots[i]);
+    if (listed + this.intoCount() > MAX_CANDIDATES * 2) return false;
     // the general covers alone make too many: false, as it would be after collecting them
     if (!this.counted && this.intoCount() + this.general.length > MAX_CANDIDATES) return false;
     this.generalPushed += this.collectGeneral(b, into);
     this.counted = true;
-    for (let i = 0; i < maps.length; i++) {
+    for (let i = 0; i < n; i++) {
       const m = maps[i];
       // a list of an address block: the rule's interval there, which a cover of the list must meet
-      const filed = addrs[i] === 0 ? src : addrs[i] === 1 ? dst : null;
+      const filed = addrs[i] === 0 ? src! : addrs[i] === 1 ? dst! : null;
+      if (filed && only && !m.mayMeet(slots[i], filed[0], filed[1])) {
+        // none of them meets the rule: counted without a walk (a cover is in one list only, and this
+        // is the rule's one call, so none of them was counted before)
+        this.seenCount += m.count(slots[i]);
+        continue;
+      }
       for (let e = m.firstEntry(slots[i]); e >= 0; e = m.nextEntry(e)) {
         const p = m.posAt(e);
         if (filed && (filedLo[p] > filed[1] || filedHi[p] < filed[0])) this.count(p);
         else this.collect(p, into);
       }
     }
+    // (the lists' objects stay in the arrays until overwritten: the index's own, alive as long as it is)
     return this.intoCount() <= MAX_CANDIDATES;
   }
 
@@ -454,15 +456,17 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
   for (let pos = 0; pos < c.rules.length; pos++) {
     const sp = ctx.space(c, pos);
     const label = ctx.label(t, c, pos);
-    const hash = sp.boxes.length === 1 ? boxHash(sp.boxes[0]) : 0;
-    const twin = sp.boxes.length === 1 ? index.same(sp.boxes[0], hash) : undefined;
+    const one = sp.boxes.length === 1;
+    const hash = one ? boxHash(sp.boxes[0]) : 0;
+    const slot = one ? CoverIndex.blockSlot(sp.boxes[0]) : -1;
+    const twin = one ? index.same(sp.boxes[0], hash, slot) : undefined;
     if (twin) {
       report(ctx, t, c, pos, label, [twin]);
     } else if (sp.boxes.length > 0) {
       if (cands.length) cands.length = 0;
       index.begin();
       let ok = true;
-      for (const b of sp.boxes) ok = ok && index.candidates(b, cands);
+      for (const b of sp.boxes) ok = ok && index.candidates(b, cands, one);
       if (ok && cands.length > 0 && cornersCovered(sp.boxes, cands)) {
         const ordered = cands.length > 1 ? cands.sort((a, b) => a.pos - b.pos) : cands;
         let rest: Box[] = sp.boxes;
@@ -484,7 +488,7 @@ export function checkShadows(ctx: LintContext, t: Table, c: Chain): void {
         if (!gaveUp && rest.length === 0) report(ctx, t, c, pos, label, minimal(used, sp.boxes, ctx));
       }
     }
-    if (label && sp.exact && !sp.chance) index.add(pos, sp.boxes, label, hash, sp.cheap === true);
+    if (label && sp.exact && !sp.chance) index.add(pos, sp.boxes, label, hash, sp.cheap === true, twin !== undefined, slot);
   }
 }
 
