@@ -102,10 +102,13 @@ export class OldSource {
   equals(text: string, from: number, start: number, end: number): boolean {
     const p = this.partOf(start);
     const part = this.parts[p];
-    let i = start - this.starts[p];
-    const stop = i + (end - start);
-    for (; i < stop; i++, from++) if (part.charCodeAt(i) !== text.charCodeAt(from)) return false;
-    return true;
+    const i = start - this.starts[p];
+    const len = end - start;
+    // the last characters first (lines of a chain often differ there, and start alike), then
+    // all by V8 (a slice of 13 characters or more is a view, not a copy)
+    if (len > 0 && part.charCodeAt(i + len - 1) !== text.charCodeAt(from + len - 1)) return false;
+    if (len > 1 && part.charCodeAt(i + len - 2) !== text.charCodeAt(from + len - 2)) return false;
+    return text.startsWith(part.slice(i, i + len), from);
   }
 }
 
