@@ -226,14 +226,14 @@ interface Alignment {
  * comparing strings (the common case: a few edits in a long chain), and only
  * the middle is interned as integers for the alignment proper.
  */
-export function alignChain(left: readonly string[], right: readonly string[], interner: Interner): Alignment {
+export function alignChain(left: readonly string[], right: readonly string[], interner: Interner, labels?: ChainLabels): Alignment {
   const n = left.length;
   const m = right.length;
   let pre = 0;
   while (pre < n && pre < m && left[pre] === right[pre]) pre++;
   let suf = 0;
   while (suf < n - pre && suf < m - pre && left[n - 1 - suf] === right[m - 1 - suf]) suf++;
-  const labelled = alignTuning.labels ? distinctLabels(left, right, pre, suf) : null;
+  const labelled = labels ? { a: labels.a.subarray(pre, n - suf), b: labels.b.subarray(pre, m - suf), idCount: labels.count } : alignTuning.labels ? distinctLabels(left, right, pre, suf) : null;
   let a: Int32Array, b: Int32Array, idCount: number;
   if (labelled) ({ a, b, idCount } = labelled);
   else {
@@ -286,6 +286,20 @@ export function alignChain(left: readonly string[], right: readonly string[], in
     }
   }
   return { pairs, moveTo, moveFrom };
+}
+
+/**
+ * Labels of two chains' rules made elsewhere (diff-reuse.ts's chainLabels):
+ * numbers in [0, count), equal for two rules of either side exactly when
+ * their texts are equal — except that rules of the new side no old rule equals
+ * may share one label no old rule has. The alignment compares labels only, and
+ * only where they pair a new rule with an old one, so any such labels align
+ * as the Interner's do.
+ */
+export interface ChainLabels {
+  a: Int32Array;
+  b: Int32Array;
+  count: number;
 }
 
 /** For tests: `labels` false aligns every chain by the Interner (distinctLabels must give the same alignment). */

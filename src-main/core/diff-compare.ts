@@ -88,7 +88,7 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
       // a chain the same on both sides has no changes and, without rows for it, nothing to align
       if (skipEqual && status === 'same' && polFrom === polTo && sameTexts(lt, rt)) continue;
       // ids per chain: the alignment's counters are one per distinct line of the chain
-      const al = alignChain(lt, rt, new Interner());
+      const al = alignChain(lt, rt, new Interner(), left?.labels && right?.labels && left.labels === right.labels ? right.labels : undefined);
       const before = changes.length;
       if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
       if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });

@@ -167,4 +167,25 @@ describe('the diff through the old file\'s lines', () => {
     sameDiff(a, a.replace('-A x -s 198.18.0.2/32 -j DROP\n', ''));
     sameDiff(a, a.replace('-A x -s 198.18.0.2/32 -j DROP\n', '-A x -s 198.18.0.2/32 -j DROP\n-A x -s 198.18.0.1/32 -j DROP\n'));
   });
+
+  // rules repeated, spelt two ways (taken or read anew, the same canonical text), moved, dropped, added
+  const RULES = ['-s 198.18.0.1/32 -j DROP', '-s 198.18.0.1 -j DROP', '-s 198.18.0.2/32 -j DROP', '-p tcp -m tcp --dport 22 -j ACCEPT', '-p tcp --dport 22 -j ACCEPT', '-j x', '-j RETURN', '-m comment --comment "a b" -j ACCEPT'];
+  const chainOf = fc.array(fc.nat(RULES.length - 1), { maxLength: 40 });
+  const file = (input: number[], x: number[]) =>
+    `${head}:x - [0:0]\n` + input.map((r) => `-A INPUT ${RULES[r]}\n`).join('') + x.map((r) => `-A x ${RULES[r === 5 ? 6 : r]}\n`).join('') + 'COMMIT\n';
+  it('random chains with repeated and respelt rules: the same changes and view as the plain diff', () => {
+    fc.assert(
+      fc.property(chainOf, chainOf, fc.array(fc.tuple(fc.nat(2), fc.nat(), fc.nat(RULES.length - 1)), { maxLength: 12 }), (input, x, edits) => {
+        const after = [...input];
+        for (const [op, at, r] of edits) {
+          const k = after.length ? at % after.length : 0;
+          if (op === 0) after.splice(k, 0, r);
+          else if (op === 1 && after.length) after.splice(k, 1);
+          else if (after.length) after.splice((at >> 3) % after.length, 0, ...after.splice(k, 1));
+        }
+        sameDiff(file(input, x), file(after, x));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -33,6 +33,7 @@
 import type { Family, Rule, TableName, Target } from './model.js';
 import { flat, ownCopy, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { IntPairs } from './int-pairs.js';
+import type { ChainLabels } from './diff-align.js';
 
 /** A run of rules alike for the commit checks: its key and the rule kept for them (see AppendedChecks.alike). */
 interface AlikeCheck {
@@ -317,6 +318,58 @@ export class TakenLines {
   }
 }
 
+/** FNV-1a of a text's characters (a label's first guess; texts with equal hashes are compared). */
+function hashText(s: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 16777619);
+  return h;
+}
+
+/**
+ * Labels for the alignment (ChainLabels) of an old chain's texts and the new
+ * chain's, which took lines of it: old rule i is the first old rule equal to
+ * it, found by a table of hashes (typed arrays: no Map or Set of 70,000
+ * strings, which hashed each text again and grew as they went); a taken line
+ * is its old line's label without a look at its text; a line of the new
+ * chain's own is looked up, and is `n` when no old rule equals it.
+ */
+function chainLabels(old: readonly string[], c: ChainTexts, texts: readonly string[]): ChainLabels {
+  const n = old.length;
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  const mask = size - 1;
+  const keys = new Int32Array(size);
+  const firsts = new Int32Array(size).fill(-1);
+  const a = new Int32Array(n);
+  const lookup = (s: string, add: number): number => {
+    const h = hashText(s);
+    let slot = h & mask;
+    for (;;) {
+      const f = firsts[slot];
+      if (f < 0) break;
+      if (keys[slot] === h && old[f] === s) return f;
+      slot = (slot + 1) & mask;
+    }
+    if (add >= 0) {
+      keys[slot] = h;
+      firsts[slot] = add;
+      return add;
+    }
+    return n;
+  };
+  for (let i = 0; i < n; i++) a[i] = lookup(old[i], i);
+  const m = texts.length;
+  const b = new Int32Array(m).fill(-1);
+  const { runs, counts } = c.taken!.lines;
+  for (let r = 0; r < counts.length; r++) {
+    const j = runs.at(2 * r);
+    const k = runs.at(2 * r + 1);
+    for (let x = 0; x < counts[r]; x++) b[j + x] = a[k + x];
+  }
+  for (let j = 0; j < m; j++) if (b[j] < 0) b[j] = lookup(texts[j], -1);
+  return { a, b, count: n + 1 };
+}
+
 /** The texts of a chain with taken lines: the old chain's strings where taken, its own texts elsewhere. */
 function takenTexts(c: ChainTexts, old: string[]): string[] {
   const taken = c.taken!;
@@ -358,6 +411,7 @@ export function resolveDiffTexts(a: RulesetTexts, old: OldLines | null, b: Rules
     }
     return v;
   };
+  const labels = new Map<ChainTexts, ChainLabels>();
   const left = new Map<ChainTexts, string[]>();
   const right = new Map<ChainTexts, string[]>();
   for (const tb of b.tables) {
@@ -374,13 +428,25 @@ export function resolveDiffTexts(a: RulesetTexts, old: OldLines | null, b: Rules
         right.set(cb, SAME);
         continue;
       }
-      right.set(cb, takenTexts(cb, oldTexts(tb.name, ca)));
+      const ot = oldTexts(tb.name, ca);
+      const nt = takenTexts(cb, ot);
+      right.set(cb, nt);
+      if (!all) {
+        const l = chainLabels(ot, cb, nt);
+        labels.set(ca, l);
+        labels.set(cb, l);
+      }
     }
   }
   const side = (rt: RulesetTexts, made: Map<ChainTexts, string[]>, isOld: boolean): RulesetTexts => ({
     tables: rt.tables.map((t) => ({
       name: t.name,
-      chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.policy, texts: made.get(c) ?? (isOld ? oldTexts(t.name, c) : c.texts) })),
+      chains: t.chains.map((c) => {
+        const out: ChainTexts = { name: c.name, builtin: c.builtin, policy: c.policy, texts: made.get(c) ?? (isOld ? oldTexts(t.name, c) : c.texts) };
+        const l = labels.get(c);
+        if (l) out.labels = l;
+        return out;
+      }),
     })),
   });
   // a chain's texts once: the old side's strings are those the new side's took

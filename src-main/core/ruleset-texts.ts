@@ -4,6 +4,7 @@ import type { Chain, Ruleset, TableName } from './model.js';
 import { canonicalRuleBody, savedOrder } from './canonical.js';
 import { IntPairs } from './int-pairs.js';
 import type { TakenLines } from './diff-reuse.js';
+import type { ChainLabels } from './diff-align.js';
 
 /**
  * What the diff compares: per table, each chain's policy and its rules as
@@ -24,6 +25,11 @@ export interface ChainTexts {
    * lines the chain has; resolveDiffTexts makes its whole texts
    */
   taken?: { lines: TakenLines; count: number };
+  /**
+   * the diff's two files (resolveDiffTexts): the same object on the old and
+   * the new side of a chain whose rules are labelled for the alignment
+   */
+  labels?: ChainLabels;
 }
 
 /**
