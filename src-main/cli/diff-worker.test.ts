@@ -6,7 +6,7 @@
 // pays): one bundle of its own, ASCII, without other commands' code.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REALWORLD, REPO_ROOT, sharedAvailable } from '../core/testing/shared-data.js';
@@ -196,6 +196,27 @@ describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command lo
       expect(r.modules.filter((m) => /^NativeModule (module|worker_threads|internal\/worker|internal\/modules\/esm\/loader)$/.test(m)), args[0]).toEqual([]);
     }
   });
+
+  it('TurboFan inlines nothing for a command on files of 1 MB or less in all, and inlines on more or on standard input (v8-tuning.ts)', () => {
+    const under = join(dir, 'under.rules');
+    const over = join(dir, 'over.rules');
+    writeFileSync(under, generateShape('blocklist', 20_000, 3) as string);
+    writeFileSync(over, generateShape('blocklist', 24_000, 3) as string);
+    expect(statSync(under).size).toBeLessThanOrEqual(1 << 20);
+    expect(statSync(over).size).toBeGreaterThan(1 << 20);
+    /** V8's own account of the run (flags given to node; the code cache is then not used): functions optimized, inlinings made */
+    const traced = (args: string[], input?: string) => {
+      const r = spawnSync('node', ['--trace-opt', '--trace-turbo-inlining', cli, ...args], { encoding: 'utf8', input, maxBuffer: 1 << 28 });
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n');
+      return { optimized: lines.filter((l) => /^\[completed (optimizing|compiling)/.test(l)).length, inlined: lines.filter((l) => l.startsWith('Inlining ')).length };
+    };
+    const small = traced(['canon', under]);
+    expect(small.optimized).toBeGreaterThan(0);
+    expect(small.inlined).toBe(0);
+    expect(traced(['canon', over]).inlined).toBeGreaterThan(0);
+    expect(traced(['canon', '-'], readFileSync(under, 'utf8')).inlined).toBeGreaterThan(0);
+  }, 120_000);
 
   // A bundle may hold a module's top-level constants that esbuild cannot prove
   // free of side effects (a few mapped places); a module whose functions are in
