@@ -272,8 +272,18 @@ function splice(old: ParseResult, t: Table, c: Chain, ops: LineOp[], validate: b
     if (f.line < 1 || f.line > n) return null;
     if (moved[f.line]) findings.push(moved[f.line] === f.line ? f : { ...f, line: moved[f.line] });
   }
-  for (const f of parsed.findings) findings.push(f);
-  findings.sort((a, b) => a.line - b.line || (a.col ?? 0) - (b.col ?? 0));
+  // as the reader orders them (the old ones are, and their lines moved in order): each new one where it goes
+  const order = (a: Finding, b: Finding) => a.line - b.line || (a.col ?? 0) - (b.col ?? 0);
+  for (const f of parsed.findings) {
+    let lo = 0;
+    let hi = findings.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order(findings[mid], f) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    findings.splice(lo, 0, f);
+  }
   const finalNewline = old.finalNewline || out.length > n;
   const text = out.join('\n') + (finalNewline ? '\n' : '');
   return {

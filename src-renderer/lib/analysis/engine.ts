@@ -15,12 +15,14 @@ import {
   lintRuleset,
   parseRuleset,
   runRecipe,
+  type Chain,
   type ChangedChain,
   type EditSince,
   type Family,
   type LintMemo,
   type ParseResult,
   type Rule,
+  type Ruleset,
   type RulesetDiff,
 } from '../../../src-main/core/index.js';
 import { PART_SIZE, type DocRef, type EditAnswer, type FromWorker, type JobRequest, type MarksAnswer, type PartPath, type ToWorker } from './protocol.js';
@@ -28,7 +30,7 @@ import { rowsOfParse, rowText, type RuleRows } from '../state/rows.js';
 import { buildSearchIndex, packHay, searchIndexBuffers } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { mergeImported } from '../state/paste-import.js';
-import type { CompactChain, CompactParse, CompactTable } from '../state/lazy-model.js';
+import type { CompactChain, CompactParse, CompactTable, ModelPatch, PatchChain } from '../state/lazy-model.js';
 
 /** parsed documents kept (a 100,000-rule model is some 100 MB) */
 const KEEP = 4;
@@ -135,6 +137,8 @@ interface Doc {
   touched?: Map<number, Set<string>>;
   /** its rows, as the marks read them (built once: the base of a staging is compared with every step) */
   rows?: RuleRows;
+  /** some rule has counters (known once its parse went to the page) */
+  counters?: boolean;
 }
 
 let serials = 0;
@@ -285,6 +289,12 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       }
       // the new document's parse in the same answer: no second job, and its text is not sent back here to be found again
       docs.hold(job.as, made);
+      // the page holds the model before the edit: only the chains that changed go to it
+      const patch = job.patch && r.changed ? patchOf(d, made, r.changed, r.moved) : null;
+      if (patch) {
+        const parts = patch.parts.map((p) => ({ ...p, path: ['patch', ...p.path] }));
+        return send(out, id, { ok: true, text: r.text, patch: patch.head } satisfies EditAnswer, parts, patch.transfer);
+      }
       const c = compactOf(made);
       const parts = c.parts.map((p) => ({ ...p, path: ['parse', ...p.path] }));
       return send(out, id, { ok: true, text: r.text, parse: c.head } satisfies EditAnswer, parts, c.transfer);
@@ -335,8 +345,50 @@ function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: Change
   return d;
 }
 
-/** the canonical lines after an edit: an unchanged chain's are the old ones; of a changed chain, those of its rules the edit kept (`origins`) too */
+/**
+ * The canonical lines after an edit: an unchanged chain's are the old ones; of
+ * a changed chain, those of its rules the edit kept (`origins`) too. The edit
+ * changed rules only (the chains are those of the document before, in the
+ * same places), so the runs between changed chains are copied as slices of
+ * the old lines, not looked up chain by chain (20,000 kube-proxy chains).
+ */
 function canonAfterEdit(from: Doc, parsed: ParseResult, changed: ChangedChain[], origins?: Map<string, Int32Array>): string[] {
+  const old = from.canon!;
+  const touched = new Set(changed.map((c) => `${c.table} ${c.chain}`));
+  const a = from.parsed.ruleset.tables;
+  const b = parsed.ruleset.tables;
+  const sameShape = a.length === b.length && a.every((t, k) => t.name === b[k].name && t.chains.length === b[k].chains.length);
+  if (!sameShape) return canonByName(from, parsed, touched);
+  const out: string[][] = [];
+  let copied = 0;
+  let at = 0;
+  for (let ti = 0; ti < b.length; ti++) {
+    const tb = b[ti];
+    for (let ci = 0; ci < tb.chains.length; ci++) {
+      const ca = a[ti].chains[ci];
+      const cb = tb.chains[ci];
+      const key = touched.size && touched.has(`${tb.name} ${cb.name}`) ? `${tb.name} ${cb.name}` : null;
+      if (ca.name !== cb.name) return canonByName(from, parsed, touched);
+      if (key === null && ca.rules.length === cb.rules.length) {
+        at += ca.rules.length;
+        continue;
+      }
+      // the old lines up to this chain, then its own
+      out.push(old.slice(copied, at));
+      const origin = origins?.get(key ?? '');
+      const mine: string[] = [];
+      for (let i = 0; i < cb.rules.length; i++) mine.push(origin && origin[i] >= 0 ? old[at + origin[i]] : canonLine(cb.name, cb.rules[i]));
+      out.push(mine);
+      at += ca.rules.length;
+      copied = at;
+    }
+  }
+  out.push(old.slice(copied));
+  return out.length === 1 ? out[0] : ([] as string[]).concat(...out);
+}
+
+/** canonAfterEdit where the chains are not those of the document before, in their places: by name */
+function canonByName(from: Doc, parsed: ParseResult, touched: Set<string>): string[] {
   const old = from.canon!;
   const oldAt = new Map<string, number>();
   let at = 0;
@@ -344,14 +396,11 @@ function canonAfterEdit(from: Doc, parsed: ParseResult, changed: ChangedChain[],
     oldAt.set(`${t.name} ${c.name}`, at);
     at += c.rules.length;
   }
-  const touched = new Set(changed.map((c) => `${c.table} ${c.chain}`));
   const out: string[] = [];
   for (const t of parsed.ruleset.tables) for (const c of t.chains) {
     const key = `${t.name} ${c.name}`;
     const k = oldAt.get(key);
-    const origin = origins?.get(key);
     if (k !== undefined && !touched.has(key)) for (let i = 0; i < c.rules.length; i++) out.push(old[k + i]);
-    else if (k !== undefined && origin) for (let i = 0; i < c.rules.length; i++) out.push(origin[i] >= 0 ? old[k + origin[i]] : canonLine(c.name, c.rules[i]));
     else for (const r of c.rules) out.push(canonLine(c.name, r));
   }
   return out;
@@ -423,8 +472,107 @@ function compactOf(d: Doc): Compact {
     // all ASCII (a byte per character): the lines' lengths, not a walk over 10 MB of bytes
     for (let r = 0, at = 0; r < n; r++) starts[r + 1] = at += canon[r].length;
   } else for (let i = 0, r = 0; i < bytes.length && r < n; i++) if (bytes[i] === 0x0a) starts[++r] = i + 1;
+  d.counters = hasCounters;
   const head: CompactParse = { family: p.ruleset.family, finalNewline: p.finalNewline, findings: [], tables, canon: bytes, starts, line, part, hasCounters };
   return { head, parts, transfer: [bytes.buffer, starts.buffer, line.buffer, part.buffer] };
+}
+
+/**
+ * What an edit changed in the model, as the page patches its own (ModelPatch):
+ * the changed chains' rules as canonical lines, the chains whose lines moved
+ * (rules the same), the new document's findings; null where the two models do
+ * not line up chain for chain (then the page gets the whole parse).
+ */
+function patchOf(from: Doc, to: Doc, changed: ChangedChain[], moved: Int32Array | null): { head: ModelPatch; parts: Part[]; transfer: Transferable[] } | null {
+  const a = from.parsed.ruleset.tables;
+  const b = to.parsed.ruleset.tables;
+  if (a.length !== b.length || !to.canon) return null;
+  const touched = new Set(changed.map((c) => `${c.table} ${c.chain}`));
+  const chains: PatchChain[] = [];
+  const parts: Part[] = [];
+  const transfer: Transferable[] = [];
+  let movedAny = false;
+  let first = 0;
+  for (let ti = 0; ti < b.length; ti++) {
+    const ta = a[ti];
+    const tb = b[ti];
+    if (ta.name !== tb.name || ta.chains.length !== tb.chains.length) return null;
+    for (let ci = 0; ci < tb.chains.length; ci++) {
+      const ca = ta.chains[ci];
+      const cb = tb.chains[ci];
+      const n = cb.rules.length;
+      if (ca.name !== cb.name) return null;
+      if (ca !== cb) {
+        const { disabled, ...chain } = compactChain(cb);
+        const entry: PatchChain = { t: ti, c: ci, chain: { ...chain, disabled: [] } };
+        if (touched.has(`${tb.name} ${cb.name}`)) {
+          entry.rules = chainColumns(cb, to.canon, first);
+          transfer.push(entry.rules.canon.buffer, entry.rules.starts.buffer, entry.rules.line.buffer, entry.rules.part.buffer);
+        } else {
+          // the same rules, their lines moved
+          if (ca.rules.length !== n || !moved) return null;
+          movedAny = true;
+        }
+        if (disabled.length) parts.push({ path: ['chains', chains.length, 'chain', 'disabled'], items: disabled });
+        chains.push(entry);
+      }
+      first += n;
+    }
+  }
+  parts.push({ path: ['findings'], items: to.parsed.findings });
+  const head: ModelPatch = {
+    finalNewline: to.parsed.finalNewline,
+    findings: [],
+    hasCounters: (to.counters = countersAfter(from, to, chains)),
+    tables: b.map((t) => ({ name: t.name, ...(t.source ? { source: t.source } : {}) })),
+    chains,
+    moved: movedAny ? moved : null,
+  };
+  if (head.moved) transfer.push(head.moved.buffer);
+  return { head, parts, transfer };
+}
+
+/** the edit's document has counters: only its changed chains can have brought some (none before: none of the rest has any) */
+function countersAfter(from: Doc, to: Doc, patched: PatchChain[]): boolean {
+  if (from.counters !== false) return anyCounters(to.parsed.ruleset);
+  const tables = to.parsed.ruleset.tables;
+  return patched.some((p) => anyCounters({ family: to.family, tables: [{ ...tables[p.t], chains: [tables[p.t].chains[p.c]] }] }));
+}
+
+/** some rule or disabled rule has counters (indexed loops, out at the first: 100,000 rules, 20,000 chains) */
+function anyCounters(rs: Ruleset): boolean {
+  for (const t of rs.tables) {
+    for (const c of t.chains) {
+      const rules = c.rules;
+      for (let k = 0; k < rules.length; k++) if (rules[k].counters) return true;
+      const off = c.disabled;
+      for (let k = 0; k < off.length; k++) if (off[k].rule.counters) return true;
+    }
+  }
+  return false;
+}
+
+/** a chain's entry in a parse: its fields without the rules, their number */
+function compactChain(c: Chain): CompactChain {
+  return { name: c.name, builtin: c.builtin, policy: c.policy, counters: c.counters, ...(c.source ? { source: c.source } : {}), disabled: c.disabled, ruleCount: c.rules.length };
+}
+
+/** one chain's rules as columns (its canonical lines from `canon`, where its first rule is rule `first`) */
+function chainColumns(c: Chain, canon: string[], first: number): NonNullable<PatchChain['rules']> {
+  const n = c.rules.length;
+  const line = new Int32Array(n);
+  const part = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    line[k] = c.rules[k].source?.line ?? 0;
+    part[k] = c.rules[k].source?.part ?? -1;
+  }
+  const mine = canon.slice(first, first + n);
+  const joined = mine.join('');
+  const bytes = new TextEncoder().encode(joined);
+  const starts = new Int32Array(n + 1);
+  if (bytes.length === joined.length) for (let r = 0, at = 0; r < n; r++) starts[r + 1] = at += mine[r].length;
+  else for (let i = 0, r = 0; i < bytes.length && r < n; i++) if (bytes[i] === 0x0a) starts[++r] = i + 1;
+  return { canon: bytes, starts, line, part };
 }
 
 function sendDiff(out: Outbox, id: number, d: RulesetDiff): Promise<void> {

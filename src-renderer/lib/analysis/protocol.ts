@@ -18,7 +18,7 @@
 // transferred, not copied.
 import type { EditOp, Family, LintOptions, RawParams } from '../../../src-main/core/index.js';
 import type { PasteAnalysis } from '../state/paste-import.js';
-import type { CompactParse } from '../state/lazy-model.js';
+import type { CompactParse, ModelPatch } from '../state/lazy-model.js';
 
 export interface DocRef {
   id: number;
@@ -47,7 +47,7 @@ export type JobRequest =
    * its parse too (as a `parse` job would); without, it is parsed when next
    * asked for by its text.
    */
-  | { kind: 'edit'; doc: DocRef; op: EditOp; as?: number }
+  | { kind: 'edit'; doc: DocRef; op: EditOp; as?: number; patch?: boolean }
   /** pasted commands added to the document (MergeResult) */
   | { kind: 'paste'; doc: DocRef; paste: PasteAnalysis; client?: string; sshPort?: number }
   /** the rule search's index over the document's rows (SearchIndex, its arrays transferred) */
@@ -55,7 +55,12 @@ export type JobRequest =
   /** which rows of a staged step are new or changed since the file as opened (MarksAnswer) */
   | { kind: 'marks'; base: DocRef; cur: DocRef };
 
-export type EditAnswer = { ok: true; text: string; parse?: CompactParse } | { ok: false; message: string };
+/**
+ * With `as`, the new document's parse: whole (`parse`), or — when the request
+ * said the page holds the model before the edit (`patch`) and the edit changed
+ * only some chains' rules — what changed in it (`patch`).
+ */
+export type EditAnswer = { ok: true; text: string; parse?: CompactParse; patch?: ModelPatch } | { ok: false; message: string };
 
 export interface MarksAnswer {
   changed: Int32Array;

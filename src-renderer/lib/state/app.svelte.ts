@@ -229,8 +229,11 @@ export class AppState {
   private editInWorker(doc: RulesetDoc, op: EditOp, label: string, select?: RuleRef): Promise<void> {
     // the worker holds the new document under this id and answers its parse with the text: no parse job follows
     const as = RulesetDoc.reserveId();
-    const request: JobRequest = { kind: 'edit', doc: doc.ref(), op: $state.snapshot(op) as EditOp, as };
-    return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? { text: r.text, label, ...(r.parse ? { made: { id: as, parse: r.parse } } : {}) } : { problem: r.message }), select);
+    // the page's model of `doc` is patched with what the edit changed, where it can be (not made again from the whole parse)
+    const request: JobRequest = { kind: 'edit', doc: doc.ref(), op: $state.snapshot(op) as EditOp, as, patch: doc.patchable };
+    const change = (r: EditAnswer & { ok: true }): Change =>
+      r.patch ? { text: r.text, label, made: { id: as, patch: r.patch, from: doc } } : r.parse ? { text: r.text, label, made: { id: as, parse: r.parse } } : { text: r.text, label };
+    return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? change(r) : { problem: r.message }), select);
   }
 
   /**

@@ -50,24 +50,36 @@ export interface CompactChain {
 export class LazyRules {
   private readonly made: (Rule | undefined)[];
   constructor(
-    private readonly model: LazyModel,
+    private readonly cols: RuleColumns,
     readonly table: TableName,
     readonly chain: string,
-    /** index of this chain's first rule in the model's columns */
+    /** index of this chain's first rule in the columns */
     readonly first: number,
     readonly length: number,
+    /** the rules' lines when they moved since the columns were made (an edit above them): the columns' own otherwise */
+    private readonly lines: Int32Array | null = null,
   ) {
     this.made = new Array(length);
   }
 
   /** the source line of rule k without making the rule */
   lineOf(k: number): number {
-    return this.model.line[this.first + k];
+    return this.lines ? this.lines[k] : this.cols.line[this.first + k];
   }
 
   at(k: number): Rule | undefined {
     if (k < 0 || k >= this.length) return undefined;
-    return (this.made[k] ??= this.model.decode(this.table, this.first + k));
+    return (this.made[k] ??= this.cols.decode(this.table, this.first + k, this.lineOf(k)));
+  }
+
+  /** the same rules with their lines moved (old line → new, `moved`), read from the same columns */
+  movedBy(moved: Int32Array): LazyRules {
+    const lines = new Int32Array(this.length);
+    for (let k = 0; k < this.length; k++) {
+      const l = this.lineOf(k);
+      lines[k] = l > 0 ? moved[l] : 0;
+    }
+    return new LazyRules(this.cols, this.table, this.chain, this.first, this.length, lines);
   }
 }
 
@@ -148,12 +160,97 @@ function indexKey(key: string): number {
   return /^(?:0|[1-9]\d*)$/.test(key) ? Number(key) : -1;
 }
 
-export class LazyModel {
-  readonly line: Int32Array;
-  readonly part: Int32Array;
-  private readonly canon: Uint8Array;
-  private readonly starts: Int32Array;
+/**
+ * Rules as canonical lines (UTF-8, one buffer) with their source lines and
+ * parts, and what reading one back needs: the file's lines as written and
+ * the user chains of each table. A model's rules sit in one of these; after
+ * an edit, a changed chain's rules in one of their own.
+ */
+class RuleColumns {
   private readonly utf8 = new TextDecoder();
+  constructor(
+    readonly canon: Uint8Array,
+    readonly starts: Int32Array,
+    readonly line: Int32Array,
+    readonly part: Int32Array,
+    /** the lines of the file these columns were read from */
+    private readonly lines: readonly string[],
+    private readonly userChains: ReadonlyMap<TableName, ReadonlySet<string>>,
+    private readonly family: Family,
+  ) {}
+
+  /**
+   * Rule `i`: read again from its line as written (so it is the rule the
+   * file's line gives, `-p tcp --dport 22` with its implicit match) in a
+   * table that declares the chains it names, when that reads back as the
+   * worker's canonical line; otherwise from that canonical line (a line that
+   * was changed by a later -R or -E, an -I at a position). `at`: its line now.
+   */
+  decode(table: TableName, i: number, at = this.line[i]): Rule {
+    const canon = this.utf8.decode(this.canon.subarray(this.starts[i], this.starts[i + 1] - 1));
+    const chain = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(canon)?.[1] ?? '';
+    const line = this.line[i];
+    const part = this.part[i];
+    const written = line > 0 ? this.lines[line - 1] : undefined;
+    const fromLine = written === undefined ? undefined : this.readRule(table, written, part);
+    const fromCanon = fromLine && withCounters(chain, fromLine) === canon ? fromLine : this.readRule(table, canon, -1);
+    const source = at ? { line: at, ...(part >= 0 ? { part } : {}) } : undefined;
+    // the worker read this rule from the file: its canonical line always reads back; if not, say so where the rule is shown
+    if (!fromCanon) {
+      const target = { kind: 'jump' as const, name: `(not read back: ${canon})`, options: [], state: null };
+      return { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target, counters: null, ...(source ? { source } : {}) };
+    }
+    if (source) fromCanon.source = source;
+    else delete fromCanon.source;
+    return fromCanon;
+  }
+
+  /** the `part`-th rule (0: the only one) one rule line makes in a table of its own */
+  private readRule(table: TableName, text: string, part: number): Rule | undefined {
+    const user = this.userChains.get(table);
+    const names = new Set<string>();
+    for (const m of text.matchAll(/(?:^|\s)(?:-A|--append|-I|--insert|-j|--jump|-g|--goto)[\s=]+([^\s"']+)/g)) if (user?.has(m[1])) names.add(m[1]);
+    const doc = `*${table}\n${[...names].map((n) => `:${n} - [0:0]\n`).join('')}${text}\nCOMMIT\n`;
+    const p = parseRuleset(doc, { family: this.family });
+    if (p.findings.some((f) => f.severity === 'error')) return undefined;
+    for (const c of p.ruleset.tables[0]?.chains ?? []) {
+      const r = part >= 0 ? c.rules.find((x) => x.source?.part === part) : c.rules.length === 1 ? c.rules[0] : undefined;
+      if (r) return r;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * What changed in the model with a staged edit the worker made (the `edit`
+ * job's answer when the page holds the model before it): the chains whose
+ * rules changed, each with its rules as columns of their own; the chains whose
+ * lines moved (a line added or deleted above them), read from the columns
+ * they had; every other chain is the very object it was.
+ */
+export interface ModelPatch {
+  finalNewline: boolean;
+  findings: Finding[];
+  hasCounters: boolean;
+  /** every table's name and source, in order (the tables themselves are the same) */
+  tables: { name: TableName; source?: Table['source'] }[];
+  chains: PatchChain[];
+  /** old 1-based line → new (0: gone); null when no line moved */
+  moved: Int32Array | null;
+}
+
+export interface PatchChain {
+  /** the table's and the chain's place in the model */
+  t: number;
+  c: number;
+  /** the chain as the worker has it now (its disabled rules, source, count) */
+  chain: CompactChain;
+  /** its rules' columns (a changed chain), or absent: the rules are those the chain had, their lines moved */
+  rules?: { canon: Uint8Array; starts: Int32Array; line: Int32Array; part: Int32Array };
+}
+
+export class LazyModel {
+  private readonly cols: RuleColumns;
   private readonly userChains = new Map<TableName, Set<string>>();
   readonly ruleset: Ruleset;
   /** how many rules (no walk over 20,000 chains' lazy arrays to count them) */
@@ -166,13 +263,15 @@ export class LazyModel {
     /** the chains are made by build(), a slice at a time */
     later = false,
   ) {
-    this.line = c.line;
-    this.part = c.part;
-    this.canon = c.canon;
-    this.starts = c.starts;
+    this.cols = new RuleColumns(c.canon, c.starts, c.line, c.part, lines, this.userChains, c.family);
     this.ruleCount = c.line.length;
     this.ruleset = { family: c.family, tables: [] };
     if (!later) for (const _ of this.chainSteps(c));
+  }
+
+  /** the source lines of every rule of a model read whole (the worker's parse) */
+  get line(): Int32Array {
+    return this.cols.line;
   }
 
   /**
@@ -192,6 +291,48 @@ export class LazyModel {
     }
   }
 
+  /**
+   * The model after a staged edit, from the model before it and the worker's
+   * patch: unchanged chains are the same objects (their rows can stay), a
+   * changed chain reads its rules from the patch, a moved one from the
+   * columns it had with its new lines. `lines`: the new file's.
+   */
+  static patched(from: LazyModel, patch: ModelPatch, lines: readonly string[]): LazyModel {
+    const empty: CompactParse = { family: from.ruleset.family, finalNewline: patch.finalNewline, findings: [], tables: [], canon: new Uint8Array(0), starts: new Int32Array(1), line: new Int32Array(0), part: new Int32Array(0), hasCounters: patch.hasCounters };
+    const m = new LazyModel(empty, lines, true);
+    for (const [t, set] of from.userChains) m.userChains.set(t, set);
+    // by table, the patched chains' places (a few): the other chains are taken as they are (20,000 kube-proxy chains)
+    const byTable = new Map<number, Map<number, PatchChain>>();
+    for (const p of patch.chains) {
+      if (!byTable.has(p.t)) byTable.set(p.t, new Map());
+      byTable.get(p.t)!.set(p.c, p);
+    }
+    let count = from.ruleCount;
+    from.ruleset.tables.forEach((old, ti) => {
+      const head = patch.tables[ti];
+      const mine = byTable.get(ti);
+      const chains = !mine ? old.chains : old.chains.map((ch, ci) => {
+        const p = mine.get(ci);
+        if (!p) return ch;
+        count += p.chain.ruleCount - ch.rules.length;
+        const { ruleCount, ...rest } = p.chain;
+        let lazy: LazyRules;
+        if (p.rules) {
+          const cols = new RuleColumns(p.rules.canon, p.rules.starts, p.rules.line, p.rules.part, lines, m.userChains, m.ruleset.family);
+          lazy = new LazyRules(cols, old.name, ch.name, 0, ruleCount);
+        } else {
+          const was = lazyRules(ch.rules);
+          if (!was || was.length !== ruleCount || !patch.moved) throw new Error(`the edit's patch does not fit chain ${ch.name}`);
+          lazy = was.movedBy(patch.moved);
+        }
+        return { ...rest, rules: rulesArray(lazy) } as Chain;
+      });
+      m.ruleset.tables.push({ name: old.name, ...(head?.source ? { source: head.source } : {}), chains });
+    });
+    (m as { ruleCount: number }).ruleCount = count;
+    return m;
+  }
+
   /** makes the tables and their chains (each chain's rules a lazy array), offering to pause every few hundred chains */
   private *chainSteps(c: CompactParse): Generator<void, void, void> {
     let first = 0;
@@ -200,7 +341,7 @@ export class LazyModel {
       this.userChains.set(t.name, new Set(t.chains.filter((ch) => !ch.builtin).map((ch) => ch.name)));
       const chains: Chain[] = [];
       for (const ch of t.chains) {
-        const lazy = new LazyRules(this, t.name, ch.name, first, ch.ruleCount);
+        const lazy = new LazyRules(this.cols, t.name, ch.name, first, ch.ruleCount);
         first += ch.ruleCount;
         const { ruleCount: _n, ...rest } = ch;
         chains.push({ ...rest, rules: rulesArray(lazy) });
@@ -210,45 +351,9 @@ export class LazyModel {
     }
   }
 
-  /**
-   * Rule `i` of the model: read again from its line as written (so it is the
-   * rule the file's line gives, `-p tcp --dport 22` with its implicit match)
-   * in a table that declares the chains it names, when that reads back as the
-   * worker's canonical line; otherwise from that canonical line (a line that
-   * was changed by a later -R or -E, an -I at a position).
-   */
+  /** Rule `i` of the model read whole (RuleColumns.decode). */
   decode(table: TableName, i: number): Rule {
-    const canon = this.utf8.decode(this.canon.subarray(this.starts[i], this.starts[i + 1] - 1));
-    const chain = /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(canon)?.[1] ?? '';
-    const line = this.line[i];
-    const part = this.part[i];
-    const written = line > 0 ? this.lines[line - 1] : undefined;
-    const fromLine = written === undefined ? undefined : this.readRule(table, written, part);
-    const fromCanon = fromLine && withCounters(chain, fromLine) === canon ? fromLine : this.readRule(table, canon, -1);
-    const source = line ? { line, ...(part >= 0 ? { part } : {}) } : undefined;
-    // the worker read this rule from the file: its canonical line always reads back; if not, say so where the rule is shown
-    if (!fromCanon) {
-      const target = { kind: 'jump' as const, name: `(not read back: ${canon})`, options: [], state: null };
-      return { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target, counters: null, ...(source ? { source } : {}) };
-    }
-    if (source) fromCanon.source = source;
-    else delete fromCanon.source;
-    return fromCanon;
-  }
-
-  /** the `part`-th rule (0: the only one) one rule line makes in a table of its own */
-  private readRule(table: TableName, text: string, part: number): Rule | undefined {
-    const user = this.userChains.get(table);
-    const names = new Set<string>();
-    for (const m of text.matchAll(/(?:^|\s)(?:-A|--append|-I|--insert|-j|--jump|-g|--goto)[\s=]+([^\s"']+)/g)) if (user?.has(m[1])) names.add(m[1]);
-    const doc = `*${table}\n${[...names].map((n) => `:${n} - [0:0]\n`).join('')}${text}\nCOMMIT\n`;
-    const p = parseRuleset(doc, { family: this.ruleset.family });
-    if (p.findings.some((f) => f.severity === 'error')) return undefined;
-    for (const c of p.ruleset.tables[0]?.chains ?? []) {
-      const r = part >= 0 ? c.rules.find((x) => x.source?.part === part) : c.rules.length === 1 ? c.rules[0] : undefined;
-      if (r) return r;
-    }
-    return undefined;
+    return this.cols.decode(table, i);
   }
 }
 

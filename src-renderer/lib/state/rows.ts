@@ -129,9 +129,9 @@ export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = [
  * on the page's thread, with the page's input and frames in between (a
  * kube-proxy file's 20,000 chains and 100,000 rules are some 300 ms of work).
  */
-export async function buildRuleRowsSliced(rs: Ruleset, unreadable: readonly Unreadable[] = [], sliceMs = 12): Promise<RuleRows> {
+export async function buildRuleRowsSliced(rs: Ruleset, unreadable: readonly Unreadable[] = [], sliceMs = 12, reuse?: RuleRows): Promise<RuleRows> {
   const out = newRuleRows();
-  const steps = rowSteps(rs, unreadable, out);
+  const steps = rowSteps(rs, unreadable, out, reuse && chainRanges(reuse));
   for (;;) {
     const t0 = performance.now();
     let done = false;
@@ -147,11 +147,24 @@ function newRuleRows(): RuleRows {
 
 const NONE_BETWEEN: never[] = [];
 
+/** each chain's rows in a row list (its header to the next header), by the chain object */
+type ChainRanges = { rows: readonly RuleRow[]; at: Map<Chain, [number, number]> };
+
+function chainRanges(r: RuleRows): ChainRanges {
+  const at = new Map<Chain, [number, number]>();
+  const { rows, heads } = r;
+  for (let k = 0; k < heads.length; k++) {
+    const h = rows[heads[k]];
+    if (h.kind === 'chain') at.set(h.chain, [heads[k], k + 1 < heads.length ? heads[k + 1] : rows.length]);
+  }
+  return { rows, at };
+}
+
 /** rows after which the builder offers to pause */
 const STEP_ROWS = 1024;
 
 // one pass over tables, chains, rules and the disabled or unreadable lines between them: its length is the model's shape
-function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows): Generator<void, void, void> {
+function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows, reuse?: ChainRanges): Generator<void, void, void> {
   const rows = out.rows;
   const mark = (line: number | undefined) => {
     if (line) out.rowOfLine.mark(line, rows.length);
@@ -166,6 +179,21 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
     out.ruleCount += n;
     for (const chain of table.chains) {
       out.chainCount++;
+      const same = reuse?.at.get(chain);
+      if (same) {
+        // a chain an edit did not touch is the same object: its rows (the same lines) are taken as they are
+        out.heads.push(rows.length);
+        for (let k = same[0]; k < same[1]; k++) {
+          const r = reuse!.rows[k];
+          mark(r.kind === 'chain' ? chain.source?.line : 'line' in r ? r.line : undefined);
+          rows.push(r);
+          if (rows.length >= pause) {
+            pause = rows.length + STEP_ROWS * 8;
+            yield;
+          }
+        }
+        continue;
+      }
       mark(chain.source?.line);
       out.heads.push(rows.length);
       rows.push({ kind: 'chain', table: table.name, chain });
@@ -264,9 +292,14 @@ export function rowsOfParse(p: ParseResult): RuleRows {
   return buildRuleRows(p.ruleset, findUnreadable(p.ruleset, p.findings, p.lines));
 }
 
-/** rowsOfParse a slice at a time (the page's thread: a large file's rows) */
-export function rowsOfParseSliced(p: ParseResult): Promise<RuleRows> {
-  return buildRuleRowsSliced(p.ruleset, findUnreadable(p.ruleset, p.findings, p.lines));
+/**
+ * rowsOfParse a slice at a time (the page's thread: a large file's rows).
+ * With `reuse` (the rows of the model before an edit), the rows of each
+ * chain that is the very object it was there are taken over, not made again.
+ */
+export function rowsOfParseSliced(p: ParseResult, reuse?: RuleRows): Promise<RuleRows> {
+  const unreadable = findUnreadable(p.ruleset, p.findings, p.lines);
+  return buildRuleRowsSliced(p.ruleset, unreadable, 12, unreadable.length ? undefined : reuse);
 }
 
 /** CSS class for a target, by what it does: verdicts get colours, jumps to user chains look like links. */

@@ -27,7 +27,7 @@ import { buildRuleRows, findUnreadable, rowsOfParseSliced, rowText, severityByLi
 import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, facetValues, searchRules, type SearchFacets, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.js';
 import { search, type IndexInfo } from '../analysis/search-client.js';
-import { LazyModel, lazyLines, type CompactParse } from './lazy-model.js';
+import { LazyModel, lazyLines, type CompactParse, type ModelPatch } from './lazy-model.js';
 import { stagedMarksOf, type StagedMarks } from './staged-marks.js';
 
 export interface RulesetSource {
@@ -39,8 +39,11 @@ export interface RulesetSource {
   lineage?: number;
   /** IPv4 (iptables) or IPv6 (ip6tables); absent: IPv4 */
   family?: Family;
-  /** a large document the worker made (an edit) and holds under `id` (RulesetDoc.reserveId), with its parse */
-  made?: { id: number; parse: CompactParse };
+  /**
+   * a large document the worker made (an edit) and holds under `id` (RulesetDoc.reserveId), with its parse —
+   * whole, or what the edit changed in the model of `from` (the document edited)
+   */
+  made?: { id: number; parse: CompactParse } | { id: number; patch: ModelPatch; from: RulesetDoc };
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
@@ -245,7 +248,8 @@ export class RulesetDoc {
       this.parseState = 'parsing';
       // an edit's result comes with its parse (and is not shown before it is here: no preview)
       if (!src.made) this.showPreview();
-      this.ready = src.made ? this.takeCompact(src.made.parse, performance.now()) : this.parseInWorker();
+      const made = src.made;
+      this.ready = !made ? this.parseInWorker() : 'patch' in made ? this.takePatch(made.from, made.patch, performance.now()) : this.takeCompact(made.parse, performance.now());
       // whoever awaits `ready` sees the failure; nobody else has to
       this.ready.catch(() => {});
     }
@@ -448,6 +452,37 @@ export class RulesetDoc {
       this.countersFromWorker = compact.hasCounters;
       await nextTask();
       this.prebuilt = { ruleset: parsed.ruleset, rows: await rowsOfParseSliced(parsed) };
+      await nextTask();
+      if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
+      this.take(parsed);
+      this.parseMs = performance.now() - t0;
+    } catch (e) {
+      this.parseState = isCancelled(e) ? 'cancelled' : 'failed';
+      this.parseError = isCancelled(e) ? null : (e as Error).message;
+      throw e;
+    }
+  }
+
+  /** the model before an edit can be patched with what the worker says the edit changed (ModelPatch) */
+  get patchable(): boolean {
+    return this.lazy !== null && this.ruleset === this.lazy.ruleset && this.parseState === 'ready';
+  }
+
+  /**
+   * An edit's model from the model it was made of: the chains it did not
+   * touch and their rows are the same objects, only the changed chains'
+   * rules and rows are made (the rows of a 100,000-rule file are not built
+   * again for one rule).
+   */
+  private async takePatch(from: RulesetDoc, patch: ModelPatch, t0: number): Promise<void> {
+    try {
+      await nextTask();
+      const lines = lazyLines(this.text);
+      if (!from.lazy || !from.patchable) throw new Error('the model before the edit is gone');
+      this.lazy = LazyModel.patched(from.lazy, patch, lines);
+      const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: patch.findings, lines, finalNewline: patch.finalNewline };
+      this.countersFromWorker = patch.hasCounters;
+      this.prebuilt = { ruleset: parsed.ruleset, rows: await rowsOfParseSliced(parsed, from.table) };
       await nextTask();
       if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
       this.take(parsed);
