@@ -159,6 +159,23 @@ describe('analysis client', () => {
     expect(c.spawned).toBe(1);
   });
 
+  it('a cancelled parse stops inside the read of the file (not at its end): the worker is kept, the file is read again when next asked for', async () => {
+    const c = client();
+    const big = blocklistRuleset(40_000);
+    // cancelled as it starts: the parse asks the shared flag every few thousand lines
+    const parse = c.run<CompactParse>({ kind: 'parse', doc: { id: 1, text: big } }, { label: 'parse' });
+    parse.cancel();
+    await expect(parse.promise).rejects.toSatisfy(isCancelled);
+    // the read was given up, not finished and kept: the next job reads the file (had it run to its end, it would not)
+    const phases: string[] = [];
+    const got = await c.run<CompactParse>({ kind: 'parse', doc: { id: 1, text: big } }, { label: 'parse again', onProgress: (p) => phases.push(p.phase) }).promise;
+    expect(phases).toContain('parsing');
+    expect(new LazyModel(got, big.split('\n')).ruleCount).toBe(parseRuleset(big).ruleset.tables[0].chains.reduce((n, ch) => n + ch.rules.length, 0));
+    // the worker said it stopped, and was kept
+    expect(c.stoppedInPlace).toBe(1);
+    expect(c.spawned).toBe(1);
+  });
+
   it('a cancel of a long answer stops it between its parts; nothing of it reaches the next job', async () => {
     const c = client();
     const big = blocklistRuleset(PART_SIZE * 40);

@@ -146,7 +146,11 @@ let serials = 0;
 /** The last KEEP parsed documents, by the page's id; the least recently used goes first. */
 class Documents {
   private readonly docs = new Map<number, Doc>();
-  constructor(private readonly post: Post) {}
+  /** `out`: a parse asks it every few thousand lines whether the page gave the job up (a 100,000-line read stops within ms) */
+  constructor(
+    private readonly post: Post,
+    private readonly out: Outbox,
+  ) {}
 
   drop(id: number): void {
     this.docs.delete(id);
@@ -192,7 +196,7 @@ class Documents {
       return hit;
     }
     this.post({ type: 'progress', id, progress: { phase: 'parsing' } });
-    const d: Doc = { text, family, parsed: parseRuleset(text, { family }), serial: ++serials };
+    const d: Doc = { text, family, parsed: parseRuleset(text, { family, stop: () => this.out.check() }), serial: ++serials };
     docs.set(ref.id, d);
     this.trim();
     return d;
@@ -207,7 +211,7 @@ class Documents {
 
 export function createEngine(post: Post): (m: ToWorker) => void {
   const out = new Outbox(post);
-  const docs = new Documents(post);
+  const docs = new Documents(post, out);
   return (m) => {
     if (m.type === 'drop') {
       docs.drop(m.doc);
