@@ -172,7 +172,8 @@ const NO_SPECS: { byName: Map<string, OptionSpec>; names: string[] } = { byName:
 function newInstance(ext: Extension | null, name: string, word: number, implicit: boolean): Instance {
   // fields named, not spread from the index: a spread copy is a slower object of its own shape, one per -m of every line
   const ix = ext ? indexOf(ext) : NO_SPECS;
-  return { ext, name, options: [], word, implicit, unknownTokens: ext ? null : [], byName: ix.byName, names: ix.names };
+  // options: exactly as many as given (see withOption), none yet
+  return { ext, name, options: NO_OPTIONS, word, implicit, unknownTokens: ext ? null : [], byName: ix.byName, names: ix.names };
 }
 
 type Resolved =
@@ -187,10 +188,10 @@ const GENERIC_RESOLVED = new Map<GenericOpt, Resolved>(GENERIC_LONG.map((o) => [
 const EXT_RESOLVED: { kind: 'ext'; inst: Instance; spec: OptionSpec } = { kind: 'ext', inst: null as unknown as Instance, spec: null as unknown as OptionSpec };
 
 /** The option a long name stands for. An 'ext' result found by its whole name is shared: read it before the next call. */
-function resolveLong(name: string, insts: Instance[]): Resolved {
+function resolveLong(name: string, insts: Instance[], count: number): Resolved {
   const g = GENERIC_BY_NAME.get(name);
   if (g) return GENERIC_RESOLVED.get(g)!;
-  for (let k = insts.length - 1; k >= 0; k--) {
+  for (let k = count - 1; k >= 0; k--) {
     const spec = insts[k].byName.get(name);
     if (spec) {
       EXT_RESOLVED.inst = insts[k];
@@ -208,7 +209,7 @@ function resolveLong(name: string, insts: Instance[]): Resolved {
     const k = `g:${o.val}:${o.hasArg}`;
     if (!found) { found = { kind: 'generic', opt: o }; key = k; } else if (k !== key) key = '!';
   }
-  for (let k = insts.length - 1; k >= 0; k--) {
+  for (let k = count - 1; k >= 0; k--) {
     const inst = insts[k];
     for (const n of inst.names) {
       if (!n.startsWith(name)) continue;
@@ -250,8 +251,11 @@ export function parseCommandTexts(texts: string[], n: number, env: CommandEnv, t
     const hit = templates!.apply(slots);
     if (hit) return hit;
   }
+  // the parser of the last line, begun again (its scratch kept); a parse within a parse makes its own
+  const p = spareParser ?? new LineParser();
+  spareParser = null;
+  p.begin(texts, n, env);
   try {
-    const p = new LineParser(texts, n, env);
     p.readWords();
     const parsed = p.finish();
     if (slots) templates!.learn(slots, p, parsed);
@@ -259,6 +263,9 @@ export function parseCommandTexts(texts: string[], n: number, env: CommandEnv, t
   } catch (e) {
     if (e instanceof SkipLine) return { command: { kind: 'skip', reason: e.reason }, notes: [] };
     throw e;
+  } finally {
+    p.end();
+    spareParser = p;
   }
 }
 
@@ -514,21 +521,33 @@ function plainNet(text: string, invert: boolean): AddressSpec | undefined {
 const FLAG_BIT: Record<string, number> = {};
 'sdpiojgmtfcnvxwWVh0M46b'.split('').forEach((c, k) => (FLAG_BIT[c] = 1 << k));
 
+// what a parser holds between lines (see LineParser.end)
+const NO_NOTES: LineNote[] = [];
+Object.freeze(NO_NOTES);
+const NO_WORDS: string[] = [];
+Object.freeze(NO_WORDS);
+const NO_RULE: Rule = Object.freeze({ src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined });
+const NO_ENV: CommandEnv = Object.freeze({ table: 'filter', isChain: () => false, family: 'ipv4' });
+/** the parser parseCommandTexts begins again for the next line (null while one is parsing) */
+let spareParser: LineParser | null = null;
+
 /**
  * The state of one line's parse. A class rather than closures over locals: a
  * file has one line per rule, and each line used to allocate a dozen closures
  * and their context.
  */
 class LineParser implements ParseContext {
-  readonly notes: LineNote[] = [];
-  // an empty rule plus the `source` the file reader stamps on it: present from the
-  // start so that setting it later does not give every rule a property store
-  readonly rule: Rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
-  readonly table: TableName;
-  readonly family: 'ipv4' | 'ipv6';
+  /** NO_NOTES until the line has one (see note) */
+  notes: LineNote[] = NO_NOTES;
+  rule: Rule = NO_RULE;
+  table: TableName = 'filter';
+  family: 'ipv4' | 'ipv6' = 'ipv4';
+  /** the line's matches: the first nInsts (the rest are stale) */
   readonly insts: Instance[] = [];
-  /** matches and the target in the order they were loaded: getopt looks options up newest first */
+  nInsts = 0;
+  /** matches and the target in the order they were loaded, the first nLoaded: getopt looks options up newest first */
   readonly loaded: Instance[] = [];
+  nLoaded = 0;
   target: Instance | null = null;
   targetKind: 'jump' | 'goto' | null = null;
   targetName = '';
@@ -551,23 +570,81 @@ class LineParser implements ParseContext {
   passThrough: Instance | null = null;
   /** the word of the option being parsed, for warnings from its extension */
   currentWord = 0;
-  readonly n: number;
+  /** the line's words; only the first n count (the file reader reuses the array from line to line) */
+  words: string[] = NO_WORDS;
+  n = 0;
   i = 0;
+  env: CommandEnv = NO_ENV;
 
-  constructor(
-    /** the line's words; only the first n count (the file reader reuses the array from line to line) */
-    readonly words: string[],
-    n: number,
-    readonly env: CommandEnv,
-  ) {
-    this.n = n;
+  /**
+   * Every field as a new parser has it, for the line `words` (the first n): one
+   * parser serves line after line, so that its object and its arrays of
+   * instances are not made again for each (100,000 rules, a line each).
+   */
+  begin(words: string[], n: number, env: CommandEnv): void {
+    this.notes = NO_NOTES;
+    // an empty rule plus the `source` the file reader stamps on it: present from the
+    // start so that setting it later does not give every rule a property store
+    this.rule = { src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined };
     this.table = env.table;
     this.family = env.family ?? 'ipv4';
+    this.nInsts = 0;
+    this.nLoaded = 0;
+    this.target = null;
+    this.targetKind = null;
+    this.targetName = '';
+    this.targetWord = -1;
+    this.cmd = null;
+    this.cmdWord = -1;
+    this.chain = '';
+    this.cmdArg2 = null;
+    this.ruleNum = null;
+    this.invert = false;
+    this.invertWord = -1;
+    this.seen = 0;
+    this.protoName = null;
+    this.protoUsed = false;
+    this.srcText = null;
+    this.dstText = null;
+    this.srcWord = -1;
+    this.dstWord = -1;
+    this.passThrough = null;
+    this.currentWord = 0;
+    this.words = words;
+    this.n = n;
+    this.i = 0;
+    this.env = env;
+  }
+
+  /** After the line: nothing of it is held until the next (its words, rule, notes and instances). */
+  end(): void {
+    this.words = NO_WORDS;
+    this.env = NO_ENV;
+    this.rule = NO_RULE;
+    this.notes = NO_NOTES;
+    this.target = null;
+    this.passThrough = null;
+    this.nInsts = 0;
+    this.nLoaded = 0;
+  }
+
+  /** A note on the line (the first makes the line's list). */
+  note(n: LineNote): void {
+    if (this.notes === NO_NOTES) this.notes = [];
+    this.notes.push(n);
+  }
+
+  private addInst(inst: Instance): void {
+    this.insts[this.nInsts++] = inst;
+  }
+
+  private addLoaded(inst: Instance): void {
+    this.loaded[this.nLoaded++] = inst;
   }
 
   // ParseContext.warn: the parser is the context extensions' parse functions get
   warn(code: FindingCode, message: string, fix?: string): void {
-    this.notes.push({ code, severity: 'warning', message, word: this.currentWord, fix });
+    this.note({ code, severity: 'warning', message, word: this.currentWord, fix });
   }
 
   setCommand(c: Generic, at: number): void {
@@ -681,7 +758,7 @@ class LineParser implements ParseContext {
         const name = arg!;
         if (name.length >= 16) throw new RuleError(`interface name \`${name}' must be shorter than IFNAMSIZ (15)`, 'invalid-argument', at);
         if (/[\/ ]/.test(name))
-          this.notes.push({ code: 'invalid-argument', severity: 'warning', message: `weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel)`, word: at });
+          this.note({ code: 'invalid-argument', severity: 'warning', message: `weird character in interface \`${name}' ('/' and ' ' are not allowed by the kernel)`, word: at });
         const spec = interfaceSpec(name, invert);
         if (val === 'i') rule.inIface = spec;
         else rule.outIface = spec;
@@ -729,7 +806,7 @@ class LineParser implements ParseContext {
     if (num === 0 && invert) throw new RuleError('rule would never match protocol', 'invalid-argument', at);
     // ip6tables: an extension header is never the upper-layer protocol the kernel compares -p with
     if (this.family === 'ipv6' && !invert && EXTENSION_HEADERS.has(num))
-      this.notes.push({ code: 'never-matches', severity: 'warning', word: argAt,
+      this.note({ code: 'never-matches', severity: 'warning', word: argAt,
         message: `never matched protocol: ${arg}: IPv6 extension headers are skipped before -p is compared`,
         fix: num === 51 ? 'use -m ah' : num === 44 ? 'use -m frag' : num === 43 ? 'use -m rt' : 'use -m dst' });
     this.rule.proto = protocolSpec(num, invert);
@@ -746,13 +823,13 @@ class LineParser implements ParseContext {
     const ext = findTarget(name, this.family) ?? null;
     if (ext) {
       this.target = newInstance(ext, name, at, false);
-      this.loaded.push(this.target);
+      this.addLoaded(this.target);
     } else if (!this.env.isChain(name) && knownTargets(this.family).has(name)) {
       const target = newInstance(null, name, at, false);
       this.target = target;
-      this.loaded.push(target);
+      this.addLoaded(target);
       this.passThrough = target;
-      this.notes.push({
+      this.note({
         code: 'unknown-extension',
         severity: 'info',
         message: `target ${name} is kept as written; Portcullis does not check its options`,
@@ -767,15 +844,15 @@ class LineParser implements ParseContext {
     const ext = findMatch(name, this.family) ?? null;
     if (ext) {
       const inst = newInstance(ext, name, at, false);
-      this.insts.push(inst);
-      this.loaded.push(inst);
+      this.addInst(inst);
+      this.addLoaded(inst);
       if (this.protoName && (name === this.protoName)) this.protoUsed = true;
     } else if (knownMatches(this.family).has(name)) {
       const inst = newInstance(null, name, at, false);
-      this.insts.push(inst);
-      this.loaded.push(inst);
+      this.addInst(inst);
+      this.addLoaded(inst);
       this.passThrough = inst;
-      this.notes.push({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
+      this.note({ code: 'unknown-extension', severity: 'info', message: `match ${name} is kept as written; Portcullis does not check its options`, word: at });
     } else if (name === 'nth') {
       throw new RuleError("Couldn't load match `nth': it was removed from iptables", 'obsolete-match', at,
         'use -m statistic --mode nth --every N --packet P, one rule per share with --every N, N-1, … (see the load-balance recipe)');
@@ -830,7 +907,7 @@ class LineParser implements ParseContext {
         throw asRuleError(e, inline !== undefined || args.length === 0 ? at : at + 1);
       }
     }
-    inst.options.push({ name: spec.name, invert, value });
+    inst.options = withOption(inst.options, { name: spec.name, invert, value });
     this.invert = false;
   }
 
@@ -841,8 +918,8 @@ class LineParser implements ParseContext {
     if (!ext) return false;
     this.protoUsed = true;
     const inst = newInstance(ext, mname, this.i, true);
-    this.insts.push(inst);
-    this.loaded.push(inst);
+    this.addInst(inst);
+    this.addLoaded(inst);
     return true;
   }
 
@@ -889,7 +966,7 @@ class LineParser implements ParseContext {
     const eq = w.indexOf('=');
     const name = eq >= 0 ? w.slice(2, eq) : w.slice(2);
     const inline = eq >= 0 ? w.slice(eq + 1) : undefined;
-    const r = resolveLong(name, this.loaded);
+    const r = resolveLong(name, this.loaded, this.nLoaded);
     if (r.kind === 'generic') {
       let arg: string | undefined;
       if (r.opt.hasArg === 1) {
@@ -909,7 +986,7 @@ class LineParser implements ParseContext {
       }
       if (r.kind === 'ambiguous')
         throw new RuleError(`option "${w}" is ambiguous; possibilities: ${r.names.map((x) => '--' + x).join(' ')}`, 'unknown-option', at);
-      throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, this.insts, this.target, this.protoName));
+      throw new RuleError(`unknown option "${w}"`, 'unknown-option', at, suggestOption(name, this.insts.slice(0, this.nInsts), this.target, this.protoName));
     }
   }
 
@@ -943,7 +1020,7 @@ class LineParser implements ParseContext {
 
   /** After the last word: the command, the extensions' final checks, one rule per address pair. */
   finish(): ParsedCommand {
-    const { notes, rule, insts, chain, env } = this;
+    const { rule, insts, nInsts, chain, env } = this;
     if (this.invert) throw new RuleError('nothing appropriate following !', 'invalid-argument', this.invertWord);
     if (this.cmd === null) throw new RuleError('no command specified', 'missing-argument', 0, 'a rule line starts with -A CHAIN');
     const command = this.cmd as Generic;
@@ -951,15 +1028,15 @@ class LineParser implements ParseContext {
 
     const ruleCommand = command === 'A' || command === 'I' || command === 'D' || command === 'R' || command === 'C';
     if (!ruleCommand) {
-      if (this.seen !== 0 || insts.length > 0) {
+      if (this.seen !== 0 || nInsts > 0) {
         throw new RuleError(`Illegal option with -${command}: rule options cannot go with --${COMMAND_NAMES[command]}`, 'invalid-argument', cmdWord);
       }
-      return { command: simpleCommand(command, chain, this.cmdArg2, cmdWord), notes };
+      return { command: simpleCommand(command, chain, this.cmdArg2, cmdWord), notes: this.notes };
     }
     if (command === 'D' && this.ruleNum !== null) {
-      if (this.seen !== 0 || insts.length > 0)
+      if (this.seen !== 0 || nInsts > 0)
         throw new RuleError('-D with a rule number takes no rule specification', 'invalid-argument', cmdWord);
-      return { command: { kind: 'delete', chain, num: this.ruleNum, rules: [] }, notes };
+      return { command: { kind: 'delete', chain, num: this.ruleNum, rules: [] }, notes: this.notes };
     }
 
     // -i / -o on chains that never see that interface (iptables' own check)
@@ -970,9 +1047,9 @@ class LineParser implements ParseContext {
 
     // Final checks of each extension, in the order iptables runs them.
     const ctx = ctxOf(env, chain, rule, this.protoName);
-    if (insts.length > 0) {
-      const matches = new Array<Match>(insts.length);
-      for (let k = 0; k < insts.length; k++) matches[k] = finishMatch(insts[k], ctx);
+    if (nInsts > 0) {
+      const matches = new Array<Match>(nInsts);
+      for (let k = 0; k < nInsts; k++) matches[k] = finishMatch(insts[k], ctx);
       rule.matches = matches;
     }
     const targetKind = this.targetKind;
@@ -996,12 +1073,12 @@ class LineParser implements ParseContext {
     let rules: Rule[];
     if ((srcText === null || srcText.indexOf(',') < 0) && (dstText === null || dstText.indexOf(',') < 0)) {
       // one address each (most lines): no lists to make
-      if (srcText !== null) rule.src = address(srcText, (rule.src as AddressSpec).invert, this.srcWord, notes, fam);
-      if (dstText !== null) rule.dst = address(dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes, fam);
+      if (srcText !== null) rule.src = address(srcText, (rule.src as AddressSpec).invert, this.srcWord, this, fam);
+      if (dstText !== null) rule.dst = address(dstText, (rule.dst as AddressSpec).invert, this.dstWord, this, fam);
       rules = [rule];
     } else {
-      const srcs = srcText !== null ? addresses(srcText, (rule.src as AddressSpec).invert, this.srcWord, notes, fam) : [null];
-      const dsts = dstText !== null ? addresses(dstText, (rule.dst as AddressSpec).invert, this.dstWord, notes, fam) : [null];
+      const srcs = srcText !== null ? addresses(srcText, (rule.src as AddressSpec).invert, this.srcWord, this, fam) : [null];
+      const dsts = dstText !== null ? addresses(dstText, (rule.dst as AddressSpec).invert, this.dstWord, this, fam) : [null];
       if (srcs.length === 1 && dsts.length === 1) {
         rule.src = srcs[0];
         rule.dst = dsts[0];
@@ -1012,6 +1089,7 @@ class LineParser implements ParseContext {
       }
     }
 
+    const notes = this.notes;
     switch (command) {
       case 'A': return { command: { kind: 'append', chain, rules }, notes };
       case 'C': return { command: { kind: 'check', chain, rules }, notes };
@@ -1079,20 +1157,27 @@ export function checkChainName(name: string, at: number): void {
 }
 
 // The model outlives parsing, so what it keeps is built exactly sized: an array
-// grown by push keeps room for 16 elements, which 100,000 rules pay for.
+// grown by push keeps room for 16 elements, which 100,000 rules pay for. An
+// instance's options are made so as they come (most extensions get one or two),
+// and the model keeps that very array: no room grown, no copy made of it.
+function withOption(options: readonly OptionValue[], o: OptionValue): OptionValue[] {
+  return options.length === 0 ? [o] : [...options, o];
+}
+
+/** An instance's options for the model and its finalize: its own array (a fresh one for none, never the shared empty one). */
 function exactOptions(options: OptionValue[]): OptionValue[] {
-  return options.length === 0 ? [] : options.slice();
+  return options.length === 0 ? [] : options;
 }
 
 function finishMatch(inst: Instance, ctx: ParseContext): Match {
   if (!inst.ext) return { name: inst.name, options: [], state: {}, unknown: { tokens: inst.unknownTokens ?? [] } };
+  const options = exactOptions(inst.options);
   let state: unknown;
   try {
-    state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
+    state = inst.ext.finalize ? inst.ext.finalize(options, ctx) : collectOptions(options, inst.ext.options);
   } catch (e) {
     throw asRuleError(e, inst.word);
   }
-  const options = exactOptions(inst.options);
   // one literal per shape: adding `implicit` afterwards would give every match a property store
   return inst.implicit ? { name: inst.ext.name, options, state, implicit: true } : { name: inst.ext.name, options, state };
 }
@@ -1108,23 +1193,29 @@ function finishTarget(inst: Instance, kind: 'jump' | 'goto', ctx: ParseContext):
     if (!t) VERDICTS.set(inst.ext, (t = Object.freeze({ kind, name: inst.ext.name, options: NO_OPTIONS, state: NO_STATE })));
     return t;
   }
+  const options = exactOptions(inst.options);
   let state: unknown;
   try {
-    state = inst.ext.finalize ? inst.ext.finalize(inst.options, ctx) : collectOptions(inst.options, inst.ext.options);
+    state = inst.ext.finalize ? inst.ext.finalize(options, ctx) : collectOptions(options, inst.ext.options);
   } catch (e) {
     throw asRuleError(e, inst.word);
   }
-  return { kind, name: inst.ext.name, options: exactOptions(inst.options), state };
+  return { kind, name: inst.ext.name, options, state };
 }
 
-function addresses(text: string, invert: boolean, at: number, notes: LineNote[], family: 'ipv4' | 'ipv6'): AddressSpec[] {
+/** Where an address's note goes (the line's parser). */
+interface NoteSink {
+  note(n: LineNote): void;
+}
+
+function addresses(text: string, invert: boolean, at: number, notes: NoteSink, family: 'ipv4' | 'ipv6'): AddressSpec[] {
   const out: AddressSpec[] = [];
   for (const item of text.split(',')) out.push(address(item, invert, at, notes, family));
   return out;
 }
 
 /** One item of a -s / -d list (xtables_ipparse_multiple's), with a note for a host name. */
-function address(item: string, invert: boolean, at: number, notes: LineNote[], family: 'ipv4' | 'ipv6'): AddressSpec {
+function address(item: string, invert: boolean, at: number, notes: NoteSink, family: 'ipv4' | 'ipv6'): AddressSpec {
   if (family === 'ipv6') return address6(item, invert, at, notes);
   let a;
   try {
@@ -1132,7 +1223,7 @@ function address(item: string, invert: boolean, at: number, notes: LineNote[], f
   } catch (e) {
     throw asRuleError(e, at);
   }
-  if (a.kind === 'host-name') notes.push(hostNameNote(a.name, at));
+  if (a.kind === 'host-name') notes.note(hostNameNote(a.name, at));
   // literals, not `{ ...a, invert }`: a spread copy gets a hidden class of its own
   return a.kind === 'net' ? { kind: 'net', addr: a.addr, mask: a.mask, invert } : { kind: 'host-name', name: a.name, mask: a.mask, invert };
 }
@@ -1148,7 +1239,7 @@ function hostNameNote(name: string, at: number): LineNote {
 }
 
 /** One item of ip6tables' xtables_ip6parse_multiple: an IPv6 address or name. */
-function address6(item: string, invert: boolean, at: number, notes: LineNote[]): AddressSpec {
+function address6(item: string, invert: boolean, at: number, notes: NoteSink): AddressSpec {
   let a;
   try {
     a = parseAddressItem6(item);
@@ -1156,7 +1247,7 @@ function address6(item: string, invert: boolean, at: number, notes: LineNote[]):
     throw asRuleError(e, at);
   }
   if (a.kind === 'host-name') {
-    notes.push(hostNameNote(a.name, at));
+    notes.note(hostNameNote(a.name, at));
     return { kind: 'host-name', name: a.name, mask: null, mask6: a.mask6, invert };
   }
   return { kind: 'net6', addr: a.addr, mask: a.mask, invert };
