@@ -2,7 +2,7 @@
 // as findings with a code, a severity, a place and a fix. Each check lives in
 // lint/ and works on the parsed ruleset only, so the UI, the importer and the
 // CLI share it.
-import type { Chain, Ruleset, Table } from './model.js';
+import { ruleCount, type Chain, type Ruleset, type Table } from './model.js';
 import type { Finding } from './findings.js';
 import type { ParseResult } from './parse.js';
 import { LintContext, type LintOptions } from './lint/context.js';
@@ -54,13 +54,16 @@ function collect(ruleset: Ruleset, opts: LintOptions, wrongTableKnown = false, c
       checkLimit(ctx, t, c);
       checkSourcePorts(ctx, t, c);
       ctx.release(t, c);
+      opts.checked?.(c.rules.length);
       chains?.record(t, c, ctx.findings.slice(from));
     }
   }
-  checkDnatPorts(ctx);
-  checkEstablished(ctx);
-  checkSshLockout(ctx);
-  checkIpv6(ctx);
+  // the checks over the whole ruleset, each told as done (LintOptions.checked)
+  const all = opts.checked && ruleCount(ruleset);
+  for (const check of [checkDnatPorts, checkEstablished, checkSshLockout, checkIpv6]) {
+    check(ctx);
+    if (all) opts.checked!(all);
+  }
   chains?.finished(ctx);
   return ctx.findings;
 }

@@ -131,6 +131,13 @@ export interface Ruleset {
   tables: Table[];
 }
 
+/** The number of rules of every chain of every table. */
+export function ruleCount(rs: Ruleset): number {
+  let n = 0;
+  for (const t of rs.tables) for (const c of t.chains) n += c.rules.length;
+  return n;
+}
+
 export function findTable(rs: Ruleset, name: string): Table | undefined {
   return rs.tables.find((t) => t.name === name);
 }

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../../core/testing/shared-data.js';
+import { lintParsed, parseRuleset } from '../../core/index.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { generateShape } from '../../../build/gen-shapes.mjs';
 
@@ -39,5 +40,16 @@ describe('lint memory', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("tells the caller after each chain's checks and each check of the whole ruleset (where the CLI collects garbage)", () => {
+    const text = generateShape('mixed', 3000, 4) as string;
+    const parsed = parseRuleset(text, { keepLines: false });
+    const told: number[] = [];
+    const withHook = lintParsed(parsed, { checked: (n) => told.push(n) });
+    expect(withHook).toEqual(lintParsed(parsed));
+    const chains = parsed.ruleset.tables.flatMap((t) => t.chains);
+    const total = chains.reduce((n, c) => n + c.rules.length, 0);
+    expect(told).toEqual([...chains.map((c) => c.rules.length), total, total, total, total]);
   });
 });

@@ -1,13 +1,17 @@
 // portcullis lint FILE — what an experienced admin would point out in a ruleset.
 import { hasErrors, lintPair, lintParsed, type Finding, type PairFinding } from '../../core/index.js';
+import { ruleCount } from '../../core/model.js';
 import { addressFamily } from '../../core/apply/lockout.js';
 import { flag, int, list, parseArgs, str, UsageError, type ParsedArgs } from '../args.js';
 import { escapeControls, jsonText, type CliIO } from '../io.js';
 import { registerCommand } from './index.js';
 import { FAMILY_OPTION, familyArg, loadRuleset } from './read-ruleset.js';
+import { HeapPacer } from '../heap-pacer.js';
 
 /** Notes (info findings) of one code listed in the text view before the rest are only counted. */
 const NOTE_LIMIT = 20;
+/** Rules from which the lint paces full collections (HeapPacer). */
+const BIG = 20_000;
 
 const usage = `usage: portcullis lint FILE [--family 4|6] [--client IP] [--ssh-port N] [--local IP,…] [--json] [--verbose]
 
@@ -63,7 +67,9 @@ registerCommand({
     const loaded = loadRuleset(io, file, familyArg(args), false);
     if (!loaded.ok) return loaded.exit;
     const verbose = flag(args, 'verbose');
-    const findings = lintParsed(loaded.result, { client, sshPort, local: local.length ? local : undefined })
+    // a big model's lint collects its garbage as it goes (heap-pacer.ts); a small one's is not worth a collection
+    const pacer = ruleCount(loaded.result.ruleset) >= BIG ? new HeapPacer() : null;
+    const findings = lintParsed(loaded.result, { client, sshPort, local: local.length ? local : undefined, checked: pacer ? (n) => pacer.step(n) : undefined })
       .filter((f) => verbose || !(f.severity === 'info' && NOTES.has(f.code)));
     if (flag(args, 'json')) {
       io.out(jsonText({ findings: findings.map(toJson) }, 2) + '\n');

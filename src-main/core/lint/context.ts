@@ -22,6 +22,13 @@ export interface LintOptions {
   server?: string;
   /** the interface the client's packets arrive on, when known */
   inIface?: string;
+  /**
+   * Told after each chain's own checks how many rules they went through, and
+   * after each check over the whole ruleset (with its number of rules): what
+   * they made is garbage by then (a caller that keeps memory tight, the CLI,
+   * may collect it there).
+   */
+  checked?: (rules: number) => void;
 }
 
 /** Per-run facts about one chain's rules, by position (plain arrays: no per-rule maps). */
