@@ -34,7 +34,7 @@ export function checkLimit(ctx: LintContext, t: Table, c: Chain): void {
 
 /** Every deciding rule of the chain, filed by the packets it matches. */
 function meetIndex(ctx: LintContext, t: Table, c: Chain): MeetIndex {
-  const index = new MeetIndex();
+  const index = new MeetIndex((k) => ctx.space(c, k).boxes);
   for (let k = 0; k < c.rules.length; k++) if (ctx.label(t, c, k)) index.add(k, ctx.space(c, k).boxes);
   return index;
 }

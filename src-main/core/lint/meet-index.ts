@@ -9,7 +9,9 @@
 // interfaces, state), or in that dimension's "broad" list when it is not
 // narrow there. A query picks the one dimension where its own set yields the
 // fewest candidates; candidates are a superset of the rules that meet it, in
-// position order, and the caller still tests each one.
+// position order, and the caller still tests each one. The value dimensions
+// are filed on the first query that the address dimensions leave with more
+// than a few candidates (FEW).
 //
 // The lists by key are PosLists (typed arrays, laid out contiguously once the
 // index is built): a Map of arrays per dimension cost about 9 MB of objects
@@ -78,11 +80,22 @@ class Lists {
   }
 }
 
+/**
+ * A query whose address lists hold at most this many rules takes them without
+ * the value dimensions: those are filed only when a query needs them (a
+ * blocklist's 10,000 limited /24 rules each meet a few rules of their block;
+ * filing 20,000 rules by protocol, ports and state was most of the check).
+ */
+const FEW = 64;
+
 export class MeetIndex {
   private all: number[] = [];
   private prefix: PrefixDim[] = PREFIX_DIMS.map((d) => ({ d, broad: [], own: LEVELS.map(() => new PosLists()), desc: LEVELS.map(() => new PosLists()) }));
-  private value: ValueDim[] = VALUE_DIMS.map((d) => ({ d, broad: [], byValue: new PosLists() }));
+  private value: ValueDim[] | null = null;
   private frozen = false;
+
+  /** `boxesOf`: the boxes of a filed position again (the value dimensions are filed from them on first need). */
+  constructor(private readonly boxesOf: (pos: number) => Box[]) {}
 
   /**
    * Files a rule; positions must be added in ascending order. Written without
@@ -105,7 +118,18 @@ export class MeetIndex {
         for (let j = k + 1; j < LEVELS.length; j++) p.desc[j].add(blockOf(s[0], j), pos);
       }
     }
-    for (const v of this.value) {
+  }
+
+  /** Files every rule in the value dimensions (after the last add: from boxesOf). */
+  private fileValues(): ValueDim[] {
+    const value: ValueDim[] = VALUE_DIMS.map((d) => ({ d, broad: [], byValue: new PosLists() }));
+    for (const pos of this.all) this.addValues(value, pos, this.boxesOf(pos));
+    for (const v of value) v.byValue.freeze();
+    return (this.value = value);
+  }
+
+  private addValues(value: ValueDim[], pos: number, boxes: Box[]): void {
+    for (const v of value) {
       let broad = false;
       for (const b of boxes) {
         const s = b.get(v.d);
@@ -132,9 +156,13 @@ export class MeetIndex {
       const n = this.prefixLists(this.prefix[i], boxes, null);
       if (n >= 0 && n < bestSize) { bestSize = n; best = i; }
     }
-    for (let i = 0; i < this.value.length; i++) {
-      const n = this.valueLists(this.value[i], boxes, null);
-      if (n >= 0 && n < bestSize) { bestSize = n; best = this.prefix.length + i; }
+    // few enough by address: the value dimensions are not asked (nor filed, until a query needs them)
+    const value = best >= 0 && bestSize <= FEW ? null : (this.value ?? this.fileValues());
+    if (value) {
+      for (let i = 0; i < value.length; i++) {
+        const n = this.valueLists(value[i], boxes, null);
+        if (n >= 0 && n < bestSize) { bestSize = n; best = this.prefix.length + i; }
+      }
     }
     const out = new Lists();
     if (best < 0) {
@@ -142,7 +170,7 @@ export class MeetIndex {
       return out;
     }
     if (best < this.prefix.length) this.prefixLists(this.prefix[best], boxes, out);
-    else this.valueLists(this.value[best - this.prefix.length], boxes, out);
+    else this.valueLists(value![best - this.prefix.length], boxes, out);
     return out;
   }
 
@@ -206,6 +234,5 @@ export class MeetIndex {
   private freeze(): void {
     this.frozen = true;
     for (const p of this.prefix) for (const m of [...p.own, ...p.desc]) m.freeze();
-    for (const v of this.value) v.byValue.freeze();
   }
 }

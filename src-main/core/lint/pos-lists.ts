@@ -128,17 +128,13 @@ export class PosLists {
    */
   freeze(): void {
     const flat = new Int32Array(this.entries);
-    let to = 0;
-    const { slots } = this;
-    for (let at = 0; at < slots.length; at += STRIDE) {
-      if (slots[at + 2] === 0) continue;
-      const start = to;
-      for (let e = this.firstEntry(at / STRIDE); e >= 0; e = this.nextEntry(e)) flat[to++] = this.pos[e];
-      slots[at + 1] = start;
-    }
+    const { slots, pos, next } = this;
+    // the fields first, the loop in a function of its own over typed arrays: a method whose loop was
+    // optimised mid-way left it again at the first field it had not yet written (once per list frozen)
     this.flat = flat;
     this.pos = EMPTY;
     this.next = EMPTY;
+    layOut(slots, pos, next, flat);
   }
 
   /** After freeze(): the array every list lies in. */
@@ -186,6 +182,24 @@ export class PosLists {
         bounds[2 * s + 1] = oldBounds![from + 1];
       }
     }
+  }
+}
+
+/** Every slot's list (a ring from its last entry, see PosLists) into `flat`, one after another; each slot's last entry becomes its start. */
+function layOut(slots: Int32Array, pos: Int32Array, next: Int32Array, flat: Int32Array): void {
+  let to = 0;
+  for (let at = 0; at < slots.length; at += STRIDE) {
+    if (slots[at + 2] === 0) continue;
+    const start = to;
+    let e = next[slots[at + 1]];
+    for (;;) {
+      flat[to++] = pos[e];
+      const n = next[e];
+      // the ring's way back to the first entry: positions only grow along a list
+      if (pos[n] <= pos[e]) break;
+      e = n;
+    }
+    slots[at + 1] = start;
   }
 }
 
