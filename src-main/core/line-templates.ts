@@ -13,6 +13,8 @@
 import type { AddressSpec, Rule } from './model.js';
 import { formatNet, formatNet6, inetPton4 } from './values.js';
 import { flat, ownCopy } from './ruleset-texts.js';
+import type { ValueWords } from './rule-parser.js';
+import { limitRefused, PROBES, Slot, slotNumber, slotText, slotValue, slotVerbatim, kindOf } from './slot-values.js';
 
 /** What the reader learns about a line's commit checks from its template once. */
 export type TemplateChecks =
@@ -26,45 +28,52 @@ export type TemplateChecks =
   | 'other';
 
 export interface LineTemplate {
-  /** the line's text before, between and after its address words (own copies) */
-  readonly pre: string;
-  readonly mid: string;
-  readonly post: string;
-  /** number of address words (1 or 2); the first in the line is the source when srcFirst */
-  readonly slots: number;
-  readonly srcFirst: boolean;
+  /** the line's text before, between and after its slot words (own copies): slots + 1 pieces */
+  readonly raw: readonly string[];
+  /** per slot (in line order): what scanLine took it for (1 source, 2 destination, 3 an option's value) */
+  readonly hints: readonly number[];
+  /** per slot: its Slot kind (slot-values.ts), or 0: the word must be `fixed`'s (its canonical text is in `canon`) */
+  readonly kinds: readonly number[];
+  readonly fixed: readonly (string | null)[];
+  /** per slot: a NET slot's invert flag (a ! -s 0.0.0.0/0 is not left out) */
+  readonly inv: readonly boolean[];
+  /** the canonical line: canon[0] + value of slot order[0] + canon[1] + … (order leaves fixed slots out) */
+  readonly canon: readonly string[];
+  readonly order: readonly number[];
   readonly ipv6: boolean;
-  /** the canonical line: c0 + net + c1 (+ net + c2), the source's network first */
-  readonly c0: string;
-  readonly c1: string;
-  readonly c2: string;
-  /** the invert flags of the canonical first and second network (a ! -s 0.0.0.0/0 is not left out) */
-  readonly inv0: boolean;
-  readonly inv1: boolean;
-  /** the line is its own canonical text whenever its address words are canonical networks */
+  /** the line is its own canonical text whenever its slot words are canonical values */
   readonly verbatim: boolean;
-  /** the rule the line makes (its addresses those of the line the template was made from) */
+  /** -m limit: the slots of its rate and burst (-1: fixed) and the learnt line's values (the kernel's check reads both) */
+  readonly limit: { rateAt: number; burstAt: number; avg: number; burst: number } | null;
+  /** the rule the line makes (its slot values those of the line the template was made from) */
   readonly rule: Rule;
   /** the chain's name as the table has it */
   readonly chain: string;
   /** canonicalRuleRest of the rule: the key of AppendedChecks.alike */
   readonly rest: string;
   readonly checks: TemplateChecks;
+  /** learnt by learnValues (its lines' rules differ in values, not only in addresses) */
+  readonly values: boolean;
   /** another template with the same hash */
   next: LineTemplate | null;
 }
 
-/** What find() saw of the last line it scanned: its address words and hash. */
+/** At most this many slot words in a line (more: no template). */
+const MAX_SLOTS = 8;
+
+/** What find() saw of the last line it scanned: its slot words and hash. */
 interface Scan {
   hash: number;
   count: number;
-  /** start and end of each address word in the line, in line order */
-  s0: number;
-  e0: number;
-  s1: number;
-  e1: number;
-  /** the first address word (in line order) is the source */
-  srcFirst: boolean;
+  /** start and end of each slot word in the line (offsets from `from`), in line order */
+  readonly s: Int32Array;
+  readonly e: Int32Array;
+  /** per slot: 1 after -s, 2 after -d, 3 after an option of VALUE_OPTIONS */
+  readonly hint: Int8Array;
+  /** per slot: its word's index in the line */
+  readonly word: Int32Array;
+  /** slots after an option of VALUE_OPTIONS */
+  values: number;
   /** find() found a template of the line's text */
   found: boolean;
   /** the scan stopped at a quote, tab, CR or NUL */
@@ -73,24 +82,35 @@ interface Scan {
 
 const MAX = 512;
 
+/** What learnValues needs of the reader: the canonical line of words (parsed in full, noting value words), or null when not one plain appended rule. */
+export type CanonOf = (words: string[], n: number, record: ValueWords | null) => string | null;
+
 export class LineTemplates {
   private readonly byHash = new Map<number, LineTemplate>();
   private size = 0;
   /**
    * The templates found last, most recent first: a file's lines come in runs
    * of one template, or in turns of a few (fail2ban's chains), and a line is
-   * tried against these as they are (their text around one address word)
+   * tried against these as they are (their text around its slot words)
    * before it is scanned and hashed.
    */
   private readonly recent: (LineTemplate | null)[] = [null, null, null, null];
+  /** hashes of lines with value slots seen once (learnt at the second), and of those that made no template */
+  private readonly seen = new Set<number>();
+  private readonly failed = new Map<number, number>();
   /** the last scan (find's), valid until the next find */
-  readonly scan: Scan = { hash: 0, count: 0, s0: -1, e0: -1, s1: -1, e1: -1, srcFirst: true, found: false, odd: false };
+  readonly scan: Scan = {
+    hash: 0, count: 0, s: new Int32Array(MAX_SLOTS), e: new Int32Array(MAX_SLOTS), hint: new Int8Array(MAX_SLOTS), word: new Int32Array(MAX_SLOTS),
+    values: 0, found: false, odd: false,
+  };
   /** get(): the line is its own canonical text */
   verbatim = false;
   /** get(): the canonical text of the line, when not verbatim */
   text = '';
 
   clear(): void {
+    // what could not be learnt may be now: a chain it jumps to is declared
+    if (this.failed.size > 0) this.failed.clear();
     if (this.size === 0) return;
     this.byHash.clear();
     this.size = 0;
@@ -103,12 +123,15 @@ export class LineTemplates {
 
   /**
    * Scan the line text[from, to) (words are what lies between spaces; a quote,
-   * tab, CR or NUL sends it the long way) for its address words as
-   * RuleTemplates.slotsOf finds them; the template with the same text around
-   * them, or null. The scan (offsets from `from`) is kept for learn().
+   * tab, CR or NUL sends it the long way) for its slot words: -s/-d networks as
+   * RuleTemplates.slotsOf finds them, and the values of VALUE_OPTIONS; the
+   * template with the same text around them, or null. The scan (offsets from
+   * `from`) is kept for learn() and learnValues().
    */
   find(text: string, from: number, to: number, ipv6: boolean): LineTemplate | null {
     this.scan.count = 0;
+    this.scan.values = 0;
+    this.scan.hash = -1;
     this.scan.found = false;
     this.scan.odd = false;
     const recent = this.recent;
@@ -137,36 +160,61 @@ export class LineTemplates {
   }
 
   /**
-   * The canonical line of text[from, to) by template t, true: `verbatim` when
-   * it is the line itself, else `text`. False when an address word is not one
-   * plain network (or leaves the network out of the canonical line): then the
-   * line goes the long way.
+   * The canonical line of text[from, to) by template t (what find() gave) or
+   * another of the same text around its slots: the template that made it, with
+   * `verbatim` when it is the line itself, else `text`. Null when a slot word
+   * is not a value read here (see slot-values.ts; a network that is not one
+   * plain network, or that the canonical line leaves out; a burst of 5 where a
+   * template swaps bursts): then the line goes the long way.
    */
-  get(t: LineTemplate, text: string, from: number, to: number): boolean {
+  get(t: LineTemplate, text: string, from: number, to: number): LineTemplate | null {
+    if (this.make(t, text, from, to)) return t;
     const sc = this.scan;
-    const ipv6 = t.ipv6;
-    const s0 = from + sc.s0;
-    const e0 = from + sc.e0;
-    const a = t.slots === 2 && !t.srcFirst ? 1 : 0; // line slot of the canonical first network
-    if (!net(text, a === 0 ? s0 : from + sc.s1, a === 0 ? e0 : from + sc.e1, ipv6, t.inv0)) return false;
-    const v0 = netVerbatim;
-    const n0 = netText;
-    if (t.slots === 1) {
-      this.verbatim = v0 && t.verbatim;
-      if (!this.verbatim) this.text = flat(t.c0 + (v0 ? text.slice(s0, e0) : n0) + t.c1);
-      return true;
+    // found by around(): the hash of the line's text is not known yet
+    if (sc.hash === -1 && !scanLine(text, from, to, t.ipv6, sc)) return null;
+    for (let x = this.byHash.get(sc.hash) ?? null; x; x = x.next) {
+      if (x !== t && sameShape(x, text, from, to, sc) && this.make(x, text, from, to)) return this.found(x);
     }
-    const s1 = from + sc.s1;
-    const e1 = from + sc.e1;
-    if (!net(text, a === 0 ? s1 : s0, a === 0 ? e1 : e0, ipv6, t.inv1)) return false;
-    const v1 = netVerbatim;
-    const n1 = netText;
-    this.verbatim = v0 && v1 && t.verbatim;
-    if (!this.verbatim) {
-      const x0 = v0 ? (a === 0 ? text.slice(s0, e0) : text.slice(s1, e1)) : n0;
-      const x1 = v1 ? (a === 0 ? text.slice(s1, e1) : text.slice(s0, e0)) : n1;
-      this.text = flat(t.c0 + x0 + t.c1 + x1 + t.c2);
+    return null;
+  }
+
+  private make(t: LineTemplate, text: string, from: number, to: number): boolean {
+    const sc = this.scan;
+    const n = t.kinds.length;
+    let verbatim = t.verbatim;
+    for (let k = 0; k < n; k++) {
+      const s = from + sc.s[k];
+      const e = from + sc.e[k];
+      const kind = t.kinds[k];
+      if (kind === 0) {
+        const f = t.fixed[k]!;
+        if (e - s !== f.length || !text.startsWith(f, s)) return false;
+        continue;
+      }
+      if (kind === Slot.NET) {
+        if (!net(text, s, e, t.ipv6, t.inv[k])) return false;
+        VERB[k] = netVerbatim;
+        if (!netVerbatim) VALS[k] = netText;
+      } else {
+        if (!slotValue(kind, text, s, e)) return false;
+        VERB[k] = slotVerbatim;
+        if (!slotVerbatim) VALS[k] = slotText;
+        NUMS[k] = slotNumber;
+      }
+      verbatim &&= VERB[k];
     }
+    const lim = t.limit;
+    if (lim && limitRefused(lim.rateAt < 0 ? lim.avg : NUMS[lim.rateAt], lim.burstAt < 0 ? lim.burst : NUMS[lim.burstAt])) return false;
+    this.verbatim = verbatim;
+    if (verbatim) return true;
+    const canon = t.canon;
+    const order = t.order;
+    let out = canon[0];
+    for (let j = 0; j < order.length; j++) {
+      const k = order[j];
+      out += (VERB[k] ? text.slice(from + sc.s[k], from + sc.e[k]) : VALS[k]) + canon[j + 1];
+    }
+    this.text = flat(out);
     return true;
   }
 
@@ -179,43 +227,223 @@ export class LineTemplates {
   learn(raw: string, ipv6: boolean, r: Rule, chain: string, head: string, fixed: string, rest: string, checks: TemplateChecks): void {
     const sc = this.scan;
     // a template of this text that could not make the line (its checks, its address) is not made again
-    if (sc.count === 0 || sc.found || this.size >= MAX) return;
+    if (sc.count === 0 || sc.values > 0 || sc.count > 2 || sc.found || this.size >= MAX) return;
     const src = r.src as AddressSpec | null;
     const dst = r.dst as AddressSpec | null;
-    const hasSrc = sc.count === 2 || sc.srcFirst;
-    const hasDst = sc.count === 2 || !sc.srcFirst;
+    const srcFirst = sc.hint[0] === 1;
+    const hasSrc = sc.count === 2 || srcFirst;
+    const hasDst = sc.count === 2 || !srcFirst;
     // the slot's side must be the rule's network (not left out as 0.0.0.0/0) for the pieces below
     if ((hasSrc && !isNet(src)) || (hasDst && !isNet(dst))) return;
     const srcOp = src ? (src.invert ? ' ! -s ' : ' -s ') : '';
     const dstOp = dst ? (dst.invert ? ' ! -d ' : ' -d ') : '';
-    let c0: string, c1: string, c2 = '';
-    let inv0: boolean, inv1 = false;
-    if (hasSrc && hasDst) {
-      c0 = head + srcOp;
-      c1 = dstOp;
-      c2 = fixed + rest;
-      inv0 = src!.invert;
-      inv1 = dst!.invert;
-    } else if (hasSrc) {
-      c0 = head + srcOp;
-      c1 = fixedAddr('-d', dst) + fixed + rest;
-      inv0 = src!.invert;
-    } else {
-      c0 = head + fixedAddr('-s', src) + dstOp;
-      c1 = fixed + rest;
-      inv0 = dst!.invert;
+    let canon: string[];
+    if (hasSrc && hasDst) canon = [head + srcOp, dstOp, fixed + rest];
+    else if (hasSrc) canon = [head + srcOp, fixedAddr('-d', dst) + fixed + rest];
+    else canon = [head + fixedAddr('-s', src) + dstOp, fixed + rest];
+    const rawPieces = piecesOf(raw, sc);
+    const order = sc.count === 1 ? [0] : srcFirst ? [0, 1] : [1, 0];
+    const inv = sc.count === 1 ? [hasSrc ? src!.invert : dst!.invert] : srcFirst ? [src!.invert, dst!.invert] : [dst!.invert, src!.invert];
+    const kinds = sc.count === 1 ? [Slot.NET] : [Slot.NET, Slot.NET];
+    let verbatim = order[0] === 0;
+    for (let k = 0; verbatim && k < canon.length; k++) verbatim = rawPieces[k] === canon[k];
+    this.add(rawPieces, canon, order, kinds, kinds.map(() => null), inv, null, verbatim, ipv6, r, chain, rest, checks, false);
+  }
+
+  /**
+   * A line with option values in its slots (`--dport 80`), just parsed in full
+   * to rule r of `checks` ('none' or 'jump'): at the second line of the same
+   * text around its slots, a template, learnt from the parser itself. Each
+   * slot's kind is the option that read its word (parseCommandRecorded); where
+   * its value lands in the canonical line is found by parsing the line again
+   * with another value there (PROBES): the canonical lines must differ in that
+   * value's canonical text only, at one place. Anything else: no template.
+   */
+  learnValues(raw: string, words: string[], n: number, ipv6: boolean, r: Rule, chain: string, rest: string, checks: TemplateChecks, canonOf: CanonOf): void {
+    const sc = this.scan;
+    if (sc.count === 0 || sc.values === 0 || this.size >= MAX) return;
+    const h = sc.hash;
+    // found, but none of its templates reads this line's values: another template, up to a few of one text
+    if (sc.found && chainLength(this.byHash.get(h) ?? null) >= 4) return;
+    if ((this.failed.get(h) ?? 0) >= 3) return;
+    if (!this.seen.has(h)) {
+      if (this.seen.size >= 8192) this.seen.clear();
+      this.seen.add(h);
+      return;
     }
-    const pre = raw.slice(0, sc.s0);
-    const mid = sc.count === 2 ? raw.slice(sc.e0, sc.s1) : '';
-    const post = raw.slice(sc.count === 2 ? sc.e1 : sc.e0);
-    const verbatim = (sc.count === 1 || sc.srcFirst) && pre === c0 && (sc.count === 1 ? post === c1 : mid === c1 && post === c2);
+    if (checks === 'other') return this.fail(h);
+    const made = learnSlots(raw, words, n, ipv6, r, sc, canonOf);
+    if (!made) return this.fail(h);
+    this.add(piecesOf(raw, sc), made.canon, made.order, made.kinds, made.fixed, made.inv, made.limit, made.verbatim, ipv6, r, chain, rest, checks, true);
+  }
+
+  /** three lines of one text made no template: no more tries (a line of it may fail for its own values, a limit the kernel refuses) */
+  private fail(h: number): void {
+    if (this.failed.size >= 8192) this.failed.clear();
+    this.failed.set(h, (this.failed.get(h) ?? 0) + 1);
+  }
+
+  private add(
+    raw: string[], canon: string[], order: number[], kinds: number[], fixed: (string | null)[], inv: boolean[], limit: LineTemplate['limit'],
+    verbatim: boolean, ipv6: boolean, r: Rule, chain: string, rest: string, checks: TemplateChecks, values: boolean,
+  ): void {
+    const sc = this.scan;
+    const hints: number[] = [];
+    for (let k = 0; k < sc.count; k++) hints.push(sc.hint[k]);
     const t: LineTemplate = {
-      pre: ownCopy(pre), mid: ownCopy(mid), post: ownCopy(post), slots: sc.count, srcFirst: sc.srcFirst, ipv6,
-      c0: flat(c0), c1: flat(c1), c2: flat(c2), inv0, inv1, verbatim, rule: r, chain, rest, checks, next: this.byHash.get(sc.hash) ?? null,
+      raw: raw.map(ownCopy), hints, kinds, fixed: fixed.map((f) => (f === null ? null : ownCopy(f))), inv, canon: canon.map((c) => flat(ownCopy(c))), order, ipv6, verbatim, limit,
+      rule: r, chain, rest, checks, values, next: this.byHash.get(sc.hash) ?? null,
     };
     this.byHash.set(sc.hash, t);
     this.size++;
   }
+}
+
+function chainLength(t: LineTemplate | null): number {
+  let n = 0;
+  for (; t; t = t.next) n++;
+  return n;
+}
+
+/** scratch of get(): per slot its canonical text (when not verbatim), whether it is the word itself, and slotNumber */
+const VALS: string[] = new Array<string>(MAX_SLOTS).fill('');
+const VERB: boolean[] = new Array<boolean>(MAX_SLOTS).fill(false);
+const NUMS = new Float64Array(MAX_SLOTS);
+
+/** The line's text before, between and after the scan's slot words. */
+function piecesOf(raw: string, sc: Scan): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let k = 0; k < sc.count; k++) {
+    out.push(raw.slice(at, sc.s[k]));
+    at = sc.e[k];
+  }
+  out.push(raw.slice(at));
+  return out;
+}
+
+/** What learnSlots found: LineTemplate's canon, order, kinds, fixed, inv, limit and verbatim. */
+interface Learnt {
+  canon: string[];
+  order: number[];
+  kinds: number[];
+  fixed: (string | null)[];
+  inv: boolean[];
+  verbatim: boolean;
+  limit: LineTemplate['limit'];
+}
+
+const RECORD: ValueWords = { words: [], srcWord: -1, dstWord: -1 };
+
+/** learnValues' work: the slots' kinds and their places in the canonical line, or null. */
+function learnSlots(raw: string, words: string[], n: number, ipv6: boolean, r: Rule, sc: Scan, canonOf: CanonOf): Learnt | null {
+  const line = canonOf(words, n, RECORD);
+  if (line === null) return null;
+  const count = sc.count;
+  const kinds: number[] = [];
+  const inv: boolean[] = [];
+  for (let k = 0; k < count; k++) {
+    const w = sc.word[k];
+    if (w >= n || words[w] !== raw.slice(sc.s[k], sc.e[k])) return null;
+    const hint = sc.hint[k];
+    if (hint !== 3) {
+      // the parser took the word for -s / -d's value, and the rule has it as one network
+      const a = (hint === 1 ? r.src : r.dst) as AddressSpec | null;
+      if ((hint === 1 ? RECORD.srcWord : RECORD.dstWord) !== w || !isNet(a)) return null;
+      kinds.push(Slot.NET);
+      inv.push(a!.invert);
+      continue;
+    }
+    let key: string | null = null;
+    const rec = RECORD.words;
+    for (let j = 0; j < rec.length; j += 2) if (rec[j] === w) key = rec[j + 1] as string;
+    // a value of another option, or one not read here (a service name): the template keeps the word
+    const kind = key === null ? 0 : kindOf(key, words[w], ipv6);
+    kinds.push(kind !== 0 && valueText(kind, false, words[w], 0, words[w].length, ipv6) !== null ? kind : 0);
+    inv.push(false);
+  }
+  const fixed = kinds.map((kind, k) => (kind === 0 ? raw.slice(sc.s[k], sc.e[k]) : null));
+  const limit = limitOf(r, kinds);
+  if (limit === undefined) return null;
+  // each slot's value and its place in the line
+  const at: number[] = [];
+  const len: number[] = [];
+  for (let k = 0; k < count; k++) {
+    at.push(-1);
+    len.push(0);
+    if (kinds[k] === 0) continue;
+    const v = valueText(kinds[k], inv[k], raw, sc.s[k], sc.e[k], ipv6);
+    if (v === null) return null;
+    const w = sc.word[k];
+    const was = words[w];
+    let probe: string | null = null;
+    for (const p of probesOf(kinds[k], ipv6)) {
+      const pv = valueText(kinds[k], inv[k], p, 0, p.length, ipv6);
+      if (pv !== null && pv[0] !== v[0] && pv[pv.length - 1] !== v[v.length - 1]) {
+        probe = pv;
+        words[w] = p;
+        break;
+      }
+    }
+    const other = probe === null ? null : canonOf(words, n, null);
+    words[w] = was;
+    if (other === null || probe === null) return null;
+    const place = placeOf(line, other, v, probe);
+    if (place < 0) return null;
+    at[k] = place;
+    len[k] = v.length;
+  }
+  const order = at.map((_, k) => k).filter((k) => kinds[k] !== 0).sort((a, b) => at[a] - at[b]);
+  const canon: string[] = [];
+  let pos = 0;
+  for (const k of order) {
+    if (at[k] < pos) return null; // two slots in one place
+    canon.push(line.slice(pos, at[k]));
+    pos = at[k] + len[k];
+  }
+  canon.push(line.slice(pos));
+  // the line is its own canonical text, each value where it is: so is every line of it whose values are
+  let verbatim = line === raw;
+  for (const k of order) verbatim &&= at[k] === sc.s[k];
+  return { canon, order, kinds, fixed, inv, limit, verbatim };
+}
+
+/** The one place where `a` has value va and `b` has vb, all else equal; -1 when they differ otherwise. */
+function placeOf(a: string, b: string, va: string, vb: string): number {
+  if (a.length - va.length !== b.length - vb.length) return -1;
+  let p = 0;
+  const max = Math.min(a.length, b.length);
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  if (!a.startsWith(va, p) || !b.startsWith(vb, p)) return -1;
+  return a.slice(p + va.length) === b.slice(p + vb.length) ? p : -1;
+}
+
+/** The canonical text of a slot value, or null when not read here. */
+function valueText(kind: number, invert: boolean, s: string, i: number, end: number, ipv6: boolean): string | null {
+  if (kind === Slot.NET) return net(s, i, end, ipv6, invert) ? (netVerbatim ? s.slice(i, end) : netText) : null;
+  return slotValue(kind, s, i, end) ? (slotVerbatim ? s.slice(i, end) : slotText) : null;
+}
+
+function probesOf(kind: number, ipv6: boolean): readonly string[] {
+  // ending in other digits than /32 and /128
+  if (kind === Slot.NET) return ipv6 ? ['9::8', 'a::/16', '8::/64'] : ['9.9.9.8', '8.8.0.0/16', '7.0.0.0/8', '9.9.9.0/24'];
+  return PROBES[kind];
+}
+
+/**
+ * A template with a limit's rate or burst in a slot: the rule's one -m limit
+ * (its learnt values for a fixed one); null without such slots, undefined when
+ * it is not one match.
+ */
+function limitOf(r: Rule, kinds: number[]): LineTemplate['limit'] | undefined {
+  const rateAt = kinds.indexOf(Slot.LIMIT);
+  const burstAt = kinds.indexOf(Slot.BURST);
+  if (rateAt < 0 && burstAt < 0) return null;
+  if (kinds.lastIndexOf(Slot.LIMIT) !== rateAt || kinds.lastIndexOf(Slot.BURST) !== burstAt) return undefined;
+  const ms = r.matches.filter((m) => m.name === 'limit');
+  if (ms.length !== 1) return undefined;
+  const st = ms[0].state as { avg: number; burst: number };
+  return { rateAt, burstAt, avg: st.avg, burst: st.burst };
 }
 
 function isNet(a: AddressSpec | null): boolean {
@@ -232,40 +460,45 @@ function fixedAddr(flag: string, a: AddressSpec | null): string {
 }
 
 /**
- * The line is t's text around one (or two) words that scanLine takes for
- * networks: then it scans as the line t was made from (the same words but
- * those, after the same options), and this sets the scan as scanLine would.
+ * The line is t's text around words that scanLine takes for its slots: then
+ * it scans as the line t was made from (the same words but those, after the
+ * same options), and this sets the scan as scanLine would.
  */
 function around(t: LineTemplate, s: string, from: number, to: number, sc: Scan): boolean {
-  const a = from + t.pre.length;
-  if (a >= to || !s.startsWith(t.pre, from)) return false;
-  let e = a;
-  while (e < to && s.charCodeAt(e) !== 32) e++;
-  if (!netLike(s, a, e, t.ipv6)) return false;
-  if (t.slots === 1) {
-    if (to - e !== t.post.length || !s.startsWith(t.post, e)) return false;
-  } else {
-    const b = e + t.mid.length;
-    if (b >= to || !s.startsWith(t.mid, e)) return false;
-    let f = b;
-    while (f < to && s.charCodeAt(f) !== 32) f++;
-    if (!netLike(s, b, f, t.ipv6) || to - f !== t.post.length || !s.startsWith(t.post, f)) return false;
-    sc.s1 = b - from;
-    sc.e1 = f - from;
+  const raw = t.raw;
+  const hints = t.hints;
+  const n = hints.length;
+  if (!s.startsWith(raw[0], from)) return false;
+  let p = from + raw[0].length;
+  for (let k = 0; k < n; k++) {
+    let e = p;
+    while (e < to && s.charCodeAt(e) !== 32) e++;
+    if (hints[k] === 3 ? !valueLike(s, p, e) : !netLike(s, p, e, t.ipv6)) return false;
+    sc.s[k] = p - from;
+    sc.e[k] = e - from;
+    const piece = raw[k + 1];
+    if (k === n - 1 ? to - e !== piece.length : e + piece.length >= to) return false;
+    if (!s.startsWith(piece, e)) return false;
+    p = e + piece.length;
   }
-  sc.s0 = a - from;
-  sc.e0 = e - from;
-  sc.count = t.slots;
-  sc.srcFirst = t.srcFirst;
+  sc.count = n;
+  for (let k = 0; k < n; k++) sc.hint[k] = hints[k];
   return true;
 }
 
 function sameShape(t: LineTemplate, text: string, from: number, to: number, sc: Scan): boolean {
-  if (t.slots !== sc.count || t.srcFirst !== sc.srcFirst) return false;
-  const end = sc.count === 2 ? sc.e1 : sc.e0;
-  if (t.pre.length !== sc.s0 || t.post.length !== to - from - end) return false;
-  if (sc.count === 2 && t.mid.length !== sc.s1 - sc.e0) return false;
-  return text.startsWith(t.pre, from) && text.startsWith(t.post, from + end) && (sc.count === 1 || text.startsWith(t.mid, from + sc.e0));
+  const raw = t.raw;
+  const n = sc.count;
+  if (raw.length !== n + 1) return false;
+  const hints = t.hints;
+  if (raw[0].length !== sc.s[0] || raw[n].length !== to - from - sc.e[n - 1]) return false;
+  for (let k = 0; k < n; k++) {
+    if (hints[k] !== sc.hint[k]) return false;
+    if (k > 0 && raw[k].length !== sc.s[k] - sc.e[k - 1]) return false;
+  }
+  if (!text.startsWith(raw[0], from)) return false;
+  for (let k = 0; k < n; k++) if (!text.startsWith(raw[k + 1], from + sc.e[k])) return false;
+  return true;
 }
 
 // --- the scan ------------------------------------------------------------------
@@ -327,18 +560,50 @@ function netLike6(raw: string, i: number, end: number): boolean {
 }
 
 /**
- * The line's address words as slotsOf finds them (offsets from `from`), and a
- * hash of the rest: of each other word its length and first, middle and last
- * characters (FNV-1a; find() compares the whole text, the hash only has to
- * spread the templates). False for a line without one, or with a quote, tab,
- * CR or NUL (tokenize.ts reads those; the reader cleans CR and NUL first).
+ * A word scanLine takes for an option's value: not an option, not `!`, none
+ * of the characters that send the line the long way.
+ */
+function valueLike(s: string, i: number, end: number): boolean {
+  if (i === end) return false;
+  const c = s.charCodeAt(i);
+  if (c === 45 || (c === 33 && end - i === 1)) return false;
+  for (let k = i; k < end; k++) {
+    const x = s.charCodeAt(k);
+    if (x === 34 || x === 39 || x === 9 || x === 13 || x === 0 || x === 92) return false;
+  }
+  return true;
+}
+
+/**
+ * Options whose value word is a slot (its kind is what the parser takes it
+ * for: slot-values.ts' kindOf; a value of an option that is none of those
+ * makes no template).
+ */
+const VALUE_OPTIONS = new Set(['--dport', '--sport', '--limit', '--limit-burst', '--to-destination', '--to-source', '--src-range', '--dst-range']);
+
+/** 3 for a word of VALUE_OPTIONS */
+function valueOption(raw: string, i: number, end: number): number {
+  const len = end - i;
+  if (len < 6 || len > 16 || raw.charCodeAt(i + 1) !== 45 || raw.charCodeAt(i) !== 45) return 0;
+  return VALUE_OPTIONS.has(raw.slice(i, end)) ? 3 : 0;
+}
+
+/**
+ * The line's slot words: -s/-d networks as slotsOf finds them, and the values
+ * of VALUE_OPTIONS (offsets from `from`), and a hash of the rest: of each
+ * other word its length and first, middle and last characters (FNV-1a; find()
+ * compares the whole text, the hash only has to spread the templates). False
+ * for a line without one, with more than MAX_SLOTS, or with a quote, tab, CR
+ * or NUL (tokenize.ts reads those; the reader cleans CR and NUL first).
  */
 function scanLine(s: string, from: number, to: number, ipv6: boolean, sc: Scan): boolean {
   let h = 0x811c9dc5;
   let prev = 0;
   let count = 0;
-  let src = -1;
-  let dst = -1;
+  let values = 0;
+  let src = false;
+  let dst = false;
+  let word = 0;
   let i = from;
   while (i < to) {
     let c = s.charCodeAt(i);
@@ -357,32 +622,35 @@ function scanLine(s: string, from: number, to: number, ipv6: boolean, sc: Scan):
       c = s.charCodeAt(i);
       if (c === 32) break;
     }
-    if (prev !== 0 && netLike(s, start, i, ipv6)) {
-      // a second -s or -d: no template (as slotsOf)
-      if (prev === 1 ? src >= 0 : dst >= 0) return false;
-      if (prev === 1) src = count;
-      else dst = count;
-      if (count === 0) {
-        sc.s0 = start - from;
-        sc.e0 = i - from;
-      } else {
-        sc.s1 = start - from;
-        sc.e1 = i - from;
-      }
+    if (prev !== 0 && (prev === 3 ? valueLike(s, start, i) : netLike(s, start, i, ipv6))) {
+      if (prev === 1) {
+        // a second -s or -d: no template (as slotsOf)
+        if (src) return false;
+        src = true;
+      } else if (prev === 2) {
+        if (dst) return false;
+        dst = true;
+      } else values++;
+      if (count === MAX_SLOTS) return false;
+      sc.s[count] = start - from;
+      sc.e[count] = i - from;
+      sc.hint[count] = prev;
+      sc.word[count] = word;
       count++;
-      h = Math.imul(h ^ 1, 16777619);
+      h = Math.imul(h ^ prev, 16777619);
       prev = 0;
     } else {
       h = Math.imul(h ^ (i - start), 16777619);
       h = Math.imul(h ^ s.charCodeAt(start), 16777619);
       h = Math.imul(h ^ s.charCodeAt((start + i) >> 1), 16777619);
       h = Math.imul(h ^ s.charCodeAt(i - 1), 16777619);
-      prev = addressOption(s, start, i);
+      prev = addressOption(s, start, i) || valueOption(s, start, i);
     }
+    word++;
   }
   if (count === 0) return false;
   sc.count = count;
-  sc.srcFirst = src === 0;
+  sc.values = values;
   sc.hash = h & 0x3fffffff; // a small integer: a Map key without a heap number
   return true;
 }

@@ -9,6 +9,10 @@ import { describe, it, expect } from 'vitest';
 import { parseRuleset, parseRulesetPieces, parseRulesetTexts, canonicalRuleset, canonicalFromTexts, writeCanonical, type Family, type RulesetTexts } from './index.js';
 import { readObserved, readObserved6, restoreQuote, sharedAvailable, shellWords, type ObservedRow } from './testing/shared-data.js';
 import { makeRandom } from './testing/random-ruleset.js';
+import { withValues } from './testing/value-words.js';
+import { corpusFiles, readCorpus } from './testing/shared-data.js';
+// @ts-expect-error plain JavaScript, no declarations
+import { generateShape, shapeFamily } from '../../build/gen-shapes.mjs';
 import { pick, randomTemplateRuleset } from './testing/template-rulesets.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { writeIp6 } from '../../build/shape-util.mjs';
@@ -160,6 +164,70 @@ describe('the texts reader prints what the model prints, byte for byte', () => {
     expect(whole).toEqual(byChain(alone));
   });
 
+  // LineTemplates that swap option values (slot-values.ts): each line with a
+  // value of --dport, --limit, --to-destination … is followed by copies with
+  // other values, plain and odd, so that templates are learnt (probed) and
+  // applied to values each slot reader takes and to ones it leaves to the parser
+  it.skipIf(!sharedAvailable())('on every real-world file, its lines with option values repeated with other values', () => {
+    let files = 0;
+    for (const name of corpusFiles()) {
+      const text = readCorpus(name);
+      const rnd = makeRandom(name.length * 977 + text.length);
+      const out: string[] = [];
+      let swapped = 0;
+      for (const line of text.split('\n')) {
+        out.push(line);
+        if (line.startsWith('#')) continue;
+        for (let k = 0; k < 8; k++) {
+          const v = withValues(line, rnd, k < 4 ? 1000 : 3);
+          if (v === null) break;
+          out.push(v);
+          swapped++;
+        }
+      }
+      if (swapped === 0) continue;
+      files++;
+      same(out.join('\n'), parseRuleset(text).ruleset.family);
+    }
+    expect(files).toBeGreaterThan(20);
+  });
+
+  it('on the template-heavy bench shapes with their option values random, plain and odd', () => {
+    for (const shape of ['blocklist', 'docker', 'csf', 'ratelimit', 'ufw', 'mixed']) {
+      const rnd = makeRandom(shape.length);
+      const lines = (generateShape(shape, 4000, 3) as string).split('\n');
+      const out = lines.map((l) => withValues(l, rnd, 12) ?? l);
+      same(out.join('\n'), shapeFamily(shape) === 6 ? 'ipv6' : 'ipv4');
+    }
+  });
+
+  it('on lines of one text whose values take turns between plain and odd (a template per burst of 5, limits the kernel refuses)', () => {
+    const rnd = makeRandom(3);
+    const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':user - [0:0]', '*nat'.slice(0, 0)].filter(Boolean);
+    for (let k = 0; k < 3000; k++) {
+      const burst = pick(rnd, ['5', '7', '5', String(1 + Math.floor(rnd() * 10000)), '0', '05']);
+      const rate = pick(rnd, ['1/day', '1/hour', `${1 + Math.floor(rnd() * 50)}/sec`, `${1 + Math.floor(rnd() * 50)}/min`, '10001/s']);
+      const port = pick(rnd, [String(Math.floor(rnd() * 65536)), 'ssh', '0:65535', `${Math.floor(rnd() * 1000)}:${1000 + Math.floor(rnd() * 1000)}`]);
+      const src = `198.18.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}/${pick(rnd, ['32', '24', '0'])}`;
+      lines.push(pick(rnd, [
+        `-A INPUT -s ${src} -p tcp -m tcp --dport ${port} -m limit --limit ${rate} --limit-burst ${burst} -j ACCEPT`,
+        `-A INPUT -p udp -m udp --sport ${port} -m limit --limit ${rate} -j user`,
+        `-A user -p tcp -m multiport --dport ${port} -j ACCEPT`,
+      ]));
+    }
+    lines.push('COMMIT', '*nat', ':PREROUTING ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':DOCKER - [0:0]', '-A PREROUTING -j DOCKER');
+    for (let k = 0; k < 3000; k++) {
+      const to = pick(rnd, [`172.17.${Math.floor(rnd() * 256)}.${Math.floor(rnd() * 256)}:${1 + Math.floor(rnd() * 65535)}`, '172.17.0.2', '172.17.0.2:http', '172.17.0.2:80-90']);
+      lines.push(pick(rnd, [
+        `-A DOCKER ! -i docker0 -p tcp -m tcp --dport ${1 + Math.floor(rnd() * 65535)} -j DNAT --to-destination ${to}`,
+        `-A POSTROUTING -s 172.17.0.${Math.floor(rnd() * 256)}/32 -d 172.17.0.1/32 -p tcp -m tcp --dport ${Math.floor(rnd() * 65536)} -j MASQUERADE`,
+        `-A DOCKER -p udp -j SNAT --to-source ${to}`,
+      ]));
+    }
+    lines.push('COMMIT', '');
+    same(lines.join('\n'), 'ipv4');
+  });
+
   const vectorFiles: [Family, () => ObservedRow[]][] = [['ipv4', readObserved], ['ipv6', readObserved6]];
   for (const [family, rows] of vectorFiles) {
     it.skipIf(!sharedAvailable())(`on every ${family} conformance vector, repeated with addresses (templates made and applied)`, () => {
@@ -170,10 +238,17 @@ describe('the texts reader prints what the model prints, byte for byte', () => {
       for (const [table, list] of byTable) {
         const chains = [...new Set(list.map((r) => r.chain))];
         const lines = [`*${table}`, ...chains.map((c) => (/^[A-Z]+$/.test(c) ? `:${c} ACCEPT [0:0]` : `:${c} - [0:0]`))];
+        const rnd = makeRandom(7);
         for (const r of list) {
           const rule = restoreQuote(shellWords(r.rule));
           lines.push(`-A ${r.chain} ${rule}`);
           for (const a of addrs) lines.push(`-A ${r.chain} -s ${a} ${rule}`, `-A ${r.chain} ${rule} -d ${a}`);
+          // and with other option values (templates that swap them)
+          for (let k = 0; k < 6; k++) {
+            const v = withValues(`-A ${r.chain} -s ${addrs[k % 3]} ${rule}`, rnd, k < 3 ? 1000 : 2);
+            if (v === null) break;
+            lines.push(v);
+          }
         }
         lines.push('COMMIT', '');
         same(lines.join('\n'), family);

@@ -8,14 +8,14 @@ import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, Table
 import { isTableName, newTable } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
-import { checkChainName, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
+import { checkChainName, parseCommandRecorded, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv, type ValueWords } from './rule-parser.js';
 import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppended, Kept, lastAlikeOf, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
 import { CanonLines, flat, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
 import { OldChain, OldLines, OldSource, TakenLines, type LineCheck } from './diff-reuse.js';
-import type { LineTemplate } from './line-templates.js';
+import type { CanonOf, LineTemplate } from './line-templates.js';
 
 export interface ParseOptions {
   family?: Family;
@@ -722,7 +722,11 @@ class RulesetReader {
         r.source = { line };
         if (this.sink) {
           this.appendText(st, ch, r, raw);
-          if (this.scanned && st.templates.templated) this.learnLine(st, ch, r, raw);
+          if (this.scanned) {
+            if (st.templates.lineTemplates.scan.values > 0) {
+              if (parsed.notes.length === 0) this.learnValues(st, ch, r, raw, n);
+            } else if (st.templates.templated) this.learnLine(st, ch, r, raw);
+          }
           return;
         }
         const index = ch.rules.push(r) - 1;
@@ -812,14 +816,15 @@ class RulesetReader {
     if (!st || !st.templates.on || !st.checks) return false;
     const lt = st.templates.lineTemplates;
     if (lt.empty) return false;
-    const t = lt.find(text, from, to, this.ruleset.family === 'ipv6');
+    const found = lt.find(text, from, to, this.ruleset.family === 'ipv6');
     // a line with a CR or NUL is cleaned first and scanned again
     this.triedFast = !lt.scan.odd;
+    const t = found && lt.get(found, text, from, to);
     if (!t || t.checks === 'other') return false;
     const ch = st.chains.get(t.chain);
     const sink = ch && this.sink!.get(ch);
-    if (!sink || !lt.get(t, text, from, to)) return false;
-    if (t.checks === 'alike' && !appendedAlike(st.checks, ch, sink.count, line, t.rest)) return false;
+    if (!sink) return false;
+    if (t.checks === 'alike' && !this.alikeLine(st.checks, ch, sink.count, line, t)) return false;
     if (t.checks === 'jump') appendedJump(st.checks, ch, t.rule.target!, line);
     this.triedFast = false;
     this.lastContentLine = line;
@@ -843,14 +848,14 @@ class RulesetReader {
     // words split at spaces only (tokenize.ts's plain lines)
     if (raw.indexOf('"') >= 0 || raw.indexOf('\t') >= 0) return false;
     const lt = st.templates.lineTemplates;
-    const t = lt.find(raw, 0, raw.length, this.ruleset.family === 'ipv6');
+    const found = lt.find(raw, 0, raw.length, this.ruleset.family === 'ipv6');
     this.scanned = lt.scan.count > 0;
+    const t = found && st.checks && lt.get(found, raw, 0, raw.length);
     if (!t || t.checks === 'other' || !st.checks) return false;
     const ch = st.chains.get(t.chain);
     const to = ch && this.sink!.get(ch);
     if (!to) return false;
-    if (!lt.get(t, raw, 0, raw.length)) return false;
-    if (t.checks === 'alike' && !appendedAlike(st.checks, ch, to.count, line, t.rest)) return false;
+    if (t.checks === 'alike' && !this.alikeLine(st.checks, ch, to.count, line, t)) return false;
     if (t.checks === 'jump') appendedJump(st.checks, ch, t.rule.target!, line);
     to.count++;
     if (to.old) {
@@ -861,6 +866,19 @@ class RulesetReader {
       else to.texts.push(made);
     }
     st.templates.countHit();
+    return true;
+  }
+
+  /**
+   * The commit checks of a line of an 'alike' template: on its chain's last
+   * run of the same key, or (a template with values, whose lines' keys differ
+   * in what no check reads: see line-templates.ts) a run of its own from the
+   * template's rule; false when the line goes the long way.
+   */
+  private alikeLine(checks: AppendedChecks, ch: Chain, index: number, line: number, t: LineTemplate): boolean {
+    if (appendedAlike(checks, ch, index, line, t.rest)) return true;
+    if (!t.values) return false;
+    appendedAlikeAs(checks, ch, index, line, t.rest, t.rule);
     return true;
   }
 
@@ -875,6 +893,29 @@ class RulesetReader {
   private learnLine(st: TableState, ch: Chain, r: Rule, raw: string): void {
     const to = this.sink!.get(ch)!;
     st.templates.lineTemplates.learn(raw, this.ruleset.family === 'ipv6', r, ch.name, to.head, canonicalRuleInterfaces(r), this.restOf(r), appendedKind(st.table, ch, r));
+  }
+
+  /**
+   * Texts mode: rule r, parsed from raw (just scanned, with option values in
+   * its slots; its words this.texts[0, n)), may become a LineTemplate that
+   * swaps those values (LineTemplates.learnValues), learnt by parsing the line
+   * again with other values.
+   */
+  private learnValues(st: TableState, ch: Chain, r: Rule, raw: string, n: number): void {
+    const head = this.sink!.get(ch)!.head;
+    const canonOf: CanonOf = (words, m, record) => {
+      let parsed;
+      try {
+        parsed = parseCommandRecorded(words, m, st.env, record ?? PROBE_RECORD);
+      } catch (e) {
+        if (e instanceof RuleError) return null;
+        throw e;
+      }
+      const c = parsed?.command;
+      if (!c || parsed!.notes.length > 0 || c.kind !== 'append' || c.rules.length !== 1 || c.chain !== ch.name) return null;
+      return head + canonicalRuleBody(c.rules[0]);
+    };
+    st.templates.lineTemplates.learnValues(raw, this.texts, n, this.ruleset.family === 'ipv6', r, ch.name, this.restOf(r), appendedKind(st.table, ch, r), canonOf);
   }
 
   /**
@@ -1090,6 +1131,9 @@ class CommandRunner {
 }
 
 const scratch = new WeakSet<Table>();
+
+/** what parseCommandRecorded notes of a probe line (not read) */
+const PROBE_RECORD: ValueWords = { words: [], srcWord: -1, dstWord: -1 };
 
 /** 1-based column of word w of n (the start of the command when there is no such word). */
 function colOf(starts: readonly number[], n: number, w: number, from: number): number {

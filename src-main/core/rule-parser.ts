@@ -269,6 +269,40 @@ export function parseCommandTexts(texts: string[], n: number, env: CommandEnv, t
   }
 }
 
+/**
+ * parseCommandTexts without templates, noting for every extension option that
+ * took the next word as its value (`--dport 80`, not `--dport=80`) that word's
+ * index and `extension:option` in `record` (pairs), and -s / -d's value words
+ * in srcWord / dstWord: what line-templates.ts needs to learn which words of a
+ * line are values it may swap. Throws RuleError as parseCommandTexts does.
+ */
+export function parseCommandRecorded(texts: string[], n: number, env: CommandEnv, record: ValueWords): ParsedCommand | null {
+  record.words.length = 0;
+  const p = new LineParser();
+  p.begin(texts, n, env);
+  p.record = record.words;
+  try {
+    p.readWords();
+    const parsed = p.finish();
+    record.srcWord = p.srcWord;
+    record.dstWord = p.dstWord;
+    return parsed;
+  } catch (e) {
+    if (e instanceof SkipLine) return null;
+    throw e;
+  } finally {
+    p.end();
+  }
+}
+
+/** What parseCommandRecorded notes of a line. */
+export interface ValueWords {
+  /** word index, `extension:option`, … */
+  words: (number | string)[];
+  srcWord: number;
+  dstWord: number;
+}
+
 /** A line's words with the values of its -s and -d taken out (see RuleTemplates): one object, reused from line to line. */
 interface Slots {
   /** FNV-1a over the words, each slot one mark */
@@ -573,6 +607,8 @@ class LineParser implements ParseContext {
   /** the line's words; only the first n count (the file reader reuses the array from line to line) */
   words: string[] = NO_WORDS;
   n = 0;
+  /** parseCommandRecorded: where options' value words go */
+  record: (number | string)[] | null = null;
   i = 0;
   env: CommandEnv = NO_ENV;
 
@@ -909,6 +945,7 @@ class LineParser implements ParseContext {
     }
     inst.options = withOption(inst.options, { name: spec.name, invert, value });
     this.invert = false;
+    if (this.record && inline === undefined && args.length === 1 && extra === 0 && spec.arg === 'required') this.record.push(at + 1, `${extName}:${spec.name}`);
   }
 
   tryImplicitProto(): boolean {
