@@ -98,6 +98,14 @@ export class LineTemplates {
   /** hashes of lines with value slots seen once (learnt at the second), and of those that made no template */
   private readonly seen = new Set<number>();
   private readonly failed = new Map<number, number>();
+  /**
+   * Templates with values learnt, and lines they made: learning one costs a
+   * parse per slot, which pays only when its text comes back (a blocklist's
+   * rate limits), not where each text comes twice (a chain per customer):
+   * learning stops while learnt > 64 + made / 4.
+   */
+  private learnt = 0;
+  private made = 0;
   /** the last scan (find's), valid until the next find */
   readonly scan: Scan = {
     hash: 0, count: 0, s: new Int32Array(MAX_SLOTS), e: new Int32Array(MAX_SLOTS), hint: new Int8Array(MAX_SLOTS), word: new Int32Array(MAX_SLOTS),
@@ -115,6 +123,11 @@ export class LineTemplates {
     this.byHash.clear();
     this.size = 0;
     this.recent.fill(null);
+  }
+
+  /** templates with values are learnt (they pay off, see `learnt`) */
+  get valuesOn(): boolean {
+    return this.learnt <= 64 + this.made / 4;
   }
 
   get empty(): boolean {
@@ -203,6 +216,7 @@ export class LineTemplates {
       }
       verbatim &&= VERB[k];
     }
+    if (t.values) this.made++;
     const lim = t.limit;
     if (lim && limitRefused(lim.rateAt < 0 ? lim.avg : NUMS[lim.rateAt], lim.burstAt < 0 ? lim.burst : NUMS[lim.burstAt])) return false;
     this.verbatim = verbatim;
@@ -227,12 +241,25 @@ export class LineTemplates {
   learn(raw: string, ipv6: boolean, r: Rule, chain: string, head: string, fixed: string, rest: string, checks: TemplateChecks): void {
     const sc = this.scan;
     // a template of this text that could not make the line (its checks, its address) is not made again
-    if (sc.count === 0 || sc.values > 0 || sc.count > 2 || sc.found || this.size >= MAX) return;
+    if (sc.count === 0 || sc.found || this.size >= MAX) return;
+    // find() walks a hash's templates for every line: lines whose words differ only
+    // where the hash does not look (option values kept as they are, below) stop at a few
+    if (sc.values > 0 && chainLength(this.byHash.get(sc.hash) ?? null) >= 4) return;
+    // the slots of its networks; option values (when learnValues made no template) are kept as they are
+    let a0 = -1;
+    let a1 = -1;
+    for (let k = 0; k < sc.count; k++) {
+      if (sc.hint[k] === 3) continue;
+      if (a0 < 0) a0 = k;
+      else a1 = k;
+    }
+    if (a0 < 0) return;
+    const nets = a1 < 0 ? 1 : 2;
     const src = r.src as AddressSpec | null;
     const dst = r.dst as AddressSpec | null;
-    const srcFirst = sc.hint[0] === 1;
-    const hasSrc = sc.count === 2 || srcFirst;
-    const hasDst = sc.count === 2 || !srcFirst;
+    const srcFirst = sc.hint[a0] === 1;
+    const hasSrc = nets === 2 || srcFirst;
+    const hasDst = nets === 2 || !srcFirst;
     // the slot's side must be the rule's network (not left out as 0.0.0.0/0) for the pieces below
     if ((hasSrc && !isNet(src)) || (hasDst && !isNet(dst))) return;
     const srcOp = src ? (src.invert ? ' ! -s ' : ' -s ') : '';
@@ -241,13 +268,21 @@ export class LineTemplates {
     if (hasSrc && hasDst) canon = [head + srcOp, dstOp, fixed + rest];
     else if (hasSrc) canon = [head + srcOp, fixedAddr('-d', dst) + fixed + rest];
     else canon = [head + fixedAddr('-s', src) + dstOp, fixed + rest];
-    const rawPieces = piecesOf(raw, sc);
-    const order = sc.count === 1 ? [0] : srcFirst ? [0, 1] : [1, 0];
-    const inv = sc.count === 1 ? [hasSrc ? src!.invert : dst!.invert] : srcFirst ? [src!.invert, dst!.invert] : [dst!.invert, src!.invert];
-    const kinds = sc.count === 1 ? [Slot.NET] : [Slot.NET, Slot.NET];
-    let verbatim = order[0] === 0;
-    for (let k = 0; verbatim && k < canon.length; k++) verbatim = rawPieces[k] === canon[k];
-    this.add(rawPieces, canon, order, kinds, kinds.map(() => null), inv, null, verbatim, ipv6, r, chain, rest, checks, false);
+    const kinds: number[] = [];
+    const fixedWords: (string | null)[] = [];
+    const inv: boolean[] = [];
+    for (let k = 0; k < sc.count; k++) {
+      const net = sc.hint[k] !== 3;
+      kinds.push(net ? Slot.NET : 0);
+      fixedWords.push(net ? null : raw.slice(sc.s[k], sc.e[k]));
+      inv.push(net && (sc.hint[k] === 1 ? src!.invert : dst!.invert));
+    }
+    const order = nets === 1 ? [a0] : srcFirst ? [a0, a1] : [a1, a0];
+    // the line's text around its networks alone
+    const around = nets === 1 ? [raw.slice(0, sc.s[a0]), raw.slice(sc.e[a0])] : [raw.slice(0, sc.s[a0]), raw.slice(sc.e[a0], sc.s[a1]), raw.slice(sc.e[a1])];
+    let verbatim = srcFirst;
+    for (let k = 0; verbatim && k < canon.length; k++) verbatim = around[k] === canon[k];
+    this.add(piecesOf(raw, sc), canon, order, kinds, fixedWords, inv, null, verbatim, ipv6, r, chain, rest, checks, false);
   }
 
   /**
@@ -259,28 +294,34 @@ export class LineTemplates {
    * with another value there (PROBES): the canonical lines must differ in that
    * value's canonical text only, at one place. Anything else: no template.
    */
-  learnValues(raw: string, words: string[], n: number, ipv6: boolean, r: Rule, chain: string, rest: string, checks: TemplateChecks, canonOf: CanonOf): void {
+  learnValues(raw: string, words: string[], n: number, ipv6: boolean, r: Rule, chain: string, rest: string, checks: TemplateChecks, canonOf: CanonOf): boolean {
     const sc = this.scan;
-    if (sc.count === 0 || sc.values === 0 || this.size >= MAX) return;
-    const h = sc.hash;
-    // found, but none of its templates reads this line's values: another template, up to a few of one text
-    if (sc.found && chainLength(this.byHash.get(h) ?? null) >= 4) return;
-    if ((this.failed.get(h) ?? 0) >= 3) return;
+    if (sc.count === 0 || sc.values === 0 || this.size >= MAX || !this.valuesOn) return false;
+    // a few templates of one hash at most: find() walks them all (and none of those
+    // found read this line's values: another template, a burst of 5 fixed)
+    if (chainLength(this.byHash.get(sc.hash) ?? null) >= 4) return false;
+    // seen and failed by the whole text around the slots: scanLine's hash reads
+    // only a few characters of each word (`--mark 0xd/0xff` and `0xe/0xff` are alike)
+    const h = textHash(raw, sc);
+    if ((this.failed.get(h) ?? 0) >= 3) return false;
     if (!this.seen.has(h)) {
       if (this.seen.size >= 8192) this.seen.clear();
       this.seen.add(h);
-      return;
+      return false;
     }
     if (checks === 'other') return this.fail(h);
+    this.learnt++;
     const made = learnSlots(raw, words, n, ipv6, r, sc, canonOf);
     if (!made) return this.fail(h);
     this.add(piecesOf(raw, sc), made.canon, made.order, made.kinds, made.fixed, made.inv, made.limit, made.verbatim, ipv6, r, chain, rest, checks, true);
+    return true;
   }
 
   /** three lines of one text made no template: no more tries (a line of it may fail for its own values, a limit the kernel refuses) */
-  private fail(h: number): void {
+  private fail(h: number): false {
     if (this.failed.size >= 8192) this.failed.clear();
     this.failed.set(h, (this.failed.get(h) ?? 0) + 1);
+    return false;
   }
 
   private add(
@@ -297,6 +338,21 @@ export class LineTemplates {
     this.byHash.set(sc.hash, t);
     this.size++;
   }
+}
+
+/** FNV-1a of every character of the line but its slot words (each a mark). */
+function textHash(raw: string, sc: Scan): number {
+  let h = 0x811c9dc5;
+  let at = 0;
+  for (let k = 0; k <= sc.count; k++) {
+    const end = k < sc.count ? sc.s[k] : raw.length;
+    for (let i = at; i < end; i++) h = Math.imul(h ^ raw.charCodeAt(i), 16777619);
+    if (k < sc.count) {
+      h = Math.imul(h ^ (256 + sc.hint[k]), 16777619);
+      at = sc.e[k];
+    }
+  }
+  return h & 0x3fffffff;
 }
 
 function chainLength(t: LineTemplate | null): number {
@@ -579,13 +635,17 @@ function valueLike(s: string, i: number, end: number): boolean {
  * for: slot-values.ts' kindOf; a value of an option that is none of those
  * makes no template).
  */
-const VALUE_OPTIONS = new Set(['--dport', '--sport', '--limit', '--limit-burst', '--to-destination', '--to-source', '--src-range', '--dst-range']);
+const VALUE_OPTIONS = ['--dport', '--sport', '--limit', '--limit-burst', '--to-destination', '--to-source', '--src-range', '--dst-range'];
+const VALUE_OPTIONS_BY_LENGTH: (string[] | undefined)[] = [];
+for (const o of VALUE_OPTIONS) (VALUE_OPTIONS_BY_LENGTH[o.length] ??= []).push(o);
 
-/** 3 for a word of VALUE_OPTIONS */
+/** 3 for a word of VALUE_OPTIONS (compared in place: a slice per word was most of the scan's garbage) */
 function valueOption(raw: string, i: number, end: number): number {
   const len = end - i;
   if (len < 6 || len > 16 || raw.charCodeAt(i + 1) !== 45 || raw.charCodeAt(i) !== 45) return 0;
-  return VALUE_OPTIONS.has(raw.slice(i, end)) ? 3 : 0;
+  const byLen = VALUE_OPTIONS_BY_LENGTH[len];
+  if (byLen) for (let k = 0; k < byLen.length; k++) if (raw.startsWith(byLen[k], i)) return 3;
+  return 0;
 }
 
 /**

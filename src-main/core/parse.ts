@@ -681,7 +681,7 @@ class RulesetReader {
       // fastLine scanned this very line and found no template that makes it (or one that cannot)
       this.triedFast = false;
       this.scanned = st.templates.lineTemplates.scan.count > 0;
-    } else if (this.sink && st.templates.on && raw.charCodeAt(0) !== 91 /* [ */ && this.fromTemplate(st, raw, line)) return;
+    } else if (this.sink && templatesOn(st) && raw.charCodeAt(0) !== 91 /* [ */ && this.fromTemplate(st, raw, line)) return;
     let from = 0;
     let counters: Counters | null = null;
     if (raw[0] === '[') {
@@ -723,9 +723,9 @@ class RulesetReader {
         if (this.sink) {
           this.appendText(st, ch, r, raw);
           if (this.scanned) {
-            if (st.templates.lineTemplates.scan.values > 0) {
-              if (parsed.notes.length === 0) this.learnValues(st, ch, r, raw, n);
-            } else if (st.templates.templated) this.learnLine(st, ch, r, raw);
+            // a template that swaps its option values too, or (else) its addresses only
+            const values = st.templates.lineTemplates.scan.values > 0 && parsed.notes.length === 0 && this.learnValues(st, ch, r, raw, n);
+            if (!values && st.templates.templated) this.learnLine(st, ch, r, raw);
           }
           return;
         }
@@ -813,7 +813,7 @@ class RulesetReader {
    */
   private fastLine(text: string, from: number, to: number, line: number, base: number): boolean {
     const st = this.cur;
-    if (!st || !st.templates.on || !st.checks) return false;
+    if (!st || !templatesOn(st) || !st.checks) return false;
     const lt = st.templates.lineTemplates;
     if (lt.empty) return false;
     const found = lt.find(text, from, to, this.ruleset.family === 'ipv6');
@@ -835,7 +835,8 @@ class RulesetReader {
     else if (!sink.parts) sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
     else if (made === null && base >= 0 && base + to < SPAN_MAX) sink.parts.span(base + from, base + to + 1);
     else sink.parts.text(made ?? text.slice(from, to));
-    st.templates.countHit();
+    // RuleTemplates' tally is of its own templates (value templates keep one of their own)
+    if (!t.values) st.templates.countHit();
     return true;
   }
 
@@ -865,7 +866,8 @@ class RulesetReader {
       if (to.parts) to.parts.text(made);
       else to.texts.push(made);
     }
-    st.templates.countHit();
+    // RuleTemplates' tally is of its own templates (value templates keep one of their own)
+    if (!t.values) st.templates.countHit();
     return true;
   }
 
@@ -901,7 +903,7 @@ class RulesetReader {
    * swaps those values (LineTemplates.learnValues), learnt by parsing the line
    * again with other values.
    */
-  private learnValues(st: TableState, ch: Chain, r: Rule, raw: string, n: number): void {
+  private learnValues(st: TableState, ch: Chain, r: Rule, raw: string, n: number): boolean {
     const head = this.sink!.get(ch)!.head;
     const canonOf: CanonOf = (words, m, record) => {
       let parsed;
@@ -915,7 +917,7 @@ class RulesetReader {
       if (!c || parsed!.notes.length > 0 || c.kind !== 'append' || c.rules.length !== 1 || c.chain !== ch.name) return null;
       return head + canonicalRuleBody(c.rules[0]);
     };
-    st.templates.lineTemplates.learnValues(raw, this.texts, n, this.ruleset.family === 'ipv6', r, ch.name, this.restOf(r), appendedKind(st.table, ch, r), canonOf);
+    return st.templates.lineTemplates.learnValues(raw, this.texts, n, this.ruleset.family === 'ipv6', r, ch.name, this.restOf(r), appendedKind(st.table, ch, r), canonOf);
   }
 
   /**
@@ -1131,6 +1133,11 @@ class CommandRunner {
 }
 
 const scratch = new WeakSet<Table>();
+
+/** Lines are tried against LineTemplates: RuleTemplates pay off in this table, or templates with values do. */
+function templatesOn(st: TableState): boolean {
+  return st.templates.on || st.templates.lineTemplates.valuesOn;
+}
 
 /** what parseCommandRecorded notes of a probe line (not read) */
 const PROBE_RECORD: ValueWords = { words: [], srcWord: -1, dstWord: -1 };
