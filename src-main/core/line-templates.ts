@@ -13,7 +13,6 @@
 import type { AddressSpec, Rule } from './model.js';
 import { formatNet, formatNet6, inetPton4 } from './values.js';
 import { flat, ownCopy } from './ruleset-texts.js';
-import type { ValueWords } from './rule-parser.js';
 import { limitRefused, PROBES, Slot, slotNumber, slotText, slotValue, slotVerbatim, kindOf } from './slot-values.js';
 
 /** What the reader learns about a line's commit checks from its template once. */
@@ -81,6 +80,14 @@ interface Scan {
 }
 
 const MAX = 512;
+
+/** What parseCommandRecorded (rule-parser.ts) notes of a line. */
+export interface ValueWords {
+  /** word index, `extension:option`, … */
+  words: (number | string)[];
+  srcWord: number;
+  dstWord: number;
+}
 
 /** What learnValues needs of the reader: the canonical line of words (parsed in full, noting value words), or null when not one plain appended rule. */
 export type CanonOf = (words: string[], n: number, record: ValueWords | null) => string | null;

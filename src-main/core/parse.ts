@@ -8,14 +8,14 @@ import type { Chain, Counters, DisabledRule, Family, Rule, Ruleset, Table, Table
 import { isTableName, newTable } from './model.js';
 import type { Finding, FindingCode } from './findings.js';
 import { splitWords, tokenizeLine } from './tokenize.js';
-import { checkChainName, parseCommandRecorded, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv, type ValueWords } from './rule-parser.js';
+import { checkChainName, parseCommandRecorded, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
 import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppended, Kept, lastAlikeOf, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
 import { CanonLines, flat, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
 import { OldChain, OldLines, OldSource, TakenLines, type LineCheck } from './diff-reuse.js';
-import type { CanonOf, LineTemplate } from './line-templates.js';
+import type { CanonOf, LineTemplate, ValueWords } from './line-templates.js';
 
 export interface ParseOptions {
   family?: Family;

@@ -11,7 +11,7 @@ import type { Extension, OptionSpec, ParseContext } from './extensions/types.js'
 import { collectOptions } from './extensions/util.js';
 import { ValueError, lowerCase, parseAddressItem, parseAddressItem6, parseProtocol, parseUInt, protocolMatchName, protocolName } from './values.js';
 import type { FindingCode } from './findings.js';
-import { LineTemplates } from './line-templates.js';
+import { LineTemplates, type ValueWords } from './line-templates.js';
 import { ownCopy } from './ruleset-texts.js';
 
 export type Command =
@@ -295,13 +295,6 @@ export function parseCommandRecorded(texts: string[], n: number, env: CommandEnv
   }
 }
 
-/** What parseCommandRecorded notes of a line. */
-export interface ValueWords {
-  /** word index, `extension:option`, … */
-  words: (number | string)[];
-  srcWord: number;
-  dstWord: number;
-}
 
 /** A line's words with the values of its -s and -d taken out (see RuleTemplates): one object, reused from line to line. */
 interface Slots {
