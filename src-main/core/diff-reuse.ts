@@ -295,26 +295,39 @@ export class OldLines {
  * and between them the chain's own texts in order (ChainTexts.texts).
  */
 export class TakenLines {
-  /** (new start, old start) per run */
-  readonly runs = new IntPairs();
-  /** each run's length */
-  readonly counts: number[] = [];
+  // the first run inline (most chains the new file took whole are one run), the others as triples
+  private j0 = 0;
+  private k0 = 0;
+  private c0 = 0;
+  private more: number[] | null = null;
 
   /** new line `j` is old line `k` */
   take(j: number, k: number): void {
-    const n = this.counts.length;
-    const runs = this.runs;
-    if (n > 0 && runs.at(2 * n - 2) + this.counts[n - 1] === j && runs.at(2 * n - 1) + this.counts[n - 1] === k) {
-      this.counts[n - 1]++;
+    const more = this.more;
+    if (more === null) {
+      if (this.c0 === 0) {
+        this.j0 = j;
+        this.k0 = k;
+        this.c0 = 1;
+      } else if (this.j0 + this.c0 === j && this.k0 + this.c0 === k) this.c0++;
+      else this.more = [j, k, 1];
       return;
     }
-    runs.push(j, k);
-    this.counts.push(1);
+    const n = more.length;
+    if (more[n - 3] + more[n - 1] === j && more[n - 2] + more[n - 1] === k) more[n - 1]++;
+    else more.push(j, k, 1);
+  }
+
+  /** Each run in order: its new start, old start and length. */
+  each(run: (j: number, k: number, count: number) => void): void {
+    if (this.c0 > 0) run(this.j0, this.k0, this.c0);
+    const more = this.more;
+    if (more) for (let r = 0; r < more.length; r += 3) run(more[r], more[r + 1], more[r + 2]);
   }
 
   /** Every line is the old chain's line of the same index (and there are `count` of `length` old lines). */
   isOld(count: number, length: number): boolean {
-    return count === length && (count === 0 || (this.counts.length === 1 && this.runs.at(0) === 0 && this.runs.at(1) === 0 && this.counts[0] === count));
+    return count === length && (count === 0 || (this.more === null && this.j0 === 0 && this.k0 === 0 && this.c0 === count));
   }
 }
 
@@ -333,7 +346,7 @@ function hashText(s: string): number {
  * is its old line's label without a look at its text; a line of the new
  * chain's own is looked up, and is `n` when no old rule equals it.
  */
-function chainLabels(old: readonly string[], c: ChainTexts, texts: readonly string[]): ChainLabels {
+function chainLabels(old: readonly string[], taken: TakenLines, texts: readonly string[]): ChainLabels {
   const n = old.length;
   let size = 16;
   while (size < 2 * n) size *= 2;
@@ -360,30 +373,22 @@ function chainLabels(old: readonly string[], c: ChainTexts, texts: readonly stri
   for (let i = 0; i < n; i++) a[i] = lookup(old[i], i);
   const m = texts.length;
   const b = new Int32Array(m).fill(-1);
-  const { runs, counts } = c.taken!.lines;
-  for (let r = 0; r < counts.length; r++) {
-    const j = runs.at(2 * r);
-    const k = runs.at(2 * r + 1);
-    for (let x = 0; x < counts[r]; x++) b[j + x] = a[k + x];
-  }
+  taken.each((j, k, count) => {
+    for (let x = 0; x < count; x++) b[j + x] = a[k + x];
+  });
   for (let j = 0; j < m; j++) if (b[j] < 0) b[j] = lookup(texts[j], -1);
   return { a, b, count: n + 1 };
 }
 
 /** The texts of a chain with taken lines: the old chain's strings where taken, its own texts elsewhere. */
-function takenTexts(c: ChainTexts, old: string[]): string[] {
-  const taken = c.taken!;
-  const own = c.texts;
+function takenTexts(taken: { lines: TakenLines; count: number }, own: readonly string[], old: readonly string[]): string[] {
   const out = new Array<string>(taken.count);
   let o = 0;
   let j = 0;
-  const { runs, counts } = taken.lines;
-  for (let r = 0; r < counts.length; r++) {
-    const start = runs.at(2 * r);
-    const from = runs.at(2 * r + 1);
+  taken.lines.each((start, from, count) => {
     while (j < start) out[j++] = own[o++];
-    for (let x = 0; x < counts[r]; x++) out[j++] = old[from + x];
-  }
+    for (let x = 0; x < count; x++) out[j++] = old[from + x];
+  });
   while (j < taken.count) out[j++] = own[o++];
   return out;
 }
@@ -391,7 +396,8 @@ function takenTexts(c: ChainTexts, old: string[]): string[] {
 const SAME: string[] = [];
 
 /**
- * The two files' texts for a comparison (diffRulesetTexts), from the old
+ * The two files' texts for a comparison (diffRulesetTexts), made in place (and
+ * returned), from the old
  * file read with `record` (its chains' lines in `old`) and the new file read
  * with them: a chain whose every line the new file took from the same place
  * of the old one is the same on both sides, and is given no texts on either
@@ -401,55 +407,41 @@ const SAME: string[] = [];
  * same policy, the same rules.) With `all`, every chain gets its texts (for tests).
  */
 export function resolveDiffTexts(a: RulesetTexts, old: OldLines | null, b: RulesetTexts, all = false): [RulesetTexts, RulesetTexts] {
-  const olds = new Map<ChainTexts, string[]>();
+  // a recorded old chain's texts are empty until made here (or left out: SAME)
   const oldTexts = (t: TableName, c: ChainTexts): string[] => {
-    let v = olds.get(c);
-    if (v === undefined) {
+    if (c.texts.length === 0 && c.texts !== SAME) {
       const oc = old?.chain(t, c.name);
-      v = oc ? oc.texts() : c.texts;
-      olds.set(c, v);
+      if (oc && oc.length > 0) c.texts = oc.texts();
     }
-    return v;
+    return c.texts;
   };
-  const labels = new Map<ChainTexts, ChainLabels>();
-  const left = new Map<ChainTexts, string[]>();
-  const right = new Map<ChainTexts, string[]>();
   for (const tb of b.tables) {
     const ta = a.tables.find((t) => t.name === tb.name);
-    const byName = new Map(ta?.chains.map((c) => [c.name, c]));
+    const olds = ta ? ta.chains : [];
+    // the old table's chains in the same order mostly: looked at next to the last one found, else by name
+    let at = 0;
+    let byName: Map<string, number> | null = null;
     for (const cb of tb.chains) {
-      if (!cb.taken) continue;
-      const ca = byName.get(cb.name);
+      const taken = cb.taken;
+      if (!taken) continue;
+      const k = olds[at]?.name === cb.name ? at : (byName ??= new Map(olds.map((c, x) => [c.name, x]))).get(cb.name);
+      const ca = k === undefined ? undefined : olds[k];
+      if (k !== undefined) at = k + 1;
       const oc = old?.chain(tb.name, cb.name);
       if (!ca || !oc) throw new Error(`internal: chain ${cb.name} took lines of an old chain that is not there`);
+      cb.taken = undefined;
       // (a policy changed shows the chain's rules as unchanged rows: they are made then)
-      if (!all && ca.policy === cb.policy && ca.builtin === cb.builtin && cb.taken.lines.isOld(cb.taken.count, oc.length)) {
-        left.set(ca, SAME);
-        right.set(cb, SAME);
+      if (!all && ca.policy === cb.policy && ca.builtin === cb.builtin && taken.lines.isOld(taken.count, oc.length)) {
+        ca.texts = cb.texts = SAME;
         continue;
       }
       const ot = oldTexts(tb.name, ca);
-      const nt = takenTexts(cb, ot);
-      right.set(cb, nt);
-      if (!all) {
-        const l = chainLabels(ot, cb, nt);
-        labels.set(ca, l);
-        labels.set(cb, l);
-      }
+      const nt = takenTexts(taken, cb.texts, ot);
+      cb.texts = nt;
+      if (!all) ca.labels = cb.labels = chainLabels(ot, taken.lines, nt);
     }
   }
-  const side = (rt: RulesetTexts, made: Map<ChainTexts, string[]>, isOld: boolean): RulesetTexts => ({
-    tables: rt.tables.map((t) => ({
-      name: t.name,
-      chains: t.chains.map((c) => {
-        const out: ChainTexts = { name: c.name, builtin: c.builtin, policy: c.policy, texts: made.get(c) ?? (isOld ? oldTexts(t.name, c) : c.texts) };
-        const l = labels.get(c);
-        if (l) out.labels = l;
-        return out;
-      }),
-    })),
-  });
-  // a chain's texts once: the old side's strings are those the new side's took
-  const l = side(a, left, true);
-  return [l, side(b, right, false)];
+  // the old chains no new chain took lines of: their texts
+  for (const ta of a.tables) for (const c of ta.chains) oldTexts(ta.name, c);
+  return [a, b];
 }
