@@ -14,7 +14,8 @@ import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, can
 import { CanonLines, flat, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
-import { OldChain, OldLines, OldSource, TakenLines, type LineCheck } from './diff-reuse.js';
+import { OldChain, OldLines, OldSource, type LineCheck } from './diff-reuse.js';
+import { TakenLines } from './diff-taken.js';
 import type { CanonOf, LineTemplate, ValueWords } from './line-templates.js';
 
 export interface ParseOptions {

@@ -3,7 +3,7 @@
 import type { Chain, Ruleset, TableName } from './model.js';
 import { canonicalRuleBody, savedOrder } from './canonical.js';
 import { IntPairs } from './int-pairs.js';
-import type { TakenLines } from './diff-reuse.js';
+import type { TakenLines } from './diff-taken.js';
 import type { ChainLabels } from './diff-align.js';
 
 /**
