@@ -18,6 +18,15 @@ export type RuleRow =
 /** source line → the first row shown for it: a typed array, not a Map (100,000 Map entries cost the page tens of ms) */
 class RowOfLine {
   private at = new Int32Array(256).fill(-1);
+  /** a copy taken over from another row list: the lines marked since (their first row) override what it says */
+  private marked: Uint8Array | null = null;
+  /** a copy, whose marks override (see `marked`) */
+  copy(): RowOfLine {
+    const c = new RowOfLine();
+    c.at = this.at.slice();
+    c.marked = new Uint8Array(c.at.length);
+    return c;
+  }
   get(line: number): number | undefined {
     const r = line >= 0 && line < this.at.length ? this.at[line] : -1;
     return r >= 0 ? r : undefined;
@@ -28,8 +37,17 @@ class RowOfLine {
       const grown = new Int32Array(Math.max(line + 1, this.at.length * 2)).fill(-1);
       grown.set(this.at);
       this.at = grown;
+      if (this.marked) {
+        const m = new Uint8Array(grown.length);
+        m.set(this.marked);
+        this.marked = m;
+      }
     }
-    if (this.at[line] < 0) this.at[line] = row;
+    if (this.marked) {
+      if (this.marked[line]) return;
+      this.marked[line] = 1;
+      this.at[line] = row;
+    } else if (this.at[line] < 0) this.at[line] = row;
   }
 }
 
@@ -129,9 +147,15 @@ export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = [
  * on the page's thread, with the page's input and frames in between (a
  * kube-proxy file's 20,000 chains and 100,000 rules are some 300 ms of work).
  */
-export async function buildRuleRowsSliced(rs: Ruleset, unreadable: readonly Unreadable[] = [], sliceMs = 12, reuse?: RuleRows): Promise<RuleRows> {
+export async function buildRuleRowsSliced(rs: Ruleset, unreadable: readonly Unreadable[] = [], sliceMs = 12, reuse?: RuleRows, sameLines = false): Promise<RuleRows> {
   const out = newRuleRows();
-  const steps = rowSteps(rs, unreadable, out, reuse && chainRanges(reuse));
+  const ranges = reuse && chainRanges(reuse);
+  // no line moved: the line index is the old one, where the rows did not move either
+  if (ranges && sameLines) {
+    out.rowOfLine = reuse!.rowOfLine.copy();
+    ranges.linesKept = true;
+  }
+  const steps = rowSteps(rs, unreadable, out, ranges);
   for (;;) {
     const t0 = performance.now();
     let done = false;
@@ -148,7 +172,7 @@ function newRuleRows(): RuleRows {
 const NONE_BETWEEN: never[] = [];
 
 /** each chain's rows in a row list (its header to the next header), by the chain object */
-type ChainRanges = { rows: readonly RuleRow[]; at: Map<Chain, [number, number]> };
+type ChainRanges = { rows: readonly RuleRow[]; at: Map<Chain, [number, number]>; linesKept?: boolean };
 
 function chainRanges(r: RuleRows): ChainRanges {
   const at = new Map<Chain, [number, number]>();
@@ -180,6 +204,17 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
     for (const chain of table.chains) {
       out.chainCount++;
       const same = reuse?.at.get(chain);
+      if (same && reuse!.linesKept && rows.length === same[0]) {
+        // …at the same rows, in the line index taken over: one copy of pointers
+        out.heads.push(rows.length);
+        const from = reuse!.rows;
+        for (let k = same[0]; k < same[1]; k++) rows.push(from[k]);
+        if (rows.length >= pause) {
+          pause = rows.length + STEP_ROWS * 8;
+          yield;
+        }
+        continue;
+      }
       if (same) {
         // a chain an edit did not touch is the same object: its rows (the same lines) are taken as they are
         out.heads.push(rows.length);
@@ -297,9 +332,9 @@ export function rowsOfParse(p: ParseResult): RuleRows {
  * With `reuse` (the rows of the model before an edit), the rows of each
  * chain that is the very object it was there are taken over, not made again.
  */
-export function rowsOfParseSliced(p: ParseResult, reuse?: RuleRows): Promise<RuleRows> {
+export function rowsOfParseSliced(p: ParseResult, reuse?: RuleRows, sameLines = false): Promise<RuleRows> {
   const unreadable = findUnreadable(p.ruleset, p.findings, p.lines);
-  return buildRuleRowsSliced(p.ruleset, unreadable, 12, unreadable.length ? undefined : reuse);
+  return buildRuleRowsSliced(p.ruleset, unreadable, 12, unreadable.length ? undefined : reuse, sameLines);
 }
 
 /** CSS class for a target, by what it does: verdicts get colours, jumps to user chains look like links. */

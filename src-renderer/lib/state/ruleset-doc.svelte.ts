@@ -482,7 +482,9 @@ export class RulesetDoc {
       this.lazy = LazyModel.patched(from.lazy, patch, lines);
       const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: patch.findings, lines, finalNewline: patch.finalNewline };
       this.countersFromWorker = patch.hasCounters;
-      this.prebuilt = { ruleset: parsed.ruleset, rows: await rowsOfParseSliced(parsed, from.table) };
+      // no line moved (a rule disabled, enabled or changed in place): the rows' line index is taken over too
+      const sameLines = patch.moved === null && lines.length === from.lines.length;
+      this.prebuilt = { ruleset: parsed.ruleset, rows: await rowsOfParseSliced(parsed, from.table, sameLines) };
       await nextTask();
       if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
       this.take(parsed);
