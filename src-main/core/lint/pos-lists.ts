@@ -29,16 +29,16 @@ export class PosLists {
   private flat: Int32Array | null = null;
 
   /**
-   * With `bounded`: per slot, the lowest and highest number given with the
-   * key's positions (widen()), e.g. the addresses of the covers filed under a
-   * block, so a look-up can tell that none of them meets an interval without
-   * walking the list.
+   * With `bounded`: per slot, the lowest and highest number (0 … 2^32 − 1)
+   * given with the key's positions (widen()), e.g. the addresses of the
+   * covers filed under a block, so a look-up can tell that none of them meets
+   * an interval without walking the list.
    */
-  private bounds: Float64Array | null;
+  private bounds: Uint32Array | null;
 
   constructor(bounded = false) {
     this.slots = new Int32Array(16 * STRIDE);
-    this.bounds = bounded ? new Float64Array(16 * 2) : null;
+    this.bounds = bounded ? new Uint32Array(16 * 2) : null;
   }
 
   /** Number of keys. */
@@ -75,8 +75,8 @@ export class PosLists {
       this.next[e] = e;
       this.used++;
       if (this.bounds) {
-        this.bounds[2 * s] = Infinity;
-        this.bounds[2 * s + 1] = -Infinity;
+        this.bounds[2 * s] = 0xffffffff;
+        this.bounds[2 * s + 1] = 0;
       }
     } else {
       const last = slots[at + 1];
@@ -168,7 +168,7 @@ export class PosLists {
     this.mask = n - 1;
     const slots = (this.slots = new Int32Array(n * STRIDE));
     const oldBounds = this.bounds;
-    const bounds = oldBounds ? (this.bounds = new Float64Array(n * 2)) : null;
+    const bounds = oldBounds ? (this.bounds = new Uint32Array(n * 2)) : null;
     for (let at = 0; at < old.length; at += STRIDE) {
       if (old[at + 2] === 0) continue;
       let s = hash(old[at]) & this.mask;

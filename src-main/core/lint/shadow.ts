@@ -145,11 +145,12 @@ let lastStamp = 0;
 let seen = new Int32Array(1024);
 /**
  * Per position of a cover filed under an address block: the interval of that
- * address (the only one of its box in that dimension). Written by add(), read
- * for the covers of the same chain only.
+ * address (the only one of its box in that dimension; an address dimension's
+ * numbers fit 32 bits, IPv6 ones being Addr6Classes' numbers). Written by
+ * add(), read for the covers of the same chain only.
  */
-let filedLo = new Float64Array(1024);
-let filedHi = new Float64Array(1024);
+let filedLo = new Uint32Array(1024);
+let filedHi = new Uint32Array(1024);
 
 /**
  * Earlier deciding rules, each filed under ONE narrow dimension: its address
@@ -207,8 +208,8 @@ class CoverIndex {
       const n = Math.max(c.rules.length, 2 * stamps.length);
       stamps = new Int32Array(n);
       seen = new Int32Array(n);
-      filedLo = new Float64Array(n);
-      filedHi = new Float64Array(n);
+      filedLo = new Uint32Array(n);
+      filedHi = new Uint32Array(n);
     }
   }
 
