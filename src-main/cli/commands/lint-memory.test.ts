@@ -34,7 +34,8 @@ describe('lint memory', () => {
       const model = p.parsed - p.before;
       // the model of 20,000 rules is megabytes; the file itself ~3 MB
       expect(model).toBeGreaterThan(text.length);
-      expect(p.fileTextBytes).toBe(0);
+      // a scratch window of a reader may stay (about a KB); the whole text (2.7 MB of this file) kept by views into it may not
+      expect(p.fileTextBytes).toBeLessThan(64 * 1024);
       // what the lint leaves: compiled code, a few tables by chain; was 38% of the model (an action per jump, conditions per rule, nat spaces)
       expect(p.linted - p.parsed).toBeLessThan(model * 0.2);
     } finally {
