@@ -555,6 +555,7 @@ const NO_WORDS: string[] = [];
 Object.freeze(NO_WORDS);
 const NO_RULE: Rule = Object.freeze({ src: null, dst: null, inIface: null, outIface: null, proto: null, fragment: null, matches: [], target: null, counters: null, source: undefined });
 const NO_ENV: CommandEnv = Object.freeze({ table: 'filter', isChain: () => false, family: 'ipv4' });
+const NO_INSTANCE: Instance = { ext: null, name: '', options: [], word: -1, implicit: false, unknownTokens: null, byName: new Map(), names: [] };
 /** the parser parseCommandTexts begins again for the next line (null while one is parsing) */
 let spareParser: LineParser | null = null;
 
@@ -653,6 +654,15 @@ class LineParser implements ParseContext {
     this.notes = NO_NOTES;
     this.target = null;
     this.passThrough = null;
+    // words of the line (views into the file's text): none kept
+    this.chain = '';
+    this.targetName = '';
+    this.cmdArg2 = null;
+    this.protoName = null;
+    this.srcText = null;
+    this.dstText = null;
+    this.insts.fill(NO_INSTANCE, 0, this.nInsts);
+    this.loaded.fill(NO_INSTANCE, 0, this.nLoaded);
     this.nInsts = 0;
     this.nLoaded = 0;
   }
