@@ -14,6 +14,7 @@ import { lineKey, writePreserving, writePreservingChanged, type WrittenLines } f
 import { validateTable } from './validate.js';
 import { editRuleset, type EditOp } from './edit.js';
 import { spliceEdit } from './edit-splice.js';
+import { LineShift } from './line-shift.js';
 
 /** A chain whose rules an edit changed. */
 export interface ChangedChain {
@@ -113,28 +114,7 @@ function reparseChanged(old: ParseResult, edited: Ruleset, validate: boolean): {
 }
 
 /** Old objects with their lines moved: the same object where its line did not move. */
-class Remap {
-  /** a line that should still be there is gone: the result would be wrong */
-  lost = false;
-  constructor(private readonly moved: Int32Array) {}
-
-  source<S extends { line: number }>(s: S): S {
-    const to = this.moved[s.line] ?? 0;
-    if (!to) this.lost = true;
-    return to === s.line ? s : { ...s, line: to };
-  }
-
-  rule(r: Rule): Rule {
-    if (!r.source) return r;
-    const s = this.source(r.source);
-    return s === r.source ? r : { ...r, source: s };
-  }
-
-  disabled(d: DisabledRule): DisabledRule {
-    const rule = this.rule(d.rule);
-    return rule === d.rule ? d : { ...d, rule };
-  }
-
+class Remap extends LineShift {
   chain(c: Chain): Chain {
     let same = true;
     const rules = c.rules.map((r) => {
@@ -150,13 +130,6 @@ class Remap {
     const source = c.source ? this.source(c.source) : undefined;
     if (same && source === c.source) return c;
     return { ...c, rules: same ? c.rules : rules, disabled: same ? c.disabled : disabled, ...(source ? { source } : {}) };
-  }
-
-  table(t: Table): Table {
-    const chains = t.chains.map((c) => this.chain(c));
-    const source = t.source ? this.source(t.source) : undefined;
-    if (source === t.source && chains.every((c, k) => c === t.chains[k])) return t;
-    return { ...t, chains, ...(source ? { source } : {}) };
   }
 }
 

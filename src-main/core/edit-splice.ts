@@ -17,6 +17,7 @@ import { parseRuleset, type ParseResult } from './parse.js';
 import { canonicalRuleBody } from './canonical.js';
 import { parseRuleBody, type EditOp } from './edit.js';
 import { newAppendedChecks, validateTable } from './validate.js';
+import { LineShift } from './line-shift.js';
 
 interface Spliced {
   text: string;
@@ -362,27 +363,7 @@ function parseFresh(out: readonly string[], at: readonly number[], t: Table, fam
 }
 
 /** Old objects with their lines moved (a line added or deleted above them): the same object where nothing moved. */
-class Shift {
-  lost = false;
-  constructor(private readonly moved: Int32Array) {}
-
-  source<S extends { line: number }>(s: S): S {
-    const to = this.moved[s.line] ?? 0;
-    if (!to) this.lost = true;
-    return to === s.line ? s : { ...s, line: to };
-  }
-
-  rule(r: Rule): Rule {
-    if (!r.source) return r;
-    const s = this.source(r.source);
-    return s === r.source ? r : { ...r, source: s };
-  }
-
-  disabled(d: DisabledRule): DisabledRule {
-    const rule = this.rule(d.rule);
-    return rule === d.rule ? d : { ...d, rule };
-  }
-
+class Shift extends LineShift {
   chain(c: Chain): Chain {
     // a chain wholly above the edit keeps its objects (no array made for it)
     const last = lastLine(c);
@@ -393,13 +374,6 @@ class Shift {
     const disabled = c.disabled.map((d) => this.disabled(d));
     const source = c.source ? this.source(c.source) : undefined;
     return { ...c, rules, disabled, ...(source ? { source } : {}) };
-  }
-
-  table(t: Table): Table {
-    const chains = t.chains.map((c) => this.chain(c));
-    const source = t.source ? this.source(t.source) : undefined;
-    if (source === t.source && chains.every((c, k) => c === t.chains[k])) return t;
-    return { ...t, chains, ...(source ? { source } : {}) };
   }
 }
 
