@@ -92,6 +92,9 @@ export interface ValueWords {
 /** What learnValues needs of the reader: the canonical line of words (parsed in full, noting value words), or null when not one plain appended rule. */
 export type CanonOf = (words: string[], n: number, record: ValueWords | null) => string | null;
 
+/** look-ups after which value templates that make under 1 line in 8 are given up (LineTemplates.valuesOn) */
+const DECIDE_AFTER = 2000;
+
 export class LineTemplates {
   private readonly byHash = new Map<number, LineTemplate>();
   private size = 0;
@@ -113,6 +116,17 @@ export class LineTemplates {
    */
   private learnt = 0;
   private made = 0;
+  /**
+   * Lines looked up (find) and lines a template made (make): after DECIDE_AFTER
+   * look-ups with under 1 in 8 made, the table's lines do not repeat (a
+   * service chain with a port, mark and comment per rule) and value templates
+   * are given up, as RuleTemplates gives up its own: every line scanned for
+   * its slot words and hashed cost ~2.6 µs for nothing (manymatch's canon
+   * +25 %), and `learnt` alone never stopped it when nothing was ever learnt.
+   */
+  private looked = 0;
+  private hits = 0;
+  private givenUp = false;
   /** the last scan (find's), valid until the next find */
   readonly scan: Scan = {
     hash: 0, count: 0, s: new Int32Array(MAX_SLOTS), e: new Int32Array(MAX_SLOTS), hint: new Int8Array(MAX_SLOTS), word: new Int32Array(MAX_SLOTS),
@@ -134,7 +148,7 @@ export class LineTemplates {
 
   /** templates with values are learnt (they pay off, see `learnt`) */
   get valuesOn(): boolean {
-    return this.learnt <= 64 + this.made / 4;
+    return !this.givenUp && this.learnt <= 64 + this.made / 4;
   }
 
   get empty(): boolean {
@@ -154,6 +168,7 @@ export class LineTemplates {
     this.scan.hash = -1;
     this.scan.found = false;
     this.scan.odd = false;
+    if (++this.looked === DECIDE_AFTER && this.hits * 8 < DECIDE_AFTER) this.givenUp = true;
     const recent = this.recent;
     for (let k = 0; k < recent.length; k++) {
       const t = recent[k];
@@ -224,6 +239,7 @@ export class LineTemplates {
       verbatim &&= VERB[k];
     }
     if (t.values) this.made++;
+    this.hits++;
     const lim = t.limit;
     if (lim && limitRefused(lim.rateAt < 0 ? lim.avg : NUMS[lim.rateAt], lim.burstAt < 0 ? lim.burst : NUMS[lim.burstAt])) return false;
     this.verbatim = verbatim;
