@@ -15,6 +15,7 @@ import { validateTable } from './validate.js';
 import { editRuleset, type EditOp } from './edit.js';
 import { spliceEdit } from './edit-splice.js';
 import { LineShift } from './line-shift.js';
+import { parseLinesAlone, type FreshLines } from './edit-fresh.js';
 
 /** A chain whose rules an edit changed. */
 export interface ChangedChain {
@@ -133,49 +134,12 @@ class Remap extends LineShift {
   }
 }
 
-/** The parse of a table's lines written anew: per line (0-based in the new text), its rules and disabled rule. */
-interface Fresh {
-  rules: Map<number, Rule[]>;
-  disabled: Map<number, DisabledRule>;
-  findings: Finding[];
-}
-
-/**
- * The lines of table `t` written anew, parsed as a file of their own: the
- * table, the user chains they name, the lines, COMMIT. Null when that file
- * has errors (then the whole text is parsed: its findings say them right).
- */
-function parseWritten(w: WrittenLines, t: Table, family: Ruleset['family']): Fresh | null {
+/** The lines of table `t` that the writer wrote anew (not copied from the old text), parsed alone. */
+function parseWritten(w: WrittenLines, t: Table, family: Ruleset['family']): FreshLines | null {
   const at: number[] = [];
   for (const i of w.ruleAt.values()) if (w.from[i] < 0 && at[at.length - 1] !== i) at.push(i);
   at.sort((a, b) => a - b);
-  const user = new Set(t.chains.filter((c) => !c.builtin).map((c) => c.name));
-  const named = new Set<string>();
-  for (const i of at) for (const word of w.lines[i].split(/[ \t]+/)) if (user.has(word)) named.add(word);
-  const head = [`*${t.name}`, ...[...named].map((c) => `:${c} - [0:0]`)];
-  const p = parseRuleset(`${head.join('\n')}\n${at.map((i) => w.lines[i]).join('\n')}\nCOMMIT\n`, { family });
-  if (hasErrors(p.findings)) return null;
-  // mini line (1-based) → line in the new text (0-based)
-  const lineOf = (l: number) => at[l - head.length - 1] ?? -1;
-  const fresh: Fresh = { rules: new Map(), disabled: new Map(), findings: [] };
-  for (const f of p.findings) {
-    const i = lineOf(f.line);
-    if (i < 0) return null;
-    fresh.findings.push({ ...f, line: i + 1 });
-  }
-  for (const c of p.ruleset.tables[0]?.chains ?? []) {
-    for (const r of c.rules) {
-      const i = lineOf(r.source!.line);
-      const list = fresh.rules.get(i) ?? [];
-      list.push({ ...r, source: { ...r.source!, line: i + 1 } });
-      fresh.rules.set(i, list);
-    }
-    for (const d of c.disabled) {
-      const i = lineOf(d.rule.source!.line);
-      fresh.disabled.set(i, { ...d, rule: { ...d.rule, source: { ...d.rule.source!, line: i + 1 } } });
-    }
-  }
-  return fresh;
+  return parseLinesAlone(w.lines, at, t, family);
 }
 
 /**
@@ -185,7 +149,7 @@ function parseWritten(w: WrittenLines, t: Table, family: Ruleset['family']): Fre
  * (its line moved) or the fresh parse of a line written anew. Null when a rule
  * cannot be found where the writer put it.
  */
-function rebuildChain(ed: Chain, orig: Chain, w: WrittenLines, remap: Remap, fresh: Fresh): Chain | null {
+function rebuildChain(ed: Chain, orig: Chain, w: WrittenLines, remap: Remap, fresh: FreshLines): Chain | null {
   const oldActive = new Map<number, Rule>();
   for (const r of orig.rules) if (r.source) oldActive.set(lineKey(r.source.line, r.source.part), r);
   const oldDisabled = new Map<number, DisabledRule>();

@@ -12,12 +12,13 @@
 // the result against writing the file back and parsing it whole.
 import type { Chain, DisabledRule, Rule, Ruleset, Table, TableName } from './model.js';
 import { findChain, findTable } from './model.js';
-import { hasErrors, type Finding } from './findings.js';
-import { parseRuleset, type ParseResult } from './parse.js';
+import type { Finding } from './findings.js';
+import type { ParseResult } from './parse.js';
 import { canonicalRuleBody } from './canonical.js';
 import { parseRuleBody, type EditOp } from './edit.js';
 import { newAppendedChecks, validateTable } from './validate.js';
 import { LineShift } from './line-shift.js';
+import { parseLinesAlone } from './edit-fresh.js';
 
 interface Spliced {
   text: string;
@@ -330,36 +331,18 @@ function activeAbove(rules: readonly Rule[], line: number): number {
   return lo;
 }
 
-/** The lines written anew (0-based in `out`), parsed as a file of their own with the chains they name declared; null on an error. */
+/** The lines written anew (0-based in `out`), parsed alone (parseLinesAlone), each exactly one entry; null otherwise. */
 function parseFresh(out: readonly string[], at: readonly number[], t: Table, family: Ruleset['family']): { rules: Map<number, Rule>; disabled: Map<number, DisabledRule>; findings: Finding[] } | null {
-  const user = new Set(t.chains.filter((c) => !c.builtin).map((c) => c.name));
-  const named = new Set<string>();
-  for (const i of at) for (const word of out[i].split(/[ \t]+/)) if (user.has(word)) named.add(word);
-  const head = [`*${t.name}`, ...[...named].map((c) => `:${c} - [0:0]`)];
-  const p = parseRuleset(`${head.join('\n')}\n${at.map((i) => out[i]).join('\n')}\nCOMMIT\n`, { family });
-  if (hasErrors(p.findings)) return null;
-  const lineOf = (l: number) => at[l - head.length - 1] ?? -1;
-  const fresh = { rules: new Map<number, Rule>(), disabled: new Map<number, DisabledRule>(), findings: [] as Finding[] };
-  for (const f of p.findings) {
-    const i = lineOf(f.line);
-    if (i < 0) return null;
-    fresh.findings.push({ ...f, line: i + 1 });
-  }
-  for (const c of p.ruleset.tables[0]?.chains ?? []) {
-    for (const r of c.rules) {
-      const i = lineOf(r.source!.line);
-      if (i < 0 || fresh.rules.has(i)) return null;
-      fresh.rules.set(i, { ...r, source: { ...r.source!, line: i + 1 } });
-    }
-    for (const d of c.disabled) {
-      const i = lineOf(d.rule.source!.line);
-      if (i < 0) return null;
-      fresh.disabled.set(i, { ...d, rule: { ...d.rule, source: { ...d.rule.source!, line: i + 1 } } });
-    }
+  const fresh = parseLinesAlone(out, at, t, family);
+  if (!fresh) return null;
+  const rules = new Map<number, Rule>();
+  for (const [i, list] of fresh.rules) {
+    if (list.length !== 1) return null;
+    rules.set(i, list[0]);
   }
   // each line written anew made exactly one entry
-  if (fresh.rules.size + fresh.disabled.size !== at.length) return null;
-  return fresh;
+  if (rules.size + fresh.disabled.size !== at.length) return null;
+  return { rules, disabled: fresh.disabled, findings: fresh.findings };
 }
 
 /** Old objects with their lines moved (a line added or deleted above them): the same object where nothing moved. */
