@@ -94,6 +94,25 @@ describe('canon with spans of the file: the same bytes as the whole-file path', 
     expect(bad.out.length).toBe(0);
   });
 
+  it('lines with one network, a destination, are their own canonical text: one run of the file, the same bytes', async () => {
+    // csf's DENYOUT/ALLOWOUT, a blocklist's OUTPUT: each line was made again as a text (28,000 strings on csf)
+    const ls = ['*filter', ':OUTPUT ACCEPT [0:0]', ':out - [0:0]', ...Array.from({ length: 100 }, (_, k) => `-A out -d 198.18.${k >> 4}.${k}/32 ! -o lo -j DROP`), 'COMMIT', ''];
+    const file = join(dir, 'dst.rules');
+    writeFileSync(file, ls.join('\n'));
+    const state: PieceState = { bytes: false, stat: null };
+    const io = { out: () => {}, err: () => {}, readFile: () => '', readPieces: readFilePieces, tty: false };
+    const loaded = loadRulesetTexts(io, file, 'ipv4', state);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    const chain = loaded.result.texts.tables[0].chains.find((c) => c.name === 'out');
+    expect(chain?.parts?.entries.length).toBe(2);
+    expect(chain?.parts?.texts).toBeNull();
+    await same('dst.rules', ls.join('\n'));
+    // not canonical (a host bit, no mask, -d before -s): texts, the same bytes as the whole-file path
+    const odd = ls.map((l, k) => (k % 3 === 0 ? l.replace('/32', '/24') : k % 3 === 1 ? l.replace('/32', '') : l.replace('-d ', '-d 198.19.0.1 -s ')));
+    await same('dst-odd.rules', odd.join('\n'));
+  });
+
   it('a file written to after it was read is not copied from: an error, exit 2', () => {
     const file = join(dir, 'changing.rules');
     const ls = ['*filter', ':INPUT DROP [0:0]', ...Array.from({ length: 100 }, (_, k) => `-A INPUT -s 198.18.0.${k}/32 -j DROP`), 'COMMIT', ''];

@@ -303,7 +303,8 @@ export class LineTemplates {
     const order = nets === 1 ? [a0] : srcFirst ? [a0, a1] : [a1, a0];
     // the line's text around its networks alone
     const around = nets === 1 ? [raw.slice(0, sc.s[a0]), raw.slice(sc.e[a0])] : [raw.slice(0, sc.s[a0]), raw.slice(sc.e[a0], sc.s[a1]), raw.slice(sc.e[a1])];
-    let verbatim = srcFirst;
+    // two networks are verbatim only in canonical order (-s first); one is wherever the text around it is the canonical line's
+    let verbatim = nets === 1 || srcFirst;
     for (let k = 0; verbatim && k < canon.length; k++) verbatim = around[k] === canon[k];
     this.add(piecesOf(raw, sc), canon, order, kinds, fixedWords, inv, null, verbatim, ipv6, r, chain, rest, checks, false);
   }
@@ -539,9 +540,11 @@ function fixedAddr(flag: string, a: AddressSpec | null): string {
 }
 
 /**
- * The line is t's text around words that scanLine takes for its slots: then
- * it scans as the line t was made from (the same words but those, after the
- * same options), and this sets the scan as scanLine would.
+ * The line is t's text around a word at each of its slots: this sets the scan
+ * as scanLine would if the words are what it takes for slots. They are not
+ * looked at here: make() reads each (net() and slotValue() take no word that
+ * scanLine would not take for a slot: netLike, valueLike), and a word it does
+ * not take sends the line to get()'s scanLine.
  */
 function around(t: LineTemplate, s: string, from: number, to: number, sc: Scan): boolean {
   const raw = t.raw;
@@ -552,7 +555,7 @@ function around(t: LineTemplate, s: string, from: number, to: number, sc: Scan):
   for (let k = 0; k < n; k++) {
     let e = p;
     while (e < to && s.charCodeAt(e) !== 32) e++;
-    if (hints[k] === 3 ? !valueLike(s, p, e) : !netLike(s, p, e, t.ipv6)) return false;
+    if (e === p) return false;
     sc.s[k] = p - from;
     sc.e[k] = e - from;
     const piece = raw[k + 1];
@@ -835,15 +838,23 @@ function net6(raw: string, i: number, end: number, invert: boolean): boolean {
   const n = formatGroups6(bits);
   netVerbatim = n === end - i && sameCodes(raw, i, n);
   if (!netVerbatim) {
-    C6.length = n;
-    netText = String.fromCharCode.apply(null, C6);
+    netText = charsOf(n);
   }
   return true;
 }
 
 /** the groups of the last address parseGroups6 read, and the characters formatGroups6 made */
 const G6 = new Uint16Array(8);
-const C6: number[] = [];
+const C6 = new Uint8Array(64);
+/** per length, an array to make a string of (a shorter array's length set on C6 trimmed and grew its store each line) */
+const C6_BY_LENGTH: number[][] = [];
+
+/** the string of C6's first n characters */
+function charsOf(n: number): string {
+  const a = (C6_BY_LENGTH[n] ??= new Array<number>(n).fill(0));
+  for (let k = 0; k < n; k++) a[k] = C6[k];
+  return String.fromCharCode.apply(null, a);
+}
 
 /** parseIPv6 (glibc inet_pton) of raw[i, end) into G6; false when it is not an address. */
 function parseGroups6(s: string, i: number, end: number): boolean {
@@ -875,8 +886,8 @@ function parseGroups6(s: string, i: number, end: number): boolean {
       digits = 0;
       val = 0;
     } else if (ch === 46 && ng + 2 <= 8) {
-      const v4 = inetPton4(s.slice(curtok, end));
-      if (v4 === null) return false;
+      const v4 = pton4(s, curtok, end);
+      if (v4 < 0) return false;
       G6[ng++] = v4 >>> 16;
       G6[ng++] = v4 & 0xffff;
       digits = 0;
@@ -895,6 +906,30 @@ function parseGroups6(s: string, i: number, end: number): boolean {
     ng = 8;
   }
   return ng === 8;
+}
+
+/** inetPton4 of s[i, end) in place (four decimals 0|[1-9][0-9]{0,2} up to 255), or -1. */
+function pton4(s: string, i: number, end: number): number {
+  let v = 0;
+  let k = i;
+  for (let part = 0; part < 4; part++) {
+    const start = k;
+    let o = 0;
+    while (k < end) {
+      const d = s.charCodeAt(k) - 48;
+      if (d < 0 || d > 9) break;
+      if (k > start && o === 0) return -1; // a leading zero
+      o = o * 10 + d;
+      k++;
+    }
+    if (k === start || k - start > 3 || o > 255) return -1;
+    v = v * 256 + o;
+    if (part < 3) {
+      if (k >= end || s.charCodeAt(k) !== 46) return -1;
+      k++;
+    }
+  }
+  return k === end ? v : -1;
 }
 
 /** formatNet6 (glibc inet_ntop, then /bits) of G6 as character codes in C6; returns how many. */

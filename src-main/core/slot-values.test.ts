@@ -26,7 +26,7 @@ const CASES: Case[] = [
   { table: 'filter', chain: 'INPUT', line: '-A INPUT -p tcp -m tcp --dport V -j ACCEPT', option: '--dport', key: 'tcp:dport', ref: '80', plain: ['0', '1', '65535', '1:2', '1024:65535', '0:1'] },
   { table: 'filter', chain: 'INPUT', line: '-A INPUT -p udp -m udp ! --sport V -j ACCEPT', option: '--sport', key: 'udp:sport', ref: '80', plain: ['53', '0:65534'] },
   { table: 'filter', chain: 'INPUT', line: '-A INPUT -s 198.18.0.1/32 -p tcp --dport V -j DROP', option: '--dport', key: 'tcp:dport', ref: '80', plain: ['22'] },
-  { table: 'filter', chain: 'INPUT', line: '-A INPUT -m limit --limit V -j ACCEPT', option: '--limit', key: 'limit:limit', ref: '5/sec', plain: ['5/s', '3/hour', '60/min', '5', '10000/s', '1/d'] },
+  { table: 'filter', chain: 'INPUT', line: '-A INPUT -m limit --limit V -j ACCEPT', option: '--limit', key: 'limit:limit', ref: '5/sec', plain: ['5/s', '3/hour', '60/min', '5', '10000/s', '1/d', '5/SEC', '3/Hour', '2/MINUTE', '7/secon', '1/dA', '4/m', '9/H'] },
   { table: 'filter', chain: 'INPUT', line: '-A INPUT -p tcp -m limit --limit V --limit-burst 7 -j ACCEPT', option: '--limit', key: 'limit:limit', ref: '5/sec', plain: ['31/sec'] },
   { table: 'filter', chain: 'INPUT', line: '-A INPUT -m limit --limit 5/min --limit-burst V -j LOG', option: '--limit-burst', key: 'limit:limit-burst', ref: '7', plain: ['1', '10000', '4', '6'] },
   { table: 'nat', chain: 'PREROUTING', line: '-A PREROUTING -p tcp -m tcp --dport 80 -j DNAT --to-destination V', option: '--to-destination', key: 'DNAT:to-destination', ref: '198.18.0.1:8080', plain: ['198.18.0.2:1', '0.0.0.0:8080', '255.255.255.255:65535'] },

@@ -119,21 +119,44 @@ function limitValue(s: string, i: number, end: number): boolean {
   if (r <= 0) return false;
   let mult = 1;
   if (k < end) {
-    const u = s.slice(k + 1, end).toLowerCase();
-    if (u === '') return false;
-    if ('second'.startsWith(u)) mult = 1;
-    else if ('minute'.startsWith(u)) mult = 60;
-    else if ('hour'.startsWith(u)) mult = 3600;
-    else if ('day'.startsWith(u)) mult = 86400;
+    if (k + 1 === end) return false;
+    if (unitPrefix(s, k + 1, end, 'second')) mult = 1;
+    else if (unitPrefix(s, k + 1, end, 'minute')) mult = 60;
+    else if (unitPrefix(s, k + 1, end, 'hour')) mult = 3600;
+    else if (unitPrefix(s, k + 1, end, 'day')) mult = 86400;
     else return false;
   }
   const avg = Math.floor((SCALE * mult) / r);
   if (avg === 0) return false;
   slotNumber = avg;
-  const rate = periodToRate(avg, SCALE);
-  slotText = `${rate.count}/${rate.unit}`;
+  slotText = rateText(avg);
   slotVerbatim = slotText.length === end - i && s.startsWith(slotText, i);
   return true;
+}
+
+/** s[i, end) in any case is a prefix of `unit` (lower case) */
+function unitPrefix(s: string, i: number, end: number, unit: string): boolean {
+  if (end - i > unit.length) return false;
+  for (let k = i; k < end; k++) {
+    const c = s.charCodeAt(k);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== unit.charCodeAt(k - i)) return false;
+  }
+  return true;
+}
+
+/** the rates' texts by their averages: a file's limits come back (a string made per line was most of a limit slot's time) */
+const RATES = new Map<number, string>();
+
+/** how iptables-save prints the rate of average avg */
+function rateText(avg: number): string {
+  let text = RATES.get(avg);
+  if (text === undefined) {
+    const rate = periodToRate(avg, SCALE);
+    text = `${rate.count}/${rate.unit}`;
+    if (RATES.size >= 4096) RATES.clear();
+    RATES.set(avg, text);
+  }
+  return text;
 }
 
 /** s[i, end) as a decimal without leading zeros (or `0`) up to max; -1 otherwise. */
