@@ -10,6 +10,7 @@ import { Addr6Classes } from '../analysis/addr6.js';
 import { endsChain, targetAction } from '../analysis/targets.js';
 import type { TargetAction } from '../analysis/target-action.js';
 import { matchesHaveConds } from '../analysis/packet-match.js';
+import { PackedSpaces } from '../analysis/space-pack.js';
 
 export interface LintOptions {
   /** the admin's address as the server sees it (for ssh-lockout) */
@@ -34,9 +35,17 @@ export interface LintOptions {
 /** Per-run facts about one chain's rules, by position (plain arrays: no per-rule maps). */
 interface ChainFacts {
   spaces: Array<RuleSpace | undefined>;
+  /** a big chain's spaces, packed (see space-pack.ts); `spaces` then holds only those that cannot be */
+  packed: PackedSpaces | null;
   labels: Array<string | null | undefined>;
   bodies: Array<string | undefined>;
 }
+
+/**
+ * Rules from which a chain's spaces are kept packed: below it they are few and
+ * objects cost no unpacking (kube-proxy's 20,000 small chains).
+ */
+const PACK_FROM = 2048;
 
 export class LintContext {
   readonly findings: Finding[] = [];
@@ -74,7 +83,7 @@ export class LintContext {
   private chainFacts(c: Chain): ChainFacts {
     if (c === this.lastChain) return this.lastFacts!;
     let f = this.facts.get(c);
-    if (!f) this.facts.set(c, (f = { spaces: [], labels: [], bodies: [] }));
+    if (!f) this.facts.set(c, (f = { spaces: [], packed: c.rules.length >= PACK_FROM ? new PackedSpaces(c.rules.length) : null, labels: [], bodies: [] }));
     this.lastChain = c;
     this.lastFacts = f;
     return f;
@@ -94,8 +103,10 @@ export class LintContext {
   release(t: Table, c: Chain): void {
     if (t.name === 'filter' && this.natRewritesPorts()) return;
     const f = this.facts.get(c);
-    if (f && t.name === 'filter' && c.name === 'INPUT') f.spaces = [];
-    else this.facts.delete(c);
+    if (f && t.name === 'filter' && c.name === 'INPUT') {
+      f.spaces = [];
+      f.packed = null;
+    } else this.facts.delete(c);
     if (this.lastChain === c) this.lastChain = this.lastFacts = null;
   }
 
@@ -115,12 +126,18 @@ export class LintContext {
 
   /** The packets rule `pos` of the chain matches (computed once per run). */
   space(c: Chain, pos: number): RuleSpace {
-    const f = this.chainFacts(c).spaces;
+    const facts = this.chainFacts(c);
+    const packed = facts.packed;
+    if (packed) {
+      const p = packed.get(pos);
+      if (p) return p;
+    }
+    const f = facts.spaces;
     let s = f[pos];
     if (s === undefined) {
       s = ruleSpaceShared(c.rules[pos], this.env, this.rests);
       // an address-only rule's space is built again on each request: cheaper than keeping 70,000 of them
-      if (s.cheap) return s;
+      if (s.cheap || packed?.put(pos, s)) return s;
       while (f.length < pos) f.push(undefined); // dense: a far index would make the array a dictionary
       f[pos] = s;
     }
