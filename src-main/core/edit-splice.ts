@@ -16,7 +16,7 @@ import type { Finding } from './findings.js';
 import type { ParseResult } from './parse.js';
 import { canonicalRuleBody } from './canonical.js';
 import { parseRuleBody, type EditOp } from './edit.js';
-import { newAppendedChecks, validateTable } from './validate.js';
+import { jumpPairsOf, newAppendedChecks, validateTable } from './validate.js';
 import { LineShift } from './line-shift.js';
 import { parseLinesAlone } from './edit-fresh.js';
 
@@ -310,9 +310,7 @@ function validFresh(table: Table, chain: Chain, fresh: Rule[]): boolean {
   if (fresh.some((r) => r.target?.chain)) return validateTable(table, 0).length === 0;
   const acc = newAppendedChecks();
   for (const c of table.chains) {
-    const rules = c.rules;
-    let jumps: Rule[] | undefined;
-    for (let k = 0; k < rules.length; k++) if (rules[k].target?.chain) (jumps ??= []).push(rules[k]);
+    const jumps = jumpPairsOf(c.rules);
     if (jumps) acc.jumps.set(c, jumps);
   }
   for (const rule of fresh) acc.deferred.push({ chain, index: chain.rules.indexOf(rule), rule });

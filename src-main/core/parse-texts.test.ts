@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { inferFamily, parseRuleset, parseRulesetPieces, parseRulesetTexts, canonicalRule, canonicalRuleset, canonicalFromTexts, rulesetTexts, type Family } from './index.js';
 import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
 import { findMatch, findTarget, knownMatches, knownTargets } from './extensions/registry.js';
+import { validateTable } from './validate.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { SHAPES, generateShape, shapeFamily } from '../../build/gen-shapes.mjs';
 
@@ -65,6 +66,18 @@ describe('parseRulesetTexts says what parseRuleset says', () => {
       '-A d -s 10.0.0.1 -p tcp -j DNAT --to-destination 1.1.1.1\n-A d -s 10.0.0.2 -p tcp -j DNAT --to-destination 1.1.1.1\n-A INPUT -j d\n-A PREROUTING -j d\nCOMMIT\n');
     same('');
     same('\n\n');
+  });
+
+  it('on jump loops: the finding names the line of the first rule of the loop\'s first chain that jumps or goes on, as the commit check of the model says', () => {
+    // a loop a -> b -> a closed by a goto, after a jump elsewhere; lines alike (templates) jump too
+    const text = '*filter\n:INPUT ACCEPT [0:0]\n:a - [0:0]\n:b - [0:0]\n:c - [0:0]\n-A INPUT -j a\n-A a -s 10.0.0.1/32 -j c\n-A a -s 10.0.0.2/32 -j c\n' +
+      '-A a -s 10.0.0.3/32 -j c\n-A a -p tcp -g b\n-A a -j b\n-A b -s 10.0.0.4/32 -j a\n-A c -j RETURN\nCOMMIT\n';
+    same(text);
+    const model = parseRuleset(text);
+    const loop = model.findings.filter((f) => f.code === 'jump-loop');
+    expect(loop.map((f) => [f.line, f.chain])).toEqual([[10, 'a']]);
+    // the model's own walk (its rules, not what the reader kept of them) says the same
+    expect(validateTable(model.ruleset.tables[0], 14).filter((f) => f.code === 'jump-loop')).toEqual(loop);
   });
 
   it('on chain declarations written every way (tabs, runs of spaces, no policy, odd counters), in both readers', () => {

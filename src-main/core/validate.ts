@@ -9,11 +9,25 @@ import { findMatch, findTarget } from './extensions/registry.js';
 import { protocolName } from './values.js';
 import type { TemplateChecks } from './line-templates.js';
 
-/** What the graph walks below look at of a rule: where it jumps, and its line. */
-type JumpRef = Pick<Rule, 'target' | 'source'>;
-/** A chain's rules, or only those of them that jump or go to a user chain. */
-type JumpsOf = (c: Chain) => readonly JumpRef[];
-const allRules: JumpsOf = (c) => c.rules;
+/**
+ * What the graph walks below look at of a chain's rules that jump or go to a
+ * user chain, in rule order: the chain's name and the rule's line (-1: none),
+ * two entries each. Kept per chain from the append to the commit instead of
+ * an object per jump holding the rule's target and source: a kube-proxy nat
+ * table's 70,000 jumps (a deep tree's 57,000) were ~10 MB that lived just long
+ * enough to be copied by every scavenge and promoted.
+ */
+export type JumpPairs = (string | number)[];
+
+/** the jumps of chain c's rules as JumpPairs (a table read into the model, see validFresh) */
+export function jumpPairsOf(rules: readonly Rule[]): JumpPairs | undefined {
+  let out: JumpPairs | undefined;
+  for (let k = 0; k < rules.length; k++) {
+    const tg = rules[k].target;
+    if (tg?.chain) (out ??= []).push(tg.name, rules[k].source?.line ?? -1);
+  }
+  return out;
+}
 
 /**
  * The table's jumps as numbers: edges[k] lists the user chains (positions in
@@ -21,24 +35,31 @@ const allRules: JumpsOf = (c) => c.rules;
  * rules. The walks below run on it instead of looking a name up per rule and
  * hook (a kube-proxy nat table: 36,000 chains, 60,000 jumps).
  */
-function jumpGraph(t: Table, jumpsOf: JumpsOf): Int32Array[] {
+function jumpGraph(t: Table, appended?: ReadonlyMap<Chain, JumpPairs>): Int32Array[] {
   const chains = t.chains;
   const at = new Map<string, number>();
   chains.forEach((c, k) => at.set(c.name, k));
   const edges = new Array<Int32Array>(chains.length);
   const listedBy = new Int32Array(chains.length).fill(-1);
   const list: number[] = [];
+  const edge = (k: number, name: string) => {
+    const j = at.get(name);
+    if (j === undefined || chains[j].builtin || listedBy[j] === k) return;
+    listedBy[j] = k;
+    list.push(j);
+  };
   for (let k = 0; k < chains.length; k++) {
-    // indexed loops over rules: a for-of iterator costs an object per rule until the loop is optimized
-    const rules = jumpsOf(chains[k]);
     list.length = 0;
-    for (let i = 0; i < rules.length; i++) {
-      const tg = rules[i].target;
-      if (!tg?.chain) continue;
-      const j = at.get(tg.name);
-      if (j === undefined || chains[j].builtin || listedBy[j] === k) continue;
-      listedBy[j] = k;
-      list.push(j);
+    if (appended) {
+      const pairs = appended.get(chains[k]);
+      if (pairs) for (let i = 0; i < pairs.length; i += 2) edge(k, pairs[i] as string);
+    } else {
+      // indexed loops over rules: a for-of iterator costs an object per rule until the loop is optimized
+      const rules = chains[k].rules;
+      for (let i = 0; i < rules.length; i++) {
+        const tg = rules[i].target;
+        if (tg?.chain) edge(k, tg.name);
+      }
     }
     edges[k] = list.length ? Int32Array.from(list) : NO_EDGES;
   }
@@ -53,8 +74,8 @@ const NO_EDGES = new Int32Array(0);
  * kube-proxy nat table has 20,000 chains that all jump to KUBE-MARK-MASQ), and
  * one shared read-only set per combination of hooks instead of a set per chain.
  */
-export function reachingHooks(t: Table, jumpsOf: JumpsOf = allRules): Map<string, ReadonlySet<Hook>> {
-  return hooksOf(t, jumpGraph(t, jumpsOf));
+export function reachingHooks(t: Table): Map<string, ReadonlySet<Hook>> {
+  return hooksOf(t, jumpGraph(t));
 }
 
 function hooksOf(t: Table, edges: Int32Array[]): Map<string, ReadonlySet<Hook>> {
@@ -126,8 +147,8 @@ type Problem = { code: FindingCode; message: string; fix?: string };
  * caches): valid only while rules were only appended (no -I -R -D -F -X -E).
  */
 export interface AppendedChecks {
-  /** per chain, its rules that jump or go to a user chain, in order (only their target and line) */
-  jumps: Map<Chain, JumpRef[]>;
+  /** per chain, its rules that jump or go to a user chain, in order (only the chain they name and their line) */
+  jumps: Map<Chain, JumpPairs>;
   /** rules whose checks do not depend on hooks, with the problem found when they were appended */
   found: { chain: Chain; index: number; rule: Rule; problem: Problem }[];
   /** rules with checks that depend on the hooks that reach their chain: checked at commit */
@@ -177,10 +198,9 @@ export type Kept = (typeof Kept)[keyof typeof Kept];
 export function checkAppended(acc: AppendedChecks, t: Table, c: Chain, r: Rule, index: number, key?: string): Kept {
   const tg = r.target;
   if (tg?.chain) {
-    const jump: JumpRef = key !== undefined ? { target: tg, source: r.source } : r;
     const list = acc.jumps.get(c);
-    if (list) list.push(jump);
-    else acc.jumps.set(c, [jump]);
+    if (list) list.push(tg.name, r.source?.line ?? -1);
+    else acc.jumps.set(c, [tg.name, r.source?.line ?? -1]);
   }
   if (dependsOnHooks(r)) {
     if (key === undefined) {
@@ -223,10 +243,9 @@ function startAlike(acc: AppendedChecks, c: Chain, rule: Rule, index: number, li
  * (nothing changes it), the line is this one's.
  */
 export function appendedJump(acc: AppendedChecks, c: Chain, target: NonNullable<Rule['target']>, line: number): void {
-  const jump: JumpRef = { target, source: { line } };
   const list = acc.jumps.get(c);
-  if (list) list.push(jump);
-  else acc.jumps.set(c, [jump]);
+  if (list) list.push(target.name, line);
+  else acc.jumps.set(c, [target.name, line]);
 }
 
 /**
@@ -338,16 +357,15 @@ function builtinChains(t: Table): ReadonlySet<string> {
  */
 export function validateTable(t: Table, commitLine: number, appended?: AppendedChecks): Finding[] {
   const out: Finding[] = [];
-  const jumpsOf: JumpsOf = appended ? (c) => appended.jumps.get(c) ?? NO_RULES : allRules;
-  const edges = jumpGraph(t, jumpsOf);
+  const edges = jumpGraph(t, appended?.jumps);
   const hooks = hooksOf(t, edges);
   const atCommit = `(iptables-restore reports this as "line ${commitLine} failed" at COMMIT)`;
   const loop = findLoop(t, edges);
   if (loop) {
     const first = t.chains.find((c) => c.name === loop[0]);
-    // jumpsOf: with `appended`, the table's rules may not be kept (parseRulesetTexts)
-    const r = first ? jumpsOf(first).find((x) => x.target?.name === loop[1]) : undefined;
-    out.push({ code: 'jump-loop', severity: 'error', line: r?.source?.line ?? commitLine, table: t.name, chain: loop[0],
+    // with `appended`, the table's rules may not be kept (parseRulesetTexts): its jumps are
+    const line = first ? loopLine(first, loop[1], appended?.jumps) : -1;
+    out.push({ code: 'jump-loop', severity: 'error', line: line >= 0 ? line : commitLine, table: t.name, chain: loop[0],
       message: `the jumps ${loop.join(' → ')} form a loop; the kernel refuses the table ${atCommit}`, fix: 'break the loop: one of these chains must not jump back' });
   }
   const builtin = new Set(t.chains.filter((c) => c.builtin).map((c) => c.name));
@@ -387,7 +405,13 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
   return out;
 }
 
-const NO_RULES: readonly Rule[] = [];
+/** the line of chain c's first rule that jumps or goes to `to` (-1: none, or a rule without one) */
+function loopLine(c: Chain, to: string, appended: ReadonlyMap<Chain, JumpPairs> | undefined): number {
+  if (!appended) return c.rules.find((r) => r.target?.name === to)?.source?.line ?? -1;
+  const pairs = appended.get(c) ?? [];
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === to) return pairs[i + 1] as number;
+  return -1;
+}
 
 function ruleProblem(t: Table, c: Chain, r: Rule, hooks: ReadonlySet<Hook>, builtin: ReadonlySet<string>): Problem | null {
   const matches = r.matches;
