@@ -29,6 +29,14 @@ export type TemplateChecks =
 export interface LineTemplate {
   /** the line's text before, between and after its slot words (own copies): slots + 1 pieces */
   readonly raw: readonly string[];
+  /**
+   * a place in raw[0], where its chain's name ends (the space after it), and
+   * the character before it: around() looks at these two before comparing the
+   * text (lines of a few chains taking turns, csf's and fail2ban's, tried ~3
+   * templates a line); 0 when raw[0] is too short for one
+   */
+  readonly cut: number;
+  readonly cutCode: number;
   /** per slot (in line order): what scanLine took it for (1 source, 2 destination, 3 an option's value) */
   readonly hints: readonly number[];
   /** per slot: its Slot kind (slot-values.ts), or 0: the word must be `fixed`'s (its canonical text is in `canon`) */
@@ -104,7 +112,7 @@ export class LineTemplates {
    * tried against these as they are (their text around its slot words)
    * before it is scanned and hashed.
    */
-  private readonly recent: (LineTemplate | null)[] = [null, null, null, null];
+  private readonly recent: (LineTemplate | null)[] = new Array<LineTemplate | null>(8).fill(null);
   /** hashes of lines with value slots seen once (learnt at the second), and of those that made no template */
   private readonly seen = new Set<number>();
   private readonly failed = new Map<number, number>();
@@ -355,8 +363,10 @@ export class LineTemplates {
     const sc = this.scan;
     const hints: number[] = [];
     for (let k = 0; k < sc.count; k++) hints.push(sc.hint[k]);
+    // raw[0] holds `-A CHAIN -s ` at least (a slot word follows an option)
+    const cut = Math.max(0, raw[0].indexOf(' ', 3));
     const t: LineTemplate = {
-      raw: raw.map(ownCopy), hints, kinds, fixed: fixed.map((f) => (f === null ? null : ownCopy(f))), inv, canon: canon.map((c) => flat(ownCopy(c))), order, ipv6, verbatim, limit,
+      raw: raw.map(ownCopy), cut, cutCode: cut > 0 ? raw[0].charCodeAt(cut - 1) : 0, hints, kinds, fixed: fixed.map((f) => (f === null ? null : ownCopy(f))), inv, canon: canon.map((c) => flat(ownCopy(c))), order, ipv6, verbatim, limit,
       rule: r, chain, rest, checks, values, next: this.byHash.get(sc.hash) ?? null,
     };
     this.byHash.set(sc.hash, t);
@@ -550,6 +560,8 @@ function around(t: LineTemplate, s: string, from: number, to: number, sc: Scan):
   const raw = t.raw;
   const hints = t.hints;
   const n = hints.length;
+  const cut = from + t.cut;
+  if (t.cut > 0 && (cut >= to || s.charCodeAt(cut) !== 32 || s.charCodeAt(cut - 1) !== t.cutCode)) return false;
   if (!s.startsWith(raw[0], from)) return false;
   let p = from + raw[0].length;
   for (let k = 0; k < n; k++) {
