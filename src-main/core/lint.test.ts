@@ -62,6 +62,18 @@ describe('shadowed-rule / redundant-rule', () => {
     expect(codes(same, 'shadowed-rule')).toEqual(['INPUT#2']);
   });
 
+  it('a chain of template rules sharing one target ends in its verdict only at a catch-all, and a RETURN among them ends it in none', () => {
+    // the verdict walk takes a rule's action from the rule before when they share their target object
+    const drops = Array.from({ length: 6 }, (_, i) => `-A bl -s 198.18.0.${i}/32 -j DROP`);
+    const run = (tail: string) => lint(filter(`${drops.join('\n')}\n${tail}\n-A INPUT -j bl\n-A INPUT -p tcp --dport 22 -j ACCEPT`, ':bl - [0:0]\n'));
+    const p = parseRuleset(filter(drops.join('\n'), ':bl - [0:0]\n'));
+    const bl = p.ruleset.tables[0].chains.find((c) => c.name === 'bl')!;
+    expect(bl.rules[3].target).toBe(bl.rules[4].target);
+    expect(codes(run('-A bl -j DROP'), 'shadowed-rule')).toEqual(['INPUT#2']);
+    expect(codes(run('-A bl -s 198.18.1.0/24 -j DROP'), 'shadowed-rule')).toEqual([]);
+    expect(codes(run('-A bl -j RETURN\n-A bl -j DROP'), 'shadowed-rule')).toEqual(['bl#8']); // by the RETURN, not INPUT's #2
+  });
+
   it('a jump into a chain that always ends in a verdict shadows what follows (the seed LOGGING chain)', () => {
     const fs = lint(filter('-A INPUT -j LOGGING\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A LOGGING -m limit --limit 2/min -j LOG --log-prefix "dropped: "\n-A LOGGING -j DROP', ':LOGGING - [0:0]\n'));
     expect(codes(fs, 'shadowed-rule')).toEqual(['INPUT#2']);
@@ -146,6 +158,21 @@ describe('matches', () => {
   it('deprecated-match: -m state → -m conntrack --ctstate', () => {
     const fs = lint(filter('-A INPUT -m state --state ESTABLISHED,RELATED -j ACCEPT'));
     expect(fs.find((f) => f.code === 'deprecated-match')).toMatchObject({ severity: 'info', fix: 'write -m conntrack --ctstate RELATED,ESTABLISHED' });
+  });
+
+  it('rules of one template (a shared matches array) each get their deprecated-match, also after a clean array', () => {
+    // lines alike but for -s share one matches array: each rule is still reported, and a clean array
+    // seen before (the skip for arrays with nothing to report) hides nothing of another array
+    const lines: string[] = [];
+    for (let i = 0; i < 6; i++) lines.push(`-A INPUT -s 198.18.0.${i}/32 -p tcp -m tcp --dport 22 -j ACCEPT`);
+    for (let i = 0; i < 6; i++) lines.push(`-A INPUT -s 198.18.1.${i}/32 -m state --state NEW -j ACCEPT`);
+    for (let i = 6; i < 9; i++) lines.push(`-A INPUT -s 198.18.0.${i}/32 -p tcp -m tcp --dport 22 -j ACCEPT`);
+    lines.push('-A INPUT -s 198.18.2.1/32 -m state --state NEW -j ACCEPT');
+    const p = parseRuleset(filter(lines.join('\n')));
+    const rules = p.ruleset.tables[0].chains[0].rules;
+    expect(rules[4].matches).toBe(rules[5].matches); // a template's rules (else this test proves nothing)
+    expect(rules[8].matches).toBe(rules[9].matches);
+    expect(codes(lintRuleset(p.ruleset), 'deprecated-match')).toEqual(['INPUT#7', 'INPUT#8', 'INPUT#9', 'INPUT#10', 'INPUT#11', 'INPUT#12', 'INPUT#16']);
   });
 
   it('obsolete-match: -m nth gets the statistic cascade as its fix', () => {

@@ -105,8 +105,9 @@ export class Dims {
 export class Box {
   private kv: Array<number | IntervalSet>;
 
-  constructor(from?: Box) {
-    this.kv = from ? from.kv.slice() : [];
+  /** `kv`: ofFlat's array, taken as it is (no empty array made only to be replaced) */
+  constructor(from?: Box, kv?: Array<number | IntervalSet>) {
+    this.kv = kv ?? (from ? from.kv.slice() : []);
   }
 
   /** A box with the given sets, in order (each dimension once). */
@@ -121,9 +122,7 @@ export class Box {
    * each dimension once, no set empty or full (what constrain would have left).
    */
   static ofFlat(kv: Array<number | IntervalSet>): Box {
-    const b = new Box();
-    b.kv = kv;
-    return b;
+    return new Box(undefined, kv);
   }
 
   get size(): number {

@@ -6,15 +6,20 @@ import type { LintContext } from './context.js';
 
 export function checkChains(ctx: LintContext, t: Table): void {
   const used = new Set<string>();
-  for (const c of t.chains) {
-    c.rules.forEach((r, k) => {
-      if (!r.target?.chain) return;
-      used.add(r.target.name);
-      if (!findChain(t, r.target.name)) {
-        ctx.report('error', 'undefined-chain', t, c, k, `rule #${k + 1} ${r.target.kind === 'goto' ? 'goes' : 'jumps'} to chain ${r.target.name}, which does not exist in the ${t.name} table`,
-          `create it with :${r.target.name} - [0:0] (or -N ${r.target.name}) before the rule`);
+  // index loops, no callback per rule: this runs once per lint, mostly before the JIT has optimised it
+  const chains = t.chains;
+  for (let i = 0; i < chains.length; i++) {
+    const c = chains[i];
+    const rules = c.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const tg = rules[k].target;
+      if (!tg?.chain) continue;
+      used.add(tg.name);
+      if (!findChain(t, tg.name)) {
+        ctx.report('error', 'undefined-chain', t, c, k, `rule #${k + 1} ${tg.kind === 'goto' ? 'goes' : 'jumps'} to chain ${tg.name}, which does not exist in the ${t.name} table`,
+          `create it with :${tg.name} - [0:0] (or -N ${tg.name}) before the rule`);
       }
-    });
+    }
   }
   for (const c of t.chains) {
     if (c.builtin || used.has(c.name)) continue;
