@@ -3,7 +3,7 @@
 // the bench's shapes and wherever an equal line means something else — another
 // table, a chain the new file lacks or adds, a commit check the new file
 // breaks, -I/-D, a changed policy, an old file with errors.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import fc from 'fast-check';
 import { parseRulesetTexts, type TextsResult } from './parse.js';
 import { findTarget, knownTargets } from './extensions/registry.js';
@@ -11,7 +11,7 @@ import type { Family } from './model.js';
 // @ts-expect-error plain JavaScript, no declarations
 import { generateShape, SHAPES, shapeFamily } from '../../build/gen-shapes.mjs';
 import { mutateShape as mutate } from './testing/shape-mutate.js';
-import { resolveDiffTexts } from './diff-reuse.js';
+import { OldChain, resolveDiffTexts } from './diff-reuse.js';
 import { diffRulesetTexts, formatUnified } from './diff.js';
 
 const errorsOf = (r: TextsResult) => r.findings.filter((f) => f.severity === 'error');
@@ -187,5 +187,101 @@ describe('the diff through the old file\'s lines', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * The new file's reader takes a chain's lines in one go when they are the old
+ * chain's lines byte for byte (OldChain.restAt): compared with the file read
+ * alone and with the plain diff, on every shape with several mutations and on
+ * files made to sit at each edge of that path.
+ */
+describe('old chains taken whole by the new file', () => {
+  /** sameAsAlone and sameDiff, and how many chains were taken in one go */
+  const both = (a: string, b: string, family: Family = 'ipv4'): number => {
+    const spy = vi.spyOn(OldChain.prototype, 'tookRest');
+    try {
+      sameAsAlone(a, b, family);
+      const whole = spy.mock.calls.length;
+      sameDiff(a, b, family);
+      return whole;
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  for (const shape of Object.keys(SHAPES)) {
+    it(`${shape}: seeds 1, 2, 3 read and diff as alone`, () => {
+      const family = shapeFamily(shape) as Family;
+      const a = generateShape(shape, 1500, 11) as string;
+      for (const seed of [1, 2, 3]) both(a, mutate(a, seed), family);
+    });
+  }
+
+  it('kube-proxy and a deep tree: most chains are taken whole', () => {
+    for (const shape of ['kube', 'tree']) {
+      const a = generateShape(shape, 3000, 2) as string;
+      const chains = (a.match(/^:/gm) ?? []).length;
+      expect(both(a, mutate(a, 9))).toBeGreaterThan(chains / 8);
+    }
+  });
+
+  const head = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n';
+  const x = ['-A x -s 198.18.0.1/32 -j DROP', '-A x -s 198.18.0.2/32 -j DROP', '-A x -p tcp --dport 22 -j y', '-A x -j RETURN'];
+  const y = ['-A y -j ACCEPT', '-A y -m comment --comment "a b" -j LOG'];
+  const file = (xs: string[], ys: string[], decl = ':x - [0:0]\n:y - [0:0]\n', mid = '') =>
+    `${head}${decl}-A INPUT -j x\n${xs.join('\n')}${xs.length ? '\n' : ''}${mid}${ys.join('\n')}${ys.length ? '\n' : ''}COMMIT\n`;
+  const a = file(x, y);
+
+  it('the same file: every chain of two lines or more taken whole', () => {
+    expect(both(a, a)).toBe(2);
+  });
+
+  it('one byte changed in the first, a middle or the last line of a chain', () => {
+    for (let k = 0; k < x.length; k++) {
+      const xs = [...x];
+      xs[k] = xs[k].replace(/.$/, (c) => (c === 'P' ? 'Q' : c === 'N' ? 'M' : 'Z'));
+      both(a, file(xs, y));
+    }
+    // a space more at a line's end, a line end fewer between two lines
+    both(a, file([x[0] + ' ', ...x.slice(1)], y));
+    both(a, a.replace('DROP\n-A x -s 198.18.0.2', 'DROP -A x -s 198.18.0.2'));
+  });
+
+  it('a chain with a line more after its old lines, one fewer, lines in another order, its lines split by another chain', () => {
+    expect(both(a, file([...x, '-A x -j ACCEPT'], y))).toBeGreaterThan(0);
+    both(a, file(x.slice(0, 3), y));
+    both(a, file([x[1], x[0], x[2], x[3]], y));
+    both(a, file(x.slice(0, 2), [...y, ...x.slice(2)]));
+    // in the old file the chain's lines are apart: never one run of text
+    const apart = file(x.slice(0, 2), [...y, ...x.slice(2)]);
+    both(apart, apart);
+    both(apart, a);
+  });
+
+  it('chains emptied, added, deleted, renamed; a policy and counters changed', () => {
+    both(a, file([], y));
+    both(a, file(x, []).replace('-j y', '-j ACCEPT').replace(':y - [0:0]\n', ''));
+    both(a, file(x, y, ':x - [0:0]\n:y - [0:0]\n:z - [0:0]\n', '-A z -j ACCEPT\n-A z -j DROP\n'));
+    both(a, file(x.map((l) => l.replace('-A x', '-A w')), y, ':w - [0:0]\n:y - [0:0]\n').replace('-A INPUT -j x', '-A INPUT -j w'));
+    both(a, a.replace(':INPUT ACCEPT', ':INPUT DROP').replace(':y - [0:0]', ':y - [7:8]'));
+    both(a, a.replace('-A y -j ACCEPT', '[1:2] -A y -j ACCEPT'));
+  });
+
+  it('a chain taken whole that jumps to a chain the new file lacks: read the long way, the same error', () => {
+    const b = a.replace(':y - [0:0]\n', '').replace(/-A y [^\n]*\n/g, '');
+    const alone = parseRulesetTexts(b, {}).findings.filter((f) => f.severity === 'error');
+    expect(alone.map((f) => f.code)).toEqual(['undefined-chain']);
+    both(a, b);
+  });
+
+  it('the last chain at the end of the file without a line end, CRLF lines, lines in another table', () => {
+    const tail = (t: string) => t.replace(/COMMIT\n$/, '');
+    both(tail(a) + 'COMMIT', a);
+    both(a, tail(a) + 'COMMIT');
+    both(a, a.replace(/\n/g, '\r\n'));
+    both(a.replace(/\n/g, '\r\n'), a.replace(/\n/g, '\r\n'));
+    const nat = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:x - [0:0]\n' + x.slice(0, 2).join('\n') + '\nCOMMIT\n';
+    both(a + nat, nat + a);
   });
 });

@@ -100,17 +100,21 @@ export class OldSource {
     return this.parts[p].slice(start - base, end - base);
   }
 
+  /** Is [start, end) within one part (equals and slice read one part)? */
+  onePart(start: number, end: number): boolean {
+    const p = this.partOf(start);
+    return end <= this.starts[p] + this.parts[p].length;
+  }
+
   /** Is text[from, from + (end - start)) the file's text [start, end)? */
   equals(text: string, from: number, start: number, end: number): boolean {
     const p = this.partOf(start);
     const part = this.parts[p];
     const i = start - this.starts[p];
-    const len = end - start;
-    // the last characters first (lines of a chain often differ there, and start alike), then
-    // all by V8 (a slice of 13 characters or more is a view, not a copy)
-    if (len > 0 && part.charCodeAt(i + len - 1) !== text.charCodeAt(from + len - 1)) return false;
-    if (len > 1 && part.charCodeAt(i + len - 2) !== text.charCodeAt(from + len - 2)) return false;
-    return text.startsWith(part.slice(i, i + len), from);
+    // from the last character back (lines of a chain often differ there, and start alike), one
+    // by one: startsWith of a slice was a third of the new file's read (a runtime call per line)
+    for (let k = end - start - 1; k >= 0; k--) if (part.charCodeAt(i + k) !== text.charCodeAt(from + k)) return false;
+    return true;
   }
 }
 
@@ -208,6 +212,52 @@ export class OldChain {
 
   private takes(k: number): boolean {
     return this.never === null || k >= this.never.length || this.never[k] === 0;
+  }
+
+  /**
+   * The old chain's lines from `at` (where find looks first) to its last, as
+   * one run of the old file's text: their start, and their end (the last
+   * line's, without its line end); null when they are not next to each other
+   * in one part of the text, or one of them cannot be taken.
+   */
+  private restRun(): { start: number; end: number } | null {
+    const n = this.length;
+    const k0 = this.at;
+    // (never has a 1 only at a line's index)
+    if (k0 >= n || (this.never !== null && this.never.indexOf(1, k0) >= 0)) return null;
+    const spans = this.spans;
+    for (let k = k0 + 1; k < n; k++) if (spans.at(2 * k) !== spans.at(2 * k - 1) + 1) return null;
+    const start = spans.at(2 * k0);
+    const end = spans.at(2 * n - 1);
+    return this.src.onePart(start, end) ? { start, end } : null;
+  }
+
+  /** where find looks first: the line after the last one found */
+  get next(): number {
+    return this.at;
+  }
+
+  /**
+   * Are the old chain's lines from `next` to its last (two or more) the
+   * text from text[from], byte for byte, the last of them ended by a line end
+   * in `text`? Their length (line ends between them included), else -1. The
+   * new file's reader then takes them in one go, as find would one by one
+   * (each is the first line find looks at): compared as one run of text,
+   * without a look at each line.
+   */
+  restAt(text: string, from: number): number {
+    if (this.length - this.at < 2) return -1;
+    const run = this.restRun();
+    if (run === null) return -1;
+    const len = run.end - run.start;
+    if (from + len >= text.length || text.charCodeAt(from + len) !== 10) return -1;
+    return this.src.equals(text, from, run.start, run.end) ? len : -1;
+  }
+
+  /** After restAt: the new file took the rest of the lines (find's state as after as many finds). */
+  tookRest(): void {
+    this.at = this.length;
+    this.misses = 0;
   }
 
   /** The index of a line equal to text[from, to), or -1: the lines after the last found first, then (after misses) all. */

@@ -367,6 +367,8 @@ class RulesetReader {
   private readonly oldLines: OldLines | null;
   /** lines taken from oldLines; -1 when none were offered */
   private reused: number;
+  /** after fromOld took several lines: where the last of them is in the part (readPart goes on after its line end) */
+  private takenEnd = 0;
   /** the line being parsed asked for a chain the table does not have (its reading depends on that) */
   private askedAbsent = false;
 
@@ -417,10 +419,18 @@ class RulesetReader {
       this.recEnd = partAt + stop;
       // a rule line the diff's old file has (see diff-reuse.ts), or like an earlier one: its canonical
       // text from there, or from a LineTemplate, without a slice of it
-      if (fast && text.charCodeAt(start) === 45 /* - */ &&
-        ((this.oldLines !== null && this.fromOld(text, start, stop, lineNo)) || this.fastLine(text, start, stop, lineNo, nl >= 0 ? base : -1))) {
-        start = stop + 1;
-        continue;
+      if (fast && text.charCodeAt(start) === 45 /* - */) {
+        const taken = this.oldLines !== null ? this.fromOld(text, start, stop, lineNo) : 0;
+        if (taken > 1) {
+          // the rest of an old chain's lines at once (OldChain.restAt): on after the last of them
+          lineNo += taken - 1;
+          start = this.takenEnd;
+          continue;
+        }
+        if (taken === 1 || this.fastLine(text, start, stop, lineNo, nl >= 0 ? base : -1)) {
+          start = stop + 1;
+          continue;
+        }
       }
       this.lineAt = base >= 0 && nl >= 0 ? base + start : -1;
       this.lineEnd = base + stop + 1;
@@ -762,7 +772,8 @@ class RulesetReader {
     else if (this.lineAt >= 0 && this.lineEnd <= SPAN_MAX && this.lineEnd - this.lineAt === raw.length + 1 && text === raw) to.parts.span(this.lineAt, this.lineEnd);
     else to.parts.text(flat(text));
     const kept = st.checks ? checkAppended(st.checks, st.table, ch, r, index, rest) : Kept.OTHER;
-    if (to.old) to.old.record(this.recAt, this.recEnd, text === raw ? null : flat(text), this.askedAbsent ? undefined : this.checkOf(st, to.old, ch, kept, tg));
+    // (the line as read is the span less a CR or what followed a NUL: not its text then)
+    if (to.old) to.old.record(this.recAt, this.recEnd, text === raw && this.recEnd - this.recAt === raw.length ? null : flat(text), this.askedAbsent ? undefined : this.checkOf(st, to.old, ch, kept, tg));
   }
 
   /** Texts mode: where chain ch's canonical lines go. */
@@ -789,15 +800,32 @@ class RulesetReader {
    * file (see diff-reuse.ts) — its canonical text and its commit checks; false
    * when that has no such line, or the line cannot be taken here.
    */
-  private fromOld(text: string, from: number, to: number, line: number): boolean {
+  private fromOld(text: string, from: number, to: number, line: number): number {
     const st = this.cur;
     const checks = st?.checks;
-    if (!st || !checks) return false;
+    if (!st || !checks) return 0;
     const old = this.oldLines!.chainOf(st.table.name, text, from, to);
-    const k = old ? old.find(text, from, to) : -1;
-    const ch = k >= 0 ? st.chains.get(old!.name) : undefined;
-    if (!ch) return false;
-    const c = old!.checkOf(k);
+    if (!old) return 0;
+    // the first line the new file gives the chain: are all the old chain's lines next, as they were?
+    const ch = st.chains.get(old.name);
+    const sink = ch && this.sink!.get(ch);
+    if (ch && (sink === undefined || sink.count === 0)) {
+      const len = old.restAt(text, from);
+      const rest = old.length - old.next;
+      if (len >= 0 && this.takeRest(st, checks, ch, old, line)) {
+        this.takenEnd = from + len + 1;
+        return rest;
+      }
+    }
+    const k = old.find(text, from, to);
+    if (k < 0 || !ch) return 0;
+    if (!this.takeLine(st, checks, ch, old, k, line)) return 0;
+    return 1;
+  }
+
+  /** Old line k taken as the new file's line `line` of chain ch: false when it cannot be (a jump to a chain this table lacks). */
+  private takeLine(st: TableState, checks: AppendedChecks, ch: Chain, old: OldChain, k: number, line: number): boolean {
+    const c = old.checkOf(k);
     // a jump to a chain this table does not have reads otherwise (an error)
     const jump = c !== null && 'kind' in c ? c : null;
     if (jump && !st.chains.has(jump.name)) return false;
@@ -809,6 +837,24 @@ class RulesetReader {
     (sink.taken ??= new TakenLines()).take(sink.count++, k);
     this.lastContentLine = line;
     this.reused++;
+    return true;
+  }
+
+  /**
+   * The old chain's lines from old.next to its last, equal to the new file's next
+   * lines from `line` (OldChain.restAt), taken as takeLine takes each (find
+   * would give each in turn); false, with nothing taken, when one of them
+   * cannot be (then each goes its own way).
+   */
+  private takeRest(st: TableState, checks: AppendedChecks, ch: Chain, old: OldChain, line: number): boolean {
+    const k0 = old.next;
+    const count = old.length - k0;
+    for (let x = 0; x < count; x++) {
+      const c = old.checkOf(k0 + x);
+      if (c !== null && 'kind' in c && !st.chains.has(c.name)) return false;
+    }
+    for (let x = 0; x < count; x++) this.takeLine(st, checks, ch, old, k0 + x, line + x);
+    old.tookRest();
     return true;
   }
 
@@ -867,7 +913,8 @@ class RulesetReader {
     if (t.checks === 'jump') appendedJump(st.checks, ch, t.rule.target!, line);
     to.count++;
     if (to.old) {
-      to.old.record(this.recAt, this.recEnd, lt.verbatim ? null : lt.text, this.templateCheck(t, to.old, ch));
+      const made = !lt.verbatim ? lt.text : this.recEnd - this.recAt === raw.length ? null : ownCopy(raw);
+      to.old.record(this.recAt, this.recEnd, made, this.templateCheck(t, to.old, ch));
     } else {
       const made = lt.verbatim ? (this.oldLines !== null ? ownCopy(raw) : raw) : lt.text;
       if (to.parts) to.parts.text(made);
