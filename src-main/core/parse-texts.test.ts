@@ -80,6 +80,24 @@ describe('parseRulesetTexts says what parseRuleset says', () => {
     expect(validateTable(model.ruleset.tables[0], 14).filter((f) => f.code === 'jump-loop')).toEqual(loop);
   });
 
+  it('on a deep chain of jumps that loops back at its end, and a target in a hook reached only through it', () => {
+    // c0 -> c1 -> ... -> c2999 -> c1500: the loop is named from c1500, at c2999's jump back
+    const n = 3000;
+    let text = '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n';
+    for (let k = 0; k < n; k++) text += `:c${k} - [0:0]\n`;
+    text += '-A POSTROUTING -j c0\n';
+    for (let k = 0; k < n - 1; k++) text += `-A c${k} -p tcp -j c${k + 1}\n`;
+    text += `-A c${n - 1} -j c1500\n-A c${n - 1} -p tcp -j DNAT --to-destination 10.0.0.1\nCOMMIT\n`;
+    same(text);
+    const found = parseRuleset(text).findings.filter((f) => f.severity === 'error');
+    const loop = found.find((f) => f.code === 'jump-loop')!;
+    // the line of c1500's jump to c1501 (after 5 + n header lines and POSTROUTING's jump)
+    expect(loop.line).toBe(5 + n + 1 + 1500 + 1);
+    expect(loop.message).toContain(`the jumps c1500 → c1501 → `);
+    expect(loop.message).toContain(` → c${n - 1} → c1500 form a loop`);
+    expect(found.find((f) => f.code === 'wrong-table')?.message).toContain('not in POSTROUTING (chain c2999 is reached from POSTROUTING)');
+  });
+
   it('on chain declarations written every way (tabs, runs of spaces, no policy, odd counters), in both readers', () => {
     const text = '*filter\n:INPUT\tDROP\t[5:6]\n:FORWARD   ACCEPT  [0:0]  extra\n:OUTPUT ACCEPT\n: \n:\n:a\n:b - [x:0]\n:c -\t[0:0\n:d - [1:2]\n:INPUT ACCEPT [0:0]\n:d - [0:0]\n' +
       ':a-name-that-is-far-too-long-for-it - [0:0]\n:e\t\t-\t\t[0:0]\n-A INPUT -j e\nCOMMIT\n';

@@ -30,16 +30,24 @@ export function jumpPairsOf(rules: readonly Rule[]): JumpPairs | undefined {
 }
 
 /**
- * The table's jumps as numbers: edges[k] lists the user chains (positions in
- * t.chains) that chain k jumps or goes to, each once, in the order of its
- * rules. The walks below run on it instead of looking a name up per rule and
- * hook (a kube-proxy nat table: 36,000 chains, 60,000 jumps).
+ * The table's jumps as numbers: the user chains (positions in t.chains) that
+ * chain k jumps or goes to are to[start[k]] … to[start[k + 1] - 1], each once,
+ * in the order of its rules (one array for the table, not one per chain: a
+ * deep tree's 57,000 chains). The walks below run on it instead of looking a
+ * name up per rule and hook (a kube-proxy nat table: 36,000 chains, 60,000
+ * jumps); `at` finds a chain's position by its name.
  */
-function jumpGraph(t: Table, appended?: ReadonlyMap<Chain, JumpPairs>): Int32Array[] {
+interface JumpGraph {
+  at: Map<string, number>;
+  start: Int32Array;
+  to: Int32Array;
+}
+
+function jumpGraph(t: Table, appended?: ReadonlyMap<Chain, JumpPairs>): JumpGraph {
   const chains = t.chains;
   const at = new Map<string, number>();
-  chains.forEach((c, k) => at.set(c.name, k));
-  const edges = new Array<Int32Array>(chains.length);
+  for (let k = 0; k < chains.length; k++) at.set(chains[k].name, k);
+  const start = new Int32Array(chains.length + 1);
   const listedBy = new Int32Array(chains.length).fill(-1);
   const list: number[] = [];
   const edge = (k: number, name: string) => {
@@ -49,7 +57,7 @@ function jumpGraph(t: Table, appended?: ReadonlyMap<Chain, JumpPairs>): Int32Arr
     list.push(j);
   };
   for (let k = 0; k < chains.length; k++) {
-    list.length = 0;
+    start[k] = list.length;
     if (appended) {
       const pairs = appended.get(chains[k]);
       if (pairs) for (let i = 0; i < pairs.length; i += 2) edge(k, pairs[i] as string);
@@ -61,12 +69,10 @@ function jumpGraph(t: Table, appended?: ReadonlyMap<Chain, JumpPairs>): Int32Arr
         if (tg?.chain) edge(k, tg.name);
       }
     }
-    edges[k] = list.length ? Int32Array.from(list) : NO_EDGES;
   }
-  return edges;
+  start[chains.length] = list.length;
+  return { at, start, to: Int32Array.from(list) };
 }
-
-const NO_EDGES = new Int32Array(0);
 
 /**
  * For each chain, the builtin chains (hooks) from which a packet can reach it.
@@ -75,62 +81,75 @@ const NO_EDGES = new Int32Array(0);
  * one shared read-only set per combination of hooks instead of a set per chain.
  */
 export function reachingHooks(t: Table): Map<string, ReadonlySet<Hook>> {
-  return hooksOf(t, jumpGraph(t));
+  const chains = t.chains;
+  const mask = hookMasks(t, jumpGraph(t));
+  const setOf = hookSets(t);
+  const hooks = new Map<string, ReadonlySet<Hook>>();
+  for (let k = 0; k < chains.length; k++) hooks.set(chains[k].name, setOf(mask[k]));
+  return hooks;
 }
 
-function hooksOf(t: Table, edges: Int32Array[]): Map<string, ReadonlySet<Hook>> {
+/** per chain (by position), a bit per builtin chain (in table order) that reaches it */
+function hookMasks(t: Table, g: JumpGraph): Int32Array {
   const chains = t.chains;
-  const builtins = chains.filter((c) => c.builtin);
+  const { start, to } = g;
   const mask = new Int32Array(chains.length);
+  const stack: number[] = [];
   let b = 0;
   for (let root = 0; root < chains.length; root++) {
     if (!chains[root].builtin) continue;
     const bit = 1 << b++;
-    const stack = [root];
+    stack.push(root);
     while (stack.length) {
       const cur = stack.pop()!;
       if (mask[cur] & bit) continue;
       mask[cur] |= bit;
-      const e = edges[cur];
-      for (let i = 0; i < e.length; i++) if (!(mask[e[i]] & bit)) stack.push(e[i]);
+      for (let i = start[cur]; i < start[cur + 1]; i++) if (!(mask[to[i]] & bit)) stack.push(to[i]);
     }
   }
+  return mask;
+}
+
+/** the set of hooks of a mask (hookMasks'), one shared set per mask */
+function hookSets(t: Table): (mask: number) => ReadonlySet<Hook> {
+  const builtins = t.chains.filter((c) => c.builtin);
   const shared = new Map<number, ReadonlySet<Hook>>();
-  const hooks = new Map<string, ReadonlySet<Hook>>();
-  for (let k = 0; k < chains.length; k++) {
-    const m = mask[k];
+  return (m) => {
     let set = shared.get(m);
     if (!set) shared.set(m, (set = new Set(builtins.filter((_, x) => m & (1 << x)).map((x) => x.name as Hook))));
-    hooks.set(chains[k].name, set);
-  }
-  return hooks;
+    return set;
+  };
 }
 
 // Depth-first with an explicit stack: a 10,000-deep jump chain loads in the
 // kernel, so the walk must not use the call stack.
-function findLoop(t: Table, edges: Int32Array[]): string[] | null {
+function findLoop(t: Table, g: JumpGraph): string[] | null {
   const chains = t.chains;
+  const { start, to } = g;
   /** 1 on the path, 2 done */
   const state = new Uint8Array(chains.length);
-  const path: Array<{ k: number; i: number }> = [];
+  // the path: each chain on it and where its walk of its edges is (a chain is on it at most once)
+  const pathK = new Int32Array(chains.length);
+  const pathI = new Int32Array(chains.length);
+  let depth = 0;
   const enter = (k: number) => {
     state[k] = 1;
-    path.push({ k, i: 0 });
+    pathK[depth] = k;
+    pathI[depth++] = start[k];
   };
   for (let root = 0; root < chains.length; root++) {
     if (!chains[root].builtin || state[root]) continue;
     enter(root);
-    while (path.length) {
-      const top = path[path.length - 1];
-      const e = edges[top.k];
-      if (top.i >= e.length) {
-        path.pop();
-        state[top.k] = 2;
+    while (depth > 0) {
+      const k = pathK[depth - 1];
+      if (pathI[depth - 1] >= start[k + 1]) {
+        depth--;
+        state[k] = 2;
         continue;
       }
-      const next = e[top.i++];
+      const next = to[pathI[depth - 1]++];
       if (state[next] === 1) {
-        const names = path.map((f) => chains[f.k].name);
+        const names = Array.from(pathK.subarray(0, depth), (f) => chains[f].name);
         return [...names.slice(names.indexOf(chains[next].name)), chains[next].name];
       }
       if (!state[next]) enter(next);
@@ -357,10 +376,13 @@ function builtinChains(t: Table): ReadonlySet<string> {
  */
 export function validateTable(t: Table, commitLine: number, appended?: AppendedChecks): Finding[] {
   const out: Finding[] = [];
-  const edges = jumpGraph(t, appended?.jumps);
-  const hooks = hooksOf(t, edges);
+  const g = jumpGraph(t, appended?.jumps);
+  const mask = hookMasks(t, g);
+  const setOf = hookSets(t);
+  // by position, not a map of every chain's name (57,000 in a deep tree) to its set
+  const hooksOfChain = (c: Chain) => setOf(mask[g.at.get(c.name)!]);
   const atCommit = `(iptables-restore reports this as "line ${commitLine} failed" at COMMIT)`;
-  const loop = findLoop(t, edges);
+  const loop = findLoop(t, g);
   if (loop) {
     const first = t.chains.find((c) => c.name === loop[0]);
     // with `appended`, the table's rules may not be kept (parseRulesetTexts): its jumps are
@@ -373,16 +395,17 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
     // the rules' problems in table order: chains as listed, rules by index
     const entries: { chain: Chain; index: number; rule: Rule; problem: Problem }[] = [...appended.found];
     for (const d of appended.deferred) {
-      const problem = ruleProblem(t, d.chain, d.rule, hooks.get(d.chain.name)!, builtin);
+      const problem = ruleProblem(t, d.chain, d.rule, hooksOfChain(d.chain), builtin);
       if (problem) entries.push({ ...d, problem });
     }
     for (const { chain, rule, at } of appended.alike) {
-      const problem = ruleProblem(t, chain, rule, hooks.get(chain.name)!, builtin);
+      const problem = ruleProblem(t, chain, rule, hooksOfChain(chain), builtin);
       if (!problem) continue;
       // the rule itself for the first; for the others only its line differs
       for (let k = 0; k < at.length; k += 2) entries.push({ chain, index: at.at(k), rule: k === 0 ? rule : { ...rule, source: at.at(k + 1) < 0 ? undefined : { line: at.at(k + 1) } }, problem });
     }
-    const order = new Map(t.chains.map((c, k) => [c, k]));
+    // (a map of every chain to its position only when there is something to sort)
+    const order = entries.length > 1 ? new Map(t.chains.map((c, k) => [c, k])) : new Map<Chain, number>();
     entries.sort((a, b) => order.get(a.chain)! - order.get(b.chain)! || a.index - b.index);
     for (const { chain: c, index: k, rule: r, problem } of entries) {
       out.push({ code: problem.code, severity: 'error', line: r.source?.line ?? commitLine, table: t.name, chain: c.name, index: k + 1,
@@ -391,7 +414,7 @@ export function validateTable(t: Table, commitLine: number, appended?: AppendedC
     return out;
   }
   for (const c of t.chains) {
-    const h = hooks.get(c.name)!;
+    const h = hooksOfChain(c);
     const rules = c.rules;
     for (let k = 0; k < rules.length; k++) {
       const r = rules[k];
