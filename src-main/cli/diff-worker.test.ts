@@ -223,6 +223,37 @@ describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command lo
     expect(traced(['canon', '-'], readFileSync(under, 'utf8')).inlined).toBeGreaterThan(0);
   }, 120_000);
 
+  it('TurboFan does not run for a local command on files of 128 KB or less each, and runs without inlining above that or whole on standard input; the output is the same (v8-tuning.ts)', async () => {
+    const tiny = join(dir, 'tiny.rules');
+    const tiny2 = join(dir, 'tiny2.rules');
+    const small = join(dir, 'small.rules');
+    writeFileSync(tiny, generateShape('blocklist', 2_000, 3) as string);
+    writeFileSync(tiny2, generateShape('blocklist', 2_000, 4) as string);
+    writeFileSync(small, generateShape('blocklist', 4_000, 3) as string);
+    expect(Math.max(statSync(tiny).size, statSync(tiny2).size)).toBeLessThanOrEqual(128 << 10);
+    expect(statSync(small).size).toBeGreaterThan(128 << 10);
+    const traced = (args: string[], input?: string) => {
+      const r = spawnSync('node', ['--trace-opt', '--trace-turbo-inlining', cli, ...args], { encoding: 'utf8', input, maxBuffer: 1 << 28 });
+      expect(r.status, r.stderr).toBeLessThan(2);
+      const lines = r.stdout.split('\n');
+      return { optimized: lines.filter((l) => /^\[completed (optimizing|compiling)/.test(l)).length, inlined: lines.filter((l) => l.startsWith('Inlining ')).length };
+    };
+    for (const args of [['canon', tiny], ['lint', tiny], ['diff', tiny, tiny2], ['check', tiny]]) expect(traced(args).optimized, args[0]).toBe(0);
+    const above = traced(['lint', small]);
+    expect(above.optimized).toBeGreaterThan(0);
+    expect(above.inlined).toBe(0);
+    const piped = traced(['lint', '-'], readFileSync(tiny, 'utf8'));
+    expect(piped.optimized).toBeGreaterThan(0);
+    expect(piped.inlined).toBeGreaterThan(0);
+    for (const args of [['canon', tiny], ['lint', tiny], ['diff', tiny, tiny2]]) {
+      const built = spawnSync('node', [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const inProcess = await run(args);
+      expect(built.stdout, args[0]).toBe(inProcess.out);
+      expect(built.stderr).toBe(inProcess.err);
+      expect(built.status).toBe(inProcess.code);
+    }
+  }, 120_000);
+
   // A bundle may hold a module's top-level constants that esbuild cannot prove
   // free of side effects (a few mapped places); a module whose functions are in
   // it has hundreds to thousands (lint's own flow.ts: ~1,500).

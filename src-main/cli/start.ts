@@ -20,6 +20,6 @@ const answered = answerTopLevel(argv, io, (name) => commandEntry(name) !== undef
 if (answered !== null) process.exitCode = answered;
 else {
   const bundle = loadBundle(bundleOf(commandEntry(argv[0])!.file));
-  tuneForInput(argv.slice(1)); // after the code cache was read: V8 checks the flags then
+  tuneForInput(argv[0], argv.slice(1)); // after the code cache was read: V8 checks the flags then
   bundle.main(argv[0], argv.slice(1));
 }

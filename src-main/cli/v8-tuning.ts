@@ -33,30 +33,60 @@ if (builtBin) {
  * for TurboFan's inlining to repay its compile time (see tuneForInput).
  */
 const SMALL_INPUT = 1 << 20;
+/**
+ * Named files of at most this many bytes each (about 1,000-2,500 rules; most
+ * real rulesets) are read in well under 100 ms: TurboFan does not run at all.
+ */
+const TINY_INPUT = 128 << 10;
+/**
+ * The commands that only read local files. The others (apply, pull, facts)
+ * talk SSH, whose pure-JavaScript parts (an encrypted key's bcrypt-pbkdf)
+ * need TurboFan whatever the size of a file named.
+ */
+const LOCAL_COMMANDS = new Set(['check', 'canon', 'diff', 'lint', 'trace', 'import', 'recipe', 'recipes']);
 
 /**
- * TurboFan without inlining when the command reads only small files, set
- * once the command's bundle is loaded (load-bundle.ts: a code cache is valid
- * only for the flags it was made with, and V8 checks them when it reads it;
- * so never while the build writes the caches). On inputs of ~1 MB V8 spends
- * more CPU on its compiler threads than the command on its main thread, most
- * of it inlining; without it, 10k-rule canon/diff/lint take 20-30% less CPU
- * in all (TurboFan's threads ~45% less) and the same main-thread time within
- * ~5%. Above that size inlining pays: 100k rules without it cost the main
- * thread 6-13% more. The largest file counts, not the sum: diff takes most of
- * the new file's lines from the old one's reading (core/diff-reuse.ts), so two
- * 0.8 MB files cost it about what one costs canon. Standard input ('-'), of
- * unknown size, keeps inlining.
+ * TurboFan per the largest file a command names, set once the command's
+ * bundle is loaded (load-bundle.ts: a code cache is valid only for the flags
+ * it was made with, and V8 checks them when it reads it; so never while the
+ * build writes the caches).
+ *
+ * Up to 1 MB, no inlining: on inputs of ~1 MB V8 spends more CPU on its
+ * compiler threads than the command on its main thread, most of it inlining;
+ * without it, 10k-rule canon/diff/lint take 20-30% less CPU in all
+ * (TurboFan's threads ~45% less) and the same main-thread time within ~5%.
+ * Above that size inlining pays: 100k rules without it cost the main thread
+ * 6-13% more.
+ *
+ * Up to 128 KB, for a command that reads local files only, no TurboFan at
+ * all: compiling even without inlining pages in TurboFan's ~4 MB of machine
+ * code and ~3-5 MB of compile zones and code for a run of ~100 ms of main
+ * thread. 1,000 rules (blocklist, docker, tree, kube, mixed; canon, diff,
+ * lint): peak RSS 6-9 MB less (~53 -> ~47 MB), CPU in all 20-50 ms less, main
+ * thread the same to +5% (lint mixed 122 -> 128 ms). At 3,000 rules the main
+ * thread took 10-15% longer without TurboFan, at 10,000 rules 20-100%.
+ *
+ * The largest file counts, not the sum: diff takes most of the new file's
+ * lines from the old one's reading (core/diff-reuse.ts), so two 0.8 MB files
+ * cost it about what one costs canon. Standard input ('-'), of unknown size,
+ * keeps TurboFan whole.
  */
-export function tuneForInput(args: readonly string[]): void {
+export function tuneForInput(command: string, args: readonly string[]): void {
   if (!builtBin || process.env.PORTCULLIS_CODE_CACHE === 'write') return;
+  const flag = inputFlag(command, args);
+  if (flag) setFlagsFromString(flag);
+}
+
+/** the V8 flag tuneForInput sets for these arguments, if any */
+export function inputFlag(command: string, args: readonly string[]): string | undefined {
   let largest = 0;
   for (const a of args) {
-    if (a === '-') return;
+    if (a === '-') return undefined;
     largest = Math.max(largest, fileSize(a));
-    if (largest > SMALL_INPUT) return;
+    if (largest > SMALL_INPUT) return undefined;
   }
-  if (largest > 0) setFlagsFromString('--no-turbo-inlining');
+  if (largest === 0) return undefined;
+  return largest <= TINY_INPUT && LOCAL_COMMANDS.has(command) ? '--no-turbofan' : '--no-turbo-inlining';
 }
 
 /** the size of the regular file an argument names, else 0 (an option, an address, a missing file) */
