@@ -359,14 +359,14 @@ function distinctLabels(left: readonly string[], right: readonly string[], pre: 
  * between matched rules, deleted and added rules are paired by similarity
  * (diff-pairing.ts) as replaces; the rest stay deletes and adds.
  */
-export function walkAlignment(left: readonly string[], right: readonly string[], al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false): void {
+export function walkAlignment(left: readonly string[], right: readonly string[], al: Alignment, visit: (kind: RowKind, i: number, j: number) => void, skipSame = false, stop?: () => void): void {
   const { pairs, moveTo, moveFrom } = al;
   let i = 0;
   let j = 0;
   const gap = (ai: number, bj: number) => {
     if (i === ai && j === bj) return;
     const i0 = i;
-    const partner = gapPartners(left, right, i, ai, j, bj, al);
+    const partner = gapPartners(left, right, i, ai, j, bj, al, stop);
     while (i < ai || j < bj) {
       if (i < ai && moveTo[i] >= 0) {
         visit('move-from', i++, -1);
@@ -395,7 +395,7 @@ export function walkAlignment(left: readonly string[], right: readonly string[],
  * For each old index in [i0, i1), at [index - i0]: the new index in [j0, j1)
  * that replaces it, or -1. Moved rules are never paired.
  */
-function gapPartners(left: readonly string[], right: readonly string[], i0: number, i1: number, j0: number, j1: number, al: Alignment): Int32Array {
+function gapPartners(left: readonly string[], right: readonly string[], i0: number, i1: number, j0: number, j1: number, al: Alignment, stop?: () => void): Int32Array {
   const partner = new Int32Array(i1 - i0).fill(-1);
   const dels: number[] = [];
   const adds: number[] = [];
@@ -405,6 +405,7 @@ function gapPartners(left: readonly string[], right: readonly string[], i0: numb
   const p = pairBySimilarity(
     dels.map((x) => left[x]),
     adds.map((y) => right[y]),
+    stop,
   );
   for (let k = 0; k < dels.length; k++) if (p[k] >= 0) partner[dels[k] - i0] = adds[p[k]];
   return partner;

@@ -44,11 +44,17 @@ interface DetailOptions {
    * are then left out of `chains` (and, equal on both sides, never aligned).
    */
   unchangedRows?: boolean;
+  /**
+   * Called between chains and every few thousand rules or rows of a long one;
+   * throw from it to give the diff up (the app's cancel: a worker thread no
+   * message reaches while it works).
+   */
+  stop?: () => void;
 }
 
 /** Everything the UI needs for a side-by-side view, plus the change set. */
 export function diffRulesetsDetailed(a: Ruleset, b: Ruleset, opts: DetailOptions = {}): RulesetDiff {
-  return diffRulesetTexts(rulesetTexts(a), rulesetTexts(b), opts);
+  return diffRulesetTexts(rulesetTexts(a, opts.stop), rulesetTexts(b, opts.stop), opts);
 }
 
 export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
@@ -64,10 +70,10 @@ export function diffRulesets(a: Ruleset, b: Ruleset): ChangeSet {
  */
 export function diffRulesetTexts(a: RulesetTexts, b: RulesetTexts, opts: DetailOptions & { rows?: boolean; context?: number } = {}): RulesetDiff {
   const mode = opts.rows === false ? 'none' : opts.unchangedRows === false ? 'changed' : 'all';
-  return compare(a, b, mode, mode === 'changed' ? opts.context : undefined);
+  return compare(a, b, mode, mode === 'changed' ? opts.context : undefined, opts.stop);
 }
 
-function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none', context?: number): RulesetDiff {
+function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 'none', context?: number, stop?: () => void): RulesetDiff {
   // unless every chain's rows are wanted, chains equal on both sides are skipped:
   // the chains left all have changes, so their rows are made in the one walk
   const skipEqual = rowMode !== 'all';
@@ -87,13 +93,16 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
       const policy = polFrom !== null && polTo !== null ? { from: polFrom, to: polTo } : null;
       // a chain the same on both sides has no changes and, without rows for it, nothing to align
       if (skipEqual && status === 'same' && polFrom === polTo && sameTexts(lt, rt)) continue;
+      stop?.();
       // ids per chain: the alignment's counters are one per distinct line of the chain
       const al = alignChain(lt, rt, new Interner(), left?.labels && right?.labels && left.labels === right.labels ? right.labels : undefined);
       const before = changes.length;
       if (status === 'added') changes.push({ op: 'chain-add', table: tname, chain: name });
       if (policy && policy.from !== policy.to) changes.push({ op: 'policy', table: tname, chain: name, from: policy.from, to: policy.to });
       const rec = withRows ? new RowRecorder(lt.length + rt.length) : null;
+      let visited = 0;
       walkAlignment(lt, rt, al, (kind, i, j) => {
+        if (stop && (++visited & 4095) === 0) stop();
         rec?.add(kind, i, j);
         switch (kind) {
           case 'add':
@@ -111,7 +120,7 @@ function compare(a: RulesetTexts, b: RulesetTexts, rowMode: 'all' | 'changed' | 
           default:
             break;
         }
-      }, !withRows);
+      }, !withRows, stop);
       if (status === 'deleted') changes.push({ op: 'chain-delete', table: tname, chain: name });
       const cd: ChainDiff = { table: tname, chain: name, builtin, status, policy, rows: rec ? rec.rows(lt, rt, al, context) : [] };
       if (status === 'same' && changes.length > before) cd.status = 'changed';

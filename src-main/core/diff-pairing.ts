@@ -124,7 +124,7 @@ const BLOCK = 16;
  * returns for each del the index in `adds` of its partner, or -1. Pairs keep
  * the order on both sides (they never cross), as a replace must.
  */
-export function pairBySimilarity(dels: readonly string[], adds: readonly string[]): Int32Array {
+export function pairBySimilarity(dels: readonly string[], adds: readonly string[], stop?: () => void): Int32Array {
   const partner = new Int32Array(dels.length).fill(-1);
   if (dels.length === 0 || adds.length === 0) return partner;
   // exactly one of each at the same place: a changed rule, however much changed
@@ -132,11 +132,18 @@ export function pairBySimilarity(dels: readonly string[], adds: readonly string[
     partner[0] = 0;
     return partner;
   }
-  const dg = dels.map(optionGroups);
-  const ag = adds.map(optionGroups);
+  // `stop` (a cancel) is asked every 1,024 rules read and 64 blocks paired
+  const groups = (texts: readonly string[]) =>
+    texts.map((t, k) => {
+      if ((k & 1023) === 1023) stop?.();
+      return optionGroups(t);
+    });
+  const dg = groups(dels);
+  const ag = groups(adds);
   // blocks along the diagonal of the gap, so a long gap costs BLOCK² per block
   const blocks = Math.max(1, Math.ceil(Math.max(dels.length, adds.length) / BLOCK));
   for (let b = 0; b < blocks; b++) {
+    if ((b & 63) === 63) stop?.();
     const d0 = Math.floor((b * dels.length) / blocks);
     const d1 = Math.floor(((b + 1) * dels.length) / blocks);
     const a0 = Math.floor((b * adds.length) / blocks);

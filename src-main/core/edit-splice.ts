@@ -21,7 +21,6 @@ import { LineShift } from './line-shift.js';
 import { parseLinesAlone } from './edit-fresh.js';
 
 interface Spliced {
-  text: string;
   parsed: ParseResult;
   changed: { table: TableName; chain: string }[];
   /** the old file's 1-based line → the new file's (0: gone or written anew) */
@@ -287,9 +286,8 @@ function splice(old: ParseResult, t: Table, c: Chain, ops: LineOp[], validate: b
     findings.splice(lo, 0, f);
   }
   const finalNewline = old.finalNewline || out.length > n;
-  const text = out.join('\n') + (finalNewline ? '\n' : '');
+  // no text joined here: applyEditParsed's text is made of the lines when read (the app's worker sends the page a splice)
   return {
-    text,
     parsed: { ruleset: { ...old.ruleset, tables }, findings, lines: out, finalNewline },
     changed: [{ table: t.name, chain: c.name }],
     moved,

@@ -19,6 +19,7 @@ export { lintPair, type PairFinding } from './lint/pair.js';
 export { importScript, type ImportResult } from './import.js';
 export * from './recipes/index.js';
 export { applyEditParsed, type ChangedChain } from './edit-reparse.js';
+export { spliceText, textLength, textSplice, type TextSplice } from './edit-text.js';
 export { applyEdit, parseRuleBody, ruleFormSpec, type EditOp, type RuleRef, type OptionField, type ExtensionFields } from './edit.js';
 export { matchWords, targetDetail } from './extension-words.js';
 export { targetAction } from './analysis/targets.js';

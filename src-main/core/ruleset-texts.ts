@@ -60,19 +60,24 @@ export interface RulesetTexts {
   tables: { name: TableName; chains: ChainTexts[] }[];
 }
 
-export function rulesetTexts(rs: Ruleset): RulesetTexts {
+/** `stop`: called every 2,048 rules (and per chain); throw from it to give the work up (the app's cancel) */
+export function rulesetTexts(rs: Ruleset, stop?: () => void): RulesetTexts {
   return {
     tables: rs.tables.map((t) => ({
       name: t.name,
-      chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: chainTexts(c) })),
+      chains: t.chains.map((c) => ({ name: c.name, builtin: c.builtin, policy: c.builtin ? (c.policy ?? 'ACCEPT') : null, texts: chainTexts(c, stop) })),
     })),
   };
 }
 
-function chainTexts(c: Chain): string[] {
+function chainTexts(c: Chain, stop?: () => void): string[] {
   const head = `-A ${c.name}`;
   const out = new Array<string>(c.rules.length);
-  for (let k = 0; k < c.rules.length; k++) out[k] = flat(head + canonicalRuleBody(c.rules[k]));
+  stop?.();
+  for (let k = 0; k < c.rules.length; k++) {
+    if (stop && (k & 2047) === 2047) stop();
+    out[k] = flat(head + canonicalRuleBody(c.rules[k]));
+  }
   return out;
 }
 

@@ -15,6 +15,9 @@ import {
   lintRuleset,
   parseRuleset,
   runRecipe,
+  textLength,
+  textSplice,
+  type TextSplice,
   type Chain,
   type ChangedChain,
   type EditSince,
@@ -118,7 +121,10 @@ class NeedText extends Error {
 
 /** A document as this worker holds it. */
 interface Doc {
-  text: string;
+  /** its text; an edit's result has none until asked for (docText: its lines joined) — the page gets a splice, not the text */
+  text?: string;
+  /** the text's length (known without the text) */
+  length: number;
   family: Family;
   parsed: ParseResult;
   /** each rule's canonical line as sent to the page (sendParse), in table and chain order: an edit's result reuses the unchanged chains' */
@@ -183,10 +189,10 @@ class Documents {
     const family = ref.family ?? 'ipv4';
     const known = docs.get(ref.id);
     // a document's text never changes under its id: the client sends it once per worker
-    const byId = known && known.family === family && (ref.text === undefined || known.text === ref.text) ? known : undefined;
-    const text = byId?.text ?? ref.text;
-    if (text === undefined) throw new NeedText(ref.id);
-    const hit = byId ?? this.sameText(text, family);
+    const byId = known && known.family === family && (ref.text === undefined || (known.length === ref.text.length && docText(known) === ref.text)) ? known : undefined;
+    const text = ref.text;
+    if (!byId && text === undefined) throw new NeedText(ref.id);
+    const hit = byId ?? this.sameText(text!, family);
     if (hit) {
       // an edit's result is named now: it is held once, under the page's id
       if (!byId) for (const [k, v] of docs) if (k < 0 && v === hit) docs.delete(k);
@@ -196,7 +202,7 @@ class Documents {
       return hit;
     }
     this.post({ type: 'progress', id, progress: { phase: 'parsing' } });
-    const d: Doc = { text, family, parsed: parseRuleset(text, { family, stop: () => this.out.check() }), serial: ++serials };
+    const d: Doc = { text, length: text!.length, family, parsed: parseRuleset(text!, { family, stop: () => this.out.check() }), serial: ++serials };
     docs.set(ref.id, d);
     this.trim();
     return d;
@@ -204,9 +210,23 @@ class Documents {
 
   /** a document parsed under another id with the same text (an edit's result, parsed before the page named it) */
   private sameText(text: string, family: Family): Doc | undefined {
-    for (const d of this.docs.values()) if (d.text.length === text.length && d.text === text && d.family === family) return d;
+    for (const d of this.docs.values()) if (d.length === text.length && d.family === family && docText(d) === text) return d;
     return undefined;
   }
+}
+
+/** a document's text (an edit's result: its lines joined, once) */
+function docText(d: Doc): string {
+  return (d.text ??= d.parsed.lines.join('\n') + (d.parsed.finalNewline ? '\n' : ''));
+}
+
+/**
+ * What an edit changed in the text of `from` (TextSplice), or null where the
+ * lines of `from` are not its text (they always are: checked by length, O(lines)).
+ */
+function spliceOf(from: Doc, parsed: ParseResult): TextSplice | null {
+  if (textLength(from.parsed.lines, from.parsed.finalNewline) !== from.length) return null;
+  return textSplice(from.parsed.lines, from.parsed.finalNewline, parsed.lines, parsed.finalNewline);
 }
 
 export function createEngine(post: Post): (m: ToWorker) => void {
@@ -260,7 +280,8 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       const a = docs.parsed(job.left, id).ruleset;
       const b = docs.parsed(job.right, id).ruleset;
       post({ type: 'progress', id, progress: { phase: 'comparing' } });
-      return sendDiff(out, id, diffRulesetsDetailed(a, b));
+      // a cancel stops it between chains and every few thousand rules of a long one (the worker and its documents stay)
+      return sendDiff(out, id, diffRulesetsDetailed(a, b, { stop: () => out.check() }));
     }
     case 'pair': {
       const a = docs.parsed({ ...job.v4, family: 'ipv4' }, id);
@@ -276,7 +297,10 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       const p = docs.parsed(job.doc, id);
       post({ type: 'progress', id, progress: { phase: 'placing' } });
       const { client, sshPort } = job;
-      const run = runRecipe(recipe, job.raw, p, { lint: (rs) => lintRuleset(rs, client ? { client, sshPort } : {}), ...(client ? { client } : {}), sshPort });
+      // the placement lints the file before and after: a cancel stops a lint between chains (`checked` is called after each)
+      const lint = (rs: Ruleset) => lintRuleset(rs, { ...(client ? { client, sshPort } : {}), checked: () => out.check() });
+      const run = runRecipe(recipe, job.raw, p, { lint, ...(client ? { client } : {}), sshPort });
+      out.check();
       // the merged model is not shown, only what was added and the text: leave it here
       const value = run.ok && run.placed ? { ...run, placed: { ...run.placed, ruleset: undefined } } : run;
       return send(out, id, value, []);
@@ -286,10 +310,15 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       post({ type: 'progress', id, progress: { phase: 'editing' } });
       const r = applyEditParsed(d.parsed, job.op);
       if (!r.ok) return send(out, id, { ok: false, message: r.message } satisfies EditAnswer, []);
-      const made = editedDoc(d, r.text, r.parsed, r.changed, r.moved, r.origins);
+      // the page holds the text before the edit: it gets what changed in it, not the text (r.text is joined only when read)
+      const splice = job.as === undefined || r.road === 'whole' ? null : spliceOf(d, r.parsed);
+      const text = splice ? undefined : r.text;
+      const length = splice ? d.length - (splice.to - splice.from) + splice.insert.length : text!.length;
+      const made = editedDoc(d, text, length, r.parsed, r.changed, r.moved, r.origins);
+      const changes = splice ? { splice } : { text: text! };
       if (job.as === undefined) {
         docs.adopt(made);
-        return send(out, id, { ok: true, text: r.text } satisfies EditAnswer, []);
+        return send(out, id, { ok: true, ...changes } satisfies EditAnswer, []);
       }
       // the new document's parse in the same answer: no second job, and its text is not sent back here to be found again
       docs.hold(job.as, made);
@@ -297,11 +326,11 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       const patch = job.patch && r.changed ? patchOf(d, made, r.changed, r.moved) : null;
       if (patch) {
         const parts = patch.parts.map((p) => ({ ...p, path: ['patch', ...p.path] }));
-        return send(out, id, { ok: true, text: r.text, patch: patch.head } satisfies EditAnswer, parts, patch.transfer);
+        return send(out, id, { ok: true, ...changes, patch: patch.head } satisfies EditAnswer, parts, patch.transfer);
       }
       const c = compactOf(made);
       const parts = c.parts.map((p) => ({ ...p, path: ['parse', ...p.path] }));
-      return send(out, id, { ok: true, text: r.text, parse: c.head } satisfies EditAnswer, parts, c.transfer);
+      return send(out, id, { ok: true, ...changes, parse: c.head } satisfies EditAnswer, parts, c.transfer);
     }
     case 'paste': {
       const p = docs.parsed(job.doc, id);
@@ -337,8 +366,8 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
  * canonical lines those of the unchanged chains before it, and what its lint
  * can carry over from the lint before the edit.
  */
-function editedDoc(from: Doc, text: string, parsed: ParseResult, changed: ChangedChain[] | null, moved: Int32Array | null, origins?: Map<string, Int32Array>): Doc {
-  const d: Doc = { text, family: from.family, parsed, serial: ++serials };
+function editedDoc(from: Doc, text: string | undefined, length: number, parsed: ParseResult, changed: ChangedChain[] | null, moved: Int32Array | null, origins?: Map<string, Int32Array>): Doc {
+  const d: Doc = { ...(text !== undefined ? { text } : {}), length, family: from.family, parsed, serial: ++serials };
   if (!changed || !moved) return d;
   // what changed since each document this one comes from (a chain of staged steps: a few, each a few chains)
   const keys = changed.map((c) => `${c.table} ${c.chain}`);

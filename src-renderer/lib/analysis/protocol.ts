@@ -16,7 +16,7 @@
 // copying a 100,000-rule model in never holds the page for longer than one
 // piece. Answers that are columns of typed arrays (the search index) are
 // transferred, not copied.
-import type { EditOp, Family, LintOptions, RawParams } from '../../../src-main/core/index.js';
+import type { EditOp, Family, LintOptions, RawParams, TextSplice } from '../../../src-main/core/index.js';
 import type { PasteAnalysis } from '../state/paste-import.js';
 import type { CompactParse, ModelPatch } from '../state/lazy-model.js';
 
@@ -60,7 +60,13 @@ export type JobRequest =
  * said the page holds the model before the edit (`patch`) and the edit changed
  * only some chains' rules — what changed in it (`patch`).
  */
-export type EditAnswer = { ok: true; text: string; parse?: CompactParse; patch?: ModelPatch } | { ok: false; message: string };
+export type EditAnswer = ({ ok: true; parse?: CompactParse; patch?: ModelPatch } & EditedText) | { ok: false; message: string };
+
+/**
+ * The new text: with `as` (the page holds the text edited), what changed in
+ * it (a 15 MB text is not joined, copied and scanned for one line); else whole.
+ */
+export type EditedText = { text: string; splice?: undefined } | { splice: TextSplice; text?: undefined };
 
 export interface MarksAnswer {
   changed: Int32Array;

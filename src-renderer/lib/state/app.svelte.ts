@@ -8,11 +8,12 @@ import type { EditAnswer, JobRequest } from '../analysis/protocol.js';
 import { DiffSession } from './diff-session.svelte.js';
 import { INLINE_PARSE_LIMIT, RulesetDoc, type RulesetSource } from './ruleset-doc.svelte.js';
 import { HostsState } from './hosts.svelte.js';
-import { applyEdit, type EditOp, type Family, type RuleRef } from '../../../src-main/core/index.js';
+import { applyEdit, spliceText, type EditOp, type Family, type RuleRef } from '../../../src-main/core/index.js';
 import { rowOfRef, Staging, type DocOwner } from './staging.svelte.js';
 import { mergeImported, type MergeResult, type PasteAnalysis } from './paste-import.js';
 import { withFamily, withFamilySliced } from './family.js';
 import type { ProposalDrafts } from './drafts.js';
+import { splicedLines } from './lazy-model.js';
 
 export type AppView = 'ruleset' | 'diff' | 'hosts';
 /** where an opened file goes: the ruleset view, or one side of the diff */
@@ -231,8 +232,13 @@ export class AppState {
     const as = RulesetDoc.reserveId();
     // the page's model of `doc` is patched with what the edit changed, where it can be (not made again from the whole parse)
     const request: JobRequest = { kind: 'edit', doc: doc.ref(), op: $state.snapshot(op) as EditOp, as, patch: doc.patchable };
-    const change = (r: EditAnswer & { ok: true }): Change =>
-      r.patch ? { text: r.text, label, made: { id: as, patch: r.patch, from: doc } } : r.parse ? { text: r.text, label, made: { id: as, parse: r.parse } } : { text: r.text, label };
+    const change = (r: EditAnswer & { ok: true }): Change => {
+      // what changed in the text: the new text is a rope of the old one's pieces, its lines read through the old ones (nothing scanned or copied)
+      const text = r.splice ? spliceText(doc.text, r.splice) : r.text;
+      const lines = r.splice && doc.parseState === 'ready' && !doc.preview ? splicedLines(doc.lines, text, r.splice) : undefined;
+      if (r.patch) return { text, label, made: { id: as, patch: r.patch, from: doc, lines } };
+      return r.parse ? { text, label, made: { id: as, parse: r.parse, lines } } : { text, label };
+    };
     return this.changeInWorker<EditAnswer>(doc, request, label, (r) => (r.ok ? change(r) : { problem: r.message }), select);
   }
 

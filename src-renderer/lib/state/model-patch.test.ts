@@ -5,12 +5,12 @@
 // same rows (kind, chain, position, line, text), and the untouched chains'
 // rows the very objects they were.
 import { describe, it, expect } from 'vitest';
-import { applyEdit, parseRuleset, type EditOp } from '../../../src-main/core/index.js';
+import { applyEdit, parseRuleset, spliceText, type EditOp } from '../../../src-main/core/index.js';
 import { AnalysisClient } from '../analysis/client.js';
 import { inlineWorker } from '../analysis/spawn.js';
 import type { EditAnswer } from '../analysis/protocol.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
-import { LazyModel, lazyLines, type CompactParse } from './lazy-model.js';
+import { LazyModel, lazyLines, splicedLines, type CompactParse } from './lazy-model.js';
 import { rowsOfParse, rowsOfParseSliced, rowText, type RuleRows } from './rows.js';
 
 /** what a row shows, in words a test compares */
@@ -48,14 +48,18 @@ describe('an edit patches the page\'s model and rows', () => {
       id++;
       const want = applyEdit(parseRuleset(cur), op);
       if (!got.ok || !want.ok) throw new Error(`the edit failed: ${JSON.stringify(op)}`);
-      expect(got.text).toBe(want.text);
+      // the text's splice, not the text: the new text and its lines are made of the old ones
+      expect(got.text).toBeUndefined();
+      const spliced = spliceText(cur, got.splice!);
+      expect(spliced).toBe(want.text);
       expect(got.parse).toBeUndefined();
       const patch = got.patch!;
       // only what changed: the blocklist chain's rules, and the chains whose lines moved
       expect(patch.chains.filter((p) => p.rules).map((p) => p.chain.name)).toEqual(['blocklist']);
-      cur = got.text;
+      cur = spliced;
       const whole = parseRuleset(cur);
-      const newLines = lazyLines(cur);
+      const newLines = splicedLines(lines, cur, got.splice!);
+      expect([...newLines]).toEqual(whole.lines);
       const next = LazyModel.patched(model, patch, newLines);
       expect(next.ruleset).toEqual(whole.ruleset);
       expect(next.ruleCount).toBe(whole.ruleset.tables.reduce((n, t) => n + t.chains.reduce((m, ch) => m + ch.rules.length, 0), 0));

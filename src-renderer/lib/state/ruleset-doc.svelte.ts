@@ -43,7 +43,10 @@ export interface RulesetSource {
    * a large document the worker made (an edit) and holds under `id` (RulesetDoc.reserveId), with its parse —
    * whole, or what the edit changed in the model of `from` (the document edited)
    */
-  made?: { id: number; parse: CompactParse } | { id: number; patch: ModelPatch; from: RulesetDoc };
+  made?: ({ id: number; parse: CompactParse } | { id: number; patch: ModelPatch; from: RulesetDoc }) & {
+    /** the text's lines, made of the lines of the document edited (splicedLines); absent: cut from the text */
+    lines?: readonly string[];
+  };
 }
 
 export type DocView = 'rules' | 'source' | 'canonical';
@@ -249,7 +252,8 @@ export class RulesetDoc {
       // an edit's result comes with its parse (and is not shown before it is here: no preview)
       if (!src.made) this.showPreview();
       const made = src.made;
-      this.ready = !made ? this.parseInWorker() : 'patch' in made ? this.takePatch(made.from, made.patch, performance.now()) : this.takeCompact(made.parse, performance.now());
+      const lines = made?.lines as string[] | undefined;
+      this.ready = !made ? this.parseInWorker() : 'patch' in made ? this.takePatch(made.from, made.patch, performance.now(), lines) : this.takeCompact(made.parse, performance.now(), lines);
       // whoever awaits `ready` sees the failure; nobody else has to
       this.ready.catch(() => {});
     }
@@ -439,13 +443,13 @@ export class RulesetDoc {
   }
 
   /** the worker's parse made into the page's model and rows, a task at a time */
-  private async takeCompact(compact: CompactParse, t0: number): Promise<void> {
+  private async takeCompact(compact: CompactParse, t0: number, known?: string[]): Promise<void> {
     try {
       // each step its own task, so input waiting since the last part is answered in between
       await nextTask();
       // the worker keeps the rules; the page makes each one when it is shown
       // the lines are cut from the text when read (100,000 strings are not made here)
-      const lines = lazyLines(this.text);
+      const lines = known ?? lazyLines(this.text);
       await nextTask();
       this.lazy = await LazyModel.build(compact, lines);
       const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: compact.findings, lines, finalNewline: compact.finalNewline };
@@ -474,10 +478,10 @@ export class RulesetDoc {
    * rules and rows are made (the rows of a 100,000-rule file are not built
    * again for one rule).
    */
-  private async takePatch(from: RulesetDoc, patch: ModelPatch, t0: number): Promise<void> {
+  private async takePatch(from: RulesetDoc, patch: ModelPatch, t0: number, known?: string[]): Promise<void> {
     try {
       await nextTask();
-      const lines = lazyLines(this.text);
+      const lines = known ?? lazyLines(this.text);
       if (!from.lazy || !from.patchable) throw new Error('the model before the edit is gone');
       this.lazy = LazyModel.patched(from.lazy, patch, lines);
       const parsed: ParseResult = { ruleset: this.lazy.ruleset, findings: patch.findings, lines, finalNewline: patch.finalNewline };
