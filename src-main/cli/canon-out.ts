@@ -40,6 +40,13 @@ export function writeCanonicalBytes(rt: RulesetTexts, file: string, stat: BigInt
         }
         at += out.write(s, at, 'utf8');
       },
+      bytes(b, start, end) {
+        if (end - start > OUT - at) flush();
+        const n = end - start;
+        if (n < 64) for (let k = 0; k < n; k++) out[at + k] = b[start + k];
+        else out.set(b.subarray(start, end), at);
+        at += n;
+      },
       span(start, end) {
         for (let pos = start; pos < end; ) {
           if (at === OUT) flush();

@@ -58,7 +58,7 @@ function sameWithSpans(text: string, family: Family, findings: unknown, canonica
 /** writeCanonical with the spans' bytes taken from the file's text (ASCII where there are spans) */
 function withSpans(rt: RulesetTexts, file: string): string {
   let out = '';
-  writeCanonical(rt, { text: (s) => (out += s), span: (a, b) => (out += file.slice(a, b)) });
+  writeCanonical(rt, { text: (s) => (out += s), span: (a, b) => (out += file.slice(a, b)), bytes: (b, s, e) => (out += Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1')) });
   return out;
 }
 

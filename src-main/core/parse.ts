@@ -11,7 +11,7 @@ import { splitWords, tokenizeLine } from './tokenize.js';
 import { checkChainName, parseCommandRecorded, parseCommandTexts, parseCommandWords, RuleError, RuleTemplates, type Command, type CommandEnv } from './rule-parser.js';
 import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppended, Kept, lastAlikeOf, newAppendedChecks, validateTable, type AppendedChecks } from './validate.js';
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
-import { CanonLines, flat, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
+import { CanonLines, flat, LineBytes, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
 import { ModelInterner } from './model-intern.js';
 import { OldChain, OldLines, OldSource, type LineCheck } from './diff-reuse.js';
@@ -347,6 +347,8 @@ class RulesetReader {
   private readonly sink: Map<Chain, ChainSink> | null;
   /** texts mode with spans (PiecesOptions.spans): lines that are their own canonical text are kept as spans of the file */
   private readonly spans: boolean;
+  /** with spans: the canonical lines that are not the file's, as bytes (see LineBytes) */
+  private readonly lineBytes: LineBytes | null;
   /** the file offset of the line being read and of its end (after its line end); -1 when not known */
   private lineAt = -1;
   private lineEnd = -1;
@@ -377,6 +379,7 @@ class RulesetReader {
     this.ruleset = { family, tables: [] };
     this.sink = textsOnly ? new Map() : null;
     this.spans = textsOnly && spans;
+    this.lineBytes = this.spans ? new LineBytes() : null;
     this.interner = textsOnly ? null : new ModelInterner(own);
     // the diff keeps texts, never spans (canon's)
     this.recording = textsOnly && !spans && reuse?.record === true;
@@ -782,7 +785,7 @@ class RulesetReader {
     if (!to) {
       const texts: string[] = [];
       const old = this.source ? new OldChain(ch.name, this.source) : null;
-      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? new CanonLines() : null, count: 0, old, taken: null }));
+      this.sink!.set(ch, (to = { head: `-A ${ch.name}`, texts, parts: this.spans ? new CanonLines(this.lineBytes) : null, count: 0, old, taken: null }));
     }
     return to;
   }

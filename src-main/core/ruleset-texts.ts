@@ -36,13 +36,19 @@ export interface ChainTexts {
  * A chain's canonical lines in order, each a text or a run of the file's
  * bytes that is already those lines with their line ends (lines that were
  * their own canonical text, next to each other in the file): nothing of the
- * file is kept for them, only where they are.
+ * file is kept for them, only where they are. A text of ASCII characters is
+ * kept as bytes (LineBytes, shared by the reader's chains), not a string.
  */
 export class CanonLines {
-  /** per entry: start and end of the file's bytes, or -1 and the index of its text */
+  /**
+   * per entry: start and end of the file's bytes; or -1 and the index of its
+   * text; or -2 - start and end of its bytes in `bytes` (with its line end)
+   */
   readonly entries = new IntPairs();
   /** the texts (made on the first: most chains have none) */
   texts: string[] | null = null;
+
+  constructor(readonly bytes: LineBytes | null = null) {}
 
   /** the file's bytes [start, end) (at most 2^31 - 1): the last run made longer when it ends there */
   span(start: number, end: number): void {
@@ -53,7 +59,89 @@ export class CanonLines {
   }
 
   text(s: string): void {
-    this.entries.push(-1, (this.texts ??= []).push(s) - 1);
+    const start = this.bytes !== null ? this.bytes.add(s) : -1;
+    if (start < 0) this.entries.push(-1, (this.texts ??= []).push(s) - 1);
+    else this.kept(start);
+  }
+
+  /** the line LineBytes.close() just kept at `start` */
+  kept(start: number): void {
+    const e = this.entries;
+    const n = e.length;
+    const end = this.bytes!.end;
+    // right after the last line kept for this chain, in the same chunk: one entry
+    if (n > 0 && e.at(n - 1) === start && e.at(n - 2) < -1 && start % CHUNK !== 0) e.setLast(end);
+    else e.push(-2 - start, end);
+  }
+}
+
+/** a chunk of LineBytes; a line is in one (a longer one stays a string) */
+const CHUNK = 1 << 16;
+
+/**
+ * The canonical lines a reader made (not the file's), as ASCII bytes in
+ * chunks of 64 KB outside V8's heap, each with its line end. As strings,
+ * 60,000 rewritten IPv6 lines were copied by each scavenge they lived
+ * through, promoted, and then cost a mark-compact of the old generation
+ * (19 ms of 100k blocklist6's canon); here they are a few chunks. A position
+ * is chunk × CHUNK + offset (at most 2^31 - 2, as CanonLines keeps them).
+ */
+export class LineBytes {
+  readonly chunks: Uint8Array[] = [];
+  private chunk = new Uint8Array(0);
+  /** offset of the next byte in `chunk`, and of the line being written */
+  private off = 0;
+  private lineOff = 0;
+
+  /** position of the next byte */
+  get end(): number {
+    return (this.chunks.length - 1) * CHUNK + this.off;
+  }
+
+  /** s (and a line end) kept; its start, or -1 when s is not ASCII or too long (nothing kept) */
+  add(s: string): number {
+    if (!this.open(s.length)) return -1;
+    return this.copy(s, 0, s.length) ? this.close() : this.cancel();
+  }
+
+  /** a line of `length` characters begins (written by copy(), then close()); false when there is no room left */
+  open(length: number): boolean {
+    if (length + 1 > CHUNK) return false;
+    if (this.off + length + 1 > this.chunk.length) {
+      // positions are kept as Int32s (CanonLines): past 2 GB of lines the rest stay strings
+      if ((this.chunks.length + 1) * CHUNK >= 0x7ffffffe) return false;
+      this.chunk = new Uint8Array(CHUNK);
+      this.chunks.push(this.chunk);
+      this.off = 0;
+    }
+    this.lineOff = this.off;
+    return true;
+  }
+
+  /** s[from, to) is written; false when it is not ASCII or the line no longer fits its chunk */
+  copy(s: string, from: number, to: number): boolean {
+    const c = this.chunk;
+    let at = this.off;
+    if (at + (to - from) + 1 > c.length) return false;
+    for (let k = from; k < to; k++) {
+      const code = s.charCodeAt(k);
+      if (code > 127) return false;
+      c[at++] = code;
+    }
+    this.off = at;
+    return true;
+  }
+
+  /** the line is done (its line end added): its start */
+  close(): number {
+    this.chunk[this.off++] = 10;
+    return (this.chunks.length - 1) * CHUNK + this.lineOff;
+  }
+
+  /** the line written since open() is dropped: -1 */
+  cancel(): number {
+    this.off = this.lineOff;
+    return -1;
   }
 }
 export interface RulesetTexts {
@@ -151,6 +239,8 @@ interface CanonicalSink {
   text(s: string): void;
   /** the file's bytes [start, end) */
   span(start: number, end: number): void;
+  /** bytes[start, end): ASCII lines with their line ends (LineBytes) */
+  bytes(bytes: Uint8Array, start: number, end: number): void;
 }
 
 /** canonicalChunks for texts read with spans (or without), into a sink: each chain's parts as they are. */
@@ -169,8 +259,12 @@ export function writeCanonical(rt: RulesetTexts, sink: CanonicalSink): void {
       const e = parts.entries;
       for (let j = 0; j < e.length; j += 2) {
         const start = e.at(j);
-        if (start < 0) sink.text(parts.texts![e.at(j + 1)] + '\n');
-        else sink.span(start, e.at(j + 1));
+        if (start >= 0) sink.span(start, e.at(j + 1));
+        else if (start === -1) sink.text(parts.texts![e.at(j + 1)] + '\n');
+        else {
+          const at = -2 - start;
+          sink.bytes(parts.bytes!.chunks[Math.floor(at / CHUNK)], at % CHUNK, at % CHUNK + e.at(j + 1) - at);
+        }
       }
     }
     sink.text('COMMIT\n');
