@@ -100,7 +100,8 @@ const OWN_DEPTH = 3;
 
 /**
  * x with each string of 13 characters or more in it (own fields of plain
- * objects and elements of arrays, to OWN_DEPTH) an own copy, in place; x itself
+ * objects and elements of arrays, to OWN_DEPTH) an own copy, in place, and each
+ * short array in it a copy of exact length (the model keeps them); x itself
  * when it is a string that need not be copied, or anything else (class
  * instances, Maps, frozen objects are left alone: not made by this parse).
  */
@@ -112,7 +113,9 @@ function ownStrings<T>(x: T, depth: number, last: OwnWord): T {
       const v = x[i];
       if (typeof v === 'object' || (typeof v === 'string' && v.length >= 13)) x[i] = ownStrings(v, depth + 1, last);
     }
-    return x;
+    // a copy of exact length: an array an extension built by push has room for 16 more
+    // elements (hashlimit's four options and its mode: ~270 bytes a rule spare)
+    return (x.length < 8 ? x.slice() : x) as T;
   }
   const proto = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) return x;
