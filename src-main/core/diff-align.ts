@@ -134,7 +134,8 @@ function uniqueAnchors(a: Int32Array, a0: number, a1: number, b: Int32Array, b0:
   let len = 0;
   const prev = new Int32Array(k).fill(-1);
   for (let x = 0; x < k; x++) {
-    let lo = 0;
+    // past the longest run's last (most anchors of two versions of a chain are in order): where the search ends
+    let lo = len > 0 && pairsA[tails[len - 1]] < pairsA[x] ? len : 0;
     let hi = len;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;

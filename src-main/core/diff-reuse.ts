@@ -437,8 +437,8 @@ export function resolveDiffTexts(a: RulesetTexts, old: OldLines | null, b: Rules
       const k = olds[at]?.name === cb.name ? at : (byName ??= new Map(olds.map((c, x) => [c.name, x]))).get(cb.name);
       const ca = k === undefined ? undefined : olds[k];
       if (k !== undefined) at = k + 1;
-      const oc = old?.chain(tb.name, cb.name);
-      if (!ca || !oc) throw new Error(`internal: chain ${cb.name} took lines of an old chain that is not there`);
+      const oc = taken.lines.old as OldChain;
+      if (!ca || !old) throw new Error(`internal: chain ${cb.name} took lines of an old chain that is not there`);
       cb.taken = undefined;
       // (a policy changed shows the chain's rules as unchanged rows: they are made then)
       if (!all && ca.policy === cb.policy && ca.builtin === cb.builtin && taken.lines.isOld(taken.count, oc.length)) {

@@ -7,6 +7,9 @@
  * and between them the chain's own texts in order (ChainTexts.texts).
  */
 export class TakenLines {
+  /** @param old the old file's chain the lines are of (diff-reuse.ts's OldChain; a type here would make a cycle of imports) */
+  constructor(readonly old: object) {}
+
   // the first run inline (most chains the new file took whole are one run), the others as triples
   private j0 = 0;
   private k0 = 0;

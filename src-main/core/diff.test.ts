@@ -4,7 +4,7 @@ import { parseRuleset } from './parse.js';
 import { canonicalTable } from './canonical.js';
 import type { Ruleset } from './model.js';
 import { TABLE_NAMES } from './model.js';
-import { alignSequences, applyChangeSet, ChangeSetError, diffRulesets, diffRulesetsDetailed, diffRuleTexts, formatSideBySide, formatUnified } from './diff.js';
+import { alignSequences, applyChangeSet, ChangeSetError, diffRulesets, diffRulesetsDetailed, diffRulesetTexts, diffRuleTexts, formatSideBySide, formatUnified, type RulesetTexts } from './diff.js';
 import { corpusFiles, readCorpus, sharedAvailable } from './testing/shared-data.js';
 
 function parse(text: string): Ruleset {
@@ -307,6 +307,36 @@ describe('diff laws (property tests)', () => {
           expect(right).toEqual(right.map((_, k) => k + 1));
         }
       }),
+    );
+  });
+});
+
+describe('chains paired across the two sides', () => {
+  // user chains in any order on either side, some at the same place under the same name, some renamed, added,
+  // dropped, emptied; builtins anywhere: builtins in hook order then every user chain by name, each side's own
+  const chain = fc.record({ name: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'INPUT', 'OUTPUT'), rules: fc.array(fc.constantFrom('-j ACCEPT', '-j DROP', '-j RETURN'), { maxLength: 3 }) });
+  const side = fc.uniqueArray(chain, { selector: (c) => c.name, maxLength: 7 });
+  const textsOf = (cs: { name: string; rules: string[] }[]): RulesetTexts => ({
+    tables: [{ name: 'filter', chains: cs.map((c) => ({ name: c.name, builtin: c.name === c.name.toUpperCase(), policy: c.name === c.name.toUpperCase() ? 'ACCEPT' : null, texts: c.rules.map((r) => `-A ${c.name} ${r}`) })) }],
+  });
+  it('the full diff lists every chain of either side in order, and the CLI\'s (equal chains skipped) the changed ones with the same changes', () => {
+    fc.assert(
+      fc.property(side, side, fc.boolean(), (x, y, same) => {
+        // half the time the new side is the old one with a few chains changed in place
+        const b = same ? x.map((c, k) => (k % 3 === 1 ? { ...c, rules: [...c.rules, '-j LOG'] } : c)) : y;
+        const full = diffRulesetTexts(textsOf(x), textsOf(b));
+        const users = [...new Set([...x, ...b].filter((c) => c.name !== c.name.toUpperCase()).map((c) => c.name))].sort();
+        expect(full.chains.map((c) => c.chain)).toEqual(['INPUT', 'FORWARD', 'OUTPUT', ...users]);
+        for (const c of full.chains) {
+          const l = x.find((z) => z.name === c.chain);
+          const r = b.find((z) => z.name === c.chain);
+          if (!c.builtin) expect(c.status).toBe(!l ? 'added' : !r ? 'deleted' : l.rules.join() === r.rules.join() ? 'same' : 'changed');
+        }
+        const cli = diffRulesetTexts(textsOf(x), textsOf(b), { unchangedRows: false });
+        expect(cli.changes).toEqual(full.changes);
+        expect(cli.chains.map((c) => c.chain)).toEqual(full.chains.filter((c) => c.status !== 'same').map((c) => c.chain));
+      }),
+      { numRuns: 500 },
     );
   });
 });

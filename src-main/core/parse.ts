@@ -837,7 +837,7 @@ class RulesetReader {
     else if (c !== null && 'key' in c) {
       if (!appendedAlike(checks, ch, sink.count, line, c.key)) appendedAlikeAs(checks, ch, sink.count, line, c.key, c.rule);
     }
-    (sink.taken ??= new TakenLines()).take(sink.count++, k);
+    (sink.taken ??= new TakenLines(old)).take(sink.count++, k);
     this.lastContentLine = line;
     this.reused++;
     return true;
