@@ -1,11 +1,12 @@
 // Addr6Classes numbers a ruleset's IPv6 networks so that each one's interval
 // holds exactly the networks inside it: checked against the definition, by
 // brute force, on random nested and disjoint prefixes of every length.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { maskToPrefix6, parseIPv6 } from '../values.js';
 import { parseRuleset } from '../index.js';
 import type { AddressSpec } from '../model.js';
 import { Addr6Classes, prefixOf6, words6 } from './addr6.js';
+import type { IntervalSet } from './space.js';
 
 const ALL = (1n << 128n) - 1n;
 const maskOf = (len: number) => (len === 0 ? 0n : (ALL << BigInt(128 - len)) & ALL);
@@ -130,13 +131,23 @@ describe('Addr6Classes', () => {
     expect(parsed.findings.filter((f) => f.severity === 'error')).toEqual([]);
     const classes = Addr6Classes.of(parsed.ruleset);
     let n = 0;
-    for (const rule of parsed.ruleset.tables[0].chains[0].rules) {
+    const rules = parsed.ruleset.tables[0].chains[0].rules;
+    for (let pos = 0; pos < rules.length; pos++) {
+      const rule = rules[pos];
       for (const a of [rule.src, rule.dst] as AddressSpec[]) {
         if (a?.kind !== 'net6') continue;
         n++;
-        expect(classes.intervalOf(a)).toEqual(classes.interval(a.addr, a.mask));
-        // a copy (not the ruleset's object) is looked up by value
-        expect(classes.intervalOf({ ...a })).toEqual(classes.interval(a.addr, a.mask));
+        const want = classes.interval(a.addr, a.mask);
+        // by the rule's place (at), as the lint asks; without a place, and at another rule's, by value
+        classes.at(rules, pos);
+        expect(classes.intervalOf(a)).toEqual(want);
+        classes.at(rules, (pos + 7) % rules.length);
+        expect(classes.intervalOf(a)).toEqual(want);
+        // a copy (not the ruleset's object) is looked up by value, also at its rule's place
+        classes.at(rules, pos);
+        expect(classes.intervalOf({ ...a })).toEqual(want);
+        classes.at([], 0);
+        expect(classes.intervalOf(a)).toEqual(want);
       }
     }
     expect(n).toBe(802);
@@ -157,6 +168,50 @@ describe('Addr6Classes', () => {
     expect(classes.interval(0n, 0n)).toEqual([0, values.size - 1]);
     const odd = parsed.ruleset.tables[0].chains[0].rules.at(-1)!.dst as AddressSpec & { kind: 'net6' };
     expect(classes.intervalOf(odd)).toBeNull();
+    // at its own place too (a mask of no prefix length has no node there)
+    classes.at(rules, rules.length - 1);
+    expect(classes.intervalOf(odd)).toBeNull();
+  });
+
+  it('finds each rule\'s networks by its place in every chain of every table (at), as by value', () => {
+    const r = rng(11);
+    const net = () => `2001:db8:${r(8).toString(16)}:${r(0x10000).toString(16)}::${r(4) ? r(0x10000).toString(16) : ''}/${[128, 64, 48][r(3)]}`;
+    const lines: string[] = [];
+    for (const [table, chains] of [['filter', ['INPUT', 'FORWARD', 'OUTPUT', 'u1', 'u2']], ['mangle', ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']]] as const) {
+      lines.push(`*${table}`);
+      for (const c of chains) lines.push(c.startsWith('u') ? `:${c} - [0:0]` : `:${c} ACCEPT [0:0]`);
+      for (let k = 0; k < 300; k++) {
+        const c = chains[r(chains.length)];
+        // template-like runs (the same words but for the networks) and lines with one network or none
+        lines.push(`-A ${c}${r(3) ? ` -s ${net()}` : ''}${r(2) ? ` -d ${net()}` : ''} -p tcp --dport ${1 + r(3)} -j ${table === 'filter' ? 'DROP' : 'ACCEPT'}`);
+      }
+      lines.push('COMMIT');
+    }
+    const parsed = parseRuleset(lines.join('\n') + '\n', { family: 'ipv6' });
+    expect(parsed.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const classes = Addr6Classes.of(parsed.ruleset);
+    const want = new Map<AddressSpec, IntervalSet | null>();
+    for (const t of parsed.ruleset.tables) for (const c of t.chains) for (const r of c.rules) {
+      for (const a of [r.src, r.dst]) if (a?.kind === 'net6') want.set(a, classes.interval(a.addr, a.mask));
+    }
+    // at a rule's place its networks are found there, never searched for
+    const searched = vi.spyOn(classes, 'interval');
+    let n = 0;
+    const chainsWithNets = new Set<string>();
+    for (const t of parsed.ruleset.tables) for (const c of t.chains) {
+      for (let pos = 0; pos < c.rules.length; pos++) {
+        classes.at(c.rules, pos);
+        for (const a of [c.rules[pos].src, c.rules[pos].dst] as AddressSpec[]) {
+          if (a?.kind !== 'net6') continue;
+          n++;
+          chainsWithNets.add(`${t.name}/${c.name}`);
+          expect(classes.intervalOf(a)).toEqual(want.get(a));
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(300);
+    expect(chainsWithNets.size).toBe(10);
+    expect(searched).not.toHaveBeenCalled();
   });
 });
 

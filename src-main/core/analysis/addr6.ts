@@ -4,7 +4,7 @@
 // network is the interval of its own number and its sub-networks'. One number
 // stands for "in this network but in none of its sub-networks named in the
 // ruleset", so the algebra stays exact for every question the lint asks.
-import type { AddressSpec, Ruleset } from '../model.js';
+import type { AddressSpec, Rule, Ruleset } from '../model.js';
 import type { IntervalSet } from './space.js';
 
 type Net6 = Extract<AddressSpec, { kind: 'net6' }>;
@@ -85,13 +85,26 @@ export class Addr6Classes {
   private readonly lens: Uint8Array;
   /** the last number inside node p's network (its sub-networks' included) */
   private readonly last: Int32Array;
-  /** the node of each address of the ruleset, by the object (a lookup without reading the BigInts) */
-  private readonly bySpec = new Map<Net6, number>();
+  /**
+   * The addresses of the ruleset this was made of (of()), two slots per rule
+   * (-s, -d) in the ruleset's order: the address read there (null: none, or
+   * not a network of a contiguous mask) and its node. A look-up by the rule's
+   * place (at()) rather than a Map of every address object: a blocklist's
+   * 100,000 entries were a fifth of this class's making.
+   */
+  private slotSpec: Array<Net6 | null> = [];
+  private slotNode: Int32Array = new Int32Array(0);
+  /** each chain's rules array (of the ruleset) → its first rule's number, for at() */
+  private ruleBase = new Map<readonly Rule[], number>();
+  private lastRules: readonly Rule[] | null = null;
+  private lastBase = -1;
+  /** the slot of the -s of the rule at() named last, -1 for none */
+  private hint = -1;
 
   // Sorted and nested over four 32-bit words per network rather than BigInts or
   // text keys: a blocklist names 100,000 networks, and every BigInt compare,
   // shift or hex key allocates (most of lint's time on such a file went there).
-  constructor(prefixes: Iterable<{ addr: bigint; len: number }> | Nets, specs?: Net6[]) {
+  constructor(prefixes: Iterable<{ addr: bigint; len: number }> | Nets, slots?: RuleSlots) {
     let nets: Nets;
     if (prefixes instanceof Nets) nets = prefixes;
     else {
@@ -119,7 +132,27 @@ export class Addr6Classes {
       this.lens[p] = lens[i];
     }
     this.last = nestedEnds(this.words, this.lens);
-    if (specs) for (let k = 0; k < specs.length; k++) this.bySpec.set(specs[k], nodeOf[k + 1]);
+    if (slots) {
+      // each slot's entry number (1 … for the networks added, in order) becomes its node
+      const node = slots.node;
+      for (let k = 0; k < node.length; k++) if (node[k] > 0) node[k] = nodeOf[node[k]];
+      this.slotSpec = slots.spec;
+      this.slotNode = node;
+      this.ruleBase = slots.base;
+    }
+  }
+
+  /**
+   * The rule intervalOf is asked about next: rules[pos] of a chain of the
+   * ruleset this was made of (of()). Its addresses are then found by their
+   * place; any other address, by binary search (the same interval).
+   */
+  at(rules: readonly Rule[], pos: number): void {
+    if (rules !== this.lastRules) {
+      this.lastRules = rules;
+      this.lastBase = this.ruleBase.get(rules) ?? -1;
+    }
+    this.hint = this.lastBase >= 0 && pos < rules.length ? 2 * (this.lastBase + pos) : -1;
   }
 
   /** The interval of a network (masked address, contiguous mask) named in the ruleset; null otherwise. */
@@ -132,8 +165,16 @@ export class Addr6Classes {
 
   /** interval(a.addr, a.mask) — at once for an address of the ruleset this was made of. */
   intervalOf(a: Net6): IntervalSet | null {
-    const p = this.bySpec.get(a);
-    return p === undefined ? this.interval(a.addr, a.mask) : [p, this.last[p]];
+    const h = this.hint;
+    if (h >= 0) {
+      // the same object is the same network (rules of one template may share one): its node, whichever rule it came from
+      const k = this.slotSpec[h] === a ? h : this.slotSpec[h + 1] === a ? h + 1 : -1;
+      if (k >= 0) {
+        const p = this.slotNode[k];
+        return [p, this.last[p]];
+      }
+    }
+    return this.interval(a.addr, a.mask);
   }
 
   /** The node of the network, by binary search over the sorted words; -1 when the ruleset does not name it. */
@@ -154,27 +195,42 @@ export class Addr6Classes {
 
   static of(rs: Ruleset): Addr6Classes {
     const nets = new Nets();
-    const specs: Net6[] = [];
+    let rules = 0;
+    for (const t of rs.tables) for (const c of t.chains) rules += c.rules.length;
+    const spec = new Array<Net6 | null>(2 * rules).fill(null);
+    // a slot's entry number in nets until the constructor makes it a node (0: none)
+    const node = new Int32Array(2 * rules);
+    const base = new Map<readonly Rule[], number>();
     // the mask of the last address read, and its length: rules in a row mostly share one
     let mask = -1n;
     let len = -1;
-    const add = (a: AddressSpec | null): void => {
+    const add = (a: AddressSpec | null, slot: number): void => {
       if (a?.kind !== 'net6') return;
       if (a.mask !== mask) len = prefixOf6((mask = a.mask));
       if (len < 0) return;
-      nets.add(a.addr, len);
-      specs.push(a);
+      node[slot] = nets.add(a.addr, len);
+      spec[slot] = a;
     };
+    let at = 0;
     for (const t of rs.tables)
       for (const c of t.chains) {
-        const rules = c.rules;
-        for (let k = 0; k < rules.length; k++) {
-          add(rules[k].src);
-          add(rules[k].dst);
+        const list = c.rules;
+        base.set(list, at);
+        for (let k = 0; k < list.length; k++, at++) {
+          add(list[k].src, 2 * at);
+          add(list[k].dst, 2 * at + 1);
         }
       }
-    return new Addr6Classes(nets, specs);
+    return new Addr6Classes(nets, { spec, node, base });
   }
+}
+
+/** What of() read where: see Addr6Classes.slotSpec. */
+interface RuleSlots {
+  spec: Array<Net6 | null>;
+  /** entry numbers in the Nets given with them (0: none) */
+  node: Int32Array;
+  base: Map<readonly Rule[], number>;
 }
 
 /**

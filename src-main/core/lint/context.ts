@@ -135,6 +135,8 @@ export class LintContext {
     const f = facts.spaces;
     let s = f[pos];
     if (s === undefined) {
+      // an IPv6 rule's networks found by its place (Addr6Classes.at)
+      this.env.addr6?.at(c.rules, pos);
       s = ruleSpaceShared(c.rules[pos], this.env, this.rests);
       // an address-only rule's space is built again on each request: cheaper than keeping 70,000 of them
       if (s.cheap || packed?.put(pos, s)) return s;
