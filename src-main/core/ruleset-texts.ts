@@ -39,23 +39,28 @@ export interface ChainTexts {
  * file is kept for them, only where they are. A text of ASCII characters is
  * kept as bytes (LineBytes, shared by the reader's chains), not a string.
  */
-export class CanonLines {
-  /**
-   * per entry: start and end of the file's bytes; or -1 and the index of its
-   * text; or -2 - start and end of its bytes in `bytes` (with its line end)
-   */
-  readonly entries = new IntPairs();
+export class CanonLines extends IntPairs {
   /** the texts (made on the first: most chains have none) */
   texts: string[] | null = null;
 
-  constructor(readonly bytes: LineBytes | null = null) {}
+  constructor(readonly bytes: LineBytes | null = null) {
+    super();
+  }
+
+  /**
+   * per entry: start and end of the file's bytes; or -1 and the index of its
+   * text; or -2 - start and end of its bytes in `bytes` (with its line end).
+   * The pairs are the object itself: one object per chain, not two.
+   */
+  get entries(): IntPairs {
+    return this;
+  }
 
   /** the file's bytes [start, end) (at most 2^31 - 1): the last run made longer when it ends there */
   span(start: number, end: number): void {
-    const e = this.entries;
-    const n = e.length;
-    if (n > 0 && e.at(n - 1) === start && e.at(n - 2) >= 0) e.setLast(end);
-    else e.push(start, end);
+    const n = this.length;
+    if (n > 0 && this.at(n - 1) === start && this.at(n - 2) >= 0) this.setLast(end);
+    else this.push(start, end);
   }
 
   text(s: string): void {
