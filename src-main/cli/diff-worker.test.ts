@@ -254,6 +254,30 @@ describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command lo
     }
   }, 120_000);
 
+  it("canon collects the reader's garbage in one full collection before its output when the read leaves 32 MB or more in the heap, and not otherwise (canon.ts)", async () => {
+    const big = join(dir, 'neutron.rules');
+    const small = join(dir, 'docker.rules');
+    writeFileSync(big, generateShape('neutron', 60_000, 3) as string);
+    writeFileSync(small, generateShape('docker', 20_000, 3) as string);
+    /** the full collections a run asked for (V8's trace calls them "testing") as [MB before, MB after] */
+    const asked = (file: string) => {
+      const r = spawnSync('node', ['--trace-gc', cli, 'canon', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
+      expect(r.status, r.stderr).toBe(0);
+      return [...r.stdout.matchAll(/Mark-Compact ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB[^\n]*\btesting\b/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    };
+    const collected = asked(big);
+    expect(collected).toHaveLength(1);
+    const [before, after] = collected[0];
+    expect(before).toBeGreaterThanOrEqual(32);
+    expect(after).toBeLessThan(before * 0.75); // the reader's garbage was there to collect
+    expect(asked(small)).toEqual([]);
+    expect(asked(join(REALWORLD, '001.rules'))).toEqual([]);
+    const built = spawnSync('node', [cli, 'canon', big], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const inProcess = await run(['canon', big]);
+    expect(built.stdout === inProcess.out).toBe(true);
+    expect(built.stderr).toBe(inProcess.err);
+  }, 120_000);
+
   // A bundle may hold a module's top-level constants that esbuild cannot prove
   // free of side effects (a few mapped places); a module whose functions are in
   // it has hundreds to thousands (lint's own flow.ts: ~1,500).

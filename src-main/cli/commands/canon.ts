@@ -4,6 +4,8 @@ import { flag, parseArgs, UsageError } from '../args.js';
 import { escapeControls } from '../io.js';
 import { registerCommand } from './index.js';
 import { FileChanged, writeCanonicalBytes } from '../canon-out.js';
+import { fullGC } from '../full-gc.js';
+import { getHeapStatistics } from 'node:v8';
 import type { PieceState } from '../read-pieces.js';
 import { FAMILY_OPTION, familyArg, loadRuleset, loadRulesetTexts, printFindings } from './read-ruleset.js';
 
@@ -34,6 +36,7 @@ registerCommand({
     printFindings(io, file, loaded.result.findings);
     if (hasErrors(loaded.result.findings)) return 1;
     const r = loaded.result;
+    collectReaderGarbage();
     // byte-exact into a file or pipe; a terminal gets comments' and log prefixes' control characters escaped
     const out = (text: string) => io.out(io.tty ? escapeControls(text) : text);
     if ('ruleset' in r) {
@@ -53,3 +56,18 @@ registerCommand({
     return 0;
   },
 });
+
+/** heap in use after the read from which a full collection precedes the output */
+const READ_GARBAGE_BYTES = 32 << 20;
+
+/**
+ * The reader's tables, templates and chain builders die at its end, and V8
+ * would mark them only once the output's own garbage took the heap to ~3x
+ * what its last collection left: output then ran on top of them. A full
+ * collection first (full-gc.ts) when the heap is that large: 100k rules,
+ * peak RSS kube 148 -> 139 MB, neutron 134 -> 129 MB, for one collection
+ * (~1 ms per 3 MB live); docker, csf, blocklist do not get there.
+ */
+function collectReaderGarbage(): void {
+  if (getHeapStatistics().used_heap_size >= READ_GARBAGE_BYTES) fullGC();
+}
