@@ -79,7 +79,7 @@ describe('PackedSpaces gives back the spaces it was given', () => {
     }
   });
 
-  it('keeps no space it cannot give back exactly, and grows past its first guess', () => {
+  it('keeps no space it cannot give back exactly, and gives back every space across its chunks', () => {
     const store = new PackedSpaces(3);
     const wide = Box.ofFlat([0, [0, 0xffffffff], 4, [1, 3, 5, 5, 9, 65535], 12, []]);
     const many: RuleSpace = { boxes: Array.from({ length: 300 }, (_, i) => Box.ofFlat([3, [i, i + 1], 4, [i, 2 * i]])), exact: false, chance: true };
@@ -93,6 +93,18 @@ describe('PackedSpaces gives back the spaces it was given', () => {
     expect(plain(store.get(0)!)).toBe(plain({ boxes: [wide], exact: true, chance: false }));
     expect(plain(store.get(1)!)).toBe(plain(many));
     expect(store.get(0)!.boxes[0]).not.toBe(wide);
+    // across chunks (64K words each), with a space bigger than a chunk among them
+    const rules = 30_000;
+    const big = new PackedSpaces(rules);
+    const spaceAt = (i: number): RuleSpace => i === 12_345
+      ? { boxes: [Box.ofFlat([4, Array.from({ length: 70_000 }, (_, j) => 3 * j)])], exact: true, chance: false }
+      : { boxes: [Box.ofFlat([0, [i, i * 7], 2, [6, 6], 4, [i % 65536, i % 65536]])], exact: i % 3 !== 0, chance: i % 5 === 0 };
+    for (let i = 0; i < rules; i++) if (i % 3 !== 2) expect(big.put(i, spaceAt(i))).toBe(true);
+    for (let i = 0; i < rules; i++) {
+      const got = big.get(i);
+      if (i % 3 === 2) expect(got).toBeUndefined();
+      else expect(plain(got!), `space ${i}`).toBe(plain(spaceAt(i)));
+    }
     const none: RuleSpace = { boxes: [], exact: true, chance: false };
     const one = new PackedSpaces(1);
     one.put(0, none);

@@ -1,4 +1,4 @@
-// The packet spaces of one big chain, kept packed in one typed array instead of
+// The packet spaces of one big chain, kept packed in typed arrays instead of
 // as object graphs. A rule's RuleSpace is an object, an array of boxes, a box,
 // its [dim, set …] array and an array per interval set: about 420 bytes for a
 // rule with an address, a protocol and a port, where the same numbers packed
@@ -15,26 +15,34 @@ const CHANCE = 2;
 /** the flags word's bits above these two count the boxes */
 const BOX_SHIFT = 2;
 
+/** Words of one chunk (256 KB): a space bigger than that gets a chunk of its own size. */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+
 /**
- * One chain's spaces by rule position: `at[pos]` is where the rule's space
- * starts in `data` (0: not packed). Layout per space: flags (exact, chance,
- * number of boxes); per box its number of dimensions; per dimension its
- * number, the length of its set and the set's numbers.
+ * One chain's spaces by rule position, in chunks of CHUNK words filled in
+ * turn (no copy as it grows, no room reserved for rules whose spaces are not
+ * packed): `at[pos]` is the chunk's number times CHUNK plus where the space
+ * starts in it, plus one (0: not packed). Layout per space: flags (exact,
+ * chance, number of boxes); per box its number of dimensions; per dimension
+ * its number, the length of its set and the set's numbers.
  */
 export class PackedSpaces {
-  private data: Uint32Array;
-  private used = 1;
+  private chunks: Uint32Array[] = [];
+  /** the chunk being filled and the next free word in it */
+  private data: Uint32Array | null = null;
+  private used = 0;
   private readonly at: Int32Array;
 
   constructor(rules: number) {
     this.at = new Int32Array(rules);
-    this.data = new Uint32Array(Math.max(1024, rules * 12));
   }
 
   /** The space of rule `pos` as new objects, or undefined when it was not packed. */
   get(pos: number): RuleSpace | undefined {
-    const o = this.at[pos];
-    return o === 0 ? undefined : unpack(this.data, o);
+    const a = this.at[pos];
+    if (a === 0) return undefined;
+    return unpack(this.chunks[(a - 1) >>> CHUNK_BITS], (a - 1) & (CHUNK - 1));
   }
 
   /**
@@ -46,8 +54,12 @@ export class PackedSpaces {
     if (s.cheap) return false;
     const need = wordsOf(s);
     if (need < 0) return false;
-    if (this.used + need > this.data.length) this.grow(need);
-    const d = this.data;
+    let d = this.data;
+    if (d === null || this.used + need > d.length) {
+      d = this.data = new Uint32Array(Math.max(CHUNK, need));
+      this.chunks.push(d);
+      this.used = 0;
+    }
     let o = this.used;
     const start = o;
     d[o++] = (s.exact ? EXACT : 0) | (s.chance ? CHANCE : 0) | (s.boxes.length << BOX_SHIFT);
@@ -61,14 +73,8 @@ export class PackedSpaces {
       }
     }
     this.used = o;
-    this.at[pos] = start;
+    this.at[pos] = ((this.chunks.length - 1) << CHUNK_BITS) + start + 1;
     return true;
-  }
-
-  private grow(need: number): void {
-    const next = new Uint32Array(Math.max(this.used + need, Math.ceil(this.data.length * 1.5)));
-    next.set(this.data.subarray(0, this.used));
-    this.data = next;
   }
 }
 
