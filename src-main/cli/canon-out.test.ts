@@ -75,6 +75,8 @@ describe('canon with spans of the file: the same bytes as the whole-file path', 
       ['utf8', lines((k) => (k === 2000 ? `-A bl -s ${a(k)}/32 -m comment --comment "bloqué" -j DROP` : `-A bl -s ${a(k)}/32 -j DROP`))],
       ['nul', lines((k) => (k === 1500 ? `-A bl -s ${a(k)}/32 -j DROP\0x` : `-A bl -s ${a(k)}/32 -j DROP`))],
       ['cr', lines((k) => `-A bl -s ${a(k)}/32 -j DROP${k > 2500 ? '\r' : ''}`)],
+      // lines a template rewrites (no mask: /32 added) kept as bytes, those with UTF-8 in the template's text as strings
+      ['rewritten', lines((k) => (k % 3 ? `-A bl -s ${a(k)} -m comment --comment "liste ${k % 2}" -j DROP` : `-A bl -s ${a(k)} -m comment --comment "bloqué ${k % 2}" -j DROP`))],
     ];
     for (const [name, ls] of variants) {
       await same(`${name}.rules`, ls.join('\n') + '\n');

@@ -12,7 +12,7 @@
 // where the same value gives the same rule and a bad one its error).
 import type { AddressSpec, Rule } from './model.js';
 import { formatNet, formatNet6, inetPton4 } from './values.js';
-import { flat, ownCopy } from './ruleset-texts.js';
+import { flat, ownCopy, type LineBytes } from './ruleset-texts.js';
 import { limitRefused, PROBES, Slot, slotNumber, slotText, slotValue, slotVerbatim, kindOf } from './slot-values.js';
 
 /** What the reader learns about a line's commit checks from its template once. */
@@ -142,8 +142,54 @@ export class LineTemplates {
   };
   /** get(): the line is its own canonical text */
   verbatim = false;
-  /** get(): the canonical text of the line, when not verbatim */
-  text = '';
+  /** get(), when not verbatim: the template and the line its canonical text is made from (text, writeLine), until the next find() */
+  private madeBy: LineTemplate | null = null;
+  private madeOf = '';
+  private madeFrom = 0;
+  private madeText: string | null = null;
+
+  /** get(), when not verbatim: the canonical text of the line (until the next find) */
+  get text(): string {
+    if (this.madeText !== null) return this.madeText;
+    const t = this.madeBy!;
+    const sc = this.scan;
+    const canon = t.canon;
+    const order = t.order;
+    let out = canon[0];
+    for (let j = 0; j < order.length; j++) {
+      const k = order[j];
+      out += (VERB[k] ? this.madeOf.slice(this.madeFrom + sc.s[k], this.madeFrom + sc.e[k]) : VALS[k]) + canon[j + 1];
+    }
+    return (this.madeText = flat(out));
+  }
+
+  /**
+   * get(), when not verbatim: the canonical line written into `bytes` (no
+   * string made: canon keeps it there, see LineBytes); its start, or -1 when
+   * it is not written (not ASCII, no room: then keep `text`).
+   */
+  writeLine(bytes: LineBytes): number {
+    const t = this.madeBy!;
+    const sc = this.scan;
+    let length = 0;
+    for (let j = 0; j < t.canon.length; j++) length += t.canon[j].length;
+    for (let j = 0; j < t.order.length; j++) {
+      const k = t.order[j];
+      length += VERB[k] ? sc.e[k] - sc.s[k] : VALS[k].length;
+    }
+    if (!bytes.open(length)) return -1;
+    const text = this.madeOf;
+    const from = this.madeFrom;
+    const canon = t.canon;
+    if (!bytes.copy(canon[0], 0, canon[0].length)) return bytes.cancel();
+    for (let j = 0; j < t.order.length; j++) {
+      const k = t.order[j];
+      const ok = VERB[k] ? bytes.copy(text, from + sc.s[k], from + sc.e[k]) : bytes.copy(VALS[k], 0, VALS[k].length);
+      if (!ok || !bytes.copy(canon[j + 1], 0, canon[j + 1].length)) return bytes.cancel();
+    }
+    return bytes.close();
+  }
+
 
   clear(): void {
     // what could not be learnt may be now: a chain it jumps to is declared
@@ -252,14 +298,11 @@ export class LineTemplates {
     if (lim && limitRefused(lim.rateAt < 0 ? lim.avg : NUMS[lim.rateAt], lim.burstAt < 0 ? lim.burst : NUMS[lim.burstAt])) return false;
     this.verbatim = verbatim;
     if (verbatim) return true;
-    const canon = t.canon;
-    const order = t.order;
-    let out = canon[0];
-    for (let j = 0; j < order.length; j++) {
-      const k = order[j];
-      out += (VERB[k] ? text.slice(from + sc.s[k], from + sc.e[k]) : VALS[k]) + canon[j + 1];
-    }
-    this.text = flat(out);
+    // the text is made when asked for (texts), or written as bytes (canon: writeLine)
+    this.madeBy = t;
+    this.madeOf = text;
+    this.madeFrom = from;
+    this.madeText = null;
     return true;
   }
 

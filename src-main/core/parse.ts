@@ -886,12 +886,22 @@ class RulesetReader {
     this.triedFast = false;
     this.lastContentLine = line;
     sink.count++;
-    const made = lt.verbatim ? null : lt.text;
-    // the diff's new file: a line of its own is a copy (a slice would keep the part of the file it is in)
-    if (sink.old) sink.old.record(this.recAt, this.recEnd, made, this.templateCheck(t, sink.old, ch));
-    else if (!sink.parts) sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
-    else if (made === null && base >= 0 && base + to < SPAN_MAX) sink.parts.span(base + from, base + to + 1);
-    else sink.parts.text(made ?? text.slice(from, to));
+    const parts = sink.parts;
+    if (parts && !sink.old) {
+      // canon: the line's bytes where they are, or its canonical line written as bytes (no string: LineBytes)
+      if (lt.verbatim && base >= 0 && base + to < SPAN_MAX) parts.span(base + from, base + to + 1);
+      else if (lt.verbatim) parts.text(text.slice(from, to));
+      else {
+        const at = parts.bytes ? lt.writeLine(parts.bytes) : -1;
+        if (at >= 0) parts.kept(at);
+        else parts.text(lt.text);
+      }
+    } else {
+      const made = lt.verbatim ? null : lt.text;
+      // the diff's new file: a line of its own is a copy (a slice would keep the part of the file it is in)
+      if (sink.old) sink.old.record(this.recAt, this.recEnd, made, this.templateCheck(t, sink.old, ch));
+      else sink.texts.push(made ?? (this.oldLines !== null ? ownCopy(text.slice(from, to)) : text.slice(from, to)));
+    }
     // RuleTemplates' tally is of its own templates (value templates keep one of their own)
     if (!t.values) st.templates.countHit();
     return true;
