@@ -216,6 +216,26 @@ describe('flow checks', () => {
     const fs = lint(filter('-A INPUT -p tcp --dport 80 -m limit --limit 25/minute --limit-burst 100 -j ACCEPT'));
     expect(fs.find((f) => f.code === 'limit-without-drop')).toMatchObject({ severity: 'warning', index: 1 });
   });
+  it('limit-without-drop: every rule of a template run (one matches array), around rules without matches and other arrays', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 5; i++) lines.push(`-A INPUT -s 198.18.0.${i}/32 -p tcp -m tcp --dport 80 -m limit --limit 25/minute -j ACCEPT`);
+    lines.push('-A INPUT -s 198.18.9.9/32 -j DROP', '-A INPUT -s 198.18.9.8/32 -j DROP');
+    for (let i = 0; i < 3; i++) lines.push(`-A INPUT -s 198.18.1.${i}/32 -p tcp -m tcp --dport 81 -j ACCEPT`);
+    for (let i = 5; i < 8; i++) lines.push(`-A INPUT -s 198.18.0.${i}/32 -p tcp -m tcp --dport 80 -m limit --limit 25/minute -j ACCEPT`);
+    const p = parseRuleset(filter(lines.join('\n')));
+    const rules = p.ruleset.tables[0].chains[0].rules;
+    expect(rules[3].matches).toBe(rules[4].matches); // a template's rules share their matches (else this proves nothing)
+    expect(codes(lintRuleset(p.ruleset), 'limit-without-drop')).toEqual(['INPUT#1', 'INPUT#2', 'INPUT#3', 'INPUT#4', 'INPUT#5', 'INPUT#11', 'INPUT#12', 'INPUT#13']);
+  });
+  it('nth-balance is looked for in a chain whose statistic rules follow a long template run', () => {
+    const run = Array.from({ length: 40 }, (_, i) => `-A PREROUTING -s 198.18.0.${i}/32 -j RETURN`).join('\n');
+    const nat = `*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n${run}
+-A PREROUTING -i eth0 -p tcp --dport 443 -m statistic --mode nth --every 3 --packet 0 -j DNAT --to-destination 10.0.0.1
+-A PREROUTING -i eth0 -p tcp --dport 443 -m statistic --mode nth --every 3 --packet 1 -j DNAT --to-destination 10.0.0.2
+COMMIT
+`;
+    expect(codes(lint(nat), 'nth-balance')).toEqual(['PREROUTING#41']);
+  });
   it('limit-without-drop: quiet when a later rule drops the excess', () => {
     const fs = lint(filter('-A INPUT -p tcp --dport 80 -m limit --limit 25/minute -j ACCEPT\n-A INPUT -p tcp --dport 80 -j DROP'));
     expect(codes(fs, 'limit-without-drop')).toEqual([]);

@@ -42,10 +42,23 @@ function takeOf(r: Chain['rules'][number]): number | null | undefined {
   return s.invert ? 1 - p : p;
 }
 
+/** Some rule of the chain has -m statistic: index loops, each matches array once (a template's rules share one). */
+function hasStatistic(c: Chain): boolean {
+  const rules = c.rules;
+  let last: Chain['rules'][number]['matches'] | null = null;
+  for (let k = 0; k < rules.length; k++) {
+    const ms = rules[k].matches;
+    if (ms === last) continue;
+    last = ms;
+    for (let j = 0; j < ms.length; j++) if (ms[j].name === 'statistic') return true;
+  }
+  return false;
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function checkBalance(ctx: LintContext, t: Table, c: Chain): void {
-  if (!c.rules.some((r) => r.matches.some((m) => m.name === 'statistic'))) return;
+  if (!hasStatistic(c)) return;
   const groups = new Map<string, Member[]>();
   const closed = new Set<string>();
   c.rules.forEach((r, pos) => {

@@ -25,8 +25,18 @@ const MAX_DROPS = 1024;
 export function checkLimit(ctx: LintContext, t: Table, c: Chain): void {
   if (t.name !== 'filter') return;
   let index: MeetIndex | null = null;
-  for (let pos = 0; pos < c.rules.length; pos++) {
-    if (!isLimited(c.rules[pos]) || verdictOf(ctx.label(t, c, pos) ?? '') !== 'ACCEPT') continue;
+  // whether a matches array limits: asked once per array (a template's rules share one), none for a rule without matches
+  let lastMatches: Rule['matches'] | null = null;
+  let limited = false;
+  const rules = c.rules;
+  for (let pos = 0; pos < rules.length; pos++) {
+    const ms = rules[pos].matches;
+    if (ms.length === 0) continue;
+    if (ms !== lastMatches) {
+      lastMatches = ms;
+      limited = isLimited(rules[pos]);
+    }
+    if (!limited || verdictOf(ctx.label(t, c, pos) ?? '') !== 'ACCEPT') continue;
     index ??= meetIndex(ctx, t, c);
     limitFate(ctx, t, c, pos, index);
   }
