@@ -33,7 +33,7 @@ import { rowsOfParse, rowText, type RuleRows } from '../state/rows.js';
 import { buildSearchIndex, packHay, searchIndexBuffers } from '../state/search-index.js';
 import { stagedMarksOf } from '../state/staged-marks.js';
 import { mergeImported } from '../state/paste-import.js';
-import type { CompactChain, CompactParse, CompactTable, ModelPatch, PatchChain } from '../state/lazy-model.js';
+import type { CompactChain, CompactParse, CompactTable, ModelPatch, PatchChain, PatchColumns } from '../state/lazy-model.js';
 
 /** parsed documents kept (a 100,000-rule model is some 100 MB) */
 const KEEP = 4;
@@ -323,7 +323,7 @@ async function runJob(out: Outbox, docs: Documents, id: number, job: JobRequest)
       // the new document's parse in the same answer: no second job, and its text is not sent back here to be found again
       docs.hold(job.as, made);
       // the page holds the model before the edit: only the chains that changed go to it
-      const patch = job.patch && r.changed ? patchOf(d, made, r.changed, r.moved) : null;
+      const patch = job.patch && r.changed ? patchOf(d, made, r.changed, r.moved, r.origins) : null;
       if (patch) {
         const parts = patch.parts.map((p) => ({ ...p, path: ['patch', ...p.path] }));
         return send(out, id, { ok: true, ...changes, patch: patch.head } satisfies EditAnswer, parts, patch.transfer);
@@ -516,7 +516,7 @@ function compactOf(d: Doc): Compact {
  * (rules the same), the new document's findings; null where the two models do
  * not line up chain for chain (then the page gets the whole parse).
  */
-function patchOf(from: Doc, to: Doc, changed: ChangedChain[], moved: Int32Array | null): { head: ModelPatch; parts: Part[]; transfer: Transferable[] } | null {
+function patchOf(from: Doc, to: Doc, changed: ChangedChain[], moved: Int32Array | null, origins?: Map<string, Int32Array>): { head: ModelPatch; parts: Part[]; transfer: Transferable[] } | null {
   const a = from.parsed.ruleset.tables;
   const b = to.parsed.ruleset.tables;
   if (a.length !== b.length || !to.canon) return null;
@@ -538,9 +538,17 @@ function patchOf(from: Doc, to: Doc, changed: ChangedChain[], moved: Int32Array 
       if (ca !== cb) {
         const { disabled, ...chain } = compactChain(cb);
         const entry: PatchChain = { t: ti, c: ci, chain: { ...chain, disabled: [] } };
-        if (touched.has(`${tb.name} ${cb.name}`)) {
-          entry.rules = chainColumns(cb, to.canon, first);
-          transfer.push(entry.rules.canon.buffer, entry.rules.starts.buffer, entry.rules.line.buffer, entry.rules.part.buffer);
+        const key = `${tb.name} ${cb.name}`;
+        if (touched.has(key)) {
+          // the rules the edit kept are the page's already: only the run it changed goes (a splice), where that is known
+          const splice = ruleSplice(origins?.get(key), ca.rules.length, n);
+          if (splice) {
+            entry.splice = { at: splice.at, remove: splice.remove, rules: chainColumns(cb, to.canon, first, splice.at, splice.end) };
+            // its kept rules' lines move with the edit's lines (the page reads them through `moved`)
+            if (moved && linesMoved(moved)) movedAny = true;
+          } else entry.rules = chainColumns(cb, to.canon, first);
+          const cols = entry.splice?.rules ?? entry.rules!;
+          transfer.push(cols.canon.buffer, cols.starts.buffer, cols.line.buffer, cols.part.buffer);
         } else {
           // the same rules, their lines moved
           if (ca.rules.length !== n || !moved) return null;
@@ -590,16 +598,37 @@ function compactChain(c: Chain): CompactChain {
   return { name: c.name, builtin: c.builtin, policy: c.policy, counters: c.counters, ...(c.source ? { source: c.source } : {}), disabled: c.disabled, ruleCount: c.rules.length };
 }
 
-/** one chain's rules as columns (its canonical lines from `canon`, where its first rule is rule `first`) */
-function chainColumns(c: Chain, canon: string[], first: number): NonNullable<PatchChain['rules']> {
-  const n = c.rules.length;
+/** some line kept by the edit is not where it was (`moved`: old 1-based line → new, 0: gone or written anew) */
+function linesMoved(moved: Int32Array): boolean {
+  for (let l = 1; l < moved.length; l++) if (moved[l] !== 0 && moved[l] !== l) return true;
+  return false;
+}
+
+/**
+ * Where a changed chain's rules differ from the chain's before (`origin`: new
+ * rule k is old rule origin[k], -1 read anew): one run [at, end) of the new
+ * rules that replaces `remove` old ones, the rules around it kept in order.
+ * Null without origins.
+ */
+function ruleSplice(origin: Int32Array | undefined, before: number, after: number): { at: number; end: number; remove: number } | null {
+  if (!origin || origin.length !== after) return null;
+  let p = 0;
+  while (p < after && p < before && origin[p] === p) p++;
+  let s = 0;
+  while (s < after - p && s < before - p && origin[after - 1 - s] === before - 1 - s) s++;
+  return { at: p, end: after - s, remove: before - s - p };
+}
+
+/** one chain's rules [from, to) as columns (its canonical lines from `canon`, where its first rule is rule `first`) */
+function chainColumns(c: Chain, canon: string[], first: number, from = 0, to = c.rules.length): PatchColumns {
+  const n = to - from;
   const line = new Int32Array(n);
   const part = new Int32Array(n);
   for (let k = 0; k < n; k++) {
-    line[k] = c.rules[k].source?.line ?? 0;
-    part[k] = c.rules[k].source?.part ?? -1;
+    line[k] = c.rules[from + k].source?.line ?? 0;
+    part[k] = c.rules[from + k].source?.part ?? -1;
   }
-  const mine = canon.slice(first, first + n);
+  const mine = canon.slice(first + from, first + to);
   const joined = mine.join('');
   const bytes = new TextEncoder().encode(joined);
   const starts = new Int32Array(n + 1);

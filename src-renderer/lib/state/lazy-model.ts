@@ -46,40 +46,122 @@ export interface CompactChain {
   ruleCount: number;
 }
 
-/** The lazy rules of one chain: where they sit in the canonical text, and each Rule once made. */
-export class LazyRules {
+/**
+ * The lazy rules of one chain: each Rule made when first read. Where they come
+ * from is the subclass's: a run of a RuleColumns (ColumnRules), the rules
+ * before an edit with its splice (SplicedRules), the same rules with their
+ * lines moved (MovedRules).
+ */
+export abstract class LazyRules {
   private readonly made: (Rule | undefined)[];
   constructor(
-    private readonly cols: RuleColumns,
     readonly table: TableName,
     readonly chain: string,
-    /** index of this chain's first rule in the columns */
-    readonly first: number,
     readonly length: number,
-    /** the rules' lines when they moved since the columns were made (an edit above them): the columns' own otherwise */
-    private readonly lines: Int32Array | null = null,
   ) {
     this.made = new Array(length);
   }
 
   /** the source line of rule k without making the rule */
-  lineOf(k: number): number {
-    return this.lines ? this.lines[k] : this.cols.line[this.first + k];
-  }
+  abstract lineOf(k: number): number;
+
+  /** rule k made anew, its source line `line` */
+  abstract ruleAt(k: number, line: number): Rule;
 
   at(k: number): Rule | undefined {
     if (k < 0 || k >= this.length) return undefined;
-    return (this.made[k] ??= this.cols.decode(this.table, this.first + k, this.lineOf(k)));
+    return (this.made[k] ??= this.ruleAt(k, this.lineOf(k)));
   }
 
-  /** the same rules with their lines moved (old line → new, `moved`), read from the same columns */
+  /** the same rules with their lines moved (old line → new, `moved`) */
   movedBy(moved: Int32Array): LazyRules {
     const lines = new Int32Array(this.length);
     for (let k = 0; k < this.length; k++) {
       const l = this.lineOf(k);
       lines[k] = l > 0 ? moved[l] : 0;
     }
-    return new LazyRules(this.cols, this.table, this.chain, this.first, this.length, lines);
+    return new MovedRules(this, lines);
+  }
+}
+
+/** a chain's rules read from a run of columns (a model's, or a changed chain's own) */
+class ColumnRules extends LazyRules {
+  constructor(
+    private readonly cols: RuleColumns,
+    table: TableName,
+    chain: string,
+    /** index of this chain's first rule in the columns */
+    private readonly first: number,
+    length: number,
+  ) {
+    super(table, chain, length);
+  }
+  lineOf(k: number): number {
+    return this.cols.line[this.first + k];
+  }
+  ruleAt(k: number, line: number): Rule {
+    return this.cols.decode(this.table, this.first + k, line);
+  }
+}
+
+/** rules whose lines moved since they were read (an edit above them): their lines listed */
+class MovedRules extends LazyRules {
+  constructor(
+    private readonly base: LazyRules,
+    private readonly lines: Int32Array,
+  ) {
+    super(base.table, base.chain, base.length);
+  }
+  lineOf(k: number): number {
+    return this.lines[k];
+  }
+  ruleAt(k: number, line: number): Rule {
+    return this.base.ruleAt(k, line);
+  }
+  /** moved again: still one step from the rules it reads through */
+  override movedBy(moved: Int32Array): LazyRules {
+    const lines = this.lines.map((l) => (l > 0 ? moved[l] : 0));
+    return new MovedRules(this.base, lines);
+  }
+}
+
+/**
+ * A changed chain's rules after an edit as the rules before it with a splice:
+ * rules [first, first + remove) of `base` replaced by `mid` (the edit's own,
+ * read from its columns); the kept ones read through `base`, their lines
+ * moved by the edit's `moved` (null: no line moved). No 70,000 canonical lines
+ * of a blocklist chain sent and read again for one disabled rule. The lines
+ * are listed once (a look-up per row, however many edits deep); a rule shown
+ * is read through the edits.
+ */
+class SplicedRules extends LazyRules {
+  private readonly lines: Int32Array;
+  constructor(
+    private readonly base: LazyRules,
+    private readonly first: number,
+    private readonly remove: number,
+    private readonly mid: LazyRules,
+    moved: Int32Array | null,
+  ) {
+    super(base.table, base.chain, base.length - remove + mid.length);
+    const lines = (this.lines = new Int32Array(this.length));
+    for (let k = 0; k < this.length; k++) {
+      const b = this.baseIndex(k);
+      const l = b < 0 ? mid.lineOf(k - first) : base.lineOf(b);
+      lines[k] = b >= 0 && moved && l > 0 ? moved[l] : l;
+    }
+  }
+  /** where rule k is: in `mid` (-1: at k - first), or `base`'s rule of this index */
+  private baseIndex(k: number): number {
+    if (k < this.first) return k;
+    return k < this.first + this.mid.length ? -1 : k - this.mid.length + this.remove;
+  }
+  lineOf(k: number): number {
+    return this.lines[k];
+  }
+  ruleAt(k: number, line: number): Rule {
+    const b = this.baseIndex(k);
+    return b < 0 ? this.mid.ruleAt(k - this.first, line) : this.base.ruleAt(b, line);
   }
 }
 
@@ -246,7 +328,17 @@ export interface PatchChain {
   /** the chain as the worker has it now (its disabled rules, source, count) */
   chain: CompactChain;
   /** its rules' columns (a changed chain), or absent: the rules are those the chain had, their lines moved */
-  rules?: { canon: Uint8Array; starts: Int32Array; line: Int32Array; part: Int32Array };
+  rules?: PatchColumns;
+  /** a changed chain as its rules before with rules [at, at + remove) replaced by `rules`' (the others' lines moved by `moved`) */
+  splice?: { at: number; remove: number; rules: PatchColumns };
+}
+
+/** rules as columns: canonical lines (UTF-8, each ended by \n) with where they start, their source lines and parts */
+export interface PatchColumns {
+  canon: Uint8Array;
+  starts: Int32Array;
+  line: Int32Array;
+  part: Int32Array;
 }
 
 export class LazyModel {
@@ -317,9 +409,13 @@ export class LazyModel {
         count += p.chain.ruleCount - ch.rules.length;
         const { ruleCount, ...rest } = p.chain;
         let lazy: LazyRules;
-        if (p.rules) {
-          const cols = new RuleColumns(p.rules.canon, p.rules.starts, p.rules.line, p.rules.part, lines, m.userChains, m.ruleset.family);
-          lazy = new LazyRules(cols, old.name, ch.name, 0, ruleCount);
+        const columns = (c: PatchColumns) => new ColumnRules(new RuleColumns(c.canon, c.starts, c.line, c.part, lines, m.userChains, m.ruleset.family), old.name, ch.name, 0, c.line.length);
+        if (p.rules) lazy = columns(p.rules);
+        else if (p.splice) {
+          const was = lazyRules(ch.rules);
+          const mid = columns(p.splice.rules);
+          if (!was || was.length - p.splice.remove + mid.length !== ruleCount) throw new Error(`the edit's patch does not fit chain ${ch.name}`);
+          lazy = new SplicedRules(was, p.splice.at, p.splice.remove, mid, patch.moved);
         } else {
           const was = lazyRules(ch.rules);
           if (!was || was.length !== ruleCount || !patch.moved) throw new Error(`the edit's patch does not fit chain ${ch.name}`);
@@ -341,7 +437,7 @@ export class LazyModel {
       this.userChains.set(t.name, new Set(t.chains.filter((ch) => !ch.builtin).map((ch) => ch.name)));
       const chains: Chain[] = [];
       for (const ch of t.chains) {
-        const lazy = new LazyRules(this.cols, t.name, ch.name, first, ch.ruleCount);
+        const lazy = new ColumnRules(this.cols, t.name, ch.name, first, ch.ruleCount);
         first += ch.ruleCount;
         const { ruleCount: _n, ...rest } = ch;
         chains.push({ ...rest, rules: rulesArray(lazy) });

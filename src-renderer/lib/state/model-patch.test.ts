@@ -11,7 +11,7 @@ import { inlineWorker } from '../analysis/spawn.js';
 import type { EditAnswer } from '../analysis/protocol.js';
 import { blocklistRuleset } from '../../../e2e/support/blocklist.js';
 import { LazyModel, lazyLines, splicedLines, type CompactParse } from './lazy-model.js';
-import { rowsOfParse, rowsOfParseSliced, rowText, type RuleRows } from './rows.js';
+import { patchRuleRows, rowsOfParse, rowsOfParseSliced, rowText, type RuleRows } from './rows.js';
 
 /** what a row shows, in words a test compares */
 function shown(rows: RuleRows, lines: readonly string[]): string[] {
@@ -55,7 +55,10 @@ describe('an edit patches the page\'s model and rows', () => {
       expect(got.parse).toBeUndefined();
       const patch = got.patch!;
       // only what changed: the blocklist chain's rules, and the chains whose lines moved
-      expect(patch.chains.filter((p) => p.rules).map((p) => p.chain.name)).toEqual(['blocklist']);
+      expect(patch.chains.filter((p) => p.rules || p.splice).map((p) => p.chain.name)).toEqual(['blocklist']);
+      // a one-rule edit of the chain (lines spliced) sends that rule alone, not the chain's 1,600
+      const changedChain = patch.chains.find((p) => p.chain.name === 'blocklist')!;
+      if (op.kind !== 'move') expect([changedChain.rules, changedChain.splice?.rules.line.length, changedChain.splice?.remove]).toEqual([undefined, op.kind === 'set-disabled' ? Number(!op.disabled) : op.kind === 'delete' ? 0 : 1, op.kind === 'add' || (op.kind === 'set-disabled' && !op.disabled) ? 0 : 1]);
       cur = spliced;
       const whole = parseRuleset(cur);
       const newLines = splicedLines(lines, cur, got.splice!);
@@ -70,6 +73,19 @@ describe('an edit patches the page\'s model and rows', () => {
       expect(shown(nextRows, newLines)).toEqual(shown(fresh, whole.lines));
       expect(nextRows.heads).toEqual(fresh.heads);
       for (let line = 1; line <= whole.lines.length; line++) expect(nextRows.rowOfLine.get(line), `line ${line}`).toBe(fresh.rowOfLine.get(line));
+      // no line moved (disable, enable, change): the changed chain's rows made in place, the rest the rows before
+      expect(sameLines, `${op.kind}: no line moved`).toBe(op.kind !== 'add' && op.kind !== 'delete');
+      const inPlace = sameLines ? await patchRuleRows(rows, model.ruleset, next.ruleset, patch.chains) : null;
+      if (sameLines) {
+        expect(inPlace, `${op.kind} in place`).not.toBeNull();
+        expect(shown(inPlace!, newLines)).toEqual(shown(fresh, whole.lines));
+        expect(inPlace!.heads).toEqual(fresh.heads);
+        expect([inPlace!.ruleCount, inPlace!.chainCount]).toEqual([fresh.ruleCount, fresh.chainCount]);
+        for (let line = 1; line <= whole.lines.length; line++) expect(inPlace!.rowOfLine.get(line), `line ${line}`).toBe(fresh.rowOfLine.get(line));
+        const nat = rows.rows.findIndex((r) => r.kind === 'table' && r.table.name === 'nat');
+        expect(inPlace!.rows.slice(nat + 1)).toEqual(rows.rows.slice(nat + 1));
+        expect(inPlace!.rows[nat + 1]).toBe(rows.rows[nat + 1]);
+      }
       // the chains the edit did not touch are the same objects, their rows too
       const ratelimit = model.ruleset.tables[0].chains.find((ch) => ch.name === 'ratelimit')!;
       const kept = nextRows.rows.filter((r) => r.kind !== 'table' && r.chain === ratelimit);

@@ -139,7 +139,20 @@ export function buildRuleRows(rs: Ruleset, unreadable: readonly Unreadable[] = [
   const out = newRuleRows();
   const steps = rowSteps(rs, unreadable, out);
   while (!steps.next().done);
-  return out;
+  return known(out);
+}
+
+/** each row list built here and its header rows (a look-up of a chain's header walks these, not 100,000 rows) */
+const headsOfRows = new WeakMap<readonly RuleRow[], readonly number[]>();
+
+function known(r: RuleRows): RuleRows {
+  headsOfRows.set(r.rows, r.heads);
+  return r;
+}
+
+/** the table and chain header rows of a row list built here (undefined: another list) */
+export function headsOf(rows: readonly RuleRow[]): readonly number[] | undefined {
+  return headsOfRows.get(rows);
 }
 
 /**
@@ -160,7 +173,7 @@ export async function buildRuleRowsSliced(rs: Ruleset, unreadable: readonly Unre
     const t0 = performance.now();
     let done = false;
     while (!(done = !!steps.next().done) && performance.now() - t0 < sliceMs);
-    if (done) return out;
+    if (done) return known(out);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
@@ -229,55 +242,122 @@ function* rowSteps(rs: Ruleset, unreadable: readonly Unreadable[], out: RuleRows
         }
         continue;
       }
-      mark(chain.source?.line);
-      out.heads.push(rows.length);
-      rows.push({ kind: 'chain', table: table.name, chain });
-      // disabled and unreadable lines sit between rules; in file order among themselves (most chains have none: no array for them)
-      const between: { before: number; line: number; row: RuleRow }[] = chain.disabled.length || unreadable.length ? [] : NONE_BETWEEN;
-      for (const dr of chain.disabled) {
-        const line = dr.rule.source?.line ?? 0;
-        between.push({ before: dr.before, line, row: { kind: 'disabled', table: table.name, chain, disabled: dr, line } });
-      }
-      for (const u of unreadable) {
-        if (u.chain === chain) between.push({ before: u.before, line: u.line, row: { kind: 'unreadable', table: table.name, chain, line: u.line, text: u.text } });
-      }
-      if (between.length > 1) between.sort((a, b) => a.before - b.before || a.line - b.line);
-      let d = 0;
-      const pushDisabledBefore = (k: number) => {
-        while (d < between.length && between[d].before <= k) {
-          mark(between[d].line);
-          rows.push(between[d].row);
-          d++;
-        }
-      };
-      const lazy = lazyRules(chain.rules);
-      const count = lazy ? lazy.length : chain.rules.length;
-      for (let k = 0; k < count; k++) {
-        pushDisabledBefore(k);
-        if (lazy) {
-          const line = lazy.lineOf(k);
-          mark(line);
-          rows.push(new LazyRuleRow(chain, lazy, k + 1));
-        } else {
-          const rule = chain.rules[k];
-          const line = rule.source?.line ?? 0;
-          mark(line);
-          rows.push({ kind: 'rule', table: table.name, chain, rule, index: k + 1, line });
-        }
-        if (rows.length >= pause) {
-          pause = rows.length + STEP_ROWS;
-          yield;
-        }
-      }
-      pushDisabledBefore(Number.MAX_SAFE_INTEGER);
-      if (count === 0 && between.length === 0) rows.push({ kind: 'empty', table: table.name, chain });
-      if (chain.builtin && chain.policy) rows.push({ kind: 'policy', table: table.name, chain });
+      yield* chainRowSteps(table, chain, unreadable, out);
       if (rows.length >= pause) {
         pause = rows.length + STEP_ROWS;
         yield;
       }
     }
   }
+}
+
+/** one chain's rows (header, rules with the disabled or unreadable lines between them, policy), offering to pause every STEP_ROWS rows */
+function* chainRowSteps(table: Table, chain: Chain, unreadable: readonly Unreadable[], out: RuleRows): Generator<void, void, void> {
+  const rows = out.rows;
+  const mark = (line: number | undefined) => {
+    if (line) out.rowOfLine.mark(line, rows.length);
+  };
+  let pause = rows.length + STEP_ROWS;
+  mark(chain.source?.line);
+  out.heads.push(rows.length);
+  rows.push({ kind: 'chain', table: table.name, chain });
+  // disabled and unreadable lines sit between rules; in file order among themselves (most chains have none: no array for them)
+  const between: { before: number; line: number; row: RuleRow }[] = chain.disabled.length || unreadable.length ? [] : NONE_BETWEEN;
+  for (const dr of chain.disabled) {
+    const line = dr.rule.source?.line ?? 0;
+    between.push({ before: dr.before, line, row: { kind: 'disabled', table: table.name, chain, disabled: dr, line } });
+  }
+  for (const u of unreadable) {
+    if (u.chain === chain) between.push({ before: u.before, line: u.line, row: { kind: 'unreadable', table: table.name, chain, line: u.line, text: u.text } });
+  }
+  if (between.length > 1) between.sort((a, b) => a.before - b.before || a.line - b.line);
+  let d = 0;
+  const pushDisabledBefore = (k: number) => {
+    while (d < between.length && between[d].before <= k) {
+      mark(between[d].line);
+      rows.push(between[d].row);
+      d++;
+    }
+  };
+  const lazy = lazyRules(chain.rules);
+  const count = lazy ? lazy.length : chain.rules.length;
+  for (let k = 0; k < count; k++) {
+    pushDisabledBefore(k);
+    if (lazy) {
+      const line = lazy.lineOf(k);
+      mark(line);
+      rows.push(new LazyRuleRow(chain, lazy, k + 1));
+    } else {
+      const rule = chain.rules[k];
+      const line = rule.source?.line ?? 0;
+      mark(line);
+      rows.push({ kind: 'rule', table: table.name, chain, rule, index: k + 1, line });
+    }
+    if (rows.length >= pause) {
+      pause = rows.length + STEP_ROWS;
+      yield;
+    }
+  }
+  pushDisabledBefore(Number.MAX_SAFE_INTEGER);
+  if (count === 0 && between.length === 0) rows.push({ kind: 'empty', table: table.name, chain });
+  if (chain.builtin && chain.policy) rows.push({ kind: 'policy', table: table.name, chain });
+}
+
+/**
+ * The rows after an edit that changed only the rules of `changed` chains
+ * (their places in the model) and moved no line: the rows before with those
+ * chains' rows made again in place and their tables' headers anew — no walk
+ * over the other chains (20,000 kube-proxy chains, 100,000 rows), the line
+ * index a copy. Null where that does not hold (a chain's row count changed,
+ * a table or chain not where it was, unreadable lines): build them whole.
+ */
+export async function patchRuleRows(before: RuleRows, from: Ruleset, to: Ruleset, changed: readonly { t: number; c: number }[], sliceMs = 12): Promise<RuleRows | null> {
+  if (from.tables.length !== to.tables.length) return null;
+  const old = new Map<Chain, { t: number; c: number }>();
+  for (const p of changed) {
+    const a = from.tables[p.t]?.chains[p.c];
+    const b = to.tables[p.t]?.chains[p.c];
+    if (!a || !b || a.name !== b.name) return null;
+    old.set(a, p);
+  }
+  const rows = before.rows.slice();
+  const out: RuleRows = { rows, rowOfLine: before.rowOfLine.copy(), heads: before.heads, ruleCount: 0, chainCount: before.chainCount };
+  // the tables' headers: their rule counts moved by the changed chains' (no count over 20,000 chains)
+  const delta = new Map<number, number>();
+  for (const p of changed) delta.set(p.t, (delta.get(p.t) ?? 0) + to.tables[p.t].chains[p.c].rules.length - from.tables[p.t].chains[p.c].rules.length);
+  for (const h of before.heads) {
+    const r = before.rows[h];
+    if (r.kind !== 'table') continue;
+    const ti = from.tables.indexOf(r.table);
+    const t = to.tables[ti];
+    if (!t || t.name !== r.table.name || t.chains.length !== r.table.chains.length) return null;
+    const n = r.ruleCount + (delta.get(ti) ?? 0);
+    out.ruleCount += n;
+    rows[h] = t === r.table ? r : { kind: 'table', table: t, ruleCount: n };
+  }
+  for (let k = 0; k < before.heads.length; k++) {
+    const r = before.rows[before.heads[k]];
+    const p = r.kind === 'chain' ? old.get(r.chain) : undefined;
+    if (!p) continue;
+    const start = before.heads[k];
+    const end = k + 1 < before.heads.length ? before.heads[k + 1] : before.rows.length;
+    // the chain's rows made alone, then put where its old rows were (the same number of them, or no patch)
+    const mine: RuleRows = { rows: [], rowOfLine: new RowOfLine(), heads: [], ruleCount: 0, chainCount: 0 };
+    const steps = chainRowSteps(to.tables[p.t], to.tables[p.t].chains[p.c], [], mine);
+    for (let t0 = performance.now(); !steps.next().done; ) {
+      if (performance.now() - t0 < sliceMs) continue;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      t0 = performance.now();
+    }
+    if (mine.rows.length !== end - start) return null;
+    for (let i = 0; i < mine.rows.length; i++) {
+      const row = mine.rows[i];
+      rows[start + i] = row;
+      const line = row.kind === 'chain' ? row.chain.source?.line : 'line' in row ? row.line : undefined;
+      if (line) out.rowOfLine.mark(line, start + i);
+    }
+  }
+  return known(out);
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };

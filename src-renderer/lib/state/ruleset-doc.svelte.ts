@@ -23,7 +23,7 @@ import {
 import { analysis } from '../analysis/activity.svelte.js';
 import { AnalysisCancelled, isCancelled, LatestJob, type Job } from '../analysis/client.js';
 import type { DocRef, MarksAnswer, Progress } from '../analysis/protocol.js';
-import { buildRuleRows, findUnreadable, rowsOfParseSliced, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
+import { buildRuleRows, findUnreadable, patchRuleRows, rowsOfParseSliced, rowText, severityByLine, sortFindings, type RuleRow, type RuleRows } from './rows.js';
 import type { DocOwner, Staging } from './staging.svelte.js';
 import { buildSearchIndex, facetValues, searchRules, type SearchFacets, type SearchIndex, type SearchQuery, type SearchResult } from './search-index.js';
 import { search, type IndexInfo } from '../analysis/search-client.js';
@@ -488,7 +488,9 @@ export class RulesetDoc {
       this.countersFromWorker = patch.hasCounters;
       // no line moved (a rule disabled, enabled or changed in place): the rows' line index is taken over too
       const sameLines = patch.moved === null && lines.length === from.lines.length;
-      this.prebuilt = { ruleset: parsed.ruleset, rows: await rowsOfParseSliced(parsed, from.table, sameLines) };
+      // …and then only the changed chains' rows are made, in place (a copy of the rest): no walk over every chain
+      const inPlace = sameLines && !findUnreadable(parsed.ruleset, parsed.findings, lines).length ? await patchRuleRows(from.table, from.ruleset, parsed.ruleset, patch.chains) : null;
+      this.prebuilt = { ruleset: parsed.ruleset, rows: inPlace ?? (await rowsOfParseSliced(parsed, from.table, sameLines)) };
       await nextTask();
       if (this.parseStopped) throw new AnalysisCancelled(`Reading ${this.name}`);
       this.take(parsed);

@@ -3,7 +3,7 @@
 // on a stack so Ctrl+Z steps back. Nothing leaves the app until the admin
 // chooses "Review & apply" (a host's proposal) or saves the file.
 import type { Family, RuleRef, TableName } from '../../../src-main/core/index.js';
-import type { RuleRow } from './rows.js';
+import { headsOf, type RuleRow } from './rows.js';
 
 /** Where a document came from, so "Review & apply" knows where its edits go. */
 export type DocOwner = { kind: 'host'; hostId: string; hostName: string; which: 'saved' | 'running' | 'proposed'; family: Family };
@@ -79,10 +79,20 @@ export function refOfRow(rows: readonly RuleRow[], i: number): RuleRef | null {
 /** The row of a chain's header. */
 export function chainRow(rows: readonly RuleRow[], table: TableName, chain: string): number {
   let at = chainRows.get(rows);
+  const heads = headsOf(rows);
+  if (!at && heads && !asked.has(rows)) {
+    // the first look-up in a row list (an edit's row to select): a walk over the headers alone, no map of 20,000 chains
+    asked.add(rows);
+    for (const k of heads) {
+      const r = rows[k];
+      if (r.kind === 'chain' && r.table === table && r.chain.name === chain) return k;
+    }
+    return -1;
+  }
   if (!at) {
-    // one pass over the rows, then each look-up is one (the findings' fixes ask for every finding shown)
+    // one pass over the headers (or the rows), then each look-up is one (the findings' fixes ask for every finding shown)
     at = new Map();
-    for (let k = 0; k < rows.length; k++) {
+    for (const k of heads ?? rows.keys()) {
       const r = rows[k];
       if (r.kind === 'chain' && !at.has(`${r.table} ${r.chain.name}`)) at.set(`${r.table} ${r.chain.name}`, k);
     }
@@ -90,6 +100,9 @@ export function chainRow(rows: readonly RuleRow[], table: TableName, chain: stri
   }
   return at.get(`${table} ${chain}`) ?? -1;
 }
+
+/** row lists asked for one chain's header already: the next look-up makes the map */
+const asked = new WeakSet<readonly RuleRow[]>();
 
 /** each (immutable) row list's chain headers: "table chain" → row */
 const chainRows = new WeakMap<readonly RuleRow[], Map<string, number>>();
