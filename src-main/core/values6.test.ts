@@ -125,3 +125,94 @@ describe('IPv6 values against BigInt arithmetic', () => {
     }
   });
 });
+
+// formatIPv6 / formatNet6 / parseIPv6 work on 16-bit groups (no BigInt per group): each must say
+// exactly what the BigInt arithmetic they replaced says, on addresses of every shape of zero runs
+describe('IPv6 groups without BigInt arithmetic, against the BigInt reference', () => {
+  function refFormat(v: bigint): string {
+    const words: number[] = [];
+    for (let k = 7; k >= 0; k--) words.push(Number((v >> BigInt(16 * k)) & 0xffffn));
+    let bestBase = -1, bestLen = 0, curBase = -1, curLen = 0;
+    for (let i = 0; i < 8; i++) {
+      if (words[i] === 0) {
+        if (curBase === -1) { curBase = i; curLen = 1; } else curLen++;
+      } else if (curBase !== -1) {
+        if (bestBase === -1 || curLen > bestLen) { bestBase = curBase; bestLen = curLen; }
+        curBase = -1;
+      }
+    }
+    if (curBase !== -1 && (bestBase === -1 || curLen > bestLen)) { bestBase = curBase; bestLen = curLen; }
+    if (bestBase !== -1 && bestLen < 2) bestBase = -1;
+    let out = '';
+    for (let i = 0; i < 8; i++) {
+      if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+        if (i === bestBase) out += ':';
+        continue;
+      }
+      if (i !== 0) out += ':';
+      if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+        const x = Number(v & 0xffffffffn);
+        return out + `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+      }
+      out += words[i].toString(16);
+    }
+    if (bestBase !== -1 && bestBase + bestLen === 8) out += ':';
+    return out;
+  }
+  function refPrefix(mask: bigint): number {
+    const inv = ~mask & ((1n << 128n) - 1n);
+    if ((inv & (inv + 1n)) !== 0n) return -1;
+    if (inv === 0n) return 128;
+    return 128 - inv.toString(2).length;
+  }
+  // a random address whose groups are each zero, 0xffff, small or random: runs of zeros of every length and place
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  function randomAddr(): bigint {
+    let v = 0n;
+    for (let k = 0; k < 8; k++) {
+      const r = rnd();
+      const g = r < 0.45 ? 0 : r < 0.55 ? 0xffff : r < 0.75 ? Math.floor(rnd() * 16) : Math.floor(rnd() * 0x10000);
+      v = (v << 16n) | BigInt(g);
+    }
+    return v;
+  }
+  const all = (1n << 128n) - 1n;
+
+  it('formatIPv6 and formatNet6 print what the BigInt arithmetic printed', () => {
+    const masks: bigint[] = [];
+    for (let b = 0; b <= 128; b++) masks.push(prefixToMask6(b));
+    for (let k = 0; k < 200; k++) masks.push(randomAddr());
+    masks.push(0xffff0000ffffn << 80n, (all >> 1n) << 1n, 1n, all ^ (1n << 64n));
+    for (let k = 0; k < 20_000; k++) {
+      const v = randomAddr();
+      expect(formatIPv6(v)).toBe(refFormat(v));
+      const m = masks[k % masks.length];
+      const bits = refPrefix(m);
+      expect(maskToPrefix6(m)).toBe(bits);
+      expect(formatNet6(v, m)).toBe(`${refFormat(v & m)}/${bits >= 0 ? bits : refFormat(m)}`);
+    }
+    // IPv4-mapped and -compatible tails, and the ends of the range
+    for (const v of [0n, 1n, all, 0xffff01020304n, 0x01020304n, 0x10000n, 0xffffn << 32n, 1n << 127n]) {
+      expect(formatIPv6(v)).toBe(refFormat(v));
+      expect(formatNet6(v, all)).toBe(`${refFormat(v)}/128`);
+    }
+  });
+
+  it('parseIPv6 reads every printed form back, and refuses what it refused', () => {
+    for (let k = 0; k < 20_000; k++) {
+      const v = randomAddr();
+      const text = refFormat(v);
+      expect(parseIPv6(text)).toBe(v);
+      // the full eight groups, upper case
+      const full = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(16 * (7 - i))) & 0xffffn).toString(16).toUpperCase()).join(':');
+      expect(parseIPv6(full)).toBe(v);
+    }
+    for (const bad of ['', ':', ':1', '1:', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '1:2:3:4:5:6:7:8::', '::1:2:3:4:5:6:7:8', '12345::', 'g::', '1.2.3.4', '::1.2.3', '1:2:3:4:5:6:7:1.2.3.4']) {
+      expect(parseIPv6(bad)).toBe(null);
+    }
+    expect(parseIPv6('::')).toBe(0n);
+    expect(parseIPv6('1:2:3:4:5:6:1.2.3.4')).toBe(0x0001000200030004000500060102_0304n);
+    expect(parseIPv6('::ffff:1.2.3.4')).toBe(0xffff01020304n);
+  });
+});
