@@ -13,7 +13,7 @@ import { appendedAlike, appendedAlikeAs, appendedJump, appendedKind, checkAppend
 import { canonicalRuleAddresses, canonicalRuleBody, canonicalRuleInterfaces, canonicalRuleRest } from './canonical.js';
 import { CanonLines, flat, LineBytes, ownCopy, rulesetTexts, type ChainTexts, type RulesetTexts } from './ruleset-texts.js';
 import { FamilyScan, type FamilyGuess } from './family.js';
-import { ModelInterner } from './model-intern.js';
+import { ModelInterner, exactRules } from './model-intern.js';
 import { OldChain, OldLines, OldSource, type LineCheck } from './diff-reuse.js';
 import { TakenLines } from './diff-taken.js';
 import type { CanonOf, LineTemplate, ValueWords } from './line-templates.js';
@@ -83,7 +83,9 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): ParseResult
     // no array of the file's lines (nor the text they would keep alive)
     const reader = new RulesetReader(opts.family ?? 'ipv4', false, false, undefined, true);
     const count = reader.readText(text);
-    return { ruleset: reader.ruleset, findings: reader.finish(count), lines: nthLines(text, count), finalNewline: text === '' || text.endsWith('\n') };
+    const findings = reader.finish(count);
+    exactRules(reader.ruleset);
+    return { ruleset: reader.ruleset, findings, lines: nthLines(text, count), finalNewline: text === '' || text.endsWith('\n') };
   }
   const lines = text.split('\n');
   const finalNewline = lines.length > 0 && lines[lines.length - 1] === '';
@@ -147,6 +149,7 @@ function readModelPieces(pieces: Iterable<string>, family: Family, scan: FamilyS
   });
   if (!reading) return null;
   const findings = reader.finish(count);
+  exactRules(reader.ruleset);
   lines.length = count;
   return { ruleset: reader.ruleset, findings, lines, finalNewline };
 }
