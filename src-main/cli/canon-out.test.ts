@@ -30,7 +30,8 @@ async function canonByBytes(args: string[]): Promise<{ code: number; out: Buffer
   let err = '';
   const io: CliIO = {
     out: (t) => void chunks.push(Buffer.from(t, 'utf8')),
-    outBytes: (b) => void chunks.push(Buffer.from(b)),
+    // a copy: the buffer may be filled again (canon-out.ts reuses it)
+    outBytes: (b) => (chunks.push(Buffer.from(b)), true),
     err: (t) => void (err += t),
     readFile: (p) => readFileSync(p, 'utf8'),
     readPieces: readFilePieces,
@@ -128,9 +129,28 @@ describe('canon with spans of the file: the same bytes as the whole-file path', 
     expect(loaded.result.texts.tables[0].chains[0].parts?.entries.length).toBe(2);
     const out: Uint8Array[] = [];
     // unchanged: copied
-    writeCanonicalBytes(loaded.result.texts, file, state.stat, (b) => out.push(Buffer.from(b)));
+    writeCanonicalBytes(loaded.result.texts, file, state.stat, (b) => void out.push(Buffer.from(b)));
     expect(Buffer.concat(out).toString()).toContain('-A INPUT -s 198.18.0.99/32 -j DROP\nCOMMIT\n');
     appendFileSync(file, '# later\n');
     expect(() => writeCanonicalBytes(loaded.result.texts, file, state.stat, () => {})).toThrow(FileChanged);
+  });
+
+  it('a buffer the writer is done with is filled again; one it may keep is never written to again', () => {
+    const file = join(dir, 'reuse.rules');
+    writeFileSync(file, generateShape('docker', 3000, 2) as string);
+    const state: PieceState = { bytes: false, stat: null };
+    const io = { out: () => {}, err: () => {}, readFile: () => '', readPieces: readFilePieces, tty: false };
+    const loaded = loadRulesetTexts(io, file, 'ipv4', state);
+    if (!loaded.ok) throw new Error('not read');
+    const copied: Buffer[] = [];
+    const reused = new Set<ArrayBufferLike>();
+    writeCanonicalBytes(loaded.result.texts, file, state.stat, (b) => (copied.push(Buffer.from(b)), reused.add(b.buffer), true));
+    const kept: Uint8Array[] = [];
+    writeCanonicalBytes(loaded.result.texts, file, state.stat, (b) => void kept.push(b));
+    expect(kept.length).toBeGreaterThan(3);
+    expect(reused.size).toBe(1);
+    expect(new Set(kept.map((b) => b.buffer)).size).toBe(kept.length);
+    // what was kept still holds what was written: no later buffer went into it
+    expect(Buffer.concat(kept).equals(Buffer.concat(copied))).toBe(true);
   });
 });

@@ -17,16 +17,17 @@ const JUMP = 1 << 13;
 
 /**
  * writeCanonical of rt into `write`, in buffers it may keep (a fresh one
- * each time). `file` and `stat` (as readFilePieces saw it) give the spans'
+ * each time) unless it returns true (done with it: the buffer is filled
+ * again, so 100k rules' 8 MB of output do not leave 8 MB of buffers for the
+ * collector). `file` and `stat` (as readFilePieces saw it) give the spans'
  * bytes; FileChanged when the file is no longer the one that was read.
  */
-export function writeCanonicalBytes(rt: RulesetTexts, file: string, stat: BigIntStats | null, write: (bytes: Uint8Array) => void): void {
+export function writeCanonicalBytes(rt: RulesetTexts, file: string, stat: BigIntStats | null, write: (bytes: Uint8Array) => boolean | void): void {
   let out = Buffer.allocUnsafeSlow(OUT);
   let at = 0;
   const flush = () => {
     if (at === 0) return;
-    write(out.subarray(0, at));
-    out = Buffer.allocUnsafeSlow(OUT);
+    if (write(out.subarray(0, at)) !== true) out = Buffer.allocUnsafeSlow(OUT);
     at = 0;
   };
   const source = new SpanSource(file, stat);
@@ -36,7 +37,10 @@ export function writeCanonicalBytes(rt: RulesetTexts, file: string, stat: BigInt
         // at most 3 bytes per UTF-16 unit
         if (s.length * 3 > OUT - at) {
           flush();
-          if (s.length * 3 > OUT) return write(Buffer.from(s, 'utf8'));
+          if (s.length * 3 > OUT) {
+            write(Buffer.from(s, 'utf8'));
+            return;
+          }
         }
         at += out.write(s, at, 'utf8');
       },

@@ -278,6 +278,19 @@ describe.skipIf(!sharedAvailable())("the built bin's start-up: what a command lo
     expect(built.stderr).toBe(inProcess.err);
   }, 120_000);
 
+  it('canon into a pipe its reader empties slowly prints the same bytes as into a file (an output buffer is filled again only once written out)', () => {
+    const f = join(dir, 'slow-pipe.rules');
+    writeFileSync(f, generateShape('docker', 20_000, 5) as string);
+    const toFile = join(dir, 'to-file.out');
+    const toPipe = join(dir, 'to-pipe.out');
+    const q = (p: string) => `'${p}'`;
+    const a = spawnSync('sh', ['-c', `node ${q(cli)} canon ${q(f)} > ${q(toFile)}`]);
+    const b = spawnSync('sh', ['-c', `node ${q(cli)} canon ${q(f)} | (sleep 1; cat > ${q(toPipe)})`]);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect(statSync(toFile).size).toBeGreaterThan(1 << 20);
+    expect(readFileSync(toPipe).equals(readFileSync(toFile))).toBe(true);
+  }, 60_000);
+
   // A bundle may hold a module's top-level constants that esbuild cannot prove
   // free of side effects (a few mapped places); a module whose functions are in
   // it has hundreds to thousands (lint's own flow.ts: ~1,500).

@@ -11,8 +11,11 @@ export interface CliIO {
    * whole; throws ReadFailure as readFile throws. Without it they use readFile.
    */
   readPieces?(path: string, state?: PieceState): Iterable<string>;
-  /** bytes to stdout as they are (`canon`'s output, see canon-out.ts); without it, out() */
-  outBytes?(bytes: Uint8Array): void;
+  /**
+   * bytes to stdout as they are (`canon`'s output, see canon-out.ts); without it, out().
+   * true when they are written out (or dropped) and the caller may fill the buffer again
+   */
+  outBytes?(bytes: Uint8Array): boolean | void;
   /** true when stdout is a terminal (escape untrusted text) */
   tty: boolean;
 }

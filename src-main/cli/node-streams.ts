@@ -15,7 +15,8 @@ export function nodeStreams(): Pick<CliIO, 'out' | 'err' | 'tty' | 'outBytes'> {
   process.stderr.on('error', quiet('err'));
   return {
     out: (t) => void (gone.out || process.stdout.write(t)),
-    outBytes: (b) => void (gone.out || process.stdout.write(b)),
+    // a write to a file, or to a pipe with room, is done when write() returns: nothing of it is left queued
+    outBytes: (b) => gone.out || (process.stdout.write(b), process.stdout.writableLength === 0),
     err: (t) => void (gone.err || process.stderr.write(t)),
     tty: Boolean(process.stdout.isTTY),
   };

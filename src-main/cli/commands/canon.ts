@@ -45,7 +45,8 @@ registerCommand({
     }
     const bytes = io.outBytes;
     // a buffer holds whole characters: spans are ASCII, texts are written whole
-    const write = bytes && !io.tty ? (b: Uint8Array) => bytes(b) : (b: Uint8Array) => out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+    // (the text is a copy: the buffer may be filled again)
+    const write = bytes && !io.tty ? (b: Uint8Array) => bytes(b) : (b: Uint8Array) => (out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')), true);
     try {
       writeCanonicalBytes(r.texts, file, spans.stat, write);
     } catch (e) {
