@@ -57,4 +57,24 @@ describe('LineBytes: canonical lines as bytes', () => {
     expect(c.entries.length).toBe(4);
     expect(written([{ name: 'c', parts: c }])).toBe(['*filter', ':c - [0:0]', first, '-A c -j DROP', 'COMMIT', ''].join('\n'));
   });
+
+  it('text3(a, b, c) keeps what text(a + b + c) keeps: the same entries, bytes and strings (non-ASCII in any piece, overlong)', () => {
+    const one = new LineBytes();
+    const three = new LineBytes();
+    const a = new CanonLines(one);
+    const b = new CanonLines(three);
+    for (let k = 0; k < 5000; k++) {
+      const head = k % 7 ? '-A INPUT' : '-A é';
+      const addrs = k % 11 ? ` -s 198.18.${k & 255}.0/24` : k % 2 ? ' -d ü' : '';
+      let rest = ' -p tcp -m tcp --dport ' + k + 'z'.repeat(k % 53) + (k % 13 ? '' : ' -m comment --comment "ñ"');
+      if (k === 3000) rest += 'y'.repeat(70000);
+      a.text(head + addrs + rest);
+      b.text3(head, addrs, rest);
+    }
+    expect(b.length).toBe(a.length);
+    for (let k = 0; k < a.length; k++) expect(b.at(k)).toBe(a.at(k));
+    expect(b.texts).toEqual(a.texts);
+    expect(three.chunks).toEqual(one.chunks);
+    expect(written([{ name: 'c', parts: b }])).toBe(written([{ name: 'c', parts: a }]));
+  });
 });

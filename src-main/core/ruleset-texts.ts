@@ -69,6 +69,16 @@ export class CanonLines extends IntPairs {
     else this.kept(start);
   }
 
+  /** text(a + b + c), without joining them when the line is kept as bytes */
+  text3(a: string, b: string, c: string): void {
+    const bytes = this.bytes;
+    if (bytes !== null && bytes.open(a.length + b.length + c.length)) {
+      if (bytes.copy(a, 0, a.length) && bytes.copy(b, 0, b.length) && bytes.copy(c, 0, c.length)) return this.kept(bytes.close());
+      bytes.cancel();
+    }
+    this.push(-1, (this.texts ??= []).push(flat(a + b + c)) - 1);
+  }
+
   /** the line LineBytes.close() just kept at `start` */
   kept(start: number): void {
     const e = this.entries;
