@@ -17,7 +17,7 @@ import type { TemplateChecks } from './line-templates.js';
  * table's 70,000 jumps (a deep tree's 57,000) were ~10 MB that lived just long
  * enough to be copied by every scavenge and promoted.
  */
-export type JumpPairs = (string | number)[];
+type JumpPairs = (string | number)[];
 
 /** the jumps of chain c's rules as JumpPairs (a table read into the model, see validFresh) */
 export function jumpPairsOf(rules: readonly Rule[]): JumpPairs | undefined {
