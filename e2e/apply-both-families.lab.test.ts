@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { STOCK_IP6TABLES } from './lab/fixtures.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp, hostRun } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, hostRun, applyChangesText } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 const V4_OLD = '-A INPUT -s 198.18.0.0/15 -p tcp -m state --state NEW -m tcp --dport 8080 -j ACCEPT';
@@ -72,8 +72,8 @@ describe.skipIf(skipLab || skipE2e)('lab: one change to both families through th
   async function applyBoth(timeoutS: number): Promise<void> {
     await byId('pane-apply').click();
     await byId('apply-both').waitFor();
-    expect(await byId('apply-changes').innerText()).toMatch(/IPv4: 1 change to the running rules/);
-    expect(await byId('apply-changes-ipv6').innerText()).toMatch(/IPv6: 1 change to the running rules/);
+    expect(await applyChangesText(page)).toMatch(/IPv4: 1 change to the running rules/);
+    expect(await applyChangesText(page, 'ipv6')).toMatch(/IPv6: 1 change to the running rules/);
     expect(await byId('apply-start').innerText()).toBe('Apply IPv4 and IPv6 to both…');
     await byId('apply-timeout').fill(String(timeoutS));
     await byId('apply-start').click();

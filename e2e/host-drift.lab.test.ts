@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, applyChangesText } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 const LIVE_ONLY = '-A INPUT -s 198.18.200.9/32 -j DROP';
@@ -41,7 +41,7 @@ describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => 
     const notice = page.locator('[data-testid=drift][data-where=apply]');
     await notice.waitFor();
     expect(await notice.innerText()).toMatch(/applying removes it/);
-    expect(await byId('apply-changes').innerText()).toMatch(/1 change to the running rules: 1 deleted/);
+    expect(await applyChangesText(page)).toMatch(/1 change to the running rules: 1 deleted/);
     await checkAccessibility(page, 'host apply with drift');
     await shot('apply-warns');
   });
@@ -65,7 +65,7 @@ describe.skipIf(skipLab || skipE2e)('lab: drift is never dropped unseen', () => 
     await shot('merged');
 
     await byId('pane-apply').click();
-    expect(await byId('apply-changes').innerText()).toMatch(/1 change to the running rules: 1 added/);
+    expect(await applyChangesText(page)).toMatch(/1 change to the running rules: 1 added/);
     await byId('apply-timeout').fill('30');
     await byId('apply-start').click();
     await byId('apply-ask').waitFor({ timeout: 60_000 });

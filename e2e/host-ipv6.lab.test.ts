@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { STOCK_IP6TABLES } from './lab/fixtures.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp, hostRun } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, hostRun, applyChangesText } from './support/lab-app.js';
 import { checkAccessibility } from './support/axe.js';
 
 // 8080 is open to the lab's own range over IPv4, to everyone over IPv6: the pair finding
@@ -113,8 +113,8 @@ describe.skipIf(skipLab || skipE2e)('lab: a host\'s IPv4 and IPv6 firewalls in t
     await byId('staged-review').click();
     await byId('pane-apply').waitFor();
     expect(await byId('family-ipv6').getAttribute('aria-checked')).toBe('true');
-    expect(await byId('apply-changes-ipv6').innerText()).toMatch(/IPv6: 1 change to the running rules: 1 replaced/);
-    expect(await byId('apply-changes').innerText()).toMatch(/IPv4: The running rules already are the proposed ruleset/);
+    expect(await applyChangesText(page, 'ipv6')).toMatch(/IPv6: 1 change to the running rules: 1 replaced/);
+    expect(await applyChangesText(page)).toMatch(/IPv4: The running rules already are the proposed ruleset/);
     // the pair finding is gone once IPv6 restricts the port too
     await page.locator('[data-testid=family-ipv6-warnings]').waitFor({ state: 'detached' });
     await checkAccessibility(page, 'apply with an IPv6 change');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab, useLab } from './lab/testing.js';
 import { buildApp, launchApp, skipE2e, type AppHandle } from './support/app.js';
+import { applyChangesText } from './support/lab-app.js';
 import { labSshHome } from './support/ssh-home.js';
 
 const SHOTS = process.env.PORTCULLIS_SHOTS ?? tmpdir();
@@ -145,7 +146,7 @@ describe.skipIf(skipLab || skipE2e)('lab: the host workflow in the app', () => {
 
   it('applies: progress per step, a countdown to confirm, then the outcome and its audit entry', async () => {
     await byId('pane-apply').click();
-    expect(await byId('apply-changes').innerText()).toMatch(/\d+ changes? to the running rules/);
+    expect(await applyChangesText(page)).toMatch(/\d+ changes? to the running rules/);
     await byId('apply-timeout').fill('30');
     await byId('apply-start').click();
     await byId('apply-ask').waitFor({ timeout: 60_000 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { skipLab } from './lab/testing.js';
 import { skipE2e, type AppHandle } from './support/app.js';
-import { SHOTS, addAndConnectPlain, useLabApp } from './support/lab-app.js';
+import { SHOTS, addAndConnectPlain, useLabApp, applyChangesText } from './support/lab-app.js';
 
 
 describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied to a host', () => {
@@ -79,7 +79,7 @@ describe.skipIf(skipLab || skipE2e)('lab: rules edited in the table and applied 
     await byId('staged-review').click();
     await byId('pane-apply').waitFor();
     expect(await byId('pane-apply').getAttribute('aria-selected')).toBe('true');
-    expect(await byId('apply-changes').innerText()).toMatch(/\d+ changes? to the running rules/);
+    expect(await applyChangesText(page)).toMatch(/\d+ changes? to the running rules/);
     await byId('apply-timeout').fill('30');
     await byId('apply-start').click();
     await byId('apply-ask').waitFor({ timeout: 60_000 });

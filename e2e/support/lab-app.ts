@@ -82,3 +82,15 @@ export async function addAndConnectPlain(page: Page, lab: Lab, home: string, nam
   await byId('prompt-trust').click();
   await page.locator('[data-testid=host-status]', { hasText: 'Connected as root' }).waitFor({ timeout: 30_000 });
 }
+
+/**
+ * The apply pane's line on what applying changes for one family, once the
+ * worker's comparison with the running rules is done (until then it says
+ * "Comparing…": reading it at once raced the comparison on a loaded machine).
+ */
+export async function applyChangesText(page: Page, family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<string> {
+  const id = family === 'ipv4' ? 'apply-changes' : 'apply-changes-ipv6';
+  const settled = page.locator(`[data-testid=${id}]:not(:has([data-comparing]))`);
+  await settled.waitFor({ timeout: 60_000 });
+  return settled.innerText();
+}
