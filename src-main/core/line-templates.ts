@@ -608,8 +608,9 @@ function around(t: LineTemplate, s: string, from: number, to: number, sc: Scan):
   if (!s.startsWith(raw[0], from)) return false;
   let p = from + raw[0].length;
   for (let k = 0; k < n; k++) {
-    let e = p;
-    while (e < to && s.charCodeAt(e) !== 32) e++;
+    // the word's end: a string search (an IPv6 word is ~40 characters), not past the line
+    let e = s.indexOf(' ', p);
+    if (e < 0 || e > to) e = to;
     if (e === p) return false;
     sc.s[k] = p - from;
     sc.e[k] = e - from;
