@@ -429,7 +429,8 @@ export class RowRecorder {
     this.buf = new Int32Array(4 * Math.max(1, Math.min(most, 256)));
   }
   add(kind: RowKind, i: number, j: number): void {
-    const k = KINDS.indexOf(kind);
+    // (most rows are unchanged rules: no search of the kinds for them)
+    const k = kind === 'same' ? 0 : KINDS.indexOf(kind);
     let b = this.buf;
     const w = this.used;
     // an unchanged rule right after a run of them (the walk goes on by one on both sides) makes the run longer
