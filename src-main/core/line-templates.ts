@@ -13,7 +13,7 @@
 import type { AddressSpec, Rule } from './model.js';
 import { formatNet, formatNet6, inetPton4 } from './values.js';
 import { flat, ownCopy, type LineBytes } from './ruleset-texts.js';
-import { limitRefused, PROBES, Slot, slotNumber, slotText, slotValue, slotVerbatim, kindOf } from './slot-values.js';
+import { ipv4End, limitRefused, PROBES, Slot, slotNumber, slotText, slotValue, slotVerbatim, kindOf } from './slot-values.js';
 
 /** What the reader learns about a line's commit checks from its template once. */
 export type TemplateChecks =
@@ -964,28 +964,19 @@ function parseGroups6(s: string, i: number, end: number): boolean {
   return ng === 8;
 }
 
-/** inetPton4 of s[i, end) in place (four decimals 0|[1-9][0-9]{0,2} up to 255), or -1. */
+/** inetPton4 of s[i, end) in place, or -1: the form is slot-values' ipv4End (one rule for what a dotted quad is), the value read after. */
 function pton4(s: string, i: number, end: number): number {
+  if (ipv4End(s, i, end) !== end) return -1;
   let v = 0;
-  let k = i;
-  for (let part = 0; part < 4; part++) {
-    const start = k;
-    let o = 0;
-    while (k < end) {
-      const d = s.charCodeAt(k) - 48;
-      if (d < 0 || d > 9) break;
-      if (k > start && o === 0) return -1; // a leading zero
-      o = o * 10 + d;
-      k++;
-    }
-    if (k === start || k - start > 3 || o > 255) return -1;
-    v = v * 256 + o;
-    if (part < 3) {
-      if (k >= end || s.charCodeAt(k) !== 46) return -1;
-      k++;
-    }
+  let o = 0;
+  for (let k = i; k < end; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 46) {
+      v = v * 256 + o;
+      o = 0;
+    } else o = o * 10 + c - 48;
   }
-  return k === end ? v : -1;
+  return v * 256 + o;
 }
 
 /** formatNet6 (glibc inet_ntop, then /bits) of G6 as character codes in C6; returns how many. */

@@ -173,7 +173,7 @@ function plainUInt(s: string, i: number, end: number, max: number): number {
 }
 
 /** End of a dotted quad at s[i, end) (four plain decimals up to 255; inet_pton reads no other form the same), or -1. */
-function ipv4End(s: string, i: number, end: number): number {
+export function ipv4End(s: string, i: number, end: number): number {
   let k = i;
   for (let part = 0; part < 4; part++) {
     const start = k;
