@@ -17,17 +17,25 @@ describe('inputFlag', () => {
   const tiny = file('tiny.rules', 128 << 10);
   const small = file('small.rules', (128 << 10) + 1);
   const big = file('big.rules', (1 << 20) + 1);
+  const huge = file('huge.rules', (16 << 20) + 1);
 
-  it('no TurboFan for a command that reads local files of 128 KB or less, no inlining up to 1 MB, TurboFan whole above', () => {
-    for (const c of ['check', 'canon', 'diff', 'lint', 'trace', 'import', 'recipe', 'recipes']) expect(inputFlag(c, [tiny]), c).toBe('--no-turbofan');
-    expect(inputFlag('canon', [small])).toBe('--no-turbo-inlining');
+  it('no TurboFan for a command that reads local files of 128 KB or less, no inlining up to 16 MB, TurboFan whole above', () => {
+    for (const c of ['check', 'canon', 'diff', 'lint', 'trace', 'import', 'recipe', 'recipes']) {
+      expect(inputFlag(c, [tiny]), c).toBe('--no-turbofan');
+      expect(inputFlag(c, [small]), c).toBe('--no-turbo-inlining');
+      expect(inputFlag(c, [big]), c).toBe('--no-turbo-inlining');
+      expect(inputFlag(c, [huge]), c).toBeUndefined();
+    }
     expect(inputFlag('diff', [tiny, small])).toBe('--no-turbo-inlining');
-    expect(inputFlag('canon', [big])).toBeUndefined();
-    expect(inputFlag('diff', [tiny, big])).toBeUndefined();
+    expect(inputFlag('diff', [tiny, big])).toBe('--no-turbo-inlining');
+    expect(inputFlag('diff', [big, huge])).toBeUndefined();
   });
 
-  it('commands that talk SSH keep TurboFan for their pure-JavaScript key work, whatever the file size', () => {
-    for (const c of ['apply', 'pull', 'facts']) expect(inputFlag(c, [tiny, '--host', 'h']), c).toBe('--no-turbo-inlining');
+  it('commands that talk SSH keep TurboFan for their pure-JavaScript key work, and inline above 1 MB', () => {
+    for (const c of ['apply', 'pull', 'facts']) {
+      expect(inputFlag(c, [tiny, '--host', 'h']), c).toBe('--no-turbo-inlining');
+      expect(inputFlag(c, [big, '--host', 'h']), c).toBeUndefined();
+    }
   });
 
   it('standard input, no file, an option value or a missing file: nothing is assumed small', () => {

@@ -30,9 +30,16 @@ if (builtBin) {
 /**
  * Named files of at most this many bytes each (a 20,000-rule blocklist, a
  * 7,000-rule kube-proxy nat table) are read in a few hundred ms, too short
- * for TurboFan's inlining to repay its compile time (see tuneForInput).
+ * for TurboFan's inlining to repay its compile time (see tuneForInput); the
+ * bound applies to apply, pull and facts (local commands: LOCAL_INPUT).
  */
 const SMALL_INPUT = 1 << 20;
+/**
+ * For the commands that read local files only: named files of at most this
+ * many bytes each (100,000 rules of most shapes; a 200,000-rule kube-proxy
+ * file is 30 MB) compile without inlining too (see tuneForInput).
+ */
+const LOCAL_INPUT = 16 << 20;
 /**
  * Named files of at most this many bytes each (about 1,000-2,500 rules; most
  * real rulesets) are read in well under 100 ms: TurboFan does not run at all.
@@ -55,8 +62,17 @@ const LOCAL_COMMANDS = new Set(['check', 'canon', 'diff', 'lint', 'trace', 'impo
  * compiler threads than the command on its main thread, most of it inlining;
  * without it, 10k-rule canon/diff/lint take 20-30% less CPU in all
  * (TurboFan's threads ~45% less) and the same main-thread time within ~5%.
- * Above that size inlining pays: 100k rules without it cost the main thread
- * 6-13% more.
+ * For the commands that read local files only, no inlining up to 16 MB:
+ * measured interleaved on a quiet machine at 100k rules (5 runs, medians),
+ * wall time without inlining was lower or the same on every shape: canon
+ * blocklist 230 -> 190 ms, docker 220 -> 180, blocklist6 330 -> 280, kube,
+ * tree, mixed, ratelimit, manymatch, calico within +-2%; lint blocklist 830 ->
+ * 670, docker 880 -> 780, blocklist6 730 -> 630, kube 1830 -> 1750, mixed
+ * 1450 -> 1320, manymatch within +3%; diff blocklist 340 -> 310, docker
+ * 440 -> 360. What inlining saves the main thread, its compile threads
+ * spend again on a 2-core machine. Above 16 MB inlining is kept: at 200k
+ * kube-proxy rules (30 MB) canon and lint were 2-5% slower without it.
+ * apply, pull and facts keep inlining above 1 MB.
  *
  * Up to 128 KB, for a command that reads local files only, no TurboFan at
  * all: compiling even without inlining pages in TurboFan's ~4 MB of machine
@@ -83,9 +99,10 @@ export function inputFlag(command: string, args: readonly string[]): string | un
   for (const a of args) {
     if (a === '-') return undefined;
     largest = Math.max(largest, fileSize(a));
-    if (largest > SMALL_INPUT) return undefined;
   }
   if (largest === 0) return undefined;
+  const noInlining = LOCAL_COMMANDS.has(command) ? LOCAL_INPUT : SMALL_INPUT;
+  if (largest > noInlining) return undefined;
   return largest <= TINY_INPUT && LOCAL_COMMANDS.has(command) ? '--no-turbofan' : '--no-turbo-inlining';
 }
 
